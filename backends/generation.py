@@ -1,0 +1,111 @@
+"""Sampling one continuation from a subject model: seeded, with progress and cancellation.
+
+`sample` continues a text prompt (and, when resuming, tokens already generated) for up to
+`max_new_tokens`, at temperature/top_p (temperature 0 is greedy). It calls
+`progress(done, total, "tokens")` once per generated token and returns what it has as
+soon as `should_stop()` turns true, with `finish_reason="stopped"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
+
+from backends.models import ModelHandle
+from backends.progress import Progress, ShouldStop, never_stop, no_progress
+
+COT_SYSTEM_PROMPT = (
+    "You are a careful problem solver. Think step by step, one short sentence at a time, "
+    "then give the final answer as \\boxed{answer}."
+)
+
+
+@dataclass
+class Generation:
+    text: str  # the generated text, without the prompt and the end-of-turn token
+    token_ids: list[int]  # every generated token, end-of-turn included
+    finish_reason: str  # "eos" | "length" | "stopped"
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.token_ids)
+
+
+class _StepHook(StoppingCriteria):
+    """Called by `generate` after every decoding step: reports progress, honours cancellation."""
+
+    def __init__(self, start: int, total: int, progress: Progress, should_stop: ShouldStop):
+        self.done, self.total = start, total
+        self.progress, self.should_stop = progress, should_stop
+        self.stopped = False
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        self.done += 1
+        self.progress(self.done, self.total, "tokens")
+        self.stopped = bool(self.should_stop())
+        return torch.full((input_ids.shape[0],), self.stopped, dtype=torch.bool, device=input_ids.device)
+
+
+@torch.inference_mode()
+def sample(
+    handle: ModelHandle,
+    prompt: str,
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 0.6,
+    top_p: float = 0.95,
+    seed: int = 0,
+    resume_ids: list[int] | None = None,
+    progress: Progress = no_progress,
+    should_stop: ShouldStop = never_stop,
+) -> Generation:
+    """One seeded continuation of `prompt` (after `resume_ids`, the tokens of an earlier, stopped attempt)."""
+    tok = handle.tokenizer
+    prompt_ids = tok(prompt, return_tensors="pt", add_special_tokens=False).input_ids
+    done_ids = list(resume_ids or [])
+    input_ids = torch.cat([prompt_ids, torch.tensor([done_ids], dtype=torch.long)], dim=1).to(handle.device)
+    stop_ids = handle.stop_token_ids
+    remaining = max_new_tokens - len(done_ids)
+    if remaining <= 0 or (done_ids and done_ids[-1] in stop_ids):
+        return _finish(handle, done_ids, [], stop_ids, stopped=False)
+
+    hook = _StepHook(len(done_ids), max_new_tokens, progress, should_stop)
+    sampling = (
+        dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
+    )
+    devices = [handle.device] if handle.device.type == "cuda" else []
+    # Seed a private RNG stream: the same seed gives the same text, and the caller's
+    # global RNG state is left as it was. A resumed attempt offsets the seed by its
+    # position so it does not replay the first tokens' draws.
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed + len(done_ids))
+        out = handle.model.generate(
+            input_ids=input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=remaining,
+            eos_token_id=stop_ids,
+            pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else stop_ids[0],
+            stopping_criteria=StoppingCriteriaList([hook]),
+            top_k=None,
+            **sampling,
+        )
+    new_ids = out[0, input_ids.shape[1]:].tolist()
+    return _finish(handle, done_ids, new_ids, stop_ids, stopped=hook.stopped)
+
+
+def _finish(handle: ModelHandle, done_ids: list[int], new_ids: list[int], stop_ids: list[int], stopped: bool) -> Generation:
+    ids = done_ids + new_ids
+    # A row that ended early is padded by generate; keep tokens up to the first end-of-turn.
+    for i, t in enumerate(ids):
+        if t in stop_ids:
+            ids = ids[: i + 1]
+            break
+    if ids and ids[-1] in stop_ids:
+        reason = "eos"
+    else:
+        reason = "stopped" if stopped else "length"
+    body = ids[:-1] if reason == "eos" else ids
+    text = handle.tokenizer.decode(body, skip_special_tokens=True)
+    return Generation(text=text, token_ids=ids, finish_reason=reason)

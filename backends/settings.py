@@ -1,0 +1,72 @@
+"""Parley's configuration: one pydantic-settings object.
+
+Sources, highest priority first: keyword arguments, environment variables
+(`PARLEY_*`), the TOML file (`PARLEY_CONFIG`, default `~/.config/parley/config.toml`),
+then the defaults below. Every field is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+def default_home() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / "parley"
+
+
+def config_file() -> Path:
+    return Path(os.environ.get("PARLEY_CONFIG") or _xdg("XDG_CONFIG_HOME", ".config") / "parley" / "config.toml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="Data dir: runs, logs, model cache.")
+    model_cache: Path | None = Field(
+        None, description="Where converted model weights live; default HOME/models."
+    )
+    model: str = Field("smollm2-135m", description="Default subject model: a built-in name, a local dir or a cached HF id.")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where subject models run.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="Subject model dtype; auto = float32 on CPU (bf16 is 2x slower there), bfloat16 on GPU."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML path is read when settings are built, so PARLEY_CONFIG set by a
+        # test or a shell takes effect without re-importing this module.
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache or self.home / "models"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+
+def get_settings(**overrides) -> Settings:
+    """Fresh settings from the current environment (cheap; no caching, so env changes apply)."""
+    return Settings(**overrides)

@@ -1,0 +1,10 @@
+"""One thin, typed tool per capability. Importing this package registers every tool.
+
+Tool modules import their backends inside the tool function, so listing tools
+never imports torch.
+"""
+
+from tools import cot  # noqa: F401  (registers generate_cot, split_sentences)
+from tools.registry import REGISTRY, Tool, ToolResult, get_tool, run_tool
+
+__all__ = ["REGISTRY", "Tool", "ToolResult", "get_tool", "run_tool"]

@@ -1,0 +1,129 @@
+"""Chain-of-thought tools: sample one (`generate_cot`) and cut one into sentences (`split_sentences`)."""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import Field
+
+from backends.sentences import split_sentences as split
+from tools.inputs import CotInput, ModelName, Seed, resolve_cot
+from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+
+DEFAULT_COT_SYSTEM = (
+    "You are a careful problem solver. Think step by step, one short sentence at a time, "
+    "then give the final answer as \\boxed{answer}."
+)
+
+
+class GenerateCotArgs(ToolArgs):
+    question: str = Field(min_length=1, max_length=8000, description="The question the model reasons about.")
+    model: ModelName = None
+    seed: Seed = 0
+    max_new_tokens: int = Field(256, ge=1, le=8192, description="Most tokens to generate.")
+    temperature: float = Field(0.6, ge=0.0, le=2.0, description="Sampling temperature; 0 is greedy.")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    system: str | None = Field(None, max_length=8000, description="System prompt; default asks for step-by-step reasoning and a \\boxed{} answer.")
+
+
+@register(
+    "generate_cot",
+    description="Sample a chain of thought from a subject model for a question (seeded: the same seed gives the same text).",
+    args=GenerateCotArgs,
+    examples=(
+        "Generate a chain of thought for: what is 17 + 25?",
+        "Have the model reason step by step about this question with seed 3",
+        "Sample a CoT from tiny-random for 'Is 91 prime?'",
+    ),
+)
+def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
+    from backends.answers import boxed_answer
+    from backends.generation import sample
+
+    handle = ctx.load_model(args.model)
+    system = args.system if args.system is not None else DEFAULT_COT_SYSTEM
+    prompt = handle.chat_prompt(args.question, system=system)
+    resume_ids = (ctx.checkpoint or {}).get("token_ids")
+    started = time.perf_counter()
+    gen = sample(
+        handle,
+        prompt,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        resume_ids=resume_ids,
+        progress=ctx.progress,
+        should_stop=ctx.should_stop,
+    )
+    seconds = time.perf_counter() - started
+    ctx.run.add_timing("generate_s", seconds)
+    sentences = split(gen.text).sentences
+    answer = boxed_answer(gen.text)
+    result = {
+        "question": args.question,
+        "cot": gen.text,
+        "answer": answer,
+        "n_tokens": gen.n_tokens,
+        "n_sentences": len(sentences),
+        "finish_reason": gen.finish_reason,
+        "model": handle.name,
+    }
+    full = result | {"prompt": prompt, "system": system, "token_ids": gen.token_ids}
+    stopped = gen.finish_reason == "stopped"
+    ending = {
+        "eos": "ended on its own",
+        "length": f"hit max_new_tokens={args.max_new_tokens}",
+        "stopped": "stopped early: partial, resumable",
+    }[gen.finish_reason]
+    summary = (
+        f"Sampled a {gen.n_tokens}-token chain of thought from {handle.name} "
+        f"(seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}) in {seconds:.1f} s; {ending}.\n"
+        f"{len(sentences)} sentences; final answer: "
+        + (f"\\boxed{{{answer}}}" if answer is not None else "none in \\boxed{}")
+    )
+    return ToolOutput(
+        summary=summary,
+        result=result,
+        full=full,
+        partial=stopped,
+        checkpoint={"token_ids": gen.token_ids} if stopped else None,
+    )
+
+
+class SplitSentencesArgs(CotInput):
+    min_chars: int = Field(10, ge=0, le=200, description="Pieces shorter than this merge into the next sentence.")
+
+
+@register(
+    "split_sentences",
+    description="Cut a chain of thought into sentences with exact character offsets (only the text inside <think>...</think> when present).",
+    args=SplitSentencesArgs,
+    examples=(
+        "Split the last chain of thought into sentences",
+        "How many sentences does this reasoning have?",
+        "Show me the sentences of run 20261126-120000-generate_cot-ab12",
+    ),
+)
+def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
+    text, origin = resolve_cot(args, ctx.store)
+    parts = split(text, min_chars=args.min_chars)
+    rows = [{"index": s.index, "start": s.start, "end": s.end, "text": s.text} for s in parts.sentences]
+    preview = "\n".join(f"  [{r['index']}] {_clip(r['text'])}" for r in rows[:8])
+    more = f"\n  ... and {len(rows) - 8} more" if len(rows) > 8 else ""
+    summary = (
+        f"{len(rows)} sentences in {len(text)} characters"
+        + (f" (from run {origin['run_id']})" if origin.get("run_id") else "")
+        + "; the text rebuilds byte-exactly from sentences and separators."
+        + (f"\n{preview}{more}" if rows else "")
+    )
+    return ToolOutput(
+        summary=summary,
+        result={"n_sentences": len(rows), "sentences": rows, **origin},
+        full={"text": text, **origin, **parts.to_dict()},
+    )
+
+
+def _clip(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."

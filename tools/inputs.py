@@ -1,0 +1,51 @@
+"""Argument pieces that tools share, so one tool's output feeds the next.
+
+A tool that needs a chain of thought accepts either `cot` (the text) or `cot_run`
+(the id of a run that holds one, such as a `generate_cot` run).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from backends.errors import UsageError
+from backends.runstore import RunStore
+from tools.registry import ToolArgs
+
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same result.")]
+ModelName = Annotated[
+    str | None,
+    Field(None, min_length=1, description="Subject model: smollm2-135m, tiny-random, a local dir or a cached HF id (default: settings)."),
+]
+
+
+class CotInput(ToolArgs):
+    cot: str | None = Field(None, min_length=1, max_length=200_000, description="Chain-of-thought text.")
+    cot_run: str | None = Field(None, min_length=1, description="Id of a run that holds a chain of thought (e.g. from generate_cot).")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.cot is None) == (self.cot_run is None):
+            raise ValueError("give exactly one of `cot` (the text) or `cot_run` (a run id that holds one)")
+        return self
+
+
+def resolve_cot(args: CotInput, store: RunStore) -> tuple[str, dict]:
+    """The chain-of-thought text, and where it came from (with its question when a run knows it)."""
+    if args.cot is not None:
+        return args.cot, {"source": "text"}
+    try:
+        run = store.get(args.cot_run)
+    except UsageError:
+        raise UsageError(f"cot_run: no run {args.cot_run!r} (see `parley runs list`)", field="cot_run") from None
+    results = run.results
+    if not isinstance(results.get("cot"), str):
+        raise UsageError(
+            f"cot_run: run {args.cot_run} ({run.meta.get('tool')}) holds no chain of thought", field="cot_run"
+        )
+    origin = {"source": "run", "run_id": run.id}
+    if results.get("question"):
+        origin["question"] = results["question"]
+    return results["cot"], origin

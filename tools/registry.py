@@ -1,0 +1,249 @@
+"""The tool registry: one thin, typed tool per capability.
+
+A tool declares its name, description, a pydantic args model with bounds, a cost
+class (`cheap` | `expensive`: expensive ones ask the user first), example requests
+(the offline planner routes by them) and a function `fn(args, ctx) -> ToolOutput`.
+`run_tool` validates the arguments, opens a run in the run store, calls the
+function with progress and cancellation, saves the full results, and returns a
+compact `ToolResult`: summary, small result JSON, run id, optional plot spec.
+
+Importing this module must not import torch: `parley tools` lists tools from here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from backends.errors import UsageError
+from backends.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.runstore import Run, RunStore
+from backends.settings import Settings, get_settings
+
+Cost = Literal["cheap", "expensive"]
+
+
+class ToolArgs(BaseModel):
+    """Base of every tool's arguments: unknown arguments are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class ToolOutput:
+    summary: str  # a few lines with the key numbers
+    result: dict  # small JSON: top rows, not megabytes
+    full: dict | None = None  # everything, kept in the run store (defaults to `result`)
+    plot: dict | None = None  # a spec the TUI can draw
+    partial: bool = False  # stopped midway; `checkpoint` says how to go on
+    checkpoint: dict | None = None
+
+
+@dataclass
+class ToolContext:
+    """What a tool function gets besides its arguments."""
+
+    run: Run
+    store: RunStore
+    settings: Settings
+    progress: Progress = no_progress
+    should_stop: ShouldStop = never_stop
+
+    @property
+    def checkpoint(self) -> dict | None:
+        """State saved by an earlier, stopped attempt at this run (None on a fresh run)."""
+        return self.run.checkpoint
+
+    def load_model(self, name: str | None):
+        """Load a subject model, recording it and the load time on the run."""
+        from backends.models import load_model
+
+        started = time.perf_counter()
+        handle = load_model(name, settings=self.settings, progress=self.progress)
+        self.run.add_timing("load_model_s", time.perf_counter() - started)
+        self.run.update(model=handle.describe())
+        return handle
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    args: type[ToolArgs]
+    fn: Callable[[Any, ToolContext], ToolOutput]
+    cost: Cost = "cheap"
+    examples: tuple[str, ...] = ()
+
+    def schema(self) -> dict:
+        return self.args.model_json_schema()
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "cost": self.cost,
+            "description": self.description,
+            "schema": self.schema(),
+            "examples": list(self.examples),
+        }
+
+
+@dataclass
+class ToolResult:
+    tool: str
+    run_id: str
+    summary: str
+    result: dict
+    status: str = "complete"
+    plot: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        out = {"ok": True, "tool": self.tool, "run_id": self.run_id, "status": self.status,
+               "summary": self.summary, "result": self.result}
+        if self.plot is not None:
+            out["plot"] = self.plot
+        return out
+
+
+REGISTRY: dict[str, Tool] = {}
+
+
+def register(
+    name: str, *, description: str, args: type[ToolArgs], cost: Cost = "cheap", examples: tuple[str, ...] = ()
+) -> Callable:
+    """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool."""
+
+    def wrap(fn: Callable[[Any, ToolContext], ToolOutput]) -> Callable:
+        if name in REGISTRY:
+            raise ValueError(f"tool {name!r} registered twice")
+        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples))
+        return fn
+
+    return wrap
+
+
+def get_tool(name: str) -> Tool:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"tool: unknown tool {name!r}; available: {', '.join(sorted(REGISTRY))}", field="tool") from None
+
+
+def parse_args(tool: Tool, raw: dict | str | None) -> ToolArgs:
+    """Validate raw arguments (a dict or a JSON string) into the tool's args model.
+
+    Every failure is a `UsageError` with one line naming the field and what is allowed.
+    """
+    if raw is None or raw == "":
+        raw = {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"args: malformed JSON ({e.msg} at line {e.lineno} column {e.colno})", field="args") from None
+    if not isinstance(raw, dict):
+        raise UsageError(f"args: expected a JSON object of arguments, got {type(raw).__name__}", field="args")
+    try:
+        return tool.args.model_validate(raw)
+    except ValidationError as e:
+        raise UsageError(describe_validation_error(tool.args, e), field=_loc(e.errors()[0])) from None
+
+
+def _loc(error: dict) -> str:
+    return ".".join(str(p) for p in error["loc"]) or "args"
+
+
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _allowed_range(model: type[BaseModel], name: str) -> str | None:
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    low = high = None
+    for m in info.metadata:
+        if isinstance(m, annotated_types.Ge):
+            low = f">= {m.ge}"
+        elif isinstance(m, annotated_types.Gt):
+            low = f"> {m.gt}"
+        elif isinstance(m, annotated_types.Le):
+            high = f"<= {m.le}"
+        elif isinstance(m, annotated_types.Lt):
+            high = f"< {m.lt}"
+    parts = [p for p in (low, high) if p]
+    return " and ".join(parts) if parts else None
+
+
+def describe_validation_error(model: type[BaseModel], error: ValidationError) -> str:
+    """One line for the first problem; the count of any others."""
+    errors = error.errors()
+    first = errors[0]
+    name = _loc(first)
+    kind = first["type"]
+    got = first.get("input")
+    if kind == "missing":
+        line = f"{name}: required argument is missing"
+    elif kind == "extra_forbidden":
+        line = f"{name}: unknown argument; allowed: {', '.join(model.model_fields)}"
+    elif kind in _RANGE_ERRORS:
+        allowed = _allowed_range(model, name) or first["msg"].removeprefix("Input should be ")
+        line = f"{name}: {got!r} is out of range; allowed {allowed}"
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
+        line = f"{name}: {msg}" + (f" (got {_short(got)})" if name != "args" and kind != "value_error" else "")
+    if len(errors) > 1:
+        line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return line.replace("\n", " ")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def run_tool(
+    name: str,
+    args: dict | str | ToolArgs | None = None,
+    *,
+    settings: Settings | None = None,
+    progress: Progress = no_progress,
+    should_stop: ShouldStop = never_stop,
+    resume: str | None = None,
+) -> ToolResult:
+    """Validate, run, save. `resume` continues a partial run with its stored arguments."""
+    settings = settings or get_settings()
+    store = RunStore(settings.runs_dir)
+    if resume:
+        run = store.get(resume)
+        tool = get_tool(run.meta["tool"])
+        parsed = parse_args(tool, run.meta["params"])
+        run.resume()
+    else:
+        tool = get_tool(name)
+        parsed = args if isinstance(args, tool.args) else parse_args(tool, args)
+        run = store.create(tool.name, parsed.model_dump(mode="json"), seed=getattr(parsed, "seed", None))
+    ctx = ToolContext(run=run, store=store, settings=settings, progress=progress, should_stop=should_stop)
+    try:
+        out = tool.fn(parsed, ctx)
+    except UsageError:
+        # Bad input found while starting (an unknown model): nothing was computed,
+        # so leave no run behind. A resumed run keeps what it had.
+        if not resume and not (run.dir / "results.json").exists():
+            store.discard(run.id)
+        else:
+            run.fail("bad input")
+        raise
+    except BaseException as e:
+        run.fail(f"{type(e).__name__}: {e}")
+        raise
+    full = out.full if out.full is not None else out.result
+    if out.partial:
+        run.save_partial(full, out.checkpoint, out.summary)
+    else:
+        run.complete(full, out.summary)
+    return ToolResult(tool.name, run.id, out.summary, out.result, run.meta["status"], out.plot)

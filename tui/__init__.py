@@ -1,0 +1,1 @@
+"""The faces of Parley: the `parley` command line and the chat."""
