@@ -68,5 +68,21 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides) -> Settings:
-    """Fresh settings from the current environment (cheap; no caching, so env changes apply)."""
-    return Settings(**overrides)
+    """Fresh settings from the current environment (cheap; no caching, so env changes apply).
+
+    A bad value is a one-line `UsageError` naming the setting and what it allows.
+    """
+    from pydantic import ValidationError
+
+    from backends.errors import UsageError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        raise UsageError(
+            f"settings: {name} = {err.get('input')!r}: {err['msg']} "
+            f"(from PARLEY_{name.upper()} or {config_file()})",
+            field=name,
+        ) from None

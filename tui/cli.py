@@ -212,7 +212,11 @@ def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(Fa
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except UsageError as e:  # bad settings or input outside `parley tool`: one line, no traceback
+        sys.stderr.write(f"error: {e}\n")
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

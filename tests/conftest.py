@@ -1,0 +1,58 @@
+"""Shared fixtures: a fresh data dir per test, one model cache for the whole machine.
+
+Converting the embedded model takes ~20-40 s, so the model cache is kept where the
+user's would be (or PARLEY_MODEL_CACHE when set) and reused across test runs; every
+test gets its own empty PARLEY_HOME, so runs never leak between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backends.settings import Settings
+
+MODEL_CACHE = Path(os.environ.get("PARLEY_MODEL_CACHE") or Settings().models_dir)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def parley_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "parley-home"
+    monkeypatch.setenv("PARLEY_HOME", str(home))
+    monkeypatch.setenv("PARLEY_MODEL_CACHE", str(MODEL_CACHE))
+    monkeypatch.setenv("PARLEY_CONFIG", str(tmp_path / "no-config.toml"))
+    for var in ("PARLEY_MODEL", "PARLEY_DEVICE", "PARLEY_DTYPE"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    from backends.models import load_model
+
+    return load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE))
+
+
+@pytest.fixture(scope="session")
+def smol():
+    from backends.models import load_model
+
+    return load_model("smollm2-135m", settings=Settings(model_cache=MODEL_CACHE))
+
+
+def run_parley(*args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 300):
+    """Run the real `parley` command line in a subprocess with the test's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+    )

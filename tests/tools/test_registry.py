@@ -1,0 +1,109 @@
+import json
+
+import pytest
+
+from backends.errors import ModelNotFoundError, UsageError
+from backends.runstore import RunStore
+from backends.settings import get_settings
+from tools import REGISTRY, get_tool, run_tool
+from tools.registry import ToolArgs, ToolOutput, parse_args, register
+
+
+def test_every_tool_declares_the_contract():
+    assert {"generate_cot", "split_sentences"} <= set(REGISTRY)
+    for tool in REGISTRY.values():
+        d = tool.describe()
+        assert d["name"] and d["description"] and d["cost"] in ("cheap", "expensive")
+        assert len(d["examples"]) >= 1
+        assert json.loads(json.dumps(d["schema"]))["type"] == "object"
+        assert tool.args.model_config.get("extra") == "forbid"
+
+
+@pytest.mark.parametrize(
+    "raw, field, words",
+    [
+        ('{"question": ', "args", "malformed JSON"),
+        ("[1, 2]", "args", "JSON object"),
+        ("{}", "question", "missing"),
+        ('{"question": "q", "max_new_tokens": -4}', "max_new_tokens", ">= 1 and <= 8192"),
+        ('{"question": "q", "top_p": 0}', "top_p", "> 0.0"),
+        ('{"question": "q", "seed": "x"}', "seed", "integer"),
+        ('{"question": "q", "colour": 1}', "colour", "allowed: question"),
+    ],
+)
+def test_bad_arguments_are_one_line_naming_the_field(raw, field, words):
+    with pytest.raises(UsageError) as e:
+        parse_args(get_tool("generate_cot"), raw)
+    assert e.value.field == field
+    assert str(e.value).startswith(f"{field}: ") and words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_unknown_tool_lists_the_available_ones():
+    with pytest.raises(UsageError, match="unknown tool 'nope'; available: .*generate_cot"):
+        get_tool("nope")
+
+
+def test_generate_cot_saves_a_full_run_and_returns_a_compact_result(tiny):
+    out = run_tool("generate_cot", {"question": "Is 91 prime?", "model": "tiny-random", "seed": 2, "max_new_tokens": 16})
+    run = RunStore(get_settings().runs_dir).get(out.run_id)
+    assert out.status == run.status == "complete"
+    assert run.meta["seed"] == 2 and run.meta["params"]["question"] == "Is 91 prime?"
+    assert run.meta["model"]["name"] == "tiny-random" and run.meta["model"]["layers"] == 4
+    assert "load_model_s" in run.meta["timings"] and "generate_s" in run.meta["timings"]
+    assert run.results["cot"] == out.result["cot"] and len(run.results["token_ids"]) == out.result["n_tokens"] == 16
+    assert "token_ids" not in out.result and "prompt" not in out.result  # the full data stays in the store
+    assert "16-token chain of thought from tiny-random (seed 2" in out.summary
+
+
+def test_a_stopped_tool_run_is_partial_and_resumes_to_the_end(tiny):
+    steps = []
+    args = {"question": "Is 91 prime?", "model": "tiny-random", "seed": 5, "max_new_tokens": 20}
+    stopped = run_tool("generate_cot", args, should_stop=lambda: len(steps) >= 7,
+                       progress=lambda d, t, n: steps.append(d))
+    store = RunStore(get_settings().runs_dir)
+    assert stopped.status == "partial" and stopped.result["n_tokens"] == 7
+    assert store.get(stopped.run_id).checkpoint == {"token_ids": store.get(stopped.run_id).results["token_ids"]}
+    resumed = run_tool("", resume=stopped.run_id)
+    assert resumed.run_id == stopped.run_id and resumed.status == "complete"
+    assert resumed.result["n_tokens"] == 20 and resumed.result["cot"].startswith(stopped.result["cot"])
+    assert store.get(stopped.run_id).checkpoint is None
+
+
+def test_split_sentences_reads_a_chain_of_thought_from_a_run(tiny):
+    cot = "First, add 17 and 25.\n\nThat gives 42. So the answer is \\boxed{42}."
+    store = RunStore(get_settings().runs_dir)
+    source = store.create("generate_cot", {})
+    source.complete({"cot": cot, "question": "What is 17 + 25?"})
+    out = run_tool("split_sentences", {"cot_run": source.id})
+    assert [s["text"] for s in out.result["sentences"]] == [
+        "First, add 17 and 25.", "That gives 42.", "So the answer is \\boxed{42}."]
+    assert out.result["question"] == "What is 17 + 25?"
+    full = store.get(out.run_id).results
+    assert full["head"] + "".join(s["text"] + s["sep"] for s in full["sentences"]) + full["tail"] == cot
+    with pytest.raises(UsageError, match="cot_run: .* holds no chain of thought"):
+        empty = store.create("other", {})
+        empty.complete({"x": 1})
+        run_tool("split_sentences", {"cot_run": empty.id})
+
+
+def test_an_unknown_model_leaves_no_run_behind():
+    with pytest.raises(ModelNotFoundError):
+        run_tool("generate_cot", {"question": "q", "model": "no-such-model"})
+    assert RunStore(get_settings().runs_dir).list() == []
+
+
+def test_an_internal_failure_marks_the_run_failed_and_keeps_it():
+    class Args(ToolArgs):
+        pass
+
+    @register("test_boom", description="raises", args=Args, examples=("boom",))
+    def boom(args, ctx) -> ToolOutput:
+        raise RuntimeError("kaput")
+
+    try:
+        with pytest.raises(RuntimeError):
+            run_tool("test_boom", {})
+        [run] = RunStore(get_settings().runs_dir).list()
+        assert run.status == "failed" and run.meta["error"] == "RuntimeError: kaput"
+    finally:
+        del REGISTRY["test_boom"]

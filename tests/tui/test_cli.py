@@ -1,0 +1,112 @@
+"""The real `parley` command line, run in a subprocess as a researcher would."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from backends.runstore import RunStore
+from backends.settings import get_settings
+from tests.conftest import REPO, run_parley
+from tools import run_tool
+
+
+def _one_json(out) -> dict:
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1, out.stdout  # exactly one JSON object on stdout
+    return json.loads(lines[0])
+
+
+def test_listing_tools_imports_no_torch():
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui.cli", "tools", "--json"],
+                         capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    assert "generate_cot" in out.stdout
+    assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers", "nnsight", "numpy")}
+
+
+def test_tools_json_lists_name_cost_description_schema_examples():
+    tools = json.loads(run_parley("tools", "--json").stdout)
+    by_name = {t["name"]: t for t in tools}
+    assert {"generate_cot", "split_sentences"} <= set(by_name)
+    assert set(by_name["generate_cot"]) == {"name", "cost", "description", "schema", "examples"}
+    assert by_name["generate_cot"]["schema"]["properties"]["max_new_tokens"]["minimum"] == 1
+    human = run_parley("tools").stdout
+    assert "generate_cot  [cheap]" in human and "max_new_tokens: integer (>=1, <=8192)" in human
+
+
+@pytest.mark.parametrize(
+    "name, args, field",
+    [
+        ("generate_cot", '{"question": "What is 2+2?",', "args"),  # malformed JSON
+        ("no_such_tool", "{}", "tool"),
+        ("generate_cot", '{"seed": 1}', "question"),  # a missing field
+        ("generate_cot", '{"question": "q", "max_new_tokens": -1}', "max_new_tokens"),  # a negative count
+        ("generate_cot", '{"question": "q", "model": "gpt-17-ultra"}', "model"),  # an unknown model
+    ],
+)
+def test_bad_input_is_ok_false_one_line_and_exit_2(name, args, field):
+    out = run_parley("tool", name, "--args", args)
+    assert out.returncode == 2, out.stderr
+    answer = _one_json(out)
+    assert answer["ok"] is False and answer["error"]["field"] == field
+    message = answer["error"]["message"]
+    assert message.startswith(f"{field}: ") and "\n" not in message
+    assert "Traceback" not in out.stderr
+
+
+def test_an_internal_failure_is_ok_false_and_exit_1(tmp_path):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "not-a-real-architecture"}')
+    out = run_parley("tool", "generate_cot", "--args", json.dumps({"question": "q", "model": str(broken)}))
+    assert out.returncode == 1
+    answer = _one_json(out)
+    assert answer["ok"] is False and answer["error"]["type"] and "Traceback" not in out.stdout
+
+
+@pytest.mark.embedded
+def test_generate_cot_on_the_default_model_is_reproducible_and_splits_exactly(smol):
+    args = json.dumps({"question": "A farmer has 17 sheep and buys 25 more. How many sheep now?", "seed": 1,
+                       "max_new_tokens": 48})
+    first, second = run_parley("tool", "generate_cot", "--args", args), run_parley("tool", "generate_cot", "--args", args)
+    a, b = _one_json(first), _one_json(second)
+    assert a["ok"] and b["ok"] and a["run_id"] != b["run_id"]
+    assert a["result"]["model"] == "smollm2-135m"
+    assert a["result"]["cot"] == b["result"]["cot"] and len(a["result"]["cot"]) > 40
+    split = _one_json(run_parley("tool", "split_sentences", "--args", json.dumps({"cot_run": a["run_id"]})))
+    full = RunStore(get_settings().runs_dir).get(split["run_id"]).results
+    assert full["head"] + "".join(s["text"] + s["sep"] for s in full["sentences"]) + full["tail"] == a["result"]["cot"]
+    assert split["result"]["n_sentences"] == a["result"]["n_sentences"] >= 1
+
+
+def test_runs_list_show_and_resume(tiny):
+    steps = []
+    partial = run_tool("generate_cot", {"question": "q", "model": "tiny-random", "max_new_tokens": 12},
+                       should_stop=lambda: len(steps) >= 4, progress=lambda d, t, n: steps.append(d))
+    listed = run_parley("runs", "list")
+    assert partial.run_id in listed.stdout and "partial" in listed.stdout
+    shown = json.loads(run_parley("runs", "show", partial.run_id, "--json").stdout)
+    assert shown["run"]["status"] == "partial" and shown["results"]["n_tokens"] == 4
+    assert "tiny-random" in run_parley("runs", "show", partial.run_id).stdout
+    resumed = _one_json(run_parley("runs", "resume", partial.run_id))
+    assert resumed["run_id"] == partial.run_id and resumed["status"] == "complete"
+    assert resumed["result"]["n_tokens"] == 12
+    missing = run_parley("runs", "show", "nope")
+    assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback():
+    out = run_parley("runs", "list", env={"PARLEY_DEVICE": "tpu"})
+    assert out.returncode == 2 and out.stderr.startswith("error: settings: device") and "Traceback" not in out.stderr
+
+
+def test_parley_opens_the_plain_chat_and_runs_tools_by_command(tiny):
+    out = run_parley(stdin='/tools\n/tool split_sentences {"cot": "One step here. Then another step."}\n'
+                           "what is attention?\n/quit\n", timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "generate_cot [cheap]" in out.stdout
+    assert "2 sentences in 33 characters" in out.stdout
+    assert "free text" in out.stdout
