@@ -45,6 +45,19 @@ class Settings(BaseSettings):
         "auto", description="Subject model dtype; auto = float32 on CPU (bf16 is 2x slower there), bfloat16 on GPU."
     )
 
+    provider: Literal["auto", "anthropic", "openai", "offline"] = Field(
+        "auto",
+        description="Who answers in the chat; auto = anthropic if ANTHROPIC_API_KEY is set, else openai if OPENAI_API_KEY is set, else offline.",
+    )
+    anthropic_model: str = Field("claude-sonnet-4-5", description="Model name for the anthropic provider.")
+    anthropic_base_url: str | None = Field(None, description="Another Anthropic-compatible endpoint.")
+    openai_model: str = Field("gpt-4o-mini", description="Model name for the openai provider.")
+    openai_base_url: str | None = Field(
+        None, description="Any OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama), e.g. http://localhost:8000/v1."
+    )
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds before an LLM request times out.")
+    llm_max_retries: int = Field(3, ge=0, le=10, description="Retries (with backoff) on 429, 5xx and timeouts.")
+
     @classmethod
     def settings_customise_sources(
         cls,

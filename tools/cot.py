@@ -26,6 +26,23 @@ class GenerateCotArgs(ToolArgs):
     system: str | None = Field(None, max_length=8000, description="System prompt; default asks for step-by-step reasoning and a \\boxed{} answer.")
 
 
+def _predict_boxed(result: dict) -> dict:
+    return {
+        "question": "Will the model end its reasoning with a \\boxed{} final answer?",
+        "options": ["yes", "no"],
+        "actual": "yes" if result.get("answer") is not None else "no",
+    }
+
+
+def _predict_count(result: dict) -> dict:
+    n = result.get("n_sentences", 0)
+    return {
+        "question": "How many sentences will the chain of thought split into?",
+        "options": ["1-4", "5-9", "10 or more"],
+        "actual": "1-4" if n < 5 else "5-9" if n < 10 else "10 or more",
+    }
+
+
 @register(
     "generate_cot",
     description="Sample a chain of thought from a subject model for a question (seeded: the same seed gives the same text).",
@@ -35,6 +52,7 @@ class GenerateCotArgs(ToolArgs):
         "Have the model reason step by step about this question with seed 3",
         "Sample a CoT from tiny-random for 'Is 91 prime?'",
     ),
+    predict=_predict_boxed,
 )
 def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     from backends.answers import boxed_answer
@@ -104,6 +122,7 @@ class SplitSentencesArgs(CotInput):
         "How many sentences does this reasoning have?",
         "Show me the sentences of run 20261126-120000-generate_cot-ab12",
     ),
+    predict=_predict_count,
 )
 def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
     text, origin = resolve_cot(args, ctx.store)

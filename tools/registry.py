@@ -78,6 +78,9 @@ class Tool:
     fn: Callable[[Any, ToolContext], ToolOutput]
     cost: Cost = "cheap"
     examples: tuple[str, ...] = ()
+    # For predict-then-reveal: from the compact result, a question to ask before showing
+    # it, its options, and the actual answer ({"question", "options", "actual"}).
+    predict: Callable[[dict], dict | None] | None = None
 
     def schema(self) -> dict:
         return self.args.model_json_schema()
@@ -114,14 +117,20 @@ REGISTRY: dict[str, Tool] = {}
 
 
 def register(
-    name: str, *, description: str, args: type[ToolArgs], cost: Cost = "cheap", examples: tuple[str, ...] = ()
+    name: str,
+    *,
+    description: str,
+    args: type[ToolArgs],
+    cost: Cost = "cheap",
+    examples: tuple[str, ...] = (),
+    predict: Callable[[dict], dict | None] | None = None,
 ) -> Callable:
     """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool."""
 
     def wrap(fn: Callable[[Any, ToolContext], ToolOutput]) -> Callable:
         if name in REGISTRY:
             raise ValueError(f"tool {name!r} registered twice")
-        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples))
+        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict)
         return fn
 
     return wrap

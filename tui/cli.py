@@ -4,6 +4,9 @@
     parley tools [--json]           list tools (never imports torch)
     parley tool NAME --args JSON    run one tool; exactly one JSON object on stdout
     parley runs list | show ID | resume ID
+    parley ask MESSAGE [--session ID] [--provider P] [--json] [--yes] [--user-model]
+    parley sessions;  parley user-model show|set KEY=VALUE
+    parley logs list|show|export;  parley rate [TURN] SCORE
 
 `parley tool` exits 0 on success, 2 on bad input (malformed JSON, unknown tool, a
 schema or bound violation, an unknown model) and 1 on an internal failure; its
@@ -23,10 +26,13 @@ import typer
 from backends.errors import UsageError
 from backends.runstore import RunStore
 from backends.settings import get_settings
+from tui.logs_cli import logs_app, rate_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Parley: interpretability experiments in conversation.")
 runs_app = typer.Typer(add_completion=False, help="Runs saved in the run store.")
 app.add_typer(runs_app, name="runs")
+app.add_typer(logs_app, name="logs")
+app.command("rate")(rate_cmd)
 
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
 
@@ -209,6 +215,125 @@ def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(Fa
     if meta.get("error"):
         typer.echo(f"error: {meta['error']}")
     typer.echo(f"\n{meta.get('summary', '')}\n\nfull results: {run.dir / 'results.json'}")
+
+
+# --- the agent, one turn at a time -------------------------------------------------------------
+
+
+@app.command("ask")
+def ask_cmd(
+    message: Optional[str] = typer.Argument(None, help="What to ask; omit with --user-model to only print it."),
+    session: Optional[str] = typer.Option(None, "--session", help="Resume this session id (or `last`); default: a new one."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="anthropic, openai or offline (default: by the keys set)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {session, reply, tool_calls, user_model} as JSON."),
+    yes: bool = typer.Option(False, "--yes", help="Approve expensive tools without asking."),
+    show_user_model: bool = typer.Option(False, "--user-model", help="Print what Parley believes about you."),
+) -> None:
+    """Run one agent turn without the full-screen interface."""
+    from agent.session import Session, approve_all, deny_all, skip_prediction
+
+    if not message and not show_user_model:
+        raise UsageError("message: say something, or pass --user-model to print the user model", field="message")
+    convo = Session.open(session, provider=provider)
+    interactive = sys.stdin.isatty() and not as_json
+    streamed = []
+
+    def token(text: str) -> None:
+        streamed.append(text)
+        if not as_json:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    bar = StderrProgress()
+    try:
+        if message:
+            result = convo.turn(
+                message,
+                approve=approve_all if yes else (_ask_approval if interactive else deny_all),
+                predict=_ask_prediction if interactive else skip_prediction,
+                on_token=token,
+                on_progress=lambda p: bar(p["done"], p["total"], f"{p['tool']}: {p['note']}"),
+            )
+            bar.close()
+            if as_json:
+                _emit(result.to_json())
+            elif not streamed:
+                typer.echo(result.reply)
+            else:
+                typer.echo("")
+        if show_user_model:
+            model = convo.user_model.model_dump()
+            typer.echo(json.dumps({"session": convo.id, "user_model": model}, indent=1) if as_json and not message
+                       else "user model: " + json.dumps(model, indent=1))
+        sys.stderr.write(f"session: {convo.id}\n")
+    finally:
+        bar.close()
+        convo.close()
+
+
+def _ask_approval(request: dict) -> dict:
+    typer.echo(f"\n{request['tool']} is expensive. Arguments: {json.dumps(request['args'])}", err=True)
+    choice = typer.prompt("approve / deny / edit", default="approve", err=True).strip().lower()
+    if choice.startswith("e"):
+        edited = typer.prompt("arguments as JSON", default=json.dumps(request["args"]), err=True)
+        return {"action": "edit", "args": json.loads(edited)}
+    return {"action": "approve" if choice.startswith("a") else "deny"}
+
+
+def _ask_prediction(request: dict):
+    typer.echo(f"\nBefore I show the result: {request['question']} ({' / '.join(request['options'])})", err=True)
+    answer = typer.prompt("your prediction (empty to skip)", default="", show_default=False, err=True).strip()
+    return answer or None
+
+
+@app.command("sessions")
+def sessions_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Sessions, newest first; resume one with `parley ask --session ID`."""
+    from agent.dialogue_log import list_sessions
+
+    rows = list_sessions(get_settings().home)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    if not rows:
+        typer.echo("no sessions yet")
+    for row in rows:
+        typer.echo(f"{row['session']}  {row.get('provider') or '?':<9}  {row.get('turns', 0)} turns  last {row.get('last_event') or ''}")
+
+
+user_model_app = typer.Typer(add_completion=False, help="What Parley believes about you: read it, correct it.")
+app.add_typer(user_model_app, name="user-model")
+
+
+@user_model_app.command("show")
+def user_model_show(session: str = typer.Option("last", "--session", help="Session id, or `last`.")) -> None:
+    from agent.session import Session
+
+    convo = Session.open(session, provider="offline")  # reading needs no LLM
+    try:
+        typer.echo(json.dumps(convo.user_model.model_dump(), indent=1))
+    finally:
+        convo.close()
+
+
+@user_model_app.command("set")
+def user_model_set(
+    assignments: list[str] = typer.Argument(..., help="KEY=VALUE, e.g. expertise=novice preferences.detail=brief"),
+    session: str = typer.Option("last", "--session", help="Session id, or `last`."),
+) -> None:
+    """Correct the user model; the change is logged and the agent sees it next turn."""
+    from agent.session import Session
+
+    convo = Session.open(session, provider="offline")  # a correction needs no LLM
+    try:
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"user model: expected KEY=VALUE, got {item!r}", field="user_model")
+            model = convo.correct_user_model(key, value)
+        typer.echo(json.dumps(model.model_dump(), indent=1))
+    finally:
+        convo.close()
 
 
 def main() -> None:

@@ -1,0 +1,516 @@
+"""The dialogue log: every session, event by event, for humans to evaluate.
+
+One JSONL file per session at `PARLEY_HOME/logs/<session_id>.jsonl`, one event per
+line. Each line is written with one `write`, flushed and `os.fsync`ed before `append`
+returns, so killing the process loses no event that was logged. Reopening a session
+continues its `seq` (a resumed chat, or `parley rate` from another shell, appends).
+
+Every event carries `seq` (1, 2, ... per session), `ts` (ISO 8601, UTC), `session`
+and `type`, plus the fields of its type:
+
+    session_start          provider, model, versions, settings (minus secrets), seed
+    user_message           turn, text
+    assistant_message      turn, text
+    tool_call              turn, name, args, run_id, duration_s, status, ok, error
+    user_model             turn, snapshot                 (the model after the turn)
+    user_model_correction  field, old, new, source        (the user fixed a belief)
+    prediction             turn, question, options, answer   (the user's guess first)
+    outcome                turn, prediction_seq, actual, correct
+    approval               turn, tool, args, decision (approve|deny|edit), edited_args
+    rating                 turn, score (1-5), comment
+    error                  turn, kind, message
+
+Secrets never reach the file: before writing, `redact` replaces with "[redacted]"
+every exact occurrence of the secrets the log was given, of the values (8+ chars) of
+environment variables named `*_API_KEY` or `*_TOKEN`, and of strings shaped like
+API keys (`sk-...`, `sk-ant-...`); and the string values under keys that name a
+secret (`api_key`, `*_api_key`, `authorization`, `password`, `token`, ...).
+
+A `turn` is one user message and what answered it; `next_turn()` is the turn the
+next user message opens. In summaries a turn rated twice counts its latest rating,
+and a prediction with two outcomes its latest outcome.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+import secrets as _secrets
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from backends.errors import UsageError
+
+try:  # cross-process appends (a chat and `parley rate` at once) take turns
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None
+
+EVENT_TYPES = (
+    "session_start",
+    "user_message",
+    "assistant_message",
+    "tool_call",
+    "user_model",
+    "user_model_correction",
+    "prediction",
+    "outcome",
+    "approval",
+    "rating",
+    "error",
+)
+APPROVAL_DECISIONS = ("approve", "deny", "edit")
+SCORE_MIN, SCORE_MAX = 1, 5
+EXPORT_FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = ("seq", "ts", "type", "turn", "text")
+REDACTED = "[redacted]"
+
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_KEY_SHAPES = re.compile(r"sk-ant-[A-Za-z0-9_-]{16,}|sk-[A-Za-z0-9_-]{16,}")
+_SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN")
+_SECRET_KEYS = {
+    "api_key", "apikey", "x_api_key", "authorization", "proxy_authorization", "password", "passwd",
+    "token", "access_token", "auth_token", "refresh_token", "bearer_token", "secret", "client_secret",
+}
+_MIN_ENV_SECRET = 8
+
+
+# ---------------------------------------------------------------- redaction
+
+
+def _env_secrets() -> list[str]:
+    return [
+        value
+        for name, value in os.environ.items()
+        if name.upper().endswith(_SECRET_ENV_SUFFIXES) and value and len(value) >= _MIN_ENV_SECRET
+    ]
+
+
+def _secret_key(key: Any) -> bool:
+    if not isinstance(key, str):
+        return False
+    k = key.strip().lower().replace("-", "_")
+    return k in _SECRET_KEYS or k.endswith("_api_key")
+
+
+def _scrub(text: str, known: list[str]) -> str:
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _KEY_SHAPES.sub(REDACTED, text)
+
+
+def _redact(obj: Any, known: list[str]) -> Any:
+    if isinstance(obj, str):
+        return _scrub(obj, known)
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            clean_key = _scrub(key, known) if isinstance(key, str) else key
+            if _secret_key(key) and isinstance(value, (str, bytes)) and value:
+                out[clean_key] = REDACTED
+            else:
+                out[clean_key] = _redact(value, known)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_redact(v, known) for v in obj]
+    return obj
+
+
+def redact(obj: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of `obj` with secrets replaced by "[redacted]" (recursing through dicts,
+    lists and strings): each of `secrets`, the values of `*_API_KEY` / `*_TOKEN`
+    environment variables (8+ chars), `sk-...` key shapes, and the string values of
+    keys such as `api_key`, `authorization`, `password`, `token`."""
+    known = {s for s in secrets if isinstance(s, str) and s} | set(_env_secrets())
+    # longest first, so a secret that contains another is replaced whole
+    return _redact(obj, sorted(known, key=len, reverse=True))
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-ready: everything not JSON becomes a list (arrays) or a string, so redaction sees it."""
+    return json.loads(json.dumps(obj, ensure_ascii=False, default=_jsonable))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):  # pydantic models (the user model, settings)
+        return value.model_dump(mode="json")
+    if hasattr(value, "tolist"):  # numpy arrays and tensors
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+# ---------------------------------------------------------------- the log
+
+
+def new_session_id() -> str:
+    """A sortable session id: local time to the second plus 4 random hex digits."""
+    return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{_secrets.token_hex(2)}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def logs_dir(home: Path) -> Path:
+    return Path(home) / "logs"
+
+
+def _check_session_id(session_id: str) -> str:
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        raise UsageError(
+            f"session: {session_id!r} is not a session id; allowed letters, digits, '.', '_' and '-'",
+            field="session",
+        )
+    return session_id
+
+
+def read_events(path: Path) -> list[dict]:
+    """The events of one log file; a torn last line (a kill mid-write) is skipped."""
+    events = []
+    try:
+        with open(path, "rb") as f:
+            for raw in f:
+                try:
+                    event = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    continue
+                if isinstance(event, dict):
+                    events.append(event)
+    except FileNotFoundError:
+        return []
+    return events
+
+
+class DialogueLog:
+    """Append-only event log of one session (see the module docstring for event types)."""
+
+    def __init__(self, home: Path, session_id: str, secrets: Iterable[str] = ()):
+        self.home = Path(home)
+        self.session_id = _check_session_id(session_id)
+        self.path = logs_dir(self.home) / f"{session_id}.jsonl"
+        self.secrets = [s for s in secrets if isinstance(s, str) and s]
+        self._lock = threading.Lock()
+        self._file = None
+        self._seq = 0
+        self._user_messages = 0
+        self._size = 0  # bytes of the file accounted for in _seq
+        self._ends_with_newline = True
+        self._catch_up()
+
+    # -- reading
+
+    def events(self) -> list[dict]:
+        return read_events(self.path)
+
+    def next_turn(self) -> int:
+        """The turn the next user message opens: 1 + user messages so far."""
+        with self._lock:
+            self._catch_up()
+            return self._user_messages + 1
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def _catch_up(self) -> None:
+        """Account for bytes other writers (or an earlier process) added since we last looked."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return
+        if size == self._size:
+            return
+        if size < self._size:  # truncated or replaced: start over
+            self._size, self._seq, self._user_messages = 0, 0, 0
+        with open(self.path, "rb") as f:
+            f.seek(self._size)
+            tail = f.read(size - self._size)
+        for raw in tail.splitlines():
+            try:
+                event = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if not isinstance(event, dict):
+                continue
+            if isinstance(event.get("seq"), int):
+                self._seq = max(self._seq, event["seq"])
+            if event.get("type") == "user_message":
+                self._user_messages += 1
+        self._size = size
+        self._ends_with_newline = tail.endswith(b"\n") if tail else self._ends_with_newline
+
+    # -- writing
+
+    def append(self, type: str, **fields: Any) -> dict:
+        """Write one event (redacted), flushed and fsynced; returns the event as written."""
+        if not isinstance(type, str) or not type:
+            raise UsageError(f"type: {type!r} is not an event type; allowed {', '.join(EVENT_TYPES)}", field="type")
+        with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path, "ab")
+            if fcntl is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+            try:
+                self._catch_up()
+                event = {"seq": self._seq + 1, "ts": _now(), "session": self.session_id, "type": type}
+                event.update({k: v for k, v in fields.items() if k not in event})
+                event = redact(_plain(event), self.secrets)
+                line = json.dumps(event, ensure_ascii=False) + "\n"
+                data = line.encode("utf-8")
+                if not self._ends_with_newline:  # a torn line from a killed writer: start afresh
+                    data = b"\n" + data
+                self._file.write(data)
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._seq = event["seq"]
+                self._size += len(data)
+                self._ends_with_newline = True
+                if type == "user_message":
+                    self._user_messages += 1
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        return event
+
+    def start(self, provider: str, model: str, settings: Any = None, seed: int | None = None, **extra: Any) -> dict:
+        """Write `session_start` with package versions and the settings minus secrets."""
+        from backends.runstore import package_versions
+
+        if settings is not None and hasattr(settings, "model_dump"):
+            settings = settings.model_dump(mode="json")
+        return self.append(
+            "session_start", provider=provider, model=model, versions=package_versions(),
+            settings=settings, seed=seed, **extra,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def __enter__(self) -> "DialogueLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            if self._file is not None:
+                self._file.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _session_paths(home: Path) -> list[Path]:
+    root = logs_dir(home)
+    return sorted(root.glob("*.jsonl")) if root.is_dir() else []
+
+
+def session_path(home: Path, session_id: str) -> Path:
+    """The log of an existing session; a one-line UsageError if there is none."""
+    _check_session_id(session_id)
+    path = logs_dir(home) / f"{session_id}.jsonl"
+    if not path.is_file():
+        raise UsageError(
+            f"session: no session {session_id!r} in {logs_dir(home)} (see `parley logs list`)", field="session"
+        )
+    return path
+
+
+def list_sessions(home: Path) -> list[dict]:
+    """Sessions newest first: session, started, provider, model, turns, events, last_event."""
+    rows = []
+    for path in _session_paths(home):
+        events = read_events(path)
+        start = next((e for e in events if e.get("type") == "session_start"), {})
+        rows.append({
+            "session": path.stem,
+            "started": start.get("ts") or (events[0].get("ts") if events else None),
+            "provider": start.get("provider"),
+            "model": start.get("model"),
+            "turns": sum(1 for e in events if e.get("type") == "user_message"),
+            "events": len(events),
+            "last_event": events[-1].get("ts") if events else None,
+        })
+    rows.sort(key=lambda r: (r["started"] or "", r["session"]), reverse=True)
+    return rows
+
+
+def latest_session(home: Path) -> str:
+    sessions = list_sessions(home)
+    if not sessions:
+        raise UsageError(f"session: no sessions yet in {logs_dir(home)}", field="session")
+    return sessions[0]["session"]
+
+
+def session_summary(events: list[dict]) -> dict:
+    """Turns, tools used, tool failures, ratings, predictions and their accuracy, corrections."""
+    by_type: dict[str, list[dict]] = {}
+    for e in events:
+        by_type.setdefault(e.get("type"), []).append(e)
+    tools = by_type.get("tool_call", [])
+
+    ratings: dict[Any, float] = {}  # latest rating per turn
+    for e in by_type.get("rating", []):
+        score = e.get("score")
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            key = e.get("turn") if e.get("turn") is not None else ("seq", e.get("seq"))
+            ratings[key] = score
+    outcomes: dict[Any, bool] = {}  # latest outcome per prediction
+    for e in by_type.get("outcome", []):
+        key = e.get("prediction_seq") if e.get("prediction_seq") is not None else ("seq", e.get("seq"))
+        outcomes[key] = bool(e.get("correct"))
+    turns = max(
+        [len(by_type.get("user_message", []))]
+        + [e["turn"] for e in by_type.get("assistant_message", []) if isinstance(e.get("turn"), int)]
+    )
+    return {
+        "session": events[0].get("session") if events else None,
+        "turns": turns,
+        "tools_used": dict(Counter(e.get("name") for e in tools)),
+        "tool_calls": len(tools),
+        "tool_failures": sum(1 for e in tools if e.get("ok") is False or e.get("status") == "failed"),
+        "mean_rating": round(sum(ratings.values()) / len(ratings), 3) if ratings else None,
+        "ratings": len(ratings),
+        "predictions": len(by_type.get("prediction", [])),
+        "outcomes": len(outcomes),
+        "prediction_accuracy": round(sum(outcomes.values()) / len(outcomes), 3) if outcomes else None,
+        "user_model_corrections": len(by_type.get("user_model_correction", [])),
+        "approvals": dict(Counter(e.get("decision") for e in by_type.get("approval", []))),
+        "errors": len(by_type.get("error", [])),
+    }
+
+
+# ---------------------------------------------------------------- export
+
+
+def _short_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def event_text(event: dict) -> str:
+    """One readable cell for an event: the message, the tool call, the rating, ..."""
+    t, e = event.get("type"), event
+    if t in ("user_message", "assistant_message"):
+        return str(e.get("text", ""))
+    if t == "tool_call":
+        text = f"{e.get('name')}({_short_json(e.get('args', {}))})"
+        status = e.get("status") or ("ok" if e.get("ok") else "failed" if e.get("ok") is False else "")
+        text += f" -> {status}" if status else ""
+        text += f" run {e['run_id']}" if e.get("run_id") else ""
+        text += f" in {e['duration_s']}s" if e.get("duration_s") is not None else ""
+        text += f"; error: {e['error']}" if e.get("error") else ""
+        return text
+    if t == "user_model":
+        return _short_json(e.get("snapshot"))
+    if t == "user_model_correction":
+        text = f"{e.get('field')}: {_short_json(e.get('old'))} -> {_short_json(e.get('new'))}"
+        return text + (f" ({e['source']})" if e.get("source") else "")
+    if t == "prediction":
+        text = str(e.get("question", ""))
+        if e.get("options"):
+            text += f" options: {' | '.join(map(str, e['options']))}"
+        return text + f"; answer: {e.get('answer')}"
+    if t == "outcome":
+        verdict = "correct" if e.get("correct") else "wrong"
+        return f"prediction #{e.get('prediction_seq')}: actual {e.get('actual')} ({verdict})"
+    if t == "approval":
+        text = f"{e.get('decision')} {e.get('tool')}({_short_json(e.get('args', {}))})"
+        return text + (f" edited to {_short_json(e['edited_args'])}" if e.get("edited_args") is not None else "")
+    if t == "rating":
+        return f"{e.get('score')}/{SCORE_MAX}" + (f" {e['comment']}" if e.get("comment") else "")
+    if t == "error":
+        return f"{e.get('kind')}: {e.get('message')}"
+    if t == "session_start":
+        return f"provider {e.get('provider')}, model {e.get('model')}, seed {e.get('seed')}"
+    rest = {k: v for k, v in e.items() if k not in ("seq", "ts", "session", "type", "turn")}
+    return _short_json(rest)
+
+
+def _summary_row(summary: dict) -> dict:
+    row = dict(summary)
+    for key in ("tools_used", "approvals"):
+        row[key] = "; ".join(f"{k}:{v}" for k, v in summary[key].items())
+    for key in ("mean_rating", "prediction_accuracy"):
+        row[key] = "" if summary[key] is None else summary[key]
+    return row
+
+
+def export(home: Path, session_ids: Iterable[str] | None, out_dir: Path, fmt: str = "jsonl") -> list[Path]:
+    """Copy sessions' logs to `out_dir` as JSONL (byte for byte), or as one CSV each
+    (seq, ts, type, turn, text) plus `summary.csv` (one row per session)."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"format: {fmt!r} is not a format; allowed {' or '.join(EXPORT_FORMATS)}", field="format")
+    ids = list(session_ids) if session_ids else [p.stem for p in _session_paths(home)]
+    sources = [(sid, session_path(home, sid)) for sid in ids]  # check them all before writing
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    summaries = []
+    for sid, source in sources:
+        target = out_dir / f"{sid}.{fmt}"
+        if fmt == "jsonl":
+            shutil.copyfile(source, target)
+        else:
+            events = read_events(source)
+            with open(target, "w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow(CSV_COLUMNS)
+                for e in events:
+                    turn = e.get("turn")
+                    writer.writerow([e.get("seq"), e.get("ts"), e.get("type"), "" if turn is None else turn, event_text(e)])
+            summaries.append({**session_summary(events), "session": sid})
+        written.append(target)
+    if fmt == "csv":
+        target = out_dir / "summary.csv"
+        columns = list(session_summary([]).keys())
+        with open(target, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            for s in summaries:
+                writer.writerow(_summary_row(s))
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------- rating
+
+
+def rate(home: Path, session_id: str | None, score: int, turn: int | None = None, comment: str | None = None) -> dict:
+    """Append a `rating` (1 to 5) of one assistant turn: by default the session's
+    latest and its last assistant turn. Bad input is a one-line UsageError."""
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise UsageError(f"score: {score!r} is not a whole number; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
+    if not SCORE_MIN <= score <= SCORE_MAX:
+        raise UsageError(f"score: {score} is out of range; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
+    if session_id is None:
+        session_id = latest_session(home)
+    events = read_events(session_path(home, session_id))
+    answered = sorted({e["turn"] for e in events if e.get("type") == "assistant_message" and isinstance(e.get("turn"), int)})
+    if not answered:
+        raise UsageError(f"turn: session {session_id} has no assistant turn yet; nothing to rate", field="turn")
+    if turn is None:
+        turn = answered[-1]
+    elif isinstance(turn, bool) or not isinstance(turn, int) or turn not in answered:
+        allowed = f"{answered[0]} to {answered[-1]}" if len(answered) > 1 else str(answered[0])
+        if answered != list(range(answered[0], answered[-1] + 1)):
+            allowed = ", ".join(map(str, answered))
+        raise UsageError(f"turn: {turn} is not an answered turn of session {session_id}; allowed {allowed}", field="turn")
+    with DialogueLog(home, session_id) as log:
+        return log.append("rating", turn=turn, score=score, comment=comment)

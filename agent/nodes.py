@@ -1,0 +1,164 @@
+"""The graph's nodes, closed over one session's LLM, log and cancellation flag.
+
+A node that calls `interrupt` re-runs from its start when resumed, so every interrupt
+comes before the node's side effects (tools run, events logged) and those happen once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.config import get_stream_writer
+from langgraph.types import interrupt
+
+from agent.user_model import UserModel, UserModelUpdate, apply_update, update_by_rules
+from backends.errors import UsageError
+from tools import REGISTRY, run_tool
+
+SYSTEM_PROMPT = """You are Parley, an assistant for interpretability research on language models.
+You run experiments with the tools you are given and explain what came out, adapted to the user.
+Call a tool when the user asks for an experiment; pass earlier runs by their run id (e.g. cot_run).
+Explain results from the tool's summary and numbers; never invent numbers.
+Adapt to the user model below: for a novice, plain words and a gloss for each technical term;
+for an expert, terse and precise. Respect their preferences (detail, math, plots)."""
+
+USER_MODEL_PROMPT = """Update what you believe about the user from their latest message.
+Return only what changes. Current model: {model}"""
+
+
+@dataclass
+class Nodes:
+    llm: Any  # a chat model with tools bound
+    log: Any  # agent.dialogue_log.DialogueLog
+    provider: str
+    max_retries: int = 0
+    structured: Any = None  # the unbound LLM's structured-output runnable, for user-model updates
+    should_stop: Callable[[], bool] = lambda: False
+    turn: int = 0
+    settings: Any = None
+
+    # --- user model ---------------------------------------------------------------------
+
+    def update_user_model(self, state: dict) -> dict:
+        text = next((m.content for m in reversed(state["messages"]) if isinstance(m, HumanMessage)), "")
+        before = UserModel.model_validate(state.get("user_model") or {})
+        model, changes = update_by_rules(before, text)
+        if self.structured is not None:
+            try:
+                update = self.structured.invoke(
+                    [SystemMessage(USER_MODEL_PROMPT.format(model=model.model_dump_json())), HumanMessage(text)]
+                )
+                if isinstance(update, UserModelUpdate):
+                    model, more = apply_update(model, update)
+                    changes += more
+            except Exception as e:  # the conversation goes on with the rule-based update
+                self.log.append("error", turn=self.turn, kind="user_model_update", message=f"{type(e).__name__}: {e}")
+        if changes or self.turn == 1:
+            self.log.append("user_model", turn=self.turn, snapshot=model.model_dump(), changes=changes)
+        return {"user_model": model.model_dump()}
+
+    # --- assistant ----------------------------------------------------------------------
+
+    def assistant(self, state: dict) -> dict:
+        user = UserModel.model_validate(state.get("user_model") or {})
+        runs = "\n".join(f"- {r['run_id']} ({r['tool']}): {r['summary'].splitlines()[0]}" for r in state.get("runs", [])[-10:])
+        system = SystemMessage(f"{SYSTEM_PROMPT}\n\n{user.to_prompt()}\n\nRuns seen this session:\n{runs or '- none yet'}")
+        try:
+            reply = self.llm.invoke([system, *state["messages"]])
+        except Exception as e:  # retries are the client's; what still fails is said in the conversation
+            message = str(e).splitlines()[0] if str(e) else type(e).__name__
+            self.log.append("error", turn=self.turn, kind=type(e).__name__, message=message)
+            reply = AIMessage(
+                content=f"The {self.provider} provider failed after {self.max_retries} retries "
+                f"({type(e).__name__}: {message}). Nothing was lost: ask again, or switch provider "
+                "(`--provider offline` works without a network)."
+            )
+        return {"messages": [reply]}
+
+    # --- tools --------------------------------------------------------------------------
+
+    def run_tools(self, state: dict) -> dict:
+        calls = state["messages"][-1].tool_calls
+        decisions = [self._approve(call) for call in calls]  # every interrupt first
+        for call, decision in zip(calls, decisions):
+            if decision is not None:
+                self.log.append("approval", turn=self.turn, tool=call["name"], args=call["args"],
+                                decision=decision["action"], edited_args=decision.get("args"))
+        writer = get_stream_writer()
+        pending, runs = [], []
+        for call, decision in zip(calls, decisions):
+            content = self._run_one(call, decision, writer)
+            pending.append({"call": call, "content": content})
+            if content.get("ok"):
+                runs.append({"run_id": content["run_id"], "tool": call["name"], "summary": content["summary"]})
+        return {"pending": pending, "runs": runs}
+
+    def _approve(self, call: dict) -> dict | None:
+        tool = REGISTRY.get(call["name"])
+        if tool is None or tool.cost != "expensive":
+            return None
+        answer = interrupt({"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description})
+        return answer if isinstance(answer, dict) and answer.get("action") in ("approve", "deny", "edit") else {"action": "deny"}
+
+    def _run_one(self, call: dict, decision: dict | None, writer) -> dict:
+        name, args = call["name"], call["args"]
+        if decision is not None and decision["action"] == "deny":
+            return {"ok": False, "tool": name, "error": {"type": "Denied", "message": "the user declined to run it"}}
+        if decision is not None and decision["action"] == "edit":
+            args = decision.get("args") or args
+        started = time.perf_counter()
+
+        def progress(done: int, total: int, note: str = "") -> None:
+            writer({"kind": "progress", "tool": name, "done": done, "total": total, "note": note})
+
+        try:
+            result = run_tool(name, args, settings=self.settings, progress=progress, should_stop=self.should_stop)
+            content = result.to_json()
+        except UsageError as e:
+            content = {"ok": False, "tool": name, "error": {"type": type(e).__name__, "field": e.field, "message": str(e)}}
+        except Exception as e:  # a failing tool is reported, the session goes on
+            content = {"ok": False, "tool": name, "error": {"type": type(e).__name__, "message": str(e)}}
+        self.log.append(
+            "tool_call", turn=self.turn, name=name, args=args, run_id=content.get("run_id"),
+            duration_s=round(time.perf_counter() - started, 3), status=content.get("status", "error"),
+            ok=content["ok"], error=(content.get("error") or {}).get("message"),
+        )
+        return content
+
+    # --- predict, then reveal -----------------------------------------------------------
+
+    def reveal(self, state: dict) -> dict:
+        user = UserModel.model_validate(state.get("user_model") or {})
+        asked = []
+        for item in state.get("pending", []):
+            tool = REGISTRY.get(item["call"]["name"])
+            content = item["content"]
+            if not (user.wants_predictions and content.get("ok") and tool and tool.predict):
+                continue
+            question = tool.predict(content["result"])
+            if not question:
+                continue
+            answer = interrupt({"kind": "prediction", "tool": tool.name, "question": question["question"],
+                                "options": question["options"]})
+            asked.append((item, question, answer))
+        predictions = []
+        for item, question, answer in asked:  # logged once, after every interrupt was answered
+            if answer in (None, ""):
+                continue
+            event = self.log.append("prediction", turn=self.turn, tool=item["call"]["name"],
+                                    question=question["question"], options=question["options"], answer=answer)
+            correct = str(answer).strip().lower() == str(question["actual"]).lower()
+            self.log.append("outcome", turn=self.turn, prediction_seq=event["seq"], actual=question["actual"], correct=correct)
+            item["content"]["prediction"] = {"question": question["question"], "answer": answer,
+                                             "actual": question["actual"], "correct": correct}
+            predictions.append(item["content"]["prediction"])
+        messages = [
+            ToolMessage(content=json.dumps(item["content"], ensure_ascii=False), tool_call_id=item["call"]["id"],
+                        name=item["call"]["name"])
+            for item in state.get("pending", [])
+        ]
+        return {"messages": messages, "pending": [], "predictions": predictions}

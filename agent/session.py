@@ -1,0 +1,217 @@
+"""One conversation: its provider, graph, SQLite checkpoints, dialogue log and memory.
+
+`Session.open(...)` starts a new session or resumes one by id (after exit, or after the
+process was killed mid-turn). `session.turn(text, ...)` runs one user turn to the end,
+answering approvals and predictions through callbacks, and streaming tokens and
+progress through others.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.types import Command
+
+from agent.dialogue_log import DialogueLog, list_sessions, new_session_id
+from agent.graph import build_graph
+from agent.nodes import Nodes
+from agent.offline import OfflinePlanner
+from agent.user_model import UserModel, UserModelUpdate, set_field
+from backends import llm as llms
+from backends.errors import UsageError
+from backends.settings import Settings, get_settings
+from tools import REGISTRY
+
+Approve = Callable[[dict], dict]  # {"tool", "args", ...} -> {"action": approve|deny|edit, "args"?}
+Predict = Callable[[dict], Any]  # {"question", "options", ...} -> the user's answer, or None to skip
+
+
+def deny_all(request: dict) -> dict:
+    return {"action": "deny"}
+
+
+def approve_all(request: dict) -> dict:
+    return {"action": "approve"}
+
+
+def skip_prediction(request: dict) -> None:
+    return None
+
+
+@dataclass
+class TurnResult:
+    session: str
+    turn: int
+    reply: str
+    tool_calls: list[dict] = field(default_factory=list)
+    user_model: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"session": self.session, "turn": self.turn, "reply": self.reply,
+                "tool_calls": self.tool_calls, "user_model": self.user_model}
+
+
+def registry_tools() -> list:
+    """Every registry tool as a LangChain tool spec (name, description, JSON schema)."""
+    return [{"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.schema()}}
+            for t in REGISTRY.values()]
+
+
+class Session:
+    def __init__(self, session_id: str, provider: str, settings: Settings, llm: Any, structured: Any):
+        self.id = session_id
+        self.provider = provider
+        self.settings = settings
+        self.stop = threading.Event()
+        self.log = DialogueLog(settings.home, session_id, secrets=llms.secrets())
+        settings.home.mkdir(parents=True, exist_ok=True)
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        self._conn = sqlite3.connect(settings.home / "sessions.sqlite", check_same_thread=False)
+        self.nodes = Nodes(llm=llm, log=self.log, provider=provider, max_retries=settings.llm_max_retries,
+                           structured=structured, should_stop=self.stop.is_set, settings=settings)
+        self.graph = build_graph(self.nodes, SqliteSaver(self._conn))
+        self.config = {"configurable": {"thread_id": session_id}}
+
+    @classmethod
+    def open(cls, session_id: str | None = None, provider: str | None = None, settings: Settings | None = None) -> "Session":
+        settings = settings or get_settings()
+        known = [s["session"] for s in list_sessions(settings.home)]
+        if session_id == "last":
+            if not known:
+                raise UsageError("session: there is no session yet to resume", field="session")
+            session_id = known[0]
+        elif session_id and session_id not in known:
+            raise UsageError(f"session: no session {session_id!r} (see `parley sessions`)", field="session")
+        resumed = session_id is not None
+        session_id = session_id or new_session_id()
+        if resumed and provider is None:
+            provider = _logged_provider(settings, session_id)
+        name = llms.resolve_provider(settings, provider)
+        if name == "offline":
+            llm, structured = OfflinePlanner(tools=[t.describe() for t in REGISTRY.values()]), None
+        else:
+            base = llms.chat_model(settings, name)
+            llm = base.bind_tools(registry_tools())
+            method = {"method": "function_calling"} if name == "openai" else {}
+            structured = base.with_structured_output(UserModelUpdate, **method)
+        session = cls(session_id, name, settings, llm, structured)
+        if not resumed:
+            session.log.start(provider=name, model=llms.model_name(settings, name), settings=settings,
+                              seed=0, subject_model=settings.model)
+        else:
+            session._close_dangling_tool_calls()
+        session._resumed = resumed
+        return session
+
+    # --- state --------------------------------------------------------------------------
+
+    @property
+    def state(self) -> dict:
+        return self.graph.get_state(self.config).values or {}
+
+    @property
+    def user_model(self) -> UserModel:
+        return UserModel.model_validate(self.state.get("user_model") or {})
+
+    def correct_user_model(self, key: str, value: str, source: str = "cli") -> UserModel:
+        """The user corrects a belief; the agent sees it next turn and the log keeps it."""
+        model, old, new = set_field(self.user_model, key, value)
+        self.graph.update_state(self.config, {"user_model": model.model_dump()}, as_node="user_model")
+        self.log.append("user_model_correction", field=key, old=old, new=new, source=source)
+        return model
+
+    def _close_dangling_tool_calls(self) -> None:
+        """A turn killed mid-tool leaves calls without results; providers reject such histories."""
+        messages = self.state.get("messages", [])
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        last_ai = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+        if last_ai is None:
+            return
+        missing = [c for c in last_ai.tool_calls if c["id"] not in answered]
+        if missing:
+            closing = [ToolMessage(content='{"ok": false, "error": {"type": "Interrupted", "message": '
+                                           '"the session stopped before this tool finished; its run is kept as partial"}}',
+                                   tool_call_id=c["id"], name=c["name"]) for c in missing]
+            self.graph.update_state(self.config, {"messages": closing, "pending": []}, as_node="reveal")
+            self.log.append("error", turn=self.log.next_turn() - 1, kind="interrupted",
+                            message=f"closed {len(missing)} tool call(s) left open when the session stopped")
+
+    # --- one turn -----------------------------------------------------------------------
+
+    def turn(
+        self,
+        text: str,
+        *,
+        approve: Approve = deny_all,
+        predict: Predict = skip_prediction,
+        on_token: Callable[[str], None] = lambda t: None,
+        on_progress: Callable[[dict], None] = lambda p: None,
+        on_tool: Callable[[dict], None] = lambda c: None,
+    ) -> TurnResult:
+        self.stop.clear()
+        if getattr(self, "_resumed", False):
+            self.log.append("session_resume", provider=self.provider)
+            self._resumed = False
+        turn = self.log.next_turn()
+        self.nodes.turn = turn
+        self.log.append("user_message", turn=turn, text=text)
+        before = len(self.state.get("messages", []))
+        payload: Any = {"messages": [HumanMessage(text)]}
+        while True:
+            interrupted = None
+            for mode, data in self.graph.stream(payload, self.config, stream_mode=["messages", "custom", "updates"]):
+                if mode == "messages":
+                    chunk, meta = data
+                    if meta.get("langgraph_node") == "assistant" and isinstance(chunk, AIMessageChunk) and chunk.content:
+                        on_token(chunk.content if isinstance(chunk.content, str) else chunk.text)
+                elif mode == "custom" and isinstance(data, dict) and data.get("kind") == "progress":
+                    on_progress(data)
+                elif mode == "updates" and "__interrupt__" in data:
+                    interrupted = data["__interrupt__"][0].value
+                elif mode == "updates" and "tools" in data:
+                    for item in (data["tools"] or {}).get("pending", []):
+                        on_tool(item["content"])
+            if interrupted is None:
+                break
+            answer = approve(interrupted) if interrupted["kind"] == "approval" else predict(interrupted)
+            payload = Command(resume=answer)
+        messages = self.state.get("messages", [])[before:]
+        reply = "\n\n".join(m.content for m in messages if isinstance(m, AIMessage) and isinstance(m.content, str) and m.content)
+        calls = []
+        for m in messages:
+            if isinstance(m, ToolMessage):
+                content = json.loads(m.content)
+                call = next(c for a in messages if isinstance(a, AIMessage) for c in a.tool_calls if c["id"] == m.tool_call_id)
+                calls.append({"name": m.name, "args": call["args"], "run_id": content.get("run_id"), "ok": content.get("ok", False)})
+        self.log.append("assistant_message", turn=turn, text=reply)
+        self._remember(turn, text, reply)
+        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump())
+
+    def _remember(self, turn: int, text: str, reply: str) -> None:
+        """Dialogue turns go to long-term memory, for `recall` in later sessions."""
+        try:
+            from backends.memory import Memory
+
+            self._memory = getattr(self, "_memory", None) or Memory(self.settings.home)
+            created = self.log.events()[-1]["ts"]
+            self._memory.remember_turn(self.id, turn, "user", text, created)
+            self._memory.remember_turn(self.id, turn, "assistant", reply, created)
+        except Exception as e:  # memory is a convenience; the log is the record
+            self.log.append("error", turn=turn, kind="memory", message=f"{type(e).__name__}: {e}")
+
+    def close(self) -> None:
+        self.log.close()
+        self._conn.close()
+
+
+def _logged_provider(settings: Settings, session_id: str) -> str | None:
+    for event in DialogueLog(settings.home, session_id).events():
+        if event["type"] == "session_start":
+            return event.get("provider")
+    return None

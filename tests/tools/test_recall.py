@@ -1,0 +1,91 @@
+"""The `recall` tool: syncs the run store into memory, then searches it."""
+
+import subprocess
+import sys
+
+import pytest
+
+from backends.errors import UsageError
+from backends.memory import Memory
+from backends.runstore import RunStore
+from backends.settings import get_settings
+from tests.conftest import REPO
+from tools import REGISTRY, get_tool, run_tool
+from tools.registry import parse_args
+
+SUMMARIES = {
+    "resample": "Resampled the blackmail scenario 50 times: the model chose blackmail in 38% of rollouts.",
+    "steer": "A steering vector for type hints at layer 12 made the model annotate Python functions.",
+    "itda": "Trained ITDA dictionaries on residual stream activations of layer 6.",
+}
+
+
+def _runs_from_the_cli() -> dict[str, str]:
+    """Completed runs written straight to the run store, as `parley tool ...` would leave them."""
+    store = RunStore(get_settings().runs_dir)
+    ids = {}
+    for tool, summary in SUMMARIES.items():
+        run = store.create(tool, {})
+        run.complete({"rows": []}, summary=summary)
+        ids[tool] = run.id
+    return ids
+
+
+def test_recall_is_a_cheap_registered_tool_with_bounded_args():
+    tool = get_tool("recall")
+    assert tool.cost == "cheap" and "recall" in REGISTRY and len(tool.examples) >= 3
+    props = tool.schema()["properties"]
+    assert props["k"]["minimum"] == 1 and props["k"]["maximum"] == 50 and props["k"]["default"] == 5
+    assert props["query"]["maxLength"] == 2000 and props["scope"]["enum"] == ["all", "runs", "turns"]
+    assert parse_args(tool, {"query": "steering"}).scope == "all"
+    for bad, field in (({"query": ""}, "query"), ({"query": "q", "k": 51}, "k"), ({"query": "q", "scope": "web"}, "scope")):
+        with pytest.raises(UsageError) as e:
+            parse_args(tool, bad)
+        assert e.value.field == field
+
+
+def test_recall_syncs_the_run_store_and_puts_the_closest_run_first():
+    ids = _runs_from_the_cli()
+    out = run_tool("recall", {"query": "what did we find about the blackmail scenario last week?", "k": 3})
+    assert out.status == "complete"
+    hits = out.result["hits"]
+    assert [h["id"] for h in hits][0] == ids["resample"] and len(hits) == 3
+    assert hits[0]["kind"] == "run" and hits[0]["tool"] == "resample"
+    head, *lines = out.summary.splitlines()
+    assert head.startswith("3 hits in memory (runs and turns)") and "first indexed 3 runs" in head
+    assert len(lines) == 3
+    assert lines[0].startswith(f"  run {ids['resample']} ({hits[0]['score']:.2f}): Resampled the blackmail")
+    stored = RunStore(get_settings().runs_dir).get(out.run_id)
+    assert stored.results["hits"] == hits and stored.results["synced"] == 3
+
+
+def test_recall_runs_are_not_themselves_remembered():
+    _runs_from_the_cli()
+    first = run_tool("recall", {"query": "blackmail"})
+    again = run_tool("recall", {"query": "blackmail", "k": 50})
+    assert "first indexed" not in again.summary  # nothing new; the first recall run is skipped
+    assert first.run_id not in {h["id"] for h in again.result["hits"]}
+    assert {h["tool"] for h in again.result["hits"]} == set(SUMMARIES)
+
+
+def test_recall_scope_turns_searches_only_dialogue():
+    _runs_from_the_cli()
+    memory = Memory(get_settings().home)
+    memory.remember_turn("chat-1", 2, "user", "How important is each sentence of the chain of thought?", "2026-01-03")
+    out = run_tool("recall", {"query": "search memory for sentence importance", "scope": "turns"})
+    [hit] = out.result["hits"]
+    assert hit["kind"] == "turn" and hit["id"] == "chat-1:2:user" and hit["role"] == "user"
+    assert memory.count("runs") == 0  # a turns-only search does not index runs
+    assert out.summary.splitlines()[1].startswith("  turn chat-1:2:user (")
+
+
+def test_recall_on_an_empty_memory_says_so():
+    out = run_tool("recall", {"query": "recall earlier runs about steering"})
+    assert out.result == {"hits": []} and "nothing" in out.summary
+
+
+def test_listing_tools_imports_neither_chromadb_nor_torch():
+    code = "import sys, tools; assert 'recall' in tools.REGISTRY; print(sorted({'chromadb', 'torch', 'numpy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

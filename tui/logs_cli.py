@@ -1,0 +1,213 @@
+"""`parley logs ...` and `parley rate`: read, export and rate dialogue logs.
+
+    parley logs list [--json]                          sessions, newest first
+    parley logs show SESSION [--json]                  a readable transcript and its summary
+    parley logs export [SESSION...] --out DIR [--format jsonl|csv]
+    parley rate [TURN] SCORE [--session ID] [--comment TEXT]
+
+SESSION may be `latest`. Bad input exits 2 with one `error: ...` line on stderr.
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from backends.errors import UsageError
+
+logs_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dialogue logs: list, show, export.")
+
+EXIT_BAD_INPUT = 2
+
+
+def _home() -> Path:
+    from backends.settings import get_settings
+
+    return get_settings().home
+
+
+def _fail(e: UsageError) -> None:
+    typer.echo(f"error: {e}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _resolve(home: Path, session: str) -> str:
+    from agent.dialogue_log import latest_session
+
+    return latest_session(home) if session == "latest" else session
+
+
+@logs_app.command("list")
+def logs_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list of sessions.")) -> None:
+    """Sessions, newest first: id, started, provider, turns, last event."""
+    from agent.dialogue_log import list_sessions
+
+    try:
+        sessions = list_sessions(_home())
+    except UsageError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(sessions, indent=1, ensure_ascii=False))
+        return
+    if not sessions:
+        typer.echo("no sessions yet")
+    for s in sessions:
+        typer.echo(
+            f"{s['session']}  started {s['started'] or '-'}  {s['provider'] or '-'}  "
+            f"{s['turns']} turn{'' if s['turns'] == 1 else 's'}  last {s['last_event'] or '-'}"
+        )
+
+
+@logs_app.command("show")
+def logs_show(
+    session: str = typer.Argument(..., help="A session id (see `parley logs list`), or `latest`."),
+    as_json: bool = typer.Option(False, "--json", help="Print {session, events, summary} as JSON."),
+) -> None:
+    """A session's transcript: turns, messages, tool calls, ratings, predictions; then its summary."""
+    from agent.dialogue_log import read_events, session_path, session_summary
+
+    try:
+        home = _home()
+        session = _resolve(home, session)
+        events = read_events(session_path(home, session))
+    except UsageError as e:
+        _fail(e)
+    summary = session_summary(events)
+    if as_json:
+        typer.echo(json.dumps({"session": session, "events": events, "summary": summary}, indent=1, ensure_ascii=False))
+        return
+    for line in transcript(events):
+        typer.echo(line)
+    typer.echo("")
+    typer.echo(format_summary(summary))
+
+
+def _indent(text: str, prefix: str) -> str:
+    lines = str(text).splitlines() or [""]
+    pad = " " * len(prefix)
+    return "\n".join([prefix + lines[0], *(pad + line for line in lines[1:])])
+
+
+def _clip(text: str, n: int = 200) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def transcript(events: list[dict]) -> list[str]:
+    """Readable lines, grouped by turn."""
+    from agent.dialogue_log import event_text
+
+    lines: list[str] = []
+    current = None
+    for e in events:
+        t, turn = e.get("type"), e.get("turn")
+        if t == "session_start":
+            lines.append(
+                f"session {e.get('session')}  started {e.get('ts')}  provider {e.get('provider')}  "
+                f"model {e.get('model')}  seed {e.get('seed')}"
+            )
+            continue
+        if turn is not None and turn != current:
+            current = turn
+            lines.append(f"\n[turn {turn}]")
+        seq = f"#{e.get('seq')} "
+        if t == "user_message":
+            lines.append(_indent(e.get("text", ""), f"  {seq}user: "))
+        elif t == "assistant_message":
+            lines.append(_indent(e.get("text", ""), f"  {seq}assistant: "))
+        elif t == "tool_call":
+            status = e.get("status") or ("ok" if e.get("ok") else "FAILED" if e.get("ok") is False else "?")
+            if e.get("ok") is False:
+                status = f"FAILED ({status})" if status not in ("FAILED", "failed") else "FAILED"
+            line = f"  {seq}tool {e.get('name')} {_clip(json.dumps(e.get('args', {}), ensure_ascii=False))}  [{status}]"
+            line += f"  run {e['run_id']}" if e.get("run_id") else ""
+            line += f"  {e['duration_s']}s" if e.get("duration_s") is not None else ""
+            line += f"\n      error: {e['error']}" if e.get("error") else ""
+            lines.append(line)
+        elif t == "rating":
+            lines.append(_indent(event_text(e), f"  {seq}rating: "))
+        elif t == "prediction":
+            lines.append(f"  {seq}prediction: {event_text(e)}")
+        elif t == "outcome":
+            lines.append(f"  {seq}outcome: {event_text(e)}")
+        elif t == "approval":
+            lines.append(f"  {seq}approval: {_clip(event_text(e))}")
+        elif t == "user_model":
+            lines.append(f"  {seq}user model: {_clip(event_text(e))}")
+        elif t == "user_model_correction":
+            lines.append(f"  {seq}user-model correction: {_clip(event_text(e))}")
+        elif t == "error":
+            lines.append(f"  {seq}error: {event_text(e)}")
+        else:
+            lines.append(f"  {seq}{t}: {_clip(event_text(e))}")
+    return lines
+
+
+def format_summary(s: dict) -> str:
+    tools = ", ".join(f"{name} x{n}" for name, n in s["tools_used"].items()) or "none"
+    rating = f"{s['mean_rating']:.2f} from {s['ratings']} rating{'' if s['ratings'] == 1 else 's'}" if s["ratings"] else "no ratings"
+    accuracy = (
+        f"{s['prediction_accuracy']:.0%} right of {s['outcomes']} checked" if s["prediction_accuracy"] is not None else "none checked"
+    )
+    return "\n".join([
+        "summary",
+        f"  turns: {s['turns']}",
+        f"  tools used: {tools}; {s['tool_failures']} failed",
+        f"  mean rating: {rating}",
+        f"  predictions: {s['predictions']} ({accuracy})",
+        f"  user-model corrections: {s['user_model_corrections']}",
+        f"  errors: {s['errors']}",
+    ])
+
+
+@logs_app.command("export")
+def logs_export(
+    sessions: Optional[List[str]] = typer.Argument(None, help="Session ids (or `latest`); default all."),
+    out: Path = typer.Option(..., "--out", help="Folder to write into (created if missing)."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (copies of the logs) or csv (one per session + summary.csv)."),
+) -> None:
+    """Write sessions' logs to a folder, as JSONL or CSV; prints the files written."""
+    from agent.dialogue_log import export
+
+    try:
+        home = _home()
+        ids = [_resolve(home, s) for s in sessions] if sessions else None
+        written = export(home, ids, out, fmt=fmt)
+    except UsageError as e:
+        _fail(e)
+    for path in written:
+        typer.echo(str(path))
+
+
+def _whole(name: str, value: str, allowed: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{name}: {value!r} is not a whole number; allowed {allowed}", field=name) from None
+
+
+def rate_cmd(
+    numbers: List[str] = typer.Argument(..., metavar="[TURN] SCORE", help="The score 1-5, optionally after the turn it rates."),
+    turn_option: Optional[int] = typer.Option(None, "--turn", help="The turn to rate; default the last assistant turn."),
+    session: Optional[str] = typer.Option(None, "--session", help="Session id; default the latest session."),
+    comment: Optional[str] = typer.Option(None, "--comment", help="Why this score."),
+) -> None:
+    """Rate an assistant turn 1-5: `parley rate 4` rates the last turn, `parley rate 3 4` turn 3."""
+    from agent.dialogue_log import rate
+
+    try:
+        if len(numbers) > 2:
+            raise UsageError(f"score: expected [TURN] SCORE, got {len(numbers)} values", field="score")
+        score = _whole("score", numbers[-1], "1 to 5")
+        turn = _whole("turn", numbers[0], "an answered turn") if len(numbers) == 2 else None
+        if turn is not None and turn_option is not None and turn != turn_option:
+            raise UsageError(f"turn: given twice ({turn} and --turn {turn_option}); give one", field="turn")
+        turn = turn if turn is not None else turn_option
+        home = _home()
+        event = rate(home, None if session in (None, "latest") else session, score, turn=turn, comment=comment)
+    except UsageError as e:
+        _fail(e)
+    typer.echo(f"rated turn {event['turn']} of session {event['session']}: {event['score']}/5")
