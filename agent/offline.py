@@ -165,26 +165,23 @@ class OfflinePlanner(BaseChatModel):
         """Arguments named in the message, then references to earlier runs."""
         props = self._schema_of(tool).get("properties", {})
         args: dict = {}
+        said: list[str] = []  # phrases that set an argument ("with 48 tokens"), kept out of free text
         quoted = next((next(g for g in m.groups() if g) for m in QUOTED.finditer(text)), None)
         for name, spec in props.items():
             kinds = _types(spec)
-            if name == "question":
-                colon = re.search(r"(?:for|question|about|on)\s*:\s*(.+)$", text, re.I | re.S)
-                value = colon.group(1).strip() if colon else quoted
-                if value:
-                    args[name] = value
-            elif name == "query":  # a search: the topic after "about", else the whole message
-                topic = re.search(r"\b(?:about|for|on|regarding)\b\s+(.+)$", text, re.I | re.S)
-                args[name] = quoted or (topic.group(1) if topic else text).strip().rstrip("?")
-            elif name == "model":
+            if name in ("question", "query"):
+                continue  # free text: filled last, without the phrases that set other arguments
+            if name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
                 if named:
                     args[name] = named.group(1) or named.group(2)
+                    said.append(named.group(0))
             elif name.endswith("_run"):
                 explicit = RUN_ID.search(text)
                 wanted = name.removesuffix("_run")
                 if explicit:
                     args[name] = explicit.group(0)
+                    said.append(explicit.group(0))
                 elif not (quoted and wanted in props):
                     run = _latest_run_with(messages, wanted)
                     if run:
@@ -192,13 +189,23 @@ class OfflinePlanner(BaseChatModel):
             elif "string" in kinds and f"{name}_run" in props and quoted:
                 args[name] = quoted
             elif kinds & {"integer", "number"}:
-                value = _number_for(name, text)
-                if value is not None:
+                found = _number_for(name, text)
+                if found is not None:
+                    value, phrase = found
                     args[name] = int(value) if "integer" in kinds and float(value).is_integer() else float(value)
+                    said.append(phrase)
             elif "enum" in spec:
                 for option in spec["enum"]:
                     if re.search(rf"\b{re.escape(str(option))}\b", text, re.I):
                         args[name] = option
+        if "question" in props:
+            colon = re.search(r"(?:for|question|about|on)\s*:\s*(.+)$", text, re.I | re.S)
+            value = quoted or (colon and _without(colon.group(1), said))
+            if value:
+                args["question"] = value
+        if "query" in props:  # a search: the topic after "about", else the whole message
+            topic = re.search(r"\b(?:about|for|on|regarding)\b\s+(.+)$", text, re.I | re.S)
+            args["query"] = quoted or _without(topic.group(1) if topic else text, said).rstrip("?")
         return args
 
     def _explain(self, messages: list[BaseMessage], user: UserModel, again: bool = False) -> str:
@@ -264,16 +271,31 @@ def _types(spec: dict) -> set[str]:
     return {k for k in kinds if k}
 
 
-def _number_for(name: str, text: str) -> str | None:
-    """'16 rollouts', 'rollouts: 16', 'sentence 3', '64 tokens' for max_new_tokens."""
+def _without(text: str, phrases: list[str]) -> str:
+    """Free text minus trailing phrases that set other arguments ("..., with 48 tokens using tiny-random")."""
+    text = text.strip()
+    changed = True
+    while changed and phrases:
+        changed = False
+        for phrase in phrases:
+            trimmed = re.sub(rf"[\s,;]*(?:\b(?:with|using|and|on|at|in)\b\s*)*(?:the\s+)?{re.escape(phrase)}[\s.,;]*$", "", text, flags=re.I)
+            if trimmed != text:
+                text, changed = trimmed, True
+    return text.strip()
+
+
+def _number_for(name: str, text: str) -> tuple[str, str] | None:
+    """'16 rollouts', 'rollouts: 16', 'sentence 3', '64 tokens' for max_new_tokens: (number, phrase)."""
     words = {name, name.replace("_", " "), name.split("_")[-1]}
     words |= {w.rstrip("s") for w in words} | {w + "s" for w in words if not w.endswith("s")}
     alternatives = "|".join(sorted((re.escape(w) for w in words if len(w) > 2), key=len, reverse=True))
+    if not alternatives:  # a one-letter name ("k") cannot be recognised in prose
+        return None
     number = r"(-?\d+(?:\.\d+)?)"
     for pattern in (rf"\b{number}\s+(?:{alternatives})\b", rf"\b(?:{alternatives})\s*(?:=|:|of|is|to)?\s*{number}"):
         found = re.search(pattern, text, re.I)
         if found:
-            return found.group(1)
+            return found.group(1), found.group(0)
     return None
 
 

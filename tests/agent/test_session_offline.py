@@ -1,0 +1,169 @@
+"""The agent end to end with the offline provider: real tools, real SQLite, real Chroma."""
+
+import json
+
+import pytest
+
+from agent.dialogue_log import DialogueLog
+from agent.session import Session, approve_all
+from backends.runstore import RunStore
+from backends.settings import get_settings
+from tools import REGISTRY
+from tools.registry import ToolArgs, ToolOutput, register
+
+QUESTION = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
+
+
+def _types(session) -> list[str]:
+    return [e["type"] for e in DialogueLog(get_settings().home, session.id).events()]
+
+
+@pytest.mark.embedded
+def test_three_turn_conversation_on_the_embedded_model(smol):
+    session = Session.open(provider="offline")
+    try:
+        first = session.turn(f"generate a chain of thought for: {QUESTION} with 48 tokens")
+        assert [c["name"] for c in first.tool_calls] == ["generate_cot"] and first.tool_calls[0]["ok"]
+        assert first.tool_calls[0]["args"] == {"question": QUESTION, "max_new_tokens": 48}
+        assert "offline planner" in first.reply and "48-token chain of thought from smollm2-135m" in first.reply
+
+        second = session.turn("split it into sentences")
+        assert second.tool_calls == [{"name": "split_sentences", "args": {"cot_run": first.tool_calls[0]["run_id"]},
+                                      "run_id": second.tool_calls[0]["run_id"], "ok": True}]
+        assert "sentences in" in second.reply and "In plain terms" not in second.reply
+        assert second.user_model["expertise"] == "practitioner"
+
+        third = session.turn("explain that to me like I'm new to this")
+        assert third.tool_calls == []
+        assert third.user_model["expertise"] == "novice"
+        assert "In plain terms" in third.reply and "**chain of thought**" in third.reply
+        assert third.reply != second.reply
+    finally:
+        session.close()
+    types = _types(session)
+    assert types.count("user_message") == types.count("assistant_message") == 3
+    assert types.count("tool_call") == 2 and "session_start" == types[0]
+    snapshots = [e for e in DialogueLog(get_settings().home, session.id).events() if e["type"] == "user_model"]
+    assert snapshots[-1]["snapshot"]["expertise"] == "novice"
+
+
+def test_a_missing_argument_is_asked_for_and_the_answer_fills_it(tiny):
+    session = Session.open(provider="offline")
+    try:
+        asked = session.turn("generate a chain of thought with seed 3 using tiny-random and 8 tokens")
+        assert asked.tool_calls == [] and "I need `question`" in asked.reply
+        answered = session.turn("Is 91 prime?")
+        assert answered.tool_calls[0]["args"] == {"question": "Is 91 prime?", "seed": 3, "model": "tiny-random",
+                                                  "max_new_tokens": 8}
+        assert answered.tool_calls[0]["ok"]
+    finally:
+        session.close()
+
+
+def test_a_tool_that_raises_is_reported_and_the_session_goes_on(tiny):
+    class Args(ToolArgs):
+        pass
+
+    @register("explode_test", description="Always fails, for tests.", args=Args, examples=("explode the test tool",))
+    def explode(args, ctx) -> ToolOutput:
+        raise RuntimeError("boom inside the tool")
+
+    session = Session.open(provider="offline")
+    try:
+        failed = session.turn("please run explode_test")
+        assert failed.tool_calls[0]["ok"] is False and "boom inside the tool" in failed.reply
+        after = session.turn("split_sentences \"One step here. Then another step.\"")
+        assert after.tool_calls[0]["ok"]
+    finally:
+        del REGISTRY["explode_test"]
+        session.close()
+    [failure] = [e for e in DialogueLog(get_settings().home, session.id).events() if e["type"] == "tool_call" and not e["ok"]]
+    assert failure["error"] == "boom inside the tool"
+
+
+@pytest.fixture
+def expensive_tool():
+    class Args(ToolArgs):
+        rollouts: int = 4
+
+    seen = []
+
+    @register("costly_probe_test", description="An expensive test tool.", args=Args, cost="expensive",
+              examples=("run the costly probe test",))
+    def costly(args, ctx) -> ToolOutput:
+        seen.append(args.rollouts)
+        return ToolOutput(summary=f"probed with {args.rollouts} rollouts", result={"rollouts": args.rollouts})
+
+    yield seen
+    del REGISTRY["costly_probe_test"]
+
+
+def test_expensive_tools_wait_for_approval_deny_and_edit(expensive_tool):
+    session = Session.open(provider="offline")
+    requests = []
+    try:
+        denied = session.turn("run costly_probe_test with 16 rollouts",
+                              approve=lambda r: requests.append(r) or {"action": "deny"})
+        assert requests[0]["tool"] == "costly_probe_test" and requests[0]["args"] == {"rollouts": 16}
+        assert expensive_tool == [] and "declined" in denied.reply
+        edited = session.turn("run costly_probe_test with 16 rollouts",
+                              approve=lambda r: {"action": "edit", "args": {"rollouts": 2}})
+        assert expensive_tool == [2] and "probed with 2 rollouts" in edited.reply
+        session.turn("run costly_probe_test with 16 rollouts", approve=approve_all)
+        assert expensive_tool == [2, 16]
+    finally:
+        session.close()
+    approvals = [e for e in DialogueLog(get_settings().home, session.id).events() if e["type"] == "approval"]
+    assert [a["decision"] for a in approvals] == ["deny", "edit", "approve"]
+    assert approvals[1]["edited_args"] == {"rollouts": 2}
+
+
+def test_novices_predict_before_the_result_and_the_outcome_is_scored(tiny):
+    session = Session.open(provider="offline")
+    asked = []
+    try:
+        session.correct_user_model("expertise", "novice")
+        result = session.turn(
+            "generate a chain of thought for: Is 91 prime? using tiny-random with 12 tokens",
+            predict=lambda q: asked.append(q) or "yes",
+        )
+    finally:
+        session.close()
+    assert asked and asked[0]["options"] == ["yes", "no"]
+    events = DialogueLog(get_settings().home, session.id).events()
+    prediction = next(e for e in events if e["type"] == "prediction")
+    outcome = next(e for e in events if e["type"] == "outcome")
+    assert prediction["answer"] == "yes" and outcome["prediction_seq"] == prediction["seq"]
+    run = RunStore(get_settings().runs_dir).get(result.tool_calls[0]["run_id"])
+    assert outcome["actual"] == ("yes" if run.results["answer"] else "no")
+    assert outcome["correct"] == (outcome["actual"] == "yes")
+    correction = next(e for e in events if e["type"] == "user_model_correction")
+    assert correction["field"] == "expertise" and correction["new"] == "novice"
+
+
+def test_a_session_resumes_with_its_history_and_user_model(tiny):
+    session = Session.open(provider="offline")
+    session.turn("generate a chain of thought for: Is 91 prime? using tiny-random with 6 tokens")
+    session.correct_user_model("preferences.detail", "brief")
+    session.close()
+    again = Session.open(session.id)
+    try:
+        assert again.user_model.preferences.detail == "brief"
+        result = again.turn("split it into sentences")
+        assert result.tool_calls[0]["ok"] and result.tool_calls[0]["args"]["cot_run"]
+    finally:
+        again.close()
+    assert "session_resume" in _types(again)
+
+
+def test_recall_finds_runs_and_turns_from_earlier_sessions(tiny):
+    first = Session.open(provider="offline")
+    first.turn("generate a chain of thought for: Is 91 prime? using tiny-random with 6 tokens")
+    first.close()
+    later = Session.open(provider="offline")
+    try:
+        found = later.turn("recall what we did about 91 being prime")
+    finally:
+        later.close()
+    assert found.tool_calls[0]["name"] == "recall" and found.tool_calls[0]["ok"]
+    assert "generate_cot" in found.reply
