@@ -1,92 +1,113 @@
 """The plain terminal chat that `parley` opens until the Textual app lands.
 
-It has no language model behind it yet (the agent arrives with its own issue): it
-runs tools by command and shows their summaries, so the whole tool layer can be used
-interactively today.
+Free text goes to the agent (the configured provider, offline by default); slash
+commands read and correct what it keeps.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 
 from backends.errors import UsageError
-from backends.runstore import RunStore
-from backends.settings import get_settings
 
-HELP = """Commands:
-  /tools                       list tools with an example request each
-  /tool NAME {json args}       run a tool, e.g. /tool generate_cot {"question": "What is 17 + 25?", "seed": 1}
-  /split                       split the last chain of thought into sentences
-  /runs                        the newest runs
-  /show RUN_ID                 one run's summary and result
-  /help, /quit
-Free-text requests need the agent, which is not built yet: use /tool for now."""
+HELP = """Type a request in plain words, e.g. "generate a chain of thought for: What is 17 + 25?".
+Commands:
+  /tools                 tools with an example request each
+  /runs                  the newest runs
+  /me                    what Parley believes about you;  /set KEY=VALUE to correct it (e.g. /set expertise=novice)
+  /rate SCORE [COMMENT]  rate the last answer 1-5
+  /help, /quit"""
 
 
-def chat(stdin=None, stdout=None) -> None:
+def chat(session_id: str | None = None, provider: str | None = None, stdin=None, stdout=None) -> None:
+    from agent.session import Session
+
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    settings = get_settings()
-    say = lambda text="": print(text, file=stdout, flush=True)  # noqa: E731
-    say(f"Parley (plain terminal chat). Subject model: {settings.model}; data dir: {settings.home}")
+    interactive = stdin.isatty()
+
+    def say(text: str = "") -> None:
+        print(text, file=stdout, flush=True)
+
+    convo = Session.open(session_id, provider=provider)
+    say(f"Parley (plain terminal chat): session {convo.id}, provider {convo.provider}, "
+        f"subject model {convo.settings.model}, data dir {convo.settings.home}")
     say(HELP)
-    last_cot_run: str | None = None
-    while True:
-        stdout.write("\nyou> ")
+    try:
+        while True:
+            stdout.write("\nyou> ")
+            stdout.flush()
+            line = stdin.readline()
+            if not line:
+                say()
+                return
+            line = line.strip()
+            if not line:
+                continue
+            if line in ("/quit", "/exit", "/q"):
+                return
+            try:
+                if line.startswith("/"):
+                    say(_command(line, convo))
+                else:
+                    _turn(convo, line, say, stdout, interactive)
+            except UsageError as e:
+                say(f"error: {e}")
+    finally:
+        convo.close()
+
+
+def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
+    from agent.session import deny_all, skip_prediction
+    from tui.cli import StderrProgress, _ask_approval, _ask_prediction
+
+    bar = StderrProgress()
+    stdout.write("parley> ")
+
+    def token(piece: str) -> None:
+        stdout.write(piece)
         stdout.flush()
-        line = stdin.readline()
-        if not line:
-            say()
-            return
-        line = line.strip()
-        if not line:
-            continue
-        if line in ("/quit", "/exit", "/q"):
-            return
-        try:
-            reply, run = _handle(line, settings, last_cot_run)
-        except UsageError as e:
-            reply, run = f"error: {e}", None
-        except Exception as e:  # keep the session alive; the run store marked the run failed
-            reply, run = f"internal error: {type(e).__name__}: {e}", None
-        if run is not None and run.tool == "generate_cot":
-            last_cot_run = run.run_id
-        say(reply)
+
+    try:
+        convo.turn(
+            text,
+            approve=_ask_approval if interactive else deny_all,
+            predict=_ask_prediction if interactive else skip_prediction,
+            on_token=token,
+            on_progress=lambda p: bar(p["done"], p["total"], f"{p['tool']}: {p['note']}"),
+        )
+    except KeyboardInterrupt:
+        convo.stop.set()
+        say("\n(stopped)")
+    finally:
+        bar.close()
+    say()
 
 
-def _handle(line: str, settings, last_cot_run: str | None):
-    from tools import REGISTRY, run_tool
-    from tui.cli import StderrProgress
+def _command(line: str, convo) -> str:
+    from agent.dialogue_log import rate
+    from backends.runstore import RunStore
+    from tools import REGISTRY
 
-    if line == "/help":
-        return HELP, None
-    if line == "/tools":
-        return "\n".join(f"{t.name} [{t.cost}]: {t.description}\n   e.g. \"{t.examples[0]}\"" for t in REGISTRY.values()), None
-    if line == "/runs":
-        runs = RunStore(settings.runs_dir).list(limit=10)
-        return "\n".join(f"{r.id} [{r.status}] {(r.meta.get('summary') or '').splitlines()[0:1]}" for r in runs) or "no runs yet", None
-    if line.startswith("/show"):
-        parts = shlex.split(line)
-        if len(parts) != 2:
-            return "usage: /show RUN_ID", None
-        run = RunStore(settings.runs_dir).get(parts[1])
-        return f"{run.id} [{run.status}]\n{run.meta.get('summary', '')}", None
-    if line == "/split":
-        if last_cot_run is None:
-            return "no chain of thought yet in this session: run generate_cot first", None
-        line = f'/tool split_sentences {{"cot_run": "{last_cot_run}"}}'
-    if line.startswith("/tool"):
-        _, _, rest = line.partition(" ")
-        name, _, args = rest.strip().partition(" ")
-        if not name:
-            return "usage: /tool NAME {json args}", None
-        progress = StderrProgress()
-        try:
-            result = run_tool(name, args.strip() or "{}", progress=progress)
-        finally:
-            progress.close()
-        shown = json.dumps(result.result, ensure_ascii=False)
-        shown = shown if len(shown) < 1500 else shown[:1500] + " ..."
-        return f"{result.summary}\n(run {result.run_id})\n{shown}", result
-    return "I can't read free text yet (the agent comes next). " + HELP.splitlines()[2].strip(), None
+    name, _, rest = line.partition(" ")
+    if name == "/help":
+        return HELP
+    if name == "/tools":
+        return "\n".join(f"{t.name} [{t.cost}]: {t.description}\n   e.g. \"{t.examples[0]}\"" for t in REGISTRY.values())
+    if name == "/runs":
+        runs = RunStore(convo.settings.runs_dir).list(limit=10)
+        return "\n".join(f"{r.id} [{r.status}] {(r.meta.get('summary') or '').splitlines()[:1]}" for r in runs) or "no runs yet"
+    if name == "/me":
+        return json.dumps(convo.user_model.model_dump(), indent=1)
+    if name == "/set":
+        key, sep, value = rest.partition("=")
+        if not sep:
+            return "usage: /set KEY=VALUE"
+        return json.dumps(convo.correct_user_model(key.strip(), value, source="chat").model_dump(), indent=1)
+    if name == "/rate":
+        score, _, comment = rest.strip().partition(" ")
+        if not score.isdigit():
+            return "usage: /rate SCORE [COMMENT]  (score 1-5)"
+        event = rate(convo.settings.home, convo.id, int(score), comment=comment or None)
+        return f"rated turn {event['turn']}: {event['score']}"
+    return f"unknown command {name}; " + HELP.splitlines()[-1].strip()

@@ -38,12 +38,16 @@ EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
 
 
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    session: Optional[str] = typer.Option(None, "--session", help="Resume this session id (or `last`) in the chat."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="anthropic, openai or offline."),
+) -> None:
     """Without a command, open the chat."""
     if ctx.invoked_subcommand is None:
         from tui.chat import chat
 
-        chat()
+        chat(session, provider)
 
 
 @app.command("tools")

@@ -103,10 +103,11 @@ def test_a_bad_setting_is_one_line_not_a_traceback():
     assert out.returncode == 2 and out.stderr.startswith("error: settings: device") and "Traceback" not in out.stderr
 
 
-def test_parley_opens_the_plain_chat_and_runs_tools_by_command(tiny):
-    out = run_parley(stdin='/tools\n/tool split_sentences {"cot": "One step here. Then another step."}\n'
-                           "what is attention?\n/quit\n", timeout=120)
+def test_parley_opens_the_chat_with_the_agent_and_its_commands(tiny):
+    out = run_parley(stdin='/tools\nsplit_sentences "One step here. Then another step."\n/set expertise=novice\n'
+                           "/rate 5 very clear\n/me\n/quit\n", env={"PARLEY_PROVIDER": "offline"}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "generate_cot [cheap]" in out.stdout
     assert "2 sentences in 33 characters" in out.stdout
-    assert "free text" in out.stdout
+    assert "rated turn 1: 5" in out.stdout
+    assert '"expertise": "novice"' in out.stdout
