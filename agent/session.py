@@ -98,7 +98,9 @@ class Session:
         else:
             base = llms.chat_model(settings, name)
             llm = base.bind_tools(registry_tools())
-            method = {"method": "function_calling"} if name == "openai" else {}
+            # Forced tool calls are the portable way for OpenAI-compatible servers; current
+            # Claude models refuse forced tool choice, so Anthropic gets a JSON schema.
+            method = {"method": "function_calling"} if name == "openai" else {"method": "json_schema"}
             structured = base.with_structured_output(UserModelUpdate, **method)
         session = cls(session_id, name, settings, llm, structured)
         if not resumed:
@@ -168,8 +170,8 @@ class Session:
             for mode, data in self.graph.stream(payload, self.config, stream_mode=["messages", "custom", "updates"]):
                 if mode == "messages":
                     chunk, meta = data
-                    if meta.get("langgraph_node") == "assistant" and isinstance(chunk, AIMessageChunk) and chunk.content:
-                        on_token(chunk.content if isinstance(chunk.content, str) else chunk.text)
+                    if meta.get("langgraph_node") == "assistant" and isinstance(chunk, AIMessageChunk) and chunk.text:
+                        on_token(str(chunk.text))
                 elif mode == "custom" and isinstance(data, dict) and data.get("kind") == "progress":
                     on_progress(data)
                 elif mode == "updates" and "__interrupt__" in data:
@@ -182,7 +184,7 @@ class Session:
             answer = approve(interrupted) if interrupted["kind"] == "approval" else predict(interrupted)
             payload = Command(resume=answer)
         messages = self.state.get("messages", [])[before:]
-        reply = "\n\n".join(m.content for m in messages if isinstance(m, AIMessage) and isinstance(m.content, str) and m.content)
+        reply = "\n\n".join(str(m.text) for m in messages if isinstance(m, AIMessage) and m.text)
         calls = []
         for m in messages:
             if isinstance(m, ToolMessage):

@@ -49,9 +49,9 @@ class Settings(BaseSettings):
         "auto",
         description="Who answers in the chat; auto = anthropic if ANTHROPIC_API_KEY is set, else openai if OPENAI_API_KEY is set, else offline.",
     )
-    anthropic_model: str = Field("claude-sonnet-4-5", description="Model name for the anthropic provider.")
+    anthropic_model: str = Field("claude-sonnet-5-5", description="Model name for the anthropic provider.")
     anthropic_base_url: str | None = Field(None, description="Another Anthropic-compatible endpoint.")
-    openai_model: str = Field("gpt-4o-mini", description="Model name for the openai provider.")
+    openai_model: str = Field("gpt-5.4-mini", description="Model name for the openai provider.")
     openai_base_url: str | None = Field(
         None, description="Any OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama), e.g. http://localhost:8000/v1."
     )
