@@ -1,4 +1,4 @@
-"""The LangGraph conversation: state, user model, LLM providers, memory, dialogue log.
-
-Arrives with the agent issue; until then `parley` opens a plain terminal loop (tui/chat.py).
+"""The conversation: a LangGraph graph (graph.py, nodes.py) run per session (session.py),
+the user model (user_model.py), the offline planner (offline.py) and the dialogue log
+(dialogue_log.py). LLM clients come from backends.llm; tools from the registry.
 """

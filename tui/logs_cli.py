@@ -92,6 +92,9 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join([prefix + lines[0], *(pad + line for line in lines[1:])])
 
 
+_LABELS = {"user_model": "user model", "user_model_correction": "user-model correction"}
+
+
 def _clip(text: str, n: int = 200) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -129,20 +132,10 @@ def transcript(events: list[dict]) -> list[str]:
             lines.append(line)
         elif t == "rating":
             lines.append(_indent(event_text(e), f"  {seq}rating: "))
-        elif t == "prediction":
-            lines.append(f"  {seq}prediction: {event_text(e)}")
-        elif t == "outcome":
-            lines.append(f"  {seq}outcome: {event_text(e)}")
-        elif t == "approval":
-            lines.append(f"  {seq}approval: {_clip(event_text(e))}")
-        elif t == "user_model":
-            lines.append(f"  {seq}user model: {_clip(event_text(e))}")
-        elif t == "user_model_correction":
-            lines.append(f"  {seq}user-model correction: {_clip(event_text(e))}")
-        elif t == "error":
-            lines.append(f"  {seq}error: {event_text(e)}")
-        else:
-            lines.append(f"  {seq}{t}: {_clip(event_text(e))}")
+        elif t in ("prediction", "outcome", "error"):
+            lines.append(f"  {seq}{t}: {event_text(e)}")
+        else:  # approval, user_model, user_model_correction, and any later kind
+            lines.append(f"  {seq}{_LABELS.get(t, t)}: {_clip(event_text(e))}")
     return lines
 
 

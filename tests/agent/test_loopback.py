@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable
@@ -176,20 +175,16 @@ def test_callable_step_sees_request(provider):
 
 def test_retries_on_429_then_500(provider):
     with provider.server([Fault(429), Fault(500), Text("ok")]) as srv:
-        t0 = time.monotonic()
         msg = provider.client(srv, max_retries=2).invoke("hi")
     assert msg.text == "ok"
     assert len(srv.requests) == 3 and srv.faults_served == 2
-    assert time.monotonic() - t0 < 5  # retry-after-ms kept the SDK from backing off
 
 
+@pytest.mark.timeout(20)  # a client that waited out the 60 s hang instead of timing out fails here
 def test_retry_after_hang_times_out(provider):
-    with provider.server([Hang(3), Text("ok")]) as srv:
-        t0 = time.monotonic()
+    with provider.server([Hang(60), Text("ok")]) as srv:
         msg = provider.client(srv, timeout=1, max_retries=1).invoke("hi")
-        elapsed = time.monotonic() - t0
-    assert msg.text == "ok" and len(srv.requests) == 2
-    assert 1 <= elapsed < 3  # timed out after ~1 s rather than waiting out the hang
+    assert msg.text == "ok" and len(srv.requests) == 2 and srv.faults_served == 1
 
 
 @pytest.mark.parametrize("status,error", [(500, "InternalServerError"), (429, "RateLimitError"),
