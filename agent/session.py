@@ -154,6 +154,7 @@ class Session:
         predict: Predict = skip_prediction,
         on_token: Callable[[str], None] = lambda t: None,
         on_progress: Callable[[dict], None] = lambda p: None,
+        on_tool_start: Callable[[dict], None] = lambda call: None,
         on_tool: Callable[[dict], None] = lambda c: None,
     ) -> TurnResult:
         self.stop.clear()
@@ -176,6 +177,10 @@ class Session:
                     on_progress(data)
                 elif mode == "updates" and "__interrupt__" in data:
                     interrupted = data["__interrupt__"][0].value
+                elif mode == "updates" and data.get("assistant"):
+                    for message in data["assistant"].get("messages", []):
+                        for call in getattr(message, "tool_calls", []):
+                            on_tool_start(call)
                 elif mode == "updates" and "tools" in data:
                     for item in (data["tools"] or {}).get("pending", []):
                         on_tool(item["content"])

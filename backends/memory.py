@@ -77,19 +77,8 @@ def embedding_function_class():
 
 
 def _embed(texts: list[str]):
-    """Unit-norm embeddings from Parley's embedder, loading it without a progress bar."""
-    from backends.models import embed, load_embedder
+    from backends.models import embed
 
-    if load_embedder.cache_info().currsize == 0:
-        from transformers.utils import logging as hf_logging
-
-        was_on = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()
-        try:
-            load_embedder()
-        finally:
-            if was_on:
-                hf_logging.enable_progress_bar()
     return embed(texts)
 
 

