@@ -54,7 +54,7 @@ class ParleyApp(App):
         Binding("ctrl+r", "rate", "Rate"),
         Binding("ctrl+n", "new_session", "New"),
         Binding("ctrl+o", "sessions", "Sessions"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+s", "export", "Export log"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit"),
     ]

@@ -14,7 +14,7 @@ KEYS = """| key | does |
 | Ctrl+R | rate the last answer 1-5, with a comment |
 | Ctrl+N | start a new session |
 | Ctrl+O | resume a session from a list |
-| Ctrl+E | export this session's log (JSONL and CSV) |
+| Ctrl+S | export this session's log (JSONL and CSV) to PARLEY_HOME/exports |
 | F1 | this help |
 | Ctrl+Q | quit |
 """
