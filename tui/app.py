@@ -263,8 +263,11 @@ class ParleyApp(App):
     def _edit_user_model(self, event: UserModelPanel.Edited) -> None:
         from backends.errors import UsageError
 
-        if self.convo is None or self.busy:
+        if self.convo is None or _unchanged(self.convo.user_model, event.key, event.value):
+            return  # the panel showing the agent's own beliefs, not an edit
+        if self.busy:
             self.notify("wait for the turn to finish before editing", severity="warning")
+            self.query_one(UserModelPanel).show(self.convo.user_model.model_dump())
             return
         try:
             model = self.convo.correct_user_model(event.key, event.value, source="tui")
@@ -301,6 +304,17 @@ class ParleyApp(App):
         if self.convo is not None:
             self.convo.stop.set()
             self.convo.close()
+
+
+def _unchanged(model, key: str, value: str) -> bool:
+    if key == "preferences.predict_first":
+        return model.wants_predictions == (value == "true")
+    current = model.model_dump()
+    for part in key.split("."):
+        current = current[part]
+    if isinstance(current, list):
+        return current == [v.strip() for v in value.split(",") if v.strip()]
+    return str(current) == value
 
 
 def run(session_id: str | None = None, provider: str | None = None) -> None:

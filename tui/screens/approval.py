@@ -23,7 +23,8 @@ class ApprovalScreen(ModalScreen[dict]):
         with Vertical(id="approval"):
             yield Label(f"Run the expensive tool `{self.request['tool']}`?", id="approval-title")
             yield Static(self.request.get("description", ""), id="approval-description")
-            yield TextArea(json.dumps(self.request["args"], indent=1), language="json", id="approval-args")
+            args = json.dumps(self.request["args"])
+            yield TextArea(args if len(args) < 70 else json.dumps(self.request["args"], indent=2), id="approval-args")
             yield Static("", id="approval-error")
             with Horizontal(id="approval-buttons"):
                 yield Button("Approve", id="approve", variant="success")

@@ -34,21 +34,16 @@ class UserModelPanel(Vertical):
         yield Input(id="um-goals")
 
     def show(self, model: dict) -> None:
-        """Show the agent's current beliefs without echoing them back as edits."""
-        self._showing = True
-        try:
-            self.query_one("#um-expertise", Select).value = model["expertise"]
-            self.query_one("#um-detail", Select).value = model["preferences"]["detail"]
-            predict = model["preferences"]["predict_first"]
-            self.query_one("#um-predict", Switch).value = model["expertise"] == "novice" if predict is None else predict
-            self.query_one("#um-known", Input).value = ", ".join(model["known_concepts"])
-            self.query_one("#um-goals", Input).value = ", ".join(model["goals"])
-        finally:
-            self.call_after_refresh(setattr, self, "_showing", False)
+        """Show the agent's current beliefs (the app ignores the change events this causes)."""
+        self.query_one("#um-expertise", Select).value = model["expertise"]
+        self.query_one("#um-detail", Select).value = model["preferences"]["detail"]
+        predict = model["preferences"]["predict_first"]
+        self.query_one("#um-predict", Switch).value = model["expertise"] == "novice" if predict is None else predict
+        self.query_one("#um-known", Input).value = ", ".join(model["known_concepts"])
+        self.query_one("#um-goals", Input).value = ", ".join(model["goals"])
 
     def _edit(self, key: str, value: str) -> None:
-        if not getattr(self, "_showing", False):
-            self.post_message(self.Edited(key, value))
+        self.post_message(self.Edited(key, value))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         key = {"um-expertise": "expertise", "um-detail": "preferences.detail"}[event.select.id]
