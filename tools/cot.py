@@ -136,10 +136,17 @@ def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
         + "; the text rebuilds byte-exactly from sentences and separators."
         + (f"\n{preview}{more}" if rows else "")
     )
+    plot = None
+    if rows:
+        from tools.plots import bar
+
+        plot = bar("Characters per sentence", [f"S{r['index']}" for r in rows], [r["end"] - r["start"] for r in rows],
+                   xlabel="sentence", ylabel="characters")
     return ToolOutput(
         summary=summary,
         result={"n_sentences": len(rows), "sentences": rows, **origin},
         full={"text": text, **origin, **parts.to_dict()},
+        plot=plot,
     )
 
 

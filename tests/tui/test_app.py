@@ -176,7 +176,9 @@ def test_selecting_a_run_opens_its_table_and_plot(tiny):
             await until(pilot, lambda: app.convo is not None)
             await send(pilot, app, 'split_sentences "First we add. Then we multiply by four. Finally we check."')
             await until(pilot, lambda: not app.busy)
-            app.query_one("#runs-list").focus()
+            runs = app.query_one("#runs-list")
+            runs.focus()
+            runs.index = 0
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, RunScreen))
             table = app.screen.query_one("#run-table")
