@@ -218,3 +218,20 @@ def test_sessions_resume_from_the_list_with_their_history(tiny):
 
     session_id = asyncio.run(first())
     asyncio.run(second(session_id))
+
+
+def test_help_lists_keys_tools_and_the_offline_limits_and_ctrl_n_starts_afresh(tiny):
+    async def scenario():
+        app = ParleyApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.convo is not None)
+            first = app.convo.id
+            await pilot.press("f1")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen")
+            text = app.screen.query_one("Markdown").source
+            assert "Ctrl+R" in text and "`generate_cot`" in text and "cannot follow free-form reasoning" in text
+            await pilot.press("escape")
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: app.convo is not None and app.convo.id != first)
+
+    asyncio.run(scenario())
