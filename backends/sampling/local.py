@@ -1,0 +1,155 @@
+"""The local sampler: N continuations of one prefix from a transformers model.
+
+Why it is fast: the prefix is prefilled once (batch 1) and its keys and values copied
+into a static cache with one row per rollout, so each decoding step is one batched
+forward over the new tokens only, writing in place (no per-step concatenation of the
+whole cache). Rows that finish are dropped from the batch once they are a quarter of
+it, so finished rollouts stop costing compute. Sampling draws from a private
+`torch.Generator` seeded per batch: the same seed gives the same rollouts.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import DynamicCache, StaticCache
+
+from backends.models import ModelHandle
+from backends.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.sampling import Rollout, cut_at_stop
+
+
+class LocalSampler:
+    def __init__(self, handle: ModelHandle, batch_size: int = 64):
+        self.handle = handle
+        self.batch_size = batch_size
+        self.name = f"local:{handle.name}"
+
+    @torch.inference_mode()
+    def sample(
+        self,
+        prefix: str,
+        n: int,
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.6,
+        top_p: float = 0.95,
+        seed: int = 0,
+        stop: list[str] | None = None,
+        logprobs: bool = False,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> list[Rollout]:
+        progress, should_stop = progress or no_progress, should_stop or never_stop
+        model, tok = self.handle.model, self.handle.tokenizer
+        ids = tok(prefix, return_tensors="pt", add_special_tokens=False).input_ids.to(model.device)
+        prefill = DynamicCache()
+        last_logits = model(input_ids=ids, past_key_values=prefill, use_cache=True).logits[:, -1].float()
+        rollouts: list[Rollout] = []
+        for start in range(0, n, self.batch_size):
+            if should_stop():
+                break
+            rows = min(self.batch_size, n - start)
+            batch = _decode_batch(
+                model, prefill, last_logits, ids.shape[1], rows, max_new_tokens, temperature, top_p,
+                torch.Generator(device=model.device).manual_seed(seed * 1_000_003 + start),
+                set(self.handle.stop_token_ids), stop, tok, logprobs,
+                lambda done: progress(len(rollouts) * max_new_tokens + done, n * max_new_tokens, "rollout tokens"),
+                should_stop,
+            )
+            rollouts += [_rollout(tok, tokens, lps, reason, stop, logprobs) for tokens, lps, reason in batch]
+            progress(len(rollouts) * max_new_tokens, n * max_new_tokens, "rollout tokens")
+        return rollouts
+
+
+def _static_copy(model, prefill: DynamicCache, rows: int, max_len: int, take=None) -> StaticCache:
+    """A static cache of `rows` rows holding the prefill's keys and values (or rows `take` of another cache)."""
+    cache = StaticCache(config=model.config, max_cache_len=max_len)
+    for layer, source in zip(cache.layers, prefill.layers):
+        length = int(source.get_seq_length())
+        keys, values = source.keys[..., :length, :], source.values[..., :length, :]
+        if take is not None:
+            keys, values = keys[take], values[take]
+        else:
+            keys, values = keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1)
+        layer.update(keys.contiguous(), values.contiguous())
+    return cache
+
+
+CANDIDATES = 256  # the nucleus almost always lies in the top few hundred tokens
+
+
+def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator) -> torch.Tensor:
+    """Exact temperature + nucleus sampling, without sorting the whole vocabulary.
+
+    The nucleus is a prefix of the tokens sorted by probability, so when the top
+    CANDIDATES tokens already hold `top_p` of the mass (nearly always), sampling among
+    them is exact; rows where they do not fall back to the full sort.
+    """
+    if temperature <= 0:
+        return logits.argmax(dim=-1)
+    scaled = logits / temperature
+    if top_p >= 1.0:
+        return torch.multinomial(torch.softmax(scaled, dim=-1), 1, generator=generator).squeeze(-1)
+    k = min(CANDIDATES, scaled.shape[-1])
+    values, index = scaled.topk(k, dim=-1)  # sorted, descending
+    probs = (values - torch.logsumexp(scaled, dim=-1, keepdim=True)).exp()
+    if bool((probs.sum(dim=-1) < top_p).any()):  # a flat row: sort it all
+        values, index = scaled.sort(dim=-1, descending=True)
+        probs = torch.softmax(values, dim=-1)
+    outside = probs.cumsum(dim=-1) - probs > top_p  # keep the smallest set reaching top_p
+    probs = probs.masked_fill(outside, 0.0)
+    picked = torch.multinomial(probs, 1, generator=generator)
+    return index.gather(-1, picked).squeeze(-1)
+
+
+def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p, generator,
+                  eos_ids, stop, tok, want_logprobs, progress, should_stop):
+    """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order."""
+    cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
+    logits = last_logits.expand(rows, -1)
+    tokens = [[] for _ in range(rows)]
+    lps = [[] for _ in range(rows)]
+    reasons: list[str | None] = [None] * rows
+    active = torch.arange(rows, device=logits.device)  # which original row each batch row is
+    eos = torch.tensor(sorted(eos_ids), device=logits.device)
+    for step in range(max_new_tokens):
+        chosen = _next_tokens(logits, temperature, top_p, generator)
+        if want_logprobs:  # under the model itself (temperature 1), for how on-policy a text is
+            picked = torch.log_softmax(logits, dim=-1).gather(-1, chosen[:, None]).squeeze(-1).tolist()
+        is_eos = torch.isin(chosen, eos).tolist()
+        for b, (row, token) in enumerate(zip(active.tolist(), chosen.tolist())):
+            if reasons[row] is not None:
+                continue  # finished, still in the batch until the next compaction
+            tokens[row].append(token)
+            if want_logprobs:
+                lps[row].append(picked[b])
+            if is_eos[b]:
+                reasons[row] = "eos"
+            elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
+                reasons[row] = "stop"
+        progress(step + 1)
+        done = torch.tensor([reasons[row] is not None for row in active.tolist()], device=chosen.device)
+        if done.all() or step == max_new_tokens - 1 or should_stop():
+            break
+        if done.any() and (~done).sum() <= 0.75 * len(active):
+            # Compact: drop finished rows so they stop costing compute.
+            keep = ~done
+            cache = _compact(model, cache, keep, prefix_len + max_new_tokens)
+            active, chosen = active[keep], chosen[keep]
+        position = torch.tensor([prefix_len + step], device=chosen.device)
+        out = model(input_ids=chosen[:, None], past_key_values=cache, cache_position=position, use_cache=True)
+        logits = out.logits[:, -1].float()
+    return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
+
+
+def _compact(model, cache: StaticCache, keep: torch.Tensor, max_len: int) -> StaticCache:
+    index = keep.nonzero().squeeze(-1)
+    return _static_copy(model, cache, int(index.numel()), max_len, take=index)
+
+
+def _rollout(tok, tokens: list[int], lps: list[float], reason: str, stop, want_logprobs: bool) -> Rollout:
+    ids = tokens[:-1] if reason == "eos" else tokens
+    text = tok.decode(ids, skip_special_tokens=True)
+    text, _ = cut_at_stop(text, stop)
+    return Rollout(text=text, n_tokens=len(tokens), finish_reason=reason,
+                   logprobs=lps[: len(tokens)] if want_logprobs else None)
