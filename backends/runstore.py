@@ -118,6 +118,11 @@ class Run:
             write_json_atomic(self.dir / "checkpoint.json", checkpoint)
         self._finish("partial", summary)
 
+    def save_progress(self, results: dict, checkpoint: dict) -> None:
+        """Mid-run: what is finished so far and how to go on, while the run keeps running."""
+        write_json_atomic(self.dir / "results.json", results)
+        write_json_atomic(self.dir / "checkpoint.json", checkpoint)
+
     def complete(self, results: dict, summary: str = "") -> None:
         write_json_atomic(self.dir / "results.json", results)
         (self.dir / "checkpoint.json").unlink(missing_ok=True)

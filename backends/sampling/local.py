@@ -43,7 +43,7 @@ class LocalSampler:
         model, tok = self.handle.model, self.handle.tokenizer
         ids = tok(prefix, return_tensors="pt", add_special_tokens=False).input_ids.to(model.device)
         prefill = DynamicCache()
-        last_logits = model(input_ids=ids, past_key_values=prefill, use_cache=True).logits[:, -1].float()
+        last_logits = model(input_ids=ids, cache=prefill, use_cache=True).logits[:, -1].float()
         rollouts: list[Rollout] = []
         for start in range(0, n, self.batch_size):
             if should_stop():
@@ -137,7 +137,7 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
             cache = _compact(model, cache, keep, prefix_len + max_new_tokens)
             active, chosen = active[keep], chosen[keep]
         position = torch.tensor([prefix_len + step], device=chosen.device)
-        out = model(input_ids=chosen[:, None], past_key_values=cache, cache_position=position, use_cache=True)
+        out = model(input_ids=chosen[:, None], cache=cache, cache_position=position, use_cache=True)
         logits = out.logits[:, -1].float()
     return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
 
