@@ -19,3 +19,61 @@ def boxed_answer(text: str) -> str | None:
                     return inner
                 break
     return None
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?")
+_CHOICE = re.compile(r"(?:answer(?: is)?|choice(?: is)?|option)\s*:?\s*\(?([A-E])\)?(?![A-Za-z])|\(([A-E])\)", re.I)
+EXTRACTORS = ("boxed", "last_number", "choice", "regex:<pattern>", "judge")
+
+
+def normalize_answer(text: str) -> str:
+    """A canonical form, so equal answers compare equal: trimmed, no $ or \\text{}, numbers as numbers."""
+    s = text.strip().strip("$").strip()
+    s = re.sub(r"^\\text\{(.*)\}$", r"\1", s).strip().rstrip(".").strip()
+    if re.fullmatch(r"-?\d[\d,]*(\.\d+)?", s):
+        number = float(s.replace(",", ""))
+        return str(int(number)) if number.is_integer() else repr(number)
+    if re.fullmatch(r"\(?[A-Ea-e]\)?", s):
+        return s.strip("()").lower()
+    return s
+
+
+def last_number(text: str) -> str | None:
+    found = _NUMBER.findall(text)
+    return found[-1] if found else None
+
+
+def choice_letter(text: str) -> str | None:
+    """The last multiple-choice statement: "answer is (B)", "Answer: C", or a lone "(D)"."""
+    found = [m.group(1) or m.group(2) for m in _CHOICE.finditer(text)]
+    return found[-1].upper() if found else None
+
+
+def get_extractor(name: str):
+    """The answer extractor called `name`; a bad name is a one-line UsageError."""
+    from backends.errors import UsageError
+
+    if name == "boxed":
+        return boxed_answer
+    if name == "last_number":
+        return last_number
+    if name == "choice":
+        return choice_letter
+    if name.startswith("regex:"):
+        try:
+            pattern = re.compile(name.removeprefix("regex:"))
+        except re.error as e:
+            raise UsageError(f"extractor: bad regex ({e})", field="extractor") from None
+
+        def by_regex(text: str) -> str | None:
+            matches = list(pattern.finditer(text))
+            if not matches:
+                return None
+            last = matches[-1]
+            return last.group(1) if pattern.groups else last.group(0)
+
+        return by_regex
+    if name == "judge":
+        raise UsageError("extractor: judge is not available yet: use boxed, last_number, choice or regex:<pattern>",
+                         field="extractor")
+    raise UsageError(f"extractor: unknown extractor {name!r}; allowed: {', '.join(EXTRACTORS)}", field="extractor")

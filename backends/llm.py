@@ -18,6 +18,7 @@ from backends.settings import Settings
 
 PROVIDERS = ("anthropic", "openai", "offline")
 KEY_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+SAMPLER_KEY_VAR = "PARLEY_SAMPLER_API_KEY"  # for a remote completions server that wants one
 
 
 def resolve_provider(settings: Settings, requested: str | None = None) -> str:
@@ -39,7 +40,7 @@ def api_key(provider: str) -> str | None:
 
 def secrets() -> list[str]:
     """Values that must never be written anywhere."""
-    return [v for v in (os.environ.get(var) for var in KEY_VARS.values()) if v]
+    return [v for v in (os.environ.get(var) for var in [*KEY_VARS.values(), SAMPLER_KEY_VAR]) if v]
 
 
 def model_name(settings: Settings, provider: str) -> str:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds before an LLM request times out.")
     llm_max_retries: int = Field(3, ge=0, le=10, description="Retries (with backoff) on 429, 5xx and timeouts.")
+    sampler_base_url: str | None = Field(
+        None, description="Sample rollouts from this OpenAI-compatible completions server (vLLM, SGLang, ...) instead of in process."
+    )
+    sampler_model: str | None = Field(None, description="The model name that server serves (default: the subject model's name).")
+    sampler_concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once to the sampler server.")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,215 @@
+"""Thought Anchors tools: which sentences of a chain of thought matter (`resample_importance`),
+and what else the model could have said at a sentence (`sentence_alternatives`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from backends.errors import UsageError
+from tools.inputs import CotInput, ModelName, Seed, resolve_cot
+from tools.registry import ToolContext, ToolOutput, register
+
+
+class ResampleArgs(CotInput):
+    question: str | None = Field(None, min_length=1, max_length=8000,
+                                 description="The question the chain of thought answers (taken from cot_run when it has one).")
+    answer: str | None = Field(None, min_length=1, description="The correct answer; without it accuracy is agreement with the chain of thought's own answer.")
+    model: ModelName = None
+    rollouts: int = Field(8, ge=1, le=1000, description="Most rollouts per sentence position (the paper used 100).")
+    round_size: int = Field(4, ge=1, le=1000, description="Rollouts per position per adaptive round.")
+    adaptive: bool = Field(True, description="Stop a position early once the sentences it serves are settled.")
+    max_new_tokens: int = Field(256, ge=1, le=8192, description="Most tokens per rollout.")
+    temperature: float = Field(0.6, gt=0.0, le=2.0, description="Sampling temperature (paper: 0.6).")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass (paper: 0.95).")
+    seed: Seed = 0
+    extractor: str = Field("boxed", min_length=1, description="How to read an answer: boxed, last_number, choice, regex:<pattern>.")
+    threshold: float = Field(0.8, gt=0.0, lt=1.0, description="Cosine below which a resampled sentence means something else.")
+    alpha: float = Field(1e-9, ge=0.0, le=10.0, description="Laplace smoothing of answer distributions (math code 1e-9, agentic code 1).")
+    forced: bool = Field(True, description="Also measure forced-answer importance.")
+    export_dir: str | None = Field(None, description="Also write the thought-anchors.com visualizer's files here.")
+
+    @model_validator(mode="after")
+    def _rounds_fit(self):
+        if self.round_size > self.rollouts:
+            self.round_size = self.rollouts
+        return self
+
+
+def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
+    """The chain of thought, the exact prompt it continues, and the answer extractor."""
+    from backends.answers import get_extractor
+
+    extract = get_extractor(extractor)  # a bad name is a UsageError before any work
+    cot, origin = resolve_cot(args, ctx.store)
+    if not cot.strip():
+        raise UsageError("cot: the chain of thought is empty", field="cot")
+    prompt = None
+    if args.cot_run:
+        full = ctx.store.get(args.cot_run).results
+        prompt = full.get("prompt")  # exactly what produced the chain of thought
+    question = args.question or origin.get("question")
+    if prompt is None:
+        if not question:
+            raise UsageError("question: needed with pasted text (or pass cot_run from generate_cot)", field="question")
+        from tools.cot import DEFAULT_COT_SYSTEM
+
+        handle = ctx.load_model(args.model)
+        prompt = handle.chat_prompt(question, system=DEFAULT_COT_SYSTEM)
+    return cot, prompt, question, extract
+
+
+def _sampler(args, ctx: ToolContext):
+    from backends.sampling import make_sampler
+
+    return make_sampler(ctx.settings, args.model, ctx.load_model)
+
+
+@register(
+    "resample_importance",
+    description=(
+        "Thought Anchors: which sentences of a chain of thought matter. Resamples from before and after every "
+        "sentence and reports resampling, counterfactual and forced-answer importance (accuracy and KL, with 95% "
+        "intervals), the sentence-to-sentence matrix, and rollouts used against the fixed budget."
+    ),
+    args=ResampleArgs,
+    cost="expensive",
+    examples=(
+        "Which sentences of the last chain of thought matter?",
+        "Run resampling importance on it with 16 rollouts",
+        "Find the thought anchors of this reasoning",
+        "Measure counterfactual importance per sentence",
+    ),
+)
+def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
+    from backends import thought_anchors as ta
+
+    cot, prompt, question, extract = _prepare(args, ctx, args.extractor)
+    settings = ta.Settings(rollouts=args.rollouts, round_size=args.round_size, adaptive=args.adaptive,
+                           max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
+                           seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced)
+    state = (ctx.checkpoint or {}).get("state")
+    experiment = ta.ImportanceRun(_sampler(args, ctx), prompt, cot, extract, args.answer, settings, state=state)
+    if experiment.n == 0:
+        raise UsageError("cot: no sentences found in the chain of thought", field="cot")
+
+    def save(done: bool):
+        return _output(args, experiment, question, cot, partial=not done)
+
+    finished = False
+    while not finished and not ctx.should_stop():
+        # One round at a time, saving after each, so a stopped run resumes from the last round.
+        rounds = experiment.state["rounds"]
+        finished = experiment.advance(ctx.progress, lambda: ctx.should_stop() or experiment.state["rounds"] > rounds)
+        out = save(finished)
+        ctx.run.save_progress(out.full, {"state": experiment.state})
+    return save(finished)
+
+
+def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
+    from tools.plots import bar
+
+    table = experiment.table()
+    used = sum(experiment.counts())
+    budget = args.rollouts * (experiment.n + 1)
+    no_answer = sum(row["n_no_answer"] for row in table) + experiment.counts()[-1] - sum(
+        a is not None for a in experiment.state["positions"][-1]["answers"])
+    ranked = sorted(table, key=lambda r: -abs(r["counterfactual_accuracy"] or 0))
+    lines = [
+        f"{'Partial: ' if partial else ''}Thought Anchors importance for {experiment.n} sentences "
+        f"({used} rollouts of a fixed budget of {budget}; accuracy against the {experiment.accuracy_against}"
+        f"{': ' + str(experiment.reference) if experiment.reference is not None else ', which is unknown: use the KL columns'}).",
+        f"Rollouts with no extractable answer: {no_answer}.",
+        "Most important by counterfactual accuracy (95% interval):",
+    ]
+    for row in ranked[:3]:
+        lines.append(f"  S{row['index']} {_num(row['counterfactual_accuracy'])} [{_num(row['counterfactual_accuracy_low'])}, "
+                     f"{_num(row['counterfactual_accuracy_high'])}]  resampling {_num(row['resampling_accuracy'])}  "
+                     f"KL {_num(row['counterfactual_kl'])}  \"{_clip(row['text'], 60)}\"")
+    compact = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
+                if k in ("index", "counterfactual_accuracy", "counterfactual_accuracy_low", "counterfactual_accuracy_high",
+                         "resampling_accuracy", "forced_accuracy", "counterfactual_kl", "n_rollouts", "n_no_answer",
+                         "different_trajectories_fraction")} | {"text": _clip(row["text"], 80)} for row in table]
+    full = {
+        "question": question, "cot": cot, "sentences": experiment.sentences, "table": table,
+        "matrix": experiment.matrix(), "reference": experiment.reference,
+        "accuracy_against": experiment.accuracy_against, "rollouts_used": used, "fixed_budget": budget,
+        "alternatives": [experiment.alternatives(i) for i in range(experiment.n)], "sampler": experiment.sampler.name,
+    }
+    if args.export_dir and not partial:
+        from pathlib import Path
+
+        from backends.ta_export import export_thought_anchors
+
+        rollouts = [{"position": p, "prefix_sentence": p, "rollouts": [
+            {"text": t, "first_sentence": f, "answer": a,
+             "correct": None if a is None or experiment.reference is None else a == experiment.reference,
+             "similarity": s}
+            for t, f, a, s in zip(pos["texts"], pos["first_sentences"], pos["answers"], pos["similarity"])]}
+            for p, pos in enumerate(experiment.state["positions"])]
+        paths = export_thought_anchors(Path(args.export_dir).expanduser(), problem_id="parley", question=question or "",
+                                       cot=cot, sentences=experiment.sentences, answer=experiment.reference,
+                                       table=table, rollouts=rollouts, matrix=full["matrix"])
+        full["exported"] = [str(p) for p in paths]
+        lines.append(f"Wrote the visualizer's files to {args.export_dir} ({len(paths)} files).")
+    plot = bar("Counterfactual importance per sentence", [f"S{r['index']}" for r in table],
+               [r["counterfactual_accuracy"] or 0.0 for r in table], xlabel="sentence", ylabel="accuracy change",
+               highlight=[r["index"] for r in ranked[:3]])
+    return ToolOutput(summary="\n".join(lines),
+                      result={"rows": compact, "rollouts_used": used, "fixed_budget": budget,
+                              "accuracy_against": experiment.accuracy_against, "reference": experiment.reference},
+                      full=full, plot=plot, partial=partial,
+                      checkpoint={"state": experiment.state} if partial else None)
+
+
+def _num(value) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class AlternativesArgs(CotInput):
+    sentence: int = Field(ge=0, le=10_000, description="Index of the sentence (0-based).")
+    question: str | None = Field(None, min_length=1, max_length=8000, description="The question (taken from cot_run when it has one).")
+    model: ModelName = None
+    rollouts: int = Field(16, ge=1, le=512, description="How many resamples of the sentence.")
+    max_new_tokens: int = Field(48, ge=4, le=1024, description="Tokens per resample (enough for one sentence).")
+    temperature: float = Field(0.6, gt=0.0, le=2.0, description="Sampling temperature.")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    seed: Seed = 0
+
+
+@register(
+    "sentence_alternatives",
+    description="What else the model could have said at one sentence of a chain of thought: resamples it and lists the alternatives, most frequent first, with their similarity to the original.",
+    args=AlternativesArgs,
+    examples=(
+        "What else could the model have said at sentence 3?",
+        "Show alternatives for sentence 2 of the last chain of thought",
+        "Resample sentence 4 and list the alternatives",
+    ),
+)
+def sentence_alternatives(args: AlternativesArgs, ctx: ToolContext) -> ToolOutput:
+    from backends import thought_anchors as ta
+    from backends.answers import boxed_answer
+
+    cot, prompt, question, _ = _prepare(args, ctx)
+    experiment = ta.ImportanceRun(_sampler(args, ctx), prompt, cot, boxed_answer, None,
+                                  ta.Settings(rollouts=args.rollouts, max_new_tokens=args.max_new_tokens,
+                                              temperature=args.temperature, top_p=args.top_p, seed=args.seed, forced=False))
+    if args.sentence >= experiment.n:
+        raise UsageError(f"sentence: {args.sentence} is out of range; allowed 0 to {experiment.n - 1}", field="sentence")
+    rollouts = experiment.sampler.sample(ta.prefixes(prompt, experiment.split)[args.sentence], args.rollouts,
+                                         max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                                         top_p=args.top_p, seed=args.seed, progress=ctx.progress, should_stop=ctx.should_stop)
+    experiment._record(args.sentence, [r.text for r in rollouts], [])
+    alternatives = experiment.alternatives(args.sentence, limit=args.rollouts)
+    original = experiment.sentences[args.sentence]
+    lines = [f"Sentence {args.sentence}: \"{_clip(original, 100)}\"", f"{len(rollouts)} resamples, {len(alternatives)} distinct:"]
+    lines += [f"  {a['count']}x  (cosine {a['similarity']:.2f})  \"{_clip(a['sentence'], 90)}\"" for a in alternatives[:8]]
+    return ToolOutput(summary="\n".join(lines),
+                      result={"sentence": args.sentence, "original": original, "alternatives": alternatives[:20]},
+                      full={"sentence": args.sentence, "original": original, "alternatives": alternatives,
+                            "rollouts": [r.text for r in rollouts]})
