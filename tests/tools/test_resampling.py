@@ -1,0 +1,68 @@
+"""resample_importance and sentence_alternatives through the registry and the real CLI."""
+
+import json
+
+import pytest
+
+from backends.runstore import RunStore
+from backends.settings import get_settings
+from tests.conftest import run_parley
+from tools import run_tool
+
+COT = "First, 17 plus 20 is 37. Then 37 plus 5 is 42. So the total is 42. The answer is \\boxed{42}."
+PENS = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
+
+
+@pytest.mark.parametrize("args, field, words", [
+    ({"cot": "   ", "question": "q"}, "cot", "empty"),
+    ({"cot": COT, "question": "q", "rollouts": 0}, "rollouts", ">= 1 and <= 1000"),
+    ({"cot": COT, "question": "q", "rollouts": 5000}, "rollouts", ">= 1 and <= 1000"),
+    ({"cot": COT, "question": "q", "extractor": "vibes"}, "extractor", "allowed: boxed, last_number"),
+    ({"cot": COT}, "question", "needed"),
+])
+def test_bad_input_is_exit_2_with_a_one_line_message(args, field, words):
+    out = run_parley("tool", "resample_importance", "--args", json.dumps(args))
+    assert out.returncode == 2, out.stderr
+    error = json.loads(out.stdout)["error"]
+    assert error["field"] == field and words in error["message"] and "\n" not in error["message"]
+
+
+def test_a_stopped_run_is_partial_and_resuming_finishes_it(tiny):
+    args = {"cot": COT, "question": "What is 17 + 25?", "model": "tiny-random", "rollouts": 4, "round_size": 2,
+            "max_new_tokens": 8, "adaptive": False}
+    seen = []
+    stopped = run_tool("resample_importance", args, progress=lambda d, t, n: seen.append(d), should_stop=lambda: len(seen) >= 3)
+    assert stopped.status == "partial" and "Partial" in stopped.summary
+    run = RunStore(get_settings().runs_dir).get(stopped.run_id)
+    assert run.checkpoint and 0 < stopped.result["rollouts_used"] < 4 * 5
+    resumed = run_tool("", resume=stopped.run_id)
+    assert resumed.status == "complete" and resumed.result["rollouts_used"] == 4 * 5
+    assert resumed.result["fixed_budget"] == 20 and len(resumed.result["rows"]) == 4
+
+
+def test_sentence_alternatives_lists_what_else_was_said(tiny):
+    out = run_tool("sentence_alternatives", {"cot": COT, "question": "What is 17 + 25?", "model": "tiny-random",
+                                             "sentence": 1, "rollouts": 6, "max_new_tokens": 12})
+    assert out.result["original"] == "Then 37 plus 5 is 42."
+    assert sum(a["count"] for a in out.result["alternatives"]) == 6
+    with pytest.raises(Exception, match="sentence: 9 is out of range; allowed 0 to 3"):
+        run_tool("sentence_alternatives", {"cot": COT, "question": "q", "model": "tiny-random", "sentence": 9})
+
+
+@pytest.mark.embedded
+@pytest.mark.timeout(900)
+def test_six_sentences_from_the_embedded_model_end_to_end_through_the_cli(smol):
+    made = json.loads(run_parley("tool", "generate_cot", "--args",
+                                 json.dumps({"question": PENS, "seed": 1, "max_new_tokens": 128})).stdout)
+    assert made["result"]["n_sentences"] == 6
+    out = run_parley("tool", "resample_importance", "--args", json.dumps({
+        "cot_run": made["run_id"], "answer": "21", "extractor": "last_number", "rollouts": 8, "round_size": 8,
+        "adaptive": False, "max_new_tokens": 48}), timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    answer = json.loads(out.stdout)
+    assert answer["ok"] and answer["status"] == "complete"
+    assert len(answer["result"]["rows"]) == 6 and answer["result"]["rollouts_used"] == 8 * 7
+    assert answer["result"]["accuracy_against"] == "correct answer"
+    assert "Thought Anchors importance for 6 sentences" in answer["summary"]
+    run = RunStore(get_settings().runs_dir).get(answer["run_id"])
+    assert len(run.results["matrix"]) == 6 and run.meta["plot"]["kind"] == "bar"
