@@ -66,3 +66,22 @@ def test_six_sentences_from_the_embedded_model_end_to_end_through_the_cli(smol):
     assert "Thought Anchors importance for 6 sentences" in answer["summary"]
     run = RunStore(get_settings().runs_dir).get(answer["run_id"])
     assert len(run.results["matrix"]) == 6 and run.meta["plot"]["kind"] == "bar"
+
+
+def test_export_writes_the_thought_anchors_layout(tiny, tmp_path):
+    out = run_tool("resample_importance", {"cot": COT, "question": "What is 17 + 25?", "model": "tiny-random",
+                                           "rollouts": 2, "max_new_tokens": 6, "adaptive": False,
+                                           "export_dir": str(tmp_path)})
+    folder = tmp_path / "problem_parley"
+    chunks = json.loads((folder / "chunks_labeled.json").read_text())
+    assert [c["chunk_idx"] for c in chunks] == [0, 1, 2, 3]
+    assert chunks[1]["chunk"] == "Then 37 plus 5 is 42."
+    rows = {r["index"]: r for r in out.result["rows"]}
+    assert chunks[2]["different_trajectories_fraction"] == pytest.approx(rows[2]["different_trajectories_fraction"])
+    assert set(chunks[0]) >= {"resampling_importance_accuracy", "counterfactual_importance_kl", "forced_importance_kl",
+                              "overdeterminedness", "function_tags", "depends_on"}
+    steps = json.loads((folder / "step_importance.json").read_text())
+    assert steps[0]["source_chunk_idx"] == 0 and [t["target_chunk_idx"] for t in steps[0]["target_impacts"]] == [1, 2, 3]
+    solutions = json.loads((folder / "chunk_1" / "solutions.json").read_text())
+    assert len(solutions) == 2 and set(solutions[0]) == {"chunk_resampled", "is_correct", "answer", "full_cot"}
+    assert json.loads((folder / "problem.json").read_text())["gt_answer"] == "42"
