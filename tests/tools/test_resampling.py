@@ -85,3 +85,16 @@ def test_export_writes_the_thought_anchors_layout(tiny, tmp_path):
     solutions = json.loads((folder / "chunk_1" / "solutions.json").read_text())
     assert len(solutions) == 2 and set(solutions[0]) == {"chunk_resampled", "is_correct", "answer", "full_cot"}
     assert json.loads((folder / "problem.json").read_text())["gt_answer"] == "42"
+
+
+def test_a_sampler_server_in_settings_serves_the_same_tool(tiny, monkeypatch):
+    from tests.backends.completions_server import CompletionsServer
+
+    with CompletionsServer() as server:
+        monkeypatch.setenv("PARLEY_SAMPLER_BASE_URL", server.base_url)
+        monkeypatch.setenv("PARLEY_SAMPLER_MODEL", "served-model")
+        out = run_tool("resample_importance", {"cot": COT, "question": "What is 17 + 25?", "model": "tiny-random",
+                                               "rollouts": 2, "max_new_tokens": 6, "adaptive": False, "forced": False})
+    assert out.result["rollouts_used"] == 2 * 5
+    assert {r["json"]["model"] for r in server.requests} == {"served-model"}
+    assert RunStore(get_settings().runs_dir).get(out.run_id).results["sampler"] == "remote:served-model"
