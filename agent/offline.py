@@ -149,13 +149,15 @@ class OfflinePlanner(BaseChatModel):
             self._example_vectors = [(t, embed(list(t["examples"]) or [t["description"]])) for t in self.tools]
         # The request without its payload ("... for: <question>", quoted text) says which tool.
         request = QUOTED.sub("", re.sub(r":.*$", "", text, flags=re.S)).strip() or text
-        queries = embed([text, request])
+        settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
+        queries = embed([text, request, settings_said])
         words = {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower())}
+        stems = [w[:5] for t in self.tools for w in t["name"].split("_") if len(w) >= 3]
         best, score = None, MATCH_THRESHOLD
         for tool, vectors in self._example_vectors:
-            # Rule on top of similarity: the words of a tool's name ("split", "sentences")
-            # said outright are strong evidence; MiniLM alone hears mostly the topic.
-            named = sum(w[:5] in words for w in tool["name"].split("_") if len(w) >= 3)
+            # Rule on top of similarity: a word that names this tool alone ("split",
+            # "generate") said outright is strong evidence; MiniLM hears mostly the topic.
+            named = sum(w[:5] in words and stems.count(w[:5]) == 1 for w in tool["name"].split("_") if len(w) >= 3)
             similarity = float((vectors @ queries.T).max()) + NAME_WORD_BONUS * named
             if similarity > score:
                 best, score = tool, similarity
@@ -188,6 +190,11 @@ class OfflinePlanner(BaseChatModel):
                         args[name] = run
             elif "string" in kinds and f"{name}_run" in props and quoted:
                 args[name] = quoted
+            elif "string" in kinds and f"{name}_run" not in props:  # "answer 21", "extractor: last_number"
+                found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)?\s*(\"[^\"]+\"|[\w./:<>-]+)", text, re.I)
+                if found and found.group(1).lower() not in ("the", "a", "an", "of", "to"):
+                    args[name] = found.group(1).strip('"').rstrip(".,")
+                    said.append(found.group(0))
             elif kinds & {"integer", "number"}:
                 found = _number_for(name, text)
                 if found is not None:

@@ -167,3 +167,18 @@ def test_recall_finds_runs_and_turns_from_earlier_sessions(tiny):
         later.close()
     assert found.tool_calls[0]["name"] == "recall" and found.tool_calls[0]["ok"]
     assert "generate_cot" in found.reply
+
+
+def test_resampling_importance_from_the_chat_asks_for_approval_first(tiny):
+    session = Session.open(provider="offline")
+    asked = []
+    try:
+        session.turn("generate a chain of thought for: Is 91 prime? using tiny-random with 12 tokens")
+        result = session.turn("which sentences of it matter? use 2 rollouts and 6 tokens",
+                              approve=lambda r: asked.append(r) or {"action": "approve"})
+    finally:
+        session.close()
+    assert asked and asked[0]["tool"] == "resample_importance"
+    assert asked[0]["args"]["rollouts"] == 2 and asked[0]["args"]["max_new_tokens"] == 6
+    assert result.tool_calls[0]["name"] == "resample_importance" and result.tool_calls[0]["ok"]
+    assert "Thought Anchors importance" in result.reply
