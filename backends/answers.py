@@ -74,6 +74,36 @@ def get_extractor(name: str):
 
         return by_regex
     if name == "judge":
-        raise UsageError("extractor: judge is not available yet: use boxed, last_number, choice or regex:<pattern>",
-                         field="extractor")
+        return llm_judge()
     raise UsageError(f"extractor: unknown extractor {name!r}; allowed: {', '.join(EXTRACTORS)}", field="extractor")
+
+
+JUDGE_PROMPT = (
+    "You read the end of a model's reasoning and report the final answer it gives. Reply with the answer only "
+    "(a number, a letter, or a short phrase), or NONE if it gives no final answer."
+)
+
+
+def llm_judge(settings=None, provider: str | None = None):
+    """An answer extractor that asks the configured LLM provider (the same client the agent uses).
+
+    It reads the last 4,000 characters of a text and replies with the answer or NONE. Offline
+    there is no judge: that is a UsageError naming what to set."""
+    from backends import llm
+    from backends.errors import UsageError
+    from backends.settings import get_settings
+
+    settings = settings or get_settings()
+    name = llm.resolve_provider(settings, provider)
+    if name == "offline":
+        raise UsageError("extractor: judge needs an LLM provider: set ANTHROPIC_API_KEY or OPENAI_API_KEY "
+                         "(or openai_base_url), or use boxed, last_number, choice or regex:<pattern>", field="extractor")
+    client = llm.chat_model(settings, name)
+
+    def judge(text: str) -> str | None:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        reply = str(client.invoke([SystemMessage(JUDGE_PROMPT), HumanMessage(text[-4000:])]).text).strip()
+        return None if not reply or reply.upper() == "NONE" else reply
+
+    return judge

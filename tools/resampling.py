@@ -22,7 +22,7 @@ class ResampleArgs(CotInput):
     temperature: float = Field(0.6, gt=0.0, le=2.0, description="Sampling temperature (paper: 0.6).")
     top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass (paper: 0.95).")
     seed: Seed = 0
-    extractor: str = Field("boxed", min_length=1, description="How to read an answer: boxed, last_number, choice, regex:<pattern>.")
+    extractor: str = Field("boxed", min_length=1, description="How to read an answer: boxed, last_number, choice, regex:<pattern>, or judge (asks the configured LLM provider).")
     threshold: float = Field(0.8, gt=0.0, lt=1.0, description="Cosine below which a resampled sentence means something else.")
     alpha: float = Field(1e-9, ge=0.0, le=10.0, description="Laplace smoothing of answer distributions (math code 1e-9, agentic code 1).")
     forced: bool = Field(True, description="Also measure forced-answer importance.")

@@ -98,3 +98,25 @@ def test_a_sampler_server_in_settings_serves_the_same_tool(tiny, monkeypatch):
     assert out.result["rollouts_used"] == 2 * 5
     assert {r["json"]["model"] for r in server.requests} == {"served-model"}
     assert RunStore(get_settings().runs_dir).get(out.run_id).results["sampler"] == "remote:served-model"
+
+
+def test_the_judge_extractor_asks_the_configured_llm(tiny, monkeypatch):
+    from tests.agent.loopback import OpenAIServer, Text
+
+    with OpenAIServer([Text("42")] * 40) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-judge-0123456789")
+        monkeypatch.setenv("PARLEY_PROVIDER", "openai")
+        monkeypatch.setenv("PARLEY_OPENAI_BASE_URL", server.base_url)
+        out = run_tool("resample_importance", {"cot": COT, "question": "What is 17 + 25?", "model": "tiny-random",
+                                               "rollouts": 2, "max_new_tokens": 6, "adaptive": False, "forced": False,
+                                               "extractor": "judge"})
+        judged = len(server.requests)
+    assert out.result["reference"] == "42" and judged == 1 + 2 * 5  # the original, then every rollout
+    assert all(row["n_no_answer"] == 0 for row in out.result["rows"])
+    assert "answer only" in server.requests[0]["json"]["messages"][0]["content"]
+
+
+def test_the_judge_offline_is_a_clear_error():
+    out = run_parley("tool", "resample_importance", "--args", json.dumps({"cot": COT, "question": "q", "extractor": "judge"}),
+                     env={"PARLEY_PROVIDER": "offline"})
+    assert out.returncode == 2 and "judge needs an LLM provider" in json.loads(out.stdout)["error"]["message"]
