@@ -56,3 +56,41 @@ def run_parley(*args: str, stdin: str | None = None, env: dict | None = None, ti
         cwd=REPO,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture
+def costly_tool():
+    """A registered tool of cost `expensive`; yields the rollouts argument of each call it ran."""
+    from tools import REGISTRY
+    from tools.registry import ToolArgs, ToolOutput, register
+
+    class Args(ToolArgs):
+        rollouts: int = 4
+
+    ran: list[int] = []
+
+    @register("costly_probe_test", description="An expensive test tool.", args=Args, cost="expensive",
+              examples=("run the costly probe test",))
+    def costly(args, ctx) -> ToolOutput:
+        ran.append(args.rollouts)
+        return ToolOutput(summary=f"probed with {args.rollouts} rollouts", result={"rollouts": args.rollouts})
+
+    yield ran
+    del REGISTRY["costly_probe_test"]
+
+
+@pytest.fixture
+def exploding_tool():
+    """A registered tool that always raises RuntimeError("boom inside the tool")."""
+    from tools import REGISTRY
+    from tools.registry import ToolArgs, ToolOutput, register
+
+    class Args(ToolArgs):
+        pass
+
+    @register("explode_test", description="Always fails, for tests.", args=Args, examples=("explode the test tool",))
+    def explode(args, ctx) -> ToolOutput:
+        raise RuntimeError("boom inside the tool")
+
+    yield "explode_test"
+    del REGISTRY["explode_test"]

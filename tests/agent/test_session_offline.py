@@ -8,8 +8,6 @@ from agent.dialogue_log import DialogueLog
 from agent.session import Session, approve_all
 from backends.runstore import RunStore
 from backends.settings import get_settings
-from tools import REGISTRY
-from tools.registry import ToolArgs, ToolOutput, register
 
 QUESTION = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
 
@@ -60,57 +58,32 @@ def test_a_missing_argument_is_asked_for_and_the_answer_fills_it(tiny):
         session.close()
 
 
-def test_a_tool_that_raises_is_reported_and_the_session_goes_on(tiny):
-    class Args(ToolArgs):
-        pass
-
-    @register("explode_test", description="Always fails, for tests.", args=Args, examples=("explode the test tool",))
-    def explode(args, ctx) -> ToolOutput:
-        raise RuntimeError("boom inside the tool")
-
+def test_a_tool_that_raises_is_reported_and_the_session_goes_on(tiny, exploding_tool):
     session = Session.open(provider="offline")
     try:
-        failed = session.turn("please run explode_test")
+        failed = session.turn(f"please run {exploding_tool}")
         assert failed.tool_calls[0]["ok"] is False and "boom inside the tool" in failed.reply
         after = session.turn("split_sentences \"One step here. Then another step.\"")
         assert after.tool_calls[0]["ok"]
     finally:
-        del REGISTRY["explode_test"]
         session.close()
     [failure] = [e for e in DialogueLog(get_settings().home, session.id).events() if e["type"] == "tool_call" and not e["ok"]]
     assert failure["error"] == "boom inside the tool"
 
 
-@pytest.fixture
-def expensive_tool():
-    class Args(ToolArgs):
-        rollouts: int = 4
-
-    seen = []
-
-    @register("costly_probe_test", description="An expensive test tool.", args=Args, cost="expensive",
-              examples=("run the costly probe test",))
-    def costly(args, ctx) -> ToolOutput:
-        seen.append(args.rollouts)
-        return ToolOutput(summary=f"probed with {args.rollouts} rollouts", result={"rollouts": args.rollouts})
-
-    yield seen
-    del REGISTRY["costly_probe_test"]
-
-
-def test_expensive_tools_wait_for_approval_deny_and_edit(expensive_tool):
+def test_expensive_tools_wait_for_approval_deny_and_edit(costly_tool):
     session = Session.open(provider="offline")
     requests = []
     try:
         denied = session.turn("run costly_probe_test with 16 rollouts",
                               approve=lambda r: requests.append(r) or {"action": "deny"})
         assert requests[0]["tool"] == "costly_probe_test" and requests[0]["args"] == {"rollouts": 16}
-        assert expensive_tool == [] and "declined" in denied.reply
+        assert costly_tool == [] and "declined" in denied.reply
         edited = session.turn("run costly_probe_test with 16 rollouts",
                               approve=lambda r: {"action": "edit", "args": {"rollouts": 2}})
-        assert expensive_tool == [2] and "probed with 2 rollouts" in edited.reply
+        assert costly_tool == [2] and "probed with 2 rollouts" in edited.reply
         session.turn("run costly_probe_test with 16 rollouts", approve=approve_all)
-        assert expensive_tool == [2, 16]
+        assert costly_tool == [2, 16]
     finally:
         session.close()
     approvals = [e for e in DialogueLog(get_settings().home, session.id).events() if e["type"] == "approval"]

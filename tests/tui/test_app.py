@@ -9,8 +9,6 @@ from textual.widgets import Input, Select
 from agent.dialogue_log import DialogueLog
 from backends.runstore import RunStore
 from backends.settings import get_settings
-from tools import REGISTRY
-from tools.registry import ToolArgs, ToolOutput, register
 from tui.app import ParleyApp
 from tui.screens.approval import ApprovalScreen
 from tui.screens.rating import RatingScreen
@@ -23,23 +21,6 @@ from tui.widgets.job import JobProgress
 def offline_tiny(monkeypatch):
     monkeypatch.setenv("PARLEY_PROVIDER", "offline")
     monkeypatch.setenv("PARLEY_MODEL", "tiny-random")
-
-
-@pytest.fixture
-def costly_tool():
-    class Args(ToolArgs):
-        rollouts: int = 4
-
-    ran = []
-
-    @register("costly_probe_test", description="An expensive test tool.", args=Args, cost="expensive",
-              examples=("run the costly probe test",))
-    def costly(args, ctx) -> ToolOutput:
-        ran.append(args.rollouts)
-        return ToolOutput(summary=f"probed with {args.rollouts} rollouts", result={"rollouts": args.rollouts})
-
-    yield ran
-    del REGISTRY["costly_probe_test"]
 
 
 async def until(pilot, condition, seconds: float = 60.0, step: float = 0.05):
@@ -142,19 +123,12 @@ def test_a_prediction_is_answered_inline_before_the_result(tiny):
     assert prediction["answer"] == "no" and outcome["prediction_seq"] == prediction["seq"]
 
 
-def test_a_tool_that_raises_leaves_the_app_running_and_says_so(tiny):
-    class Args(ToolArgs):
-        pass
-
-    @register("explode_test", description="Always fails, for tests.", args=Args, examples=("explode the test tool",))
-    def explode(args, ctx) -> ToolOutput:
-        raise RuntimeError("boom inside the tool")
-
+def test_a_tool_that_raises_leaves_the_app_running_and_says_so(tiny, exploding_tool):
     async def scenario():
         app = ParleyApp()
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.convo is not None)
-            await send(pilot, app, "please run explode_test")
+            await send(pilot, app, f"please run {exploding_tool}")
             await until(pilot, lambda: not app.busy)
             block = app.query_one(ToolCallBlock)
             assert "failed" in str(block.title)
@@ -163,10 +137,7 @@ def test_a_tool_that_raises_leaves_the_app_running_and_says_so(tiny):
             await until(pilot, lambda: not app.busy)
             assert "2 sentences" in app.query(MessageView).last().text
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        del REGISTRY["explode_test"]
+    asyncio.run(scenario())
 
 
 def test_selecting_a_run_opens_its_table_and_plot(tiny):
