@@ -16,12 +16,6 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 
-COT_SYSTEM_PROMPT = (
-    "You are a careful problem solver. Think step by step, one short sentence at a time, "
-    "then give the final answer as \\boxed{answer}."
-)
-
-
 @dataclass
 class Generation:
     text: str  # the generated text, without the prompt and the end-of-turn token

@@ -123,12 +123,12 @@ class ImportanceRun:
                 if s.forced:
                     forced = self.sampler.sample(texts[p] + ANSWER_CUE, len(rollouts), max_new_tokens=s.forced_tokens,
                                                  temperature=s.temperature, top_p=s.top_p, seed=seed, stop=["}"])
-                self._record(p, [r.text for r in rollouts], [f.text for f in forced])
+                self.record(p, [r.text for r in rollouts], [f.text for f in forced])
                 progress(sum(self.counts()), total, "rollouts")
             self.state["rounds"] += 1
         return False
 
-    def _record(self, p: int, continuations: list[str], forced: list[str]) -> None:
+    def record(self, p: int, continuations: list[str], forced: list[str]) -> None:
         from backends.answers import normalize_answer
 
         position = self.state["positions"][p]

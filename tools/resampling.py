@@ -204,7 +204,7 @@ def sentence_alternatives(args: AlternativesArgs, ctx: ToolContext) -> ToolOutpu
     rollouts = experiment.sampler.sample(ta.prefixes(prompt, experiment.split)[args.sentence], args.rollouts,
                                          max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                                          top_p=args.top_p, seed=args.seed, progress=ctx.progress, should_stop=ctx.should_stop)
-    experiment._record(args.sentence, [r.text for r in rollouts], [])
+    experiment.record(args.sentence, [r.text for r in rollouts], [])
     alternatives = experiment.alternatives(args.sentence, limit=args.rollouts)
     original = experiment.sentences[args.sentence]
     lines = [f"Sentence {args.sentence}: \"{_clip(original, 100)}\"", f"{len(rollouts)} resamples, {len(alternatives)} distinct:"]

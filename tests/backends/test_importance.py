@@ -92,7 +92,6 @@ def test_bootstrap_intervals_contain_the_estimate_are_seeded_and_collapse_when_a
 def test_settled_when_the_answer_is_already_determined_not_when_noisy():
     determined = pos(["2"] * 8, similarity=[0.2] * 8)
     assert is_settled(determined, pos(["2"] * 8), "2")
-    noisy = pos(["1", "2"] * 4, similarity=[0.2, 0.9] * 4 + [])
     noisy_next = pos(["2", "1", "1", "2", "1", "2", "2", "1"])
     assert not is_settled(pos(["1", "2"] * 4, similarity=[0.2] * 8), noisy_next, "2")
     assert not is_settled(pos(["2"] * 4), pos(["2"] * 4), "2")  # too few rollouts yet
