@@ -1,94 +1,222 @@
-"""Export a resampling experiment in the layout the Thought Anchors tools read.
+"""Export a resampling experiment in the layout the Thought Anchors visualizer and analysis code read.
 
-One folder per problem, as in the public math-rollouts dataset card (uzaymacar/math-rollouts
-README) and the thought-anchors.com app, which imports `data/{problem}/chunks_labeled.json`,
-`step_importance.json`, `summary.json`, `problem.json` and `base_solution.json`:
+Sources read (public code, so the next engineer can check them):
+
+- Visualizer (thought-anchors.com), repo interp-reasoning/thought-anchors.com:
+  * src/app/page.js: problems are folders `src/app/data/{model}/{solution_type}/problem_<id>/`; the
+    model (deepseek-r1-distill-qwen-14b | deepseek-r1-distill-llama-8b), the solution type
+    (correct_base_solution | incorrect_base_solution) and the list of problem folders are hard-coded
+    there, and each problem's `problem.json` `nickname` names it in the menu.
+  * src/components/visualization/ProblemVisualizer.js: imports `chunks_labeled.json`,
+    `step_importance.json`, `summary.json` (all three required: a missing one aborts the load),
+    `problem.json` (optional, but if present `nickname` must be a non-empty string: it does
+    `problemData?.nickname[0].toUpperCase()`), `step_importance_supp.json` (optional attention
+    suppression; when present it becomes the default metric, so we do not write it) and
+    `chunks_resampled.json` (optional; `{"<chunk_idx>": [resampled sentence, ...]}`, shown as
+    "Resampled steps", entries equal to the original sentence are dropped by the page).
+    Node size = `counterfactual_importance_kl`; `Math.abs(null) || 0.01` makes null tolerated.
+  * src/components/visualization/ChainOfThought.js and src/constants/visualization.js: every chunk
+    needs `function_tags[0]` to be a string (`formatFunctionTag(tag)` calls `tag.split`), so an empty
+    list would crash the page; unknown tags just get the grey colour.
+  * Example data: src/app/data/deepseek-r1-distill-qwen-14b/correct_base_solution/problem_4682/
+    chunks_labeled.json, src/app/data/problem_4682/{summary,problem,step_importance}.json,
+    src/app/data/problem_330/chunk_texts.json,
+    src/app/data/deepseek-r1/no_base_solution/scenario_0/chunks_resampled.json.
+- Analysis code (forks of interp-reasoning/thought-anchors; the upstream repo is not in our index):
+  * pr33t-commits/thought-anchors analyze_rollouts.py (same code in vibhor-5/thought-anchors):
+    `chunks_labeled.json` key order chunk, chunk_idx, function_tags, depends_on, accuracy,
+    resampling_importance_accuracy/_kl, counterfactual_importance_accuracy/_kl,
+    forced_importance_accuracy/_kl, different_trajectories_fraction, overdeterminedness, summary;
+    `accuracy` = accuracy of `chunk_<idx>/solutions.json`, i.e. of the rollouts with chunk idx
+    removed and regenerated (our R_i, `accuracy_before`); resampling = acc(chunk_{i+1}) - acc(chunk_i);
+    counterfactual = acc(dissimilar) - acc(chunk_{i+1}) (same signs as backends/importance.py);
+    fallbacks `function_tags: ["unknown"]`, `depends_on: []`, nickname "math problem".
+    It also needs problem.json, base_solution.json and chunks.json ({"source_text",
+    "solution_text", "chunks"}) in the problem folder, and counts a rollout only when
+    `answer != ""` and `is_correct is not None`.
+  * vibhor-5/thought-anchors generate_rollouts.py: `chunk_<k>/solutions.json` holds the rollouts
+    regenerated from the prefix *without* chunk k (`prefix_without_chunk`), records
+    {chunk_removed, prefix_without_chunk, chunk_resampled, rollout, full_cot, answer, is_correct};
+    base_solution.json {prompt, solution, full_cot, answer, is_correct}.
+  * vibhor-5/thought-anchors step_attribution.py: `step_importance.json` =
+    [{source_chunk_idx, source_chunk_text, target_impacts: [{target_chunk_idx, importance_score}]}]
+    with importance_matrix[i, j] for j > i only; `summary.json` {problem_idx, num_chunks,
+    avg_importance, max_importance, min_importance, top_influential_steps, top_dependent_steps};
+    `chunk_texts.json` = list of chunk records {chunk, chunk_idx, function_tags, depends_on,
+    importance, accuracy}.
+  * math-rollouts dataset card (uzaymacar/math-rollouts README): solutions.json records listed as
+    {chunk_resampled, is_correct, answer, full_cot}.
+
+Layout written (`out_dir` plays the part of `src/app/data/{model}/{solution_type}/`; copy the
+`problem_<id>` folder there and add its name to `availableProblems` in page.js to view it):
 
     problem_<id>/
-      problem.json           {"problem", "gt_answer", "nickname", "level", "type", "gt_solution"}
-      base_solution.json     {"solution", "answer"}
-      chunks_labeled.json    [{"chunk", "chunk_idx", "function_tags", "depends_on", "accuracy",
-                               "resampling_importance_accuracy", "resampling_importance_kl",
-                               "counterfactual_importance_accuracy", "counterfactual_importance_kl",
-                               "forced_importance_accuracy", "forced_importance_kl",
-                               "different_trajectories_fraction", "overdeterminedness", "summary"}]
-      chunk_texts.json       [sentence, ...]
-      step_importance.json   [{"source_chunk_idx", "source_chunk_text",
-                               "target_impacts": [{"target_chunk_idx", "importance_score"}]}]   (j > i only,
-                               as thought-anchors step_attribution.py writes it)
-      summary.json           {"problem_idx", "num_chunks", "avg_importance", "max_importance", "min_importance"}
-      chunk_<k>/solutions.json  [{"chunk_resampled", "is_correct", "answer", "full_cot"}]
+      problem.json            {problem, gt_answer, nickname}
+      base_solution.json      {solution, full_cot}
+      chunks.json             {source_text, solution_text, chunks}
+      chunks_labeled.json     one record per sentence, fields as above, plus "parley" (our extras)
+      chunks_resampled.json   {"k": [regenerated first sentences at position k]}
+      chunk_texts.json        [{chunk, chunk_idx, function_tags, depends_on, importance, accuracy}]
+      step_importance.json    M[i][j] (effect of i on j) for j > i, missing entries left out
+      summary.json            {problem_idx, num_chunks, avg/max/min_importance, top_*_steps}
+      chunk_<k>/solutions.json  [{chunk_resampled, is_correct, answer, full_cot}] for k < N
 
-Fields we do not compute: `function_tags` (an LLM labels them in the paper) and
-`depends_on` are empty lists, `summary` is the sentence's first words. `accuracy` is
-the accuracy with the chunk kept (R_{i+1}).
+Fields we cannot fill: `function_tags` (LLM-labelled in the paper) is ["unknown"], their own
+fallback, because the page needs a string at index 0; `depends_on` is []; `summary` (an LLM
+2-4 word summary there) is the sentence's first words; problem.json has no level / type /
+gt_solution; base_solution.json has no prompt / answer / is_correct (we do not know the base
+CoT's own answer, only the reference `answer`, written as gt_answer); solutions.json
+`full_cot` is the CoT prefix plus the continuation, without their prompt template; a rollout
+with no answer gets `answer: ""` (their convention) and unknown correctness `is_correct: null`,
+which their accuracy counts skip; `step_importance_supp.json` (attention suppression) is not
+written. Metrics we could not compute (None or NaN) are written as null, which the page
+tolerates (their code writes 0.0 instead). `chunk_texts.json` `importance` is
+resampling_importance_accuracy. Chunk `accuracy` is our accuracy_before (R_i), as in their code.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
+
+# our table key -> their chunks_labeled.json key
+_METRICS = {
+    "resampling_importance_accuracy": "resampling_accuracy",
+    "resampling_importance_kl": "resampling_kl",
+    "counterfactual_importance_accuracy": "counterfactual_accuracy",
+    "counterfactual_importance_kl": "counterfactual_kl",
+    "forced_importance_accuracy": "forced_accuracy",
+    "forced_importance_kl": "forced_kl",
+    "different_trajectories_fraction": "different_trajectories_fraction",
+    "overdeterminedness": "overdeterminedness",
+}
+_UNKNOWN_TAGS = ["unknown"]
+
+
+def _clean(value):
+    """JSON-safe copy: NaN/inf -> None (the page's JSON import rejects NaN), numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return _clean(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value
+
+
+def _number(value) -> float | None:
+    value = _clean(value)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _write(path: Path, data) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(_clean(data), indent=2, allow_nan=False), encoding="utf-8")
     return path
 
 
-def _finite(value):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+def _folder_name(problem_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(problem_id)).strip(".") or "0"
+    return f"problem_{name}"
+
+
+def _first_words(text: str, n: int) -> str:
+    return " ".join(str(text).split()[:n])
 
 
 def export_thought_anchors(out_dir: Path, *, problem_id: str, question: str, cot: str, sentences: list[str],
                            answer: str | None, table: list[dict], rollouts: list[dict],
                            matrix: list[list[float | None]] | None) -> list[Path]:
-    folder = Path(out_dir) / f"problem_{problem_id}"
-    written = [
-        _write(folder / "problem.json", {"problem": question, "gt_answer": answer, "nickname": question[:40],
-                                         "level": None, "type": None, "gt_solution": None}),
-        _write(folder / "base_solution.json", {"solution": cot, "answer": answer}),
-        _write(folder / "chunk_texts.json", sentences),
-    ]
-    chunks = [{
-        "chunk": sentences[row["index"]],
-        "chunk_idx": row["index"],
-        "function_tags": [],
-        "depends_on": [],
-        "accuracy": row.get("accuracy_after"),
-        "resampling_importance_accuracy": row.get("resampling_accuracy"),
-        "resampling_importance_kl": row.get("resampling_kl"),
-        "counterfactual_importance_accuracy": row.get("counterfactual_accuracy"),
-        "counterfactual_importance_kl": row.get("counterfactual_kl"),
-        "forced_importance_accuracy": row.get("forced_accuracy"),
-        "forced_importance_kl": row.get("forced_kl"),
-        "different_trajectories_fraction": row.get("different_trajectories_fraction"),
-        "overdeterminedness": row.get("overdeterminedness"),
-        "summary": " ".join(sentences[row["index"]].split()[:6]),
-    } for row in table]
+    """Write `out_dir/problem_<id>/` in the Thought Anchors layout; returns the written paths."""
+    folder = Path(out_dir) / _folder_name(problem_id)
+    n = len(sentences)
+    problem_idx = int(problem_id) if str(problem_id).isdigit() else str(problem_id)
+    written: list[Path] = []
+
+    nickname = _first_words(question, 4) or f"problem {problem_id}"
+    written.append(_write(folder / "problem.json", {"problem": question, "gt_answer": answer, "nickname": nickname}))
+    written.append(_write(folder / "base_solution.json", {"solution": cot, "full_cot": cot}))
+    written.append(_write(folder / "chunks.json", {"source_text": cot, "solution_text": cot, "chunks": list(sentences)}))
+
+    # chunks_labeled.json: one record per sentence, in their key order, our extras under "parley"
+    chunks = []
+    for row in sorted(table, key=lambda r: r["index"]):
+        idx = int(row["index"])
+        text = sentences[idx] if 0 <= idx < n else row.get("text", "")
+        record = {"chunk": text, "chunk_idx": idx, "function_tags": list(_UNKNOWN_TAGS), "depends_on": [],
+                  "accuracy": _number(row.get("accuracy_before"))}
+        record.update({theirs: _number(row.get(ours)) for theirs, ours in _METRICS.items()})
+        record["summary"] = _first_words(text, 6)
+        extras = {k: v for k, v in row.items() if k not in ("index", "text", *_METRICS.values())}
+        record["parley"] = _clean(extras)
+        chunks.append(record)
     written.append(_write(folder / "chunks_labeled.json", chunks))
-    steps, scores = [], []
-    for i, sentence in enumerate(sentences):
-        impacts = []
-        for j in range(i + 1, len(sentences)):
-            score = _finite(matrix[i][j]) if matrix else None
-            if score is not None:
-                impacts.append({"target_chunk_idx": j, "importance_score": float(score)})
-                scores.append(float(score))
-        steps.append({"source_chunk_idx": i, "source_chunk_text": sentence, "target_impacts": impacts})
+
+    # chunk_texts.json (step_attribution.py): chunk records with importance and accuracy
+    chunk_texts = [{"chunk": c["chunk"], "chunk_idx": c["chunk_idx"], "function_tags": c["function_tags"],
+                    "depends_on": c["depends_on"], "importance": c["resampling_importance_accuracy"],
+                    "accuracy": c["accuracy"]} for c in chunks]
+    written.append(_write(folder / "chunk_texts.json", chunk_texts))
+
+    # step_importance.json: M[i][j] for j > i; missing (None/NaN) entries left out
+    def cell(i: int, j: int) -> float | None:
+        if not matrix or i >= len(matrix) or matrix[i] is None or j >= len(matrix[i]):
+            return None
+        return _number(matrix[i][j])
+
+    steps, scores, outgoing, incoming = [], [], [], []
+    for i in range(n):
+        impacts = [{"target_chunk_idx": j, "importance_score": cell(i, j)} for j in range(i + 1, n)
+                   if cell(i, j) is not None]
+        scores += [t["importance_score"] for t in impacts]
+        steps.append({"source_chunk_idx": i, "source_chunk_text": sentences[i], "target_impacts": impacts})
+        outs = [t["importance_score"] for t in impacts]
+        ins = [cell(k, i) for k in range(i) if cell(k, i) is not None]
+        outgoing.append(sum(outs) / len(outs) if outs else 0.0)
+        incoming.append(sum(ins) / len(ins) if ins else 0.0)
     written.append(_write(folder / "step_importance.json", steps))
+
+    by_idx = {c["chunk_idx"]: c for c in chunk_texts}
+
+    def top(values: list[float], key: str) -> list[dict]:
+        order = sorted(range(n), key=lambda k: -values[k])[:5]
+        return [{"step_idx": k, "step_text": by_idx.get(k, {"chunk": sentences[k], "chunk_idx": k}), key: values[k]}
+                for k in order if values[k] > 0]
+
     written.append(_write(folder / "summary.json", {
-        "problem_idx": problem_id, "num_chunks": len(sentences),
+        "problem_idx": problem_idx, "num_chunks": n,
         "avg_importance": sum(scores) / len(scores) if scores else None,
-        "max_importance": max(scores) if scores else None, "min_importance": min(scores) if scores else None,
+        "max_importance": max(scores) if scores else None,
+        "min_importance": min(scores) if scores else None,
+        "top_influential_steps": top(outgoing, "avg_outgoing_importance"),
+        "top_dependent_steps": top(incoming, "avg_incoming_importance"),
     }))
-    for position in rollouts:
-        k = position["position"]
-        if k >= len(sentences):
-            continue  # after the last sentence: no chunk to resample
-        written.append(_write(folder / f"chunk_{k}" / "solutions.json", [
-            {"chunk_resampled": r["first_sentence"], "is_correct": r["correct"], "answer": r["answer"], "full_cot": r["text"]}
-            for r in position["rollouts"]
-        ]))
+
+    # chunk_<k>/solutions.json and chunks_resampled.json: position k = rollouts with sentence k regenerated
+    resampled: dict[str, list[str]] = {}
+    solution_files: list[Path] = []
+    for position in sorted(rollouts, key=lambda p: p["position"]):
+        k = int(position["position"])
+        if not 0 <= k < n:
+            continue  # position N starts after the last sentence: no chunk to resample
+        prefix = " ".join(sentences[:k])
+        records = []
+        for r in position.get("rollouts", []):
+            first = r.get("first_sentence") or ""
+            records.append({"chunk_resampled": first, "is_correct": r.get("correct"),
+                            "answer": "" if r.get("answer") is None else str(r["answer"]),
+                            "full_cot": f"{prefix} {r.get('text') or ''}".strip()})
+            if first.strip():
+                resampled.setdefault(str(k), []).append(first)
+        solution_files.append(_write(folder / f"chunk_{k}" / "solutions.json", records))
+    written.append(_write(folder / "chunks_resampled.json", resampled))
+    written.extend(solution_files)
     return written
