@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -115,7 +116,9 @@ def receiver_scores(vertical: np.ndarray, heads: list[tuple[int, int]]) -> np.nd
     """Each sentence's mean vertical score over the receiver heads."""
     if not heads:
         return np.full(vertical.shape[-1], np.nan)
-    return np.nanmean(np.stack([vertical[l, h] for l, h in heads]), axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # sentences with no score stay NaN
+        return np.nanmean(np.stack([vertical[l, h] for l, h in heads]), axis=0)
 
 
 def split_half_reliability(kurtoses: list[np.ndarray], seed: int = 0) -> float | None:
