@@ -80,7 +80,9 @@ def sentence_attention(handle: ModelHandle, text: str, spans: list[tuple[int, in
     with eager_attention(handle.model):
         try:
             hooks = [layer.self_attn.register_forward_hook(keep(i), with_kwargs=True) for i, layer in enumerate(layers)]
-            handle.model(input_ids=ids.to(handle.device), output_attentions=True)
+            # No output_attentions: eager attention hands each layer's weights to the hook anyway,
+            # and the model then keeps none of them, so only one layer's map exists at a time.
+            handle.model(input_ids=ids.to(handle.device))
         finally:
             for h in hooks:
                 h.remove()
