@@ -25,6 +25,7 @@ independently.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -47,11 +48,11 @@ class PositionRollouts:
         Forced answers are a separate sample (their own prompts, possibly another count), so
         they are drawn on their own."""
         n = len(self.answers)
-        rows = rng.integers(0, n, n)
+        rows = rng.integers(0, n, n).tolist()
         pick = lambda xs: None if xs is None else [xs[r] for r in rows]  # noqa: E731
         forced = self.forced_answers
         if forced:
-            forced = [forced[r] for r in rng.integers(0, len(forced), len(forced))]
+            forced = [forced[r] for r in rng.integers(0, len(forced), len(forced)).tolist()]
         return PositionRollouts(pick(self.answers), pick(self.first_sentences), pick(self.similarity),
                                 forced, pick(self.sentence_match))
 
@@ -71,7 +72,8 @@ def answer_distribution(answers: list[str | None], alpha: float, support: list[s
 
     alpha is exposed because the papers differ: the math code used 1e-9 (KL stays large when an
     answer vanishes), the agentic code 1 (KL stays moderate on few rollouts)."""
-    counts = np.array([sum(a == s for a in answers) for s in support], dtype=float) + alpha
+    seen = Counter(answers)
+    counts = np.array([seen[s] for s in support], dtype=float) + alpha
     total = counts.sum()
     return counts / total if total > 0 else np.full(len(support), 1.0 / max(len(support), 1))
 

@@ -6,19 +6,28 @@
 
 Importance per sentence is a bar plot; a dose-response curve or a training curve a line
 plot (low/high: an interval); a sentence x sentence or layer x layer matrix a heatmap
-(None marks a masked cell).
+(None marks a masked cell; NaN is read as None, since numpy matrices mask with NaN).
+
+Specs are stored in the run store and drawn again later, so they must be plain JSON:
+unknown keys are an error (a misspelt "highlights" would otherwise vanish silently) and
+so are NaN and infinities outside a heatmap (JSON has no NaN; plotext cannot draw one).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-Number = Union[int, float]
+Number = Union[int, Annotated[float, Field(allow_inf_nan=False)]]
 
 
-class _Plot(BaseModel):
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Plot(_Spec):
     title: str = ""
     xlabel: str = ""
     ylabel: str = ""
@@ -39,7 +48,7 @@ class BarPlot(_Plot):
         return self
 
 
-class Series(BaseModel):
+class Series(_Spec):
     name: str = ""
     x: list[Number] = Field(min_length=1)
     y: list[Number] = Field(min_length=1)
@@ -63,8 +72,16 @@ class LinePlot(_Plot):
 class HeatmapPlot(_Plot):
     kind: Literal["heatmap"] = "heatmap"
     matrix: list[list[Number | None]] = Field(min_length=1)
-    xlabels: list[str]
-    ylabels: list[str]
+    xlabels: list[str] = Field(min_length=1)
+    ylabels: list[str] = Field(min_length=1)
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _nan_is_masked(cls, matrix):
+        if isinstance(matrix, list):
+            return [[None if isinstance(v, float) and math.isnan(v) else v for v in row]
+                    if isinstance(row, list) else row for row in matrix]
+        return matrix
 
     @model_validator(mode="after")
     def _aligned(self):
@@ -77,7 +94,7 @@ class HeatmapPlot(_Plot):
 
 
 PlotSpec = Annotated[Union[BarPlot, LinePlot, HeatmapPlot], Field(discriminator="kind")]
-_ADAPTER = TypeAdapter(PlotSpec)
+_ADAPTER = TypeAdapter(PlotSpec, config=ConfigDict(title="plot spec"))  # names errors "plot spec"
 
 
 def validate_plot(spec: dict) -> dict:
