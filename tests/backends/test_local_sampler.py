@@ -51,7 +51,7 @@ def test_should_stop_ends_early_with_what_was_sampled(tiny):
     rollouts = LocalSampler(tiny, batch_size=2).sample(
         _prefix(tiny), 6, max_new_tokens=30, seed=1,
         progress=lambda d, t, n: calls.append(d), should_stop=lambda: len(calls) >= 5)
-    assert 1 <= len(rollouts) < 6
+    assert 0 < len(rollouts) < 6
     assert all(r.n_tokens <= 30 for r in rollouts)
 
 
