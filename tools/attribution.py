@@ -7,7 +7,7 @@ import time
 
 from pydantic import Field
 
-from tools.inputs import CotInput, ModelName, resolve_cot
+from tools.inputs import CotInput, ModelName, clip, resolve_cot
 from tools.registry import ToolContext, ToolOutput, register
 
 
@@ -46,11 +46,6 @@ def _text(args, ctx: ToolContext, cot_run: str | None = None):
     return cot, prompt + cot, spans, parts.texts(), handle
 
 
-def _clip(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 @register(
     "receiver_heads",
     description=(
@@ -85,11 +80,11 @@ def receiver_heads(args: ReceiverArgs, ctx: ToolContext) -> ToolOutput:
     ctx.run.add_timing("attention_s", time.perf_counter() - started)
     order = [int(i) for i in np.argsort(-np.nan_to_num(scores, nan=-1))]
     rows = [{"index": i, "receiver_score": None if np.isnan(scores[i]) else round(float(scores[i]), 5),
-             "text": _clip(sentences[i], 100)} for i in range(len(sentences))]
+             "text": clip(sentences[i], 100)} for i in range(len(sentences))]
     lines = [f"Receiver heads of {handle.name} over {len(sentences)} sentences (top {len(heads)} by kurtosis, layer 0 "
              f"excluded): " + ", ".join(f"L{l}H{h}" for l, h in heads[:8]) + (" ..." if len(heads) > 8 else "") + "."]
     lines.append("Sentences that broadcast most (receiver score):")
-    lines += [f"  S{i} {scores[i]:.4f}  \"{_clip(sentences[i])}\"" for i in order[:3] if not np.isnan(scores[i])]
+    lines += [f"  S{i} {scores[i]:.4f}  \"{clip(sentences[i], 70)}\"" for i in order[:3] if not np.isnan(scores[i])]
     scored = int(np.sum(~np.isnan(vertical[0, 0])))
     if scored < 5:
         lines.append(f"Caution: only {scored} sentences have a sentence 4 or more later to receive attention from; "
@@ -144,7 +139,7 @@ def attention_suppression(args: SuppressionArgs, ctx: ToolContext) -> ToolOutput
     lines = [f"Attention suppression on {handle.name}: {n} sentences, each suppressed in every "
              f"{'layer' if args.layers is None else 'chosen layer'}; log KL of later tokens (row means removed)."]
     lines.append("Strongest dependencies (later sentence <- suppressed sentence):")
-    lines += [f"  S{i} <- S{j}  {v:+.2f}  \"{_clip(sentences[i], 40)}\" <- \"{_clip(sentences[j], 40)}\"" for v, i, j in pairs[:3]]
+    lines += [f"  S{i} <- S{j}  {v:+.2f}  \"{clip(sentences[i], 40)}\" <- \"{clip(sentences[j], 40)}\"" for v, i, j in pairs[:3]]
     top = sorted((v, j) for j, v in enumerate(outflow) if v is not None)[-3:][::-1]
     lines.append("Most influential (mean log KL on later sentences): " + ", ".join(f"S{j} {v:.2f}" for v, j in top))
     partial = bool(np.isnan(matrix).all(axis=0).any())
@@ -156,7 +151,7 @@ def attention_suppression(args: SuppressionArgs, ctx: ToolContext) -> ToolOutput
     return ToolOutput(
         summary=("Partial: " if partial else "") + "\n".join(lines),
         result={"display": clean(shown), "outflow": outflow, "combined": combined,
-                "sentences": [_clip(s, 100) for s in sentences]},
+                "sentences": [clip(s, 100) for s in sentences]},
         full={"cot": cot, "sentences": sentences, "matrix": clean(matrix), "display": clean(shown), "outflow": outflow},
         plot=heatmap("Suppression effect (log KL, row mean removed)", clean(shown), labels, labels,
                      xlabel="suppressed sentence", ylabel="affected sentence"),

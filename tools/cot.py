@@ -7,7 +7,7 @@ import time
 from pydantic import Field
 
 from backends.sentences import split_sentences as split
-from tools.inputs import CotInput, ModelName, Seed, resolve_cot
+from tools.inputs import CotInput, ModelName, Seed, clip, resolve_cot
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 DEFAULT_COT_SYSTEM = (
@@ -128,7 +128,7 @@ def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
     text, origin = resolve_cot(args, ctx.store)
     parts = split(text, min_chars=args.min_chars)
     rows = [{"index": s.index, "start": s.start, "end": s.end, "text": s.text} for s in parts.sentences]
-    preview = "\n".join(f"  [{r['index']}] {_clip(r['text'])}" for r in rows[:8])
+    preview = "\n".join(f"  [{r['index']}] {clip(r['text'])}" for r in rows[:8])
     more = f"\n  ... and {len(rows) - 8} more" if len(rows) > 8 else ""
     summary = (
         f"{len(rows)} sentences in {len(text)} characters"
@@ -149,7 +149,3 @@ def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
         plot=plot,
     )
 
-
-def _clip(text: str, width: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."

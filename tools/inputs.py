@@ -49,3 +49,9 @@ def resolve_cot(args: CotInput, store: RunStore) -> tuple[str, dict]:
     if results.get("question"):
         origin["question"] = results["question"]
     return results["cot"], origin
+
+
+def clip(text: str, width: int = 100) -> str:
+    """One line of at most `width` characters, for summaries: whitespace folded, "..." when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."

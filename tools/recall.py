@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from tools.inputs import clip
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 
@@ -34,16 +35,12 @@ def recall(args: RecallArgs, ctx: ToolContext) -> ToolOutput:
     memory = Memory(ctx.settings.home)
     synced = memory.sync_runs(ctx.store) if args.scope in ("all", "runs") else 0
     hits = memory.recall(args.query, k=args.k, scope=args.scope)
-    lines = [f"  {h['kind']} {h['id']} ({h['score']:.2f}): {_clip(h['text'])}" for h in hits]
+    lines = [f"  {h['kind']} {h['id']} ({h['score']:.2f}): {clip(h['text'])}" for h in hits]
     where = {"all": "runs and turns", "runs": "runs", "turns": "turns"}[args.scope]
     head = (
-        f"{len(hits)} hit{'s' if len(hits) != 1 else ''} in memory ({where}) for {_clip(args.query, 60)!r}"
+        f"{len(hits)} hit{'s' if len(hits) != 1 else ''} in memory ({where}) for {clip(args.query, 60)!r}"
         + (f"; first indexed {synced} run{'s' if synced != 1 else ''} from the run store" if synced else "")
         + (":" if hits else "; memory holds nothing there yet.")
     )
     return ToolOutput(summary="\n".join([head, *lines]), result={"hits": hits}, full={"hits": hits, "synced": synced})
 
-
-def _clip(text: str, width: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import CotInput, ModelName, Seed, resolve_cot
+from tools.inputs import CotInput, ModelName, Seed, clip, resolve_cot
 from tools.registry import ToolContext, ToolOutput, register
 
 
@@ -124,11 +124,11 @@ def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
     for row in ranked[:3]:
         lines.append(f"  S{row['index']} {_num(row['counterfactual_accuracy'])} [{_num(row['counterfactual_accuracy_low'])}, "
                      f"{_num(row['counterfactual_accuracy_high'])}]  resampling {_num(row['resampling_accuracy'])}  "
-                     f"KL {_num(row['counterfactual_kl'])}  \"{_clip(row['text'], 60)}\"")
+                     f"KL {_num(row['counterfactual_kl'])}  \"{clip(row['text'], 60)}\"")
     compact = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
                 if k in ("index", "counterfactual_accuracy", "counterfactual_accuracy_low", "counterfactual_accuracy_high",
                          "resampling_accuracy", "forced_accuracy", "counterfactual_kl", "n_rollouts", "n_no_answer",
-                         "different_trajectories_fraction")} | {"text": _clip(row["text"], 80)} for row in table]
+                         "different_trajectories_fraction")} | {"text": clip(row["text"], 80)} for row in table]
     full = {
         "question": question, "cot": cot, "sentences": experiment.sentences, "table": table,
         "matrix": experiment.matrix(), "reference": experiment.reference,
@@ -163,11 +163,6 @@ def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
 
 def _num(value) -> str:
     return "n/a" if value is None else f"{value:+.2f}"
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class AlternativesArgs(CotInput):
@@ -207,8 +202,8 @@ def sentence_alternatives(args: AlternativesArgs, ctx: ToolContext) -> ToolOutpu
     experiment.record(args.sentence, [r.text for r in rollouts], [])
     alternatives = experiment.alternatives(args.sentence, limit=args.rollouts)
     original = experiment.sentences[args.sentence]
-    lines = [f"Sentence {args.sentence}: \"{_clip(original, 100)}\"", f"{len(rollouts)} resamples, {len(alternatives)} distinct:"]
-    lines += [f"  {a['count']}x  (cosine {a['similarity']:.2f})  \"{_clip(a['sentence'], 90)}\"" for a in alternatives[:8]]
+    lines = [f"Sentence {args.sentence}: \"{clip(original, 100)}\"", f"{len(rollouts)} resamples, {len(alternatives)} distinct:"]
+    lines += [f"  {a['count']}x  (cosine {a['similarity']:.2f})  \"{clip(a['sentence'], 90)}\"" for a in alternatives[:8]]
     return ToolOutput(summary="\n".join(lines),
                       result={"sentence": args.sentence, "original": original, "alternatives": alternatives[:20]},
                       full={"sentence": args.sentence, "original": original, "alternatives": alternatives,

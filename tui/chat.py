@@ -59,7 +59,7 @@ def chat(session_id: str | None = None, provider: str | None = None, stdin=None,
 
 def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
     from agent.session import deny_all, skip_prediction
-    from tui.cli import StderrProgress, _ask_approval, _ask_prediction
+    from tui.cli import StderrProgress, ask_approval, ask_prediction
 
     bar = StderrProgress()
     stdout.write("parley> ")
@@ -71,8 +71,8 @@ def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
     try:
         convo.turn(
             text,
-            approve=_ask_approval if interactive else deny_all,
-            predict=_ask_prediction if interactive else skip_prediction,
+            approve=ask_approval if interactive else deny_all,
+            predict=ask_prediction if interactive else skip_prediction,
             on_token=token,
             on_progress=lambda p: bar(p["done"], p["total"], f"{p['tool']}: {p['note']}"),
         )

@@ -258,8 +258,8 @@ def ask_cmd(
         if message:
             result = convo.turn(
                 message,
-                approve=approve_all if yes else (_ask_approval if interactive else deny_all),
-                predict=_ask_prediction if interactive else skip_prediction,
+                approve=approve_all if yes else (ask_approval if interactive else deny_all),
+                predict=ask_prediction if interactive else skip_prediction,
                 on_token=token,
                 on_progress=lambda p: bar(p["done"], p["total"], f"{p['tool']}: {p['note']}"),
             )
@@ -280,7 +280,7 @@ def ask_cmd(
         convo.close()
 
 
-def _ask_approval(request: dict) -> dict:
+def ask_approval(request: dict) -> dict:
     typer.echo(f"\n{request['tool']} is expensive. Arguments: {json.dumps(request['args'])}", err=True)
     choice = typer.prompt("approve / deny / edit", default="approve", err=True).strip().lower()
     if choice.startswith("e"):
@@ -289,7 +289,7 @@ def _ask_approval(request: dict) -> dict:
     return {"action": "approve" if choice.startswith("a") else "deny"}
 
 
-def _ask_prediction(request: dict):
+def ask_prediction(request: dict):
     typer.echo(f"\nBefore I show the result: {request['question']} ({' / '.join(request['options'])})", err=True)
     answer = typer.prompt("your prediction (empty to skip)", default="", show_default=False, err=True).strip()
     return answer or None
