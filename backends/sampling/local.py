@@ -49,16 +49,34 @@ class LocalSampler:
             if should_stop():
                 break
             rows = min(self.batch_size, n - start)
-            batch = _decode_batch(
-                model, prefill, last_logits, ids.shape[1], rows, max_new_tokens, temperature, top_p,
-                torch.Generator(device=model.device).manual_seed(seed * 1_000_003 + start),
-                set(self.handle.stop_token_ids), stop, tok, logprobs,
-                lambda done: progress(len(rollouts) * max_new_tokens + done, n * max_new_tokens, "rollout tokens"),
-                should_stop,
+            rollouts += sample_rows(
+                self.handle, prefill, last_logits, ids.shape[1], rows, max_new_tokens=max_new_tokens,
+                temperature=temperature, top_p=top_p, seed=seed * 1_000_003 + start, stop=stop, logprobs=logprobs,
+                progress=lambda done: progress(len(rollouts) * max_new_tokens + done, n * max_new_tokens, "rollout tokens"),
+                should_stop=should_stop,
             )
-            rollouts += [_rollout(tok, tokens, lps, reason, stop, logprobs) for tokens, lps, reason in batch]
             progress(len(rollouts) * max_new_tokens, n * max_new_tokens, "rollout tokens")
         return rollouts
+
+
+def sample_rows(handle: ModelHandle, prefill: DynamicCache, last_logits: torch.Tensor, prefix_len: int, rows: int, *,
+                max_new_tokens: int, temperature: float, top_p: float, seed: int, stop: list[str] | None = None,
+                logprobs: bool = False, progress=None, should_stop: ShouldStop | None = None,
+                on_compact=None) -> list[Rollout]:
+    """Decode `rows` continuations of an already prefilled prefix in one batch, in row order.
+
+    `prefill` holds the prefix's keys and values for one row (shared by all) or for every row
+    (`rows` of them, when rows saw different prefixes or interventions); `last_logits` the
+    matching next-token logits. `on_compact(kept_rows)` hears when finished rows leave the
+    batch, for interventions that hold one value per row.
+    """
+    model, tok = handle.model, handle.tokenizer
+    batch = _decode_batch(
+        model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p,
+        torch.Generator(device=model.device).manual_seed(seed), set(handle.stop_token_ids), stop, tok, logprobs,
+        progress or (lambda done: None), should_stop or never_stop, on_compact,
+    )
+    return [_rollout(tok, tokens, lps, reason, stop, logprobs) for tokens, lps, reason in batch]
 
 
 def _static_copy(model, prefill: DynamicCache, rows: int, max_len: int, take=None) -> StaticCache:
@@ -69,7 +87,7 @@ def _static_copy(model, prefill: DynamicCache, rows: int, max_len: int, take=Non
         keys, values = source.keys[..., :length, :], source.values[..., :length, :]
         if take is not None:
             keys, values = keys[take], values[take]
-        else:
+        elif keys.shape[0] != rows:  # one shared prefix row
             keys, values = keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1)
         layer.update(keys.contiguous(), values.contiguous())
     return cache
@@ -103,7 +121,7 @@ def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generat
 
 
 def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p, generator,
-                  eos_ids, stop, tok, want_logprobs, progress, should_stop):
+                  eos_ids, stop, tok, want_logprobs, progress, should_stop, on_compact=None):
     """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order."""
     cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
     logits = last_logits.expand(rows, -1)
@@ -136,6 +154,8 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
             keep = ~done
             cache = _compact(model, cache, keep, prefix_len + max_new_tokens)
             active, chosen = active[keep], chosen[keep]
+            if on_compact is not None:
+                on_compact(keep.nonzero().squeeze(-1))
         position = torch.tensor([prefix_len + step], device=chosen.device)
         out = model(input_ids=chosen[:, None], cache=cache, cache_position=position, use_cache=True)
         logits = out.logits[:, -1].float()
