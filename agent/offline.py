@@ -151,13 +151,18 @@ class OfflinePlanner(BaseChatModel):
         request = QUOTED.sub("", re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said])
-        words = {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower())}
+        said = set(re.findall(r"[a-z]{3,}", text.lower()))
+        words = {w[:5] for w in said}
         stems = [w[:5] for t in self.tools for w in t["name"].split("_") if len(w) >= 3]
+        verbs = [t["name"].split("_")[0][:5] for t in self.tools]
         best, score = None, MATCH_THRESHOLD
         for tool, vectors in self._example_vectors:
             # Rule on top of similarity: a word that names this tool alone ("split",
             # "generate") said outright is strong evidence; MiniLM hears mostly the topic.
-            named = sum(w[:5] in words and stems.count(w[:5]) == 1 for w in tool["name"].split("_") if len(w) >= 3)
+            # A word two tools share counts, said exactly, for the one tool it begins
+            # ("generate": generate_cot over steer_generate).
+            named = sum(w[:5] in words and (stems.count(w[:5]) == 1 or (i == 0 and w in said and verbs.count(w[:5]) == 1))
+                        for i, w in enumerate(tool["name"].split("_")) if len(w) >= 3)
             similarity = float((vectors @ queries.T).max()) + NAME_WORD_BONUS * named
             if similarity > score:
                 best, score = tool, similarity
@@ -171,7 +176,7 @@ class OfflinePlanner(BaseChatModel):
         quoted = next((next(g for g in m.groups() if g) for m in QUOTED.finditer(text)), None)
         for name, spec in props.items():
             kinds = _types(spec)
-            if name in ("question", "query"):
+            if name in ("question", "query", "prompt"):
                 continue  # free text: filled last, without the phrases that set other arguments
             if name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
@@ -195,6 +200,13 @@ class OfflinePlanner(BaseChatModel):
                 if found and found.group(1).lower() not in ("the", "a", "an", "of", "to"):
                     args[name] = found.group(1).strip('"').rstrip(".,")
                     said.append(found.group(0))
+            elif "array" in kinds and _item_types(spec) & {"integer", "number"}:  # "layers 10 and 14"
+                found = _numbers_for(name, text)
+                if found is not None:
+                    values, phrase = found
+                    args[name] = [int(v) if "integer" in _item_types(spec) and float(v).is_integer() else float(v)
+                                  for v in values]
+                    said.append(phrase)
             elif kinds & {"integer", "number"}:
                 found = _number_for(name, text)
                 if found is not None:
@@ -205,11 +217,12 @@ class OfflinePlanner(BaseChatModel):
                 for option in spec["enum"]:
                     if re.search(rf"\b{re.escape(str(option))}\b", text, re.I):
                         args[name] = option
-        if "question" in props:
-            colon = re.search(r"(?:for|question|about|on)\s*:\s*(.+)$", text, re.I | re.S)
-            value = quoted or (colon and _without(colon.group(1), said))
-            if value:
-                args["question"] = value
+        for free in ("question", "prompt"):
+            if free in props:
+                colon = re.search(rf"(?:for|{free}|about|on|to)\s*:\s*(.+)$", text, re.I | re.S)
+                value = quoted or (colon and _without(colon.group(1), said))
+                if value:
+                    args[free] = value
         if "query" in props:  # a search: the topic after "about", else the whole message
             topic = re.search(r"\b(?:about|for|on|regarding)\b\s+(.+)$", text, re.I | re.S)
             args["query"] = quoted or _without(topic.group(1) if topic else text, said).rstrip("?")
@@ -304,6 +317,29 @@ def _number_for(name: str, text: str) -> tuple[str, str] | None:
         if found:
             return found.group(1), found.group(0)
     return None
+
+
+def _item_types(spec: dict) -> set[str]:
+    """The element types of an array argument (or of the array branch of an optional one)."""
+    arrays = [spec] if spec.get("type") == "array" else [s for s in spec.get("anyOf", []) if s.get("type") == "array"]
+    kinds: set[str] = set()
+    for array in arrays:
+        items = array.get("items", {})
+        kinds |= _types(items)
+    return kinds
+
+
+def _numbers_for(name: str, text: str) -> tuple[list[str], str] | None:
+    """'layers 10 and 14', 'scales: 0.5, 1, 2', 'layer 12': (numbers, phrase)."""
+    words = {name, name.rstrip("s"), name.replace("_", " ")}
+    alternatives = "|".join(sorted((re.escape(w) + "s?" for w in words if len(w) > 2), key=len, reverse=True))
+    number = r"-?\d+(?:\.\d+)?"
+    # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
+    other = r"(?!\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then)\b)[a-z])"
+    found = re.search(rf"\b(?:{alternatives})\s*(?:=|:|of)?\s*({number}(?:\s*(?:,|and|&)\s*{number}{other})*)", text, re.I)
+    if not found:
+        return None
+    return re.findall(number, found.group(1)), found.group(0)
 
 
 def _coerce(text: str, spec: dict) -> Any:

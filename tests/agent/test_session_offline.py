@@ -155,3 +155,27 @@ def test_resampling_importance_from_the_chat_asks_for_approval_first(tiny):
     assert asked[0]["args"]["rollouts"] == 2 and asked[0]["args"]["max_new_tokens"] == 6
     assert result.tool_calls[0]["name"] == "resample_importance" and result.tool_calls[0]["ok"]
     assert "Thought Anchors importance" in result.reply
+
+
+def test_steering_from_the_chat_builds_steers_and_sweeps_with_arguments_from_the_words(tiny):
+    session = Session.open(provider="offline")
+    asked = []
+    try:
+        built = session.turn("build a steering vector using tiny-random")
+        vector = built.tool_calls[0]["run_id"]
+        steered = session.turn("steer the model at scale 40 on layers 1 and 2 using tiny-random with 8 tokens, "
+                               "prompt: Write a Python function that adds two numbers.")
+        swept = session.turn("does the steering vector change type hint rates more than random vectors? use layers 1 "
+                             "and 2, scales 0.5 and 8, 1 sample, 8 tokens using tiny-random",
+                             approve=lambda r: asked.append(r) or {"action": "approve"})
+    finally:
+        session.close()
+    assert built.tool_calls[0]["name"] == "build_steering_vector" and built.tool_calls[0]["ok"]
+    assert steered.tool_calls[0]["name"] == "steer_generate" and steered.tool_calls[0]["ok"]
+    assert steered.tool_calls[0]["args"] == {"model": "tiny-random", "vector_run": vector, "layers": [1, 2],
+                                             "scale": 40, "max_new_tokens": 8,
+                                             "prompt": "Write a Python function that adds two numbers."}
+    assert asked and asked[0]["tool"] == "steering_sweep"
+    assert asked[0]["args"] == {"model": "tiny-random", "vector_run": vector, "layers": [1, 2], "scales": [0.5, 8],
+                                "samples": 1, "max_new_tokens": 8}
+    assert swept.tool_calls[0]["ok"] and "Steering sweep on tiny-random" in swept.reply
