@@ -97,3 +97,27 @@ def test_a_sweep_on_the_embedded_model_through_the_cli_returns_its_table_and_plo
                                                                               "vector L15", "random L15"}
     assert all(s["x"] == [1, 4, 8] and len(s["low"]) == 3 for s in plot["series"])
     assert "Steering sweep on smollm2-135m" in data["summary"] and "random" in data["summary"]
+
+
+def test_the_judge_metric_asks_the_configured_llm_and_counts_unreadable_replies_apart(tiny, monkeypatch):
+    from tests.agent.loopback import OpenAIServer, Text
+
+    with OpenAIServer([Text("YES"), Text("NO"), Text("Perhaps."), Text("yes.")]) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-judge-0123456789")
+        monkeypatch.setenv("PARLEY_PROVIDER", "openai")
+        monkeypatch.setenv("PARLEY_OPENAI_BASE_URL", server.base_url)
+        out = run_tool("steer_generate", {"model": "tiny-random", "prompt": "Say hello.", "samples": 2,
+                                          "max_new_tokens": 4, "metric": "judge:Is the reply polite?"})
+    assert [r["score"] for r in out.result["unsteered"]] == [1.0, 0.0]
+    assert [r["score"] for r in out.result["steered"]] == [None, 1.0]
+    assert out.result["rates"] == {"unsteered": 0.5, "steered": 1.0}
+    assert "Question: Is the reply polite?" in server.requests[0]["json"]["messages"][0]["content"]
+
+
+def test_the_prediction_asks_whether_any_cell_beats_the_controls():
+    from tools import get_tool
+
+    predict = get_tool("steering_sweep").predict
+    assert predict({"rows": [{"verdict": "within controls"}, {"verdict": "below controls"}]})["actual"] == "yes"
+    assert predict({"rows": [{"verdict": "within controls"}]})["actual"] == "no"
+    assert predict({"rows": []}) is None
