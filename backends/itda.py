@@ -1,0 +1,466 @@
+"""ITDA, inference-time decomposition of activations (METHODS.md, "ITDA").
+
+A dictionary for one layer is a set of real activations, normalized to unit length, each
+with its source (document, token position, token, context): that source is its label.
+
+    build = ItdaBuild(handle, docs, layers=[3, 7], k=40, tau=0.4)
+    build.advance()                           # stream the corpus once, every layer at a time
+    idx, coef = matching_pursuit(x, build.dictionaries[3].atoms, k=40)
+    x_hat = decode(idx, coef, build.dictionaries[3].atoms)
+
+Building: the corpus streams through the model in batches; each batch's activations are
+encoded with matching pursuit (k steps, signed coefficients) against the dictionary so far;
+those whose error between unit vectors, ||x/|x| - decode||, exceeds tau are candidates;
+a candidate that an earlier candidate of the same batch already reconstructs within tau is
+a duplicate and dropped; the rest join the dictionary. The first batch seeds it (an empty
+dictionary reconstructs nothing). Matching pursuit keeps the residual's correlations with
+every atom and updates them through the atoms' Gram matrix, so a step costs one row of it
+per activation instead of a product with the whole dictionary.
+
+Comparing: Jaccard of atom sources between dictionaries built on the same token stream;
+baselines linear CKA, SVCCA and relative representations on the same activations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from backends.corpus import Document
+from backends.errors import UsageError
+from backends.interventions import record_residual
+from backends.models import ModelHandle
+from backends.progress import Progress, ShouldStop, never_stop, no_progress
+
+
+# --- matching pursuit ----------------------------------------------------------------------------
+
+def matching_pursuit(x: torch.Tensor, atoms: torch.Tensor, k: int, gram: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encode rows of `x` (batch, d) with `k` steps over unit-norm `atoms` (m, d).
+
+    Returns sparse codes: atom indices (batch, k) and signed coefficients (batch, k); an atom
+    chosen twice appears twice. Each step picks the atom most correlated with the residual and
+    removes its projection, so the residual norm never grows with k."""
+    batch, m = x.shape[0], atoms.shape[0]
+    if m == 0 or k == 0:
+        return torch.zeros(batch, 0, dtype=torch.long), torch.zeros(batch, 0, dtype=x.dtype)
+    gram = atoms @ atoms.T if gram is None else gram
+    corr = x @ atoms.T  # the residual's correlation with every atom
+    idx = torch.empty(batch, k, dtype=torch.long)
+    coef = torch.empty(batch, k, dtype=x.dtype)
+    rows = torch.arange(batch)
+    for step in range(k):
+        j = corr.abs().argmax(dim=1)
+        a = corr[rows, j]
+        idx[:, step], coef[:, step] = j, a
+        corr -= a[:, None] * gram[j]
+    return idx, coef
+
+
+def decode(idx: torch.Tensor, coef: torch.Tensor, atoms: torch.Tensor) -> torch.Tensor:
+    """Rebuild activations from sparse codes: sum of coefficient x atom."""
+    if idx.shape[1] == 0:
+        return torch.zeros(idx.shape[0], atoms.shape[1], dtype=atoms.dtype)
+    return torch.einsum("bk,bkd->bd", coef, atoms[idx])
+
+
+def l0(idx: torch.Tensor) -> torch.Tensor:
+    """Distinct atoms used per row."""
+    if idx.shape[1] == 0:
+        return torch.zeros(idx.shape[0])
+    s = idx.sort(dim=1).values
+    return 1 + (s[:, 1:] != s[:, :-1]).sum(dim=1).float()
+
+
+def unit(x: torch.Tensor) -> torch.Tensor:
+    return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+
+# --- dictionaries ---------------------------------------------------------------------------------
+
+@dataclass
+class Dictionary:
+    """One layer's atoms (m, d), unit norm, and each atom's source."""
+
+    layer: int
+    atoms: torch.Tensor
+    sources: list[tuple[str, int]] = field(default_factory=list)  # (document id, token position)
+    tokens: list[str] = field(default_factory=list)
+    contexts: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)  # which model's activation it is
+    _gram: torch.Tensor | None = field(default=None, repr=False)
+
+    @classmethod
+    def empty(cls, layer: int, width: int) -> "Dictionary":
+        return cls(layer, torch.zeros(0, width))
+
+    @property
+    def size(self) -> int:
+        return self.atoms.shape[0]
+
+    @property
+    def gram(self) -> torch.Tensor:
+        if self._gram is None or self._gram.shape[0] != self.size:
+            self._gram = self.atoms @ self.atoms.T
+        return self._gram
+
+    def add(self, new: torch.Tensor, sources, tokens, contexts, origin: str) -> None:
+        if new.shape[0] == 0:
+            return
+        old = self.size
+        cross = self.atoms @ new.T
+        gram = torch.empty(old + new.shape[0], old + new.shape[0])
+        if self._gram is not None and self._gram.shape[0] == old:
+            gram[:old, :old] = self._gram
+        else:
+            gram[:old, :old] = self.atoms @ self.atoms.T
+        gram[:old, old:], gram[old:, :old], gram[old:, old:] = cross, cross.T, new @ new.T
+        self.atoms = torch.cat([self.atoms, new])
+        self._gram = gram
+        self.sources += list(sources)
+        self.tokens += list(tokens)
+        self.contexts += list(contexts)
+        self.origins += [origin] * new.shape[0]
+
+    def encode(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return matching_pursuit(x, self.atoms, k, self.gram)
+
+    def label(self, i: int) -> str:
+        return f"{self.tokens[i]!r} in \"{self.contexts[i]}\" ({self.sources[i][0]}@{self.sources[i][1]})"
+
+    def meta(self) -> dict:
+        return {"layer": self.layer, "size": self.size, "sources": [list(s) for s in self.sources],
+                "tokens": self.tokens, "contexts": self.contexts, "origins": self.origins}
+
+    @classmethod
+    def from_meta(cls, meta: dict, atoms: torch.Tensor) -> "Dictionary":
+        return cls(meta["layer"], atoms, [tuple(s) for s in meta["sources"]], list(meta["tokens"]),
+                   list(meta["contexts"]), list(meta["origins"]))
+
+
+def select_new_atoms(x: torch.Tensor, dictionary: Dictionary, k: int, tau: float) -> torch.Tensor:
+    """Indices of rows of `x` to add: unit-vector error above tau, minus duplicates within the batch."""
+    u = unit(x)
+    if dictionary.size:
+        idx, coef = dictionary.encode(u, k)
+        error = (u - decode(idx, coef, dictionary.atoms)).norm(dim=1)
+        candidates = (error > tau).nonzero().squeeze(1)
+    else:
+        candidates = torch.arange(x.shape[0])
+    if candidates.numel() <= 1:
+        return candidates
+    c = u[candidates]
+    # ||a - b|| <= tau  <=>  a.b >= 1 - tau^2 / 2 (unit vectors): b adds nothing once a is in.
+    close = (c @ c.T) >= 1 - tau * tau / 2
+    keep = torch.ones(len(candidates), dtype=torch.bool)
+    for i in range(len(candidates)):
+        if keep[i]:
+            later = close[i].clone()
+            later[: i + 1] = False
+            keep &= ~later
+    return candidates[keep]
+
+
+# --- the activation stream --------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    acts: dict[int, torch.Tensor]  # layer -> (n, d), float32
+    sources: list[tuple[str, int]]
+    token_ids: list[int]
+    contexts: list[str]
+
+
+def tokenize(handle: ModelHandle, docs: list[Document], max_tokens: int) -> list[list[int]]:
+    return [handle.tokenizer(d.text, add_special_tokens=False).input_ids[:max_tokens] for d in docs]
+
+
+def stream_hash(docs: list[Document], ids: list[list[int]]) -> str:
+    """Fingerprint of a token stream: same documents, same tokens (so sources compare)."""
+    h = hashlib.sha256()
+    for d, t in zip(docs, ids):
+        h.update(d.id.encode() + b"\0" + np.asarray(t, dtype=np.int64).tobytes())
+    return h.hexdigest()[:16]
+
+
+@torch.inference_mode()
+def activations(handle: ModelHandle, docs: list[Document], ids: list[list[int]], layers: list[int],
+                skip_first: bool = True, context: int = 8) -> Batch:
+    """Block outputs at every (non-padding) token of a batch of documents; position 0 skipped
+    by default (its activation is the attention sink's, of outsized norm)."""
+    tok = handle.tokenizer
+    width = max(len(t) for t in ids)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else handle.stop_token_ids[0]
+    input_ids = torch.tensor([t + [pad] * (width - len(t)) for t in ids], device=handle.device)
+    mask = torch.tensor([[1] * len(t) + [0] * (width - len(t)) for t in ids], device=handle.device)
+    with record_residual(handle.model, layers) as seen:
+        handle.model(input_ids=input_ids, attention_mask=mask, use_cache=False)
+    first = 1 if skip_first else 0
+    rows = [(b, p) for b, t in enumerate(ids) for p in range(first, len(t))]
+    if not rows:
+        return Batch({layer: torch.zeros(0, handle.model.config.hidden_size) for layer in layers}, [], [], [])
+    bi = torch.tensor([r[0] for r in rows])
+    pi = torch.tensor([r[1] for r in rows])
+    acts = {layer: seen[layer][0][bi, pi].float().cpu() for layer in layers}
+    token_ids = [ids[b][p] for b, p in rows]
+    contexts = [tok.decode(ids[b][max(0, p - context):p]) + "[" + tok.decode([ids[b][p]]) + "]" for b, p in rows]
+    return Batch(acts, [(docs[b].id, p) for b, p in rows], token_ids, contexts)
+
+
+def split_docs(docs: list[Document], held_out: float, seed: int) -> tuple[list[Document], list[Document]]:
+    """(build, evaluation) documents: a seeded share held out for metrics."""
+    order = np.random.default_rng(seed).permutation(len(docs))
+    n_eval = max(1, int(round(held_out * len(docs)))) if held_out > 0 and len(docs) > 1 else 0
+    eval_set = set(order[:n_eval].tolist())
+    return [d for i, d in enumerate(docs) if i not in eval_set], [d for i, d in enumerate(docs) if i in eval_set]
+
+
+# --- metrics ----------------------------------------------------------------------------------------
+
+@dataclass
+class Fit:
+    """Accumulates reconstruction statistics of raw activations over batches."""
+
+    sq_error: float = 0.0
+    sq_norm: float = 0.0
+    n: int = 0
+    total: torch.Tensor | None = None
+    total_sq: float = 0.0
+    l0_sum: float = 0.0
+
+    def add(self, x: torch.Tensor, x_hat: torch.Tensor, idx: torch.Tensor) -> None:
+        x64, err = x.double(), (x - x_hat).double()
+        self.sq_error += float((err ** 2).sum())
+        self.sq_norm += float((x64 ** 2).sum())
+        self.total = x64.sum(0) if self.total is None else self.total + x64.sum(0)
+        self.total_sq += float((x64 ** 2).sum())
+        self.n += x.shape[0]
+        self.l0_sum += float(l0(idx).sum())
+
+    def report(self) -> dict:
+        if not self.n:
+            return {"nmse": None, "fve": None, "l0": None, "tokens": 0}
+        variance = self.total_sq - float((self.total ** 2).sum()) / self.n  # sum ||x - mean||^2
+        # Normalized MSE as in the TopK SAE paper (Gao et al.): the error over that of always
+        # predicting the mean, so NMSE = 1 - FVE; relative to ||x||^2 it is also reported.
+        return {"nmse": self.sq_error / variance, "fve": 1 - self.sq_error / variance,
+                "relative_error": self.sq_error / self.sq_norm, "l0": self.l0_sum / self.n, "tokens": self.n}
+
+
+def evaluate(handle: ModelHandle, dictionaries: dict[int, Dictionary], docs: list[Document], k: int,
+             max_tokens: int, batch_docs: int = 16, skip_first: bool = True,
+             should_stop: ShouldStop = never_stop) -> dict[int, dict]:
+    """Normalized MSE (error over the mean predictor's), fraction of variance explained (1 - NMSE) and mean L0 per layer."""
+    layers = sorted(dictionaries)
+    fits = {layer: Fit() for layer in layers}
+    ids = tokenize(handle, docs, max_tokens)
+    for start in range(0, len(docs), batch_docs):
+        if should_stop():
+            break
+        batch = activations(handle, docs[start:start + batch_docs], ids[start:start + batch_docs], layers, skip_first)
+        for layer in layers:
+            x = batch.acts[layer]
+            idx, coef = dictionaries[layer].encode(x, k)
+            fits[layer].add(x, decode(idx, coef, dictionaries[layer].atoms), idx)
+    return {layer: fits[layer].report() for layer in layers}
+
+
+# --- building -----------------------------------------------------------------------------------------
+
+class ItdaBuild:
+    """One pass over a corpus building a dictionary for each chosen layer (and each threshold in
+    `taus`: the activations are computed once); resumable by batch.
+
+    `base` continues other dictionaries (model diffing: a base model's dictionary continued on
+    its fine-tune; the atoms added are the difference). `state` is plain JSON: the documents
+    done; the atoms live in `sets` (one {layer: Dictionary} per tau) and are saved by the caller."""
+
+    def __init__(self, handle: ModelHandle, docs: list[Document], layers: list[int], *, k: int = 40,
+                 taus: list[float] = (0.4,), max_tokens: int = 128, batch_docs: int = 16, skip_first: bool = True,
+                 base: list[dict[int, Dictionary]] | None = None, state: dict | None = None):
+        if not docs:
+            raise UsageError("corpus: no documents to build on", field="corpus")
+        self.handle, self.docs, self.layers = handle, docs, layers
+        self.k, self.taus, self.max_tokens = k, list(taus), max_tokens
+        self.batch_docs, self.skip_first = batch_docs, skip_first
+        width = handle.model.config.hidden_size
+        self.sets = base or [{} for _ in self.taus]
+        for dictionaries in self.sets:
+            for layer in layers:
+                dictionaries.setdefault(layer, Dictionary.empty(layer, width))
+        self.ids = tokenize(handle, docs, max_tokens)
+        self.state = state or {"docs_done": 0, "tokens_seen": 0,
+                               "base_sizes": [{str(l): d[l].size for l in layers} for d in self.sets]}
+
+    @property
+    def dictionaries(self) -> dict[int, Dictionary]:
+        """The dictionaries of the first threshold."""
+        return self.sets[0]
+
+    @property
+    def finished(self) -> bool:
+        return self.state["docs_done"] >= len(self.docs)
+
+    @property
+    def stream(self) -> str:
+        return stream_hash(self.docs, self.ids)
+
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
+                on_batch: Callable[[], None] | None = None) -> bool:
+        origin = self.handle.name
+        tok = self.handle.tokenizer
+        while not self.finished:
+            if should_stop():
+                return False
+            start = self.state["docs_done"]
+            docs, ids = self.docs[start:start + self.batch_docs], self.ids[start:start + self.batch_docs]
+            batch = activations(self.handle, docs, ids, self.layers, self.skip_first)
+            for tau, dictionaries in zip(self.taus, self.sets):
+                for layer in self.layers:
+                    d = dictionaries[layer]
+                    x = batch.acts[layer]
+                    picked = select_new_atoms(x, d, self.k, tau).tolist()
+                    d.add(unit(x[picked]), [batch.sources[i] for i in picked],
+                          [tok.decode([batch.token_ids[i]]) for i in picked], [batch.contexts[i] for i in picked], origin)
+            self.state["docs_done"] = start + len(docs)
+            self.state["tokens_seen"] += len(batch.sources)
+            progress(self.state["docs_done"], len(self.docs), "documents")
+            if on_batch:
+                on_batch()
+        return True
+
+    def added(self, layer: int, which: int = 0) -> list[int]:
+        """Atoms this build added on top of its base (all of them for a fresh build)."""
+        return list(range(self.state["base_sizes"][which][str(layer)], self.sets[which][layer].size))
+
+
+# --- saving -------------------------------------------------------------------------------------------
+
+def save_dictionaries(path, dictionaries: dict[int, Dictionary]) -> None:
+    """Atoms as safetensors (`layer.<i>`), written atomically; sources go in the run's JSON."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file({f"layer.{l}": d.atoms.contiguous() for l, d in dictionaries.items()}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_dictionaries(path, metas: list[dict]) -> dict[int, Dictionary]:
+    from safetensors import safe_open
+
+    out = {}
+    with safe_open(str(path), framework="pt") as f:
+        for meta in metas:
+            out[meta["layer"]] = Dictionary.from_meta(meta, f.get_tensor(f"layer.{meta['layer']}"))
+    return out
+
+
+# --- comparing ----------------------------------------------------------------------------------------
+
+def jaccard(a: Dictionary, b: Dictionary) -> float:
+    """|sources in both| / |sources in either|."""
+    sa, sb = set(a.sources), set(b.sources)
+    union = sa | sb
+    return len(sa & sb) / len(union) if union else 1.0
+
+
+def _centered(x: torch.Tensor) -> torch.Tensor:
+    x = x.double()
+    return x - x.mean(0, keepdim=True)
+
+
+def linear_cka_matrix(xs: list[torch.Tensor], ys: list[torch.Tensor]) -> np.ndarray:
+    """Linear CKA between every X in `xs` and Y in `ys` (rows: the same tokens), in the kernel form:
+    <Kx, Ky>_F / (|Kx|_F |Ky|_F) with K = Xc Xc^T, centered."""
+    def kernels(ms):
+        flat = []
+        for m in ms:
+            c = _centered(m)
+            k = (c @ c.T).reshape(-1)
+            flat.append(k / k.norm().clamp_min(1e-30))
+        return torch.stack(flat)
+
+    return (kernels(xs) @ kernels(ys).T).numpy()
+
+
+def _reduced(x: torch.Tensor, keep: float, max_dims: int) -> torch.Tensor:
+    """Orthonormal basis (n, r) of the top principal directions holding `keep` of the variance."""
+    u, s, _ = torch.linalg.svd(_centered(x), full_matrices=False)
+    var = s ** 2
+    share = torch.cumsum(var, 0) / var.sum().clamp_min(1e-30)
+    r = min(int((share < keep).sum()) + 1, max_dims, len(s))
+    return u[:, :r]
+
+
+def svcca_matrix(xs: list[torch.Tensor], ys: list[torch.Tensor], keep: float = 0.99, max_dims: int = 50) -> np.ndarray:
+    """SVCCA: reduce each to its top principal directions (99% of variance, at most `max_dims`),
+    then the mean canonical correlation = mean singular value of Ux^T Uy."""
+    ux = [_reduced(x, keep, max_dims) for x in xs]
+    uy = ux if ys is xs else [_reduced(y, keep, max_dims) for y in ys]
+    out = np.zeros((len(xs), len(ys)))
+    for i, a in enumerate(ux):
+        for j, b in enumerate(uy):
+            out[i, j] = float(torch.linalg.svdvals(a.T @ b).clamp(max=1.0).mean())
+    return out
+
+
+def relative_matrix(xs: list[torch.Tensor], ys: list[torch.Tensor], anchors: int = 256, seed: int = 0) -> np.ndarray:
+    """Relative representations: each token as its cosines to the same anchor tokens; similarity is
+    the mean over tokens of the correlation between its two relative vectors."""
+    n = xs[0].shape[0]
+    pick = torch.from_numpy(np.random.default_rng(seed).choice(n, size=min(anchors, n), replace=False))
+
+    def rel(ms):
+        out = []
+        for m in ms:
+            u = unit(m.double())
+            r = u @ u[pick].T
+            r = r - r.mean(1, keepdim=True)
+            out.append(r / r.norm(dim=1, keepdim=True).clamp_min(1e-30))
+        return out
+
+    rx = rel(xs)
+    ry = rx if ys is xs else rel(ys)
+    return np.array([[float((a * b).sum(1).mean()) for b in ry] for a in rx])
+
+
+def jaccard_matrix(a: dict[int, Dictionary], b: dict[int, Dictionary]) -> np.ndarray:
+    return np.array([[jaccard(a[i], b[j]) for j in sorted(b)] for i in sorted(a)])
+
+
+def layer_matching(matrices: dict[str, np.ndarray], layers_a: list[int], layers_b: list[int],
+                   exclude_self: bool = False) -> tuple[list[dict], dict[str, float | None]]:
+    """For each layer of A, the best-matching layer of B by each measure; and, when the layer
+    lists are equal, each measure's accuracy (share of layers matched to the same index).
+    `exclude_self` (A and B the same dictionaries): the best *other* layer."""
+    rows = []
+    for i, la in enumerate(layers_a):
+        row = {"layer": la}
+        for name, m in matrices.items():
+            values = m[i].astype(float).copy()
+            if exclude_self:
+                values[layers_b.index(la)] = -math.inf
+            j = int(np.argmax(values))
+            row[name] = {"best": layers_b[j], "value": float(m[i, j])}
+        rows.append(row)
+    accuracy: dict[str, float | None] = {name: None for name in matrices}
+    if layers_a == layers_b and not exclude_self:
+        for name in matrices:
+            accuracy[name] = sum(r[name]["best"] == r["layer"] for r in rows) / len(rows)
+    return rows, accuracy

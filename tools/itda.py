@@ -1,0 +1,420 @@
+"""ITDA tools: `itda_build` (dictionaries of real activations, one per layer), `itda_compare` (layers
+and models by Jaccard of atom sources, with CKA, SVCCA and relative representations; or how a
+dictionary carries to another text distribution) and `itda_explain` (atoms and their labels)."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from backends.errors import UsageError
+from tools.inputs import ModelName, Seed, clip
+from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+
+ATOMS_FILE = "dictionaries-{i}.safetensors"
+
+CorpusArg = Field(["builtin"], min_length=1, max_length=100, description=(
+    "Text to stream: 'builtin' (320 documents that ship with Parley), 'builtin:<kind>' (prose, story, code, "
+    "dialogue), or paths to .txt/.md/.jsonl files or folders."))
+
+
+class BuildArgs(ToolArgs):
+    model: ModelName = None
+    layers: list[int] | None = Field(None, min_length=1, max_length=512, description="Layers to build for (default: all).")
+    corpus: list[str] = CorpusArg
+    split: bool = Field(False, description="Cut .txt files into documents at blank lines.")
+    docs: int | None = Field(None, ge=2, le=1_000_000, description="Use at most this many documents.")
+    max_tokens: int = Field(128, ge=4, le=4096, description="Tokens read per document.")
+    k: int = Field(40, ge=1, le=1024, description="Matching pursuit steps (paper: 40).")
+    tau: float | list[float] = Field(0.4, description="Error threshold between unit vectors above which an activation becomes an atom (0 < tau < 1); a list builds one dictionary per value.")
+    held_out: float = Field(0.1, ge=0.0, le=0.5, description="Share of documents kept out of the build to measure reconstruction.")
+    batch: int = Field(16, ge=1, le=1024, description="Documents per forward pass.")
+    base_run: str | None = Field(None, min_length=1, description="Continue this itda_build run's dictionaries on `model` (model diffing: the atoms added are the difference).")
+    seed: Seed = 0
+
+    @field_validator("tau")
+    @classmethod
+    def _tau(cls, tau):
+        taus = tau if isinstance(tau, list) else [tau]
+        if not taus or len(taus) > 8 or any(not 0.0 < t < 1.0 for t in taus):
+            raise ValueError("every tau must be between 0 and 1 (exclusive), at most 8 of them")
+        return tau
+
+
+class CompareArgs(ToolArgs):
+    dictionary_run: str = Field(min_length=1, description="An itda_build run (dictionary A).")
+    other_run: str | None = Field(None, min_length=1, description="Another itda_build run (B; default: A itself, its layers against each other).")
+    mode: Literal["layers", "distribution"] = Field("layers", description="layers: match layers by each measure; distribution: how A's dictionaries reconstruct another corpus.")
+    corpus: list[str] | None = Field(None, min_length=1, max_length=100, description="For mode distribution: the other text (default: builtin:code).")
+    tokens: int = Field(1024, ge=64, le=16384, description="Held-out tokens for CKA, SVCCA and relative representations.")
+    seed: Seed = 0
+
+
+class ExplainArgs(ToolArgs):
+    dictionary_run: str = Field(min_length=1, description="An itda_build run.")
+    layer: int | None = Field(None, ge=0, le=4096, description="Which layer's dictionary (default: the middle one built).")
+    text: str | None = Field(None, min_length=1, max_length=20_000, description="List the atoms this text uses, token by token.")
+    atom: int | None = Field(None, ge=0, description="Show this atom's label and its nearest atoms.")
+    added: bool = Field(False, description="List the atoms the run added on top of its base (model diffing).")
+    top: int = Field(5, ge=1, le=100, description="How many atoms per token / neighbours / rows.")
+
+
+# --- loading a build's dictionaries ------------------------------------------------------------------
+
+def _taus(args: BuildArgs) -> list[float]:
+    return args.tau if isinstance(args.tau, list) else [args.tau]
+
+
+def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
+    from backends.corpus import load_corpus
+
+    docs = load_corpus(corpus, split=split)
+    return docs[:limit] if limit else docs
+
+
+def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run"):
+    """(run, results, sets of dictionaries) of an itda_build run."""
+    from backends.itda import load_dictionaries
+
+    try:
+        run = ctx.store.get(run_id)
+    except UsageError:
+        raise UsageError(f"{field}: no run {run_id!r} (see `parley runs list --tool itda_build`)", field=field) from None
+    results = run.results
+    if run.meta.get("tool") != "itda_build" or "dictionaries" not in results:
+        raise UsageError(f"{field}: run {run_id} ({run.meta.get('tool')}) holds no ITDA dictionaries", field=field)
+    sets = [load_dictionaries(run.dir / ATOMS_FILE.format(i=i), metas) for i, metas in enumerate(results["dictionaries"])]
+    return run, results, sets
+
+
+def _layers_of(handle, wanted: list[int] | None) -> list[int]:
+    from backends.steering import check_layers
+
+    return check_layers(handle, list(range(handle.num_layers)) if wanted is None else wanted)
+
+
+@register(
+    "itda_build",
+    description=(
+        "ITDA: build a dictionary of real activations for each layer of a subject model over a corpus (matching "
+        "pursuit with k steps; an activation whose unit-vector error exceeds tau becomes an atom, labelled by its "
+        "source token in context). Reports size, normalized MSE, variance explained and L0 per layer. With "
+        "base_run, continues another run's dictionaries on a fine-tune: the atoms added are the difference."
+    ),
+    args=BuildArgs,
+    cost="expensive",
+    examples=(
+        "Build ITDA dictionaries for every layer",
+        "Decompose the activations of layer 10 with ITDA",
+        "Build an ITDA dictionary on the code corpus with tau 0.5",
+        "Continue the base model's dictionary on the fine-tune",
+    ),
+)
+def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
+    from backends.itda import ItdaBuild, evaluate, save_dictionaries, split_docs
+
+    handle = ctx.load_model(args.model)
+    taus = _taus(args)
+    base, base_info = None, None
+    if args.base_run:
+        base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run")
+        if base_sets[0] and next(iter(base_sets[0].values())).atoms.shape[1] != handle.model.config.hidden_size:
+            raise UsageError(f"base_run: its atoms are {next(iter(base_sets[0].values())).atoms.shape[1]} wide; "
+                             f"{handle.name} is {handle.model.config.hidden_size}", field="base_run")
+        if base_results["taus"] != taus:
+            raise UsageError(f"tau: the base run used {base_results['taus']}; continue with the same", field="tau")
+        base, base_info = base_sets, {"run": base_run.id, "model": base_results["model"]}
+    layers = _layers_of(handle, args.layers if not base else (args.layers or sorted(base[0])))
+    docs = _docs(ctx, args.corpus, args.split, args.docs)
+    build_docs, eval_docs = split_docs(docs, args.held_out, args.seed)
+    checkpoint = ctx.checkpoint or {}
+    if checkpoint.get("state"):  # resuming: the atoms saved with the last finished batch
+        from backends.itda import load_dictionaries
+
+        base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), metas)
+                for i, metas in enumerate(checkpoint["dictionaries"])]
+    build = ItdaBuild(handle, build_docs, layers, k=args.k, taus=taus, max_tokens=args.max_tokens,
+                      batch_docs=args.batch, base=base, state=checkpoint.get("state"))
+    started, last_save = time.perf_counter(), [time.perf_counter()]
+
+    def save(force: bool = False):
+        if force or time.perf_counter() - last_save[0] > 60:  # atoms are megabytes: not after every batch
+            for i, dictionaries in enumerate(build.sets):
+                save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
+            metas = [[d.meta() for _, d in sorted(s.items())] for s in build.sets]
+            ctx.run.save_progress({"partial": True}, {"state": build.state, "dictionaries": metas})
+            last_save[0] = time.perf_counter()
+
+    finished = build.advance(ctx.progress, ctx.should_stop, on_batch=save)
+    build_s = time.perf_counter() - started + checkpoint.get("build_s", 0.0)
+    ctx.run.add_timing("build_s", build_s)
+    for i, dictionaries in enumerate(build.sets):
+        save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
+    metas = [[d.meta() for _, d in sorted(s.items())] for s in build.sets]
+    if not finished:
+        out = _build_output(ctx.run.id, args, build, handle, taus, None, base_info, docs, eval_docs, build_s, metas, partial=True)
+        out.checkpoint = {"state": build.state, "dictionaries": metas, "build_s": build_s}
+        return out
+    started = time.perf_counter()
+    metrics = [evaluate(handle, s, eval_docs, args.k, args.max_tokens, should_stop=ctx.should_stop) for s in build.sets]
+    ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
+    return _build_output(ctx.run.id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, metas, partial=False)
+
+
+def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, metas, partial) -> ToolOutput:
+    from tools.plots import bar, line
+
+    layers = build.layers
+    rows = []
+    for t, tau in enumerate(taus):
+        for layer in layers:
+            m = (metrics[t][layer] if metrics else {})
+            rows.append({"tau": tau, "layer": layer, "size": build.sets[t][layer].size,
+                         "added": len(build.added(layer, t)),
+                         **{key: (round(m[key], 4) if m.get(key) is not None else None) for key in ("nmse", "fve", "l0")}})
+    first = [r for r in rows if r["tau"] == taus[0]]
+    lines = [f"{'Partial: ' if partial else ''}ITDA on {handle.name}: {len(layers)} layer{'s' if len(layers) > 1 else ''}, "
+             f"k={args.k}, tau={', '.join(f'{t:g}' for t in taus)}; {build.state['docs_done']} of {len(build.docs)} "
+             f"documents ({build.state['tokens_seen']} tokens) in {build_s:.1f} s; {len(eval_docs)} documents held out."]
+    if base_info:
+        lines.append(f"Continued {base_info['run']} (built on {base_info['model']}): the atoms added are what "
+                     f"{handle.name} represents that the base dictionary could not reconstruct within tau.")
+        added = sorted(first, key=lambda r: -r["added"])[:3]
+        lines.append("Most atoms added: " + ", ".join(f"L{r['layer']} {r['added']}" for r in added) + ".")
+    if metrics:
+        shown = first if len(first) <= 6 else [first[0], first[len(first) // 2], first[-1]]
+        lines += [f"  L{r['layer']}: {r['size']} atoms, FVE {r['fve']:.3f}, NMSE {r['nmse']:.3f}, L0 {r['l0']:.1f}"
+                  for r in shown if r["fve"] is not None]
+        if len(taus) > 1:
+            for tau in taus:
+                sub = [r for r in rows if r["tau"] == tau]
+                lines.append(f"  tau {tau:g}: {sum(r['size'] for r in sub)} atoms over {len(sub)} layers, mean FVE "
+                             f"{sum(r['fve'] or 0 for r in sub) / len(sub):.3f}")
+    lines.append(f"Dictionary id {run_id}: pass it as dictionary_run to itda_compare or itda_explain.")
+    if len(taus) > 1:
+        plot = line("Dictionary size against tau", [
+            {"name": f"L{layer}", "x": taus, "y": [r["size"] for r in rows if r["layer"] == layer]}
+            for layer in layers[:8]], xlabel="tau", ylabel="atoms")
+    else:
+        plot = bar("ITDA dictionary size per layer", [f"L{r['layer']}" for r in first], [r["size"] for r in first],
+                   xlabel="layer", ylabel="atoms")
+    full = {"model": handle.name, "layers": layers, "taus": taus, "k": args.k, "rows": rows, "stream": build.stream,
+            "corpus": args.corpus, "documents": len(docs), "build_documents": [d.id for d in build.docs],
+            "eval_documents": [d.id for d in eval_docs], "tokens_seen": build.state["tokens_seen"],
+            "build_s": build_s, "base": base_info, "dictionaries": metas, "max_tokens": args.max_tokens}
+    return ToolOutput(summary="\n".join(lines),
+                      result={"dictionary": run_id, "model": handle.name, "rows": rows[:64], "build_s": round(build_s, 2),
+                              "tokens": build.state["tokens_seen"], "base": base_info},
+                      full=full, plot=plot, partial=partial)
+
+
+def _eval_activations(ctx: ToolContext, results: dict, handle, layers: list[int], tokens: int):
+    """Block outputs of `handle` at the first `tokens` held-out tokens of a build's corpus, per layer."""
+    import torch
+
+    from backends.itda import activations, tokenize
+
+    docs = {d.id: d for d in _docs(ctx, results["corpus"], False, None)}
+    chosen = [docs[i] for i in results["eval_documents"] + results["build_documents"] if i in docs]
+    ids = tokenize(handle, chosen, results["max_tokens"])
+    out: dict[int, list] = {layer: [] for layer in layers}
+    streamed, seen = [], 0
+    for start in range(0, len(chosen), 16):
+        batch = activations(handle, chosen[start:start + 16], ids[start:start + 16], layers)
+        for layer in layers:
+            out[layer].append(batch.acts[layer])
+        streamed += batch.token_ids
+        seen += len(batch.token_ids)
+        if seen >= tokens:
+            break
+    return {layer: torch.cat(v)[:tokens] for layer, v in out.items()}, streamed[:tokens]
+
+
+@register(
+    "itda_compare",
+    description=(
+        "Compare ITDA dictionaries: for each layer of dictionary A, the best-matching layer of B (another run, or "
+        "A's own other layers) by Jaccard of atom sources, with linear CKA, SVCCA and relative representations on "
+        "the same activations as baselines; a layer-matching table and heatmap. Mode distribution: how well A's "
+        "dictionaries reconstruct another corpus, layer by layer."
+    ),
+    args=CompareArgs,
+    examples=(
+        "Compare the layers of the ITDA dictionaries",
+        "Which layers of the two models match?",
+        "Match layers by Jaccard, CKA and SVCCA",
+        "How well does the dictionary reconstruct code instead of prose?",
+    ),
+)
+def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
+    run_a, res_a, sets_a = load_build(ctx, args.dictionary_run)
+    if args.mode == "distribution":
+        return _distribution(args, ctx, res_a, sets_a[0])
+    import numpy as np
+
+    from backends import itda
+    from tools.plots import heatmap
+
+    same = args.other_run is None or args.other_run == run_a.id
+    run_b, res_b, sets_b = (run_a, res_a, sets_a) if same else load_build(ctx, args.other_run, "other_run")
+    a, b = sets_a[0], sets_b[0]
+    layers_a, layers_b = sorted(a), sorted(b)
+    started = time.perf_counter()
+    matrices = {}
+    notes = []
+    if res_a["stream"] == res_b["stream"]:
+        matrices["jaccard"] = itda.jaccard_matrix(a, b)
+    else:
+        notes.append("Jaccard needs both dictionaries built on the same token stream (same corpus, documents and "
+                     "tokenizer); these differ, so only the activation baselines are shown.")
+    handle_a = ctx.load_model(res_a["model"])
+    acts_a, toks_a = _eval_activations(ctx, res_a, handle_a, layers_a, args.tokens)
+    if same:
+        acts_b, toks_b = acts_a, toks_a
+    else:
+        handle_b = ctx.load_model(res_b["model"]) if res_b["model"] != res_a["model"] else handle_a
+        acts_b, toks_b = _eval_activations(ctx, res_a, handle_b, layers_b, args.tokens)
+    if toks_a != toks_b:
+        raise UsageError("other_run: the two models tokenize the text differently, so their activations do not line "
+                         "up token by token", field="other_run")
+    xs, ys = [acts_a[l] for l in layers_a], [acts_b[l] for l in layers_b]
+    matrices["cka"] = itda.linear_cka_matrix(xs, ys)
+    matrices["svcca"] = itda.svcca_matrix(xs, xs if same else ys)
+    matrices["relative"] = itda.relative_matrix(xs, xs if same else ys, seed=args.seed)
+    ctx.run.add_timing("compare_s", time.perf_counter() - started)
+    rows, accuracy = itda.layer_matching(matrices, layers_a, layers_b, exclude_self=same)
+    names = list(matrices)
+    lines = [f"ITDA layer matching: {res_a['model']} ({run_a.id}) against "
+             + ("its own layers (best other layer)" if same else f"{res_b['model']} ({run_b.id})")
+             + f"; {len(layers_a)} x {len(layers_b)} layers, baselines on {len(toks_a)} held-out tokens."]
+    lines += notes
+    for row in rows[:: max(1, len(rows) // 6)][:6]:
+        lines.append(f"  L{row['layer']}: " + ", ".join(f"{n} L{row[n]['best']} ({row[n]['value']:.2f})" for n in names))
+    if any(v is not None for v in accuracy.values()):
+        lines.append("Matching accuracy (best layer = same layer): "
+                     + ", ".join(f"{n} {v:.2f}" for n, v in accuracy.items() if v is not None) + ".")
+    shown = "jaccard" if "jaccard" in matrices else "cka"
+    clean = lambda m: [[round(float(v), 4) for v in r] for r in m]  # noqa: E731
+    return ToolOutput(
+        summary="\n".join(lines),
+        result={"rows": rows, "accuracy": accuracy, "measures": names, "same": same},
+        full={"rows": rows, "accuracy": accuracy, "matrices": {n: clean(m) for n, m in matrices.items()},
+              "layers_a": layers_a, "layers_b": layers_b, "runs": [run_a.id, run_b.id], "tokens": len(toks_a)},
+        plot=heatmap(f"{shown} between layers", clean(matrices[shown]), [f"L{l}" for l in layers_b],
+                     [f"L{l}" for l in layers_a], xlabel=f"layer of {res_b['model']}", ylabel=f"layer of {res_a['model']}"),
+    )
+
+
+def _distribution(args: CompareArgs, ctx: ToolContext, res_a: dict, dictionaries) -> ToolOutput:
+    from backends.itda import evaluate
+    from tools.plots import line
+
+    handle = ctx.load_model(res_a["model"])
+    corpus = args.corpus or ["builtin:code"]
+    own = {d.id: d for d in _docs(ctx, res_a["corpus"], False, None)}
+    held_out = [own[i] for i in res_a["eval_documents"] if i in own]
+    built_on = set(res_a["build_documents"])
+    other = [d for d in _docs(ctx, corpus, False, None) if d.id not in built_on]
+    if not other:
+        raise UsageError("corpus: every document of it was in the dictionary's build set; give other text", field="corpus")
+    started = time.perf_counter()
+    k, max_tokens = res_a["k"], res_a["max_tokens"]
+    inside = evaluate(handle, dictionaries, held_out, k, max_tokens) if held_out else {}
+    outside = evaluate(handle, dictionaries, other, k, max_tokens, should_stop=ctx.should_stop)
+    ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
+    layers = sorted(dictionaries)
+    rows = [{"layer": l, "fve_own": _r(inside.get(l, {}).get("fve")), "fve_other": _r(outside[l]["fve"]),
+             "nmse_own": _r(inside.get(l, {}).get("nmse")), "nmse_other": _r(outside[l]["nmse"])} for l in layers]
+    gaps = [(r["fve_own"] - r["fve_other"], r["layer"]) for r in rows if r["fve_own"] is not None and r["fve_other"] is not None]
+    lines = [f"Cross-distribution: dictionaries built on {', '.join(res_a['corpus'])} ({res_a['model']}) reconstructing "
+             f"{len(other)} documents of {', '.join(corpus)}, against their own held-out documents ({len(held_out)})."]
+    lines += [f"  L{r['layer']}: FVE own {r['fve_own']}, other {r['fve_other']}" for r in rows[:: max(1, len(rows) // 6)][:6]]
+    if gaps:
+        worst = max(gaps)
+        lines.append(f"Largest drop in variance explained: L{worst[1]} ({worst[0]:+.3f}); a small drop means the "
+                     f"atoms learned on one distribution also span the other there.")
+    series = [{"name": "own held-out", "x": [r["layer"] for r in rows if r["fve_own"] is not None],
+               "y": [r["fve_own"] for r in rows if r["fve_own"] is not None]},
+              {"name": "other corpus", "x": [r["layer"] for r in rows], "y": [r["fve_other"] for r in rows]}]
+    series = [s for s in series if s["x"]]
+    return ToolOutput(summary="\n".join(lines), result={"rows": rows, "corpus": corpus},
+                      full={"rows": rows, "corpus": corpus, "own": inside, "other": outside},
+                      plot=line("Variance explained by layer", series, xlabel="layer", ylabel="FVE"))
+
+
+def _r(v):
+    return None if v is None else round(float(v), 4)
+
+
+@register(
+    "itda_explain",
+    description=(
+        "Interpret an ITDA dictionary: which atoms a text uses token by token, each labelled by its source token "
+        "in context; an atom's label and its nearest atoms; or the atoms a continued build added (model diffing)."
+    ),
+    args=ExplainArgs,
+    examples=(
+        "Which ITDA atoms does this text use?",
+        "Show atom 12 of the dictionary and its nearest atoms",
+        "List the atoms the fine-tune added",
+        "Explain this sentence with the dictionary atoms",
+    ),
+)
+def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
+    import torch
+
+    from backends.itda import activations
+
+    run, results, sets = load_build(ctx, args.dictionary_run)
+    dictionaries = sets[0]
+    layers = sorted(dictionaries)
+    layer = args.layer if args.layer is not None else layers[len(layers) // 2]
+    if layer not in dictionaries:
+        raise UsageError(f"layer: run {run.id} has no dictionary for layer {layer}; it has {layers[0]}-{layers[-1]}",
+                         field="layer")
+    d = dictionaries[layer]
+    if args.atom is not None and args.atom >= d.size:
+        raise UsageError(f"atom: {args.atom} is out of range; allowed 0 to {d.size - 1}", field="atom")
+    lines, result = [f"ITDA dictionary {run.id}, layer {layer}: {d.size} atoms of {results['model']}."], {"layer": layer}
+    if args.atom is not None:
+        cos = d.atoms @ d.atoms[args.atom]
+        cos[args.atom] = -2.0
+        near = torch.topk(cos, min(args.top, d.size - 1)).indices.tolist() if d.size > 1 else []
+        lines.append(f"Atom {args.atom}: {d.label(args.atom)}")
+        lines += [f"  nearest {j} (cosine {float(cos[j]):.2f}): {d.label(j)}" for j in near]
+        result["atom"] = {"index": args.atom, "label": d.label(args.atom),
+                          "nearest": [{"index": j, "cosine": round(float(cos[j]), 4), "label": d.label(j)} for j in near]}
+    if args.added:
+        base = (results.get("base") or {}).get("run")
+        start = d.size - next((r["added"] for r in results["rows"] if r["layer"] == layer and r["tau"] == results["taus"][0]), 0)
+        added = list(range(start, d.size))
+        lines.append(f"{len(added)} atoms added" + (f" over base {base}" if base else " (a fresh build: all of them)") + ":")
+        lines += [f"  {i}: {d.label(i)}" for i in added[: args.top]]
+        result["added"] = [{"index": i, "label": d.label(i)} for i in added[:100]]
+        result["n_added"] = len(added)
+    if args.text:
+        handle = ctx.load_model(results["model"])
+        from backends.corpus import Document
+        from backends.itda import tokenize
+
+        docs = [Document("input", args.text)]
+        batch = activations(handle, docs, tokenize(handle, docs, 4096), [layer], skip_first=False)
+        x = batch.acts[layer]
+        idx, coef = d.encode(x, results["k"])
+        tokens = []
+        for t in range(x.shape[0]):
+            weights: dict[int, float] = {}
+            for i, c in zip(idx[t].tolist(), coef[t].tolist()):
+                weights[i] = weights.get(i, 0.0) + c
+            top = sorted(weights.items(), key=lambda kv: -abs(kv[1]))[: args.top]
+            tokens.append({"token": handle.tokenizer.decode([batch.token_ids[t]]), "atoms": [
+                {"index": i, "coefficient": round(c / float(x[t].norm()), 4), "label": d.label(i)} for i, c in top]})
+        for row in tokens[:12]:
+            lines.append(f"  {row['token']!r}: " + "; ".join(f"{a['coefficient']:+.2f} {clip(a['label'], 50)}"
+                                                            for a in row["atoms"][:2]))
+        result["tokens"] = tokens[:200]
+    if args.atom is None and not args.added and not args.text:
+        lines.append("Give `text` (atoms a text uses), `atom` (one atom and its neighbours) or `added` (a diff).")
+    return ToolOutput(summary="\n".join(lines), result=result)
