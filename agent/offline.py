@@ -176,7 +176,7 @@ class OfflinePlanner(BaseChatModel):
         quoted = next((next(g for g in m.groups() if g) for m in QUOTED.finditer(text)), None)
         for name, spec in props.items():
             kinds = _types(spec)
-            if name in ("question", "query", "prompt"):
+            if name in ("question", "query", "prompt", "text"):
                 continue  # free text: filled last, without the phrases that set other arguments
             if name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
@@ -213,13 +213,17 @@ class OfflinePlanner(BaseChatModel):
                     value, phrase = found
                     args[name] = int(value) if "integer" in kinds and float(value).is_integer() else float(value)
                     said.append(phrase)
+            elif "boolean" in kinds and spec.get("default") is False and re.search(rf"\b{re.escape(name)}\b", text, re.I):
+                args[name] = True  # "list the atoms the fine-tune added": added
             elif "enum" in spec:
                 for option in spec["enum"]:
                     if re.search(rf"\b{re.escape(str(option))}\b", text, re.I):
                         args[name] = option
-        for free in ("question", "prompt"):
+        for free in ("question", "prompt", "text"):
             if free in props:
                 colon = re.search(rf"(?:for|{free}|about|on|to)\s*:\s*(.+)$", text, re.I | re.S)
+                if not colon and free != "question":  # "which atoms does this use: The cat sat."
+                    colon = re.search(r":\s*(.+)$", text, re.S)
                 value = quoted or (colon and _without(colon.group(1), said))
                 if value:
                     args[free] = value

@@ -50,7 +50,6 @@ def matching_pursuit(x: torch.Tensor, atoms: torch.Tensor, k: int, gram: torch.T
     batch, m = x.shape[0], atoms.shape[0]
     if m == 0 or k == 0:
         return torch.zeros(batch, 0, dtype=torch.long), torch.zeros(batch, 0, dtype=x.dtype)
-    gram = atoms @ atoms.T if gram is None else gram
     corr = x @ atoms.T  # the residual's correlation with every atom
     idx = torch.empty(batch, k, dtype=torch.long)
     coef = torch.empty(batch, k, dtype=x.dtype)
@@ -59,7 +58,8 @@ def matching_pursuit(x: torch.Tensor, atoms: torch.Tensor, k: int, gram: torch.T
         j = corr.abs().argmax(dim=1)
         a = corr[rows, j]
         idx[:, step], coef[:, step] = j, a
-        corr -= a[:, None] * gram[j]
+        # Gram rows from the cache, or computed for the atoms chosen when the cache would be too big.
+        corr -= a[:, None] * (gram[j] if gram is not None else atoms[j] @ atoms.T)
     return idx, coef
 
 
@@ -80,6 +80,11 @@ def l0(idx: torch.Tensor) -> torch.Tensor:
 
 def unit(x: torch.Tensor) -> torch.Tensor:
     return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+
+# Up to this many atoms a dictionary keeps its Gram matrix (4 bytes x atoms^2: 144 MB at 6,000),
+# making a matching-pursuit step one row lookup; beyond it, rows are computed for the atoms chosen.
+GRAM_CACHE_ATOMS = 6000
 
 
 # --- dictionaries ---------------------------------------------------------------------------------
@@ -105,7 +110,10 @@ class Dictionary:
         return self.atoms.shape[0]
 
     @property
-    def gram(self) -> torch.Tensor:
+    def gram(self) -> torch.Tensor | None:
+        """The atoms' Gram matrix, kept while it is small (GRAM_CACHE_ATOMS); None beyond."""
+        if self.size > GRAM_CACHE_ATOMS:
+            return None
         if self._gram is None or self._gram.shape[0] != self.size:
             self._gram = self.atoms @ self.atoms.T
         return self._gram
@@ -114,6 +122,13 @@ class Dictionary:
         if new.shape[0] == 0:
             return
         old = self.size
+        self.sources += list(sources)
+        self.tokens += list(tokens)
+        self.contexts += list(contexts)
+        self.origins += [origin] * new.shape[0]
+        if old + new.shape[0] > GRAM_CACHE_ATOMS:
+            self.atoms, self._gram = torch.cat([self.atoms, new]), None
+            return
         cross = self.atoms @ new.T
         gram = torch.empty(old + new.shape[0], old + new.shape[0])
         if self._gram is not None and self._gram.shape[0] == old:
@@ -123,10 +138,6 @@ class Dictionary:
         gram[:old, old:], gram[old:, :old], gram[old:, old:] = cross, cross.T, new @ new.T
         self.atoms = torch.cat([self.atoms, new])
         self._gram = gram
-        self.sources += list(sources)
-        self.tokens += list(tokens)
-        self.contexts += list(contexts)
-        self.origins += [origin] * new.shape[0]
 
     def encode(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         return matching_pursuit(x, self.atoms, k, self.gram)

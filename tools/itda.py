@@ -206,7 +206,7 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
             "build_s": build_s, "base": base_info, "dictionaries": metas, "max_tokens": args.max_tokens}
     return ToolOutput(summary="\n".join(lines),
                       result={"dictionary": run_id, "model": handle.name, "rows": rows[:64], "build_s": round(build_s, 2),
-                              "tokens": build.state["tokens_seen"], "base": base_info},
+                              "tokens": build.state["tokens_seen"], "continued_from": base_info},
                       full=full, plot=plot, partial=partial)
 
 

@@ -179,3 +179,18 @@ def test_steering_from_the_chat_builds_steers_and_sweeps_with_arguments_from_the
     assert asked[0]["args"] == {"model": "tiny-random", "vector_run": vector, "layers": [1, 2], "scales": [0.5, 8],
                                 "samples": 1, "max_new_tokens": 8}
     assert swept.tool_calls[0]["ok"] and "Steering sweep on tiny-random" in swept.reply
+
+
+def test_itda_from_the_chat_builds_then_explains_a_text_with_the_new_dictionary(tiny):
+    session = Session.open(provider="offline")
+    try:
+        built = session.turn("build ITDA dictionaries for layers 1 and 2 using tiny-random", approve=approve_all)
+        explained = session.turn("which atoms does this text use: The cat sat on the mat.")
+    finally:
+        session.close()
+    assert built.tool_calls[0]["name"] == "itda_build" and built.tool_calls[0]["ok"]
+    assert built.tool_calls[0]["args"] == {"model": "tiny-random", "layers": [1, 2]}
+    call = explained.tool_calls[0]
+    assert call["name"] == "itda_explain" and call["ok"]
+    assert call["args"] == {"dictionary_run": built.tool_calls[0]["run_id"], "text": "The cat sat on the mat."}
+    assert "' cat'" in explained.reply

@@ -31,6 +31,23 @@ def test_matching_pursuit_error_never_grows_with_k():
     assert float(errors[-1].mean()) < 0.2 * float(errors[0].mean())
 
 
+def test_matching_pursuit_gives_the_same_codes_with_and_without_the_cached_gram_matrix(monkeypatch):
+    import backends.itda as itda
+
+    atoms = unit(torch.randn(50, 16, generator=_gen(2)))
+    x = torch.randn(20, 16, generator=_gen(3))
+    cached = matching_pursuit(x, atoms, 12, atoms @ atoms.T)
+    on_the_fly = matching_pursuit(x, atoms, 12)
+    assert torch.equal(cached[0], on_the_fly[0]) and torch.allclose(cached[1], on_the_fly[1], atol=1e-5)
+    monkeypatch.setattr(itda, "GRAM_CACHE_ATOMS", 30)
+    d = Dictionary.empty(0, 16)
+    d.add(atoms[:20], [("a", i) for i in range(20)], ["t"] * 20, ["c"] * 20, "m")
+    assert d.gram is not None
+    d.add(atoms[20:], [("a", i) for i in range(20, 50)], ["t"] * 30, ["c"] * 30, "m")
+    assert d.gram is None and d.size == 50 and len(d.sources) == 50
+    assert torch.equal(d.encode(x, 12)[0], cached[0])
+
+
 def test_matching_pursuit_recovers_a_sparse_combination_of_orthogonal_atoms():
     atoms = torch.eye(8)
     x = torch.tensor([[0.0, 3.0, 0.0, -2.0, 0.0, 0.0, 0.5, 0.0]])
