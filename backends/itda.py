@@ -58,8 +58,11 @@ def matching_pursuit(x: torch.Tensor, atoms: torch.Tensor, k: int, gram: torch.T
         j = corr.abs().argmax(dim=1)
         a = corr[rows, j]
         idx[:, step], coef[:, step] = j, a
-        # Gram rows from the cache, or computed for the atoms chosen when the cache would be too big.
-        corr -= a[:, None] * (gram[j] if gram is not None else atoms[j] @ atoms.T)
+        if gram is not None:
+            corr -= a[:, None] * gram[j]
+        else:  # no cache (too big to keep): rows of the Gram matrix for the atoms this step chose
+            chosen, where = j.unique(return_inverse=True)
+            corr -= a[:, None] * (atoms[chosen] @ atoms.T)[where]
     return idx, coef
 
 
@@ -82,9 +85,9 @@ def unit(x: torch.Tensor) -> torch.Tensor:
     return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
 
-# Up to this many atoms a dictionary keeps its Gram matrix (4 bytes x atoms^2: 144 MB at 6,000),
+# Up to this many atoms a dictionary keeps its Gram matrix (4 bytes x atoms^2: 576 MB at 12,000),
 # making a matching-pursuit step one row lookup; beyond it, rows are computed for the atoms chosen.
-GRAM_CACHE_ATOMS = 6000
+GRAM_CACHE_ATOMS = 12_000
 
 
 # --- dictionaries ---------------------------------------------------------------------------------

@@ -333,8 +333,12 @@ def _distribution(args: CompareArgs, ctx: ToolContext, res_a: dict, dictionaries
     lines += [f"  L{r['layer']}: FVE own {r['fve_own']}, other {r['fve_other']}" for r in rows[:: max(1, len(rows) // 6)][:6]]
     if gaps:
         worst = max(gaps)
-        lines.append(f"Largest drop in variance explained: L{worst[1]} ({worst[0]:+.3f}); a small drop means the "
-                     f"atoms learned on one distribution also span the other there.")
+        if worst[0] > 0:
+            lines.append(f"Largest drop in variance explained on the other text: L{worst[1]} ({worst[0]:.3f}); a small "
+                         f"drop means the atoms learned on one distribution also span the other there.")
+        else:
+            lines.append("No layer explains less variance of the other text than of its own held-out text: the atoms "
+                         "span both distributions.")
     series = [{"name": "own held-out", "x": [r["layer"] for r in rows if r["fve_own"] is not None],
                "y": [r["fve_own"] for r in rows if r["fve_own"] is not None]},
               {"name": "other corpus", "x": [r["layer"] for r in rows], "y": [r["fve_other"] for r in rows]}]
