@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from backends.errors import ModelNotFoundError
+from backends.errors import ModelNotFoundError, UsageError
 from backends.progress import Progress, no_progress
 from backends.settings import Settings, get_settings
 
@@ -67,6 +67,15 @@ class ModelHandle:
     @property
     def num_layers(self) -> int:
         return self.model.config.num_hidden_layers
+
+    def check_layers(self, layers: list[int] | None, name: str = "layers") -> list[int]:
+        """The layers asked for (default: all), sorted and unique; one out of range is a UsageError naming `name`."""
+        chosen = list(range(self.num_layers)) if layers is None else layers
+        bad = [layer for layer in chosen if not 0 <= layer < self.num_layers]
+        if bad:
+            raise UsageError(f"{name}: layer {bad[0]} is out of range; allowed 0 to {self.num_layers - 1} for {self.name}",
+                             field=name)
+        return sorted(set(chosen))
 
     def chat_prompt(self, user: str, system: str | None = None) -> str:
         """The text the model sees for one user turn, ending where the assistant's reply begins."""

@@ -181,14 +181,6 @@ def _ranges(layers: list[int]) -> str:
     return f"{layers[0]}-{layers[-1]}" if layers == list(range(layers[0], layers[-1] + 1)) else ", ".join(map(str, layers))
 
 
-def check_layers(handle: ModelHandle, layers: list[int], name: str = "layers") -> list[int]:
-    n = handle.num_layers
-    bad = [layer for layer in layers if not 0 <= layer < n]
-    if bad:
-        raise UsageError(f"{name}: layer {bad[0]} is out of range; allowed 0 to {n - 1} for {handle.name}", field=name)
-    return sorted(set(layers))
-
-
 @torch.inference_mode()
 def build_steering_vector(
     handle: ModelHandle,
@@ -206,7 +198,7 @@ def build_steering_vector(
     `position` counts tokens of each prompt: -1 is the last (the colon), 0 the first. The
     prompts are read as plain text (no chat template), as the paper's pairs were."""
     pairs = [tuple(p) for p in (pairs or DEFAULT_PAIRS)]
-    layers = check_layers(handle, list(range(handle.num_layers)) if layers is None else layers)
+    layers = handle.check_layers(layers)
     texts = [p for pair in pairs for p in pair]
     sums = {layer: torch.zeros(handle.model.config.hidden_size, dtype=torch.float64) for layer in layers}
     tok = handle.tokenizer

@@ -89,12 +89,6 @@ def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run"):
     return run, results, sets
 
 
-def _layers_of(handle, wanted: list[int] | None) -> list[int]:
-    from backends.steering import check_layers
-
-    return check_layers(handle, list(range(handle.num_layers)) if wanted is None else wanted)
-
-
 @register(
     "itda_build",
     description=(
@@ -126,7 +120,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
         if base_results["taus"] != taus:
             raise UsageError(f"tau: the base run used {base_results['taus']}; continue with the same", field="tau")
         base, base_info = base_sets, {"run": base_run.id, "model": base_results["model"]}
-    layers = _layers_of(handle, args.layers if not base else (args.layers or sorted(base[0])))
+    layers = handle.check_layers(args.layers if not base else (args.layers or sorted(base[0])))
     docs = _docs(ctx, args.corpus, args.split, args.docs)
     build_docs, eval_docs = split_docs(docs, args.held_out, args.seed)
     checkpoint = ctx.checkpoint or {}

@@ -183,14 +183,14 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 
 def _setup(args, ctx: ToolContext, prompts: list[str]):
     """Model, vector, formatted prompts and where steering starts in each (after any system prompt)."""
-    from backends.steering import check_layers, steering_start
+    from backends.steering import steering_start
 
     handle = ctx.load_model(args.model)
     vector, source = _load_vector(args, handle, ctx)
     vector.check_fits(handle)
     texts = [handle.chat_prompt(p, system=args.system) for p in prompts]
     starts = [steering_start(handle, t, p) if args.system else 0 for t, p in zip(texts, prompts)]
-    return handle, vector, source, texts, starts, check_layers
+    return handle, vector, source, texts, starts
 
 
 def _metric(spec: str | None, ctx: ToolContext):
@@ -219,8 +219,8 @@ def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
     from backends.steering import generate_rows
 
     metric = _metric(args.metric, ctx)
-    handle, vector, source, (text,), (start,), check_layers = _setup(args, ctx, [args.prompt])
-    layers = check_layers(handle, args.layers or default_layers(handle.num_layers))
+    handle, vector, source, (text,), (start,) = _setup(args, ctx, [args.prompt])
+    layers = handle.check_layers(args.layers or default_layers(handle.num_layers))
     vector.check_fits(handle, layers)
     started = time.perf_counter()
     steer = vector.deltas(args.scale, layers)
@@ -293,8 +293,8 @@ def steering_sweep(args: SweepArgs, ctx: ToolContext) -> ToolOutput:
     from backends.steering import SteeringSweep, SweepSettings, sweep_cells
 
     metric = _metric(args.metric, ctx)
-    handle, vector, source, texts, starts, check_layers = _setup(args, ctx, args.prompts)
-    groups = [check_layers(handle, [g] if isinstance(g, int) else g) for g in
+    handle, vector, source, texts, starts = _setup(args, ctx, args.prompts)
+    groups = [handle.check_layers([g] if isinstance(g, int) else g) for g in
               (args.layers or [default_layers(handle.num_layers)])]
     for group in groups:
         vector.check_fits(handle, group)
