@@ -53,16 +53,20 @@ def matching_pursuit(x: torch.Tensor, atoms: torch.Tensor, k: int, gram: torch.T
     corr = x @ atoms.T  # the residual's correlation with every atom
     idx = torch.empty(batch, k, dtype=torch.long)
     coef = torch.empty(batch, k, dtype=x.dtype)
-    rows = torch.arange(batch)
+    buffer = torch.empty_like(corr)  # batch x atoms: reused every step (the loop is memory-bound)
     for step in range(k):
-        j = corr.abs().argmax(dim=1)
-        a = corr[rows, j]
+        # argmax of |corr| without materializing |corr|: the larger of the top and the bottom.
+        high, high_at = corr.max(dim=1)
+        low, low_at = corr.min(dim=1)
+        j = torch.where(high >= -low, high_at, low_at)
+        a = torch.where(high >= -low, high, low)
         idx[:, step], coef[:, step] = j, a
         if gram is not None:
-            corr -= a[:, None] * gram[j]
+            torch.index_select(gram, 0, j, out=buffer)
         else:  # no cache (too big to keep): rows of the Gram matrix for the atoms this step chose
             chosen, where = j.unique(return_inverse=True)
-            corr -= a[:, None] * (atoms[chosen] @ atoms.T)[where]
+            buffer = (atoms[chosen] @ atoms.T)[where]
+        corr.sub_(buffer.mul_(a[:, None]))
     return idx, coef
 
 
