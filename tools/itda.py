@@ -363,7 +363,8 @@ def _r(v):
 def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
     import torch
 
-    from backends.itda import activations
+    from backends.corpus import Document
+    from backends.itda import activations, tokenize
 
     run, results, sets = load_build(ctx, args.dictionary_run)
     dictionaries = sets[0]
@@ -376,6 +377,7 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
     if args.atom is not None and args.atom >= d.size:
         raise UsageError(f"atom: {args.atom} is out of range; allowed 0 to {d.size - 1}", field="atom")
     lines, result = [f"ITDA dictionary {run.id}, layer {layer}: {d.size} atoms of {results['model']}."], {"layer": layer}
+    full = None  # the whole token list, when a text was read
     if args.atom is not None:
         cos = d.atoms @ d.atoms[args.atom]
         cos[args.atom] = -2.0
@@ -394,9 +396,6 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
         result["n_added"] = len(added)
     if args.text:
         handle = ctx.load_model(results["model"])
-        from backends.corpus import Document
-        from backends.itda import tokenize
-
         docs = [Document("input", args.text)]
         batch = activations(handle, docs, tokenize(handle, docs, 4096), [layer], skip_first=False)
         x = batch.acts[layer]
@@ -412,7 +411,8 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
         for row in tokens[:12]:
             lines.append(f"  {row['token']!r}: " + "; ".join(f"{a['coefficient']:+.2f} {clip(a['label'], 50)}"
                                                             for a in row["atoms"][:2]))
-        result["tokens"] = tokens[:200]
+        result["tokens"] = [{**t, "atoms": t["atoms"][:3]} for t in tokens[:40]]  # compact; all of it in the run
+        full = {**result, "tokens": tokens}
     if args.atom is None and not args.added and not args.text:
         lines.append("Give `text` (atoms a text uses), `atom` (one atom and its neighbours) or `added` (a diff).")
-    return ToolOutput(summary="\n".join(lines), result=result)
+    return ToolOutput(summary="\n".join(lines), result=result, full=full)
