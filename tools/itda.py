@@ -246,8 +246,6 @@ def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
     run_a, res_a, sets_a = load_build(ctx, args.dictionary_run)
     if args.mode == "distribution":
         return _distribution(args, ctx, res_a, sets_a[0])
-    import numpy as np
-
     from backends import itda
     from tools.plots import heatmap
 

@@ -4,7 +4,6 @@ and unsteered samples side by side) and `steering_sweep` (layers x scales agains
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -25,7 +24,6 @@ DEFAULT_PROMPTS = [
     "Write a Python function that merges two sorted lists into one sorted list.",
 ]
 
-Text = Field(min_length=1, max_length=4000)
 VectorRun = Field(None, min_length=1, description=(
     "Id of a build_steering_vector run (default: the newest vector built for this model, built now from the "
     "default pairs if there is none)."))
@@ -354,9 +352,9 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
                          f"{len(compact)} cells; largest at layers {best['layers']} x{best['scale']:g}: "
                          f"{100 * best['difference']['difference']:+.0f} points.")
         else:
-            lines.append(f"In no cell does the vector move the metric beyond random vectors of the same norm "
-                         f"(95% intervals of the difference include 0): at these sample sizes its effect is not "
-                         f"distinguishable from perturbing the residual stream by that much.")
+            lines.append("In no cell does the vector move the metric beyond random vectors of the same norm "
+                         "(95% intervals of the difference include 0): at these sample sizes its effect is not "
+                         "distinguishable from perturbing the residual stream by that much.")
     series = []
     for group in groups:
         for kind, name in (("steered", "vector"), ("control", "random")):
