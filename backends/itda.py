@@ -231,6 +231,16 @@ def activations(handle: ModelHandle, docs: list[Document], ids: list[list[int]],
     return Batch(acts, [(docs[b].id, p) for b, p in rows], token_ids, contexts)
 
 
+def iter_activations(handle: ModelHandle, docs: list[Document], layers: list[int], max_tokens: int,
+                     batch_docs: int = 16, skip_first: bool = True, should_stop: ShouldStop = never_stop):
+    """`activations` of `docs` a batch of documents at a time (stops early when `should_stop()`)."""
+    ids = tokenize(handle, docs, max_tokens)
+    for start in range(0, len(docs), batch_docs):
+        if should_stop():
+            return
+        yield activations(handle, docs[start:start + batch_docs], ids[start:start + batch_docs], layers, skip_first)
+
+
 def split_docs(docs: list[Document], held_out: float, seed: int) -> tuple[list[Document], list[Document]]:
     """(build, evaluation) documents: a seeded share held out for metrics."""
     order = np.random.default_rng(seed).permutation(len(docs))
@@ -277,11 +287,7 @@ def evaluate(handle: ModelHandle, dictionaries: dict[int, Dictionary], docs: lis
     """Normalized MSE (error over the mean predictor's), fraction of variance explained (1 - NMSE) and mean L0 per layer."""
     layers = sorted(dictionaries)
     fits = {layer: Fit() for layer in layers}
-    ids = tokenize(handle, docs, max_tokens)
-    for start in range(0, len(docs), batch_docs):
-        if should_stop():
-            break
-        batch = activations(handle, docs[start:start + batch_docs], ids[start:start + batch_docs], layers, skip_first)
+    for batch in iter_activations(handle, docs, layers, max_tokens, batch_docs, skip_first, should_stop):
         for layer in layers:
             x = batch.acts[layer]
             idx, coef = dictionaries[layer].encode(x, k)
@@ -377,6 +383,11 @@ def save_dictionaries(path, dictionaries: dict[int, Dictionary]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def metas(sets: list[dict[int, Dictionary]]) -> list[list[dict]]:
+    """Every dictionary's sources, per threshold: the JSON half of a saved build."""
+    return [[d.meta() for _, d in sorted(s.items())] for s in sets]
 
 
 def load_dictionaries(path, metas: list[dict]) -> dict[int, Dictionary]:

@@ -44,7 +44,7 @@ def main() -> None:
     import torch
 
     from backends.corpus import load_corpus
-    from backends.itda import Dictionary, activations, decode, select_new_atoms, split_docs, tokenize, unit
+    from backends.itda import Dictionary, decode, iter_activations, select_new_atoms, split_docs, unit
     from backends.models import load_model
 
     torch.manual_seed(0)
@@ -53,9 +53,7 @@ def main() -> None:
     build_docs, eval_docs = split_docs(docs, 0.1, 0)
 
     def acts(ds):
-        ids = tokenize(handle, ds, args.tokens)
-        return torch.cat([activations(handle, ds[i:i + 16], ids[i:i + 16], [args.layer]).acts[args.layer]
-                          for i in range(0, len(ds), 16)])
+        return torch.cat([b.acts[args.layer] for b in iter_activations(handle, ds, [args.layer], args.tokens)])
 
     x, x_eval = acts(build_docs), acts(eval_docs)
     print(f"{args.model} layer {args.layer}: {x.shape[0]} training and {x_eval.shape[0]} held-out activations, width {x.shape[1]}")

@@ -74,8 +74,9 @@ def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
     return docs[:limit] if limit else docs
 
 
-def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run"):
-    """(run, results, sets of dictionaries) of an itda_build run."""
+def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run", every_tau: bool = False):
+    """(run, results, sets of dictionaries) of an itda_build run: the first threshold's set only
+    (what comparing and explaining read), unless `every_tau` (to continue the whole build)."""
     from backends.itda import load_dictionaries
 
     try:
@@ -85,7 +86,8 @@ def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run"):
     results = run.results
     if run.meta.get("tool") != "itda_build" or "dictionaries" not in results:
         raise UsageError(f"{field}: run {run_id} ({run.meta.get('tool')}) holds no ITDA dictionaries", field=field)
-    sets = [load_dictionaries(run.dir / ATOMS_FILE.format(i=i), metas) for i, metas in enumerate(results["dictionaries"])]
+    kept = results["dictionaries"] if every_tau else results["dictionaries"][:1]
+    sets = [load_dictionaries(run.dir / ATOMS_FILE.format(i=i), sources) for i, sources in enumerate(kept)]
     return run, results, sets
 
 
@@ -107,13 +109,13 @@ def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run"):
     ),
 )
 def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.itda import ItdaBuild, evaluate, save_dictionaries, split_docs
+    from backends.itda import ItdaBuild, evaluate, metas, save_dictionaries, split_docs
 
     handle = ctx.load_model(args.model)
     taus = _taus(args)
     base, base_info = None, None
     if args.base_run:
-        base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run")
+        base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run", every_tau=True)
         if base_sets[0] and next(iter(base_sets[0].values())).atoms.shape[1] != handle.model.config.hidden_size:
             raise UsageError(f"base_run: its atoms are {next(iter(base_sets[0].values())).atoms.shape[1]} wide; "
                              f"{handle.name} is {handle.model.config.hidden_size}", field="base_run")
@@ -127,8 +129,8 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
     if checkpoint.get("state"):  # resuming: the atoms saved with the last finished batch
         from backends.itda import load_dictionaries
 
-        base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), metas)
-                for i, metas in enumerate(checkpoint["dictionaries"])]
+        base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), sources)
+                for i, sources in enumerate(checkpoint["dictionaries"])]
     build = ItdaBuild(handle, build_docs, layers, k=args.k, taus=taus, max_tokens=args.max_tokens,
                       batch_docs=args.batch, base=base, state=checkpoint.get("state"))
     started, last_save = time.perf_counter(), [time.perf_counter()]
@@ -137,8 +139,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
         if force or time.perf_counter() - last_save[0] > 60:  # atoms are megabytes: not after every batch
             for i, dictionaries in enumerate(build.sets):
                 save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
-            metas = [[d.meta() for _, d in sorted(s.items())] for s in build.sets]
-            ctx.run.save_progress({"partial": True}, {"state": build.state, "dictionaries": metas})
+            ctx.run.save_progress({"partial": True}, {"state": build.state, "dictionaries": metas(build.sets)})
             last_save[0] = time.perf_counter()
 
     finished = build.advance(ctx.progress, ctx.should_stop, on_batch=save)
@@ -146,18 +147,18 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
     ctx.run.add_timing("build_s", build_s)
     for i, dictionaries in enumerate(build.sets):
         save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
-    metas = [[d.meta() for _, d in sorted(s.items())] for s in build.sets]
+    saved = metas(build.sets)
     if not finished:
-        out = _build_output(ctx.run.id, args, build, handle, taus, None, base_info, docs, eval_docs, build_s, metas, partial=True)
-        out.checkpoint = {"state": build.state, "dictionaries": metas, "build_s": build_s}
+        out = _build_output(ctx.run.id, args, build, handle, taus, None, base_info, docs, eval_docs, build_s, saved, partial=True)
+        out.checkpoint = {"state": build.state, "dictionaries": saved, "build_s": build_s}
         return out
     started = time.perf_counter()
     metrics = [evaluate(handle, s, eval_docs, args.k, args.max_tokens, should_stop=ctx.should_stop) for s in build.sets]
     ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
-    return _build_output(ctx.run.id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, metas, partial=False)
+    return _build_output(ctx.run.id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial=False)
 
 
-def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, metas, partial) -> ToolOutput:
+def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial) -> ToolOutput:
     from tools.plots import bar, line
 
     layers = build.layers
@@ -197,7 +198,7 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
     full = {"model": handle.name, "layers": layers, "taus": taus, "k": args.k, "rows": rows, "stream": build.stream,
             "corpus": args.corpus, "documents": len(docs), "build_documents": [d.id for d in build.docs],
             "eval_documents": [d.id for d in eval_docs], "tokens_seen": build.state["tokens_seen"],
-            "build_s": build_s, "base": base_info, "dictionaries": metas, "max_tokens": args.max_tokens}
+            "build_s": build_s, "base": base_info, "dictionaries": saved, "max_tokens": args.max_tokens}
     return ToolOutput(summary="\n".join(lines),
                       result={"dictionary": run_id, "model": handle.name, "rows": rows[:64], "build_s": round(build_s, 2),
                               "tokens": build.state["tokens_seen"], "continued_from": base_info},
@@ -208,21 +209,17 @@ def _eval_activations(ctx: ToolContext, results: dict, handle, layers: list[int]
     """Block outputs of `handle` at the first `tokens` held-out tokens of a build's corpus, per layer."""
     import torch
 
-    from backends.itda import activations, tokenize
+    from backends.itda import iter_activations
 
     docs = {d.id: d for d in _docs(ctx, results["corpus"], False, None)}
     chosen = [docs[i] for i in results["eval_documents"] + results["build_documents"] if i in docs]
-    ids = tokenize(handle, chosen, results["max_tokens"])
     out: dict[int, list] = {layer: [] for layer in layers}
-    streamed, seen = [], 0
-    for start in range(0, len(chosen), 16):
-        batch = activations(handle, chosen[start:start + 16], ids[start:start + 16], layers)
+    streamed: list[int] = []
+    for batch in iter_activations(handle, chosen, layers, results["max_tokens"],
+                                  should_stop=lambda: len(streamed) >= tokens):
         for layer in layers:
             out[layer].append(batch.acts[layer])
         streamed += batch.token_ids
-        seen += len(batch.token_ids)
-        if seen >= tokens:
-            break
     return {layer: torch.cat(v)[:tokens] for layer, v in out.items()}, streamed[:tokens]
 
 

@@ -337,8 +337,9 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
                         "steered": _round(row["steered"]), "control": _round(row["control"]),
                         "difference": _round(vs) if vs else None, "verdict": verdict})
     beyond = [r for r in compact if r["verdict"] in ("above controls", "below controls")]
-    scored = {r["score"] for rows in sweep.samples().values() for r in rows if r["score"] is not None}
-    unscored = sum(r["score"] is None for rows in sweep.samples().values() for r in rows)
+    samples = sweep.samples()
+    scored = {r["score"] for rows in samples.values() for r in rows if r["score"] is not None}
+    unscored = sum(r["score"] is None for rows in samples.values() for r in rows)
     if unscored:
         lines.append(f"{unscored} samples could not be scored (left out of every rate).")
     if not partial and table and len(scored) == 1:
@@ -364,7 +365,6 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
                                "y": [r[kind]["mean"] for r in pts], "low": [r[kind]["low"] for r in pts],
                                "high": [r[kind]["high"] for r in pts]})
     plot = line(f"{metric.name} by steering scale", series, xlabel="scale", ylabel="share of samples") if series else None
-    samples = sweep.samples()
     examples = {label: [clip(r["text"], 200) for r in rows[:2]] for label, rows in samples.items() if rows}
     return ToolOutput(
         summary="\n".join(lines),
