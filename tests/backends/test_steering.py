@@ -7,9 +7,10 @@ import torch
 
 from backends.errors import UsageError
 from backends.generation import sample
+from backends.stats import difference_interval, mean_interval, proportion_interval
 from backends.steering import (
-    DEFAULT_PAIRS, Cell, SteeringSweep, SteeringVector, SweepSettings, build_steering_vector, difference_interval,
-    dose_response, generate_rows, mean_interval, proportion_interval, sweep_cells,
+    DEFAULT_PAIRS, Cell, SteeringSweep, SteeringVector, SweepSettings, build_steering_vector,
+    dose_response, generate_rows, sweep_cells,
 )
 
 pytestmark = pytest.mark.timeout(600)
