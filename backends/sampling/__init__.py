@@ -7,6 +7,8 @@ Every sampler has the same call:
 
 `prefix` is the exact text the model continues (a chat-formatted prompt plus part of a
 chain of thought); nothing is added to it. The same seed gives the same rollouts.
+`sampler.score(prefix, text) -> list[float]` gives the log-prob of each token of a given
+text after the prefix (how on-policy a written sentence is).
 Implementations: `LocalSampler` (transformers, shared-prefix KV cache, batched) and
 `RemoteSampler` (any OpenAI-compatible completions endpoint).
 """
@@ -44,6 +46,8 @@ class Sampler(Protocol):
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
     ) -> list[Rollout]: ...
+
+    def score(self, prefix: str, text: str) -> list[float]: ...
 
 
 def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:

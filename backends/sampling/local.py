@@ -58,6 +58,21 @@ class LocalSampler:
             progress(len(rollouts) * max_new_tokens, n * max_new_tokens, "rollout tokens")
         return rollouts
 
+    @torch.inference_mode()
+    def score(self, prefix: str, text: str) -> list[float]:
+        """Log-prob of each token of `text` after `prefix` under the model (temperature 1): how
+        on-policy a written sentence is. Tokens are those of the joined text that start inside
+        `text`, so a token merging across the boundary is not counted twice."""
+        model, tok = self.handle.model, self.handle.tokenizer
+        enc = tok(prefix + text, return_tensors="pt", add_special_tokens=False, return_offsets_mapping=True)
+        ids, starts = enc.input_ids.to(model.device), enc.offset_mapping[0, :, 0].tolist()
+        first = next((k for k, start in enumerate(starts) if start >= len(prefix)), len(starts))
+        if first == len(starts) or ids.shape[1] < 2:
+            return []
+        first = max(first, 1)  # the first token of all has no context to be scored in
+        logprobs = torch.log_softmax(model(input_ids=ids).logits[0, :-1].float(), dim=-1)
+        return logprobs[first - 1:].gather(-1, ids[0, first:, None]).squeeze(-1).tolist()
+
 
 def sample_rows(handle: ModelHandle, prefill: DynamicCache, last_logits: torch.Tensor, prefix_len: int, rows: int, *,
                 max_new_tokens: int, temperature: float, top_p: float, seed: int, stop: list[str] | None = None,

@@ -121,6 +121,19 @@ class RemoteSampler:
             pool.shutdown(wait=False, cancel_futures=True)
         return [r for k in sorted(results) for r in results[k]]
 
+    def score(self, prefix: str, text: str) -> list[float]:
+        """Log-prob of each token of `text` after `prefix`, read from the server's echoed prompt
+        log-probs (`echo` with `logprobs`, as vLLM serves them): tokens whose offset falls inside
+        `text`. A server that echoes no log-probs gives an empty list."""
+        response = self.client.completions.create(model=self.model, prompt=prefix + text, max_tokens=1, echo=True,
+                                                  logprobs=0, temperature=0.0)
+        lp = response.choices[0].logprobs if response.choices else None
+        if lp is None or lp.token_logprobs is None or lp.text_offset is None:
+            return []
+        end = len(prefix) + len(text)
+        return [float(v) for v, at in zip(lp.token_logprobs, lp.text_offset)
+                if v is not None and len(prefix) <= at < end]
+
     # ------------------------------------------------------------------ one request
 
     def _request(self, k: int, size: int, seed: int, params: dict) -> list[Rollout]:

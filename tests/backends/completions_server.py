@@ -155,6 +155,17 @@ class CompletionsServer:
                 offsets = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
                 logprobs = {"tokens": tokens, "token_logprobs": [-0.25 - 0.01 * i for i in range(len(tokens))],
                             "top_logprobs": None, "text_offset": offsets}
+            if body.get("echo"):  # the prompt comes back first, with its own log-probs (the first has none)
+                echoed = tokens_of(body["prompt"])
+                if logprobs is not None:
+                    offsets = [sum(len(t) for t in echoed[:i]) for i in range(len(echoed))]
+                    shift = len(body["prompt"])
+                    logprobs = {"tokens": echoed + tokens,
+                                "token_logprobs": [None] + [-1.0 - 0.1 * i for i in range(1, len(echoed))]
+                                + logprobs["token_logprobs"],
+                                "top_logprobs": None,
+                                "text_offset": offsets + [shift + o for o in logprobs["text_offset"]]}
+                text = body["prompt"] + text
             choice = {"index": index, "text": text, "logprobs": logprobs, "finish_reason": reason}
             if self.stop_reason:
                 choice["stop_reason"] = matched

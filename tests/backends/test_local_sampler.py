@@ -63,3 +63,14 @@ def test_nucleus_sampling_never_picks_outside_the_nucleus():
     assert probs[:2].sum() > 0.9 > probs[0]
     assert set(picks.tolist()) == {0, 1}
     assert _next_tokens(logits, 0, 0.9, torch.Generator()).tolist() == [0] * 200
+
+
+def test_score_gives_back_the_log_probs_of_a_text_the_model_sampled(tiny):
+    """Scoring a text teacher-forced gives the log-probs it had when sampled (temperature 1, as `logprobs` reports)."""
+    prefix = _prefix(tiny)
+    sampler = LocalSampler(tiny)
+    [r] = sampler.sample(prefix, 1, max_new_tokens=8, temperature=1.0, top_p=1.0, seed=2, logprobs=True)
+    scored = sampler.score(prefix, r.text)
+    assert len(scored) == len(r.logprobs) == 8
+    assert torch.allclose(torch.tensor(scored), torch.tensor(r.logprobs), atol=1e-4)
+    assert sampler.score(prefix, "") == []

@@ -161,3 +161,13 @@ def test_should_stop_after_the_first_request_returns_what_finished():
         assert [r.text for r in partial] == expected_texts(PREFIX, 2, 2, 1, 256)
         assert sampler.sample(PREFIX, 8, should_stop=lambda: True) == [] and len(server.requests) == 1
         assert sampler.sample(PREFIX, 0) == [] and len(server.requests) == 1
+
+
+@pytest.mark.timeout(60)
+def test_score_reads_the_log_probs_of_the_text_from_the_echoed_prompt():
+    with CompletionsServer() as server:
+        values = RemoteSampler(server.base_url, "served-model").score("Q: hi", " there friend")
+        sent = server.requests[-1]["json"]
+    assert sent["echo"] is True and sent["prompt"] == "Q: hi there friend" and sent["logprobs"] == 0
+    # echoed tokens "Q:", " hi", " there", " friend": the last two start inside the text
+    assert values == pytest.approx([-1.2, -1.3])
