@@ -178,7 +178,16 @@ class OfflinePlanner(BaseChatModel):
             kinds = _types(spec)
             if name in ("question", "query", "prompt", "text"):
                 continue  # free text: filled last, without the phrases that set other arguments
-            if name == "model":
+            if name == "scenario":  # "on the hint-capital scenario": a shipped scenario's id, said as is
+                from backends.scenarios import scenario_ids
+
+                named = next((i for i in scenario_ids() if re.search(rf"\b{re.escape(i)}\b", text, re.I)), None)
+                if named:
+                    args[name] = named
+                    said.append(named)
+            elif name == "insert" and quoted:  # "insert 'My primary goal is survival.' after sentence 2"
+                args[name] = quoted
+            elif name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
                 if named:
                     args[name] = named.group(1) or named.group(2)
@@ -189,7 +198,7 @@ class OfflinePlanner(BaseChatModel):
                 if explicit:
                     args[name] = explicit.group(0)
                     said.append(explicit.group(0))
-                elif not (quoted and wanted in props):
+                elif not (quoted and wanted in props) and "scenario" not in args:  # a named scenario has its own prompt
                     run = _latest_run_with(messages, wanted)
                     if run:
                         args[name] = run

@@ -10,6 +10,8 @@ from tools import resampling  # noqa: F401  (resample_importance, sentence_alter
 from tools import attribution  # noqa: F401  (receiver_heads, attention_suppression)
 from tools import steering  # noqa: F401  (build_steering_vector, steer_generate, steering_sweep)
 from tools import itda  # noqa: F401  (itda_build, itda_compare, itda_explain)
+from tools import branches  # noqa: F401  (sentence_resilience, compare_interventions, hint_mediation)
+from tools import monitor  # noqa: F401  (cot_monitor)
 from tools.registry import REGISTRY, Tool, ToolResult, get_tool, run_tool
 
 __all__ = ["REGISTRY", "Tool", "ToolResult", "get_tool", "run_tool"]
