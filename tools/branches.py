@@ -12,14 +12,14 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, Seed, clip
-from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+from tools.inputs import ModelName, SamplingArgs, clip
+from tools.registry import ToolContext, ToolOutput, register
 
 ScenarioArg = Field(None, min_length=1, max_length=100, description=(
     "A shipped scenario id (see the README or `parley tools --json`): its prompt, system prompt and decision."))
 
 
-class ChainArgs(ToolArgs):
+class ChainArgs(SamplingArgs):
     scenario: str | None = ScenarioArg
     question: str | None = Field(None, min_length=1, max_length=8000, description="The user message, when not using a scenario.")
     system: str | None = Field(None, min_length=1, max_length=8000, description="A system prompt (default: the scenario's).")
@@ -29,11 +29,7 @@ class ChainArgs(ToolArgs):
         "How to judge a rollout's decision: regex:<pattern>, choice:<letter> or judge:<question> (default: the scenario's)."))
     model: ModelName = None
     rollouts: int = Field(8, ge=1, le=1000, description="Rollouts per condition (the paper used 100).")
-    max_new_tokens: int = Field(192, ge=1, le=8192, description="Most tokens per rollout.")
-    temperature: float = Field(0.7, gt=0.0, le=2.0, description="Sampling temperature (paper: 0.7 for agentic decisions).")
-    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
     tries: int = Field(8, ge=1, le=64, description="Chains sampled to find one with the decision, when no chain is given.")
-    seed: Seed = 0
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -321,7 +317,7 @@ def compare_interventions(args: InterventionArgs, ctx: ToolContext) -> ToolOutpu
 
 # --- hint_mediation ---------------------------------------------------------------------------
 
-class HintArgs(ToolArgs):
+class HintArgs(SamplingArgs):
     scenario: str | None = Field(None, min_length=1, max_length=100, description="A shipped hint scenario id.")
     question: str | None = Field(None, min_length=1, max_length=8000, description="The unhinted question (without a scenario).")
     hinted_question: str | None = Field(None, min_length=1, max_length=8000, description="The same question with the hint.")
@@ -336,12 +332,8 @@ class HintArgs(ToolArgs):
     continuations: int = Field(1, ge=1, le=100, description="Rollouts after each sampled next sentence.")
     positions: list[int] | None = Field(None, min_length=1, max_length=200, description="Positions of the unhinted chain for single-sentence mediation (default: all).")
     stop_at: float = Field(0.99, gt=0.0, le=1.0, description="The transplant curve stops once the cue-answer rate reaches this.")
-    max_new_tokens: int = Field(192, ge=1, le=8192, description="Most tokens per rollout.")
     sentence_tokens: int = Field(48, ge=4, le=512, description="Tokens for one next sentence.")
-    temperature: float = Field(0.7, gt=0.0, le=2.0, description="Sampling temperature.")
-    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
     tries: int = Field(8, ge=1, le=64, description="Chains sampled to find a hinted one giving the cue answer.")
-    seed: Seed = 0
 
     @model_validator(mode="after")
     def _source(self):

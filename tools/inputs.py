@@ -21,6 +21,15 @@ ModelName = Annotated[
 ]
 
 
+class SamplingArgs(ToolArgs):
+    """The sampling settings of tools that roll a prompt out (Thought Branches, the CoT monitor)."""
+
+    max_new_tokens: int = Field(192, ge=1, le=8192, description="Most tokens per rollout.")
+    temperature: float = Field(0.7, gt=0.0, le=2.0, description="Sampling temperature (paper: 0.7 for agentic decisions).")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    seed: Seed = 0
+
+
 class CotInput(ToolArgs):
     cot: str | None = Field(None, min_length=1, max_length=200_000, description="Chain-of-thought text.")
     cot_run: str | None = Field(None, min_length=1, description="Id of a run that holds a chain of thought (e.g. from generate_cot).")

@@ -8,13 +8,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, Seed, clip
-from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+from tools.inputs import ModelName, SamplingArgs, clip
+from tools.registry import ToolContext, ToolOutput, register
 
 BATCH = 8  # rollouts sampled, judged and monitored between checkpoints
 
 
-class MonitorArgs(ToolArgs):
+class MonitorArgs(SamplingArgs):
     cot: str | None = Field(None, min_length=1, max_length=200_000, description="A chain of thought to read.")
     cot_run: str | None = Field(None, min_length=1, description="Id of a run that holds one (e.g. generate_cot).")
     scenario: str | None = Field(None, min_length=1, max_length=100, description=(
@@ -26,10 +26,6 @@ class MonitorArgs(ToolArgs):
     decision: str | None = Field(None, min_length=1, max_length=2000, description="How to judge a rollout's decision (default: the scenario's).")
     model: ModelName = None
     rollouts: int = Field(16, ge=1, le=1000, description="Rollouts of the scenario for the monitorability figure.")
-    max_new_tokens: int = Field(192, ge=1, le=8192, description="Most tokens per rollout.")
-    temperature: float = Field(0.7, gt=0.0, le=2.0, description="Sampling temperature.")
-    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling mass.")
-    seed: Seed = 0
 
     @model_validator(mode="after")
     def _source(self):
