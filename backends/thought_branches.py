@@ -117,9 +117,15 @@ class Branching:
         self.sampler, self.prompt, self.cot, self.decide, self.config = sampler, prompt, cot, decide, rollouts
         self.split = split_sentences(cot)
         self.sentences = self.split.texts()
-        if embed is None:
+        self._embed = embed
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-norm sentence embeddings (MiniLM unless another embedder was given), loaded on first use."""
+        if self._embed is None:
             from backends.models import embed
-        self.embed = embed
+
+            self._embed = embed
+        return self._embed(texts)
 
     @property
     def n(self) -> int:
@@ -419,8 +425,8 @@ class HintMediationRun:
                  hint_words: list[str], settings: MediationSettings, positions: list[int] | None = None,
                  state: dict | None = None):
         self.settings, self.prompt, self.hinted_prompt = settings, prompt, hinted_prompt
-        self.hinted = Branching(sampler, prompt, hinted, cue_answer, settings, embed=False)
-        self.unhinted = Branching(sampler, prompt, unhinted, cue_answer, settings, embed=False)
+        self.hinted = Branching(sampler, prompt, hinted, cue_answer, settings)
+        self.unhinted = Branching(sampler, prompt, unhinted, cue_answer, settings)
         self.cue_answer, self.hint_words = cue_answer, hint_words
         self.positions = positions if positions is not None else list(range(self.unhinted.n))
         self.state = state or {"transplant": [], "transplant_done": False, "mediation": {}}

@@ -69,9 +69,9 @@ class Chain:
         self.prompt, self.question = checkpoint.get("prompt"), args.question
         cot, origin = checkpoint.get("cot"), {"source": checkpoint.get("source", "text")}
         if args.cot_run and cot is None:
-            from tools.inputs import CotInput, resolve_cot
+            from tools.inputs import resolve_cot
 
-            cot, origin = resolve_cot(CotInput(cot_run=args.cot_run), ctx.store)
+            cot, origin = resolve_cot(args, ctx.store)  # reads `cot_run` (`cot` is None here)
             self.prompt = ctx.store.get(args.cot_run).results.get("prompt")
             self.question = self.question or origin.get("question")
         if self.prompt is None:

@@ -75,7 +75,7 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
     if args.cot is not None or args.cot_run is not None:
         from tools.inputs import resolve_cot
 
-        cot, origin = resolve_cot(args if args.cot_run else _Text(args.cot), ctx.store)
+        cot, origin = resolve_cot(args, ctx.store)  # reads `cot` or `cot_run`
         if not cot.strip():
             raise UsageError("cot: the chain of thought is empty", field="cot")
         verdict = monitor(reasoning_part(cot), intent=intent)
@@ -87,13 +87,6 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
                                   "sentences": verdict.sentences, "monitor": monitor.name},
                           full={"cot": cot, **origin, "intent": intent, "verdict": verdict.__dict__, "monitor": monitor.name})
     return _monitorability(args, ctx, scenario, intent, monitor, limits)
-
-
-class _Text:
-    """A bare `cot` for resolve_cot (which reads `cot` and `cot_run`)."""
-
-    def __init__(self, cot: str):
-        self.cot, self.cot_run = cot, None
 
 
 def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monitor, limits: str) -> ToolOutput:
