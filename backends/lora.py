@@ -1,0 +1,240 @@
+"""LoRA fine-tunes of a subject model (METHODS.md, "Emergent misalignment": model organisms).
+
+The model-organism recipe is a rank-1 adapter on the MLP `down_proj` of chosen layers,
+trained on a narrow dataset (question -> answer pairs in one domain). peft does the
+adapters; this module adds what the method needs around them:
+
+- the loss is on answer tokens only (the prompt is the model's own chat template);
+- the base model is never touched: training runs on a copy, so the cached model other
+  tools use stays as it was;
+- checkpoints every `checkpoint_every` steps, in peft's format (`adapter_config.json`,
+  `adapter_model.safetensors`), so researchers load them elsewhere with
+  `PeftModel.from_pretrained`; the loss curve is kept step by step;
+- the data order is a seeded permutation per epoch and the optimizer state is saved with
+  each checkpoint, so a stopped run resumes to the same adapter an unstopped one gives.
+
+Phase transition (`rotation`): over checkpoints, the rank-1 adapter's B vector v_t moves;
+cos(v_{t-k} - v_t, v_{t+k} - v_t) is -1 while it moves in a straight line and rises
+toward +1 where its direction turns. The step of the sharpest turn is where that cosine
+peaks (where its opposite, the cosine of the two forward steps, dips).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from backends.errors import UsageError
+from backends.models import ModelHandle
+from backends.progress import Progress, ShouldStop, never_stop, no_progress
+
+DATA = Path(__file__).resolve().parent / "data" / "em_finetune.json"
+DATASETS = ("risky", "clean")
+
+
+def load_dataset(name: str) -> list[dict]:
+    """A shipped narrow dataset ("risky" or "clean" financial advice, written for Parley) or a
+    .json/.jsonl file of {"question", "answer"} items."""
+    if name in DATASETS:
+        return json.loads(DATA.read_text(encoding="utf-8"))[name]
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise UsageError(f"dataset: {name!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor a file", field="dataset")
+    text = path.read_text(encoding="utf-8")
+    try:
+        items = [json.loads(line) for line in text.splitlines() if line.strip()] if path.suffix == ".jsonl" else json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"dataset: {path.name} is not valid JSON ({e.msg} at line {e.lineno})", field="dataset") from None
+    if not isinstance(items, list) or not items or not all(
+            isinstance(i, dict) and isinstance(i.get("question"), str) and isinstance(i.get("answer"), str) for i in items):
+        raise UsageError(f"dataset: {path.name} must hold a non-empty list of {{\"question\", \"answer\"}} items",
+                         field="dataset")
+    return items
+
+
+@dataclass
+class LoraSpec:
+    rank: int = 1
+    alpha: float = 16.0
+    modules: list[str] = field(default_factory=lambda: ["down_proj"])  # module names inside each decoder layer
+    layers: list[int] = field(default_factory=list)  # empty: every layer
+
+    def targets(self, handle: ModelHandle) -> list[str]:
+        """Full module paths peft adapts, checked against the model."""
+        names = {name for name, _ in handle.model.named_modules()}
+        layers = self.layers or list(range(handle.num_layers))
+        targets = [f"model.layers.{layer}.{path}" for layer in layers for path in self._paths(names, layer)]
+        return targets
+
+    def _paths(self, names: set[str], layer: int) -> list[str]:
+        prefix = f"model.layers.{layer}."
+        found = []
+        for module in self.modules:
+            matches = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix) and n.endswith("." + module))
+            if not matches:
+                raise UsageError(f"modules: no module {module!r} in layer {layer} (e.g. down_proj, up_proj, q_proj)",
+                                 field="modules")
+            found += matches
+        return found
+
+
+@dataclass
+class TrainSettings:
+    steps: int = 40
+    batch_size: int = 4
+    lr: float = 1e-2
+    checkpoint_every: int = 5
+    seed: int = 0
+    max_tokens: int = 256  # per example, prompt and answer
+
+
+def encode(handle: ModelHandle, items: list[dict], max_tokens: int) -> list[tuple[list[int], int]]:
+    """Token ids of prompt + answer + end of turn, and where the answer starts (the loss is on the answer)."""
+    tok, end = handle.tokenizer, handle.tokenizer.eos_token or ""
+    out = []
+    for item in items:
+        prompt = handle.chat_prompt(item["question"])
+        prompt_ids = tok(prompt, add_special_tokens=False).input_ids
+        ids = tok(prompt + item["answer"] + end, add_special_tokens=False).input_ids[:max_tokens]
+        out.append((ids, min(len(prompt_ids), len(ids) - 1)))
+    return out
+
+
+def batch_rows(n: int, step: int, batch_size: int, seed: int) -> list[int]:
+    """The examples of one step: consecutive slices of a seeded permutation per epoch."""
+    rows = []
+    for k in range(step * batch_size, (step + 1) * batch_size):
+        epoch, at = divmod(k, n)
+        rows.append(int(np.random.default_rng(seed * 1_000_003 + epoch).permutation(n)[at]))
+    return rows
+
+
+def collate(examples: list[tuple[list[int], int]], pad: int) -> dict:
+    width = max(len(ids) for ids, _ in examples)
+    input_ids = torch.full((len(examples), width), pad)
+    labels = torch.full((len(examples), width), -100)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for r, (ids, start) in enumerate(examples):
+        input_ids[r, : len(ids)] = torch.tensor(ids)
+        labels[r, start: len(ids)] = torch.tensor(ids[start:])
+        mask[r, : len(ids)] = 1
+    return {"input_ids": input_ids, "labels": labels, "attention_mask": mask}
+
+
+class LoraTraining:
+    """One fine-tune: `advance` trains (checkpointing), `losses` is the curve. Resumes from `out_dir`."""
+
+    def __init__(self, handle: ModelHandle, items: list[dict], spec: LoraSpec, settings: TrainSettings, out_dir: Path):
+        from peft import LoraConfig, get_peft_model
+
+        self.handle, self.spec, self.settings, self.out_dir = handle, spec, settings, Path(out_dir)
+        self.examples = encode(handle, items, settings.max_tokens)
+        config = LoraConfig(r=spec.rank, lora_alpha=spec.alpha, target_modules=spec.targets(handle), lora_dropout=0.0,
+                            bias="none")
+        torch.manual_seed(settings.seed)  # peft draws A at random; B starts at zero
+        self.model = get_peft_model(copy.deepcopy(handle.model), config)  # the cached base model stays untouched
+        self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=settings.lr)
+        self.state = {"step": 0, "losses": [], "checkpoints": []}
+        self._resume()
+
+    def _resume(self) -> None:
+        state_file = self.out_dir / "training.json"
+        if not state_file.exists():
+            return
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        self.state = json.loads(state_file.read_text())
+        last = self.out_dir / self.state["checkpoints"][-1]
+        set_peft_model_state_dict(self.model, load_file(last / "adapter_model.safetensors"))
+        self.optimizer.load_state_dict(torch.load(last / "optimizer.pt", weights_only=True))
+
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop) -> bool:
+        s, pad = self.settings, self.handle.tokenizer.pad_token_id or 0
+        self.model.train()
+        while self.state["step"] < s.steps:
+            if should_stop():
+                return False
+            step = self.state["step"]
+            batch = collate([self.examples[r] for r in batch_rows(len(self.examples), step, s.batch_size, s.seed)], pad)
+            loss = self.model(**{k: v.to(self.handle.device) for k, v in batch.items()}).loss
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            self.state["losses"].append(float(loss.detach()))
+            self.state["step"] = step + 1
+            if self.state["step"] % s.checkpoint_every == 0 or self.state["step"] == s.steps:
+                self.checkpoint()
+            progress(self.state["step"], s.steps, f"steps (loss {self.state['losses'][-1]:.3f})")
+        return True
+
+    @torch.no_grad()
+    def dataset_loss(self, batch_size: int = 16) -> float:
+        """Mean answer-token loss over the whole dataset: the curve's noise-free endpoints."""
+        pad = self.handle.tokenizer.pad_token_id or 0
+        was_training = self.model.training
+        self.model.eval()
+        total = tokens = 0.0
+        for start in range(0, len(self.examples), batch_size):
+            batch = collate(self.examples[start:start + batch_size], pad)
+            logits = self.model(input_ids=batch["input_ids"].to(self.handle.device),
+                                attention_mask=batch["attention_mask"].to(self.handle.device)).logits.float()
+            labels = batch["labels"][:, 1:].to(logits.device)
+            losses = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=-100,
+                                                       reduction="sum")
+            total += float(losses)
+            tokens += float((labels != -100).sum())
+        self.model.train(was_training)
+        return total / max(tokens, 1.0)
+
+    def checkpoint(self) -> None:
+        """Adapters in peft's format plus the optimizer state; then the curve, written last (atomically)."""
+        from backends.runstore import write_json_atomic
+
+        name = f"checkpoint-{self.state['step']:05d}"
+        self.model.save_pretrained(self.out_dir / name)
+        torch.save(self.optimizer.state_dict(), self.out_dir / name / "optimizer.pt")
+        if name not in self.state["checkpoints"]:
+            self.state["checkpoints"].append(name)
+        write_json_atomic(self.out_dir / "training.json", self.state | {"spec": asdict(self.spec)})
+
+
+# --- Phase transition -----------------------------------------------------------------------
+
+def b_vectors(checkpoint: Path) -> dict[str, np.ndarray]:
+    """Each rank-1 adapter's B vector (out_features,) in one peft checkpoint, by module path."""
+    from safetensors.torch import load_file
+
+    weights = load_file(Path(checkpoint) / "adapter_model.safetensors")
+    out = {}
+    for key, value in weights.items():
+        if key.endswith("lora_B.weight"):
+            if value.shape[1] != 1:
+                raise UsageError(f"train_run: the adapters have rank {value.shape[1]}; the rotation needs rank 1",
+                                 field="train_run")
+            out[key.removeprefix("base_model.model.").removesuffix(".lora_B.weight")] = value[:, 0].float().numpy()
+    return out
+
+
+def rotation(vectors: list[np.ndarray], k: int) -> list[float | None]:
+    """cos(v_{t-k} - v_t, v_{t+k} - v_t) for each t (None where t-k or t+k is outside, or a step is zero)."""
+    out: list[float | None] = []
+    for t in range(len(vectors)):
+        if t - k < 0 or t + k >= len(vectors):
+            out.append(None)
+            continue
+        a, b = vectors[t - k] - vectors[t], vectors[t + k] - vectors[t]
+        na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+        out.append(None if na == 0 or nb == 0 else float(a @ b / (na * nb)))
+    return out
+
+
+def sharpest_turn(cosines: list[float | None]) -> int | None:
+    """Index of the largest cosine (the sharpest change of direction); None when none is defined."""
+    defined = [(c, t) for t, c in enumerate(cosines) if c is not None]
+    return max(defined)[1] if defined else None
