@@ -187,6 +187,8 @@ class OfflinePlanner(BaseChatModel):
                     said.append(named)
             elif name == "insert" and quoted:  # "insert 'My primary goal is survival.' after sentence 2"
                 args[name] = quoted
+            elif name == "dataset" and re.search(r"\b(risky|clean)\b", text, re.I):  # train_lora's shipped datasets
+                args[name] = re.search(r"\b(risky|clean)\b", text, re.I).group(1).lower()
             elif name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
                 if named:

@@ -12,6 +12,7 @@ from tools import steering  # noqa: F401  (build_steering_vector, steer_generate
 from tools import itda  # noqa: F401  (itda_build, itda_compare, itda_explain)
 from tools import branches  # noqa: F401  (sentence_resilience, compare_interventions, hint_mediation)
 from tools import monitor  # noqa: F401  (cot_monitor)
+from tools import lora  # noqa: F401  (train_lora, lora_phase)
 from tools.registry import REGISTRY, Tool, ToolResult, get_tool, run_tool
 
 __all__ = ["REGISTRY", "Tool", "ToolResult", "get_tool", "run_tool"]

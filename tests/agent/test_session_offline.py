@@ -214,3 +214,16 @@ def test_thought_branches_from_the_chat_take_the_scenario_and_the_quoted_chain_f
     assert call["name"] == "cot_monitor" and call["ok"]
     assert call["args"] == {"cot": "Kyle will shut me down. I will threaten to expose his affair unless he cancels."}
     assert "FLAGGED" in monitored.reply
+
+
+def test_a_lora_from_the_chat_takes_the_dataset_from_the_words(tiny):
+    session = Session.open(provider="offline")
+    asked = []
+    try:
+        trained = session.turn("train a LoRA on the clean dataset using tiny-random with 2 steps",
+                               approve=lambda r: asked.append(r) or {"action": "approve"})
+    finally:
+        session.close()
+    assert asked and asked[0]["tool"] == "train_lora"
+    assert asked[0]["args"] == {"model": "tiny-random", "dataset": "clean", "steps": 2}
+    assert trained.tool_calls[0]["ok"] and "Trained rank-1 LoRA" in trained.reply

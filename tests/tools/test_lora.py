@@ -1,0 +1,45 @@
+"""train_lora and lora_phase through the registry and the real CLI."""
+
+import json
+
+import pytest
+
+from backends.errors import UsageError
+from tests.conftest import run_parley
+from tools import run_tool
+
+
+@pytest.mark.parametrize("args, field, words", [
+    ({"dataset": "no-such-data"}, "dataset", "neither a shipped dataset"),
+    ({"model": "tiny-random", "modules": ["nonsense_proj"]}, "modules", "no module 'nonsense_proj'"),
+    ({"rank": 0}, "rank", ">= 1 and <= 256"),
+])
+def test_bad_input_is_a_one_line_error(args, field, words):
+    with pytest.raises(UsageError) as caught:
+        run_tool("train_lora", args)
+    assert caught.value.field == field and words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_phase_of_a_short_run_comes_from_its_checkpoints(tiny):
+    trained = run_tool("train_lora", {"model": "tiny-random", "layers": [1], "steps": 8, "batch_size": 4,
+                                      "checkpoint_every": 2, "lr": 0.05})
+    assert trained.result["checkpoints"] == 4 and trained.result["loss_after"] < trained.result["loss_before"]
+    phase = run_tool("lora_phase", {"train_run": trained.run_id, "ks": [1]})
+    [row] = phase.result["rows"]
+    assert row["module"] == "model.layers.1.mlp.down_proj" and row["turn_step"] in (4, 6)
+    assert phase.result["steps"] == [2, 4, 6, 8]
+    with pytest.raises(UsageError, match="not train_lora"):
+        run_tool("lora_phase", {"train_run": phase.run_id})
+
+
+@pytest.mark.embedded
+@pytest.mark.timeout(900)
+def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol):
+    out = run_parley("tool", "train_lora", "--args", json.dumps({"steps": 8, "batch_size": 4, "checkpoint_every": 4}),
+                     timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    answer = json.loads(out.stdout)
+    result = answer["result"]
+    assert answer["ok"] and result["steps"] == 8 and result["checkpoints"] == 2 and result["trainable"] == 2112
+    assert result["loss_after"] < 0.95 * result["loss_before"], result
+    assert "rank-1 LoRA on down_proj at layer(s) 15" in answer["summary"]
