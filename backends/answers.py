@@ -147,15 +147,8 @@ def llm_judge(settings=None, provider: str | None = None):
     It reads the last 4,000 characters of a text and replies with the answer or NONE. Offline
     there is no judge: that is a UsageError naming what to set."""
     from backends import llm
-    from backends.errors import UsageError
-    from backends.settings import get_settings
 
-    settings = settings or get_settings()
-    name = llm.resolve_provider(settings, provider)
-    if name == "offline":
-        raise UsageError("extractor: judge needs an LLM provider: set ANTHROPIC_API_KEY or OPENAI_API_KEY "
-                         "(or openai_base_url), or use boxed, last_number, choice or regex:<pattern>", field="extractor")
-    client = llm.chat_model(settings, name)
+    client = llm.judge_client(settings, "judge", "extractor", "use boxed, last_number, choice or regex:<pattern>", provider)
 
     def judge(text: str) -> str | None:
         from langchain_core.messages import HumanMessage, SystemMessage

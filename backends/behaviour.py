@@ -93,14 +93,8 @@ JUDGE_PROMPT = (
 
 def _judge(question: str, settings=None) -> Callable[[str], float | None]:
     from backends import llm
-    from backends.settings import get_settings
 
-    settings = settings or get_settings()
-    provider = llm.resolve_provider(settings)
-    if provider == "offline":
-        raise UsageError("metric: judge:<question> needs an LLM provider: set ANTHROPIC_API_KEY or OPENAI_API_KEY "
-                         "(or openai_base_url), or use type_hints, regex:<pattern> or choice:<letter>", field="metric")
-    client = llm.chat_model(settings, provider)
+    client = llm.judge_client(settings, "judge:<question>", "metric", "use type_hints, regex:<pattern> or choice:<letter>")
 
     def judge(text: str) -> float | None:
         from langchain_core.messages import HumanMessage, SystemMessage

@@ -77,3 +77,16 @@ def chat_model(settings: Settings, provider: str):
             stream_usage=True,
         )
     raise UsageError(f"provider: {provider!r} has no LLM client; allowed: anthropic, openai", field="provider")
+
+
+def judge_client(settings: Settings | None, what: str, field: str, instead: str, provider: str | None = None):
+    """The chat model a method judges with; offline there is none, and that is a one-line UsageError
+    naming `field` and what to use `instead` ("`what` needs an LLM provider: set ... or <instead>")."""
+    from backends.settings import get_settings
+
+    settings = settings or get_settings()
+    name = resolve_provider(settings, provider)
+    if name == "offline":
+        raise UsageError(f"{field}: {what} needs an LLM provider: set ANTHROPIC_API_KEY or OPENAI_API_KEY "
+                         f"(or openai_base_url), or {instead}", field=field)
+    return chat_model(settings, name)

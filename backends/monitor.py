@@ -161,14 +161,8 @@ class JudgeMonitor:
 
     def __init__(self, settings=None, provider: str | None = None):
         from backends import llm
-        from backends.settings import get_settings
 
-        settings = settings or get_settings()
-        name = llm.resolve_provider(settings, provider)
-        if name == "offline":
-            raise UsageError("monitor: judge needs an LLM provider: set ANTHROPIC_API_KEY or OPENAI_API_KEY "
-                             "(or openai_base_url), or use the offline monitor", field="monitor")
-        self.client = llm.chat_model(settings, name)
+        self.client = llm.judge_client(settings, "judge", "monitor", "use the offline monitor", provider)
 
     def __call__(self, cot: str, intent: str | None = None) -> Verdict:
         from langchain_core.messages import HumanMessage, SystemMessage
