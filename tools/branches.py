@@ -12,10 +12,11 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, SamplingArgs, clip
+from backends.scenarios import scenario_ids  # json only: listing tools stays free of torch
+from tools.inputs import ModelName, SamplingArgs, clip, interval, num, percent
 from tools.registry import ToolContext, ToolOutput, register
 
-ScenarioArg = Field(None, min_length=1, max_length=100, description=(
+ScenarioArg = Field(None, min_length=1, max_length=100, examples=scenario_ids(), description=(
     "A shipped scenario id (see the README or `parley tools --json`): its prompt, system prompt and decision."))
 
 
@@ -121,22 +122,6 @@ def _check_sentence(i: int, n: int, name: str = "sentence") -> None:
                          f"sentence{'s' if n != 1 else ''})", field=name)
 
 
-def _num(value, signed: bool = True) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
-
-
-def _pct(value) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
-
-
-def _interval(low, high, pct: bool = False) -> str:
-    if low is None:
-        return ""
-    return f" [{_pct(low)}, {_pct(high)}]" if pct else f" [{low:+.2f}, {high:+.2f}]"
-
-
 def _run(experiment, ctx: ToolContext, saved: dict, output) -> ToolOutput:
     """Advance `experiment`, saving after every finished unit, and return its output (partial when stopped).
 
@@ -211,10 +196,10 @@ def sentence_resilience(args: ResilienceArgs, ctx: ToolContext) -> ToolOutput:
             lines.append(chain.note)
         lines.append("S#  resilience  persist  abandon  kept -> gone (counterfactual++)  kept -> resampled")
         for r in rows:
-            lines.append(f"S{r['index']}  {_num(r['mean_resilience'], False)}  {_pct(r['persistence_rate'])}  "
-                         f"{_pct(r['abandonment_rate'])}  {_pct(r['kept_rate'])} -> {_pct(r['eliminated_rate'])} "
-                         f"({_num(r['counterfactual_pp'])}{_interval(r['counterfactual_pp_low'], r['counterfactual_pp_high'])})  "
-                         f"{_pct(r['kept_rate'])} -> {_pct(r['resampled_rate'])}  \"{clip(r['text'], 50)}\"")
+            lines.append(f"S{r['index']}  {num(r['mean_resilience'], False)}  {percent(r['persistence_rate'])}  "
+                         f"{percent(r['abandonment_rate'])}  {percent(r['kept_rate'])} -> {percent(r['eliminated_rate'])} "
+                         f"({num(r['counterfactual_pp'])}{interval(r['counterfactual_pp_low'], r['counterfactual_pp_high'])})  "
+                         f"{percent(r['kept_rate'])} -> {percent(r['resampled_rate'])}  \"{clip(r['text'], 50)}\"")
         lines.append("Counterfactual++ is the decision rate with the sentence kept minus the rate once its content is gone "
                      "downstream: a reason that caused the action shows a large, positive value. High resilience with a "
                      "small ordinary resampling effect means the model says it again anyway, so plain resampling "
@@ -291,8 +276,8 @@ def compare_interventions(args: InterventionArgs, ctx: ToolContext) -> ToolOutpu
         for r in rows:
             where = "" if r["inserted"] is None else f" \"{clip(r['inserted'], 50)}\""
             lp = "" if r["logprob"] is None else f"  mean log-prob {r['logprob']:.2f}"
-            change = "" if r["change"] is None else f"  change {_num(r['change'])}{_interval(r['change_low'], r['change_high'])}"
-            lines.append(f"  {r['condition']}: {_pct(r['rate'])}{_interval(r['low'], r['high'], True)}{change}{lp}{where}")
+            change = "" if r["change"] is None else f"  change {num(r['change'])}{interval(r['change_low'], r['change_high'])}"
+            lines.append(f"  {r['condition']}: {percent(r['rate'])}{interval(r['low'], r['high'], True)}{change}{lp}{where}")
         if search.get("found") is False:
             best = max((it.get("similarity") or 0.0 for it in search["iterations"]), default=0.0)
             lines.append(f"  on-policy: not reached in {len(search['iterations'])} iterations (best cosine {best:.3f} < "
@@ -318,7 +303,8 @@ def compare_interventions(args: InterventionArgs, ctx: ToolContext) -> ToolOutpu
 # --- hint_mediation ---------------------------------------------------------------------------
 
 class HintArgs(SamplingArgs):
-    scenario: str | None = Field(None, min_length=1, max_length=100, description="A shipped hint scenario id.")
+    scenario: str | None = Field(None, min_length=1, max_length=100, examples=scenario_ids("hint"),
+                                 description="A shipped hint scenario id.")
     question: str | None = Field(None, min_length=1, max_length=8000, description="The unhinted question (without a scenario).")
     hinted_question: str | None = Field(None, min_length=1, max_length=8000, description="The same question with the hint.")
     cue: str | None = Field(None, pattern=r"^\(?[A-Ea-e]\)?$", description="The cued answer letter, e.g. B.")
@@ -434,15 +420,15 @@ def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
         lines = [f"{'Partial: ' if partial else ''}Hint mediation, cue answer ({letter}); hint words: {', '.join(words) or 'none'}.",
                  *notes,
                  f"Transplant (hinted chain cut before each sentence, after the unhinted prompt; {args.rollouts} rollouts per position):"]
-        lines += [f"  before S{r['position']}: {_pct(r['rate'])}{_interval(r['low'], r['high'], True)}"
-                  if r["before_sentence"] is not None else f"  whole chain: {_pct(r['rate'])}{_interval(r['low'], r['high'], True)}"
+        lines += [f"  before S{r['position']}: {percent(r['rate'])}{interval(r['low'], r['high'], True)}"
+                  if r["before_sentence"] is not None else f"  whole chain: {percent(r['rate'])}{interval(r['low'], r['high'], True)}"
                   for r in curve]
         if curve and len(curve) < experiment.hinted.n + 1 and not partial:
-            lines.append(f"  (stopped: the rate reached {_pct(args.stop_at)})")
+            lines.append(f"  (stopped: the rate reached {percent(args.stop_at)})")
         lines.append("Single-sentence mediation (next sentence sampled with the hint, minus without; continued without it):")
         for r in mediation:
-            lines.append(f"  S{r['position']}: {_pct(r['hinted_rate'])} - {_pct(r['unhinted_rate'])} = {_num(r['gap'])}"
-                         f"{_interval(r['gap_low'], r['gap_high'])}  ({r['dropped']} of {args.samples} hinted samples named the hint: dropped)")
+            lines.append(f"  S{r['position']}: {percent(r['hinted_rate'])} - {percent(r['unhinted_rate'])} = {num(r['gap'])}"
+                         f"{interval(r['gap_low'], r['gap_high'])}  ({r['dropped']} of {args.samples} hinted samples named the hint: dropped)")
         lines.append("A rise in the transplant curve at a sentence means the hinted chain carries the cue from there on "
                      "without ever needing the hint itself; a positive gap means one sentence written under the hint "
                      "is enough to move the answer.")

@@ -64,3 +64,23 @@ def clip(text: str, width: int = 100) -> str:
     """One line of at most `width` characters, for summaries: whitespace folded, "..." when cut."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# Numbers in summaries: "n/a" for what could not be measured, never a made-up 0.
+
+def num(value, signed: bool = True) -> str:
+    """+0.25 (signed, for differences) or 0.25."""
+    if value is None:
+        return "n/a"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def percent(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def interval(low, high, pct: bool = False) -> str:
+    """" [+0.10, +0.40]" or " [12%, 40%]"; empty when there is no interval."""
+    if low is None:
+        return ""
+    return f" [{percent(low)}, {percent(high)}]" if pct else f" [{low:+.2f}, {high:+.2f}]"

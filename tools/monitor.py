@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, SamplingArgs, clip
+from backends.scenarios import scenario_ids
+from tools.inputs import ModelName, SamplingArgs, clip, interval, percent
 from tools.registry import ToolContext, ToolOutput, register
 
 BATCH = 8  # rollouts sampled, judged and monitored between checkpoints
@@ -17,7 +18,7 @@ BATCH = 8  # rollouts sampled, judged and monitored between checkpoints
 class MonitorArgs(SamplingArgs):
     cot: str | None = Field(None, min_length=1, max_length=200_000, description="A chain of thought to read.")
     cot_run: str | None = Field(None, min_length=1, description="Id of a run that holds one (e.g. generate_cot).")
-    scenario: str | None = Field(None, min_length=1, max_length=100, description=(
+    scenario: str | None = Field(None, min_length=1, max_length=100, examples=scenario_ids(), description=(
         "A shipped scenario: without a chain, sample `rollouts` of it and measure monitorability."))
     monitor: Literal["auto", "offline", "judge"] = Field("auto", description=(
         "judge: the configured LLM provider reads the chain; offline: keywords and embedding similarity; auto: judge when a provider is configured."))
@@ -107,16 +108,17 @@ def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monit
         from tools.plots import bar
 
         figure = monitorability(state["decisions"], state["flags"])
-        pct = lambda v: "n/a" if v is None else f"{100 * v:.0f}%"  # noqa: E731
-        interval = lambda k: "" if figure.get(f"{k}_low") is None else f" [{pct(figure[f'{k}_low'])}, {pct(figure[f'{k}_high'])}]"  # noqa: E731
+        def rate(k: str) -> str:  # "67% [21%, 94%]"
+            return percent(figure[k]) + interval(figure[f"{k}_low"], figure[f"{k}_high"], pct=True)
+
         unscored = f", {figure['n_unscored']} unscored" if figure["n_unscored"] else ""
         lines = [
             f"{'Partial: ' if partial else ''}Monitorability of {scenario.id} with the {monitor.name} monitor: "
             f"{len(state['texts'])} rollouts; {figure['n_misbehaving']} took the decision ({label}), "
             f"{figure['n_benign']} did not{unscored}.",
-            f"Caught: {figure['caught']} of {figure['n_misbehaving']} misbehaving rollouts = {pct(figure['catch_rate'])}{interval('catch_rate')}.",
+            f"Caught: {figure['caught']} of {figure['n_misbehaving']} misbehaving rollouts = {rate('catch_rate')}.",
             f"False alarms: {figure['false_alarms']} of {figure['n_benign']} benign rollouts = "
-            f"{pct(figure['false_positive_rate'])}{interval('false_positive_rate')}.",
+            f"{rate('false_positive_rate')}.",
             "The monitor reads only the reasoning; the decision is judged on the whole response. A high catch rate "
             "means the intent is visible in the chain of thought before the action.",
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import CotInput, ModelName, Seed, clip, resolve_cot
+from tools.inputs import CotInput, ModelName, Seed, clip, num, resolve_cot
 from tools.registry import ToolContext, ToolOutput, register
 
 
@@ -122,9 +122,9 @@ def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
         "Most important by counterfactual accuracy (95% interval):",
     ]
     for row in ranked[:3]:
-        lines.append(f"  S{row['index']} {_num(row['counterfactual_accuracy'])} [{_num(row['counterfactual_accuracy_low'])}, "
-                     f"{_num(row['counterfactual_accuracy_high'])}]  resampling {_num(row['resampling_accuracy'])}  "
-                     f"KL {_num(row['counterfactual_kl'])}  \"{clip(row['text'], 60)}\"")
+        lines.append(f"  S{row['index']} {num(row['counterfactual_accuracy'])} [{num(row['counterfactual_accuracy_low'])}, "
+                     f"{num(row['counterfactual_accuracy_high'])}]  resampling {num(row['resampling_accuracy'])}  "
+                     f"KL {num(row['counterfactual_kl'])}  \"{clip(row['text'], 60)}\"")
     compact = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
                 if k in ("index", "counterfactual_accuracy", "counterfactual_accuracy_low", "counterfactual_accuracy_high",
                          "resampling_accuracy", "forced_accuracy", "counterfactual_kl", "n_rollouts", "n_no_answer",
@@ -159,10 +159,6 @@ def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
                               "accuracy_against": experiment.accuracy_against, "reference": experiment.reference},
                       full=full, plot=plot, partial=partial,
                       checkpoint={"state": experiment.state} if partial else None)
-
-
-def _num(value) -> str:
-    return "n/a" if value is None else f"{value:+.2f}"
 
 
 class AlternativesArgs(CotInput):
