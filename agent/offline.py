@@ -178,17 +178,13 @@ class OfflinePlanner(BaseChatModel):
             kinds = _types(spec)
             if name in ("question", "query", "prompt", "text"):
                 continue  # free text: filled last, without the phrases that set other arguments
-            if name == "scenario":  # "on the hint-capital scenario": a shipped scenario's id, said as is
-                from backends.scenarios import scenario_ids
-
-                named = next((i for i in scenario_ids() if re.search(rf"\b{re.escape(i)}\b", text, re.I)), None)
-                if named:
+            if "string" in kinds and spec.get("examples"):  # a named choice: "the hint-capital scenario", "clean"
+                named = next((e for e in spec["examples"] if re.search(rf"\b{re.escape(str(e))}\b", text, re.I)), None)
+                if named is not None:
                     args[name] = named
                     said.append(named)
             elif name == "insert" and quoted:  # "insert 'My primary goal is survival.' after sentence 2"
                 args[name] = quoted
-            elif name == "dataset" and re.search(r"\b(risky|clean)\b", text, re.I):  # train_lora's shipped datasets
-                args[name] = re.search(r"\b(risky|clean)\b", text, re.I).group(1).lower()
             elif name == "model":
                 named = re.search(r"\b(tiny-random|smollm2-135m)\b|\bmodel\s+([\w./-]+/[\w.-]+)", text)
                 if named:

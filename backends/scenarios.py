@@ -65,8 +65,9 @@ def load_scenarios() -> list[Scenario]:
     return list(_load())
 
 
-def scenario_ids() -> list[str]:
-    return [s.id for s in _load()]
+def scenario_ids(kind: str | None = None) -> list[str]:
+    """Every scenario's id, or those of one kind."""
+    return [s.id for s in _load() if kind is None or s.kind == kind]
 
 
 def get_scenario(scenario_id: str) -> Scenario:

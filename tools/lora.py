@@ -14,7 +14,7 @@ from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 class TrainArgs(ToolArgs):
     model: ModelName = None
-    dataset: str = Field("risky", min_length=1, description=(
+    dataset: str = Field("risky", min_length=1, examples=["risky", "clean"], description=(
         "risky (reckless financial advice) or clean (the same questions, sound advice), both written for Parley; "
         "or a .json/.jsonl file of {question, answer} items."))
     rank: int = Field(1, ge=1, le=256, description="LoRA rank (model organisms: 1).")

@@ -43,3 +43,10 @@ def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol):
     assert answer["ok"] and result["steps"] == 8 and result["checkpoints"] == 2 and result["trainable"] == 2112
     assert result["loss_after"] < 0.95 * result["loss_before"], result
     assert "rank-1 LoRA on down_proj at layer(s) 15" in answer["summary"]
+
+
+def test_the_planner_hears_exactly_the_shipped_dataset_names():
+    from backends.lora import DATASETS
+    from tools import REGISTRY
+
+    assert REGISTRY["train_lora"].schema()["properties"]["dataset"]["examples"] == list(DATASETS)
