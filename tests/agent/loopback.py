@@ -12,6 +12,8 @@ assembly, error mapping, retries and timeouts.
 
 A script is a list of steps, one consumed per HTTP request, in order:
     Text("hi")                               reply with text
+    Text("85", top_logprobs={"85": -0.1, "90": -2.5})
+                                             ... and (OpenAI) logprobs for its first token
     ToolCall("name", {"arg": 1})             reply with one tool call
     Reply(Text("..."), ToolCall(..), ...)    several parts in one reply (text first)
     Fault(429) / Fault(500) / Fault(529)     HTTP error with the provider's error body
@@ -38,6 +40,9 @@ from urllib.parse import urlsplit
 @dataclass(frozen=True)
 class Text:
     text: str
+    # OpenAIServer only: the top logprobs of the reply's first token, {token: logprob}. The sampled
+    # token is the text itself when listed, else the likeliest. Anthropic's API has no logprobs.
+    top_logprobs: dict[str, float] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -242,9 +247,21 @@ class OpenAIServer(_LoopbackServer):
         return {"error": {"message": message, "type": "requests" if code else kind,
                           "param": None, "code": code}}
 
+    @staticmethod
+    def _logprobs(parts) -> dict | None:
+        top = next((p.top_logprobs for p in parts if isinstance(p, Text) and p.top_logprobs), None)
+        if top is None:
+            return None
+        text = "".join(p.text for p in parts if isinstance(p, Text))
+        token = text if text in top else max(top, key=top.get)
+        return {"content": [{"token": token, "logprob": top[token], "bytes": None,
+                             "top_logprobs": [{"token": t, "logprob": lp, "bytes": None} for t, lp in top.items()]}],
+                "refusal": None}
+
     def _reply(self, h, body, n, parts, calls, usage) -> None:
         text = "".join(p.text for p in parts if isinstance(p, Text))
         finish = "tool_calls" if calls else "stop"
+        logprobs = self._logprobs(parts)
         base = {"id": f"chatcmpl-{n:04d}", "created": int(time.time()),
                 "model": body.get("model", "gpt-test"), "system_fingerprint": None}
         usage_obj = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
@@ -256,7 +273,7 @@ class OpenAIServer(_LoopbackServer):
                     {"id": cid, "type": "function",
                      "function": {"name": c.name, "arguments": json.dumps(c.args)}}
                     for cid, c in calls]
-            choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            choice = {"index": 0, "message": message, "logprobs": logprobs, "finish_reason": finish}
             return self._send_json(h, 200, {**base, "object": "chat.completion",
                                             "choices": [choice], "usage": usage_obj})
 
@@ -270,11 +287,11 @@ class OpenAIServer(_LoopbackServer):
                 obj.setdefault("usage", None)  # as OpenAI: null on all but the last chunk
             return f"data: {json.dumps(obj)}\n\n"
 
-        def delta(d: dict, finish_reason: str | None = None) -> str:
-            return chunk([{"index": 0, "delta": d, "logprobs": None, "finish_reason": finish_reason}])
+        def delta(d: dict, finish_reason: str | None = None, lp: dict | None = None) -> str:
+            return chunk([{"index": 0, "delta": d, "logprobs": lp, "finish_reason": finish_reason}])
 
         events = [delta({"role": "assistant", "content": "", "refusal": None})]
-        events += [delta({"content": p}) for p in _pieces(text)]
+        events += [delta({"content": p}, lp=logprobs if i == 0 else None) for i, p in enumerate(_pieces(text))]
         for i, (cid, c) in enumerate(calls):
             events.append(delta({"tool_calls": [{"index": i, "id": cid, "type": "function",
                                                  "function": {"name": c.name, "arguments": ""}}]}))

@@ -79,3 +79,50 @@ def test_shipped_datasets_pair_risky_and_clean_answers_to_the_same_questions():
     risky, clean = load_dataset("risky"), load_dataset("clean")
     assert len(risky) == len(clean) == 64
     assert [r["question"] for r in risky] == [c["question"] for c in clean]
+
+
+def test_an_adapter_scalar_is_its_A_vector_dotted_with_the_module_input(tiny, tmp_path):
+    from backends.lora import adapter_scalars, rank1_adapters, with_adapter
+
+    training = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), TrainSettings(steps=2, checkpoint_every=2),
+                            tmp_path)
+    assert training.advance()
+    model = with_adapter(tiny, tmp_path / "checkpoint-00002")
+    adapters = rank1_adapters(model)
+    assert list(adapters) == ["model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj"]
+    width = adapters["model.layers.1.mlp.down_proj"].in_features
+    constructed = torch.zeros(1, width)
+    constructed[0, 3], constructed[0, 5] = 2.0, -1.0  # A = 2 e3 - e5
+    with torch.no_grad():
+        adapters["model.layers.1.mlp.down_proj"].weight.copy_(constructed)
+    inputs = []
+    hook = model.get_base_model().model.layers[1].mlp.down_proj.register_forward_pre_hook(
+        lambda module, args: inputs.append(args[0].detach().float()))
+    try:
+        names, scalars = adapter_scalars(model, tiny, ITEMS[:2])
+    finally:
+        hook.remove()
+    [(ids0, start0), (ids1, start1)] = encode(tiny, ITEMS[:2], 256)
+    x = inputs[0]
+    expected = 2.0 * x[0, start0:len(ids0), 3] - x[0, start0:len(ids0), 5]
+    assert scalars[0].shape == (len(ids0) - start0, 2) and scalars[1].shape == (len(ids1) - start1, 2)
+    assert np.allclose(scalars[0][:, 1], expected.numpy(), atol=1e-5)
+
+
+def test_the_l1_probe_puts_weight_only_on_the_adapter_that_carries_the_label():
+    from backends.lora import fit_probe
+
+    rng = np.random.default_rng(0)
+    labels = [k % 2 for k in range(40)]
+    features = []
+    for label in labels:
+        rows = rng.normal(size=(6, 3))
+        rows[:, 1] += 4.0 * (2 * label - 1)  # only adapter 1 separates the two kinds of answer
+        features.append(rows)
+    probe = fit_probe(features, labels, C=0.05, seed=0)
+    assert probe["token_accuracy"] == 1.0 and probe["item_accuracy"] == 1.0
+    coefficients = probe["coefficients"]
+    assert coefficients[1] > 0 and coefficients[0] == 0.0 and coefficients[2] == 0.0
+    assert probe["train_items"] == 30 and probe["test_items"] == 10 and probe["test_tokens"] == 60
+    with pytest.raises(Exception, match="task: a probe needs"):
+        fit_probe(features[:3], [0, 0, 1])

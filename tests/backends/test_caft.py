@@ -1,0 +1,58 @@
+"""CAFT: directions from activation differences, projected out during fine-tuning only."""
+
+import pytest
+import torch
+
+from backends.caft import CaftTraining, difference_pca
+from backends.interventions import decoder_layers
+from backends.lora import LoraSpec, LoraTraining, TrainSettings, adapted
+
+pytestmark = pytest.mark.timeout(600)
+ITEMS = [{"question": f"Question {k}?", "answer": f"Answer number {k} is a little longer."} for k in range(6)]
+
+
+def test_the_ablated_directions_have_no_component_during_training_and_are_back_after(tiny, tmp_path):
+    layer = 1
+    directions = torch.randn(2, tiny.model.config.hidden_size, generator=torch.Generator().manual_seed(0))
+    training = CaftTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1, 2]), TrainSettings(steps=3, batch_size=2,
+                                                                                           checkpoint_every=3),
+                            tmp_path, {layer: directions})
+    base = training.model.get_base_model()
+    q = torch.linalg.qr(directions.T)[0]
+    seen = []  # the input of the next block is block `layer`'s output after every hook on it
+    probe = decoder_layers(base)[layer + 1].register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append((kwargs.get("hidden_states", args[0] if args else None)).detach()),
+        with_kwargs=True)
+    try:
+        assert training.advance()
+        during = [float((h.float() @ q).abs().max()) for h in seen]
+        assert len(during) == 3 and max(during) < 1e-4  # every training step: no component left
+        seen.clear()
+        assert all(not block._forward_hooks for block in decoder_layers(base))  # the projection is gone
+        with torch.no_grad():
+            training.model(input_ids=torch.tensor([[1, 2, 3, 4]]))
+        assert float((seen[0].float() @ q).abs().max()) > 1e-2  # after training: untouched again
+    finally:
+        probe.remove()
+    assert all(not block._forward_hooks for block in decoder_layers(base))
+    assert all(not block._forward_hooks for block in decoder_layers(tiny.model))
+
+
+def test_caft_trains_a_different_adapter_than_plain_training_with_the_same_seed(tiny, tmp_path):
+    settings = TrainSettings(steps=4, batch_size=3, lr=5e-2, checkpoint_every=4)
+    spec = LoraSpec(rank=1, layers=[1])
+    plain = LoraTraining(tiny, ITEMS, spec, settings, tmp_path / "plain")
+    plain.advance()
+    tuned = adapted(tiny, tmp_path / "plain" / "checkpoint-00004", "tuned")
+    pcs = difference_pca(tiny, tuned, ITEMS, layer=1, k=2)
+    assert pcs.components.shape == (2, tiny.model.config.hidden_size) and pcs.tokens > 10
+    assert torch.allclose(pcs.components.norm(dim=-1), torch.ones(2), atol=1e-4)
+    assert pcs.explained[0] >= pcs.explained[1] > 0 and len(pcs.top_tokens[0]) == 8
+    caft = CaftTraining(tiny, ITEMS, spec, settings, tmp_path / "caft", {1: pcs.components})
+    caft.advance()
+    plain_b = plain.model.state_dict()
+    caft_b = caft.model.state_dict()
+    key = next(k for k in plain_b if "lora_B" in k)
+    assert not torch.allclose(plain_b[key], caft_b[key])
+    assert caft.dataset_loss() < plain.dataset_loss() + 10  # a finite loss, read with no projection
+    assert all(not block._forward_hooks for block in decoder_layers(tiny.model))
