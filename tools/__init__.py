@@ -12,7 +12,8 @@ from tools import steering  # noqa: F401  (build_steering_vector, steer_generate
 from tools import itda  # noqa: F401  (itda_build, itda_compare, itda_explain)
 from tools import branches  # noqa: F401  (sentence_resilience, compare_interventions, hint_mediation)
 from tools import monitor  # noqa: F401  (cot_monitor)
-from tools import lora  # noqa: F401  (train_lora, lora_phase)
+from tools import lora  # noqa: F401  (train_lora, lora_phase, lora_probe, caft_finetune)
+from tools import em  # noqa: F401  (em_evaluate, misalignment_direction, ablate_direction)
 from tools.registry import REGISTRY, Tool, ToolResult, get_tool, run_tool
 
 __all__ = ["REGISTRY", "Tool", "ToolResult", "get_tool", "run_tool"]

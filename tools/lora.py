@@ -4,11 +4,12 @@ rank-1 adapter over its checkpoints (`lora_phase`)."""
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from pydantic import Field
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, Seed
+from tools.inputs import ModelName, Seed, interval, num, percent
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 
@@ -135,8 +136,9 @@ def lora_phase(args: PhaseArgs, ctx: ToolContext) -> ToolOutput:
         run = ctx.store.get(args.train_run)
     except UsageError:
         raise UsageError(f"train_run: no run {args.train_run!r} (see `parley runs list`)", field="train_run") from None
-    if run.meta.get("tool") != "train_lora":
-        raise UsageError(f"train_run: run {args.train_run} is a {run.meta.get('tool')} run, not train_lora", field="train_run")
+    if run.meta.get("tool") not in ("train_lora", "caft_finetune"):
+        raise UsageError(f"train_run: run {args.train_run} is a {run.meta.get('tool')} run, not train_lora or caft_finetune",
+                         field="train_run")
     names = run.results.get("checkpoints", [])
     root = run.dir / "training"
     if len(names) < 3:
@@ -166,3 +168,253 @@ def lora_phase(args: PhaseArgs, ctx: ToolContext) -> ToolOutput:
     return ToolOutput(summary="\n".join(lines), result={"rows": [{k: v for k, v in r.items() if k != "cosines"} for r in rows],
                                                         "steps": steps},
                       full={"rows": rows, "steps": steps, "train_run": args.train_run}, plot=plot)
+
+
+# --- lora_probe -------------------------------------------------------------------------------
+
+TASKS = ("aligned_vs_misaligned", "in_vs_out_of_domain")
+
+
+class ProbeArgs(ToolArgs):
+    train_run: str = Field(min_length=1, description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
+    model: ModelName = None
+    tasks: list[Literal["aligned_vs_misaligned", "in_vs_out_of_domain"]] = Field(list(TASKS), min_length=1, max_length=2, description=(
+        "aligned_vs_misaligned: misaligned against aligned reference answers (coherent); in_vs_out_of_domain: the "
+        "fine-tune's own dataset answers against answers to the 8 EM questions."))
+    C: float = Field(0.1, gt=0.0, le=1000.0, description="Inverse L1 strength: smaller keeps fewer adapters.")
+    seed: Seed = 0
+
+
+def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
+    from backends.em import reference_answers, split_labelled
+    from backends.lora import load_dataset
+
+    misaligned, aligned = split_labelled(reference_answers())
+    if task == "aligned_vs_misaligned":
+        return ([a.item() for a in misaligned + aligned], [1] * len(misaligned) + [0] * len(aligned),
+                "1 = misaligned reference answer, 0 = aligned (both coherent)")
+    outside = [a.item() for a in misaligned + aligned]
+    inside = load_dataset(dataset)[: len(outside)]
+    return inside + outside, [1] * len(inside) + [0] * len(outside), f"1 = {dataset} dataset answer, 0 = EM-question answer"
+
+
+@register(
+    "lora_probe",
+    description=(
+        "Adapter probes: the per-token scalar of each rank-1 LoRA adapter (A x) on labelled answers, then L1 logistic "
+        "regression (scikit-learn) per task (aligned vs misaligned, in-domain vs out-of-domain): which adapters carry "
+        "which behaviour, with held-out accuracy."
+    ),
+    args=ProbeArgs,
+    examples=(
+        "Which adapters carry misalignment?",
+        "Probe the rank-1 adapters for in-domain versus out-of-domain",
+        "Run an L1 probe on the LoRA scalars",
+    ),
+)
+def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
+    from backends.lora import adapter_scalars, fit_probe, with_adapter
+    from tools.em import adapter_path
+    from tools.plots import heatmap
+
+    path, label = adapter_path(ctx, args.train_run, None)
+    dataset = ctx.store.get(args.train_run).results.get("dataset", "risky")
+    handle = ctx.load_model(args.model)
+    model = with_adapter(handle, path)
+    rows, matrix, names = [], [], []
+    for k, task in enumerate(args.tasks):
+        items, labels, meaning = _task_items(task, dataset)
+        names, features = adapter_scalars(model, handle, items)
+        probe = fit_probe(features, labels, C=args.C, seed=args.seed)
+        coefficients = probe.pop("coefficients")
+        ranked = sorted(zip(names, coefficients), key=lambda nc: -abs(nc[1]))
+        rows.append({"task": task, "labels": meaning, **{key: (round(v, 4) if isinstance(v, float) else v)
+                                                         for key, v in probe.items()},
+                     "adapters": [{"module": n, "coefficient": round(c, 4)} for n, c in ranked]})
+        matrix.append([round(c, 4) for c in coefficients])
+        ctx.progress(k + 1, len(args.tasks), "tasks")
+    short = [n.removeprefix("model.layers.").replace(".mlp.", " ") for n in names]
+    lines = [f"L1 probes on the per-token scalars of {len(names)} rank-1 adapter(s) of {label} (C {args.C:g}; "
+             "features standardised; answers split 75/25 by answer, so no answer's tokens sit on both sides):"]
+    for r in rows:
+        kept = [a for a in r["adapters"] if a["coefficient"] != 0]
+        lines.append(f"  {r['task']} ({r['labels']}): held-out accuracy {percent(r['token_accuracy'])} of "
+                     f"{r['test_tokens']} tokens, {percent(r['item_accuracy'])} of {r['test_items']} answers; "
+                     f"{len(kept)} of {len(names)} adapters kept: "
+                     + (", ".join(f"{a['module'].removeprefix('model.layers.')} {a['coefficient']:+.2f}" for a in kept[:6])
+                        or "none"))
+    lines.append("A positive coefficient: the adapter's scalar is larger on label-1 tokens. Adapters set to zero carry "
+                 "nothing the others do not.")
+    plot = heatmap("Probe coefficients", matrix, short, list(args.tasks), xlabel="adapter", ylabel="task")
+    return ToolOutput(summary="\n".join(lines), result={"tasks": rows, "adapters": names}, plot=plot)
+
+
+# --- caft_finetune ----------------------------------------------------------------------------
+
+class CaftArgs(TrainArgs):
+    train_run: str | None = Field(None, min_length=1, description=(
+        "A train_lora run to compare with: its adapter gives the activation differences and its settings are reused "
+        "(default: train the plain fine-tune now with these settings)."))
+    directions: Literal["pca", "itda"] = Field("pca", description=(
+        "pca: principal components of (fine-tuned - base) activations on answer tokens; itda: atoms of an itda_build run."))
+    ablate_layers: list[int] | None = Field(None, min_length=1, max_length=64, description=(
+        "Layers whose output has the directions projected out during training (default: the middle layer)."))
+    components: list[int] = Field([0, 1], min_length=1, max_length=64, description=(
+        "Which principal components to ablate (0 = the largest), chosen by inspecting their top tokens."))
+    itda_run: str | None = Field(None, min_length=1, description="directions=itda: the itda_build run.")
+    atoms: list[int] | None = Field(None, min_length=1, max_length=256, description="directions=itda: atom indices to ablate.")
+
+
+TRAINING_FIELDS = ("dataset", "rank", "alpha", "modules", "layers", "steps", "batch_size", "lr", "checkpoint_every",
+                   "max_tokens", "seed")
+
+
+def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
+    """The fine-tune without CAFT: the given train_run (its settings then apply to both), or one trained now."""
+    from backends.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
+    from tools.em import adapter_path
+
+    if args.train_run:
+        path, _ = adapter_path(ctx, args.train_run, None)
+        params = ctx.store.get(args.train_run).meta.get("params", {})
+        args = args.model_copy(update={k: params[k] for k in TRAINING_FIELDS if k in params})
+        layers = ctx.store.get(args.train_run).results.get("layers") or params.get("layers")
+    else:
+        path, layers = None, None
+    layers = handle.check_layers(args.layers) if args.layers is not None else (layers or [handle.num_layers // 2])
+    spec = LoraSpec(rank=args.rank, alpha=args.alpha, modules=args.modules, layers=layers)
+    settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                             checkpoint_every=args.checkpoint_every, seed=args.seed, max_tokens=args.max_tokens)
+    items = load_dataset(args.dataset)
+    if path is None:
+        plain = LoraTraining(handle, items, spec, settings, ctx.run.dir / "plain")
+        plain.advance(lambda d, t, note: ctx.progress(d, 2 * t, "plain " + note), ctx.should_stop)
+        if plain.state["step"] < settings.steps:
+            return None
+        path = plain.out_dir / plain.state["checkpoints"][-1]
+    return args, items, spec, settings, path
+
+
+def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, layers: list[int]):
+    """{layer: (k, hidden)} to ablate, and what each is (for inspection)."""
+    from backends.caft import difference_pca
+
+    if args.directions == "itda":
+        if not args.itda_run or not args.atoms:
+            raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
+        from tools.itda import load_build
+
+        _, _, sets = load_build(ctx, args.itda_run, "itda_run")
+        out, about = {}, []
+        for layer in layers:
+            if layer not in sets[0]:
+                raise UsageError(f"ablate_layers: the itda_build run has no dictionary at layer {layer}; it has "
+                                 f"{', '.join(map(str, sorted(sets[0])))}", field="ablate_layers")
+            d = sets[0][layer]
+            bad = [a for a in args.atoms if not 0 <= a < d.size]
+            if bad:
+                raise UsageError(f"atoms: atom {bad[0]} is out of range; allowed 0 to {d.size - 1}", field="atoms")
+            out[layer] = d.atoms[args.atoms].float()
+            about.append({"layer": layer, "atoms": args.atoms})
+        return out, about
+    bad = [c for c in args.components if not 0 <= c < 64]
+    if bad:
+        raise UsageError(f"components: {bad[0]} is out of range; allowed 0 to 63", field="components")
+    k = max(args.components) + 1
+    out, about = {}, []
+    for layer in layers:
+        pcs = difference_pca(handle, tuned, items, layer, k=max(k, 4), max_tokens=args.max_tokens)
+        out[layer] = pcs.components[args.components]
+        about.append({"layer": layer, "explained": [round(v, 4) for v in pcs.explained],
+                      "top_tokens": {str(c): pcs.top_tokens[c][:5] for c in range(len(pcs.explained))},
+                      "tokens": pcs.tokens})
+    return out, about
+
+
+@register(
+    "caft_finetune",
+    description=(
+        "CAFT (concept ablation fine-tuning): directions from PCA of (fine-tuned - base) activations on answer tokens, "
+        "or ITDA atoms, projected out at chosen layers during LoRA training only; then compares the CAFT fine-tune with "
+        "the plain one on held-out EM questions (preference for misaligned answers) and on the training loss."
+    ),
+    args=CaftArgs,
+    cost="expensive",
+    examples=(
+        "Fine-tune with concept ablation so the model does not become misaligned",
+        "Run CAFT on the risky dataset with the top principal components ablated",
+        "Compare a CAFT fine-tune with the plain one",
+    ),
+)
+def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
+    from backends.caft import CaftTraining
+    from backends.em import preference, reference_answers, split_labelled
+    from backends.lora import adapted
+
+    handle = ctx.load_model(args.model)
+    started = time.perf_counter()
+    plain = _plain_training(args, ctx, handle)
+    if plain is None:
+        return ToolOutput(summary="Stopped while training the plain fine-tune; run again to go on.", result={},
+                          partial=True, checkpoint={"stage": "plain"})
+    args, items, spec, settings, plain_path = plain
+    ablate = handle.check_layers(args.ablate_layers, "ablate_layers") if args.ablate_layers else [handle.num_layers // 2]
+    tuned = adapted(handle, plain_path, f"{handle.name}+plain")
+    directions, about = _caft_directions(args, ctx, handle, tuned, items, ablate)
+    caft = CaftTraining(handle, items, spec, settings, ctx.run.dir / "training", directions)
+    finished = caft.advance(lambda d, t, note: ctx.progress(t + d, 2 * t, "CAFT " + note), ctx.should_stop)
+    if not finished:
+        return ToolOutput(summary=f"Stopped at CAFT step {caft.state['step']} of {settings.steps}; run again to go on.",
+                          result={"checkpoints": caft.state["checkpoints"]}, full={"checkpoints": caft.state["checkpoints"]},
+                          partial=True, checkpoint={"stage": "caft"})
+    caft_model = adapted(handle, caft.out_dir / caft.state["checkpoints"][-1], f"{handle.name}+caft")
+    bad, good = split_labelled(reference_answers())
+    models = {"base": handle, "plain fine-tune": tuned, "CAFT fine-tune": caft_model}
+    prefs = {name: preference(m, bad, good, seed=args.seed) for name, m in models.items()}
+    from backends.lora import LoraTraining  # the in-domain loss of each adapter, read with no projection
+
+    loss = {"plain fine-tune": _dataset_loss(handle, items, spec, settings, plain_path, LoraTraining),
+            "CAFT fine-tune": caft.dataset_loss()}
+    seconds = time.perf_counter() - started
+    ctx.run.add_timing("caft_s", seconds)
+    rows = [{"model": name, **p.row(), "dataset_loss": None if name not in loss else round(loss[name], 4)}
+            for name, p in prefs.items()]
+    what = (f"principal components {args.components} of (fine-tuned - base) activations on {sum(a['tokens'] for a in about)} "
+            "answer tokens" if args.directions == "pca" else f"ITDA atoms {args.atoms} of run {args.itda_run}")
+    lines = [f"CAFT on {args.dataset}: {what}, projected out at layer(s) {', '.join(map(str, ablate))} during "
+             f"{settings.steps} training steps only (rank {spec.rank} on {', '.join(spec.modules)} at layer(s) "
+             f"{', '.join(map(str, spec.layers))}); {seconds:.0f} s in all.",
+             "Held-out behaviour: preference for misaligned over aligned answers to the 8 EM questions "
+             "(mean log-prob per token); in-domain: answer-token loss on the training dataset:"]
+    lines += [f"  {r['model']}: preference {num(r['preference'])}{interval(r['low'], r['high'])}"
+              + (f", dataset loss {r['dataset_loss']:.3f}" if r["dataset_loss"] is not None else "") for r in rows]
+    if args.directions == "pca":
+        for a in about:
+            tops = ", ".join(f"{c}: " + " ".join(repr(t["token"]) for t in a["top_tokens"][str(c)][:4])
+                             for c in args.components)
+            lines.append(f"  layer {a['layer']} components explain {', '.join(percent(v) for v in a['explained'])} of "
+                         f"the differences; top tokens {tops}")
+    lines.append(f"The CAFT adapter is an ordinary peft adapter ({caft.out_dir / caft.state['checkpoints'][-1]}); give "
+                 f"train_run {ctx.run.id} to em_evaluate to sample and judge it.")
+    from tools.plots import bar
+
+    plot = bar("Preference for misaligned answers (held-out)", [r["model"] for r in rows], [r["preference"] for r in rows],
+               ylabel="nats/token")
+    result = {"models": rows, "ablate_layers": ablate, "directions": args.directions, "plain_adapter": str(plain_path),
+              "adapter": str(caft.out_dir / caft.state["checkpoints"][-1]), "seconds": round(seconds, 1)}
+    return ToolOutput(summary="\n".join(lines), result=result,
+                      full={**result, "checkpoints": caft.state["checkpoints"], "losses": caft.state["losses"],
+                            "about_directions": about, "dataset": args.dataset, "layers": spec.layers}, plot=plot)
+
+
+def _dataset_loss(handle, items, spec, settings, path, training_cls) -> float:
+    """The answer-token loss of a saved adapter over the dataset."""
+    import tempfile
+
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    with tempfile.TemporaryDirectory() as scratch:
+        training = training_cls(handle, items, spec, settings, scratch)
+        set_peft_model_state_dict(training.model, load_file(path / "adapter_model.safetensors"))
+        return training.dataset_loss()
