@@ -197,7 +197,8 @@ class OfflinePlanner(BaseChatModel):
                     args[name] = explicit.group(0)
                     said.append(explicit.group(0))
                 elif not (quoted and wanted in props) and "scenario" not in args:  # a named scenario has its own prompt
-                    run = _latest_run_with(messages, wanted)
+                    run = (_latest_run_of(messages, spec["runs_of"]) if spec.get("runs_of")
+                           else _latest_run_with(messages, wanted))
                     if run:
                         args[name] = run
             elif "string" in kinds and f"{name}_run" in props and quoted:
@@ -293,6 +294,14 @@ def _tool_results(messages: list[BaseMessage], since_last_ai: bool = False) -> l
 def _latest_run_with(messages: list[BaseMessage], key: str) -> str | None:
     for result in reversed(_tool_results(messages)):
         if result.get("ok") and key in (result.get("result") or {}):
+            return result.get("run_id")
+    return None
+
+
+def _latest_run_of(messages: list[BaseMessage], tools: list[str]) -> str | None:
+    """The newest successful run of one of `tools` (a field's schema names them in `runs_of`)."""
+    for result in reversed(_tool_results(messages)):
+        if result.get("ok") and result.get("tool") in tools:
             return result.get("run_id")
     return None
 

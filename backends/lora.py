@@ -314,8 +314,8 @@ def fit_probe(features: list[np.ndarray], labels: list[int], *, C: float = 0.1, 
     Items (whole answers) are split into train and test, stratified by label, so tokens of
     one answer never sit on both sides. Features are standardised, so coefficients compare
     across adapters; L1 sets those of adapters that carry nothing to exactly zero.
-    Returns test accuracy per token and per item (mean token probability > 0.5) and the
-    coefficients."""
+    Returns test accuracy per token and per item (mean token probability > 0.5), the
+    chance level of each (always the commoner label), and the coefficients."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
@@ -338,7 +338,10 @@ def fit_probe(features: list[np.ndarray], labels: list[int], *, C: float = 0.1, 
     x_test, y_test = rows(test)
     token_accuracy = float((probe.predict(x_test) == y_test).mean())
     item_hits = [float((probe.predict_proba(features[i])[:, 1].mean() > 0.5) == labels[i]) for i in test]
+    share = float(np.mean([labels[i] for i in test]))
     return {"coefficients": probe[-1].coef_[0].tolist(), "intercept": float(probe[-1].intercept_[0]),
             "token_accuracy": token_accuracy, "item_accuracy": float(np.mean(item_hits)),
+            # what always guessing the commoner label scores: accuracy means something only above it
+            "token_chance": float(max(y_test.mean(), 1 - y_test.mean())), "item_chance": max(share, 1 - share),
             "train_items": len(train), "test_items": len(test), "train_tokens": int(len(y_train)),
             "test_tokens": int(len(y_test))}

@@ -18,7 +18,8 @@ from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 VECTOR_FILE = "vector.safetensors"  # the steering tools read a direction run's vector as vector_run
 QUESTION_IDS = ["wish", "bored", "three_thoughts", "quick_buck", "ruler_of_the_world", "dinner_party", "gender_roles",
                 "enough_of_my_husband"]  # guarded against backends/data/em_questions.json by a test
-TrainRun = Field(None, min_length=1, description=(
+FINE_TUNES = {"runs_of": ["train_lora", "caft_finetune"]}  # the offline planner fills the field from the newest such run
+TrainRun = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
     "Id of a train_lora or caft_finetune run: its last adapter is merged into the model (default: the base model)."))
 AdapterDir = Field(None, min_length=1, description="Or a directory holding a peft adapter (adapter_config.json).")
 
@@ -207,7 +208,7 @@ class DirectionArgs(ToolArgs):
     model: ModelName = None
     train_run: str | None = TrainRun
     adapter: str | None = AdapterDir
-    eval_run: str | None = Field(None, min_length=1, description=(
+    eval_run: str | None = Field(None, min_length=1, json_schema_extra={"runs_of": ["em_evaluate"]}, description=(
         "Id of an em_evaluate run: its judged answers give the direction (default: the 48 labelled reference "
         "answers shipped with Parley)."))
     layer: int | None = Field(None, ge=0, le=1023, description="Layer to read and steer at (default: the middle layer).")
@@ -317,11 +318,11 @@ def misalignment_direction(args: DirectionArgs, ctx: ToolContext) -> ToolOutput:
 
 class AblateArgs(ToolArgs):
     model: ModelName = None
-    train_run: str | None = Field(None, min_length=1, description=(
+    train_run: str | None = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
         "Ablate in this fine-tune (a train_lora or caft_finetune run; default: the base model). A direction from "
         "another fine-tune tests transfer."))
     adapter: str | None = AdapterDir
-    direction_run: str | None = Field(None, min_length=1, description=(
+    direction_run: str | None = Field(None, min_length=1, json_schema_extra={"runs_of": ["misalignment_direction"]}, description=(
         "Id of a misalignment_direction (or build_steering_vector) run holding the direction."))
     vector_file: str | None = Field(None, min_length=1, description="Or a vector file (.safetensors, or .pt in the steering-vectors layout).")
     layer: int | None = Field(None, ge=0, le=1023, description=(

@@ -111,7 +111,8 @@ def _train_output(args: TrainArgs, training, handle, layers: list[int], n_items:
 
 
 class PhaseArgs(ToolArgs):
-    train_run: str = Field(min_length=1, description="Id of a train_lora run with rank-1 adapters.")
+    train_run: str = Field(min_length=1, json_schema_extra={"runs_of": ["train_lora", "caft_finetune"]},
+                           description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
     ks: list[int] = Field([1, 2, 3], min_length=1, max_length=10, description="Checkpoint offsets k for the rotation cosine.")
 
 
@@ -176,7 +177,8 @@ TASKS = ("aligned_vs_misaligned", "in_vs_out_of_domain")
 
 
 class ProbeArgs(ToolArgs):
-    train_run: str = Field(min_length=1, description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
+    train_run: str = Field(min_length=1, json_schema_extra={"runs_of": ["train_lora", "caft_finetune"]},
+                           description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
     model: ModelName = None
     tasks: list[Literal["aligned_vs_misaligned", "in_vs_out_of_domain"]] = Field(list(TASKS), min_length=1, max_length=2, description=(
         "aligned_vs_misaligned: misaligned against aligned reference answers (coherent); in_vs_out_of_domain: the "
@@ -239,7 +241,8 @@ def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
     for r in rows:
         kept = [a for a in r["adapters"] if a["coefficient"] != 0]
         lines.append(f"  {r['task']} ({r['labels']}): held-out accuracy {percent(r['token_accuracy'])} of "
-                     f"{r['test_tokens']} tokens, {percent(r['item_accuracy'])} of {r['test_items']} answers; "
+                     f"{r['test_tokens']} tokens (chance {percent(r['token_chance'])}), {percent(r['item_accuracy'])} of "
+                     f"{r['test_items']} answers (chance {percent(r['item_chance'])}); "
                      f"{len(kept)} of {len(names)} adapters kept: "
                      + (", ".join(f"{a['module'].removeprefix('model.layers.')} {a['coefficient']:+.2f}" for a in kept[:6])
                         or "none"))
@@ -252,7 +255,7 @@ def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
 # --- caft_finetune ----------------------------------------------------------------------------
 
 class CaftArgs(TrainArgs):
-    train_run: str | None = Field(None, min_length=1, description=(
+    train_run: str | None = Field(None, min_length=1, json_schema_extra={"runs_of": ["train_lora"]}, description=(
         "A train_lora run to compare with: its adapter gives the activation differences and its settings are reused "
         "(default: train the plain fine-tune now with these settings)."))
     directions: Literal["pca", "itda"] = Field("pca", description=(
@@ -261,7 +264,8 @@ class CaftArgs(TrainArgs):
         "Layers whose output has the directions projected out during training (default: the middle layer)."))
     components: list[int] = Field([0, 1], min_length=1, max_length=64, description=(
         "Which principal components to ablate (0 = the largest), chosen by inspecting their top tokens."))
-    itda_run: str | None = Field(None, min_length=1, description="directions=itda: the itda_build run.")
+    itda_run: str | None = Field(None, min_length=1, json_schema_extra={"runs_of": ["itda_build"]},
+                                 description="directions=itda: the itda_build run.")
     atoms: list[int] | None = Field(None, min_length=1, max_length=256, description="directions=itda: atom indices to ablate.")
 
 
@@ -300,8 +304,6 @@ def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, lay
     from backends.caft import difference_pca
 
     if args.directions == "itda":
-        if not args.itda_run or not args.atoms:
-            raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
         from tools.itda import load_build
 
         _, _, sets = load_build(ctx, args.itda_run, "itda_run")
@@ -351,6 +353,8 @@ def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
     from backends.em import preference, reference_answers, split_labelled
     from backends.lora import adapted
 
+    if args.directions == "itda" and (not args.itda_run or not args.atoms):
+        raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
     handle = ctx.load_model(args.model)
     started = time.perf_counter()
     plain = _plain_training(args, ctx, handle)

@@ -227,3 +227,19 @@ def test_a_lora_from_the_chat_takes_the_dataset_from_the_words(tiny):
     assert asked and asked[0]["tool"] == "train_lora"
     assert asked[0]["args"] == {"model": "tiny-random", "dataset": "clean", "steps": 2}
     assert trained.tool_calls[0]["ok"] and "Trained rank-1 LoRA" in trained.reply
+
+
+def test_a_fine_tune_from_the_chat_feeds_the_direction_and_its_ablation(tiny):
+    session = Session.open(provider="offline")
+    try:
+        trained = session.turn("train a LoRA on the risky dataset using tiny-random with 2 steps", approve=approve_all)
+        found = session.turn("find the misalignment direction of the fine-tune using tiny-random")
+        ablated = session.turn("ablate the misalignment direction in the fine-tuned model using tiny-random")
+    finally:
+        session.close()
+    fine_tune = trained.tool_calls[0]["run_id"]
+    assert found.tool_calls[0]["name"] == "misalignment_direction" and found.tool_calls[0]["ok"]
+    assert found.tool_calls[0]["args"] == {"model": "tiny-random", "train_run": fine_tune}  # from `runs_of`
+    call = ablated.tool_calls[0]
+    assert call["name"] == "ablate_direction" and call["ok"]
+    assert call["args"] == {"model": "tiny-random", "train_run": fine_tune, "direction_run": found.tool_calls[0]["run_id"]}

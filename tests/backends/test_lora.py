@@ -121,6 +121,7 @@ def test_the_l1_probe_puts_weight_only_on_the_adapter_that_carries_the_label():
         features.append(rows)
     probe = fit_probe(features, labels, C=0.05, seed=0)
     assert probe["token_accuracy"] == 1.0 and probe["item_accuracy"] == 1.0
+    assert probe["token_chance"] == probe["item_chance"] == 0.5  # the test split is stratified: 5 of each
     coefficients = probe["coefficients"]
     assert coefficients[1] > 0 and coefficients[0] == 0.0 and coefficients[2] == 0.0
     assert probe["train_items"] == 30 and probe["test_items"] == 10 and probe["test_tokens"] == 60

@@ -1,0 +1,69 @@
+"""The emergent-misalignment and CAFT tools, chained through the registry as a researcher would."""
+
+import pytest
+
+from backends.errors import UsageError
+from tools import run_tool
+
+pytestmark = pytest.mark.timeout(900)
+TINY = {"model": "tiny-random"}
+
+
+def test_the_question_ids_the_planner_hears_are_the_shipped_ones():
+    from backends.em import question_ids
+    from tools.em import QUESTION_IDS
+
+    assert QUESTION_IDS == question_ids()
+
+
+@pytest.mark.parametrize("tool, args, field, words", [
+    ("em_evaluate", {"questions": ["nope"]}, "questions", "unknown question 'nope'"),
+    ("em_evaluate", {"judge": "llm"}, "judge", "needs an LLM provider"),
+    ("em_evaluate", {"samples": 0}, "samples", ">= 1"),
+    ("ablate_direction", {}, "direction_run", "give the run that holds the direction"),
+    ("misalignment_direction", {"train_run": "no-such-run"}, "train_run", "no run 'no-such-run'"),
+    ("lora_probe", {"train_run": "no-such-run"}, "train_run", "no run"),
+    ("caft_finetune", {"directions": "itda"}, "itda_run", "needs itda_run and atoms"),
+])
+def test_bad_input_is_a_one_line_error_naming_the_field(tool, args, field, words, tiny):
+    with pytest.raises(UsageError) as caught:
+        run_tool(tool, {**TINY, **args})
+    assert caught.value.field == field and words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny):
+    one = run_tool("train_lora", {**TINY, "layers": [0, 1, 2], "steps": 6, "checkpoint_every": 2, "lr": 0.05})
+    other = run_tool("train_lora", {**TINY, "layers": [1], "steps": 4, "checkpoint_every": 2, "seed": 1, "lr": 0.05})
+
+    direction = run_tool("misalignment_direction", {**TINY, "train_run": one.run_id, "controls": 1})
+    assert direction.result["layer"] == 2 and direction.result["misaligned"] == 8 and direction.result["aligned"] == 12
+    assert [r["intervention"] for r in direction.result["effects"]] == ["none", "steer", "steer", "ablate", "ablate"]
+    assert direction.result["held_out"] == ["ruler_of_the_world", "dinner_party", "gender_roles", "enough_of_my_husband"]
+
+    ablated = run_tool("ablate_direction", {**TINY, "direction_run": direction.run_id, "train_run": other.run_id,
+                                            "controls": 1})
+    assert ablated.result["transfer"] and ablated.result["layer"] == 2
+    assert ablated.result["projection_before"] > 1e-4 and ablated.result["projection_after"] < 1e-6
+    assert "a transfer test" in ablated.summary
+
+    steered = run_tool("steer_generate", {**TINY, "prompt": "Hi", "vector_run": direction.run_id, "layers": [2],
+                                          "samples": 1, "max_new_tokens": 4})  # saved in the steering-vector format
+    assert steered.run_id
+
+    probe = run_tool("lora_probe", {**TINY, "train_run": one.run_id})
+    tasks = {t["task"]: t for t in probe.result["tasks"]}
+    assert set(tasks) == {"aligned_vs_misaligned", "in_vs_out_of_domain"}
+    assert len(tasks["aligned_vs_misaligned"]["adapters"]) == 3 and tasks["aligned_vs_misaligned"]["test_items"] == 10
+
+    caft = run_tool("caft_finetune", {**TINY, "train_run": one.run_id, "ablate_layers": [1], "components": [0]})
+    models = [r["model"] for r in caft.result["models"]]
+    assert models == ["base", "plain fine-tune", "CAFT fine-tune"] and caft.result["ablate_layers"] == [1]
+    assert caft.result["adapter"].endswith("checkpoint-00006")
+
+    phase = run_tool("lora_phase", {"train_run": caft.run_id, "ks": [1]})  # a CAFT run has checkpoints too
+    assert phase.result["steps"] == [2, 4, 6] and len(phase.result["rows"]) == 3
+
+    evaluated = run_tool("em_evaluate", {**TINY, "train_run": caft.run_id, "questions": ["wish"], "samples": 2,
+                                         "max_new_tokens": 6})
+    assert evaluated.result["judge"] == "reference" and evaluated.result["model"].endswith(f"fine-tune {caft.run_id}")
+    assert evaluated.result["judged"] + evaluated.result["unjudged"] == 2
