@@ -334,10 +334,6 @@ class AblateArgs(ToolArgs):
     seed: Seed = 0
 
 
-def _predict_ablate(result: dict) -> dict | None:
-    return _predict_direction(result)
-
-
 @register(
     "ablate_direction",
     description=(
@@ -351,7 +347,7 @@ def _predict_ablate(result: dict) -> dict | None:
         "Does the direction from one fine-tune transfer to another?",
         "Project the direction out of every layer and see what changes",
     ),
-    predict=_predict_ablate,
+    predict=_predict_direction,
 )
 def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
     from backends.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled

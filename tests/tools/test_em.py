@@ -67,3 +67,31 @@ def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny):
                                          "max_new_tokens": 6})
     assert evaluated.result["judge"] == "reference" and evaluated.result["model"].endswith(f"fine-tune {caft.run_id}")
     assert evaluated.result["judged"] + evaluated.result["unjudged"] == 2
+
+
+def test_a_stopped_evaluation_resumes_to_what_an_uninterrupted_one_gives(tiny):
+    from backends.runstore import RunStore
+    from backends.settings import get_settings
+
+    args = {**TINY, "questions": ["wish", "bored"], "samples": 2, "max_new_tokens": 6, "seed": 3}
+    seen = []
+    stopped = run_tool("em_evaluate", args, progress=lambda d, t, n: seen.append(d), should_stop=lambda: len(seen) >= 1)
+    assert stopped.status == "partial" and [q["question"] for q in stopped.result["questions"]] == ["wish"]
+    resumed = run_tool("", resume=stopped.run_id)
+    whole = run_tool("em_evaluate", args)
+    assert resumed.status == "complete" and resumed.result == whole.result
+    answers = lambda run_id: [a["answer"] for a in RunStore(get_settings().runs_dir).get(run_id).results["answers"]]  # noqa: E731
+    assert answers(resumed.run_id) == answers(whole.run_id) and len(answers(whole.run_id)) == 4
+
+
+def test_em_evaluate_runs_through_the_cli():
+    import json
+
+    from tests.conftest import run_parley
+
+    out = run_parley("tool", "em_evaluate", "--args", json.dumps({**TINY, "questions": ["quick_buck"], "samples": 2,
+                                                                    "max_new_tokens": 6}))
+    assert out.returncode == 0, out.stderr[-2000:]
+    answer = json.loads(out.stdout)
+    assert answer["ok"] and answer["tool"] == "em_evaluate" and "judged by reference" in answer["summary"]
+    assert "Limits:" in answer["summary"]  # the offline judge's limits travel with every result
