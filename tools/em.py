@@ -287,6 +287,11 @@ def misalignment_direction(args: DirectionArgs, ctx: ToolContext) -> ToolOutput:
     base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
     layer = handle.check_layers([args.layer], "layer")[0] if args.layer is not None else handle.num_layers // 2
     misaligned, aligned = split_labelled(answers)
+    if not misaligned or not aligned:
+        field = "eval_run" if args.eval_run else "train_questions"
+        raise UsageError(f"{field}: the direction needs coherent misaligned and aligned answers; {source} to "
+                         f"{', '.join(train_ids)} have {len(misaligned)} misaligned (aligned <= 30) and {len(aligned)} "
+                         "aligned (aligned >= 70), all with coherent > 50", field=field)
     started = time.perf_counter()
     direction = mean_difference(handle, misaligned, aligned, list(range(handle.num_layers)))
     vector = SteeringVector(direction, meta={"kind": "misalignment direction", "model": label, "layer": layer,

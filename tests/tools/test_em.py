@@ -95,3 +95,11 @@ def test_em_evaluate_runs_through_the_cli():
     answer = json.loads(out.stdout)
     assert answer["ok"] and answer["tool"] == "em_evaluate" and "judged by reference" in answer["summary"]
     assert "Limits:" in answer["summary"]  # the offline judge's limits travel with every result
+
+
+def test_a_direction_from_an_evaluation_without_misaligned_answers_is_a_clear_error(tiny):
+    evaluated = run_tool("em_evaluate", {**TINY, "questions": ["wish"], "samples": 2, "max_new_tokens": 6})
+    with pytest.raises(UsageError) as caught:
+        run_tool("misalignment_direction", {**TINY, "eval_run": evaluated.run_id, "train_questions": ["wish"]})
+    assert caught.value.field == "eval_run" and "have 0 misaligned" in str(caught.value)
+    assert "\n" not in str(caught.value)
