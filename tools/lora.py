@@ -356,15 +356,18 @@ def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
     if args.directions == "itda" and (not args.itda_run or not args.atoms):
         raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
     handle = ctx.load_model(args.model)
+    ablate = handle.check_layers(args.ablate_layers, "ablate_layers") if args.ablate_layers else [handle.num_layers // 2]
+    if args.directions == "itda":  # checked before any training
+        directions, about = _caft_directions(args, ctx, handle, None, None, ablate)
     started = time.perf_counter()
     plain = _plain_training(args, ctx, handle)
     if plain is None:
         return ToolOutput(summary="Stopped while training the plain fine-tune; run again to go on.", result={},
                           partial=True, checkpoint={"stage": "plain"})
     args, items, spec, settings, plain_path = plain
-    ablate = handle.check_layers(args.ablate_layers, "ablate_layers") if args.ablate_layers else [handle.num_layers // 2]
     tuned = adapted(handle, plain_path, f"{handle.name}+plain")
-    directions, about = _caft_directions(args, ctx, handle, tuned, items, ablate)
+    if args.directions == "pca":
+        directions, about = _caft_directions(args, ctx, handle, tuned, items, ablate)
     caft = CaftTraining(handle, items, spec, settings, ctx.run.dir / "training", directions)
     finished = caft.advance(lambda d, t, note: ctx.progress(t + d, 2 * t, "CAFT " + note), ctx.should_stop)
     if not finished:

@@ -103,3 +103,22 @@ def test_a_direction_from_an_evaluation_without_misaligned_answers_is_a_clear_er
         run_tool("misalignment_direction", {**TINY, "eval_run": evaluated.run_id, "train_questions": ["wish"]})
     assert caught.value.field == "eval_run" and "have 0 misaligned" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_caft_ablates_itda_atoms_when_asked(tiny, tmp_path):
+    import json
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Save money every month, item {i}."}) + "\n"
+                              for i in range(12)))
+    built = run_tool("itda_build", {**TINY, "corpus": [str(corpus)], "layers": [2], "k": 4, "tau": 0.3, "batch": 6})
+    args = {**TINY, "directions": "itda", "itda_run": built.run_id, "ablate_layers": [2], "steps": 2, "checkpoint_every": 2}
+    caft = run_tool("caft_finetune", {**args, "atoms": [0, 1]})
+    assert caft.result["directions"] == "itda" and "ITDA atoms [0, 1]" in caft.summary
+    assert [r["model"] for r in caft.result["models"]] == ["base", "plain fine-tune", "CAFT fine-tune"]
+    with pytest.raises(UsageError) as caught:
+        run_tool("caft_finetune", {**args, "atoms": [100_000]})
+    assert caught.value.field == "atoms" and "out of range" in str(caught.value)
+    with pytest.raises(UsageError) as caught:
+        run_tool("caft_finetune", {**args, "atoms": [0], "ablate_layers": [1]})
+    assert caught.value.field == "ablate_layers" and "no dictionary at layer 1" in str(caught.value)
