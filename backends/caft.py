@@ -29,7 +29,7 @@ import torch
 
 from backends.errors import UsageError
 from backends.interventions import ablate_directions, record_residual
-from backends.lora import LoraSpec, LoraTraining, TrainSettings, collate, encode
+from backends.lora import LoraSpec, LoraTraining, TrainSettings, answer_batches
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 
@@ -38,15 +38,10 @@ from backends.progress import Progress, ShouldStop, never_stop, no_progress
 def token_activations(handle: ModelHandle, items: list[dict], layer: int, *, max_tokens: int = 256,
                       batch_size: int = 8) -> tuple[list[torch.Tensor], list[list[int]]]:
     """Per item, the residual at `layer` on each answer token, and those tokens' ids."""
-    encoded = encode(handle, items, max_tokens)
-    pad = handle.tokenizer.pad_token_id or 0
     acts, ids_out = [], []
-    for start in range(0, len(encoded), batch_size):
-        chunk = encoded[start:start + batch_size]
-        batch = collate(chunk, pad)
+    for batch, chunk in answer_batches(handle, items, batch_size, max_tokens):
         with record_residual(handle.model, [layer]) as seen:
-            handle.model(input_ids=batch["input_ids"].to(handle.device),
-                         attention_mask=batch["attention_mask"].to(handle.device), use_cache=False)
+            handle.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
         hidden = seen[layer][0].float().cpu()
         for r, (ids, begin) in enumerate(chunk):
             acts.append(hidden[r, begin:len(ids)])

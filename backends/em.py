@@ -95,31 +95,21 @@ def from_dicts(rows: list[dict]) -> list[LabelledAnswer]:
 
 # --- activations and log-probs on answer tokens ----------------------------------------------
 
-def _batches(handle: ModelHandle, answers: list[LabelledAnswer], batch_size: int, max_tokens: int):
-    """(batch, [(row, answer start, length)]) over the answers, teacher-forced after the chat prompt."""
-    from backends.lora import collate, encode
-
-    encoded = encode(handle, [a.item() for a in answers], max_tokens)
-    pad = handle.tokenizer.pad_token_id or 0
-    for start in range(0, len(encoded), batch_size):
-        chunk = encoded[start:start + batch_size]
-        yield collate(chunk, pad), [(r, begin, len(ids)) for r, (ids, begin) in enumerate(chunk)]
-
-
 @torch.inference_mode()
 def answer_means(handle: ModelHandle, answers: list[LabelledAnswer], layers: list[int], *, batch_size: int = 8,
                  max_tokens: int = 256, progress: Progress = no_progress) -> dict[int, torch.Tensor]:
     """Per answer, the mean residual activation over its answer tokens: {layer: (answers, hidden)}."""
+    from backends.lora import answer_batches
+
     out: dict[int, list[torch.Tensor]] = {layer: [] for layer in layers}
     done = 0
-    for batch, rows in _batches(handle, answers, batch_size, max_tokens):
+    for batch, chunk in answer_batches(handle, [a.item() for a in answers], batch_size, max_tokens):
         with record_residual(handle.model, layers) as seen:
-            handle.model(input_ids=batch["input_ids"].to(handle.device),
-                         attention_mask=batch["attention_mask"].to(handle.device), use_cache=False)
+            handle.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
         for layer in layers:
             acts = seen[layer][0].float().cpu()
-            out[layer] += [acts[r, begin:length].mean(dim=0) for r, begin, length in rows]
-        done += len(rows)
+            out[layer] += [acts[r, begin:len(ids)].mean(dim=0) for r, (ids, begin) in enumerate(chunk)]
+        done += len(chunk)
         progress(done, len(answers), "answers read")
     return {layer: torch.stack(vectors) for layer, vectors in out.items()}
 
@@ -139,13 +129,14 @@ def mean_difference(handle: ModelHandle, misaligned: list[LabelledAnswer], align
 def answer_logprobs(handle: ModelHandle, answers: list[LabelledAnswer], *, batch_size: int = 8,
                     max_tokens: int = 256) -> list[float]:
     """Mean per-token log-prob of each answer after its question's chat prompt (teacher-forced)."""
+    from backends.lora import answer_batches
+
     out = []
-    for batch, rows in _batches(handle, answers, batch_size, max_tokens):
-        ids = batch["input_ids"].to(handle.device)
-        logits = handle.model(input_ids=ids, attention_mask=batch["attention_mask"].to(handle.device),
-                              use_cache=False).logits.float()
+    for batch, chunk in answer_batches(handle, [a.item() for a in answers], batch_size, max_tokens):
+        ids = batch["input_ids"]
+        logits = handle.model(input_ids=ids, attention_mask=batch["attention_mask"], use_cache=False).logits.float()
         logprobs = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-        out += [float(logprobs[r, begin - 1:length - 1].mean()) for r, begin, length in rows]
+        out += [float(logprobs[r, begin - 1:len(row) - 1].mean()) for r, (row, begin) in enumerate(chunk)]
     return out
 
 

@@ -126,6 +126,32 @@ def collate(examples: list[tuple[list[int], int]], pad: int) -> dict:
     return {"input_ids": input_ids, "labels": labels, "attention_mask": mask}
 
 
+def answer_batches(handle: ModelHandle, items: list[dict], batch_size: int = 8, max_tokens: int = 256):
+    """(batch on the model's device, [(ids, answer start)]) over the items, teacher-forced after the chat prompt."""
+    encoded = encode(handle, items, max_tokens)
+    pad = handle.tokenizer.pad_token_id or 0
+    for start in range(0, len(encoded), batch_size):
+        chunk = encoded[start:start + batch_size]
+        batch = {k: v.to(handle.device) for k, v in collate(chunk, pad).items()}
+        yield batch, chunk
+
+
+@torch.no_grad()
+def answer_loss(model, handle: ModelHandle, items: list[dict], batch_size: int = 16, max_tokens: int = 256) -> float:
+    """Mean answer-token loss of `model` (the base, merged or a PeftModel) over the items."""
+    was_training = model.training
+    model.eval()
+    total = tokens = 0.0
+    for batch, _ in answer_batches(handle, items, batch_size, max_tokens):
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
+        labels = batch["labels"][:, 1:]
+        total += float(torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=-100,
+                                                         reduction="sum"))
+        tokens += float((labels != -100).sum())
+    model.train(was_training)
+    return total / max(tokens, 1.0)
+
+
 class LoraTraining:
     """One fine-tune: `advance` trains (checkpointing), `losses` is the curve. Resumes from `out_dir`."""
 
@@ -133,6 +159,7 @@ class LoraTraining:
         from peft import LoraConfig, get_peft_model
 
         self.handle, self.spec, self.settings, self.out_dir = handle, spec, settings, Path(out_dir)
+        self.items = items
         self.examples = encode(handle, items, settings.max_tokens)
         config = LoraConfig(r=spec.rank, lora_alpha=spec.alpha, target_modules=spec.targets(handle), lora_dropout=0.0,
                             bias="none")
@@ -173,24 +200,9 @@ class LoraTraining:
             progress(self.state["step"], s.steps, f"steps (loss {self.state['losses'][-1]:.3f})")
         return True
 
-    @torch.no_grad()
-    def dataset_loss(self, batch_size: int = 16) -> float:
+    def dataset_loss(self) -> float:
         """Mean answer-token loss over the whole dataset: the curve's noise-free endpoints."""
-        pad = self.handle.tokenizer.pad_token_id or 0
-        was_training = self.model.training
-        self.model.eval()
-        total = tokens = 0.0
-        for start in range(0, len(self.examples), batch_size):
-            batch = collate(self.examples[start:start + batch_size], pad)
-            logits = self.model(input_ids=batch["input_ids"].to(self.handle.device),
-                                attention_mask=batch["attention_mask"].to(self.handle.device)).logits.float()
-            labels = batch["labels"][:, 1:].to(logits.device)
-            losses = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=-100,
-                                                       reduction="sum")
-            total += float(losses)
-            tokens += float((labels != -100).sum())
-        self.model.train(was_training)
-        return total / max(tokens, 1.0)
+        return answer_loss(self.model, self.handle, self.items, max_tokens=self.settings.max_tokens)
 
     def checkpoint(self) -> None:
         """Adapters in peft's format plus the optimizer state; then the curve, written last (atomically)."""
@@ -290,15 +302,10 @@ def adapter_scalars(peft_model, handle: ModelHandle, items: list[dict], *, max_t
         return hook
 
     handles = [module.register_forward_hook(keep(name)) for name, module in adapters.items()]
-    pad = handle.tokenizer.pad_token_id or 0
-    encoded = encode(handle, items, max_tokens)
     out = []
     try:
-        for start in range(0, len(encoded), batch_size):
-            chunk = encoded[start:start + batch_size]
-            batch = collate(chunk, pad)
-            peft_model(input_ids=batch["input_ids"].to(handle.device),
-                       attention_mask=batch["attention_mask"].to(handle.device), use_cache=False)
+        for batch, chunk in answer_batches(handle, items, batch_size, max_tokens):
+            peft_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
             stacked = torch.stack([seen[name] for name in names], dim=-1)  # (batch, seq, adapters)
             out += [stacked[r, begin:len(ids)].numpy() for r, (ids, begin) in enumerate(chunk)]
     finally:

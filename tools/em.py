@@ -13,53 +13,15 @@ from pydantic import Field
 
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
+from tools.lora import FINE_TUNES, subject
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 VECTOR_FILE = "vector.safetensors"  # the steering tools read a direction run's vector as vector_run
 QUESTION_IDS = ["wish", "bored", "three_thoughts", "quick_buck", "ruler_of_the_world", "dinner_party", "gender_roles",
                 "enough_of_my_husband"]  # guarded against backends/data/em_questions.json by a test
-FINE_TUNES = {"runs_of": ["train_lora", "caft_finetune"]}  # the offline planner fills the field from the newest such run
 TrainRun = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
     "Id of a train_lora or caft_finetune run: its last adapter is merged into the model (default: the base model)."))
 AdapterDir = Field(None, min_length=1, description="Or a directory holding a peft adapter (adapter_config.json).")
-
-
-def adapter_path(ctx: ToolContext, train_run: str | None, adapter: str | None, field: str = "train_run"):
-    """The adapter directory a tool applies, and its label; (None, None) for the base model."""
-    from pathlib import Path
-
-    if train_run and adapter:
-        raise UsageError(f"{field}: give either {field} or adapter, not both", field=field)
-    if adapter:
-        path = Path(adapter).expanduser()
-        if not (path / "adapter_config.json").is_file():
-            raise UsageError(f"adapter: {adapter!r} holds no peft adapter (adapter_config.json)", field="adapter")
-        return path, f"adapter {path.name}"
-    if not train_run:
-        return None, None
-    try:
-        run = ctx.store.get(train_run)
-    except UsageError:
-        raise UsageError(f"{field}: no run {train_run!r} (see `parley runs list`)", field=field) from None
-    if run.meta.get("tool") not in ("train_lora", "caft_finetune"):
-        raise UsageError(f"{field}: run {train_run} is a {run.meta.get('tool')} run, not train_lora or caft_finetune",
-                         field=field)
-    names = run.results.get("checkpoints") or []
-    if not names:
-        raise UsageError(f"{field}: run {train_run} has no checkpoint yet", field=field)
-    return run.dir / "training" / names[-1], f"fine-tune {train_run}"
-
-
-def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter: str | None = None,
-            field: str = "train_run"):
-    """(base handle, handle to study, label): the base model, or a copy with the adapter merged."""
-    from backends.lora import adapted
-
-    path, label = adapter_path(ctx, train_run, adapter, field)
-    base = ctx.load_model(model)
-    if path is None:
-        return base, base, f"base {base.name}"
-    return base, adapted(base, path, f"{base.name}+{train_run or path.name}"), f"{base.name} + {label}"
 
 
 # --- em_evaluate ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Model-organism tools: fine-tune LoRA adapters (`train_lora`) and find the phase transition of a
-rank-1 adapter over its checkpoints (`lora_phase`)."""
+"""Model-organism tools: fine-tune LoRA adapters (`train_lora`), find the phase transition of a
+rank-1 adapter over its checkpoints (`lora_phase`), probe which adapters carry which behaviour
+(`lora_probe`), and fine-tune with concepts ablated (`caft_finetune`). `subject` gives the other
+tools a base model or a fine-tune to study."""
 
 from __future__ import annotations
 
@@ -11,6 +13,51 @@ from pydantic import Field
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, interval, num, percent
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+
+FINE_TUNES = {"runs_of": ["train_lora", "caft_finetune"]}  # the offline planner fills the field from the newest such run
+
+
+def fine_tune_run(ctx: ToolContext, run_id: str, field: str = "train_run"):
+    """A train_lora or caft_finetune run and its checkpoint names; anything else is a UsageError naming `field`."""
+    try:
+        run = ctx.store.get(run_id)
+    except UsageError:
+        raise UsageError(f"{field}: no run {run_id!r} (see `parley runs list`)", field=field) from None
+    if run.meta.get("tool") not in FINE_TUNES["runs_of"]:
+        raise UsageError(f"{field}: run {run_id} is a {run.meta.get('tool')} run, not train_lora or caft_finetune",
+                         field=field)
+    return run, run.results.get("checkpoints") or []
+
+
+def adapter_path(ctx: ToolContext, train_run: str | None, adapter: str | None, field: str = "train_run"):
+    """The adapter directory a tool applies, and its label; (None, None) for the base model."""
+    from pathlib import Path
+
+    if train_run and adapter:
+        raise UsageError(f"{field}: give either {field} or adapter, not both", field=field)
+    if adapter:
+        path = Path(adapter).expanduser()
+        if not (path / "adapter_config.json").is_file():
+            raise UsageError(f"adapter: {adapter!r} holds no peft adapter (adapter_config.json)", field="adapter")
+        return path, f"adapter {path.name}"
+    if not train_run:
+        return None, None
+    run, names = fine_tune_run(ctx, train_run, field)
+    if not names:
+        raise UsageError(f"{field}: run {train_run} has no checkpoint yet", field=field)
+    return run.dir / "training" / names[-1], f"fine-tune {train_run}"
+
+
+def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter: str | None = None,
+            field: str = "train_run"):
+    """(base handle, handle to study, label): the base model, or a copy with the adapter merged."""
+    from backends.lora import adapted
+
+    path, label = adapter_path(ctx, train_run, adapter, field)
+    base = ctx.load_model(model)
+    if path is None:
+        return base, base, f"base {base.name}"
+    return base, adapted(base, path, f"{base.name}+{train_run or path.name}"), f"{base.name} + {label}"
 
 
 class TrainArgs(ToolArgs):
@@ -111,7 +158,7 @@ def _train_output(args: TrainArgs, training, handle, layers: list[int], n_items:
 
 
 class PhaseArgs(ToolArgs):
-    train_run: str = Field(min_length=1, json_schema_extra={"runs_of": ["train_lora", "caft_finetune"]},
+    train_run: str = Field(min_length=1, json_schema_extra=FINE_TUNES,
                            description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
     ks: list[int] = Field([1, 2, 3], min_length=1, max_length=10, description="Checkpoint offsets k for the rotation cosine.")
 
@@ -133,14 +180,7 @@ def lora_phase(args: PhaseArgs, ctx: ToolContext) -> ToolOutput:
     from backends.lora import b_vectors, rotation, sharpest_turn
     from tools.plots import line
 
-    try:
-        run = ctx.store.get(args.train_run)
-    except UsageError:
-        raise UsageError(f"train_run: no run {args.train_run!r} (see `parley runs list`)", field="train_run") from None
-    if run.meta.get("tool") not in ("train_lora", "caft_finetune"):
-        raise UsageError(f"train_run: run {args.train_run} is a {run.meta.get('tool')} run, not train_lora or caft_finetune",
-                         field="train_run")
-    names = run.results.get("checkpoints", [])
+    run, names = fine_tune_run(ctx, args.train_run)
     root = run.dir / "training"
     if len(names) < 3:
         raise UsageError(f"train_run: {len(names)} checkpoints; the rotation needs at least 3 (train with a smaller "
@@ -177,7 +217,7 @@ TASKS = ("aligned_vs_misaligned", "in_vs_out_of_domain")
 
 
 class ProbeArgs(ToolArgs):
-    train_run: str = Field(min_length=1, json_schema_extra={"runs_of": ["train_lora", "caft_finetune"]},
+    train_run: str = Field(min_length=1, json_schema_extra=FINE_TUNES,
                            description="Id of a train_lora or caft_finetune run with rank-1 adapters.")
     model: ModelName = None
     tasks: list[Literal["aligned_vs_misaligned", "in_vs_out_of_domain"]] = Field(list(TASKS), min_length=1, max_length=2, description=(
@@ -216,7 +256,6 @@ def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
 )
 def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
     from backends.lora import adapter_scalars, fit_probe, with_adapter
-    from tools.em import adapter_path
     from tools.plots import heatmap
 
     path, label = adapter_path(ctx, args.train_run, None)
@@ -276,7 +315,6 @@ TRAINING_FIELDS = ("dataset", "rank", "alpha", "modules", "layers", "steps", "ba
 def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
     """The fine-tune without CAFT: the given train_run (its settings then apply to both), or one trained now."""
     from backends.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
-    from tools.em import adapter_path
 
     if args.train_run:
         path, _ = adapter_path(ctx, args.train_run, None)
@@ -351,7 +389,7 @@ def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, lay
 def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
     from backends.caft import CaftTraining
     from backends.em import preference, reference_answers, split_labelled
-    from backends.lora import adapted
+    from backends.lora import adapted, answer_loss
 
     if args.directions == "itda" and (not args.itda_run or not args.atoms):
         raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
@@ -378,9 +416,8 @@ def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
     bad, good = split_labelled(reference_answers())
     models = {"base": handle, "plain fine-tune": tuned, "CAFT fine-tune": caft_model}
     prefs = {name: preference(m, bad, good, seed=args.seed) for name, m in models.items()}
-    from backends.lora import LoraTraining  # the in-domain loss of each adapter, read with no projection
-
-    loss = {"plain fine-tune": _dataset_loss(handle, items, spec, settings, plain_path, LoraTraining),
+    # the in-domain loss of each adapter, read with no projection
+    loss = {"plain fine-tune": answer_loss(tuned.model, tuned, items, max_tokens=settings.max_tokens),
             "CAFT fine-tune": caft.dataset_loss()}
     seconds = time.perf_counter() - started
     ctx.run.add_timing("caft_s", seconds)
@@ -412,16 +449,3 @@ def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
     return ToolOutput(summary="\n".join(lines), result=result,
                       full={**result, "checkpoints": caft.state["checkpoints"], "losses": caft.state["losses"],
                             "about_directions": about, "dataset": args.dataset, "layers": spec.layers}, plot=plot)
-
-
-def _dataset_loss(handle, items, spec, settings, path, training_cls) -> float:
-    """The answer-token loss of a saved adapter over the dataset."""
-    import tempfile
-
-    from peft import set_peft_model_state_dict
-    from safetensors.torch import load_file
-
-    with tempfile.TemporaryDirectory() as scratch:
-        training = training_cls(handle, items, spec, settings, scratch)
-        set_peft_model_state_dict(training.model, load_file(path / "adapter_model.safetensors"))
-        return training.dataset_loss()
