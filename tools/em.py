@@ -15,8 +15,8 @@ from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
 from tools.lora import FINE_TUNES, subject
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+from tools.steering import VECTOR_FILE  # saved where the steering tools read a vector_run
 
-VECTOR_FILE = "vector.safetensors"  # the steering tools read a direction run's vector as vector_run
 QUESTION_IDS = ["wish", "bored", "three_thoughts", "quick_buck", "ruler_of_the_world", "dinner_party", "gender_roles",
                 "enough_of_my_husband"]  # guarded against backends/data/em_questions.json by a test
 TrainRun = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
