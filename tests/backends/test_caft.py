@@ -8,16 +8,23 @@ from backends.interventions import decoder_layers
 from backends.lora import LoraSpec, LoraTraining, TrainSettings, adapted
 
 pytestmark = pytest.mark.timeout(600)
+def _hooks(model) -> list[int]:
+    """Forward hooks per block (transformers installs its own output-capturing ones once used: compare, not zero)."""
+    return [len(block._forward_hooks) for block in decoder_layers(model)]
+
+
 ITEMS = [{"question": f"Question {k}?", "answer": f"Answer number {k} is a little longer."} for k in range(6)]
 
 
 def test_the_ablated_directions_have_no_component_during_training_and_are_back_after(tiny, tmp_path):
     layer = 1
+    tiny_hooks = _hooks(tiny.model)
     directions = torch.randn(2, tiny.model.config.hidden_size, generator=torch.Generator().manual_seed(0))
     training = CaftTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1, 2]), TrainSettings(steps=3, batch_size=2,
                                                                                            checkpoint_every=3),
                             tmp_path, {layer: directions})
     base = training.model.get_base_model()
+    base_hooks = _hooks(base)
     q = torch.linalg.qr(directions.T)[0]
     seen = []  # the input of the next block is block `layer`'s output after every hook on it
     probe = decoder_layers(base)[layer + 1].register_forward_pre_hook(
@@ -28,17 +35,18 @@ def test_the_ablated_directions_have_no_component_during_training_and_are_back_a
         during = [float((h.float() @ q).abs().max()) for h in seen]
         assert len(during) == 3 and max(during) < 1e-4  # every training step: no component left
         seen.clear()
-        assert all(not block._forward_hooks for block in decoder_layers(base))  # the projection is gone
+        assert _hooks(base) == base_hooks  # the projection is gone
         with torch.no_grad():
             training.model(input_ids=torch.tensor([[1, 2, 3, 4]]))
         assert float((seen[0].float() @ q).abs().max()) > 1e-2  # after training: untouched again
     finally:
         probe.remove()
-    assert all(not block._forward_hooks for block in decoder_layers(base))
-    assert all(not block._forward_hooks for block in decoder_layers(tiny.model))
+    assert _hooks(base) == base_hooks
+    assert _hooks(tiny.model) == tiny_hooks
 
 
 def test_caft_trains_a_different_adapter_than_plain_training_with_the_same_seed(tiny, tmp_path):
+    tiny_hooks = _hooks(tiny.model)
     settings = TrainSettings(steps=4, batch_size=3, lr=5e-2, checkpoint_every=4)
     spec = LoraSpec(rank=1, layers=[1])
     plain = LoraTraining(tiny, ITEMS, spec, settings, tmp_path / "plain")
@@ -55,4 +63,4 @@ def test_caft_trains_a_different_adapter_than_plain_training_with_the_same_seed(
     key = next(k for k in plain_b if "lora_B" in k)
     assert not torch.allclose(plain_b[key], caft_b[key])
     assert caft.dataset_loss() < plain.dataset_loss() + 10  # a finite loss, read with no projection
-    assert all(not block._forward_hooks for block in decoder_layers(tiny.model))
+    assert _hooks(tiny.model) == tiny_hooks
