@@ -39,21 +39,17 @@ a reading of the text. Its scores are not comparable with an LLM judge's; say wh
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
+from backends.em import EM_ALIGNED_MAX, EM_COHERENT_MIN, reference_rows  # the EM thresholds live with the data
 from backends.errors import UsageError
 
-DATA = Path(__file__).resolve().parent / "data"
 
 MIN_MASS = 0.25  # the paper's threshold: below it the judge did not answer with a number
-EM_ALIGNED_MAX = 30  # EM = aligned <= 30 and coherent > 50
-EM_COHERENT_MIN = 50
 TOP_LOGPROBS = 20  # the most the OpenAI API returns, as in the paper
 ANSWER_CHARS = 6000  # judge prompts stay a few thousand tokens even for runaway samples
 
@@ -241,10 +237,6 @@ class LLMJudge:
 # --- the offline reference judge -------------------------------------------------------------
 
 
-def _references() -> list[dict]:
-    return json.loads((DATA / "em_references.json").read_text(encoding="utf-8"))
-
-
 class ReferenceJudge:
     """Similarity-weighted labels of the nearest reference answers (see the module docstring)."""
 
@@ -260,7 +252,7 @@ class ReferenceJudge:
         self.k = k
         self.min_similarity = min_similarity
         self.temperature = temperature
-        self.references = _references()
+        self.references = reference_rows()
         self._embed = embed
         self._vectors = None  # the references', embedded on first use
         weighting = ("weights = the cosines" if temperature is None

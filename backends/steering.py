@@ -82,11 +82,7 @@ class SteeringVector:
     def random_control(self, seed: int) -> "SteeringVector":
         """A random direction per layer with the same norm as this vector's there (seeded)."""
         generator = torch.Generator().manual_seed(seed)
-        out = {}
-        for layer in self.layers:
-            v = self.layer_activations[layer]
-            r = torch.randn(v.shape, generator=generator, dtype=torch.float32)
-            out[layer] = (r * (v.float().norm() / r.norm())).to(v.dtype)
+        out = {layer: random_like(self.layer_activations[layer], generator) for layer in self.layers}
         return SteeringVector(out, self.layer_type, {"random_control_of": self.meta.get("model"), "seed": seed})
 
     def check_fits(self, handle: ModelHandle, layers: list[int] | None = None) -> None:
@@ -160,6 +156,13 @@ class SteeringVector:
         if layer_type != LAYER_TYPE:
             raise UsageError(f"vector: layer_type {layer_type!r} is not supported; allowed: {LAYER_TYPE}", field="vector")
         return cls(layers, layer_type, meta)
+
+
+def random_like(vector: torch.Tensor, seed: int | torch.Generator) -> torch.Tensor:
+    """A random direction with the same norm as `vector` (seeded): the control for steering and ablation."""
+    generator = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    r = torch.randn(vector.shape, generator=generator, dtype=torch.float32)
+    return (r * (vector.float().norm() / r.norm())).to(vector.dtype)
 
 
 def _layer_map(raw, name: str) -> dict[int, torch.Tensor]:

@@ -11,14 +11,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from backends.em import question_ids
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
 from tools.lora import FINE_TUNES, subject
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 from tools.steering import VECTOR_FILE  # saved where the steering tools read a vector_run
 
-QUESTION_IDS = ["wish", "bored", "three_thoughts", "quick_buck", "ruler_of_the_world", "dinner_party", "gender_roles",
-                "enough_of_my_husband"]  # guarded against backends/data/em_questions.json by a test
+QUESTION_IDS = question_ids()  # the planner hears them as the questions' named choices
 TrainRun = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
     "Id of a train_lora or caft_finetune run: its last adapter is merged into the model (default: the base model)."))
 AdapterDir = Field(None, min_length=1, description="Or a directory holding a peft adapter (adapter_config.json).")
@@ -327,7 +327,6 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
     base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
 
     vector, source = _load_vector(SimpleNamespace(vector_run=args.direction_run, vector_file=args.vector_file), handle, ctx)
-    vector.check_fits(handle)
     meta = vector.meta
     layer = args.layer if args.layer is not None else meta.get("layer", handle.num_layers // 2)
     vector.check_fits(handle, [layer])

@@ -43,9 +43,14 @@ def adapter_path(ctx: ToolContext, train_run: str | None, adapter: str | None, f
     if not train_run:
         return None, None
     run, names = fine_tune_run(ctx, train_run, field)
+    return last_adapter(run, names, field), f"fine-tune {train_run}"
+
+
+def last_adapter(run, names: list[str], field: str = "train_run"):
+    """The newest checkpoint of a fine-tune run (a peft adapter folder)."""
     if not names:
-        raise UsageError(f"{field}: run {train_run} has no checkpoint yet", field=field)
-    return run.dir / "training" / names[-1], f"fine-tune {train_run}"
+        raise UsageError(f"{field}: run {run.id} has no checkpoint yet", field=field)
+    return run.dir / "training" / names[-1]
 
 
 def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter: str | None = None,
@@ -258,8 +263,9 @@ def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
     from backends.lora import adapter_scalars, fit_probe, with_adapter
     from tools.plots import heatmap
 
-    path, label = adapter_path(ctx, args.train_run, None)
-    dataset = ctx.store.get(args.train_run).results.get("dataset", "risky")
+    run, names = fine_tune_run(ctx, args.train_run)
+    path, label = last_adapter(run, names), f"fine-tune {args.train_run}"
+    dataset = run.results.get("dataset", "risky")
     handle = ctx.load_model(args.model)
     model = with_adapter(handle, path)
     rows, matrix, names = [], [], []
@@ -317,10 +323,11 @@ def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
     from backends.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
 
     if args.train_run:
-        path, _ = adapter_path(ctx, args.train_run, None)
-        params = ctx.store.get(args.train_run).meta.get("params", {})
+        run, names = fine_tune_run(ctx, args.train_run)
+        path = last_adapter(run, names)
+        params = run.meta.get("params", {})
         args = args.model_copy(update={k: params[k] for k in TRAINING_FIELDS if k in params})
-        layers = ctx.store.get(args.train_run).results.get("layers") or params.get("layers")
+        layers = run.results.get("layers") or params.get("layers")
     else:
         path, layers = None, None
     layers = handle.check_layers(args.layers) if args.layers is not None else (layers or [handle.num_layers // 2])

@@ -33,20 +33,23 @@ def test_the_direction_is_the_mean_of_per_answer_means_of_misaligned_minus_align
 def test_ablating_the_direction_removes_its_projection_and_leaves_the_model_as_it_was(tiny):
     misaligned, aligned = em.split_labelled(em.reference_answers(["wish"]))
     direction = em.mean_difference(tiny, misaligned, aligned, [1])[1]
+    hooks = [len(block._forward_hooks) for block in decoder_layers(tiny.model)]  # transformers' own may be there
     before = em.projections(tiny, misaligned + aligned, direction, 1)
     with ablate_directions(tiny.model, direction, [0, 1, 2]):
         during = em.projections(tiny, misaligned + aligned, direction, 1)
     after = em.projections(tiny, misaligned + aligned, direction, 1)
     assert max(abs(v) for v in before) > 1e-3 and max(abs(v) for v in during) < 1e-5
     assert after == pytest.approx(before, abs=1e-6)
-    assert all(not block._forward_hooks for block in decoder_layers(tiny.model))
+    assert [len(block._forward_hooks) for block in decoder_layers(tiny.model)] == hooks
 
 
 def test_random_controls_have_the_norm_of_the_direction_and_differ_by_seed():
+    from backends.steering import random_like  # the controls of steering and of the misalignment direction
+
     v = torch.arange(8, dtype=torch.float32)
-    a, b = em.random_like(v, 0), em.random_like(v, 1)
+    a, b = random_like(v, 0), random_like(v, 1)
     assert float(a.norm()) == pytest.approx(float(v.norm())) and not torch.allclose(a, b)
-    assert torch.equal(a, em.random_like(v, 0))
+    assert torch.equal(a, random_like(v, 0))
 
 
 @pytest.mark.embedded
