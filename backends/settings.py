@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         "auto", description="Subject model dtype; auto = float32 on CPU (bf16 is 2x slower there), bfloat16 on GPU."
     )
 
+    decode_compile: bool = Field(
+        True, description="On CUDA, compile the sampler's decode step into CUDA graphs (torch.compile reduce-overhead)."
+    )
+
     provider: Literal["auto", "anthropic", "openai", "offline"] = Field(
         "auto",
         description="Who answers in the chat; auto = anthropic if ANTHROPIC_API_KEY is set, else openai if OPENAI_API_KEY is set, else offline.",

@@ -4,7 +4,8 @@ Why it is fast: the prefix is prefilled once (batch 1) and its keys and values c
 into a static cache with one row per rollout, so each decoding step is one batched
 forward over the new tokens only, writing in place (no per-step concatenation of the
 whole cache). Rows that finish are dropped from the batch once they are a quarter of
-it, so finished rollouts stop costing compute. Sampling draws from a private
+it, so finished rollouts stop costing compute. On CUDA the step is compiled into CUDA
+graphs (compiled.py), since eager decoding there is launch-bound. Sampling draws from a private
 `torch.Generator` seeded per batch: the same seed gives the same rollouts.
 """
 
@@ -16,6 +17,8 @@ from transformers import DynamicCache, StaticCache
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sampling import Rollout, cut_at_stop
+from backends.sampling.compiled import compiled_step
+from backends.settings import get_settings
 
 
 class LocalSampler:
@@ -124,10 +127,15 @@ def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generat
     if top_p >= 1.0:
         return torch.multinomial(torch.softmax(scaled, dim=-1), 1, generator=generator).squeeze(-1)
     k = min(CANDIDATES, scaled.shape[-1])
-    values, index = scaled.topk(k, dim=-1)  # sorted, descending
+    values, index = scaled.topk(k, dim=-1)
+    # Ties (common in bf16 logits) come out of topk in no fixed order on CUDA: order the
+    # candidates by token id, then stably by value, so the same seed picks the same token.
+    values, index = values.gather(-1, by_id := index.argsort(dim=-1)), index.gather(-1, by_id)
+    values, order = values.sort(dim=-1, descending=True, stable=True)
+    index = index.gather(-1, order)
     probs = (values - torch.logsumexp(scaled, dim=-1, keepdim=True)).exp()
     if bool((probs.sum(dim=-1) < top_p).any()):  # a flat row: sort it all
-        values, index = scaled.sort(dim=-1, descending=True)
+        values, index = scaled.sort(dim=-1, descending=True, stable=True)
         probs = torch.softmax(values, dim=-1)
     outside = probs.cumsum(dim=-1) - probs > top_p  # keep the smallest set reaching top_p
     probs = probs.masked_fill(outside, 0.0)
@@ -137,20 +145,28 @@ def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generat
 
 def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p, generator,
                   eos_ids, stop, tok, want_logprobs, progress, should_stop, on_compact=None):
-    """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order."""
-    cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
+    """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order.
+
+    On CUDA the step is the compiled one (backends/sampling/compiled.py) unless an intervention
+    is hooked in or hears about compaction; it keeps finished rows in the batch.
+    """
+    step = None if on_compact is not None else compiled_step(model, get_settings().decode_compile)
+    if step is not None:
+        cache = step.cache(prefill, rows, prefix_len + max_new_tokens)
+    else:
+        cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
     logits = last_logits.expand(rows, -1)
     tokens = [[] for _ in range(rows)]
     lps = [[] for _ in range(rows)]
     reasons: list[str | None] = [None] * rows
-    active = torch.arange(rows, device=logits.device)  # which original row each batch row is
+    active = list(range(rows))  # which original row each batch row is
     eos = torch.tensor(sorted(eos_ids), device=logits.device)
-    for step in range(max_new_tokens):
+    for position in range(prefix_len, prefix_len + max_new_tokens):
         chosen = _next_tokens(logits, temperature, top_p, generator)
         if want_logprobs:  # under the model itself (temperature 1), for how on-policy a text is
             picked = torch.log_softmax(logits, dim=-1).gather(-1, chosen[:, None]).squeeze(-1).tolist()
         is_eos = torch.isin(chosen, eos).tolist()
-        for b, (row, token) in enumerate(zip(active.tolist(), chosen.tolist())):
+        for b, (row, token) in enumerate(zip(active, chosen.tolist())):
             if reasons[row] is not None:
                 continue  # finished, still in the batch until the next compaction
             tokens[row].append(token)
@@ -160,20 +176,22 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
                 reasons[row] = "eos"
             elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
                 reasons[row] = "stop"
-        progress(step + 1)
-        done = torch.tensor([reasons[row] is not None for row in active.tolist()], device=chosen.device)
-        if done.all() or step == max_new_tokens - 1 or should_stop():
+        progress(position - prefix_len + 1)
+        done = [reasons[row] is not None for row in active]
+        if all(done) or position == prefix_len + max_new_tokens - 1 or should_stop():
             break
-        if done.any() and (~done).sum() <= 0.75 * len(active):
+        if step is None and any(done) and done.count(False) <= 0.75 * len(active):
             # Compact: drop finished rows so they stop costing compute.
-            keep = ~done
+            keep = torch.tensor([not d for d in done], device=chosen.device)
             cache = _compact(model, cache, keep, prefix_len + max_new_tokens)
-            active, chosen = active[keep], chosen[keep]
+            active, chosen = [row for row, d in zip(active, done) if not d], chosen[keep]
             if on_compact is not None:
                 on_compact(keep.nonzero().squeeze(-1))
-        position = torch.tensor([prefix_len + step], device=chosen.device)
-        out = model(input_ids=chosen[:, None], cache=cache, cache_position=position, use_cache=True)
-        logits = out.logits[:, -1].float()
+        at = torch.tensor([position], device=chosen.device)
+        if step is not None:
+            logits = step(chosen, cache, at)
+        else:
+            logits = model(input_ids=chosen[:, None], cache=cache, cache_position=at, use_cache=True).logits[:, -1].float()
     return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
 
 

@@ -30,10 +30,10 @@ def test_greedy_rollouts_match_generate_token_for_token(tiny):
 def test_log_probs_are_the_models_own_for_each_generated_token(tiny):
     prefix = _prefix(tiny)
     [r] = LocalSampler(tiny).sample(prefix, 1, max_new_tokens=5, temperature=0, logprobs=True)
-    ids = tiny.tokenizer(prefix, return_tensors="pt", add_special_tokens=False).input_ids
+    ids = tiny.tokenizer(prefix, return_tensors="pt", add_special_tokens=False).input_ids.to(tiny.device)
     generated = tiny.tokenizer(r.text, add_special_tokens=False).input_ids
     with torch.no_grad():
-        first = torch.log_softmax(tiny.model(input_ids=ids).logits[0, -1], -1)
+        first = torch.log_softmax(tiny.model(input_ids=ids).logits[0, -1].float(), -1)
     assert len(r.logprobs) == r.n_tokens == 5
     assert abs(r.logprobs[0] - float(first.max())) < 1e-4
     assert all(lp <= 0 for lp in r.logprobs) and generated
@@ -72,5 +72,7 @@ def test_score_gives_back_the_log_probs_of_a_text_the_model_sampled(tiny):
     [r] = sampler.sample(prefix, 1, max_new_tokens=8, temperature=1.0, top_p=1.0, seed=2, logprobs=True)
     scored = sampler.score(prefix, r.text)
     assert len(scored) == len(r.logprobs) == 8
-    assert torch.allclose(torch.tensor(scored), torch.tensor(r.logprobs), atol=1e-4)
+    # one forward over the text against step-by-step decoding: equal in float32, close in bf16 (on a GPU)
+    tolerance = 1e-4 if tiny.dtype == torch.float32 else 1e-2
+    assert torch.allclose(torch.tensor(scored), torch.tensor(r.logprobs), atol=tolerance)
     assert sampler.score(prefix, "") == []
