@@ -14,8 +14,8 @@ Graphs need fixed shapes and fixed addresses, so:
   costs about the same for 8 rows as for 64;
 - attention reads each key/value head once (`packed_sdpa`). transformers' sdpa path copies
   every key/value head once per query head it serves (`repeat_kv`) whenever it is traced by
-  dynamo: for a 1.5B model with 6 query heads per KV head that is about 17 GB of copying a
-  step at 64 rows x 768 positions, most of the compiled step's time.
+  dynamo. For a 1.5B model with 6 query heads per KV head, 64 rows and 768 cached positions,
+  the compiled forward took 8.40 ms a step with those copies and 3.98 ms without (H200).
 
 Interventions are forward hooks, and dynamo does not notice hooks added after it compiled (an
 intervention would be silently skipped) nor should a graph bake one in: while the model has any
@@ -68,6 +68,26 @@ AttentionInterface.register(PACKED, packed_sdpa)
 AttentionMaskInterface.register(PACKED, sdpa_mask)
 
 
+def nucleus(logits: torch.Tensor, temperature: float, top_p: float, uniform: torch.Tensor) -> torch.Tensor:
+    """Exact temperature + nucleus sampling that never waits for the device: one token id a row.
+
+    The vocabulary is sorted (stably, so tied logits keep token order), the nucleus is the
+    shortest sorted prefix holding `top_p` of the mass, and each row's `uniform` draw in [0, 1)
+    picks from it by inverse CDF. No branch depends on a value on the device, so the host can
+    queue the next step before this one has run (the eager sampler's shortcut through the top
+    256 tokens needs such a check). Temperature 0 is greedy.
+    """
+    if temperature <= 0:
+        return logits.argmax(dim=-1)
+    values, index = (logits / temperature).sort(dim=-1, descending=True, stable=True)
+    probs = torch.softmax(values, dim=-1)
+    cumulative = probs.cumsum(dim=-1)
+    last = ((cumulative - probs) <= top_p).sum(dim=-1, keepdim=True) - 1  # the nucleus ends here
+    target = uniform[:, None].to(cumulative.dtype) * cumulative.gather(-1, last)
+    pick = torch.minimum(torch.searchsorted(cumulative, target), last)
+    return index.gather(-1, pick).squeeze(-1)
+
+
 def cache_length(needed: int) -> int:
     """`needed` rounded up to a multiple of LENGTH_STEP."""
     return -(-needed // LENGTH_STEP) * LENGTH_STEP
@@ -82,15 +102,24 @@ def intervened(model) -> bool:
     return False
 
 
+def _forward(model, **inputs):
+    return model(**inputs)
+
+
 class CompiledStep:
-    """One decode step of `model`, compiled once and replayed for every later step and call."""
+    """One decode step of `model`, compiled once and replayed for every later step and call.
+
+    It holds the model weakly (the compiled function takes it as an argument), so a model
+    dropped elsewhere (a merged fine-tune, say) is freed with its step and caches.
+    """
 
     def __init__(self, model, backend: str = "inductor", mode: str | None = "reduce-overhead"):
-        self.model = model
+        self._model = weakref.ref(model)
+        self.config = model.config
         self.cudagraphs = backend == "inductor" and mode == "reduce-overhead" and model.device.type == "cuda"
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, RECOMPILE_LIMIT)
         options = {"mode": mode} if backend == "inductor" and mode else {}
-        self.forward = torch.compile(model.__call__, fullgraph=True, dynamic=False, backend=backend, **options)
+        self.forward = torch.compile(_forward, fullgraph=True, dynamic=False, backend=backend, **options)
         self.caches: OrderedDict[tuple[int, int], StaticCache] = OrderedDict()
 
     def cache(self, prefill, rows: int, needed: int) -> StaticCache:
@@ -99,7 +128,7 @@ class CompiledStep:
         key = (rows, cache_length(needed))
         cache = self.caches.pop(key, None)
         if cache is None:
-            cache = StaticCache(config=self.model.config, max_cache_len=key[1])
+            cache = StaticCache(config=self.config, max_cache_len=key[1])
             while len(self.caches) >= KEEP_CACHES:
                 self.caches.popitem(last=False)
         else:
@@ -118,12 +147,13 @@ class CompiledStep:
         if self.cudagraphs:
             # A replay overwrites the graph's output buffers: mark the step, and copy what we keep.
             torch.compiler.cudagraph_mark_step_begin()
-        config = self.model.config
+        config = self.config
         attention = config._attn_implementation
         if attention == "sdpa":  # the packed form, for the compiled step only (and always, so its guards hold)
             config._attn_implementation = PACKED
         try:
-            out = self.forward(input_ids=tokens[:, None], cache=cache, cache_position=position, use_cache=True)
+            out = self.forward(self._model(), input_ids=tokens[:, None], cache=cache, cache_position=position,
+                               use_cache=True)
         finally:
             config._attn_implementation = attention
         return out.logits[:, -1].to(torch.float32, copy=True)

@@ -17,7 +17,7 @@ from transformers import DynamicCache, StaticCache
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sampling import Rollout, cut_at_stop
-from backends.sampling.compiled import compiled_step
+from backends.sampling.compiled import compiled_step, nucleus
 from backends.settings import get_settings
 
 
@@ -130,7 +130,8 @@ def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generat
     values, index = scaled.topk(k, dim=-1)
     # Ties (common in bf16 logits) come out of topk in no fixed order on CUDA: order the
     # candidates by token id, then stably by value, so the same seed picks the same token.
-    values, index = values.gather(-1, by_id := index.argsort(dim=-1)), index.gather(-1, by_id)
+    by_id = index.argsort(dim=-1)
+    values, index = values.gather(-1, by_id), index.gather(-1, by_id)
     values, order = values.sort(dim=-1, descending=True, stable=True)
     index = index.gather(-1, order)
     probs = (values - torch.logsumexp(scaled, dim=-1, keepdim=True)).exp()
@@ -147,14 +148,14 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
                   eos_ids, stop, tok, want_logprobs, progress, should_stop, on_compact=None):
     """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order.
 
-    On CUDA the step is the compiled one (backends/sampling/compiled.py) unless an intervention
-    is hooked in or hears about compaction; it keeps finished rows in the batch.
+    On CUDA the step is the compiled one (backends/sampling/compiled.py), which keeps finished
+    rows in the batch, unless an intervention is hooked in or the caller listens for compaction.
     """
     step = None if on_compact is not None else compiled_step(model, get_settings().decode_compile)
     if step is not None:
-        cache = step.cache(prefill, rows, prefix_len + max_new_tokens)
-    else:
-        cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
+        return _decode_compiled(step, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p,
+                                generator, eos_ids, stop, tok, want_logprobs, progress, should_stop)
+    cache = _static_copy(model, prefill, rows, prefix_len + max_new_tokens)
     logits = last_logits.expand(rows, -1)
     tokens = [[] for _ in range(rows)]
     lps = [[] for _ in range(rows)]
@@ -180,7 +181,7 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
         done = [reasons[row] is not None for row in active]
         if all(done) or position == prefix_len + max_new_tokens - 1 or should_stop():
             break
-        if step is None and any(done) and done.count(False) <= 0.75 * len(active):
+        if any(done) and done.count(False) <= 0.75 * len(active):
             # Compact: drop finished rows so they stop costing compute.
             keep = torch.tensor([not d for d in done], device=chosen.device)
             cache = _compact(model, cache, keep, prefix_len + max_new_tokens)
@@ -188,11 +189,71 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
             if on_compact is not None:
                 on_compact(keep.nonzero().squeeze(-1))
         at = torch.tensor([position], device=chosen.device)
-        if step is not None:
-            logits = step(chosen, cache, at)
-        else:
-            logits = model(input_ids=chosen[:, None], cache=cache, cache_position=at, use_cache=True).logits[:, -1].float()
+        logits = model(input_ids=chosen[:, None], cache=cache, cache_position=at, use_cache=True).logits[:, -1].float()
     return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
+
+
+def _decode_compiled(step, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p, generator,
+                     eos_ids, stop, tok, want_logprobs, progress, should_stop):
+    """`_decode_batch` with the compiled step, arranged so the device never waits for Python.
+
+    Sampling stays on the device (`nucleus`: no value is read back to decide anything), so
+    step k+1 is queued before the host reads step k's tokens, and the host's bookkeeping (end
+    of turn, stop strings, progress) runs while the device computes. Rows that finish stay in
+    the batch; at most one step past the last one read is computed. The uniform draws come
+    from the seeded generator up front, so the same seed gives the same rollouts.
+    """
+    device = last_logits.device
+    cache = step.cache(prefill, rows, prefix_len + max_new_tokens)
+    positions = torch.arange(prefix_len, prefix_len + max_new_tokens, device=device)
+    uniforms = torch.rand(max_new_tokens, rows, generator=generator, device=device)
+
+    def pick(logits: torch.Tensor, k: int) -> tuple[torch.Tensor, _OnHost]:
+        chosen = nucleus(logits, temperature, top_p, uniforms[k])
+        picked = None
+        if want_logprobs:  # under the model itself (temperature 1), as the eager loop reports them
+            picked = logits.gather(-1, chosen[:, None]).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        return chosen, _OnHost(chosen, picked)
+
+    tokens = [[] for _ in range(rows)]
+    lps = [[] for _ in range(rows)]
+    reasons: list[str | None] = [None] * rows
+    chosen, pending = pick(last_logits.expand(rows, -1), 0)
+    for k in range(max_new_tokens):
+        if k + 1 < max_new_tokens:  # queue the next step before reading this one
+            chosen, following = pick(step(chosen, cache, positions[k:k + 1]), k + 1)
+        ids, picked = pending.get()
+        for row, token in enumerate(ids):
+            if reasons[row] is not None:
+                continue
+            tokens[row].append(token)
+            if want_logprobs:
+                lps[row].append(picked[row])
+            if token in eos_ids:
+                reasons[row] = "eos"
+            elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
+                reasons[row] = "stop"
+        progress(k + 1)
+        if all(reason is not None for reason in reasons) or k == max_new_tokens - 1 or should_stop():
+            break
+        pending = following
+    return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
+
+
+class _OnHost:
+    """Tensors copied to the host without waiting for the device; `get()` waits for that copy alone."""
+
+    def __init__(self, *values: torch.Tensor | None):
+        self.values = [None if v is None else v.to("cpu", non_blocking=True) for v in values]
+        self.event = None
+        if values[0].is_cuda:
+            self.event = torch.cuda.Event()
+            self.event.record()
+
+    def get(self) -> list[list | None]:
+        if self.event is not None:
+            self.event.synchronize()
+        return [None if v is None else v.tolist() for v in self.values]
 
 
 def _compact(model, cache: StaticCache, keep: torch.Tensor, max_len: int) -> StaticCache:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from backends.interventions import ablate_directions
-from backends.sampling.compiled import CompiledStep, cache_length, compiled_step, intervened, use_step
+from backends.sampling.compiled import CompiledStep, cache_length, compiled_step, intervened, nucleus, use_step
 from backends.sampling.local import LocalSampler
 from backends.settings import Settings
 
@@ -62,6 +62,41 @@ def test_compiled_step_gives_the_eager_rollouts_and_compiles_each_shape_once(com
     assert graphs == 2  # one per batch shape: 4 rows and the last 2
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == graphs
     assert sorted(step.caches) == [(2, 256), (4, 256)] and len(again) == 6
+
+
+def test_nucleus_picks_by_inverse_cdf_from_the_nucleus_only():
+    # tokens 1, 3, 0, 2 hold 0.5, 0.3, 0.15, 0.05: at top_p 0.9 the nucleus is {1, 3, 0} (mass 0.95)
+    logits = torch.tensor([0.15, 0.5, 0.05, 0.3]).log().expand(6, -1)
+    uniform = torch.tensor([0.0, 0.5, 0.6, 0.84, 0.85, 0.9999])  # x 0.95: 0, .475, .57, .798, .8075, .95
+    assert nucleus(logits, 1.0, 0.9, uniform).tolist() == [1, 1, 3, 3, 0, 0]  # cumulative .5, .8, .95
+    assert nucleus(logits, 1.0, 0.7, uniform).tolist() == [1, 1, 1, 3, 3, 3]  # nucleus {1, 3}, mass .8
+    assert nucleus(logits, 0.0, 0.9, uniform).tolist() == [1] * 6  # greedy
+
+
+def test_nucleus_frequencies_match_the_renormalised_nucleus_and_ties_keep_token_order():
+    logits = torch.tensor([[1.0, 2.0, 2.0, 0.0, -5.0]])
+    draws = nucleus(logits.expand(20000, -1), 0.7, 0.95, torch.rand(20000, generator=torch.Generator().manual_seed(0)))
+    probs = torch.softmax(logits[0] / 0.7, -1)  # sorted: 1, 2 (tied, token order), 0, 3, 4
+    kept = [1, 2, 0, 3] if float(probs[[1, 2, 0]].sum()) < 0.95 else [1, 2, 0]
+    expected = probs[kept] / probs[kept].sum()
+    counts = torch.bincount(draws, minlength=5).float() / 20000
+    assert set(draws.tolist()) <= set(kept)
+    assert torch.allclose(counts[kept], expected, atol=0.015)
+    tied = torch.zeros(1, 6)
+    assert nucleus(tied, 1.0, 0.4, torch.tensor([0.0])).tolist() == [0]  # ties in token order
+    assert nucleus(tied, 1.0, 0.4, torch.tensor([0.99])).tolist() == [2]  # nucleus {0, 1, 2}
+
+
+def test_compiled_decoding_cuts_at_stop_strings_and_stops_when_asked(compiled_tiny):
+    tiny, _ = compiled_tiny
+    sampler = LocalSampler(tiny, batch_size=8)
+    rollouts = sampler.sample(_prefix(tiny), 8, max_new_tokens=40, seed=1, stop=["e"])
+    stopped = [r for r in rollouts if r.finish_reason == "stop"]
+    assert stopped and all("e" not in r.text for r in stopped)
+    calls = []
+    partial = sampler.sample(_prefix(tiny), 8, max_new_tokens=30, seed=1,
+                             progress=lambda d, t, n: calls.append(d), should_stop=lambda: len(calls) >= 5)
+    assert len(partial) == 8 and all(r.n_tokens <= 5 for r in partial)
 
 
 def test_the_same_seed_gives_the_same_compiled_rollouts(compiled_tiny):
