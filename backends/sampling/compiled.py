@@ -88,6 +88,20 @@ def nucleus(logits: torch.Tensor, temperature: float, top_p: float, uniform: tor
     return index.gather(-1, pick).squeeze(-1)
 
 
+def fill(cache: StaticCache, source, rows: int, take: torch.Tensor | None = None) -> StaticCache:
+    """Write `source`'s keys and values (a prefill of one shared row or one per row, or rows `take`
+    of another cache) into an empty static cache of `rows` rows."""
+    for layer, held in zip(cache.layers, source.layers):
+        length = int(held.get_seq_length())
+        keys, values = held.keys[..., :length, :], held.values[..., :length, :]
+        if take is not None:
+            keys, values = keys[take], values[take]
+        elif keys.shape[0] != rows:  # one shared prefix row
+            keys, values = keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1)
+        layer.update(keys.contiguous(), values.contiguous())
+    return cache
+
+
 def cache_length(needed: int) -> int:
     """`needed` rounded up to a multiple of LENGTH_STEP."""
     return -(-needed // LENGTH_STEP) * LENGTH_STEP
@@ -134,13 +148,7 @@ class CompiledStep:
         else:
             cache.reset()
         self.caches[key] = cache
-        for layer, source in zip(cache.layers, prefill.layers):
-            length = int(source.get_seq_length())
-            keys, values = source.keys[..., :length, :], source.values[..., :length, :]
-            if keys.shape[0] != rows:  # one shared prefix row
-                keys, values = keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1)
-            layer.update(keys.contiguous(), values.contiguous())
-        return cache
+        return fill(cache, prefill, rows)
 
     def __call__(self, tokens: torch.Tensor, cache: StaticCache, position: torch.Tensor) -> torch.Tensor:
         """Next-token logits (rows x vocab, float32) after feeding one token per row at `position`."""

@@ -17,7 +17,7 @@ from transformers import DynamicCache, StaticCache
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sampling import Rollout, cut_at_stop
-from backends.sampling.compiled import compiled_step, nucleus
+from backends.sampling.compiled import compiled_step, fill, nucleus
 from backends.settings import get_settings
 
 
@@ -99,16 +99,7 @@ def sample_rows(handle: ModelHandle, prefill: DynamicCache, last_logits: torch.T
 
 def _static_copy(model, prefill: DynamicCache, rows: int, max_len: int, take=None) -> StaticCache:
     """A static cache of `rows` rows holding the prefill's keys and values (or rows `take` of another cache)."""
-    cache = StaticCache(config=model.config, max_cache_len=max_len)
-    for layer, source in zip(cache.layers, prefill.layers):
-        length = int(source.get_seq_length())
-        keys, values = source.keys[..., :length, :], source.values[..., :length, :]
-        if take is not None:
-            keys, values = keys[take], values[take]
-        elif keys.shape[0] != rows:  # one shared prefix row
-            keys, values = keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1)
-        layer.update(keys.contiguous(), values.contiguous())
-    return cache
+    return fill(StaticCache(config=model.config, max_cache_len=max_len), prefill, rows, take)
 
 
 CANDIDATES = 256  # the nucleus almost always lies in the top few hundred tokens
@@ -168,15 +159,8 @@ def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens,
             picked = torch.log_softmax(logits, dim=-1).gather(-1, chosen[:, None]).squeeze(-1).tolist()
         is_eos = torch.isin(chosen, eos).tolist()
         for b, (row, token) in enumerate(zip(active, chosen.tolist())):
-            if reasons[row] is not None:
-                continue  # finished, still in the batch until the next compaction
-            tokens[row].append(token)
-            if want_logprobs:
-                lps[row].append(picked[b])
-            if is_eos[b]:
-                reasons[row] = "eos"
-            elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
-                reasons[row] = "stop"
+            if reasons[row] is None:  # a finished row stays in the batch until the next compaction
+                _append(tokens, lps, reasons, row, token, picked[b] if want_logprobs else None, is_eos[b], stop, tok)
         progress(position - prefix_len + 1)
         done = [reasons[row] is not None for row in active]
         if all(done) or position == prefix_len + max_new_tokens - 1 or should_stop():
@@ -224,20 +208,25 @@ def _decode_compiled(step, prefill, last_logits, prefix_len, rows, max_new_token
             chosen, following = pick(step(chosen, cache, positions[k:k + 1]), k + 1)
         ids, picked = pending.get()
         for row, token in enumerate(ids):
-            if reasons[row] is not None:
-                continue
-            tokens[row].append(token)
-            if want_logprobs:
-                lps[row].append(picked[row])
-            if token in eos_ids:
-                reasons[row] = "eos"
-            elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
-                reasons[row] = "stop"
+            if reasons[row] is None:
+                _append(tokens, lps, reasons, row, token, picked[row] if want_logprobs else None, token in eos_ids,
+                        stop, tok)
         progress(k + 1)
         if all(reason is not None for reason in reasons) or k == max_new_tokens - 1 or should_stop():
             break
         pending = following
     return [(t, l, r or "length") for t, l, r in zip(tokens, lps, reasons)]
+
+
+def _append(tokens, lps, reasons, row: int, token: int, logprob: float | None, end: bool, stop, tok) -> None:
+    """Add a sampled token to a row still going, and mark why the row ended if it did."""
+    tokens[row].append(token)
+    if logprob is not None:
+        lps[row].append(logprob)
+    if end:
+        reasons[row] = "eos"
+    elif stop and cut_at_stop(tok.decode(tokens[row][-12:]), stop)[1]:
+        reasons[row] = "stop"
 
 
 class _OnHost:
