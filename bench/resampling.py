@@ -108,8 +108,6 @@ def copy_bandwidth() -> float:
 
 
 def gpu(args) -> None:
-    import os
-
     import torch
     from transformers import DynamicCache, Qwen2Config, Qwen2ForCausalLM
 
@@ -165,10 +163,9 @@ def gpu(args) -> None:
         uniform = torch.rand(replays, rows, device="cuda")
         _, sampling_s = timed(lambda: [nucleus(logits, 0.6, 0.95, uniform[i]) for i in range(replays)])
 
-    os.environ["PARLEY_DECODE_COMPILE"] = "0"
     eager_new = min(new, 32)
-    eager, eager_s = timed(lambda: engine.sample(prefix, rows, max_new_tokens=eager_new, seed=1, **settings))
-    del os.environ["PARLEY_DECODE_COMPILE"]
+    eager_engine = LocalSampler(handle, compile=False)
+    eager, eager_s = timed(lambda: eager_engine.sample(prefix, rows, max_new_tokens=eager_new, seed=1, **settings))
 
     batch = prefix_ids.expand(rows, -1)
     model.generate(batch, attention_mask=torch.ones_like(batch), do_sample=True, max_new_tokens=4, min_new_tokens=4,

@@ -69,4 +69,4 @@ def make_sampler(settings, model: str | None, load_model) -> "Sampler":
                              cache_dir=settings.home / "sampler-cache")
     from backends.sampling.local import LocalSampler
 
-    return LocalSampler(load_model(model))
+    return LocalSampler(load_model(model), compile=settings.decode_compile)

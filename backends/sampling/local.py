@@ -22,9 +22,11 @@ from backends.settings import get_settings
 
 
 class LocalSampler:
-    def __init__(self, handle: ModelHandle, batch_size: int = 64):
+    def __init__(self, handle: ModelHandle, batch_size: int = 64, compile: bool | None = None):
+        """`compile`: use the compiled decode step on CUDA (default: the `decode_compile` setting)."""
         self.handle = handle
         self.batch_size = batch_size
+        self.compile = get_settings().decode_compile if compile is None else compile
         self.name = f"local:{handle.name}"
 
     @torch.inference_mode()
@@ -56,7 +58,7 @@ class LocalSampler:
                 self.handle, prefill, last_logits, ids.shape[1], rows, max_new_tokens=max_new_tokens,
                 temperature=temperature, top_p=top_p, seed=seed * 1_000_003 + start, stop=stop, logprobs=logprobs,
                 progress=lambda done: progress(len(rollouts) * max_new_tokens + done, n * max_new_tokens, "rollout tokens"),
-                should_stop=should_stop,
+                should_stop=should_stop, compile=self.compile,
             )
             progress(len(rollouts) * max_new_tokens, n * max_new_tokens, "rollout tokens")
         return rollouts
@@ -80,19 +82,20 @@ class LocalSampler:
 def sample_rows(handle: ModelHandle, prefill: DynamicCache, last_logits: torch.Tensor, prefix_len: int, rows: int, *,
                 max_new_tokens: int, temperature: float, top_p: float, seed: int, stop: list[str] | None = None,
                 logprobs: bool = False, progress=None, should_stop: ShouldStop | None = None,
-                on_compact=None) -> list[Rollout]:
+                on_compact=None, compile: bool = True) -> list[Rollout]:
     """Decode `rows` continuations of an already prefilled prefix in one batch, in row order.
 
     `prefill` holds the prefix's keys and values for one row (shared by all) or for every row
     (`rows` of them, when rows saw different prefixes or interventions); `last_logits` the
     matching next-token logits. `on_compact(kept_rows)` hears when finished rows leave the
-    batch, for interventions that hold one value per row.
+    batch, for interventions that hold one value per row. `compile`: the compiled decode
+    step may be used (on CUDA, with no intervention hooked in and no `on_compact`).
     """
     model, tok = handle.model, handle.tokenizer
     batch = _decode_batch(
         model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p,
         torch.Generator(device=model.device).manual_seed(seed), set(handle.stop_token_ids), stop, tok, logprobs,
-        progress or (lambda done: None), should_stop or never_stop, on_compact,
+        progress or (lambda done: None), should_stop or never_stop, on_compact, compile,
     )
     return [_rollout(tok, tokens, lps, reason, stop, logprobs) for tokens, lps, reason in batch]
 
@@ -136,13 +139,13 @@ def _next_tokens(logits: torch.Tensor, temperature: float, top_p: float, generat
 
 
 def _decode_batch(model, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p, generator,
-                  eos_ids, stop, tok, want_logprobs, progress, should_stop, on_compact=None):
+                  eos_ids, stop, tok, want_logprobs, progress, should_stop, on_compact=None, compile=True):
     """Decode `rows` rollouts in one batch; returns [(token ids, log-probs, finish reason)] in row order.
 
     On CUDA the step is the compiled one (backends/sampling/compiled.py), which keeps finished
     rows in the batch, unless an intervention is hooked in or the caller listens for compaction.
     """
-    step = None if on_compact is not None else compiled_step(model, get_settings().decode_compile)
+    step = None if on_compact is not None else compiled_step(model, compile)
     if step is not None:
         return _decode_compiled(step, prefill, last_logits, prefix_len, rows, max_new_tokens, temperature, top_p,
                                 generator, eos_ids, stop, tok, want_logprobs, progress, should_stop)

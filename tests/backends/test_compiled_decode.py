@@ -25,13 +25,17 @@ def _texts(rollouts) -> list[str]:
     return [r.text for r in rollouts]
 
 
-@pytest.fixture
-def cpu_tiny():
-    """tiny-random on the CPU whatever the machine has (on a CPU machine, the `tiny` handle itself)."""
+def _tiny_on(device: str):
     from backends.models import load_model
     from tests.conftest import MODEL_CACHE
 
-    return load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE, device="cpu", dtype="float32"))
+    return load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE, device=device, dtype="float32"))
+
+
+@pytest.fixture
+def cpu_tiny():
+    """tiny-random on the CPU whatever the machine has (on a CPU machine, the `tiny` handle itself)."""
+    return _tiny_on("cpu")
 
 
 @pytest.fixture
@@ -157,6 +161,7 @@ def test_the_setting_turns_compilation_off(cpu_tiny, monkeypatch):
     from backends.settings import get_settings
 
     assert get_settings().decode_compile is False
+    assert LocalSampler(cpu_tiny).compile is False and LocalSampler(cpu_tiny, compile=True).compile is True
     assert compiled_step(cpu_tiny.model, get_settings().decode_compile) is None
     assert compiled_step(cpu_tiny.model) is None  # on CPU nothing is compiled unless a step was given
 
@@ -166,10 +171,7 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA de
 
 @pytest.fixture
 def cuda_tiny():
-    from backends.models import load_model
-    from tests.conftest import MODEL_CACHE
-
-    handle = load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE, device="cuda", dtype="float32"))
+    handle = _tiny_on("cuda")
     yield handle
     use_step(handle.model, None)
 
