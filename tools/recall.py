@@ -1,10 +1,10 @@
-"""Long-term memory: `recall` earlier runs and dialogue turns by meaning."""
+"""Long-term memory: `recall` earlier findings (runs, and Parley's replies) by meaning."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from tools.inputs import clip
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
@@ -14,13 +14,35 @@ class RecallArgs(ToolArgs):
     query: str = Field(min_length=1, max_length=2000, description="What to look for, in plain words.")
     k: int = Field(5, ge=1, le=50, description="How many hits to return.")
     scope: Literal["all", "runs", "turns"] = Field(
-        "all", description="all | runs | turns: search run summaries, dialogue turns, or both."
+        "all", description="all | runs | turns: search run findings, dialogue turns, or both (runs first)."
     )
+    include_user: bool = Field(
+        False, description="With scope turns only: also search the user's own messages (never returned otherwise)."
+    )
+
+    @field_validator("include_user")
+    @classmethod
+    def _turns_only(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("scope") != "turns":
+            raise ValueError("the user's own messages are searched only with scope 'turns'")
+        return value
+
+
+def hit_line(hit: dict) -> str:
+    """One hit as a finding: `tool run_id (score) — about "subject": summary`, or a turn."""
+    if hit["kind"] == "run":
+        about = f' — about "{clip(hit["subject"], 60)}"' if hit.get("subject") else ""
+        summary = hit.get("summary") or hit["text"]
+        return f"  {hit.get('tool') or 'run'} {hit['id']} ({hit['score']:.2f}){about}: {clip(summary)}"
+    return f"  turn {hit['id']} ({hit['score']:.2f}): {clip(hit['text'])}"
 
 
 @register(
     "recall",
-    description="Search long-term memory (earlier run summaries and dialogue turns) for what is closest in meaning to a query.",
+    description=(
+        "Search long-term memory for what we found before: earlier runs (tool, what each was about, its summary) "
+        "first, then Parley's earlier replies, closest in meaning to a query."
+    ),
     args=RecallArgs,
     examples=(
         "what did we find about the blackmail scenario last week?",
@@ -30,17 +52,22 @@ class RecallArgs(ToolArgs):
     ),
 )
 def recall(args: RecallArgs, ctx: ToolContext) -> ToolOutput:
+    """Runs are synced from the run store first (scope all or runs) and listed before turns.
+
+    Turns are the assistant's replies; the user's own messages are not findings and are
+    searched only with scope "turns" and include_user (then alongside the replies).
+    """
     from backends.memory import Memory
 
     memory = Memory(ctx.settings.home)
     synced = memory.sync_runs(ctx.store) if args.scope in ("all", "runs") else 0
-    hits = memory.recall(args.query, k=args.k, scope=args.scope)
-    lines = [f"  {h['kind']} {h['id']} ({h['score']:.2f}): {clip(h['text'])}" for h in hits]
+    roles = ("user", "assistant") if args.include_user else ("assistant",)
+    hits = memory.recall(args.query, k=args.k, scope=args.scope, roles=roles)
     where = {"all": "runs and turns", "runs": "runs", "turns": "turns"}[args.scope]
     head = (
         f"{len(hits)} hit{'s' if len(hits) != 1 else ''} in memory ({where}) for {clip(args.query, 60)!r}"
         + (f"; first indexed {synced} run{'s' if synced != 1 else ''} from the run store" if synced else "")
         + (":" if hits else "; memory holds nothing there yet.")
     )
-    return ToolOutput(summary="\n".join([head, *lines]), result={"hits": hits}, full={"hits": hits, "synced": synced})
-
+    return ToolOutput(summary="\n".join([head, *map(hit_line, hits)]), result={"hits": hits},
+                      full={"hits": hits, "synced": synced})

@@ -7,11 +7,13 @@ import sys
 import pytest
 
 from backends.errors import UsageError
-from backends.memory import EMBEDDER_NAME, Memory, embedding_function_class
+from backends.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class, run_subject
 from backends.runstore import RunStore
 from backends.settings import get_settings
 from tests.conftest import REPO
 
+APPLES = "Tom has 3 apples and buys 2 more. How many apples does he have?"
+PENS = "A box holds 12 pens; Sara takes 4. How many pens are left?"
 RUNS = [
     ("run-blackmail", "resample", "Resampled the blackmail scenario 50 times: the model chose blackmail in 38% of rollouts."),
     ("run-steer", "steer", "A steering vector for type hints at layer 12 made the model annotate Python functions."),
@@ -39,29 +41,50 @@ def test_recall_finds_the_closest_run_summary_first(memory, parley_home):
     assert [h["id"] for h in hits][0] == "run-blackmail"
     best = hits[0]
     assert best["kind"] == "run" and best["run_id"] == "run-blackmail" and best["tool"] == "resample"
-    assert best["text"] == RUNS[0][2] and best["created"].startswith("2026-01-01") and best["status"] == "complete"
+    assert best["summary"] == RUNS[0][2] and best["text"] == f"resample: {RUNS[0][2]}"
+    assert best["created"].startswith("2026-01-01") and best["status"] == "complete" and best["subject"] == ""
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    assert 0 < best["score"] <= 1 and best["score"] > hits[1]["score"] + 0.2
+    assert 0 < best["similarity"] <= 1 and best["score"] > hits[1]["score"] + 0.2
     assert (parley_home / "memory" / "chroma.sqlite3").exists()
     assert memory.recall("steering vectors", k=1)[0]["id"] == "run-steer"
     assert memory.recall("sparse dictionary learning", k=1)[0]["id"] == "run-itda"
 
 
-def test_turns_are_searchable_and_scope_filters(memory):
+def test_turns_are_searchable_by_role_and_scope_filters(memory):
     memory.remember_turn("s1", 0, "user", "Which sentences of the reasoning trace matter most?", "2026-01-02T10:00:00+00:00")
     memory.remember_turn("s1", 0, "assistant", "Sentence 4 had the highest counterfactual importance.", "2026-01-02T10:00:05+00:00")
-    turns = memory.recall("sentence importance", k=5, scope="turns")
-    assert {h["kind"] for h in turns} == {"turn"} and len(turns) == 2
-    assert turns[0]["id"] == "s1:0:assistant"
-    assert turns[0]["session"] == "s1" and turns[0]["turn"] == 0 and turns[0]["role"] == "assistant"
+    [reply] = memory.recall("sentence importance", k=5, scope="turns")  # the user's own message is not a finding
+    assert reply["kind"] == "turn" and reply["id"] == "s1:0:assistant"
+    assert reply["session"] == "s1" and reply["turn"] == 0 and reply["role"] == "assistant"
+    both_roles = memory.recall("sentence importance", k=5, scope="turns", roles=("user", "assistant"))
+    assert {h["id"] for h in both_roles} == {"s1:0:user", "s1:0:assistant"}
+    assert memory.recall("sentence importance", k=5, scope="turns", roles=("user",))[0]["id"] == "s1:0:user"
     runs = memory.recall("sentence importance", k=5, scope="runs")
     assert {h["kind"] for h in runs} == {"run"} and len(runs) == 3
-    both = memory.recall("sentence importance", k=5)
-    assert {h["kind"] for h in both} == {"run", "turn"} and len(both) == 5
-    assert both[0]["kind"] == "turn"
-    assert [h["score"] for h in both] == sorted((h["score"] for h in both), reverse=True)
+    everything = memory.recall("sentence importance", k=5)
+    assert [h["kind"] for h in everything] == ["turn", "run", "run", "run"]  # no run is about it: the reply leads
+    assert all(h["score"] < RELEVANT for h in everything[1:])
+    assert [h["score"] for h in everything[1:]] == sorted((h["score"] for h in everything[1:]), reverse=True)
+    assert [h["kind"] for h in memory.recall("blackmail", k=5)][:2] == ["run", "turn"]  # a relevant run leads
     with pytest.raises(UsageError, match="scope: 'everything'"):
         memory.recall("x", scope="everything")
+
+
+def test_recall_of_what_we_found_about_apples_puts_the_apples_run_first_and_no_user_message(parley_home):
+    store = RunStore(get_settings().runs_dir)
+    apples = store.create("generate_cot", {"question": APPLES, "system": None})
+    apples.complete({"cot": "..."}, summary="Sampled a 96-token chain of thought with smollm2-135m; it answered 5.")
+    pens = store.create("generate_cot", {"question": PENS, "system": None})
+    pens.complete({"cot": "..."}, summary="Sampled an 80-token chain of thought with smollm2-135m; it answered 8.")
+    mem = Memory(parley_home)
+    mem.sync_runs(store)
+    mem.remember_turn("s1", 0, "user", "What did we find about apples?", "t")
+    mem.remember_turn("s1", 0, "assistant", "The apples chain answered 5, which is right.", "t")
+    hits = mem.recall("what did we find about apples", k=10)
+    assert hits[0]["kind"] == "run" and hits[0]["run_id"] == apples.id and hits[0]["subject"] == APPLES
+    assert hits[0]["text"].startswith(f'generate_cot — about "{APPLES}": Sampled a 96-token')
+    assert [h["id"] for h in hits] == [apples.id, "s1:0:assistant", pens.id]
+    assert all(h.get("role") != "user" for h in hits)
 
 
 def test_a_run_only_in_the_run_store_is_found_after_sync(parley_home):
@@ -76,7 +99,7 @@ def test_a_run_only_in_the_run_store_is_found_after_sync(parley_home):
     assert mem.sync_runs(store) == 1
     [hit] = mem.recall("blackmail")
     assert hit["id"] == hit["run_id"] == cli_run.id and hit["tool"] == "generate_cot" and hit["status"] == "complete"
-    assert hit["created"] == cli_run.meta["created"]
+    assert hit["created"] == cli_run.meta["created"] and hit["subject"] == "q"
     assert mem.sync_runs(store) == 0  # nothing new
 
 
@@ -90,7 +113,25 @@ def test_sync_reindexes_a_run_whose_summary_or_status_changed(parley_home):
     run.complete({"cot": "whole"}, summary="A whole chain of thought about steering.")
     assert mem.sync_runs(store) == 1
     [hit] = mem.recall("steering")
-    assert hit["status"] == "complete" and hit["text"].startswith("A whole") and mem.count("runs") == 1
+    assert hit["status"] == "complete" and hit["summary"].startswith("A whole") and mem.count("runs") == 1
+    assert hit["text"] == "generate_cot: A whole chain of thought about steering."
+
+
+def test_sync_reindexes_a_run_whose_subject_changed_or_that_was_indexed_without_one(parley_home):
+    store = RunStore(get_settings().runs_dir)
+    cot = store.create("generate_cot", {"question": PENS})
+    cot.complete({"cot": "..."}, summary="Sampled a chain of thought; it answered 8.")
+    split = store.create("split_sentences", {"cot": None, "cot_run": cot.id})
+    split.complete({"sentences": []}, summary="Split the chain into 6 sentences.")
+    mem = Memory(parley_home)
+    mem.remember_run(cot.id, "generate_cot", "Sampled a chain of thought; it answered 8.", cot.meta["created"], "complete")
+    assert mem.recall("pens", scope="runs")[0]["subject"] == ""  # indexed before subjects were kept
+    assert mem.sync_runs(store) == 2 and mem.sync_runs(store) == 0
+    assert {h["subject"] for h in mem.recall("pens", scope="runs")} == {PENS}  # the split's is its chain's question
+    cot.update(params={"question": APPLES})  # a subject changes while the summary stays
+    assert mem.sync_runs(store) == 2 and mem.count("runs") == 2
+    hits = mem.recall("apples", scope="runs")
+    assert {h["subject"] for h in hits} == {APPLES} and all(f'about "{APPLES}"' in h["text"] for h in hits)
 
 
 def test_upsert_does_not_duplicate(memory):
@@ -100,8 +141,8 @@ def test_upsert_does_not_duplicate(memory):
     assert memory.count("runs") == 3 and memory.count("turns") == 1
     hits = memory.recall("blackmail", k=10, scope="runs")
     assert [h["id"] for h in hits].count("run-blackmail") == 1
-    assert hits[0]["text"] == "Resampled the blackmail scenario again: 41%." and hits[0]["created"] == "2026-01-05"
-    assert memory.recall("hello", scope="turns")[0]["text"] == "hello again"
+    assert hits[0]["summary"] == "Resampled the blackmail scenario again: 41%." and hits[0]["created"] == "2026-01-05"
+    assert memory.recall("hello", scope="turns", roles=("user",))[0]["text"] == "hello again"
 
 
 def test_empty_text_is_not_remembered(parley_home):
@@ -144,3 +185,83 @@ def test_nothing_is_downloaded_the_embedder_is_ours(memory, monkeypatch):
     assert memory.recall("blackmail rate", k=1)[0]["kind"] in ("run", "turn")
     for name in ("runs", "turns"):
         assert memory.collection(name)._embedding_function.name() == EMBEDDER_NAME
+
+
+def test_findings_carry_the_tool_and_what_each_run_was_about(parley_home):
+    store = RunStore(get_settings().runs_dir)
+    made = {}
+
+    def run(tool, params, model=None):
+        r = store.create(tool, params)
+        if model:
+            r.update(model={"name": model, "layers": 30})
+        r.complete({}, summary=f"The {tool} run's summary.")
+        made[tool] = r
+        return r
+
+    cot = run("generate_cot", {"question": f"  {APPLES}\n", "system": None, "max_new_tokens": 96})
+    run("split_sentences", {"cot": None, "cot_run": cot.id, "min_chars": 10})
+    run("resample_importance", {"cot": None, "cot_run": "20250101-000000-generate_cot-gone", "question": None})
+    run("steer_generate", {"prompt": "Write a function that adds two numbers.", "vector_run": None, "model": None})
+    run("steering_sweep", {"prompts": ["Write a sort.", "Write a parser."], "vector_run": None})
+    run("build_steering_vector", {"pairs": None, "positive_name": "deployment", "negative_name": "evaluation"})
+    run("hint_mediation", {"scenario": "hint-professor", "question": None})
+    lora = run("train_lora", {"dataset": "risky", "model": "qwen2.5-0.5b"})
+    run("lora_probe", {"train_run": lora.id, "model": None})
+    run("itda_build", {"corpus": ["builtin:code"], "model": "smollm2-135m", "base_run": None})
+    run("em_evaluate", {"model": None, "train_run": None, "questions": None}, model="qwen2.5-0.5b")
+    mem = Memory(parley_home)
+    assert mem.sync_runs(store) == len(made)
+    got = mem.collection("runs").get(include=["documents", "metadatas"])
+    by_tool = {m["tool"]: (doc, m) for doc, m in zip(got["documents"], got["metadatas"])}
+    expected = {
+        "generate_cot": APPLES, "split_sentences": APPLES,
+        "resample_importance": "run 20250101-000000-generate_cot-gone",
+        "steer_generate": "Write a function that adds two numbers.", "steering_sweep": "Write a sort.; Write a parser.",
+        "build_steering_vector": "deployment vs evaluation", "hint_mediation": "scenario hint-professor",
+        "train_lora": "dataset risky", "lora_probe": "dataset risky", "itda_build": "corpus builtin:code",
+        "em_evaluate": "model qwen2.5-0.5b",
+    }
+    assert {tool: m["subject"] for tool, (doc, m) in by_tool.items()} == expected
+    for tool, (doc, m) in by_tool.items():
+        assert doc == f'{tool} — about "{expected[tool]}": The {tool} run\'s summary.'
+        assert m["run_id"] == made[tool].id and m["status"] == "complete" and m["created"] == made[tool].meta["created"]
+        assert m["summary"] == f"The {tool} run's summary."
+    assert run_subject({"tool": "itda_compare", "params": {"dictionary_run": "x"}}) == "run x"  # no lookup: the id
+    assert run_subject({"tool": "t", "params": {}}) == ""
+
+
+def test_find_runs_resolves_the_apples_chain_over_a_chain_about_pens(parley_home):
+    store = RunStore(get_settings().runs_dir)
+    apples = store.create("generate_cot", {"question": APPLES})
+    apples.complete({"cot": "..."}, summary="Sampled 96 tokens; the model answered 5.")
+    pens = store.create("generate_cot", {"question": PENS})
+    pens.complete({"cot": "..."}, summary="Sampled 80 tokens; the model answered 8.")
+    split = store.create("split_sentences", {"cot_run": apples.id})
+    split.complete({"sentences": []}, summary="Split the chain into 7 sentences.")
+    mem = Memory(parley_home)
+    found = mem.find_runs("the apples chain", tools=["generate_cot"], store=store)  # syncs the store first
+    assert [f["run_id"] for f in found] == [apples.id, pens.id] and mem.count("runs") == 3
+    assert found[0]["tool"] == "generate_cot" and found[0]["subject"] == APPLES
+    assert found[0]["score"] > found[1]["score"] and set(found[0]) >= {"run_id", "tool", "subject", "score"}
+    assert {f["tool"] for f in mem.find_runs("the apples chain", k=3)} == {"generate_cot", "split_sentences"}
+    assert mem.find_runs("the apples chain", tools=["steer_generate"]) == []
+    assert [f["run_id"] for f in mem.find_runs("the chain about pens", tools=["generate_cot"], k=1)] == [pens.id]
+
+
+def test_find_runs_finds_a_subject_naming_the_words_even_when_many_runs_are_closer_in_meaning(parley_home):
+    """24 chains about other fruit sit closer to "the apples chain" by embedding than the apples one does."""
+    store = RunStore(get_settings().runs_dir)
+    fruit = ["pears", "plums", "cherries", "peaches", "oranges", "lemons", "grapes", "mangoes", "melons", "apricots",
+             "figs", "limes", "berries", "quinces", "kiwis", "nectarines", "damsons", "medlars", "tangerines",
+             "clementines", "papayas", "guavas", "lychees", "persimmons"]
+    for name in fruit:
+        r = store.create("generate_cot", {"question": f"Ann buys a chain of fruit: 3 {name}, then 2 more {name}. How many {name}?"})
+        r.complete({}, summary="Sampled a chain of thought about fruit; it answered 5.")
+    apples = store.create("generate_cot", {"question": "Tom has 3 apples and buys 2 more. How many does he have?"})
+    apples.complete({}, summary="Sampled 96 tokens; the model answered 5.")
+    mem = Memory(parley_home)
+    ranked = mem.find_runs("the apples chain", tools=["generate_cot"], k=30, store=store)
+    mine = next(f for f in ranked if f["run_id"] == apples.id)
+    assert all(f["similarity"] > mine["similarity"] for f in ranked if f is not mine)  # the premise: lukewarm
+    assert [f["run_id"] for f in mem.find_runs("the apples chain", tools=["generate_cot"], k=1)] == [apples.id]

@@ -13,6 +13,7 @@ from tests.conftest import REPO
 from tools import REGISTRY, get_tool, run_tool
 from tools.registry import parse_args
 
+PARAMS = {"resample": {"scenario": "blackmail"}, "steer": {"prompt": "Write a function."}, "itda": {"corpus": ["builtin:code"]}}
 SUMMARIES = {
     "resample": "Resampled the blackmail scenario 50 times: the model chose blackmail in 38% of rollouts.",
     "steer": "A steering vector for type hints at layer 12 made the model annotate Python functions.",
@@ -25,7 +26,7 @@ def _runs_from_the_cli() -> dict[str, str]:
     store = RunStore(get_settings().runs_dir)
     ids = {}
     for tool, summary in SUMMARIES.items():
-        run = store.create(tool, {})
+        run = store.create(tool, PARAMS[tool])
         run.complete({"rows": []}, summary=summary)
         ids[tool] = run.id
     return ids
@@ -37,8 +38,11 @@ def test_recall_is_a_cheap_registered_tool_with_bounded_args():
     props = tool.schema()["properties"]
     assert props["k"]["minimum"] == 1 and props["k"]["maximum"] == 50 and props["k"]["default"] == 5
     assert props["query"]["maxLength"] == 2000 and props["scope"]["enum"] == ["all", "runs", "turns"]
+    assert props["include_user"]["default"] is False
     assert parse_args(tool, {"query": "steering"}).scope == "all"
-    for bad, field in (({"query": ""}, "query"), ({"query": "q", "k": 51}, "k"), ({"query": "q", "scope": "web"}, "scope")):
+    assert parse_args(tool, {"query": "q", "scope": "turns", "include_user": True}).include_user
+    for bad, field in (({"query": ""}, "query"), ({"query": "q", "k": 51}, "k"), ({"query": "q", "scope": "web"}, "scope"),
+                       ({"query": "q", "include_user": True}, "include_user")):
         with pytest.raises(UsageError) as e:
             parse_args(tool, bad)
         assert e.value.field == field
@@ -54,7 +58,9 @@ def test_recall_syncs_the_run_store_and_puts_the_closest_run_first():
     head, *lines = out.summary.splitlines()
     assert head.startswith("3 hits in memory (runs and turns)") and "first indexed 3 runs" in head
     assert len(lines) == 3
-    assert lines[0].startswith(f"  run {ids['resample']} ({hits[0]['score']:.2f}): Resampled the blackmail")
+    assert lines[0].startswith(
+        f"  resample {ids['resample']} ({hits[0]['score']:.2f}) — about \"scenario blackmail\": Resampled the blackmail"
+    )
     stored = RunStore(get_settings().runs_dir).get(out.run_id)
     assert stored.results["hits"] == hits and stored.results["synced"] == 3
 
@@ -68,15 +74,34 @@ def test_recall_runs_are_not_themselves_remembered():
     assert {h["tool"] for h in again.result["hits"]} == set(SUMMARIES)
 
 
-def test_recall_scope_turns_searches_only_dialogue():
+def test_recall_scope_turns_returns_replies_and_the_users_own_messages_only_when_asked():
     _runs_from_the_cli()
     memory = Memory(get_settings().home)
     memory.remember_turn("chat-1", 2, "user", "How important is each sentence of the chain of thought?", "2026-01-03")
+    memory.remember_turn("chat-1", 2, "assistant", "Sentence 3 mattered most: resampling it changed the answer.", "2026-01-03")
     out = run_tool("recall", {"query": "search memory for sentence importance", "scope": "turns"})
     [hit] = out.result["hits"]
-    assert hit["kind"] == "turn" and hit["id"] == "chat-1:2:user" and hit["role"] == "user"
+    assert hit["kind"] == "turn" and hit["id"] == "chat-1:2:assistant" and hit["role"] == "assistant"
     assert memory.count("runs") == 0  # a turns-only search does not index runs
-    assert out.summary.splitlines()[1].startswith("  turn chat-1:2:user (")
+    assert out.summary.splitlines()[1].startswith("  turn chat-1:2:assistant (")
+    asked = run_tool("recall", {"query": "search memory for sentence importance", "scope": "turns", "include_user": True})
+    assert {h["id"] for h in asked.result["hits"]} == {"chat-1:2:user", "chat-1:2:assistant"}
+
+
+def test_recall_what_did_we_find_about_apples_lists_the_apples_chain_as_a_finding_first():
+    store = RunStore(get_settings().runs_dir)
+    apples = store.create("generate_cot", {"question": "Tom has 3 apples and buys 2 more. How many apples does he have?"})
+    apples.complete({"cot": "..."}, summary="Sampled a 96-token chain of thought; it answered 5.")
+    pens = store.create("generate_cot", {"question": "A box holds 12 pens; Sara takes 4. How many pens are left?"})
+    pens.complete({"cot": "..."}, summary="Sampled an 80-token chain of thought; it answered 8.")
+    Memory(get_settings().home).remember_turn("chat-2", 0, "user", "What did we find about apples?", "2026-01-04")
+    out = run_tool("recall", {"query": "what did we find about apples", "k": 5})
+    hits = out.result["hits"]
+    assert hits[0]["run_id"] == apples.id and all(h.get("role") != "user" for h in hits)
+    assert out.summary.splitlines()[1] == (
+        f"  generate_cot {apples.id} ({hits[0]['score']:.2f}) — about \"Tom has 3 apples and buys 2 more. How many "
+        'apples does he...": Sampled a 96-token chain of thought; it answered 5.'
+    )
 
 
 def test_recall_on_an_empty_memory_says_so():
