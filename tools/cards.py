@@ -1,0 +1,86 @@
+"""Method cards: for each tool, what it measures, how to read its numbers, its caveats,
+and a natural next experiment; and a glossary of the terms researchers ask about.
+
+The cards live in `cards.toml` beside this module, in the project's own words. The
+offline planner answers questions from them ("what does counterfactual importance
+mean?", "what should I try next?"); LLM providers get the compact form with each tool.
+Importing this module imports neither torch nor the tool modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+CARDS_FILE = Path(__file__).with_name("cards.toml")
+
+
+@dataclass(frozen=True)
+class Card:
+    tool: str
+    measures: str
+    numbers: dict[str, str]
+    caveats: tuple[str, ...]
+    next: tuple[tuple[str, str], ...]  # (what to try, an example request)
+
+    def compact(self) -> str:
+        """One paragraph for an LLM's tool description."""
+        numbers = "; ".join(f"{k}: {v}" for k, v in self.numbers.items())
+        return (f"Measures: {self.measures} Reading: {numbers} Caveats: {' '.join(self.caveats)} "
+                f"Next: {' / '.join(what for what, _ in self.next)}")
+
+
+@functools.lru_cache(maxsize=1)
+def _data() -> dict:
+    with CARDS_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def card(tool: str) -> Card | None:
+    raw = _data().get(tool)
+    if not isinstance(raw, dict) or "measures" not in raw:
+        return None
+    return Card(tool, raw["measures"].strip(), dict(raw.get("numbers", {})), tuple(raw.get("caveats", ())),
+                tuple(tuple(pair) for pair in raw.get("next", ())))
+
+
+def terms() -> dict[str, str]:
+    return dict(_data().get("terms", {}))
+
+
+def aliases() -> dict[str, str]:
+    return dict(_data().get("aliases", {}))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
+
+
+def find_terms(text: str) -> list[tuple[str, str]]:
+    """The glossary terms named in `text` (longest first, aliases resolved): [(term, definition)]."""
+    lowered = f" {_norm(text)} "
+    glossary = terms()
+    names = {_norm(t): t for t in glossary} | {_norm(a): t for a, t in aliases().items() if t in glossary}
+    found, taken = [], lowered
+    for name in sorted(names, key=len, reverse=True):
+        pattern = rf"(?<![a-z0-9]){re.escape(name)}(?:e?s)?(?![a-z0-9])"
+        if re.search(pattern, taken):
+            term = names[name]
+            if term not in [t for t, _ in found]:
+                found.append((term, glossary[term]))
+            taken = re.sub(pattern, " ", taken)
+    order = {t: lowered.find(_norm(t)) for t, _ in found}
+    return sorted(found, key=lambda tf: order[tf[0]] if order[tf[0]] >= 0 else 10**6)
+
+
+def reading(tool: str, field: str) -> str | None:
+    """How to read one number of a tool's result."""
+    c = card(tool)
+    if c is None:
+        return None
+    key = _norm(field)
+    return next((v for k, v in c.numbers.items() if _norm(k) == key or key in _norm(k)), None)
