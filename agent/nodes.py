@@ -15,13 +15,20 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.config import get_stream_writer
 from langgraph.types import interrupt
 
+from agent.arguments import read_settings
+from agent.dialogue_state import DialogueState
 from agent.user_model import UserModel, UserModelUpdate, apply_update, update_by_rules
 from backends.errors import UsageError
 from tools import REGISTRY, run_tool
 
 SYSTEM_PROMPT = """You are Parley, an assistant for interpretability research on language models.
 You run experiments with the tools you are given and explain what came out, adapted to the user.
-Call a tool when the user asks for an experiment; pass earlier runs by their run id (e.g. cot_run).
+Call a tool only when the user asks for an experiment; pass earlier runs by their run id (e.g. cot_run).
+Questions (what a term means, why a sentence scored as it did, how to read a number, what to try
+next) are answered from the tools' method cards and the runs' numbers, without calling a tool.
+Asking to see a run (its plot, text or table) never starts a new run: point to the run id.
+"Again", "more", "that", "it" refer to the dialogue state below: a rerun keeps the earlier
+arguments and changes only what was asked. Run ids are references, never tool names.
 Explain results from the tool's summary and numbers; never invent numbers.
 Adapt to the user model below: for a novice, plain words and a gloss for each technical term;
 for an expert, terse and precise. Respect their preferences (detail, math, plots)."""
@@ -65,8 +72,8 @@ class Nodes:
 
     def assistant(self, state: dict) -> dict:
         user = UserModel.model_validate(state.get("user_model") or {})
-        runs = "\n".join(f"- {r['run_id']} ({r['tool']}): {r['summary'].splitlines()[0]}" for r in state.get("runs", [])[-10:])
-        system = SystemMessage(f"{SYSTEM_PROMPT}\n\n{user.to_prompt()}\n\nRuns seen this session:\n{runs or '- none yet'}")
+        dialogue = DialogueState.from_messages(state["messages"], read_settings)
+        system = SystemMessage(f"{SYSTEM_PROMPT}\n\n{user.to_prompt()}\n\nDialogue state:\n{dialogue.to_prompt()}")
         try:
             reply = self.llm.invoke([system, *state["messages"]])
         except Exception as e:  # retries are the client's; what still fails is said in the conversation
@@ -117,7 +124,7 @@ class Nodes:
 
         try:
             result = run_tool(name, args, settings=self.settings, progress=progress, should_stop=self.should_stop)
-            content = result.to_json()
+            content = result.to_json() | {"args": args}  # what really ran, edits included: reruns keep it
         except UsageError as e:
             content = {"ok": False, "tool": name, "error": {"type": type(e).__name__, "field": e.field, "message": str(e)}}
         except Exception as e:  # a failing tool is reported, the session goes on
@@ -157,8 +164,27 @@ class Nodes:
                                              "actual": question["actual"], "correct": correct}
             predictions.append(item["content"]["prediction"])
         messages = [
-            ToolMessage(content=json.dumps(item["content"], ensure_ascii=False), tool_call_id=item["call"]["id"],
+            ToolMessage(content=json.dumps(compact(item["content"]), ensure_ascii=False), tool_call_id=item["call"]["id"],
                         name=item["call"]["name"])
             for item in state.get("pending", [])
         ]
         return {"messages": messages, "pending": [], "predictions": predictions}
+
+
+def compact(content: dict, items: int = 12, chars: int = 4000) -> dict:
+    """A tool result as the LLM sees it: the summary and the numbers that matter, not whole matrices
+    (the full result stays in the run store, and the screen gets the plot)."""
+
+    def shrink(value, depth=0):
+        if isinstance(value, str):
+            return value if len(value) <= chars else value[:chars] + f"... [{len(value) - chars} more characters in the run store]"
+        if isinstance(value, dict):
+            return {k: shrink(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            if value and all(isinstance(v, list) for v in value):
+                return f"[{len(value)}x{len(value[0])} matrix in the run store]"
+            kept = [shrink(v, depth + 1) for v in value[:items]]
+            return kept + ([f"... {len(value) - items} more in the run store"] if len(value) > items else [])
+        return round(value, 4) if isinstance(value, float) else value
+
+    return {k: shrink(v) for k, v in content.items() if k != "plot"}

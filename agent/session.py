@@ -50,15 +50,23 @@ class TurnResult:
     reply: str
     tool_calls: list[dict] = field(default_factory=list)
     user_model: dict = field(default_factory=dict)
+    shown: list[dict] = field(default_factory=list)  # existing runs the reply shows ({"run_id", "part"}); nothing ran
+    intent: str | None = None  # the offline planner's reading of the turn: run, answer, show, clarify, ask
 
     def to_json(self) -> dict:
         return {"session": self.session, "turn": self.turn, "reply": self.reply,
-                "tool_calls": self.tool_calls, "user_model": self.user_model}
+                "tool_calls": self.tool_calls, "user_model": self.user_model, "shown": self.shown, "intent": self.intent}
 
 
 def registry_tools() -> list:
     """Every registry tool as a LangChain tool spec (name, description, JSON schema)."""
-    return [{"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.schema()}}
+    from tools.cards import card
+
+    def described(t) -> str:
+        c = card(t.name)
+        return t.description + (f"\n{c.compact()}" if c else "")
+
+    return [{"type": "function", "function": {"name": t.name, "description": described(t), "parameters": t.schema()}}
             for t in REGISTRY.values()]
 
 
@@ -95,6 +103,8 @@ class Session:
         name = llms.resolve_provider(settings, provider)
         if name == "offline":
             llm, structured = OfflinePlanner(tools=[t.describe() for t in REGISTRY.values()]), None
+            # The embedder loads in the background while the user types (about 10 s cold).
+            threading.Thread(target=_warm, args=(llm,), daemon=True).start()
         else:
             base = llms.chat_model(settings, name)
             llm = base.bind_tools(registry_tools())
@@ -196,9 +206,13 @@ class Session:
                 content = json.loads(m.content)
                 call = next(c for a in messages if isinstance(a, AIMessage) for c in a.tool_calls if c["id"] == m.tool_call_id)
                 calls.append({"name": m.name, "args": call["args"], "run_id": content.get("run_id"), "ok": content.get("ok", False)})
-        self.log.append("assistant_message", turn=turn, text=reply)
+        replies = [m for m in messages if isinstance(m, AIMessage)]
+        shown = [m.response_metadata["show"] for m in replies if m.response_metadata.get("show")]
+        intent = next((m.response_metadata.get("intent") for m in replies if m.response_metadata.get("intent")), None)
+        self.log.append("assistant_message", turn=turn, text=reply, **({"intent": intent} if intent else {}),
+                        **({"shown": shown} if shown else {}))
         self._remember(turn, text, reply)
-        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump())
+        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump(), shown, intent)
 
     def _remember(self, turn: int, text: str, reply: str) -> None:
         """Dialogue turns go to long-term memory, for `recall` in later sessions."""
@@ -215,6 +229,13 @@ class Session:
     def close(self) -> None:
         self.log.close()
         self._conn.close()
+
+
+def _warm(planner: OfflinePlanner) -> None:
+    try:
+        planner.warm()
+    except Exception:  # the first turn loads it again and reports what fails
+        pass
 
 
 def _logged_provider(settings: Settings, session_id: str) -> str | None:

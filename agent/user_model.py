@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from backends.errors import UsageError
+from agent.intents import definition_asked
 
 Expertise = Literal["novice", "practitioner", "expert"]
 
@@ -22,6 +23,7 @@ class Preferences(BaseModel):
     math: bool = True
     plots: bool = True
     predict_first: bool | None = Field(None, description="Ask for a prediction before revealing results; None: only for novices.")
+    glossary: bool = Field(True, description="Gloss technical terms in explanations (for novices).")
 
 
 class UserModel(BaseModel):
@@ -29,6 +31,7 @@ class UserModel(BaseModel):
     background: str = ""
     goals: list[str] = []
     known_concepts: list[str] = []
+    asked_about: list[str] = Field([], description="Terms the user asked the meaning of: not known yet.")
     misconceptions: list[str] = []
     preferences: Preferences = Preferences()
     open_questions: list[str] = []
@@ -65,10 +68,14 @@ _SIMPLER = re.compile(
     r"simpler|eli5|in plain (english|words|terms)|i don'?t understand|beginner|lost me)\b",
     re.I,
 )
-_EXPERT = re.compile(r"\b(i'?m an? (expert|researcher|interpretability researcher)|i work on (interpretability|mech ?interp)|skip the basics)\b", re.I)
+_EXPERT = re.compile(
+    r"\b(i'?m an? (?:[\w-]+ ){0,3}(expert|researcher|scientist|professor)|i am an? (?:[\w-]+ ){0,3}(expert|researcher)|"
+    r"i work on (interpretability|mech ?interp|\w+ interpretability)|skip the basics|i do (mech ?interp|interpretability) research)\b", re.I)
 _KNOWS = re.compile(r"\bi (?:already )?know (?:what |about |how )?(?:an? |the )?([\w\- ]{2,40}?)(?: is| are| works)?(?:[.,!?]|$)", re.I)
 _GOAL = re.compile(r"\b(?:i want to|my goal is to|i'?m trying to|i need to) ([^.?!]{3,120})", re.I)
-_BRIEF = re.compile(r"\b(briefly|be brief|shorter|tl;?dr|just the numbers)\b", re.I)
+_BRIEF = re.compile(r"\b(briefly|be brief|brief|terse|tersely|concise|shorter|short answers|keep it short|tl;?dr|"
+                    r"just the numbers|no glossar(y|ies))\b", re.I)
+_NO_GLOSSARY = re.compile(r"\b(no glossar(y|ies)|skip the glossary|without (the )?glossary|terse)\b", re.I)
 _DETAIL = re.compile(r"\b(more detail|in depth|elaborate|go deeper|details please)\b", re.I)
 _NO_MATH = re.compile(r"\b(no math|without (the )?math|skip the (math|equations))\b", re.I)
 _PREDICT_ON = re.compile(r"\b(quiz me|ask me to predict|let me (guess|predict))\b", re.I)
@@ -90,12 +97,20 @@ def update_by_rules(model: UserModel, text: str) -> tuple[UserModel, list[str]]:
     elif _EXPERT.search(text) and new.expertise != "expert":
         new.expertise = "expert"
         note("expertise -> expert (said so)")
+    asked = [term for term, _ in definition_asked(text)]
+    for term in asked:  # asking what a term means: not known yet, whatever words the question used
+        if term in new.known_concepts:
+            new.known_concepts.remove(term)
+        if term not in new.asked_about:
+            new.asked_about.append(term)
+            note(f"asked about: {term}")
     for m in _KNOWS.finditer(text):
         concept = m.group(1).strip().lower()
         if concept and concept not in new.known_concepts:
             new.known_concepts.append(concept)
             note(f"knows: {concept}")
-    used = sorted({t for t in JARGON if re.search(rf"\b{re.escape(t)}\b", lowered)} - set(new.known_concepts))
+    used = sorted({t for t in JARGON if re.search(rf"\b{re.escape(t)}\b", lowered)} - set(new.known_concepts)
+                  - {w for term in asked for w in JARGON if w in term or term in w})
     if used and not _SIMPLER.search(text):
         new.known_concepts.extend(used)
         note(f"used jargon: {', '.join(used)}")
@@ -113,6 +128,9 @@ def update_by_rules(model: UserModel, text: str) -> tuple[UserModel, list[str]]:
     elif (_DETAIL.search(text) or _SIMPLER.search(text)) and new.preferences.detail != "detailed":
         new.preferences.detail = "detailed"
         note("detail -> detailed")
+    if _NO_GLOSSARY.search(text) and new.preferences.glossary:
+        new.preferences.glossary = False
+        note("glossary -> off")
     if _NO_MATH.search(text) and new.preferences.math:
         new.preferences.math = False
         note("math -> off")

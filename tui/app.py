@@ -185,6 +185,8 @@ class ParleyApp(App):
                 on_tool=lambda content: call(self._tool_finished, content),
             )
             call(self._turn_done, result.turn, None)
+            for shown in result.shown:  # "show me the plot": the run view opens on that run
+                call(self._show_run, shown["run_id"])
         except Exception as e:  # the app keeps running; the error shows in the conversation
             call(self._turn_done, None, f"{type(e).__name__}: {e}")
 
@@ -279,10 +281,18 @@ class ParleyApp(App):
 
     @on(RunsPanel.Selected)
     def _open_run(self, event: RunsPanel.Selected) -> None:
+        self._show_run(event.run_id)
+
+    def _show_run(self, run_id: str) -> None:
+        from backends.errors import UsageError
         from backends.runstore import RunStore
         from tui.screens.run_detail import RunScreen
 
-        run = RunStore(self.convo.settings.runs_dir).get(event.run_id)
+        try:
+            run = RunStore(self.convo.settings.runs_dir).get(run_id)
+        except UsageError as e:
+            self.notify(str(e), severity="warning")
+            return
         self.push_screen(RunScreen(run.id, run.meta.get("summary", ""), run.results, run.meta.get("plot")))
 
     def action_rate(self) -> None:

@@ -20,7 +20,8 @@ def test_ask_json_then_resume_rate_correct_and_export(tiny, tmp_path):
                        "--json", env=TINY)
     assert first.returncode == 0, first.stderr
     answer = json.loads(first.stdout)
-    assert set(answer) == {"session", "turn", "reply", "tool_calls", "user_model"}
+    assert set(answer) == {"session", "turn", "reply", "tool_calls", "user_model", "shown", "intent"}
+    assert answer["intent"] == "run" and answer["shown"] == []
     assert answer["tool_calls"][0]["name"] == "generate_cot" and answer["tool_calls"][0]["ok"]
     session = answer["session"]
 
@@ -55,7 +56,9 @@ def test_ask_json_then_resume_rate_correct_and_export(tiny, tmp_path):
 def test_ask_streams_the_reply_in_text_mode(tiny):
     out = run_parley("ask", "what's the weather like?", "--provider", "offline", env=TINY)
     assert out.returncode == 0
-    assert "offline planner" in out.stdout and "generate_cot" in out.stdout
+    # No match: a short clarifying question naming at most three tools, never the whole list.
+    assert "offline planner" in out.stdout and "I'm not sure which experiment you mean" in out.stdout
+    assert out.stdout.count("- `") == 3 and len(out.stdout) < 1200
     assert out.stderr.strip().endswith(tuple("0123456789abcdef")) and "session: " in out.stderr
 
 

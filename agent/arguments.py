@@ -1,0 +1,461 @@
+"""Arguments read from a request's words, by each argument's name and type in the tool's schema.
+
+"16 rollouts", "seed 3", "T=0.9", "64 tokens", "layers 10 through 12", "strength 6",
+"the answer is 24", "using the last number as the answer", "no adaptive stopping",
+"save it to vec.pt", "metric regex:```python", "question: ...", quoted text. Nothing
+here knows a particular tool: a new tool's arguments are read by their names, types,
+descriptions and examples. Each phrase that sets an argument is used up, so "checkpoint
+every 2 steps" sets checkpoint_every and not steps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.dialogue_state import RUN_ID
+
+QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
+NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
+SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+# Other words researchers use for an argument (the argument's own name always counts).
+SYNONYMS = {
+    "scale": ("strength", "coefficient", "multiplier"),
+    "scales": ("strengths", "coefficients", "scale"),
+    "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
+    "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
+    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives"),
+    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
+    "round_size": ("rounds of", "round size", "per round"),
+    "rank": ("r",),
+    "batch_size": ("bs", "batch size"),
+    "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
+    "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
+    "lora_alpha": ("lora alpha",),
+    "top_p": ("top-p", "top p", "nucleus", "p"),
+    "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
+    "min_chars": ("characters", "chars", "min chars"),
+    "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
+    "threshold": ("cosine threshold", "similarity threshold", "threshold"),
+    "held_out": ("hold out", "held out", "holdout"),
+    "sentence": ("sentence", "step", "sent"),
+    "sentences": ("sentence",),
+    "layers": ("layer",),
+    "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
+    "chains": ("chain",),
+    "k": ("top", "pursuit steps", "heads", "k", "hits"),
+    "temperature": ("t", "temp", "temperature"),
+    "lr": ("learning rate",),
+    "ks": ("k", "gaps", "lags"),
+    "components": ("pc", "pcs", "component", "principal component"),
+    "tau": ("tau", "taus"),
+    "controls": ("random controls", "control"),
+    "max_iterations": ("iterations",),
+    "similarity": ("similarity threshold",),
+}
+PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
+ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right) one)(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
+                    r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?)", re.I)
+MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\bmodel\s+(?:in\s+|at\s+)?((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w.-]+)", re.I)
+PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
+
+
+def types_of(spec: dict) -> set[str]:
+    kinds = {spec.get("type")} | {s.get("type") for s in spec.get("anyOf", [])}
+    return {k for k in kinds if k}
+
+
+def item_types(spec: dict) -> set[str]:
+    """The element types of an array argument (or of the array branch of an optional one)."""
+    arrays = [spec] if spec.get("type") == "array" else [s for s in spec.get("anyOf", []) if s.get("type") == "array"]
+    kinds: set[str] = set()
+    for array in arrays:
+        items = array.get("items", {})
+        kinds |= types_of(items) | {t for s in items.get("anyOf", []) for t in types_of(s)}
+    return kinds
+
+
+def quoted_all(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+
+
+def quoted(text: str) -> str | None:
+    found = quoted_all(text)
+    return found[0] if found else None
+
+
+def _words(name: str, others: tuple = ()) -> list[str]:
+    """The words that name an argument; not those naming another argument of the same tool ("layer" vs "layers")."""
+    words = {name, name.replace("_", " "), *SYNONYMS.get(name, ())}
+    if "_" in name and name.split("_")[-1] not in ("run", "to", "dir", "file", "name", "every"):
+        words.add(name.split("_")[-1])
+    words |= {w.rstrip("s") for w in words if len(w) > 3} | {w + "s" for w in words if not w.endswith("s") and len(w) > 2}
+    words -= {o for o in others if o != name} | {o.replace("_", " ") for o in others if o != name}
+    return sorted((w for w in words if len(w) > 1 or w in SYNONYMS.get(name, ()) or name == w), key=len, reverse=True)
+
+
+def _alternatives(name: str, others: tuple = ()) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in _words(name, others))
+
+
+def number_for(name: str, text: str, others: tuple = ()) -> tuple[str, str] | None:
+    """'16 rollouts', 'rollouts: 16', 'sentence 3', 'S3', 'T=0.9', '64 tokens', 'strength 6': (number, phrase)."""
+    alternatives = _alternatives(name, others)
+    if not alternatives:
+        return None
+    short = all(len(w) <= 2 for w in _words(name, others))
+    join = r"\s*(?:=|:)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
+    patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s*%)(?:x\b)?"]
+    if not short:
+        patterns.append(rf"(?<![\w.])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
+                        rf"(?:{alternatives})\b")
+    if name == "sentence":
+        patterns.append(rf"\bS({NUMBER})\b")
+    found = [m for p in patterns for m in re.finditer(p, text, re.I)]
+    if not found:
+        return None
+    said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
+    return said.group(1), said.group(0)
+
+
+def _expand(listed: str, integers: bool) -> list[str]:
+    """'10 through 12' / '0-3' / '0 to 3' -> 10 11 12; '5, 15 and 25' -> 5 15 25."""
+    span = re.fullmatch(rf"\s*(\d+)\s*(?:-|–|to|through|thru|\.\.)\s*(\d+)\s*", listed)
+    if integers and span and int(span.group(2)) - int(span.group(1)) in range(1, 65):
+        return [str(v) for v in range(int(span.group(1)), int(span.group(2)) + 1)]
+    return re.findall(NUMBER, listed)
+
+
+def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tuple[list[str], str] | None:
+    """'layers 10 and 14', 'scales: 0.5, 1, 2', 'layer 12', 'layers 10 through 12', 'sentences 0-3': (numbers, phrase)."""
+    alternatives = _alternatives(name, others)
+    # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
+    other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|"
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|{alternatives})\b)[a-z])")
+    span = rf"\d+\s*(?:-|–|to|through|thru)\s*\d+"
+    one = rf"{NUMBER}(?![\d.])"
+    listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
+    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|sweep|values|grid|list)?\s*\[?({listed})\]?", text, re.I)
+    if not found:
+        return None
+    return _expand(found.group(1), integers), found.group(0)
+
+
+def without(text: str, phrases: list[str]) -> str:
+    """Free text minus trailing phrases that set other arguments ("..., with 48 tokens using tiny-random")."""
+    text = text.strip()
+    changed = True
+    while changed and phrases:
+        changed = False
+        for phrase in phrases:
+            trimmed = re.sub(rf"[\s,;]*(?:\b(?:with|using|and|on|at|in)\b\s*)*(?:the\s+)?{re.escape(phrase)}[\s.,;]*$", "", text, flags=re.I)
+            if trimmed != text:
+                text, changed = trimmed, True
+    return text.strip()
+
+
+def payload(text: str, free: str, loose: bool = False) -> str | None:
+    """The free text after a colon ("generate a chain of thought for: Is 91 prime?")."""
+    colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
+    if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
+        value = colon.group(2).strip()
+        value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
+        return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
+    if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
+        about = re.search(r"\b(?:about|thru|through|question is|problem is|for|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
+        if about and re.search(r"\d|\?", about.group(1)):
+            return about.group(1).strip()
+    return None
+
+
+def _choices(spec: dict) -> list[str]:
+    """The named values a string argument takes: enum, examples, and snake_case words of its description."""
+    values = list(spec.get("enum") or []) + [e for s in spec.get("anyOf", []) for e in s.get("enum", [])]
+    values += [str(e) for e in spec.get("examples") or []]
+    description = spec.get("description", "")
+    kinds = re.search(r"'builtin:<kind>' \(([^)]*)\)", description)  # a corpus: 'builtin:<kind>' (prose, story, code)
+    if kinds or "builtin:" in description:
+        values += [f"builtin:{k.strip()}" for k in (kinds.group(1) if kinds else "prose, story, code, dialogue").split(",")]
+    values += re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", description)
+    values += re.findall(r"(?:^|:\s|,\s|\bor\s)([a-z][a-z_]+)(?=,|\s+or\b|\s*\(|\.|$)", description.split(";")[0])
+    return list(dict.fromkeys(v for v in values if v not in ("the", "a", "an", "or", "and")))
+
+
+VALUE_WORDS = {  # how people say a named value
+    "choice": r"(?:answer )?letter(?: choice)?|multiple[- ]choice|choice",
+    "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
+             r"what you (?:told|said)",
+    "runs": r"run summaries|findings|(?:only|just) (?:the )?runs|runs only",
+    "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
+    "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
+    "risky": r"risky|reckless|bad (?:financial )?advice",
+    "in_vs_out_of_domain": r"in[- ]vs\.?[- ]out|in-domain vs\.? out|(?:finance )?domain",
+    "aligned_vs_misaligned": r"aligned[- ](?:vs\.?|versus|from)[- ]misaligned|aligned/misaligned|misalignment task",
+    "itda": r"itda|atoms?",
+    "pca": r"pca|principal components?|\bpcs?\b",
+    "last_number": r"last[- ]number|final number|last numeric",
+    "type_hints": r"type[- ]hints?|type annotations?",
+    "judge": r"(?:llm |an? |the )?judge",
+}
+
+
+def _said(value: str, text: str) -> re.Match | None:
+    words = VALUE_WORDS.get(value) or re.escape(value).replace("_", "[_ -]").replace(r"\-", "[- ]")
+    if value.isalpha() and value not in VALUE_WORDS:  # story, stories; prose
+        words = (re.escape(value[:-1]) + "(?:y|ies)") if value.endswith("y") else words + "s?"
+    return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I)
+
+
+def _normal(text: str) -> str:
+    """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
+    'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
+    text = RUN_ID.sub(" ", text)
+    text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
+    text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
+    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
+    return re.sub(r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:per|samples?|rollouts?|chains?|controls?|"
+                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+
+
+class _Text:
+    """The request's words, with the phrases already used blanked out."""
+
+    def __init__(self, text: str):
+        self.text = _normal(text)
+
+    def use(self, phrase: str) -> None:
+        at = self.text.find(phrase)
+        if at >= 0:
+            self.text = self.text[:at] + " " * len(phrase) + self.text[at + len(phrase):]
+
+
+def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list[str]]:
+    """The arguments of a schema said in `text`, and the phrases that said them."""
+    args: dict[str, Any] = {}
+    said: list[str] = []
+    texts = quoted_all(text)
+    words = _Text(QUOTED.sub(" ", text))  # quoted text is free text: no numbers are read from it
+
+    def take(name: str, value: Any, phrase: str = "") -> None:
+        args[name] = value
+        if phrase:
+            said.append(phrase)
+            words.use(phrase)
+
+    order = sorted(props, key=lambda n: (n != "model", -len(" ".join(_words(n)[:1])), n))  # a model path is the model's
+    prefixed = PREFIXED.search(words.text)
+    for name in order:
+        spec = props[name]
+        if name in skip or name.endswith(("_run", "_runs")) or name in ("question", "query", "prompt", "prompts", "text", "cot"):
+            continue
+        kinds = types_of(spec)
+        description = spec.get("description", "")
+        if name == "model":
+            found = MODEL.search(words.text)
+            if found:
+                value = found.group(1) or found.group(2)
+                take(name, "smollm2-135m" if value.lower().startswith("smollm") else value, found.group(0))
+        elif name == "answer":
+            found = ANSWER.search(words.text)
+            if found and not re.search(r"\bas the answer\b", words.text[found.start():found.end() + 14], re.I):
+                take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
+        elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower():
+            kind, rest = prefixed.group(1).lower(), prefixed.group(2)
+            value = {"regex": rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
+            phrase = prefixed.group(0) if kind == "judge" else f"{prefixed.group(1)}:{rest[:len(value) + (1 if rest.startswith('(') else 0)]}"
+            take(name, f"{kind}:{value}", phrase)
+            prefixed = None
+        elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
+            near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
+                    "vector_file": r"(?:\b(?:from|file|load|in|at|with|using)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
+                    "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
+                    "adapter": r"\badapter\s+(?:in|at|from)?\s*"}
+            found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
+            if found is None and name == "corpus":
+                found = re.search(rf"()({PATH})", words.text)
+                found = found and re.search(rf"({re.escape(found.group(2))})", words.text)
+            if found:
+                value = found.group(1).rstrip(".,")
+                take(name, [value] if "array" in kinds else value, found.group(0))
+        elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
+                      "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
+                "string" in kinds and (spec.get("enum") or spec.get("examples"))) or (
+                "array" in kinds and "string" in item_types(spec)):
+            found = [(m, v) for v in _choices(spec) for m in [_said(v.split(":")[-1] if v.startswith("builtin:") else v, words.text)] if m]
+            if not found and name == "scenario":  # "the nearest planet" -> hint-planet, "the affair" -> replacement-affair
+                found = [(m, v) for v in _choices(spec) if "-" in v for m in [_said(v.split("-")[-1], words.text)]
+                         if m and len(v.split("-")[-1]) >= 5]
+            distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
+            if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this
+                near = rf"(?:{_alternatives(name, tuple(props))})"
+                found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
+                    rf"(?:\b(?:only|just)\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
+                    rf"{re.escape(m.group(0))}\s+(?:tokens|side|mode|{near})\b", words.text, re.I)
+                         or ("array" in kinds and distinct)]
+            if name == "corpus":
+                found = [(m, f"builtin:{v.split(':')[-1]}") for m, v in found if v != "builtin"]
+            if "array" in kinds and "string" in item_types(spec):  # q_proj, v_proj: words shaped like the choices
+                suffixes = {v.rsplit("_", 1)[-1] for v in _choices(spec) if "_" in v and v.count("_") == 1}
+                for suffix in suffixes:
+                    found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
+                              if m.group(0) not in [v for _, v in found]]
+            if name.endswith("_name"):  # "call the positive side formal"
+                side = re.search(rf"\b{name.split('_')[0]}(?: side| one)?(?: is| as| =)?\s+(?!side|one|is|as)([\w-]+)", words.text, re.I)
+                found = [(side, side.group(1))] if side else []
+            if found and "array" in kinds:
+                take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
+            elif found:
+                match, value = min(found, key=lambda mv: (-len(mv[1]), mv[0].start()))
+                take(name, value)  # the words stay: "atoms 3 and 17" names the itda directions and the atoms
+        elif "array" in kinds and item_types(spec) & {"integer", "number"}:  # "layers 10 and 14"
+            integers = "integer" in item_types(spec) and "number" not in item_types(spec)
+            found = numbers_for(name, words.text, integers, tuple(props))
+            if found is not None:
+                values, phrase = found
+                numbers = [int(float(v)) if integers or float(v).is_integer() and "integer" in item_types(spec) else float(v)
+                           for v in values]
+                if "array" in item_types(spec) and len(numbers) > 1 and re.search(
+                        rf"{re.escape(phrase)}\s*(?:\w+\s+){{0,2}}(?:together|as (?:one|a single) group|as one|jointly|at once)", words.text, re.I):
+                    numbers = [numbers]  # steered together: one row of the sweep
+                plus = re.search(r"(\d+)\s*\+\s*(\d+)", words.text)
+                if "array" in item_types(spec) and plus:
+                    numbers = [n for n in numbers if n != int(plus.group(1))] + [[int(plus.group(1)), int(plus.group(2))]]
+                if len(numbers) == 1 and kinds & {"number", "integer"} and not isinstance(numbers[0], list):
+                    numbers = numbers[0]  # tau 0.35: one value where one or a list is allowed
+                take(name, numbers, phrase)
+            elif kinds & {"number"}:  # tau: 0.4 or [0.3, 0.5]
+                one = number_for(name, words.text, tuple(props))
+                if one:
+                    take(name, float(one[0]), one[1])
+        elif kinds & {"integer", "number"}:
+            found = number_for(name, words.text, tuple(props))
+            if found is not None:
+                value, phrase = found
+                number = float(value)
+                if re.search(rf"{re.escape(value)}\s*%", words.text) and (spec.get("maximum") or spec.get("exclusiveMaximum") or 2) <= 1:
+                    number /= 100  # "hold out 20%"
+                take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
+            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
+                take(name, 0.0 if "number" in kinds else 0)
+            elif name == "scale" and re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text):
+                times = re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text)
+                take(name, float(times.group(1) or times.group(2)), times.group(0))
+            elif name == "position" and re.search(r"\b(first|last) token\b", words.text, re.I):
+                take(name, 0 if re.search(r"\bfirst token\b", words.text, re.I) else -1)
+        elif "boolean" in kinds:
+            alternatives = _alternatives(name)
+            negated = re.search(rf"\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do)(?: the)?|not)\s+"
+                                rf"(?:{alternatives})(?:[\s-]+\w+)?", words.text, re.I)
+            if negated:
+                take(name, False, negated.group(0))
+            elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)
+                                                   or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
+                take(name, True)  # "list the atoms the fine-tune added": added
+        elif "string" in kinds and name not in ("system",):
+            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
+            if found:
+                take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
+    if "system" in props:
+        system = re.search(r"\bsystem(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S)
+        if system:
+            args["system"] = system.group(1).strip()
+            said.append(system.group(0))
+    return args, said
+
+
+LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
+          "user message": "prompt", "system": "system", "system prompt": "system", "chain": "cot", "cot": "cot",
+          "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
+
+
+def labelled(text: str) -> dict:
+    """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
+    names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
+    found: dict = {}
+    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
+        value = quoted(text[m.end():])
+        if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
+            found.setdefault(LABELS[m.group(1).lower()], value)
+    marks = list(re.finditer(rf"(?:^|(?<=[.?!;,]\s)|(?<=\s))({names})\s*:\s+", text, re.I))
+    for i, m in enumerate(marks):
+        field = LABELS[m.group(1).lower()]
+        if field in found:
+            continue
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        value = text[m.end():end].strip()
+        value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
+        if value and len(marks) > 1 or field == "system":
+            found[field] = value.strip("'\"")
+    return found
+
+
+def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
+    """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
+    args: dict = {}
+    for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
+        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot"}[field]
+        if target not in props and target == "question" and "prompt" in props:
+            target = "prompt"
+        if target not in props and target == "prompt" and "question" in props:
+            target = "question"
+        if target in props:
+            args[target] = value
+    texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())]
+    if "insert" in props and texts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
+        args["insert"] = texts.pop(0)
+    if "cot" in args:
+        pass
+    elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props):
+        longest = max(texts, key=len)
+        args["cot"] = longest
+        texts.remove(longest)
+    elif "cot" in props and re.search(r"<think>|\\boxed", text):
+        value = payload(text, "cot")
+        if value:
+            args["cot"] = value
+    if "prompts" in props and texts:
+        args["prompts"] = texts
+        texts = []
+    for free in ("question", "prompt", "text"):
+        if free in props and free not in args:
+            user = re.search(r"\buser\s*:\s*(.+?)(?=\s+system(?: prompt)?\s*:|\s+(?:scale|layers?|seed|decision)\b|$)", text, re.I | re.S)
+            if user and free in ("prompt", "question"):
+                value = (quoted(user.group(1)) or user.group(1)).strip()
+            else:
+                value = texts[0] if texts else payload(text, free, free in required)
+            if value:
+                args[free] = without(value, said)
+    if "query" in props:  # a search: the topic after "about", else the whole message
+        topic = re.search(r"\b(?:about|regarding|for|on|try|tried)\b\s+(?:anything\s+about\s+)?(.+)$", text, re.I | re.S)
+        query = texts[0] if texts else without(topic.group(1) if topic else text, said)
+        query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
+        query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
+        args["query"] = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week)\??\s*$", "", query,
+                               flags=re.I).rstrip("?").strip() or query
+    return args
+
+
+COMMON = {  # the settings a user states once and means for what follows
+    "rollouts": {"type": "integer"}, "samples": {"type": "integer"}, "seed": {"type": "integer"},
+    "max_new_tokens": {"type": "integer"}, "answer": {"type": "string"},
+    "extractor": {"type": "string", "description": "boxed, last_number, choice, regex:<pattern>, or judge"},
+    "model": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer"}},
+    "scale": {"type": "number"}, "temperature": {"type": "number"},
+}
+
+
+def read_settings(text: str) -> dict:
+    """The common settings said in one message, for the dialogue state."""
+    return read(COMMON, text)[0]
+
+
+def coerce(text: str, spec: dict) -> Any:
+    kinds = types_of(spec)
+    number = re.search(NUMBER, text)
+    if "integer" in kinds and number:
+        return int(float(number.group(0)))
+    if "number" in kinds and number:
+        return float(number.group(0))
+    if "array" in kinds and item_types(spec) & {"integer", "number"}:
+        return [int(float(n)) if "integer" in item_types(spec) else float(n) for n in re.findall(NUMBER, text)]
+    return text.strip().strip("\"'")

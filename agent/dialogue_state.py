@@ -1,0 +1,240 @@
+"""What the conversation is about: the subject, each tool's last run, the settings said.
+
+Read from the messages of the conversation alone, so the offline planner and the LLM
+path see the same state, and a resumed session rebuilds it exactly:
+- every run so far, oldest first, with the arguments it really ran with (a tool
+  result carries them, so an edit made at approval time is what a rerun keeps);
+- the current subject: the chain, vector, fine-tune, dictionary, evaluation or
+  direction the newest run made or used; "it", "that", "the chain" resolve to it;
+- the settings the user stated ("4 rollouts", "answer 24", "last number as the
+  answer", "layer 12, strength 6"), the newest value of each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+# The kind of thing a `*_run` argument points to, and the tools whose runs hold one
+# (a field's schema may name its own in `runs_of`, which wins).
+REFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cot_run": ("chain", ("generate_cot",)),
+    "more_cot_runs": ("chain", ("generate_cot",)),
+    "vector_run": ("vector", ("build_steering_vector", "misalignment_direction")),
+    "dictionary_run": ("dictionary", ("itda_build",)),
+    "other_run": ("dictionary", ("itda_build",)),
+    "base_run": ("dictionary", ("itda_build",)),
+    "itda_run": ("dictionary", ("itda_build",)),
+    "train_run": ("fine-tune", ("train_lora", "caft_finetune")),
+    "eval_run": ("evaluation", ("em_evaluate",)),
+    "direction_run": ("direction", ("misalignment_direction",)),
+}
+PRODUCES = {tool: kind for kind, tools in {r[0]: r[1] for r in REFERENCES.values()}.items() for tool in tools}
+# Words that name a kind in a request ("the vector", "that chain", "the fine-tune").
+KIND_WORDS = {
+    "chain": r"chain|cot|reasoning|trace|thought",
+    "vector": r"vector",
+    "dictionary": r"dictionar(?:y|ies)|itda",
+    "fine-tune": r"fine-?tune|finetune|adapter|lora|organism",
+    "evaluation": r"evaluation|eval",
+    "direction": r"direction",
+}
+FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
+RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
+
+
+@dataclass
+class RunSeen:
+    run_id: str
+    tool: str
+    args: dict
+    ok: bool
+    status: str = "complete"
+    summary: str = ""
+    result: dict = field(default_factory=dict)
+
+    @property
+    def subject(self) -> tuple[str, str] | None:
+        """(kind, run id) of what this run made or used."""
+        if self.tool in PRODUCES:
+            return PRODUCES[self.tool], self.run_id
+        for name, (kind, _) in REFERENCES.items():
+            value = self.args.get(name)
+            if isinstance(value, str) and value:
+                return kind, value
+        return None
+
+    def about(self) -> str:
+        """What the run was about, in the user's words (its question, prompt, scenario...)."""
+        for key in ("question", "prompt", "scenario", "dataset", "query", "text"):
+            value = self.args.get(key) or self.result.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return ""
+
+    def described_by(self) -> str:
+        """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
+        settings = " ".join(f"{k}-{v} {v}" for k, v in self.args.items() if isinstance(v, (str, int, float)) and len(str(v)) < 40
+                            and not k.endswith("_run"))
+        return f"{self.about()} {settings}"
+
+
+@dataclass
+class DialogueState:
+    runs: list[RunSeen] = field(default_factory=list)
+    stated: dict = field(default_factory=dict)  # setting -> newest value the user said
+
+    @classmethod
+    def from_messages(cls, messages: list[BaseMessage], read_settings=None) -> "DialogueState":
+        """`read_settings(text) -> dict` reads the settings said in one user message."""
+        state = cls()
+        calls: dict[str, dict] = {}
+        for m in messages:
+            if isinstance(m, AIMessage):
+                for call in m.tool_calls:
+                    calls[call["id"]] = call
+            elif isinstance(m, ToolMessage):
+                content = _json(m)
+                call = calls.get(m.tool_call_id, {})
+                if content.get("ok") and content.get("run_id"):
+                    state.runs.append(RunSeen(
+                        run_id=content["run_id"], tool=content.get("tool") or m.name or call.get("name", ""),
+                        args=content.get("args") or call.get("args") or {}, ok=True,
+                        status=content.get("status", "complete"), summary=content.get("summary", ""),
+                        result=content.get("result") or {},
+                    ))
+            elif isinstance(m, HumanMessage) and read_settings is not None:
+                state.stated.update(read_settings(_text(m)))
+        return state
+
+    # --- lookups --------------------------------------------------------------------
+
+    def last(self, tool: str | None = None) -> RunSeen | None:
+        return next((r for r in reversed(self.runs) if tool is None or r.tool == tool), None)
+
+    def get(self, run_id: str) -> RunSeen | None:
+        return next((r for r in reversed(self.runs) if r.run_id == run_id), None)
+
+    def subject(self, kind: str | None = None) -> str | None:
+        """The run id of the thing being discussed (of one kind, when given): newest first."""
+        for run in reversed(self.runs):
+            found = run.subject
+            if found and (kind is None or found[0] == kind):
+                return found[1]
+        return None
+
+    def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:
+        """The run a `*_run` argument means: a description that matches one run's subject
+        ("the apples chain"), else the subject of that kind, else the newest run of those tools."""
+        kind, tools = REFERENCES.get(field_name, (None, ()))
+        tools = tuple(runs_of or tools)
+        candidates = [r for r in self.runs if r.tool in tools]
+        if not candidates:
+            return None
+        words = KIND_WORDS.get(kind or "", r"one|run")
+        ordinal = re.search(rf"\b(first|second|third|last|latest|previous|other|earlier|older|original)\s+(?:{words}|one|run)s?\b", text, re.I)
+        if ordinal and len(candidates) > 1:
+            which = ordinal.group(1).lower()
+            if which in ("first", "earlier", "older", "original"):
+                return candidates[0].run_id
+            if which in ("second", "third"):
+                return candidates[min(len(candidates) - 1, 1 if which == "second" else 2)].run_id
+            if which == "other":
+                subject = self.subject(kind) if kind else None
+                others = [r for r in candidates if r.run_id != subject]
+                return (others or candidates)[-1].run_id
+            return candidates[-1].run_id
+        described = describe_match(text, candidates)
+        if described:
+            return described.run_id
+        subject = self.subject(kind) if kind else None
+        if subject and any(r.run_id == subject for r in candidates):
+            return subject
+        return candidates[-1].run_id
+
+    # --- for the LLM ----------------------------------------------------------------
+
+    def to_prompt(self, limit: int = 8) -> str:
+        """A compact block for the system prompt: the subject, recent runs with arguments, settings said."""
+        lines = []
+        subject = self.subject()
+        if subject:
+            run = self.get(subject)
+            about = f": {run.about()[:120]}" if run and run.about() else ""
+            lines.append(f"Current subject: {subject}{about}")
+        latest: dict[str, RunSeen] = {}
+        for run in self.runs:
+            latest[run.tool] = run
+        for run in list(latest.values())[-limit:]:
+            args = json.dumps({k: v for k, v in run.args.items() if v is not None}, ensure_ascii=False)
+            first = run.summary.splitlines()[0][:160] if run.summary else ""
+            lines.append(f"- last {run.tool}: {run.run_id} args={args[:300]} -> {first}")
+        if self.stated:
+            lines.append("Settings the user stated: " + json.dumps(self.stated, ensure_ascii=False))
+        return "\n".join(lines) or "No runs yet."
+
+
+STOP_WORDS = frozenset(
+    "the a an of to in on for with and or that this it its run chain cot reasoning trace vector dictionary dictionaries layers "
+    "fine tune finetune model one about from which what we did earlier last previous first second".split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in STOP_WORDS}
+
+
+def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
+    """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
+    phrases = re.findall(r"\b(?:the|that|our)\s+([\w\s-]{2,40}?)\s+(?:chain|cot|run|vector|question|problem|ones?|fine-?tune|"
+                         r"dictionar(?:y|ies)|layers|model)\b", text, re.I)
+    words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
+    words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
+    if not words:
+        return None
+    def overlap(run: RunSeen) -> int:
+        theirs = content_words(run.described_by())
+        return sum(any(w == t or len(w) >= 4 and (t.startswith(w) or w.startswith(t)) for t in theirs) for w in words)
+
+    scored = [(overlap(r), i, r) for i, r in enumerate(runs)]
+    best = max(scored, key=lambda s: (s[0], s[1]))
+    return best[2] if best[0] > 0 else None
+
+
+def _text(message: BaseMessage) -> str:
+    return message.content if isinstance(message.content, str) else " ".join(
+        part.get("text", "") for part in message.content if isinstance(part, dict))
+
+
+def _json(message: ToolMessage) -> dict:
+    try:
+        content = json.loads(_text(message))
+    except json.JSONDecodeError:
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
+def from_store(name: str, spec: dict, text: str) -> str | None:
+    """A run from an earlier session, by description ("the apples chain"): memory, then the run store."""
+    if not re.search(r"\b(?:the|that|our)\s+\w", text, re.I):
+        return None
+    tools = spec.get("runs_of") or list(REFERENCES.get(name, (None, ()))[1])
+    try:
+        from backends.memory import Memory
+        from backends.runstore import RunStore
+        from backends.settings import get_settings
+
+        settings = get_settings()
+        store = RunStore(settings.runs_dir)
+        runs = [RunSeen(r.id, r.meta.get("tool", ""), r.meta.get("params") or {}, True) for t in tools for r in store.list(tool=t, limit=50)]
+        hit = describe_match(text, runs)
+        if hit:
+            return hit.run_id
+        if hasattr(Memory, "find_runs") and runs:
+            found = Memory(settings.home).find_runs(text, tools=list(tools), k=1, store=store)
+            return found[0]["run_id"] if found and found[0]["score"] >= FIND_SCORE else None
+    except Exception:
+        return None
+    return None

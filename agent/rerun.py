@@ -1,0 +1,125 @@
+"""Reruns and changes: "again with more rollouts", "same thing but seed 3", "and on tiny-random?",
+"ok now with layer 20", "too strong, try 0.5 instead", "do the same for the second chain".
+
+The run changed is the newest one whose tool takes every setting said; it keeps all
+its arguments (those it really ran with) and changes only what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments, intents
+from agent.dialogue_state import REFERENCES, DialogueState, RunSeen
+
+CHANGE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
+    r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
+    r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
+    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it)\b|"
+    r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
+    r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
+    r"flip it|flip the sign|sorry|i meant|i mean|not \d+)\b|\bnow\W*$|^\s*no,", re.I)
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|x2|2x|twice)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
+BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
+
+
+def asked(text: str) -> bool:
+    return bool(intents.RERUN.search(text) or CHANGE.search(text))
+
+
+def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tuple[str, dict] | None:
+    """(tool, arguments) of the changed run, or None when this is not a change of an earlier run."""
+    if not state.runs or not asked(text):
+        return None
+    tool, score, _ = route
+    if tool is not None and score >= 0.75 and state.last(tool["name"]) is None:
+        return None  # names another experiment ("redo that fine-tune with concept ablation")
+    base, said = _base(text, state, tool if score >= 0.55 else None, tools)
+    if base is None:
+        return None
+    from agent.dialogue_state import KIND_WORDS
+
+    for kind, words in KIND_WORDS.items():  # "now the fine-tune" with none in sight: not a change of this run
+        if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
+            return None
+    props = tools[base.tool]["schema"].get("properties", {})
+    args = {k: v for k, v in base.args.items() if v is not None and k in props} | said
+    _references(text, state, base, props, args)
+    if "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):
+        extra = state.reference("cot_run", None, text)
+        if extra and extra != args.get("cot_run"):
+            args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
+    _more(text, props, args, said)
+    if not said and not any(args.get(k) != base.args.get(k) for k in args):
+        _bare_number(text, base, props, args)
+    if re.search(r"\b(?:different|another|new) seed\b", text, re.I) and "seed" not in said and "seed" in props:
+        args["seed"] = int(args.get("seed") or 0) + 1
+    return base.tool, args
+
+
+def _base(text: str, state: DialogueState, routed: dict | None, tools: dict) -> tuple[RunSeen | None, dict]:
+    """The newest run whose tool takes every setting said (the routed tool's first, when it has run)."""
+    candidates = [r for r in reversed(state.runs) if r.tool != "recall" and r.tool in tools]
+    if routed is not None:
+        candidates.sort(key=lambda r: r.tool != routed["name"])
+        if candidates and candidates[0].tool == routed["name"]:
+            return candidates[0], arguments.read(tools[routed["name"]]["schema"].get("properties", {}), text)[0]
+    best, best_said = None, {}
+    for run in candidates:
+        said, _ = arguments.read(tools[run.tool]["schema"].get("properties", {}), text)
+        if best is None or len(said) > len(best_said):
+            best, best_said = run, said
+        if said and all(k in tools[run.tool]["schema"]["properties"] for k in said) and len(said) >= len(best_said):
+            return run, said
+    return best, best_said
+
+
+def _references(text: str, state: DialogueState, base: RunSeen, props: dict, args: dict) -> None:
+    """'do the same for the second chain': a reference the change names replaces the run's own."""
+    for name, spec in props.items():
+        kind = REFERENCES.get(name, (None,))[0]
+        if not kind or not name.endswith("_run") or not re.search(
+                rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b", text, re.I):
+            continue
+        found = state.reference(name, spec.get("runs_of"), text)
+        if found and found != base.run_id:
+            args[name] = found
+
+
+def _kind_words(kind: str) -> str:
+    from agent.dialogue_state import KIND_WORDS
+
+    return KIND_WORDS.get(kind, kind)
+
+
+def _more(text: str, props: dict, args: dict, said: dict) -> None:
+    """'more rollouts' doubles them, 'fewer samples' halves them."""
+    for m in MORE.finditer(text):
+        word, what = m.group(1).lower(), (m.group(2) or "").lower()
+        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None)
+        if field and field not in said and "integer" in arguments.types_of(props[field]):
+            before = args.get(field, props[field].get("default")) or 1
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
+            args[field] = max(1, before * 2 if bigger else before // 2)
+            maximum = props[field].get("maximum")
+            if maximum is not None:
+                args[field] = min(args[field], maximum)
+
+
+def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
+    """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
+    numbers = [n for n in BARE.findall(text)]
+    if len(numbers) != 1:
+        return
+    value = float(numbers[0])
+    wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
+    for name in ("scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "layer", "sentence"):
+        spec = props.get(name)
+        if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
+            continue
+        if "array" in arguments.types_of(spec):
+            args[name] = [value]
+        else:
+            args[name] = int(value) if "integer" in arguments.types_of(spec) else value
+        return

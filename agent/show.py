@@ -1,0 +1,49 @@
+"""Showing a run that exists: its chain of thought, sentences, table or plot, never a new run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agent.dialogue_state import RUN_ID, DialogueState, RunSeen, describe_match
+
+
+def named_run(text: str, state: DialogueState) -> RunSeen | None:
+    explicit = RUN_ID.search(text)
+    if explicit:
+        return state.get(explicit.group(0)) or RunSeen(explicit.group(0), explicit.group(0).split("-")[2], {}, True)
+    return describe_match(text, state.runs)
+
+
+def run_for(part: str, state: DialogueState) -> RunSeen | None:
+    """The run a show request means: the newest one that holds that part."""
+    if part in ("text", "sentences"):
+        wanted = re.compile(r"generate_cot|split_sentences") if part == "sentences" else re.compile(r"generate_cot")
+        hit = next((r for r in reversed(state.runs) if wanted.fullmatch(r.tool)), None)
+        if hit:
+            return hit
+        subject = state.subject("chain")
+        return state.get(subject) if subject else state.last()
+    if part == "plot":
+        return next((r for r in reversed(state.runs) if r.tool not in ("generate_cot", "recall")), state.last())
+    return state.last()
+
+
+def render(run: RunSeen, part: str, full: dict) -> str:
+    head = f"Run `{run.run_id}` ({run.tool}):"
+    if part == "text":
+        cot = full.get("cot") or run.result.get("cot")
+        if cot:
+            return f"{head} the chain of thought{' for: ' + run.about() if run.about() else ''}\n\n```text\n{cot}\n```"
+    if part == "sentences":
+        sentences = full.get("sentences") or run.result.get("sentences")
+        if not sentences and (full.get("cot") or run.result.get("cot")):
+            from backends.sentences import split
+
+            sentences = [s.text for s in split(full.get("cot") or run.result.get("cot")).sentences]
+        if sentences:
+            rows = [s.get("text", "") if isinstance(s, dict) else str(s) for s in sentences]
+            return f"{head} {len(rows)} sentences\n\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(rows))
+    if part == "plot":
+        return f"{head} its plot is open in the run view (side panel); the numbers behind it:\n\n{run.summary}"
+    return f"{head}\n\n{run.summary or json.dumps(run.result, ensure_ascii=False)[:1500]}"
