@@ -84,8 +84,9 @@ def about_sentence(text: str, state: DialogueState, user: UserModel) -> str | No
             elif low is not None and high is not None:
                 lines.append(f"  The interval excludes 0, and is {high - low:.2f} wide.")
             if isinstance(row.get(metric), (int, float)) and row[metric] < 0:
-                why = reading(run.tool, metric) or ""
-                lines.append("  It is negative: " + (why or "removing this sentence made the answer more likely, not less."))
+                lines.append("  It is negative: replacing this sentence with one that means something else lowered "
+                             "accuracy, so the sentence pushes toward the answer." if metric == "counterfactual_accuracy"
+                             else "  It is negative: see how to read it below.")
         for key, value in row.items():
             if key in ("index", "text", metric) or key.endswith(("_low", "_high")) or isinstance(value, (list, dict)):
                 continue
@@ -108,8 +109,8 @@ def _alternative(item) -> str:
     if isinstance(item, dict):
         text = item.get("text") or item.get("sentence") or ""
         count = item.get("count")
-        return f"\"{text[:100]}\"" + (f" ({count}x)" if count else "")
-    return f"\"{str(item)[:100]}\""
+        return f"\"{' '.join(str(text).split())[:100]}\"" + (f" ({count}x)" if count else "")
+    return f"\"{' '.join(str(item).split())[:100]}\""
 
 
 def how_to_read(state: DialogueState, text: str = "") -> str | None:

@@ -13,50 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.dialogue_state import RUN_ID
+from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
+    PATH, QUOTED, SYNONYMS, VALUE_WORDS, labelled, normal, payload, quoted, quoted_all, without,
+)
 
-QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
-SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
-# Other words researchers use for an argument (the argument's own name always counts).
-SYNONYMS = {
-    "scale": ("strength", "coefficient", "multiplier"),
-    "scales": ("strengths", "coefficients", "scale"),
-    "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
-    "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
-    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives"),
-    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
-    "round_size": ("rounds of", "round size", "per round"),
-    "rank": ("r",),
-    "batch_size": ("bs", "batch size"),
-    "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
-    "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
-    "lora_alpha": ("lora alpha",),
-    "top_p": ("top-p", "top p", "nucleus", "p"),
-    "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
-    "min_chars": ("characters", "chars", "min chars"),
-    "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
-    "threshold": ("cosine threshold", "similarity threshold", "threshold"),
-    "held_out": ("hold out", "held out", "holdout"),
-    "sentence": ("sentence", "step", "sent"),
-    "sentences": ("sentence",),
-    "layers": ("layer",),
-    "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
-    "chains": ("chain",),
-    "k": ("top", "pursuit steps", "heads", "k", "hits"),
-    "temperature": ("t", "temp", "temperature"),
-    "lr": ("learning rate",),
-    "ks": ("k", "gaps", "lags"),
-    "components": ("pc", "pcs", "component", "principal component"),
-    "tau": ("tau", "taus"),
-    "controls": ("random controls", "control"),
-    "max_iterations": ("iterations",),
-    "similarity": ("similarity threshold",),
-}
-PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
-ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right) one)(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
+ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?)", re.I)
-MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\bmodel\s+(?:in\s+|at\s+)?((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w.-]+)", re.I)
+MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
+                   r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)", re.I)
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
 
 
@@ -75,15 +40,6 @@ def item_types(spec: dict) -> set[str]:
     return kinds
 
 
-def quoted_all(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
-
-
-def quoted(text: str) -> str | None:
-    found = quoted_all(text)
-    return found[0] if found else None
-
-
 def _words(name: str, others: tuple = ()) -> list[str]:
     """The words that name an argument; not those naming another argument of the same tool ("layer" vs "layers")."""
     words = {name, name.replace("_", " "), *SYNONYMS.get(name, ())}
@@ -98,14 +54,15 @@ def _alternatives(name: str, others: tuple = ()) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in _words(name, others))
 
 
-def number_for(name: str, text: str, others: tuple = ()) -> tuple[str, str] | None:
+def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
     """'16 rollouts', 'rollouts: 16', 'sentence 3', 'S3', 'T=0.9', '64 tokens', 'strength 6': (number, phrase)."""
     alternatives = _alternatives(name, others)
     if not alternatives:
         return None
+    percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in _words(name, others))
     join = r"\s*(?:=|:)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
-    patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s*%)(?:x\b)?"]
+    patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:
         patterns.append(rf"(?<![\w.])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
                         rf"(?:{alternatives})\b")
@@ -120,7 +77,7 @@ def number_for(name: str, text: str, others: tuple = ()) -> tuple[str, str] | No
 
 def _expand(listed: str, integers: bool) -> list[str]:
     """'10 through 12' / '0-3' / '0 to 3' -> 10 11 12; '5, 15 and 25' -> 5 15 25."""
-    span = re.fullmatch(rf"\s*(\d+)\s*(?:-|–|to|through|thru|\.\.)\s*(\d+)\s*", listed)
+    span = re.fullmatch(r"\s*(\d+)\s*(?:-|–|to|through|thru|\.\.)\s*(\d+)\s*", listed)
     if integers and span and int(span.group(2)) - int(span.group(1)) in range(1, 65):
         return [str(v) for v in range(int(span.group(1)), int(span.group(2)) + 1)]
     return re.findall(NUMBER, listed)
@@ -131,41 +88,16 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     alternatives = _alternatives(name, others)
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|{alternatives})\b)[a-z])")
-    span = rf"\d+\s*(?:-|–|to|through|thru)\s*\d+"
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{alternatives})\b)[a-z])")
+    span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?![\d.])"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|sweep|values|grid|list)?\s*\[?({listed})\]?", text, re.I)
+    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
+    if not found:  # "first four layers only (0-3)"
+        found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
     if not found:
         return None
     return _expand(found.group(1), integers), found.group(0)
-
-
-def without(text: str, phrases: list[str]) -> str:
-    """Free text minus trailing phrases that set other arguments ("..., with 48 tokens using tiny-random")."""
-    text = text.strip()
-    changed = True
-    while changed and phrases:
-        changed = False
-        for phrase in phrases:
-            trimmed = re.sub(rf"[\s,;]*(?:\b(?:with|using|and|on|at|in)\b\s*)*(?:the\s+)?{re.escape(phrase)}[\s.,;]*$", "", text, flags=re.I)
-            if trimmed != text:
-                text, changed = trimmed, True
-    return text.strip()
-
-
-def payload(text: str, free: str, loose: bool = False) -> str | None:
-    """The free text after a colon ("generate a chain of thought for: Is 91 prime?")."""
-    colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
-    if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
-        value = colon.group(2).strip()
-        value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
-        return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
-    if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
-        about = re.search(r"\b(?:about|thru|through|question is|problem is|for|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
-        if about and re.search(r"\d|\?", about.group(1)):
-            return about.group(1).strip()
-    return None
 
 
 def _choices(spec: dict) -> list[str]:
@@ -181,24 +113,6 @@ def _choices(spec: dict) -> list[str]:
     return list(dict.fromkeys(v for v in values if v not in ("the", "a", "an", "or", "and")))
 
 
-VALUE_WORDS = {  # how people say a named value
-    "choice": r"(?:answer )?letter(?: choice)?|multiple[- ]choice|choice",
-    "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
-             r"what you (?:told|said)",
-    "runs": r"run summaries|findings|(?:only|just) (?:the )?runs|runs only",
-    "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
-    "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
-    "risky": r"risky|reckless|bad (?:financial )?advice",
-    "in_vs_out_of_domain": r"in[- ]vs\.?[- ]out|in-domain vs\.? out|(?:finance )?domain",
-    "aligned_vs_misaligned": r"aligned[- ](?:vs\.?|versus|from)[- ]misaligned|aligned/misaligned|misalignment task",
-    "itda": r"itda|atoms?",
-    "pca": r"pca|principal components?|\bpcs?\b",
-    "last_number": r"last[- ]number|final number|last numeric",
-    "type_hints": r"type[- ]hints?|type annotations?",
-    "judge": r"(?:llm |an? |the )?judge",
-}
-
-
 def _said(value: str, text: str) -> re.Match | None:
     words = VALUE_WORDS.get(value) or re.escape(value).replace("_", "[_ -]").replace(r"\-", "[- ]")
     if value.isalpha() and value not in VALUE_WORDS:  # story, stories; prose
@@ -206,22 +120,11 @@ def _said(value: str, text: str) -> re.Match | None:
     return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I)
 
 
-def _normal(text: str) -> str:
-    """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
-    'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
-    text = RUN_ID.sub(" ", text)
-    text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
-    text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
-    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
-    return re.sub(r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:per|samples?|rollouts?|chains?|controls?|"
-                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
-
-
 class _Text:
     """The request's words, with the phrases already used blanked out."""
 
     def __init__(self, text: str):
-        self.text = _normal(text)
+        self.text = normal(text)
 
     def use(self, phrase: str) -> None:
         at = self.text.find(phrase)
@@ -233,7 +136,6 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     """The arguments of a schema said in `text`, and the phrases that said them."""
     args: dict[str, Any] = {}
     said: list[str] = []
-    texts = quoted_all(text)
     words = _Text(QUOTED.sub(" ", text))  # quoted text is free text: no numbers are read from it
 
     def take(name: str, value: Any, phrase: str = "") -> None:
@@ -267,15 +169,17 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             prefixed = None
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
             near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
-                    "vector_file": r"(?:\b(?:from|file|load|in|at|with|using)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
+                    "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
                     "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
                     "adapter": r"\badapter\s+(?:in|at|from)?\s*"}
             found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
             if found is None and name == "corpus":
                 found = re.search(rf"()({PATH})", words.text)
                 found = found and re.search(rf"({re.escape(found.group(2))})", words.text)
+            if found and name in ("vector_file", "save_to") and not re.search(r"\.\w{2,12}$", found.group(found.lastindex).rstrip(".,")):
+                found = None  # a file has an extension; a folder here is the adapter's or the model's
             if found:
-                value = found.group(1).rstrip(".,")
+                value = found.group(found.lastindex).rstrip(".,")
                 take(name, [value] if "array" in kinds else value, found.group(0))
         elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
                       "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
@@ -302,6 +206,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if name.endswith("_name"):  # "call the positive side formal"
                 side = re.search(rf"\b{name.split('_')[0]}(?: side| one)?(?: is| as| =)?\s+(?!side|one|is|as)([\w-]+)", words.text, re.I)
                 found = [(side, side.group(1))] if side else []
+            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
+                                                                words.text[:m.start()], re.I)
+                     and not re.match(r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
             if found and "array" in kinds:
                 take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
             elif found:
@@ -317,9 +224,10 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if "array" in item_types(spec) and len(numbers) > 1 and re.search(
                         rf"{re.escape(phrase)}\s*(?:\w+\s+){{0,2}}(?:together|as (?:one|a single) group|as one|jointly|at once)", words.text, re.I):
                     numbers = [numbers]  # steered together: one row of the sweep
-                plus = re.search(r"(\d+)\s*\+\s*(\d+)", words.text)
-                if "array" in item_types(spec) and plus:
-                    numbers = [n for n in numbers if n != int(plus.group(1))] + [[int(plus.group(1)), int(plus.group(2))]]
+                groups = [[int(a), int(b)] for a, b in re.findall(r"(\d+)\s*\+\s*(\d+)", words.text)]
+                if "array" in item_types(spec) and groups:  # "8+10 steered together and 14+16 together"
+                    members = {n for g in groups for n in g}
+                    numbers = [n for n in numbers if n not in members or isinstance(n, list)] + groups
                 if len(numbers) == 1 and kinds & {"number", "integer"} and not isinstance(numbers[0], list):
                     numbers = numbers[0]  # tau 0.35: one value where one or a list is allowed
                 take(name, numbers, phrase)
@@ -328,13 +236,15 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if one:
                     take(name, float(one[0]), one[1])
         elif kinds & {"integer", "number"}:
-            found = number_for(name, words.text, tuple(props))
+            found = number_for(name, words.text, tuple(props), fraction=(spec.get("maximum") or spec.get("exclusiveMaximum") or 2) <= 1)
             if found is not None:
                 value, phrase = found
                 number = float(value)
                 if re.search(rf"{re.escape(value)}\s*%", words.text) and (spec.get("maximum") or spec.get("exclusiveMaximum") or 2) <= 1:
                     number /= 100  # "hold out 20%"
                 take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
+            elif name.endswith("_every") and re.search(r"\bevery (?:single )?(?:step|iteration)\b", words.text, re.I):
+                take(name, 1)
             elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text):
@@ -345,48 +255,37 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif "boolean" in kinds:
             alternatives = _alternatives(name)
             negated = re.search(rf"\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do)(?: the)?|not)\s+"
-                                rf"(?:{alternatives})(?:[\s-]+\w+)?", words.text, re.I)
+                                rf"(?:{alternatives})(?:[\s-]+\w+)?|\bturn (?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
         elif "string" in kinds and name not in ("system",):
-            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
+            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I) or (
+                re.search(rf"\b{re.escape(name)}\s+to\s+([^?.,;]{{3,60}})", words.text, re.I) if name == "intent" else None)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
+    said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and isinstance(v, int)), None)
+    if said_tokens is not None:  # "8 tokens" bounds every token count (rollouts, sentences, candidates)
+        for name, spec in props.items():
+            if name.endswith("_tokens") and name not in args and "integer" in types_of(spec):
+                args[name] = min(said_tokens, spec.get("maximum", said_tokens))
+    if "pairs" in props:  # ['positive:', 'negative:'] and ['...', '...']
+        pairs = re.findall(r"\[\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\]", text) or re.findall(
+            r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3", text)
+        if pairs:
+            args["pairs"] = [[a, b] for _, a, _, b in pairs]
+    if {"positive_name", "negative_name"} <= set(props) and "positive_name" not in args:
+        sides = re.search(r"\bsides?\s+(?:are\s+|as\s+)?([\w-]+)\s*(?:and|/|vs\.?|,)\s*([\w-]+)", text, re.I)
+        if sides:
+            args["positive_name"], args["negative_name"] = sides.group(1), sides.group(2)
     if "system" in props:
         system = re.search(r"\bsystem(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S)
         if system:
             args["system"] = system.group(1).strip()
             said.append(system.group(0))
     return args, said
-
-
-LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
-          "user message": "prompt", "system": "system", "system prompt": "system", "chain": "cot", "cot": "cot",
-          "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
-
-
-def labelled(text: str) -> dict:
-    """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
-    names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
-    found: dict = {}
-    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
-        value = quoted(text[m.end():])
-        if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
-            found.setdefault(LABELS[m.group(1).lower()], value)
-    marks = list(re.finditer(rf"(?:^|(?<=[.?!;,]\s)|(?<=\s))({names})\s*:\s+", text, re.I))
-    for i, m in enumerate(marks):
-        field = LABELS[m.group(1).lower()]
-        if field in found:
-            continue
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        value = text[m.end():end].strip()
-        value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
-        if value and len(marks) > 1 or field == "system":
-            found[field] = value.strip("'\"")
-    return found
 
 
 def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
@@ -410,7 +309,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         args["cot"] = longest
         texts.remove(longest)
     elif "cot" in props and re.search(r"<think>|\\boxed", text):
-        value = payload(text, "cot")
+        value = payload(text, "cot") or (text[text.index("<think>"):] if "<think>" in text else None)
         if value:
             args["cot"] = value
     if "prompts" in props and texts:

@@ -38,7 +38,7 @@ KIND_WORDS = {
     "chain": r"chain|cot|reasoning|trace|thought",
     "vector": r"vector",
     "dictionary": r"dictionar(?:y|ies)|itda",
-    "fine-tune": r"fine-?tune|finetune|adapter|lora|organism",
+    "fine-tune": r"fine-?tune|finetune|adapter|lora|organism|caft model",
     "evaluation": r"evaluation|eval",
     "direction": r"direction",
 }
@@ -79,7 +79,7 @@ class RunSeen:
         """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
         settings = " ".join(f"{k}-{v} {v}" for k, v in self.args.items() if isinstance(v, (str, int, float)) and len(str(v)) < 40
                             and not k.endswith("_run"))
-        return f"{self.about()} {settings}"
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings}"
 
 
 @dataclass
@@ -190,6 +190,7 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
     phrases = re.findall(r"\b(?:the|that|our)\s+([\w\s-]{2,40}?)\s+(?:chain|cot|run|vector|question|problem|ones?|fine-?tune|"
                          r"dictionar(?:y|ies)|layers|model)\b", text, re.I)
+    phrases = [re.sub(r"\b([a-z]+)[\s-](\d+)\b", r"\1-\2", p, flags=re.I) for p in phrases]  # "seed 1" -> "seed-1"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
     words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
     if not words:

@@ -14,16 +14,17 @@ from tools.cards import find_terms
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
 DEFINE = re.compile(
     r"\bwhat\s+(?:does|do)\s+(?P<a>.+?)\s+(?:mean|stand for|refer to|measure)\b|"
-    r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
+    r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b", re.I)
-DIFFERENCE = re.compile(r"\b(?:difference between|different from|differ(?:s)? from|compared? (?:to|with)|versus|vs\.?)\b", re.I)
+DIFFERENCE = re.compile(r"\b(?:difference between|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
+                          r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
 CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\s+(?!which|what|how|where|when|who|can|could|let)"
-                     r"[^?]*\?+\s*$|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
+                     r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
 OPINION = re.compile(
     r"\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
@@ -32,7 +33,10 @@ OPINION = re.compile(
     r"\bdoes (?:that|this|it) mean\b|\bwhat does (?:that|this|it) (?:say|tell)\b|\b(?:from|in) the paper\?|\bor not(?: really)?\?|"
     r"\bis it (?:mixing|confusing|just|simply|really|basically)\b|\bstill make\b|\busually\b[^?]*\?|\bthe one the\b[^?]*\?|"
     r"\bwhat would you (?:run|do|try|check)\b|\bcheapest way\b|\bwhich \w+(?: \w+)? should i (?:pick|use|choose)\b|"
-    r"\bwhat does [\w=+-]+ (?:actually )?do\b|\bmeaningful\b[^?]*\?|\bgive up\b[^?]*\?|\blocked in\?", re.I)
+    r"\bwhat does [\w=+-]+ (?:actually )?do\b|\bmeaningful\b[^?]*\?|\bgive up\b[^?]*\?|\blocked in\?|"
+    r"\b(?:the same way|same as)\b[^?]*\?|\btoo (?:much|strong|big|high|low|small|weak)\?|\bwhat makes (?:a|an|the)\b|"
+    r"\bcan i (?:claim|say|conclude|trust|believe)\b|\bwhat (?:should|can|do) i conclude\b|\bdid (?:they|it|those|these)\b[^?]*\?|"
+    r"\bis (?:a |an |the )?[\w-]+ (?:of )?-?[\d.]+ (?:high|low|big|small|good|bad|large)\b|\bare (?:the )?(?:rows|columns)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
@@ -46,7 +50,8 @@ READ = re.compile(
     r"(?:significant|good|bad|big|small|large|wide|narrow|a lot|meaningful|reliable|real|noise|expected|normal)\b|"
     r"\bhow (?:confident|sure|reliable|robust)\b|\bcan i trust\b|\bwhat does the interval\b|"
     r"\bis\b[^?]{0,60}\b(?:significant|just noise|noise|real|meaningful|a phase transition)\b|"
-    r"\bhow (?:do|should) i (?:compare|weigh)\b", re.I)
+    r"\bhow (?:do|should) i (?:compare|weigh)\b|"
+    r"\bhow (?:exactly )?(?:is|are) (?:this|that|the|these)\b[^?]*\b(?:computed|calculated|measured|defined|estimated|scored)\b", re.I)
 NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|look at)(?: next| now)?\b|\bwhat(?:'s| is)? next\b|"
                   r"\bnext steps?\b|\bwhat now\b|\bwhere do (?:i|we) go from here\b|\bany suggestions\b", re.I)
 EXPLAIN = re.compile(
@@ -55,21 +60,25 @@ EXPLAIN = re.compile(
     r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:can you |could you |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"\b(?:show|display|draw|plot|print|see|view|open|bring up|pull up|let me see|let me look|lemme see|lemme look|look at|"
-                  r"give me|gimme|paste|read me|lay out|i want to read|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
+SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|let me see|let me look|lemme see|lemme look|look at|"
+                  r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
     "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
     "sentences": r"(?:flagged )?sentences|sentence list",
     "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
-             r"coefficients|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say",
+             r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses",
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }
 QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
-THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|\d{8}-\d{6})\b", re.I)
+THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
 MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
+VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
+                   r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
+UNKNOWN_MODEL = re.compile(r"\bthe (?:merged|other|new|fine-?tuned) model\b(?![^/]*/)", re.I)  # vague unless a fine-tune is in sight
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
@@ -81,13 +90,16 @@ MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve)\b(?:
 ABOUT_USER = re.compile(
     r"\b(?:i'?m|i am)\s+(?:an?\s+)?(?:expert|researcher|new|beginner|novice|phd|student|familiar|interpretability|ml|mech)|"
     r"\bi work (?:on|in)\b|\bmy background\b|\bbe (?:terse|brief|concise|short)\b|\bterse\b|\bno glossar(?:y|ies)\b|"
-    r"\bi (?:already )?know (?:what|about|how)\b|\bno need to (?:define|explain|walk me)\b|\bnumbers only\b|\bi run the lab\b|"
+    r"\bi (?:already )?know (?:what|about|how|the)\b|\bskip the intro\b|\b(?:background on|about) me\b|\bphd student\b|"
+    r"\bi like (?:equations|math|the math)\b|\bwith the math\b|\bno need to (?:define|explain|walk me)\b|\bnumbers only\b|\bi run the lab\b|"
     r"\bthanks!?\s*$|\bkeep it (?:short|brief|terse)\b|\bjust the numbers\b|\bskip the (?:basics|glossary|explanations?)\b|"
     r"\bmore detail\b|\bexplain more\b|\bno math\b|\bquiz me\b|\bdon'?t quiz me\b|\bno (?:more )?predictions\b|"
     r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
-    r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.{0,40}\b(?:show|explain|ask|use|give|tell|plot)", re.I)
+    r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
+    r"\bgo easy on\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
+    r"\bsee you\b|\bdone for (?:today|now)\b", re.I)
 REQUEST_VERB = re.compile(
-    r"\b(?:run|generate|sample|split|cut|resample|measure|find|build|make|steer|sweep|train|fine-?tune|evaluate|"
+    r"\b(?:run|generate|sample|split|cut|break|chop|segment|resample|measure|find|build|make|steer|sweep|train|fine-?tune|evaluate|"
     r"compute|compare|probe|ablate|decompose|search|recall|monitor|check|test|apply|try|do|show|give|which|"
     r"does|did|is there|how (?:much|many|resilient|monitorable)|what else)\b", re.I)
 
@@ -119,38 +131,23 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 def is_question_about_result(text: str) -> str | None:
     """'why', 'read', 'next', 'explain', 'advice', 'difference', 'opinion', 'result', 'config', 'meta' or None.
 
-    A question followed by an order ("is that real? check a few scales") is a request."""
+    A question followed by an order ("is that real? check a few scales") is a request; a
+    question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
+    text = QUOTED_TEXT.sub(" ", text)
     if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b", text, re.I):
         return None
-    if CONFIG.search(text):
-        return "config"
-    if ADVICE.search(text):
-        return "advice"
-    if DIFFERENCE.search(text) and text.rstrip().endswith("?") and len(find_terms(text)) >= 2 and not IMPERATIVE.search(text):
+    if DIFFERENCE.search(text) and (text.rstrip().endswith("?") and len(find_terms(text)) >= 2 or re.search(
+            r"^\s*(?:so\s+)?(?:what|how)\b|\bwhat'?s the (?:\w+ )?difference\b|\bwhen do i want\b", text, re.I)):
         return "difference"
-    if DIFFERENCE.search(text) and (re.search(r"^\s*(?:so\s+)?(?:what|how)\b|\bwhat'?s the (?:\w+ )?difference\b|\bwhen do i want\b", text, re.I)):
-        return "difference"
-    if OPINION.search(text):
-        return "opinion"
-    if META.search(text):
-        return "meta"
-    if WHY.search(text):
-        return "why"
-    if NEXT.search(text):
-        return "next"
-    if READ.search(text):
-        return "read"
-    if EXPLAIN.search(text):
-        return "explain"
-    if ABOUT_RESULT.search(text):
-        return "result"
-    return None
+    kinds = (("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
+             ("read", READ), ("explain", EXPLAIN), ("result", ABOUT_RESULT))
+    return next((kind for kind, pattern in kinds if pattern.search(text)), None)
 
 
 def vague(text: str) -> bool:
     """'do the thing', 'analyze it', 'compare them': nothing to go on."""
     words = re.findall(r"[a-z]+", text.lower())
-    return bool(words) and all(w in GENERIC for w in words)
+    return bool(words) and all(w in GENERIC for w in words) or bool(VAGUE.search(text))
 
 
 BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?:'s)? ){0,4}"
@@ -162,10 +159,14 @@ def show_request(text: str) -> str | None:
     """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
-    bare = BARE_PART.search(text) and not REQUEST_VERB.search(re.sub(r"\bshow\b", "", text)) \
+    # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
+    text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
+    bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
         and not RERUN.search(text) and not re.search(r"\b\d+\s+[a-z]", text)
     if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):
         return None
+    if re.search(r"\bwhat does sentence \d+ say\b", text, re.I):
+        return "sentences"
     for part, words in SHOWN.items():
         if re.search(rf"\b(?:{words})\b", text, re.I):
             return part
@@ -178,7 +179,7 @@ def about_user_only(text: str) -> bool:
         return False
     rest = ABOUT_USER.sub("", text)
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
-            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|with|layer|instead)\b", rest)):
+            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead)\b", rest)):
         return False  # "ok now with layer 20": a request after the acknowledgement
     if text.strip().endswith("?") and len(rest.split()) > 3:
         return False

@@ -19,7 +19,9 @@ CHANGE = re.compile(
     r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it)\b|"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
-    r"flip it|flip the sign|sorry|i meant|i mean|not \d+)\b|\bnow\W*$|^\s*no,", re.I)
+    r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|one more (?:sample|of (?:that|those|these))|once more|"
+    r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
+    r"\bnow\W*$|^\s*no,", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|x2|2x|twice)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
@@ -33,7 +35,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
     if not state.runs or not asked(text):
         return None
     tool, score, _ = route
-    if tool is not None and score >= 0.75 and state.last(tool["name"]) is None:
+    correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
+    if tool is not None and score >= (0.9 if correction else 0.75) and state.last(tool["name"]) is None:
         return None  # names another experiment ("redo that fine-tune with concept ablation")
     base, said = _base(text, state, tool if score >= 0.55 else None, tools)
     if base is None:
@@ -44,8 +47,19 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
         if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
             return None
     props = tools[base.tool]["schema"].get("properties", {})
+    said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
+    if tools[base.tool]["cost"] == "expensive" and not said and not intents.RERUN.search(text) and not MORE.search(text):
+        return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
+    if re.search(r"\b(?:added|add|plus|also|too|as well)\b", text, re.I):  # "again with PC 2 added": to the list it had
+        for name, value in list(said.items()):
+            before = base.args.get(name)
+            if isinstance(value, list) and isinstance(before, list):
+                said[name] = list(dict.fromkeys([*before, *value]))
     args = {k: v for k, v in base.args.items() if v is not None and k in props} | said
-    _references(text, state, base, props, args)
+    try:
+        _references(text, state, base, props, args)
+    except LookupError:
+        return None
     if "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):
         extra = state.reference("cot_run", None, text)
         if extra and extra != args.get("cot_run"):
@@ -61,6 +75,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict) -> tuple[RunSeen | None, dict]:
     """The newest run whose tool takes every setting said (the routed tool's first, when it has run)."""
     candidates = [r for r in reversed(state.runs) if r.tool != "recall" and r.tool in tools]
+    same = re.search(r"\bthe same (question|prompt|chain|scenario|dataset)\b", text, re.I)
+    if same:  # "try tiny-random on the same question": the run that had one
+        field = {"chain": "cot_run"}.get(same.group(1).lower(), same.group(1).lower())
+        candidates.sort(key=lambda r: field not in r.args)
     if routed is not None:
         candidates.sort(key=lambda r: r.tool != routed["name"])
         if candidates and candidates[0].tool == routed["name"]:
@@ -83,6 +101,9 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
                 rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b", text, re.I):
             continue
         found = state.reference(name, spec.get("runs_of"), text)
+        if re.search(r"\bother\b", text, re.I) and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
+                                                       REFERENCES[name][1])}) < 2:
+            raise LookupError(name)  # "now the other adapter" with only one in sight
         if found and found != base.run_id:
             args[name] = found
 
@@ -110,13 +131,16 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
 def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
     """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
     numbers = [n for n in BARE.findall(text)]
-    if len(numbers) != 1:
-        return
+    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant)\s+|:\s*){re.escape(numbers[0])}|{re.escape(numbers[0])}\s+instead\b",
+                                           text, re.I):
+        return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
     for name in ("scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "layer", "sentence"):
         spec = props.get(name)
         if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
+            continue
+        if spec.get("maximum") is not None and abs(value) > spec["maximum"]:
             continue
         if "array" in arguments.types_of(spec):
             args[name] = [value]

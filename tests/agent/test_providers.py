@@ -143,3 +143,31 @@ def test_when_retries_run_out_the_reply_says_so_and_the_session_goes_on(provider
     assert len(errors) == 1 and errors[0]["turn"] == 1
     assert server.remaining == 0
     _no_secret_anywhere(get_settings().home, key)
+
+
+@pytest.mark.timeout(300)
+def test_the_llm_sees_the_dialogue_state_the_method_cards_and_compact_results(monkeypatch, tiny):
+    server = OpenAIServer([
+        ToolCall("UserModelUpdate", {}),
+        ToolCall("generate_cot", {"question": "Is 91 prime?", "model": "tiny-random", "max_new_tokens": 8}),
+        Text("Done."),
+        ToolCall("UserModelUpdate", {}),
+        Text("It has a few sentences."),
+    ])
+    monkeypatch.setenv("PARLEY_OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    session = Session.open(provider="openai")
+    try:
+        first = session.turn("generate a chain of thought for: Is 91 prime?")
+        session.turn("how many sentences did it have?")
+    finally:
+        session.close()
+        server.close()
+    run_id = first.tool_calls[0]["run_id"]
+    last = server.requests[-1]["json"]
+    system = _system(last)
+    assert "Dialogue state:" in system and f"Current subject: {run_id}" in system and "last generate_cot" in system
+    described = {t["function"]["name"]: t["function"]["description"] for t in last["tools"]}
+    assert "Measures:" in described["resample_importance"] and "Caveats:" in described["resample_importance"]
+    result = _tool_result(last)
+    assert result["run_id"] == run_id and "plot" not in result and result["args"]["max_new_tokens"] == 8

@@ -176,8 +176,10 @@ def test_steering_from_the_chat_builds_steers_and_sweeps_with_arguments_from_the
                                              "scale": 40, "max_new_tokens": 8,
                                              "prompt": "Write a Python function that adds two numbers."}
     assert asked and asked[0]["tool"] == "steering_sweep"
+    # the sweep keeps the prompt of the steering just done; "type hint rates" names the metric
     assert asked[0]["args"] == {"model": "tiny-random", "vector_run": vector, "layers": [1, 2], "scales": [0.5, 8],
-                                "samples": 1, "max_new_tokens": 8}
+                                "samples": 1, "max_new_tokens": 8, "metric": "type_hints",
+                                "prompts": ["Write a Python function that adds two numbers."]}
     assert swept.tool_calls[0]["ok"] and "Steering sweep on tiny-random" in swept.reply
 
 
@@ -212,7 +214,9 @@ def test_thought_branches_from_the_chat_take_the_scenario_and_the_quoted_chain_f
     assert mediated.tool_calls[0]["ok"] and "Hint mediation, cue answer (A)" in mediated.reply
     call = monitored.tool_calls[0]
     assert call["name"] == "cot_monitor" and call["ok"]
-    assert call["args"] == {"cot": "Kyle will shut me down. I will threaten to expose his affair unless he cancels."}
+    # the model said earlier is kept; "intent to blackmail" names what to look for; the scenario is not carried
+    assert call["args"] == {"cot": "Kyle will shut me down. I will threaten to expose his affair unless he cancels.",
+                            "intent": "blackmail", "model": "tiny-random"}
     assert "FLAGGED" in monitored.reply
 
 
@@ -238,8 +242,26 @@ def test_a_fine_tune_from_the_chat_feeds_the_direction_and_its_ablation(tiny):
     finally:
         session.close()
     fine_tune = trained.tool_calls[0]["run_id"]
+    assert found.tool_calls, found.reply
     assert found.tool_calls[0]["name"] == "misalignment_direction" and found.tool_calls[0]["ok"]
     assert found.tool_calls[0]["args"] == {"model": "tiny-random", "train_run": fine_tune}  # from `runs_of`
     call = ablated.tool_calls[0]
     assert call["name"] == "ablate_direction" and call["ok"]
     assert call["args"] == {"model": "tiny-random", "train_run": fine_tune, "direction_run": found.tool_calls[0]["run_id"]}
+
+
+def test_a_new_session_finds_an_earlier_chain_by_what_it_was_about(tiny):
+    first = Session.open(provider="offline")
+    try:
+        apples = first.turn("generate a chain of thought for: Tom has 3 apples and buys 5 more. How many apples? "
+                            "using tiny-random with 8 tokens").tool_calls[0]["run_id"]
+        first.turn("generate a chain of thought for: Is 91 prime? using tiny-random with 8 tokens")
+    finally:
+        first.close()
+    second = Session.open(provider="offline")
+    try:
+        split = second.turn("split the apples chain into sentences")
+    finally:
+        second.close()
+    assert split.tool_calls[0]["name"] == "split_sentences" and split.tool_calls[0]["args"] == {"cot_run": apples}
+    assert split.tool_calls[0]["ok"]

@@ -1,0 +1,160 @@
+"""A tool's arguments from a request: its words, the runs it refers to, and what carries over
+from the run being discussed (after steering, "compare against a random control" keeps the
+layer, scale, prompt and vector; "answer 24" said earlier is kept for the chain).
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments
+from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
+
+CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
+         "dataset", "decision", "where")
+STICKY = ("answer", "extractor", "model")  # said once, meant for what follows
+
+
+def fill(tool: dict, text: str, state: DialogueState) -> dict:
+    """Arguments said in the message, then references to runs, then what carries over."""
+    props = tool["schema"].get("properties", {})
+    args, said = arguments.read(props, text)
+    explicit = RUN_ID.findall(text)
+    pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
+    for name, spec in props.items():
+        if not (name.endswith("_run") or name.endswith("_runs")) or name in args:
+            continue
+        if name == "other_run":
+            pair = _two_of(text, state, spec, explicit)
+            if pair:
+                args["dictionary_run"], args[name] = pair
+            continue
+        if explicit and name.endswith("_run") and name != "base_run":
+            args[name] = explicit[0]
+            said.append(explicit[0])
+            continue
+        if name == "more_cot_runs":
+            if re.search(r"\b(?:other|reliability|split-half|all (?:the |three |my )?chains)\b", text, re.I):
+                others = [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != args.get("cot_run")]
+                if others:
+                    args[name] = others
+            continue
+        if name.endswith("_runs") or (name == "base_run" and not re.search(r"\b(?:continue|extend|diff|on top of)\b", text, re.I)):
+            continue  # optional extras are guessed only when asked for
+        pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text))
+        if name == "cot_run" and ("scenario" in args or pasted and "cot" in props and not pointed):
+            continue  # pasted text or a scenario is its own chain
+        found = state.reference(name, spec.get("runs_of"), text) or from_store(name, spec, text)
+        if found:
+            args[name] = found
+    free = arguments.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
+    if args.get("cot_run") and (pointed or "question" not in tool["schema"].get("required", [])):
+        # quoted text here names a sentence of that chain, not a new question
+        free.pop("question", None)
+        free.pop("cot", None)
+    args |= {k: v for k, v in free.items() if k not in args}
+    if "sentence" in props and "sentence" not in args and re.search(
+            r"\b(?:top|most important|biggest|that) (?:sentence|one|anchor)\b|\bthe one with the (?:negative|highest|biggest|top|largest)\b",
+            text, re.I):
+        top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
+        if top is not None:
+            args["sentence"] = top
+    if "sentence" in props and "sentence" not in args and re.search(r"\b(?:the )?(?:opening|first) sentence\b", text, re.I):
+        args["sentence"] = 0
+    if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
+        args["ablate_layers"] = args.pop("layers")  # "ablate PCs 0-2 at layers 15 and 20"
+    carry(args, props, state, text)
+    given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
+    for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
+        kind = REFERENCES.get(name, (None,))[0]
+        stem = name.removesuffix("_run")
+        if name.endswith("_run") and name not in args and kind and kind not in given and stem not in given \
+                and f"{stem}_file" not in given and not (kind == "fine-tune" and {"adapter", "model"} & set(args)) and re.search(
+                rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
+            args.setdefault("__missing__", name)
+    return args
+
+def carry(args: dict, props: dict, state: DialogueState, text: str) -> None:
+    """Arguments of the run being discussed that this tool shares, and settings said earlier."""
+    said_layers = "layers" in args  # said now: as said, never regrouped
+    subject = _carry_source(state, args)
+    if subject is not None:
+        for name in CARRY:
+            value = subject.args.get(name)
+            if value in (None, "", []):
+                continue
+            if name in props and name not in args and not _conflicts(name, args):
+                args[name] = value
+            plural = name + "s"
+            if plural in props and plural not in args and name not in props:
+                if name == "scale":
+                    args[plural] = [value]
+                elif name == "prompt":
+                    args[plural] = [value]
+        if "layers" in args and "layers" in props and subject.tool != "steering_sweep" and _nested(props["layers"]):
+            layers = args["layers"]
+            if isinstance(layers, list) and len(layers) > 1 and all(isinstance(v, int) for v in layers) \
+                    and layers == subject.args.get("layers") and not said_layers:
+                args["layers"] = [layers]  # steered together before: one cell row
+    for name in STICKY:
+        if name in props and name not in args and name in state.stated:
+            args[name] = state.stated[name]
+
+
+
+
+def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) -> tuple[str, str] | None:
+    """'match X against Y', 'compare the two dictionaries': (first, second) by run id or order of mention."""
+    if len(explicit) >= 2:
+        return explicit[0], explicit[1]
+    if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with)\b",
+                     text, re.I):
+        return None
+    tools = spec.get("runs_of") or ["itda_build"]
+    runs = [r for r in state.runs if r.tool in tools]
+    if len(runs) < 2:
+        return None
+    lowered = text.lower()
+
+    def mentioned(run: RunSeen) -> int:
+        values = [str(v).lower() for v in run.args.values() if isinstance(v, str)]
+        places = [m.start() for m in re.finditer(r"[\w.-]{4,}", lowered)
+                  if any(v.startswith(m.group(0)) or m.group(0).startswith(v) for v in values if len(v) >= 4)]
+        return min(places) if places else 10**6
+
+    if re.search(r"\b(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:with|against|to)\b", text, re.I):
+        return runs[-1].run_id, runs[-2].run_id  # "compare that with the base model": the one discussed first
+    first, second = sorted(runs[-2:], key=lambda r: (mentioned(r), state.runs.index(r)))
+    return first.run_id, second.run_id
+
+
+def _top_sentence(state: DialogueState, negative: bool = False) -> int | None:
+    """The most important (or the negative) sentence of the newest run that ranked sentences (its table, else its summary)."""
+    for run in reversed(state.runs):
+        rows = [r for r in run.result.get("rows") or [] if isinstance(r, dict) and r.get("index") is not None]
+        scored = [r for r in rows if isinstance(r.get("counterfactual_accuracy"), (int, float))]
+        if scored and negative:
+            scored = [r for r in scored if r["counterfactual_accuracy"] < 0] or scored
+        if scored:
+            return max(scored, key=lambda r: abs(r["counterfactual_accuracy"]))["index"]
+        found = re.search(r"\b(?:S|sentence )(\d+)\b[^S\n]{0,12}?-\d" if negative else r"\b(?:S|sentence )(\d+)\b", run.summary)
+        found = found or re.search(r"\b(?:S|sentence )(\d+)\b", run.summary)
+        if found and run.tool in ("resample_importance", "receiver_heads", "attention_suppression", "sentence_resilience"):
+            return int(found.group(1))
+    return None
+
+
+def _carry_source(state: DialogueState, args: dict) -> RunSeen | None:
+    """The newest run worth carrying arguments from: the last run, unless it was a lookup."""
+    return next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
+
+
+def _conflicts(name: str, args: dict) -> bool:
+    """A carried argument that would contradict what was given: a scenario's own prompt, a file's own vector."""
+    return (name == "prompt" and "scenario" in args or name == "vector_run" and "vector_file" in args
+            or name == "scenario" and bool({"cot", "cot_run", "question"} & set(args)))
+
+
+def _nested(spec: dict) -> bool:
+    return "array" in arguments.item_types(spec) or any(
+        s.get("type") == "array" and "anyOf" in s.get("items", {}) for s in spec.get("anyOf", []) + [spec])

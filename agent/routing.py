@@ -1,0 +1,103 @@
+"""Which tool a request asks for: the embedder's similarity to each tool's example requests and
+phrasings (agent/phrasings.toml), plus keywords that point to one tool and the tool's name said outright.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from agent import arguments
+
+MATCH_THRESHOLD = 0.45
+KEYWORD_BONUS = 0.15
+KEYWORD_CAP = 0.3
+_WARMING = threading.Lock()
+
+
+class Router:
+    def __init__(self, tools: list[dict]):
+        self.tools = tools
+        self._example_vectors = None
+        self._keywords: dict = {}
+
+    def named_tool(self, text: str) -> dict | None:
+        lowered = text.lower()
+        return next((t for t in self.tools if re.search(rf"\b{re.escape(t['name'])}\b", lowered)), None)
+
+    def vectors(self):
+        from backends.models import embed
+
+        with _WARMING:  # the warm-up thread and the first turn embed once between them
+            if self._example_vectors is None:
+                extra = _phrasings()
+                self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k)}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
+                                                     for k in table.get("keywords", ())), float(table.get("weight", 1.0)))
+                                  for name, table in extra.items()}
+                self._example_vectors = [(t, embed(list(t["examples"]) + extra.get(t["name"], {}).get("phrasings", [])
+                                                   + extra.get(t["name"], {}).get("requests", []) or [t["description"]]))
+                                         for t in self.tools]
+        return self._example_vectors
+
+    def route(self, text: str) -> tuple[dict | None, float, list[tuple[float, dict]]]:
+        """The best tool, its score, and every tool ranked."""
+        from backends.models import embed
+
+        named = self.named_tool(text)
+        vectors = self.vectors()
+        original, text = text, _expand(text)
+        # The request without its payload ("... for: <question>", quoted text) says which tool.
+        request = arguments.QUOTED.sub("", re.sub(r":.*$", "", text, flags=re.S)).strip() or text
+        settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
+        queries = embed([text, request, settings_said])
+        lowered = " " + " ".join(f"{original} {text}".lower().split()) + " "
+        ranked = []
+        for tool, vecs in vectors:
+            # On top of similarity (MiniLM hears mostly the topic): words that point to this
+            # tool and no other, said outright; the tool's own name wins.
+            keywords, weight = self._keywords.get(tool["name"], ((), 1.0))
+            hits = sum(bool(k.search(lowered)) for k in keywords)
+            spoken = re.search(rf"\b{tool['name'].replace('_', '[ -]')}s?\b", lowered)  # "receiver heads", "steering sweep"
+            score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
+                     + (1.0 if tool is named else 0.25 if spoken else 0.0))
+            ranked.append((score, tool))
+        ranked.sort(key=lambda st: -st[0])
+        best_score, best = ranked[0]
+        return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
+
+    def clarify(self, ranked: list[tuple[float, dict]], text: str) -> str:
+        top = [tool for _, tool in ranked[:3]]
+        lines = ["I'm not sure which experiment you mean. The closest I have:"]
+        lines += [f"- `{t['name']}`{' (expensive: asks before it runs)' if t['cost'] == 'expensive' else ''}: "
+                  f"e.g. \"{t['examples'][0] if t['examples'] else t['description']}\"" for t in top]
+        lines.append("Say which, or rephrase (F1 or /tools lists every tool).")
+        return "\n".join(lines)
+
+
+SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",
+             "em": "emergent misalignment", "ft": "fine-tune", "vec": "vector", "dict": "dictionary", "w/": "with", "pls": "please",
+             "sent": "sentence", "resamp": "resample", "heads": "heads"}
+
+
+def _expand(text: str) -> str:
+    """Shorthand spelled out for the embedder: 'alts for s6' -> 'alternatives for sentence 6'."""
+    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
+    text = re.sub(r"\bL(\d+)\b", r"layer \1", text)
+    return re.sub(r"(?<![\w/])(\w+/?)(?![\w/])", lambda m: SHORTHAND.get(m.group(1).lower(), m.group(1)), text)
+
+
+def _phrasings() -> dict[str, dict]:
+    """More ways of asking for each tool, and its keywords (agent/phrasings.toml)."""
+    import tomllib
+    from pathlib import Path
+
+    with (Path(__file__).with_name("phrasings.toml")).open("rb") as f:
+        return tomllib.load(f)
+
+
+def content_words(text: str, tool: dict) -> set[str]:
+    """Words of a request beyond argument names, values and fillers: what asks for an experiment."""
+    names = {w for name in tool["schema"].get("properties", {}) for w in name.split("_")} | {"layer", "sentence", "token", "sample"}
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower())}
+    return words - names - {"the", "and", "with", "for", "look", "use", "using", "please", "now", "then", "try", "run", "again", "only",
+                            "just", "can", "you", "this", "that", "those", "these", "them", "from", "all"}

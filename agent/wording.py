@@ -1,0 +1,153 @@
+"""The words researchers use: names for arguments and values, shorthand, quoted and labelled text.
+
+Data and small readers that `agent.arguments` uses to read a request; nothing here knows a tool.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.dialogue_state import RUN_ID
+
+QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
+SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+# Other words researchers use for an argument (the argument's own name always counts).
+SYNONYMS = {
+    "scale": ("strength", "coefficient", "multiplier"),
+    "scales": ("strengths", "coefficients", "scale"),
+    "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
+    "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
+    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives"),
+    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
+    "round_size": ("rounds of", "round size", "per round"),
+    "rank": ("r",),
+    "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
+    "split": ("blank lines", "paragraphs"),
+    "batch_size": ("bs", "batch size", "batch"),
+    "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
+    "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
+    "lora_alpha": ("lora alpha",),
+    "top_p": ("top-p", "top p", "nucleus", "p"),
+    "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
+    "min_chars": ("characters", "chars", "min chars"),
+    "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
+    "threshold": ("cosine threshold", "similarity threshold", "threshold", "cosine below", "cosine under"),
+    "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity"),
+    "docs": ("documents", "docs", "doc"),
+    "held_out": ("hold out", "held out", "holdout"),
+    "sentence": ("sentence", "step", "sent"),
+    "sentences": ("sentence",),
+    "layers": ("layer",),
+    "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
+    "chains": ("chain",),
+    "k": ("top", "pursuit steps", "heads", "k", "hits", "closest", "results"),
+    "temperature": ("t", "temp", "temperature"),
+    "lr": ("learning rate",),
+    "components": ("pc", "pcs", "component", "principal component"),
+    "tau": ("tau", "taus"),
+    "controls": ("random controls", "control", "random directions", "random vectors", "directions"),
+    "max_iterations": ("iterations",),
+}
+PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
+
+VALUE_WORDS = {  # how people say a named value
+    "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
+    "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
+             r"what you (?:told|said)",
+    "runs": r"run summaries|findings|(?:only|just) (?:the )?runs|runs only",
+    "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
+    "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
+    "risky": r"risky|reckless|bad (?:financial )?advice",
+    "in_vs_out_of_domain": r"in[- ]vs\.?[- ]out|in-domain vs\.? out|(?:finance )?domain|finance vs\.? non-finance",
+    "aligned_vs_misaligned": r"aligned[- ](?:vs\.?|versus|from)[- ]misaligned|misaligned (?:from|vs\.?) aligned|aligned/misaligned|"
+                             r"misalignment task",
+    "itda": r"itda|atoms?",
+    "pca": r"pca|principal components?|\bpcs?\b",
+    "last_number": r"last[- ]number|final number|last numeric",
+    "type_hints": r"type[- ]hints?|type annotations?",
+    "judge": r"(?:llm |an? |the )?judge",
+}
+
+
+
+def quoted_all(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+
+
+def quoted(text: str) -> str | None:
+    found = quoted_all(text)
+    return found[0] if found else None
+
+
+def without(text: str, phrases: list[str]) -> str:
+    """Free text minus trailing phrases that set other arguments ("..., with 48 tokens using tiny-random")."""
+    text = text.strip()
+    changed = True
+    while changed and phrases:
+        changed = False
+        for phrase in phrases:
+            trimmed = re.sub(rf"[\s,;]*(?:\b(?:with|using|and|on|at|in)\b\s*)*(?:the\s+)?{re.escape(phrase)}[\s.,;]*$", "", text, flags=re.I)
+            if trimmed != text:
+                text, changed = trimmed, True
+    return text.strip()
+
+
+def payload(text: str, free: str, loose: bool = False) -> str | None:
+    """The free text after a colon ("generate a chain of thought for: Is 91 prime?")."""
+    colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
+    if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
+        value = colon.group(2).strip()
+        value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
+        return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
+    if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
+        asked = re.findall(r"(?:^|(?<=[.!?]\s))([^.!?]*\d[^.!?]*\?)", text)
+        if asked and len(asked[-1].split()) >= 4:
+            return asked[-1].strip()
+    if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
+        about = re.search(r"\b(?:about|thru|through|question is|problem is|for|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
+        if about and re.search(r"\d|\?", about.group(1)):
+            return about.group(1).strip()
+    return None
+
+
+def normal(text: str) -> str:
+    text = re.sub(r"\b(?:the|that|this)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot)\b", " ", text, flags=re.I)  # names a run
+    return spell(text)
+
+
+def spell(text: str) -> str:
+    """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
+    'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
+    text = RUN_ID.sub(" ", text)
+    text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
+    text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
+    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
+    return re.sub(r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:per|samples?|rollouts?|chains?|controls?|"
+                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|documents|docs|resamples|draws))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+
+
+
+LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
+          "user message": "prompt", "system": "system", "system prompt": "system", "chain": "cot", "cot": "cot",
+          "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
+
+
+def labelled(text: str) -> dict:
+    """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
+    names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
+    found: dict = {}
+    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
+        value = quoted(text[m.end():])
+        if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
+            found.setdefault(LABELS[m.group(1).lower()], value)
+    marks = list(re.finditer(rf"(?:^|(?<=[.?!;,]\s)|(?<=\s))({names})\s*:\s+", text, re.I))
+    for i, m in enumerate(marks):
+        field = LABELS[m.group(1).lower()]
+        if field in found:
+            continue
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        value = text[m.end():end].strip()
+        value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
+        if value and len(marks) > 1 or field == "system":
+            found[field] = value.strip("'\"")
+    return found

@@ -1,0 +1,53 @@
+"""The evaluation set: natural requests in context, each with what must happen.
+
+`bench/planner.py` prints the same numbers. The floors here guard against a change that
+makes the planner understand less; they are the measured levels less a margin, not the
+goals (90% routing and 85% arguments on the held-out part, see the README).
+"""
+
+import pytest
+
+from bench.planner import evaluate, load_cases, planner, report
+from tests.conftest import REPO
+
+FLOORS = {  # part: (routing, arguments); measured 2026-12-01, in %: dev 100/96.6, dev2 95.0/86.9, dev3 93.9/87.0,
+    # dev4 97.3/90.1, dev5 94.0/91.1, held-out 73.6/53.3
+    "dev": (0.97, 0.93),
+    "dev2": (0.92, 0.83),
+    "dev3": (0.90, 0.83),
+    "dev4": (0.94, 0.86),
+    "dev5": (0.90, 0.87),
+    "held_out": (0.70, 0.49),
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    p = planner()
+    return {part: report(*evaluate(load_cases(part), p)) for part in FLOORS}
+
+
+@pytest.mark.parametrize("part", list(FLOORS))
+def test_the_planner_routes_and_fills_at_least_as_well_as_measured(results, part):
+    r = results[part]
+    routing, arguments = FLOORS[part]
+    assert r["routing"] >= routing and r["arguments"] >= arguments, r
+
+
+def test_the_set_is_large_and_the_held_out_part_is_apart():
+    dev = [c for part in ("dev", "dev2", "dev3", "dev4", "dev5") for c in load_cases(part)]
+    held = load_cases("held_out")
+    assert len(dev) + len(held) >= 150 and len(held) >= 60
+    # written apart, by different hands; one short follow-up ("what about sentence 3?") occurs in both
+    assert len({c["request"] for c in dev} & {c["request"] for c in held}) <= 1
+    routing_data = (REPO / "agent" / "phrasings.toml").read_text(encoding="utf-8")
+    assert not [c["request"] for c in held if len(c["request"]) > 25 and c["request"] in routing_data]
+
+
+def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
+    # measured: 0 on dev and dev2, 2 each on dev3, dev4, dev5 and held-out (of 855 requests); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 8, results
+
+
+def test_a_reply_without_a_tool_comes_in_well_under_a_second(results):
+    assert all(r["no tool p95 ms"] < 1000 for r in results.values()), results
