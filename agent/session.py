@@ -103,8 +103,6 @@ class Session:
         name = llms.resolve_provider(settings, provider)
         if name == "offline":
             llm, structured = OfflinePlanner(tools=[t.describe() for t in REGISTRY.values()]), None
-            # The embedder loads in the background while the user types (about 10 s cold).
-            threading.Thread(target=_warm, args=(llm,), daemon=True).start()
         else:
             base = llms.chat_model(settings, name)
             llm = base.bind_tools(registry_tools())
@@ -130,6 +128,17 @@ class Session:
     @property
     def user_model(self) -> UserModel:
         return UserModel.model_validate(self.state.get("user_model") or {})
+
+    def warm(self) -> None:
+        """Load what the first turn needs now (the offline planner's embedder, about 5-13 s cold).
+
+        The app calls this in the worker that opened the session, before the user's first
+        message; in the same thread, so no two threads import torch at once."""
+        if isinstance(self.nodes.llm, OfflinePlanner):
+            try:
+                self.nodes.llm.warm()
+            except Exception:  # the first turn loads it again and says what fails
+                pass
 
     def correct_user_model(self, key: str, value: str, source: str = "cli") -> UserModel:
         """The user corrects a belief; the agent sees it next turn and the log keeps it."""
@@ -229,13 +238,6 @@ class Session:
     def close(self) -> None:
         self.log.close()
         self._conn.close()
-
-
-def _warm(planner: OfflinePlanner) -> None:
-    try:
-        planner.warm()
-    except Exception:  # the first turn loads it again and reports what fails
-        pass
 
 
 def _logged_provider(settings: Settings, session_id: str) -> str | None:

@@ -96,8 +96,9 @@ class ParleyApp(App):
         except Exception as e:
             self.call_from_thread(self.notify, f"{e}", severity="error", timeout=10)
             return
-        self.convo = convo
         self.call_from_thread(self._show_session, convo)
+        convo.warm()  # the embedder loads while the history shows; the first reply then comes at once
+        self.convo = convo
 
     async def _show_session(self, convo) -> None:
         from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
