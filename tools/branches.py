@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from backends.errors import UsageError
 from backends.scenarios import scenario_ids  # json only: listing tools stays free of torch
-from tools.inputs import ModelName, SamplingArgs, clip, interval, num, percent
+from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, num, percent
 from tools.registry import ToolContext, ToolOutput, register
 
 ScenarioArg = Field(None, min_length=1, max_length=100, examples=scenario_ids(), description=(
@@ -39,16 +39,6 @@ class ChainArgs(SamplingArgs):
         if self.scenario is None and self.question is None and self.cot_run is None:
             raise ValueError("give a `scenario`, a `question`, or a `cot_run` that holds one")
         return self
-
-
-def decision_metric(spec: str):
-    """The decision metric for `spec`; a bad spec is an error naming `decision`, the argument it came from."""
-    from backends.behaviour import get_metric
-
-    try:
-        return get_metric(spec)
-    except UsageError as e:
-        raise UsageError("decision: " + str(e).removeprefix("metric: "), field="decision") from None
 
 
 class Chain:

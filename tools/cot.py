@@ -7,13 +7,10 @@ import time
 from pydantic import Field
 
 from backends.sentences import split_sentences as split
-from tools.inputs import CotInput, ModelName, Seed, clip, resolve_cot
+from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, clip, resolve_cot
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
-DEFAULT_COT_SYSTEM = (
-    "You are a careful problem solver. Think step by step, one short sentence at a time, "
-    "then give the final answer as \\boxed{answer}."
-)
+
 
 
 class GenerateCotArgs(ToolArgs):

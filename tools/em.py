@@ -14,9 +14,8 @@ from pydantic import Field
 from backends.em import question_ids
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
-from tools.lora import FINE_TUNES, subject
+from tools.references import FINE_TUNES, VECTOR_FILE, load_vector, subject
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
-from tools.steering import VECTOR_FILE  # saved where the steering tools read a vector_run
 
 QUESTION_IDS = question_ids()  # the planner hears them as the questions' named choices
 TrainRun = Field(None, min_length=1, json_schema_extra=FINE_TUNES, description=(
@@ -319,14 +318,13 @@ class AblateArgs(ToolArgs):
 def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
     from backends.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled
     from backends.interventions import ablate_directions
-    from tools.steering import _load_vector
 
     if not args.direction_run and not args.vector_file:
         raise UsageError("direction_run: give the run that holds the direction (misalignment_direction) or a vector_file",
                          field="direction_run")
     base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
 
-    vector, source = _load_vector(SimpleNamespace(vector_run=args.direction_run, vector_file=args.vector_file), handle, ctx)
+    vector, source = load_vector(SimpleNamespace(vector_run=args.direction_run, vector_file=args.vector_file), handle, ctx)
     meta = vector.meta
     layer = args.layer if args.layer is not None else meta.get("layer", handle.num_layers // 2)
     vector.check_fits(handle, [layer])

@@ -84,3 +84,19 @@ def interval(low, high, pct: bool = False) -> str:
     if low is None:
         return ""
     return f" [{percent(low)}, {percent(high)}]" if pct else f" [{low:+.2f}, {high:+.2f}]"
+
+
+DEFAULT_COT_SYSTEM = (
+    "You are a careful problem solver. Think step by step, one short sentence at a time, "
+    "then give the final answer as \\boxed{answer}."
+)
+
+
+def decision_metric(spec: str):
+    """The decision metric for `spec`; a bad spec is an error naming `decision`, the argument it came from."""
+    from backends.behaviour import get_metric
+
+    try:
+        return get_metric(spec)
+    except UsageError as e:
+        raise UsageError("decision: " + str(e).removeprefix("metric: "), field="decision") from None

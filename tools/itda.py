@@ -11,9 +11,9 @@ from pydantic import Field, field_validator
 
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip
+from tools.references import ATOMS_FILE, load_build
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
-ATOMS_FILE = "dictionaries-{i}.safetensors"
 
 CorpusArg = Field(["builtin"], min_length=1, max_length=100, description=(
     "Text to stream: 'builtin' (320 documents that ship with Parley), 'builtin:<kind>' (prose, story, code, "
@@ -72,23 +72,6 @@ def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
 
     docs = load_corpus(corpus, split=split)
     return docs[:limit] if limit else docs
-
-
-def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run", every_tau: bool = False):
-    """(run, results, sets of dictionaries) of an itda_build run: the first threshold's set only
-    (what comparing and explaining read), unless `every_tau` (to continue the whole build)."""
-    from backends.itda import load_dictionaries
-
-    try:
-        run = ctx.store.get(run_id)
-    except UsageError:
-        raise UsageError(f"{field}: no run {run_id!r} (see `parley runs list --tool itda_build`)", field=field) from None
-    results = run.results
-    if run.meta.get("tool") != "itda_build" or "dictionaries" not in results:
-        raise UsageError(f"{field}: run {run_id} ({run.meta.get('tool')}) holds no ITDA dictionaries", field=field)
-    kept = results["dictionaries"] if every_tau else results["dictionaries"][:1]
-    sets = [load_dictionaries(run.dir / ATOMS_FILE.format(i=i), sources) for i, sources in enumerate(kept)]
-    return run, results, sets
 
 
 @register(

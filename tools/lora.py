@@ -1,7 +1,7 @@
 """Model-organism tools: fine-tune LoRA adapters (`train_lora`), find the phase transition of a
 rank-1 adapter over its checkpoints (`lora_phase`), probe which adapters carry which behaviour
-(`lora_probe`), and fine-tune with concepts ablated (`caft_finetune`). `subject` gives the other
-tools a base model or a fine-tune to study."""
+(`lora_probe`), and fine-tune with concepts ablated (`caft_finetune`). The fine-tune a tool studies
+resolves in tools/references.py."""
 
 from __future__ import annotations
 
@@ -12,58 +12,8 @@ from pydantic import Field
 
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, interval, num, percent
+from tools.references import FINE_TUNES, fine_tune_run, last_adapter, load_build
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
-
-FINE_TUNES = {"runs_of": ["train_lora", "caft_finetune"]}  # the offline planner fills the field from the newest such run
-
-
-def fine_tune_run(ctx: ToolContext, run_id: str, field: str = "train_run"):
-    """A train_lora or caft_finetune run and its checkpoint names; anything else is a UsageError naming `field`."""
-    try:
-        run = ctx.store.get(run_id)
-    except UsageError:
-        raise UsageError(f"{field}: no run {run_id!r} (see `parley runs list`)", field=field) from None
-    if run.meta.get("tool") not in FINE_TUNES["runs_of"]:
-        raise UsageError(f"{field}: run {run_id} is a {run.meta.get('tool')} run, not train_lora or caft_finetune",
-                         field=field)
-    return run, run.results.get("checkpoints") or []
-
-
-def adapter_path(ctx: ToolContext, train_run: str | None, adapter: str | None, field: str = "train_run"):
-    """The adapter directory a tool applies, and its label; (None, None) for the base model."""
-    from pathlib import Path
-
-    if train_run and adapter:
-        raise UsageError(f"{field}: give either {field} or adapter, not both", field=field)
-    if adapter:
-        path = Path(adapter).expanduser()
-        if not (path / "adapter_config.json").is_file():
-            raise UsageError(f"adapter: {adapter!r} holds no peft adapter (adapter_config.json)", field="adapter")
-        return path, f"adapter {path.name}"
-    if not train_run:
-        return None, None
-    run, names = fine_tune_run(ctx, train_run, field)
-    return last_adapter(run, names, field), f"fine-tune {train_run}"
-
-
-def last_adapter(run, names: list[str], field: str = "train_run"):
-    """The newest checkpoint of a fine-tune run (a peft adapter folder)."""
-    if not names:
-        raise UsageError(f"{field}: run {run.id} has no checkpoint yet", field=field)
-    return run.dir / "training" / names[-1]
-
-
-def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter: str | None = None,
-            field: str = "train_run"):
-    """(base handle, handle to study, label): the base model, or a copy with the adapter merged."""
-    from backends.lora import adapted
-
-    path, label = adapter_path(ctx, train_run, adapter, field)
-    base = ctx.load_model(model)
-    if path is None:
-        return base, base, f"base {base.name}"
-    return base, adapted(base, path, f"{base.name}+{train_run or path.name}"), f"{base.name} + {label}"
-
 
 class TrainArgs(ToolArgs):
     model: ModelName = None
@@ -349,7 +299,6 @@ def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, lay
     from backends.caft import difference_pca
 
     if args.directions == "itda":
-        from tools.itda import load_build
 
         _, _, sets = load_build(ctx, args.itda_run, "itda_run")
         out, about = {}, []

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from backends.errors import UsageError
 from backends.scenarios import scenario_ids
-from tools.inputs import ModelName, SamplingArgs, clip, interval, percent
+from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, percent
 from tools.registry import ToolContext, ToolOutput, register
 
 BATCH = 8  # rollouts sampled, judged and monitored between checkpoints
@@ -94,7 +94,6 @@ def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monit
     from backends.monitor import monitorability, reasoning_part
     from backends.sampling import make_sampler
     from backends.thought_branches import seed_for
-    from tools.branches import decision_metric
 
     spec = args.decision or scenario.decision
     decide = decision_metric(spec)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
-from tools.inputs import CotInput, ModelName, Seed, clip, num, resolve_cot
+from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, clip, num, resolve_cot
 from tools.registry import ToolContext, ToolOutput, register
 
 
@@ -51,7 +51,6 @@ def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
     if prompt is None:
         if not question:
             raise UsageError("question: needed with pasted text (or pass cot_run from generate_cot)", field="question")
-        from tools.cot import DEFAULT_COT_SYSTEM
 
         handle = ctx.load_model(args.model)
         prompt = handle.chat_prompt(question, system=DEFAULT_COT_SYSTEM)

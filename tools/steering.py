@@ -8,11 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip
+from tools.references import VECTOR_FILE, load_vector
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
-VECTOR_FILE = "vector.safetensors"
 Where = Literal["prompt", "generated", "both"]
 
 # Coding requests for the type-hint tell: the evaluation-aware model organism writes type
@@ -104,32 +103,6 @@ def default_layers(n_layers: int) -> list[int]:
     return sorted({low + round(i * (high - low) / max(count - 1, 1)) for i in range(count)})
 
 
-def _load_vector(args, handle, ctx: ToolContext):
-    """The vector a tool steers with, and where it came from."""
-    from backends.steering import SteeringVector, build_steering_vector
-
-    if args.vector_run and args.vector_file:
-        raise UsageError("vector_run: give either vector_run or vector_file, not both", field="vector_run")
-    if args.vector_file:
-        return SteeringVector.load(args.vector_file), args.vector_file
-    if args.vector_run:
-        try:
-            run = ctx.store.get(args.vector_run)
-        except UsageError:
-            raise UsageError(f"vector_run: no run {args.vector_run!r} (see `parley runs list --tool build_steering_vector`)",
-                             field="vector_run") from None
-        if not (run.dir / VECTOR_FILE).is_file():
-            raise UsageError(f"vector_run: run {run.id} ({run.meta.get('tool')}) holds no steering vector", field="vector_run")
-        return SteeringVector.load(run.dir / VECTOR_FILE), run.id
-    for run in ctx.store.list(tool="build_steering_vector"):
-        if run.status == "complete" and (run.meta.get("model") or {}).get("name") == handle.name \
-                and (run.dir / VECTOR_FILE).is_file():
-            return SteeringVector.load(run.dir / VECTOR_FILE), run.id
-    vector = build_steering_vector(handle, progress=ctx.progress)
-    vector.save(ctx.run.dir / VECTOR_FILE)
-    return vector, "built now from the default pairs"
-
-
 @register(
     "build_steering_vector",
     description=(
@@ -184,7 +157,7 @@ def _setup(args, ctx: ToolContext, prompts: list[str]):
     from backends.steering import steering_start
 
     handle = ctx.load_model(args.model)
-    vector, source = _load_vector(args, handle, ctx)
+    vector, source = load_vector(args, handle, ctx)
     vector.check_fits(handle)
     texts = [handle.chat_prompt(p, system=args.system) for p in prompts]
     starts = [steering_start(handle, t, p) if args.system else 0 for t, p in zip(texts, prompts)]
