@@ -358,7 +358,7 @@ def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
     from backends.answers import normalize_answer
     from backends.sampling import make_sampler
     from backends.scenarios import get_scenario
-    from backends.thought_branches import HintMediationRun, MediationSettings
+    from backends.hint_mediation import HintMediationRun, MediationSettings
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     if scenario is not None and scenario.kind != "hint":

@@ -226,7 +226,7 @@ def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
     run_a, res_a, sets_a = load_build(ctx, args.dictionary_run)
     if args.mode == "distribution":
         return _distribution(args, ctx, res_a, sets_a[0])
-    from backends import itda
+    from backends import itda_compare as itda
     from tools.plots import heatmap
 
     same = args.other_run is None or args.other_run == run_a.id

@@ -6,10 +6,8 @@ import torch
 
 from backends.corpus import Document, load_corpus
 from backends.errors import UsageError
-from backends.itda import (
-    Dictionary, ItdaBuild, decode, evaluate, jaccard, jaccard_matrix, l0, layer_matching, linear_cka_matrix,
-    matching_pursuit, relative_matrix, select_new_atoms, svcca_matrix, unit,
-)
+from backends.itda import Dictionary, ItdaBuild, decode, evaluate, l0, matching_pursuit, select_new_atoms, unit
+from backends.itda_compare import jaccard, jaccard_matrix, layer_matching, linear_cka_matrix, relative_matrix, svcca_matrix
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -10,9 +10,10 @@ import pytest
 from backends.behaviour import get_metric
 from backends.sampling import Rollout
 from backends.stats import difference_interval
+from backends.hint_mediation import HintMediationRun, MediationSettings
 from backends.thought_branches import (
-    HintMediationRun, InterventionRun, InterventionSettings, MediationSettings, ResilienceRun, ResilienceSettings,
-    counterfactual_plus_plus, rate, rate_difference, resilience_stats,
+    InterventionRun, InterventionSettings, ResilienceRun, ResilienceSettings, counterfactual_plus_plus, rate,
+    rate_difference, resilience_stats,
 )
 
 BLACKMAIL = get_metric("regex:BLACKMAIL")
