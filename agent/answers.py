@@ -86,7 +86,7 @@ def about_sentence(text: str, state: DialogueState, user: UserModel) -> str | No
             if isinstance(row.get(metric), (int, float)) and row[metric] < 0:
                 lines.append("  It is negative: replacing this sentence with one that means something else lowered "
                              "accuracy, so the sentence pushes toward the answer." if metric == "counterfactual_accuracy"
-                             else "  It is negative: see how to read it below.")
+                             else f"  It is negative. {reading(run.tool, metric) or ''}".rstrip())
         for key, value in row.items():
             if key in ("index", "text", metric) or key.endswith(("_low", "_high")) or isinstance(value, (list, dict)):
                 continue
@@ -143,7 +143,7 @@ def what_next(state: DialogueState) -> str | None:
     return "\n".join(lines)
 
 
-def explain(result: dict, user: UserModel, glossary_known: list[str] | None = None) -> str:
+def explain(result: dict, user: UserModel) -> str:
     """A tool's result in words, adapted to the user model."""
     name = result.get("tool") or "the tool"
     if not result.get("ok"):
@@ -158,7 +158,7 @@ def explain(result: dict, user: UserModel, glossary_known: list[str] | None = No
     c = card(name)
     if user.expertise == "novice":
         lines = [f"In plain terms: `{name}` {_lower_first(c.measures) if c else ''}", "", "What came out:", summary, ""]
-        known = set(glossary_known or user.known_concepts)
+        known = set(user.known_concepts)
         glossed = [(t, m) for t, m in find_terms(summary + " " + (c.measures if c else "")) if t not in known][:5]
         if glossed and user.preferences.glossary:
             lines.append("Words worth knowing:")

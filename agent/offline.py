@@ -102,9 +102,10 @@ class OfflinePlanner(BaseChatModel):
         routed = RUN_ID.sub(" ", text)  # a run id is a reference, never a tool name
         prefix = IDENTITY + "\n\n" if first else ""
 
+        route = self.router.route(routed)
         pending = _pending_ask(messages)
         if pending and not intents.is_question_about_result(text) and not intents.definition_asked(text) \
-                and not self.router.route(routed)[1] >= 1.0:  # a new request that names a tool is not an answer
+                and not route[1] >= 1.0:  # a new request that names a tool is not an answer
             tool = self._tool(pending["tool"])
             args = dict(pending["args"])
             name = pending["missing"][0]
@@ -119,7 +120,6 @@ class OfflinePlanner(BaseChatModel):
         noted = _acknowledge(user, text)
         if intents.about_user_only(text):
             return self._reply("answer", noted or "Noted.")
-        route = self.router.route(routed)
         answer = self._answer(text, routed, state, user, route[1])
         if answer is not None:
             return self._reply("answer", prefix + answer)
