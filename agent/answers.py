@@ -147,7 +147,10 @@ def explain(result: dict, user: UserModel) -> str:
     """A tool's result in words, adapted to the user model."""
     name = result.get("tool") or "the tool"
     if not result.get("ok"):
-        message = (result.get("error") or {}).get("message", "unknown error")
+        error = result.get("error") or {}
+        message = error.get("message", "unknown error")
+        if error.get("type") == "Denied":  # nothing ran, and the reply says who said no
+            return f"`{name}` was not run: {message}. Nothing was computed and no run was saved."
         return f"`{name}` did not run: {message}. Tell me the value to use and I'll try again."
     summary = result.get("summary", "").strip()
     run = f"(run `{result.get('run_id')}`)"

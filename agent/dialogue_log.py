@@ -10,13 +10,15 @@ and `type`, plus the fields of its type:
 
     session_start          provider, model, versions, settings (minus secrets), seed
     user_message           turn, text
-    assistant_message      turn, text
+    assistant_message      turn, text, intent, clarifying, no_match, shown
     tool_call              turn, name, args, run_id, duration_s, status, ok, error
-    user_model             turn, snapshot                 (the model after the turn)
+    user_model             turn, snapshot, changes        (every turn: the model after it, and what changed)
     user_model_correction  field, old, new, source        (the user fixed a belief)
     prediction             turn, question, options, answer   (the user's guess first)
     outcome                turn, prediction_seq, actual, correct
-    approval               turn, tool, args, decision (approve|deny|edit), edited_args
+    approval               turn, tool, args, decision (approve|deny|edit), edited_args,
+                           source (user: a person answered; flag: --yes approved it;
+                           automatic: no terminal to ask and no --yes, so it was denied)
     rating                 turn, score (1-5), comment
     error                  turn, kind, message
 
@@ -26,9 +28,17 @@ environment variables named `*_API_KEY` or `*_TOKEN`, and of strings shaped like
 API keys (`sk-...`, `sk-ant-...`); and the string values under keys that name a
 secret (`api_key`, `*_api_key`, `authorization`, `password`, `token`, ...).
 
+`intent` is the offline planner's reading (run, answer, show, clarify, ask); a reply
+that asks back instead of answering has `clarifying: true` (intents clarify and ask),
+and one where no tool matched the request also `no_match: true` (intent clarify).
+
 A `turn` is one user message and what answered it; `next_turn()` is the turn the
-next user message opens. In summaries a turn rated twice counts its latest rating,
-and a prediction with two outcomes its latest outcome.
+next user message opens. Every rating is kept (the log is append-only) and shown;
+in summaries a turn rated twice counts its latest rating, and a prediction with two
+outcomes its latest outcome.
+
+A `--session` argument anywhere (`ask`, `rate`, `logs show|export`, `user-model`) goes
+through `resolve_session`: a session id, or `last` / `latest` for the newest session.
 """
 
 from __future__ import annotations
@@ -69,7 +79,16 @@ EVENT_TYPES = (
 )
 APPROVAL_DECISIONS = ("approve", "deny", "edit")
 EXPORT_FORMATS = ("jsonl", "csv")
-CSV_COLUMNS = ("seq", "ts", "type", "turn", "text")
+# The user model's fields, flattened: lists joined by ';', preferences.<name> as pref_<name>
+# (tests check these against agent.user_model.UserModel).
+USER_MODEL_LISTS = ("goals", "known_concepts", "asked_about", "misconceptions", "open_questions")
+USER_MODEL_PREFERENCES = ("detail", "math", "plots", "predict_first", "glossary")
+USER_MODEL_COLUMNS = ("expertise", "background", *USER_MODEL_LISTS, *(f"pref_{p}" for p in USER_MODEL_PREFERENCES),
+                      "changes")
+# The first five columns are the original ones, in their order; the rest are one field each.
+CSV_COLUMNS = ("seq", "ts", "type", "turn", "text", "source", "decision", "score", "comment", "intent", "clarifying",
+               "no_match", "correct", *USER_MODEL_COLUMNS)
+LATEST_NAMES = ("last", "latest")
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -300,12 +319,59 @@ def latest_session(home: Path) -> str:
     return sessions[0]["session"]
 
 
+def resolve_session(home: Path, session: str | None) -> str:
+    """What a `--session` argument names: an existing session's id; `last`, `latest` or
+    nothing means the newest session. A one-line UsageError when there is none."""
+    if session is None or (isinstance(session, str) and session.strip().lower() in LATEST_NAMES):
+        return latest_session(home)
+    session_path(home, session)
+    return session
+
+
+# ---------------------------------------------------------------- CSV cells
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def csv_row(event: dict) -> list:
+    """One event as a CSV row of CSV_COLUMNS: the readable text, then one field per column."""
+    e = event
+    turn = e.get("turn")
+    row = {"seq": e.get("seq"), "ts": e.get("ts"), "type": e.get("type"), "turn": turn, "text": event_text(e)}
+    for key in ("source", "decision", "score", "comment", "intent", "correct"):
+        row[key] = e.get(key)
+    if e.get("type") == "assistant_message":
+        row["clarifying"] = bool(e.get("clarifying"))
+        row["no_match"] = bool(e.get("no_match"))
+    snapshot = e.get("snapshot") if e.get("type") == "user_model" else None
+    if isinstance(snapshot, dict):
+        for key in ("expertise", "background", *USER_MODEL_LISTS):
+            row[key] = snapshot.get(key)
+        preferences = snapshot.get("preferences") or {}
+        for key in USER_MODEL_PREFERENCES:
+            row[f"pref_{key}"] = preferences.get(key)
+        row["changes"] = e.get("changes") or []
+    return [_cell(row.get(column)) for column in CSV_COLUMNS]
+
+
 # ---------------------------------------------------------------- export
 
 
 def export(home: Path, session_ids: Iterable[str] | None, out_dir: Path, fmt: str = "jsonl") -> list[Path]:
     """Copy sessions' logs to `out_dir` as JSONL (byte for byte), or as one CSV each
-    (seq, ts, type, turn, text) plus `summary.csv` (one row per session)."""
+    (CSV_COLUMNS: seq, ts, type, turn, text, then one column per field: an approval's
+    source, a rating's score, a reply's intent and flags, the user model's fields, ...)
+    plus `summary.csv` (one row per session)."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"format: {fmt!r} is not a format; allowed {' or '.join(EXPORT_FORMATS)}", field="format")
     ids = list(session_ids) if session_ids else [p.stem for p in _session_paths(home)]
@@ -324,8 +390,7 @@ def export(home: Path, session_ids: Iterable[str] | None, out_dir: Path, fmt: st
                 writer = csv.writer(f)
                 writer.writerow(CSV_COLUMNS)
                 for e in events:
-                    turn = e.get("turn")
-                    writer.writerow([e.get("seq"), e.get("ts"), e.get("type"), "" if turn is None else turn, event_text(e)])
+                    writer.writerow(csv_row(e))
             summaries.append({**session_summary(events), "session": sid})
         written.append(target)
     if fmt == "csv":
@@ -345,13 +410,13 @@ def export(home: Path, session_ids: Iterable[str] | None, out_dir: Path, fmt: st
 
 def rate(home: Path, session_id: str | None, score: int, turn: int | None = None, comment: str | None = None) -> dict:
     """Append a `rating` (1 to 5) of one assistant turn: by default the session's
-    latest and its last assistant turn. Bad input is a one-line UsageError."""
+    latest (`session_id` None, `last` or `latest`) and its last assistant turn. Every
+    rating is kept; summaries count a turn's last. Bad input is a one-line UsageError."""
     if isinstance(score, bool) or not isinstance(score, int):
         raise UsageError(f"score: {score!r} is not a whole number; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
     if not SCORE_MIN <= score <= SCORE_MAX:
         raise UsageError(f"score: {score} is out of range; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
-    if session_id is None:
-        session_id = latest_session(home)
+    session_id = resolve_session(home, session_id)
     events = read_events(session_path(home, session_id))
     answered = sorted({e["turn"] for e in events if e.get("type") == "assistant_message" and isinstance(e.get("turn"), int)})
     if not answered:

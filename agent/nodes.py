@@ -64,8 +64,8 @@ class Nodes:
                     changes += more
             except Exception as e:  # the conversation goes on with the rule-based update
                 self.log.append("error", turn=self.turn, kind="user_model_update", message=f"{type(e).__name__}: {e}")
-        if changes or self.turn == 1:
-            self.log.append("user_model", turn=self.turn, snapshot=model.model_dump(), changes=changes)
+        # A snapshot every turn (with what changed, possibly nothing), so a turn's model is read, not rebuilt.
+        self.log.append("user_model", turn=self.turn, snapshot=model.model_dump(), changes=changes)
         return {"user_model": model.model_dump()}
 
     # --- assistant ----------------------------------------------------------------------
@@ -94,7 +94,8 @@ class Nodes:
         for call, decision in zip(calls, decisions):
             if decision is not None:
                 self.log.append("approval", turn=self.turn, tool=call["name"], args=call["args"],
-                                decision=decision["action"], edited_args=decision.get("args"))
+                                decision=decision["action"], edited_args=decision.get("args"),
+                                source=decision["source"])
         writer = get_stream_writer()
         pending, runs = [], []
         for call, decision in zip(calls, decisions):
@@ -109,12 +110,15 @@ class Nodes:
         if tool is None or tool.cost != "expensive":
             return None
         answer = interrupt({"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description})
-        return answer if isinstance(answer, dict) and answer.get("action") in ("approve", "deny", "edit") else {"action": "deny"}
+        if not (isinstance(answer, dict) and answer.get("action") in ("approve", "deny", "edit")):
+            return {"action": "deny", "source": "automatic"}  # no decision came back: nothing runs
+        # A decision without a source came from a person (the app's dialog, a prompt).
+        return {**answer, "source": answer.get("source") or "user"}
 
     def _run_one(self, call: dict, decision: dict | None, writer) -> dict:
         name, args = call["name"], call["args"]
         if decision is not None and decision["action"] == "deny":
-            return {"ok": False, "tool": name, "error": {"type": "Denied", "message": "the user declined to run it"}}
+            return {"ok": False, "tool": name, "error": {"type": "Denied", "message": denied_because(decision.get("source"))}}
         if decision is not None and decision["action"] == "edit":
             args = decision.get("args") or args
         started = time.perf_counter()
@@ -169,6 +173,13 @@ class Nodes:
             for item in state.get("pending", [])
         ]
         return {"messages": messages, "pending": [], "predictions": predictions}
+
+
+def denied_because(source: str | None) -> str:
+    """Who denied a call, in the words the reply and the log use."""
+    if source == "automatic":
+        return "denied automatically: no terminal to ask and no --yes (pass --yes to approve expensive tools)"
+    return "denied by the user: declined when asked"
 
 
 def compact(content: dict, items: int = 12, chars: int = 4000) -> dict:

@@ -179,7 +179,7 @@ class OfflinePlanner(BaseChatModel):
             return AIMessage(content=lead + ask, response_metadata={
                 "intent": "ask", "pending": {"tool": tool["name"], "args": args, "missing": missing}})
         call = {"name": tool["name"], "args": args, "id": f"offline-{len(messages)}-{tool['name']}", "type": "tool_call"}
-        intro = f"Running `{tool['name']}` with {json.dumps(args, ensure_ascii=False)}."
+        intro = f"I'll run `{tool['name']}` with {json.dumps(args, ensure_ascii=False)}."  # written before any approval
         return AIMessage(content=lead + intro, tool_calls=[call], response_metadata={"intent": "run"})
 
     def _tool(self, name: str) -> dict:

@@ -17,26 +17,31 @@ from typing import Any, Callable
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Command
 
-from agent.dialogue_log import DialogueLog, list_sessions, new_session_id
+from agent.dialogue_log import DialogueLog, new_session_id, resolve_session
 from agent.graph import build_graph
 from agent.nodes import Nodes
 from agent.offline import OfflinePlanner
 from agent.user_model import UserModel, UserModelUpdate, set_field
 from backends import llm as llms
-from backends.errors import UsageError
 from backends.settings import Settings, get_settings
 from tools import REGISTRY
 
-Approve = Callable[[dict], dict]  # {"tool", "args", ...} -> {"action": approve|deny|edit, "args"?}
+Approve = Callable[[dict], dict]  # {"tool", "args", ...} -> {"action": approve|deny|edit, "args"?, "source"?}
 Predict = Callable[[dict], Any]  # {"question", "options", ...} -> the user's answer, or None to skip
+
+# Who decided an approval: "user" (a person answered; a decision without a source counts as
+# the user's), "flag" (`--yes` approved it), "automatic" (nobody to ask and no --yes: denied).
+APPROVAL_SOURCES = ("user", "flag", "automatic")
 
 
 def deny_all(request: dict) -> dict:
-    return {"action": "deny"}
+    """No terminal to ask and no --yes: deny, and say it was automatic."""
+    return {"action": "deny", "source": "automatic"}
 
 
 def approve_all(request: dict) -> dict:
-    return {"action": "approve"}
+    """`--yes`: approve, and say the flag did."""
+    return {"action": "approve", "source": "flag"}
 
 
 def skip_prediction(request: dict) -> None:
@@ -89,13 +94,8 @@ class Session:
     @classmethod
     def open(cls, session_id: str | None = None, provider: str | None = None, settings: Settings | None = None) -> "Session":
         settings = settings or get_settings()
-        known = [s["session"] for s in list_sessions(settings.home)]
-        if session_id == "last":
-            if not known:
-                raise UsageError("session: there is no session yet to resume", field="session")
-            session_id = known[0]
-        elif session_id and session_id not in known:
-            raise UsageError(f"session: no session {session_id!r} (see `parley sessions`)", field="session")
+        if session_id is not None:  # an id, or `last` / `latest`: the one resolver every --session uses
+            session_id = resolve_session(settings.home, session_id)
         resumed = session_id is not None
         session_id = session_id or new_session_id()
         if resumed and provider is None:
@@ -218,8 +218,11 @@ class Session:
         replies = [m for m in messages if isinstance(m, AIMessage)]
         shown = [m.response_metadata["show"] for m in replies if m.response_metadata.get("show")]
         intent = next((m.response_metadata.get("intent") for m in replies if m.response_metadata.get("intent")), None)
+        flags = {}
+        if intent in ("clarify", "ask"):  # a question back, not an answer: "clarify" found no tool to run
+            flags = {"clarifying": True, **({"no_match": True} if intent == "clarify" else {})}
         self.log.append("assistant_message", turn=turn, text=reply, **({"intent": intent} if intent else {}),
-                        **({"shown": shown} if shown else {}))
+                        **flags, **({"shown": shown} if shown else {}))
         self._remember(turn, text, reply)
         return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump(), shown, intent)
 

@@ -5,7 +5,7 @@
     parley tool NAME --args JSON    run one tool; exactly one JSON object on stdout
     parley runs list | show ID | resume ID
     parley ask MESSAGE [--session ID] [--provider P] [--json] [--yes] [--user-model]
-    parley sessions;  parley user-model show|set KEY=VALUE
+    parley sessions;  parley user-model show|set KEY=VALUE [--session ID|last]
     parley logs list|show|export;  parley rate [TURN] SCORE
 
 `parley tool` exits 0 on success, 2 on bad input (malformed JSON, unknown tool, a
@@ -223,7 +223,29 @@ def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(Fa
     typer.echo(f"versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}")
     if meta.get("error"):
         typer.echo(f"error: {meta['error']}")
-    typer.echo(f"\n{meta.get('summary', '')}\n\nfull results: {run.dir / 'results.json'}")
+    typer.echo(f"\n{meta.get('summary', '')}")
+    for line in chain_lines(run.results if isinstance(run.results, dict) else {}):
+        typer.echo(line)
+    typer.echo(f"\nfull results: {run.dir / 'results.json'}")
+
+
+def chain_lines(results: dict) -> list[str]:
+    """The chain of thought a run holds, whole (generate_cot keeps `cot`, split_sentences
+    `text`), then its sentences numbered, each complete. Nothing for other runs."""
+    lines: list[str] = []
+    chain = results.get("cot") if isinstance(results.get("cot"), str) else results.get("text")
+    if isinstance(chain, str) and chain:
+        lines += ["", f"chain of thought ({len(chain)} characters):", chain]
+    sentences = results.get("sentences")
+    if isinstance(sentences, list) and sentences:
+        lines += ["", f"sentences ({len(sentences)}):"]
+        for n, sentence in enumerate(sentences):
+            index = sentence.get("index", n) if isinstance(sentence, dict) else n
+            text = sentence.get("text", "") if isinstance(sentence, dict) else str(sentence)
+            first, *rest = str(text).split("\n") or [""]
+            prefix = f"  [{index}] "
+            lines += [prefix + first, *(" " * len(prefix) + line for line in rest)]
+    return lines
 
 
 # --- the agent, one turn at a time -------------------------------------------------------------
@@ -245,6 +267,11 @@ def ask_cmd(
         raise UsageError("message: say something, or pass --user-model to print the user model", field="message")
     convo = Session.open(session, provider=provider)
     interactive = sys.stdin.isatty() and not as_json
+
+    def approve_flagged(request: dict) -> dict:  # --yes: say what it will cost, then approve
+        print_preflight(request)
+        return approve_all(request)
+
     streamed = []
 
     def token(text: str) -> None:
@@ -258,7 +285,7 @@ def ask_cmd(
         if message:
             result = convo.turn(
                 message,
-                approve=approve_all if yes else (ask_approval if interactive else deny_all),
+                approve=approve_flagged if yes else (ask_approval if interactive else deny_all),
                 predict=ask_prediction if interactive else skip_prediction,
                 on_token=token,
                 on_progress=lambda p: bar(p["done"], p["total"], f"{p['tool']}: {p['note']}"),
@@ -274,19 +301,33 @@ def ask_cmd(
             model = convo.user_model.model_dump()
             typer.echo(json.dumps({"session": convo.id, "user_model": model}, indent=1) if as_json and not message
                        else "user model: " + json.dumps(model, indent=1))
+        sys.stdout.flush()  # the reply's last line before the session line on a shared terminal
         sys.stderr.write(f"session: {convo.id}\n")
     finally:
         bar.close()
         convo.close()
 
 
+def print_preflight(request: dict) -> None:
+    """An approval request's `preflight` ({"estimate": line, "warnings": [...]}) on stderr; nothing without one."""
+    preflight = request.get("preflight")
+    if not isinstance(preflight, dict):
+        return
+    if preflight.get("estimate"):
+        typer.echo(f"estimate: {preflight['estimate']}", err=True)
+    for warning in preflight.get("warnings") or []:
+        typer.echo(f"warning: {warning}", err=True)
+
+
 def ask_approval(request: dict) -> dict:
+    """A person at the terminal decides: the decision's source is "user"."""
     typer.echo(f"\n{request['tool']} is expensive. Arguments: {json.dumps(request['args'])}", err=True)
+    print_preflight(request)
     choice = typer.prompt("approve / deny / edit", default="approve", err=True).strip().lower()
     if choice.startswith("e"):
         edited = typer.prompt("arguments as JSON", default=json.dumps(request["args"]), err=True)
-        return {"action": "edit", "args": json.loads(edited)}
-    return {"action": "approve" if choice.startswith("a") else "deny"}
+        return {"action": "edit", "args": json.loads(edited), "source": "user"}
+    return {"action": "approve" if choice.startswith("a") else "deny", "source": "user"}
 
 
 def ask_prediction(request: dict):

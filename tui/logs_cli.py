@@ -2,10 +2,12 @@
 
     parley logs list [--json]                          sessions, newest first
     parley logs show SESSION [--json]                  a readable transcript and its summary
-    parley logs export [SESSION...] --out DIR [--format jsonl|csv]
+    parley logs export [SESSION...] [--session ID] --out DIR [--format jsonl|csv]
     parley rate [TURN] SCORE [--session ID] [--comment TEXT]
 
-SESSION may be `latest`. Bad input exits 2 with one `error: ...` line on stderr.
+SESSION may be `last` or `latest` (the newest session); every session argument goes
+through `agent.dialogue_log.resolve_session`. Bad input exits 2 with one `error: ...`
+line on stderr.
 Nothing here imports torch.
 """
 
@@ -35,10 +37,10 @@ def _fail(e: UsageError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _resolve(home: Path, session: str) -> str:
-    from agent.dialogue_log import latest_session
+def _resolve(home: Path, session: str | None) -> str:
+    from agent.dialogue_log import resolve_session
 
-    return latest_session(home) if session == "latest" else session
+    return resolve_session(home, session)
 
 
 @logs_app.command("list")
@@ -64,7 +66,7 @@ def logs_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON l
 
 @logs_app.command("show")
 def logs_show(
-    session: str = typer.Argument(..., help="A session id (see `parley logs list`), or `latest`."),
+    session: str = typer.Argument(..., help="A session id (see `parley logs list`), or `last` / `latest`."),
     as_json: bool = typer.Option(False, "--json", help="Print {session, events, summary} as JSON."),
 ) -> None:
     """A session's transcript: turns, messages, tool calls, ratings, predictions; then its summary."""
@@ -103,8 +105,11 @@ def transcript(events: list[dict]) -> list[str]:
     """Readable lines, grouped by turn."""
     from agent.dialogue_log import event_text
 
+    from agent.log_render import rating_history_text, reply_flags
+
     lines: list[str] = []
     current = None
+    rated: dict = {}  # every score given to a turn so far, in order
     for e in events:
         t, turn = e.get("type"), e.get("turn")
         if t == "session_start":
@@ -120,7 +125,8 @@ def transcript(events: list[dict]) -> list[str]:
         if t == "user_message":
             lines.append(_indent(e.get("text", ""), f"  {seq}user: "))
         elif t == "assistant_message":
-            lines.append(_indent(e.get("text", ""), f"  {seq}assistant: "))
+            flags = reply_flags(e)
+            lines.append(_indent(e.get("text", ""), f"  {seq}assistant{' (' + ', '.join(flags) + ')' if flags else ''}: "))
         elif t == "tool_call":
             status = e.get("status") or ("ok" if e.get("ok") else "FAILED" if e.get("ok") is False else "?")
             if e.get("ok") is False:
@@ -131,7 +137,10 @@ def transcript(events: list[dict]) -> list[str]:
             line += f"\n      error: {e['error']}" if e.get("error") else ""
             lines.append(line)
         elif t == "rating":
-            lines.append(_indent(event_text(e), f"  {seq}rating: "))
+            scores = rated.setdefault(turn if turn is not None else f"seq {e.get('seq')}", [])
+            scores.append(e.get("score"))
+            again = f"  [turn {turn} {rating_history_text(scores)}]" if len(scores) > 1 else ""
+            lines.append(_indent(event_text(e) + again, f"  {seq}rating: "))
         elif t in ("prediction", "outcome", "error"):
             lines.append(f"  {seq}{t}: {event_text(e)}")
         else:  # approval, user_model, user_model_correction, and any later kind
@@ -141,7 +150,15 @@ def transcript(events: list[dict]) -> list[str]:
 
 def format_summary(s: dict) -> str:
     tools = ", ".join(f"{name} x{n}" for name, n in s["tools_used"].items()) or "none"
+    from agent.log_render import rating_history_text
+
     rating = f"{s['mean_rating']:.2f} from {s['ratings']} rating{'' if s['ratings'] == 1 else 's'}" if s["ratings"] else "no ratings"
+    history = s.get("rating_history") or {}
+    if s.get("rating_events", 0) > s["ratings"]:
+        rating += f" ({s['rating_events']} given; a turn rated again counts its last)"
+    rerated = [f"    turn {turn}: {rating_history_text(scores)}" for turn, scores in history.items() if len(scores) > 1]
+    sources = ", ".join(f"{k} x{n}" for k, n in (s.get("approval_sources") or {}).items()) or "none"
+    clarifying = f"{s.get('clarifying_replies', 0)} ({s.get('no_match_replies', 0)} where no tool matched)"
     accuracy = (
         f"{s['prediction_accuracy']:.0%} right of {s['outcomes']} checked" if s["prediction_accuracy"] is not None else "none checked"
     )
@@ -150,6 +167,10 @@ def format_summary(s: dict) -> str:
         f"  turns: {s['turns']}",
         f"  tools used: {tools}; {s['tool_failures']} failed",
         f"  mean rating: {rating}",
+        *rerated,
+        f"  approvals (decision, source): {sources}",
+        f"  clarifying replies: {clarifying}",
+        f"  user-model snapshots: {s.get('user_model_snapshots', 0)}",
         f"  predictions: {s['predictions']} ({accuracy})",
         f"  user-model corrections: {s['user_model_corrections']}",
         f"  errors: {s['errors']}",
@@ -158,7 +179,8 @@ def format_summary(s: dict) -> str:
 
 @logs_app.command("export")
 def logs_export(
-    sessions: Optional[List[str]] = typer.Argument(None, help="Session ids (or `latest`); default all."),
+    sessions: Optional[List[str]] = typer.Argument(None, help="Session ids (or `last` / `latest`); default all."),
+    session_option: Optional[List[str]] = typer.Option(None, "--session", help="A session id, or `last`; repeatable."),
     out: Path = typer.Option(..., "--out", help="Folder to write into (created if missing)."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (copies of the logs) or csv (one per session + summary.csv)."),
 ) -> None:
@@ -167,7 +189,8 @@ def logs_export(
 
     try:
         home = _home()
-        ids = [_resolve(home, s) for s in sessions] if sessions else None
+        named = [*(sessions or []), *(session_option or [])]
+        ids = [_resolve(home, s) for s in named] if named else None
         written = export(home, ids, out, fmt=fmt)
     except UsageError as e:
         _fail(e)
@@ -185,7 +208,7 @@ def _whole(name: str, value: str, allowed: str) -> int:
 def rate_cmd(
     numbers: List[str] = typer.Argument(..., metavar="[TURN] SCORE", help="The score 1-5, optionally after the turn it rates."),
     turn_option: Optional[int] = typer.Option(None, "--turn", help="The turn to rate; default the last assistant turn."),
-    session: Optional[str] = typer.Option(None, "--session", help="Session id; default the latest session."),
+    session: Optional[str] = typer.Option(None, "--session", help="Session id, or `last`; default the latest session."),
     comment: Optional[str] = typer.Option(None, "--comment", help="Why this score."),
 ) -> None:
     """Rate an assistant turn 1-5: `parley rate 4` rates the last turn, `parley rate 3 4` turn 3."""
@@ -200,7 +223,7 @@ def rate_cmd(
             raise UsageError(f"turn: given twice ({turn} and --turn {turn_option}); give one", field="turn")
         turn = turn if turn is not None else turn_option
         home = _home()
-        event = rate(home, None if session in (None, "latest") else session, score, turn=turn, comment=comment)
+        event = rate(home, _resolve(home, session), score, turn=turn, comment=comment)
     except UsageError as e:
         _fail(e)
     typer.echo(f"rated turn {event['turn']} of session {event['session']}: {event['score']}/5")

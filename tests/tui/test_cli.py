@@ -111,3 +111,92 @@ def test_parley_opens_the_chat_with_the_agent_and_its_commands(tiny):
     assert "2 sentences in 33 characters" in out.stdout
     assert "rated turn 1: 5" in out.stdout
     assert '"expertise": "novice"' in out.stdout
+
+
+# --- honest approvals, trustworthy logs --------------------------------------------------------
+
+
+def _events(session: str | None = None) -> list[dict]:
+    from agent.dialogue_log import read_events, resolve_session
+
+    home = get_settings().home
+    return read_events(home / "logs" / f"{resolve_session(home, session)}.jsonl")
+
+
+def test_ask_without_a_terminal_denies_automatically_and_says_so(costly_tool):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    runner = CliRunner()  # stdin is not a terminal, and no --yes
+    clarified = runner.invoke(app, ["ask", "what's the weather like?", "--provider", "offline"])
+    assert clarified.exit_code == 0, clarified.output
+    denied = runner.invoke(app, ["ask", "run costly_probe_test with 16 rollouts", "--session", "last"])
+    assert denied.exit_code == 0, denied.output
+    assert costly_tool == []  # nothing ran
+    reply = denied.stdout
+    assert ("`costly_probe_test` was not run: denied automatically: no terminal to ask and no --yes "
+            "(pass --yes to approve expensive tools)") in reply
+    assert "Running `" not in reply and "did not run" not in reply and "declined" not in reply
+
+    events = _events()
+    [approval] = [e for e in events if e["type"] == "approval"]
+    assert (approval["decision"], approval["source"]) == ("deny", "automatic")
+    assert [e["turn"] for e in events if e["type"] == "user_model"] == [1, 2]  # a snapshot every turn
+    replies = [e for e in events if e["type"] == "assistant_message"]
+    assert (replies[0]["intent"], replies[0]["clarifying"], replies[0]["no_match"]) == ("clarify", True, True)
+    assert "clarifying" not in replies[1] and "no_match" not in replies[1]
+
+
+def test_ask_yes_approves_by_the_flag(costly_tool):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    out = CliRunner().invoke(app, ["ask", "run costly_probe_test with 16 rollouts", "--provider", "offline", "--yes"])
+    assert out.exit_code == 0, out.output
+    assert costly_tool == [16] and "probed with 16 rollouts" in out.stdout
+    [approval] = [e for e in _events() if e["type"] == "approval"]
+    assert (approval["decision"], approval["source"]) == ("approve", "flag")
+
+
+def test_the_prompt_prints_the_preflight_and_answers_as_the_user():
+    import typer
+    from typer.testing import CliRunner
+
+    from tui.cli import ask_approval, print_preflight
+
+    app = typer.Typer(add_completion=False)
+    request = {"tool": "resample_importance", "args": {"rollouts": 4},
+               "preflight": {"estimate": "about 40 s on cpu", "warnings": ["a 4-layer model", "few rollouts"]}}
+
+    @app.command()
+    def decide(with_preflight: bool = True) -> None:
+        asked = request if with_preflight else {k: v for k, v in request.items() if k != "preflight"}
+        typer.echo(json.dumps(ask_approval(asked)))
+
+    out = CliRunner().invoke(app, [], input="deny\n")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout.splitlines()[-1]) == {"action": "deny", "source": "user"}
+    assert "estimate: about 40 s on cpu\nwarning: a 4-layer model\nwarning: few rollouts\n" in out.stderr
+    plain = CliRunner().invoke(app, ["--no-with-preflight"], input="\n")
+    assert json.loads(plain.stdout.splitlines()[-1]) == {"action": "approve", "source": "user"}
+    assert "estimate" not in plain.stderr and "warning" not in plain.stderr
+    print_preflight({"tool": "x", "args": {}})  # no preflight: nothing, no error
+
+
+def test_runs_show_prints_the_whole_chain_of_thought_and_every_sentence(tiny):
+    cot = run_tool("generate_cot", {"model": "tiny-random", "question": "What is 2+3?", "max_new_tokens": 40})
+    chain = RunStore(get_settings().runs_dir).get(cot.run_id).results["cot"]
+    shown = run_parley("runs", "show", cot.run_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"chain of thought ({len(chain)} characters):\n{chain}\n" in shown.stdout
+
+    text = "First I add 2 and 3. " + "That gives five, which I check twice " * 8 + "to be sure. So the answer is 5."
+    split = run_tool("split_sentences", {"cot": text})
+    shown = run_parley("runs", "show", split.run_id).stdout
+    assert f"chain of thought ({len(text)} characters):\n{text}\n" in shown
+    sentences = RunStore(get_settings().runs_dir).get(split.run_id).results["sentences"]
+    listed = shown.split(f"sentences ({len(sentences)}):\n")[1]
+    for s in sentences:
+        assert f"  [{s['index']}] {s['text']}\n" in listed
