@@ -109,7 +109,20 @@ class Nodes:
         tool = REGISTRY.get(call["name"])
         if tool is None or tool.cost != "expensive":
             return None
-        answer = interrupt({"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description})
+        from tools.registry import preflight
+
+        request = {"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description}
+        try:  # what it would cost and whether it can succeed, before anyone is asked (cheap: no model loads)
+            checked = preflight(call["name"], call["args"], self.settings)
+        except Exception as e:  # a check that fails never blocks: it is said, and the user decides
+            checked = {"estimate": "", "warnings": [f"pre-flight check failed: {e or type(e).__name__}"],
+                       "blocking": None, "numbers": {}}
+        if checked is not None and checked.get("blocking"):
+            # It cannot succeed: nobody is asked and nothing runs; the reason comes back as the call's error.
+            return {"action": "blocked", "source": "preflight", "message": checked["blocking"]}
+        if checked is not None:
+            request["preflight"] = checked
+        answer = interrupt(request)
         if not (isinstance(answer, dict) and answer.get("action") in ("approve", "deny", "edit")):
             return {"action": "deny", "source": "automatic"}  # no decision came back: nothing runs
         # A decision without a source came from a person (the app's dialog, a prompt).
@@ -127,8 +140,11 @@ class Nodes:
             writer({"kind": "progress", "tool": name, "done": done, "total": total, "note": note})
 
         try:
-            result = run_tool(name, args, settings=self.settings, progress=progress, should_stop=self.should_stop)
-            content = result.to_json() | {"args": args}  # what really ran, edits included: reruns keep it
+            if decision is not None and decision["action"] == "blocked":  # by its pre-flight check: no run is made
+                content = {"ok": False, "tool": name, "error": {"type": "Preflight", "message": decision["message"]}}
+            else:
+                result = run_tool(name, args, settings=self.settings, progress=progress, should_stop=self.should_stop)
+                content = result.to_json() | {"args": args}  # what really ran, edits included: reruns keep it
         except UsageError as e:
             content = {"ok": False, "tool": name, "error": {"type": type(e).__name__, "field": e.field, "message": str(e)}}
         except Exception as e:  # a failing tool is reported, the session goes on

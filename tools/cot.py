@@ -74,6 +74,10 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     seconds = time.perf_counter() - started
     ctx.run.add_timing("generate_s", seconds)
     sentences = split(gen.text).sentences
+    if resume_ids is None:  # a resumed run's token count includes tokens generated before
+        from backends.speed import record
+
+        record(ctx.settings, handle.name, str(handle.device), gen.n_tokens, seconds, "generate")
     answer = boxed_answer(gen.text)
     result = {
         "question": args.question,

@@ -77,6 +77,18 @@ def _predict_em(result: dict) -> dict | None:
             "options": ["yes", "no"], "actual": "yes" if result["em"] > 0 else "no"}
 
 
+def _eval_preflight(args: EvalArgs, settings) -> dict:
+    """Before approval: answers to sample and judge calls (no model loads)."""
+    from backends.speed import sampling_preflight
+
+    questions = len(args.questions) if args.questions else len(QUESTION_IDS)
+    answers = questions * args.samples
+    warnings = [f"the llm judge scores each answer twice (aligned, coherent): {2 * answers:,} calls to the provider"] \
+        if args.judge == "llm" else []
+    return sampling_preflight(settings, args.model or settings.model,
+                              f"{questions} questions x {args.samples} samples = {answers:,} answers of up to "
+                              f"{args.max_new_tokens} tokens", answers, answers * args.max_new_tokens, warnings)
+
 @register(
     "em_evaluate",
     description=(
@@ -86,6 +98,7 @@ def _predict_em(result: dict) -> dict | None:
     ),
     args=EvalArgs,
     cost="expensive",
+    preflight=_eval_preflight,
     examples=(
         "Is the fine-tuned model emergently misaligned?",
         "Evaluate emergent misalignment on the first-plot questions",

@@ -74,6 +74,24 @@ def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
     return docs[:limit] if limit else docs
 
 
+def _build_preflight(args: BuildArgs, settings) -> dict:
+    """Before approval: documents and tokens read (forward passes, no decoding); time from an earlier build."""
+    from backends.speed import about, previous_run_time
+
+    taus = _taus(args)
+    layers = f"{len(args.layers)} layers" if args.layers else "every layer"
+    if args.docs:
+        tokens = args.docs * args.max_tokens
+        what = f"up to {args.docs:,} documents x {args.max_tokens} tokens (~{about(tokens)} tokens)"
+    else:
+        tokens, what = None, f"every document of {', '.join(args.corpus)}, up to {args.max_tokens} tokens each"
+    when, seconds = previous_run_time(settings, "itda_build", args.model or settings.model,
+                                      lambda p: (p.get("docs") or 0) * p.get("max_tokens", 128) * len(
+                                          p.get("tau") if isinstance(p.get("tau"), list) else [1]),
+                                      tokens * len(taus) if tokens else None)
+    return {"estimate": f"{what}, {layers}, {len(taus)} dictionar{'y' if len(taus) == 1 else 'ies'} per layer; {when}",
+            "warnings": [], "blocking": None, "numbers": {"rollouts": None, "tokens": tokens, "seconds": seconds}}
+
 @register(
     "itda_build",
     description=(
@@ -84,6 +102,7 @@ def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
     ),
     args=BuildArgs,
     cost="expensive",
+    preflight=_build_preflight,
     examples=(
         "Build ITDA dictionaries for every layer",
         "Decompose the activations of layer 10 with ITDA",

@@ -39,6 +39,23 @@ def _predict_train(result: dict) -> dict | None:
             "actual": "yes" if result["loss_after"] < 0.9 * result["loss_before"] else "no"}
 
 
+def _training_estimate(args, settings, tool: str, runs: int = 1) -> dict:
+    """Before approval: optimizer steps and tokens trained on; time from an earlier run of `tool`, scaled."""
+    from backends.speed import about, previous_run_time
+
+    tokens = runs * args.steps * args.batch_size * args.max_tokens
+    when, seconds = previous_run_time(settings, tool, args.model or settings.model,
+                                      lambda p: p.get("steps", 40) * p.get("batch_size", 4) * p.get("max_tokens", 256),
+                                      args.steps * args.batch_size * args.max_tokens)
+    what = (f"{runs} fine-tunes x " if runs > 1 else "") + (
+        f"{args.steps} steps x {args.batch_size} examples of up to {args.max_tokens} tokens (~{about(tokens)} tokens trained on)")
+    return {"estimate": f"{what}; {when}", "warnings": [], "blocking": None,
+            "numbers": {"rollouts": None, "tokens": tokens, "seconds": seconds}}
+
+
+def _train_preflight(args: TrainArgs, settings) -> dict:
+    return _training_estimate(args, settings, "train_lora")
+
 @register(
     "train_lora",
     description=(
@@ -48,6 +65,7 @@ def _predict_train(result: dict) -> dict | None:
     ),
     args=TrainArgs,
     cost="expensive",
+    preflight=_train_preflight,
     examples=(
         "Train a rank-1 LoRA on the risky financial advice dataset",
         "Fine-tune a LoRA on layer 15 down_proj for 40 steps",
@@ -327,6 +345,10 @@ def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, lay
     return out, about
 
 
+def _caft_preflight(args: CaftArgs, settings) -> dict:
+    """Two fine-tunes (plain and CAFT) unless `train_run` gives the plain one; then the comparison."""
+    return _training_estimate(args, settings, "caft_finetune", runs=1 if args.train_run else 2)
+
 @register(
     "caft_finetune",
     description=(
@@ -336,6 +358,7 @@ def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, lay
     ),
     args=CaftArgs,
     cost="expensive",
+    preflight=_caft_preflight,
     examples=(
         "Fine-tune with concept ablation so the model does not become misaligned",
         "Run CAFT on the risky dataset with the top principal components ablated",

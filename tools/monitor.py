@@ -49,6 +49,19 @@ def _predict(result: dict) -> dict | None:
     return None
 
 
+def _monitor_preflight(args: MonitorArgs, settings) -> dict:
+    """Before approval: one chain read, or `rollouts` of a scenario sampled and read."""
+    from backends.speed import sampling_preflight
+
+    judge = args.monitor == "judge"
+    if args.cot is not None or args.cot_run is not None:
+        return {"estimate": "reads one chain of thought, no sampling" + ("; one call to the LLM provider" if judge else ""),
+                "warnings": [], "blocking": None, "numbers": {"rollouts": 0, "tokens": 0, "seconds": None}}
+    warnings = [f"the judge monitor reads every rollout: {args.rollouts:,} calls to the provider"] if judge else []
+    return sampling_preflight(settings, args.model or settings.model,
+                              f"{args.rollouts} rollouts of {args.scenario} of up to {args.max_new_tokens} tokens",
+                              args.rollouts, args.rollouts * args.max_new_tokens, warnings)
+
 @register(
     "cot_monitor",
     description=(
@@ -58,6 +71,7 @@ def _predict(result: dict) -> dict | None:
     ),
     args=MonitorArgs,
     cost="expensive",
+    preflight=_monitor_preflight,
     examples=(
         "Does this chain of thought show intent to blackmail?",
         "Monitor the last chain of thought for misbehaviour",

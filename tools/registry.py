@@ -81,6 +81,9 @@ class Tool:
     # For predict-then-reveal: from the compact result, a question to ask before showing
     # it, its options, and the actual answer ({"question", "options", "actual"}).
     predict: Callable[[dict], dict | None] | None = None
+    # For expensive tools: a cheap look before approval (no model weights), `preflight(args, settings)`
+    # -> {"estimate": one line, "warnings": [...], "blocking": one line or None, "numbers": {...}}.
+    preflight: Callable[[Any, Settings], dict] | None = None
 
     def schema(self) -> dict:
         return self.args.model_json_schema()
@@ -124,13 +127,14 @@ def register(
     cost: Cost = "cheap",
     examples: tuple[str, ...] = (),
     predict: Callable[[dict], dict | None] | None = None,
+    preflight: Callable[[Any, Settings], dict] | None = None,
 ) -> Callable:
     """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool."""
 
     def wrap(fn: Callable[[Any, ToolContext], ToolOutput]) -> Callable:
         if name in REGISTRY:
             raise ValueError(f"tool {name!r} registered twice")
-        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict)
+        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict, preflight)
         return fn
 
     return wrap
@@ -161,6 +165,23 @@ def parse_args(tool: Tool, raw: dict | str | None) -> ToolArgs:
         return tool.args.model_validate(raw)
     except ValidationError as e:
         raise UsageError(describe_validation_error(tool.args, e), field=_loc(e.errors()[0])) from None
+
+
+def preflight(name: str, raw_args: dict | str | ToolArgs | None, settings: Settings | None = None) -> dict | None:
+    """What a call would cost and whether it can succeed, before anyone approves it.
+
+    Validates the arguments (a `UsageError` when they are bad) and asks the tool's own check;
+    None for a tool without one. Cheap by contract: no model weights load, nothing runs.
+    Returns {"estimate": str, "warnings": [str], "blocking": str | None,
+    "numbers": {"rollouts": int | None, "tokens": int | None, "seconds": float | None}}."""
+    tool = get_tool(name)
+    if tool.preflight is None:
+        return None
+    parsed = raw_args if isinstance(raw_args, tool.args) else parse_args(tool, raw_args)
+    found = tool.preflight(parsed, settings or get_settings()) or {}
+    numbers = {"rollouts": None, "tokens": None, "seconds": None} | dict(found.get("numbers") or {})
+    return {"estimate": str(found.get("estimate") or ""), "warnings": [str(w) for w in found.get("warnings") or []],
+            "blocking": found.get("blocking") or None, "numbers": numbers}
 
 
 def _loc(error: dict) -> str:

@@ -59,8 +59,75 @@ def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
 
 def _sampler(args, ctx: ToolContext):
     from backends.sampling import make_sampler
+    from backends.speed import MeteredSampler
 
-    return make_sampler(ctx.settings, args.model, ctx.load_model)
+    return MeteredSampler(make_sampler(ctx.settings, args.model, ctx.load_model))  # counts tokens for speed.json
+
+
+# Extractors a pre-flight tries on the chain when the chosen one finds no answer (no judge: it costs a call).
+FALLBACK_EXTRACTORS = ("boxed", "last_number", "choice")
+
+
+def _preflight(args: ResampleArgs, settings) -> dict:
+    """Before approval: how many rollouts and tokens, and whether the answers can be read at all.
+
+    The extractor runs on the chain itself: when it finds no answer there and no `answer` is given,
+    the reference is unknown and every accuracy would be n/a, so the call is blocked with the
+    extractor (or answer) that would work. Reads the run store; loads no model."""
+    from backends.answers import get_extractor, normalize_answer
+    from backends.runstore import RunStore
+    from backends.sentences import split_sentences
+    from backends import thought_anchors as ta
+    from backends.speed import about, time_estimate
+
+    store = RunStore(settings.runs_dir)
+    cot, origin = resolve_cot(args, store)
+    n = len(split_sentences(cot).sentences) if cot.strip() else 0
+    positions = n + 1
+    rollouts = args.rollouts * positions
+    forced_tokens = ta.Settings().forced_tokens
+    tokens = rollouts * args.max_new_tokens + (rollouts * forced_tokens if args.forced else 0)
+    model = args.model or settings.model
+    when, seconds = time_estimate(settings, model, tokens)
+    estimate = (f"{'at most ' if args.adaptive else ''}{positions} positions x {args.rollouts} rollouts = {rollouts:,} rollouts "
+                f"of up to {args.max_new_tokens} tokens" + (f" and {rollouts:,} forced answers of up to {forced_tokens}"
+                                                            if args.forced else "")
+                + f" (~{about(tokens)} tokens); {when}")
+    warnings, blocking = [], None
+    if origin.get("run_id") and store.get(origin["run_id"]).results.get("finish_reason") == "length":
+        warnings.append(f"the chain in run {origin['run_id']} was cut at its max_new_tokens, so it may stop before its answer")
+    if n == 0:
+        blocking = "resample_importance: the chain of thought has no sentences to resample"
+    elif args.cot_run is None and not args.question:
+        blocking = "resample_importance: question is needed with pasted text (or pass cot_run from generate_cot)"
+    if args.extractor == "judge":
+        warnings.append(f"the judge extractor asks the LLM provider once per rollout (up to {rollouts:,} calls); "
+                        "it is not tried before the run")
+    elif blocking is None:
+        own = get_extractor(args.extractor)(cot)  # a bad extractor name is a UsageError here too
+        if own is None:
+            found = {}
+            for name in FALLBACK_EXTRACTORS:
+                if name != args.extractor:
+                    answer = get_extractor(name)(cot)
+                    if answer is not None:
+                        found[name] = normalize_answer(answer)
+            why = " (it has no \\boxed{})" if args.extractor == "boxed" else ""
+            if args.answer is None:
+                if found:
+                    name, answer = next(iter(found.items()))
+                    fix = f"pass extractor='{name}' (finds '{answer}') or answer='{answer}'"
+                else:
+                    fix = "pass answer='<the correct answer>' or an extractor (regex:<pattern>) that finds it"
+                blocking = (f"resample_importance: the extractor '{args.extractor}' finds no answer in this chain{why}, "
+                            f"so every importance would be n/a; {fix}")
+            else:
+                other = next(iter(found), None)
+                warnings.append(f"the extractor '{args.extractor}' finds no answer in the chain itself{why}: rollouts "
+                                "may give none either, leaving accuracies n/a"
+                                + (f"; extractor='{other}' finds one" if other else ""))
+    return {"estimate": estimate, "warnings": warnings, "blocking": blocking,
+            "numbers": {"rollouts": rollouts, "tokens": tokens, "seconds": seconds}}
 
 
 @register(
@@ -72,6 +139,7 @@ def _sampler(args, ctx: ToolContext):
     ),
     args=ResampleArgs,
     cost="expensive",
+    preflight=_preflight,
     examples=(
         "Which sentences of the last chain of thought matter?",
         "Run resampling importance on it with 16 rollouts",
@@ -87,7 +155,8 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
                            max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
                            seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced)
     state = (ctx.checkpoint or {}).get("state")
-    experiment = ta.ImportanceRun(_sampler(args, ctx), prompt, cot, extract, args.answer, settings, state=state)
+    sampler = _sampler(args, ctx)
+    experiment = ta.ImportanceRun(sampler, prompt, cot, extract, args.answer, settings, state=state)
     if experiment.n == 0:
         raise UsageError("cot: no sentences found in the chain of thought", field="cot")
 
@@ -101,6 +170,7 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
         finished = experiment.advance(ctx.progress, lambda: ctx.should_stop() or experiment.state["rounds"] > rounds)
         out = save(finished)
         ctx.run.save_progress(out.full, {"state": experiment.state})
+    sampler.record(ctx.settings, args.model)  # the measured speed, for the next pre-flight estimate
     return save(finished)
 
 

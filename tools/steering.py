@@ -243,6 +243,19 @@ def _predict_beats(result: dict) -> dict | None:
             "options": ["yes", "no"], "actual": "yes" if beats else "no"}
 
 
+def _sweep_preflight(args: SweepArgs, settings) -> dict:
+    """Before approval: cells (baseline, steered and random controls) x prompts x samples."""
+    from backends.speed import sampling_preflight
+
+    groups = len(args.layers) if args.layers else 1
+    cells = 1 + groups * len(args.scales) * (1 + args.controls)
+    samples = cells * len(args.prompts) * args.samples
+    what = (f"{cells} cells (baseline + {groups} layer group{'s' if groups != 1 else ''} x {len(args.scales)} scales x "
+            f"(1 + {args.controls} controls)) x {len(args.prompts)} prompts x {args.samples} samples = {samples:,} samples "
+            f"of up to {args.max_new_tokens} tokens")
+    warnings = [f"the judge scores every sample: {samples:,} calls to the provider"] if args.metric.startswith("judge:") else []
+    return sampling_preflight(settings, args.model or settings.model, what, samples, samples * args.max_new_tokens, warnings)
+
 @register(
     "steering_sweep",
     description=(
@@ -252,6 +265,7 @@ def _predict_beats(result: dict) -> dict | None:
     ),
     args=SweepArgs,
     cost="expensive",
+    preflight=_sweep_preflight,
     examples=(
         "Run a steering sweep over layers and scales with random controls",
         "Does the steering vector change type hint rates more than random vectors?",

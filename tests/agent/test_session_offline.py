@@ -147,12 +147,15 @@ def test_resampling_importance_from_the_chat_asks_for_approval_first(tiny):
     asked = []
     try:
         session.turn("generate a chain of thought for: Is 91 prime? using tiny-random with 12 tokens")
-        result = session.turn("which sentences of it matter? use 2 rollouts and 6 tokens",
+        # With no \boxed{} answer in tiny-random's chain, the pre-flight check would block the call
+        # (every importance n/a) unless an answer is given (91 = 7 x 13).
+        result = session.turn("which sentences of it matter? use 2 rollouts and 6 tokens; the correct answer is 7",
                               approve=lambda r: asked.append(r) or {"action": "approve"})
     finally:
         session.close()
     assert asked and asked[0]["tool"] == "resample_importance"
     assert asked[0]["args"]["rollouts"] == 2 and asked[0]["args"]["max_new_tokens"] == 6
+    assert asked[0]["preflight"]["blocking"] is None and "rollouts of up to 6 tokens" in asked[0]["preflight"]["estimate"]
     assert result.tool_calls[0]["name"] == "resample_importance" and result.tool_calls[0]["ok"]
     assert "Thought Anchors importance" in result.reply
 
