@@ -1,10 +1,17 @@
-"""Approve, deny, or edit the arguments of an expensive tool call (edits are validated first)."""
+"""Approve, deny, or edit the arguments of an expensive tool call (edits are validated first).
+
+Usable by keyboard alone: Approve has the focus on open; Tab and Shift+Tab move between the
+arguments and the buttons, Left and Right between the buttons, Enter presses the focused one,
+`e` goes to the arguments to edit them, Esc denies. The pre-flight estimate and its warnings,
+when the request has them, stand above the arguments.
+"""
 
 from __future__ import annotations
 
 import json
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
@@ -13,7 +20,21 @@ from backends.errors import UsageError
 
 
 class ApprovalScreen(ModalScreen[dict]):
-    BINDINGS = [("escape", "deny", "Deny")]
+    AUTO_FOCUS = "#approve"
+    BINDINGS = [
+        Binding("escape", "deny", "Deny"),
+        Binding("left", "move(-1)", "Previous button", show=False),
+        Binding("right", "move(1)", "Next button", show=False),
+        Binding("e", "edit_args", "Edit arguments", show=False),
+    ]
+    DEFAULT_CSS = """
+    ApprovalScreen #approval { overflow-y: auto; }
+    ApprovalScreen #approval-buttons Button:focus { text-style: bold reverse; }
+    ApprovalScreen .preflight { height: auto; margin-bottom: 1; }
+    ApprovalScreen .preflight-warning { color: $warning; }
+    ApprovalScreen .preflight-blocking { color: $error; text-style: bold; }
+    ApprovalScreen #approval-keys { color: $text-muted; height: auto; }
+    """
 
     def __init__(self, request: dict) -> None:
         super().__init__()
@@ -21,8 +42,15 @@ class ApprovalScreen(ModalScreen[dict]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="approval"):
-            yield Label(f"Run the expensive tool `{self.request['tool']}`?", id="approval-title")
-            yield Static(self.request.get("description", ""), id="approval-description")
+            yield Label(f"Run the expensive tool `{self.request['tool']}`?", id="approval-title", markup=False)
+            yield Static(self.request.get("description", ""), id="approval-description", markup=False)
+            checked = self.request.get("preflight") or {}
+            if checked.get("estimate"):
+                yield Static(f"Estimate: {checked['estimate']}", id="approval-estimate", classes="preflight", markup=False)
+            for warning in checked.get("warnings") or []:
+                yield Static(f"Warning: {warning}", classes="preflight preflight-warning", markup=False)
+            if checked.get("blocking"):
+                yield Static(f"Will not succeed: {checked['blocking']}", classes="preflight preflight-blocking", markup=False)
             args = json.dumps(self.request["args"])
             yield TextArea(args if len(args) < 70 else json.dumps(self.request["args"], indent=2), id="approval-args")
             yield Static("", id="approval-error")
@@ -30,6 +58,8 @@ class ApprovalScreen(ModalScreen[dict]):
                 yield Button("Approve", id="approve", variant="success")
                 yield Button("Run with edited arguments", id="edit", variant="primary")
                 yield Button("Deny", id="deny", variant="error")
+            yield Static("Tab: arguments/buttons  ←/→: buttons  Enter: press  e: edit arguments  Esc: deny",
+                         id="approval-keys", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "approve":
@@ -53,3 +83,13 @@ class ApprovalScreen(ModalScreen[dict]):
 
     def action_deny(self) -> None:
         self.dismiss({"action": "deny"})
+
+    def action_move(self, step: int) -> None:
+        """Left/Right: the previous or next button (the arguments keep their arrows for the cursor)."""
+        buttons = list(self.query("#approval-buttons Button").results(Button))
+        focused = self.focused
+        at = buttons.index(focused) if focused in buttons else (0 if step > 0 else len(buttons))
+        buttons[(at + step) % len(buttons)].focus()
+
+    def action_edit_args(self) -> None:
+        self.query_one(TextArea).focus()
