@@ -13,6 +13,7 @@ import re
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.user_model import UserModel
 from tools.cards import card, find_terms, reading
+from tools import present
 
 SENTENCE = re.compile(r"\b(?:sentence|step|S)\s*#?\s*(\d+)\b", re.I)
 METRIC_ORDER = ("counterfactual_accuracy", "receiver_score", "outflow", "resilience", "change", "resampling_accuracy")
@@ -152,17 +153,22 @@ def explain(result: dict, user: UserModel) -> str:
         if error.get("type") == "Denied":  # nothing ran, and the reply says who said no
             return f"`{name}` was not run: {message}. Nothing was computed and no run was saved."
         return f"`{name}` did not run: {message}. Tell me the value to use and I'll try again."
-    summary = result.get("summary", "").strip()
+    raw = result.get("summary", "").strip()
+    summary = present.markdown(result)  # line structure and a table, as the screen shows it
+    guess = result.get("prediction")
+    if guess:  # predict, then reveal: the reveal says whether the prediction was right
+        summary = (f"You predicted **{guess['answer']}**; it was **{guess['actual']}**: "
+                   f"{'right' if guess['correct'] else 'not this time'}.\n\n{summary}")
     run = f"(run `{result.get('run_id')}`)"
     if result.get("status") == "partial":
         run += f" — partial: `parley runs resume {result.get('run_id')}` goes on from where it stopped"
     if user.expertise == "expert" or user.preferences.detail == "brief":
-        return f"{summary} {run}"
+        return f"{summary}\n\n{run}"
     c = card(name)
     if user.expertise == "novice":
         lines = [f"In plain terms: `{name}` {_lower_first(c.measures) if c else ''}", "", "What came out:", summary, ""]
         known = set(user.known_concepts)
-        glossed = [(t, m) for t, m in find_terms(summary + " " + (c.measures if c else "")) if t not in known][:5]
+        glossed = [(t, m) for t, m in find_terms(raw + " " + (c.measures if c else "")) if t not in known][:5]
         if glossed and user.preferences.glossary:
             lines.append("Words worth knowing:")
             lines += [f"- **{term}**: {meaning}" for term, meaning in glossed]
@@ -171,8 +177,8 @@ def explain(result: dict, user: UserModel) -> str:
     detail = ""
     if user.preferences.detail == "detailed":
         scalars = {k: v for k, v in (result.get("result") or {}).items() if isinstance(v, (int, float, str)) and len(str(v)) < 80}
-        detail = "\n" + "\n".join(f"- {k}: {v}" for k, v in scalars.items())
-    return f"{summary}{detail}\n{run}"
+        detail = "\n\n" + "\n".join(f"- {k}: {present.fmt(v)}" for k, v in scalars.items())
+    return f"{summary}{detail}\n\n{run}"
 
 
 def plain_terms(result: dict, user: UserModel) -> str:

@@ -7,6 +7,7 @@ comes before the node's side effects (tools run, events logged) and those happen
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -167,7 +168,7 @@ class Nodes:
             if not (user.wants_predictions and content.get("ok") and tool and tool.predict):
                 continue
             question = tool.predict(content["result"])
-            if not question:
+            if not question or _already_shown(question, state["messages"]):
                 continue
             answer = interrupt({"kind": "prediction", "tool": tool.name, "question": question["question"],
                                 "options": question["options"]})
@@ -189,6 +190,15 @@ class Nodes:
             for item in state.get("pending", [])
         ]
         return {"messages": messages, "pending": [], "predictions": predictions}
+
+
+def _already_shown(question: dict, messages: list) -> bool:
+    """A prediction is pointless once the answer was on screen (an earlier summary said "6 sentences")."""
+    shown = question.get("shown_as")
+    if not shown:
+        return False
+    earlier = " ".join(str(m.content) for m in messages if isinstance(m, (ToolMessage, AIMessage)))
+    return re.search(shown, earlier) is not None
 
 
 def denied_because(source: str | None) -> str:

@@ -57,10 +57,12 @@ class TurnResult:
     user_model: dict = field(default_factory=dict)
     shown: list[dict] = field(default_factory=list)  # existing runs the reply shows ({"run_id", "part"}); nothing ran
     intent: str | None = None  # the offline planner's reading of the turn: run, answer, show, clarify, ask
+    predictions: list[dict] = field(default_factory=list)  # this turn's: question, answer, actual, correct
 
     def to_json(self) -> dict:
         return {"session": self.session, "turn": self.turn, "reply": self.reply,
-                "tool_calls": self.tool_calls, "user_model": self.user_model, "shown": self.shown, "intent": self.intent}
+                "tool_calls": self.tool_calls, "user_model": self.user_model, "shown": self.shown, "intent": self.intent,
+                "predictions": self.predictions}
 
 
 def registry_tools() -> list:
@@ -184,13 +186,18 @@ class Session:
         self.nodes.turn = turn
         self.log.append("user_message", turn=turn, text=text)
         before = len(self.state.get("messages", []))
+        asked_before = len(self.state.get("predictions", []))
         payload: Any = {"messages": [HumanMessage(text)]}
+        streamed: list = []  # ids of the streamed messages' chunks
         while True:
             interrupted = None
             for mode, data in self.graph.stream(payload, self.config, stream_mode=["messages", "custom", "updates"]):
                 if mode == "messages":
                     chunk, meta = data
                     if meta.get("langgraph_node") == "assistant" and isinstance(chunk, AIMessageChunk) and chunk.text:
+                        if streamed and chunk.id != streamed[-1]:
+                            on_token("\n\n")  # a new message (the explanation after a tool) starts apart
+                        streamed.append(chunk.id)
                         on_token(str(chunk.text))
                 elif mode == "custom" and isinstance(data, dict) and data.get("kind") == "progress":
                     on_progress(data)
@@ -206,7 +213,7 @@ class Session:
             if interrupted is None:
                 break
             answer = approve(interrupted) if interrupted["kind"] == "approval" else predict(interrupted)
-            payload = Command(resume=answer)
+            payload = Command(resume="" if answer is None else answer)  # langgraph cannot resume with None: "" is a skip
         messages = self.state.get("messages", [])[before:]
         reply = "\n\n".join(str(m.text) for m in messages if isinstance(m, AIMessage) and m.text)
         calls = []
@@ -224,7 +231,8 @@ class Session:
         self.log.append("assistant_message", turn=turn, text=reply, **({"intent": intent} if intent else {}),
                         **flags, **({"shown": shown} if shown else {}))
         self._remember(turn, text, reply)
-        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump(), shown, intent)
+        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump(), shown, intent,
+                          self.state.get("predictions", [])[asked_before:])
 
     def _remember(self, turn: int, text: str, reply: str) -> None:
         """Dialogue turns go to long-term memory, for `recall` in later sessions."""

@@ -7,7 +7,7 @@ import time
 from pydantic import Field
 
 from backends.sentences import split_sentences as split
-from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, clip, resolve_cot
+from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, resolve_cot
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 
@@ -37,6 +37,7 @@ def _predict_count(result: dict) -> dict:
         "question": "How many sentences will the chain of thought split into?",
         "options": ["1-4", "5-9", "10 or more"],
         "actual": "1-4" if n < 5 else "5-9" if n < 10 else "10 or more",
+        "shown_as": rf"\b{n} sentences?\b",  # an earlier summary that gave the count: no need to ask
     }
 
 
@@ -73,11 +74,11 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     )
     seconds = time.perf_counter() - started
     ctx.run.add_timing("generate_s", seconds)
-    sentences = split(gen.text).sentences
     if resume_ids is None:  # a resumed run's token count includes tokens generated before
         from backends.speed import record
 
         record(ctx.settings, handle.name, str(handle.device), gen.n_tokens, seconds, "generate")
+    sentences = split(gen.text).sentences
     answer = boxed_answer(gen.text)
     result = {
         "question": args.question,
@@ -98,7 +99,7 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     summary = (
         f"Sampled a {gen.n_tokens}-token chain of thought from {handle.name} "
         f"(seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}) in {seconds:.1f} s; {ending}.\n"
-        f"{len(sentences)} sentences; final answer: "
+        f"{len(sentences)} sentence{'' if len(sentences) == 1 else 's'}; final answer: "
         + (f"\\boxed{{{answer}}}" if answer is not None else "none in \\boxed{}")
     )
     return ToolOutput(
@@ -129,10 +130,11 @@ def split_sentences(args: SplitSentencesArgs, ctx: ToolContext) -> ToolOutput:
     text, origin = resolve_cot(args, ctx.store)
     parts = split(text, min_chars=args.min_chars)
     rows = [{"index": s.index, "start": s.start, "end": s.end, "text": s.text} for s in parts.sentences]
-    preview = "\n".join(f"  [{r['index']}] {clip(r['text'])}" for r in rows[:8])
-    more = f"\n  ... and {len(rows) - 8} more" if len(rows) > 8 else ""
+    shown = 12  # whole sentences, never cut; a longer chain lists the rest in its run
+    preview = "\n".join(f"  [{r['index']}] {' '.join(r['text'].split())}" for r in rows[:shown])
+    more = f"\n  ... and {len(rows) - shown} more in the run (`parley runs show`)" if len(rows) > shown else ""
     summary = (
-        f"{len(rows)} sentences in {len(text)} characters"
+        f"{len(rows)} sentence{'' if len(rows) == 1 else 's'} in {len(text)} characters"
         + (f" (from run {origin['run_id']})" if origin.get("run_id") else "")
         + "; the text rebuilds byte-exactly from sentences and separators."
         + (f"\n{preview}{more}" if rows else "")

@@ -75,6 +75,11 @@ def num(value, signed: bool = True) -> str:
     return f"{value:+.2f}" if signed else f"{value:.2f}"
 
 
+def plural(n: int, word: str) -> str:
+    """'1 layer', '2 layers'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def percent(value) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 

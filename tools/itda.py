@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from backends.errors import UsageError
-from tools.inputs import ModelName, Seed, clip
+from tools.inputs import ModelName, Seed, clip, plural
 from tools.references import ATOMS_FILE, load_build
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
@@ -187,7 +187,7 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
         if len(taus) > 1:
             for tau in taus:
                 sub = [r for r in rows if r["tau"] == tau]
-                lines.append(f"  tau {tau:g}: {sum(r['size'] for r in sub)} atoms over {len(sub)} layers, mean FVE "
+                lines.append(f"  tau {tau:g}: {sum(r['size'] for r in sub)} atoms over {plural(len(sub), 'layer')}, mean FVE "
                              f"{sum(r['fve'] or 0 for r in sub) / len(sub):.3f}")
     lines.append(f"Dictionary id {run_id}: pass it as dictionary_run to itda_compare or itda_explain.")
     if len(taus) > 1:

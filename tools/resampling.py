@@ -161,7 +161,7 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
         raise UsageError("cot: no sentences found in the chain of thought", field="cot")
 
     def save(done: bool):
-        return _output(args, experiment, question, cot, partial=not done)
+        return _output(args, experiment, question, cot, partial=not done, run_id=ctx.run.id)
 
     finished = False
     while not finished and not ctx.should_stop():
@@ -174,7 +174,7 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
     return save(finished)
 
 
-def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
+def _output(args, experiment, question, cot, partial: bool, run_id: str = "") -> ToolOutput:
     from tools.plots import bar
 
     table = experiment.table()
@@ -182,14 +182,20 @@ def _output(args, experiment, question, cot, partial: bool) -> ToolOutput:
     budget = args.rollouts * (experiment.n + 1)
     no_answer = sum(row["n_no_answer"] for row in table) + experiment.counts()[-1] - sum(
         a is not None for a in experiment.state["positions"][-1]["answers"])
-    ranked = sorted(table, key=lambda r: -abs(r["counterfactual_accuracy"] or 0))
+    measured = [r for r in table if r["counterfactual_accuracy"] is not None]  # n/a rows are not ranked
+    ranked = sorted(measured, key=lambda r: -abs(r["counterfactual_accuracy"]))
+    complete = sum(c >= args.rollouts for c in experiment.counts())
     lines = [
         f"{'Partial: ' if partial else ''}Thought Anchors importance for {experiment.n} sentences "
         f"({used} rollouts of a fixed budget of {budget}; accuracy against the {experiment.accuracy_against}"
         f"{': ' + str(experiment.reference) if experiment.reference is not None else ', which is unknown: use the KL columns'}).",
         f"Rollouts with no extractable answer: {no_answer}.",
-        "Most important by counterfactual accuracy (95% interval):",
     ]
+    if partial:
+        lines.append(f"Stopped with {complete} of {experiment.n + 1} positions fully sampled; {len(measured)} of "
+                     f"{experiment.n} sentences have a measured importance. Resume: `parley runs resume {run_id}`.")
+    lines.append("Most important by counterfactual accuracy (95% interval):" if ranked else
+                 "No sentence has a measured counterfactual accuracy yet (every value is n/a).")
     for row in ranked[:3]:
         lines.append(f"  S{row['index']} {num(row['counterfactual_accuracy'])} [{num(row['counterfactual_accuracy_low'])}, "
                      f"{num(row['counterfactual_accuracy_high'])}]  resampling {num(row['resampling_accuracy'])}  "

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from tools.inputs import ModelName, Seed, clip
+from tools.inputs import ModelName, Seed, clip, plural
 from tools.references import VECTOR_FILE, load_vector
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
@@ -135,7 +135,7 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
     top = sorted(norms, key=norms.get, reverse=True)[:3]
     lines = [
         f"Steering vector on {handle.name}: {args.positive_name} minus {args.negative_name}, mean over {n_pairs} pairs "
-        f"at token {args.position}, layers {vector.layers[0]}-{vector.layers[-1]} ({len(norms)} layers, width {vector.hidden_size}).",
+        f"at token {args.position}, layers {vector.layers[0]}-{vector.layers[-1]} ({plural(len(norms), 'layer')}, width {vector.hidden_size}).",
         "Largest norms: "
         + ", ".join(f"L{layer} {norms[layer]:.2f}" for layer in top) + ".",
         f"Vector id {ctx.run.id}: pass it as `vector_run` to steer_generate or steering_sweep.",

@@ -20,7 +20,7 @@ def test_ask_json_then_resume_rate_correct_and_export(tiny, tmp_path):
                        "--json", env=TINY)
     assert first.returncode == 0, first.stderr
     answer = json.loads(first.stdout)
-    assert set(answer) == {"session", "turn", "reply", "tool_calls", "user_model", "shown", "intent"}
+    assert set(answer) == {"session", "turn", "reply", "tool_calls", "user_model", "shown", "intent", "predictions"}
     assert answer["intent"] == "run" and answer["shown"] == []
     assert answer["tool_calls"][0]["name"] == "generate_cot" and answer["tool_calls"][0]["ok"]
     session = answer["session"]
