@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from tui.widgets.chat import MessageView, PredictionPrompt, ToolCallBlock
 from tui.widgets.job import JobProgress
+from tui.widgets.result import ResultView
 from tui.widgets.runs import RunsPanel
 from tui.widgets.user_model import UserModelPanel
 
@@ -66,6 +67,8 @@ class ParleyApp(App):
         self.busy = False
         self.last_turn: int | None = None
         self._reply: MessageView | None = None
+        self._queue: list[tuple[str, MessageView]] = []  # sent while a turn ran: they go next, in order
+        self._finished: list[dict] = []  # this turn's tool results, shown beneath its reply
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,6 +76,7 @@ class ParleyApp(App):
             yield VerticalScroll(id="chat")
             with Vertical(id="side"):
                 yield Static("opening session...", id="session-info")
+                yield Static("", id="score")
                 yield UserModelPanel(id="user-model")
                 yield RunsPanel(id="runs")
         yield JobProgress(id="job")
@@ -109,21 +113,27 @@ class ParleyApp(App):
         self.query_one("#session-info", Static).update(
             f"session {convo.id}\nprovider {convo.provider}\nsubject model {convo.settings.model}")
         state = convo.state
-        calls = {}
+        calls, results = {}, []
         for message in state.get("messages", []):  # a resumed session shows its history
             if isinstance(message, HumanMessage):
                 await chat.mount(MessageView("user", str(message.text)))
             elif isinstance(message, AIMessage):
                 if message.text:
                     await chat.mount(MessageView("assistant", str(message.text)))
+                for content in results:  # beneath the reply that explained them, as in the live turn
+                    await chat.mount(ResultView(convo.settings.runs_dir, content["run_id"], content["tool"]))
+                results = []
                 for call in message.tool_calls:
                     calls[call["id"]] = ToolCallBlock(call)
                     await chat.mount(calls[call["id"]])
             elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
-                calls[message.tool_call_id].finish(json.loads(message.content))
+                content = json.loads(message.content)
+                calls[message.tool_call_id].finish(content, timed=False)
+                results += [content] if content.get("ok") else []
         for run in state.get("runs", []):
             self.query_one(RunsPanel).add_run(run["run_id"], run["tool"], "done")
         self.query_one(UserModelPanel).show(convo.user_model.model_dump())
+        self._show_score(state.get("predictions", []))
         self.sub_title = f"{convo.provider} · {convo.settings.model}"
         self.query_one("#prompt").focus()
 
@@ -137,8 +147,8 @@ class ParleyApp(App):
 
         if self.busy or self.convo is None:
             return
-        self.push_screen(SessionsScreen(list_sessions(self.convo.settings.home)),
-                         lambda chosen: chosen and self.open_session(chosen, None))
+        self._push(SessionsScreen(list_sessions(self.convo.settings.home)),
+                   lambda chosen: chosen and self.open_session(chosen, None))
 
     def action_export(self) -> None:
         from agent.dialogue_log import export
@@ -153,7 +163,17 @@ class ParleyApp(App):
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self._push(HelpScreen())
+
+    def _push(self, screen, callback=None) -> None:
+        """Open a view; when it closes, typing goes to the message box again (not to what had focus)."""
+
+        def closed(value) -> None:
+            self.query_one("#prompt").focus()
+            if callback is not None:
+                callback(value)
+
+        self.push_screen(screen, closed)
 
     # --- a turn -------------------------------------------------------------------------
 
@@ -162,14 +182,23 @@ class ParleyApp(App):
         text = event.value.strip()
         if not text:
             return
-        if self.busy or self.convo is None:
-            self.notify("a turn is still running (Esc stops it)" if self.busy else "the session is still opening")
+        if self.convo is None:
+            self.notify("the session is still opening")
             return
         event.input.remember(text)
         event.input.value = ""
+        if self.busy:  # queued, shown as queued, and sent when this turn is done
+            view = MessageView("user", text, queued=True)
+            self._queue.append((text, view))
+            self.query_one("#chat").mount(view)
+            return
+        self.query_one("#chat").mount(MessageView("user", text))
+        self._start(text)
+
+    def _start(self, text: str) -> None:
         self.busy = True
         self._reply = None
-        self.query_one("#chat").mount(MessageView("user", text))
+        self._finished = []
         self.run_turn(text)
 
     @work(thread=True, exclusive=True, group="turn")
@@ -185,13 +214,15 @@ class ParleyApp(App):
                 on_tool_start=lambda c: call(self._tool_started, c),
                 on_tool=lambda content: call(self._tool_finished, content),
             )
-            call(self._turn_done, result.turn, None)
+            call(self._turn_done, result.turn, None, result.predictions)
             for shown in result.shown:  # "show me the plot": the run view opens on that run
                 call(self._show_run, shown["run_id"])
         except Exception as e:  # the app keeps running; the error shows in the conversation
             call(self._turn_done, None, f"{type(e).__name__}: {e}")
 
     async def _token(self, piece: str) -> None:
+        if self._reply is None and not piece.strip():
+            return  # the break between two messages: here each message is a block of its own
         if self._reply is None:
             self._reply = MessageView("assistant")
             await self.query_one("#chat").mount(self._reply)
@@ -209,18 +240,39 @@ class ParleyApp(App):
             block.finish(content)
         if content.get("ok"):
             self.query_one(RunsPanel).add_run(content["run_id"], content["tool"], content.get("status", "complete"))
+            self._finished.append(content)
 
-    async def _turn_done(self, turn: int | None, error: str | None) -> None:
+    async def _turn_done(self, turn: int | None, error: str | None, predictions: list | None = None) -> None:
         if self._reply is not None:
             await self._reply.finish()
             self._reply = None
+        chat = self.query_one("#chat")
+        for content in self._finished:  # the chain of thought, all sentences or rows, and the plot
+            await chat.mount(ResultView(self.convo.settings.runs_dir, content["run_id"], content["tool"]))
+        self._finished = []
+        prompts = [p for p in self.query(PredictionPrompt) if not p.has_class("revealed")]
+        for prompt in prompts:
+            outcome = next((o for o in predictions or [] if o["question"] == prompt.request["question"]), None)
+            if outcome is not None:
+                prompt.reveal(outcome)
+            prompt.add_class("revealed")
+        self._show_score(self.convo.state.get("predictions", []))
         if error:
-            await self.query_one("#chat").mount(MessageView("error", f"**Error:** {error}"))
+            await chat.mount(MessageView("error", f"**Error:** {error}"))
         self.last_turn = turn or self.last_turn
         self.busy = False
         job = self.query_one(JobProgress)
         job.idle("stopped: partial results kept" if self.convo.stop.is_set() else "idle")
         self.query_one(UserModelPanel).show(self.convo.user_model.model_dump())
+        if self._queue:
+            text, view = self._queue.pop(0)
+            view.sent()
+            self._start(text)
+
+    def _show_score(self, predictions: list[dict]) -> None:
+        right = sum(1 for p in predictions if p.get("correct"))
+        self.query_one("#score", Static).update(
+            f"predictions: {right} of {len(predictions)} right" if predictions else "")
 
     def action_stop(self) -> None:
         if self.busy and self.convo is not None:
@@ -244,7 +296,7 @@ class ParleyApp(App):
     def _approve(self, request: dict) -> dict:
         from tui.screens.approval import ApprovalScreen
 
-        return self._wait_for(lambda answer: self.push_screen(ApprovalScreen(request), answer))
+        return self._wait_for(lambda answer: self._push(ApprovalScreen(request), answer))
 
     def _predict(self, request: dict):
         async def show(answer) -> None:
@@ -294,7 +346,7 @@ class ParleyApp(App):
         except UsageError as e:
             self.notify(str(e), severity="warning")
             return
-        self.push_screen(RunScreen(run.id, run.meta.get("summary", ""), run.results, run.meta.get("plot")))
+        self._push(RunScreen(run.id, run.meta.get("summary", ""), run.results, run.meta.get("plot"), tool=run.meta.get("tool", "")))
 
     def action_rate(self) -> None:
         from tui.screens.rating import RatingScreen
@@ -302,7 +354,7 @@ class ParleyApp(App):
         if self.convo is None or self.last_turn is None:
             self.notify("nothing to rate yet")
             return
-        self.push_screen(RatingScreen(self.last_turn), self._rated)
+        self._push(RatingScreen(self.last_turn), self._rated)
 
     def _rated(self, rating: dict | None) -> None:
         from agent.dialogue_log import rate

@@ -10,26 +10,34 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Markdown, Static
 
+from tools import present
+
 
 class MessageView(Vertical):
     """One message. Assistant replies stream in as Markdown."""
 
-    def __init__(self, role: str, text: str = "") -> None:
-        super().__init__(classes=f"message {role}")
+    def __init__(self, role: str, text: str = "", queued: bool = False) -> None:
+        super().__init__(classes=f"message {role}" + (" queued" if queued else ""))
         self.role = role
         self.text = text
         self._stream = None
 
     def compose(self) -> ComposeResult:
-        yield Static("you" if self.role == "user" else "parley", classes="who")
-        yield Markdown(self.text)
+        who = "you" if self.role == "user" else "parley"
+        yield Static(f"{who} (queued: sent when the current reply ends)" if self.has_class("queued") else who, classes="who")
+        yield Markdown(present.escape(self.text) if self.role == "user" else present.keep_tags(self.text))
+
+    def sent(self) -> None:
+        """A queued message leaves the queue: its turn starts now."""
+        self.remove_class("queued")
+        self.query_one(".who", Static).update("you")
 
     async def append(self, fragment: str) -> None:
         """Append streamed text (called on the app's event loop)."""
         self.text += fragment
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
-        await self._stream.write(fragment)
+        await self._stream.write(present.keep_tags(fragment))
 
     async def finish(self) -> None:
         if self._stream is not None:
@@ -38,12 +46,12 @@ class MessageView(Vertical):
 
 
 class ToolCallBlock(Collapsible):
-    """A tool call: tool, arguments, status, duration and summary, collapsed to one line."""
+    """A tool call: tool, the arguments it ran with, status, duration; opened, its result as Markdown."""
 
     def __init__(self, call: dict) -> None:
         self.call = call
         self.started = time.monotonic()
-        super().__init__(Static("running...", classes="tool-detail"), title=self._heading("running"),
+        super().__init__(Markdown("running...", classes="tool-detail"), title=self._heading("running"),
                          collapsed=True, classes="tool-call running")
 
     def _heading(self, status: str, seconds: float | None = None) -> str:
@@ -52,18 +60,25 @@ class ToolCallBlock(Collapsible):
         took = f" {seconds:.1f}s" if seconds is not None else ""
         return f"{self.call['name']} {args}  [{status}{took}]"
 
-    def finish(self, content: dict) -> None:
-        seconds = time.monotonic() - self.started
+    def finish(self, content: dict, timed: bool = True) -> None:
+        """`timed` is false for a call shown from a resumed session's history: no duration is known."""
+        seconds = time.monotonic() - self.started if timed else None
+        if content.get("args") is not None:
+            self.call = {**self.call, "args": content["args"]}  # edited at approval: what really ran
+        error = content.get("error") or {}
         if content.get("ok"):
             status = content.get("status", "complete")
-            detail = f"run {content.get('run_id')}\n{content.get('summary', '')}"
+            detail = f"run `{content.get('run_id')}`\n\n{present.markdown(content)}"
+        elif error.get("type") == "Denied":
+            status = "denied" if "automatic" not in str(error.get("message")) else "denied: no --yes"
+            detail = f"Not run: {error.get('message')}"
         else:
-            status = "failed" if (content.get("error") or {}).get("type") != "Denied" else "denied"
-            detail = f"{(content.get('error') or {}).get('type')}: {(content.get('error') or {}).get('message')}"
+            status = "not started" if error.get("type") == "Preflight" else "failed"
+            detail = f"{error.get('type')}: {present.escape(str(error.get('message')))}"
         self.title = self._heading(status, seconds)
         self.set_class(False, "running")
-        self.add_class(status)
-        self.query_one(".tool-detail", Static).update(detail)
+        self.add_class(status.split(":")[0].replace(" ", "-"))
+        self.query_one(".tool-detail", Markdown).update(detail)
 
 
 class PredictionPrompt(Vertical):
@@ -94,3 +109,13 @@ class PredictionPrompt(Vertical):
         self.query_one(".question", Static).update(
             f"{self.request['question']}  your prediction: {answer or '(skipped)'}")
         self.post_message(self.Answered(self, answer))
+
+    def reveal(self, outcome: dict) -> None:
+        """After the result: what it really was, and whether the prediction was right."""
+        from rich.markup import escape
+
+        mark = "[b green]right[/]" if outcome["correct"] else "[b red]wrong[/]"
+        self.query_one(".question", Static).update(
+            f"{escape(outcome['question'])}\nyou predicted [b]{escape(str(outcome['answer']))}[/]; "
+            f"actual [b]{escape(str(outcome['actual']))}[/]: {mark}")
+        self.add_class("right" if outcome["correct"] else "wrong")
