@@ -150,7 +150,7 @@ def long_parts(tool: str, full: dict, limit: int = 12) -> list[tuple[str, str]]:
     sentences = full.get("sentences")
     if isinstance(sentences, list) and sentences:
         texts = [s if isinstance(s, str) else s.get("text", "") for s in sentences]
-        parts.append((f"All {len(texts)} sentences", numbered(texts)))
+        parts.append((f"All {len(texts)} sentences" if len(texts) > 1 else "The one sentence", numbered(texts)))
     rows = records({k: v for k, v in full.items() if k != "sentences"})
     if rows and len(rows) > limit:
         parts.append((f"All {len(rows)} rows", markdown_table(rows, tool, None, text_width=200)))

@@ -1,4 +1,5 @@
-"""Snapshot tests (pytest-textual-snapshot): the main screen, a result with a plot, the approval dialog.
+"""Snapshot tests (pytest-textual-snapshot): the main screen, the run view, the approval and rating
+dialogs, each at 80x24, 120x40 and 160x48.
 
 Update the baselines after a deliberate change with `pytest tests/tui/test_snapshots.py --snapshot-update`.
 """
@@ -12,9 +13,12 @@ import tui.app
 
 from tui.app import ParleyApp
 from tui.screens.approval import ApprovalScreen
+from tui.screens.rating import RatingScreen
 from tui.screens.run_detail import RunScreen
 
 SENTENCES = ["First, add 17 and 25.", "That gives 42.", "So the answer is \\boxed{42}."]
+SIZES = [(80, 24), (120, 40), (160, 48)]
+sizes = pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 
 
 class ScreenApp(App):
@@ -37,7 +41,8 @@ def fixed_session_id(monkeypatch):
     monkeypatch.setattr("agent.session.new_session_id", lambda: "20260101-000000-demo")
 
 
-def test_main_screen(snap_compare, fixed_session_id):
+@sizes
+def test_main_screen(snap_compare, fixed_session_id, size):
     async def ready(pilot):
         app = pilot.app
         while app.convo is None or not app.query_one("#prompt").has_focus:
@@ -47,20 +52,46 @@ def test_main_screen(snap_compare, fixed_session_id):
         prompt.value = "generate a chain of thought for: Is 91 prime?"
         await pilot.pause()
 
-    assert snap_compare(ParleyApp(), terminal_size=(120, 36), run_before=ready)
+    assert snap_compare(ParleyApp(), terminal_size=size, run_before=ready)
 
 
-def test_a_result_with_a_plot(snap_compare):
+IMPORTANCE = [
+    {"index": 0, "counterfactual_accuracy": 0.0412, "counterfactual_accuracy_low": -0.2, "counterfactual_accuracy_high": 0.28,
+     "resampling_accuracy": 0.0625, "forced_accuracy": 0.0, "counterfactual_kl": 0.1183, "different_trajectories_fraction": 0.75,
+     "n_rollouts": 16, "n_no_answer": 2, "text": SENTENCES[0]},
+    {"index": 1, "counterfactual_accuracy": 4.978083906861741 / 10, "counterfactual_accuracy_low": 0.21,
+     "counterfactual_accuracy_high": 0.71, "resampling_accuracy": 0.3125, "forced_accuracy": 0.5, "counterfactual_kl": 1.2907,
+     "different_trajectories_fraction": 0.5, "n_rollouts": 16, "n_no_answer": 0, "text": SENTENCES[1]},
+    {"index": 2, "counterfactual_accuracy": None, "counterfactual_accuracy_low": None, "counterfactual_accuracy_high": None,
+     "resampling_accuracy": None, "forced_accuracy": 1.0, "counterfactual_kl": None, "different_trajectories_fraction": None,
+     "n_rollouts": 16, "n_no_answer": 16, "text": SENTENCES[2]},
+]
+
+
+@sizes
+def test_the_run_view(snap_compare, size):
     from tools.plots import bar
 
-    result = {"n_sentences": 3, "sentences": [{"index": i, "start": 0, "end": len(s), "text": s} for i, s in enumerate(SENTENCES)]}
-    plot = bar("Characters per sentence", [f"S{i}" for i in range(3)], [len(s) for s in SENTENCES],
-               xlabel="sentence", ylabel="characters")
-    screen = RunScreen("20260101-000000-split_sentences-demo", "3 sentences in 64 characters.", result, plot)
-    assert snap_compare(ScreenApp(screen), terminal_size=(110, 40))
+    plot = bar("Counterfactual importance per sentence", [f"S{i}" for i in range(3)], [0.0412, 0.4978, 0.0],
+               xlabel="sentence", ylabel="accuracy change", highlight=[1])
+    summary = ("Thought Anchors importance for 3 sentences (48 rollouts of a fixed budget of 64; accuracy against the correct answer: 42).\n"
+               "Rollouts with no extractable answer: 18.\nMost important by counterfactual accuracy (95% interval):\n"
+               "  S1 +0.50 [+0.21, +0.71]  resampling +0.31  KL +1.29  \"That gives 42.\"")
+    screen = RunScreen("20260101-000000-resample_importance-demo", summary, {"table": IMPORTANCE}, plot,
+                       tool="resample_importance")
+    assert snap_compare(ScreenApp(screen), terminal_size=size)
 
 
-def test_the_approval_dialog(snap_compare):
-    request = {"tool": "steering_sweep", "args": {"layers": [10, 12], "scales": [0.2, 0.6], "rollouts": 16},
-               "description": "Sweep steering scales at chosen layers against norm-matched random vectors."}
-    assert snap_compare(ScreenApp(ApprovalScreen(request)), terminal_size=(100, 30))
+@sizes
+def test_the_approval_dialog(snap_compare, size):
+    request = {"tool": "steering_sweep", "args": {"layers": [10, 12], "scales": [0.2, 0.6], "samples": 4},
+               "description": "Sweep steering scales at chosen layers against norm-matched random vectors.",
+               "preflight": {"estimate": "2 layers x 2 scales x 4 prompts x 4 samples = 64 generations of up to 128 tokens; "
+                                         "about 2 min at 70 tokens/s measured on smollm2-135m, cpu",
+                             "warnings": ["the vector was built on another model (tiny-random)"]}}
+    assert snap_compare(ScreenApp(ApprovalScreen(request)), terminal_size=size)
+
+
+@sizes
+def test_the_rating_dialog(snap_compare, size):
+    assert snap_compare(ScreenApp(RatingScreen(3)), terminal_size=size)

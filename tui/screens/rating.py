@@ -25,6 +25,7 @@ class RatingScreen(ModalScreen[dict | None]):
     RatingScreen #rating-scores Button { width: 7; min-width: 7; }
     RatingScreen #rating-scores Button:focus { text-style: bold reverse; }
     RatingScreen #rating-hint { color: $warning; height: auto; }
+    RatingScreen #rating Label { width: 1fr; }
     """
 
     def __init__(self, turn: int) -> None:

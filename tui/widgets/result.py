@@ -17,7 +17,7 @@ class ResultView(Vertical):
     ResultView { height: auto; margin: 0 0 1 0; }
     ResultView Collapsible { margin: 0; padding: 0; border: none; background: $boost; }
     ResultView Markdown { margin: 0; padding: 0 1; }
-    ResultView PlotView { height: 16; }
+    ResultView PlotView { height: 14; }
     """
 
     def __init__(self, runs_dir: Path, run_id: str, tool: str) -> None:
