@@ -152,6 +152,10 @@ def explain(result: dict, user: UserModel) -> str:
         message = error.get("message", "unknown error")
         if error.get("type") == "Denied":  # nothing ran, and the reply says who said no
             return f"`{name}` was not run: {message}. Nothing was computed and no run was saved."
+        message = message.removeprefix(f"{name}: ")
+        if error.get("type") == "Preflight":  # stopped before approval: it could not have succeeded
+            return (f"`{name}` was not started: the pre-flight check says it cannot succeed as asked. {message}. "
+                    "Nothing ran and no run was saved; tell me the answer or extractor to use and I'll start it.")
         return f"`{name}` did not run: {message}. Tell me the value to use and I'll try again."
     raw = result.get("summary", "").strip()
     summary = present.markdown(result)  # line structure and a table, as the screen shows it

@@ -20,6 +20,12 @@ COLUMNS = {
                             "counterfactual_kl", "different_trajectories_fraction", "n_rollouts", "n_no_answer", "text"),
     "split_sentences": ("index", "text"),
 }
+# In the chat, fewer columns fit: the ones a reader compares first (the run view has them all).
+CHAT_COLUMNS = {
+    "resample_importance": ("index", "counterfactual_accuracy", "resampling_accuracy", "counterfactual_kl", "n_no_answer",
+                            "text"),
+}
+CHAT_WIDTH = 6  # columns at most in a chat table
 LABELS = {"counterfactual_accuracy": "counterfactual", "resampling_accuracy": "resampling", "forced_accuracy": "forced",
           "counterfactual_kl": "KL", "different_trajectories_fraction": "different", "n_rollouts": "rollouts",
           "n_no_answer": "no answer", "index": "#"}
@@ -96,12 +102,16 @@ def records(result: dict) -> list[dict] | None:
     return None
 
 
-def table(rows: list[dict], tool: str = "", text_width: int = 60) -> tuple[list[str], list[list[str]]]:
-    """Columns and formatted cells: an interval (X, X_low, X_high) becomes one cell "X [low, high]"."""
+def table(rows: list[dict], tool: str = "", text_width: int = 60, narrow: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Columns and formatted cells: an interval (X, X_low, X_high) becomes one cell "X [low, high]".
+    `narrow` keeps the few columns that fit beside the chat (text last)."""
     keys = list(dict.fromkeys(k for row in rows for k in row))
-    wanted = [k for k in COLUMNS.get(tool, ()) if k in keys] or keys
+    wanted = [k for k in (CHAT_COLUMNS.get(tool) if narrow else None) or COLUMNS.get(tool, ()) if k in keys] or keys
     columns = [k for k in wanted if not k.endswith(("_low", "_high")) and not isinstance(rows[0].get(k), (dict,))
                and not (isinstance(rows[0].get(k), list) and len(rows[0].get(k)) > 2)]
+    if narrow and len(columns) > CHAT_WIDTH:
+        text = [k for k in columns if k == "text"]
+        columns = [k for k in columns if k != "text"][:CHAT_WIDTH - len(text)] + text
     cells = []
     for row in rows:
         line = []
@@ -118,8 +128,9 @@ def table(rows: list[dict], tool: str = "", text_width: int = 60) -> tuple[list[
     return [LABELS.get(c, c.replace("_", " ")) for c in columns], cells
 
 
-def markdown_table(rows: list[dict], tool: str = "", limit: int | None = 12, text_width: int = 60) -> str:
-    columns, cells = table(rows if limit is None else rows[:limit], tool, text_width)
+def markdown_table(rows: list[dict], tool: str = "", limit: int | None = 12, text_width: int = 40,
+                   narrow: bool = True) -> str:
+    columns, cells = table(rows if limit is None else rows[:limit], tool, text_width, narrow)
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     lines += ["| " + " | ".join(escape(c, cell=True) for c in row) + " |" for row in cells]
     if limit is not None and len(rows) > limit:
@@ -153,5 +164,5 @@ def long_parts(tool: str, full: dict, limit: int = 12) -> list[tuple[str, str]]:
         parts.append((f"All {len(texts)} sentences" if len(texts) > 1 else "The one sentence", numbered(texts)))
     rows = records({k: v for k, v in full.items() if k != "sentences"})
     if rows and len(rows) > limit:
-        parts.append((f"All {len(rows)} rows", markdown_table(rows, tool, None, text_width=200)))
+        parts.append((f"All {len(rows)} rows", markdown_table(rows, tool, None, text_width=60)))
     return parts

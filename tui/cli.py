@@ -314,7 +314,7 @@ def print_preflight(request: dict) -> None:
     if not isinstance(preflight, dict):
         return
     if preflight.get("estimate"):
-        typer.echo(f"estimate: {preflight['estimate']}", err=True)
+        typer.echo(f"\nestimate: {preflight['estimate']}", err=True)  # on a line of its own after streamed text
     for warning in preflight.get("warnings") or []:
         typer.echo(f"warning: {warning}", err=True)
 

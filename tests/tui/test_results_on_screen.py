@@ -149,3 +149,24 @@ def test_a_message_sent_while_a_reply_runs_is_queued_then_sent(tiny):
     assert queued == 1 and "queued: sent when the current reply ends" in label
     assert [e["text"] for e in events if e["type"] == "user_message"][1] == 'split_sentences "One step. Two steps."'
     assert not any(still)
+
+
+def test_a_run_that_cannot_succeed_is_stopped_before_approval(tiny):
+    async def scenario():
+        app = ParleyApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.convo is not None)
+            await send(pilot, app, "generate a chain of thought for: Is 91 prime? with 12 tokens")
+            await until(pilot, lambda: not app.busy)
+            asked = []
+            await send(pilot, app, "which sentences of it matter? use 16 rollouts")
+            while app.busy:  # tiny-random's chain has no \boxed{} answer: every importance would be n/a
+                asked.append(isinstance(app.screen, ApprovalScreen))
+                await pilot.pause(0.05)
+            blocks = app.query(ToolCallBlock)
+            return any(asked), str(blocks.last().title), app.query(MessageView).last().text, app.convo.state["runs"]
+
+    asked, title, reply, runs = asyncio.run(scenario())
+    assert not asked and "resample_importance" in title and "[not started" in title
+    assert "was not started" in reply and "extractor" in reply
+    assert [r["tool"] for r in runs] == ["generate_cot"]  # no run made, nothing sampled
