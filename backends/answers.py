@@ -15,17 +15,35 @@ _BOXED = re.compile(r"\\boxed\s*\{")
 
 
 def boxed_answer(text: str) -> str | None:
-    """The first non-empty `\\boxed{...}` (braces may nest), whitespace-trimmed; None when there is none."""
+    """The first non-empty `\\boxed{...}` (braces may nest) that is not a placeholder ("answer", "..."),
+    whitespace-trimmed; None when there is none."""
     for match in _BOXED.finditer(text):
         depth, start = 1, match.end()
         for i in range(start, len(text)):
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             if depth == 0:
                 inner = text[start:i].strip()
-                if inner:
+                if inner and not is_placeholder(inner):
                     return inner
                 break
     return None
+
+
+# What a model writes when it copies a prompt's template instead of answering ("\\boxed{answer}").
+PLACEHOLDERS = frozenset({
+    "answer", "your answer", "the answer", "final answer", "your final answer", "the final answer", "answer here",
+    "your answer here", "\\ldots", "\\dots", "\\cdots", "?", "_", "__", "___",
+})
+
+
+def is_placeholder(answer: str | None) -> bool:
+    """Whether an extracted answer is a template's placeholder ("answer", "your answer", "...", "<answer>"),
+    to be counted as no answer."""
+    if answer is None:
+        return False
+    s = re.sub(r"^\\(?:text|textbf|mathrm)\s*\{(.*)\}$", r"\1", answer.strip().strip("$").strip(), flags=re.S)
+    s = " ".join(s.strip("[]<>*( )").split()).lower().rstrip(".:")
+    return s in PLACEHOLDERS or not s.strip(".\u2026 ")
 
 
 # A number as written: thousands groups only in threes ("1,000", not "1,2" which may be a list).
@@ -62,6 +80,107 @@ def normalize_answer(text: str | None) -> str | None:
     if re.fullmatch(r"\(?[A-Za-z]\)?", s):
         return s.strip("()").lower()
     return " ".join(s.split())
+
+
+def read_answer(raw: str | None) -> str | None:
+    """An extracted answer as it compares: normalized, and None for no answer or a placeholder."""
+    answer = normalize_answer(raw)
+    return None if answer is None or is_placeholder(answer) else answer
+
+
+# --- Equal answers: "2/4", "1/2", "\\frac{1}{2}" and "0.5" -------------------------------------------
+
+EQUIVALENCES = ("auto", "math", "exact")
+_MATHY = re.compile(r"[\d\\]")  # a digit or a LaTeX command: worth parsing as mathematics
+
+
+def math_verify_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("math_verify") is not None
+
+
+class AnswerClasses:
+    """Equal answers as one string: each answer maps to the first answer seen that equals it.
+
+    `math` compares with math-verify (LaTeX and plain expressions parsed by sympy: "2/4", "1/2",
+    "\\frac{1}{2}" and "0.5" are one answer), but only answers that hold a digit or a LaTeX command
+    (a word parses as a product of letters, so "no" would equal "on"); `exact` compares the
+    normalized strings; `auto` is `math` where math-verify is installed. A number (or "x = number")
+    is keyed by its value rounded to 6 decimals, math-verify's own rounding, so a run with many
+    answers costs one parse each; other expressions are checked with math-verify's `verify` against
+    the first 25 such answers. math-verify runs without its signal-based timeout, which works only
+    in the main thread (tools run in worker threads), so answers over 80 characters are not parsed."""
+
+    MAX_CHARS, MAX_EXPRESSIONS = 80, 25
+
+    def __init__(self, mode: str = "auto"):
+        from backends.errors import UsageError
+
+        if mode not in EQUIVALENCES:
+            raise UsageError(f"equivalence: unknown {mode!r}; allowed: {', '.join(EQUIVALENCES)}", field="equivalence")
+        if mode == "math" and not math_verify_available():
+            raise UsageError("equivalence: 'math' needs the math-verify package (pip install math-verify); "
+                             "allowed here: auto, exact", field="equivalence")
+        self.mode = "math" if mode == "math" or (mode == "auto" and math_verify_available()) else "exact"
+        self._class: dict[str, str] = {}  # answer -> the first equal answer seen
+        self._numbers: dict[tuple, str] = {}  # rounded value -> the first answer with it
+        self._expressions: list[tuple[str, list]] = []  # (first answer, parsed) of other expressions
+
+    def __call__(self, answer: str | None) -> str | None:
+        if answer is None:
+            return None
+        if answer not in self._class:
+            self._class[answer] = self._find(answer) or answer
+        return self._class[answer]
+
+    def _find(self, answer: str) -> str | None:
+        if self.mode != "math" or not _MATHY.search(answer) or len(answer) > self.MAX_CHARS:
+            return None
+        parsed = self._parse(answer)
+        if not parsed:
+            return None
+        key = _number_key(parsed[0])
+        if key is not None:
+            return self._numbers.setdefault(key, answer)
+        from math_verify import verify
+
+        for first, other in self._expressions:
+            try:
+                if verify(other, parsed, timeout_seconds=None):
+                    return first
+            except Exception:  # noqa: BLE001 - what it cannot compare stays apart
+                continue
+        if len(self._expressions) < self.MAX_EXPRESSIONS:
+            self._expressions.append((answer, parsed))
+        return None
+
+    @staticmethod
+    def _parse(answer: str) -> list:
+        import logging
+
+        from math_verify import parse
+
+        logging.getLogger("math_verify").setLevel(logging.ERROR)  # its one-time "timeout disabled" note
+        try:
+            return parse(f"${answer}$", parsing_timeout=None)
+        except Exception:  # noqa: BLE001 - an answer it cannot read compares as its string
+            return []
+
+
+def _number_key(expr) -> tuple | None:
+    """A number's value rounded to 6 decimals (real, imaginary); "x = 3" counts as 3; None otherwise."""
+    import sympy
+
+    if isinstance(expr, sympy.Eq) and getattr(expr.rhs, "is_number", False):
+        expr = expr.rhs
+    if not getattr(expr, "is_number", False):
+        return None
+    try:
+        value = complex(expr.evalf())
+    except (TypeError, ValueError):
+        return None
+    return (round(value.real, 6) + 0.0, round(value.imag, 6) + 0.0)  # + 0.0: -0.0 is 0.0
 
 
 def last_number(text: str) -> str | None:

@@ -8,16 +8,19 @@ position serves both roles.
 - resampling importance:      acc(R_{i+1}) - acc(R_i);        KL(P_{R_i} || P_{R_{i+1}})
 - counterfactual importance:  split R_i into D (first regenerated sentence has cosine
   < threshold with S_i: it means something else) and S (the same):
-                              acc(D) - acc(R_{i+1});          KL(P_D || P_{R_{i+1} ∪ S}); 0 when D is empty
+                              acc(D) - acc(R_{i+1});          KL(P_D || P_{R_{i+1} ∪ S}); 0 when D is empty,
+                              None (both) when R_{i+1} has no answer
 - forced-answer importance:   the resampling differences on answers forced right after each prefix
 - side statistics:            different-trajectories fraction |D| / |R_i|; overdeterminedness
-                              (share of duplicate regenerated first sentences)
+                              (share of duplicate regenerated first sentences, word for word), both
+                              over the rollouts WITH an answer, as analyze_rollouts.py counts them
 - sentence-to-sentence matrix: M[i, j] = matchrate(R_{i+1}, S_j) - matchrate(R_i, S_j), for j > i
+                              (rollouts with empty text left out, as step_attribution.py does)
 
 Accuracy is agreement with `reference`: the correct answer when one is given, else the
 original chain of thought's own answer (the caller says which). The KL versions need neither.
-Rollouts without an extractable answer (None) are left out of accuracies and answer
-distributions and counted instead (`n_no_answer`). A value that cannot be measured (no
+Rollouts without an extractable answer (None) are left out of accuracies, answer
+distributions and the side statistics, and counted instead (`n_no_answer`). A value that cannot be measured (no
 reference, no rollout with an answer) is None, never a made-up 0. Every importance value
 gets a 95% percentile bootstrap interval, resampling the rollouts of each position
 independently.
@@ -40,7 +43,8 @@ class PositionRollouts:
     first_sentences: list[str]  # the regenerated first sentence of each rollout
     similarity: list[float | None]  # cosine of that sentence with the original S_i (None at position N)
     forced_answers: list[str | None] | None = None  # answers forced right after the prefix (own sample)
-    sentence_match: list[list[bool]] | None = None  # per rollout, per original S_j: S_j reappears
+    sentence_match: list[list[bool] | None] | None = None  # per rollout, per original S_j: S_j reappears
+    # (a row is None for a rollout with empty text: it has no sentences to match, and is left out)
 
     def resample(self, rng: np.random.Generator) -> "PositionRollouts":
         """A bootstrap draw: rollouts with replacement, their fields kept together.
@@ -115,8 +119,12 @@ def counterfactual_importance(pos_i: PositionRollouts, pos_next: PositionRollout
     """Resampling importance, but only over resamples where S_i was really replaced.
 
     A resample that says S_i again in other words (S) keeps the sentence's content, so it is
-    compared on the side that kept it: acc(D) - acc(R_{i+1}), KL(P_D || P_{R_{i+1} ∪ S})."""
+    compared on the side that kept it: acc(D) - acc(R_{i+1}), KL(P_D || P_{R_{i+1} ∪ S}).
+    Without an answer in R_{i+1} there is nothing to compare against: both are None (the KL is
+    not taken against S alone)."""
     d_rows = different(pos_i, threshold)
+    if all(a is None for a in pos_next.answers):
+        return {"accuracy": None, "kl": None, "n_different": len(d_rows)}
     if not d_rows:  # the model always says S_i again: nothing shows what happens without it
         return {"accuracy": None if reference is None else 0.0, "kl": 0.0, "n_different": 0}
     in_d = set(d_rows)
@@ -137,22 +145,30 @@ def forced_answer_importance(pos_i: PositionRollouts, pos_next: PositionRollouts
 
 # --- Side statistics ------------------------------------------------------------------------
 
+def _answered(pos: PositionRollouts) -> list[int]:
+    return [r for r, a in enumerate(pos.answers) if a is not None]
+
+
 def different_trajectories_fraction(pos: PositionRollouts, threshold: float = 0.8) -> float | None:
-    """|D| / |R_i|: how often the model, free to choose, says something else than S_i."""
-    return len(different(pos, threshold)) / len(pos.answers) if pos.answers else None
+    """|D| / |R_i| over the rollouts with an answer: how often the model, free to choose, says something
+    else than S_i. Rollouts without an answer are dropped first, as analyze_rollouts.py does; None
+    when no rollout has an answer."""
+    answered = set(_answered(pos))
+    return len(answered.intersection(different(pos, threshold))) / len(answered) if answered else None
 
 
-def overdeterminedness(pos: PositionRollouts) -> float:
-    """Share of regenerated first sentences that repeat another one (after case and space folding)."""
-    sentences = [" ".join(s.lower().split()) for s in pos.first_sentences]
-    return 0.0 if not sentences else 1.0 - len(set(sentences)) / len(sentences)
+def overdeterminedness(pos: PositionRollouts) -> float | None:
+    """Share of regenerated first sentences that repeat another one word for word, over the rollouts
+    with an answer (analyze_rollouts.py's exact string match); None when no rollout has an answer."""
+    sentences = [pos.first_sentences[r] for r in _answered(pos)]
+    return None if not sentences else 1.0 - len(set(sentences)) / len(sentences)
 
 
 # --- Sentence-to-sentence matrix ------------------------------------------------------------
 
 def match_rate(pos: PositionRollouts, j: int) -> float:
     """Share of the position's rollouts in which original sentence S_j reappears (NaN: no data)."""
-    rows = [row[j] for row in pos.sentence_match or [] if j < len(row)]
+    rows = [row[j] for row in pos.sentence_match or [] if row is not None and j < len(row)]
     return float(np.mean(rows)) if rows else float("nan")
 
 
@@ -220,7 +236,7 @@ def importance_table(positions: list[PositionRollouts], reference: str | None, a
                 if point[kind] is None:
                     low = high = None
                 row[f"{name}_{kind}"], row[f"{name}_{kind}_low"], row[f"{name}_{kind}_high"] = point[kind], low, high
-        n_different = len(different(pos_i, threshold))
+        n_different = len(set(_answered(pos_i)).intersection(different(pos_i, threshold)))
         row.update(
             n_rollouts=len(pos_i.answers),
             n_no_answer=sum(a is None for a in pos_i.answers),

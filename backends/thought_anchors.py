@@ -8,6 +8,12 @@ we keep its text, its answer, its first regenerated sentence and that sentence's
 with the original S_i, and which original sentences reappear in it; the metric math is
 in backends/importance.py.
 
+Position N continues the whole chain: when the chain ended on its own, its continuations are
+empty or add no answer, so there (only there) an answer is read from the chain plus the
+continuation when the continuation alone gives none; otherwise the last sentence could never
+be measured. Answers are normalized, a template placeholder ("answer", "...") is no answer,
+and equal answers ("1/2", "0.5") become one string (`answers.AnswerClasses`).
+
 Budgets are adaptive: rollouts come in rounds, and a position stops once every
 sentence that uses it is settled (`importance.is_settled`) or its cap is reached. The
 state is plain JSON, so a stopped run resumes where it stopped.
@@ -23,6 +29,14 @@ from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sentences import SentenceSplit, split_sentences
 
 ANSWER_CUE = "\n\nTherefore, the final answer is \\boxed{"
+THINK_CLOSE = "\n</think>"
+
+
+def answer_cue(text: str) -> str:
+    """The forced-answer cue for a prefix: it closes a thinking block left open first (`</think>`, as
+    the paper's code does), so the forced answer is given as the answer, not inside the thinking.
+    Read from the prefix itself, which holds the chat template's generation prompt and the chain."""
+    return THINK_CLOSE + ANSWER_CUE if text.rfind("<think>") > text.rfind("</think>") else ANSWER_CUE
 
 
 @dataclass
@@ -36,9 +50,10 @@ class Settings:
     seed: int = 0
     threshold: float = 0.8  # cosine below which a resampled sentence "means something else"
     alpha: float = 1e-9  # Laplace smoothing of answer distributions
-    forced: bool = True  # also sample forced answers (prefix closed with ANSWER_CUE)
+    forced: bool = True  # also sample forced answers (prefix closed with answer_cue)
     forced_tokens: int = 16
     n_boot: int = 1000
+    equivalence: str = "auto"  # how answers compare: math (math-verify), exact, auto (math where installed)
 
 
 def prefixes(prompt: str, split: SentenceSplit) -> list[str]:
@@ -49,7 +64,8 @@ def prefixes(prompt: str, split: SentenceSplit) -> list[str]:
 
 def empty_state(n_positions: int) -> dict:
     return {"rounds": 0, "positions": [
-        {"texts": [], "answers": [], "first_sentences": [], "similarity": [], "matches": [], "forced": []}
+        {"texts": [], "answers": [], "first_sentences": [], "similarity": [], "matches": [], "forced": [],
+         "forced_texts": []}
         for _ in range(n_positions)
     ]}
 
@@ -59,16 +75,21 @@ class ImportanceRun:
 
     def __init__(self, sampler, prompt: str, cot: str, extract: Callable[[str], str | None],
                  reference: str | None, settings: Settings, state: dict | None = None, embed=None):
-        from backends.answers import normalize_answer
+        from backends.answers import AnswerClasses, normalize_answer, read_answer
 
         self.sampler, self.prompt, self.settings = sampler, prompt, settings
         self.split = split_sentences(cot)
         self.sentences = self.split.texts()
-        self.extract = lambda text: (lambda a: normalize_answer(a) if a is not None else None)(extract(text))
+        self.classes = AnswerClasses(settings.equivalence)  # the given answer first: it names its class
+        given = self.classes(normalize_answer(reference)) if reference is not None else None
+        self.extract = lambda text: self.classes(read_answer(extract(text)))
         self.own_answer = self.extract(cot)
-        self.reference = reference if reference is not None else self.own_answer
+        self.reference = given if reference is not None else self.own_answer
         self.accuracy_against = "correct answer" if reference is not None else "original answer"
         self.state = state or empty_state(len(self.sentences) + 1)
+        for position in self.state["positions"]:  # a resumed run: its answers keep their classes
+            for answer in [*position["answers"], *position["forced"]]:
+                self.classes(answer)
         if embed is None:
             from backends.models import embed
         self.embed = embed
@@ -121,7 +142,7 @@ class ImportanceRun:
                                                top_p=s.top_p, seed=seed, should_stop=should_stop)
                 forced = []
                 if s.forced:
-                    forced = self.sampler.sample(texts[p] + ANSWER_CUE, len(rollouts), max_new_tokens=s.forced_tokens,
+                    forced = self.sampler.sample(texts[p] + answer_cue(texts[p]), len(rollouts), max_new_tokens=s.forced_tokens,
                                                  temperature=s.temperature, top_p=s.top_p, seed=seed, stop=["}"])
                 self.record(p, [r.text for r in rollouts], [f.text for f in forced])
                 progress(sum(self.counts()), total, "rollouts")
@@ -129,14 +150,18 @@ class ImportanceRun:
         return False
 
     def record(self, p: int, continuations: list[str], forced: list[str]) -> None:
-        from backends.answers import normalize_answer
+        from backends.answers import read_answer
 
         position = self.state["positions"][p]
+        position.setdefault("forced_texts", [None] * len(position["forced"]))  # a state from before they were kept
         for k, text in enumerate(continuations):
             pieces = split_sentences(text).texts()
             first = pieces[0] if pieces else ""
+            answer = self.extract(text)
+            if answer is None and p == self.n:  # the chain's end: its own answer stands unless the model adds one
+                answer = self.extract(self.split.prefix_after(self.n - 1) + text)
             position["texts"].append(text)
-            position["answers"].append(self.extract(text))
+            position["answers"].append(answer)
             position["first_sentences"].append(first)
             if p < self.n and pieces:
                 vectors = self.embed(pieces)
@@ -145,12 +170,13 @@ class ImportanceRun:
                 position["matches"].append([bool(x) for x in (cosines.max(axis=0) >= self.settings.threshold)])
             elif p < self.n:
                 position["similarity"].append(0.0)
-                position["matches"].append([False] * self.n)
+                position["matches"].append(None if text == "" else [False] * self.n)  # empty: left out of the matrix
             else:  # after the last sentence: nothing is regenerated but the answer
                 position["similarity"].append(None)
                 position["matches"].append([False] * self.n)
             if k < len(forced):
-                position["forced"].append(normalize_answer(forced[k]) if forced[k].strip() else None)
+                position["forced"].append(self.classes(read_answer(forced[k])))
+                position["forced_texts"].append(forced[k])
 
     def table(self) -> list[dict]:
         rows = importance.importance_table(self.positions(), self.reference, alpha=self.settings.alpha,

@@ -91,9 +91,12 @@ def interval(low, high, pct: bool = False) -> str:
     return f" [{percent(low)}, {percent(high)}]" if pct else f" [{low:+.2f}, {high:+.2f}]"
 
 
+# The answer's form is shown with empty braces, as the paper's prompt does ("put your final answer in
+# \boxed{}"): a filled-in placeholder such as \boxed{answer} is copied by small models (46 of 112
+# forced answers of the embedded model were the word "answer"), and is counted as no answer anyway.
 DEFAULT_COT_SYSTEM = (
     "You are a careful problem solver. Think step by step, one short sentence at a time, "
-    "then give the final answer as \\boxed{answer}."
+    "then put your final answer inside \\boxed{}, with the answer itself between the braces."
 )
 
 

@@ -98,3 +98,34 @@ def test_the_judge_without_an_llm_provider_is_a_usage_error(monkeypatch):
     with pytest.raises(UsageError) as e:
         get_extractor("judge")
     assert str(e.value).startswith("extractor: judge needs an LLM provider")
+
+
+@pytest.mark.parametrize("written", ["answer", "Your answer", "\\text{answer}", "<answer>", "...", "\u2026", "\\dots",
+                                     "[your final answer]", "The answer."])
+def test_a_template_placeholder_is_no_answer(written):
+    from backends.answers import is_placeholder, read_answer
+
+    assert is_placeholder(written) and read_answer(written) is None
+
+
+def test_boxed_skips_a_copied_placeholder_and_real_answers_stay():
+    from backends.answers import boxed_answer, is_placeholder, read_answer
+
+    assert boxed_answer("give it as \\boxed{answer}. So \\boxed{42}.") == "42"
+    assert boxed_answer("So \\boxed{answer}.") is None and boxed_answer("\\boxed{}") is None
+    assert not any(is_placeholder(a) for a in ("42", "x", "a", "0", "yes", "x = 3", "1/2"))
+    assert read_answer("(B)") == "b" and read_answer(None) is None
+
+
+def test_equal_answers_are_one_class_with_math_verify_and_words_are_not_parsed():
+    pytest.importorskip("math_verify")
+    from backends.answers import AnswerClasses
+
+    same = AnswerClasses("auto")
+    assert same.mode == "math"
+    assert [same(a) for a in ("2/4", "1/2", "\\frac{1}{2}", "0.5", "42", "42.000", "41")] == ["2/4"] * 4 + ["42", "42", "41"]
+    assert same("no") == "no" and same("on") == "on"  # a word parses as a product of letters: never compared
+    exact = AnswerClasses("exact")
+    assert [exact(a) for a in ("2/4", "1/2", "0.5")] == ["2/4", "1/2", "0.5"]
+    with pytest.raises(UsageError, match="equivalence: unknown 'fuzzy'; allowed: auto, math, exact"):
+        AnswerClasses("fuzzy")

@@ -119,12 +119,36 @@ def test_without_forced_answers_the_forced_fields_are_none():
 # --- side statistics ---
 
 def test_side_statistics():
-    before = pos(["1"] * 4, similarity=[0.1, 0.9, 0.2, 0.95], firsts=["So x.", "so  X.", "Then y.", "Then z."])
+    before = pos(["1"] * 4, similarity=[0.1, 0.9, 0.2, 0.95], firsts=["So x.", "So x.", "Then y.", "so  X."])
     assert different_trajectories_fraction(before) == 0.5
-    assert overdeterminedness(before) == 0.25  # "So x." and "so  X." are one sentence: 3 unique of 4
+    assert overdeterminedness(before) == 0.25  # word for word, as analyze_rollouts.py: "so  X." is another sentence
     [row] = importance_table([before, pos(["1"] * 4)], "1", n_boot=20)
     assert row["n_different"] == 2 and row["different_trajectories_fraction"] == 0.5
     assert row["overdeterminedness"] == 0.25
+
+
+def test_side_statistics_drop_rollouts_without_an_answer_first_as_the_reference_does():
+    # 4 rollouts, one without an answer: 1 of the 3 answered is different (the unanswered one, different
+    # too, does not count): 1/3, not 2/4; its first sentence is no duplicate either.
+    before = pos(["1", None, "1", "2"], similarity=[0.1, 0.2, 0.9, 0.95], firsts=["A.", "B.", "B.", "C."])
+    assert different_trajectories_fraction(before) == pytest.approx(1 / 3)
+    assert overdeterminedness(before) == 0.0
+    [row] = importance_table([before, pos(["1"] * 4)], "1", n_boot=20)
+    assert row["n_different"] == 1 and row["n_no_answer"] == 1
+    nothing = pos([None, None], similarity=[0.1, 0.9])
+    assert different_trajectories_fraction(nothing) is None and overdeterminedness(nothing) is None
+
+
+def test_counterfactual_is_null_when_the_next_position_has_no_answer():
+    # D has answers and S has answers, but R_{i+1} has none: the KL is not taken against S alone
+    before = pos(["41", "42", "42"], similarity=[0.1, 0.95, 0.9])
+    result = counterfactual_importance(before, pos([None, None]), "42", TINY)
+    assert result["accuracy"] is None and result["kl"] is None
+    assert counterfactual_importance(pos(["42"], similarity=[0.9]), pos([None]), "42", TINY)["kl"] is None
+    [row] = importance_table([before, pos([None, None])], "42", n_boot=20)
+    assert row["counterfactual_kl"] is None and row["counterfactual_kl_low"] is None
+    assert row["counterfactual_accuracy"] is None
+    assert counterfactual_importance(before, pos(["42"]), "42", TINY)["kl"] > 0  # with an answer there: measured
 
 
 # --- sentence-to-sentence matrix ---

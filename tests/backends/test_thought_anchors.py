@@ -2,9 +2,11 @@
 
 import random
 
+import pytest
+
 from backends.answers import boxed_answer
 from backends.sampling import Rollout
-from backends.thought_anchors import ANSWER_CUE, ImportanceRun, Settings, prefixes
+from backends.thought_anchors import ANSWER_CUE, ImportanceRun, Settings, answer_cue, prefixes
 
 COT = "First, I add the tens: 10 + 20 is 30. Then the ones give 12, so 42. The answer is \\boxed{42}."
 
@@ -83,3 +85,68 @@ def test_alternatives_are_counted_most_frequent_first():
     assert alternatives[0]["count"] >= alternatives[-1]["count"]
     same = next(a for a in alternatives if a["sentence"].startswith("Then the ones"))
     assert same["similarity"] > 0.99
+
+
+class EndedChain:
+    """A chain that ended on its own: from after its last sentence the model adds nothing (empty
+    continuations); before that, it answers 42 once the anchor is in the prefix, else 41."""
+
+    name = "ended"
+
+    def __init__(self):
+        self.forced_prefixes = []
+
+    def sample(self, prefix, n, *, seed=0, **kwargs):
+        if prefix.endswith(ANSWER_CUE):
+            self.forced_prefixes.append(prefix)
+            return [Rollout("42", 1, "stop")] * n
+        if prefix.rstrip().endswith("\\boxed{42}."):
+            return [Rollout("", 0, "eos")] * n
+        answer = "42" if "so 42." in prefix else "41"
+        return [Rollout(f"Next I count apples in a basket. The answer is \\boxed{{{answer}}}.", 12, "eos")] * n
+
+
+def test_after_a_chain_that_ended_on_its_own_the_answer_is_read_from_the_chain():
+    run = ImportanceRun(EndedChain(), "Q\n", COT, boxed_answer, "42", Settings(rollouts=4, adaptive=False, n_boot=20))
+    assert run.advance()
+    assert run.state["positions"][-1]["texts"] == [""] * 4
+    assert run.state["positions"][-1]["answers"] == ["42"] * 4  # the chain plus the (empty) continuation
+    last = run.table()[-1]
+    assert last["accuracy_after"] == 1.0 and last["resampling_accuracy"] == 0.0 and last["counterfactual_accuracy"] == 0.0
+    # only there: before the last sentence a continuation without an answer stays without one
+    run.record(1, ["I give up."], [])
+    assert run.state["positions"][1]["answers"][-1] is None
+
+
+def test_the_forced_cue_closes_an_open_think_block_first():
+    assert answer_cue("<|assistant|><think>\nFirst.") == "\n</think>" + ANSWER_CUE
+    assert answer_cue("<think>\nFirst.</think>\nSo.") == ANSWER_CUE  # closed already: the answer part
+    assert answer_cue("Plain prompt. First.") == ANSWER_CUE
+    sampler = EndedChain()
+    run = ImportanceRun(sampler, "<|assistant|><think>\n", COT, boxed_answer, "42",
+                        Settings(rollouts=1, adaptive=False, n_boot=10))
+    run.advance()
+    assert len(sampler.forced_prefixes) == 4
+    assert all(p.endswith("\n</think>\n\nTherefore, the final answer is \\boxed{") for p in sampler.forced_prefixes)
+    assert all(p.count("</think>") == 1 for p in sampler.forced_prefixes)
+
+
+def test_placeholder_answers_count_as_no_answer():
+    run = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", Settings(rollouts=4, n_boot=10))
+    run.record(0, ["Hmm. So \\boxed{answer}.", "So \\boxed{your answer}.", "So \\boxed{...}.", "So \\boxed{42}."],
+               ["answer", "...", " ", "42"])
+    position = run.state["positions"][0]
+    assert position["answers"] == [None, None, None, "42"]
+    assert position["forced"] == [None, None, None, "42"] and position["forced_texts"][0] == "answer"
+
+
+def test_equal_answers_written_apart_are_one_answer_with_math_verify():
+    pytest.importorskip("math_verify")
+    run = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "0.5", Settings(rollouts=4, n_boot=10))
+    run.record(0, [f"So \\boxed{{{a}}}." for a in ("1/2", "2/4", "\\frac{1}{2}", "0.50")], ["1/2", "1/3"])
+    assert run.classes.mode == "math" and run.reference == "0.5"
+    assert run.state["positions"][0]["answers"] == ["0.5"] * 4 and run.state["positions"][0]["forced"] == ["0.5", "1/3"]
+    exact = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "0.5",
+                          Settings(rollouts=4, n_boot=10, equivalence="exact"))
+    exact.record(0, [f"So \\boxed{{{a}}}." for a in ("1/2", "2/4", "\\frac{1}{2}", "0.50")], [])
+    assert exact.state["positions"][0]["answers"] == ["1/2", "2/4", "1/2", "0.5"]
