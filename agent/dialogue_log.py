@@ -217,8 +217,8 @@ class DialogueLog:
             raise UsageError(f"type: {type!r} is not an event type; allowed {', '.join(EVENT_TYPES)}", field="type")
         with self._lock:
             if self._file is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = open(self.path, "ab")
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._file = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
             if fcntl is not None:
                 fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
             try:

@@ -21,9 +21,10 @@ from agent.dialogue_log import DialogueLog, new_session_id, resolve_session
 from agent.graph import build_graph
 from agent.nodes import Nodes
 from agent.offline import OfflinePlanner
+from agent.redaction import RedactingSerializer
 from agent.user_model import UserModel, UserModelUpdate, set_field
 from backends import llm as llms
-from backends.settings import Settings, get_settings
+from backends.settings import Settings, get_settings, private_home
 from tools import REGISTRY
 
 Approve = Callable[[dict], dict]  # {"tool", "args", ...} -> {"action": approve|deny|edit, "args"?, "source"?}
@@ -84,13 +85,13 @@ class Session:
         self.settings = settings
         self.stop = threading.Event()
         self.log = DialogueLog(settings.home, session_id, secrets=llms.secrets())
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_home(settings.home)  # 0700, and umask 077: the checkpoints below are created 0600
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         self._conn = sqlite3.connect(settings.home / "sessions.sqlite", check_same_thread=False)
         self.nodes = Nodes(llm=llm, log=self.log, provider=provider, max_retries=settings.llm_max_retries,
                            structured=structured, should_stop=self.stop.is_set, settings=settings)
-        self.graph = build_graph(self.nodes, SqliteSaver(self._conn))
+        self.graph = build_graph(self.nodes, SqliteSaver(self._conn, serde=RedactingSerializer()))  # no secret reaches a checkpoint
         self.config = {"configurable": {"thread_id": session_id}}
 
     @classmethod

@@ -200,7 +200,7 @@ class Memory:
             from chromadb.config import Settings as ChromaSettings
 
             embedding_function_class()  # registered before any collection is loaded
-            self.path.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
             with _lock:
                 self._client = chromadb.PersistentClient(
                     path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False)
@@ -243,6 +243,9 @@ class Memory:
         return True
 
     def _upsert(self, name: str, ids: list[str], texts: list[str], metas: list[dict]) -> None:
+        from backends.redaction import redact
+
+        texts, metas = redact(texts, text_tokens=True), redact(metas, text_tokens=True)  # no secret in memory
         vectors = _embed(texts)
         self.collection(name).upsert(ids=ids, documents=texts, metadatas=metas, embeddings=vectors)
 

@@ -42,6 +42,10 @@ def package_versions() -> dict[str, str]:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write `data` as JSON, redacted (no secret in a run file), owner-only (0600: mkstemp's mode)."""
+    from backends.redaction import redact
+
+    data = redact(data, text_tokens=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -155,12 +159,12 @@ class RunStore:
         self.root = Path(root)
 
     def create(self, tool: str, params: dict, seed: int | None = None, model: dict | None = None) -> Run:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         while True:
             run_id = f"{stamp}-{tool}-{secrets.token_hex(2)}"
             try:
-                (self.root / run_id).mkdir()
+                (self.root / run_id).mkdir(mode=0o700)
                 break
             except FileExistsError:
                 continue

@@ -99,7 +99,7 @@ def get_settings(**overrides) -> Settings:
     from backends.errors import UsageError
 
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as e:
         err = e.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
@@ -108,3 +108,31 @@ def get_settings(**overrides) -> Settings:
             f"(from PARLEY_{name.upper()} or {config_file()})",
             field=name,
         ) from None
+    from backends.redaction import remember_secrets, url_passwords
+
+    # a password inside a base URL is a secret every store redacts, also where it appears alone
+    remember_secrets(url_passwords([settings.openai_base_url, settings.anthropic_base_url, settings.sampler_base_url]))
+    return settings
+
+
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700: the data dir holds whole conversations
+
+
+def private_umask() -> None:
+    """From now on this process creates files 0600 and folders 0700 (umask 077 added to the current one)."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+
+
+def private_home(home: Path) -> Path:
+    """Make `home` (the data dir) owner-only, and everything this process creates from now on too.
+
+    Sets the process umask to 077 (adding to whatever it masks already), so the checkpoint
+    database, Chroma's files, logs, runs and the model cache are created 0600 / 0700 by whichever
+    library writes them; creates `home` 0700 and narrows it to 0700 if it was made wider (an
+    older Parley, another tool). Called by the CLI and the app at start and by every session."""
+    private_umask()
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if home.stat().st_mode & 0o077:
+        os.chmod(home, 0o700)
+    return home

@@ -35,8 +35,15 @@ def sampler_device(settings) -> str | None:
     """Where a sampler's rollouts are generated, as far as settings tell without loading anything:
     the sampler server, an explicit device, or (device auto) what auto resolved to when last measured."""
     if settings.sampler_base_url:
-        return f"server {settings.sampler_base_url}"
+        return server_name(settings)
     return local_device(settings)
+
+
+def server_name(settings) -> str:
+    """The sampler server as speed.json keys it: its URL without a password (speed.json is redacted)."""
+    from backends.redaction import scrub
+
+    return f"server {scrub(settings.sampler_base_url)}"
 
 
 def local_device(settings) -> str | None:
@@ -151,7 +158,7 @@ class MeteredSampler:
         handle = getattr(self.sampler, "handle", None)
         if handle is not None:
             return handle.name, device_name(handle.device)
-        return model or settings.model, f"server {settings.sampler_base_url}"
+        return model or settings.model, server_name(settings)
 
     def record(self, settings, model: str | None) -> dict | None:
         name, device = self.where(settings, model)

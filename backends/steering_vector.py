@@ -11,6 +11,7 @@ import torch
 
 from backends.errors import UsageError
 from backends.models import ModelHandle
+from backends.redaction import redact
 
 LAYER_TYPE = "decoder_block"  # the steering-vectors library's name for "output of a decoder block"
 FORMAT = "parley-steering-vector/1"
@@ -70,12 +71,12 @@ class SteeringVector:
             from safetensors.torch import save_file
 
             save_file({f"layer.{layer}": t for layer, t in tensors.items()}, str(path),
-                      metadata={"format": FORMAT, "layer_type": self.layer_type, "meta": json.dumps(self.meta)})
+                      metadata={"format": FORMAT, "layer_type": self.layer_type, "meta": json.dumps(redact(self.meta))})
             return [path]
         if path.suffix in (".pt", ".pth"):
             torch.save({"layer_activations": tensors, "layer_type": self.layer_type}, path)
             side = path.with_name(path.name + ".meta.json")
-            side.write_text(json.dumps({"format": FORMAT, **self.meta}, indent=1))
+            side.write_text(json.dumps(redact({"format": FORMAT, **self.meta}), indent=1))
             return [path, side]
         raise UsageError(f"save_to: {path.name!r} must end in .safetensors, .pt or .pth", field="save_to")
 

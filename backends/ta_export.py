@@ -81,6 +81,8 @@ import math
 import re
 from pathlib import Path
 
+from backends.redaction import redact
+
 # our table key -> their chunks_labeled.json key
 _METRICS = {
     "resampling_importance_accuracy": "resampling_accuracy",
@@ -119,7 +121,7 @@ def _number(value) -> float | None:
 
 def _write(path: Path, data) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(data), indent=2, allow_nan=False), encoding="utf-8")
+    path.write_text(json.dumps(redact(_clean(data), text_tokens=True), indent=2, allow_nan=False), encoding="utf-8")
     return path
 
 

@@ -381,5 +381,8 @@ def _unchanged(model, key: str, value: str) -> bool:
 
 
 def run(session_id: str | None = None, provider: str | None = None) -> None:
+    from backends.settings import private_umask
+
+    private_umask()  # everything the app writes under the data dir is the user's alone (0600 / 0700)
     ParleyApp(session_id, provider).run()
 

@@ -387,6 +387,9 @@ def user_model_set(
 
 
 def main() -> None:
+    from backends.settings import private_umask
+
+    private_umask()  # logs, checkpoints, memory and runs are the user's alone: files 0600, folders 0700
     try:
         app()
     except UsageError as e:  # bad settings or input outside `parley tool`: one line, no traceback

@@ -49,6 +49,7 @@ from typing import Any
 import openai
 
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.redaction import redact
 from backends.sampling import Rollout, cut_at_stop
 
 _POLL_S = 0.1  # how often should_stop() is asked while requests are in flight
@@ -222,7 +223,7 @@ def _write_atomic(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
+            json.dump(redact(data, text_tokens=True), f)  # a rollout that repeats a key from its prompt
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
