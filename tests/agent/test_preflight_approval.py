@@ -93,6 +93,6 @@ def test_a_blocking_check_on_a_test_tool_returns_a_preflight_error(checked_tool)
     finally:
         session.close()
     assert ran == [] and turn.tool_calls[0]["ok"] is False
-    assert "checked_probe_test: it cannot succeed" in turn.reply
+    assert "`checked_probe_test` was not started" in turn.reply and "it cannot succeed" in turn.reply
     [event] = _events(session, "tool_call")
     assert event["ok"] is False and event["error"] == "checked_probe_test: it cannot succeed"
