@@ -3,6 +3,8 @@ and what else the model could have said at a sentence (`sentence_alternatives`).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
@@ -26,7 +28,11 @@ class ResampleArgs(CotInput):
     threshold: float = Field(0.8, gt=0.0, lt=1.0, description="Cosine below which a resampled sentence means something else.")
     alpha: float = Field(1e-9, ge=0.0, le=10.0, description="Laplace smoothing of answer distributions (math code 1e-9, agentic code 1).")
     forced: bool = Field(True, description="Also measure forced-answer importance.")
-    export_dir: str | None = Field(None, description="Also write the thought-anchors.com visualizer's files here.")
+    equivalence: Literal["auto", "math", "exact"] = Field(
+        "auto", description="When two answers are equal: math (math-verify: 1/2 = 0.5 = \\frac{1}{2}), exact (the normalized "
+                            "strings), auto (math where math-verify is installed).")
+    export_dir: str | None = Field(None, description="Also write the thought-anchors.com visualizer's and the paper's "
+                                                     "scripts' files here (forced answers beside it, in <dir>_forced_answer).")
 
     @model_validator(mode="after")
     def _rounds_fit(self):
@@ -74,7 +80,7 @@ def _preflight(args: ResampleArgs, settings) -> dict:
     The extractor runs on the chain itself: when it finds no answer there and no `answer` is given,
     the reference is unknown and every accuracy would be n/a, so the call is blocked with the
     extractor (or answer) that would work. Reads the run store; loads no model."""
-    from backends.answers import get_extractor, normalize_answer
+    from backends.answers import get_extractor, read_answer
     from backends.runstore import RunStore
     from backends.sentences import split_sentences
     from backends import thought_anchors as ta
@@ -104,14 +110,14 @@ def _preflight(args: ResampleArgs, settings) -> dict:
         warnings.append(f"the judge extractor asks the LLM provider once per rollout (up to {rollouts:,} calls); "
                         "it is not tried before the run")
     elif blocking is None:
-        own = get_extractor(args.extractor)(cot)  # a bad extractor name is a UsageError here too
+        own = read_answer(get_extractor(args.extractor)(cot))  # a bad extractor name is a UsageError here too
         if own is None:
             found = {}
             for name in FALLBACK_EXTRACTORS:
                 if name != args.extractor:
-                    answer = get_extractor(name)(cot)
+                    answer = read_answer(get_extractor(name)(cot))
                     if answer is not None:
-                        found[name] = normalize_answer(answer)
+                        found[name] = answer
             why = " (it has no \\boxed{})" if args.extractor == "boxed" else ""
             if args.answer is None:
                 if found:
@@ -153,7 +159,8 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
     cot, prompt, question, extract = _prepare(args, ctx, args.extractor)
     settings = ta.Settings(rollouts=args.rollouts, round_size=args.round_size, adaptive=args.adaptive,
                            max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
-                           seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced)
+                           seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced,
+                           equivalence=args.equivalence)
     state = (ctx.checkpoint or {}).get("state")
     sampler = _sampler(args, ctx)
     experiment = ta.ImportanceRun(sampler, prompt, cot, extract, args.answer, settings, state=state)
@@ -174,6 +181,11 @@ def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
     return save(finished)
 
 
+MATRIX_NOTE = ("matrix (in the full result): M[i][j] = how much more often sentence j reappears in rollouts when "
+               "sentence i is kept; a rollout's sentences include its last piece even without a sentence end, which "
+               "the paper's splitter drops, so cells for a final unterminated sentence can differ from the paper's.")
+
+
 def _output(args, experiment, question, cot, partial: bool, run_id: str = "") -> ToolOutput:
     from tools.plots import bar
 
@@ -189,7 +201,8 @@ def _output(args, experiment, question, cot, partial: bool, run_id: str = "") ->
         f"{'Partial: ' if partial else ''}Thought Anchors importance for {experiment.n} sentences "
         f"({used} rollouts of a fixed budget of {budget}; accuracy against the {experiment.accuracy_against}"
         f"{': ' + str(experiment.reference) if experiment.reference is not None else ', which is unknown: use the KL columns'}).",
-        f"Rollouts with no extractable answer: {no_answer}.",
+        f"Rollouts with no extractable answer: {no_answer}; answers compared "
+        + ("with math-verify (1/2 = 0.5)." if experiment.classes.mode == "math" else "as normalized strings."),
     ]
     if partial:
         lines.append(f"Stopped with {complete} of {experiment.n + 1} positions fully sampled; {len(measured)} of "
@@ -209,29 +222,25 @@ def _output(args, experiment, question, cot, partial: bool, run_id: str = "") ->
         "matrix": experiment.matrix(), "reference": experiment.reference,
         "accuracy_against": experiment.accuracy_against, "rollouts_used": used, "fixed_budget": budget,
         "alternatives": [experiment.alternatives(i) for i in range(experiment.n)], "sampler": experiment.sampler.name,
+        "matrix_note": MATRIX_NOTE, "equivalence": experiment.classes.mode,
     }
     if args.export_dir and not partial:
         from pathlib import Path
 
-        from backends.ta_export import export_thought_anchors
+        from backends.ta_export import export_run, forced_dir
 
-        rollouts = [{"position": p, "prefix_sentence": p, "rollouts": [
-            {"text": t, "first_sentence": f, "answer": a,
-             "correct": None if a is None or experiment.reference is None else a == experiment.reference,
-             "similarity": s}
-            for t, f, a, s in zip(pos["texts"], pos["first_sentences"], pos["answers"], pos["similarity"])]}
-            for p, pos in enumerate(experiment.state["positions"])]
-        paths = export_thought_anchors(Path(args.export_dir).expanduser(), problem_id="parley", question=question or "",
-                                       cot=cot, sentences=experiment.sentences, answer=experiment.reference,
-                                       table=table, rollouts=rollouts, matrix=full["matrix"])
+        out_dir = Path(args.export_dir).expanduser()
+        paths = export_run(out_dir, experiment, question=question, table=table, matrix=full["matrix"])
         full["exported"] = [str(p) for p in paths]
-        lines.append(f"Wrote the visualizer's files to {args.export_dir} ({len(paths)} files).")
+        lines.append(f"Wrote the visualizer's and the paper's scripts' files to {args.export_dir} ({len(paths)} files"
+                     + (f"; forced answers in {forced_dir(out_dir)}" if args.forced else "") + ").")
     plot = bar("Counterfactual importance per sentence", [f"S{r['index']}" for r in table],
                [r["counterfactual_accuracy"] or 0.0 for r in table], xlabel="sentence", ylabel="accuracy change",
                highlight=[r["index"] for r in ranked[:3]])
     return ToolOutput(summary="\n".join(lines),
                       result={"rows": compact, "rollouts_used": used, "fixed_budget": budget,
-                              "accuracy_against": experiment.accuracy_against, "reference": experiment.reference},
+                              "accuracy_against": experiment.accuracy_against, "reference": experiment.reference,
+                              "matrix_note": MATRIX_NOTE},
                       full=full, plot=plot, partial=partial,
                       checkpoint={"state": experiment.state} if partial else None)
 

@@ -114,9 +114,11 @@ def test_resampled_solutions_per_chunk(exported):
     for k in range(3):
         solutions = _load(folder / f"chunk_{k}" / "solutions.json")
         assert len(solutions) == 3
-        assert set(solutions[0]) == {"chunk_resampled", "is_correct", "answer", "full_cot"}
-        assert solutions[0] == {"chunk_resampled": f"Alt {k}a.", "is_correct": True, "answer": "42",
-                                "full_cot": " ".join([*SENTENCES[:k], f"Alt {k}a. So 42."])}
+        assert list(solutions[0]) == ["chunk_removed", "prefix_without_chunk", "chunk_resampled", "rollout", "full_cot",
+                                      "answer", "is_correct"]  # generate_rollouts.py's record
+        assert solutions[0] == {"chunk_removed": SENTENCES[k], "prefix_without_chunk": " ".join(SENTENCES[:k]),
+                                "chunk_resampled": f"Alt {k}a.", "rollout": f"Alt {k}a. So 42.", "is_correct": True,
+                                "answer": "42", "full_cot": " ".join([*SENTENCES[:k], f"Alt {k}a. So 42."])}
         assert solutions[1]["is_correct"] is False and solutions[1]["chunk_resampled"] == SENTENCES[k]
         assert solutions[2]["answer"] == "" and solutions[2]["is_correct"] is None  # their "no answer" convention
     assert not (folder / "chunk_3").exists()  # position N has no chunk

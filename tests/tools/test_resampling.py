@@ -83,8 +83,21 @@ def test_export_writes_the_thought_anchors_layout(tiny, tmp_path):
     steps = json.loads((folder / "step_importance.json").read_text())
     assert steps[0]["source_chunk_idx"] == 0 and [t["target_chunk_idx"] for t in steps[0]["target_impacts"]] == [1, 2, 3]
     solutions = json.loads((folder / "chunk_1" / "solutions.json").read_text())
-    assert len(solutions) == 2 and set(solutions[0]) == {"chunk_resampled", "is_correct", "answer", "full_cot"}
+    assert len(solutions) == 2 and set(solutions[0]) == {"chunk_removed", "prefix_without_chunk", "chunk_resampled",
+                                                         "rollout", "full_cot", "answer", "is_correct"}
+    assert solutions[0]["chunk_removed"] == "Then 37 plus 5 is 42." and solutions[0]["full_cot"].endswith(solutions[0]["rollout"])
     assert json.loads((folder / "problem.json").read_text())["gt_answer"] == "42"
+    forced = tmp_path.parent / f"{tmp_path.name}_forced_answer" / "problem_parley"  # the scripts' -icf tree, beside it
+    assert len(json.loads((forced / "chunk_1" / "solutions.json").read_text())) == 2
+    assert f"forced answers in {forced.parent}" in out.summary and "matrix_note" in out.result
+
+
+def test_the_default_system_prompt_shows_the_form_without_a_placeholder_to_copy():
+    from backends.answers import boxed_answer
+    from tools.inputs import DEFAULT_COT_SYSTEM
+
+    assert "\\boxed{}" in DEFAULT_COT_SYSTEM and boxed_answer(DEFAULT_COT_SYSTEM) is None
+    assert "{answer}" not in DEFAULT_COT_SYSTEM
 
 
 def test_a_sampler_server_in_settings_serves_the_same_tool(tiny, monkeypatch):
