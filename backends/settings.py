@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     )
     sampler_model: str | None = Field(None, description="The model name that server serves (default: the subject model's name).")
     sampler_concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once to the sampler server.")
+    approve_tokens_over: int = Field(
+        2048, ge=1, le=1_000_000,
+        description="An agent's tool call asking for more new tokens than this asks the user first, even for a cheap tool.",
+    )
 
     @classmethod
     def settings_customise_sources(

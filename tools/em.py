@@ -329,6 +329,12 @@ class AblateArgs(ToolArgs):
     predict=_predict_direction,
 )
 def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
+    if args.direction_run:  # before any model loads
+        try:
+            ctx.store.get(args.direction_run)
+        except UsageError:
+            raise UsageError(f"direction_run: no run {args.direction_run!r} (see `parley runs list --tool misalignment_direction`)",
+                             field="direction_run") from None
     from backends.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled
     from backends.interventions import ablate_directions
 
@@ -337,7 +343,13 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
                          field="direction_run")
     base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
 
-    vector, source = load_vector(SimpleNamespace(vector_run=args.direction_run, vector_file=args.vector_file), handle, ctx)
+    try:
+        vector, source = load_vector(SimpleNamespace(vector_run=args.direction_run, vector_file=args.vector_file), handle, ctx)
+    except UsageError as e:  # said in this tool's words: its argument is direction_run
+        if e.field != "vector_run":
+            raise
+        raise UsageError(str(e).replace("vector_run", "direction_run").replace("--tool build_steering_vector", "--tool misalignment_direction")
+                         .replace("holds no steering vector", "holds no direction"), field="direction_run") from None
     meta = vector.meta
     layer = args.layer if args.layer is not None else meta.get("layer", handle.num_layers // 2)
     vector.check_fits(handle, [layer])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, interval, num, percent
@@ -280,6 +280,13 @@ class CaftArgs(TrainArgs):
     itda_run: str | None = Field(None, min_length=1, json_schema_extra={"runs_of": ["itda_build"]},
                                  description="directions=itda: the itda_build run.")
     atoms: list[int] | None = Field(None, min_length=1, max_length=256, description="directions=itda: atom indices to ablate.")
+
+    @field_validator("itda_run", "atoms")
+    @classmethod
+    def _itda_only(cls, value, info):
+        if value is not None and info.data.get("directions", "pca") != "itda":  # it would be ignored: say so before training
+            raise ValueError("goes with directions=itda only; with directions=pca give components (or set directions: itda)")
+        return value
 
 
 TRAINING_FIELDS = ("dataset", "rank", "alpha", "modules", "layers", "steps", "batch_size", "lr", "checkpoint_every",

@@ -159,12 +159,49 @@ def parse_args(tool: Tool, raw: dict | str | None) -> ToolArgs:
             raw = json.loads(raw)
         except json.JSONDecodeError as e:
             raise UsageError(f"args: malformed JSON ({e.msg} at line {e.lineno} column {e.colno})", field="args") from None
+        except RecursionError:
+            raise UsageError("args: nested too deep", field="args") from None
     if not isinstance(raw, dict):
         raise UsageError(f"args: expected a JSON object of arguments, got {type(raw).__name__}", field="args")
     try:
-        return tool.args.model_validate(raw)
+        parsed = tool.args.model_validate(raw)
     except ValidationError as e:
-        raise UsageError(describe_validation_error(tool.args, e), field=_loc(e.errors()[0])) from None
+        raise UsageError(describe_validation_error(tool.args, e), field=_short_field(_loc(e.errors()[0]))) from None
+    except RecursionError:
+        raise UsageError("args: nested too deep", field="args") from None
+    check_names(parsed.model_dump(mode="json"))
+    return parsed
+
+
+def check_names(args: dict) -> None:
+    """Run ids and model names of at most 255 characters, and file arguments that resolve (tools/paths.py):
+    a one-line UsageError naming the argument, which never echoes a long value."""
+    from tools.paths import MAX_NAME, check_length, file_args
+
+    for name, value in args.items():
+        if name == "model" or name.endswith(("_run", "_runs")):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    check_length(name, item, MAX_NAME)
+    file_args(args)
+
+
+def side_effects(name: str, raw_args: dict | str | ToolArgs | None, settings: Settings | None = None) -> list[str]:
+    """Why an agent's call of even a cheap tool asks first, one line each: files outside the data dir
+    (tools/paths.py), and a long run (more new tokens than `settings.approve_tokens_over`)."""
+    from tools.paths import outside
+
+    settings = settings or get_settings()
+    tool = get_tool(name)
+    parsed = raw_args if isinstance(raw_args, tool.args) else parse_args(tool, raw_args)
+    args = parsed.model_dump(mode="json")
+    reasons = outside(args, settings)
+    budget = settings.approve_tokens_over
+    for field, value in args.items():
+        if field.endswith("new_tokens") and isinstance(value, int) and value > budget:
+            reasons.append(f"runs long: {field} {value} is over the {budget} tokens a call may take unasked "
+                           "(setting approve_tokens_over)")
+    return reasons
 
 
 def preflight(name: str, raw_args: dict | str | ToolArgs | None, settings: Settings | None = None) -> dict | None:
@@ -186,6 +223,11 @@ def preflight(name: str, raw_args: dict | str | ToolArgs | None, settings: Setti
 
 def _loc(error: dict) -> str:
     return ".".join(str(p) for p in error["loc"]) or "args"
+
+
+def _short_field(name: str) -> str:
+    """An argument's name as said in an error: an unknown one can be any length."""
+    return name if len(name) <= 60 else name[:57] + "..."
 
 
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
@@ -213,7 +255,7 @@ def describe_validation_error(model: type[BaseModel], error: ValidationError) ->
     """One line for the first problem; the count of any others."""
     errors = error.errors()
     first = errors[0]
-    name = _loc(first)
+    name = _short_field(_loc(first))
     kind = first["type"]
     got = first.get("input")
     if kind == "missing":
@@ -248,8 +290,12 @@ def run_tool(
     """Validate, run, save. `resume` continues a partial run with its stored arguments."""
     settings = settings or get_settings()
     store = RunStore(settings.runs_dir)
-    if resume:
-        run = store.get(resume)
+    if resume is not None:
+        from tools.paths import MAX_NAME, check_length
+
+        if not resume.strip():
+            raise UsageError("run_id: give the id of a partial run (see `parley runs list`)", field="run_id")
+        run = store.get(check_length("run_id", resume, MAX_NAME))
         tool = get_tool(run.meta["tool"])
         parsed = parse_args(tool, run.meta["params"])
         run.resume()

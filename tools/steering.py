@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from tools.inputs import ModelName, Seed, clip, plural
+from tools.paths import resolve
 from tools.references import VECTOR_FILE, load_vector
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
@@ -128,8 +129,8 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
                    progress=ctx.progress, should_stop=ctx.should_stop)
     ctx.run.add_timing("build_s", time.perf_counter() - started)
     files = vector.save(ctx.run.dir / VECTOR_FILE)
-    if args.save_to:
-        files += vector.save(args.save_to)
+    if args.save_to:  # where the path really points (~ expanded, symlinks followed): what the approval named
+        files += vector.save(resolve(args.save_to, "save_to"))
     norms = vector.norms()
     n_pairs = len(vector.meta["pairs"])
     top = sorted(norms, key=norms.get, reverse=True)[:3]
