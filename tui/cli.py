@@ -26,7 +26,7 @@ import typer
 from backends.errors import UsageError
 from backends.runstore import RunStore
 from backends.settings import get_settings
-from tui.logs_cli import logs_app, rate_cmd
+from tui.logs_cli import check_id, logs_app, rate_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Parley: interpretability experiments in conversation.")
 runs_app = typer.Typer(add_completion=False, help="Runs saved in the run store.")
@@ -45,6 +45,10 @@ def _root(
 ) -> None:
     """Without a command, open the chat."""
     if ctx.invoked_subcommand is None:
+        if session is not None:  # a bad --session is an error before any screen opens, never a new session
+            from agent.dialogue_log import resolve_session
+
+            resolve_session(get_settings().home, check_id("session", session))
         if sys.stdin.isatty() and sys.stdout.isatty():
             from tui.app import run
 
@@ -205,7 +209,7 @@ def _row(run) -> dict:
 def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One run: parameters, model, versions, timings, summary and results."""
     try:
-        run = RunStore(get_settings().runs_dir).get(run_id)
+        run = RunStore(get_settings().runs_dir).get(check_id("run_id", run_id))
     except UsageError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -265,7 +269,7 @@ def ask_cmd(
 
     if not message and not show_user_model:
         raise UsageError("message: say something, or pass --user-model to print the user model", field="message")
-    convo = Session.open(session, provider=provider)
+    convo = Session.open(check_id("session", session), provider=provider)
     interactive = sys.stdin.isatty() and not as_json
 
     def approve_flagged(request: dict) -> dict:  # --yes: say what it will cost, then approve
@@ -309,7 +313,10 @@ def ask_cmd(
 
 
 def print_preflight(request: dict) -> None:
-    """An approval request's `preflight` ({"estimate": line, "warnings": [...]}) on stderr; nothing without one."""
+    """An approval request's reasons to ask (a file outside the data dir, a long run) and its `preflight`
+    ({"estimate": line, "warnings": [...]}) on stderr; nothing without them."""
+    for n, reason in enumerate(request.get("reasons") or []):
+        typer.echo(f"{'' if n else chr(10)}asks first: it {reason}", err=True)  # on a line of its own after streamed text
     preflight = request.get("preflight")
     if not isinstance(preflight, dict):
         return
@@ -321,7 +328,8 @@ def print_preflight(request: dict) -> None:
 
 def ask_approval(request: dict) -> dict:
     """A person at the terminal decides: the decision's source is "user"."""
-    typer.echo(f"\n{request['tool']} is expensive. Arguments: {json.dumps(request['args'])}", err=True)
+    what = "is expensive" if request.get("cost", "expensive") == "expensive" else "needs your approval"
+    typer.echo(f"\n{request['tool']} {what}. Arguments: {json.dumps(request['args'])}", err=True)
     print_preflight(request)
     choice = typer.prompt("approve / deny / edit", default="approve", err=True).strip().lower()
     if choice.startswith("e"):
@@ -359,7 +367,7 @@ app.add_typer(user_model_app, name="user-model")
 def user_model_show(session: str = typer.Option("last", "--session", help="Session id, or `last`.")) -> None:
     from agent.session import Session
 
-    convo = Session.open(session, provider="offline")  # reading needs no LLM
+    convo = Session.open(check_id("session", session), provider="offline")  # reading needs no LLM
     try:
         typer.echo(json.dumps(convo.user_model.model_dump(), indent=1))
     finally:
@@ -374,7 +382,7 @@ def user_model_set(
     """Correct the user model; the change is logged and the agent sees it next turn."""
     from agent.session import Session
 
-    convo = Session.open(session, provider="offline")  # a correction needs no LLM
+    convo = Session.open(check_id("session", session), provider="offline")  # a correction needs no LLM
     try:
         for item in assignments:
             key, sep, value = item.partition("=")
@@ -386,11 +394,21 @@ def user_model_set(
         convo.close()
 
 
+def _check_text(argv: list[str]) -> None:
+    """Arguments are text: bytes that are not UTF-8 (a stray binary paste) are a one-line error."""
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"arguments: argument {n} is not valid UTF-8 text", field="arguments") from None
+
+
 def main() -> None:
     from backends.settings import private_umask
 
     private_umask()  # logs, checkpoints, memory and runs are the user's alone: files 0600, folders 0700
     try:
+        _check_text(sys.argv[1:])
         app()
     except UsageError as e:  # bad settings or input outside `parley tool`: one line, no traceback
         sys.stderr.write(f"error: {e}\n")

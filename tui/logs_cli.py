@@ -37,10 +37,32 @@ def _fail(e: UsageError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+MAX_ID = 255  # a run or session id, a model name
+MAX_PATH = 4096
+
+
+def check_id(field: str, value: str | None, limit: int = MAX_ID) -> str | None:
+    """An id as typed: at most `limit` characters; a one-line UsageError that never echoes a long one."""
+    if value is not None and len(value) > limit:
+        raise UsageError(f"{field}: too long (max {limit})", field=field)
+    return value
+
+
 def _resolve(home: Path, session: str | None) -> str:
     from agent.dialogue_log import resolve_session
 
-    return resolve_session(home, session)
+    return resolve_session(home, check_id("session", session))
+
+
+def _out_dir(out: Path) -> Path:
+    """--out: a folder (made if missing); a file there, a NUL or an overlong name is a one-line error."""
+    text = str(out)
+    check_id("--out", text, MAX_PATH)
+    if "\0" in text or any(len(part) > MAX_ID for part in text.split("/")):
+        raise UsageError(f"--out: not a usable folder name (at most {MAX_ID} characters a name, no NUL)", field="out")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} is a file, not a folder; give a folder to write the logs into", field="out")
+    return out
 
 
 @logs_app.command("list")
@@ -191,9 +213,11 @@ def logs_export(
         home = _home()
         named = [*(sessions or []), *(session_option or [])]
         ids = [_resolve(home, s) for s in named] if named else None
-        written = export(home, ids, out, fmt=fmt)
+        written = export(home, ids, _out_dir(out), fmt=fmt)
     except UsageError as e:
         _fail(e)
+    except OSError as e:  # a folder that cannot be made or written (no permission, a file in the way)
+        _fail(UsageError(f"--out: cannot write the logs there ({e.strerror or type(e).__name__})", field="out"))
     for path in written:
         typer.echo(str(path))
 
