@@ -11,7 +11,10 @@ question, a prompt, a scenario, a dataset, a corpus, a model...). Metadata holds
 tool, subject, summary, created and status. Turns hold the turn text, with
 session/turn/role/created. The run store is the source of truth for runs: `sync_runs`
 indexes any run it has not seen, or whose summary, status or subject changed, so runs
-made from the CLI are remembered too.
+made from the CLI are remembered too. `sync_some` does the same newest first with the work
+capped (SYNC_LIMIT runs or SYNC_BUDGET_S seconds of embedding a call, with progress) and
+says how many runs it left for the next call: `recall` and `find_runs` use it, so a store of
+thousands of runs never indexed costs each call seconds, not half an hour.
 
 `recall` puts run findings first, then the assistant's replies; the user's own messages
 are returned only when asked for by role. `find_runs` resolves a short description ("the
@@ -40,6 +43,9 @@ TURNS = "turns"
 # A recall run's summary lists other runs' hits: indexing it would echo them back.
 SKIP_TOOLS = frozenset({"recall"})
 ROLES = ("assistant",)  # turns recall returns by default: the user's own messages are not findings
+SYNC_LIMIT = 256  # runs `sync_some` indexes at most per call (newest first) ...
+SYNC_BUDGET_S = 10.0  # ... stopping after the batch that takes it past this many seconds
+SYNC_BATCH = 32  # runs embedded at once; progress is reported after each batch
 RELEVANT = 0.25  # a run scoring below this is listed after dialogue turns in `recall`
 BOOST = 0.3  # added to a run's score for the share of the query's content words in its subject
 SUBJECT_CHARS = 1000  # a subject as kept in metadata
@@ -257,6 +263,18 @@ class Memory:
         running, or failed before saying anything) wait for a later sync. Entries for runs no
         longer in the store are kept.
         """
+        return self.sync_some(store, limit=None, budget_s=None, skip_tools=skip_tools)[0]
+
+    def sync_some(self, store: "RunStore", limit: int | None = SYNC_LIMIT, budget_s: float | None = SYNC_BUDGET_S,
+                  progress: Callable[[int, int, str], None] | None = None,
+                  skip_tools: frozenset[str] = SKIP_TOOLS) -> tuple[int, int]:
+        """`sync_runs` with the work bounded: index stale runs newest first, at most `limit`, and
+        stop after the batch that passes `budget_s` seconds (None: no bound). Calls
+        `progress(done, total, note)` before the first batch and after each. Returns (indexed,
+        still stale): the next call goes on with the rest.
+        """
+        import time
+
         listed = store.list()
         metas = {r.id: r.meta for r in listed}
         runs = [
@@ -264,7 +282,7 @@ class Memory:
             if (r.meta.get("summary") or "").strip() and r.meta.get("tool") not in skip_tools
         ]
         if not runs:
-            return 0
+            return 0, 0
         col = self.collection(RUNS)
         known: dict[str, tuple] = {}
         ids = [r.id for r in runs]
@@ -275,8 +293,14 @@ class Memory:
                 known[i] = (meta.get("summary"), meta.get("status", ""), meta.get("subject"))
         subjects = {r.id: run_subject(r.meta, metas.get) for r in runs}
         fresh = [r for r in runs if known.get(r.id) != (r.meta["summary"], r.status, subjects[r.id])]
-        for start in range(0, len(fresh), 256):
-            batch = fresh[start : start + 256]
+        todo = fresh[:limit] if limit is not None else fresh
+        started, done = time.monotonic(), 0
+        if progress and todo:
+            progress(0, len(todo), "indexing runs into memory")
+        for start in range(0, len(todo), SYNC_BATCH):
+            if budget_s is not None and done and time.monotonic() - started >= budget_s:
+                break
+            batch = todo[start : start + SYNC_BATCH]
             self._upsert(
                 RUNS,
                 [r.id for r in batch],
@@ -287,7 +311,10 @@ class Memory:
                     for r in batch
                 ],
             )
-        return len(fresh)
+            done += len(batch)
+            if progress:
+                progress(done, len(todo), "indexing runs into memory")
+        return done, len(fresh) - done
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -342,7 +369,7 @@ class Memory:
         The best k are returned however weak: judge them by score.
         """
         if store is not None:
-            self.sync_runs(store)
+            self.sync_some(store)
         keys = ("tool", "subject", "score", "similarity", "summary", "created", "status")
         return [{"run_id": h["id"], **{key: h.get(key, "") for key in keys}}
                 for h in self._rank_runs(description, k, tools=tools)]
