@@ -4,27 +4,36 @@
                    model, timings, and the compact summary
     results.json   the full results (complete, or what a partial run finished)
     checkpoint.json   state a stopped run needs to resume (removed once complete)
+    .lock          held (flock) by the process running the run, for as long as it runs
 
 Every file is written atomically (temp file in the same folder, fsync, rename), so a
 crash never leaves half a run that reads as whole. Status is one of `running`,
 `partial` (stopped midway: keeps what it finished, can resume), `complete`, `failed`.
-A `running` run whose process died reads as `partial`.
+A `running` run whose process died reads as `partial`: a run is alive exactly while some
+process holds its lock, which the kernel lets go when that process dies, so a kill -9 or a
+reused PID cannot make a dead run look alive (run.json keeps the owner's pid and its start
+time for display). `runs/index.sqlite` (backends.runindex) lists runs without reading them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import functools
 import importlib.metadata
 import json
 import os
 import platform
 import secrets
+import sqlite3
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backends import runindex
 from backends.errors import UsageError
 
 STATUSES = ("running", "partial", "complete", "failed")
@@ -32,6 +41,11 @@ _VERSIONED = ("parley", "torch", "transformers", "nnsight", "sentence-transforme
 
 
 def package_versions() -> dict[str, str]:
+    return dict(_package_versions())
+
+
+@functools.lru_cache(maxsize=1)  # reading package metadata takes ~10 ms: once per process
+def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in _VERSIONED:
         try:
@@ -80,6 +94,69 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def process_started(pid: int) -> str | None:
+    """When process `pid` started (UTC, ISO, to 10 ms), from /proc; None where that is unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    started = boot + ticks / os.sysconf("SC_CLK_TCK")
+    return dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+_held: dict[str, int] = {}  # run folder -> the open, flocked .lock of a run running in this process
+_held_lock = threading.Lock()
+
+
+def _take_lock(run_dir: Path, wait_s: float = 0.0) -> bool:
+    """Hold the run's lock for this process; False when another process (or run here) holds it."""
+    key = str(run_dir)
+    with _held_lock:
+        if key in _held:
+            return False
+        fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return False
+                time.sleep(0.05)  # someone only looking (`_lock_held`) lets go at once
+        _held[key] = fd
+        return True
+
+
+def _let_go(run_dir: Path) -> None:
+    with _held_lock:
+        fd = _held.pop(str(run_dir), None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _lock_held(run_dir: Path) -> bool | None:
+    """Whether some process holds the run's lock; None for a run from before locks (no .lock)."""
+    if str(run_dir) in _held:
+        return True
+    try:
+        fd = os.open(run_dir / ".lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return True  # cannot tell: do not call a run dead that may be alive
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class Run:
     """One run's folder. `meta` mirrors run.json."""
@@ -94,9 +171,22 @@ class Run:
     @property
     def status(self) -> str:
         status = self.meta["status"]
-        if status == "running" and not _pid_alive(self.meta.get("pid", -1)):
+        if status == "running" and not self.alive:
             return "partial"  # its process died mid-run: what it saved is all there is
         return status
+
+    @property
+    def alive(self) -> bool:
+        """Whether a process is running this run now: one holds its lock. A run from before
+        locks is alive while its pid lives with the start time it recorded."""
+        if self.meta.get("status") != "running":
+            return False
+        held = _lock_held(self.dir)
+        if held is not None:
+            return held
+        pid = self.meta.get("pid", -1)
+        started = self.meta.get("pid_started")
+        return _pid_alive(pid) and (started is None or process_started(pid) in (None, started))
 
     @property
     def results(self) -> dict:
@@ -109,7 +199,12 @@ class Run:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def _write_meta(self) -> None:
-        write_json_atomic(self.dir / "run.json", self.meta)
+        path = self.dir / "run.json"
+        write_json_atomic(path, self.meta)
+        try:
+            runindex.put(self.dir.parent, self.meta, path.stat().st_mtime_ns)
+        except OSError:
+            pass  # the folder is the truth; the next list adds what the index missed
 
     def update(self, **fields: Any) -> None:
         self.meta.update(fields)
@@ -140,18 +235,31 @@ class Run:
         started = self.meta["timings"].get("started_unix", time.time())
         self.meta["timings"].update(finished=_now(), wall_s=round(time.time() - started, 3))
         self.meta.update(status=status, summary=summary)
-        self._write_meta()
+        try:
+            self._write_meta()
+        finally:
+            _let_go(self.dir)
 
     def add_timing(self, name: str, seconds: float) -> None:
         self.meta["timings"][name] = round(seconds, 3)
 
     def resume(self) -> None:
-        """Mark a partial run running again in this process; its results and checkpoint stay."""
+        """Run a stopped run again in this process; its results and checkpoint stay.
+
+        Refused (UsageError) when the run is complete, or alive: another process, or another
+        run here, holds its lock."""
         if self.status == "complete":
+            raise UsageError(f"run_id: run {self.id} is already complete; nothing to resume", field="run_id")
+        if not _take_lock(self.dir, wait_s=1.0):
+            raise UsageError(f"run_id: run {self.id} is still running in pid {self.meta.get('pid', '?')}; stop it first",
+                             field="run_id")
+        self.meta = json.loads((self.dir / "run.json").read_text(encoding="utf-8"))  # as its last owner left it
+        if self.meta["status"] == "complete":
+            _let_go(self.dir)
             raise UsageError(f"run_id: run {self.id} is already complete; nothing to resume", field="run_id")
         self.meta["resumes"] = self.meta.get("resumes", 0) + 1
         self.meta["timings"]["started_unix"] = time.time()
-        self.update(status="running", pid=os.getpid())
+        self.update(status="running", pid=os.getpid(), pid_started=process_started(os.getpid()))
 
 
 class RunStore:
@@ -168,6 +276,7 @@ class RunStore:
                 break
             except FileExistsError:
                 continue
+        _take_lock(self.root / run_id)  # a fresh folder: nobody else holds it
         run = Run(
             self.root / run_id,
             {
@@ -177,6 +286,7 @@ class RunStore:
                 "seed": seed,
                 "status": "running",
                 "pid": os.getpid(),
+                "pid_started": process_started(os.getpid()),
                 "created": _now(),
                 "versions": package_versions(),
                 "model": model,
@@ -194,7 +304,27 @@ class RunStore:
         return Run(path.parent, json.loads(path.read_text(encoding="utf-8")))
 
     def list(self, tool: str | None = None, limit: int | None = None) -> list[Run]:
-        """Runs, newest first."""
+        """Runs, newest first: in the index's order, each read from its folder."""
+        if not self.root.exists():
+            return []
+        try:
+            runindex.sync(self.root)
+            ids = runindex.ids(self.root, tool)
+        except (sqlite3.Error, OSError):
+            return self.scan(tool, limit)  # no usable index: read every folder
+        runs = []
+        for run_id in ids:
+            try:
+                run = self.get(run_id)
+            except (UsageError, OSError, json.JSONDecodeError):
+                continue  # removed since the index was read
+            runs.append(run)
+            if limit and len(runs) >= limit:
+                break
+        return runs
+
+    def scan(self, tool: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs, newest first, by reading every run folder (what `list` does without an index)."""
         if not self.root.exists():
             return []
         runs = []
@@ -212,4 +342,10 @@ class RunStore:
         """Remove a run that computed nothing (it failed on bad input before starting)."""
         import shutil
 
-        shutil.rmtree(self.get(run_id).dir)
+        run_dir = self.get(run_id).dir
+        _let_go(run_dir)
+        shutil.rmtree(run_dir)
+        try:
+            runindex.sync(self.root)
+        except (sqlite3.Error, OSError):
+            pass

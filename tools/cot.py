@@ -60,6 +60,14 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     system = args.system if args.system is not None else DEFAULT_COT_SYSTEM
     prompt = handle.chat_prompt(args.question, system=system)
     resume_ids = (ctx.checkpoint or {}).get("token_ids")
+    base = {"question": args.question, "model": handle.name, "prompt": prompt, "system": system}
+
+    def save(token_ids: list[int], rng: dict) -> None:
+        # Every 64 tokens (or 2 s): what a kill -9 leaves is resumable from here, not from token 0.
+        text = handle.tokenizer.decode(token_ids, skip_special_tokens=True)
+        ctx.run.save_progress(base | {"cot": text, "n_tokens": len(token_ids), "finish_reason": "stopped",
+                                      "token_ids": token_ids}, {"token_ids": token_ids, "rng": rng})
+
     started = time.perf_counter()
     gen = sample(
         handle,
@@ -69,8 +77,12 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
         top_p=args.top_p,
         seed=args.seed,
         resume_ids=resume_ids,
+        rng_state=(ctx.checkpoint or {}).get("rng"),
         progress=ctx.progress,
         should_stop=ctx.should_stop,
+        on_checkpoint=save,
+        checkpoint_every=64,
+        checkpoint_s=2.0,
     )
     seconds = time.perf_counter() - started
     ctx.run.add_timing("generate_s", seconds)
@@ -107,7 +119,7 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
         result=result,
         full=full,
         partial=stopped,
-        checkpoint={"token_ids": gen.token_ids} if stopped else None,
+        checkpoint={"token_ids": gen.token_ids, "rng": gen.rng_state} if stopped else None,
     )
 
 

@@ -54,20 +54,26 @@ def hit_line(hit: dict) -> str:
 def recall(args: RecallArgs, ctx: ToolContext) -> ToolOutput:
     """Runs are synced from the run store first (scope all or runs) and listed before turns.
 
+    The sync is bounded (backends.memory.sync_some: newest runs first, a few hundred or about
+    ten seconds a call, progress shown); the summary says how many runs are not indexed yet,
+    and the next recall goes on with them.
+
     Turns are the assistant's replies; the user's own messages are not findings and are
     searched only with scope "turns" and include_user (then alongside the replies).
     """
     from backends.memory import Memory
 
     memory = Memory(ctx.settings.home)
-    synced = memory.sync_runs(ctx.store) if args.scope in ("all", "runs") else 0
+    synced, unindexed = memory.sync_some(ctx.store, progress=ctx.progress) if args.scope in ("all", "runs") else (0, 0)
     roles = ("user", "assistant") if args.include_user else ("assistant",)
     hits = memory.recall(args.query, k=args.k, scope=args.scope, roles=roles)
     where = {"all": "runs and turns", "runs": "runs", "turns": "turns"}[args.scope]
     head = (
         f"{len(hits)} hit{'s' if len(hits) != 1 else ''} in memory ({where}) for {clip(args.query, 60)!r}"
         + (f"; first indexed {synced} run{'s' if synced != 1 else ''} from the run store" if synced else "")
+        + (f"; {unindexed} older run{'s are' if unindexed != 1 else ' is'} not indexed yet (the next recall "
+           "goes on), so this search did not see them" if unindexed else "")
         + (":" if hits else "; memory holds nothing there yet.")
     )
-    return ToolOutput(summary="\n".join([head, *map(hit_line, hits)]), result={"hits": hits},
-                      full={"hits": hits, "synced": synced})
+    return ToolOutput(summary="\n".join([head, *map(hit_line, hits)]), result={"hits": hits, "unindexed": unindexed},
+                      full={"hits": hits, "synced": synced, "unindexed": unindexed})

@@ -44,6 +44,18 @@ def test_should_stop_returns_what_was_generated_and_resume_continues_it(tiny):
     assert resumed.text.startswith(stopped.text)
 
 
+def test_resuming_from_a_saved_checkpoint_gives_the_text_of_a_run_never_stopped(tiny):
+    prompt = tiny.chat_prompt(PROMPT_Q)
+    saved = []
+    whole = sample(tiny, prompt, max_new_tokens=40, seed=4, checkpoint_every=16, checkpoint_s=3600,
+                   on_checkpoint=lambda ids, rng: saved.append((ids, rng)))
+    assert [len(ids) for ids, _ in saved] == [16, 32] and whole.n_tokens == 40
+    for ids, rng in saved:  # as a run killed right after saving would go on
+        assert ids == whole.token_ids[: len(ids)]
+        resumed = sample(tiny, prompt, max_new_tokens=40, seed=4, resume_ids=ids, rng_state=rng)
+        assert resumed.token_ids == whole.token_ids and resumed.text == whole.text
+
+
 def test_generation_ends_at_the_end_of_turn_token_and_hides_it(smol):
     gen = sample(smol, smol.chat_prompt("Say only the word: yes"), max_new_tokens=40, temperature=0, seed=0)
     assert gen.finish_reason == "eos"

@@ -1,10 +1,22 @@
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from backends.errors import UsageError
-from backends.runstore import RunStore, write_json_atomic
+from backends.runstore import RunStore, process_started, write_json_atomic
+from tests.conftest import REPO
+
+# Another process makes a run, prints its id, and holds it (running) for argv[2] seconds.
+HOLD_A_RUN = """
+import sys, time
+from backends.runstore import RunStore
+run = RunStore(sys.argv[1]).create("generate_cot", {"question": "q"})
+print(run.id, flush=True)
+time.sleep(float(sys.argv[2]))
+"""
 
 
 def test_a_completed_run_reads_back_with_params_seed_versions_and_timings(tmp_path):
@@ -49,10 +61,52 @@ def test_a_stopped_run_is_partial_keeps_its_results_and_resumes(tmp_path):
 def test_a_running_run_whose_process_died_reads_as_partial(tmp_path):
     store = RunStore(tmp_path)
     run = store.create("t", {})
+    assert run.meta["pid"] == os.getpid() and run.meta["pid_started"].startswith("20")
+    assert store.get(run.id).status == "running" and store.get(run.id).alive
+    run.save_progress({"done": [1]}, {"next": 2})  # still running
+    assert store.get(run.id).status == "running"
+    made = subprocess.run([sys.executable, "-c", HOLD_A_RUN, str(tmp_path), "0"], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    dead = store.get(made.stdout.strip())  # its process has exited without finishing it
+    assert dead.meta["status"] == "running" and dead.status == "partial" and not dead.alive
+
+
+def test_a_reused_pid_does_not_make_a_dead_run_look_alive(tmp_path):
+    store = RunStore(tmp_path)
+    made = subprocess.run([sys.executable, "-c", HOLD_A_RUN, str(tmp_path), "0"], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    run = store.get(made.stdout.strip())
+    run.meta["status"] = "running"
+    run.update(pid=os.getpid())  # a live process (this one) now has the dead owner's pid
+    assert store.get(run.id).status == "partial"
+    (run.dir / ".lock").unlink()  # a run from before locks: pid and start time must both match
+    assert store.get(run.id).status == "partial"
+    run.update(pid_started=process_started(os.getpid()))
+    assert store.get(run.id).status == "running"
     run.update(pid=2**22 + 12345)  # no such process
     assert store.get(run.id).status == "partial"
-    run.update(pid=os.getpid())
-    assert store.get(run.id).status == "running"
+
+
+def test_a_run_held_by_another_process_is_alive_and_cannot_be_resumed(tmp_path):
+    store = RunStore(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_A_RUN, str(tmp_path), "60"], stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    try:
+        run = store.get(holder.stdout.readline().strip())
+        assert store.get(run.id).status == "running" and store.get(run.id).alive
+        with pytest.raises(UsageError, match=rf"run {run.id} is still running in pid {holder.pid}; stop it first"):
+            store.get(run.id).resume()
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert store.get(run.id).status == "partial"  # killed: the kernel let go of its lock
+    again = store.get(run.id)
+    again.resume()
+    assert store.get(run.id).status == "running" and store.get(run.id).meta["pid"] == os.getpid()
+    with pytest.raises(UsageError, match="still running"):  # a second resume in this process is refused too
+        store.get(run.id).resume()
+    again.complete({"done": True})
+    assert store.get(run.id).status == "complete" and not store.get(run.id).alive
 
 
 def test_list_is_newest_first_and_filters_by_tool(tmp_path):
@@ -72,3 +126,42 @@ def test_unknown_run_ids_are_a_usage_error(tmp_path):
         RunStore(tmp_path).get("nope")
     with pytest.raises(UsageError):
         RunStore(tmp_path).get("../etc")
+
+
+def test_the_index_lists_runs_as_the_folders_say_and_rebuilds_when_missing_stale_or_broken(tmp_path):
+    import sqlite3
+
+    from backends import runindex
+
+    store = RunStore(tmp_path)
+    runs = [store.create("a" if i % 2 else "b", {"i": i}) for i in range(6)]
+    for i, run in enumerate(runs):
+        run.meta["created"] = f"2026-01-0{i + 1}T00:00:00+00:00"
+        run.complete({}, summary=f"run {i}")
+    newest = [r.id for r in reversed(runs)]
+    assert [r.id for r in store.list()] == newest == [r.id for r in store.scan()]
+    assert [r.id for r in store.list(tool="a", limit=2)] == newest[:4:2]
+    with sqlite3.connect(tmp_path / runindex.NAME) as db:
+        rows = dict(db.execute("SELECT id, status FROM runs"))
+    assert rows == {r.id: "complete" for r in runs}  # written with each run.json, no summary or params
+    assert oct((tmp_path / runindex.NAME).stat().st_mode & 0o777) == "0o600"
+
+    import shutil
+
+    shutil.rmtree(runs[5].dir)  # a folder removed by hand: gone from the list
+    (tmp_path / "not-yet-a-run").mkdir()  # a folder without run.json yet: skipped
+    assert [r.id for r in store.list()] == newest[1:]
+    with sqlite3.connect(tmp_path / runindex.NAME) as db:
+        db.execute("DELETE FROM runs WHERE id = ?", (runs[0].id,))  # a run the index missed (an older Parley)
+    assert [r.id for r in store.list()] == newest[1:]
+    for path in tmp_path.glob(runindex.NAME + "*"):
+        path.unlink()  # the index deleted: rebuilt from the folders
+    runindex._open.clear()
+    assert [r.id for r in store.list(limit=3)] == newest[1:4] and (tmp_path / runindex.NAME).exists()
+    for path in tmp_path.glob(runindex.NAME + "*"):
+        path.unlink()
+    (tmp_path / runindex.NAME).write_text("not a database")  # broken: listing falls back to reading every folder
+    runindex._open.clear()
+    assert [r.id for r in store.list()] == newest[1:]
+    later = store.create("a", {})  # and making runs still works
+    assert later.status == "running" and store.get(later.id).meta["tool"] == "a"

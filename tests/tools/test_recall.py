@@ -106,7 +106,33 @@ def test_recall_what_did_we_find_about_apples_lists_the_apples_chain_as_a_findin
 
 def test_recall_on_an_empty_memory_says_so():
     out = run_tool("recall", {"query": "recall earlier runs about steering"})
-    assert out.result == {"hits": []} and "nothing" in out.summary
+    assert out.result == {"hits": [], "unindexed": 0} and "nothing" in out.summary
+
+
+def test_the_first_recall_over_300_runs_never_indexed_is_bounded_shows_progress_and_says_what_is_left():
+    from backends.memory import SYNC_LIMIT
+
+    store = RunStore(get_settings().runs_dir)
+    made = []
+    for i in range(300):  # as `parley tool` would leave them, none yet in memory
+        run = store.create("generate_cot", {"question": f"How many apples are {i} apples and {i} more?"})
+        run.complete({"cot": "..."}, summary=f"Sampled a chain of thought about {i} apples; it answered {2 * i}.")
+        made.append(run.id)
+    newest_first = [r.id for r in store.list()]
+    calls = []
+    first = run_tool("recall", {"query": "apples"}, progress=lambda done, total, note: calls.append((done, total, note)))
+    indexed = 300 - first.result["unindexed"]
+    assert 0 < indexed <= SYNC_LIMIT  # the work is capped: the rest waits for the next call
+    assert calls[0] == (0, SYNC_LIMIT, "indexing runs into memory") and calls[-1][:2] == (indexed, SYNC_LIMIT)
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    memory = Memory(get_settings().home)
+    assert memory.count("runs") == indexed
+    assert set(memory.collection("runs").get()["ids"]) == set(newest_first[:indexed])  # the newest first
+    head = first.summary.splitlines()[0]
+    assert f"first indexed {indexed} runs" in head and f"{300 - indexed} older runs are not indexed yet" in head
+    # The next call goes on where the first stopped (a small step here, to keep the test quick).
+    assert memory.sync_some(store, limit=32) == (32, 300 - indexed - 32)
+    assert set(memory.collection("runs").get()["ids"]) == set(newest_first[: indexed + 32])
 
 
 def test_listing_tools_imports_neither_chromadb_nor_torch():

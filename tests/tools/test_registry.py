@@ -62,11 +62,14 @@ def test_a_stopped_tool_run_is_partial_and_resumes_to_the_end(tiny):
                        progress=lambda d, t, n: steps.append(d))
     store = RunStore(get_settings().runs_dir)
     assert stopped.status == "partial" and stopped.result["n_tokens"] == 7
-    assert store.get(stopped.run_id).checkpoint == {"token_ids": store.get(stopped.run_id).results["token_ids"]}
+    checkpoint = store.get(stopped.run_id).checkpoint
+    assert checkpoint["token_ids"] == store.get(stopped.run_id).results["token_ids"] and checkpoint["rng"]["cpu"]
     resumed = run_tool("", resume=stopped.run_id)
     assert resumed.run_id == stopped.run_id and resumed.status == "complete"
     assert resumed.result["n_tokens"] == 20 and resumed.result["cot"].startswith(stopped.result["cot"])
     assert store.get(stopped.run_id).checkpoint is None
+    whole = run_tool("generate_cot", args)  # the saved random state: stopping changed nothing
+    assert store.get(whole.run_id).results["token_ids"] == store.get(stopped.run_id).results["token_ids"]
 
 
 def test_split_sentences_reads_a_chain_of_thought_from_a_run(tiny):
