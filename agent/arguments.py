@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    PATH, QUOTED, SYNONYMS, VALUE_WORDS, labelled, normal, payload, quoted, quoted_all, without,
+    PATH, QUOTED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -136,7 +136,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     """The arguments of a schema said in `text`, and the phrases that said them."""
     args: dict[str, Any] = {}
     said: list[str] = []
-    words = _Text(QUOTED.sub(" ", text))  # quoted text is free text: no numbers are read from it
+    words = _Text(own_words(text))  # quoted or pasted text is free text: no numbers, paths or names are read from it
 
     def take(name: str, value: Any, phrase: str = "") -> None:
         args[name] = value

@@ -99,7 +99,8 @@ class OfflinePlanner(BaseChatModel):
         if isinstance(last, ToolMessage):
             return self._reply("answer", self._explain_new(messages, user))
         text = _content(last)
-        routed = RUN_ID.sub(" ", text)  # a run id is a reference, never a tool name
+        own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
+        routed = RUN_ID.sub(" ", own)  # a run id is a reference, never a tool name
         prefix = IDENTITY + "\n\n" if first else ""
 
         route = self.router.route(routed)
@@ -134,13 +135,13 @@ class OfflinePlanner(BaseChatModel):
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         if (intents.vague(text) or missing_input or unknown_model) and not intents.RERUN.search(text):
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
-        rerun = rerun_.change(text, state, route, {t["name"]: t for t in self.tools})
+        rerun = rerun_.change(text, state, route, {t["name"]: t for t in self.tools}) if rerun_.asked(own) else None
         if rerun is not None:
             return self._call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
         tool, score, ranked = route
         margin = score - ranked[1][0] if len(ranked) > 1 else score
         unclear = tool is not None and tool["cost"] == "expensive" and (
-            score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(text, tool)) < 2)
+            score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2)
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and not state.runs and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about

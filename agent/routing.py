@@ -4,6 +4,7 @@ phrasings (agent/phrasings.toml), plus keywords that point to one tool and the t
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 
@@ -13,6 +14,7 @@ MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
 _WARMING = threading.Lock()
+_EMBEDDED: dict[str, tuple] = {}  # the tools, as JSON -> (example vectors, keywords): once per process, not per session
 
 
 class Router:
@@ -29,6 +31,9 @@ class Router:
         from backends.models import embed
 
         with _WARMING:  # the warm-up thread and the first turn embed once between them
+            key = json.dumps(self.tools, sort_keys=True, default=str) if self._example_vectors is None else ""
+            if key in _EMBEDDED:
+                self._example_vectors, self._keywords = _EMBEDDED[key]
             if self._example_vectors is None:
                 extra = _phrasings()
                 self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k)}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
@@ -37,16 +42,18 @@ class Router:
                 self._example_vectors = [(t, embed(list(t["examples"]) + extra.get(t["name"], {}).get("phrasings", [])
                                                    + extra.get(t["name"], {}).get("requests", []) or [t["description"]]))
                                          for t in self.tools]
+                _EMBEDDED[key] = (self._example_vectors, self._keywords)
         return self._example_vectors
 
     def route(self, text: str) -> tuple[dict | None, float, list[tuple[float, dict]]]:
         """The best tool, its score, and every tool ranked."""
         from backends.models import embed
 
-        named = self.named_tool(text)
         vectors = self.vectors()
         original, text = text, _expand(text)
-        # The request without its payload ("... for: <question>", quoted text) says which tool.
+        # The request without its payload ("... for: <question>", quoted text) says which tool; a tool
+        # named in the payload (a question, a pasted chain) is data, not the tool asked for.
+        named = self.named_tool(re.sub(r":.*$", "", original, flags=re.S))
         request = arguments.QUOTED.sub("", re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said])

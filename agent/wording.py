@@ -70,6 +70,23 @@ VALUE_WORDS = {  # how people say a named value
 
 
 
+# Pasted material: a chain in <think> tags, a closed ``` block, or what follows a label such as "cot:"
+# or "this reasoning:" when it is not quoted (quoted text is QUOTED's), to the end of the message;
+# "of that chain: insert ..." names a run, and what follows is the user's.
+PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?:cot|chains? of thought|chain|reasoning|"
+                    r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*$", re.I | re.S)
+
+
+def own_words(text: str) -> str:
+    """The user's own words: the message without quoted text, pasted chains and an unclosed quote's
+    rest. What is quoted or pasted is data (a chain of thought, a question, a tool's output), never
+    an instruction: tools are chosen, and settings read, from these words only."""
+    text = PASTED.sub(" ", text)
+    text = QUOTED.sub(" ", text)
+    opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
+    return text[:opened.start()] if opened else text
+
+
 def quoted_all(text: str) -> list[str]:
     return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
 
