@@ -15,7 +15,8 @@ a candidate that an earlier candidate of the same batch already reconstructs wit
 a duplicate and dropped; the rest join the dictionary. The first batch seeds it (an empty
 dictionary reconstructs nothing). Matching pursuit keeps the residual's correlations with
 every atom and updates them through the atoms' Gram matrix, so a step costs one row of it
-per activation instead of a product with the whole dictionary.
+per activation instead of a product with the whole dictionary. Orthogonal matching pursuit
+(backends/itda_omp.py) is the other encoder: `Dictionary.encode(x, k, "omp")`.
 
 Comparing: Jaccard of atom sources between dictionaries built on the same token stream;
 baselines linear CKA, SVCCA and relative representations on the same activations.
@@ -88,6 +89,23 @@ def unit(x: torch.Tensor) -> torch.Tensor:
     return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
 
+# The ITDA code's threshold (train.py, ITDATrainer.update: `loss_threshold`) is a mean squared
+# error over the width d between x/|x| and the reconstruction normalized, r/|r|; Parley's tau is
+# the distance |x/|x| - r|. Where r is an orthogonal projection (one atom, or OMP), both sides
+# are functions of |r| = sqrt(1 - tau^2), so thr = (2 - 2 sqrt(1 - tau^2)) / d exactly
+# (tau 0.4 at width 576: 2.9e-4); after several plain MP steps, nearly.
+
+def threshold_mse_from_tau(tau: float, width: int) -> float:
+    return (2 - 2 * (1 - tau * tau) ** 0.5) / width
+
+
+def tau_from_threshold_mse(threshold_mse: float, width: int) -> float:
+    if not 0 < threshold_mse < 2 / width:
+        raise UsageError(f"threshold_mse: {threshold_mse:g} is out of range; at width {width} allowed between 0 and "
+                         f"{2 / width:.4g} (exclusive)", field="threshold_mse")
+    return (1 - (1 - threshold_mse * width / 2) ** 2) ** 0.5
+
+
 # Up to this many atoms a dictionary keeps its Gram matrix (4 bytes x atoms^2: 576 MB at 12,000),
 # making a matching-pursuit step one row lookup; beyond it, rows are computed for the atoms chosen.
 GRAM_CACHE_ATOMS = 12_000
@@ -145,7 +163,12 @@ class Dictionary:
         self.atoms = torch.cat([self.atoms, new])
         self._gram = gram
 
-    def encode(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, x: torch.Tensor, k: int, encoder: str = "mp") -> tuple[torch.Tensor, torch.Tensor]:
+        """Sparse codes of `x` by matching pursuit (`mp`) or orthogonal matching pursuit (`omp`)."""
+        if encoder == "omp":
+            from backends.itda_omp import orthogonal_matching_pursuit
+
+            return orthogonal_matching_pursuit(x, self.atoms, k, self.gram)
         return matching_pursuit(x, self.atoms, k, self.gram)
 
     def label(self, i: int) -> str:
@@ -161,11 +184,16 @@ class Dictionary:
                    list(meta["contexts"]), list(meta["origins"]))
 
 
-def select_new_atoms(x: torch.Tensor, dictionary: Dictionary, k: int, tau: float) -> torch.Tensor:
-    """Indices of rows of `x` to add: unit-vector error above tau, minus duplicates within the batch."""
+def select_new_atoms(x: torch.Tensor, dictionary: Dictionary, k: int, tau: float, encoder: str = "mp") -> torch.Tensor:
+    """Indices of rows of `x` to add: unit-vector error above tau, minus duplicates within the batch.
+
+    One rule for both: a row is kept only if what is there already (the dictionary; then the
+    earlier candidates kept) leaves an error above tau. Against one earlier candidate c, taken as
+    a signed atom, the error of unit u is sqrt(1 - (u.c)^2), so u is a duplicate once
+    |u.c| >= sqrt(1 - tau^2) (anti-parallel included), as it would be against the dictionary."""
     u = unit(x)
     if dictionary.size:
-        idx, coef = dictionary.encode(u, k)
+        idx, coef = dictionary.encode(u, k, encoder)
         error = (u - decode(idx, coef, dictionary.atoms)).norm(dim=1)
         candidates = (error > tau).nonzero().squeeze(1)
     else:
@@ -173,8 +201,7 @@ def select_new_atoms(x: torch.Tensor, dictionary: Dictionary, k: int, tau: float
     if candidates.numel() <= 1:
         return candidates
     c = u[candidates]
-    # ||a - b|| <= tau  <=>  a.b >= 1 - tau^2 / 2 (unit vectors): b adds nothing once a is in.
-    close = (c @ c.T) >= 1 - tau * tau / 2
+    close = (c @ c.T).abs() >= (1 - tau * tau) ** 0.5
     keep = torch.ones(len(candidates), dtype=torch.bool)
     for i in range(len(candidates)):
         if keep[i]:
@@ -282,14 +309,15 @@ class Fit:
 
 def evaluate(handle: ModelHandle, dictionaries: dict[int, Dictionary], docs: list[Document], k: int,
              max_tokens: int, batch_docs: int = 16, skip_first: bool = True,
-             should_stop: ShouldStop = never_stop) -> dict[int, dict]:
-    """Normalized MSE (error over the mean predictor's), fraction of variance explained (1 - NMSE) and mean L0 per layer."""
+             should_stop: ShouldStop = never_stop, encoder: str = "mp") -> dict[int, dict]:
+    """Normalized MSE (error over the mean predictor's), fraction of variance explained (1 - NMSE) and mean L0
+    per layer, encoding with `encoder` (mp or omp)."""
     layers = sorted(dictionaries)
     fits = {layer: Fit() for layer in layers}
     for batch in iter_activations(handle, docs, layers, max_tokens, batch_docs, skip_first, should_stop):
         for layer in layers:
             x = batch.acts[layer]
-            idx, coef = dictionaries[layer].encode(x, k)
+            idx, coef = dictionaries[layer].encode(x, k, encoder)
             fits[layer].add(x, decode(idx, coef, dictionaries[layer].atoms), idx)
     return {layer: fits[layer].report() for layer in layers}
 
@@ -306,12 +334,12 @@ class ItdaBuild:
 
     def __init__(self, handle: ModelHandle, docs: list[Document], layers: list[int], *, k: int = 40,
                  taus: list[float] = (0.4,), max_tokens: int = 128, batch_docs: int = 16, skip_first: bool = True,
-                 base: list[dict[int, Dictionary]] | None = None, state: dict | None = None):
+                 base: list[dict[int, Dictionary]] | None = None, state: dict | None = None, encoder: str = "mp"):
         if not docs:
             raise UsageError("corpus: no documents to build on", field="corpus")
         self.handle, self.docs, self.layers = handle, docs, layers
         self.k, self.taus, self.max_tokens = k, list(taus), max_tokens
-        self.batch_docs, self.skip_first = batch_docs, skip_first
+        self.batch_docs, self.skip_first, self.encoder = batch_docs, skip_first, encoder
         width = handle.model.config.hidden_size
         self.sets = base or [{} for _ in self.taus]
         for dictionaries in self.sets:
@@ -348,7 +376,7 @@ class ItdaBuild:
                 for layer in self.layers:
                     d = dictionaries[layer]
                     x = batch.acts[layer]
-                    picked = select_new_atoms(x, d, self.k, tau).tolist()
+                    picked = select_new_atoms(x, d, self.k, tau, self.encoder).tolist()
                     d.add(unit(x[picked]), [batch.sources[i] for i in picked],
                           [tok.decode([batch.token_ids[i]]) for i in picked], [batch.contexts[i] for i in picked], origin)
             self.state["docs_done"] = start + len(docs)

@@ -29,6 +29,14 @@ class BuildArgs(ToolArgs):
     max_tokens: int = Field(128, ge=4, le=4096, description="Tokens read per document.")
     k: int = Field(40, ge=1, le=1024, description="Matching pursuit steps (paper: 40).")
     tau: float | list[float] = Field(0.4, description="Error threshold between unit vectors above which an activation becomes an atom (0 < tau < 1); a list builds one dictionary per value.")
+    threshold_mse: float | list[float] | None = Field(None, description=(
+        "The ITDA paper's threshold instead of tau: mean squared error over the width between the unit activation and "
+        "the normalized reconstruction (0 < threshold_mse < 2/width); converted with tau = sqrt(1 - (1 - thr*width/2)^2) "
+        "(2.9e-4 at width 576 is tau 0.4)."))
+    encoder: Literal["omp", "mp"] = Field("omp", description=(
+        "How activations are encoded to measure the held-out error and in itda_explain: omp (orthogonal matching "
+        "pursuit, lower error) or mp (plain matching pursuit, the paper's, faster)."))
+    build_encoder: Literal["mp", "omp"] = Field("mp", description="How the build decides which activations become atoms (mp: the paper's).")
     held_out: float = Field(0.1, ge=0.0, le=0.5, description="Share of documents kept out of the build to measure reconstruction.")
     batch: int = Field(16, ge=1, le=1024, description="Documents per forward pass.")
     base_run: str | None = Field(None, min_length=1, description="Continue this itda_build run's dictionaries on `model` (model diffing: the atoms added are the difference).")
@@ -41,6 +49,14 @@ class BuildArgs(ToolArgs):
         if not taus or len(taus) > 8 or any(not 0.0 < t < 1.0 for t in taus):
             raise ValueError("every tau must be between 0 and 1 (exclusive), at most 8 of them")
         return tau
+
+    @field_validator("threshold_mse")
+    @classmethod
+    def _threshold_mse(cls, thr):
+        values = thr if isinstance(thr, list) else [thr]
+        if thr is not None and (not values or len(values) > 8 or any(not 0.0 < v < 1.0 for v in values)):
+            raise ValueError("every threshold_mse must be between 0 and 2/width (exclusive), at most 8 of them")
+        return thr
 
 
 class CompareArgs(ToolArgs):
@@ -63,7 +79,15 @@ class ExplainArgs(ToolArgs):
 
 # --- loading a build's dictionaries ------------------------------------------------------------------
 
-def _taus(args: BuildArgs) -> list[float]:
+def _taus(args: BuildArgs, width: int | None = None) -> list[float]:
+    """The thresholds as taus; threshold_mse converted at `width` (without it, only their number is right)."""
+    if args.threshold_mse is not None:
+        if "tau" in args.model_fields_set:
+            raise UsageError("threshold_mse: give tau or threshold_mse, not both", field="threshold_mse")
+        from backends.itda import tau_from_threshold_mse
+
+        thr = args.threshold_mse if isinstance(args.threshold_mse, list) else [args.threshold_mse]
+        return [tau_from_threshold_mse(t, width) if width else 0.0 for t in thr]
     return args.tau if isinstance(args.tau, list) else [args.tau]
 
 
@@ -114,7 +138,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
     from backends.itda import ItdaBuild, evaluate, metas, save_dictionaries, split_docs
 
     handle = ctx.load_model(args.model)
-    taus = _taus(args)
+    taus = _taus(args, handle.model.config.hidden_size)
     base, base_info = None, None
     if args.base_run:
         base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run", every_tau=True)
@@ -134,7 +158,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
         base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), sources)
                 for i, sources in enumerate(checkpoint["dictionaries"])]
     build = ItdaBuild(handle, build_docs, layers, k=args.k, taus=taus, max_tokens=args.max_tokens,
-                      batch_docs=args.batch, base=base, state=checkpoint.get("state"))
+                      batch_docs=args.batch, base=base, state=checkpoint.get("state"), encoder=args.build_encoder)
     started, last_save = time.perf_counter(), [time.perf_counter()]
 
     def save(force: bool = False):
@@ -155,7 +179,8 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
         out.checkpoint = {"state": build.state, "dictionaries": saved, "build_s": build_s}
         return out
     started = time.perf_counter()
-    metrics = [evaluate(handle, s, eval_docs, args.k, args.max_tokens, should_stop=ctx.should_stop) for s in build.sets]
+    metrics = [evaluate(handle, s, eval_docs, args.k, args.max_tokens, should_stop=ctx.should_stop, encoder=args.encoder)
+               for s in build.sets]
     ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
     return _build_output(ctx.run.id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial=False)
 
@@ -163,7 +188,11 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial) -> ToolOutput:
     from tools.plots import bar, line
 
+    from backends.itda import threshold_mse_from_tau
+
     layers = build.layers
+    width = handle.model.config.hidden_size
+    thresholds = [threshold_mse_from_tau(t, width) for t in taus]
     rows = []
     for t, tau in enumerate(taus):
         for layer in layers:
@@ -174,7 +203,10 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
     first = [r for r in rows if r["tau"] == taus[0]]
     lines = [f"{'Partial: ' if partial else ''}ITDA on {handle.name}: {len(layers)} layer{'s' if len(layers) > 1 else ''}, "
              f"k={args.k}, tau={', '.join(f'{t:g}' for t in taus)}; {build.state['docs_done']} of {len(build.docs)} "
-             f"documents ({build.state['tokens_seen']} tokens) in {build_s:.1f} s; {len(eval_docs)} documents held out."]
+             f"documents ({build.state['tokens_seen']} tokens) in {build_s:.1f} s; {len(eval_docs)} documents held out.",
+             f"Atoms chosen with {args.build_encoder}; held-out error measured with {args.encoder} "
+             f"({'orthogonal matching pursuit' if args.encoder == 'omp' else 'plain matching pursuit, as the paper'}). "
+             f"tau {taus[0]:g} is the paper's threshold_mse {thresholds[0]:.3g} at width {width}."]
     if base_info:
         lines.append(f"Continued {base_info['run']} (built on {base_info['model']}): the atoms added are what "
                      f"{handle.name} represents that the base dictionary could not reconstruct within tau.")
@@ -197,12 +229,15 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
     else:
         plot = bar("ITDA dictionary size per layer", [f"L{r['layer']}" for r in first], [r["size"] for r in first],
                    xlabel="layer", ylabel="atoms")
-    full = {"model": handle.name, "layers": layers, "taus": taus, "k": args.k, "rows": rows, "stream": build.stream,
+    full = {"model": handle.name, "layers": layers, "taus": taus, "threshold_mse": thresholds, "k": args.k,
+            "encoder": args.encoder, "build_encoder": args.build_encoder, "rows": rows, "stream": build.stream,
             "corpus": args.corpus, "documents": len(docs), "build_documents": [d.id for d in build.docs],
             "eval_documents": [d.id for d in eval_docs], "tokens_seen": build.state["tokens_seen"],
             "build_s": build_s, "base": base_info, "dictionaries": saved, "max_tokens": args.max_tokens}
     return ToolOutput(summary="\n".join(lines),
-                      result={"dictionary": run_id, "model": handle.name, "rows": rows[:64], "build_s": round(build_s, 2),
+                      result={"dictionary": run_id, "model": handle.name, "encoder": args.encoder,
+                              "build_encoder": args.build_encoder, "taus": taus, "threshold_mse": thresholds,
+                              "rows": rows[:64], "build_s": round(build_s, 2),
                               "tokens": build.state["tokens_seen"], "continued_from": base_info},
                       full=full, plot=plot, partial=partial)
 
@@ -311,9 +346,9 @@ def _distribution(args: CompareArgs, ctx: ToolContext, res_a: dict, dictionaries
     if not other:
         raise UsageError("corpus: every document of it was in the dictionary's build set; give other text", field="corpus")
     started = time.perf_counter()
-    k, max_tokens = res_a["k"], res_a["max_tokens"]
-    inside = evaluate(handle, dictionaries, held_out, k, max_tokens) if held_out else {}
-    outside = evaluate(handle, dictionaries, other, k, max_tokens, should_stop=ctx.should_stop)
+    k, max_tokens, encoder = res_a["k"], res_a["max_tokens"], res_a.get("encoder", "mp")  # runs before OMP: mp
+    inside = evaluate(handle, dictionaries, held_out, k, max_tokens, encoder=encoder) if held_out else {}
+    outside = evaluate(handle, dictionaries, other, k, max_tokens, should_stop=ctx.should_stop, encoder=encoder)
     ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
     layers = sorted(dictionaries)
     rows = [{"layer": l, "fve_own": _r(inside.get(l, {}).get("fve")), "fve_other": _r(outside[l]["fve"]),
@@ -373,7 +408,9 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
     d = dictionaries[layer]
     if args.atom is not None and args.atom >= d.size:
         raise UsageError(f"atom: {args.atom} is out of range; allowed 0 to {d.size - 1}", field="atom")
-    lines, result = [f"ITDA dictionary {run.id}, layer {layer}: {d.size} atoms of {results['model']}."], {"layer": layer}
+    encoder = results.get("encoder", "mp")
+    lines, result = [f"ITDA dictionary {run.id}, layer {layer}: {d.size} atoms of {results['model']} (codes by {encoder})."], \
+        {"layer": layer, "encoder": encoder}
     full = None  # the whole token list, when a text was read
     if args.atom is not None:
         cos = d.atoms @ d.atoms[args.atom]
@@ -396,7 +433,7 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
         docs = [Document("input", args.text)]
         batch = activations(handle, docs, tokenize(handle, docs, 4096), [layer], skip_first=False)
         x = batch.acts[layer]
-        idx, coef = d.encode(x, results["k"])
+        idx, coef = d.encode(x, results["k"], encoder)
         tokens = []
         for t in range(x.shape[0]):
             weights: dict[int, float] = {}

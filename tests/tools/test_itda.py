@@ -87,7 +87,28 @@ def test_a_dictionary_on_one_distribution_reconstructs_another(tiny, corpus, tmp
     assert out.plot["kind"] == "line" and {s["name"] for s in out.plot["series"]} == {"own held-out", "other corpus"}
 
 
+def test_the_papers_threshold_mse_builds_the_same_dictionaries_as_its_tau_and_the_run_records_its_encoders(tiny, corpus):
+    from backends.itda import threshold_mse_from_tau
+
+    width = tiny.model.config.hidden_size
+    by_tau = _build(corpus, encoder="mp")
+    by_mse = run_tool("itda_build", {"model": "tiny-random", "corpus": [corpus], "k": 8, "batch": 6,
+                                     "threshold_mse": threshold_mse_from_tau(0.3, width)})
+    assert by_mse.result["taus"][0] == pytest.approx(0.3, abs=1e-9)
+    assert [r["size"] for r in by_mse.result["rows"]] == [r["size"] for r in by_tau.result["rows"]]
+    assert by_tau.result["threshold_mse"][0] == pytest.approx(threshold_mse_from_tau(0.3, width))
+    assert (by_tau.result["encoder"], by_mse.result["encoder"], by_mse.result["build_encoder"]) == ("mp", "omp", "mp")
+    # The same dictionaries: OMP's held-out error is lower than MP's, layer by layer.
+    assert all(o["nmse"] <= m["nmse"] + 1e-6 for o, m in zip(by_mse.result["rows"], by_tau.result["rows"]))
+    assert "held-out error measured with omp" in by_mse.summary
+    explained = run_tool("itda_explain", {"dictionary_run": by_mse.run_id, "layer": 2, "text": "The cat sat."})
+    assert explained.result["encoder"] == "omp"
+    assert all(len({a["index"] for a in t["atoms"]}) == len(t["atoms"]) for t in explained.result["tokens"])
+
+
 @pytest.mark.parametrize("tool, args, field, words", [
+    ("itda_build", {"model": "tiny-random", "tau": 0.3, "threshold_mse": 0.001}, "threshold_mse", "not both"),
+    ("itda_build", {"model": "tiny-random", "threshold_mse": 0.9}, "threshold_mse", "allowed between 0 and"),
     ("itda_build", {"model": "tiny-random", "tau": 1.5}, "tau", "between 0 and 1"),
     ("itda_build", {"model": "tiny-random", "layers": [9]}, "layers", "layer 9 is out of range; allowed 0 to 3"),
     ("itda_build", {"model": "tiny-random", "corpus": ["/no/such.txt"]}, "corpus", "no file or folder"),
