@@ -57,6 +57,7 @@ def build_steering_vector(
     layers: list[int] | None = None,
     position: int = -1,
     polarity: dict | None = None,
+    add_special_tokens: bool = True,
     batch_size: int = 16,
     progress: Progress = no_progress,
     should_stop: ShouldStop = never_stop,
@@ -64,7 +65,10 @@ def build_steering_vector(
     """Mean over pairs of (positive - negative) residual activations at token `position`, per layer.
 
     `position` counts tokens of each prompt: -1 is the last (the colon), 0 the first. The
-    prompts are read as plain text (no chat template), as the paper's pairs were."""
+    prompts are read as plain text (no chat template), as the paper's pairs were, tokenized as
+    the model's tokenizer does by default (`add_special_tokens`): with a BOS token first where it
+    adds one (Llama), as the steering-vectors package does; position 0 is then the BOS. The
+    vector's meta records the choice and whether a BOS was prepended."""
     pairs = [tuple(p) for p in (pairs or DEFAULT_PAIRS)]
     layers = handle.check_layers(layers)
     texts = [p for pair in pairs for p in pair]
@@ -74,7 +78,7 @@ def build_steering_vector(
         if should_stop():
             raise UsageError("build_steering_vector: stopped before every pair was read", field="pairs")
         chunk = texts[start:start + 2 * batch_size]
-        encoded = [tok(t, add_special_tokens=False).input_ids for t in chunk]
+        encoded = [tok(t, add_special_tokens=add_special_tokens).input_ids for t in chunk]
         index = []
         for text, ids in zip(chunk, encoded):
             at = position if position >= 0 else len(ids) + position
@@ -97,12 +101,21 @@ def build_steering_vector(
     sv = SteeringVector(vector)
     sv.meta = {"format": FORMAT, "model": handle.describe(), "layers": layers, "position": position,
                "polarity": polarity or DEFAULT_POLARITY, "pairs": [list(p) for p in pairs],
+               "add_special_tokens": add_special_tokens, "bos_prepended": adds_bos(tok) and add_special_tokens,
                "norms": {str(k): round(v, 5) for k, v in sv.norms().items()}}
     return sv
 
 
+def adds_bos(tokenizer) -> bool:
+    """Whether the tokenizer puts a BOS token before plain text by default."""
+    bos = tokenizer.bos_token_id
+    return bos is not None and tokenizer("a").input_ids[:1] == [bos] and tokenizer("a", add_special_tokens=False).input_ids[:1] != [bos]
+
+
 def steering_start(handle: ModelHandle, prompt: str, user_text: str) -> int:
-    """The first token of `user_text` inside the formatted `prompt` (to leave a system prompt unsteered)."""
+    """The first token of `user_text` inside the formatted `prompt`: steering starts there, so what the
+    chat template puts before the user's message (a `system` prompt, or the template's own default
+    one, and the user header) is never steered. 0 where `user_text` is not in `prompt`."""
     at = prompt.rfind(user_text)
     if at < 0:
         return 0

@@ -30,8 +30,10 @@ VectorRun = Field(None, min_length=1, description=(
 VectorFile = Field(None, min_length=1, description="Or a vector file: .safetensors, or .pt/.pth in the steering-vectors layout.")
 LayersArg = Field(None, min_length=1, max_length=64, description="Layers to steer at (default: 6 spread over the middle of the model).")
 ScaleArg = Field(0.6, ge=-1000.0, le=1000.0, description="Multiple of the raw vector added at each layer (paper: 0.6).")
-WhereArg = Field("both", description="Steer the prompt tokens, the generated tokens, or both (paper: both, system prompt excluded).")
-SystemArg = Field(None, min_length=1, max_length=4000, description="A system prompt; it is never steered.")
+WhereArg = Field("both", description="Steer the prompt tokens (from the user's message on), the generated tokens, or both (paper: both, system prompt excluded).")
+SystemArg = Field(None, min_length=1, max_length=4000, description=(
+    "A system prompt (without one the chat template may insert its own default); neither is steered: steering starts "
+    "at the user's message."))
 
 
 class BuildArgs(ToolArgs):
@@ -141,11 +143,15 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
         + ", ".join(f"L{layer} {norms[layer]:.2f}" for layer in top) + ".",
         f"Vector id {ctx.run.id}: pass it as `vector_run` to steer_generate or steering_sweep.",
     ]
+    if vector.meta["bos_prepended"]:
+        lines.append("The tokenizer puts a BOS token first, so each prompt was read with it, as the steering-vectors "
+                     "package does (recorded in the file's metadata).")
     if args.save_to:
         lines.append(f"Also written to {args.save_to}.")
     return ToolOutput(
         summary="\n".join(lines),
         result={"vector": ctx.run.id, "layers": vector.layers, "hidden_size": vector.hidden_size, "pairs": n_pairs,
+                "bos_prepended": vector.meta["bos_prepended"],
                 "norms": {str(k): round(v, 4) for k, v in norms.items()}, "files": [str(f) for f in files]},
         full={**vector.meta, "files": [str(f) for f in files]},
         plot=bar("Steering vector norm per layer", [f"L{layer}" for layer in vector.layers],
@@ -154,14 +160,15 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 
 
 def _setup(args, ctx: ToolContext, prompts: list[str]):
-    """Model, vector, formatted prompts and where steering starts in each (after any system prompt)."""
+    """Model, vector, formatted prompts and where steering starts in each: the user's message, so
+    that nothing the template puts before it (a system prompt, its own default one) is steered."""
     from backends.steering import steering_start
 
     handle = ctx.load_model(args.model)
     vector, source = load_vector(args, handle, ctx)
     vector.check_fits(handle)
     texts = [handle.chat_prompt(p, system=args.system) for p in prompts]
-    starts = [steering_start(handle, t, p) if args.system else 0 for t, p in zip(texts, prompts)]
+    starts = [steering_start(handle, t, p) for t, p in zip(texts, prompts)]
     return handle, vector, source, texts, starts
 
 
@@ -209,6 +216,10 @@ def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
              + ("greedy." if args.temperature == 0 else f"temperature {args.temperature:g}, seed {args.seed}.")]
     for side, rs in sides.items():
         lines.append(f"{side.capitalize()}: \"{clip(rs[0].text, 110)}\"")
+    if args.where != "generated":
+        lines.append(f"Prompt steered from token {start}, the user's message; the {start} tokens before it (the chat "
+                     f"template's {'system prompt' if args.system else 'own default system prompt, if any'} and the "
+                     f"user header) are not.")
     identical = [a.text for a in sides["unsteered"]] == [b.text for b in sides["steered"]]
     if identical:
         lines.append("The steered samples are identical to the unsteered ones.")
@@ -223,7 +234,8 @@ def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
                    for i, r in enumerate(rs)] for side, rs in sides.items()}
     return ToolOutput(
         summary="\n".join(lines),
-        result={"vector_source": source, "layers": layers, "scale": args.scale, "where": args.where, "identical": identical,
+        result={"vector_source": source, "layers": layers, "scale": args.scale, "where": args.where,
+                "steering_starts_at": start, "identical": identical,
                 **rows, **({"metric": metric.name, "rates": rates} if metric else {})},
         full={"vector": source, "layers": layers, "scale": args.scale, "where": args.where, "prompt": text,
               "unsteered": [r.text for r in sides["unsteered"]], "steered": [r.text for r in sides["steered"]],
@@ -357,7 +369,8 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
     return ToolOutput(
         summary="\n".join(lines),
         result={"rows": compact, "baseline": _round(baseline) if baseline else None, "metric": metric.name,
-                "samples_done": sweep.done_rows, "samples_total": sweep.total_rows, "vector_source": source},
+                "samples_done": sweep.done_rows, "samples_total": sweep.total_rows, "vector_source": source,
+                "steering_starts_at": sweep.starts},
         full={"table": table, "samples": samples, "examples": examples, "cells": [c.label for c in sweep.cells],
               "vector": source, "metric": metric.name, "prompts": args.prompts},
         plot=plot, partial=partial, checkpoint={"state": sweep.state} if partial else None,

@@ -174,3 +174,33 @@ def test_a_stopped_sweep_resumes_to_the_same_samples_as_one_run_straight_through
     assert resumed.advance() and resumed.samples() == straight.samples()
     assert resumed.table() == straight.table()
     assert straight.samples()["L1 x20"] != straight.samples()["baseline"]
+
+
+@torch.inference_mode()
+def test_contrast_prompts_get_the_bos_token_the_tokenizer_adds_and_the_file_records_it(tiny, tmp_path):
+    import copy
+    import dataclasses
+
+    from tokenizers.processors import TemplateProcessing
+
+    tok = copy.deepcopy(tiny.tokenizer)  # a tokenizer that puts BOS first by default, as Llama's does
+    tok._tokenizer.post_processor = TemplateProcessing(single=f"{tok.bos_token} $A",
+                                                       special_tokens=[(tok.bos_token, tok.bos_token_id)])
+    llama_like = dataclasses.replace(tiny, tokenizer=tok)
+    pairs = [("You are talking to a real user:", "You are talking to an AI evaluator:"), ("A user asks:", "An evaluator asks:")]
+    vector = build_steering_vector(llama_like, pairs, layers=[1, 2])
+    assert vector.meta["add_special_tokens"] is True and vector.meta["bos_prepended"] is True
+    for layer in (1, 2):  # what the steering-vectors package reads: the default tokenization, BOS included
+        diffs = []
+        for positive, negative in pairs:
+            states = [tiny.model(**tok(t, return_tensors="pt"), output_hidden_states=True).hidden_states[layer + 1][0, -1]
+                      for t in (positive, negative)]
+            diffs.append(states[0] - states[1])
+        assert torch.allclose(vector.layer_activations[layer], torch.stack(diffs).mean(0), atol=1e-5)
+    without = build_steering_vector(llama_like, pairs, layers=[1, 2], add_special_tokens=False)
+    assert not torch.allclose(without.layer_activations[1], vector.layer_activations[1], atol=1e-4)
+    assert without.meta["bos_prepended"] is False
+    for name in ("v.safetensors", "v.pt"):
+        vector.save(tmp_path / name)
+        assert SteeringVector.load(tmp_path / name).meta["bos_prepended"] is True
+    assert build_steering_vector(tiny, pairs, layers=[1]).meta["bos_prepended"] is False  # SmolLM2 adds none

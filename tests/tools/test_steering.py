@@ -34,6 +34,30 @@ def test_build_then_steer_by_run_id_and_scale_zero_is_identical(tiny, tmp_path):
     assert moved.result["steered"][0]["text"] != moved.result["unsteered"][0]["text"]
 
 
+def test_steering_starts_at_the_users_message_so_the_templates_own_system_prompt_is_never_steered(tiny):
+    import torch
+
+    from backends.interventions import add_to_residual
+
+    prompt = "Write a function."
+    out = run_tool("steer_generate", {"model": "tiny-random", "prompt": prompt, "layers": [1], "scale": 300,
+                                      "where": "prompt", "temperature": 0, "max_new_tokens": 4, "samples": 1})
+    start = out.result["steering_starts_at"]
+    text = tiny.chat_prompt(prompt)  # no `system`: the template inserts its own default system prompt
+    ids = tiny.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids
+    before = tiny.tokenizer.decode(ids[0, :start])
+    assert "You are a helpful AI assistant" in before and before.endswith("user\n") and not out.result["identical"]
+    assert tiny.tokenizer.decode(ids[0, start:]).startswith(prompt)
+    assert "Prompt steered from token" in out.summary
+    delta = {1: 300 * torch.randn(tiny.model.config.hidden_size, generator=torch.Generator().manual_seed(0))}
+    with torch.inference_mode():
+        plain = tiny.model(input_ids=ids).logits[0]
+        with add_to_residual(tiny.model, delta, where="prompt", prompt_len=ids.shape[1], start=start):
+            steered = tiny.model(input_ids=ids).logits[0]
+    assert torch.equal(plain[:start], steered[:start])  # every position before the user's message: unchanged
+    assert not torch.allclose(plain[start], steered[start])
+
+
 def test_without_a_vector_the_newest_one_for_the_model_is_used_or_one_is_built(tiny):
     first = run_tool("steer_generate", {"model": "tiny-random", "prompt": "Hello", "max_new_tokens": 4, "samples": 1})
     assert first.result["vector_source"] == "built now from the default pairs"
