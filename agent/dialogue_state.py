@@ -107,7 +107,7 @@ class DialogueState:
                         result=content.get("result") or {},
                     ))
             elif isinstance(m, HumanMessage) and read_settings is not None:
-                state.stated.update(read_settings(_text(m)))
+                state.stated.update(_settings_said(read_settings, _text(m)))
         return state
 
     # --- lookups --------------------------------------------------------------------
@@ -202,6 +202,18 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     scored = [(overlap(r), i, r) for i, r in enumerate(runs)]
     best = max(scored, key=lambda s: (s[0], s[1]))
     return best[2] if best[0] > 0 else None
+
+
+_SAID: dict = {}  # (reader, text) -> settings: every turn rereads every earlier message
+
+
+def _settings_said(read_settings, text: str) -> dict:
+    key = (read_settings, text)
+    if key not in _SAID:
+        if len(_SAID) >= 4096:
+            _SAID.clear()
+        _SAID[key] = read_settings(text)
+    return _SAID[key]
 
 
 def _text(message: BaseMessage) -> str:

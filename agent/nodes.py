@@ -17,6 +17,7 @@ from langgraph.config import get_stream_writer
 from langgraph.types import interrupt
 
 from agent.arguments import read_settings
+from agent.checkpoints import HISTORY_TURNS, recent
 from agent.dialogue_state import DialogueState
 from agent.user_model import UserModel, UserModelUpdate, apply_update, update_by_rules
 from backends.errors import UsageError
@@ -48,6 +49,7 @@ class Nodes:
     should_stop: Callable[[], bool] = lambda: False
     turn: int = 0
     settings: Any = None
+    history_turns: int = HISTORY_TURNS  # user turns an LLM sees; older runs reach it through the dialogue state
 
     # --- user model ---------------------------------------------------------------------
 
@@ -76,7 +78,10 @@ class Nodes:
         dialogue = DialogueState.from_messages(state["messages"], read_settings)
         system = SystemMessage(f"{SYSTEM_PROMPT}\n\n{user.to_prompt()}\n\nDialogue state:\n{dialogue.to_prompt()}")
         try:
-            reply = self.llm.invoke([system, *state["messages"]])
+            from agent.offline import OfflinePlanner  # no context window to fill: it reads the whole history
+
+            seen = state["messages"] if isinstance(self.llm, OfflinePlanner) else recent(state["messages"], self.history_turns)
+            reply = self.llm.invoke([system, *seen])
         except Exception as e:  # retries are the client's; what still fails is said in the conversation
             message = str(e).splitlines()[0] if str(e) else type(e).__name__
             self.log.append("error", turn=self.turn, kind=type(e).__name__, message=message)

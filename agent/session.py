@@ -17,11 +17,13 @@ from typing import Any, Callable
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Command
 
+from agent.checkpoints import compact, prune
 from agent.dialogue_log import DialogueLog, new_session_id, resolve_session
 from agent.graph import build_graph
 from agent.nodes import Nodes
 from agent.offline import OfflinePlanner
 from agent.redaction import RedactingSerializer
+from agent.session_lock import SessionLock
 from agent.user_model import UserModel, UserModelUpdate, set_field
 from backends import llm as llms
 from backends.settings import Settings, get_settings, private_home
@@ -33,6 +35,7 @@ Predict = Callable[[dict], Any]  # {"question", "options", ...} -> the user's an
 # Who decided an approval: "user" (a person answered; a decision without a source counts as
 # the user's), "flag" (`--yes` approved it), "automatic" (nobody to ask and no --yes: denied).
 APPROVAL_SOURCES = ("user", "flag", "automatic")
+REPAIR_ROWS = 256  # turn texts memory takes back from the log per open (a kill loses one turn; a lost store, all)
 
 
 def deny_all(request: dict) -> dict:
@@ -113,12 +116,25 @@ class Session:
             # Claude models refuse forced tool choice, so Anthropic gets a JSON schema.
             method = {"method": "function_calling"} if name == "openai" else {"method": "json_schema"}
             structured = base.with_structured_output(UserModelUpdate, **method)
-        session = cls(session_id, name, settings, llm, structured)
-        if not resumed:
-            session.log.start(provider=name, model=llms.model_name(settings, name), settings=settings,
-                              seed=0, subject_model=settings.model)
-        else:
-            session._close_dangling_tool_calls()
+        lock = SessionLock.acquire(settings.home, session_id)  # one Parley per session: waits, then refuses
+        try:
+            session = cls(session_id, name, settings, llm, structured)
+        except BaseException:
+            lock.release()
+            raise
+        session._lock = lock
+        try:
+            if not resumed:
+                session.log.start(provider=name, model=llms.model_name(settings, name), settings=settings,
+                                  seed=0, subject_model=settings.model)
+            else:
+                session._close_dangling_tool_calls()
+                prune(session.graph.checkpointer, session_id)  # a store from before pruning shrinks on resume
+                compact(session._conn)
+                session._repair_memory()
+        except BaseException:
+            session.close()  # and the lock with it
+            raise
         session._resumed = resumed
         return session
 
@@ -148,6 +164,7 @@ class Session:
         model, old, new = set_field(self.user_model, key, value)
         self.graph.update_state(self.config, {"user_model": model.model_dump()}, as_node="user_model")
         self.log.append("user_model_correction", field=key, old=old, new=new, source=source)
+        prune(self.graph.checkpointer, self.id)
         return model
 
     def _close_dangling_tool_calls(self) -> None:
@@ -186,8 +203,8 @@ class Session:
         turn = self.log.next_turn()
         self.nodes.turn = turn
         self.log.append("user_message", turn=turn, text=text)
-        before = len(self.state.get("messages", []))
-        asked_before = len(self.state.get("predictions", []))
+        start = self.state  # each read loads the whole checkpoint: twice a turn
+        before, asked_before = len(start.get("messages", [])), len(start.get("predictions", []))
         payload: Any = {"messages": [HumanMessage(text)]}
         streamed: list = []  # ids of the streamed messages' chunks
         while True:
@@ -215,7 +232,9 @@ class Session:
                 break
             answer = approve(interrupted) if interrupted["kind"] == "approval" else predict(interrupted)
             payload = Command(resume="" if answer is None else answer)  # langgraph cannot resume with None: "" is a skip
-        messages = self.state.get("messages", [])[before:]
+        prune(self.graph.checkpointer, self.id)  # resume needs the newest checkpoint only: the store stays bounded
+        end = self.state
+        messages = end.get("messages", [])[before:]
         reply = "\n\n".join(str(m.text) for m in messages if isinstance(m, AIMessage) and m.text)
         calls = []
         for m in messages:
@@ -232,8 +251,8 @@ class Session:
         self.log.append("assistant_message", turn=turn, text=reply, **({"intent": intent} if intent else {}),
                         **flags, **({"shown": shown} if shown else {}))
         self._remember(turn, text, reply)
-        return TurnResult(self.id, turn, reply, calls, self.user_model.model_dump(), shown, intent,
-                          self.state.get("predictions", [])[asked_before:])
+        return TurnResult(self.id, turn, reply, calls, UserModel.model_validate(end.get("user_model") or {}).model_dump(),
+                          shown, intent, end.get("predictions", [])[asked_before:])
 
     def _remember(self, turn: int, text: str, reply: str) -> None:
         """Dialogue turns go to long-term memory, for `recall` in later sessions."""
@@ -242,14 +261,35 @@ class Session:
 
             self._memory = getattr(self, "_memory", None) or Memory(self.settings.home)
             created = self.log.events()[-1]["ts"]
-            self._memory.remember_turn(self.id, turn, "user", text, created)
-            self._memory.remember_turn(self.id, turn, "assistant", reply, created)
+            self._memory.remember_turns(self.id, [(turn, "user", text, created), (turn, "assistant", reply, created)])
         except Exception as e:  # memory is a convenience; the log is the record
             self.log.append("error", turn=turn, kind="memory", message=f"{type(e).__name__}: {e}")
+
+    def _repair_memory(self) -> None:
+        """Turns the log has and memory lacks (killed between the reply and its memory write) go to memory."""
+        try:
+            from backends.memory import Memory
+
+            events = self.log.events()
+            replies = {e["turn"]: e for e in events if e["type"] == "assistant_message"}
+            asked = {e["turn"]: e.get("text", "") for e in events if e["type"] == "user_message"}
+            if not replies:
+                return
+            self._memory = getattr(self, "_memory", None) or Memory(self.settings.home)
+            held = self._memory.turns_of(self.id)
+            missing = [(t, role, text, replies[t]["ts"]) for t in sorted(replies)
+                       for role, text in (("user", asked.get(t, "")), ("assistant", replies[t].get("text", "")))
+                       if (t, role) not in held and text.strip()]
+            self._memory.remember_turns(self.id, missing[-REPAIR_ROWS:])  # the newest; the rest on later opens
+        except Exception as e:  # memory is a convenience; the log is the record
+            self.log.append("error", turn=self.log.next_turn() - 1, kind="memory",
+                            message=f"repairing memory: {type(e).__name__}: {e}")
 
     def close(self) -> None:
         self.log.close()
         self._conn.close()
+        if getattr(self, "_lock", None) is not None:
+            self._lock.release()
 
 
 def _logged_provider(settings: Settings, session_id: str) -> str | None:

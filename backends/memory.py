@@ -248,6 +248,21 @@ class Memory:
         )
         return True
 
+    def remember_turns(self, session_id: str, turns: list[tuple[int, str, str, str]]) -> int:
+        """Upsert many (turn, role, text, created) of one session, 64 to an embedding batch."""
+        rows = [(int(t), role, text, created) for t, role, text, created in turns if text and text.strip()]
+        for start in range(0, len(rows), 64):
+            batch = rows[start : start + 64]
+            self._upsert(TURNS, [f"{session_id}:{t}:{role}" for t, role, _, _ in batch], [text for _, _, text, _ in batch],
+                         [_clean({"session": session_id, "turn": t, "role": role, "created": created})
+                          for t, role, _, created in batch])
+        return len(rows)
+
+    def turns_of(self, session_id: str) -> set[tuple[int, str]]:
+        """(turn, role) of every dialogue turn memory holds for a session (no embedding)."""
+        got = self.collection(TURNS).get(where={"session": session_id}, include=["metadatas"])
+        return {(int(m["turn"]), m["role"]) for m in got["metadatas"] if m and "turn" in m and "role" in m}
+
     def _upsert(self, name: str, ids: list[str], texts: list[str], metas: list[dict]) -> None:
         from backends.redaction import redact
 

@@ -371,6 +371,28 @@ def load_embedder():
             hf_logging.enable_progress_bar()
 
 
+_EMBEDDED: dict[str, Any] = {}  # text -> row, for small calls: the router, then memory, embed each message
+_EMBEDDED_MAX = 1024
+_embedded_lock = threading.Lock()
+
+
 def embed(texts: list[str]):
-    """Unit-norm sentence embeddings (numpy, one row per text): a dot product is a cosine."""
-    return load_embedder().encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+    """Unit-norm sentence embeddings (numpy, one row per text): a dot product is a cosine.
+
+    Calls of up to 8 texts reuse the rows of the last _EMBEDDED_MAX texts so embedded."""
+    import numpy as np
+
+    texts = list(texts)
+    if not texts or len(texts) > 8:
+        return load_embedder().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    with _embedded_lock:
+        rows = {t: _EMBEDDED[t] for t in texts if t in _EMBEDDED}
+    missing = list(dict.fromkeys(t for t in texts if t not in rows))
+    if missing:
+        fresh = load_embedder().encode(missing, normalize_embeddings=True, convert_to_numpy=True)
+        rows.update(zip(missing, fresh))
+        with _embedded_lock:
+            _EMBEDDED.update(zip(missing, fresh))
+            for old in list(_EMBEDDED)[: max(len(_EMBEDDED) - _EMBEDDED_MAX, 0)]:  # oldest first
+                del _EMBEDDED[old]
+    return np.stack([rows[t] for t in texts])
