@@ -113,11 +113,20 @@ class Nodes:
 
     def _approve(self, call: dict) -> dict | None:
         tool = REGISTRY.get(call["name"])
-        if tool is None or tool.cost != "expensive":
+        if tool is None:
             return None
-        from tools.registry import preflight
+        from tools.registry import preflight, side_effects
 
-        request = {"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description}
+        try:  # a file outside the data dir, a long run: an agent's call of even a cheap tool asks first, saying why
+            reasons = side_effects(call["name"], call["args"], self.settings)
+        except UsageError:
+            reasons = []  # bad arguments: the call fails on them without running anything
+        except Exception as e:  # a check that breaks asks rather than lets the call through
+            reasons = [f"its arguments could not be checked ({type(e).__name__})"]
+        if tool.cost != "expensive" and not reasons:
+            return None
+        request = {"kind": "approval", "tool": call["name"], "args": call["args"], "description": tool.description,
+                   "cost": tool.cost, **({"reasons": reasons} if reasons else {})}
         try:  # what it would cost and whether it can succeed, before anyone is asked (cheap: no model loads)
             checked = preflight(call["name"], call["args"], self.settings)
         except Exception as e:  # a check that fails never blocks: it is said, and the user decides

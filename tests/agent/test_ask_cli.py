@@ -73,7 +73,7 @@ def test_killing_the_process_mid_turn_loses_no_event_and_the_session_resumes(tin
     home = get_settings().home
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "ask", "generate a chain of thought for: Count to a thousand. with 4000 tokens",
-         "--provider", "offline", "--json"],
+         "--provider", "offline", "--json", "--yes"],  # over 2048 tokens asks first (approve_tokens_over)
         cwd=REPO, env={**os.environ, **TINY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -21,6 +21,7 @@ from tui.widgets.job import JobProgress
 def offline_tiny(monkeypatch):
     monkeypatch.setenv("PARLEY_PROVIDER", "offline")
     monkeypatch.setenv("PARLEY_MODEL", "tiny-random")
+    monkeypatch.setenv("PARLEY_APPROVE_TOKENS_OVER", "8192")  # the 8000-token jobs stopped with Esc here run unasked
 
 
 async def until(pilot, condition, seconds: float = 60.0, step: float = 0.05):

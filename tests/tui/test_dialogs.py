@@ -214,3 +214,17 @@ def test_the_edited_arguments_json_is_what_the_request_held():
 
     drive(screen, steps)
 
+
+
+def test_a_cheap_call_that_asks_first_says_why_and_esc_denies():
+    request = {"tool": "build_steering_vector", "cost": "cheap", "args": {"save_to": "/etc/x.pt"},
+               "description": "Steering: the mean difference ...",
+               "reasons": ["writes outside the data dir: /etc/x.pt (save_to)"]}
+
+    async def steps(pilot, app):
+        texts = [str(w.render()) for w in app.screen.query(Static)]
+        assert "Run `build_steering_vector`?" in texts  # not called expensive
+        assert "Asks first: it writes outside the data dir: /etc/x.pt (save_to)" in texts
+        await pilot.press("escape")
+
+    assert drive(ApprovalScreen(request), steps) == [{"action": "deny"}]

@@ -22,6 +22,7 @@ CHAIN = r"First, add 17 and 25. That gives 42. So the answer is \boxed{42}."
 def offline_tiny(monkeypatch):
     monkeypatch.setenv("PARLEY_PROVIDER", "offline")
     monkeypatch.setenv("PARLEY_MODEL", "tiny-random")
+    monkeypatch.setenv("PARLEY_APPROVE_TOKENS_OVER", "8192")  # the 8000-token jobs stopped with Esc here run unasked
 
 
 def test_an_importance_result_reads_as_lines_and_a_rounded_table(tiny):

@@ -1,4 +1,6 @@
-"""Approve, deny, or edit the arguments of an expensive tool call (edits are validated first).
+"""Approve, deny, or edit the arguments of an expensive tool call, or of a cheap one that asks first
+(it writes outside the data dir, reads outside it and the working directory, or runs long; the
+request's `reasons` say which). Edits are validated first.
 
 Usable by keyboard alone: Approve has the focus on open; Tab and Shift+Tab move between the
 arguments and the buttons, Left and Right between the buttons, Enter presses the focused one,
@@ -42,8 +44,11 @@ class ApprovalScreen(ModalScreen[dict]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="approval"):
-            yield Label(f"Run the expensive tool `{self.request['tool']}`?", id="approval-title", markup=False)
+            cheap = self.request.get("cost") == "cheap"
+            yield Label(f"Run {'' if cheap else 'the expensive tool '}`{self.request['tool']}`?", id="approval-title", markup=False)
             yield Static(self.request.get("description", ""), id="approval-description", markup=False)
+            for reason in self.request.get("reasons") or []:  # why a cheap tool asks: a file outside the data dir, a long run
+                yield Static(f"Asks first: it {reason}", classes="preflight preflight-warning", markup=False)
             checked = self.request.get("preflight") or {}
             if checked.get("estimate"):
                 yield Static(f"Estimate: {checked['estimate']}", id="approval-estimate", classes="preflight", markup=False)
