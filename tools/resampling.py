@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from backends.errors import UsageError
 from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, clip, num, resolve_cot
+from tools.paths import resolve
 from tools.registry import ToolContext, ToolOutput, register
 
 
@@ -225,11 +226,9 @@ def _output(args, experiment, question, cot, partial: bool, run_id: str = "") ->
         "matrix_note": MATRIX_NOTE, "equivalence": experiment.classes.mode,
     }
     if args.export_dir and not partial:
-        from pathlib import Path
-
         from backends.ta_export import export_run, forced_dir
 
-        out_dir = Path(args.export_dir).expanduser()
+        out_dir = resolve(args.export_dir, "export_dir")
         paths = export_run(out_dir, experiment, question=question, table=table, matrix=full["matrix"])
         full["exported"] = [str(p) for p in paths]
         lines.append(f"Wrote the visualizer's and the paper's scripts' files to {args.export_dir} ({len(paths)} files"
