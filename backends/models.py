@@ -11,6 +11,8 @@ Anything else is a `ModelNotFoundError` naming what was tried and what works.
 
 from __future__ import annotations
 
+import contextlib
+
 import functools
 import importlib.metadata
 import importlib.util
@@ -376,6 +378,20 @@ _EMBEDDED_MAX = 1024
 _embedded_lock = threading.Lock()
 
 
+@contextlib.contextmanager
+def _one_thread():
+    """A sentence or two embeds in ~13 ms on one thread; on two threads of a busy 2-core machine the
+    threads wait on each other and the same call took 450 ms (measured), so small calls use one."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def embed(texts: list[str]):
     """Unit-norm sentence embeddings (numpy, one row per text): a dot product is a cosine.
 
@@ -389,7 +405,8 @@ def embed(texts: list[str]):
         rows = {t: _EMBEDDED[t] for t in texts if t in _EMBEDDED}
     missing = list(dict.fromkeys(t for t in texts if t not in rows))
     if missing:
-        fresh = load_embedder().encode(missing, normalize_embeddings=True, convert_to_numpy=True)
+        with _one_thread():
+            fresh = load_embedder().encode(missing, normalize_embeddings=True, convert_to_numpy=True)
         rows.update(zip(missing, fresh))
         with _embedded_lock:
             _EMBEDDED.update(zip(missing, fresh))

@@ -11,12 +11,13 @@ from bench.planner import evaluate, load_cases, planner, report
 from tests.conftest import REPO
 
 FLOORS = {  # part: (routing, arguments); measured 2026-12-01, in %: dev 100/96.6, dev2 95.0/86.9, dev3 93.9/87.0,
-    # dev4 97.3/90.1, dev5 94.0/91.1, held-out 73.6/53.3
+    # dev4 97.3/90.1, dev5 94.0/91.1, held-out 73.6/53.3; dev6 (written later, not yet tuned on) 82.0/71.1
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.83),
     "dev3": (0.90, 0.83),
     "dev4": (0.94, 0.86),
     "dev5": (0.90, 0.87),
+    "dev6": (0.79, 0.68),
     "held_out": (0.70, 0.49),
 }
 
@@ -35,7 +36,7 @@ def test_the_planner_routes_and_fills_at_least_as_well_as_measured(results, part
 
 
 def test_the_set_is_large_and_the_held_out_part_is_apart():
-    dev = [c for part in ("dev", "dev2", "dev3", "dev4", "dev5") for c in load_cases(part)]
+    dev = [c for part in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6") for c in load_cases(part)]
     held = load_cases("held_out")
     assert len(dev) + len(held) >= 150 and len(held) >= 60
     # written apart, by different hands; one short follow-up ("what about sentence 3?") occurs in both
@@ -45,8 +46,9 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 
 
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
-    # measured: 0 on dev and dev2, 2 each on dev3, dev4, dev5 and held-out (of 855 requests); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 8, results
+    # measured: 0 on dev and dev2, 2 each on dev3, dev4, dev5 and held-out, 4 on dev6 (of 1,005 requests);
+    # the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 12, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second(results):
