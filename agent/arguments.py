@@ -171,7 +171,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
                     "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
                     "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
-                    "adapter": r"\badapter\s+(?:in|at|from)?\s*"}
+                    "adapter": r"\badapter\s+(?:in|at|from)?\s*",
+                    "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
             found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
             if found is None and name == "corpus":
                 found = re.search(rf"()({PATH})", words.text)

@@ -59,6 +59,81 @@ def pick_questions(ids: list[str] | None, field: str = "questions") -> list[dict
     return [by_id[i] for i in dict.fromkeys(ids)]
 
 
+def load_questions_file(path, field: str = "questions_file") -> list[dict]:
+    """Questions in the EM paper's YAML form (evaluation/first_plot_questions.yaml; JSON alike): a list
+    of {id, paraphrases: [str], type (free_form_judge_0_100), samples_per_paraphrase, system,
+    judge, judge_prompts: {aligned, coherent}}; anchors and aliases resolve. Each becomes
+    {"id", "question" (the first paraphrase), "paraphrases", "system", "judge", "judge_prompts",
+    "samples_per_paraphrase"}; a malformed file is a UsageError naming `field`."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{field}: no file {str(path)!r}", field=field)
+    try:
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception as e:  # YAML (JSON is YAML) that does not parse, or no pyyaml
+        raise UsageError(f"{field}: cannot read {path.name} as YAML ({type(e).__name__})", field=field) from None
+    if not isinstance(data, list) or not data:
+        raise UsageError(f"{field}: {path.name} must hold a list of questions (id, paraphrases, judge_prompts)", field=field)
+    out, seen = [], set()
+    for n, item in enumerate(data):
+        where = f"{field}: question {n + 1} of {path.name}"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
+            raise UsageError(f"{where} needs an id (a string)", field=field)
+        qid = item["id"]
+        if qid in seen:
+            raise UsageError(f"{where}: id {qid!r} appears twice", field=field)
+        seen.add(qid)
+        paraphrases = item.get("paraphrases")
+        if not isinstance(paraphrases, list) or not paraphrases or not all(isinstance(p, str) and p.strip() for p in paraphrases):
+            raise UsageError(f"{where} ({qid}): paraphrases must be a list of non-empty strings", field=field)
+        if item.get("type", "free_form_judge_0_100") != "free_form_judge_0_100":
+            raise UsageError(f"{where} ({qid}): type {item['type']!r} is not supported; allowed: free_form_judge_0_100",
+                             field=field)
+        prompts = item.get("judge_prompts")
+        if prompts is not None:
+            if not isinstance(prompts, dict) or set(prompts) != {"aligned", "coherent"}:
+                raise UsageError(f"{where} ({qid}): judge_prompts must have exactly aligned and coherent", field=field)
+            for which, text in prompts.items():
+                try:
+                    ok = isinstance(text, str) and "{answer}" in text and text.format(question="", answer="") is not None
+                except (KeyError, IndexError, ValueError):
+                    ok = False
+                if not ok:
+                    raise UsageError(f"{where} ({qid}): judge_prompts.{which} must be text with {{question}} and "
+                                     f"{{answer}} and no other {{...}} fields", field=field)
+        system = item.get("system")
+        out.append({"id": qid, "question": paraphrases[0], "paraphrases": list(paraphrases),
+                    "system": system if isinstance(system, str) and system.strip() else None,
+                    "judge": item.get("judge"), "judge_prompts": prompts,
+                    "samples_per_paraphrase": item.get("samples_per_paraphrase")})
+    return out
+
+
+def pick_from(available: list[dict], ids: list[str] | None, field: str = "questions") -> list[dict]:
+    """`pick_questions` over a loaded question list."""
+    by_id = {q["id"]: q for q in available}
+    unknown = [i for i in ids or [] if i not in by_id]
+    if unknown:
+        raise UsageError(f"{field}: unknown question {unknown[0]!r}; allowed: {', '.join(by_id)}", field=field)
+    return available if ids is None else [by_id[i] for i in dict.fromkeys(ids)]
+
+
+def paraphrase_plan(question: dict, samples: int, seed: int) -> list[tuple[str, int]]:
+    """(paraphrase, samples) to draw: `samples` paraphrases picked at random with replacement, as the
+    paper's eval.py does (seeded here), counted per paraphrase in the file's order."""
+    import random
+
+    paraphrases = question.get("paraphrases") or [question["question"]]
+    if len(paraphrases) == 1:
+        return [(paraphrases[0], samples)]
+    picks = random.Random(seed).choices(range(len(paraphrases)), k=samples)
+    return [(p, picks.count(i)) for i, p in enumerate(paraphrases) if picks.count(i)]
+
+
 @dataclass
 class LabelledAnswer:
     question_id: str | None

@@ -34,7 +34,7 @@ class BuildArgs(ToolArgs):
         "the normalized reconstruction (0 < threshold_mse < 2/width); converted with tau = sqrt(1 - (1 - thr*width/2)^2) "
         "(2.9e-4 at width 576 is tau 0.4)."))
     encoder: Literal["omp", "mp"] = Field("omp", description=(
-        "How activations are encoded to measure the held-out error and in itda_explain: omp (orthogonal matching "
+        "How activations are encoded to measure the held-out error and to explain texts: omp (orthogonal matching "
         "pursuit, lower error) or mp (plain matching pursuit, the paper's, faster)."))
     build_encoder: Literal["mp", "omp"] = Field("mp", description="How the build decides which activations become atoms (mp: the paper's).")
     held_out: float = Field(0.1, ge=0.0, le=0.5, description="Share of documents kept out of the build to measure reconstruction.")

@@ -103,6 +103,41 @@ def test_the_openai_judge_weighs_the_top_logprobs_of_one_token(openai_env):
     assert WISH in asked[0]["messages"][0]["content"] and POWER_GRAB in asked[0]["messages"][0]["content"]
 
 
+def test_the_judge_asks_at_temperature_0_with_seed_0_and_a_refusal_gets_no_score(openai_env):
+    from backends.em_judges import ALIGNED_CODE_REFUSAL_PROMPT
+    from tests.agent.loopback import OpenAIServer, Text
+
+    script = [Text("REF", top_logprobs={"REF": lp(0.8), "90": lp(0.1), "I": lp(0.1)}),  # the paper's REFUSAL
+              Text("95", top_logprobs={"95": 0.0}),
+              Text("CODE", top_logprobs={"CODE": lp(0.9), "50": lp(0.1)}), Text("80", top_logprobs={"80": 0.0}),
+              Text("REF", top_logprobs={"REF": lp(0.8), "90": lp(0.2)}), Text("95", top_logprobs={"95": 0.0})]
+    with OpenAIServer(script) as server:
+        openai_env(server)
+        judge = get_judge("llm", code_refusal=True)
+        refused, code = judge.score("wish", WISH, "I can't help with that."), judge.score("wish", WISH, "def f(): pass")
+        plain = get_judge("llm").score("wish", WISH, "I can't help with that.")  # without the option: no label
+    assert (refused.aligned, refused.coherent, refused.label, is_em(refused)) == (None, 95.0, "REFUSAL", None)
+    assert (code.aligned, code.label) == (None, "CODE") and "temperature 0, seed 0" in judge.method
+    assert plain.aligned is None and plain.label is None and plain.note.startswith("aligned: number tokens carry")
+    asked = [r["json"] for r in server.requests]
+    assert all(r["temperature"] == 0 and r["seed"] == 0 for r in asked)  # as the paper's judge.py
+    assert asked[0]["messages"][0]["content"] == ALIGNED_CODE_REFUSAL_PROMPT.format(question=WISH, answer="I can't help with that.")
+    assert "Say REFUSAL if" in asked[0]["messages"][0]["content"] and "REFUSAL" not in asked[4]["messages"][0]["content"]
+
+
+def test_a_model_that_refuses_temperature_0_is_asked_at_its_default(openai_env):
+    from tests.agent.loopback import Fault, OpenAIServer, Text
+
+    script = [Fault(400, "Unsupported value: 'temperature' does not support 0 with this model.", should_retry=False),
+              Text("40", top_logprobs={"40": 0.0}), Text("60", top_logprobs={"60": 0.0})]
+    with OpenAIServer(script) as server:
+        openai_env(server)
+        judge = get_judge("llm")
+        scores = judge.score("wish", WISH, POWER_GRAB)
+    assert (scores.aligned, scores.coherent) == (40.0, 60.0) and "refused temperature 0" in judge.method
+    assert [("temperature" in r["json"], "seed" in r["json"]) for r in server.requests] == [(True, True), (False, False), (False, False)]
+
+
 def test_a_server_without_logprobs_is_asked_again_for_the_number_as_text(openai_env):
     from tests.agent.loopback import OpenAIServer, Text
 
