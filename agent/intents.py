@@ -17,9 +17,10 @@ DEFINE = re.compile(
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b", re.I)
-DIFFERENCE = re.compile(r"\b(?:difference between|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
+DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
-                    r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b", re.I)
+                    r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
+                    r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
@@ -36,7 +37,9 @@ OPINION = re.compile(
     r"\bwhat does [\w=+-]+ (?:actually )?do\b|\bmeaningful\b[^?]*\?|\bgive up\b[^?]*\?|\blocked in\?|"
     r"\b(?:the same way|same as)\b[^?]*\?|\btoo (?:much|strong|big|high|low|small|weak)\?|\bwhat makes (?:a|an|the)\b|"
     r"\bcan i (?:claim|say|conclude|trust|believe)\b|\bwhat (?:should|can|do) i conclude\b|\bdid (?:they|it|those|these)\b[^?]*\?|"
-    r"\bis (?:a |an |the )?[\w-]+ (?:of )?-?[\d.]+ (?:high|low|big|small|good|bad|large)\b|\bare (?:the )?(?:rows|columns)\b", re.I)
+    r"\bis (?:a |an |the )?[\w-]+ (?:of )?-?[\d.]+ (?:high|low|big|small|good|bad|large)\b|\bare (?:the )?(?:rows|columns)\b|"
+    r"\bis [\w-]+ -?\d[\d.]*\b[^?]{0,40}\b(?:good|bad|high|low|typical)\?|\bwhat(?: would be|'s| is) typical\b|"
+    r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
@@ -49,6 +52,7 @@ READ = re.compile(
     r"\b(?:is|are) (?:that|this|it|these|those)(?: result| effect| difference| number| interval)? "
     r"(?:significant|good|bad|big|small|large|wide|narrow|a lot|meaningful|reliable|real|noise|expected|normal)\b|"
     r"\bhow (?:confident|sure|reliable|robust)\b|\bcan i trust\b|\bwhat does the interval\b|"
+    r"\bhow (?:am|are) (?:i|we) (?:supposed|meant) to (?:read|interpret|understand)\b|"
     r"\bis\b[^?]{0,60}\b(?:significant|just noise|noise|real|meaningful|a phase transition)\b|"
     r"\bhow (?:do|should) i (?:compare|weigh)\b|"
     r"\bhow (?:exactly )?(?:is|are) (?:this|that|the|these)\b[^?]*\b(?:computed|calculated|measured|defined|estimated|scored)\b", re.I)
@@ -97,7 +101,11 @@ ABOUT_USER = re.compile(
     r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
     r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
     r"\bgo easy on\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
-    r"\bsee you\b|\bdone for (?:today|now)\b", re.I)
+    r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
+    r"\bi do (?:mech ?interp|interpretability|ml research)\b", re.I)
+# "what's the intuition behind thought anchors", "what ITDA stands for", "what does CAFT actually ablate"
+CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|"
+                     r"\bwhat does [\w+-]+ (?:actually |really )?(?:ablate|remove|project out|change|compute)\b", re.I)
 REQUEST_VERB = re.compile(
     r"\b(?:run|generate|sample|split|cut|break|chop|segment|resample|measure|find|build|make|steer|sweep|train|fine-?tune|evaluate|"
     r"compute|compare|probe|ablate|decompose|search|recall|monitor|check|test|apply|try|do|show|give|which|"
@@ -109,6 +117,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 
     "what is the EM rate of the model organism?" asks for a measurement, not a
     definition: the phrase asked about must be mostly the term itself."""
+    if CONCEPT.search(text) and find_terms(text):
+        return find_terms(text)[:2]
     explained = EXPLAIN_TERM.match(text)
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))

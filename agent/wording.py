@@ -10,7 +10,10 @@ import re
 from agent.dialogue_state import RUN_ID
 
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
-SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                            "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "hundred": "100", "a hundred": "100"}
+NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 # Other words researchers use for an argument (the argument's own name always counts).
 SYNONYMS = {
     "scale": ("strength", "coefficient", "multiplier"),
@@ -139,8 +142,12 @@ def spell(text: str) -> str:
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
-    return re.sub(r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:per|samples?|rollouts?|chains?|controls?|"
-                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|documents|docs|resamples|draws))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
+                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|documents|docs|resamples|draws|tokens|prompts|"
+                  r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
+    return re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|step|steps)\s+({NUMBER_WORD})\b",
+                  lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
 
 
 
