@@ -41,6 +41,17 @@ async def send(pilot, app, text: str) -> None:
     await until(pilot, lambda: len(app.query(MessageView)) > shown)  # the message went in
 
 
+async def open_first_run(pilot, app) -> None:
+    """Split a short chain, then open its run from the side panel by keyboard."""
+    await send(pilot, app, 'split_sentences "First we add. Then we multiply by four. Finally we check."')
+    await until(pilot, lambda: not app.busy)
+    runs = app.query_one("#runs-list")
+    runs.focus()
+    runs.index = 0
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, RunScreen))
+
+
 def _events(app) -> list[dict]:
     return DialogueLog(get_settings().home, app.convo.id).events()
 
@@ -146,13 +157,7 @@ def test_selecting_a_run_opens_its_table_and_plot(tiny):
         app = ParleyApp()
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.convo is not None)
-            await send(pilot, app, 'split_sentences "First we add. Then we multiply by four. Finally we check."')
-            await until(pilot, lambda: not app.busy)
-            runs = app.query_one("#runs-list")
-            runs.focus()
-            runs.index = 0
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, RunScreen))
+            await open_first_run(pilot, app)
             table = app.screen.query_one("#run-table")
             assert table.row_count == 3
             assert app.screen.plot and app.screen.plot["kind"] == "bar"

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Collapsible, Input, Select
 
 from tests.tui.screen import screen_text
-from tests.tui.test_app import _events, send, until
+from tests.tui.test_app import _events, open_first_run, send, until
 from tui.app import ParleyApp
 from tui.screens.approval import ApprovalScreen
 from tui.screens.run_detail import RunScreen
@@ -70,15 +70,20 @@ def test_the_chain_of_thought_shows_after_generation(tiny):
     assert first_words and first_words in " ".join(text.split())
 
 
+async def novice_generation_asks_a_prediction(pilot, app) -> None:
+    """A novice (predictions on) asks for a short chain: the prediction question appears."""
+    await until(pilot, lambda: app.convo is not None)
+    app.query_one("#um-expertise", Select).value = "novice"
+    await until(pilot, lambda: app.convo.user_model.expertise == "novice")
+    await send(pilot, app, "generate a chain of thought for: Is 91 prime? with 10 tokens")
+    await until(pilot, lambda: len(app.query(PredictionPrompt)) == 1)
+
+
 def test_a_prediction_is_marked_right_or_wrong_with_a_running_score(tiny):
     async def scenario():
         app = ParleyApp()
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.convo is not None)
-            app.query_one("#um-expertise", Select).value = "novice"
-            await until(pilot, lambda: app.convo.user_model.expertise == "novice")
-            await send(pilot, app, "generate a chain of thought for: Is 91 prime? with 10 tokens")
-            await until(pilot, lambda: len(app.query(PredictionPrompt)) == 1)
+            await novice_generation_asks_a_prediction(pilot, app)
             await pilot.click("#option-0")  # "yes": tiny-random never writes \boxed{} in 10 tokens
             await until(pilot, lambda: not app.busy)
             await pilot.pause(0.2)
@@ -95,11 +100,7 @@ def test_a_count_already_on_screen_is_not_asked_for(tiny):
     async def scenario():
         app = ParleyApp()
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.convo is not None)
-            app.query_one("#um-expertise", Select).value = "novice"
-            await until(pilot, lambda: app.convo.user_model.expertise == "novice")
-            await send(pilot, app, "generate a chain of thought for: Is 91 prime? with 10 tokens")
-            await until(pilot, lambda: len(app.query(PredictionPrompt)) == 1)
+            await novice_generation_asks_a_prediction(pilot, app)
             await pilot.click("#option-skip")
             await until(pilot, lambda: not app.busy)
             await send(pilot, app, "split it into sentences")
@@ -116,13 +117,7 @@ def test_focus_returns_to_the_message_box_when_the_run_view_closes(tiny):
         app = ParleyApp()
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.convo is not None)
-            await send(pilot, app, 'split_sentences "First we add. Then we multiply by four. Finally we check."')
-            await until(pilot, lambda: not app.busy)
-            runs = app.query_one("#runs-list")
-            runs.focus()
-            runs.index = 0
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, RunScreen))
+            await open_first_run(pilot, app)
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, RunScreen))
             await pilot.press("h", "i")
