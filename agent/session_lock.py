@@ -12,11 +12,11 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
 from backends.errors import UsageError
+from backends.filelock import hold
 
 WAIT_S = 5.0  # how long a second Parley waits for the session (PARLEY_SESSION_WAIT overrides)
 
@@ -43,22 +43,11 @@ class SessionLock:
         folder = Path(home) / "locks"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / f"{session_id}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline, said = time.monotonic() + max(wait_s, 0.0), False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = _holder(fd)
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise UsageError(f"--session: session {session_id} is busy in another Parley{holder}; "
-                                     "try again when it finishes", field="session") from None
-                if not said:
-                    on_wait(f"session {session_id} is busy in another Parley{holder}; waiting up to {wait_s:g} s...")
-                    said = True
-                time.sleep(0.1)
+        fd = hold(path, wait_s, lambda busy: on_wait(
+            f"session {session_id} is busy in another Parley{_holder(busy)}; waiting up to {wait_s:g} s..."), poll_s=0.1)
+        if fd is None:
+            raise UsageError(f"--session: session {session_id} is busy in another Parley{_holder_of(path)}; "
+                             "try again when it finishes", field="session")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(path, fd)
@@ -69,6 +58,17 @@ class SessionLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _holder_of(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return ""
+    try:
+        return _holder(fd)
+    finally:
+        os.close(fd)
 
 
 def _holder(fd: int) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 from backends import runindex
 from backends.errors import UsageError
+from backends.filelock import hold
 
 STATUSES = ("running", "partial", "complete", "failed")
 _VERSIONED = ("parley", "torch", "transformers", "nnsight", "sentence-transformers", "numpy")
@@ -116,17 +117,9 @@ def _take_lock(run_dir: Path, wait_s: float = 0.0) -> bool:
     with _held_lock:
         if key in _held:
             return False
-        fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return False
-                time.sleep(0.05)  # someone only looking (`_lock_held`) lets go at once
+        fd = hold(run_dir / ".lock", wait_s)  # someone only looking (`_lock_held`) lets go at once
+        if fd is None:
+            return False
         _held[key] = fd
         return True
 
