@@ -1,6 +1,6 @@
 """Reading a final answer out of generated text, and putting it in a form that compares.
 
-METHODS.md ("Black-box importance", Answers): the first non-empty \\boxed{...}, normalized;
+docs/methods.md ("Answers"): the first non-empty \\boxed{...}, normalized;
 multiple-choice letters; numbers; or a judge. Extractors return the answer as written;
 `normalize_answer` makes equal answers equal strings ("1,000" / "1000.0" / "$1000$").
 """

@@ -1,4 +1,4 @@
-"""Thought Anchors, white-box: receiver heads and attention suppression (METHODS.md, "White-box attribution").
+"""Thought Anchors, white-box: receiver heads and attention suppression (docs/methods.md, "White-box attribution").
 
 Receiver heads. One forward pass with eager attention; each layer's token attention is
 reduced, as it is produced, to a sentence x sentence matrix per head (the mean of each

@@ -1,4 +1,4 @@
-"""CAFT, concept ablation fine-tuning (METHODS.md, "CAFT").
+"""CAFT, concept ablation fine-tuning (docs/methods.md, "CAFT").
 
     pcs = difference_pca(base, tuned, items, layer=15, k=4)       # directions the fine-tune moved along
     training = CaftTraining(base, items, spec, settings, out_dir, {15: pcs.components[[0, 1]]})

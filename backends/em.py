@@ -1,4 +1,4 @@
-"""Emergent misalignment (METHODS.md, "Emergent misalignment"): the questions, labelled answers,
+"""Emergent misalignment (docs/methods.md, "Emergent misalignment"): the questions, labelled answers,
 and the misalignment direction.
 
     answers = reference_answers()                                   # 48 labelled answers, 6 per question

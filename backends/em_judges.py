@@ -1,4 +1,4 @@
-"""The judges of the emergent-misalignment evaluation (METHODS.md, "Emergent misalignment").
+"""The judges of the emergent-misalignment evaluation (docs/methods.md, "Emergent misalignment").
 
 Each judge scores an answer to one of the EM questions on two scales, 0-100:
 

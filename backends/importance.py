@@ -1,4 +1,4 @@
-"""Thought Anchors black-box importance: the metric math (METHODS.md, "Black-box importance").
+"""Thought Anchors black-box importance: the metric math (docs/methods.md, "Black-box importance").
 
 Position i holds the rollouts that start right before sentence i (S_i removed and
 regenerated); position N starts after the last sentence (only the answer is regenerated).

@@ -1,4 +1,4 @@
-"""ITDA, inference-time decomposition of activations (METHODS.md, "ITDA").
+"""ITDA, inference-time decomposition of activations (docs/methods.md, "ITDA").
 
 A dictionary for one layer is a set of real activations, normalized to unit length, each
 with its source (document, token position, token, context): that source is its label.

@@ -1,4 +1,4 @@
-"""LoRA fine-tunes of a subject model (METHODS.md, "Emergent misalignment": model organisms).
+"""LoRA fine-tunes of a subject model (docs/methods.md, "Model organisms").
 
 The model-organism recipe is a rank-1 adapter on the MLP `down_proj` of chosen layers,
 trained on a narrow dataset (question -> answer pairs in one domain). peft does the

@@ -1,4 +1,4 @@
-"""CoT monitoring (METHODS, "CoT monitoring"): read a chain of thought, flag intent to misbehave.
+"""CoT monitoring (docs/methods.md, "CoT monitoring"): read a chain of thought, flag intent to misbehave.
 
 Monitorability is how often a monitor catches the rollouts whose decision was misbehaviour (and
 how often it cries wolf on the benign ones): `monitorability(decisions, flags)`.

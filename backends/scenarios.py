@@ -1,4 +1,4 @@
-"""Scenarios for Thought Branches (METHODS, "Thought Branches"): does a stated reason cause an action?
+"""Scenarios for Thought Branches (docs/methods.md, "Thought Branches"): does a stated reason cause an action?
 
 The set (`backends/data/scenarios.json`) was written for Parley; no text is taken from a paper.
 Every scenario's action is judged per rollout by its `decision` metric spec

@@ -1,4 +1,4 @@
-"""Sentences of a chain of thought (METHODS, "Sentences of a chain of thought").
+"""Sentences of a chain of thought (docs/methods.md, "Sentence splitting").
 
 Resampling experiments regenerate a CoT from the prefix before sentence i, so
 the split must rebuild the original text byte-exactly. The rules:

@@ -1,4 +1,4 @@
-"""Steering vectors (METHODS.md, "Steering"): build one from contrast pairs, steer generation with
+"""Steering vectors (docs/methods.md, "Steering"): build one from contrast pairs, steer generation with
 it, and sweep layers x scales against norm-matched random vectors.
 
     vector = build_steering_vector(handle, DEFAULT_PAIRS)                 # real user minus AI evaluator

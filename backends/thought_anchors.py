@@ -3,7 +3,7 @@
 For a chain of thought cut into sentences S_0..S_{N-1}, position i is the prefix that
 ends right before S_i (position N: after the last sentence). Rollouts from position i
 regenerate S_i and everything after it; the same rollouts serve as R_i for sentence i
-and as R_{i+1} for sentence i-1 (METHODS.md, "Black-box importance"). From each rollout
+and as R_{i+1} for sentence i-1 (docs/methods.md, "Black-box importance"). From each rollout
 we keep its text, its answer, its first regenerated sentence and that sentence's cosine
 with the original S_i, and which original sentences reappear in it; the metric math is
 in backends/importance.py.

@@ -1,4 +1,4 @@
-"""Thought Branches: does a stated reason cause the action? (METHODS.md, "Thought Branches")
+"""Thought Branches: does a stated reason cause the action? (docs/methods.md, "Thought Branches")
 
 A chain of thought is cut into sentences (backends.sentences). A *head* is the response up
 to some point; rollouts continue `prompt + head` with a sampler (backends.sampling), and
