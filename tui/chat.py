@@ -59,7 +59,7 @@ def chat(session_id: str | None = None, provider: str | None = None, stdin=None,
 
 def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
     from agent.session import deny_all, skip_prediction
-    from tui.cli import StderrProgress, ask_approval, ask_prediction
+    from tui.terminal import StderrProgress, ask_approval, ask_prediction
 
     bar = StderrProgress()
     stdout.write("parley> ")

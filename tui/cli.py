@@ -11,30 +11,30 @@
 `parley tool` exits 0 on success, 2 on bad input (malformed JSON, unknown tool, a
 schema or bound violation, an unknown model) and 1 on an internal failure; its
 progress goes to stderr.
+
+The command groups live in modules of their own: tools_cli (tools, tool), runs_cli
+(runs), logs_cli (logs, rate); what they print and ask at the terminal is in terminal.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
 import sys
 from typing import Optional
 
 import typer
 
 from backends.errors import UsageError
-from backends.runstore import RunStore
 from backends.settings import get_settings
 from tui.logs_cli import check_id, logs_app, rate_cmd
+from tui.runs_cli import runs_app
+from tui.terminal import EXIT_BAD_INPUT, StderrProgress, ask_approval, ask_prediction, emit, print_preflight
+from tui.tools_cli import tool_cmd, tools_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Parley: interpretability experiments in conversation.")
-runs_app = typer.Typer(add_completion=False, help="Runs saved in the run store.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(logs_app, name="logs")
 app.command("rate")(rate_cmd)
-
-EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
 
 
 @app.callback(invoke_without_command=True)
@@ -59,197 +59,8 @@ def _root(
             chat(session, provider)
 
 
-@app.command("tools")
-def tools_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON list of {name, cost, description, schema, examples}.")) -> None:
-    """List the tools: name, cost class, description and argument schema."""
-    from tools import REGISTRY
-
-    described = [t.describe() for t in REGISTRY.values()]
-    if as_json:
-        typer.echo(json.dumps(described, indent=1))
-        return
-    for d in described:
-        typer.echo(f"{d['name']}  [{d['cost']}]\n  {d['description']}")
-        props, required = d["schema"].get("properties", {}), set(d["schema"].get("required", []))
-        for name, spec in props.items():
-            typer.echo(f"    {name}{'*' if name in required else ''}: {_type_of(spec)}{_bounds_of(spec)}  {spec.get('description', '')}")
-        typer.echo(f"  e.g. \"{d['examples'][0]}\"\n" if d["examples"] else "")
-
-
-def _type_of(spec: dict) -> str:
-    if "anyOf" in spec:
-        return " | ".join(_type_of(s) for s in spec["anyOf"])
-    return spec.get("type", "any")
-
-
-def _bounds_of(spec: dict) -> str:
-    for s in [spec, *spec.get("anyOf", [])]:
-        parts = [f"{op}{s[k]}" for k, op in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")) if k in s]
-        if parts:
-            return " (" + ", ".join(parts) + ")"
-    return f" (default {spec['default']!r})" if "default" in spec and spec["default"] is not None else ""
-
-
-@app.command("tool")
-def tool_cmd(
-    name: str = typer.Argument(..., help="Tool name (see `parley tools`)."),
-    args: str = typer.Option("{}", "--args", help="Arguments as a JSON object."),
-) -> None:
-    """Run one tool and print exactly one JSON object on stdout."""
-    _run_and_print(name=name, args=args)
-
-
-@runs_app.command("resume")
-def runs_resume(run_id: str = typer.Argument(..., help="A partial run's id.")) -> None:
-    """Go on with a partial run, keeping what it finished; prints the tool's JSON."""
-    _run_and_print(name=None, args=None, resume=run_id)
-
-
-def _run_and_print(name: str | None, args: str | None, resume: str | None = None) -> None:
-    stop = _StopOnInterrupt()
-    progress = StderrProgress()
-    try:
-        from tools import run_tool
-
-        # Whatever a library prints must not break the one-JSON-object contract.
-        with contextlib.redirect_stdout(sys.stderr), stop:
-            result = run_tool(name or "", args, progress=progress, should_stop=stop, resume=resume)
-        progress.close()
-        _emit(result.to_json())
-    except UsageError as e:
-        progress.close()
-        _emit({"ok": False, "error": {"type": type(e).__name__, "field": e.field, "message": str(e)}}, EXIT_BAD_INPUT)
-    except Exception as e:  # ours to fix: report it, never a traceback on stdout
-        progress.close()
-        _emit({"ok": False, "error": {"type": type(e).__name__, "message": str(e).splitlines()[0] if str(e) else ""}}, EXIT_INTERNAL)
-
-
-def _emit(obj: dict, code: int = 0) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    if code:
-        raise typer.Exit(code)
-
-
-class _StopOnInterrupt:
-    """First Ctrl-C asks the running tool to stop (it keeps what it finished); a second one aborts."""
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def __call__(self) -> bool:
-        return self.requested
-
-    def _handle(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        sys.stderr.write("\nstopping after the current step (Ctrl-C again to abort)\n")
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread
-            self._previous = None
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-class StderrProgress:
-    """Adapts `progress(done, total, note)` to a tqdm bar on stderr, one bar per stage."""
-
-    def __init__(self):
-        self._bar = None
-        self._key = None
-
-    def __call__(self, done: int, total: int, note: str = "") -> None:
-        from tqdm import tqdm
-
-        if self._bar is None or self._key != (total, note):
-            self.close()
-            self._bar = tqdm(total=total, desc=note, file=sys.stderr, leave=False, dynamic_ncols=True)
-            self._key = (total, note)
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
-@runs_app.command("list")
-def runs_list(
-    tool: Optional[str] = typer.Option(None, "--tool", help="Only runs of this tool."),
-    limit: int = typer.Option(20, "--limit", min=1, help="Most runs to show."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """The newest runs first: id, status, tool, summary's first line."""
-    runs = RunStore(get_settings().runs_dir).list(tool=tool, limit=limit)
-    if as_json:
-        typer.echo(json.dumps([_row(r) for r in runs], indent=1))
-        return
-    if not runs:
-        typer.echo("no runs yet")
-    for r in runs:
-        row = _row(r)
-        typer.echo(f"{row['id']}  {row['status']:<8}  {(row['summary'] or '').splitlines()[0] if row['summary'] else ''}")
-
-
-def _row(run) -> dict:
-    return {"id": run.id, "tool": run.meta["tool"], "status": run.status, "created": run.meta["created"],
-            "summary": run.meta.get("summary", "")}
-
-
-@runs_app.command("show")
-def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
-    """One run: parameters, model, versions, timings, summary and results."""
-    try:
-        run = RunStore(get_settings().runs_dir).get(check_id("run_id", run_id))
-    except UsageError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    meta = dict(run.meta, status=run.status)
-    if as_json:
-        typer.echo(json.dumps({"run": meta, "results": run.results}, indent=1, ensure_ascii=False))
-        return
-    typer.echo(f"{run.id}  [{meta['status']}]  tool={meta['tool']}  created={meta['created']}")
-    typer.echo(f"params: {json.dumps(meta['params'], ensure_ascii=False)}")
-    if meta.get("model"):
-        m = meta["model"]
-        typer.echo(f"model: {m['name']} ({m['revision']}; {m['device']}, {m['dtype']})")
-    timings = {k: v for k, v in meta["timings"].items() if k != "started_unix"}
-    typer.echo(f"timings: {json.dumps(timings)}")
-    typer.echo(f"versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}")
-    if meta.get("error"):
-        typer.echo(f"error: {meta['error']}")
-    typer.echo(f"\n{meta.get('summary', '')}")
-    for line in chain_lines(run.results if isinstance(run.results, dict) else {}):
-        typer.echo(line)
-    typer.echo(f"\nfull results: {run.dir / 'results.json'}")
-
-
-def chain_lines(results: dict) -> list[str]:
-    """The chain of thought a run holds, whole (generate_cot keeps `cot`, split_sentences
-    `text`), then its sentences numbered, each complete. Nothing for other runs."""
-    lines: list[str] = []
-    chain = results.get("cot") if isinstance(results.get("cot"), str) else results.get("text")
-    if isinstance(chain, str) and chain:
-        lines += ["", f"chain of thought ({len(chain)} characters):", chain]
-    sentences = results.get("sentences")
-    if isinstance(sentences, list) and sentences:
-        lines += ["", f"sentences ({len(sentences)}):"]
-        for n, sentence in enumerate(sentences):
-            index = sentence.get("index", n) if isinstance(sentence, dict) else n
-            text = sentence.get("text", "") if isinstance(sentence, dict) else str(sentence)
-            first, *rest = str(text).split("\n") or [""]
-            prefix = f"  [{index}] "
-            lines += [prefix + first, *(" " * len(prefix) + line for line in rest)]
-    return lines
+app.command("tools")(tools_cmd)
+app.command("tool")(tool_cmd)
 
 
 # --- the agent, one turn at a time -------------------------------------------------------------
@@ -296,7 +107,7 @@ def ask_cmd(
             )
             bar.close()
             if as_json:
-                _emit(result.to_json())
+                emit(result.to_json())
             elif not streamed:
                 typer.echo(result.reply)
             else:
@@ -310,38 +121,6 @@ def ask_cmd(
     finally:
         bar.close()
         convo.close()
-
-
-def print_preflight(request: dict) -> None:
-    """An approval request's reasons to ask (a file outside the data dir, a long run) and its `preflight`
-    ({"estimate": line, "warnings": [...]}) on stderr; nothing without them."""
-    for n, reason in enumerate(request.get("reasons") or []):
-        typer.echo(f"{'' if n else chr(10)}asks first: it {reason}", err=True)  # on a line of its own after streamed text
-    preflight = request.get("preflight")
-    if not isinstance(preflight, dict):
-        return
-    if preflight.get("estimate"):
-        typer.echo(f"\nestimate: {preflight['estimate']}", err=True)  # on a line of its own after streamed text
-    for warning in preflight.get("warnings") or []:
-        typer.echo(f"warning: {warning}", err=True)
-
-
-def ask_approval(request: dict) -> dict:
-    """A person at the terminal decides: the decision's source is "user"."""
-    what = "is expensive" if request.get("cost", "expensive") == "expensive" else "needs your approval"
-    typer.echo(f"\n{request['tool']} {what}. Arguments: {json.dumps(request['args'])}", err=True)
-    print_preflight(request)
-    choice = typer.prompt("approve / deny / edit", default="approve", err=True).strip().lower()
-    if choice.startswith("e"):
-        edited = typer.prompt("arguments as JSON", default=json.dumps(request["args"]), err=True)
-        return {"action": "edit", "args": json.loads(edited), "source": "user"}
-    return {"action": "approve" if choice.startswith("a") else "deny", "source": "user"}
-
-
-def ask_prediction(request: dict):
-    typer.echo(f"\nBefore I show the result: {request['question']} ({' / '.join(request['options'])})", err=True)
-    answer = typer.prompt("your prediction (empty to skip)", default="", show_default=False, err=True).strip()
-    return answer or None
 
 
 @app.command("sessions")

@@ -164,7 +164,7 @@ def test_the_prompt_prints_the_preflight_and_answers_as_the_user():
     import typer
     from typer.testing import CliRunner
 
-    from tui.cli import ask_approval, print_preflight
+    from tui.terminal import ask_approval, print_preflight
 
     app = typer.Typer(add_completion=False)
     request = {"tool": "resample_importance", "args": {"rollouts": 4},
