@@ -1,0 +1,65 @@
+"""Run a golden group's calls and reduce each result to what must not change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from tests.golden.cases import GROUPS
+
+FILES = Path(__file__).resolve().parent / "files"
+RUN_ID = re.compile(r"\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4,}")
+# Wall-clock numbers vary from run to run: keys that hold them, and "12.3 s"-style text.
+TIME_KEYS = {"seconds", "load_model_s", "build_s", "train_s", "elapsed_s", "timings", "wall_s", "time_s"}
+TIME_TEXT = re.compile(r"\b\d+(?:\.\d+)? ?(?:s|ms|min|seconds)\b")
+
+
+def _round(value):
+    """Floats to 12 significant digits: equal results written twice agree exactly at this width."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: ("<time>" if k in TIME_KEYS else _round(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round(v) for v in value]
+    return value
+
+
+def _scrub(value, names: dict[str, str], home: str):
+    if isinstance(value, str):
+        value = value.replace(home, "<home>")
+        value = RUN_ID.sub(lambda m: f"<run:{names.get(m.group(0), '?')}>", value)
+        return TIME_TEXT.sub("<time>", value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, names, home) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, names, home) for v in value]
+    return value
+
+
+def replay(group: str, home: Path) -> dict[str, dict]:
+    """Run every call of `group` in order (run references filled in); name -> reduced result."""
+    from backends.runstore import RunStore
+    from backends.settings import get_settings
+    from tools import run_tool
+
+    ids: dict[str, str] = {}
+    out: dict[str, dict] = {}
+    for name, tool, args in GROUPS[group]:
+        args = {k: (ids[v[1:]] if isinstance(v, str) and v.startswith("$") else v) for k, v in args.items()}
+        result = run_tool(tool, args)
+        ids[name] = result.run_id
+        names = {run_id: n for n, run_id in ids.items()}
+        full = RunStore(get_settings().runs_dir).get(result.run_id).results
+        reduced = _scrub(_round({"status": result.status, "summary": result.summary, "result": result.result,
+                                 "plot": result.plot}), names, str(home))
+        canonical = json.dumps(_scrub(_round(full), names, str(home)), sort_keys=True)
+        reduced["full_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+        out[name] = reduced
+    return out
+
+
+def path(name: str) -> Path:
+    return FILES / f"{name}.json"
