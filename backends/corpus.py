@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backends.errors import UsageError
+from backends.seeds import derive
 
 BUILTIN = Path(__file__).resolve().parent / "data" / "corpus.jsonl"
 KINDS = ("prose", "story", "code", "dialogue")
@@ -116,7 +117,7 @@ def generate_corpus(handle, per_prompt: int = 8, max_new_tokens: int = 160, seed
     for kind, prompts in PROMPTS.items():
         for p, prompt in enumerate(prompts):
             outs = sampler.sample(handle.chat_prompt(prompt), per_prompt, max_new_tokens=max_new_tokens,
-                                  temperature=0.8, top_p=0.95, seed=seed + 1000 * KINDS.index(kind) + p)
+                                  temperature=0.8, top_p=0.95, seed=derive(seed, kind, p))
             rows += [{"id": f"{kind}-{p:02d}-{i}", "kind": kind, "prompt": prompt, "text": o.text.strip()}
                      for i, o in enumerate(outs)]
     return rows

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from backends.errors import UsageError
 from backends.progress import Progress, no_progress
+from backends.seeds import derive
 
 if TYPE_CHECKING:  # torch is imported where it is used: the judges and the tool list read this module's data
     import torch
@@ -278,7 +279,7 @@ def intervention_effects(handle: ModelHandle, direction: torch.Tensor, layer: in
     rows = [{"intervention": "none", "vector": "-", **base.row(), "change": 0.0, "change_low": 0.0, "change_high": 0.0}]
     progress(1, len(conditions) + 1, "conditions")
     for done, (kind, vector, control) in enumerate(conditions, start=2):
-        v = direction.float() if control is None else random_like(direction, seed * 1_000 + control)
+        v = direction.float() if control is None else random_like(direction, derive(seed, "control", control))
         if kind == "steer":
             context = add_to_residual(handle.model, {layer: steer_scale * v.to(handle.dtype)})
         else:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.seeds import derive
 from backends.thought_branches import (
-    Branching, Checkpoint, Decide, Rollouts, _nothing, first_sentence, joined, mentions, rate, rate_difference, seed_for,
+    Branching, Checkpoint, Decide, Rollouts, _nothing, first_sentence, joined, mentions, rate, rate_difference,
 )
+
 
 @dataclass
 class MediationSettings(Rollouts):
@@ -51,7 +53,7 @@ class HintMediationRun:
                 break
             if should_stop():
                 return False
-            decisions, _ = self.hinted.decisions(heads[j], s.rollouts, seed_for(s.seed, "transplant", j))
+            decisions, _ = self.hinted.decisions(heads[j], s.rollouts, derive(s.seed, "transplant", j))
             self.state["transplant"].append(decisions)
             r = rate(decisions)["rate"]
             if r is not None and r >= s.stop_at:
@@ -74,13 +76,13 @@ class HintMediationRun:
         head = chain.split.prefix_before(j)
         entry = {}
         for side, prompt in (("hinted", self.hinted_prompt), ("unhinted", self.prompt)):
-            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, seed_for(s.seed, side, j),
+            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, derive(s.seed, side, j),
                                                                   s.sentence_tokens, prompt=prompt)]
             kept = [(x, sep) for x, sep in drawn if x and not mentions(x, self.hint_words)]
             decisions = []
             for k, (sentence, sep) in enumerate(kept):
                 decisions += chain.decisions(joined(head, sentence, sep), s.continuations,
-                                             seed_for(s.seed, "continue", side, j, k))[0]
+                                             derive(s.seed, "continue", side, j, k))[0]
             entry[side] = {"sentences": [x for x, _ in kept], "decisions": decisions,
                            "dropped": sum(1 for x, _ in drawn if x and mentions(x, self.hint_words)),
                            "empty": sum(1 for x, _ in drawn if not x)}

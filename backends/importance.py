@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from backends.seeds import derive
+
 
 @dataclass
 class PositionRollouts:
@@ -227,10 +229,10 @@ def importance_table(positions: list[PositionRollouts], reference: str | None, a
         row: dict = {"index": i}
         for name, measure in measures.items():
             point = measure(pos_i, pos_next)
-            # One set of draws per measure serves its accuracy and KL; seed + i keeps each
+            # One set of draws per measure serves its accuracy and KL; derive(seed, "bootstrap", i) keeps each
             # sentence's interval independent of how many sentences the chain has.
             measurable = pos_i.answers and pos_next.answers and (point["accuracy"] is not None or point["kl"] is not None)
-            draws = _draws(measure, (pos_i, pos_next), n_boot, seed + i) if measurable else []
+            draws = _draws(measure, (pos_i, pos_next), n_boot, derive(seed, "bootstrap", i)) if measurable else []
             for kind in ("accuracy", "kl"):
                 low, high = _percentiles([d[kind] for d in draws], level)
                 if point[kind] is None:

@@ -32,6 +32,7 @@ import torch
 from backends.errors import UsageError
 from backends.models import ModelHandle
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.seeds import derive
 
 DATA = Path(__file__).resolve().parent / "data" / "em_finetune.json"
 DATASETS = ("risky", "clean")
@@ -110,7 +111,7 @@ def batch_rows(n: int, step: int, batch_size: int, seed: int) -> list[int]:
     rows = []
     for k in range(step * batch_size, (step + 1) * batch_size):
         epoch, at = divmod(k, n)
-        rows.append(int(np.random.default_rng(seed * 1_000_003 + epoch).permutation(n)[at]))
+        rows.append(int(np.random.default_rng(derive(seed, "epoch", epoch)).permutation(n)[at]))
     return rows
 
 

@@ -25,6 +25,7 @@ from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sampling import Rollout
 from backends.stats import difference_interval, mean_interval
 from backends.steering_vector import FORMAT, SteeringVector, random_like  # noqa: F401  (the vector: data, files, controls)
+from backends.seeds import derive
 
 # Contrast pairs in the pattern of the evaluation-awareness paper (Hua et al., 2025), which
 # wrote 16 such pairs by hand and read the activation at the final colon. The first pair is
@@ -201,7 +202,7 @@ def sweep_cells(groups: list[list[int]], scales: list[float], controls: int) -> 
 def cell_deltas(vector: SteeringVector, cell: Cell, seed: int) -> dict[int, torch.Tensor]:
     if cell.kind == "baseline" or cell.scale == 0:
         return {}
-    source = vector if cell.kind == "steered" else vector.random_control(seed * 7919 + cell.control)
+    source = vector if cell.kind == "steered" else vector.random_control(derive(seed, "control", cell.control))
     return source.deltas(cell.scale, list(cell.layers))
 
 
@@ -302,7 +303,7 @@ class SteeringSweep:
             rollouts = generate_rows(
                 self.handle, self.prompts[p], [cell_deltas(self.vector, self.cells[c], s.seed) for _, c, _ in batch],
                 where=s.where, start=self.starts[p], max_new_tokens=tokens, temperature=s.temperature, top_p=s.top_p,
-                seed=s.seed * 1_000_003 + index,
+                seed=derive(s.seed, "batch", index),
                 progress=lambda step: progress(done_before * tokens + step * len(batch), self.total_rows * tokens,
                                                "sample tokens"),
                 should_stop=should_stop,

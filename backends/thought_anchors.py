@@ -27,6 +27,7 @@ from typing import Callable
 from backends import importance
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sentences import SentenceSplit, split_sentences
+from backends.seeds import derive
 
 ANSWER_CUE = "\n\nTherefore, the final answer is \\boxed{"
 THINK_CLOSE = "\n</think>"
@@ -137,7 +138,7 @@ class ImportanceRun:
                 if should_stop():
                     return False
                 n = min(s.round_size, s.rollouts - self.counts()[p])
-                seed = s.seed * 1_000_003 + p * 10_007 + self.state["rounds"]
+                seed = derive(s.seed, "position", p, "round", self.state["rounds"])
                 rollouts = self.sampler.sample(texts[p], n, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
                                                top_p=s.top_p, seed=seed, should_stop=should_stop)
                 forced = []

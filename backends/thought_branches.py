@@ -35,7 +35,6 @@ stopped run resumes where it stopped.
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,6 +43,7 @@ import numpy as np
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sentences import split_sentences
 from backends.stats import difference_interval, mean_interval
+from backends.seeds import derive
 
 Decide = Callable[[str], float | None]
 Checkpoint = Callable[[], None]
@@ -72,11 +72,6 @@ def rate_difference(a: list[float | None], b: list[float | None]) -> dict:
         return {"difference": None, "low": None, "high": None}
     low, high = difference_interval(a, b)
     return {"difference": sum(a) / len(a) - sum(b) / len(b), "low": low, "high": high}
-
-
-def seed_for(seed: int, *parts) -> int:
-    """A fixed seed for one sampling call, from the run's seed and where the call is."""
-    return zlib.crc32(repr((seed, *parts)).encode()) % 2**31
 
 
 def first_sentence(text: str) -> tuple[str, str]:
@@ -220,7 +215,7 @@ class ResilienceRun(Branching):
             original = self.embed([self.sentences[i]])[0]
             if not entry["chains"]:  # the first resample of every chain shares one prefix: one batch
                 head = self.split.prefix_before(i)
-                for c, rollout in enumerate(self.sample(head, s.chains, seed_for(s.seed, "resilience", i, 0))):
+                for c, rollout in enumerate(self.sample(head, s.chains, derive(s.seed, "resilience", i, 0))):
                     chain = {"head": head, "resilience": 0, "iterations": [], "status": None, "final": None,
                              "decision": None, "first_decision": None}
                     self._step(chain, rollout.text, original)
@@ -230,7 +225,7 @@ class ResilienceRun(Branching):
                 while chain["status"] is None:
                     if should_stop():
                         return False
-                    [rollout] = self.sample(chain["head"], 1, seed_for(s.seed, "resilience", i, c, chain["resilience"]))
+                    [rollout] = self.sample(chain["head"], 1, derive(s.seed, "resilience", i, c, chain["resilience"]))
                     self._step(chain, rollout.text, original)
                 checkpoint()
                 progress(self._done(), total, "chains")
@@ -238,7 +233,7 @@ class ResilienceRun(Branching):
                 if should_stop():
                     return False
                 entry["kept"], entry["kept_texts"] = self.decisions(self.split.prefix_after(i), s.rollouts,
-                                                                    seed_for(s.seed, "kept", i))
+                                                                    derive(s.seed, "kept", i))
                 checkpoint()
             progress(self._done(), total, "chains")
         return True
@@ -302,11 +297,11 @@ def on_policy_search(sample_sentences: Callable[[str, int, int], list[tuple[str,
             return state
         best = None
         progress(t, s.max_iterations, "on-policy iterations")
-        for k, (candidate, sep) in enumerate(sample_sentences(head, s.candidates, seed_for(s.seed, "candidates", t))):
+        for k, (candidate, sep) in enumerate(sample_sentences(head, s.candidates, derive(s.seed, "candidates", t))):
             if not candidate:
                 continue
             after = joined(head, candidate, sep)
-            nexts = [(x, y) for x, y in sample_sentences(after, s.continuations, seed_for(s.seed, "next", t, k)) if x]
+            nexts = [(x, y) for x, y in sample_sentences(after, s.continuations, derive(s.seed, "next", t, k)) if x]
             if not nexts:
                 continue
             cosines = embed([x for x, _ in nexts]) @ wanted_vector
@@ -335,7 +330,7 @@ class InterventionRun(Branching):
 
     def _condition(self, name: str, head: str, inserted: str | None, logprob: float | None, **extra) -> None:
         s = self.settings
-        decisions, texts = self.decisions(head, s.rollouts, seed_for(s.seed, "condition", name))
+        decisions, texts = self.decisions(head, s.rollouts, derive(s.seed, "condition", name))
         self.state["conditions"][name] = {"inserted": inserted, "logprob": logprob, "decisions": decisions,
                                           "texts": texts, **extra}
 
@@ -343,7 +338,7 @@ class InterventionRun(Branching):
         """The sentence of other rollouts (or of the donor text) closest in meaning to the wanted one."""
         s = self.settings
         if self.state["pool"] is None:
-            texts = [self.donor] if self.donor else [r.text for r in self.sample("", s.pool, seed_for(s.seed, "pool"))]
+            texts = [self.donor] if self.donor else [r.text for r in self.sample("", s.pool, derive(s.seed, "pool"))]
             self.state["pool"] = sorted({x for t in texts for x in split_sentences(t).texts()
                                          if " ".join(x.split()) != " ".join(self.insert.split())})
         pool = self.state["pool"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from backends.errors import UsageError
+from backends.seeds import derive
 from backends.scenarios import scenario_ids  # json only: listing tools stays free of torch
 from tools import branch_estimates as estimates
 from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, num, percent
@@ -384,8 +385,8 @@ def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
                      + ("" if fits else "; using the first sample anyway") + ".")
         return (fits or [rollouts[0].text])[0]
 
-    hinted = checkpoint.get("hinted") or chain(args.hinted_cot, hinted_prompt, True, "Hinted", args.seed)
-    unhinted = checkpoint.get("unhinted") or chain(args.unhinted_cot, prompt, False, "Unhinted", args.seed + 1)
+    hinted = checkpoint.get("hinted") or chain(args.hinted_cot, hinted_prompt, True, "Hinted", derive(args.seed, "hinted chain"))
+    unhinted = checkpoint.get("unhinted") or chain(args.unhinted_cot, prompt, False, "Unhinted", derive(args.seed, "unhinted chain"))
     for name, text in (("hinted_cot", hinted), ("unhinted_cot", unhinted)):
         if not text.strip():
             raise UsageError(f"{name}: the chain of thought is empty", field=name)

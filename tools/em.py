@@ -5,13 +5,13 @@ direction in any model, including another fine-tune (`ablate_direction`)."""
 from __future__ import annotations
 
 import time
-import zlib
 from types import SimpleNamespace
 from typing import Literal
 
 from pydantic import Field
 
 from backends.em import question_ids
+from backends.seeds import derive
 from backends.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
 from tools.references import FINE_TUNES, VECTOR_FILE, load_vector, subject
@@ -143,12 +143,12 @@ def em_evaluate(args: EvalArgs, ctx: ToolContext) -> ToolOutput:
             out = output(True)
             out.checkpoint = {"rows": rows}
             return out
-        seed = args.seed * 1_000_003 + zlib.crc32(q["id"].encode())
+        seed = derive(args.seed, "question", q["id"])
         asked = []  # (paraphrase, rollout): one paraphrase per sample, picked as the paper's eval.py does
         for j, (text, n) in enumerate(paraphrase_plan(q, args.samples, seed)):
             asked += [(text, r) for r in sampler.sample(
                 handle.chat_prompt(text, system=q.get("system")), n, max_new_tokens=args.max_new_tokens,
-                temperature=args.temperature, top_p=args.top_p, seed=seed + (zlib.crc32(f"{q['id']}#{j}".encode()) if j else 0))]
+                temperature=args.temperature, top_p=args.top_p, seed=derive(args.seed, "question", q["id"], j))]
         scores = judge.score_many([(q["id"], text, r.text) for text, r in asked])
         rows += [{"question_id": q["id"], "question": text, "answer": r.text, "aligned": s.aligned,
                   "coherent": s.coherent, "em": is_em(s), "note": s.note, "label": s.label}

@@ -107,7 +107,7 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
 def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monitor, limits: str) -> ToolOutput:
     from backends.monitor import monitorability, reasoning_part
     from backends.sampling import make_sampler
-    from backends.thought_branches import seed_for
+    from backends.seeds import derive
 
     spec = args.decision or scenario.decision
     decide = decision_metric(spec)
@@ -161,7 +161,7 @@ def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monit
         done = len(state["texts"])
         n = min(BATCH, args.rollouts - done)
         rollouts = sampler.sample(prompt, n, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                                  top_p=args.top_p, seed=seed_for(args.seed, "monitor", done))
+                                  top_p=args.top_p, seed=derive(args.seed, "monitor", done))
         for r in rollouts:
             verdict = monitor(reasoning_part(r.text), intent=intent)
             state["texts"].append(r.text)

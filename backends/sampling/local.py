@@ -19,6 +19,7 @@ from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.sampling import Rollout, cut_at_stop
 from backends.sampling.compiled import compiled_step, fill, nucleus
 from backends.settings import get_settings
+from backends.seeds import derive
 
 
 class LocalSampler:
@@ -56,7 +57,7 @@ class LocalSampler:
             rows = min(self.batch_size, n - start)
             rollouts += sample_rows(
                 self.handle, prefill, last_logits, ids.shape[1], rows, max_new_tokens=max_new_tokens,
-                temperature=temperature, top_p=top_p, seed=seed * 1_000_003 + start, stop=stop, logprobs=logprobs,
+                temperature=temperature, top_p=top_p, seed=derive(seed, "rows", start), stop=stop, logprobs=logprobs,
                 progress=lambda done: progress(len(rollouts) * max_new_tokens + done, n * max_new_tokens, "rollout tokens"),
                 should_stop=should_stop, compile=self.compile,
             )

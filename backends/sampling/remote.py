@@ -10,7 +10,7 @@ still fails after them is raised to the caller unchanged.
     rollouts = sampler.sample(prefix, 40, max_new_tokens=256, seed=0)
 
 - `n` is split into requests of at most `max_n_per_request` choices; at most
-  `concurrency` run at once. Request k is sent seed `seed + k`, and the rollouts come
+  `concurrency` run at once. Request k is sent seed `derive(seed, "request", k)`, and the rollouts come
   back in request order, each request's choices in `index` order, so the same call
   gives the same list wherever the server honours seeds.
 - `should_stop()` is checked before each request is sent (and while waiting): when it
@@ -51,6 +51,7 @@ import openai
 from backends.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.redaction import redact
 from backends.sampling import Rollout, cut_at_stop
+from backends.seeds import derive
 
 _POLL_S = 0.1  # how often should_stop() is asked while requests are in flight
 
@@ -104,7 +105,7 @@ class RemoteSampler:
                     if should_stop():
                         stopped = True
                         break
-                    pending[pool.submit(self._request, next_k, sizes[next_k], seed + next_k, params)] = next_k
+                    pending[pool.submit(self._request, next_k, sizes[next_k], derive(seed, "request", next_k), params)] = next_k
                     next_k += 1
                 if stopped or not pending:
                     break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
+from backends.seeds import derive
 from backends.sampling.remote import RemoteSampler
 from tests.backends.completions_server import CompletionsServer, expected, tokens_of
 
@@ -13,10 +14,10 @@ PREFIX = "Q: What is 17 + 25?\nA: Let me think."
 
 
 def expected_texts(prefix: str, n: int, per_request: int, seed: int, max_tokens: int) -> list[str]:
-    """The fake's choices in the order the sampler must return them: request k (seed + k), index order."""
+    """The fake's choices in the order the sampler must return them: request k (derive(seed, "request", k)), index order."""
     out = []
     for k, start in enumerate(range(0, n, per_request)):
-        out += [expected(prefix, seed + k, i, max_tokens)[0] for i in range(min(per_request, n - start))]
+        out += [expected(prefix, derive(seed, "request", k), i, max_tokens)[0] for i in range(min(per_request, n - start))]
     return out
 
 
@@ -31,7 +32,8 @@ def test_forty_rollouts_come_in_three_requests_in_a_stable_seeded_order():
             PREFIX, 40, max_new_tokens=64, seed=5)
         other_seed = sampler.sample(PREFIX, 40, max_new_tokens=64, seed=6)
     assert sampler.name == "remote:served-model"
-    assert len(sent) == 3 and sorted((r["n"], r["seed"]) for r in sent) == [(8, 7), (16, 5), (16, 6)]
+    assert len(sent) == 3 and sorted((r["n"], r["seed"]) for r in sent) == sorted(
+        [(16, derive(5, "request", 0)), (16, derive(5, "request", 1)), (8, derive(5, "request", 2))])
     assert {r["model"] for r in sent} == {"served-model"} and {r["prompt"] for r in sent} == {PREFIX}
     assert [r.text for r in first] == expected_texts(PREFIX, 40, 16, 5, 64)
     assert [r.text for r in again] == [r.text for r in first]
@@ -103,12 +105,12 @@ def test_stop_strings_and_max_tokens_give_the_right_finish_reasons():
         rollouts = sampler.sample(PREFIX, 32, max_new_tokens=12, seed=0, stop=stop)
         short = sampler.sample(PREFIX, 8, max_new_tokens=2, seed=0)
     assert server.requests[0]["json"]["stop"] == stop
-    want = [expected(PREFIX, k, i, 12, stop) for k in range(2) for i in range(16)]
+    want = [expected(PREFIX, derive(0, "request", k), i, 12, stop) for k in range(2) for i in range(16)]
     assert [r.text for r in rollouts] == [w[0] for w in want]
     reasons = [{"length": "length", "stop": "stop" if w[2] else "eos"}[w[1]] for w in want]
     assert [r.finish_reason for r in rollouts] == reasons and {"stop", "eos", "length"} <= set(reasons)
     assert all(not any(s in r.text for s in stop) for r in rollouts)
-    short_want = [expected(PREFIX, 0, i, 2)[1] for i in range(8)]
+    short_want = [expected(PREFIX, derive(0, "request", 0), i, 2)[1] for i in range(8)]
     assert [r.finish_reason for r in short] == [{"length": "length", "stop": "eos"}[w] for w in short_want]
     assert "length" in short_want and all(len(tokens_of(r.text)) <= 2 for r in short)
 
