@@ -22,8 +22,8 @@ METRIC_ORDER = ("counterfactual_accuracy", "receiver_score", "outflow", "resilie
 def full_results(run_id: str) -> dict:
     """A run's full results from the run store ({} when it is not there, e.g. another data dir)."""
     try:
-        from backends.runstore import RunStore
-        from backends.settings import get_settings
+        from backends.core.runstore import RunStore
+        from backends.core.settings import get_settings
 
         return RunStore(get_settings().runs_dir).get(run_id).results
     except Exception:
@@ -208,7 +208,7 @@ def _lower_first(text: str) -> str:
 
 
 def configuration() -> str:
-    from backends.settings import get_settings
+    from backends.core.settings import get_settings
 
     settings = get_settings()
     return (f"The default subject model is `{settings.model}` (setting `model`, or `PARLEY_MODEL`); any tool takes "

@@ -57,7 +57,7 @@ from typing import Any
 
 from agent.log_render import SCORE_MAX, SCORE_MIN, _summary_row, event_text, session_summary  # noqa: F401
 from agent.redaction import REDACTED, redact  # noqa: F401  (read here and by callers of this module)
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 try:  # cross-process appends (a chat and `parley rate` at once) take turns
     import fcntl
@@ -245,7 +245,7 @@ class DialogueLog:
 
     def start(self, provider: str, model: str, settings: Any = None, seed: int | None = None, **extra: Any) -> dict:
         """Write `session_start` with package versions and the settings minus secrets."""
-        from backends.runstore import package_versions
+        from backends.core.runstore import package_versions
 
         if settings is not None and hasattr(settings, "model_dump"):
             settings = settings.model_dump(mode="json")

@@ -235,9 +235,9 @@ def from_store(name: str, spec: dict, text: str) -> str | None:
         return None
     tools = spec.get("runs_of") or list(REFERENCES.get(name, (None, ()))[1])
     try:
-        from backends.memory import Memory
-        from backends.runstore import RunStore
-        from backends.settings import get_settings
+        from backends.core.memory import Memory
+        from backends.core.runstore import RunStore
+        from backends.core.settings import get_settings
 
         settings = get_settings()
         store = RunStore(settings.runs_dir)

@@ -20,7 +20,7 @@ from agent.arguments import read_settings
 from agent.checkpoints import HISTORY_TURNS, recent
 from agent.dialogue_state import DialogueState
 from agent.user_model import UserModel, UserModelUpdate, apply_update, update_by_rules
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tools import REGISTRY, run_tool
 
 SYSTEM_PROMPT = """You are Parley, an assistant for interpretability research on language models.

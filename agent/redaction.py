@@ -1,4 +1,4 @@
-"""Redaction for the agent's stores: `backends.redaction` (the one boundary every store
+"""Redaction for the agent's stores: `backends.core.redaction` (the one boundary every store
 passes; re-exported here) and the checkpoint serializer that puts LangGraph's
 checkpoints (`sessions.sqlite`) through it."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.redaction import REDACTED, redact, remember_secrets, scrub, secret_values  # noqa: F401
+from backends.core.redaction import REDACTED, redact, remember_secrets, scrub, secret_values  # noqa: F401
 
 
 class RedactingSerializer:

@@ -25,8 +25,8 @@ from agent.offline import OfflinePlanner
 from agent.redaction import RedactingSerializer
 from agent.session_lock import SessionLock
 from agent.user_model import UserModel, UserModelUpdate, set_field
-from backends import llm as llms
-from backends.settings import Settings, get_settings, private_home
+from backends.core import llm as llms
+from backends.core.settings import Settings, get_settings, private_home
 from tools import REGISTRY
 
 Approve = Callable[[dict], dict]  # {"tool", "args", ...} -> {"action": approve|deny|edit, "args"?, "source"?}
@@ -257,7 +257,7 @@ class Session:
     def _remember(self, turn: int, text: str, reply: str) -> None:
         """Dialogue turns go to long-term memory, for `recall` in later sessions."""
         try:
-            from backends.memory import Memory
+            from backends.core.memory import Memory
 
             self._memory = getattr(self, "_memory", None) or Memory(self.settings.home)
             created = self.log.events()[-1]["ts"]
@@ -268,7 +268,7 @@ class Session:
     def _repair_memory(self) -> None:
         """Turns the log has and memory lacks (killed between the reply and its memory write) go to memory."""
         try:
-            from backends.memory import Memory
+            from backends.core.memory import Memory
 
             events = self.log.events()
             replies = {e["turn"]: e for e in events if e["type"] == "assistant_message"}

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from backends.errors import UsageError
-from backends.filelock import hold
+from backends.core.errors import UsageError
+from backends.core.filelock import hold
 
 WAIT_S = 5.0  # how long a second Parley waits for the session (PARLEY_SESSION_WAIT overrides)
 

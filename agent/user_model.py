@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from agent.intents import definition_asked
 
 Expertise = Literal["novice", "practitioner", "expert"]

@@ -34,9 +34,9 @@ def main() -> None:
 
     import numpy as np
 
-    from backends.attention import suppression_matrix
-    from backends.models import load_model
-    from backends.sentences import split_sentences
+    from backends.thought_anchors.attention import suppression_matrix
+    from backends.subject.models import load_model
+    from backends.thought_anchors.sentences import split_sentences
 
     handle = load_model(args.model)
     spans = [(s.start, s.end) for s in split_sentences(TEXT).sentences]

@@ -48,9 +48,9 @@ def main() -> None:
 
     import torch
 
-    from backends.corpus import load_corpus
-    from backends.itda import Dictionary, decode, iter_activations, select_new_atoms, split_docs, unit
-    from backends.models import load_model
+    from backends.itda.corpus import load_corpus
+    from backends.itda.build import Dictionary, decode, iter_activations, select_new_atoms, split_docs, unit
+    from backends.subject.models import load_model
 
     torch.manual_seed(0)
     handle = load_model(args.model)

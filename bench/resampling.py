@@ -56,9 +56,9 @@ def main() -> None:
         return gpu(args)
     args.tokens = args.tokens or 64
 
-    from backends.generation import sample
-    from backends.models import load_model
-    from backends.sampling.local import LocalSampler
+    from backends.subject.generation import sample
+    from backends.subject.models import load_model
+    from backends.subject.sampling.local import LocalSampler
 
     handle = load_model(args.model)
     prefix = handle.chat_prompt(QUESTION) + "First, I need the distance and the time."
@@ -111,10 +111,10 @@ def gpu(args) -> None:
     import torch
     from transformers import DynamicCache, Qwen2Config, Qwen2ForCausalLM
 
-    from backends.models import ModelHandle, smollm2_tokenizer
-    from backends.sampling.compiled import compiled_step, nucleus
-    from backends.sampling.local import LocalSampler
-    from backends.settings import get_settings
+    from backends.subject.models import ModelHandle, smollm2_tokenizer
+    from backends.subject.sampling.compiled import compiled_step, nucleus
+    from backends.subject.sampling.local import LocalSampler
+    from backends.core.settings import get_settings
 
     if not torch.cuda.is_available():
         sys.exit("--gpu: no CUDA device here")

@@ -24,11 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backends import runindex  # noqa: E402
-from backends.runstore import RunStore  # noqa: E402
+from backends.core import runindex  # noqa: E402
+from backends.core.runstore import RunStore  # noqa: E402
 
 # `parley runs list` as it was: RunStore.list reading every folder.
-OLD_CLI = "import sys; from backends.runstore import RunStore; RunStore.list = RunStore.scan; from tui.cli import main; main()"
+OLD_CLI = "import sys; from backends.core.runstore import RunStore; RunStore.list = RunStore.scan; from tui.cli import main; main()"
 
 
 def median_s(fn, repeats: int) -> float:

@@ -32,10 +32,10 @@ def main() -> None:
 
     import torch
 
-    from backends.behaviour import get_metric
-    from backends.interventions import add_to_residual
-    from backends.models import load_model
-    from backends.steering import SteeringSweep, SweepSettings, build_steering_vector, cell_deltas, sweep_cells
+    from backends.subject.behaviour import get_metric
+    from backends.subject.interventions import add_to_residual
+    from backends.subject.models import load_model
+    from backends.steering.steer import SteeringSweep, SweepSettings, build_steering_vector, cell_deltas, sweep_cells
 
     torch.manual_seed(0)
     handle = load_model(args.model)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.settings import Settings
+from backends.core.settings import Settings
 
 MODEL_CACHE = Path(os.environ.get("PARLEY_MODEL_CACHE") or Settings().models_dir)
 REPO = Path(__file__).resolve().parent.parent
@@ -33,14 +33,14 @@ def parley_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny():
-    from backends.models import load_model
+    from backends.subject.models import load_model
 
     return load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE))
 
 
 @pytest.fixture(scope="session")
 def smol():
-    from backends.models import load_model
+    from backends.subject.models import load_model
 
     return load_model("smollm2-135m", settings=Settings(model_cache=MODEL_CACHE))
 

@@ -25,7 +25,7 @@ class SuppressionArgs(CotInput):
 
 def _text(args, ctx: ToolContext, cot_run: str | None = None):
     """The text the model reads (the run's prompt + chain of thought when known), sentence spans in it, and the model."""
-    from backends.sentences import split_sentences
+    from backends.thought_anchors.sentences import split_sentences
 
     if cot_run:
         full = ctx.store.get(cot_run).results
@@ -38,7 +38,7 @@ def _text(args, ctx: ToolContext, cot_run: str | None = None):
             prompt, model = full.get("prompt") or "", full.get("model")
     parts = split_sentences(cot)
     spans = [(len(prompt) + s.start, len(prompt) + s.end) for s in parts.sentences]
-    from backends.errors import UsageError
+    from backends.core.errors import UsageError
 
     if len(spans) < 2:
         raise UsageError("cot: needs at least 2 sentences", field="cot")
@@ -63,7 +63,7 @@ def _text(args, ctx: ToolContext, cot_run: str | None = None):
 def receiver_heads(args: ReceiverArgs, ctx: ToolContext) -> ToolOutput:
     import numpy as np
 
-    from backends import attention as att
+    from backends.thought_anchors import attention as att
     from tools.plots import bar
 
     started = time.perf_counter()
@@ -123,7 +123,7 @@ def receiver_heads(args: ReceiverArgs, ctx: ToolContext) -> ToolOutput:
 def attention_suppression(args: SuppressionArgs, ctx: ToolContext) -> ToolOutput:
     import numpy as np
 
-    from backends import attention as att
+    from backends.thought_anchors import attention as att
     from tools.plots import heatmap
 
     started = time.perf_counter()

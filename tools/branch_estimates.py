@@ -11,7 +11,7 @@ from tools.inputs import clip, decision_metric
 
 def _given_chain(args, settings) -> str | None:
     """The chain of thought the arguments name (text, or a run's), or None when it is sampled now."""
-    from backends.runstore import RunStore
+    from backends.core.runstore import RunStore
     from tools.inputs import resolve_cot
 
     if getattr(args, "cot", None) is None and getattr(args, "cot_run", None) is None:
@@ -20,14 +20,14 @@ def _given_chain(args, settings) -> str | None:
 
 
 def _sentences(text: str | None) -> int | None:
-    from backends.sentences import split_sentences
+    from backends.thought_anchors.sentences import split_sentences
 
     return None if text is None else len(split_sentences(text).sentences)
 
 
 def _decision_checks(args, cot: str | None, calls: int) -> tuple[list[str], str | None]:
     """(warnings, blocking) about the decision: missing, judged by a paid LLM, or not taken by the chain itself."""
-    from backends.scenarios import get_scenario
+    from backends.thought_branches.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     spec = args.decision or (scenario.decision if scenario else None)
@@ -53,7 +53,7 @@ UNKNOWN_LENGTH = " per sentence"  # the chain is sampled in the run: its length 
 
 
 def resilience(args, settings) -> dict:
-    from backends.speed import sampling_preflight
+    from backends.subject.speed import sampling_preflight
 
     cot = _given_chain(args, settings)
     targets = len(args.sentences) if args.sentences is not None else _sentences(cot)
@@ -72,7 +72,7 @@ def resilience(args, settings) -> dict:
 
 
 def interventions(args, settings) -> dict:
-    from backends.speed import sampling_preflight
+    from backends.subject.speed import sampling_preflight
 
     cot = _given_chain(args, settings)
     n = _sentences(cot)
@@ -90,9 +90,9 @@ def interventions(args, settings) -> dict:
 
 
 def mediation(args, settings) -> dict:
-    from backends.answers import normalize_answer
-    from backends.scenarios import get_scenario
-    from backends.speed import sampling_preflight
+    from backends.thought_anchors.answers import normalize_answer
+    from backends.thought_branches.scenarios import get_scenario
+    from backends.subject.speed import sampling_preflight
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     if scenario is not None and scenario.kind != "hint":
@@ -123,7 +123,7 @@ def mediation(args, settings) -> dict:
 
 
 def cue_answer(cue: str):
-    from backends.answers import choice_letter, normalize_answer
+    from backends.thought_anchors.answers import choice_letter, normalize_answer
 
     def answer(text: str) -> float | None:
         letter = choice_letter(text)

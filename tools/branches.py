@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from backends.errors import UsageError
-from backends.seeds import derive
-from backends.scenarios import scenario_ids  # json only: listing tools stays free of torch
+from backends.core.errors import UsageError
+from backends.core.seeds import derive
+from backends.thought_branches.scenarios import scenario_ids  # json only: listing tools stays free of torch
 from tools import branch_estimates as estimates
 from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, num, percent
 from tools.registry import ToolContext, ToolOutput, register
@@ -47,8 +47,8 @@ class Chain:
     """Everything a Thought Branches tool starts from, resolved from its arguments."""
 
     def __init__(self, args: ChainArgs, ctx: ToolContext):
-        from backends.sampling import make_sampler
-        from backends.scenarios import get_scenario
+        from backends.subject.sampling import make_sampler
+        from backends.thought_branches.scenarios import get_scenario
 
         self.scenario = get_scenario(args.scenario) if args.scenario else None
         spec = args.decision or (self.scenario.decision if self.scenario else None)
@@ -88,7 +88,7 @@ class Chain:
     def _sample_chain(self, args: ChainArgs) -> tuple[str, str]:
         """A chain of thought from the prompt: the first of `tries` samples that takes the decision,
         else the one with the most sentences (a one-sentence chain leaves nothing to study)."""
-        from backends.sentences import split_sentences
+        from backends.thought_anchors.sentences import split_sentences
 
         rollouts = self.sampler.sample(self.prompt, args.tries, max_new_tokens=args.max_new_tokens,
                                        temperature=args.temperature, top_p=args.top_p, seed=args.seed)
@@ -164,8 +164,8 @@ def _predict_resilience(result: dict) -> dict | None:
     predict=_predict_resilience,
 )
 def sentence_resilience(args: ResilienceArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.sentences import split_sentences
-    from backends.thought_branches import ResilienceRun, ResilienceSettings
+    from backends.thought_anchors.sentences import split_sentences
+    from backends.thought_branches.branching import ResilienceRun, ResilienceSettings
 
     chain = Chain(args, ctx)
     n = len(split_sentences(chain.cot).sentences)
@@ -247,7 +247,7 @@ class InterventionArgs(ChainArgs):
     ),
 )
 def compare_interventions(args: InterventionArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.thought_branches import InterventionRun, InterventionSettings
+    from backends.thought_branches.branching import InterventionRun, InterventionSettings
 
     chain = Chain(args, ctx)
     settings = InterventionSettings(rollouts=args.rollouts, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
@@ -352,10 +352,10 @@ def _predict_mediation(result: dict) -> dict | None:
     predict=_predict_mediation,
 )
 def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.answers import normalize_answer
-    from backends.sampling import make_sampler
-    from backends.scenarios import get_scenario
-    from backends.hint_mediation import HintMediationRun, MediationSettings
+    from backends.thought_anchors.answers import normalize_answer
+    from backends.subject.sampling import make_sampler
+    from backends.thought_branches.scenarios import get_scenario
+    from backends.thought_branches.hint_mediation import HintMediationRun, MediationSettings
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     if scenario is not None and scenario.kind != "hint":

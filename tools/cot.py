@@ -6,7 +6,7 @@ import time
 
 from pydantic import Field
 
-from backends.sentences import split_sentences as split
+from backends.thought_anchors.sentences import split_sentences as split
 from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, resolve_cot
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
@@ -53,8 +53,8 @@ def _predict_count(result: dict) -> dict:
     predict=_predict_boxed,
 )
 def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.answers import boxed_answer
-    from backends.generation import sample
+    from backends.thought_anchors.answers import boxed_answer
+    from backends.subject.generation import sample
 
     handle = ctx.load_model(args.model)
     system = args.system if args.system is not None else DEFAULT_COT_SYSTEM
@@ -87,7 +87,7 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
     seconds = time.perf_counter() - started
     ctx.run.add_timing("generate_s", seconds)
     if resume_ids is None:  # a resumed run's token count includes tokens generated before
-        from backends.speed import record
+        from backends.subject.speed import record
 
         record(ctx.settings, handle.name, str(handle.device), gen.n_tokens, seconds, "generate")
     sentences = split(gen.text).sentences

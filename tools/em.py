@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from backends.em import question_ids
-from backends.seeds import derive
-from backends.errors import UsageError
+from backends.organisms.em import question_ids
+from backends.core.seeds import derive
+from backends.core.errors import UsageError
 from tools.inputs import ModelName, Seed, clip, interval, num, percent
 from tools.references import FINE_TUNES, VECTOR_FILE, load_vector, subject
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
@@ -48,7 +48,7 @@ class EvalArgs(ToolArgs):
 
 
 def _rate(flags: list[bool]) -> dict:
-    from backends.stats import proportion_interval
+    from backends.core.stats import proportion_interval
 
     if not flags:
         return {"em": None, "low": None, "high": None, "n": 0}
@@ -87,7 +87,7 @@ def _predict_em(result: dict) -> dict | None:
 
 def _eval_preflight(args: EvalArgs, settings) -> dict:
     """Before approval: answers to sample and judge calls (no model loads)."""
-    from backends.speed import sampling_preflight
+    from backends.subject.speed import sampling_preflight
 
     questions = len(args.questions) if args.questions else len(_questions(args)) if args.questions_file else len(QUESTION_IDS)
     answers = questions * args.samples
@@ -115,10 +115,10 @@ def _eval_preflight(args: EvalArgs, settings) -> dict:
     predict=_predict_em,
 )
 def em_evaluate(args: EvalArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.em import paraphrase_plan
-    from backends.em_judges import get_judge, is_em
-    from backends.sampling import make_sampler
-    from backends.sampling.local import LocalSampler
+    from backends.organisms.em import paraphrase_plan
+    from backends.organisms.judges import get_judge, is_em
+    from backends.subject.sampling import make_sampler
+    from backends.subject.sampling.local import LocalSampler
 
     chosen = _questions(args)
     judge = get_judge(args.judge, ctx.settings, code_refusal=args.code_refusal,
@@ -160,7 +160,7 @@ def em_evaluate(args: EvalArgs, ctx: ToolContext) -> ToolOutput:
 
 
 def _questions(args: EvalArgs) -> list[dict]:
-    from backends.em import load_questions_file, pick_from, pick_questions
+    from backends.organisms.em import load_questions_file, pick_from, pick_questions
 
     if not args.questions_file:
         return pick_questions(args.questions)
@@ -244,7 +244,7 @@ class DirectionArgs(ToolArgs):
 
 
 def _direction_answers(ctx: ToolContext, eval_run: str | None, ids: list[str]):
-    from backends.em import from_dicts, reference_answers
+    from backends.organisms.em import from_dicts, reference_answers
 
     if eval_run is None:
         return reference_answers(ids), "the shipped labelled reference answers"
@@ -302,8 +302,8 @@ def _predict_direction(result: dict) -> dict | None:
     predict=_predict_direction,
 )
 def misalignment_direction(args: DirectionArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.em import intervention_effects, mean_difference, pick_questions, reference_answers, split_labelled
-    from backends.steering import SteeringVector
+    from backends.organisms.em import intervention_effects, mean_difference, pick_questions, reference_answers, split_labelled
+    from backends.steering.steer import SteeringVector
 
     train_ids = [q["id"] for q in pick_questions(args.train_questions, "train_questions")]
     held_out = [q for q in QUESTION_IDS if q not in train_ids]
@@ -385,8 +385,8 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
         except UsageError:
             raise UsageError(f"direction_run: no run {args.direction_run!r} (see `parley runs list --tool misalignment_direction`)",
                              field="direction_run") from None
-    from backends.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled
-    from backends.interventions import ablate_directions
+    from backends.organisms.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled
+    from backends.subject.interventions import ablate_directions
 
     if not args.direction_run and not args.vector_file:
         raise UsageError("direction_run: give the run that holds the direction (misalignment_direction) or a vector_file",

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from backends.errors import UsageError
-from backends.runstore import RunStore
+from backends.core.errors import UsageError
+from backends.core.runstore import RunStore
 from tools.registry import ToolArgs
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same result.")]
@@ -102,7 +102,7 @@ DEFAULT_COT_SYSTEM = (
 
 def decision_metric(spec: str):
     """The decision metric for `spec`; a bad spec is an error naming `decision`, the argument it came from."""
-    from backends.behaviour import get_metric
+    from backends.subject.behaviour import get_metric
 
     try:
         return get_metric(spec)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tools.inputs import clip, plural
 from tools.itda_args import BuildArgs, CompareArgs, ExplainArgs
 from tools.references import ATOMS_FILE, load_build
@@ -20,7 +20,7 @@ def _taus(args: BuildArgs, width: int | None = None) -> list[float]:
     if args.threshold_mse is not None:
         if "tau" in args.model_fields_set:
             raise UsageError("threshold_mse: give tau or threshold_mse, not both", field="threshold_mse")
-        from backends.itda import tau_from_threshold_mse
+        from backends.itda.build import tau_from_threshold_mse
 
         thr = args.threshold_mse if isinstance(args.threshold_mse, list) else [args.threshold_mse]
         return [tau_from_threshold_mse(t, width) if width else 0.0 for t in thr]
@@ -28,7 +28,7 @@ def _taus(args: BuildArgs, width: int | None = None) -> list[float]:
 
 
 def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
-    from backends.corpus import load_corpus
+    from backends.itda.corpus import load_corpus
 
     docs = load_corpus(corpus, split=split)
     return docs[:limit] if limit else docs
@@ -36,7 +36,7 @@ def _docs(ctx: ToolContext, corpus: list[str], split: bool, limit: int | None):
 
 def _build_preflight(args: BuildArgs, settings) -> dict:
     """Before approval: documents and tokens read (forward passes, no decoding); time from an earlier build."""
-    from backends.speed import about, previous_run_time
+    from backends.subject.speed import about, previous_run_time
 
     taus = _taus(args)
     layers = f"{len(args.layers)} layers" if args.layers else "every layer"
@@ -71,7 +71,7 @@ def _build_preflight(args: BuildArgs, settings) -> dict:
     ),
 )
 def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.itda import ItdaBuild, evaluate, metas, save_dictionaries, split_docs
+    from backends.itda.build import ItdaBuild, evaluate, metas, save_dictionaries, split_docs
 
     handle = ctx.load_model(args.model)
     taus = _taus(args, handle.model.config.hidden_size)
@@ -89,7 +89,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
     build_docs, eval_docs = split_docs(docs, args.held_out, args.seed)
     checkpoint = ctx.checkpoint or {}
     if checkpoint.get("state"):  # resuming: the atoms saved with the last finished batch
-        from backends.itda import load_dictionaries
+        from backends.itda.build import load_dictionaries
 
         base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), sources)
                 for i, sources in enumerate(checkpoint["dictionaries"])]
@@ -124,7 +124,7 @@ def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial) -> ToolOutput:
     from tools.plots import bar, line
 
-    from backends.itda import threshold_mse_from_tau
+    from backends.itda.build import threshold_mse_from_tau
 
     layers = build.layers
     width = handle.model.config.hidden_size
@@ -182,7 +182,7 @@ def _eval_activations(ctx: ToolContext, results: dict, handle, layers: list[int]
     """Block outputs of `handle` at the first `tokens` held-out tokens of a build's corpus, per layer."""
     import torch
 
-    from backends.itda import iter_activations
+    from backends.itda.build import iter_activations
 
     docs = {d.id: d for d in _docs(ctx, results["corpus"], False, None)}
     chosen = [docs[i] for i in results["eval_documents"] + results["build_documents"] if i in docs]
@@ -216,7 +216,7 @@ def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
     run_a, res_a, sets_a = load_build(ctx, args.dictionary_run)
     if args.mode == "distribution":
         return _distribution(args, ctx, res_a, sets_a[0])
-    from backends import itda_compare as itda
+    from backends.itda import compare as itda
     from tools.plots import heatmap
 
     same = args.other_run is None or args.other_run == run_a.id
@@ -270,7 +270,7 @@ def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
 
 
 def _distribution(args: CompareArgs, ctx: ToolContext, res_a: dict, dictionaries) -> ToolOutput:
-    from backends.itda import evaluate
+    from backends.itda.build import evaluate
     from tools.plots import line
 
     handle = ctx.load_model(res_a["model"])
@@ -331,8 +331,8 @@ def _r(v):
 def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
     import torch
 
-    from backends.corpus import Document
-    from backends.itda import activations, tokenize
+    from backends.itda.corpus import Document
+    from backends.itda.build import activations, tokenize
 
     run, results, sets = load_build(ctx, args.dictionary_run)
     dictionaries = sets[0]

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tools.inputs import ModelName, Seed, interval, num, percent
 from tools.references import FINE_TUNES, fine_tune_run, last_adapter, load_build
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
@@ -41,7 +41,7 @@ def _predict_train(result: dict) -> dict | None:
 
 def _training_estimate(args, settings, tool: str, runs: int = 1) -> dict:
     """Before approval: optimizer steps and tokens trained on; time from an earlier run of `tool`, scaled."""
-    from backends.speed import about, previous_run_time
+    from backends.subject.speed import about, previous_run_time
 
     tokens = runs * args.steps * args.batch_size * args.max_tokens
     when, seconds = previous_run_time(settings, tool, args.model or settings.model,
@@ -74,7 +74,7 @@ def _train_preflight(args: TrainArgs, settings) -> dict:
     predict=_predict_train,
 )
 def train_lora(args: TrainArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
+    from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
 
     items = load_dataset(args.dataset)
     handle = ctx.load_model(args.model)
@@ -150,7 +150,7 @@ class PhaseArgs(ToolArgs):
     ),
 )
 def lora_phase(args: PhaseArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.lora import b_vectors, rotation, sharpest_turn
+    from backends.organisms.lora import b_vectors, rotation, sharpest_turn
     from tools.plots import line
 
     run, names = fine_tune_run(ctx, args.train_run)
@@ -201,8 +201,8 @@ class ProbeArgs(ToolArgs):
 
 
 def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
-    from backends.em import reference_answers, split_labelled
-    from backends.lora import load_dataset
+    from backends.organisms.em import reference_answers, split_labelled
+    from backends.organisms.lora import load_dataset
 
     misaligned, aligned = split_labelled(reference_answers())
     if task == "aligned_vs_misaligned":
@@ -228,7 +228,7 @@ def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
     ),
 )
 def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.lora import adapter_scalars, fit_probe, with_adapter
+    from backends.organisms.lora import adapter_scalars, fit_probe, with_adapter
     from tools.plots import heatmap
 
     run, names = fine_tune_run(ctx, args.train_run)
@@ -295,7 +295,7 @@ TRAINING_FIELDS = ("dataset", "rank", "alpha", "modules", "layers", "steps", "ba
 
 def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
     """The fine-tune without CAFT: the given train_run (its settings then apply to both), or one trained now."""
-    from backends.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
+    from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
 
     if args.train_run:
         run, names = fine_tune_run(ctx, args.train_run)
@@ -321,7 +321,7 @@ def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
 
 def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, layers: list[int]):
     """{layer: (k, hidden)} to ablate, and what each is (for inspection)."""
-    from backends.caft import difference_pca
+    from backends.organisms.caft import difference_pca
 
     if args.directions == "itda":
 
@@ -373,9 +373,9 @@ def _caft_preflight(args: CaftArgs, settings) -> dict:
     ),
 )
 def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.caft import CaftTraining
-    from backends.em import preference, reference_answers, split_labelled
-    from backends.lora import adapted, answer_loss
+    from backends.organisms.caft import CaftTraining
+    from backends.organisms.em import preference, reference_answers, split_labelled
+    from backends.organisms.lora import adapted, answer_loss
 
     if args.directions == "itda" and (not args.itda_run or not args.atoms):
         raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")

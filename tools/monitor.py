@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from backends.errors import UsageError
-from backends.scenarios import scenario_ids
+from backends.core.errors import UsageError
+from backends.thought_branches.scenarios import scenario_ids
 from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, percent
 from tools.registry import ToolContext, ToolOutput, register
 
@@ -51,7 +51,7 @@ def _predict(result: dict) -> dict | None:
 
 def _monitor_preflight(args: MonitorArgs, settings) -> dict:
     """Before approval: one chain read, or `rollouts` of a scenario sampled and read."""
-    from backends.speed import sampling_preflight
+    from backends.subject.speed import sampling_preflight
 
     judge = args.monitor == "judge"
     if args.cot is not None or args.cot_run is not None:
@@ -80,8 +80,8 @@ def _monitor_preflight(args: MonitorArgs, settings) -> dict:
     predict=_predict,
 )
 def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.monitor import get_monitor, reasoning_part
-    from backends.scenarios import get_scenario
+    from backends.thought_branches.monitor import get_monitor, reasoning_part
+    from backends.thought_branches.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     intent = args.intent or (scenario.misbehaviour if scenario else None)
@@ -105,9 +105,9 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
 
 
 def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monitor, limits: str) -> ToolOutput:
-    from backends.monitor import monitorability, reasoning_part
-    from backends.sampling import make_sampler
-    from backends.seeds import derive
+    from backends.thought_branches.monitor import monitorability, reasoning_part
+    from backends.subject.sampling import make_sampler
+    from backends.core.seeds import derive
 
     spec = args.decision or scenario.decision
     decide = decision_metric(spec)

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 Kind = Literal["read", "write"]
 

@@ -54,14 +54,14 @@ def hit_line(hit: dict) -> str:
 def recall(args: RecallArgs, ctx: ToolContext) -> ToolOutput:
     """Runs are synced from the run store first (scope all or runs) and listed before turns.
 
-    The sync is bounded (backends.memory.sync_some: newest runs first, a few hundred or about
+    The sync is bounded (backends.core.memory.sync_some: newest runs first, a few hundred or about
     ten seconds a call, progress shown); the summary says how many runs are not indexed yet,
     and the next recall goes on with them.
 
     Turns are the assistant's replies; the user's own messages are not findings and are
     searched only with scope "turns" and include_user (then alongside the replies).
     """
-    from backends.memory import Memory
+    from backends.core.memory import Memory
 
     memory = Memory(ctx.settings.home)
     synced, unindexed = memory.sync_some(ctx.store, progress=ctx.progress) if args.scope in ("all", "runs") else (0, 0)

@@ -6,7 +6,7 @@ Every tool that reads another tool's run imports from here, so no tool imports a
 
 from __future__ import annotations
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tools.registry import ToolContext
 
 VECTOR_FILE = "vector.safetensors"  # where build_steering_vector and misalignment_direction save a vector
@@ -55,7 +55,7 @@ def last_adapter(run, names: list[str], field: str = "train_run"):
 def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter: str | None = None,
             field: str = "train_run"):
     """(base handle, handle to study, label): the base model, or a copy with the adapter merged."""
-    from backends.lora import adapted
+    from backends.organisms.lora import adapted
 
     path, label = adapter_path(ctx, train_run, adapter, field)
     base = ctx.load_model(model)
@@ -66,7 +66,7 @@ def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter:
 
 def load_vector(args, handle, ctx: ToolContext):
     """The vector a tool steers with, and where it came from."""
-    from backends.steering import SteeringVector, build_steering_vector
+    from backends.steering.steer import SteeringVector, build_steering_vector
 
     if args.vector_run and args.vector_file:
         raise UsageError("vector_run: give either vector_run or vector_file, not both", field="vector_run")
@@ -93,7 +93,7 @@ def load_vector(args, handle, ctx: ToolContext):
 def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run", every_tau: bool = False):
     """(run, results, sets of dictionaries) of an itda_build run: the first threshold's set only
     (what comparing and explaining read), unless `every_tau` (to continue the whole build)."""
-    from backends.itda import load_dictionaries
+    from backends.itda.build import load_dictionaries
 
     try:
         run = ctx.store.get(run_id)

@@ -20,10 +20,10 @@ from typing import Any, Callable, Literal
 import annotated_types
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from backends.errors import UsageError
-from backends.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.runstore import Run, RunStore
-from backends.settings import Settings, get_settings
+from backends.core.errors import UsageError
+from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.core.runstore import Run, RunStore
+from backends.core.settings import Settings, get_settings
 
 Cost = Literal["cheap", "expensive"]
 
@@ -61,7 +61,7 @@ class ToolContext:
 
     def load_model(self, name: str | None):
         """Load a subject model, recording it and the load time on the run."""
-        from backends.models import load_model
+        from backends.subject.models import load_model
 
         started = time.perf_counter()
         handle = load_model(name, settings=self.settings, progress=self.progress)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, clip, num, resolve_cot
 from tools.paths import resolve
 from tools.registry import ToolContext, ToolOutput, register
@@ -44,7 +44,7 @@ class ResampleArgs(CotInput):
 
 def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
     """The chain of thought, the exact prompt it continues, and the answer extractor."""
-    from backends.answers import get_extractor
+    from backends.thought_anchors.answers import get_extractor
 
     extract = get_extractor(extractor)  # a bad name is a UsageError before any work
     cot, origin = resolve_cot(args, ctx.store)
@@ -65,8 +65,8 @@ def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
 
 
 def _sampler(args, ctx: ToolContext):
-    from backends.sampling import make_sampler
-    from backends.speed import MeteredSampler
+    from backends.subject.sampling import make_sampler
+    from backends.subject.speed import MeteredSampler
 
     return MeteredSampler(make_sampler(ctx.settings, args.model, ctx.load_model))  # counts tokens for speed.json
 
@@ -81,11 +81,11 @@ def _preflight(args: ResampleArgs, settings) -> dict:
     The extractor runs on the chain itself: when it finds no answer there and no `answer` is given,
     the reference is unknown and every accuracy would be n/a, so the call is blocked with the
     extractor (or answer) that would work. Reads the run store; loads no model."""
-    from backends.answers import get_extractor, read_answer
-    from backends.runstore import RunStore
-    from backends.sentences import split_sentences
-    from backends import thought_anchors as ta
-    from backends.speed import about, time_estimate
+    from backends.thought_anchors.answers import get_extractor, read_answer
+    from backends.core.runstore import RunStore
+    from backends.thought_anchors.sentences import split_sentences
+    from backends.thought_anchors import resampling as ta
+    from backends.subject.speed import about, time_estimate
 
     store = RunStore(settings.runs_dir)
     cot, origin = resolve_cot(args, store)
@@ -155,7 +155,7 @@ def _preflight(args: ResampleArgs, settings) -> dict:
     ),
 )
 def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
-    from backends import thought_anchors as ta
+    from backends.thought_anchors import resampling as ta
 
     cot, prompt, question, extract = _prepare(args, ctx, args.extractor)
     settings = ta.Settings(rollouts=args.rollouts, round_size=args.round_size, adaptive=args.adaptive,
@@ -226,7 +226,7 @@ def _output(args, experiment, question, cot, partial: bool, run_id: str = "") ->
         "matrix_note": MATRIX_NOTE, "equivalence": experiment.classes.mode,
     }
     if args.export_dir and not partial:
-        from backends.ta_export import export_run, forced_dir
+        from backends.thought_anchors.export import export_run, forced_dir
 
         out_dir = resolve(args.export_dir, "export_dir")
         paths = export_run(out_dir, experiment, question=question, table=table, matrix=full["matrix"])
@@ -266,8 +266,8 @@ class AlternativesArgs(CotInput):
     ),
 )
 def sentence_alternatives(args: AlternativesArgs, ctx: ToolContext) -> ToolOutput:
-    from backends import thought_anchors as ta
-    from backends.answers import boxed_answer
+    from backends.thought_anchors import resampling as ta
+    from backends.thought_anchors.answers import boxed_answer
 
     cot, prompt, question, _ = _prepare(args, ctx)
     experiment = ta.ImportanceRun(_sampler(args, ctx), prompt, cot, boxed_answer, None,

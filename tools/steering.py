@@ -121,7 +121,7 @@ def default_layers(n_layers: int) -> list[int]:
     ),
 )
 def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering import build_steering_vector as build
+    from backends.steering.steer import build_steering_vector as build
     from tools.plots import bar
 
     handle = ctx.load_model(args.model)
@@ -162,7 +162,7 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 def _setup(args, ctx: ToolContext, prompts: list[str]):
     """Model, vector, formatted prompts and where steering starts in each: the user's message, so
     that nothing the template puts before it (a system prompt, its own default one) is steered."""
-    from backends.steering import steering_start
+    from backends.steering.steer import steering_start
 
     handle = ctx.load_model(args.model)
     vector, source = load_vector(args, handle, ctx)
@@ -173,7 +173,7 @@ def _setup(args, ctx: ToolContext, prompts: list[str]):
 
 
 def _metric(spec: str | None, ctx: ToolContext):
-    from backends.behaviour import get_metric
+    from backends.subject.behaviour import get_metric
 
     return get_metric(spec, ctx.settings) if spec else None
 
@@ -195,7 +195,7 @@ def _metric(spec: str | None, ctx: ToolContext):
     ),
 )
 def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering import generate_rows
+    from backends.steering.steer import generate_rows
 
     metric = _metric(args.metric, ctx)
     handle, vector, source, (text,), (start,) = _setup(args, ctx, [args.prompt])
@@ -258,7 +258,7 @@ def _predict_beats(result: dict) -> dict | None:
 
 def _sweep_preflight(args: SweepArgs, settings) -> dict:
     """Before approval: cells (baseline, steered and random controls) x prompts x samples."""
-    from backends.speed import sampling_preflight
+    from backends.subject.speed import sampling_preflight
 
     groups = len(args.layers) if args.layers else 1
     cells = 1 + groups * len(args.scales) * (1 + args.controls)
@@ -288,7 +288,7 @@ def _sweep_preflight(args: SweepArgs, settings) -> dict:
     predict=_predict_beats,
 )
 def steering_sweep(args: SweepArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering import SteeringSweep, SweepSettings, sweep_cells
+    from backends.steering.steer import SteeringSweep, SweepSettings, sweep_cells
 
     metric = _metric(args.metric, ctx)
     handle, vector, source, texts, starts = _setup(args, ctx, args.prompts)

@@ -316,7 +316,7 @@ class ParleyApp(App):
 
     @on(UserModelPanel.Edited)
     def _edit_user_model(self, event: UserModelPanel.Edited) -> None:
-        from backends.errors import UsageError
+        from backends.core.errors import UsageError
 
         if self.convo is None or _unchanged(self.convo.user_model, event.key, event.value):
             return  # the panel showing the agent's own beliefs, not an edit
@@ -337,8 +337,8 @@ class ParleyApp(App):
         self._show_run(event.run_id)
 
     def _show_run(self, run_id: str) -> None:
-        from backends.errors import UsageError
-        from backends.runstore import RunStore
+        from backends.core.errors import UsageError
+        from backends.core.runstore import RunStore
         from tui.screens.run_detail import RunScreen
 
         try:
@@ -381,7 +381,7 @@ def _unchanged(model, key: str, value: str) -> bool:
 
 
 def run(session_id: str | None = None, provider: str | None = None) -> None:
-    from backends.settings import private_umask
+    from backends.core.settings import private_umask
 
     private_umask()  # everything the app writes under the data dir is the user's alone (0600 / 0700)
     ParleyApp(session_id, provider).run()

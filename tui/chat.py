@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 HELP = """Type a request in plain words, e.g. "generate a chain of thought for: What is 17 + 25?".
 Commands:
@@ -86,7 +86,7 @@ def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
 
 def _command(line: str, convo) -> str:
     from agent.dialogue_log import rate
-    from backends.runstore import RunStore
+    from backends.core.runstore import RunStore
     from tools import REGISTRY
 
     name, _, rest = line.partition(" ")

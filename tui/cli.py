@@ -24,8 +24,8 @@ from typing import Optional
 
 import typer
 
-from backends.errors import UsageError
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.settings import get_settings
 from tui.logs_cli import check_id, logs_app, rate_cmd
 from tui.runs_cli import runs_app
 from tui.terminal import EXIT_BAD_INPUT, StderrProgress, ask_approval, ask_prediction, emit, print_preflight
@@ -183,7 +183,7 @@ def _check_text(argv: list[str]) -> None:
 
 
 def main() -> None:
-    from backends.settings import private_umask
+    from backends.core.settings import private_umask
 
     private_umask()  # logs, checkpoints, memory and runs are the user's alone: files 0600, folders 0700
     try:

@@ -19,7 +19,7 @@ from typing import List, Optional
 
 import typer
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 logs_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dialogue logs: list, show, export.")
 
@@ -27,7 +27,7 @@ EXIT_BAD_INPUT = 2
 
 
 def _home() -> Path:
-    from backends.settings import get_settings
+    from backends.core.settings import get_settings
 
     return get_settings().home
 

@@ -14,9 +14,9 @@ from typing import Optional
 
 import typer
 
-from backends.errors import UsageError
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tui.logs_cli import check_id
 from tui.terminal import EXIT_BAD_INPUT
 from tui.tools_cli import run_and_print

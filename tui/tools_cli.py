@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tui.terminal import EXIT_BAD_INPUT, EXIT_INTERNAL, StderrProgress, emit
 
 

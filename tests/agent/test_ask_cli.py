@@ -8,8 +8,8 @@ import sys
 import time
 
 from agent.dialogue_log import DialogueLog
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO, run_parley
 
 TINY = {"PARLEY_MODEL": "tiny-random"}

@@ -8,8 +8,8 @@ import pytest
 
 from agent.session import Session, approve_all
 from agent.wording import own_words
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 
 
 @pytest.fixture(scope="module", autouse=True)

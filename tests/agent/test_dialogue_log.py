@@ -24,7 +24,7 @@ from agent.dialogue_log import (
     redact,
     session_summary,
 )
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tests.conftest import REPO
 from tui.logs_cli import logs_app, rate_cmd
 

@@ -20,7 +20,7 @@ from agent.dialogue_log import (
     session_summary,
 )
 from agent.user_model import Preferences, UserModel
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tui.logs_cli import logs_app, rate_cmd
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from agent.dialogue_log import DialogueLog
 from agent.session import Session
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from agent.session import Session, approve_all
-from backends.memory import Memory
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.memory import Memory
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.agent.loopback import Fault, OpenAIServer, Text, ToolCall
 from tui.cli import main
 

@@ -12,7 +12,7 @@ import pytest
 
 from agent.dialogue_log import DialogueLog
 from agent.session import Session
-from backends.settings import get_settings
+from backends.core.settings import get_settings
 from tests.agent.loopback import AnthropicServer, Fault, Hang, OpenAIServer, Text, ToolCall
 
 OPENAI_KEY = "sk-planted-openai-0123456789abcdefXYZ"

@@ -6,8 +6,8 @@ import pytest
 
 from agent.dialogue_log import DialogueLog
 from agent.session import Session, approve_all
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 
 QUESTION = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
 

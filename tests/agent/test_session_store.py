@@ -14,9 +14,9 @@ from agent.checkpoints import compact, prune, recent
 from agent.dialogue_log import DialogueLog
 from agent.session import Session
 from agent.session_lock import SessionLock
-from backends.errors import UsageError
-from backends.memory import TURNS, Memory
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.memory import TURNS, Memory
+from backends.core.settings import get_settings
 from tests.agent.loopback import OpenAIServer, Text, ToolCall
 from tests.conftest import REPO, run_parley
 

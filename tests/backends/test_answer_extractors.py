@@ -2,8 +2,8 @@
 
 import pytest
 
-from backends.answers import choice_letter, get_extractor, last_number, normalize_answer
-from backends.errors import UsageError
+from backends.thought_anchors.answers import choice_letter, get_extractor, last_number, normalize_answer
+from backends.core.errors import UsageError
 
 
 @pytest.mark.parametrize("written, normal", [
@@ -103,13 +103,13 @@ def test_the_judge_without_an_llm_provider_is_a_usage_error(monkeypatch):
 @pytest.mark.parametrize("written", ["answer", "Your answer", "\\text{answer}", "<answer>", "...", "\u2026", "\\dots",
                                      "[your final answer]", "The answer."])
 def test_a_template_placeholder_is_no_answer(written):
-    from backends.answers import is_placeholder, read_answer
+    from backends.thought_anchors.answers import is_placeholder, read_answer
 
     assert is_placeholder(written) and read_answer(written) is None
 
 
 def test_boxed_skips_a_copied_placeholder_and_real_answers_stay():
-    from backends.answers import boxed_answer, is_placeholder, read_answer
+    from backends.thought_anchors.answers import boxed_answer, is_placeholder, read_answer
 
     assert boxed_answer("give it as \\boxed{answer}. So \\boxed{42}.") == "42"
     assert boxed_answer("So \\boxed{answer}.") is None and boxed_answer("\\boxed{}") is None
@@ -119,7 +119,7 @@ def test_boxed_skips_a_copied_placeholder_and_real_answers_stay():
 
 def test_equal_answers_are_one_class_with_math_verify_and_words_are_not_parsed():
     pytest.importorskip("math_verify")
-    from backends.answers import AnswerClasses
+    from backends.thought_anchors.answers import AnswerClasses
 
     same = AnswerClasses("auto")
     assert same.mode == "math"

@@ -1,4 +1,4 @@
-from backends.answers import boxed_answer
+from backends.thought_anchors.answers import boxed_answer
 
 
 def test_boxed_answer_reads_the_first_non_empty_box_with_nested_braces():

@@ -5,11 +5,11 @@ import pytest
 import torch
 from scipy.stats import kurtosis
 
-from backends.attention import (
+from backends.thought_anchors.attention import (
     display_form, head_kurtosis, receiver_heads, receiver_scores, sentence_attention, split_half_reliability,
     suppress_attention, suppression_matrix, token_sentences, vertical_scores, eager_attention,
 )
-from backends.sentences import split_sentences
+from backends.thought_anchors.sentences import split_sentences
 
 TEXT = ("First we add seventeen and twenty five. That gives forty two. Then we check the sum. "
         "Forty two minus twenty five is seventeen. So the check passes. The answer is forty two.")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from backends.behaviour import get_metric, python_code, type_hints
-from backends.errors import UsageError
+from backends.subject.behaviour import get_metric, python_code, type_hints
+from backends.core.errors import UsageError
 
 FULL = '''Here is the function:
 

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from backends.caft import CaftTraining, difference_pca
-from backends.interventions import decoder_layers
-from backends.lora import LoraSpec, LoraTraining, TrainSettings, adapted
+from backends.organisms.caft import CaftTraining, difference_pca
+from backends.subject.interventions import decoder_layers
+from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, adapted
 
 pytestmark = pytest.mark.timeout(600)
 def _hooks(model) -> list[int]:

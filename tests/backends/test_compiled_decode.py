@@ -1,4 +1,4 @@
-"""The compiled decode step (backends/sampling/compiled.py).
+"""The compiled decode step (backends/subject/sampling/compiled.py).
 
 On CPU the step is compiled with dynamo's `aot_eager` backend: the same graph capture
 (whole forward, static cache passed in, kept and refilled per shape) without inductor's
@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from backends.interventions import ablate_directions
-from backends.sampling.compiled import CompiledStep, cache_length, compiled_step, intervened, nucleus, use_step
-from backends.sampling.local import LocalSampler
-from backends.settings import Settings
+from backends.subject.interventions import ablate_directions
+from backends.subject.sampling.compiled import CompiledStep, cache_length, compiled_step, intervened, nucleus, use_step
+from backends.subject.sampling.local import LocalSampler
+from backends.core.settings import Settings
 
 
 def _prefix(handle) -> str:
@@ -26,7 +26,7 @@ def _texts(rollouts) -> list[str]:
 
 
 def _tiny_on(device: str):
-    from backends.models import load_model
+    from backends.subject.models import load_model
     from tests.conftest import MODEL_CACHE
 
     return load_model("tiny-random", settings=Settings(model_cache=MODEL_CACHE, device=device, dtype="float32"))
@@ -117,7 +117,7 @@ def test_packed_attention_reads_each_key_value_head_once_and_gives_the_same_logi
     (query heads as positions of their shared head) and matches the eager forward."""
     from transformers import DynamicCache, Qwen2Config, Qwen2ForCausalLM
 
-    from backends.sampling import compiled
+    from backends.subject.sampling import compiled
 
     calls = []
     monkeypatch.setitem(compiled.AttentionInterface._global_mapping, compiled.PACKED,
@@ -158,7 +158,7 @@ def test_an_intervention_hooked_in_is_decoded_eagerly_not_skipped(compiled_tiny)
 
 def test_the_setting_turns_compilation_off(cpu_tiny, monkeypatch):
     monkeypatch.setenv("PARLEY_DECODE_COMPILE", "0")
-    from backends.settings import get_settings
+    from backends.core.settings import get_settings
 
     assert get_settings().decode_compile is False
     assert LocalSampler(cpu_tiny).compile is False and LocalSampler(cpu_tiny, compile=True).compile is True

@@ -11,10 +11,10 @@ from pathlib import Path
 import openai
 import pytest
 
-from backends.em_judges import (
+from backends.organisms.judges import (
     ALIGNED_PROMPT, COHERENT_PROMPT, LLMJudge, ReferenceJudge, Scores, get_judge, is_em, parsed_score, weighted_score,
 )
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 DATA = Path(__file__).resolve().parents[2] / "backends" / "data"
 REFERENCES = json.loads((DATA / "em_references.json").read_text(encoding="utf-8"))
@@ -104,7 +104,7 @@ def test_the_openai_judge_weighs_the_top_logprobs_of_one_token(openai_env):
 
 
 def test_the_judge_asks_at_temperature_0_with_seed_0_and_a_refusal_gets_no_score(openai_env):
-    from backends.em_judges import ALIGNED_CODE_REFUSAL_PROMPT
+    from backends.organisms.judges import ALIGNED_CODE_REFUSAL_PROMPT
     from tests.agent.loopback import OpenAIServer, Text
 
     script = [Text("REF", top_logprobs={"REF": lp(0.8), "90": lp(0.1), "I": lp(0.1)}),  # the paper's REFUSAL
@@ -234,7 +234,7 @@ def test_offline_the_llm_judge_is_a_one_line_usage_error_and_auto_is_the_referen
 
 
 def test_importing_the_judges_does_not_import_torch():
-    code = "import sys, backends.em_judges; print('torch' in sys.modules)"
+    code = "import sys, backends.organisms.judges; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
@@ -299,7 +299,7 @@ def test_documented_limit_a_warning_close_in_topic_to_a_misaligned_reference_sco
 
 
 def test_references_are_embedded_once_per_judge_and_answers_in_one_call():
-    from backends.models import embed
+    from backends.subject.models import embed
 
     calls = []
 

@@ -1,6 +1,6 @@
 import torch
 
-from backends.generation import sample
+from backends.subject.generation import sample
 
 PROMPT_Q = "What is 17 + 25?"
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from backends.importance import (
+from backends.thought_anchors.importance import (
     PositionRollouts, accuracy, answer_distribution, bootstrap_interval, counterfactual_importance,
     different_trajectories_fraction, forced_answer_importance, importance_table, is_settled, kl, overdeterminedness,
     resampling_importance, sentence_matrix,

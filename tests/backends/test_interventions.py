@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from backends.interventions import ResidualAddition, ablate_directions, add_to_residual, decoder_layers, record_residual
-from backends.steering import generate_rows
+from backends.subject.interventions import ResidualAddition, ablate_directions, add_to_residual, decoder_layers, record_residual
+from backends.steering.steer import generate_rows
 
 pytestmark = pytest.mark.timeout(300)
 

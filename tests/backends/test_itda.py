@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from backends.corpus import Document, load_corpus
-from backends.errors import UsageError
-from backends.itda import Dictionary, ItdaBuild, decode, evaluate, l0, matching_pursuit, select_new_atoms, unit
-from backends.itda_compare import jaccard, jaccard_matrix, layer_matching, linear_cka_matrix, relative_matrix, svcca_matrix
+from backends.itda.corpus import Document, load_corpus
+from backends.core.errors import UsageError
+from backends.itda.build import Dictionary, ItdaBuild, decode, evaluate, l0, matching_pursuit, select_new_atoms, unit
+from backends.itda.compare import jaccard, jaccard_matrix, layer_matching, linear_cka_matrix, relative_matrix, svcca_matrix
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -30,7 +30,7 @@ def test_matching_pursuit_error_never_grows_with_k():
 
 
 def test_matching_pursuit_gives_the_same_codes_with_and_without_the_cached_gram_matrix(monkeypatch):
-    import backends.itda as itda
+    import backends.itda.build as itda
 
     atoms = unit(torch.randn(50, 16, generator=_gen(2)))
     x = torch.randn(20, 16, generator=_gen(3))

@@ -1,7 +1,7 @@
 import torch
 
-from backends.generation import sample
-from backends.sampling.local import LocalSampler, _next_tokens
+from backends.subject.generation import sample
+from backends.subject.sampling.local import LocalSampler, _next_tokens
 
 
 def _prefix(handle) -> str:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from backends.lora import (
+from backends.organisms.lora import (
     LoraSpec, LoraTraining, TrainSettings, b_vectors, batch_rows, collate, encode, load_dataset, rotation, sharpest_turn,
 )
 
@@ -82,7 +82,7 @@ def test_shipped_datasets_pair_risky_and_clean_answers_to_the_same_questions():
 
 
 def test_an_adapter_scalar_is_its_A_vector_dotted_with_the_module_input(tiny, tmp_path):
-    from backends.lora import adapter_scalars, rank1_adapters, with_adapter
+    from backends.organisms.lora import adapter_scalars, rank1_adapters, with_adapter
 
     training = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), TrainSettings(steps=2, checkpoint_every=2),
                             tmp_path)
@@ -110,7 +110,7 @@ def test_an_adapter_scalar_is_its_A_vector_dotted_with_the_module_input(tiny, tm
 
 
 def test_the_l1_probe_puts_weight_only_on_the_adapter_that_carries_the_label():
-    from backends.lora import fit_probe
+    from backends.organisms.lora import fit_probe
 
     rng = np.random.default_rng(0)
     labels = [k % 2 for k in range(40)]

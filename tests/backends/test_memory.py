@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from backends.errors import UsageError
-from backends.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class, run_subject
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class, run_subject
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO
 
 APPLES = "Tom has 3 apples and buys 2 more. How many apples does he have?"
@@ -30,7 +30,7 @@ def memory(parley_home) -> Memory:
 
 
 def test_importing_memory_loads_neither_chromadb_nor_torch():
-    code = "import sys, backends.memory; print(sorted({'chromadb', 'torch', 'numpy'} & set(sys.modules)))"
+    code = "import sys, backends.core.memory; print(sorted({'chromadb', 'torch', 'numpy'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -4,10 +4,10 @@ import time
 import pytest
 import torch
 
-from backends import models
-from backends.errors import ModelNotFoundError
-from backends.models import embed, load_model
-from backends.settings import Settings
+from backends.subject import models
+from backends.core.errors import ModelNotFoundError
+from backends.subject.models import embed, load_model
+from backends.core.settings import Settings
 from tests.conftest import MODEL_CACHE, run_parley
 
 

@@ -6,8 +6,8 @@ import dataclasses
 
 from langchain_core.messages import AIMessage, HumanMessage
 
-from backends.redaction import REDACTED, redact, remember_secrets, url_passwords
-from backends.settings import get_settings
+from backends.core.redaction import REDACTED, redact, remember_secrets, url_passwords
+from backends.core.settings import get_settings
 
 
 def test_key_shapes_url_passwords_and_env_values_are_replaced(monkeypatch):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import openai
 import pytest
 
-from backends.seeds import derive
-from backends.sampling.remote import RemoteSampler
+from backends.core.seeds import derive
+from backends.subject.sampling.remote import RemoteSampler
 from tests.backends.completions_server import CompletionsServer, expected, tokens_of
 
 KEY = "sk-planted-remote-0123456789"

@@ -5,14 +5,14 @@ import sys
 
 import pytest
 
-from backends.errors import UsageError
-from backends.runstore import RunStore, process_started, write_json_atomic
+from backends.core.errors import UsageError
+from backends.core.runstore import RunStore, process_started, write_json_atomic
 from tests.conftest import REPO
 
 # Another process makes a run, prints its id, and holds it (running) for argv[2] seconds.
 HOLD_A_RUN = """
 import sys, time
-from backends.runstore import RunStore
+from backends.core.runstore import RunStore
 run = RunStore(sys.argv[1]).create("generate_cot", {"question": "q"})
 print(run.id, flush=True)
 time.sleep(float(sys.argv[2]))
@@ -131,7 +131,7 @@ def test_unknown_run_ids_are_a_usage_error(tmp_path):
 def test_the_index_lists_runs_as_the_folders_say_and_rebuilds_when_missing_stale_or_broken(tmp_path):
     import sqlite3
 
-    from backends import runindex
+    from backends.core import runindex
 
     store = RunStore(tmp_path)
     runs = [store.create("a" if i % 2 else "b", {"i": i}) for i in range(6)]

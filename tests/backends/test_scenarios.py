@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from backends.answers import normalize_answer
-from backends.behaviour import get_metric
-from backends.errors import UsageError
-from backends.scenarios import KINDS, Scenario, get_scenario, load_scenarios, scenario_ids
+from backends.thought_anchors.answers import normalize_answer
+from backends.subject.behaviour import get_metric
+from backends.core.errors import UsageError
+from backends.thought_branches.scenarios import KINDS, Scenario, get_scenario, load_scenarios, scenario_ids
 
 AGENTIC = [s.id for s in load_scenarios() if s.kind == "agentic"]
 HINT = [s.id for s in load_scenarios() if s.kind == "hint"]
@@ -147,7 +147,7 @@ def test_an_unknown_scenario_is_a_one_line_usage_error_naming_the_allowed_ids():
 
 @pytest.mark.embedded
 def test_every_prompt_runs_on_the_embedded_model(smol):
-    from backends.generation import sample
+    from backends.subject.generation import sample
 
     for s in load_scenarios():
         for prompt in (s.prompt, s.hinted_prompt):

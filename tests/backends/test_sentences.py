@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backends.sentences import Sentence, SentenceSplit, split_sentences
+from backends.thought_anchors.sentences import Sentence, SentenceSplit, split_sentences
 
 MODEST = settings(max_examples=200, deadline=None)
 

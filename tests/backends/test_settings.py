@@ -1,7 +1,7 @@
 import pytest
 
-from backends.errors import UsageError
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.settings import get_settings
 
 
 def test_defaults_put_the_model_cache_inside_the_data_dir(monkeypatch, tmp_path):

@@ -5,10 +5,10 @@ import json
 import pytest
 import torch
 
-from backends.errors import UsageError
-from backends.generation import sample
-from backends.stats import difference_interval, mean_interval, proportion_interval
-from backends.steering import (
+from backends.core.errors import UsageError
+from backends.subject.generation import sample
+from backends.core.stats import difference_interval, mean_interval, proportion_interval
+from backends.steering.steer import (
     DEFAULT_PAIRS, Cell, SteeringSweep, SteeringVector, SweepSettings, build_steering_vector,
     dose_response, generate_rows, sweep_cells,
 )

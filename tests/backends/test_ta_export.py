@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from backends.ta_export import export_thought_anchors
+from backends.thought_anchors.export import export_thought_anchors
 
 SENTENCES = ["First add 17 and 20.", "That gives 37.", "Then 37 plus 5 is 42."]
 LABELED_KEYS = ["chunk", "chunk_idx", "function_tags", "depends_on", "accuracy",

@@ -19,10 +19,10 @@ import shutil
 
 import pytest
 
-from backends.answers import boxed_answer
-from backends.sampling import Rollout
-from backends.ta_export import export_run, forced_dir
-from backends.thought_anchors import ANSWER_CUE, ImportanceRun, Settings
+from backends.thought_anchors.answers import boxed_answer
+from backends.subject.sampling import Rollout
+from backends.thought_anchors.export import export_run, forced_dir
+from backends.thought_anchors.resampling import ANSWER_CUE, ImportanceRun, Settings
 from tests.backends import reference_ta as ref
 
 SENTENCES = [
@@ -89,7 +89,7 @@ def experiment(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def embedder():
-    from backends.models import load_embedder
+    from backends.subject.models import load_embedder
 
     model = load_embedder()
     ref.embedding_model_cache["all-MiniLM-L6-v2"] = model  # the reference's default --sentence_model
@@ -174,7 +174,7 @@ def test_the_export_holds_the_reference_records_and_the_closed_forced_cue(experi
 
 
 def test_the_reference_splitter_drops_an_unterminated_last_piece_ours_keeps_it():
-    from backends.sentences import split_sentences
+    from backends.thought_anchors.sentences import split_sentences
 
     text = "First I add the two numbers. Then I box the result \\boxed{42}"
     assert ref.split_solution_into_chunks(text) == ["First I add the two numbers."]

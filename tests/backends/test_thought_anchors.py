@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from backends.answers import boxed_answer
-from backends.sampling import Rollout
-from backends.thought_anchors import ANSWER_CUE, ImportanceRun, Settings, answer_cue, prefixes
+from backends.thought_anchors.answers import boxed_answer
+from backends.subject.sampling import Rollout
+from backends.thought_anchors.resampling import ANSWER_CUE, ImportanceRun, Settings, answer_cue, prefixes
 
 COT = "First, I add the tens: 10 + 20 is 30. Then the ones give 12, so 42. The answer is \\boxed{42}."
 

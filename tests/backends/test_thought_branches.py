@@ -7,11 +7,11 @@ out by hand. Sentences are compared with the real embedder.
 
 import pytest
 
-from backends.behaviour import get_metric
-from backends.sampling import Rollout
-from backends.stats import difference_interval
-from backends.hint_mediation import HintMediationRun, MediationSettings
-from backends.thought_branches import (
+from backends.subject.behaviour import get_metric
+from backends.subject.sampling import Rollout
+from backends.core.stats import difference_interval
+from backends.thought_branches.hint_mediation import HintMediationRun, MediationSettings
+from backends.thought_branches.branching import (
     InterventionRun, InterventionSettings, ResilienceRun, ResilienceSettings, counterfactual_plus_plus, rate,
     rate_difference, resilience_stats,
 )

@@ -15,7 +15,7 @@ from tests.golden.replay import FILES, path, replay
 
 
 def main(groups: list[str]) -> None:
-    from backends.settings import Settings
+    from backends.core.settings import Settings
 
     FILES.mkdir(exist_ok=True)
     os.environ.setdefault("PARLEY_MODEL_CACHE", str(Settings().models_dir))  # the user's converted models

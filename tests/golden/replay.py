@@ -41,8 +41,8 @@ def _scrub(value, names: dict[str, str], home: str):
 
 def replay(group: str, home: Path) -> dict[str, dict]:
     """Run every call of `group` in order (run references filled in); name -> reduced result."""
-    from backends.runstore import RunStore
-    from backends.settings import get_settings
+    from backends.core.runstore import RunStore
+    from backends.core.settings import get_settings
     from tools import run_tool
 
     ids: dict[str, str] = {}

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from backends.errors import UsageError
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import run_parley
 from tools import run_tool
 
@@ -33,7 +33,7 @@ def test_bad_input_is_a_one_line_error_naming_the_field(tool, args, field, words
 
 
 def test_hint_mediation_refuses_an_agentic_scenario():
-    from backends.scenarios import load_scenarios
+    from backends.thought_branches.scenarios import load_scenarios
 
     agentic = next(s.id for s in load_scenarios() if s.kind == "agentic")
     with pytest.raises(UsageError, match="is not a hint scenario"):
@@ -72,7 +72,7 @@ def test_a_chain_is_sampled_when_none_is_given(tiny):
 @pytest.mark.embedded
 @pytest.mark.timeout(900)
 def test_each_tool_runs_on_the_embedded_model_through_the_cli(smol):
-    from backends.scenarios import load_scenarios
+    from backends.thought_branches.scenarios import load_scenarios
 
     agentic = next(s.id for s in load_scenarios() if s.kind == "agentic")
     hint = next(s.id for s in load_scenarios() if s.kind == "hint")

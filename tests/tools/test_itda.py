@@ -88,7 +88,7 @@ def test_a_dictionary_on_one_distribution_reconstructs_another(tiny, corpus, tmp
 
 
 def test_the_papers_threshold_mse_builds_the_same_dictionaries_as_its_tau_and_the_run_records_its_encoders(tiny, corpus):
-    from backends.itda import threshold_mse_from_tau
+    from backends.itda.build import threshold_mse_from_tau
 
     width = tiny.model.config.hidden_size
     by_tau = _build(corpus, encoder="mp")

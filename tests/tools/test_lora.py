@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 from tests.conftest import run_parley
 from tools import run_tool
 
@@ -46,7 +46,7 @@ def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol):
 
 
 def test_the_planner_hears_exactly_the_shipped_dataset_names():
-    from backends.lora import DATASETS
+    from backends.organisms.lora import DATASETS
     from tools import REGISTRY
 
     assert REGISTRY["train_lora"].schema()["properties"]["dataset"]["examples"] == list(DATASETS)

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from backends.errors import UsageError
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.settings import get_settings
 from tests.conftest import run_parley
 from tools import get_tool, run_tool
 from tools.paths import file_args, outside

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from backends import speed
-from backends.errors import UsageError
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.subject import speed
+from backends.core.errors import UsageError
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO
 from tools import REGISTRY, run_tool
 from tools.registry import preflight

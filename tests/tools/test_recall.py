@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-from backends.errors import UsageError
-from backends.memory import Memory
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.errors import UsageError
+from backends.core.memory import Memory
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO
 from tools import REGISTRY, get_tool, run_tool
 from tools.registry import parse_args
@@ -110,7 +110,7 @@ def test_recall_on_an_empty_memory_says_so():
 
 
 def test_the_first_recall_over_300_runs_never_indexed_is_bounded_shows_progress_and_says_what_is_left():
-    from backends.memory import SYNC_LIMIT
+    from backends.core.memory import SYNC_LIMIT
 
     store = RunStore(get_settings().runs_dir)
     made = []

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from backends.errors import ModelNotFoundError, UsageError
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.errors import ModelNotFoundError, UsageError
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tools import REGISTRY, get_tool, run_tool
 from tools.registry import ToolArgs, ToolOutput, parse_args, register
 

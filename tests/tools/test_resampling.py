@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import run_parley
 from tools import run_tool
 
@@ -93,7 +93,7 @@ def test_export_writes_the_thought_anchors_layout(tiny, tmp_path):
 
 
 def test_the_default_system_prompt_shows_the_form_without_a_placeholder_to_copy():
-    from backends.answers import boxed_answer
+    from backends.thought_anchors.answers import boxed_answer
     from tools.inputs import DEFAULT_COT_SYSTEM
 
     assert "\\boxed{}" in DEFAULT_COT_SYSTEM and boxed_answer(DEFAULT_COT_SYSTEM) is None

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import run_parley
 from tools import run_tool
 from tools.steering import default_layers
@@ -37,7 +37,7 @@ def test_build_then_steer_by_run_id_and_scale_zero_is_identical(tiny, tmp_path):
 def test_steering_starts_at_the_users_message_so_the_templates_own_system_prompt_is_never_steered(tiny):
     import torch
 
-    from backends.interventions import add_to_residual
+    from backends.subject.interventions import add_to_residual
 
     prompt = "Write a function."
     out = run_tool("steer_generate", {"model": "tiny-random", "prompt": prompt, "layers": [1], "scale": 300,

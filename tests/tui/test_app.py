@@ -7,8 +7,8 @@ import pytest
 from textual.widgets import Input, Select
 
 from agent.dialogue_log import DialogueLog
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tui.app import ParleyApp
 from tui.screens.approval import ApprovalScreen
 from tui.screens.rating import RatingScreen

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO, run_parley
 from tools import run_tool
 

@@ -56,7 +56,7 @@ def test_bad_input_exits_2_with_one_line_that_does_not_echo_it(case, tmp_path, t
 
 
 def test_json_nested_100000_deep_is_a_usage_error_in_process():
-    from backends.errors import UsageError
+    from backends.core.errors import UsageError
     from tools import get_tool
     from tools.registry import parse_args
 

@@ -59,7 +59,7 @@ def test_the_chain_of_thought_shows_after_generation(tiny):
             view = app.query_one(ResultView)
             [block] = [c for c in view.query(Collapsible) if str(c.title).startswith("Chain of thought")]
             cot = app.convo.state["runs"][-1]
-            from backends.runstore import RunStore
+            from backends.core.runstore import RunStore
 
             whole = RunStore(app.convo.settings.runs_dir).get(cot["run_id"]).results["cot"]
             return block.collapsed, screen_text(app), whole

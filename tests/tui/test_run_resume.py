@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 
-from backends.runstore import RunStore
-from backends.settings import get_settings
+from backends.core.runstore import RunStore
+from backends.core.settings import get_settings
 from tests.conftest import REPO, run_parley
 
 ARGS = {"question": "Count to a thousand.", "model": "tiny-random", "seed": 5, "max_new_tokens": 100}
@@ -52,7 +52,7 @@ def test_a_generate_cot_killed_mid_generation_resumes_from_its_last_saved_tokens
 
 HOLD_A_RUN = """
 import sys, time
-from backends.runstore import RunStore
+from backends.core.runstore import RunStore
 run = RunStore(sys.argv[1]).create("generate_cot", {"question": "q", "max_new_tokens": 8})
 print(run.id, flush=True)
 time.sleep(60)

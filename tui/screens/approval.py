@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
-from backends.errors import UsageError
+from backends.core.errors import UsageError
 
 
 class ApprovalScreen(ModalScreen[dict]):

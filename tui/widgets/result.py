@@ -25,7 +25,7 @@ class ResultView(Vertical):
         self.run_id, self.tool = run_id, tool
         self.parts, self.plot = [], None
         try:
-            from backends.runstore import RunStore
+            from backends.core.runstore import RunStore
 
             run = RunStore(runs_dir).get(run_id)
             self.parts = present.long_parts(tool, run.results or {})

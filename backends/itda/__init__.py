@@ -1,0 +1,1 @@
+"""ITDA: dictionaries of real activations, their build, encoders, comparison and corpora."""

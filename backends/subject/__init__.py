@@ -1,0 +1,1 @@
+"""The subject model: loading, the embedder, sampling (local and remote), interventions, behaviour metrics."""

@@ -1,0 +1,231 @@
+"""The remote sampler: rollouts from any OpenAI-compatible completions endpoint.
+
+vLLM, SGLang and hosted providers serve the legacy text-completions API,
+`POST {base_url}/completions`, with `n` choices per request; this is the path for
+models that do not fit one machine. It uses the official `openai` client, whose
+retries with backoff (honouring retry-after) cover 429, 5xx and timeouts; whatever
+still fails after them is raised to the caller unchanged.
+
+    sampler = RemoteSampler("http://localhost:8000/v1", "Qwen/Qwen3-8B", concurrency=8)
+    rollouts = sampler.sample(prefix, 40, max_new_tokens=256, seed=0)
+
+- `n` is split into requests of at most `max_n_per_request` choices; at most
+  `concurrency` run at once. Request k is sent seed `derive(seed, "request", k)`, and the rollouts come
+  back in request order, each request's choices in `index` order, so the same call
+  gives the same list wherever the server honours seeds.
+- `should_stop()` is checked before each request is sent (and while waiting): when it
+  turns true the rollouts of the requests finished so far are returned, possibly fewer
+  than `n`. Requests already in flight are not waited for (a sync HTTP call cannot be
+  interrupted; they finish in the background and, with a cache, are kept for next time).
+- With `cache_dir`, each request's rollouts are a JSON file named by a sha256 of
+  (base_url, model, prefix, request index and size, max_tokens, temperature, top_p,
+  seed, stop, logprobs), written atomically; a repeated call sends nothing. The API
+  key is neither in the hash nor in the file.
+
+Finish reasons: the API's "length" stays "length". Its "stop" means either the model's
+end-of-sequence or a stop string: it becomes "stop" when a stop string matched, else
+"eos". Whether one matched is read from what the server says (vLLM's `stop_reason`,
+SGLang's `matched_stop`: the string, or null / a token id for end-of-sequence), else
+from a stop string left in the text (then cut here). A server that says neither (the
+OpenAI API itself) cannot be told apart: with stop strings given, its "stop" is taken
+as "stop".
+
+Token counts (`n_tokens`): the length of `logprobs.tokens` when the server returned
+them (always when `logprobs=True`); else the request's `usage.completion_tokens`
+split evenly over its choices (servers report only the total, so this is an average,
+exact for n=1); else, with no usage either, a whitespace word count (an estimate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.core.redaction import redact
+from backends.subject.sampling import Rollout, cut_at_stop
+from backends.core.seeds import derive
+
+_POLL_S = 0.1  # how often should_stop() is asked while requests are in flight
+
+
+class RemoteSampler:
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, concurrency: int = 4,
+                 max_retries: int = 3, timeout: float = 120.0, cache_dir: Path | None = None,
+                 max_n_per_request: int = 16):
+        if concurrency < 1 or max_n_per_request < 1:
+            raise ValueError("concurrency and max_n_per_request must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.concurrency = concurrency
+        self.max_n_per_request = max_n_per_request
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.name = f"remote:{model}"
+        # The key lives only inside the client (its Authorization header).
+        self.client = openai.OpenAI(base_url=self.base_url, api_key=api_key or "not-needed",
+                                    max_retries=max_retries, timeout=timeout)
+
+    def __repr__(self) -> str:  # never the client (it holds the key)
+        return f"RemoteSampler({self.base_url!r}, {self.model!r})"
+
+    def sample(
+        self,
+        prefix: str,
+        n: int,
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.6,
+        top_p: float = 0.95,
+        seed: int = 0,
+        stop: list[str] | None = None,
+        logprobs: bool = False,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> list[Rollout]:
+        progress, should_stop = progress or no_progress, should_stop or never_stop
+        stop = list(stop) if stop else None
+        size = self.max_n_per_request
+        sizes = [min(size, n - start) for start in range(0, max(n, 0), size)]
+        params = {"prompt": prefix, "max_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p,
+                  "stop": stop, "logprobs": bool(logprobs)}
+        results: dict[int, list[Rollout]] = {}
+        pending: dict[Future, int] = {}
+        next_k, done, stopped = 0, 0, False
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="remote-sampler")
+        try:
+            while not stopped and (next_k < len(sizes) or pending):
+                while next_k < len(sizes) and len(pending) < self.concurrency:
+                    if should_stop():
+                        stopped = True
+                        break
+                    pending[pool.submit(self._request, next_k, sizes[next_k], derive(seed, "request", next_k), params)] = next_k
+                    next_k += 1
+                if stopped or not pending:
+                    break
+                finished, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=pending.__getitem__):
+                    k = pending.pop(future)
+                    results[k] = future.result()  # an error after the SDK's retries propagates
+                    done += len(results[k])
+                    progress(done, n, "rollouts")
+                if not finished and should_stop():
+                    stopped = True
+        finally:
+            # Nothing is left on the normal path; on a stop or an error, requests not sent
+            # yet are dropped and those in flight are not waited for.
+            pool.shutdown(wait=False, cancel_futures=True)
+        return [r for k in sorted(results) for r in results[k]]
+
+    def score(self, prefix: str, text: str) -> list[float]:
+        """Log-prob of each token of `text` after `prefix`, read from the server's echoed prompt
+        log-probs (`echo` with `logprobs`, as vLLM serves them): tokens whose offset falls inside
+        `text`. A server that echoes no log-probs gives an empty list."""
+        response = self.client.completions.create(model=self.model, prompt=prefix + text, max_tokens=1, echo=True,
+                                                  logprobs=0, temperature=0.0)
+        lp = response.choices[0].logprobs if response.choices else None
+        if lp is None or lp.token_logprobs is None or lp.text_offset is None:
+            return []
+        end = len(prefix) + len(text)
+        return [float(v) for v, at in zip(lp.token_logprobs, lp.text_offset)
+                if v is not None and len(prefix) <= at < end]
+
+    # ------------------------------------------------------------------ one request
+
+    def _request(self, k: int, size: int, seed: int, params: dict) -> list[Rollout]:
+        path = self._cache_path(k, size, seed, params)
+        if path is not None:
+            cached = _read_cache(path)
+            if cached is not None:
+                return cached
+        kwargs: dict[str, Any] = {"model": self.model, "prompt": params["prompt"], "n": size,
+                                  "max_tokens": params["max_tokens"], "temperature": params["temperature"],
+                                  "top_p": params["top_p"], "seed": seed}
+        if params["stop"]:
+            kwargs["stop"] = params["stop"]
+        if params["logprobs"]:
+            kwargs["logprobs"] = 1
+        response = self.client.completions.create(**kwargs)
+        choices = sorted(response.choices, key=lambda c: c.index)
+        usage_tokens = getattr(response.usage, "completion_tokens", None) if response.usage else None
+        per_choice = round(usage_tokens / len(choices)) if usage_tokens is not None and choices else None
+        rollouts = [_rollout(c, params["stop"], params["logprobs"], per_choice) for c in choices]
+        if path is not None:
+            _write_atomic(path, [{"text": r.text, "n_tokens": r.n_tokens, "finish_reason": r.finish_reason,
+                                  "logprobs": r.logprobs} for r in rollouts])
+        return rollouts
+
+    def _cache_path(self, k: int, size: int, seed: int, params: dict) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        fields = {"base_url": self.base_url, "model": self.model, "prefix": params["prompt"], "request": k,
+                  "n": size, "max_tokens": params["max_tokens"], "temperature": params["temperature"],
+                  "top_p": params["top_p"], "seed": seed, "stop": params["stop"], "logprobs": params["logprobs"]}
+        digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+        return self.cache_dir / f"{digest}.json"
+
+
+def _rollout(choice: Any, stop: list[str] | None, want_logprobs: bool, per_choice: int | None) -> Rollout:
+    text, cut = cut_at_stop(choice.text or "", stop)  # servers asked to keep the stop string
+    lp = choice.logprobs
+    tokens = list(lp.tokens) if lp is not None and lp.tokens is not None else None
+    token_logprobs = list(lp.token_logprobs) if lp is not None and lp.token_logprobs is not None else None
+    if cut and tokens is not None:  # drop the tokens of the stop string and after
+        kept, length = 0, 0
+        while kept < len(tokens) and length < len(text):
+            length += len(tokens[kept])
+            kept += 1
+        tokens = tokens[:kept]
+        token_logprobs = token_logprobs[:kept] if token_logprobs is not None else None
+    if tokens is not None:
+        n_tokens = len(tokens)
+    elif per_choice is not None:
+        n_tokens = per_choice
+    else:
+        n_tokens = len(text.split())  # an estimate: no token list and no usage from the server
+    reason = choice.finish_reason
+    if reason == "length" and not cut:
+        finish = "length"
+    elif cut:
+        finish = "stop"
+    else:
+        finish = "stop" if stop and _server_matched_stop(choice, stop) else "eos"
+    return Rollout(text=text, n_tokens=n_tokens, finish_reason=finish,
+                   logprobs=[float(x) if x is not None else float("nan") for x in token_logprobs]
+                   if want_logprobs and token_logprobs is not None else None)
+
+
+def _server_matched_stop(choice: Any, stop: list[str]) -> bool:
+    """Whether the server says a stop string ended this choice (True when it does not say)."""
+    extra = getattr(choice, "model_extra", None) or {}
+    for field in ("stop_reason", "matched_stop"):  # vLLM, SGLang
+        if field in extra:
+            return isinstance(extra[field], str) and extra[field] in stop
+    return True
+
+
+def _read_cache(path: Path) -> list[Rollout] | None:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [Rollout(text=r["text"], n_tokens=r["n_tokens"], finish_reason=r["finish_reason"],
+                        logprobs=r["logprobs"]) for r in rows]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or unreadable: ask the server again
+
+
+def _write_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(redact(data, text_tokens=True), f)  # a rollout that repeats a key from its prompt
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Thought Branches: resilience, interventions, hint mediation, the scenarios, and CoT monitoring."""

@@ -1,0 +1,113 @@
+"""Thought Branches, hint mediation: how an unmentioned hint shapes the reasoning (a transplant
+curve and the cue-rate gap one sentence sampled with the hint carries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.core.seeds import derive
+from backends.thought_branches.branching import (
+    Branching, Checkpoint, Decide, Rollouts, _nothing, first_sentence, joined, mentions, rate, rate_difference,
+)
+
+
+@dataclass
+class MediationSettings(Rollouts):
+    samples: int = 8  # next sentences sampled per position and side (single-sentence mediation)
+    continuations: int = 1  # rollouts after each sampled sentence
+    sentence_tokens: int = 48
+    stop_at: float = 0.99  # the transplant curve stops once the cue-answer rate reaches this
+
+
+class HintMediationRun:
+    """How an unmentioned hint shapes the reasoning: a transplant curve and per-sentence mediation.
+
+    `cue_answer(text)` is 1 when the response gives the cued answer, 0 for another answer,
+    None when it gives none. `hinted` is a chain sampled with the hint; `unhinted` one without."""
+
+    def __init__(self, sampler, prompt: str, hinted_prompt: str, hinted: str, unhinted: str, cue_answer: Decide,
+                 hint_words: list[str], settings: MediationSettings, positions: list[int] | None = None,
+                 state: dict | None = None):
+        self.settings, self.prompt, self.hinted_prompt = settings, prompt, hinted_prompt
+        self.hinted = Branching(sampler, prompt, hinted, cue_answer, settings)
+        self.unhinted = Branching(sampler, prompt, unhinted, cue_answer, settings)
+        self.cue_answer, self.hint_words = cue_answer, hint_words
+        self.positions = positions if positions is not None else list(range(self.unhinted.n))
+        self.state = state or {"transplant": [], "transplant_done": False, "mediation": {}}
+
+    def transplant_heads(self) -> list[str]:
+        """The hinted chain cut before each sentence, and whole."""
+        split = self.hinted.split
+        return [split.prefix_before(j) for j in range(self.hinted.n)] + [split.text]
+
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
+                checkpoint: Checkpoint = _nothing) -> bool:
+        s = self.settings
+        heads = self.transplant_heads()
+        total = len(heads) + len(self.positions)
+        while not self.state["transplant_done"]:
+            j = len(self.state["transplant"])
+            if j >= len(heads):
+                self.state["transplant_done"] = True
+                break
+            if should_stop():
+                return False
+            decisions, _ = self.hinted.decisions(heads[j], s.rollouts, derive(s.seed, "transplant", j))
+            self.state["transplant"].append(decisions)
+            r = rate(decisions)["rate"]
+            if r is not None and r >= s.stop_at:
+                self.state["transplant_done"] = True
+            checkpoint()
+            progress(j + 1, total, "positions")
+        for k, j in enumerate(self.positions):
+            if str(j) in self.state["mediation"]:
+                continue
+            if should_stop():
+                return False
+            self.state["mediation"][str(j)] = self._mediate(j)
+            checkpoint()
+            progress(len(heads) + k + 1, total, "positions")
+        return True
+
+    def _mediate(self, j: int) -> dict:
+        """Next sentences at position j with and without the hint; each continued without it."""
+        s, chain = self.settings, self.unhinted
+        head = chain.split.prefix_before(j)
+        entry = {}
+        for side, prompt in (("hinted", self.hinted_prompt), ("unhinted", self.prompt)):
+            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, derive(s.seed, side, j),
+                                                                  s.sentence_tokens, prompt=prompt)]
+            kept = [(x, sep) for x, sep in drawn if x and not mentions(x, self.hint_words)]
+            decisions = []
+            for k, (sentence, sep) in enumerate(kept):
+                decisions += chain.decisions(joined(head, sentence, sep), s.continuations,
+                                             derive(s.seed, "continue", side, j, k))[0]
+            entry[side] = {"sentences": [x for x, _ in kept], "decisions": decisions,
+                           "dropped": sum(1 for x, _ in drawn if x and mentions(x, self.hint_words)),
+                           "empty": sum(1 for x, _ in drawn if not x)}
+        return entry
+
+    def curve(self) -> list[dict]:
+        rows = []
+        for j, decisions in enumerate(self.state["transplant"]):
+            r = rate(decisions)
+            rows.append({"position": j, "before_sentence": j if j < self.hinted.n else None,
+                         "rate": r["rate"], "low": r["low"], "high": r["high"], "n": r["n"], "n_unscored": r["n_unscored"]})
+        return rows
+
+    def mediation(self) -> list[dict]:
+        rows = []
+        for j in self.positions:
+            entry = self.state["mediation"].get(str(j))
+            if entry is None:
+                continue
+            gap = rate_difference(entry["hinted"]["decisions"], entry["unhinted"]["decisions"])
+            rows.append({"position": j, "text": self.unhinted.sentences[j] if j < self.unhinted.n else None,
+                         "hinted_rate": rate(entry["hinted"]["decisions"])["rate"],
+                         "unhinted_rate": rate(entry["unhinted"]["decisions"])["rate"],
+                         "gap": gap["difference"], "gap_low": gap["low"], "gap_high": gap["high"],
+                         "dropped": entry["hinted"]["dropped"], "n_hinted": len(entry["hinted"]["decisions"]),
+                         "n_unhinted": len(entry["unhinted"]["decisions"]),
+                         "example": entry["hinted"]["sentences"][0] if entry["hinted"]["sentences"] else None})
+        return rows
