@@ -38,9 +38,9 @@ def render(run: RunSeen, part: str, full: dict) -> str:
     if part == "sentences":
         sentences = full.get("sentences") or run.result.get("sentences")
         if not sentences and (full.get("cot") or run.result.get("cot")):
-            from backends.sentences import split
+            from backends.thought_anchors.sentences import split_sentences
 
-            sentences = [s.text for s in split(full.get("cot") or run.result.get("cot")).sentences]
+            sentences = [s.text for s in split_sentences(full.get("cot") or run.result.get("cot")).sentences]
         if sentences:
             rows = [s.get("text", "") if isinstance(s, dict) else str(s) for s in sentences]
             return f"{head} {len(rows)} sentences\n\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(rows))
