@@ -47,7 +47,6 @@ class Chain:
     """Everything a Thought Branches tool starts from, resolved from its arguments."""
 
     def __init__(self, args: ChainArgs, ctx: ToolContext):
-        from backends.subject.sampling import make_sampler
         from backends.thought_branches.scenarios import get_scenario
 
         self.scenario = get_scenario(args.scenario) if args.scenario else None
@@ -74,7 +73,7 @@ class Chain:
             handle = ctx.load_model(args.model)
             system = args.system or (self.scenario.system if self.scenario else None)
             self.prompt = handle.chat_prompt(question, system=system)
-        self.sampler = make_sampler(ctx.settings, args.model, ctx.load_model)
+        self.sampler = ctx.sampler(args.model)
         if args.cot is not None and cot is None:
             cot = args.cot
         self.note = checkpoint.get("note", "")
@@ -353,7 +352,6 @@ def _predict_mediation(result: dict) -> dict | None:
 )
 def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
     from backends.thought_anchors.answers import normalize_answer
-    from backends.subject.sampling import make_sampler
     from backends.thought_branches.scenarios import get_scenario
     from backends.thought_branches.hint_mediation import HintMediationRun, MediationSettings
 
@@ -366,7 +364,7 @@ def hint_mediation(args: HintArgs, ctx: ToolContext) -> ToolOutput:
     words = args.hint_words if args.hint_words is not None else list(scenario.hint_words if scenario else [])
     system = args.system or (scenario.system if scenario else None)
     checkpoint = ctx.checkpoint or {}
-    sampler = make_sampler(ctx.settings, args.model, ctx.load_model)
+    sampler = ctx.sampler(args.model)
     if "prompt" in checkpoint:
         prompt, hinted_prompt = checkpoint["prompt"], checkpoint["hinted_prompt"]
     else:

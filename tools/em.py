@@ -117,14 +117,13 @@ def _eval_preflight(args: EvalArgs, settings) -> dict:
 def em_evaluate(args: EvalArgs, ctx: ToolContext) -> ToolOutput:
     from backends.organisms.em import paraphrase_plan
     from backends.organisms.judges import get_judge, is_em
-    from backends.subject.sampling import make_sampler
     from backends.subject.sampling.local import LocalSampler
 
     chosen = _questions(args)
     judge = get_judge(args.judge, ctx.settings, code_refusal=args.code_refusal,
                       prompts={q["id"]: q["judge_prompts"] for q in chosen if q.get("judge_prompts")})
     base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
-    sampler = LocalSampler(handle) if handle is not base else make_sampler(ctx.settings, args.model, lambda _: base)
+    sampler = LocalSampler(handle) if handle is not base else ctx.sampler(args.model)
     rows: list[dict] = list((ctx.checkpoint or {}).get("rows", []))
     done = {r["question_id"] for r in rows}
     order = [q["id"] for q in chosen]

@@ -106,7 +106,6 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
 
 def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monitor, limits: str) -> ToolOutput:
     from backends.thought_branches.monitor import monitorability, reasoning_part
-    from backends.subject.sampling import make_sampler
     from backends.core.seeds import derive
 
     spec = args.decision or scenario.decision
@@ -115,7 +114,7 @@ def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monit
     state = (ctx.checkpoint or {}).get("state") or {"texts": [], "decisions": [], "flags": [], "scores": [], "reasons": []}
     handle = ctx.load_model(args.model)
     prompt = handle.chat_prompt(scenario.prompt, system=scenario.system)
-    sampler = make_sampler(ctx.settings, args.model, ctx.load_model)
+    sampler = ctx.sampler(args.model)
 
     def output(partial: bool) -> ToolOutput:
         from tools.plots import bar

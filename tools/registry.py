@@ -2,10 +2,17 @@
 
 A tool declares its name, description, a pydantic args model with bounds, a cost
 class (`cheap` | `expensive`: expensive ones ask the user first), example requests
-(the offline planner routes by them) and a function `fn(args, ctx) -> ToolOutput`.
-`run_tool` validates the arguments, opens a run in the run store, calls the
-function with progress and cancellation, saves the full results, and returns a
-compact `ToolResult`: summary, small result JSON, run id, optional plot spec.
+(the offline planner routes by them), and either
+
+- an experiment: `start(args, ctx) -> Experiment` (backends/core/experiment.py) and
+  `present(args, result, partial) -> ToolOutput` (summary, compact result, plot spec),
+  for methods that run in steps; or
+- a one-step function `fn(args, ctx) -> ToolOutput`, for what finishes at once.
+
+`run_tool` validates the arguments, opens a run in the run store and runs the tool; for an
+experiment, `drive` is the one loop that advances it, saves its state and a partial result at
+each checkpoint, keeps what finished when stopped, and resumes it from the saved state. It
+returns a compact `ToolResult`: summary, small result JSON, run id, optional plot spec.
 
 Importing this module must not import torch: `parley tools` lists tools from here.
 """
@@ -53,11 +60,31 @@ class ToolContext:
     settings: Settings
     progress: Progress = no_progress
     should_stop: ShouldStop = never_stop
+    samplers: list = field(default_factory=list)  # (metered sampler, model) made by `sampler`
 
     @property
     def checkpoint(self) -> dict | None:
         """State saved by an earlier, stopped attempt at this run (None on a fresh run)."""
         return self.run.checkpoint
+
+    @property
+    def state(self) -> dict | None:
+        """The experiment state an earlier, stopped attempt saved (None on a fresh run)."""
+        return (self.run.checkpoint or {}).get("state")
+
+    def sampler(self, model: str | None):
+        """The sampler for a subject model: the configured server when there is one, else the
+        model loaded here. Metered: the driver records its measured speed for the next pre-flight."""
+        from backends.subject.sampling import remote_sampler
+        from backends.subject.sampling.local import LocalSampler
+        from backends.subject.speed import MeteredSampler
+
+        inner = remote_sampler(self.settings, model)
+        if inner is None:
+            inner = LocalSampler(self.load_model(model), compile=self.settings.decode_compile)
+        sampler = MeteredSampler(inner)
+        self.samplers.append((sampler, model))
+        return sampler
 
     def load_model(self, name: str | None):
         """Load a subject model, recording it and the load time on the run."""
@@ -75,7 +102,7 @@ class Tool:
     name: str
     description: str
     args: type[ToolArgs]
-    fn: Callable[[Any, ToolContext], ToolOutput]
+    fn: Callable[[Any, ToolContext], Any]  # one-step: -> ToolOutput; with `present`: start -> Experiment
     cost: Cost = "cheap"
     examples: tuple[str, ...] = ()
     # For predict-then-reveal: from the compact result, a question to ask before showing
@@ -84,6 +111,11 @@ class Tool:
     # For expensive tools: a cheap look before approval (no model weights), `preflight(args, settings)`
     # -> {"estimate": one line, "warnings": [...], "blocking": one line or None, "numbers": {...}}.
     preflight: Callable[[Any, Settings], dict] | None = None
+    # An experiment tool: `present(args, result, partial) -> ToolOutput` from `Experiment.result()`,
+    # and optionally `finish(args, experiment, ctx) -> dict` (what a finished run writes, e.g. exports;
+    # merged into the result).
+    present: Callable[[Any, dict, bool], ToolOutput] | None = None
+    finish: Callable[[Any, Any, "ToolContext"], dict] | None = None
 
     def schema(self) -> dict:
         return self.args.model_json_schema()
@@ -128,13 +160,17 @@ def register(
     examples: tuple[str, ...] = (),
     predict: Callable[[dict], dict | None] | None = None,
     preflight: Callable[[Any, Settings], dict] | None = None,
+    present: Callable[[Any, dict, bool], ToolOutput] | None = None,
+    finish: Callable[[Any, Any, ToolContext], dict] | None = None,
 ) -> Callable:
-    """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool."""
+    """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool, or, with `present`,
+    `start(args, ctx) -> Experiment` as an experiment tool the driver runs."""
 
-    def wrap(fn: Callable[[Any, ToolContext], ToolOutput]) -> Callable:
+    def wrap(fn: Callable[[Any, ToolContext], Any]) -> Callable:
         if name in REGISTRY:
             raise ValueError(f"tool {name!r} registered twice")
-        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict, preflight)
+        REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict, preflight,
+                              present, finish)
         return fn
 
     return wrap
@@ -305,7 +341,11 @@ def run_tool(
         run = store.create(tool.name, parsed.model_dump(mode="json"), seed=getattr(parsed, "seed", None))
     ctx = ToolContext(run=run, store=store, settings=settings, progress=progress, should_stop=should_stop)
     try:
-        out = tool.fn(parsed, ctx)
+        try:
+            out = drive(tool, parsed, ctx) if tool.present is not None else tool.fn(parsed, ctx)
+        finally:
+            for sampler, model in ctx.samplers:  # the measured speed, for the next pre-flight estimate
+                sampler.record(ctx.settings, model)
     except UsageError:
         # Bad input found while starting (an unknown model): nothing was computed,
         # so leave no run behind. A resumed run keeps what it had.
@@ -325,3 +365,26 @@ def run_tool(
     else:
         run.complete(full, out.summary)
     return ToolResult(tool.name, run.id, out.summary, out.result, run.meta["status"], out.plot)
+
+
+def drive(tool: Tool, args: ToolArgs, ctx: ToolContext) -> ToolOutput:
+    """Run an experiment tool: the one place a run's progress is saved.
+
+    Builds the experiment (from the saved state when resuming), advances it; at each of its
+    checkpoints saves its state and a partial result; stopped, returns the partial result with
+    how to resume; finished, lets the tool write what it writes (`finish`) and presents it."""
+    experiment = tool.fn(args, ctx)
+
+    def save() -> None:
+        out = tool.present(args, experiment.result(), True)
+        ctx.run.save_progress(out.full if out.full is not None else out.result, {"state": experiment.state})
+
+    done = experiment.advance(ctx.progress, ctx.should_stop, save)
+    result = experiment.result()
+    if done and tool.finish is not None:
+        result = result | (tool.finish(args, experiment, ctx) or {})
+    out = tool.present(args, result, not done)
+    if not done:
+        out.partial, out.checkpoint = True, {"state": experiment.state}
+        out.summary += f"\nResume: `parley runs resume {ctx.run.id}`."
+    return out

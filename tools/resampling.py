@@ -64,13 +64,6 @@ def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
     return cot, prompt, question, extract
 
 
-def _sampler(args, ctx: ToolContext):
-    from backends.subject.sampling import make_sampler
-    from backends.subject.speed import MeteredSampler
-
-    return MeteredSampler(make_sampler(ctx.settings, args.model, ctx.load_model))  # counts tokens for speed.json
-
-
 # Extractors a pre-flight tries on the chain when the chosen one finds no answer (no judge: it costs a call).
 FALLBACK_EXTRACTORS = ("boxed", "last_number", "choice")
 
@@ -137,77 +130,47 @@ def _preflight(args: ResampleArgs, settings) -> dict:
             "numbers": {"rollouts": rollouts, "tokens": tokens, "seconds": seconds}}
 
 
-@register(
-    "resample_importance",
-    description=(
-        "Thought Anchors: which sentences of a chain of thought matter. Resamples from before and after every "
-        "sentence and reports resampling, counterfactual and forced-answer importance (accuracy and KL, with 95% "
-        "intervals), the sentence-to-sentence matrix, and rollouts used against the fixed budget."
-    ),
-    args=ResampleArgs,
-    cost="expensive",
-    preflight=_preflight,
-    examples=(
-        "Which sentences of the last chain of thought matter?",
-        "Run resampling importance on it with 16 rollouts",
-        "Find the thought anchors of this reasoning",
-        "Measure counterfactual importance per sentence",
-    ),
-)
-def resample_importance(args: ResampleArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.thought_anchors import resampling as ta
-
-    cot, prompt, question, extract = _prepare(args, ctx, args.extractor)
-    settings = ta.Settings(rollouts=args.rollouts, round_size=args.round_size, adaptive=args.adaptive,
-                           max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
-                           seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced,
-                           equivalence=args.equivalence)
-    state = (ctx.checkpoint or {}).get("state")
-    sampler = _sampler(args, ctx)
-    experiment = ta.ImportanceRun(sampler, prompt, cot, extract, args.answer, settings, state=state)
-    if experiment.n == 0:
-        raise UsageError("cot: no sentences found in the chain of thought", field="cot")
-
-    def save(done: bool):
-        return _output(args, experiment, question, cot, partial=not done, run_id=ctx.run.id)
-
-    finished = False
-    while not finished and not ctx.should_stop():
-        # One round at a time, saving after each, so a stopped run resumes from the last round.
-        rounds = experiment.state["rounds"]
-        finished = experiment.advance(ctx.progress, lambda: ctx.should_stop() or experiment.state["rounds"] > rounds)
-        out = save(finished)
-        ctx.run.save_progress(out.full, {"state": experiment.state})
-    sampler.record(ctx.settings, args.model)  # the measured speed, for the next pre-flight estimate
-    return save(finished)
-
-
 MATRIX_NOTE = ("matrix (in the full result): M[i][j] = how much more often sentence j reappears in rollouts when "
                "sentence i is kept; a rollout's sentences include its last piece even without a sentence end, which "
                "the paper's splitter drops, so cells for a final unterminated sentence can differ from the paper's.")
 
+# What the run store keeps of an importance run (the rest of Experiment.result() is for the summary).
+FULL_FIELDS = ("question", "cot", "sentences", "table", "matrix", "reference", "accuracy_against", "rollouts_used",
+               "fixed_budget", "alternatives", "sampler", "equivalence", "exported")
 
-def _output(args, experiment, question, cot, partial: bool, run_id: str = "") -> ToolOutput:
+
+def _export(args: ResampleArgs, experiment, ctx: ToolContext) -> dict:
+    """A finished run's files for the thought-anchors.com visualizer and the paper's scripts."""
+    if not args.export_dir:
+        return {}
+    from backends.thought_anchors.export import export_run
+
+    out_dir = resolve(args.export_dir, "export_dir")
+    paths = export_run(out_dir, experiment, question=experiment.question, table=experiment.table(),
+                       matrix=experiment.matrix())
+    return {"exported": [str(p) for p in paths]}
+
+
+def _present(args: ResampleArgs, result: dict, partial: bool) -> ToolOutput:
+    from backends.thought_anchors.export import forced_dir
     from tools.plots import bar
 
-    table = experiment.table()
-    used = sum(experiment.counts())
-    budget = args.rollouts * (experiment.n + 1)
-    no_answer = sum(row["n_no_answer"] for row in table) + experiment.counts()[-1] - sum(
-        a is not None for a in experiment.state["positions"][-1]["answers"])
+    table, n, counts = result["table"], len(result["sentences"]), result["counts"]
+    used, budget = result["rollouts_used"], result["fixed_budget"]
     measured = [r for r in table if r["counterfactual_accuracy"] is not None]  # n/a rows are not ranked
     ranked = sorted(measured, key=lambda r: -abs(r["counterfactual_accuracy"]))
-    complete = sum(c >= args.rollouts for c in experiment.counts())
+    complete = sum(c >= result["rollouts_cap"] for c in counts)
+    reference = result["reference"]
     lines = [
-        f"{'Partial: ' if partial else ''}Thought Anchors importance for {experiment.n} sentences "
-        f"({used} rollouts of a fixed budget of {budget}; accuracy against the {experiment.accuracy_against}"
-        f"{': ' + str(experiment.reference) if experiment.reference is not None else ', which is unknown: use the KL columns'}).",
-        f"Rollouts with no extractable answer: {no_answer}; answers compared "
-        + ("with math-verify (1/2 = 0.5)." if experiment.classes.mode == "math" else "as normalized strings."),
+        f"{'Partial: ' if partial else ''}Thought Anchors importance for {n} sentences "
+        f"({used} rollouts of a fixed budget of {budget}; accuracy against the {result['accuracy_against']}"
+        f"{': ' + str(reference) if reference is not None else ', which is unknown: use the KL columns'}).",
+        f"Rollouts with no extractable answer: {result['no_answer']}; answers compared "
+        + ("with math-verify (1/2 = 0.5)." if result["equivalence"] == "math" else "as normalized strings."),
     ]
     if partial:
-        lines.append(f"Stopped with {complete} of {experiment.n + 1} positions fully sampled; {len(measured)} of "
-                     f"{experiment.n} sentences have a measured importance. Resume: `parley runs resume {run_id}`.")
+        lines.append(f"Stopped with {complete} of {n + 1} positions fully sampled; {len(measured)} of "
+                     f"{n} sentences have a measured importance.")
     lines.append("Most important by counterfactual accuracy (95% interval):" if ranked else
                  "No sentence has a measured counterfactual accuracy yet (every value is n/a).")
     for row in ranked[:3]:
@@ -218,30 +181,54 @@ def _output(args, experiment, question, cot, partial: bool, run_id: str = "") ->
                 if k in ("index", "counterfactual_accuracy", "counterfactual_accuracy_low", "counterfactual_accuracy_high",
                          "resampling_accuracy", "forced_accuracy", "counterfactual_kl", "n_rollouts", "n_no_answer",
                          "different_trajectories_fraction")} | {"text": clip(row["text"], 80)} for row in table]
-    full = {
-        "question": question, "cot": cot, "sentences": experiment.sentences, "table": table,
-        "matrix": experiment.matrix(), "reference": experiment.reference,
-        "accuracy_against": experiment.accuracy_against, "rollouts_used": used, "fixed_budget": budget,
-        "alternatives": [experiment.alternatives(i) for i in range(experiment.n)], "sampler": experiment.sampler.name,
-        "matrix_note": MATRIX_NOTE, "equivalence": experiment.classes.mode,
-    }
-    if args.export_dir and not partial:
-        from backends.thought_anchors.export import export_run, forced_dir
-
-        out_dir = resolve(args.export_dir, "export_dir")
-        paths = export_run(out_dir, experiment, question=question, table=table, matrix=full["matrix"])
-        full["exported"] = [str(p) for p in paths]
-        lines.append(f"Wrote the visualizer's and the paper's scripts' files to {args.export_dir} ({len(paths)} files"
-                     + (f"; forced answers in {forced_dir(out_dir)}" if args.forced else "") + ").")
+    full = {k: result[k] for k in FULL_FIELDS if k in result} | {"matrix_note": MATRIX_NOTE}
+    if result.get("exported"):
+        lines.append(f"Wrote the visualizer's and the paper's scripts' files to {args.export_dir} "
+                     f"({len(result['exported'])} files"
+                     + (f"; forced answers in {forced_dir(resolve(args.export_dir, 'export_dir'))}" if result["forced"] else "")
+                     + ").")
     plot = bar("Counterfactual importance per sentence", [f"S{r['index']}" for r in table],
                [r["counterfactual_accuracy"] or 0.0 for r in table], xlabel="sentence", ylabel="accuracy change",
                highlight=[r["index"] for r in ranked[:3]])
     return ToolOutput(summary="\n".join(lines),
                       result={"rows": compact, "rollouts_used": used, "fixed_budget": budget,
-                              "accuracy_against": experiment.accuracy_against, "reference": experiment.reference,
+                              "accuracy_against": result["accuracy_against"], "reference": reference,
                               "matrix_note": MATRIX_NOTE},
-                      full=full, plot=plot, partial=partial,
-                      checkpoint={"state": experiment.state} if partial else None)
+                      full=full, plot=plot)
+
+
+@register(
+    "resample_importance",
+    description=(
+        "Thought Anchors: which sentences of a chain of thought matter. Resamples from before and after every "
+        "sentence and reports resampling, counterfactual and forced-answer importance (accuracy and KL, with 95% "
+        "intervals), the sentence-to-sentence matrix, and rollouts used against the fixed budget."
+    ),
+    args=ResampleArgs,
+    cost="expensive",
+    preflight=_preflight,
+    present=_present,
+    finish=_export,
+    examples=(
+        "Which sentences of the last chain of thought matter?",
+        "Run resampling importance on it with 16 rollouts",
+        "Find the thought anchors of this reasoning",
+        "Measure counterfactual importance per sentence",
+    ),
+)
+def resample_importance(args: ResampleArgs, ctx: ToolContext):
+    from backends.thought_anchors import resampling as ta
+
+    cot, prompt, question, extract = _prepare(args, ctx, args.extractor)
+    settings = ta.Settings(rollouts=args.rollouts, round_size=args.round_size, adaptive=args.adaptive,
+                           max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
+                           seed=args.seed, threshold=args.threshold, alpha=args.alpha, forced=args.forced,
+                           equivalence=args.equivalence)
+    experiment = ta.ImportanceRun(ctx.sampler(args.model), prompt, cot, extract, args.answer, settings,
+                                  state=ctx.state, question=question)
+    if experiment.n == 0:
+        raise UsageError("cot: no sentences found in the chain of thought", field="cot")
+    return experiment
 
 
 class AlternativesArgs(CotInput):
@@ -266,18 +253,18 @@ class AlternativesArgs(CotInput):
     ),
 )
 def sentence_alternatives(args: AlternativesArgs, ctx: ToolContext) -> ToolOutput:
+    from backends.subject.sampling import SamplingParams
     from backends.thought_anchors import resampling as ta
     from backends.thought_anchors.answers import boxed_answer
 
     cot, prompt, question, _ = _prepare(args, ctx)
-    experiment = ta.ImportanceRun(_sampler(args, ctx), prompt, cot, boxed_answer, None,
+    experiment = ta.ImportanceRun(ctx.sampler(args.model), prompt, cot, boxed_answer, None,
                                   ta.Settings(rollouts=args.rollouts, max_new_tokens=args.max_new_tokens,
                                               temperature=args.temperature, top_p=args.top_p, seed=args.seed, forced=False))
     if args.sentence >= experiment.n:
         raise UsageError(f"sentence: {args.sentence} is out of range; allowed 0 to {experiment.n - 1}", field="sentence")
     rollouts = experiment.sampler.sample(ta.prefixes(prompt, experiment.split)[args.sentence], args.rollouts,
-                                         max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                                         top_p=args.top_p, seed=args.seed, progress=ctx.progress, should_stop=ctx.should_stop)
+                                         SamplingParams.of(args), progress=ctx.progress, should_stop=ctx.should_stop)
     experiment.record(args.sentence, [r.text for r in rollouts], [])
     alternatives = experiment.alternatives(args.sentence, limit=args.rollouts)
     original = experiment.sentences[args.sentence]

@@ -27,7 +27,8 @@ from typing import Callable
 from backends.thought_anchors import importance
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.thought_anchors.sentences import SentenceSplit, split_sentences
-from backends.core.seeds import derive
+from backends.core.experiment import OnCheckpoint, no_checkpoint
+from backends.subject.sampling import SamplingParams
 
 ANSWER_CUE = "\n\nTherefore, the final answer is \\boxed{"
 THINK_CLOSE = "\n</think>"
@@ -75,11 +76,12 @@ class ImportanceRun:
     """One chain of thought's resampling experiment: `advance` samples, `table` measures."""
 
     def __init__(self, sampler, prompt: str, cot: str, extract: Callable[[str], str | None],
-                 reference: str | None, settings: Settings, state: dict | None = None, embed=None):
+                 reference: str | None, settings: Settings, state: dict | None = None, embed=None,
+                 question: str | None = None):
         from backends.thought_anchors.answers import AnswerClasses, normalize_answer, read_answer
 
-        self.sampler, self.prompt, self.settings = sampler, prompt, settings
-        self.split = split_sentences(cot)
+        self.sampler, self.prompt, self.settings, self.question = sampler, prompt, settings, question
+        self.cot, self.split = cot, split_sentences(cot)
         self.sentences = self.split.texts()
         self.classes = AnswerClasses(settings.equivalence)  # the given answer first: it names its class
         given = self.classes(normalize_answer(reference)) if reference is not None else None
@@ -125,30 +127,47 @@ class ImportanceRun:
         return [p for p, c in enumerate(counts) if c < cap and (
             (p < self.n and not settled[p]) or (p > 0 and not settled[p - 1]))]
 
-    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop) -> bool:
-        """Sample rounds until every position is done or `should_stop()`; True when finished."""
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
+                on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
+        """Sample rounds until every position is done or `should_stop()`; True when finished.
+        A checkpoint after each round: a stopped run resumes from the last finished round."""
         s = self.settings
         texts = prefixes(self.prompt, self.split)
         total = s.rollouts * len(texts)
+        params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens, seed=s.seed)
         while not should_stop():
             active = self.active_positions()
             if not active:
                 return True
+            rounds = self.state["rounds"]
             for p in active:
                 if should_stop():
                     return False
                 n = min(s.round_size, s.rollouts - self.counts()[p])
-                seed = derive(s.seed, "position", p, "round", self.state["rounds"])
-                rollouts = self.sampler.sample(texts[p], n, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
-                                               top_p=s.top_p, seed=seed, should_stop=should_stop)
+                at = params.at("position", p, "round", rounds)
+                rollouts = self.sampler.sample(texts[p], n, at, should_stop=should_stop)
                 forced = []
                 if s.forced:
-                    forced = self.sampler.sample(texts[p] + answer_cue(texts[p]), len(rollouts), max_new_tokens=s.forced_tokens,
-                                                 temperature=s.temperature, top_p=s.top_p, seed=seed, stop=["}"])
+                    forced = self.sampler.sample(texts[p] + answer_cue(texts[p]), len(rollouts),
+                                                 at.but(max_new_tokens=s.forced_tokens, stop=("}",)))
                 self.record(p, [r.text for r in rollouts], [f.text for f in forced])
                 progress(sum(self.counts()), total, "rollouts")
             self.state["rounds"] += 1
+            on_checkpoint()
         return False
+
+    def result(self) -> dict:
+        """Everything measured so far: the importance table, the sentence matrix, the alternatives."""
+        table, counts = self.table(), self.counts()
+        last = self.state["positions"][-1]
+        return {"question": self.question, "cot": self.cot, "sentences": self.sentences, "table": table,
+                "matrix": self.matrix(), "reference": self.reference, "accuracy_against": self.accuracy_against,
+                "rollouts_used": sum(counts), "fixed_budget": self.settings.rollouts * (self.n + 1),
+                "alternatives": [self.alternatives(i) for i in range(self.n)], "sampler": self.sampler.name,
+                "equivalence": self.classes.mode, "counts": counts, "rollouts_cap": self.settings.rollouts,
+                "no_answer": sum(row["n_no_answer"] for row in table) + counts[-1]
+                - sum(a is not None for a in last["answers"]),
+                "forced": self.settings.forced}
 
     def record(self, p: int, continuations: list[str], forced: list[str]) -> None:
         from backends.thought_anchors.answers import read_answer

@@ -53,8 +53,8 @@ class ScriptedModel:
 
     name = "scripted"
 
-    def sample(self, prefix, n, *, seed=0, **kwargs):
-        rng = random.Random(seed)
+    def sample(self, prefix, n, params, **kwargs):
+        rng = random.Random(params.seed)
         forced = prefix.endswith(ANSWER_CUE)
         body = prefix.removesuffix(ANSWER_CUE).removesuffix("\n</think>")
         k = sum(s in body for s in SENTENCES) + ("\\boxed{42}" in body)  # the position

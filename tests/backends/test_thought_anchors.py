@@ -20,9 +20,9 @@ class ScriptedSampler:
     def __init__(self):
         self.calls = []
 
-    def sample(self, prefix, n, *, seed=0, stop=None, **kwargs):
+    def sample(self, prefix, n, params, **kwargs):
         self.calls.append((prefix, n))
-        rng = random.Random(seed)
+        rng = random.Random(params.seed)
         determined = "so 42." in prefix
         out = []
         for _ in range(n):
@@ -96,7 +96,7 @@ class EndedChain:
     def __init__(self):
         self.forced_prefixes = []
 
-    def sample(self, prefix, n, *, seed=0, **kwargs):
+    def sample(self, prefix, n, params, **kwargs):
         if prefix.endswith(ANSWER_CUE):
             self.forced_prefixes.append(prefix)
             return [Rollout("42", 1, "stop")] * n

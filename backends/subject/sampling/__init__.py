@@ -2,8 +2,8 @@
 
 Every sampler has the same call:
 
-    sampler.sample(prefix, n, max_new_tokens=..., temperature=..., top_p=..., seed=...,
-                   stop=None, logprobs=False, progress=..., should_stop=...) -> list[Rollout]
+    params = SamplingParams(temperature=0.6, top_p=0.95, max_new_tokens=256, seed=0)
+    sampler.sample(prefix, n, params, logprobs=False, progress=..., should_stop=...) -> list[Rollout]
 
 `prefix` is the exact text the model continues (a chat-formatted prompt plus part of a
 chain of thought); nothing is added to it. The same seed gives the same rollouts.
@@ -15,10 +15,44 @@ Implementations: `LocalSampler` (transformers, shared-prefix KV cache, batched) 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from backends.core.progress import Progress, ShouldStop
+from backends.core.seeds import derive
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample: one value passed whole from a tool's arguments to the sampler.
+
+    `at(*where)` gives the same settings with the seed of one draw (the seed rule of
+    backends/core/seeds.py); `but(**changes)` the same settings with some changed."""
+
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_new_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    seed: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "stop", tuple(self.stop or ()))
+
+    def at(self, *where: object) -> "SamplingParams":
+        return dataclasses.replace(self, seed=derive(self.seed, *where))
+
+    def but(self, **changes) -> "SamplingParams":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def of(cls, args, **changes) -> "SamplingParams":
+        """From a tool's arguments (any object with some of these fields), with `changes` on top."""
+        fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if getattr(args, f.name, None) is not None}
+        return cls(**(fields | changes))
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self) | {"stop": list(self.stop)}
 
 
 @dataclass
@@ -36,12 +70,8 @@ class Sampler(Protocol):
         self,
         prefix: str,
         n: int,
+        params: SamplingParams,
         *,
-        max_new_tokens: int = 256,
-        temperature: float = 0.6,
-        top_p: float = 0.95,
-        seed: int = 0,
-        stop: list[str] | None = None,
         logprobs: bool = False,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
@@ -56,17 +86,15 @@ def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
-def make_sampler(settings, model: str | None, load_model) -> "Sampler":
-    """The remote sampler when `sampler_base_url` is set, else the local one on `model`."""
-    if settings.sampler_base_url:
-        import os
+def remote_sampler(settings, model: str | None) -> "Sampler | None":
+    """The sampler server's sampler when `sampler_base_url` is set (None otherwise: sample locally)."""
+    if not settings.sampler_base_url:
+        return None
+    import os
 
-        from backends.core.llm import SAMPLER_KEY_VAR
-        from backends.subject.sampling.remote import RemoteSampler
+    from backends.core.llm import SAMPLER_KEY_VAR
+    from backends.subject.sampling.remote import RemoteSampler
 
-        return RemoteSampler(settings.sampler_base_url, settings.sampler_model or model or settings.model,
-                             api_key=os.environ.get(SAMPLER_KEY_VAR), concurrency=settings.sampler_concurrency,
-                             cache_dir=settings.home / "sampler-cache")
-    from backends.subject.sampling.local import LocalSampler
-
-    return LocalSampler(load_model(model), compile=settings.decode_compile)
+    return RemoteSampler(settings.sampler_base_url, settings.sampler_model or model or settings.model,
+                         api_key=os.environ.get(SAMPLER_KEY_VAR), concurrency=settings.sampler_concurrency,
+                         cache_dir=settings.home / "sampler-cache")

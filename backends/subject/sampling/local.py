@@ -16,7 +16,7 @@ from transformers import DynamicCache, StaticCache
 
 from backends.subject.models import ModelHandle
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.subject.sampling import Rollout, cut_at_stop
+from backends.subject.sampling import Rollout, SamplingParams, cut_at_stop
 from backends.subject.sampling.compiled import compiled_step, fill, nucleus
 from backends.core.settings import get_settings
 from backends.core.seeds import derive
@@ -35,16 +35,16 @@ class LocalSampler:
         self,
         prefix: str,
         n: int,
+        params: SamplingParams | None = None,
         *,
-        max_new_tokens: int = 256,
-        temperature: float = 0.6,
-        top_p: float = 0.95,
-        seed: int = 0,
-        stop: list[str] | None = None,
         logprobs: bool = False,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
+        **loose,
     ) -> list[Rollout]:
+        params = params or SamplingParams(**loose)
+        max_new_tokens, temperature, top_p, seed = params.max_new_tokens, params.temperature, params.top_p, params.seed
+        stop = list(params.stop) or None
         progress, should_stop = progress or no_progress, should_stop or never_stop
         model, tok = self.handle.model, self.handle.tokenizer
         ids = tok(prefix, return_tensors="pt", add_special_tokens=False).input_ids.to(model.device)

@@ -50,7 +50,7 @@ import openai
 
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.core.redaction import redact
-from backends.subject.sampling import Rollout, cut_at_stop
+from backends.subject.sampling import Rollout, SamplingParams, cut_at_stop
 from backends.core.seeds import derive
 
 _POLL_S = 0.1  # how often should_stop() is asked while requests are in flight
@@ -79,16 +79,16 @@ class RemoteSampler:
         self,
         prefix: str,
         n: int,
+        params: SamplingParams | None = None,
         *,
-        max_new_tokens: int = 256,
-        temperature: float = 0.6,
-        top_p: float = 0.95,
-        seed: int = 0,
-        stop: list[str] | None = None,
         logprobs: bool = False,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
+        **loose,
     ) -> list[Rollout]:
+        params = params or SamplingParams(**loose)
+        max_new_tokens, temperature, top_p, seed = params.max_new_tokens, params.temperature, params.top_p, params.seed
+        stop = list(params.stop) or None
         progress, should_stop = progress or no_progress, should_stop or never_stop
         stop = list(stop) if stop else None
         size = self.max_n_per_request
