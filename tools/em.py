@@ -302,7 +302,7 @@ def _predict_direction(result: dict) -> dict | None:
 )
 def misalignment_direction(args: DirectionArgs, ctx: ToolContext) -> ToolOutput:
     from backends.organisms.em import intervention_effects, mean_difference, pick_questions, reference_answers, split_labelled
-    from backends.steering.steer import SteeringVector
+    from backends.steering.vector import SteeringVector
 
     train_ids = [q["id"] for q in pick_questions(args.train_questions, "train_questions")]
     held_out = [q for q in QUESTION_IDS if q not in train_ids]

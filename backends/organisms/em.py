@@ -268,7 +268,7 @@ def intervention_effects(handle: ModelHandle, direction: torch.Tensor, layer: in
     mean change of the misaligned answers' log-probs minus that of the aligned ones."""
     from backends.subject.interventions import ablate_directions, add_to_residual
     from backends.core.stats import difference_interval
-    from backends.steering.steer import random_like
+    from backends.steering.vector import random_like
 
     conditions: list[tuple[str, str, int | None]] = []
     if steer_scale is not None:

@@ -44,7 +44,7 @@ def test_ablating_the_direction_removes_its_projection_and_leaves_the_model_as_i
 
 
 def test_random_controls_have_the_norm_of_the_direction_and_differ_by_seed():
-    from backends.steering.steer import random_like  # the controls of steering and of the misalignment direction
+    from backends.steering.vector import random_like  # the controls of steering and of the misalignment direction
 
     v = torch.arange(8, dtype=torch.float32)
     a, b = random_like(v, 0), random_like(v, 1)
