@@ -37,26 +37,25 @@ next user message opens. Every rating is kept (the log is append-only) and shown
 in summaries a turn rated twice counts its latest rating, and a prediction with two
 outcomes its latest outcome.
 
-A `--session` argument anywhere (`ask`, `rate`, `logs show|export`, `user-model`) goes
-through `resolve_session`: a session id, or `last` / `latest` for the newest session.
+This module writes and reads one log. Listing sessions and resolving a `--session`
+argument (an id, `last` or `latest`) is in log_sessions.py, rating in log_rating.py,
+the JSONL and CSV export in log_export.py, the text people read in log_render.py and
+redaction in redaction.py.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
 import re
 import secrets as _secrets
-import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from agent.log_render import SCORE_MAX, SCORE_MIN, _summary_row, event_text, session_summary  # noqa: F401
-from agent.redaction import REDACTED, redact  # noqa: F401  (read here and by callers of this module)
+from agent.redaction import redact
 from backends.core.errors import UsageError
 
 try:  # cross-process appends (a chat and `parley rate` at once) take turns
@@ -78,17 +77,6 @@ EVENT_TYPES = (
     "error",
 )
 APPROVAL_DECISIONS = ("approve", "deny", "edit")
-EXPORT_FORMATS = ("jsonl", "csv")
-# The user model's fields, flattened: lists joined by ';', preferences.<name> as pref_<name>
-# (tests check these against agent.user_model.UserModel).
-USER_MODEL_LISTS = ("goals", "known_concepts", "asked_about", "misconceptions", "open_questions")
-USER_MODEL_PREFERENCES = ("detail", "math", "plots", "predict_first", "glossary")
-USER_MODEL_COLUMNS = ("expertise", "background", *USER_MODEL_LISTS, *(f"pref_{p}" for p in USER_MODEL_PREFERENCES),
-                      "changes")
-# The first five columns are the original ones, in their order; the rest are one field each.
-CSV_COLUMNS = ("seq", "ts", "type", "turn", "text", "source", "decision", "score", "comment", "intent", "clarifying",
-               "no_match", "correct", *USER_MODEL_COLUMNS)
-LATEST_NAMES = ("last", "latest")
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -125,7 +113,7 @@ def logs_dir(home: Path) -> Path:
     return Path(home) / "logs"
 
 
-def _check_session_id(session_id: str) -> str:
+def check_session_id(session_id: str) -> str:
     if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
         raise UsageError(
             f"session: {session_id!r} is not a session id; allowed letters, digits, '.', '_' and '-'",
@@ -156,7 +144,7 @@ class DialogueLog:
 
     def __init__(self, home: Path, session_id: str, secrets: Iterable[str] = ()):
         self.home = Path(home)
-        self.session_id = _check_session_id(session_id)
+        self.session_id = check_session_id(session_id)
         self.path = logs_dir(self.home) / f"{session_id}.jsonl"
         self.secrets = [s for s in secrets if isinstance(s, str) and s]
         self._lock = threading.Lock()
@@ -272,161 +260,3 @@ class DialogueLog:
                 self._file.close()
         except Exception:
             pass
-
-
-# ---------------------------------------------------------------- sessions
-
-
-def _session_paths(home: Path) -> list[Path]:
-    root = logs_dir(home)
-    return sorted(root.glob("*.jsonl")) if root.is_dir() else []
-
-
-def session_path(home: Path, session_id: str) -> Path:
-    """The log of an existing session; a one-line UsageError if there is none."""
-    _check_session_id(session_id)
-    path = logs_dir(home) / f"{session_id}.jsonl"
-    if not path.is_file():
-        raise UsageError(
-            f"session: no session {session_id!r} in {logs_dir(home)} (see `parley logs list`)", field="session"
-        )
-    return path
-
-
-def list_sessions(home: Path) -> list[dict]:
-    """Sessions newest first: session, started, provider, model, turns, events, last_event."""
-    rows = []
-    for path in _session_paths(home):
-        events = read_events(path)
-        start = next((e for e in events if e.get("type") == "session_start"), {})
-        rows.append({
-            "session": path.stem,
-            "started": start.get("ts") or (events[0].get("ts") if events else None),
-            "provider": start.get("provider"),
-            "model": start.get("model"),
-            "turns": sum(1 for e in events if e.get("type") == "user_message"),
-            "events": len(events),
-            "last_event": events[-1].get("ts") if events else None,
-        })
-    rows.sort(key=lambda r: (r["started"] or "", r["session"]), reverse=True)
-    return rows
-
-
-def latest_session(home: Path) -> str:
-    sessions = list_sessions(home)
-    if not sessions:
-        raise UsageError(f"session: no sessions yet in {logs_dir(home)}", field="session")
-    return sessions[0]["session"]
-
-
-def resolve_session(home: Path, session: str | None) -> str:
-    """What a `--session` argument names: an existing session's id; `last`, `latest` or
-    nothing means the newest session. A one-line UsageError when there is none."""
-    if session is None or (isinstance(session, str) and session.strip().lower() in LATEST_NAMES):
-        return latest_session(home)
-    session_path(home, session)
-    return session
-
-
-# ---------------------------------------------------------------- CSV cells
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def csv_row(event: dict) -> list:
-    """One event as a CSV row of CSV_COLUMNS: the readable text, then one field per column."""
-    e = event
-    turn = e.get("turn")
-    row = {"seq": e.get("seq"), "ts": e.get("ts"), "type": e.get("type"), "turn": turn, "text": event_text(e)}
-    for key in ("source", "decision", "score", "comment", "intent", "correct"):
-        row[key] = e.get(key)
-    if e.get("type") == "assistant_message":
-        row["clarifying"] = bool(e.get("clarifying"))
-        row["no_match"] = bool(e.get("no_match"))
-    snapshot = e.get("snapshot") if e.get("type") == "user_model" else None
-    if isinstance(snapshot, dict):
-        for key in ("expertise", "background", *USER_MODEL_LISTS):
-            row[key] = snapshot.get(key)
-        preferences = snapshot.get("preferences") or {}
-        for key in USER_MODEL_PREFERENCES:
-            row[f"pref_{key}"] = preferences.get(key)
-        row["changes"] = e.get("changes") or []
-    return [_cell(row.get(column)) for column in CSV_COLUMNS]
-
-
-# ---------------------------------------------------------------- export
-
-
-def export(home: Path, session_ids: Iterable[str] | None, out_dir: Path, fmt: str = "jsonl") -> list[Path]:
-    """Copy sessions' logs to `out_dir` as JSONL (byte for byte), or as one CSV each
-    (CSV_COLUMNS: seq, ts, type, turn, text, then one column per field: an approval's
-    source, a rating's score, a reply's intent and flags, the user model's fields, ...)
-    plus `summary.csv` (one row per session)."""
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"format: {fmt!r} is not a format; allowed {' or '.join(EXPORT_FORMATS)}", field="format")
-    ids = list(session_ids) if session_ids else [p.stem for p in _session_paths(home)]
-    sources = [(sid, session_path(home, sid)) for sid in ids]  # check them all before writing
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    summaries = []
-    for sid, source in sources:
-        target = out_dir / f"{sid}.{fmt}"
-        if fmt == "jsonl":
-            shutil.copyfile(source, target)
-        else:
-            events = read_events(source)
-            with open(target, "w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(CSV_COLUMNS)
-                for e in events:
-                    writer.writerow(csv_row(e))
-            summaries.append({**session_summary(events), "session": sid})
-        written.append(target)
-    if fmt == "csv":
-        target = out_dir / "summary.csv"
-        columns = list(session_summary([]).keys())
-        with open(target, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            for s in summaries:
-                writer.writerow(_summary_row(s))
-        written.append(target)
-    return written
-
-
-# ---------------------------------------------------------------- rating
-
-
-def rate(home: Path, session_id: str | None, score: int, turn: int | None = None, comment: str | None = None) -> dict:
-    """Append a `rating` (1 to 5) of one assistant turn: by default the session's
-    latest (`session_id` None, `last` or `latest`) and its last assistant turn. Every
-    rating is kept; summaries count a turn's last. Bad input is a one-line UsageError."""
-    if isinstance(score, bool) or not isinstance(score, int):
-        raise UsageError(f"score: {score!r} is not a whole number; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
-    if not SCORE_MIN <= score <= SCORE_MAX:
-        raise UsageError(f"score: {score} is out of range; allowed {SCORE_MIN} to {SCORE_MAX}", field="score")
-    session_id = resolve_session(home, session_id)
-    events = read_events(session_path(home, session_id))
-    answered = sorted({e["turn"] for e in events if e.get("type") == "assistant_message" and isinstance(e.get("turn"), int)})
-    if not answered:
-        raise UsageError(f"turn: session {session_id} has no assistant turn yet; nothing to rate", field="turn")
-    if turn is None:
-        turn = answered[-1]
-    elif isinstance(turn, bool) or not isinstance(turn, int) or turn not in answered:
-        allowed = f"{answered[0]} to {answered[-1]}" if len(answered) > 1 else str(answered[0])
-        if answered != list(range(answered[0], answered[-1] + 1)):
-            allowed = ", ".join(map(str, answered))
-        raise UsageError(f"turn: {turn} is not an answered turn of session {session_id}; allowed {allowed}", field="turn")
-    with DialogueLog(home, session_id) as log:
-        return log.append("rating", turn=turn, score=score, comment=comment)

@@ -18,8 +18,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langgraph.types import Command
 
 from agent.checkpoints import compact, prune
-from agent.dialogue_log import DialogueLog, new_session_id, resolve_session
+from agent.dialogue_log import DialogueLog, new_session_id
 from agent.graph import build_graph
+from agent.log_sessions import resolve_session
 from agent.nodes import Nodes
 from agent.offline import OfflinePlanner
 from agent.redaction import RedactingSerializer

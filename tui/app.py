@@ -142,7 +142,7 @@ class ParleyApp(App):
             self.open_session(None, self.provider)
 
     def action_sessions(self) -> None:
-        from agent.dialogue_log import list_sessions
+        from agent.log_sessions import list_sessions
         from tui.screens.sessions import SessionsScreen
 
         if self.busy or self.convo is None:
@@ -151,7 +151,7 @@ class ParleyApp(App):
                    lambda chosen: chosen and self.open_session(chosen, None))
 
     def action_export(self) -> None:
-        from agent.dialogue_log import export
+        from agent.log_export import export
 
         if self.convo is None:
             return
@@ -357,7 +357,7 @@ class ParleyApp(App):
         self._push(RatingScreen(self.last_turn), self._rated)
 
     def _rated(self, rating: dict | None) -> None:
-        from agent.dialogue_log import rate
+        from agent.log_rating import rate
 
         if rating:
             rate(self.convo.settings.home, self.convo.id, rating["score"], turn=self.last_turn, comment=rating["comment"])

@@ -85,7 +85,7 @@ def _turn(convo, text: str, say, stdout, interactive: bool) -> None:
 
 
 def _command(line: str, convo) -> str:
-    from agent.dialogue_log import rate
+    from agent.log_rating import rate
     from backends.core.runstore import RunStore
     from tools import REGISTRY
 

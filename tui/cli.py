@@ -46,7 +46,7 @@ def _root(
     """Without a command, open the chat."""
     if ctx.invoked_subcommand is None:
         if session is not None:  # a bad --session is an error before any screen opens, never a new session
-            from agent.dialogue_log import resolve_session
+            from agent.log_sessions import resolve_session
 
             resolve_session(get_settings().home, check_id("session", session))
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -126,7 +126,7 @@ def ask_cmd(
 @app.command("sessions")
 def sessions_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
     """Sessions, newest first; resume one with `parley ask --session ID`."""
-    from agent.dialogue_log import list_sessions
+    from agent.log_sessions import list_sessions
 
     rows = list_sessions(get_settings().home)
     if as_json:

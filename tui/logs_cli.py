@@ -6,7 +6,7 @@
     parley rate [TURN] SCORE [--session ID] [--comment TEXT]
 
 SESSION may be `last` or `latest` (the newest session); every session argument goes
-through `agent.dialogue_log.resolve_session`. Bad input exits 2 with one `error: ...`
+through `agent.log_sessions.resolve_session`. Bad input exits 2 with one `error: ...`
 line on stderr.
 Nothing here imports torch.
 """
@@ -49,7 +49,7 @@ def check_id(field: str, value: str | None, limit: int = MAX_ID) -> str | None:
 
 
 def _resolve(home: Path, session: str | None) -> str:
-    from agent.dialogue_log import resolve_session
+    from agent.log_sessions import resolve_session
 
     return resolve_session(home, check_id("session", session))
 
@@ -68,7 +68,7 @@ def _out_dir(out: Path) -> Path:
 @logs_app.command("list")
 def logs_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list of sessions.")) -> None:
     """Sessions, newest first: id, started, provider, turns, last event."""
-    from agent.dialogue_log import list_sessions
+    from agent.log_sessions import list_sessions
 
     try:
         sessions = list_sessions(_home())
@@ -92,7 +92,9 @@ def logs_show(
     as_json: bool = typer.Option(False, "--json", help="Print {session, events, summary} as JSON."),
 ) -> None:
     """A session's transcript: turns, messages, tool calls, ratings, predictions; then its summary."""
-    from agent.dialogue_log import read_events, session_path, session_summary
+    from agent.dialogue_log import read_events
+    from agent.log_render import session_summary
+    from agent.log_sessions import session_path
 
     try:
         home = _home()
@@ -125,9 +127,7 @@ def _clip(text: str, n: int = 200) -> str:
 
 def transcript(events: list[dict]) -> list[str]:
     """Readable lines, grouped by turn."""
-    from agent.dialogue_log import event_text
-
-    from agent.log_render import rating_history_text, reply_flags
+    from agent.log_render import event_text, rating_history_text, reply_flags
 
     lines: list[str] = []
     current = None
@@ -207,7 +207,7 @@ def logs_export(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (copies of the logs) or csv (one per session + summary.csv)."),
 ) -> None:
     """Write sessions' logs to a folder, as JSONL or CSV; prints the files written."""
-    from agent.dialogue_log import export
+    from agent.log_export import export
 
     try:
         home = _home()
@@ -236,7 +236,7 @@ def rate_cmd(
     comment: Optional[str] = typer.Option(None, "--comment", help="Why this score."),
 ) -> None:
     """Rate an assistant turn 1-5: `parley rate 4` rates the last turn, `parley rate 3 4` turn 3."""
-    from agent.dialogue_log import rate
+    from agent.log_rating import rate
 
     try:
         if len(numbers) > 2:

@@ -14,16 +14,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent.dialogue_log import (
-    DialogueLog,
-    export,
-    list_sessions,
-    new_session_id,
-    rate,
-    read_events,
-    redact,
-    session_summary,
-)
+from agent.dialogue_log import DialogueLog, new_session_id, read_events
+from agent.log_export import export
+from agent.log_rating import rate
+from agent.log_render import session_summary
+from agent.log_sessions import list_sessions
+from agent.redaction import redact
 from backends.core.errors import UsageError
 from tests.conftest import REPO
 from tui.logs_cli import logs_app, rate_cmd
@@ -305,7 +301,8 @@ def test_cli_lists_shows_exports_and_rates(parley_home, tmp_path):
 
 
 def test_the_logs_cli_imports_no_torch():
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tui.logs_cli, agent.dialogue_log"],
+    modules = "tui.logs_cli, agent.dialogue_log, agent.log_sessions, agent.log_export, agent.log_rating"
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {modules}"],
                          capture_output=True, text=True, cwd=REPO, timeout=60, env=os.environ)
     assert out.returncode == 0, out.stderr
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}

@@ -10,15 +10,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent.dialogue_log import (
-    CSV_COLUMNS,
-    USER_MODEL_COLUMNS,
-    DialogueLog,
-    rate,
-    read_events,
-    resolve_session,
-    session_summary,
-)
+from agent.dialogue_log import DialogueLog, read_events
+from agent.log_export import CSV_COLUMNS, USER_MODEL_COLUMNS
+from agent.log_rating import rate
+from agent.log_render import session_summary
+from agent.log_sessions import resolve_session
 from agent.user_model import Preferences, UserModel
 from backends.core.errors import UsageError
 from tui.logs_cli import logs_app, rate_cmd

@@ -117,7 +117,8 @@ def test_parley_opens_the_chat_with_the_agent_and_its_commands(tiny):
 
 
 def _events(session: str | None = None) -> list[dict]:
-    from agent.dialogue_log import read_events, resolve_session
+    from agent.dialogue_log import read_events
+    from agent.log_sessions import resolve_session
 
     home = get_settings().home
     return read_events(home / "logs" / f"{resolve_session(home, session)}.jsonl")
