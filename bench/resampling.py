@@ -56,7 +56,8 @@ def main() -> None:
         return gpu(args)
     args.tokens = args.tokens or 64
 
-    from backends.subject.generation import sample
+    import torch
+
     from backends.subject.models import load_model
     from backends.subject.sampling.local import LocalSampler
 
@@ -71,8 +72,13 @@ def main() -> None:
     engine_tokens = sum(r.n_tokens for r in rollouts)
 
     started, base_tokens = time.perf_counter(), 0
-    for i in range(args.baseline_rollouts):
-        base_tokens += sample(handle, prefix, max_new_tokens=args.tokens, temperature=0.6, top_p=0.95, seed=i).n_tokens
+    ids = handle.tokenizer(prefix, return_tensors="pt", add_special_tokens=False).input_ids
+    for i in range(args.baseline_rollouts):  # the baseline: transformers' generate, one rollout at a time
+        torch.manual_seed(i)
+        out = handle.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=args.tokens,
+                                    do_sample=True, temperature=0.6, top_p=0.95, top_k=None,
+                                    eos_token_id=handle.stop_token_ids, pad_token_id=handle.stop_token_ids[0])
+        base_tokens += out.shape[1] - ids.shape[1]
     base_s = time.perf_counter() - started
 
     params = sum(p.numel() for p in handle.model.parameters())

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from pydantic import Field
 
 from backends.thought_anchors.sentences import split_sentences as split
 from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, Seed, resolve_cot
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
-
-
 
 
 class GenerateCotArgs(ToolArgs):
@@ -41,6 +37,34 @@ def _predict_count(result: dict) -> dict:
     }
 
 
+def _present_cot(args: GenerateCotArgs, result: dict, partial: bool) -> ToolOutput:
+    from backends.thought_anchors.answers import boxed_answer
+
+    text, model = result["cot"], result["model"]
+    sentences = split(text).sentences
+    answer = boxed_answer(text)
+    compact = {"question": args.question, "cot": text, "answer": answer, "n_tokens": result["n_tokens"],
+               "n_sentences": len(sentences), "finish_reason": result["finish_reason"], "model": model}
+    ending = {
+        "eos": "ended on its own",
+        "length": f"hit max_new_tokens={args.max_new_tokens}",
+        "stopped": "stopped early: partial, resumable",
+    }[result["finish_reason"]]
+    summary = (
+        f"Sampled a {result['n_tokens']}-token chain of thought from {model} "
+        f"(seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}) in {result['seconds']:.1f} s; {ending}.\n"
+        f"{len(sentences)} sentence{'' if len(sentences) == 1 else 's'}; final answer: "
+        + (f"\\boxed{{{answer}}}" if answer is not None else "none in \\boxed{}")
+    )
+    full = compact | {"prompt": result["prompt"], "system": result["system"], "sampler": result["sampler"]}
+    return ToolOutput(summary=summary, result=compact, full=full)
+
+
+def _timing(args: GenerateCotArgs, generation, ctx: ToolContext) -> dict:
+    ctx.run.add_timing("generate_s", generation.state["seconds"])
+    return {}
+
+
 @register(
     "generate_cot",
     description="Sample a chain of thought from a subject model for a question (seeded: the same seed gives the same text).",
@@ -51,76 +75,17 @@ def _predict_count(result: dict) -> dict:
         "Sample a CoT from tiny-random for 'Is 91 prime?'",
     ),
     predict=_predict_boxed,
+    present=_present_cot,
+    finish=_timing,
 )
-def generate_cot(args: GenerateCotArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.thought_anchors.answers import boxed_answer
-    from backends.subject.generation import sample
+def generate_cot(args: GenerateCotArgs, ctx: ToolContext):
+    from backends.subject.generation import CotGeneration
+    from backends.subject.sampling import SamplingParams
 
     handle = ctx.load_model(args.model)
     system = args.system if args.system is not None else DEFAULT_COT_SYSTEM
-    prompt = handle.chat_prompt(args.question, system=system)
-    resume_ids = (ctx.checkpoint or {}).get("token_ids")
-    base = {"question": args.question, "model": handle.name, "prompt": prompt, "system": system}
-
-    def save(token_ids: list[int], rng: dict) -> None:
-        # Every 64 tokens (or 2 s): what a kill -9 leaves is resumable from here, not from token 0.
-        text = handle.tokenizer.decode(token_ids, skip_special_tokens=True)
-        ctx.run.save_progress(base | {"cot": text, "n_tokens": len(token_ids), "finish_reason": "stopped",
-                                      "token_ids": token_ids}, {"token_ids": token_ids, "rng": rng})
-
-    started = time.perf_counter()
-    gen = sample(
-        handle,
-        prompt,
-        max_new_tokens=args.max_new_tokens,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        seed=args.seed,
-        resume_ids=resume_ids,
-        rng_state=(ctx.checkpoint or {}).get("rng"),
-        progress=ctx.progress,
-        should_stop=ctx.should_stop,
-        on_checkpoint=save,
-        checkpoint_every=64,
-        checkpoint_s=2.0,
-    )
-    seconds = time.perf_counter() - started
-    ctx.run.add_timing("generate_s", seconds)
-    if resume_ids is None:  # a resumed run's token count includes tokens generated before
-        from backends.subject.speed import record
-
-        record(ctx.settings, handle.name, str(handle.device), gen.n_tokens, seconds, "generate")
-    sentences = split(gen.text).sentences
-    answer = boxed_answer(gen.text)
-    result = {
-        "question": args.question,
-        "cot": gen.text,
-        "answer": answer,
-        "n_tokens": gen.n_tokens,
-        "n_sentences": len(sentences),
-        "finish_reason": gen.finish_reason,
-        "model": handle.name,
-    }
-    full = result | {"prompt": prompt, "system": system, "token_ids": gen.token_ids}
-    stopped = gen.finish_reason == "stopped"
-    ending = {
-        "eos": "ended on its own",
-        "length": f"hit max_new_tokens={args.max_new_tokens}",
-        "stopped": "stopped early: partial, resumable",
-    }[gen.finish_reason]
-    summary = (
-        f"Sampled a {gen.n_tokens}-token chain of thought from {handle.name} "
-        f"(seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}) in {seconds:.1f} s; {ending}.\n"
-        f"{len(sentences)} sentence{'' if len(sentences) == 1 else 's'}; final answer: "
-        + (f"\\boxed{{{answer}}}" if answer is not None else "none in \\boxed{}")
-    )
-    return ToolOutput(
-        summary=summary,
-        result=result,
-        full=full,
-        partial=stopped,
-        checkpoint={"token_ids": gen.token_ids, "rng": gen.rng_state} if stopped else None,
-    )
+    return CotGeneration(ctx.sampler(args.model), handle.chat_prompt(args.question, system=system),
+                         SamplingParams.of(args), state=ctx.state, about={"model": handle.name, "system": system})
 
 
 class SplitSentencesArgs(CotInput):

@@ -31,8 +31,8 @@ def test_a_generate_cot_killed_mid_generation_resumes_from_its_last_saved_tokens
             proc.kill()
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
     [run] = store.list()
-    saved = run.checkpoint["token_ids"]
-    assert 0 < len(saved) < ARGS["max_new_tokens"] and run.results["token_ids"] == saved
+    saved = run.checkpoint["state"]
+    assert 0 < saved["n_tokens"] < ARGS["max_new_tokens"] and run.results["cot"] == saved["text"]
     assert run.meta["status"] == "running" and run.meta["pid"] == proc.pid
 
     listed = run_parley("runs", "list", "--json")
@@ -44,7 +44,7 @@ def test_a_generate_cot_killed_mid_generation_resumes_from_its_last_saved_tokens
     assert out["status"] == "complete" and out["run_id"] == run.id
     done = store.get(run.id)
     assert done.meta["resumes"] == 1 and done.checkpoint is None
-    assert done.results["token_ids"][: len(saved)] == saved  # the tokens from before, then the new ones
+    assert done.results["cot"].startswith(saved["text"])  # the text from before, then the new chunks
     assert done.results["n_tokens"] == ARGS["max_new_tokens"] or done.results["finish_reason"] == "eos"
     # (That the text is the same as a run never killed is tested in-process, where it is quick:
     # tests/backends/test_generation.py.)
