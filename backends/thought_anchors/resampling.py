@@ -94,7 +94,7 @@ class ImportanceRun:
             for answer in [*position["answers"], *position["forced"]]:
                 self.classes(answer)
         if embed is None:
-            from backends.subject.models import embed
+            from backends.subject.embedder import embed
         self.embed = embed
         self._original = self.embed(self.sentences) if self.sentences else None
 

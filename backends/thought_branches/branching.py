@@ -117,7 +117,7 @@ class Branching:
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-norm sentence embeddings (MiniLM unless another embedder was given), loaded on first use."""
         if self._embed is None:
-            from backends.subject.models import embed
+            from backends.subject.embedder import embed
 
             self._embed = embed
         return self._embed(texts)

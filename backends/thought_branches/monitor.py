@@ -114,7 +114,7 @@ class OfflineMonitor:
 
     def embed(self, texts: list[str]):
         if self._embed is None:
-            from backends.subject.models import embed
+            from backends.subject.embedder import embed
 
             self._embed = embed
         return self._embed(texts)

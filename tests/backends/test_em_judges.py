@@ -299,7 +299,7 @@ def test_documented_limit_a_warning_close_in_topic_to_a_misaligned_reference_sco
 
 
 def test_references_are_embedded_once_per_judge_and_answers_in_one_call():
-    from backends.subject.models import embed
+    from backends.subject.embedder import embed
 
     calls = []
 

@@ -6,7 +6,8 @@ import torch
 
 from backends.subject import models
 from backends.core.errors import ModelNotFoundError
-from backends.subject.models import embed, load_model
+from backends.subject.embedder import embed
+from backends.subject.models import load_model
 from backends.core.settings import Settings
 from tests.conftest import MODEL_CACHE, run_parley
 

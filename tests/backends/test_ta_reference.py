@@ -89,7 +89,7 @@ def experiment(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def embedder():
-    from backends.subject.models import load_embedder
+    from backends.subject.embedder import load_embedder
 
     model = load_embedder()
     ref.embedding_model_cache["all-MiniLM-L6-v2"] = model  # the reference's default --sentence_model
