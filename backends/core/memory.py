@@ -16,6 +16,8 @@ capped (SYNC_LIMIT runs or SYNC_BUDGET_S seconds of embedding a call, with progr
 says how many runs it left for the next call: `recall` and `find_runs` use it, so a store of
 thousands of runs never indexed costs each call seconds, not half an hour.
 
+What a run was about and its document are read in backends/core/findings.py.
+
 `recall` puts run findings first, then the assistant's replies; the user's own messages
 are returned only when asked for by role. `find_runs` resolves a short description ("the
 apples chain") to runs, by meaning plus a boost for the description's words in the subject.
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from backends.core.errors import UsageError
+from backends.core.findings import SUBJECT_CHARS, clip, content_words, finding, overlap, run_subject, text_of
 
 if TYPE_CHECKING:
     from backends.core.runstore import RunStore
@@ -48,18 +51,6 @@ SYNC_BUDGET_S = 10.0  # ... stopping after the batch that takes it past this man
 SYNC_BATCH = 32  # runs embedded at once; progress is reported after each batch
 RELEVANT = 0.25  # a run scoring below this is listed after dialogue turns in `recall`
 BOOST = 0.3  # added to a run's score for the share of the query's content words in its subject
-SUBJECT_CHARS = 1000  # a subject as kept in metadata
-DOC_SUBJECT_CHARS = 300  # ... and in the embedded document, so that the summary still fits MiniLM's window
-# Params naming another run: a run that reads one is about what that run was about.
-RUN_REFS = ("cot_run", "dictionary_run", "direction_run", "vector_run", "eval_run", "train_run", "base_run", "itda_run")
-# Words that say nothing of a run's subject ("what did we find about the apples chain").
-_STOP = frozenset("""
-a an the and or but of for to in on at by with from about into as is are was were be been being it its this that
-these those what which who how why when where did do does done we our us you your i me my can could would should
-any some find found look looked see saw show tell earlier previous last latest first before ago week today yesterday
-one ones run runs chain chains thought thoughts result results finding findings
-""".split())
-
 _lock = threading.Lock()
 
 
@@ -115,72 +106,6 @@ def _clean(meta: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in meta.items()}
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return " ".join(value.split())
-    if isinstance(value, (list, tuple)):
-        return "; ".join(t for t in map(_text, value) if t)
-    return ""
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def run_subject(meta: dict, lookup: Callable[[str], dict | None] | None = None, _depth: int = 0) -> str:
-    """What a run was about, read from its run.json `meta` (params, model); "" if nothing says.
-
-    In order: a question (a chain of thought's, or an unhinted one), a scenario id, a
-    steering prompt or prompts, a chain-of-thought text, the run it reads (cot_run and the
-    other RUN_REFS: that run's own subject when `lookup(run_id)` returns its meta, else
-    `run <id>`), the two sides of a steering vector, a dataset, a corpus, a text, and last
-    the model's name.
-    """
-    p = meta.get("params") or {}
-    for key, form in (("question", "{}"), ("scenario", "scenario {}"), ("prompt", "{}"), ("prompts", "{}"),
-                      ("cot", "chain of thought: {}")):
-        if _text(p.get(key)):
-            return _clip(form.format(_text(p[key])), SUBJECT_CHARS)
-    for key in RUN_REFS:
-        ref = p.get(key)
-        if isinstance(ref, str) and ref:
-            other = lookup(ref) if lookup is not None and _depth < 3 else None
-            return (run_subject(other, lookup, _depth + 1) if other else "") or f"run {ref}"
-    if p.get("positive_name") or p.get("negative_name"):
-        return _clip(f"{_text(p.get('positive_name'))} vs {_text(p.get('negative_name'))}", SUBJECT_CHARS)
-    for key, form in (("dataset", "dataset {}"), ("corpus", "corpus {}"), ("text", "{}")):
-        if _text(p.get(key)):
-            return _clip(form.format(_text(p[key])), SUBJECT_CHARS)
-    loaded = meta.get("model")
-    model = p.get("model") or (loaded.get("name") if isinstance(loaded, dict) else loaded)
-    return f"model {model}" if isinstance(model, str) and model else ""
-
-
-def finding(tool: str, subject: str, summary: str) -> str:
-    """A run's document in memory: `<tool> — about "<subject>": <summary>`."""
-    about = f' — about "{_clip(subject, DOC_SUBJECT_CHARS)}"' if subject else ""
-    return f"{tool}{about}: {summary}"
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def content_words(text: str) -> set[str]:
-    """Stems of the words of `text` that can name a subject (no stopwords, no "run" or "chain")."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return {_stem(w) for w in words if w not in _STOP and (len(w) > 2 or w.isdigit())}
-
-
-def _overlap(words: set[str], subject: str) -> float:
-    """Share of `words` found in `subject`."""
-    return len(words & content_words(subject)) / len(words) if words and subject else 0.0
-
-
 def _cosine(a, b) -> float:
     import numpy as np
 
@@ -230,7 +155,7 @@ class Memory:
         """Upsert one run's finding by run id. An empty summary has nothing to remember."""
         if not summary or not summary.strip():
             return False
-        subject = _clip(_text(subject), SUBJECT_CHARS)
+        subject = clip(text_of(subject), SUBJECT_CHARS)
         self._upsert(RUNS, [run_id], [finding(tool, subject, summary)],
                      [_clean({"run_id": run_id, "tool": tool, "subject": subject, "summary": summary,
                               "created": created, "status": status})])
@@ -405,14 +330,14 @@ class Memory:
         if words:  # a subject naming the query's words counts even when its embedding is far off
             every = col.get(where=where, include=["metadatas"])
             extra = [i for i, m in zip(every["ids"], every["metadatas"])
-                     if i not in found and _overlap(words, (m or {}).get("subject", ""))]
+                     if i not in found and overlap(words, (m or {}).get("subject", ""))]
             if extra:
                 more = col.get(ids=extra, include=["documents", "metadatas", "embeddings"])
                 for i, doc, meta, emb in zip(more["ids"], more["documents"], more["metadatas"], more["embeddings"]):
                     found[i] = (doc, meta or {}, _cosine(vector[0], emb))
         hits = [
             {"kind": "run", "id": i, "text": doc, **meta,
-             "score": round(sim + BOOST * _overlap(words, meta.get("subject", "")), 6), "similarity": round(sim, 6)}
+             "score": round(sim + BOOST * overlap(words, meta.get("subject", "")), 6), "similarity": round(sim, 6)}
             for i, (doc, meta, sim) in found.items()
         ]
         hits.sort(key=lambda h: h["score"], reverse=True)

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from backends.core.errors import UsageError
-from backends.core.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class, run_subject
+from backends.core.findings import run_subject
+from backends.core.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class
 from backends.core.runstore import RunStore
 from backends.core.settings import get_settings
 from tests.conftest import REPO
