@@ -25,7 +25,7 @@ def text_of(value: Any) -> str:
     if isinstance(value, str):
         return " ".join(value.split())
     if isinstance(value, (list, tuple)):
-        return "; ".join(t for t in map(_text, value) if t)
+        return "; ".join(t for t in map(text_of, value) if t)
     return ""
 
 
