@@ -27,6 +27,7 @@ from agent.redaction import RedactingSerializer
 from agent.session_lock import SessionLock
 from agent.user_model import UserModel, UserModelUpdate, set_field
 from backends.core import llm as llms
+from backends.core.seeds import DEFAULT_SEED
 from backends.core.settings import Settings, get_settings, private_home
 from tools import REGISTRY
 
@@ -127,7 +128,7 @@ class Session:
         try:
             if not resumed:
                 session.log.start(provider=name, model=llms.model_name(settings, name), settings=settings,
-                                  seed=0, subject_model=settings.model)
+                                  seed=DEFAULT_SEED, subject_model=settings.model)
             else:
                 session._close_dangling_tool_calls()
                 prune(session.graph.checkpointer, session_id)  # a store from before pruning shrinks on resume

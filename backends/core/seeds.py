@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import zlib
 
+# The seed of a tool call whose request names none (every tool's `seed` argument defaults to it);
+# the dialogue log's session_start records it, and each tool call logs its own seed in its args.
+DEFAULT_SEED = 0
+
 
 def derive(seed: int, *where: object) -> int:
     """The seed for one random draw: `seed` when `where` is empty, else a hash of both."""

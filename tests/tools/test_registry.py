@@ -111,3 +111,12 @@ def test_an_internal_failure_marks_the_run_failed_and_keeps_it():
         assert run.status == "failed" and run.meta["error"] == "RuntimeError: kaput"
     finally:
         del REGISTRY["test_boom"]
+
+
+def test_every_tool_seeds_with_the_default_seed_the_session_log_records():
+    from backends.core.seeds import DEFAULT_SEED
+    from tools import REGISTRY
+
+    seeded = {name: tool.args.model_fields["seed"].default for name, tool in REGISTRY.items()
+              if "seed" in tool.args.model_fields}
+    assert len(seeded) >= 15 and set(seeded.values()) == {DEFAULT_SEED}, seeded
