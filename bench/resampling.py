@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from backends.subject.sampling import SamplingParams  # noqa: E402
+
 QUESTION = "A train travels 60 km in 1.5 hours. What is its average speed? Think step by step."
 
 
@@ -64,10 +66,10 @@ def main() -> None:
     handle = load_model(args.model)
     prefix = handle.chat_prompt(QUESTION) + "First, I need the distance and the time."
     engine = LocalSampler(handle)
-    engine.sample(prefix, 2, max_new_tokens=4, seed=0)  # warm-up
+    engine.sample(prefix, 2, SamplingParams(max_new_tokens=4, seed=0))  # warm-up
 
     started = time.perf_counter()
-    rollouts = engine.sample(prefix, args.rollouts, max_new_tokens=args.tokens, temperature=0.6, top_p=0.95, seed=1)
+    rollouts = engine.sample(prefix, args.rollouts, SamplingParams(max_new_tokens=args.tokens, temperature=0.6, top_p=0.95, seed=1))
     engine_s = time.perf_counter() - started
     engine_tokens = sum(r.n_tokens for r in rollouts)
 
@@ -148,10 +150,10 @@ def gpu(args) -> None:
         return out, time.perf_counter() - started
 
     engine = LocalSampler(handle)
-    _, compile_s = timed(lambda: engine.sample(prefix, rows, max_new_tokens=8, seed=0, **settings))  # compiles
-    engine.sample(prefix, rows, max_new_tokens=8, seed=0, **settings)
-    rollouts, engine_s = timed(lambda: engine.sample(prefix, rows, max_new_tokens=new, seed=1, **settings))
-    again = engine.sample(prefix, rows, max_new_tokens=new, seed=1, **settings)
+    _, compile_s = timed(lambda: engine.sample(prefix, rows, SamplingParams(max_new_tokens=8, seed=0, **settings)))  # compiles
+    engine.sample(prefix, rows, SamplingParams(max_new_tokens=8, seed=0, **settings))
+    rollouts, engine_s = timed(lambda: engine.sample(prefix, rows, SamplingParams(max_new_tokens=new, seed=1, **settings)))
+    again = engine.sample(prefix, rows, SamplingParams(max_new_tokens=new, seed=1, **settings))
     engine_tokens = sum(r.n_tokens for r in rollouts)
 
     # Where a step's time goes: the compiled forward alone, replayed over the same cache shape.
@@ -171,7 +173,7 @@ def gpu(args) -> None:
 
     eager_new = min(new, 32)
     eager_engine = LocalSampler(handle, compile=False)
-    eager, eager_s = timed(lambda: eager_engine.sample(prefix, rows, max_new_tokens=eager_new, seed=1, **settings))
+    eager, eager_s = timed(lambda: eager_engine.sample(prefix, rows, SamplingParams(max_new_tokens=eager_new, seed=1, **settings)))
 
     batch = prefix_ids.expand(rows, -1)
     model.generate(batch, attention_mask=torch.ones_like(batch), do_sample=True, max_new_tokens=4, min_new_tokens=4,

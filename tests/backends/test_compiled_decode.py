@@ -15,6 +15,7 @@ from backends.subject.interventions import ablate_directions
 from backends.subject.sampling.compiled import CompiledStep, cache_length, compiled_step, intervened, nucleus, use_step
 from backends.subject.sampling.local import LocalSampler
 from backends.core.settings import Settings
+from backends.subject.sampling import SamplingParams
 
 
 def _prefix(handle) -> str:
@@ -54,13 +55,13 @@ def test_compiled_step_gives_the_eager_rollouts_and_compiles_each_shape_once(com
     tiny, step = compiled_tiny
     sampler = LocalSampler(tiny, batch_size=4)
     use_step(tiny.model, None)
-    eager = sampler.sample(_prefix(tiny), 6, max_new_tokens=12, temperature=0, logprobs=True)
+    eager = sampler.sample(_prefix(tiny), 6, SamplingParams(max_new_tokens=12, temperature=0), logprobs=True)
     use_step(tiny.model, step)
     torch._dynamo.utils.counters.clear()
-    compiled = sampler.sample(_prefix(tiny), 6, max_new_tokens=12, temperature=0, logprobs=True)
+    compiled = sampler.sample(_prefix(tiny), 6, SamplingParams(max_new_tokens=12, temperature=0), logprobs=True)
     graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
     # a longer prefix inside the same rounded cache length reuses both graphs and both caches
-    again = sampler.sample(_prefix(tiny) + " Then", 6, max_new_tokens=12, seed=3)
+    again = sampler.sample(_prefix(tiny) + " Then", 6, SamplingParams(max_new_tokens=12, seed=3))
     assert _texts(compiled) == _texts(eager)
     assert all(abs(a - b) < 1e-5 for r, q in zip(eager, compiled) for a, b in zip(r.logprobs, q.logprobs))
     assert graphs == 2  # one per batch shape: 4 rows and the last 2
@@ -94,21 +95,20 @@ def test_nucleus_frequencies_match_the_renormalised_nucleus_and_ties_keep_token_
 def test_compiled_decoding_cuts_at_stop_strings_and_stops_when_asked(compiled_tiny):
     tiny, _ = compiled_tiny
     sampler = LocalSampler(tiny, batch_size=8)
-    rollouts = sampler.sample(_prefix(tiny), 8, max_new_tokens=40, seed=1, stop=["e"])
+    rollouts = sampler.sample(_prefix(tiny), 8, SamplingParams(max_new_tokens=40, seed=1, stop=["e"]))
     stopped = [r for r in rollouts if r.finish_reason == "stop"]
     assert stopped and all("e" not in r.text for r in stopped)
     calls = []
-    partial = sampler.sample(_prefix(tiny), 8, max_new_tokens=30, seed=1,
-                             progress=lambda d, t, n: calls.append(d), should_stop=lambda: len(calls) >= 5)
+    partial = sampler.sample(_prefix(tiny), 8, SamplingParams(max_new_tokens=30, seed=1), progress=lambda d, t, n: calls.append(d), should_stop=lambda: len(calls) >= 5)
     assert len(partial) == 8 and all(r.n_tokens <= 5 for r in partial)
 
 
 def test_the_same_seed_gives_the_same_compiled_rollouts(compiled_tiny):
     tiny, _ = compiled_tiny
     sampler = LocalSampler(tiny, batch_size=4)
-    a = sampler.sample(_prefix(tiny), 4, max_new_tokens=12, seed=3)
-    b = sampler.sample(_prefix(tiny), 4, max_new_tokens=12, seed=3)
-    c = sampler.sample(_prefix(tiny), 4, max_new_tokens=12, seed=4)
+    a = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=12, seed=3))
+    b = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=12, seed=3))
+    c = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=12, seed=4))
     assert _texts(a) == _texts(b) != _texts(c)
 
 
@@ -144,14 +144,14 @@ def test_packed_attention_reads_each_key_value_head_once_and_gives_the_same_logi
 def test_an_intervention_hooked_in_is_decoded_eagerly_not_skipped(compiled_tiny):
     tiny, step = compiled_tiny
     sampler = LocalSampler(tiny, batch_size=4)
-    plain = sampler.sample(_prefix(tiny), 4, max_new_tokens=10, temperature=0)
+    plain = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=10, temperature=0))
     direction = torch.randn(1, tiny.model.config.hidden_size, generator=torch.Generator().manual_seed(0))
     assert not intervened(tiny.model) and compiled_step(tiny.model) is step
     with ablate_directions(tiny.model, direction):
         assert intervened(tiny.model) and compiled_step(tiny.model) is None
-        ablated = sampler.sample(_prefix(tiny), 4, max_new_tokens=10, temperature=0)
+        ablated = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=10, temperature=0))
         use_step(tiny.model, None)
-        reference = sampler.sample(_prefix(tiny), 4, max_new_tokens=10, temperature=0)
+        reference = sampler.sample(_prefix(tiny), 4, SamplingParams(max_new_tokens=10, temperature=0))
     assert _texts(ablated) == _texts(reference) != _texts(plain)
     assert not intervened(tiny.model)
 
@@ -181,9 +181,9 @@ def test_on_cuda_the_step_is_cuda_graphs_and_the_same_seed_gives_the_same_rollou
     sampler = LocalSampler(cuda_tiny, batch_size=8)
     step = compiled_step(cuda_tiny.model)
     assert step is not None and step.cudagraphs
-    a = sampler.sample(_prefix(cuda_tiny), 8, max_new_tokens=24, seed=5)
-    b = sampler.sample(_prefix(cuda_tiny), 8, max_new_tokens=24, seed=5)
-    c = sampler.sample(_prefix(cuda_tiny), 8, max_new_tokens=24, seed=6)
+    a = sampler.sample(_prefix(cuda_tiny), 8, SamplingParams(max_new_tokens=24, seed=5))
+    b = sampler.sample(_prefix(cuda_tiny), 8, SamplingParams(max_new_tokens=24, seed=5))
+    c = sampler.sample(_prefix(cuda_tiny), 8, SamplingParams(max_new_tokens=24, seed=6))
     assert _texts(a) == _texts(b) != _texts(c)
     assert list(step.caches) == [(8, 256)]
 

@@ -7,6 +7,7 @@ import pytest
 
 from backends.core.seeds import derive
 from backends.subject.sampling.remote import RemoteSampler
+from backends.subject.sampling import SamplingParams
 from tests.backends.completions_server import CompletionsServer, expected, tokens_of
 
 KEY = "sk-planted-remote-0123456789"
@@ -26,11 +27,10 @@ def test_forty_rollouts_come_in_three_requests_in_a_stable_seeded_order():
     with CompletionsServer(reverse_choices=True) as server:
         sampler = RemoteSampler(server.base_url, "served-model", max_n_per_request=16)
         calls = []
-        first = sampler.sample(PREFIX, 40, max_new_tokens=64, seed=5, progress=lambda *a: calls.append(a))
+        first = sampler.sample(PREFIX, 40, SamplingParams(max_new_tokens=64, seed=5), progress=lambda *a: calls.append(a))
         sent = [r["json"] for r in server.requests]
-        again = RemoteSampler(server.base_url, "served-model", max_n_per_request=16).sample(
-            PREFIX, 40, max_new_tokens=64, seed=5)
-        other_seed = sampler.sample(PREFIX, 40, max_new_tokens=64, seed=6)
+        again = RemoteSampler(server.base_url, "served-model", max_n_per_request=16).sample(PREFIX, 40, SamplingParams(max_new_tokens=64, seed=5))
+        other_seed = sampler.sample(PREFIX, 40, SamplingParams(max_new_tokens=64, seed=6))
     assert sampler.name == "remote:served-model"
     assert len(sent) == 3 and sorted((r["n"], r["seed"]) for r in sent) == sorted(
         [(16, derive(5, "request", 0)), (16, derive(5, "request", 1)), (8, derive(5, "request", 2))])
@@ -46,7 +46,7 @@ def test_forty_rollouts_come_in_three_requests_in_a_stable_seeded_order():
 @pytest.mark.timeout(60)
 def test_no_more_than_concurrency_requests_are_in_flight():
     with CompletionsServer(delay=0.1) as server:
-        rollouts = RemoteSampler(server.base_url, "m", concurrency=3, max_n_per_request=4).sample(PREFIX, 40, seed=1)
+        rollouts = RemoteSampler(server.base_url, "m", concurrency=3, max_n_per_request=4).sample(PREFIX, 40, SamplingParams(seed=1))
     assert len(rollouts) == 40 and len(server.requests) == 10
     assert server.max_in_flight == 3  # overlapped, never beyond the bound
 
@@ -55,7 +55,7 @@ def test_no_more_than_concurrency_requests_are_in_flight():
 def test_429_and_500_are_retried_and_the_result_is_complete():
     with CompletionsServer(faults=[429, 500]) as server:
         sampler = RemoteSampler(server.base_url, "m", concurrency=1, max_retries=3, max_n_per_request=2)
-        rollouts = sampler.sample(PREFIX, 4, seed=1)
+        rollouts = sampler.sample(PREFIX, 4, SamplingParams(seed=1))
     assert server.faults_served == 2 and len(server.requests) == 4  # 2 faults, then both requests answered
     assert [r.text for r in rollouts] == expected_texts(PREFIX, 4, 2, 1, 256)
 
@@ -63,7 +63,7 @@ def test_429_and_500_are_retried_and_the_result_is_complete():
 @pytest.mark.timeout(60)
 def test_a_request_that_hangs_past_the_timeout_is_retried():
     with CompletionsServer(faults=["hang"], hang_s=5) as server:
-        rollouts = RemoteSampler(server.base_url, "m", max_retries=2, timeout=0.5).sample(PREFIX, 3, seed=2)
+        rollouts = RemoteSampler(server.base_url, "m", max_retries=2, timeout=0.5).sample(PREFIX, 3, SamplingParams(seed=2))
     assert len(server.requests) == 2 and len(rollouts) == 3
 
 
@@ -71,7 +71,7 @@ def test_a_request_that_hangs_past_the_timeout_is_retried():
 def test_an_error_that_outlasts_the_retries_is_raised():
     with CompletionsServer(faults=[500, 500, 500]) as server:
         with pytest.raises(openai.InternalServerError):
-            RemoteSampler(server.base_url, "m", max_retries=1).sample(PREFIX, 2)
+            RemoteSampler(server.base_url, "m", max_retries=1).sample(PREFIX, 2, SamplingParams())
     assert len(server.requests) == 2
 
 
@@ -80,15 +80,14 @@ def test_the_cache_answers_a_repeated_call_and_never_holds_the_key(tmp_path):
     cache = tmp_path / "sampler-cache"
     with CompletionsServer() as server:
         sampler = RemoteSampler(server.base_url, "m", api_key=KEY, cache_dir=cache, max_n_per_request=2)
-        a = sampler.sample(PREFIX, 3, max_new_tokens=30, seed=2, logprobs=True)
+        a = sampler.sample(PREFIX, 3, SamplingParams(max_new_tokens=30, seed=2), logprobs=True)
         assert len(server.requests) == 2
         assert all(r["headers"]["authorization"] == f"Bearer {KEY}" for r in server.requests)
-        b = sampler.sample(PREFIX, 3, max_new_tokens=30, seed=2, logprobs=True)
+        b = sampler.sample(PREFIX, 3, SamplingParams(max_new_tokens=30, seed=2), logprobs=True)
         # the key is no part of the cache key: another sampler with another key reads the same files
-        c = RemoteSampler(server.base_url, "m", api_key="sk-other", cache_dir=cache, max_n_per_request=2).sample(
-            PREFIX, 3, max_new_tokens=30, seed=2, logprobs=True)
+        c = RemoteSampler(server.base_url, "m", api_key="sk-other", cache_dir=cache, max_n_per_request=2).sample(PREFIX, 3, SamplingParams(max_new_tokens=30, seed=2), logprobs=True)
         assert len(server.requests) == 2
-        sampler.sample(PREFIX, 3, max_new_tokens=30, seed=3, logprobs=True)  # another seed is asked for
+        sampler.sample(PREFIX, 3, SamplingParams(max_new_tokens=30, seed=3), logprobs=True)  # another seed is asked for
         assert len(server.requests) == 4
     assert a == b == c and a[0].logprobs
     files = list(cache.rglob("*"))
@@ -102,8 +101,8 @@ def test_stop_strings_and_max_tokens_give_the_right_finish_reasons():
     stop = ["answer", "12"]
     with CompletionsServer() as server:
         sampler = RemoteSampler(server.base_url, "m", max_n_per_request=16)
-        rollouts = sampler.sample(PREFIX, 32, max_new_tokens=12, seed=0, stop=stop)
-        short = sampler.sample(PREFIX, 8, max_new_tokens=2, seed=0)
+        rollouts = sampler.sample(PREFIX, 32, SamplingParams(max_new_tokens=12, seed=0, stop=stop))
+        short = sampler.sample(PREFIX, 8, SamplingParams(max_new_tokens=2, seed=0))
     assert server.requests[0]["json"]["stop"] == stop
     want = [expected(PREFIX, derive(0, "request", k), i, 12, stop) for k in range(2) for i in range(16)]
     assert [r.text for r in rollouts] == [w[0] for w in want]
@@ -119,8 +118,7 @@ def test_stop_strings_and_max_tokens_give_the_right_finish_reasons():
 def test_a_stop_string_left_in_the_text_is_cut_here():
     # vLLM with include_stop_str_in_output; the token list is cut to match
     with CompletionsServer(keep_stop=True, stop_reason=False) as server:
-        rollouts = RemoteSampler(server.base_url, "m").sample(PREFIX, 16, max_new_tokens=40, seed=0,
-                                                              stop=[" 42"], logprobs=True)
+        rollouts = RemoteSampler(server.base_url, "m").sample(PREFIX, 16, SamplingParams(max_new_tokens=40, seed=0, stop=[" 42"]), logprobs=True)
     for r in rollouts:
         assert " 42" not in r.text and r.finish_reason == "stop"  # every continuation says 42
         assert len(r.logprobs) == r.n_tokens == len(tokens_of(r.text))
@@ -130,8 +128,8 @@ def test_a_stop_string_left_in_the_text_is_cut_here():
 def test_log_probs_are_returned_when_asked():
     with CompletionsServer() as server:
         sampler = RemoteSampler(server.base_url, "m")
-        with_lp = sampler.sample(PREFIX, 4, max_new_tokens=40, seed=4, logprobs=True)
-        without = sampler.sample(PREFIX, 4, max_new_tokens=40, seed=4)
+        with_lp = sampler.sample(PREFIX, 4, SamplingParams(max_new_tokens=40, seed=4), logprobs=True)
+        without = sampler.sample(PREFIX, 4, SamplingParams(max_new_tokens=40, seed=4))
     assert server.requests[0]["json"]["logprobs"] == 1 and "logprobs" not in server.requests[1]["json"]
     for r in with_lp:
         assert len(r.logprobs) == r.n_tokens == len(tokens_of(r.text)) > 0
@@ -142,13 +140,13 @@ def test_log_probs_are_returned_when_asked():
 @pytest.mark.timeout(60)
 def test_token_counts_fall_back_to_usage_then_to_words():
     with CompletionsServer() as server:
-        one = RemoteSampler(server.base_url, "m", max_n_per_request=1).sample(PREFIX, 3, max_new_tokens=40, seed=9)
-        four = RemoteSampler(server.base_url, "m").sample(PREFIX, 4, max_new_tokens=40, seed=9)
+        one = RemoteSampler(server.base_url, "m", max_n_per_request=1).sample(PREFIX, 3, SamplingParams(max_new_tokens=40, seed=9))
+        four = RemoteSampler(server.base_url, "m").sample(PREFIX, 4, SamplingParams(max_new_tokens=40, seed=9))
     assert [r.n_tokens for r in one] == [len(tokens_of(r.text)) for r in one]  # usage of a single choice: exact
     assert len({r.n_tokens for r in four}) == 1  # only the total is known: split evenly
     assert sum(r.n_tokens for r in four) == pytest.approx(sum(len(tokens_of(r.text)) for r in four), abs=2)
     with CompletionsServer(usage=False) as server:
-        bare = RemoteSampler(server.base_url, "m").sample(PREFIX, 4, max_new_tokens=40, seed=9)
+        bare = RemoteSampler(server.base_url, "m").sample(PREFIX, 4, SamplingParams(max_new_tokens=40, seed=9))
     assert [r.n_tokens for r in bare] == [len(r.text.split()) for r in bare]
 
 
@@ -157,12 +155,11 @@ def test_should_stop_after_the_first_request_returns_what_finished():
     with CompletionsServer() as server:
         sampler = RemoteSampler(server.base_url, "m", concurrency=1, max_n_per_request=2)
         calls = []
-        partial = sampler.sample(PREFIX, 8, seed=1, progress=lambda *a: calls.append(a),
-                                 should_stop=lambda: len(calls) >= 1)
+        partial = sampler.sample(PREFIX, 8, SamplingParams(seed=1), progress=lambda *a: calls.append(a), should_stop=lambda: len(calls) >= 1)
         assert len(server.requests) == 1 and calls == [(2, 8, "rollouts")]
         assert [r.text for r in partial] == expected_texts(PREFIX, 2, 2, 1, 256)
-        assert sampler.sample(PREFIX, 8, should_stop=lambda: True) == [] and len(server.requests) == 1
-        assert sampler.sample(PREFIX, 0) == [] and len(server.requests) == 1
+        assert sampler.sample(PREFIX, 8, SamplingParams(), should_stop=lambda: True) == [] and len(server.requests) == 1
+        assert sampler.sample(PREFIX, 0, SamplingParams()) == [] and len(server.requests) == 1
 
 
 @pytest.mark.timeout(60)

@@ -7,7 +7,7 @@ retries with backoff (honouring retry-after) cover 429, 5xx and timeouts; whatev
 still fails after them is raised to the caller unchanged.
 
     sampler = RemoteSampler("http://localhost:8000/v1", "Qwen/Qwen3-8B", concurrency=8)
-    rollouts = sampler.sample(prefix, 40, max_new_tokens=256, seed=0)
+    rollouts = sampler.sample(prefix, 40, SamplingParams(max_new_tokens=256, seed=0))
 
 - `n` is split into requests of at most `max_n_per_request` choices; at most
   `concurrency` run at once. Request k is sent seed `derive(seed, "request", k)`, and the rollouts come
