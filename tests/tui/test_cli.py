@@ -84,16 +84,16 @@ def test_generate_cot_on_the_default_model_is_reproducible_and_splits_exactly(sm
 
 def test_runs_list_show_and_resume(tiny):
     steps = []
-    partial = run_tool("generate_cot", {"question": "q", "model": "tiny-random", "max_new_tokens": 12},
-                       should_stop=lambda: len(steps) >= 4, progress=lambda d, t, n: steps.append(d))
+    partial = run_tool("generate_cot", {"question": "q", "model": "tiny-random", "max_new_tokens": 80},
+                       should_stop=lambda: len(steps) >= 68, progress=lambda d, t, n: steps.append(d))
     listed = run_parley("runs", "list")
     assert partial.run_id in listed.stdout and "partial" in listed.stdout
     shown = json.loads(run_parley("runs", "show", partial.run_id, "--json").stdout)
-    assert shown["run"]["status"] == "partial" and shown["results"]["n_tokens"] == 4
+    assert shown["run"]["status"] == "partial" and shown["results"]["n_tokens"] == 64  # its first whole chunk
     assert "tiny-random" in run_parley("runs", "show", partial.run_id).stdout
     resumed = _one_json(run_parley("runs", "resume", partial.run_id))
     assert resumed["run_id"] == partial.run_id and resumed["status"] == "complete"
-    assert resumed["result"]["n_tokens"] == 12
+    assert resumed["result"]["n_tokens"] == 80
     missing = run_parley("runs", "show", "nope")
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
 
