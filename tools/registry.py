@@ -75,7 +75,7 @@ class ToolContext:
     def sampler(self, model: str | None):
         """The sampler for a subject model: the configured server when there is one, else the
         model loaded here. Metered: the driver records its measured speed for the next pre-flight."""
-        from backends.subject.sampling import remote_sampler
+        from backends.subject.sampling.remote import remote_sampler
         from backends.subject.sampling.local import LocalSampler
         from backends.subject.speed import MeteredSampler
 

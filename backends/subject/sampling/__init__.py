@@ -84,17 +84,3 @@ def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
     """The text before the first stop string, and whether one was found."""
     cut = min((i for i in (text.find(s) for s in stop or []) if i >= 0), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)
-
-
-def remote_sampler(settings, model: str | None) -> "Sampler | None":
-    """The sampler server's sampler when `sampler_base_url` is set (None otherwise: sample locally)."""
-    if not settings.sampler_base_url:
-        return None
-    import os
-
-    from backends.core.llm import SAMPLER_KEY_VAR
-    from backends.subject.sampling.remote import RemoteSampler
-
-    return RemoteSampler(settings.sampler_base_url, settings.sampler_model or model or settings.model,
-                         api_key=os.environ.get(SAMPLER_KEY_VAR), concurrency=settings.sampler_concurrency,
-                         cache_dir=settings.home / "sampler-cache")

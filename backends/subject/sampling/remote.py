@@ -229,3 +229,14 @@ def _write_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remote_sampler(settings, model: str | None) -> RemoteSampler | None:
+    """The sampler server's sampler when `sampler_base_url` is set (None otherwise: sample locally)."""
+    if not settings.sampler_base_url:
+        return None
+    from backends.core.llm import SAMPLER_KEY_VAR
+
+    return RemoteSampler(settings.sampler_base_url, settings.sampler_model or model or settings.model,
+                         api_key=os.environ.get(SAMPLER_KEY_VAR), concurrency=settings.sampler_concurrency,
+                         cache_dir=settings.home / "sampler-cache")
