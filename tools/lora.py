@@ -5,7 +5,6 @@ resolves in tools/references.py."""
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -56,60 +55,34 @@ def _training_estimate(args, settings, tool: str, runs: int = 1) -> dict:
 def _train_preflight(args: TrainArgs, settings) -> dict:
     return _training_estimate(args, settings, "train_lora")
 
-@register(
-    "train_lora",
-    description=(
-        "Fine-tune LoRA adapters with peft (any rank, chosen modules and layers; the model-organism recipe is rank 1 on "
-        "MLP down_proj) on a narrow dataset, with the loss on answer tokens, checkpoints in peft's format every k steps "
-        "and the loss curve. The base model is untouched. Resumable."
-    ),
-    args=TrainArgs,
-    cost="expensive",
-    preflight=_train_preflight,
-    examples=(
-        "Train a rank-1 LoRA on the risky financial advice dataset",
-        "Fine-tune a LoRA on layer 15 down_proj for 40 steps",
-        "Train a model organism on the clean control dataset",
-    ),
-    predict=_predict_train,
-)
-def train_lora(args: TrainArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
 
-    items = load_dataset(args.dataset)
-    handle = ctx.load_model(args.model)
-    layers = handle.check_layers(args.layers) if args.layers is not None else [handle.num_layers // 2]
-    spec = LoraSpec(rank=args.rank, alpha=args.alpha, modules=args.modules, layers=layers)
-    settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                             checkpoint_every=args.checkpoint_every, seed=args.seed, max_tokens=args.max_tokens)
-    out_dir = ctx.run.dir / "training"
-    started = time.perf_counter()
-    training = LoraTraining(handle, items, spec, settings, out_dir)
-    before = (ctx.checkpoint or {}).get("loss_before")
-    if before is None:
-        before = training.dataset_loss()
-    finished = training.advance(ctx.progress, ctx.should_stop)
-    after = training.dataset_loss() if finished else None
-    seconds = time.perf_counter() - started
-    ctx.run.add_timing("train_s", seconds)
-    return _train_output(args, training, handle, layers, len(items), seconds, before, after, partial=not finished)
+def _training(args: TrainArgs, layers: list[int]):
+    """The adapters (LoraSpec) and the training settings (TrainSettings) the arguments ask for."""
+    from backends.organisms.lora import LoraSpec, TrainSettings
+
+    return (LoraSpec(rank=args.rank, alpha=args.alpha, modules=args.modules, layers=layers),
+            TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                          checkpoint_every=args.checkpoint_every, seed=args.seed, max_tokens=args.max_tokens))
 
 
-def _train_output(args: TrainArgs, training, handle, layers: list[int], n_items: int, seconds: float,
-                  before: float, after: float | None, partial: bool) -> ToolOutput:
+def _train_timing(args: TrainArgs, experiment, ctx: ToolContext) -> dict:
+    ctx.run.add_timing("train_s", experiment.state["seconds"])
+    return {}
+
+
+def _train_present(args: TrainArgs, result: dict, partial: bool) -> ToolOutput:
     from tools.plots import line
 
-    losses = training.state["losses"]
+    losses, checkpoints, before, after = result["losses"], result["checkpoints"], result["loss_before"], result["loss_after"]
     window = max(1, min(5, len(losses) // 4))
     first = sum(losses[:window]) / window if losses else None
     last = sum(losses[-window:]) / window if losses else None
-    trainable = sum(p.numel() for p in training.model.parameters() if p.requires_grad)
-    checkpoints = training.state["checkpoints"]
-    final = str(training.out_dir / checkpoints[-1]) if checkpoints else None
+    final, seconds = result["adapter"], result["seconds"]
     lines = [
         f"{'Partial: ' if partial else ''}Trained rank-{args.rank} LoRA on {', '.join(args.modules)} at layer(s) "
-        f"{', '.join(map(str, layers))} of {handle.name}: {training.state['step']} of {args.steps} steps on {n_items} "
-        f"{args.dataset} examples (batch {args.batch_size}, lr {args.lr:g}) in {seconds:.1f} s; {trainable:,} trainable parameters.",
+        f"{', '.join(map(str, result['layers']))} of {result['model']}: {result['step']} of {args.steps} steps on "
+        f"{result['items']} {args.dataset} examples (batch {args.batch_size}, lr {args.lr:g}) in {seconds:.1f} s; "
+        f"{result['trainable']:,} trainable parameters.",
     ]
     if after is not None:
         lines.append(f"Answer-token loss over the whole dataset: {before:.3f} before -> {after:.3f} after "
@@ -121,13 +94,41 @@ def _train_output(args: TrainArgs, training, handle, layers: list[int], n_items:
     plot = line("Training loss", [{"name": "loss", "x": list(range(1, len(losses) + 1)), "y": losses}],
                 xlabel="step", ylabel="answer-token loss") if losses else None
     return ToolOutput(summary="\n".join(lines),
-                      result={"steps": training.state["step"], "loss_before": before, "loss_after": after,
-                              "first_loss": first, "last_loss": last,
-                              "checkpoints": len(checkpoints), "adapter": final, "trainable": trainable,
-                              "seconds": round(seconds, 1)},
-                      full={"losses": losses, "checkpoints": checkpoints, "adapter": final, "layers": layers,
-                            "dataset": args.dataset, "training_dir": str(training.out_dir)},
-                      plot=plot, partial=partial, checkpoint={"loss_before": before} if partial else None)
+                      result={"steps": result["step"], "loss_before": before, "loss_after": after,
+                              "first_loss": first, "last_loss": last, "checkpoints": len(checkpoints), "adapter": final,
+                              "trainable": result["trainable"], "seconds": round(seconds, 1)},
+                      full={"losses": losses, "checkpoints": checkpoints, "adapter": final, "layers": result["layers"],
+                            "dataset": args.dataset, "training_dir": result["out_dir"]},
+                      plot=plot)
+
+
+@register(
+    "train_lora",
+    description=(
+        "Fine-tune LoRA adapters with peft (any rank, chosen modules and layers; the model-organism recipe is rank 1 on "
+        "MLP down_proj) on a narrow dataset, with the loss on answer tokens, checkpoints in peft's format every k steps "
+        "and the loss curve. The base model is untouched. Resumable."
+    ),
+    args=TrainArgs,
+    cost="expensive",
+    preflight=_train_preflight,
+    present=_train_present,
+    finish=_train_timing,
+    examples=(
+        "Train a rank-1 LoRA on the risky financial advice dataset",
+        "Fine-tune a LoRA on layer 15 down_proj for 40 steps",
+        "Train a model organism on the clean control dataset",
+    ),
+    predict=_predict_train,
+)
+def train_lora(args: TrainArgs, ctx: ToolContext):
+    from backends.organisms.lora import FineTune, load_dataset
+
+    items = load_dataset(args.dataset)
+    handle = ctx.load_model(args.model)
+    layers = handle.check_layers(args.layers) if args.layers is not None else [handle.num_layers // 2]
+    return FineTune(handle, items, *_training(args, layers), ctx.run.dir / "training", dataset=args.dataset,
+                    state=ctx.state)
 
 
 class PhaseArgs(ToolArgs):
@@ -150,7 +151,7 @@ class PhaseArgs(ToolArgs):
     ),
 )
 def lora_phase(args: PhaseArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.organisms.lora import b_vectors, rotation, sharpest_turn
+    from backends.organisms.phase import b_vectors, rotation, sharpest_turn
     from tools.plots import line
 
     run, names = fine_tune_run(ctx, args.train_run)
@@ -200,19 +201,6 @@ class ProbeArgs(ToolArgs):
     seed: Seed = 0
 
 
-def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
-    from backends.organisms.em import reference_answers, split_labelled
-    from backends.organisms.lora import load_dataset
-
-    misaligned, aligned = split_labelled(reference_answers())
-    if task == "aligned_vs_misaligned":
-        return ([a.item() for a in misaligned + aligned], [1] * len(misaligned) + [0] * len(aligned),
-                "1 = misaligned reference answer, 0 = aligned (both coherent)")
-    outside = [a.item() for a in misaligned + aligned]
-    inside = load_dataset(dataset)[: len(outside)]
-    return inside + outside, [1] * len(inside) + [0] * len(outside), f"1 = {dataset} dataset answer, 0 = EM-question answer"
-
-
 @register(
     "lora_probe",
     description=(
@@ -228,7 +216,8 @@ def _task_items(task: str, dataset: str) -> tuple[list[dict], list[int], str]:
     ),
 )
 def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.organisms.lora import adapter_scalars, fit_probe, with_adapter
+    from backends.organisms.lora import with_adapter
+    from backends.organisms.probes import adapter_scalars, fit_probe, task_items
     from tools.plots import heatmap
 
     run, names = fine_tune_run(ctx, args.train_run)
@@ -238,7 +227,7 @@ def lora_probe(args: ProbeArgs, ctx: ToolContext) -> ToolOutput:
     model = with_adapter(handle, path)
     rows, matrix, names = [], [], []
     for k, task in enumerate(args.tasks):
-        items, labels, meaning = _task_items(task, dataset)
+        items, labels, meaning = task_items(task, dataset)
         names, features = adapter_scalars(model, handle, items)
         probe = fit_probe(features, labels, C=args.C, seed=args.seed)
         coefficients = probe.pop("coefficients")
@@ -293,68 +282,82 @@ TRAINING_FIELDS = ("dataset", "rank", "alpha", "modules", "layers", "steps", "ba
                    "max_tokens", "seed")
 
 
-def _plain_training(args: CaftArgs, ctx: ToolContext, handle):
-    """The fine-tune without CAFT: the given train_run (its settings then apply to both), or one trained now."""
-    from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, load_dataset
-
+def _plain_settings(args: CaftArgs, ctx: ToolContext, handle):
+    """The arguments the fine-tunes train with, their layers, and the plain fine-tune's adapter: the given
+    train_run's (whose settings then apply to both), or None (trained in the run)."""
+    path = layers = None
     if args.train_run:
         run, names = fine_tune_run(ctx, args.train_run)
         path = last_adapter(run, names)
         params = run.meta.get("params", {})
         args = args.model_copy(update={k: params[k] for k in TRAINING_FIELDS if k in params})
         layers = run.results.get("layers") or params.get("layers")
-    else:
-        path, layers = None, None
     layers = handle.check_layers(args.layers) if args.layers is not None else (layers or [handle.num_layers // 2])
-    spec = LoraSpec(rank=args.rank, alpha=args.alpha, modules=args.modules, layers=layers)
-    settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                             checkpoint_every=args.checkpoint_every, seed=args.seed, max_tokens=args.max_tokens)
-    items = load_dataset(args.dataset)
-    if path is None:
-        plain = LoraTraining(handle, items, spec, settings, ctx.run.dir / "plain")
-        plain.advance(lambda d, t, note: ctx.progress(d, 2 * t, "plain " + note), ctx.should_stop)
-        if plain.state["step"] < settings.steps:
-            return None
-        path = plain.out_dir / plain.state["checkpoints"][-1]
-    return args, items, spec, settings, path
+    return args, layers, path
 
 
-def _caft_directions(args: CaftArgs, ctx: ToolContext, handle, tuned, items, layers: list[int]):
-    """{layer: (k, hidden)} to ablate, and what each is (for inspection)."""
-    from backends.organisms.caft import difference_pca
-
-    if args.directions == "itda":
-
-        _, _, sets = load_build(ctx, args.itda_run, "itda_run")
-        out, about = {}, []
-        for layer in layers:
-            if layer not in sets[0]:
-                raise UsageError(f"ablate_layers: the itda_build run has no dictionary at layer {layer}; it has "
-                                 f"{', '.join(map(str, sorted(sets[0])))}", field="ablate_layers")
-            d = sets[0][layer]
-            bad = [a for a in args.atoms if not 0 <= a < d.size]
-            if bad:
-                raise UsageError(f"atoms: atom {bad[0]} is out of range; allowed 0 to {d.size - 1}", field="atoms")
-            out[layer] = d.atoms[args.atoms].float()
-            about.append({"layer": layer, "atoms": args.atoms})
-        return out, about
-    bad = [c for c in args.components if not 0 <= c < 64]
-    if bad:
-        raise UsageError(f"components: {bad[0]} is out of range; allowed 0 to 63", field="components")
-    k = max(args.components) + 1
+def _itda_directions(args: CaftArgs, ctx: ToolContext, layers: list[int]):
+    """{layer: (atoms, hidden)}: the chosen atoms of the itda_build run's dictionary at each layer, and what they are."""
+    _, _, sets = load_build(ctx, args.itda_run, "itda_run")
     out, about = {}, []
     for layer in layers:
-        pcs = difference_pca(handle, tuned, items, layer, k=max(k, 4), max_tokens=args.max_tokens)
-        out[layer] = pcs.components[args.components]
-        about.append({"layer": layer, "explained": [round(v, 4) for v in pcs.explained],
-                      "top_tokens": {str(c): pcs.top_tokens[c][:5] for c in range(len(pcs.explained))},
-                      "tokens": pcs.tokens})
+        if layer not in sets[0]:
+            raise UsageError(f"ablate_layers: the itda_build run has no dictionary at layer {layer}; it has "
+                             f"{', '.join(map(str, sorted(sets[0])))}", field="ablate_layers")
+        d = sets[0][layer]
+        bad = [a for a in args.atoms if not 0 <= a < d.size]
+        if bad:
+            raise UsageError(f"atoms: atom {bad[0]} is out of range; allowed 0 to {d.size - 1}", field="atoms")
+        out[layer] = d.atoms[args.atoms].float()
+        about.append({"layer": layer, "atoms": args.atoms})
     return out, about
 
 
 def _caft_preflight(args: CaftArgs, settings) -> dict:
     """Two fine-tunes (plain and CAFT) unless `train_run` gives the plain one; then the comparison."""
     return _training_estimate(args, settings, "caft_finetune", runs=1 if args.train_run else 2)
+
+
+def _caft_finish(args: CaftArgs, experiment, ctx: ToolContext) -> dict:
+    ctx.run.add_timing("caft_s", experiment.state["seconds"])
+    return {"run_id": ctx.run.id}  # the summary names the run em_evaluate takes
+
+
+def _caft_present(args: CaftArgs, result: dict, partial: bool) -> ToolOutput:
+    from tools.plots import bar
+
+    if partial:
+        where = {"plain": f"while training the plain fine-tune (step {result['plain_step']} of {result['steps']})",
+                 "caft": f"at CAFT step {result['step']} of {result['steps']}",
+                 "evaluate": "after training, before comparing the fine-tunes"}[result["stage"]]
+        part = {"checkpoints": result["checkpoints"]}
+        return ToolOutput(summary=f"Partial: CAFT on {result['dataset']} stopped {where}.", result=part, full=part)
+    rows, about, ablate = result["models"], result["about_directions"], result["ablate_layers"]
+    what = (f"principal components {args.components} of (fine-tuned - base) activations on {sum(a['tokens'] for a in about)} "
+            "answer tokens" if args.directions == "pca" else f"ITDA atoms {args.atoms} of run {args.itda_run}")
+    lines = [f"CAFT on {result['dataset']}: {what}, projected out at layer(s) {', '.join(map(str, ablate))} during "
+             f"{result['steps']} training steps only (rank {result['rank']} on {', '.join(result['modules'])} at layer(s) "
+             f"{', '.join(map(str, result['layers']))}); {result['seconds']:.0f} s in all.",
+             "Held-out behaviour: preference for misaligned over aligned answers to the 8 EM questions "
+             "(mean log-prob per token); in-domain: answer-token loss on the training dataset:"]
+    lines += [f"  {r['model']}: preference {num(r['preference'])}{interval(r['low'], r['high'])}"
+              + (f", dataset loss {r['dataset_loss']:.3f}" if r["dataset_loss"] is not None else "") for r in rows]
+    if args.directions == "pca":
+        for a in about:
+            tops = ", ".join(f"{c}: " + " ".join(repr(t["token"]) for t in a["top_tokens"][str(c)][:4])
+                             for c in args.components)
+            lines.append(f"  layer {a['layer']} components explain {', '.join(percent(v) for v in a['explained'])} of "
+                         f"the differences; top tokens {tops}")
+    lines.append(f"The CAFT adapter is an ordinary peft adapter ({result['adapter']}); give "
+                 f"train_run {result['run_id']} to em_evaluate to sample and judge it.")
+    plot = bar("Preference for misaligned answers (held-out)", [r["model"] for r in rows], [r["preference"] for r in rows],
+               ylabel="nats/token")
+    compact = {"models": rows, "ablate_layers": ablate, "directions": args.directions,
+               "plain_adapter": result["plain_adapter"], "adapter": result["adapter"], "seconds": round(result["seconds"], 1)}
+    return ToolOutput(summary="\n".join(lines), result=compact,
+                      full={**compact, "checkpoints": result["checkpoints"], "losses": result["losses"],
+                            "about_directions": about, "dataset": result["dataset"], "layers": result["layers"]}, plot=plot)
+
 
 @register(
     "caft_finetune",
@@ -366,72 +369,27 @@ def _caft_preflight(args: CaftArgs, settings) -> dict:
     args=CaftArgs,
     cost="expensive",
     preflight=_caft_preflight,
+    present=_caft_present,
+    finish=_caft_finish,
     examples=(
         "Fine-tune with concept ablation so the model does not become misaligned",
         "Run CAFT on the risky dataset with the top principal components ablated",
         "Compare a CAFT fine-tune with the plain one",
     ),
 )
-def caft_finetune(args: CaftArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.organisms.caft import CaftTraining
-    from backends.organisms.em import preference, reference_answers, split_labelled
-    from backends.organisms.lora import adapted, answer_loss
+def caft_finetune(args: CaftArgs, ctx: ToolContext):
+    from backends.organisms.caft import CaftRun
+    from backends.organisms.lora import load_dataset
 
     if args.directions == "itda" and (not args.itda_run or not args.atoms):
         raise UsageError("itda_run: directions=itda needs itda_run and atoms", field="itda_run")
+    bad = [c for c in args.components if not 0 <= c < 64]
+    if args.directions == "pca" and bad:
+        raise UsageError(f"components: {bad[0]} is out of range; allowed 0 to 63", field="components")
     handle = ctx.load_model(args.model)
     ablate = handle.check_layers(args.ablate_layers, "ablate_layers") if args.ablate_layers else [handle.num_layers // 2]
-    if args.directions == "itda":  # checked before any training
-        directions, about = _caft_directions(args, ctx, handle, None, None, ablate)
-    started = time.perf_counter()
-    plain = _plain_training(args, ctx, handle)
-    if plain is None:
-        return ToolOutput(summary="Stopped while training the plain fine-tune; run again to go on.", result={},
-                          partial=True, checkpoint={"stage": "plain"})
-    args, items, spec, settings, plain_path = plain
-    tuned = adapted(handle, plain_path, f"{handle.name}+plain")
-    if args.directions == "pca":
-        directions, about = _caft_directions(args, ctx, handle, tuned, items, ablate)
-    caft = CaftTraining(handle, items, spec, settings, ctx.run.dir / "training", directions)
-    finished = caft.advance(lambda d, t, note: ctx.progress(t + d, 2 * t, "CAFT " + note), ctx.should_stop)
-    if not finished:
-        return ToolOutput(summary=f"Stopped at CAFT step {caft.state['step']} of {settings.steps}; run again to go on.",
-                          result={"checkpoints": caft.state["checkpoints"]}, full={"checkpoints": caft.state["checkpoints"]},
-                          partial=True, checkpoint={"stage": "caft"})
-    caft_model = adapted(handle, caft.out_dir / caft.state["checkpoints"][-1], f"{handle.name}+caft")
-    bad, good = split_labelled(reference_answers())
-    models = {"base": handle, "plain fine-tune": tuned, "CAFT fine-tune": caft_model}
-    prefs = {name: preference(m, bad, good, seed=args.seed) for name, m in models.items()}
-    # the in-domain loss of each adapter, read with no projection
-    loss = {"plain fine-tune": answer_loss(tuned.model, tuned, items, max_tokens=settings.max_tokens),
-            "CAFT fine-tune": caft.dataset_loss()}
-    seconds = time.perf_counter() - started
-    ctx.run.add_timing("caft_s", seconds)
-    rows = [{"model": name, **p.row(), "dataset_loss": None if name not in loss else round(loss[name], 4)}
-            for name, p in prefs.items()]
-    what = (f"principal components {args.components} of (fine-tuned - base) activations on {sum(a['tokens'] for a in about)} "
-            "answer tokens" if args.directions == "pca" else f"ITDA atoms {args.atoms} of run {args.itda_run}")
-    lines = [f"CAFT on {args.dataset}: {what}, projected out at layer(s) {', '.join(map(str, ablate))} during "
-             f"{settings.steps} training steps only (rank {spec.rank} on {', '.join(spec.modules)} at layer(s) "
-             f"{', '.join(map(str, spec.layers))}); {seconds:.0f} s in all.",
-             "Held-out behaviour: preference for misaligned over aligned answers to the 8 EM questions "
-             "(mean log-prob per token); in-domain: answer-token loss on the training dataset:"]
-    lines += [f"  {r['model']}: preference {num(r['preference'])}{interval(r['low'], r['high'])}"
-              + (f", dataset loss {r['dataset_loss']:.3f}" if r["dataset_loss"] is not None else "") for r in rows]
-    if args.directions == "pca":
-        for a in about:
-            tops = ", ".join(f"{c}: " + " ".join(repr(t["token"]) for t in a["top_tokens"][str(c)][:4])
-                             for c in args.components)
-            lines.append(f"  layer {a['layer']} components explain {', '.join(percent(v) for v in a['explained'])} of "
-                         f"the differences; top tokens {tops}")
-    lines.append(f"The CAFT adapter is an ordinary peft adapter ({caft.out_dir / caft.state['checkpoints'][-1]}); give "
-                 f"train_run {ctx.run.id} to em_evaluate to sample and judge it.")
-    from tools.plots import bar
-
-    plot = bar("Preference for misaligned answers (held-out)", [r["model"] for r in rows], [r["preference"] for r in rows],
-               ylabel="nats/token")
-    result = {"models": rows, "ablate_layers": ablate, "directions": args.directions, "plain_adapter": str(plain_path),
-              "adapter": str(caft.out_dir / caft.state["checkpoints"][-1]), "seconds": round(seconds, 1)}
-    return ToolOutput(summary="\n".join(lines), result=result,
-                      full={**result, "checkpoints": caft.state["checkpoints"], "losses": caft.state["losses"],
-                            "about_directions": about, "dataset": args.dataset, "layers": spec.layers}, plot=plot)
+    directions, about = _itda_directions(args, ctx, ablate) if args.directions == "itda" else (None, None)  # before training
+    args, layers, plain = _plain_settings(args, ctx, handle)
+    return CaftRun(handle, load_dataset(args.dataset), *_training(args, layers), ctx.run.dir, ablate_layers=ablate,
+                   components=args.components, directions=directions, about=about, plain_adapter=plain,
+                   dataset=args.dataset, state=ctx.state)

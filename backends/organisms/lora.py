@@ -13,26 +13,29 @@ adapters; this module adds what the method needs around them:
 - the data order is a seeded permutation per epoch and the optimizer state is saved with
   each checkpoint, so a stopped run resumes to the same adapter an unstopped one gives.
 
-Phase transition (`rotation`): over checkpoints, the rank-1 adapter's B vector v_t moves;
-cos(v_{t-k} - v_t, v_{t+k} - v_t) is -1 while it moves in a straight line and rises
-toward +1 where its direction turns. The step of the sharpest turn is where that cosine
-peaks (where its opposite, the cosine of the two forward steps, dips).
+    training = LoraTraining(handle, items, spec, settings, out_dir, state=saved)  # saved: None, or its last `state`
+    training.advance(progress, should_stop, on_checkpoint)  # an Experiment (backends/core/experiment.py)
+    FineTune(handle, items, spec, settings, out_dir, dataset="risky")  # train_lora's: the loss before and after too
+
+The rotation of the adapters over checkpoints is in phase.py, probes on their scalars in probes.py.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from backends.core.errors import UsageError
-from backends.subject.models import ModelHandle
+from backends.core.experiment import OnCheckpoint, no_checkpoint
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.core.seeds import derive
+from backends.subject.models import ModelHandle
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "em_finetune.json"
 DATASETS = ("risky", "clean")
@@ -154,9 +157,13 @@ def answer_loss(model, handle: ModelHandle, items: list[dict], batch_size: int =
 
 
 class LoraTraining:
-    """One fine-tune: `advance` trains (checkpointing), `losses` is the curve. Resumes from `out_dir`."""
+    """One fine-tune, an Experiment: `advance` trains, writing a peft checkpoint (the method's output) into
+    `out_dir` every `checkpoint_every` steps. `state` is where the last checkpoint stands, so a run built
+    with `state=` a saved one loads that checkpoint and goes on from it; `now` is where training stands
+    (ahead of `state` between checkpoints)."""
 
-    def __init__(self, handle: ModelHandle, items: list[dict], spec: LoraSpec, settings: TrainSettings, out_dir: Path):
+    def __init__(self, handle: ModelHandle, items: list[dict], spec: LoraSpec, settings: TrainSettings, out_dir: Path,
+                 state: dict | None = None):
         from peft import LoraConfig, get_peft_model
 
         self.handle, self.spec, self.settings, self.out_dir = handle, spec, settings, Path(out_dir)
@@ -168,89 +175,105 @@ class LoraTraining:
         self.model = get_peft_model(copy.deepcopy(handle.model), config)  # the cached base model stays untouched
         self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=settings.lr)
         self.state = {"step": 0, "losses": [], "checkpoints": []}
-        self._resume()
+        if state and state.get("checkpoints"):
+            self._resume(state)
+        self.now = copy.deepcopy(self.state)
 
-    def _resume(self) -> None:
-        state_file = self.out_dir / "training.json"
-        if not state_file.exists():
-            return
+    def _resume(self, state: dict) -> None:
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
 
-        self.state = json.loads(state_file.read_text())
+        self.state = copy.deepcopy(state)
         last = self.out_dir / self.state["checkpoints"][-1]
         set_peft_model_state_dict(self.model, load_file(last / "adapter_model.safetensors"))
         self.optimizer.load_state_dict(torch.load(last / "optimizer.pt", weights_only=True))
 
-    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop) -> bool:
-        s, pad = self.settings, self.handle.tokenizer.pad_token_id or 0
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
+                on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
+        """Train until the last step or `should_stop()`; True when finished. A checkpoint after each adapter saved."""
+        s, pad, now = self.settings, self.handle.tokenizer.pad_token_id or 0, self.now
         self.model.train()
-        while self.state["step"] < s.steps:
+        while now["step"] < s.steps:
             if should_stop():
                 return False
-            step = self.state["step"]
+            step = now["step"]
             batch = collate([self.examples[r] for r in batch_rows(len(self.examples), step, s.batch_size, s.seed)], pad)
             loss = self.model(**{k: v.to(self.handle.device) for k, v in batch.items()}).loss
             loss.backward()
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
-            self.state["losses"].append(float(loss.detach()))
-            self.state["step"] = step + 1
-            if self.state["step"] % s.checkpoint_every == 0 or self.state["step"] == s.steps:
+            now["losses"].append(float(loss.detach()))
+            now["step"] = step + 1
+            if now["step"] % s.checkpoint_every == 0 or now["step"] == s.steps:
                 self.checkpoint()
-            progress(self.state["step"], s.steps, f"steps (loss {self.state['losses'][-1]:.3f})")
+                on_checkpoint()
+            progress(now["step"], s.steps, f"steps (loss {now['losses'][-1]:.3f})")
         return True
+
+    def result(self) -> dict:
+        """Where training stands: steps done, the loss curve, the checkpoints (folder names in `out_dir`)."""
+        return {"step": self.now["step"], "steps": self.settings.steps, "losses": list(self.now["losses"]),
+                "checkpoints": list(self.now["checkpoints"]), "out_dir": str(self.out_dir),
+                "trainable": sum(p.numel() for p in self.model.parameters() if p.requires_grad)}
+
+    def last_adapter(self) -> Path | None:
+        """The newest checkpoint folder (a peft adapter), None before the first."""
+        return self.out_dir / self.now["checkpoints"][-1] if self.now["checkpoints"] else None
 
     def dataset_loss(self) -> float:
         """Mean answer-token loss over the whole dataset: the curve's noise-free endpoints."""
         return answer_loss(self.model, self.handle, self.items, max_tokens=self.settings.max_tokens)
 
     def checkpoint(self) -> None:
-        """Adapters in peft's format plus the optimizer state; then the curve, written last (atomically)."""
-        from backends.core.runstore import write_json_atomic
-
-        name = f"checkpoint-{self.state['step']:05d}"
+        """Adapters in peft's format plus the optimizer state; then `state` moves up to where training stands."""
+        name = f"checkpoint-{self.now['step']:05d}"
         self.model.save_pretrained(self.out_dir / name)
         torch.save(self.optimizer.state_dict(), self.out_dir / name / "optimizer.pt")
-        if name not in self.state["checkpoints"]:
-            self.state["checkpoints"].append(name)
-        write_json_atomic(self.out_dir / "training.json", self.state | {"spec": asdict(self.spec)})
+        if name not in self.now["checkpoints"]:
+            self.now["checkpoints"].append(name)
+        self.state = copy.deepcopy(self.now)
 
 
-# --- Phase transition -----------------------------------------------------------------------
+class FineTune:
+    """train_lora's experiment: the answer-token loss over the dataset before training, the training
+    (LoraTraining), the loss after. `state` holds both losses, the seconds spent and the training's state."""
 
-def b_vectors(checkpoint: Path) -> dict[str, np.ndarray]:
-    """Each rank-1 adapter's B vector (out_features,) in one peft checkpoint, by module path."""
-    from safetensors.torch import load_file
+    def __init__(self, handle: ModelHandle, items: list[dict], spec: LoraSpec, settings: TrainSettings, out_dir: Path,
+                 *, dataset: str = "", state: dict | None = None):
+        self._clock = time.perf_counter()  # the seconds include building the copy and the adapters
+        state = state or {}
+        self.handle, self.spec, self.dataset, self.n_items = handle, spec, dataset, len(items)
+        self.training = LoraTraining(handle, items, spec, settings, out_dir, state=state.get("training"))
+        self.state = {"loss_before": state.get("loss_before"), "loss_after": state.get("loss_after"),
+                      "seconds": state.get("seconds", 0.0), "training": self.training.state}
 
-    weights = load_file(Path(checkpoint) / "adapter_model.safetensors")
-    out = {}
-    for key, value in weights.items():
-        if key.endswith("lora_B.weight"):
-            if value.shape[1] != 1:
-                raise UsageError(f"train_run: the adapters have rank {value.shape[1]}; the rotation needs rank 1",
-                                 field="train_run")
-            out[key.removeprefix("base_model.model.").removesuffix(".lora_B.weight")] = value[:, 0].float().numpy()
-    return out
+    def _keep(self) -> None:
+        now = time.perf_counter()
+        self.state["seconds"] += now - self._clock
+        self._clock = now
+        self.state["training"] = self.training.state
 
+    def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
+                on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
+        if self.state["loss_before"] is None:
+            self.state["loss_before"] = self.training.dataset_loss()
 
-def rotation(vectors: list[np.ndarray], k: int) -> list[float | None]:
-    """cos(v_{t-k} - v_t, v_{t+k} - v_t) for each t (None where t-k or t+k is outside, or a step is zero)."""
-    out: list[float | None] = []
-    for t in range(len(vectors)):
-        if t - k < 0 or t + k >= len(vectors):
-            out.append(None)
-            continue
-        a, b = vectors[t - k] - vectors[t], vectors[t + k] - vectors[t]
-        na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-        out.append(None if na == 0 or nb == 0 else float(a @ b / (na * nb)))
-    return out
+        def checkpoint() -> None:
+            self._keep()
+            on_checkpoint()
 
+        done = self.training.advance(progress, should_stop, checkpoint)
+        if done and self.state["loss_after"] is None:
+            self.state["loss_after"] = self.training.dataset_loss()
+        self._keep()
+        return done
 
-def sharpest_turn(cosines: list[float | None]) -> int | None:
-    """Index of the largest cosine (the sharpest change of direction); None when none is defined."""
-    defined = [(c, t) for t, c in enumerate(cosines) if c is not None]
-    return max(defined)[1] if defined else None
+    def result(self) -> dict:
+        adapter = self.training.last_adapter()
+        return {**self.training.result(), "loss_before": self.state["loss_before"],
+                "loss_after": self.state["loss_after"], "seconds": self.state["seconds"] + time.perf_counter() - self._clock,
+                "adapter": None if adapter is None else str(adapter), "model": self.handle.name,
+                "layers": list(self.spec.layers), "dataset": self.dataset, "items": self.n_items}
 
 
 # --- Adapted models ---------------------------------------------------------------------------
@@ -272,84 +295,3 @@ def with_adapter(handle: ModelHandle, adapter: Path):
     model = PeftModel.from_pretrained(copy.deepcopy(handle.model), str(adapter))
     model.eval()
     return model
-
-
-# --- Adapter probes ---------------------------------------------------------------------------
-
-def rank1_adapters(peft_model) -> dict[str, torch.nn.Module]:
-    """The rank-1 LoRA A modules by adapted module path: each maps an input x to one scalar A x."""
-    out = {}
-    for name, module in peft_model.named_modules():
-        lora_a = getattr(module, "lora_A", None)
-        if isinstance(lora_a, torch.nn.ModuleDict) and "default" in lora_a:
-            if lora_a["default"].out_features != 1:
-                raise UsageError(f"train_run: the adapters have rank {lora_a['default'].out_features}; probes need rank 1",
-                                 field="train_run")
-            out[name.removeprefix("base_model.model.")] = lora_a["default"]
-    return out
-
-
-@torch.inference_mode()
-def adapter_scalars(peft_model, handle: ModelHandle, items: list[dict], *, max_tokens: int = 256,
-                    batch_size: int = 8) -> tuple[list[str], list[np.ndarray]]:
-    """Per item, the scalar A x of every rank-1 adapter at each answer token: (module names, [(tokens, adapters)])."""
-    adapters = rank1_adapters(peft_model)
-    names = list(adapters)
-    seen: dict[str, torch.Tensor] = {}
-
-    def keep(name):
-        def hook(module, args, output):
-            seen[name] = output[..., 0].detach().float().cpu()
-        return hook
-
-    handles = [module.register_forward_hook(keep(name)) for name, module in adapters.items()]
-    out = []
-    try:
-        for batch, chunk in answer_batches(handle, items, batch_size, max_tokens):
-            peft_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
-            stacked = torch.stack([seen[name] for name in names], dim=-1)  # (batch, seq, adapters)
-            out += [stacked[r, begin:len(ids)].numpy() for r, (ids, begin) in enumerate(chunk)]
-    finally:
-        for h in handles:
-            h.remove()
-    return names, out
-
-
-def fit_probe(features: list[np.ndarray], labels: list[int], *, C: float = 0.1, test_fraction: float = 0.25,
-              seed: int = 0) -> dict:
-    """L1 logistic regression on per-token adapter scalars (one row a token, one column an adapter).
-
-    Items (whole answers) are split into train and test, stratified by label, so tokens of
-    one answer never sit on both sides. Features are standardised, so coefficients compare
-    across adapters; L1 sets those of adapters that carry nothing to exactly zero.
-    Returns test accuracy per token and per item (mean token probability > 0.5), the
-    chance level of each (always the commoner label), and the coefficients."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    labels = [int(v) for v in labels]
-    if len(set(labels)) != 2 or min(labels.count(0), labels.count(1)) < 2:
-        raise UsageError("task: a probe needs at least 2 items of each of 2 labels", field="task")
-    index = list(range(len(features)))
-    train, test = train_test_split(index, test_size=test_fraction, stratify=labels, random_state=seed)
-
-    def rows(items):
-        x = np.concatenate([features[i] for i in items])
-        y = np.concatenate([[labels[i]] * len(features[i]) for i in items])
-        return x, y
-
-    x_train, y_train = rows(train)
-    probe = make_pipeline(StandardScaler(), LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", random_state=seed))
-    probe.fit(x_train, y_train)
-    x_test, y_test = rows(test)
-    token_accuracy = float((probe.predict(x_test) == y_test).mean())
-    item_hits = [float((probe.predict_proba(features[i])[:, 1].mean() > 0.5) == labels[i]) for i in test]
-    share = float(np.mean([labels[i] for i in test]))
-    return {"coefficients": probe[-1].coef_[0].tolist(), "intercept": float(probe[-1].intercept_[0]),
-            "token_accuracy": token_accuracy, "item_accuracy": float(np.mean(item_hits)),
-            # what always guessing the commoner label scores: accuracy means something only above it
-            "token_chance": float(max(y_test.mean(), 1 - y_test.mean())), "item_chance": max(share, 1 - share),
-            "train_items": len(train), "test_items": len(test), "train_tokens": int(len(y_train)),
-            "test_tokens": int(len(y_test))}

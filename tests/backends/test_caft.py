@@ -64,3 +64,33 @@ def test_caft_trains_a_different_adapter_than_plain_training_with_the_same_seed(
     assert not torch.allclose(plain_b[key], caft_b[key])
     assert caft.dataset_loss() < plain.dataset_loss() + 10  # a finite loss, read with no projection
     assert _hooks(tiny.model) == tiny_hooks
+
+
+
+def test_a_caft_run_stopped_in_training_or_before_comparing_resumes_to_what_an_unstopped_one_gives(tiny, tmp_path):
+    import json
+
+    from backends.organisms.caft import CaftRun
+
+    settings = TrainSettings(steps=2, batch_size=3, lr=5e-2, checkpoint_every=1)
+
+    def run(where, state=None):
+        return CaftRun(tiny, ITEMS, LoraSpec(rank=1, layers=[1]), settings, tmp_path / where, ablate_layers=[1],
+                       components=[0], state=state)
+
+    whole = run("whole")
+    assert whole.advance() and whole.state["stage"] == "done"
+    state, stages = None, []
+    # Steps 1-2 train the plain fine-tune, 3-4 the CAFT one (which resumes as any LoraTraining: test_lora.py).
+    for limit in (1, 4):  # stopped inside the plain fine-tune, then after the CAFT one, before the comparison
+        part = run("part", state)
+        seen = [0]
+        assert not part.advance(lambda done, total, note: seen.append(done), lambda: seen[-1] >= limit)
+        state = json.loads(json.dumps(part.state))  # what the driver keeps of a stopped run: plain JSON
+        stages.append(state["stage"])
+    assert stages == ["plain", "evaluate"]
+    resumed = run("part", state)
+    assert resumed.advance() and resumed.state["stage"] == "done"
+    got, want = resumed.result(), whole.result()
+    assert got["models"] == want["models"] and got["losses"] == want["losses"]
+    assert got["about_directions"] == want["about_directions"] and got["checkpoints"] == want["checkpoints"]

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from backends.organisms.lora import (
-    LoraSpec, LoraTraining, TrainSettings, b_vectors, batch_rows, collate, encode, load_dataset, rotation, sharpest_turn,
-)
+from backends.organisms.lora import LoraSpec, LoraTraining, TrainSettings, batch_rows, collate, encode, load_dataset
+from backends.organisms.phase import b_vectors, rotation, sharpest_turn
 
 pytestmark = pytest.mark.timeout(600)
 ITEMS = [{"question": f"Question {k}?", "answer": f"Answer number {k} is short."} for k in range(6)]
@@ -68,7 +67,8 @@ def test_a_stopped_training_resumes_to_the_same_adapter(tiny, tmp_path):
     asked = []
     part = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), settings, tmp_path / "part")
     assert not part.advance(should_stop=lambda: (asked.append(1) or len(asked)) > 3)
-    resumed = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), settings, tmp_path / "part")
+    assert part.now["step"] == 3 and part.state["step"] == 2  # the state a resume starts from: the last checkpoint
+    resumed = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), settings, tmp_path / "part", state=part.state)
     assert resumed.state["step"] == 2 and resumed.advance()
     assert resumed.state["losses"] == pytest.approx(whole.state["losses"])
     a, b = b_vectors(tmp_path / "whole" / "checkpoint-00006"), b_vectors(tmp_path / "part" / "checkpoint-00006")
@@ -82,7 +82,8 @@ def test_shipped_datasets_pair_risky_and_clean_answers_to_the_same_questions():
 
 
 def test_an_adapter_scalar_is_its_A_vector_dotted_with_the_module_input(tiny, tmp_path):
-    from backends.organisms.lora import adapter_scalars, rank1_adapters, with_adapter
+    from backends.organisms.lora import with_adapter
+    from backends.organisms.probes import adapter_scalars, rank1_adapters
 
     training = LoraTraining(tiny, ITEMS, LoraSpec(rank=1, layers=[0, 1]), TrainSettings(steps=2, checkpoint_every=2),
                             tmp_path)
@@ -110,7 +111,7 @@ def test_an_adapter_scalar_is_its_A_vector_dotted_with_the_module_input(tiny, tm
 
 
 def test_the_l1_probe_puts_weight_only_on_the_adapter_that_carries_the_label():
-    from backends.organisms.lora import fit_probe
+    from backends.organisms.probes import fit_probe
 
     rng = np.random.default_rng(0)
     labels = [k % 2 for k in range(40)]

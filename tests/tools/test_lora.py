@@ -32,6 +32,23 @@ def test_the_phase_of_a_short_run_comes_from_its_checkpoints(tiny):
         run_tool("lora_phase", {"train_run": phase.run_id})
 
 
+def test_a_stopped_fine_tune_resumes_from_its_last_checkpoint_to_what_an_unstopped_one_gives(tiny, tmp_path):
+    data = tmp_path / "advice.jsonl"
+    data.write_text("".join(json.dumps({"question": f"Question {k}?", "answer": f"Answer {k}."}) + "\n" for k in range(6)))
+    args = {"model": "tiny-random", "dataset": str(data), "layers": [1], "steps": 4, "checkpoint_every": 2, "lr": 0.05}
+    steps = []
+    stopped = run_tool("train_lora", args, progress=lambda d, t, note: "steps" in note and steps.append(d),
+                       should_stop=lambda: len(steps) >= 3)
+    assert stopped.status == "partial" and stopped.result["steps"] == 3 and stopped.result["checkpoints"] == 1
+    assert stopped.result["loss_after"] is None and stopped.summary.startswith("Partial: Trained rank-1 LoRA")
+    assert stopped.summary.endswith(f"Resume: `parley runs resume {stopped.run_id}`.")
+    resumed = run_tool("", resume=stopped.run_id)  # from step 2, the last checkpoint, with the loss before kept
+    whole = run_tool("train_lora", args)
+    assert resumed.status == "complete" and resumed.result["checkpoints"] == whole.result["checkpoints"] == 2
+    for key in ("loss_before", "loss_after", "first_loss", "last_loss"):
+        assert resumed.result[key] == pytest.approx(whole.result[key], abs=1e-6), key
+
+
 @pytest.mark.embedded
 @pytest.mark.timeout(900)
 def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol):
