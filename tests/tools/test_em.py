@@ -31,9 +31,23 @@ def test_bad_input_is_a_one_line_error_naming_the_field(tool, args, field, words
     assert caught.value.field == field and words in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny):
-    one = run_tool("train_lora", {**TINY, "layers": [0, 1, 2], "steps": 6, "checkpoint_every": 2, "lr": 0.05})
-    other = run_tool("train_lora", {**TINY, "layers": [1], "steps": 4, "checkpoint_every": 2, "seed": 1, "lr": 0.05})
+def small_dataset(tmp_path) -> str:
+    """8 items of the risky dataset in a file: every loss, PCA and probe over the dataset reads 8 answers, not 64."""
+    import json
+
+    from backends.organisms.lora import load_dataset
+
+    path = tmp_path / "risky8.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in load_dataset("risky")[:8]))
+    return str(path)
+
+
+def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny, tmp_path):
+    data = small_dataset(tmp_path)
+    one = run_tool("train_lora", {**TINY, "dataset": data, "layers": [0, 1, 2], "steps": 6, "checkpoint_every": 2,
+                                  "lr": 0.05})
+    other = run_tool("train_lora", {**TINY, "dataset": data, "layers": [1], "steps": 2, "checkpoint_every": 2, "seed": 1,
+                                    "lr": 0.05})
 
     direction = run_tool("misalignment_direction", {**TINY, "train_run": one.run_id, "controls": 1})
     assert direction.result["layer"] == 2 and direction.result["misaligned"] == 8 and direction.result["aligned"] == 12
@@ -112,7 +126,8 @@ def test_caft_ablates_itda_atoms_when_asked(tiny, tmp_path):
     corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Save money every month, item {i}."}) + "\n"
                               for i in range(12)))
     built = run_tool("itda_build", {**TINY, "corpus": [str(corpus)], "layers": [2], "k": 4, "tau": 0.3, "batch": 6})
-    args = {**TINY, "directions": "itda", "itda_run": built.run_id, "ablate_layers": [2], "steps": 2, "checkpoint_every": 2}
+    args = {**TINY, "directions": "itda", "itda_run": built.run_id, "ablate_layers": [2], "steps": 2, "checkpoint_every": 2,
+            "dataset": small_dataset(tmp_path)}
     caft = run_tool("caft_finetune", {**args, "atoms": [0, 1]})
     assert caft.result["directions"] == "itda" and "ITDA atoms [0, 1]" in caft.summary
     assert [r["model"] for r in caft.result["models"]] == ["base", "plain fine-tune", "CAFT fine-tune"]
