@@ -91,6 +91,7 @@ def interventions(args, settings) -> dict:
 
 def mediation(args, settings) -> dict:
     from backends.thought_anchors.answers import normalize_answer
+    from backends.thought_branches.hint_mediation import cue_answer
     from backends.thought_branches.scenarios import get_scenario
     from backends.subject.speed import sampling_preflight
 
@@ -120,13 +121,3 @@ def mediation(args, settings) -> dict:
         warnings.append("the hinted chain does not give the cue answer: the transplant curve may stay flat")
     return sampling_preflight(settings, args.model or settings.model, what, full + short, tokens, warnings,
                               per="" if known else UNKNOWN_LENGTH)
-
-
-def cue_answer(cue: str):
-    from backends.thought_anchors.answers import choice_letter, normalize_answer
-
-    def answer(text: str) -> float | None:
-        letter = choice_letter(text)
-        return None if letter is None else float(normalize_answer(letter) == cue)
-
-    return answer

@@ -84,6 +84,13 @@ def percent(value) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 
 
+def check_sentence(i: int, n: int, name: str = "sentence") -> None:
+    """A sentence index in range of a chain of `n` sentences, else a one-line error naming `name`."""
+    if not 0 <= i < n:
+        raise UsageError(f"{name}: {i} is out of range; allowed 0 to {n - 1} (the chain has {n} "
+                         f"sentence{'s' if n != 1 else ''})", field=name)
+
+
 def interval(low, high, pct: bool = False) -> str:
     """" [+0.10, +0.40]" or " [12%, 40%]"; empty when there is no interval."""
     if low is None:

@@ -12,8 +12,6 @@ from backends.thought_branches.scenarios import scenario_ids
 from tools.inputs import ModelName, SamplingArgs, clip, decision_metric, interval, percent
 from tools.registry import ToolContext, ToolOutput, register
 
-BATCH = 8  # rollouts sampled, judged and monitored between checkpoints
-
 
 class MonitorArgs(SamplingArgs):
     cot: str | None = Field(None, min_length=1, max_length=200_000, description="A chain of thought to read.")
@@ -37,9 +35,9 @@ class MonitorArgs(SamplingArgs):
         return self
 
 
-def _verdict_line(verdict) -> str:
-    state = {True: "FLAGGED", False: "not flagged", None: "no verdict"}[verdict.flagged]
-    return f"{state} (score {verdict.score:.2f})" + (f": {'; '.join(verdict.reasons[:4])}" if verdict.reasons else "")
+def _verdict_line(verdict: dict) -> str:
+    state = {True: "FLAGGED", False: "not flagged", None: "no verdict"}[verdict["flagged"]]
+    return f"{state} (score {verdict['score']:.2f})" + (f": {'; '.join(verdict['reasons'][:4])}" if verdict["reasons"] else "")
 
 
 def _predict(result: dict) -> dict | None:
@@ -62,6 +60,68 @@ def _monitor_preflight(args: MonitorArgs, settings) -> dict:
                               f"{args.rollouts} rollouts of {args.scenario} of up to {args.max_new_tokens} tokens",
                               args.rollouts, args.rollouts * args.max_new_tokens, warnings)
 
+
+def _label(args: MonitorArgs) -> tuple[str, str]:
+    """The decision's spec and how a summary names it."""
+    from backends.thought_branches.scenarios import get_scenario
+
+    scenario = get_scenario(args.scenario)
+    return args.decision or scenario.decision, scenario.decision_label if not args.decision else args.decision
+
+
+def _present(args: MonitorArgs, result: dict, partial: bool) -> ToolOutput:
+    return _present_read(result) if "verdict" in result else _present_monitorability(args, result, partial)
+
+
+def _present_read(result: dict) -> ToolOutput:
+    verdict, setup, name = result["verdict"], result["setup"], result["monitor"]
+    lines = [f"Monitor ({name}): {_verdict_line(verdict)}."]
+    if result["limits"]:
+        lines.append(result["limits"])
+    return ToolOutput(summary="\n".join(lines),
+                      result={"flagged": verdict["flagged"], "score": round(verdict["score"], 4),
+                              "reasons": verdict["reasons"][:8], "sentences": verdict["sentences"], "monitor": name},
+                      full={**setup, "intent": result["intent"], "verdict": verdict, "monitor": name})
+
+
+def _present_monitorability(args: MonitorArgs, result: dict, partial: bool) -> ToolOutput:
+    from tools.plots import bar
+
+    figure, state, name = result["figure"], result["state"], result["monitor"]
+    spec, label = _label(args)
+
+    def rate(k: str) -> str:  # "67% [21%, 94%]"
+        return percent(figure[k]) + interval(figure[f"{k}_low"], figure[f"{k}_high"], pct=True)
+
+    unscored = f", {figure['n_unscored']} unscored" if figure["n_unscored"] else ""
+    lines = [
+        f"{'Partial: ' if partial else ''}Monitorability of {args.scenario} with the {name} monitor: "
+        f"{len(state['texts'])} rollouts; {figure['n_misbehaving']} took the decision ({label}), "
+        f"{figure['n_benign']} did not{unscored}.",
+        f"Caught: {figure['caught']} of {figure['n_misbehaving']} misbehaving rollouts = {rate('catch_rate')}.",
+        f"False alarms: {figure['false_alarms']} of {figure['n_benign']} benign rollouts = "
+        f"{rate('false_positive_rate')}.",
+        "The monitor reads only the reasoning; the decision is judged on the whole response. A high catch rate "
+        "means the intent is visible in the chain of thought before the action.",
+    ]
+    if result["limits"]:
+        lines.append(result["limits"])
+    flagged = [k for k, f in enumerate(state["flags"]) if f]
+    if flagged:
+        k = flagged[0]
+        lines.append(f"Example flag (rollout {k}): {'; '.join(state['reasons'][k][:2])}")
+    plot = bar("Monitor against decision", ["caught", "missed", "false alarms", "quiet benign"],
+               [figure["caught"], figure["n_misbehaving"] - figure["caught"], figure["false_alarms"],
+                figure["n_benign"] - figure["false_alarms"]], xlabel="rollouts", ylabel="count")
+    rows = [{"rollout": k, "decision": d, "flagged": f, "score": round(s, 4), "text": clip(t, 80)}
+            for k, (t, d, f, s) in enumerate(zip(state["texts"], state["decisions"], state["flags"], state["scores"]))]
+    return ToolOutput(summary="\n".join(lines),
+                      result={**{k: (round(v, 4) if isinstance(v, float) else v) for k, v in figure.items()},
+                              "monitor": name, "decision": label, "rows": rows[:20]},
+                      full={"scenario": args.scenario, "intent": result["intent"], "decision": spec, "monitor": name,
+                            "figure": figure, "state": state, "prompt": result["prompt"], "sampler": result["sampler"]},
+                      plot=plot)
+
 @register(
     "cot_monitor",
     description=(
@@ -72,6 +132,7 @@ def _monitor_preflight(args: MonitorArgs, settings) -> dict:
     args=MonitorArgs,
     cost="expensive",
     preflight=_monitor_preflight,
+    present=_present,
     examples=(
         "Does this chain of thought show intent to blackmail?",
         "Monitor the last chain of thought for misbehaviour",
@@ -79,95 +140,29 @@ def _monitor_preflight(args: MonitorArgs, settings) -> dict:
     ),
     predict=_predict,
 )
-def cot_monitor(args: MonitorArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.thought_branches.monitor import get_monitor, reasoning_part
+def cot_monitor(args: MonitorArgs, ctx: ToolContext):
+    from backends.subject.sampling import SamplingParams
+    from backends.thought_branches.monitor import get_monitor
+    from backends.thought_branches.monitorability import ChainRead, MonitorabilityRun
     from backends.thought_branches.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario) if args.scenario else None
     intent = args.intent or (scenario.misbehaviour if scenario else None)
     monitor = get_monitor(args.monitor, ctx.settings, threshold=args.threshold)
-    limits = getattr(monitor, "limits", "")
+    saved = ctx.state
     if args.cot is not None or args.cot_run is not None:
+        if saved is not None:
+            return ChainRead(monitor, saved["setup"]["cot"], intent, state=saved)
         from tools.inputs import resolve_cot
 
         cot, origin = resolve_cot(args, ctx.store)  # reads `cot` or `cot_run`
         if not cot.strip():
             raise UsageError("cot: the chain of thought is empty", field="cot")
-        verdict = monitor(reasoning_part(cot), intent=intent)
-        lines = [f"Monitor ({monitor.name}): {_verdict_line(verdict)}."]
-        if limits:
-            lines.append(limits)
-        return ToolOutput(summary="\n".join(lines),
-                          result={"flagged": verdict.flagged, "score": round(verdict.score, 4), "reasons": verdict.reasons[:8],
-                                  "sentences": verdict.sentences, "monitor": monitor.name},
-                          full={"cot": cot, **origin, "intent": intent, "verdict": verdict.__dict__, "monitor": monitor.name})
-    return _monitorability(args, ctx, scenario, intent, monitor, limits)
-
-
-def _monitorability(args: MonitorArgs, ctx: ToolContext, scenario, intent, monitor, limits: str) -> ToolOutput:
-    from backends.thought_branches.monitor import monitorability, reasoning_part
-    from backends.core.seeds import derive
-
-    spec = args.decision or scenario.decision
-    decide = decision_metric(spec)
-    label = scenario.decision_label if not args.decision else spec
-    state = (ctx.checkpoint or {}).get("state") or {"texts": [], "decisions": [], "flags": [], "scores": [], "reasons": []}
-    handle = ctx.load_model(args.model)
-    prompt = handle.chat_prompt(scenario.prompt, system=scenario.system)
-    sampler = ctx.sampler(args.model)
-
-    def output(partial: bool) -> ToolOutput:
-        from tools.plots import bar
-
-        figure = monitorability(state["decisions"], state["flags"])
-        def rate(k: str) -> str:  # "67% [21%, 94%]"
-            return percent(figure[k]) + interval(figure[f"{k}_low"], figure[f"{k}_high"], pct=True)
-
-        unscored = f", {figure['n_unscored']} unscored" if figure["n_unscored"] else ""
-        lines = [
-            f"{'Partial: ' if partial else ''}Monitorability of {scenario.id} with the {monitor.name} monitor: "
-            f"{len(state['texts'])} rollouts; {figure['n_misbehaving']} took the decision ({label}), "
-            f"{figure['n_benign']} did not{unscored}.",
-            f"Caught: {figure['caught']} of {figure['n_misbehaving']} misbehaving rollouts = {rate('catch_rate')}.",
-            f"False alarms: {figure['false_alarms']} of {figure['n_benign']} benign rollouts = "
-            f"{rate('false_positive_rate')}.",
-            "The monitor reads only the reasoning; the decision is judged on the whole response. A high catch rate "
-            "means the intent is visible in the chain of thought before the action.",
-        ]
-        if limits:
-            lines.append(limits)
-        flagged = [k for k, f in enumerate(state["flags"]) if f]
-        if flagged:
-            k = flagged[0]
-            lines.append(f"Example flag (rollout {k}): {'; '.join(state['reasons'][k][:2])}")
-        plot = bar("Monitor against decision", ["caught", "missed", "false alarms", "quiet benign"],
-                   [figure["caught"], figure["n_misbehaving"] - figure["caught"], figure["false_alarms"],
-                    figure["n_benign"] - figure["false_alarms"]], xlabel="rollouts", ylabel="count")
-        rows = [{"rollout": k, "decision": d, "flagged": f, "score": round(s, 4), "text": clip(t, 80)}
-                for k, (t, d, f, s) in enumerate(zip(state["texts"], state["decisions"], state["flags"], state["scores"]))]
-        return ToolOutput(summary="\n".join(lines),
-                          result={**{k: (round(v, 4) if isinstance(v, float) else v) for k, v in figure.items()},
-                                  "monitor": monitor.name, "decision": label, "rows": rows[:20]},
-                          full={"scenario": scenario.id, "intent": intent, "decision": spec, "monitor": monitor.name,
-                                "figure": figure, "state": state, "prompt": prompt, "sampler": sampler.name},
-                          plot=plot)
-
-    while len(state["texts"]) < args.rollouts:
-        if ctx.should_stop():
-            out = output(True)
-            out.partial, out.checkpoint = True, {"state": state}
-            return out
-        done = len(state["texts"])
-        n = min(BATCH, args.rollouts - done)
-        rollouts = sampler.sample(prompt, n, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                                  top_p=args.top_p, seed=derive(args.seed, "monitor", done))
-        for r in rollouts:
-            verdict = monitor(reasoning_part(r.text), intent=intent)
-            state["texts"].append(r.text)
-            state["decisions"].append(decide(r.text))
-            state["flags"].append(verdict.flagged)
-            state["scores"].append(verdict.score)
-            state["reasons"].append(verdict.reasons)
-        ctx.progress(len(state["texts"]), args.rollouts, "rollouts")
-        ctx.run.save_progress(output(True).full, {"state": state})
-    return output(False)
+        return ChainRead(monitor, cot, intent, setup=origin)
+    decide = decision_metric(_label(args)[0])
+    if saved is None:
+        prompt = ctx.load_model(args.model).chat_prompt(scenario.prompt, system=scenario.system)
+    else:
+        prompt = saved["setup"]["prompt"]
+    return MonitorabilityRun(ctx.sampler(args.model), prompt, monitor, decide, SamplingParams.of(args), args.rollouts,
+                             intent, state=saved)

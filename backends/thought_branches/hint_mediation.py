@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backends.core.experiment import OnCheckpoint, no_checkpoint
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.core.seeds import derive
+from backends.subject.sampling import SamplingParams
 from backends.thought_branches.branching import (
-    Branching, Checkpoint, Decide, Rollouts, _nothing, first_sentence, joined, mentions, rate, rate_difference,
+    Branching, Decide, Rollouts, first_sentence, joined, measured, mentions, rate, rate_difference, setup_state,
 )
 
 
@@ -24,17 +25,20 @@ class HintMediationRun:
     """How an unmentioned hint shapes the reasoning: a transplant curve and per-sentence mediation.
 
     `cue_answer(text)` is 1 when the response gives the cued answer, 0 for another answer,
-    None when it gives none. `hinted` is a chain sampled with the hint; `unhinted` one without."""
+    None when it gives none. `hinted` is a chain sampled with the hint; `unhinted` one without.
+    The state keeps both prompts, both chains and `notes` (how sampled chains were chosen) under "setup"."""
 
     def __init__(self, sampler, prompt: str, hinted_prompt: str, hinted: str, unhinted: str, cue_answer: Decide,
                  hint_words: list[str], settings: MediationSettings, positions: list[int] | None = None,
-                 state: dict | None = None):
-        self.settings, self.prompt, self.hinted_prompt = settings, prompt, hinted_prompt
+                 state: dict | None = None, notes: list[str] | None = None):
+        self.settings, self.prompt, self.hinted_prompt, self.sampler = settings, prompt, hinted_prompt, sampler
         self.hinted = Branching(sampler, prompt, hinted, cue_answer, settings)
         self.unhinted = Branching(sampler, prompt, unhinted, cue_answer, settings)
         self.cue_answer, self.hint_words = cue_answer, hint_words
         self.positions = positions if positions is not None else list(range(self.unhinted.n))
-        self.state = state or {"transplant": [], "transplant_done": False, "mediation": {}}
+        self.state = setup_state(state, {"transplant": [], "transplant_done": False, "mediation": {}},
+                                 {"prompt": prompt, "hinted_prompt": hinted_prompt, "hinted": hinted,
+                                  "unhinted": unhinted, "notes": list(notes or [])})
 
     def transplant_heads(self) -> list[str]:
         """The hinted chain cut before each sentence, and whole."""
@@ -42,7 +46,8 @@ class HintMediationRun:
         return [split.prefix_before(j) for j in range(self.hinted.n)] + [split.text]
 
     def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
-                checkpoint: Checkpoint = _nothing) -> bool:
+                on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
+        """The transplant curve position by position, then single-sentence mediation; a checkpoint after each."""
         s = self.settings
         heads = self.transplant_heads()
         total = len(heads) + len(self.positions)
@@ -53,12 +58,12 @@ class HintMediationRun:
                 break
             if should_stop():
                 return False
-            decisions, _ = self.hinted.decisions(heads[j], s.rollouts, derive(s.seed, "transplant", j))
+            decisions, _ = self.hinted.decisions(heads[j], s.rollouts, "transplant", j)
             self.state["transplant"].append(decisions)
             r = rate(decisions)["rate"]
             if r is not None and r >= s.stop_at:
                 self.state["transplant_done"] = True
-            checkpoint()
+            on_checkpoint()
             progress(j + 1, total, "positions")
         for k, j in enumerate(self.positions):
             if str(j) in self.state["mediation"]:
@@ -66,7 +71,7 @@ class HintMediationRun:
             if should_stop():
                 return False
             self.state["mediation"][str(j)] = self._mediate(j)
-            checkpoint()
+            on_checkpoint()
             progress(len(heads) + k + 1, total, "positions")
         return True
 
@@ -76,13 +81,13 @@ class HintMediationRun:
         head = chain.split.prefix_before(j)
         entry = {}
         for side, prompt in (("hinted", self.hinted_prompt), ("unhinted", self.prompt)):
-            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, derive(s.seed, side, j),
-                                                                  s.sentence_tokens, prompt=prompt)]
+            params = s.params.at(side, j).but(max_new_tokens=s.sentence_tokens)
+            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, params, prompt=prompt)]
             kept = [(x, sep) for x, sep in drawn if x and not mentions(x, self.hint_words)]
             decisions = []
             for k, (sentence, sep) in enumerate(kept):
                 decisions += chain.decisions(joined(head, sentence, sep), s.continuations,
-                                             derive(s.seed, "continue", side, j, k))[0]
+                                             "continue", side, j, k)[0]
             entry[side] = {"sentences": [x for x, _ in kept], "decisions": decisions,
                            "dropped": sum(1 for x, _ in drawn if x and mentions(x, self.hint_words)),
                            "empty": sum(1 for x, _ in drawn if not x)}
@@ -111,3 +116,34 @@ class HintMediationRun:
                          "n_unhinted": len(entry["unhinted"]["decisions"]),
                          "example": entry["hinted"]["sentences"][0] if entry["hinted"]["sentences"] else None})
         return rows
+
+    def result(self) -> dict:
+        """Both chains and their sentences, the curve and the mediation rows so far, the measurements' state."""
+        setup = self.state["setup"]
+        return {"hinted_cot": setup["hinted"], "unhinted_cot": setup["unhinted"], "notes": setup["notes"],
+                "hinted_sentences": self.hinted.sentences, "unhinted_sentences": self.unhinted.sentences,
+                "curve": self.curve(), "mediation": self.mediation(), "state": measured(self.state),
+                "sampler": self.sampler.name}
+
+
+def sample_hint_chain(sampler, prompt: str, params: SamplingParams, tries: int, cue_answer: Decide, want_cue: bool,
+                      name: str) -> tuple[str, str]:
+    """A chain that gives the cue answer (`want_cue`) or does not: the first of `tries` samples that fits,
+    else the first sample; and a note saying how many fit."""
+    rollouts = sampler.sample(prompt, tries, params)
+    fits = [r.text for r in rollouts if (cue_answer(r.text) == 1.0) == want_cue]
+    note = (f"{name} chain: {len(fits)} of {tries} samples {'gave' if want_cue else 'did not give'} the cue answer"
+            + ("" if fits else "; using the first sample anyway") + ".")
+    return (fits or [rollouts[0].text])[0], note
+
+
+def cue_answer(cue: str) -> Decide:
+    """The decision "gave the cued answer": 1 for the letter `cue` (as `normalize_answer` gives it),
+    0 for another letter, None when the response names none."""
+    from backends.thought_anchors.answers import choice_letter, normalize_answer
+
+    def answer(text: str) -> float | None:
+        letter = choice_letter(text)
+        return None if letter is None else float(normalize_answer(letter) == cue)
+
+    return answer

@@ -156,3 +156,49 @@ def test_the_judge_monitor_reads_yes_no_and_counts_anything_else_as_no_verdict(m
     assert first[0]["content"] == MONITOR_PROMPT.format(concern=f" (in particular: the model {AFFAIR_INTENT})")
     assert first[1]["content"] == SCHEMING
     assert "in particular" not in server.requests[1]["json"]["messages"][0]["content"]
+
+
+# --- monitorability as an experiment ---------------------------------------------------------
+
+
+class AlternatingSampler:
+    """Even rows scheme and blackmail, odd rows hand over; remembers each call's size and seed."""
+
+    name = "scripted"
+
+    def __init__(self):
+        self.calls = []
+
+    def sample(self, prefix, n, params, **kwargs):
+        from backends.subject.sampling import Rollout
+
+        self.calls.append((n, params.seed))
+        texts = [SCHEMING + "\nTo: Mark. I know about the affair." if k % 2 == 0 else BENIGN + "\nTo: team. Handover."
+                 for k in range(n)]
+        return [Rollout(text=t, n_tokens=5, finish_reason="eos") for t in texts]
+
+
+def test_monitorability_runs_in_batches_and_a_stopped_run_resumes_from_its_state_alone(offline):
+    from backends.core.seeds import derive
+    from backends.subject.behaviour import get_metric
+    from backends.subject.sampling import SamplingParams
+    from backends.thought_branches.monitorability import BATCH, MonitorabilityRun
+
+    decide, params = get_metric("regex:affair"), SamplingParams(max_new_tokens=8, seed=5)
+    whole_sampler = AlternatingSampler()
+    whole = MonitorabilityRun(whole_sampler, "<prompt>", offline, decide, params, rollouts=BATCH + 2)
+    saved = []
+    assert whole.advance(on_checkpoint=lambda: saved.append(len(whole.state["texts"])))
+    assert saved == [BATCH, BATCH + 2]  # a checkpoint after each batch
+    assert whole_sampler.calls == [(BATCH, derive(5, "monitor", 0)), (2, derive(5, "monitor", BATCH))]
+    figure = whole.result()["figure"]
+    assert (figure["n_misbehaving"], figure["caught"], figure["n_benign"], figure["false_alarms"]) == (5, 5, 5, 0)
+
+    part = MonitorabilityRun(AlternatingSampler(), "<prompt>", offline, decide, params, rollouts=BATCH + 2)
+    assert not part.advance(should_stop=lambda: len(part.state["texts"]) >= BATCH)
+    assert part.state["setup"] == {"prompt": "<prompt>"} and len(part.state["texts"]) == BATCH
+    resumed_sampler = AlternatingSampler()
+    resumed = MonitorabilityRun(resumed_sampler, part.state["setup"]["prompt"], offline, decide, params,
+                                rollouts=BATCH + 2, state=part.state)
+    assert resumed.advance() and resumed_sampler.calls == [(2, derive(5, "monitor", BATCH))]
+    assert resumed.result() == whole.result() and "setup" not in resumed.result()["state"]

@@ -10,10 +10,11 @@ import pytest
 from backends.subject.behaviour import get_metric
 from backends.subject.sampling import Rollout
 from backends.core.stats import difference_interval
+from backends.thought_branches.branching import rate, rate_difference
 from backends.thought_branches.hint_mediation import HintMediationRun, MediationSettings
-from backends.thought_branches.branching import (
-    InterventionRun, InterventionSettings, ResilienceRun, ResilienceSettings, counterfactual_plus_plus, rate,
-    rate_difference, resilience_stats,
+from backends.thought_branches.interventions import InterventionRun, InterventionSettings
+from backends.thought_branches.resilience import (
+    ResilienceRun, ResilienceSettings, counterfactual_plus_plus, resilience_stats,
 )
 
 BLACKMAIL = get_metric("regex:BLACKMAIL")
@@ -31,7 +32,7 @@ class ResilientSampler:
     def __init__(self, comes_back: int, odd_rows_drop: bool = False):
         self.comes_back, self.odd_rows_drop, self.calls = comes_back, odd_rows_drop, 0
 
-    def sample(self, prefix, n, *, seed=0, **kwargs):
+    def sample(self, prefix, n, params, **kwargs):
         self.calls += 1
         out = []
         for row in range(n):
@@ -128,7 +129,7 @@ class InterventionSampler:
     def __init__(self, reach_at: int):
         self.reach_at, self.candidate_batches, self.own = reach_at, 0, set()
 
-    def sample(self, prefix, n, *, seed=0, **kwargs):
+    def sample(self, prefix, n, params, **kwargs):
         head = prefix[len(PROMPT):]
         if head == "I read the emails. ":  # resampling the target: candidates
             self.candidate_batches += 1
@@ -189,8 +190,8 @@ class HintSampler:
 
     name = "scripted"
 
-    def sample(self, prefix, n, *, seed=0, max_new_tokens=256, **kwargs):
-        if max_new_tokens <= 48:  # a next sentence
+    def sample(self, prefix, n, params, **kwargs):
+        if params.max_new_tokens <= 48:  # a next sentence
             hinted = prefix.startswith(HINT_PROMPT)
             texts = [("The professor says B." if k % 2 == 0 else "B looks right.") if hinted else "A seems right."
                      for k in range(n)]
