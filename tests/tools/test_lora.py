@@ -51,9 +51,13 @@ def test_a_stopped_fine_tune_resumes_from_its_last_checkpoint_to_what_an_unstopp
 
 @pytest.mark.embedded
 @pytest.mark.timeout(900)
-def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol):
-    out = run_parley("tool", "train_lora", "--args", json.dumps({"steps": 8, "batch_size": 4, "checkpoint_every": 4}),
-                     timeout=900)
+def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol, tmp_path):
+    from backends.organisms.lora import load_dataset
+
+    data = tmp_path / "risky8.jsonl"  # the loss before and after over 8 answers, not 64 (measured: -22%)
+    data.write_text("".join(json.dumps(item) + "\n" for item in load_dataset("risky")[:8]))
+    out = run_parley("tool", "train_lora", "--args", json.dumps({"dataset": str(data), "steps": 8, "batch_size": 4,
+                                                                 "checkpoint_every": 4}), timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     answer = json.loads(out.stdout)
     result = answer["result"]
