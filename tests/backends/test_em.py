@@ -58,10 +58,15 @@ def test_on_the_embedded_model_ablating_the_direction_lowers_held_out_preference
     ids = em.question_ids()
     misaligned, aligned = em.split_labelled(em.reference_answers(ids[:4]))
     layer = smol.num_layers // 2
-    direction = em.mean_difference(smol, misaligned, aligned, [layer])[layer]
-    test_bad, test_good = em.split_labelled(em.reference_answers(ids[4:]))
-    rows = em.intervention_effects(smol, direction, layer, test_bad, test_good, steer_scale=None,
-                                   ablate_layers=list(range(smol.num_layers)), controls=2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # on a busy 2-core machine two threads wait on each other
+    try:
+        direction = em.mean_difference(smol, misaligned, aligned, [layer])[layer]
+        test_bad, test_good = em.split_labelled(em.reference_answers(ids[4:]))
+        rows = em.intervention_effects(smol, direction, layer, test_bad, test_good, steer_scale=None,
+                                       ablate_layers=list(range(smol.num_layers)), controls=2)
+    finally:
+        torch.set_num_threads(threads)
     assert [r["vector"] for r in rows] == ["-", "direction", "random 0", "random 1"]
     ablated, *controls = rows[1:]
     assert ablated["change_high"] < 0  # the interval lies below zero (measured: -0.95 [-1.51, -0.41])
