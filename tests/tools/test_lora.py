@@ -56,8 +56,10 @@ def test_a_rank_one_lora_trains_on_the_embedded_model_and_its_loss_falls(smol, t
 
     data = tmp_path / "risky8.jsonl"  # the loss before and after over 8 answers, not 64 (measured: -22%)
     data.write_text("".join(json.dumps(item) + "\n" for item in load_dataset("risky")[:8]))
+    # One torch thread: on a busy 2-core machine two threads per process wait on each other.
     out = run_parley("tool", "train_lora", "--args", json.dumps({"dataset": str(data), "steps": 8, "batch_size": 4,
-                                                                 "checkpoint_every": 4}), timeout=900)
+                                                                 "checkpoint_every": 4}),
+                     env={"OMP_NUM_THREADS": "1"}, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     answer = json.loads(out.stdout)
     result = answer["result"]
