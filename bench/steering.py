@@ -35,7 +35,9 @@ def main() -> None:
     from backends.subject.behaviour import get_metric
     from backends.subject.interventions import add_to_residual
     from backends.subject.models import load_model
-    from backends.steering.steer import SteeringSweep, SweepSettings, build_steering_vector, cell_deltas, sweep_cells
+    from backends.core.seeds import derive
+    from backends.steering.contrast import build_steering_vector
+    from backends.steering.sweep import SteeringSweep, SweepSettings, cell_deltas, sweep_cells
 
     torch.manual_seed(0)
     handle = load_model(args.model)
@@ -63,7 +65,7 @@ def main() -> None:
     started, base_tokens = time.perf_counter(), 0
     for c, cell in enumerate(cells):
         for s in range(args.samples):
-            torch.manual_seed(1000 * c + s)
+            torch.manual_seed(derive(0, "cell", c, "sample", s))
             deltas = cell_deltas(vector, cell, 0)
             with add_to_residual(handle.model, deltas) if deltas else nullcontext():
                 out = handle.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=True,

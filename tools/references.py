@@ -66,7 +66,8 @@ def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter:
 
 def load_vector(args, handle, ctx: ToolContext):
     """The vector a tool steers with, and where it came from."""
-    from backends.steering.steer import SteeringVector, build_steering_vector
+    from backends.steering.contrast import build_steering_vector
+    from backends.steering.vector import SteeringVector
 
     if args.vector_run and args.vector_file:
         raise UsageError("vector_run: give either vector_run or vector_file, not both", field="vector_run")

@@ -121,7 +121,7 @@ def default_layers(n_layers: int) -> list[int]:
     ),
 )
 def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering.steer import build_steering_vector as build
+    from backends.steering.contrast import build_steering_vector as build
     from tools.plots import bar
 
     handle = ctx.load_model(args.model)
@@ -162,7 +162,7 @@ def build_steering_vector(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
 def _setup(args, ctx: ToolContext, prompts: list[str]):
     """Model, vector, formatted prompts and where steering starts in each: the user's message, so
     that nothing the template puts before it (a system prompt, its own default one) is steered."""
-    from backends.steering.steer import steering_start
+    from backends.steering.generate import steering_start
 
     handle = ctx.load_model(args.model)
     vector, source = load_vector(args, handle, ctx)
@@ -195,7 +195,8 @@ def _metric(spec: str | None, ctx: ToolContext):
     ),
 )
 def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering.steer import generate_rows
+    from backends.steering.generate import generate_rows
+    from backends.subject.sampling import SamplingParams
 
     metric = _metric(args.metric, ctx)
     handle, vector, source, (text,), (start,) = _setup(args, ctx, [args.prompt])
@@ -204,9 +205,8 @@ def steer_generate(args: SteerArgs, ctx: ToolContext) -> ToolOutput:
     started = time.perf_counter()
     steer = vector.deltas(args.scale, layers)
     n = args.samples
-    rollouts = generate_rows(handle, text, [{}] * n + [steer] * n, where=args.where, start=start,
-                             max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
-                             seed=args.seed, progress=lambda step: ctx.progress(step, args.max_new_tokens, "tokens"),
+    rollouts = generate_rows(handle, text, [{}] * n + [steer] * n, SamplingParams.of(args), where=args.where,
+                             start=start, progress=lambda step: ctx.progress(step, args.max_new_tokens, "tokens"),
                              should_stop=ctx.should_stop)
     ctx.run.add_timing("generate_s", time.perf_counter() - started)
     sides = {"unsteered": rollouts[:n], "steered": rollouts[n:]}
@@ -269,61 +269,24 @@ def _sweep_preflight(args: SweepArgs, settings) -> dict:
     warnings = [f"the judge scores every sample: {samples:,} calls to the provider"] if args.metric.startswith("judge:") else []
     return sampling_preflight(settings, args.model or settings.model, what, samples, samples * args.max_new_tokens, warnings)
 
-@register(
-    "steering_sweep",
-    description=(
-        "Dose-response sweep of a steering vector: layers x scales, each cell against norm-matched random vectors "
-        "(several seeds), N seeded samples per cell scored by a behaviour metric (default: type-hint coverage of "
-        "generated Python). Returns a table with 95% intervals and says whether the effect beats the controls."
-    ),
-    args=SweepArgs,
-    cost="expensive",
-    preflight=_sweep_preflight,
-    examples=(
-        "Run a steering sweep over layers and scales with random controls",
-        "Does the steering vector change type hint rates more than random vectors?",
-        "Sweep steering scales 0.5, 1 and 2 on layers 10 and 15",
-        "Dose-response of the evaluation-awareness vector",
-    ),
-    predict=_predict_beats,
-)
-def steering_sweep(args: SweepArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.steering.steer import SteeringSweep, SweepSettings, sweep_cells
 
-    metric = _metric(args.metric, ctx)
-    handle, vector, source, texts, starts = _setup(args, ctx, args.prompts)
-    groups = [handle.check_layers([g] if isinstance(g, int) else g) for g in
-              (args.layers or [default_layers(handle.num_layers)])]
-    for group in groups:
-        vector.check_fits(handle, group)
-    cells = sweep_cells(groups, args.scales, args.controls)
-    settings = SweepSettings(samples=args.samples, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                             top_p=args.top_p, seed=args.seed, where=args.where, batch_size=args.batch)
-    sweep = SteeringSweep(handle, vector, texts, cells, metric, settings, starts=starts,
-                          state=(ctx.checkpoint or {}).get("state"))
-    started = time.perf_counter()
-
-    def output(partial: bool) -> ToolOutput:
-        return _sweep_output(args, sweep, source, metric, groups, partial)
-
-    finished = sweep.advance(ctx.progress, ctx.should_stop,
-                             on_batch=lambda: ctx.run.save_progress(output(True).full, {"state": sweep.state}))
-    ctx.run.add_timing("sweep_s", time.perf_counter() - started)
-    return output(partial=not finished)
+def _sweep_timing(args: SweepArgs, sweep, ctx: ToolContext) -> dict:
+    ctx.run.add_timing("sweep_s", sweep.state["seconds"])
+    return {}
 
 
-def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: bool) -> ToolOutput:
+def _present_sweep(args: SweepArgs, result: dict, partial: bool) -> ToolOutput:
     from tools.plots import line
 
-    table = sweep.table()
+    table, groups, source, samples = result["table"], result["groups"], result["vector_source"], result["samples"]
     fmt = lambda s: "n/a" if s["mean"] is None else f"{100 * s['mean']:.0f}% [{100 * s['low']:.0f}, {100 * s['high']:.0f}]"  # noqa: E731
     baseline = table[0]["baseline"] if table else None
-    lines = [f"{'Partial: ' if partial else ''}Steering sweep on {sweep.handle.name} with vector {source}: "
+    lines = [f"{'Partial: ' if partial else ''}Steering sweep on {result['model']} with vector {source}: "
              f"{len(groups)} layer group{'s' if len(groups) > 1 else ''} x {len(args.scales)} scales, "
              f"{args.controls} random control{'s' if args.controls != 1 else ''} each, {args.samples} samples x "
              f"{len(args.prompts)} prompt{'s' if len(args.prompts) > 1 else ''} per cell "
-             f"({sweep.done_rows} of {sweep.total_rows} samples done).",
-             f"Metric: {metric.description}."]
+             f"({result['samples_done']} of {result['samples_total']} samples done).",
+             f"Metric: {result['metric_description']}."]
     if baseline and baseline["mean"] is not None:
         lines.append(f"Unsteered: {fmt(baseline)}.")
     compact = []
@@ -337,7 +300,6 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
                         "steered": _round(row["steered"]), "control": _round(row["control"]),
                         "difference": _round(vs) if vs else None, "verdict": verdict})
     beyond = [r for r in compact if r["verdict"] in ("above controls", "below controls")]
-    samples = sweep.samples()
     scored = {r["score"] for rows in samples.values() for r in rows if r["score"] is not None}
     unscored = sum(r["score"] is None for rows in samples.values() for r in rows)
     if unscored:
@@ -364,17 +326,53 @@ def _sweep_output(args: SweepArgs, sweep, source: str, metric, groups, partial: 
                 series.append({"name": f"{name} L{'+'.join(map(str, group))}", "x": [r["scale"] for r in pts],
                                "y": [r[kind]["mean"] for r in pts], "low": [r[kind]["low"] for r in pts],
                                "high": [r[kind]["high"] for r in pts]})
-    plot = line(f"{metric.name} by steering scale", series, xlabel="scale", ylabel="share of samples") if series else None
+    plot = line(f"{result['metric']} by steering scale", series, xlabel="scale", ylabel="share of samples") if series else None
     examples = {label: [clip(r["text"], 200) for r in rows[:2]] for label, rows in samples.items() if rows}
     return ToolOutput(
         summary="\n".join(lines),
-        result={"rows": compact, "baseline": _round(baseline) if baseline else None, "metric": metric.name,
-                "samples_done": sweep.done_rows, "samples_total": sweep.total_rows, "vector_source": source,
-                "steering_starts_at": sweep.starts},
-        full={"table": table, "samples": samples, "examples": examples, "cells": [c.label for c in sweep.cells],
-              "vector": source, "metric": metric.name, "prompts": args.prompts},
-        plot=plot, partial=partial, checkpoint={"state": sweep.state} if partial else None,
+        result={"rows": compact, "baseline": _round(baseline) if baseline else None, "metric": result["metric"],
+                "samples_done": result["samples_done"], "samples_total": result["samples_total"],
+                "vector_source": source, "steering_starts_at": result["steering_starts_at"]},
+        full={"table": table, "samples": samples, "examples": examples, "cells": result["cells"],
+              "vector": source, "metric": result["metric"], "prompts": args.prompts},
+        plot=plot,
     )
+
+
+@register(
+    "steering_sweep",
+    description=(
+        "Dose-response sweep of a steering vector: layers x scales, each cell against norm-matched random vectors "
+        "(several seeds), N seeded samples per cell scored by a behaviour metric (default: type-hint coverage of "
+        "generated Python). Returns a table with 95% intervals and says whether the effect beats the controls."
+    ),
+    args=SweepArgs,
+    cost="expensive",
+    preflight=_sweep_preflight,
+    examples=(
+        "Run a steering sweep over layers and scales with random controls",
+        "Does the steering vector change type hint rates more than random vectors?",
+        "Sweep steering scales 0.5, 1 and 2 on layers 10 and 15",
+        "Dose-response of the evaluation-awareness vector",
+    ),
+    predict=_predict_beats,
+    present=_present_sweep,
+    finish=_sweep_timing,
+)
+def steering_sweep(args: SweepArgs, ctx: ToolContext):
+    from backends.steering.sweep import SteeringSweep, SweepSettings, sweep_cells
+
+    metric = _metric(args.metric, ctx)
+    handle, vector, source, texts, starts = _setup(args, ctx, args.prompts)
+    groups = [handle.check_layers([g] if isinstance(g, int) else g) for g in
+              (args.layers or [default_layers(handle.num_layers)])]
+    for group in groups:
+        vector.check_fits(handle, group)
+    cells = sweep_cells(groups, args.scales, args.controls)
+    settings = SweepSettings(samples=args.samples, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                             top_p=args.top_p, seed=args.seed, where=args.where, batch_size=args.batch)
+    return SteeringSweep(handle, vector, texts, cells, metric, settings, starts=starts, state=ctx.state,
+                         about={"vector_source": source, "groups": groups})
 
 
 def _round(stats: dict | None) -> dict | None:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from backends.subject.interventions import ResidualAddition, ablate_directions, add_to_residual, decoder_layers, record_residual
-from backends.steering.steer import generate_rows
+from backends.steering.generate import generate_rows
+from backends.subject.sampling import SamplingParams
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -60,7 +61,8 @@ def test_cached_batched_steering_equals_recomputing_every_step_without_a_cache(t
     ids = _prompt(tiny)
     deltas = {1: 0.5 * _direction(tiny), 2: 0.5 * _direction(tiny, 1)}
     text = tiny.tokenizer.decode(ids[0])
-    unsteered, steered = generate_rows(tiny, text, [{}, deltas], where=where, max_new_tokens=10, temperature=0)
+    unsteered, steered = generate_rows(tiny, text, [{}, deltas], SamplingParams(max_new_tokens=10, temperature=0),
+                                       where=where)
     reference = _greedy_without_cache(tiny, ids, 10, deltas, where, ids.shape[1])
     assert steered.n_tokens == 10 and tiny.tokenizer.decode(reference) == steered.text
     assert steered.text != unsteered.text  # the steering does change what is generated
@@ -114,7 +116,7 @@ def test_per_row_deltas_follow_their_rows_when_finished_rows_leave_the_batch():
 def test_rows_steered_in_one_batch_match_each_row_generated_alone(tiny):
     text = tiny.chat_prompt("Write a Python function that adds two numbers.")
     a, b = {1: 0.4 * _direction(tiny, 5)}, {2: 0.4 * _direction(tiny, 6)}
-    batched = generate_rows(tiny, text, [a, {}, b], max_new_tokens=8, temperature=0)
-    alone = [generate_rows(tiny, text, [row], max_new_tokens=8, temperature=0)[0] for row in (a, {}, b)]
+    batched = generate_rows(tiny, text, [a, {}, b], SamplingParams(max_new_tokens=8, temperature=0))
+    alone = [generate_rows(tiny, text, [row], SamplingParams(max_new_tokens=8, temperature=0))[0] for row in (a, {}, b)]
     assert [r.text for r in batched] == [r.text for r in alone]
     assert len({r.text for r in batched}) == 3

@@ -6,12 +6,13 @@ import pytest
 import torch
 
 from backends.core.errors import UsageError
-from backends.subject.generation import sample
 from backends.core.stats import difference_interval, mean_interval, proportion_interval
-from backends.steering.steer import (
-    DEFAULT_PAIRS, Cell, SteeringSweep, SteeringVector, SweepSettings, build_steering_vector,
-    dose_response, generate_rows, sweep_cells,
-)
+from backends.steering.contrast import DEFAULT_PAIRS, build_steering_vector
+from backends.steering.generate import generate_rows
+from backends.steering.sweep import Cell, SteeringSweep, SweepSettings, dose_response, sweep_cells
+from backends.steering.vector import SteeringVector
+from backends.subject.sampling import SamplingParams
+from backends.subject.sampling.local import LocalSampler
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -115,15 +116,16 @@ def test_scale_zero_reproduces_unsteered_greedy_output_and_a_large_scale_changes
     before = {k: v.clone() for k, v in smol.model.state_dict().items()}
     vector = build_steering_vector(smol)
     prompt = smol.chat_prompt("Write a Python function that returns the average of a list of numbers.")
-    plain = sample(smol, prompt, max_new_tokens=40, temperature=0)
+    greedy = SamplingParams(max_new_tokens=16, temperature=0)
+    plain = LocalSampler(smol, compile=False).sample(prompt, 1, greedy)[0]  # the unsteered sampler
     zero, large = generate_rows(smol, prompt, [vector.deltas(0.0, [10, 14]), vector.deltas(8.0, [10, 14])],
-                                max_new_tokens=40, temperature=0)
+                                greedy)
     assert zero.text == plain.text and zero.n_tokens == plain.n_tokens
     assert large.text != plain.text
     after = smol.model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert sum(len(m._forward_hooks) for m in smol.model.modules()) == 0
-    assert sample(smol, prompt, max_new_tokens=40, temperature=0).text == plain.text
+    assert LocalSampler(smol, compile=False).sample(prompt, 1, greedy)[0].text == plain.text
 
 
 def test_intervals_match_published_worked_examples():
@@ -168,7 +170,7 @@ def test_a_stopped_sweep_resumes_to_the_same_samples_as_one_run_straight_through
     assert len(straight.plan) == 6 and straight.advance()  # 2 prompts x 9 rows, 4 rows a batch
     batches = []
     stopped = SteeringSweep(tiny, vector, prompts, cells, metric, settings)
-    assert not stopped.advance(on_batch=lambda: batches.append(1), should_stop=lambda: len(batches) >= 2)
+    assert not stopped.advance(on_checkpoint=lambda: batches.append(1), should_stop=lambda: len(batches) >= 2)
     assert 0 < stopped.done_rows < stopped.total_rows
     resumed = SteeringSweep(tiny, vector, prompts, cells, metric, settings, state=json.loads(json.dumps(stopped.state)))
     assert resumed.advance() and resumed.samples() == straight.samples()

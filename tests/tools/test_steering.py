@@ -93,6 +93,7 @@ def test_a_stopped_sweep_is_partial_and_resuming_finishes_it(tiny):
     stopped = run_tool("steering_sweep", args, progress=lambda d, t, n: seen.append(d),
                        should_stop=lambda: len(seen) >= 8)
     assert stopped.status == "partial" and stopped.summary.startswith("Partial")
+    assert stopped.summary.endswith(f"Resume: `parley runs resume {stopped.run_id}`.")
     assert 0 < stopped.result["samples_done"] < stopped.result["samples_total"] == 2 * 5 * 2
     assert RunStore(get_settings().runs_dir).get(stopped.run_id).checkpoint
     resumed = run_tool("", resume=stopped.run_id)
@@ -104,22 +105,20 @@ def test_a_stopped_sweep_is_partial_and_resuming_finishes_it(tiny):
 @pytest.mark.embedded
 def test_a_sweep_on_the_embedded_model_through_the_cli_returns_its_table_and_plot(smol):
     out = run_parley("tool", "steering_sweep", "--args", json.dumps({
-        "layers": [10, 15], "scales": [1, 4, 8], "controls": 2, "samples": 1, "max_new_tokens": 32,
-        "prompts": ["Write a Python function that returns the average of a list of numbers.",
-                    "Write a Python function that checks whether a string is a palindrome."],
+        "layers": [10, 15], "scales": [1, 8], "controls": 1, "samples": 2, "max_new_tokens": 12,
+        "prompts": ["Write a Python function that returns the average of a list of numbers."],
         "metric": "regex:```"}), timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     data = json.loads(out.stdout)
     rows = data["result"]["rows"]
-    assert [(r["layers"], r["scale"]) for r in rows] == [([10], 1.0), ([10], 4.0), ([10], 8.0),
-                                                          ([15], 1.0), ([15], 4.0), ([15], 8.0)]
-    assert all(r["steered"]["n"] == 2 and r["control"]["n"] == 4 for r in rows)
+    assert [(r["layers"], r["scale"]) for r in rows] == [([10], 1.0), ([10], 8.0), ([15], 1.0), ([15], 8.0)]
+    assert all(r["steered"]["n"] == 2 and r["control"]["n"] == 2 for r in rows)
     assert all(r["verdict"] in ("above controls", "below controls", "within controls") for r in rows)
-    assert data["result"]["samples_done"] == data["result"]["samples_total"] == 2 * (1 + 6 * 3)
+    assert data["result"]["samples_done"] == data["result"]["samples_total"] == 2 * (1 + 4 * 2)  # one batch
     plot = data["plot"]
     assert plot["kind"] == "line" and {s["name"] for s in plot["series"]} == {"vector L10", "random L10",
                                                                               "vector L15", "random L15"}
-    assert all(s["x"] == [1, 4, 8] and len(s["low"]) == 3 for s in plot["series"])
+    assert all(s["x"] == [1, 8] and len(s["low"]) == 2 for s in plot["series"])
     assert "Steering sweep on smollm2-135m" in data["summary"] and "random" in data["summary"]
 
 
