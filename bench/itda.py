@@ -49,7 +49,8 @@ def main() -> None:
     import torch
 
     from backends.itda.corpus import load_corpus
-    from backends.itda.build import Dictionary, decode, iter_activations, select_new_atoms, split_docs, unit
+    from backends.itda.activations import iter_activations, split_docs
+    from backends.itda.dictionary import Dictionary, decode, select_new_atoms, unit
     from backends.subject.models import load_model
 
     torch.manual_seed(0)

@@ -8,7 +8,7 @@ import time
 
 from backends.core.errors import UsageError
 from tools.inputs import clip, plural
-from tools.itda_args import BuildArgs, CompareArgs, ExplainArgs
+from tools.dictionary_args import BuildArgs, CompareArgs, ExplainArgs
 from tools.references import ATOMS_FILE, load_build
 from tools.registry import ToolContext, ToolOutput, register
 
@@ -20,7 +20,7 @@ def _taus(args: BuildArgs, width: int | None = None) -> list[float]:
     if args.threshold_mse is not None:
         if "tau" in args.model_fields_set:
             raise UsageError("threshold_mse: give tau or threshold_mse, not both", field="threshold_mse")
-        from backends.itda.build import tau_from_threshold_mse
+        from backends.itda.dictionary import tau_from_threshold_mse
 
         thr = args.threshold_mse if isinstance(args.threshold_mse, list) else [args.threshold_mse]
         return [tau_from_threshold_mse(t, width) if width else 0.0 for t in thr]
@@ -52,103 +52,29 @@ def _build_preflight(args: BuildArgs, settings) -> dict:
     return {"estimate": f"{what}, {layers}, {len(taus)} dictionar{'y' if len(taus) == 1 else 'ies'} per layer; {when}",
             "warnings": [], "blocking": None, "numbers": {"rollouts": None, "tokens": tokens, "seconds": seconds}}
 
-@register(
-    "itda_build",
-    description=(
-        "ITDA: build a dictionary of real activations for each layer of a subject model over a corpus (matching "
-        "pursuit with k steps; an activation whose unit-vector error exceeds tau becomes an atom, labelled by its "
-        "source token in context). Reports size, normalized MSE, variance explained and L0 per layer. With "
-        "base_run, continues another run's dictionaries on a fine-tune: the atoms added are the difference."
-    ),
-    args=BuildArgs,
-    cost="expensive",
-    preflight=_build_preflight,
-    examples=(
-        "Build ITDA dictionaries for every layer",
-        "Decompose the activations of layer 10 with ITDA",
-        "Build an ITDA dictionary on the code corpus with tau 0.5",
-        "Continue the base model's dictionary on the fine-tune",
-    ),
-)
-def itda_build(args: BuildArgs, ctx: ToolContext) -> ToolOutput:
-    from backends.itda.build import ItdaBuild, evaluate, metas, save_dictionaries, split_docs
 
-    handle = ctx.load_model(args.model)
-    taus = _taus(args, handle.model.config.hidden_size)
-    base, base_info = None, None
-    if args.base_run:
-        base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run", every_tau=True)
-        if base_sets[0] and next(iter(base_sets[0].values())).atoms.shape[1] != handle.model.config.hidden_size:
-            raise UsageError(f"base_run: its atoms are {next(iter(base_sets[0].values())).atoms.shape[1]} wide; "
-                             f"{handle.name} is {handle.model.config.hidden_size}", field="base_run")
-        if base_results["taus"] != taus:
-            raise UsageError(f"tau: the base run used {base_results['taus']}; continue with the same", field="tau")
-        base, base_info = base_sets, {"run": base_run.id, "model": base_results["model"]}
-    layers = handle.check_layers(args.layers if not base else (args.layers or sorted(base[0])))
-    docs = _docs(ctx, args.corpus, args.split, args.docs)
-    build_docs, eval_docs = split_docs(docs, args.held_out, args.seed)
-    checkpoint = ctx.checkpoint or {}
-    if checkpoint.get("state"):  # resuming: the atoms saved with the last finished batch
-        from backends.itda.build import load_dictionaries
-
-        base = [load_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), sources)
-                for i, sources in enumerate(checkpoint["dictionaries"])]
-    build = ItdaBuild(handle, build_docs, layers, k=args.k, taus=taus, max_tokens=args.max_tokens,
-                      batch_docs=args.batch, base=base, state=checkpoint.get("state"), encoder=args.build_encoder)
-    started, last_save = time.perf_counter(), [time.perf_counter()]
-
-    def save(force: bool = False):
-        if force or time.perf_counter() - last_save[0] > 60:  # atoms are megabytes: not after every batch
-            for i, dictionaries in enumerate(build.sets):
-                save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
-            ctx.run.save_progress({"partial": True}, {"state": build.state, "dictionaries": metas(build.sets)})
-            last_save[0] = time.perf_counter()
-
-    finished = build.advance(ctx.progress, ctx.should_stop, on_batch=save)
-    build_s = time.perf_counter() - started + checkpoint.get("build_s", 0.0)
-    ctx.run.add_timing("build_s", build_s)
-    for i, dictionaries in enumerate(build.sets):
-        save_dictionaries(ctx.run.dir / ATOMS_FILE.format(i=i), dictionaries)
-    saved = metas(build.sets)
-    if not finished:
-        out = _build_output(ctx.run.id, args, build, handle, taus, None, base_info, docs, eval_docs, build_s, saved, partial=True)
-        out.checkpoint = {"state": build.state, "dictionaries": saved, "build_s": build_s}
-        return out
-    started = time.perf_counter()
-    metrics = [evaluate(handle, s, eval_docs, args.k, args.max_tokens, should_stop=ctx.should_stop, encoder=args.encoder)
-               for s in build.sets]
-    ctx.run.add_timing("evaluate_s", time.perf_counter() - started)
-    return _build_output(ctx.run.id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial=False)
-
-
-def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, eval_docs, build_s, saved, partial) -> ToolOutput:
+def _present_build(args: BuildArgs, result: dict, partial: bool) -> ToolOutput:
+    from backends.itda.dictionary import threshold_mse_from_tau
     from tools.plots import bar, line
 
-    from backends.itda.build import threshold_mse_from_tau
-
-    layers = build.layers
-    width = handle.model.config.hidden_size
+    layers, taus, width, base_info = result["layers"], result["taus"], result["width"], result["base"]
+    run_id, build_s, eval_docs = result["dictionary"], result["build_s"], result["eval_documents"]
     thresholds = [threshold_mse_from_tau(t, width) for t in taus]
-    rows = []
-    for t, tau in enumerate(taus):
-        for layer in layers:
-            m = (metrics[t][layer] if metrics else {})
-            rows.append({"tau": tau, "layer": layer, "size": build.sets[t][layer].size,
-                         "added": len(build.added(layer, t)),
-                         **{key: (round(m[key], 4) if m.get(key) is not None else None) for key in ("nmse", "fve", "l0")}})
+    rows = [{**r, **{key: (round(r[key], 4) if r[key] is not None else None) for key in ("nmse", "fve", "l0")}}
+            for r in result["rows"]]
     first = [r for r in rows if r["tau"] == taus[0]]
-    lines = [f"{'Partial: ' if partial else ''}ITDA on {handle.name}: {len(layers)} layer{'s' if len(layers) > 1 else ''}, "
-             f"k={args.k}, tau={', '.join(f'{t:g}' for t in taus)}; {build.state['docs_done']} of {len(build.docs)} "
-             f"documents ({build.state['tokens_seen']} tokens) in {build_s:.1f} s; {len(eval_docs)} documents held out.",
+    lines = [f"{'Partial: ' if partial else ''}ITDA on {result['model']}: {len(layers)} layer{'s' if len(layers) > 1 else ''}, "
+             f"k={args.k}, tau={', '.join(f'{t:g}' for t in taus)}; {result['docs_done']} of {len(result['build_documents'])} "
+             f"documents ({result['tokens_seen']} tokens) in {build_s:.1f} s; {len(eval_docs)} documents held out.",
              f"Atoms chosen with {args.build_encoder}; held-out error measured with {args.encoder} "
              f"({'orthogonal matching pursuit' if args.encoder == 'omp' else 'plain matching pursuit, as the paper'}). "
              f"tau {taus[0]:g} is the paper's threshold_mse {thresholds[0]:.3g} at width {width}."]
     if base_info:
         lines.append(f"Continued {base_info['run']} (built on {base_info['model']}): the atoms added are what "
-                     f"{handle.name} represents that the base dictionary could not reconstruct within tau.")
+                     f"{result['model']} represents that the base dictionary could not reconstruct within tau.")
         added = sorted(first, key=lambda r: -r["added"])[:3]
         lines.append("Most atoms added: " + ", ".join(f"L{r['layer']} {r['added']}" for r in added) + ".")
-    if metrics:
+    if not partial:
         shown = first if len(first) <= 6 else [first[0], first[len(first) // 2], first[-1]]
         lines += [f"  L{r['layer']}: {r['size']} atoms, FVE {r['fve']:.3f}, NMSE {r['nmse']:.3f}, L0 {r['l0']:.1f}"
                   for r in shown if r["fve"] is not None]
@@ -165,24 +91,76 @@ def _build_output(run_id, args, build, handle, taus, metrics, base_info, docs, e
     else:
         plot = bar("ITDA dictionary size per layer", [f"L{r['layer']}" for r in first], [r["size"] for r in first],
                    xlabel="layer", ylabel="atoms")
-    full = {"model": handle.name, "layers": layers, "taus": taus, "threshold_mse": thresholds, "k": args.k,
-            "encoder": args.encoder, "build_encoder": args.build_encoder, "rows": rows, "stream": build.stream,
-            "corpus": args.corpus, "documents": len(docs), "build_documents": [d.id for d in build.docs],
-            "eval_documents": [d.id for d in eval_docs], "tokens_seen": build.state["tokens_seen"],
-            "build_s": build_s, "base": base_info, "dictionaries": saved, "max_tokens": args.max_tokens}
+    full = {"model": result["model"], "layers": layers, "taus": taus, "threshold_mse": thresholds, "k": args.k,
+            "encoder": args.encoder, "build_encoder": args.build_encoder, "rows": rows, "stream": result["stream"],
+            "corpus": args.corpus, "documents": len(result["build_documents"]) + len(eval_docs),
+            "build_documents": result["build_documents"], "eval_documents": eval_docs,
+            "tokens_seen": result["tokens_seen"], "build_s": build_s, "base": base_info,
+            "dictionaries": result["dictionaries"], "max_tokens": args.max_tokens}
     return ToolOutput(summary="\n".join(lines),
-                      result={"dictionary": run_id, "model": handle.name, "encoder": args.encoder,
+                      result={"dictionary": run_id, "model": result["model"], "encoder": args.encoder,
                               "build_encoder": args.build_encoder, "taus": taus, "threshold_mse": thresholds,
                               "rows": rows[:64], "build_s": round(build_s, 2),
-                              "tokens": build.state["tokens_seen"], "continued_from": base_info},
-                      full=full, plot=plot, partial=partial)
+                              "tokens": result["tokens_seen"], "continued_from": base_info},
+                      full=full, plot=plot)
+
+
+def _build_timing(args: BuildArgs, build, ctx: ToolContext) -> dict:
+    ctx.run.add_timing("build_s", build.state["build_s"])
+    ctx.run.add_timing("evaluate_s", build.state["evaluate_s"])
+    return {}
+
+
+@register(
+    "itda_build",
+    description=(
+        "ITDA: build a dictionary of real activations for each layer of a subject model over a corpus (matching "
+        "pursuit with k steps; an activation whose unit-vector error exceeds tau becomes an atom, labelled by its "
+        "source token in context). Reports size, normalized MSE, variance explained and L0 per layer. With "
+        "base_run, continues another run's dictionaries on a fine-tune: the atoms added are the difference."
+    ),
+    args=BuildArgs,
+    cost="expensive",
+    preflight=_build_preflight,
+    present=_present_build,
+    finish=_build_timing,
+    examples=(
+        "Build ITDA dictionaries for every layer",
+        "Decompose the activations of layer 10 with ITDA",
+        "Build an ITDA dictionary on the code corpus with tau 0.5",
+        "Continue the base model's dictionary on the fine-tune",
+    ),
+)
+def itda_build(args: BuildArgs, ctx: ToolContext):
+    from backends.itda.activations import split_docs
+    from backends.itda.build import ItdaBuild
+
+    handle = ctx.load_model(args.model)
+    taus = _taus(args, handle.model.config.hidden_size)
+    base, base_info = None, None
+    if args.base_run:
+        base_run, base_results, base_sets = load_build(ctx, args.base_run, "base_run", every_tau=True)
+        if base_sets[0] and next(iter(base_sets[0].values())).atoms.shape[1] != handle.model.config.hidden_size:
+            raise UsageError(f"base_run: its atoms are {next(iter(base_sets[0].values())).atoms.shape[1]} wide; "
+                             f"{handle.name} is {handle.model.config.hidden_size}", field="base_run")
+        if base_results["taus"] != taus:
+            raise UsageError(f"tau: the base run used {base_results['taus']}; continue with the same", field="tau")
+        base, base_info = base_sets, {"run": base_run.id, "model": base_results["model"]}
+    layers = handle.check_layers(args.layers if not base else (args.layers or sorted(base[0])))
+    docs = _docs(ctx, args.corpus, args.split, args.docs)
+    build_docs, eval_docs = split_docs(docs, args.held_out, args.seed)
+    # A resumed build reads its atoms back from the run's folder, where it writes them at each checkpoint.
+    return ItdaBuild(handle, build_docs, layers, k=args.k, taus=taus, max_tokens=args.max_tokens, batch_docs=args.batch,
+                     base=base, state=ctx.state, encoder=args.build_encoder, held_out=eval_docs,
+                     eval_encoder=args.encoder, directory=ctx.run.dir, atoms_file=ATOMS_FILE,
+                     about={"dictionary": ctx.run.id, "base": base_info})
 
 
 def _eval_activations(ctx: ToolContext, results: dict, handle, layers: list[int], tokens: int):
     """Block outputs of `handle` at the first `tokens` held-out tokens of a build's corpus, per layer."""
     import torch
 
-    from backends.itda.build import iter_activations
+    from backends.itda.activations import iter_activations
 
     docs = {d.id: d for d in _docs(ctx, results["corpus"], False, None)}
     chosen = [docs[i] for i in results["eval_documents"] + results["build_documents"] if i in docs]
@@ -270,7 +248,7 @@ def itda_compare(args: CompareArgs, ctx: ToolContext) -> ToolOutput:
 
 
 def _distribution(args: CompareArgs, ctx: ToolContext, res_a: dict, dictionaries) -> ToolOutput:
-    from backends.itda.build import evaluate
+    from backends.itda.metrics import evaluate
     from tools.plots import line
 
     handle = ctx.load_model(res_a["model"])
@@ -332,7 +310,7 @@ def itda_explain(args: ExplainArgs, ctx: ToolContext) -> ToolOutput:
     import torch
 
     from backends.itda.corpus import Document
-    from backends.itda.build import activations, tokenize
+    from backends.itda.activations import activations, tokenize
 
     run, results, sets = load_build(ctx, args.dictionary_run)
     dictionaries = sets[0]

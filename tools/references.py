@@ -94,7 +94,7 @@ def load_vector(args, handle, ctx: ToolContext):
 def load_build(ctx: ToolContext, run_id: str, field: str = "dictionary_run", every_tau: bool = False):
     """(run, results, sets of dictionaries) of an itda_build run: the first threshold's set only
     (what comparing and explaining read), unless `every_tau` (to continue the whole build)."""
-    from backends.itda.build import load_dictionaries
+    from backends.itda.dictionary import load_dictionaries
 
     try:
         run = ctx.store.get(run_id)

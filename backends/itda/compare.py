@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from backends.itda.build import Dictionary, unit
+from backends.itda.dictionary import Dictionary, unit
 
 
 def jaccard(a: Dictionary, b: Dictionary) -> float:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backends.core.errors import UsageError
-from backends.core.seeds import derive
 
 BUILTIN = Path(__file__).resolve().parent.parent / "data" / "corpus.jsonl"
 KINDS = ("prose", "story", "code", "dialogue")
@@ -110,14 +109,15 @@ def _read_file(path: Path, split: bool) -> list[Document]:
 
 def generate_corpus(handle, per_prompt: int = 8, max_new_tokens: int = 160, seed: int = 0) -> list[dict]:
     """Write the shipped corpus with a subject model: `per_prompt` samples of every prompt."""
+    from backends.subject.sampling import SamplingParams
     from backends.subject.sampling.local import LocalSampler
 
     sampler = LocalSampler(handle)
+    params = SamplingParams(temperature=0.8, top_p=0.95, max_new_tokens=max_new_tokens, seed=seed)
     rows = []
     for kind, prompts in PROMPTS.items():
         for p, prompt in enumerate(prompts):
-            outs = sampler.sample(handle.chat_prompt(prompt), per_prompt, max_new_tokens=max_new_tokens,
-                                  temperature=0.8, top_p=0.95, seed=derive(seed, kind, p))
+            outs = sampler.sample(handle.chat_prompt(prompt), per_prompt, params.at(kind, p))
             rows += [{"id": f"{kind}-{p:02d}-{i}", "kind": kind, "prompt": prompt, "text": o.text.strip()}
                      for i, o in enumerate(outs)]
     return rows

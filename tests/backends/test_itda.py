@@ -1,12 +1,16 @@
 """ITDA: matching pursuit, dictionary building, and the comparison measures, on constructed data and tiny-random."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from backends.itda.corpus import Document, load_corpus
 from backends.core.errors import UsageError
-from backends.itda.build import Dictionary, ItdaBuild, decode, evaluate, l0, matching_pursuit, select_new_atoms, unit
+from backends.itda.build import ItdaBuild
+from backends.itda.dictionary import Dictionary, decode, l0, matching_pursuit, select_new_atoms, unit
+from backends.itda.metrics import evaluate
 from backends.itda.compare import jaccard, jaccard_matrix, layer_matching, linear_cka_matrix, relative_matrix, svcca_matrix
 
 pytestmark = pytest.mark.timeout(600)
@@ -30,7 +34,7 @@ def test_matching_pursuit_error_never_grows_with_k():
 
 
 def test_matching_pursuit_gives_the_same_codes_with_and_without_the_cached_gram_matrix(monkeypatch):
-    import backends.itda.build as itda
+    import backends.itda.dictionary as itda
 
     atoms = unit(torch.randn(50, 16, generator=_gen(2)))
     x = torch.randn(20, 16, generator=_gen(3))
@@ -130,22 +134,42 @@ DOCS = [Document(f"d{i}", t) for i, t in enumerate([
 ] * 4)]
 
 
-def test_a_build_stopped_midway_resumes_to_the_same_dictionaries(tiny):
+def test_a_build_stopped_midway_resumes_from_its_files_to_the_same_dictionaries(tiny, tmp_path):
     straight = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4)
     assert straight.advance()
     calls = []
-    stopped = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4)
-    assert not stopped.advance(on_batch=lambda: calls.append(1), should_stop=lambda: len(calls) >= 2)
-    assert stopped.state["docs_done"] == 8
-    resumed = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4, base=stopped.sets, state=stopped.state)
+    stopped = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4, directory=tmp_path, checkpoint_s=0)
+    assert not stopped.advance(on_checkpoint=lambda: calls.append(1), should_stop=lambda: len(calls) >= 2)
+    assert stopped.state["docs_done"] == 8 and stopped.state["atoms"] == ["dictionaries-0.safetensors"]
+    saved = json.dumps(stopped.state)  # what the driver keeps: plain JSON naming the atoms' file
+    resumed = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4, state=json.loads(saved), directory=tmp_path)
+    assert [resumed.dictionaries[layer].size for layer in (0, 2)] == [stopped.dictionaries[layer].size for layer in (0, 2)]
     assert resumed.advance()
     for layer in (0, 2):
         assert resumed.dictionaries[layer].sources == straight.dictionaries[layer].sources
         assert torch.allclose(resumed.dictionaries[layer].atoms, straight.dictionaries[layer].atoms)
+    # The file now holds the finished build's atoms; the older state still reads back only its own.
+    again = ItdaBuild(tiny, DOCS, [0, 2], k=8, taus=[0.3], batch_docs=4, state=json.loads(saved), directory=tmp_path)
+    assert [again.dictionaries[layer].size for layer in (0, 2)] == [stopped.dictionaries[layer].size for layer in (0, 2)]
+    assert torch.equal(again.dictionaries[2].atoms, stopped.dictionaries[2].atoms)
     d = straight.dictionaries[2]
     assert torch.allclose(d.atoms.norm(dim=1), torch.ones(d.size))
     assert d.tokens[0] == tiny.tokenizer.decode(tiny.tokenizer(DOCS[0].text).input_ids[1])  # position 0 is skipped
     assert d.contexts[0].endswith("[" + d.tokens[0] + "]")
+
+
+def test_a_build_stopped_while_measuring_keeps_the_thresholds_measured_and_measures_the_rest(tiny):
+    def build(state=None, base=None):
+        return ItdaBuild(tiny, DOCS[:12], [1], k=8, taus=[0.3, 0.6], batch_docs=6, held_out=DOCS[12:15], state=state,
+                         base=base)
+
+    straight = build()
+    assert straight.advance() and all(r["fve"] is not None for r in straight.result()["rows"])
+    stopped = build()
+    assert not stopped.advance(should_stop=lambda: len(stopped.state["metrics"]) >= 1)
+    assert [r["fve"] is not None for r in stopped.result()["rows"]] == [True, False]
+    resumed = build(json.loads(json.dumps(stopped.state)), base=stopped.sets)  # no directory: atoms in memory
+    assert resumed.advance() and resumed.result()["rows"] == straight.result()["rows"]
 
 
 def test_smaller_tau_gives_bigger_dictionaries_that_reconstruct_better(tiny):

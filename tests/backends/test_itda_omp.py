@@ -9,8 +9,8 @@ import torch
 from sklearn.linear_model import orthogonal_mp_gram
 
 from backends.core.errors import UsageError
-from backends.itda.build import (Dictionary, decode, l0, matching_pursuit, select_new_atoms, tau_from_threshold_mse,
-                           threshold_mse_from_tau, unit)
+from backends.itda.dictionary import (Dictionary, decode, l0, matching_pursuit, select_new_atoms, tau_from_threshold_mse,
+                                      threshold_mse_from_tau, unit)
 from backends.itda.omp import orthogonal_matching_pursuit
 
 pytestmark = pytest.mark.timeout(60)

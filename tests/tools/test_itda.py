@@ -56,6 +56,7 @@ def test_a_stopped_build_is_partial_and_resuming_gives_the_same_dictionaries(tin
     stopped = run_tool("itda_build", {"model": "tiny-random", "corpus": [corpus], "k": 8, "tau": 0.3, "batch": 6},
                        progress=lambda d, t, n: seen.append(d), should_stop=lambda: len(seen) >= 2)
     assert stopped.status == "partial" and stopped.summary.startswith("Partial")
+    assert stopped.summary.endswith(f"Resume: `parley runs resume {stopped.run_id}`.")
     resumed = run_tool("", resume=stopped.run_id)
     straight = _build(corpus)
     assert resumed.status == "complete"
@@ -88,7 +89,7 @@ def test_a_dictionary_on_one_distribution_reconstructs_another(tiny, corpus, tmp
 
 
 def test_the_papers_threshold_mse_builds_the_same_dictionaries_as_its_tau_and_the_run_records_its_encoders(tiny, corpus):
-    from backends.itda.build import threshold_mse_from_tau
+    from backends.itda.dictionary import threshold_mse_from_tau
 
     width = tiny.model.config.hidden_size
     by_tau = _build(corpus, encoder="mp")
@@ -125,12 +126,12 @@ def test_bad_input_is_exit_2_with_a_one_line_message(tool, args, field, words, t
 
 @pytest.mark.embedded
 def test_the_layer_matching_table_over_the_embedded_models_30_layers_through_the_cli(smol):
-    built = run_parley("tool", "itda_build", "--args", json.dumps({"docs": 60, "max_tokens": 48, "tau": 0.5}),
+    built = run_parley("tool", "itda_build", "--args", json.dumps({"docs": 20, "max_tokens": 32, "tau": 0.5}),
                        timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]
     build = json.loads(built.stdout)
     assert [r["layer"] for r in build["result"]["rows"]] == list(range(30))
-    out = run_parley("tool", "itda_compare", "--args", json.dumps({"dictionary_run": build["run_id"], "tokens": 512}),
+    out = run_parley("tool", "itda_compare", "--args", json.dumps({"dictionary_run": build["run_id"], "tokens": 256}),
                      timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     data = json.loads(out.stdout)
