@@ -31,6 +31,17 @@ def test_bad_input_is_a_one_line_error_naming_the_field(tool, args, field, words
     assert caught.value.field == field and words in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread: on a busy 2-core machine two threads per process wait on each other."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def small_dataset(tmp_path) -> str:
     """8 items of the risky dataset in a file: every loss, PCA and probe over the dataset reads 8 answers, not 64."""
     import json
@@ -42,7 +53,7 @@ def small_dataset(tmp_path) -> str:
     return str(path)
 
 
-def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny, tmp_path):
+def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny, tmp_path, one_thread):
     data = small_dataset(tmp_path)
     one = run_tool("train_lora", {**TINY, "dataset": data, "layers": [0, 1, 2], "steps": 6, "checkpoint_every": 2,
                                   "lr": 0.05})
@@ -119,7 +130,7 @@ def test_a_direction_from_an_evaluation_without_misaligned_answers_is_a_clear_er
     assert "\n" not in str(caught.value)
 
 
-def test_caft_ablates_itda_atoms_when_asked(tiny, tmp_path):
+def test_caft_ablates_itda_atoms_when_asked(tiny, tmp_path, one_thread):
     import json
 
     corpus = tmp_path / "corpus.jsonl"
