@@ -146,9 +146,9 @@ class MeteredSampler:
     def __getattr__(self, name):
         return getattr(self.sampler, name)
 
-    def sample(self, *args, **kwargs):
+    def sample(self, prefix: str, n: int, params, **options):
         started = time.perf_counter()
-        rollouts = self.sampler.sample(*args, **kwargs)
+        rollouts = self.sampler.sample(prefix, n, params, **options)
         self.seconds += time.perf_counter() - started
         self.tokens += sum(r.n_tokens for r in rollouts)
         return rollouts

@@ -35,14 +35,12 @@ class LocalSampler:
         self,
         prefix: str,
         n: int,
-        params: SamplingParams | None = None,
+        params: SamplingParams,
         *,
         logprobs: bool = False,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
-        **loose,
     ) -> list[Rollout]:
-        params = params or SamplingParams(**loose)
         max_new_tokens, temperature, top_p, seed = params.max_new_tokens, params.temperature, params.top_p, params.seed
         stop = list(params.stop) or None
         progress, should_stop = progress or no_progress, should_stop or never_stop
