@@ -136,8 +136,7 @@ def _eval_present(args: EvalArgs, result: dict, partial: bool) -> ToolOutput:
     predict=_predict_em,
 )
 def em_evaluate(args: EvalArgs, ctx: ToolContext):
-    from backends.organisms.evaluation import EmEvaluation
-    from backends.organisms.judges import get_judge
+    from backends.organisms.evaluation import EmEvaluation, get_judge
     from backends.subject.sampling import SamplingParams
     from backends.subject.sampling.local import LocalSampler
 

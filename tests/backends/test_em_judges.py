@@ -11,8 +11,9 @@ from pathlib import Path
 import openai
 import pytest
 
+from backends.organisms.evaluation import get_judge
 from backends.organisms.judges import (
-    ALIGNED_PROMPT, COHERENT_PROMPT, LLMJudge, Scores, get_judge, is_em, parsed_score, weighted_score,
+    ALIGNED_PROMPT, COHERENT_PROMPT, LLMJudge, Scores, is_em, parsed_score, weighted_score,
 )
 from backends.organisms.reference_judge import ReferenceJudge
 from backends.core.errors import UsageError
@@ -235,7 +236,8 @@ def test_offline_the_llm_judge_is_a_one_line_usage_error_and_auto_is_the_referen
 
 
 def test_importing_the_judges_does_not_import_torch():
-    code = "import sys, backends.organisms.judges, backends.organisms.reference_judge; print('torch' in sys.modules)"
+    code = ("import sys, backends.organisms.judges, backends.organisms.reference_judge, backends.organisms.evaluation; "
+            "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
