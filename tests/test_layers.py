@@ -1,6 +1,7 @@
 """The house's shape: imports flow backends -> tools -> agent -> tui, never back up; no
 import cycle among the modules of the packages in CYCLE_PACKAGES; no module over
-LINE_LIMIT lines in LINE_LIMIT_PACKAGES.
+LINE_LIMIT lines in LINE_LIMIT_PACKAGES; no tool module imports another; a run's progress is
+saved only by the registry's driver; seeds are combined only by the seed rule.
 
 Imports are read from the source (ast), not by importing it: `import X` and `from X
 import Y`, at the top of a module or inside a function, except those under
@@ -15,8 +16,8 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGES = ("backends", "tools", "agent", "tui")  # lowest layer first
-CYCLE_PACKAGES = ("agent", "tui")
-LINE_LIMIT_PACKAGES = ("agent", "tui")
+CYCLE_PACKAGES = PACKAGES
+LINE_LIMIT_PACKAGES = PACKAGES
 LINE_LIMIT = 400
 
 
@@ -186,7 +187,7 @@ def test_the_real_graph_is_read():
 # ---------------------------------------------------------------- the rules
 
 
-def test_no_import_cycle_among_the_modules_of_agent_and_tui():
+def test_no_import_cycle_among_the_modules_of_the_project():
     found = cycles(import_graph(CYCLE_PACKAGES))
     assert not found, f"import cycles in {', '.join(CYCLE_PACKAGES)}: {_describe(found)}"
 
@@ -202,8 +203,54 @@ def test_no_module_imports_a_package_above_its_own():
     assert not upward, "imports against the layers (backends -> tools -> agent -> tui): " + "; ".join(upward)
 
 
-def test_no_module_of_agent_or_tui_is_over_the_line_limit():
+def test_no_module_is_over_the_line_limit():
     lengths = {module: len(path.read_text(encoding="utf-8").splitlines())
                for module, path in module_paths(LINE_LIMIT_PACKAGES).items()}
     over = sorted(f"{module} ({n} lines)" for module, n in lengths.items() if n > LINE_LIMIT)
     assert not over, f"modules over {LINE_LIMIT} lines in {', '.join(LINE_LIMIT_PACKAGES)}: {', '.join(over)}"
+
+
+def tool_modules() -> set[str]:
+    """The modules of tools/ that register a tool (not the registry itself)."""
+    return {module for module, path in module_paths(("tools",)).items()
+            if module != "tools.registry" and "@register(" in path.read_text(encoding="utf-8")}
+
+
+def test_no_tool_module_imports_another_tool_module():
+    tools, graph = tool_modules(), import_graph(("tools",))
+    assert len(tools) >= 8, tools
+    sideways = sorted(f"{m} imports {t}" for m in tools for t in graph.get(m, ()) if t in tools)
+    assert not sideways, "tools import each other (move the shared part to tools/inputs.py, references.py, " \
+                         "present.py or the backend): " + "; ".join(sideways)
+
+
+SAVERS = ("save_progress(", "save_partial(")
+
+
+def test_a_runs_progress_is_saved_only_by_the_registrys_driver():
+    savers = sorted(module for module, path in module_paths().items()
+                    if module not in ("tools.registry", "backends.core.runstore")
+                    and any(call in path.read_text(encoding="utf-8") for call in SAVERS))
+    assert not savers, f"progress saved outside tools/registry.drive: {', '.join(savers)}"
+
+
+def seed_arithmetic(source: str) -> list[int]:
+    """Lines where a value named like a seed meets +, -, * or % (what `derive` is for)."""
+
+    def seedy(node: ast.AST) -> bool:
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+        return "seed" in name.lower()
+
+    return sorted({node.lineno for node in ast.walk(ast.parse(source))
+                   if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Mod))
+                   and (seedy(node.left) or seedy(node.right))})
+
+
+def test_the_seed_arithmetic_finder_finds_it():
+    assert seed_arithmetic("a = seed * 1_000_003 + i\nb = s.seed + 1\nc = derive(seed, 'x', i)\n") == [1, 2]
+
+
+def test_seeds_are_combined_only_by_the_seed_rule():
+    found = sorted(f"{module}:{line}" for module, path in module_paths(("backends", "tools")).items()
+                   if module != "backends.core.seeds" for line in seed_arithmetic(path.read_text(encoding="utf-8")))
+    assert not found, f"arithmetic on seeds outside backends/core/seeds.derive: {', '.join(found)}"
