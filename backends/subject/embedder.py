@@ -68,3 +68,11 @@ def embed(texts: list[str]):
             for old in list(_EMBEDDED)[: max(len(_EMBEDDED) - _EMBEDDED_MAX, 0)]:  # oldest first
                 del _EMBEDDED[old]
     return np.stack([rows[t] for t in texts])
+
+
+def clear_cache() -> None:
+    """Forget the rows kept for small calls. A text's row can differ in its last bits with the
+    batch it was first embedded in, so a caller comparing results digit for digit across
+    processes (the golden tests) starts from an empty cache."""
+    with _embedded_lock:
+        _EMBEDDED.clear()

@@ -43,8 +43,10 @@ def replay(group: str, home: Path) -> dict[str, dict]:
     """Run every call of `group` in order (run references filled in); name -> reduced result."""
     from backends.core.runstore import RunStore
     from backends.core.settings import get_settings
+    from backends.subject.embedder import clear_cache
     from tools import run_tool
 
+    clear_cache()  # embeddings kept from earlier calls in this process would differ in their last bits
     ids: dict[str, str] = {}
     out: dict[str, dict] = {}
     for name, tool, args in GROUPS[group]:
