@@ -61,6 +61,7 @@ class ToolContext:
     progress: Progress = no_progress
     should_stop: ShouldStop = never_stop
     samplers: list = field(default_factory=list)  # (metered sampler, model) made by `sampler`
+    handles: dict = field(default_factory=dict)  # model name -> handle loaded for this run
 
     @property
     def checkpoint(self) -> dict | None:
@@ -87,13 +88,18 @@ class ToolContext:
         return sampler
 
     def load_model(self, name: str | None):
-        """Load a subject model, recording it and the load time on the run."""
+        """Load a subject model, recording it and the load time on the run. Asked again for the
+        same model (a tool's chat template, then its sampler), it is the same handle, and the
+        time recorded stays the first load's, not the near-zero of a cached one."""
         from backends.subject.models import load_model
 
+        if name in self.handles:
+            return self.handles[name]
         started = time.perf_counter()
         handle = load_model(name, settings=self.settings, progress=self.progress)
         self.run.add_timing("load_model_s", time.perf_counter() - started)
         self.run.update(model=handle.describe())
+        self.handles[name] = handle
         return handle
 
 

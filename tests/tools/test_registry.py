@@ -120,3 +120,14 @@ def test_every_tool_seeds_with_the_default_seed_the_session_log_records():
     seeded = {name: tool.args.model_fields["seed"].default for name, tool in REGISTRY.items()
               if "seed" in tool.args.model_fields}
     assert len(seeded) >= 15 and set(seeded.values()) == {DEFAULT_SEED}, seeded
+
+
+def test_a_model_asked_twice_in_one_run_keeps_the_first_loads_time(tiny):
+    from tools.registry import ToolContext
+
+    store = RunStore(get_settings().runs_dir)
+    ctx = ToolContext(run=store.create("generate_cot", {}), store=store, settings=get_settings())
+    first = ctx.load_model("tiny-random")  # the chat template ...
+    ctx.run.meta["timings"]["load_model_s"] = 12.5  # (as a first load from disk would take)
+    assert ctx.load_model("tiny-random") is first  # ... then the sampler: the same handle
+    assert ctx.run.meta["timings"]["load_model_s"] == 12.5 and ctx.run.meta["model"]["name"] == "tiny-random"
