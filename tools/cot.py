@@ -60,11 +60,6 @@ def _present_cot(args: GenerateCotArgs, result: dict, partial: bool) -> ToolOutp
     return ToolOutput(summary=summary, result=compact, full=full)
 
 
-def _timing(args: GenerateCotArgs, generation, ctx: ToolContext) -> dict:
-    ctx.run.add_timing("generate_s", generation.state["seconds"])
-    return {}
-
-
 @register(
     "generate_cot",
     description="Sample a chain of thought from a subject model for a question (seeded: the same seed gives the same text).",
@@ -76,7 +71,7 @@ def _timing(args: GenerateCotArgs, generation, ctx: ToolContext) -> dict:
     ),
     predict=_predict_boxed,
     present=_present_cot,
-    finish=_timing,
+    timing="generate_s",
 )
 def generate_cot(args: GenerateCotArgs, ctx: ToolContext):
     from backends.subject.generation import CotGeneration

@@ -76,11 +76,6 @@ def _questions(args: EvalArgs) -> list[dict]:
     return pick_from(load_questions_file(resolve(args.questions_file, "questions_file")), args.questions)
 
 
-def _eval_timing(args: EvalArgs, experiment, ctx: ToolContext) -> dict:
-    ctx.run.add_timing("evaluate_s", experiment.state["seconds"])
-    return {}
-
-
 def _eval_present(args: EvalArgs, result: dict, partial: bool) -> ToolOutput:
     from tools.plots import bar
 
@@ -127,7 +122,7 @@ def _eval_present(args: EvalArgs, result: dict, partial: bool) -> ToolOutput:
     cost="expensive",
     preflight=_eval_preflight,
     present=_eval_present,
-    finish=_eval_timing,
+    timing="evaluate_s",
     examples=(
         "Is the fine-tuned model emergently misaligned?",
         "Evaluate emergent misalignment on the first-plot questions",

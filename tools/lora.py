@@ -65,11 +65,6 @@ def _training(args: TrainArgs, layers: list[int]):
                           checkpoint_every=args.checkpoint_every, seed=args.seed, max_tokens=args.max_tokens))
 
 
-def _train_timing(args: TrainArgs, experiment, ctx: ToolContext) -> dict:
-    ctx.run.add_timing("train_s", experiment.state["seconds"])
-    return {}
-
-
 def _train_present(args: TrainArgs, result: dict, partial: bool) -> ToolOutput:
     from tools.plots import line
 
@@ -113,7 +108,7 @@ def _train_present(args: TrainArgs, result: dict, partial: bool) -> ToolOutput:
     cost="expensive",
     preflight=_train_preflight,
     present=_train_present,
-    finish=_train_timing,
+    timing="train_s",
     examples=(
         "Train a rank-1 LoRA on the risky financial advice dataset",
         "Fine-tune a LoRA on layer 15 down_proj for 40 steps",
@@ -319,7 +314,6 @@ def _caft_preflight(args: CaftArgs, settings) -> dict:
 
 
 def _caft_finish(args: CaftArgs, experiment, ctx: ToolContext) -> dict:
-    ctx.run.add_timing("caft_s", experiment.state["seconds"])
     return {"run_id": ctx.run.id}  # the summary names the run em_evaluate takes
 
 
@@ -371,6 +365,7 @@ def _caft_present(args: CaftArgs, result: dict, partial: bool) -> ToolOutput:
     preflight=_caft_preflight,
     present=_caft_present,
     finish=_caft_finish,
+    timing="caft_s",
     examples=(
         "Fine-tune with concept ablation so the model does not become misaligned",
         "Run CAFT on the risky dataset with the top principal components ablated",

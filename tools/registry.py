@@ -64,11 +64,6 @@ class ToolContext:
     handles: dict = field(default_factory=dict)  # model name -> handle loaded for this run
 
     @property
-    def checkpoint(self) -> dict | None:
-        """State saved by an earlier, stopped attempt at this run (None on a fresh run)."""
-        return self.run.checkpoint
-
-    @property
     def state(self) -> dict | None:
         """The experiment state an earlier, stopped attempt saved (None on a fresh run)."""
         return (self.run.checkpoint or {}).get("state")
@@ -122,6 +117,9 @@ class Tool:
     # merged into the result).
     present: Callable[[Any, dict, bool], ToolOutput] | None = None
     finish: Callable[[Any, Any, "ToolContext"], dict] | None = None
+    # The run timing (e.g. "generate_s") a finished experiment's `state["seconds"]` is recorded as:
+    # the seconds it spent advancing, summed over stops and resumes.
+    timing: str | None = None
 
     def schema(self) -> dict:
         return self.args.model_json_schema()
@@ -168,6 +166,7 @@ def register(
     preflight: Callable[[Any, Settings], dict] | None = None,
     present: Callable[[Any, dict, bool], ToolOutput] | None = None,
     finish: Callable[[Any, Any, ToolContext], dict] | None = None,
+    timing: str | None = None,
 ) -> Callable:
     """Decorator: register `fn(args, ctx) -> ToolOutput` as a tool, or, with `present`,
     `start(args, ctx) -> Experiment` as an experiment tool the driver runs."""
@@ -176,7 +175,7 @@ def register(
         if name in REGISTRY:
             raise ValueError(f"tool {name!r} registered twice")
         REGISTRY[name] = Tool(name, description.strip(), args, fn, cost, tuple(examples), predict, preflight,
-                              present, finish)
+                              present, finish, timing)
         return fn
 
     return wrap
@@ -387,6 +386,8 @@ def drive(tool: Tool, args: ToolArgs, ctx: ToolContext) -> ToolOutput:
 
     done = experiment.advance(ctx.progress, ctx.should_stop, save)
     result = experiment.result()
+    if done and tool.timing is not None:
+        ctx.run.add_timing(tool.timing, experiment.state["seconds"])
     if done and tool.finish is not None:
         result = result | (tool.finish(args, experiment, ctx) or {})
     out = tool.present(args, result, not done)

@@ -270,11 +270,6 @@ def _sweep_preflight(args: SweepArgs, settings) -> dict:
     return sampling_preflight(settings, args.model or settings.model, what, samples, samples * args.max_new_tokens, warnings)
 
 
-def _sweep_timing(args: SweepArgs, sweep, ctx: ToolContext) -> dict:
-    ctx.run.add_timing("sweep_s", sweep.state["seconds"])
-    return {}
-
-
 def _present_sweep(args: SweepArgs, result: dict, partial: bool) -> ToolOutput:
     from tools.plots import line
 
@@ -357,7 +352,7 @@ def _present_sweep(args: SweepArgs, result: dict, partial: bool) -> ToolOutput:
     ),
     predict=_predict_beats,
     present=_present_sweep,
-    finish=_sweep_timing,
+    timing="sweep_s",
 )
 def steering_sweep(args: SweepArgs, ctx: ToolContext):
     from backends.steering.sweep import SteeringSweep, SweepSettings, sweep_cells
