@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +30,35 @@ def default_home() -> Path:
 
 def config_file() -> Path:
     return Path(os.environ.get("PARLEY_CONFIG") or _xdg("XDG_CONFIG_HOME", ".config") / "parley" / "config.toml")
+
+
+class Placement(BaseModel):
+    """Where one subject model runs (a `[models."NAME"]` table in the config file, or `PARLEY_MODELS` as JSON).
+
+    - `local`: the weights load into this process (transformers; torch hooks, compiled decode).
+    - `server`: an OpenAI-compatible completions endpoint (vLLM, SGLang) at `base_url`; black-box
+      methods only. Only the tokenizer and chat template load here, never the weights.
+    - `nnsight`: white-box through nnsight: NDIF (`remote=True`, key in `NDIF_API_KEY`) when
+      `base_url` is empty, else the nnsight-serve at `base_url`. Only the tokenizer, config and
+      chat template load here. `simulate` runs nnsight's offline simulation of remote execution
+      (`remote="local"`) on weights loaded here: what the tests use.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["local", "server", "nnsight"] = Field("local", description="local | server | nnsight.")
+    base_url: str | None = Field(None, description="server: the completions endpoint (e.g. http://localhost:8000/v1); nnsight: an nnsight-serve URL (empty: NDIF).")
+    served_name: str | None = Field(None, description="The name the server or NDIF knows the model by (default: its name here).")
+    tokenizer: str | None = Field(None, description="A local dir or cached HF id holding its tokenizer and chat template (default: served_name).")
+    api_key_env: str | None = Field(None, description="The environment variable holding the key (default: PARLEY_SAMPLER_API_KEY for a server, NDIF_API_KEY for NDIF).")
+    concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once (server).")
+    simulate: bool = Field(False, description="nnsight: run remote traces in nnsight's local simulation (remote='local'), weights loaded here.")
+
+    @model_validator(mode="after")
+    def _server_needs_url(self):
+        if self.backend == "server" and not self.base_url:
+            raise ValueError("a server model needs base_url (its OpenAI-compatible completions endpoint)")
+        return self
 
 
 class Settings(BaseSettings):
@@ -66,6 +95,11 @@ class Settings(BaseSettings):
     )
     sampler_model: str | None = Field(None, description="The model name that server serves (default: the subject model's name).")
     sampler_concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once to the sampler server.")
+    models: dict[str, Placement] = Field(
+        default_factory=dict,
+        description="Where each subject model runs, by name: local, server or nnsight (models not named run locally, "
+                    "or on sampler_base_url when that is set).",
+    )
     approve_tokens_over: int = Field(
         2048, ge=1, le=1_000_000,
         description="An agent's tool call asking for more new tokens than this asks the user first, even for a cheap tool.",
@@ -115,7 +149,8 @@ def get_settings(**overrides) -> Settings:
     from backends.core.redaction import remember_secrets, url_passwords
 
     # a password inside a base URL is a secret every store redacts, also where it appears alone
-    remember_secrets(url_passwords([settings.openai_base_url, settings.anthropic_base_url, settings.sampler_base_url]))
+    remember_secrets(url_passwords([settings.openai_base_url, settings.anthropic_base_url, settings.sampler_base_url,
+                                    *(p.base_url for p in settings.models.values())]))
     return settings
 
 
