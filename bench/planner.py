@@ -27,8 +27,11 @@ CASES = ROOT / "tests" / "agent" / "planner_cases"
 sys.path.insert(0, str(ROOT))
 
 
+PARTS = sorted((p.stem for p in CASES.glob("dev*.jsonl")), key=lambda s: int(s[3:] or 1)) + ["held_out"]
+
+
 def load_cases(part: str = "all") -> list[dict]:
-    parts = ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "held_out"] if part == "all" else [part]
+    parts = PARTS if part == "all" else [part]
     cases = []
     for name in parts:
         for line in (CASES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
@@ -151,13 +154,13 @@ def report(verdicts: list[dict], times: list[tuple[str, float]]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", default="all", choices=["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "held_out", "all"])
+    parser.add_argument("--part", default="all", choices=[*PARTS, "all"])
     parser.add_argument("--show-misses", action="store_true")
     options = parser.parse_args()
     started = time.perf_counter()
     p = planner()
     print(f"embedder and examples loaded in {time.perf_counter() - started:.1f} s")
-    parts = ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "held_out"] if options.part == "all" else [options.part]
+    parts = PARTS if options.part == "all" else [options.part]
     for part in parts:
         verdicts, times = evaluate(load_cases(part), p)
         r = report(verdicts, times)
