@@ -20,7 +20,6 @@ Importing this module must not import torch: `parley tools` lists tools from her
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
@@ -29,8 +28,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from backends.core.errors import UsageError
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.core.runstore import Run, RunStore
+from backends.core.runstore import RunStore
 from backends.core.settings import Settings, get_settings
+from tools.context import ToolContext
+from tools.support import check as supported
 
 Cost = Literal["cheap", "expensive"]
 
@@ -49,53 +50,6 @@ class ToolOutput:
     plot: dict | None = None  # a spec the TUI can draw
     partial: bool = False  # stopped midway; `checkpoint` says how to go on
     checkpoint: dict | None = None
-
-
-@dataclass
-class ToolContext:
-    """What a tool function gets besides its arguments."""
-
-    run: Run
-    store: RunStore
-    settings: Settings
-    progress: Progress = no_progress
-    should_stop: ShouldStop = never_stop
-    samplers: list = field(default_factory=list)  # (metered sampler, model) made by `sampler`
-    handles: dict = field(default_factory=dict)  # model name -> handle loaded for this run
-
-    @property
-    def state(self) -> dict | None:
-        """The experiment state an earlier, stopped attempt saved (None on a fresh run)."""
-        return (self.run.checkpoint or {}).get("state")
-
-    def sampler(self, model: str | None):
-        """The sampler for a subject model: the configured server when there is one, else the
-        model loaded here. Metered: the driver records its measured speed for the next pre-flight."""
-        from backends.subject.sampling.remote import remote_sampler
-        from backends.subject.sampling.local import LocalSampler
-        from backends.subject.speed import MeteredSampler
-
-        inner = remote_sampler(self.settings, model)
-        if inner is None:
-            inner = LocalSampler(self.load_model(model), compile=self.settings.decode_compile)
-        sampler = MeteredSampler(inner)
-        self.samplers.append((sampler, model))
-        return sampler
-
-    def load_model(self, name: str | None):
-        """Load a subject model, recording it and the load time on the run. Asked again for the
-        same model (a tool's chat template, then its sampler), it is the same handle, and the
-        time recorded stays the first load's, not the near-zero of a cached one."""
-        from backends.subject.models import load_model
-
-        if name in self.handles:
-            return self.handles[name]
-        started = time.perf_counter()
-        handle = load_model(name, settings=self.settings, progress=self.progress)
-        self.run.add_timing("load_model_s", time.perf_counter() - started)
-        self.run.update(model=handle.describe())
-        self.handles[name] = handle
-        return handle
 
 
 @dataclass(frozen=True)
@@ -339,10 +293,12 @@ def run_tool(
         run = store.get(check_length("run_id", resume, MAX_NAME))
         tool = get_tool(run.meta["tool"])
         parsed = parse_args(tool, run.meta["params"])
+        supported(tool.name, parsed, settings)
         run.resume()
     else:
         tool = get_tool(name)
         parsed = args if isinstance(args, tool.args) else parse_args(tool, args)
+        supported(tool.name, parsed, settings)  # a backend the tool cannot use: one line, before anything loads
         run = store.create(tool.name, parsed.model_dump(mode="json"), seed=getattr(parsed, "seed", None))
     ctx = ToolContext(run=run, store=store, settings=settings, progress=progress, should_stop=should_stop)
     try:
