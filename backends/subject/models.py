@@ -79,26 +79,12 @@ class ModelHandle:
 
     def chat_prompt(self, user: str, system: str | None = None) -> str:
         """The text the model sees for one user turn, ending where the assistant's reply begins."""
-        messages = ([{"role": "system", "content": system}] if system else []) + [
-            {"role": "user", "content": user}
-        ]
-        if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        # Base models without a template: a plain transcript.
-        head = f"{system}\n\n" if system else ""
-        return f"{head}User: {user}\nAssistant:"
+        return chat_text(self.tokenizer, user, system)
 
     @property
     def stop_token_ids(self) -> list[int]:
         """Token ids that end an assistant turn (eos, and the chat template's end-of-turn)."""
-        ids = {self.tokenizer.eos_token_id, getattr(self.model.generation_config, "eos_token_id", None)}
-        end_of_turn = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
-        if isinstance(end_of_turn, int) and end_of_turn != self.tokenizer.unk_token_id:
-            ids.add(end_of_turn)
-        flat: set[int] = set()
-        for i in ids:
-            flat.update(i if isinstance(i, list) else [i])
-        return sorted(i for i in flat if i is not None)
+        return turn_end_ids(self.tokenizer, getattr(self.model.generation_config, "eos_token_id", None))
 
     @property
     def nnsight(self):
@@ -121,6 +107,28 @@ class ModelHandle:
             "device": str(self.device),
             "dtype": str(self.dtype).removeprefix("torch."),
         }
+
+
+def chat_text(tokenizer, user: str, system: str | None = None) -> str:
+    """The text a model with this tokenizer sees for one user turn, ending where the assistant's reply
+    begins: its chat template (any BOS it writes included), or a plain transcript for a base model."""
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    head = f"{system}\n\n" if system else ""
+    return f"{head}User: {user}\nAssistant:"
+
+
+def turn_end_ids(tokenizer, generation_eos=None) -> list[int]:
+    """Token ids that end an assistant turn: eos, the generation config's eos, ChatML's <|im_end|>."""
+    ids = {tokenizer.eos_token_id, generation_eos}
+    end_of_turn = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    if isinstance(end_of_turn, int) and end_of_turn != tokenizer.unk_token_id:
+        ids.add(end_of_turn)
+    flat: set[int] = set()
+    for i in ids:
+        flat.update(i if isinstance(i, list) else [i])
+    return sorted(i for i in flat if i is not None)
 
 
 def resolve_device(device: str) -> torch.device:
