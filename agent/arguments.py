@@ -170,10 +170,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
             near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
                     "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
-                    "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
+                    "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
                     "adapter": r"\badapter\s+(?:in|at|from)?\s*",
                     "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
             found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
+            if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"
+                found = re.search(rf"()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", words.text)
             if found is None and name == "corpus":
                 found = re.search(rf"()({PATH})", words.text)
                 found = found and re.search(rf"({re.escape(found.group(2))})", words.text)
@@ -209,7 +211,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 found = [(side, side.group(1))] if side else []
             found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
                                                                 words.text[:m.start()], re.I)
-                     and not re.match(r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
+                     and not re.match(r"\s+(?:dictionar|atoms?\b(?!\s+instead))", words.text[m.end():], re.I)]
             if found and "array" in kinds:
                 take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
             elif found:

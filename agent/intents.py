@@ -41,7 +41,9 @@ OPINION = re.compile(
     r"\bis [\w-]+ -?\d[\d.]*\b[^?]{0,40}\b(?:good|bad|high|low|typical)\?|\bwhat(?: would be|'s| is) typical\b|"
     r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
-                  r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b", re.I)
+                  r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
+                  r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
+                  r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
@@ -61,10 +63,11 @@ NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|loo
 EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
-    r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b", re.I)
+    r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b|"
+    r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:can you |could you |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|let me see|let me look|lemme see|lemme look|look at|"
+SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|bring (?:\w+ ){1,3}(?:back )?up|pull (?:\w+ ){1,3}(?:back )?up|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
@@ -99,7 +102,7 @@ ABOUT_USER = re.compile(
     r"\bthanks!?\s*$|\bkeep it (?:short|brief|terse)\b|\bjust the numbers\b|\bskip the (?:basics|glossary|explanations?)\b|"
     r"\bmore detail\b|\bexplain more\b|\bno math\b|\bquiz me\b|\bdon'?t quiz me\b|\bno (?:more )?predictions\b|"
     r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
-    r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
+    r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b[^.?!;]{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
     r"\bgo easy on\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
     r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
     r"\bi do (?:mech ?interp|interpretability|ml research)\b", re.I)
@@ -171,6 +174,8 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
+    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*\d", text, re.I):
+        return None  # "same search but 15 hits", "again with 25": a changed run, not the old one shown
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
         and not RERUN.search(text) and not re.search(r"\b\d+\s+[a-z]", text)
     if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):

@@ -167,7 +167,8 @@ class OfflinePlanner(BaseChatModel):
     def _call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "") -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
-        missing = [f for f in schema.get("required", []) if f not in args]
+        missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
+        args = {k: v for k, v in args.items() if k not in missing}
         if "__missing__" in args:
             missing = [args.pop("__missing__")] + missing
         if "cot_run" in props and "cot" in props and not missing and not any(

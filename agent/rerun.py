@@ -11,6 +11,7 @@ import re
 
 from agent import arguments, intents
 from agent.dialogue_state import REFERENCES, DialogueState, RunSeen
+from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
@@ -21,8 +22,11 @@ CHANGE = re.compile(
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
-    r"\bnow\W*$|^\s*no,", re.I)
+    r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
+    r"\bsame \w+ but\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|x2|2x|twice)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
+ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
+SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
 
@@ -38,7 +42,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     if tool is not None and score >= (0.9 if correction else 0.75) and state.last(tool["name"]) is None:
         return None  # names another experiment ("redo that fine-tune with concept ablation")
-    base, said = _base(text, state, tool if score >= 0.55 else None, tools)
+    base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
     if base is None:
         return None
     from agent.dialogue_state import KIND_WORDS
@@ -65,16 +69,24 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _more(text, props, args, said)
-    if not said and not any(args.get(k) != base.args.get(k) for k in args):
+    if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         _bare_number(text, base, props, args)
-    if re.search(r"\b(?:different|another|new) seed\b", text, re.I) and "seed" not in said and "seed" in props:
-        args["seed"] = int(args.get("seed") or 0) + 1
+    new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
+    if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
+        args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
     return base.tool, args
 
 
-def _base(text: str, state: DialogueState, routed: dict | None, tools: dict) -> tuple[RunSeen | None, dict]:
-    """The newest run whose tool takes every setting said (the routed tool's first, when it has run)."""
-    candidates = [r for r in reversed(state.runs) if r.tool != "recall" and r.tool in tools]
+def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
+    """The newest run whose tool takes every setting said (the routed tool's first, when it has run and the
+    request names it clearly: "same thing at layer 20" changes the direction just found, not the fine-tune
+    that "layer" sounds like)."""
+    searching = SEARCH.search(text)
+    candidates = [r for r in reversed(state.runs) if (r.tool != "recall" or searching) and r.tool in tools]
+    if routed is not None and not strong and candidates:
+        said, _ = arguments.read(tools[candidates[0].tool]["schema"].get("properties", {}), text)
+        if said and all(k in tools[candidates[0].tool]["schema"]["properties"] for k in said):
+            return candidates[0], said
     same = re.search(r"\bthe same (question|prompt|chain|scenario|dataset)\b", text, re.I)
     if same:  # "try tiny-random on the same question": the run that had one
         field = {"chain": "cot_run"}.get(same.group(1).lower(), same.group(1).lower())
@@ -120,6 +132,10 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None)
         if field and field not in said and "integer" in arguments.types_of(props[field]):
+            stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
+            if stated:  # "more chains — ten —": the count said
+                args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
+                continue
             before = args.get(field, props[field].get("default")) or 1
             bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
             args[field] = max(1, before * 2 if bigger else before // 2)
@@ -131,8 +147,16 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
 def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
     """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
     numbers = [n for n in BARE.findall(text)]
-    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant)\s+|:\s*){re.escape(numbers[0])}|{re.escape(numbers[0])}\s+instead\b",
-                                           text, re.I):
+    if len(numbers) == 2:  # "4 per question is nothing. again with 25": the setting that was 4 becomes 25
+        held = [k for k, v in base.args.items() if k in props and isinstance(v, int) and not isinstance(v, bool)
+                and str(v) in numbers]
+        if len(held) == 1 and numbers.count(str(base.args[held[0]])) == 1:
+            new = next(n for n in numbers if n != str(base.args[held[0]]))
+            if re.fullmatch(r"\d+", new):
+                args[held[0]] = int(new)
+                return
+    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|again with|this time with|but with)\s+|:\s*){re.escape(numbers[0])}|"
+                                           rf"{re.escape(numbers[0])}\s+instead\b|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
         return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")

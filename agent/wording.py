@@ -27,6 +27,7 @@ SYNONYMS = {
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
+    "build_encoder": ("build", "built", "encoder", "build it", "build them"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
@@ -67,7 +68,7 @@ VALUE_WORDS = {  # how people say a named value
     "itda": r"itda|atoms?",
     "pca": r"pca|principal components?|\bpcs?\b",
     "last_number": r"last[- ]number|final number|last numeric",
-    "type_hints": r"type[- ]hints?|type annotations?",
+    "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
 }
 
