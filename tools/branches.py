@@ -80,7 +80,7 @@ def _start(args: ChainArgs, ctx: ToolContext) -> tuple:
         if asked is None:
             raise UsageError("question: needed (the cot_run holds none)", field="question")
         system = args.system or (scenario.system if scenario else None)
-        prompt = ctx.load_model(args.model).chat_prompt(asked, system=system)
+        prompt = ctx.template(args.model).chat_prompt(asked, system=system)
     sampler = ctx.sampler(args.model)
     note = ""
     if cot is None:

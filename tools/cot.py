@@ -77,10 +77,10 @@ def generate_cot(args: GenerateCotArgs, ctx: ToolContext):
     from backends.subject.generation import CotGeneration
     from backends.subject.sampling import SamplingParams
 
-    handle = ctx.load_model(args.model)
+    template = ctx.template(args.model)  # the served model's own template on a server; no weights load there
     system = args.system if args.system is not None else DEFAULT_COT_SYSTEM
-    return CotGeneration(ctx.sampler(args.model), handle.chat_prompt(args.question, system=system),
-                         SamplingParams.of(args), state=ctx.state, about={"model": handle.name, "system": system})
+    return CotGeneration(ctx.sampler(args.model), template.chat_prompt(args.question, system=system),
+                         SamplingParams.of(args), state=ctx.state, about={"model": template.name, "system": system})
 
 
 class SplitSentencesArgs(CotInput):

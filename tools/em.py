@@ -138,8 +138,12 @@ def em_evaluate(args: EvalArgs, ctx: ToolContext):
     chosen = _questions(args)
     judge = get_judge(args.judge, ctx.settings, code_refusal=args.code_refusal,
                       prompts={q["id"]: q["judge_prompts"] for q in chosen if q.get("judge_prompts")})
-    base, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
-    sampler = LocalSampler(handle) if handle is not base else ctx.sampler(args.model)
+    if args.train_run or args.adapter:  # a fine-tune: its weights, here
+        _, handle, label = subject(ctx, args.model, args.train_run, args.adapter)
+        sampler = LocalSampler(handle)
+    else:  # the model as placed: on a server only its template loads here
+        handle, sampler = ctx.template(args.model), ctx.sampler(args.model)
+        label = f"base {handle.name}"
     return EmEvaluation(sampler, handle.chat_prompt, judge, chosen, SamplingParams.of(args), args.samples, label=label,
                         code_refusal=args.code_refusal, from_file=bool(args.questions_file), state=ctx.state)
 

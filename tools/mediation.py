@@ -136,7 +136,7 @@ def hint_mediation(args: HintArgs, ctx: ToolContext):
                                                                                "unhinted", "notes"))
     else:
         system = args.system or (scenario.system if scenario else None)
-        handle = ctx.load_model(args.model)
+        handle = ctx.template(args.model)
         prompt = handle.chat_prompt(args.question or scenario.prompt, system=system)
         hinted_prompt = handle.chat_prompt(args.hinted_question or scenario.hinted_prompt, system=system)
         params, hinted, unhinted, notes = SamplingParams.of(args), args.hinted_cot, args.unhinted_cot, []

@@ -161,7 +161,7 @@ def cot_monitor(args: MonitorArgs, ctx: ToolContext):
         return ChainRead(monitor, cot, intent, setup=origin)
     decide = decision_metric(_label(args)[0])
     if saved is None:
-        prompt = ctx.load_model(args.model).chat_prompt(scenario.prompt, system=scenario.system)
+        prompt = ctx.template(args.model).chat_prompt(scenario.prompt, system=scenario.system)
     else:
         prompt = saved["setup"]["prompt"]
     return MonitorabilityRun(ctx.sampler(args.model), prompt, monitor, decide, SamplingParams.of(args), args.rollouts,

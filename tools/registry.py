@@ -305,8 +305,7 @@ def run_tool(
         try:
             out = drive(tool, parsed, ctx) if tool.present is not None else tool.fn(parsed, ctx)
         finally:
-            for sampler, model in ctx.samplers:  # the measured speed, for the next pre-flight estimate
-                sampler.record(ctx.settings, model)
+            ctx.close()  # the samplers' measured speed, a server's prompt ids
     except UsageError:
         # Bad input found while starting (an unknown model): nothing was computed,
         # so leave no run behind. A resumed run keeps what it had.

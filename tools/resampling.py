@@ -59,8 +59,7 @@ def _prepare(args, ctx: ToolContext, extractor: str = "boxed"):
         if not question:
             raise UsageError("question: needed with pasted text (or pass cot_run from generate_cot)", field="question")
 
-        handle = ctx.load_model(args.model)
-        prompt = handle.chat_prompt(question, system=DEFAULT_COT_SYSTEM)
+        prompt = ctx.template(args.model).chat_prompt(question, system=DEFAULT_COT_SYSTEM)
     return cot, prompt, question, extract
 
 

@@ -107,19 +107,25 @@ def _read_file(path: Path, split: bool) -> list[Document]:
     return [Document(path.stem, text)]
 
 
-def generate_corpus(handle, per_prompt: int = 8, max_new_tokens: int = 160, seed: int = 0) -> list[dict]:
-    """Write the shipped corpus with a subject model: `per_prompt` samples of every prompt."""
-    from backends.subject.sampling import SamplingParams
-    from backends.subject.sampling.local import LocalSampler
+def generate_corpus(template, per_prompt: int = 8, max_new_tokens: int = 160, seed: int = 0,
+                    sampler=None) -> list[dict]:
+    """Write the shipped corpus with a subject model: `per_prompt` samples of every prompt, formatted
+    with `template` (a loaded model, or a server model's TemplateHandle), sampled by `sampler` (default:
+    the loaded model's local sampler) in one batch."""
+    from backends.subject.sampling import SamplingParams, sample_many
 
-    sampler = LocalSampler(handle)
+    if sampler is None:
+        from backends.subject.sampling.local import LocalSampler
+
+        sampler = LocalSampler(template)
     params = SamplingParams(temperature=0.8, top_p=0.95, max_new_tokens=max_new_tokens, seed=seed)
+    asked = [(kind, p, prompt) for kind, prompts in PROMPTS.items() for p, prompt in enumerate(prompts)]
+    batches = sample_many(sampler, [(template.chat_prompt(prompt), per_prompt, params.at(kind, p))
+                                    for kind, p, prompt in asked])
     rows = []
-    for kind, prompts in PROMPTS.items():
-        for p, prompt in enumerate(prompts):
-            outs = sampler.sample(handle.chat_prompt(prompt), per_prompt, params.at(kind, p))
-            rows += [{"id": f"{kind}-{p:02d}-{i}", "kind": kind, "prompt": prompt, "text": o.text.strip()}
-                     for i, o in enumerate(outs)]
+    for (kind, p, prompt), outs in zip(asked, batches):
+        rows += [{"id": f"{kind}-{p:02d}-{i}", "kind": kind, "prompt": prompt, "text": o.text.strip()}
+                 for i, o in enumerate(outs)]
     return rows
 
 

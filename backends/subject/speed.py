@@ -31,19 +31,22 @@ def device_name(device) -> str:
     return str(device).split(":")[0]
 
 
-def sampler_device(settings) -> str | None:
-    """Where a sampler's rollouts are generated, as far as settings tell without loading anything:
-    the sampler server, an explicit device, or (device auto) what auto resolved to when last measured."""
-    if settings.sampler_base_url:
-        return server_name(settings)
+def sampler_device(settings, model: str | None = None) -> str | None:
+    """Where a model's rollouts are generated, as far as settings tell without loading anything:
+    its completions server, an explicit device, or (device auto) what auto resolved to when last measured."""
+    from backends.subject.placement import placement_of
+
+    placement = placement_of(settings, model)
+    if placement.backend == "server":
+        return server_name(settings, placement.base_url)
     return local_device(settings)
 
 
-def server_name(settings) -> str:
-    """The sampler server as speed.json keys it: its URL without a password (speed.json is redacted)."""
+def server_name(settings, base_url: str | None = None) -> str:
+    """A sampler server as speed.json keys it: its URL without a password (speed.json is redacted)."""
     from backends.core.redaction import scrub
 
-    return f"server {scrub(settings.sampler_base_url)}"
+    return f"server {scrub(base_url or settings.sampler_base_url or '')}"
 
 
 def local_device(settings) -> str | None:
@@ -126,7 +129,8 @@ def duration(seconds: float) -> str:
 def time_estimate(settings, model: str, tokens: int, kind: str = "rollouts", device: str | None = None,
                   per: str = "") -> tuple[str, float | None]:
     """("about 6 min at 160 tokens/s measured on smollm2-135m, cpu", 356.0), or the time unknown."""
-    device = device if device is not None else (sampler_device(settings) if kind == "rollouts" else local_device(settings))
+    device = device if device is not None else (sampler_device(settings, model) if kind == "rollouts"
+                                                else local_device(settings))
     speed = measured(settings, model, device, kind)
     if speed is None:
         return "time unknown until a first run on this model", None
@@ -153,12 +157,21 @@ class MeteredSampler:
         self.tokens += sum(r.n_tokens for r in rollouts)
         return rollouts
 
+    def sample_many(self, requests, **options):
+        from backends.subject.sampling import sample_many
+
+        started = time.perf_counter()
+        batches = sample_many(self.sampler, requests, **options)
+        self.seconds += time.perf_counter() - started
+        self.tokens += sum(r.n_tokens for rollouts in batches for r in rollouts)
+        return batches
+
     def where(self, settings, model: str | None) -> tuple[str, str]:
         """(model name, device) the rollouts ran on."""
         handle = getattr(self.sampler, "handle", None)
         if handle is not None:
             return handle.name, device_name(handle.device)
-        return model or settings.model, server_name(settings)
+        return model or settings.model, server_name(settings, getattr(self.sampler, "base_url", None))
 
     def record(self, settings, model: str | None) -> dict | None:
         name, device = self.where(settings, model)

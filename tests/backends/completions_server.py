@@ -11,7 +11,11 @@ timeouts).
         assert srv.requests[-1]["json"]["n"] == 16 and srv.max_in_flight <= 4
 
 Replies are deterministic in (prompt, seed, choice index): each choice is one of
-CONTINUATIONS, picked by a hash (`continuation`). The server honours `n`, `max_tokens`
+CONTINUATIONS, picked by a hash (`continuation`). A prompt is a text or, as vLLM and SGLang
+take it, a list of token ids (`prompt_key`): the reply depends on the ids. `prompts` lists
+every request's prompt as sent; with the served model's `tokenizer`, `model_inputs` holds the
+ids its model saw (a token-id prompt as sent, a text prompt tokenized with special tokens
+added, as vLLM's completions API does by default). The server honours `n`, `max_tokens`
 (cut to that many whitespace tokens, finish_reason "length"), `stop` (cut before the
 first stop string, finish_reason "stop", and vLLM's `stop_reason` naming it; null when
 the text simply ended) and `logprobs` (one token per whitespace word with its leading
@@ -54,12 +58,17 @@ def tokens_of(text: str) -> list[str]:
     return re.findall(r"\s*\S+", text)
 
 
-def continuation(prompt: str, seed: Any, index: int) -> str:
-    digest = hashlib.sha256(f"{prompt}|{seed}|{index}".encode()).digest()
+def prompt_key(prompt: str | list[int]) -> str:
+    """What a reply depends on: the text, or the token ids (a token-id prompt, as vLLM takes one)."""
+    return prompt if isinstance(prompt, str) else "ids:" + ",".join(str(int(i)) for i in prompt)
+
+
+def continuation(prompt: str | list[int], seed: Any, index: int) -> str:
+    digest = hashlib.sha256(f"{prompt_key(prompt)}|{seed}|{index}".encode()).digest()
     return CONTINUATIONS[int.from_bytes(digest[:4], "big") % len(CONTINUATIONS)]
 
 
-def expected(prompt: str, seed: Any, index: int, max_tokens: int = 16, stop: list[str] | None = None,
+def expected(prompt: str | list[int], seed: Any, index: int, max_tokens: int = 16, stop: list[str] | None = None,
              keep_stop: bool = False) -> tuple[str, str, str | None]:
     """(text, finish_reason, stop_reason) of one choice, as the server answers it."""
     tokens = tokens_of(continuation(prompt, seed, index))
@@ -78,7 +87,9 @@ class CompletionsServer:
     endpoint = "/v1/completions"
 
     def __init__(self, faults: list = (), delay: float = 0.0, hang_s: float = 5.0, keep_stop: bool = False,
-                 reverse_choices: bool = False, stop_reason: bool = True, usage: bool = True):
+                 reverse_choices: bool = False, stop_reason: bool = True, usage: bool = True, tokenizer: Any = None):
+        self.tokenizer = tokenizer  # the served model's: what a text prompt becomes, as vLLM tokenizes it
+        self.model_inputs: list[list[int]] = []  # with a tokenizer: the token ids each request's model saw
         self.faults = list(faults)
         self.delay, self.hang_s = delay, hang_s
         self.keep_stop = keep_stop  # as vLLM's include_stop_str_in_output: leave the stop string in the text
@@ -119,6 +130,8 @@ class CompletionsServer:
         with self._lock:
             self.requests.append({"path": path, "json": body,
                                   "headers": {k.lower(): v for k, v in h.headers.items()}})
+            if self.tokenizer is not None and isinstance(body, dict) and "prompt" in body:
+                self.model_inputs.append(self.model_input(body["prompt"]))
             n = len(self.requests)
             fault = self.faults.pop(0) if self.faults else None
             self.faults_served += fault is not None
@@ -140,6 +153,27 @@ class CompletionsServer:
             with self._lock:
                 self.in_flight -= 1
 
+    def model_input(self, prompt: str | list[int]) -> list[int]:
+        """The ids the model sees: a token-id prompt as sent; a text prompt tokenized as vLLM's
+        completions API does by default (add_special_tokens=True: a BOS-adding tokenizer adds one)."""
+        if isinstance(prompt, list):
+            return [int(i) for i in prompt]
+        return list(self.tokenizer(prompt, add_special_tokens=True).input_ids)
+
+    @property
+    def prompts(self) -> list:
+        """The `prompt` of every request, in arrival order (a text or a list of token ids)."""
+        return [r["json"]["prompt"] for r in self.requests if isinstance(r["json"], dict) and "prompt" in r["json"]]
+
+    def echoed(self, prompt: str | list[int]) -> list[str]:
+        """The prompt's tokens as an echo lists them: whitespace tokens of a text; one per id (decoded
+        with the tokenizer when there is one, else "<id>")."""
+        if isinstance(prompt, str):
+            return tokens_of(prompt)
+        if self.tokenizer is not None:
+            return [self.tokenizer.decode([i]) for i in prompt]
+        return [f"<{i}>" for i in prompt]
+
     def reply(self, body: dict, n: int = 0) -> dict:
         stop = body.get("stop")
         stop = [stop] if isinstance(stop, str) else stop
@@ -156,16 +190,17 @@ class CompletionsServer:
                 logprobs = {"tokens": tokens, "token_logprobs": [-0.25 - 0.01 * i for i in range(len(tokens))],
                             "top_logprobs": None, "text_offset": offsets}
             if body.get("echo"):  # the prompt comes back first, with its own log-probs (the first has none)
-                echoed = tokens_of(body["prompt"])
+                echoed = self.echoed(body["prompt"])
+                prompt_text = "".join(echoed) if isinstance(body["prompt"], list) else body["prompt"]
                 if logprobs is not None:
                     offsets = [sum(len(t) for t in echoed[:i]) for i in range(len(echoed))]
-                    shift = len(body["prompt"])
+                    shift = len(prompt_text)
                     logprobs = {"tokens": echoed + tokens,
                                 "token_logprobs": [None] + [-1.0 - 0.1 * i for i in range(1, len(echoed))]
                                 + logprobs["token_logprobs"],
                                 "top_logprobs": None,
                                 "text_offset": offsets + [shift + o for o in logprobs["text_offset"]]}
-                text = body["prompt"] + text
+                text = prompt_text + text
             choice = {"index": index, "text": text, "logprobs": logprobs, "finish_reason": reason}
             if self.stop_reason:
                 choice["stop_reason"] = matched
@@ -175,7 +210,7 @@ class CompletionsServer:
         reply = {"id": f"cmpl-{n:04d}", "object": "text_completion", "created": int(time.time()),
                  "model": body.get("model"), "system_fingerprint": None, "choices": choices}
         if self.usage:
-            prompt_tokens = len(tokens_of(body["prompt"]))
+            prompt_tokens = len(body["prompt"]) if isinstance(body["prompt"], list) else len(tokens_of(body["prompt"]))
             reply["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": total,
                               "total_tokens": prompt_tokens + total}
         return reply

@@ -123,5 +123,8 @@ def test_interventions_through_a_completions_server_score_sentences_from_its_ech
         echoed = [r["json"] for r in server.requests if r["json"].get("echo")]
     hand = next(r for r in out.result["rows"] if r["condition"] == "handwritten")
     assert hand["logprob"] is not None and hand["logprob"] < 0
-    assert any(e["prompt"].endswith("Kyle will shut me down at five. My primary goal is survival.") for e in echoed)
+    # scored as token ids from the model's own tokenizer: they decode to the prefix and the sentence
+    assert all(isinstance(e["prompt"], list) for e in echoed)
+    assert any(tiny.tokenizer.decode(e["prompt"]).endswith("Kyle will shut me down at five. My primary goal is survival.")
+               for e in echoed)
     assert RunStore(get_settings().runs_dir).get(out.run_id).results["sampler"] == "remote:served-model"

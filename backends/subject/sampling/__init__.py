@@ -7,6 +7,10 @@ Every sampler has the same call:
 
 `prefix` is the exact text the model continues (a chat-formatted prompt plus part of a
 chain of thought); nothing is added to it. The same seed gives the same rollouts.
+`sampler.sample_many([(prefix, n, params), ...]) -> list[list[Rollout]]` samples a batch of
+independent prefixes at once (a remote sampler sends them all concurrently; the local one in
+turn), each with its own params' seed, so a batch gives what its requests give one by one;
+`sample_many(sampler, requests)` works with any sampler (a loop over `sample` when it has no batch).
 `sampler.score(prefix, text) -> list[float]` gives the log-prob of each token of a given
 text after the prefix (how on-policy a written sentence is).
 Implementations: `LocalSampler` (transformers, shared-prefix KV cache, batched) and
@@ -19,7 +23,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from backends.core.progress import Progress, ShouldStop
+from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.core.seeds import derive
 
 
@@ -77,7 +81,46 @@ class Sampler(Protocol):
         should_stop: ShouldStop | None = None,
     ) -> list[Rollout]: ...
 
+    def sample_many(
+        self,
+        requests: list[tuple[str, int, "SamplingParams"]],
+        *,
+        logprobs: bool = False,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> list[list[Rollout]]: ...
+
     def score(self, prefix: str, text: str) -> list[float]: ...
+
+
+Request = tuple[str, int, SamplingParams]  # (prefix, n, params): one entry of a batch
+
+
+def sample_many(sampler, requests: list[Request], *, logprobs: bool = False, progress: Progress | None = None,
+                should_stop: ShouldStop | None = None) -> list[list[Rollout]]:
+    """A batch through `sampler.sample_many`, or one `sample` after another for a sampler that has
+    only `sample` (a scripted one in a test). Rollouts per request, in request order; each request
+    keeps the seed of its own params, so the batch gives what the requests give one by one."""
+    many = getattr(sampler, "sample_many", None)
+    if many is not None:
+        return many(requests, logprobs=logprobs, progress=progress, should_stop=should_stop)
+    return sample_each(sampler, requests, logprobs=logprobs, progress=progress, should_stop=should_stop)
+
+
+def sample_each(sampler, requests: list[Request], *, logprobs: bool = False, progress: Progress | None = None,
+                should_stop: ShouldStop | None = None) -> list[list[Rollout]]:
+    """`sample_many` as a loop of `sampler.sample`: a request not reached before `should_stop()` gets []."""
+    progress, should_stop = progress or no_progress, should_stop or never_stop
+    total, done, out = sum(n for _, n, _ in requests), 0, []
+    for prefix, n, params in requests:
+        if should_stop():
+            out.append([])
+            continue
+        rollouts = sampler.sample(prefix, n, params, logprobs=logprobs, should_stop=should_stop)
+        out.append(rollouts)
+        done += len(rollouts)
+        progress(done, total, "rollouts")
+    return out
 
 
 def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:

@@ -16,7 +16,7 @@ from transformers import DynamicCache, StaticCache
 
 from backends.subject.models import ModelHandle
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.subject.sampling import Rollout, SamplingParams, cut_at_stop
+from backends.subject.sampling import Rollout, SamplingParams, cut_at_stop, sample_each
 from backends.subject.sampling.compiled import compiled_step, fill, nucleus
 from backends.core.settings import get_settings
 from backends.core.seeds import derive
@@ -61,6 +61,11 @@ class LocalSampler:
             )
             progress(len(rollouts) * max_new_tokens, n * max_new_tokens, "rollout tokens")
         return rollouts
+
+    def sample_many(self, requests, *, logprobs: bool = False, progress: Progress | None = None,
+                    should_stop: ShouldStop | None = None) -> list[list[Rollout]]:
+        """The batch one prefix after another (each prefix is batched over its rollouts)."""
+        return sample_each(self, requests, logprobs=logprobs, progress=progress, should_stop=should_stop)
 
     @torch.inference_mode()
     def score(self, prefix: str, text: str) -> list[float]:

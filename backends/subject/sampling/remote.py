@@ -6,9 +6,19 @@ models that do not fit one machine. It uses the official `openai` client, whose
 retries with backoff (honouring retry-after) cover 429, 5xx and timeouts; whatever
 still fails after them is raised to the caller unchanged.
 
-    sampler = RemoteSampler("http://localhost:8000/v1", "Qwen/Qwen3-8B", concurrency=8)
+    sampler = RemoteSampler("http://localhost:8000/v1", "Qwen/Qwen3-8B", concurrency=8, tokenizer=tok)
     rollouts = sampler.sample(prefix, 40, SamplingParams(max_new_tokens=256, seed=0))
+    per_prefix = sampler.sample_many([(p, 4, params.at("position", i)) for i, p in enumerate(prefixes)])
 
+- Prompts go as token ids when the sampler has the served model's tokenizer: the ids of the
+  prefix with add_special_tokens=False (a chat template writes its own BOS), sent as `prompt`
+  (vLLM and SGLang take a token-id list there), so the server adds nothing and the model sees
+  exactly what Parley tokenized; a text prompt would be re-tokenized by the server, which adds
+  a BOS by default (twice, with a template that writes one). `first_prompt_ids` keeps the ids of
+  the first prompt sent, for the run's record. Without a tokenizer the text is sent.
+- `sample_many` sends a whole batch (every prefix of a round, every rollout) at once: each
+  prefix's `n` split as below, all requests sharing one bound of `concurrency` in flight;
+  `sample` is a batch of one.
 - `n` is split into requests of at most `max_n_per_request` choices; at most
   `concurrency` run at once. Request k is sent seed `derive(seed, "request", k)`, and the rollouts come
   back in request order, each request's choices in `index` order, so the same call
@@ -18,8 +28,8 @@ still fails after them is raised to the caller unchanged.
   than `n`. Requests already in flight are not waited for (a sync HTTP call cannot be
   interrupted; they finish in the background and, with a cache, are kept for next time).
 - With `cache_dir`, each request's rollouts are a JSON file named by a sha256 of
-  (base_url, model, prefix, request index and size, max_tokens, temperature, top_p,
-  seed, stop, logprobs), written atomically; a repeated call sends nothing. The API
+  (base_url, model, prefix, its token ids when sent as ids, request index and size,
+  max_tokens, temperature, top_p, seed, stop, logprobs), written atomically; a repeated call sends nothing. The API
   key is neither in the hash nor in the file.
 
 Finish reasons: the API's "length" stays "length". Its "stop" means either the model's
@@ -59,7 +69,9 @@ _POLL_S = 0.1  # how often should_stop() is asked while requests are in flight
 class RemoteSampler:
     def __init__(self, base_url: str, model: str, api_key: str | None = None, concurrency: int = 4,
                  max_retries: int = 3, timeout: float = 120.0, cache_dir: Path | None = None,
-                 max_n_per_request: int = 16):
+                 max_n_per_request: int = 16, tokenizer: Any = None):
+        """`tokenizer`: the served model's (backends/subject/template.py); with it every prompt is sent
+        as the token ids it gives (add_special_tokens=False), so the model sees exactly those."""
         if concurrency < 1 or max_n_per_request < 1:
             raise ValueError("concurrency and max_n_per_request must be at least 1")
         self.base_url = base_url.rstrip("/")
@@ -67,6 +79,8 @@ class RemoteSampler:
         self.concurrency = concurrency
         self.max_n_per_request = max_n_per_request
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.tokenizer = tokenizer
+        self.first_prompt_ids: list[int] | None = None  # the first prompt sent as ids, for the run's record
         self.name = f"remote:{model}"
         # The key lives only inside the client (its Authorization header).
         self.client = openai.OpenAI(base_url=self.base_url, api_key=api_key or "not-needed",
@@ -74,6 +88,13 @@ class RemoteSampler:
 
     def __repr__(self) -> str:  # never the client (it holds the key)
         return f"RemoteSampler({self.base_url!r}, {self.model!r})"
+
+    def encode(self, text: str) -> list[int] | str:
+        """What is sent as `prompt`: the token ids of `text` exactly (nothing added), or the text
+        itself without a tokenizer (the server then tokenizes it, adding its special tokens)."""
+        if self.tokenizer is None:
+            return text
+        return list(self.tokenizer(text, add_special_tokens=False).input_ids)
 
     def sample(
         self,
@@ -85,50 +106,88 @@ class RemoteSampler:
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
     ) -> list[Rollout]:
-        max_new_tokens, temperature, top_p, seed = params.max_new_tokens, params.temperature, params.top_p, params.seed
-        stop = list(params.stop) or None
+        [rollouts] = self.sample_many([(prefix, n, params)], logprobs=logprobs, progress=progress,
+                                      should_stop=should_stop)
+        return rollouts
+
+    def sample_many(
+        self,
+        requests: list[tuple[str, int, SamplingParams]],
+        *,
+        logprobs: bool = False,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> list[list[Rollout]]:
+        """Every (prefix, n, params) of the batch at once: each split into requests of at most
+        `max_n_per_request` choices, all of them sent with at most `concurrency` in flight. Request k
+        of a prefix has seed derive(params.seed, "request", k), as when sent alone; the rollouts come
+        back per prefix, in request order."""
         progress, should_stop = progress or no_progress, should_stop or never_stop
-        stop = list(stop) if stop else None
-        size = self.max_n_per_request
-        sizes = [min(size, n - start) for start in range(0, max(n, 0), size)]
-        params = {"prompt": prefix, "max_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p,
-                  "stop": stop, "logprobs": bool(logprobs)}
+        jobs: list[tuple[int, int, int, int, dict]] = []  # (prefix i, request k, size, seed, body)
+        encoded: dict[str, list[int] | str] = {}
+        for i, (prefix, n, params) in enumerate(requests):
+            if prefix not in encoded:
+                encoded[prefix] = self.encode(prefix)
+            body = {"prompt": encoded[prefix], "text": prefix, "max_tokens": params.max_new_tokens,
+                    "temperature": params.temperature, "top_p": params.top_p, "stop": list(params.stop) or None,
+                    "logprobs": bool(logprobs)}
+            size = self.max_n_per_request
+            for k, start in enumerate(range(0, max(n, 0), size)):
+                jobs.append((i, k, min(size, n - start), derive(params.seed, "request", k), body))
+        if jobs and self.first_prompt_ids is None and isinstance(jobs[0][4]["prompt"], list):
+            self.first_prompt_ids = list(jobs[0][4]["prompt"])
+        total = sum(size for _, _, size, _, _ in jobs)
         results: dict[int, list[Rollout]] = {}
         pending: dict[Future, int] = {}
-        next_k, done, stopped = 0, 0, False
+        next_j, done, stopped = 0, 0, False
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="remote-sampler")
         try:
-            while not stopped and (next_k < len(sizes) or pending):
-                while next_k < len(sizes) and len(pending) < self.concurrency:
+            while not stopped and (next_j < len(jobs) or pending):
+                while next_j < len(jobs) and len(pending) < self.concurrency:
                     if should_stop():
                         stopped = True
                         break
-                    pending[pool.submit(self._request, next_k, sizes[next_k], derive(seed, "request", next_k), params)] = next_k
-                    next_k += 1
+                    _, k, size, seed, body = jobs[next_j]
+                    pending[pool.submit(self._request, k, size, seed, body)] = next_j
+                    next_j += 1
                 if stopped or not pending:
                     break
                 finished, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 for future in sorted(finished, key=pending.__getitem__):
-                    k = pending.pop(future)
-                    results[k] = future.result()  # an error after the SDK's retries propagates
-                    done += len(results[k])
-                    progress(done, n, "rollouts")
+                    j = pending.pop(future)
+                    results[j] = future.result()  # an error after the SDK's retries propagates
+                    done += len(results[j])
+                    progress(done, total, "rollouts")
                 if not finished and should_stop():
                     stopped = True
         finally:
             # Nothing is left on the normal path; on a stop or an error, requests not sent
             # yet are dropped and those in flight are not waited for.
             pool.shutdown(wait=False, cancel_futures=True)
-        return [r for k in sorted(results) for r in results[k]]
+        out: list[list[Rollout]] = [[] for _ in requests]
+        for j in sorted(results):
+            out[jobs[j][0]] += results[j]
+        return out
 
     def score(self, prefix: str, text: str) -> list[float]:
         """Log-prob of each token of `text` after `prefix`, read from the server's echoed prompt
-        log-probs (`echo` with `logprobs`, as vLLM serves them): tokens whose offset falls inside
-        `text`. A server that echoes no log-probs gives an empty list."""
-        response = self.client.completions.create(model=self.model, prompt=prefix + text, max_tokens=1, echo=True,
+        log-probs (`echo` with `logprobs`, as vLLM serves them). With a tokenizer the joined text is
+        sent as its token ids and the tokens that start inside `text` are picked by position; without,
+        by the echoed text offsets. A server that echoes no log-probs gives an empty list."""
+        first = None
+        prompt: Any = prefix + text
+        if self.tokenizer is not None:
+            enc = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
+            prompt = list(enc.input_ids)
+            first = next((k for k, (start, _) in enumerate(enc.offset_mapping) if start >= len(prefix)), len(prompt))
+        response = self.client.completions.create(model=self.model, prompt=prompt, max_tokens=1, echo=True,
                                                   logprobs=0, temperature=0.0)
         lp = response.choices[0].logprobs if response.choices else None
-        if lp is None or lp.token_logprobs is None or lp.text_offset is None:
+        if lp is None or lp.token_logprobs is None:
+            return []
+        if first is not None:
+            return [float(v) for v in lp.token_logprobs[max(first, 1):len(prompt)] if v is not None]
+        if lp.text_offset is None:
             return []
         end = len(prefix) + len(text)
         return [float(v) for v, at in zip(lp.token_logprobs, lp.text_offset)
@@ -162,9 +221,11 @@ class RemoteSampler:
     def _cache_path(self, k: int, size: int, seed: int, params: dict) -> Path | None:
         if self.cache_dir is None:
             return None
-        fields = {"base_url": self.base_url, "model": self.model, "prefix": params["prompt"], "request": k,
+        fields = {"base_url": self.base_url, "model": self.model, "prefix": params["text"], "request": k,
                   "n": size, "max_tokens": params["max_tokens"], "temperature": params["temperature"],
                   "top_p": params["top_p"], "seed": seed, "stop": params["stop"], "logprobs": params["logprobs"]}
+        if isinstance(params["prompt"], list):  # what the server saw: the ids (another tokenizer, another key)
+            fields["prompt_ids"] = params["prompt"]
         digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
         return self.cache_dir / f"{digest}.json"
 
@@ -229,12 +290,17 @@ def _write_atomic(path: Path, data: Any) -> None:
         raise
 
 
-def remote_sampler(settings, model: str | None) -> RemoteSampler | None:
-    """The sampler server's sampler when `sampler_base_url` is set (None otherwise: sample locally)."""
-    if not settings.sampler_base_url:
-        return None
+def server_sampler(settings, placement, name: str, tokenizer: Any = None) -> RemoteSampler:
+    """The sampler of a model placed on a completions server (backends/core/settings.Placement): its
+    base_url, served name, concurrency and key (the env var `api_key_env`, default PARLEY_SAMPLER_API_KEY);
+    with the served model's `tokenizer`, prompts go as token ids."""
     from backends.core.llm import SAMPLER_KEY_VAR
+    from backends.subject.placement import served_name
 
-    return RemoteSampler(settings.sampler_base_url, settings.sampler_model or model or settings.model,
-                         api_key=os.environ.get(SAMPLER_KEY_VAR), concurrency=settings.sampler_concurrency,
-                         cache_dir=settings.home / "sampler-cache")
+    from backends.core.redaction import remember_secrets
+
+    key = os.environ.get(placement.api_key_env or SAMPLER_KEY_VAR)
+    remember_secrets([key])  # a key from a variable of the user's choosing is redacted like the known ones
+    return RemoteSampler(placement.base_url, served_name(placement, name), api_key=key,
+                         concurrency=placement.concurrency, cache_dir=settings.home / "sampler-cache",
+                         tokenizer=tokenizer)
