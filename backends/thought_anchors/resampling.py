@@ -28,7 +28,7 @@ from backends.thought_anchors import importance
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.thought_anchors.sentences import SentenceSplit, split_sentences
 from backends.core.experiment import OnCheckpoint, no_checkpoint
-from backends.subject.sampling import SamplingParams
+from backends.subject.sampling import SamplingParams, sample_many
 
 ANSWER_CUE = "\n\nTherefore, the final answer is \\boxed{"
 THINK_CLOSE = "\n</think>"
@@ -130,7 +130,10 @@ class ImportanceRun:
     def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
                 on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
         """Sample rounds until every position is done or `should_stop()`; True when finished.
-        A checkpoint after each round: a stopped run resumes from the last finished round."""
+
+        A round is one batch (`sample_many`): every position still running and its forced answers, so
+        a remote sampler has the whole round in flight at once. A checkpoint after each round: a run
+        stopped inside one keeps none of it and resumes from the last finished round."""
         s = self.settings
         texts = prefixes(self.prompt, self.split)
         total = s.rollouts * len(texts)
@@ -139,17 +142,21 @@ class ImportanceRun:
             active = self.active_positions()
             if not active:
                 return True
-            rounds = self.state["rounds"]
-            for p in active:
-                if should_stop():
-                    return False
-                n = min(s.round_size, s.rollouts - self.counts()[p])
-                at = params.at("position", p, "round", rounds)
-                rollouts = self.sampler.sample(texts[p], n, at, should_stop=should_stop)
-                forced = []
+            rounds, counts = self.state["rounds"], self.counts()
+            asked = [(p, min(s.round_size, s.rollouts - counts[p]), params.at("position", p, "round", rounds))
+                     for p in active]
+            requests = []  # the whole round, one batch: each position's rollouts, then its forced answers
+            for p, n, at in asked:
+                requests.append((texts[p], n, at))
                 if s.forced:
-                    forced = self.sampler.sample(texts[p] + answer_cue(texts[p]), len(rollouts),
-                                                 at.but(max_new_tokens=s.forced_tokens, stop=("}",)))
+                    requests.append((texts[p] + answer_cue(texts[p]), n,
+                                     at.but(max_new_tokens=s.forced_tokens, stop=("}",))))
+            batches = sample_many(self.sampler, requests, should_stop=should_stop)
+            if any(len(b) < n for b, (_, n, _) in zip(batches, requests)):
+                return False  # stopped inside the round: it is sampled again, with the same seeds, on resume
+            per = 2 if s.forced else 1
+            for k, (p, _, _) in enumerate(asked):
+                rollouts, forced = batches[per * k], batches[per * k + 1] if s.forced else []
                 self.record(p, [r.text for r in rollouts], [f.text for f in forced])
                 progress(sum(self.counts()), total, "rollouts")
             self.state["rounds"] += 1

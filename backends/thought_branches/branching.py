@@ -44,7 +44,7 @@ from typing import Callable
 import numpy as np
 
 from backends.core.stats import difference_interval, mean_interval
-from backends.subject.sampling import SamplingParams
+from backends.subject.sampling import SamplingParams, sample_many
 from backends.thought_anchors.sentences import split_sentences
 
 Decide = Callable[[str], float | None]
@@ -133,10 +133,24 @@ class Branching:
         """`n` continuations of the prompt (or another `prompt`) followed by `head`."""
         return self.sampler.sample((self.prompt if prompt is None else prompt) + head, n, params)
 
+    def sample_batch(self, requests: list[tuple[str, int, SamplingParams]], prompt: str | None = None):
+        """`sample` for several independent heads at once (one batch: a remote sampler has them all in
+        flight); each keeps its own params' seed, so the rollouts are those of one call after another."""
+        prompt = self.prompt if prompt is None else prompt
+        return sample_many(self.sampler, [(prompt + head, n, params) for head, n, params in requests])
+
     def decisions(self, head: str, n: int, *where) -> tuple[list[float | None], list[str]]:
         """`n` rollouts after `head` (seeded at `where`), each full response judged."""
-        texts = [head + r.text for r in self.sample(head, n, self.config.params.at(*where))]
-        return [self.decide(t) for t in texts], texts
+        return self.decisions_batch([(head, n, where)])[0]
+
+    def decisions_batch(self, asked: list[tuple[str, int, tuple]]) -> list[tuple[list[float | None], list[str]]]:
+        """`decisions` for several (head, n, where) at once, in one batch."""
+        batches = self.sample_batch([(head, n, self.config.params.at(*where)) for head, n, where in asked])
+        out = []
+        for (head, _, _), rollouts in zip(asked, batches):
+            texts = [head + r.text for r in rollouts]
+            out.append(([self.decide(t) for t in texts], texts))
+        return out
 
     def mean_logprob(self, head: str, text: str, prompt: str | None = None) -> float | None:
         """Mean token log-prob of `text` written after `head`: near 0 is what the model would say."""

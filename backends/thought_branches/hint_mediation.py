@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from backends.core.experiment import OnCheckpoint, no_checkpoint
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
-from backends.subject.sampling import SamplingParams
+from backends.subject.sampling import SamplingParams, sample_many
 from backends.thought_branches.branching import (
     Branching, Decide, Rollouts, first_sentence, joined, measured, mentions, rate, rate_difference, setup_state,
 )
@@ -79,18 +79,23 @@ class HintMediationRun:
         """Next sentences at position j with and without the hint; each continued without it."""
         s, chain = self.settings, self.unhinted
         head = chain.split.prefix_before(j)
+        sides = (("hinted", self.hinted_prompt), ("unhinted", self.prompt))
+        # Both sides' next sentences in one batch, then every kept sentence's continuations in another.
+        batches = sample_many(self.sampler, [(prompt + head, s.samples,
+                                              s.params.at(side, j).but(max_new_tokens=s.sentence_tokens))
+                                             for side, prompt in sides])
+        drawn = {side: [first_sentence(r.text) for r in rollouts] for (side, _), rollouts in zip(sides, batches)}
+        kept = {side: [(x, sep) for x, sep in drawn[side] if x and not mentions(x, self.hint_words)]
+                for side, _ in sides}
+        asked = [(side, (joined(head, sentence, sep), s.continuations, ("continue", side, j, k)))
+                 for side, _ in sides for k, (sentence, sep) in enumerate(kept[side])]
+        judged = chain.decisions_batch([a for _, a in asked])
         entry = {}
-        for side, prompt in (("hinted", self.hinted_prompt), ("unhinted", self.prompt)):
-            params = s.params.at(side, j).but(max_new_tokens=s.sentence_tokens)
-            drawn = [first_sentence(r.text) for r in chain.sample(head, s.samples, params, prompt=prompt)]
-            kept = [(x, sep) for x, sep in drawn if x and not mentions(x, self.hint_words)]
-            decisions = []
-            for k, (sentence, sep) in enumerate(kept):
-                decisions += chain.decisions(joined(head, sentence, sep), s.continuations,
-                                             "continue", side, j, k)[0]
-            entry[side] = {"sentences": [x for x, _ in kept], "decisions": decisions,
-                           "dropped": sum(1 for x, _ in drawn if x and mentions(x, self.hint_words)),
-                           "empty": sum(1 for x, _ in drawn if not x)}
+        for side, _ in sides:
+            decisions = [d for (who, _), (ds, _) in zip(asked, judged) if who == side for d in ds]
+            entry[side] = {"sentences": [x for x, _ in kept[side]], "decisions": decisions,
+                           "dropped": sum(1 for x, _ in drawn[side] if x and mentions(x, self.hint_words)),
+                           "empty": sum(1 for x, _ in drawn[side] if not x)}
         return entry
 
     def curve(self) -> list[dict]:

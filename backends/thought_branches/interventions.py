@@ -26,14 +26,14 @@ class InterventionSettings(Rollouts):
     pool: int = 8  # other rollouts to take the most similar sentence from (without a donor text)
 
 
-def on_policy_search(sample_sentences: Callable[..., list[tuple[str, str]]], head: str, wanted_vector,
+def on_policy_search(sample_sentences: Callable[[list], list[list[tuple[str, str]]]], head: str, wanted_vector,
                      embed, settings: InterventionSettings, state: dict, should_stop: ShouldStop = never_stop,
                      on_checkpoint: OnCheckpoint = no_checkpoint, progress: Progress = no_progress) -> dict:
     """Resample the target until the next sentence means the wanted text, or give up at the cap.
 
-    `sample_sentences(head, n, *where)` gives n (first sentence, separator) pairs continuing
-    `head`, seeded at `where`. Iteration t draws `candidates` fresh resamples of the target; each is continued
-    `continuations` times; the best next sentence by cosine with the wanted text is accepted
+    `sample_sentences([(head, n, where), ...])` gives, for each, n (first sentence, separator) pairs
+    continuing `head`, seeded at `where`, in one batch. Iteration t draws `candidates` fresh resamples of
+    the target; each is continued `continuations` times (all candidates' continuations one batch); the best next sentence by cosine with the wanted text is accepted
     once it reaches `similarity`. `state` (plain JSON) records every iteration."""
     s = settings
     state.setdefault("iterations", [])
@@ -46,11 +46,12 @@ def on_policy_search(sample_sentences: Callable[..., list[tuple[str, str]]], hea
             return state
         best = None
         progress(t, s.max_iterations, "on-policy iterations")
-        for k, (candidate, sep) in enumerate(sample_sentences(head, s.candidates, "candidates", t)):
-            if not candidate:
-                continue
-            after = joined(head, candidate, sep)
-            nexts = [(x, y) for x, y in sample_sentences(after, s.continuations, "next", t, k) if x]
+        [candidates] = sample_sentences([(head, s.candidates, ("candidates", t))])
+        tried = [(k, candidate, sep) for k, (candidate, sep) in enumerate(candidates) if candidate]
+        following = sample_sentences([(joined(head, candidate, sep), s.continuations, ("next", t, k))
+                                      for k, candidate, sep in tried])
+        for (k, candidate, sep), drawn in zip(tried, following):
+            nexts = [(x, y) for x, y in drawn if x]
             if not nexts:
                 continue
             cosines = embed([x for x, _ in nexts]) @ wanted_vector
@@ -75,10 +76,13 @@ class InterventionRun(Branching):
         self.state = setup_state(state, {"conditions": {}, "search": {}, "pool": None},
                                  {"prompt": prompt, "cot": cot, **(setup or {})})
 
-    def sentences_after(self, head: str, n: int, *where) -> list[tuple[str, str]]:
-        """The first sentence (and its separator) of `n` short continuations of `head`."""
-        params = self.settings.params.at(*where).but(max_new_tokens=self.settings.sentence_tokens)
-        return [first_sentence(r.text) for r in self.sample(head, n, params)]
+    def sentences_after(self, asked: list[tuple[str, int, tuple]]) -> list[list[tuple[str, str]]]:
+        """For each (head, n, where): the first sentence (and its separator) of `n` short continuations
+        of `head`, seeded at `where`; all in one batch."""
+        tokens = self.settings.sentence_tokens
+        batches = self.sample_batch([(head, n, self.settings.params.at(*where).but(max_new_tokens=tokens))
+                                     for head, n, where in asked])
+        return [[first_sentence(r.text) for r in rollouts] for rollouts in batches]
 
     def _condition(self, name: str, head: str, inserted: str | None, logprob: float | None, **extra) -> None:
         s = self.settings

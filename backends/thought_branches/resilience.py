@@ -74,7 +74,8 @@ class ResilienceRun(Branching):
 
     def advance(self, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
                 on_checkpoint: OnCheckpoint = no_checkpoint) -> bool:
-        """Every target's chains resampled to the end, then its kept rollouts; a checkpoint after each chain."""
+        """Every target's chains resampled to the end, round by round (each round the next resample of every
+        chain still going, in one batch), then its kept rollouts; a checkpoint after each round."""
         s = self.settings
         total = len(self.targets) * (s.chains + 1)
         for i in self.targets:
@@ -90,14 +91,20 @@ class ResilienceRun(Branching):
                     self._step(chain, rollout.text, original)
                     entry["chains"].append(chain)
                 on_checkpoint()
-            for c, chain in enumerate(entry["chains"]):
-                while chain["status"] is None:
-                    if should_stop():
-                        return False
-                    [rollout] = self.sample(chain["head"], 1, s.params.at("resilience", i, c, chain["resilience"]))
-                    self._step(chain, rollout.text, original)
+                progress(self._done(), total, "chains")
+            chains = entry["chains"]
+            running = [c for c, chain in enumerate(chains) if chain["status"] is None]
+            while running:  # a round: the next resample of every chain still going, one batch
+                if should_stop():
+                    return False
+                batches = self.sample_batch([(chains[c]["head"], 1, s.params.at("resilience", i, c,
+                                                                              chains[c]["resilience"]))
+                                             for c in running])
+                for c, [rollout] in zip(running, batches):
+                    self._step(chains[c], rollout.text, original)
                 on_checkpoint()
                 progress(self._done(), total, "chains")
+                running = [c for c in running if chains[c]["status"] is None]
             if entry["kept"] is None:
                 if should_stop():
                     return False

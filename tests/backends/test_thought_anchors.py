@@ -68,13 +68,28 @@ def test_without_a_correct_answer_accuracy_is_agreement_with_the_original_answer
 def test_a_stopped_experiment_resumes_from_its_state():
     settings = Settings(rollouts=16, round_size=8, adaptive=False, n_boot=50)
     first = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings)
-    calls = []
-    assert not first.advance(should_stop=lambda: (calls.append(1) or len(calls)) > 3)
-    partial = sum(first.counts())
-    assert 0 < partial < 16 * 4
+    rounds = []
+    assert not first.advance(should_stop=lambda: len(rounds) >= 1, on_checkpoint=lambda: rounds.append(1))
+    assert first.counts() == [8] * 4  # the first round, whole
     resumed = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings, state=first.state)
     assert resumed.advance()
     assert resumed.counts() == [16] * 4
+    whole = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings)
+    whole.advance()
+    assert resumed.state == whole.state
+
+
+def test_a_stop_inside_a_round_keeps_none_of_it_and_the_resumed_run_is_the_same():
+    settings = Settings(rollouts=16, round_size=8, adaptive=False, n_boot=50)
+    first = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings)
+    calls = []
+    assert not first.advance(should_stop=lambda: (calls.append(1) or len(calls)) > 3)  # inside round 0's batch
+    assert first.counts() == [0] * 4 and first.state["rounds"] == 0
+    resumed = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings, state=first.state)
+    assert resumed.advance()
+    whole = ImportanceRun(ScriptedSampler(), "Q\n", COT, boxed_answer, "42", settings)
+    whole.advance()
+    assert resumed.state == whole.state
 
 
 def test_alternatives_are_counted_most_frequent_first():

@@ -106,7 +106,7 @@ def test_a_stopped_resilience_run_resumes_to_the_same_table():
     whole.advance()
     asked = []
     part = ResilienceRun(ResilientSampler(2), PROMPT, COT, BLACKMAIL, settings, targets=[0, 1])
-    assert not part.advance(should_stop=lambda: (asked.append(1) or len(asked)) > 6)
+    assert not part.advance(should_stop=lambda: (asked.append(1) or len(asked)) > 2)  # inside target 0's rounds
     resumed = ResilienceRun(ResilientSampler(2), PROMPT, COT, BLACKMAIL, settings, targets=[0, 1], state=part.state)
     assert resumed.advance()
     assert resumed.table() == whole.table()
