@@ -140,10 +140,14 @@ def get_settings(**overrides) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as e:
         err = e.errors()[0]
-        name = ".".join(str(p) for p in err["loc"])
+        loc = [str(p) for p in err["loc"]]
+        name = ".".join(loc)
+        source = f"PARLEY_{name.upper()} or {config_file()}"
+        if loc[0] == "models":  # PARLEY_MODELS is the whole JSON; the file has one table per model
+            table = f'the [models."{loc[1]}"] table of ' if len(loc) > 1 else ""
+            source = f"PARLEY_MODELS or {table}{config_file()}"
         raise UsageError(
-            f"settings: {name} = {err.get('input')!r}: {err['msg']} "
-            f"(from PARLEY_{name.upper()} or {config_file()})",
+            f"settings: {name} = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')} (from {source})",
             field=name,
         ) from None
     from backends.core.redaction import remember_secrets, url_passwords

@@ -49,3 +49,5 @@ def test_a_bad_entry_is_one_line_naming_it(tmp_path, monkeypatch, entry, field):
         get_settings(home=tmp_path)
     message = str(e.value)
     assert "\n" not in message and "models" in message and (field in message or "base_url" in message)
+    # the sources named: the env var that holds the whole JSON, and the model's table in the file
+    assert 'from PARLEY_MODELS or the [models."m"] table of ' in message and "PARLEY_MODELS.M" not in message
