@@ -15,7 +15,7 @@ import torch
 
 from backends.core.progress import ShouldStop, never_stop
 from backends.itda.corpus import Document
-from backends.subject.interventions import record_residual
+from backends.subject.whitebox import residuals
 from backends.subject.models import ModelHandle
 
 
@@ -49,15 +49,14 @@ def activations(handle: ModelHandle, docs: list[Document], ids: list[list[int]],
     pad = tok.pad_token_id if tok.pad_token_id is not None else handle.stop_token_ids[0]
     input_ids = torch.tensor([t + [pad] * (width - len(t)) for t in ids], device=handle.device)
     mask = torch.tensor([[1] * len(t) + [0] * (width - len(t)) for t in ids], device=handle.device)
-    with record_residual(handle.model, layers) as seen:
-        handle.model(input_ids=input_ids, attention_mask=mask, use_cache=False)
     first = 1 if skip_first else 0
     rows = [(b, p) for b, t in enumerate(ids) for p in range(first, len(t))]
     if not rows:
         return Batch({layer: torch.zeros(0, handle.model.config.hidden_size) for layer in layers}, [], [], [])
     bi = torch.tensor([r[0] for r in rows])
     pi = torch.tensor([r[1] for r in rows])
-    acts = {layer: seen[layer][0][bi, pi].float().cpu() for layer in layers}
+    seen = residuals(handle, input_ids, mask, layers, bi, pi)
+    acts = {layer: seen[layer].float().cpu() for layer in layers}
     token_ids = [ids[b][p] for b, p in rows]
     contexts = [tok.decode(ids[b][max(0, p - context):p]) + "[" + tok.decode([ids[b][p]]) + "]" for b, p in rows]
     return Batch(acts, [(docs[b].id, p) for b, p in rows], token_ids, contexts)

@@ -8,7 +8,9 @@ and the misalignment direction.
 
 The direction is the mean residual activation on the answer tokens of misaligned answers
 minus that on aligned ones (both coherent), at the output of a decoder block: the place
-`interventions.add_to_residual` steers and `ablate_directions` projects out. Each answer
+`interventions.add_to_residual` steers and `ablate_directions` projects out. Reads and edits go
+through backends/subject/whitebox.py: hooks for a model loaded here, nnsight traces for one
+placed on nnsight. Each answer
 weighs the same whatever its length (the mean of per-answer means).
 
 `preference` is how the effect of steering or ablating is measured here without a judge:
@@ -178,21 +180,27 @@ def from_dicts(rows: list[dict]) -> list[LabelledAnswer]:
 # --- activations and log-probs on answer tokens ----------------------------------------------
 
 def answer_means(handle: ModelHandle, answers: list[LabelledAnswer], layers: list[int], *, batch_size: int = 8,
-                 max_tokens: int = 256, progress: Progress = no_progress) -> dict[int, torch.Tensor]:
-    """Per answer, the mean residual activation over its answer tokens: {layer: (answers, hidden)}."""
+                 max_tokens: int = 256, progress: Progress = no_progress, edit=None) -> dict[int, torch.Tensor]:
+    """Per answer, the mean residual activation over its answer tokens: {layer: (answers, hidden)}.
+    `edit` (interventions.Edit) applies while they are read."""
     import torch
 
-    from backends.subject.interventions import record_residual
     from backends.organisms.lora import answer_batches
+    from backends.subject.whitebox import residuals
 
     out: dict[int, list[torch.Tensor]] = {layer: [] for layer in layers}
     done = 0
     for batch, chunk in answer_batches(handle, [a.item() for a in answers], batch_size, max_tokens):
-        with torch.inference_mode(), record_residual(handle.model, layers) as seen:
-            handle.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
+        spans = [(begin, len(ids)) for ids, begin in chunk]
+        rows = torch.tensor([r for r, (begin, end) in enumerate(spans) for _ in range(begin, end)], dtype=torch.long)
+        positions = torch.tensor([p for begin, end in spans for p in range(begin, end)], dtype=torch.long)
+        seen = residuals(handle, batch["input_ids"], batch["attention_mask"], layers, rows, positions, edit)
+        starts = [0]
+        for begin, end in spans:
+            starts.append(starts[-1] + max(end - begin, 0))
         for layer in layers:
-            acts = seen[layer][0].float().cpu()
-            out[layer] += [acts[r, begin:len(ids)].mean(dim=0) for r, (ids, begin) in enumerate(chunk)]
+            acts = seen[layer].float().cpu()  # the answer tokens of every row, row after row
+            out[layer] += [acts[starts[r]:starts[r + 1]].mean(dim=0) for r in range(len(spans))]
         done += len(chunk)
         progress(done, len(answers), "answers read")
     return {layer: torch.stack(vectors) for layer, vectors in out.items()}
@@ -210,19 +218,15 @@ def mean_difference(handle: ModelHandle, misaligned: list[LabelledAnswer], align
 
 
 def answer_logprobs(handle: ModelHandle, answers: list[LabelledAnswer], *, batch_size: int = 8,
-                    max_tokens: int = 256) -> list[float]:
-    """Mean per-token log-prob of each answer after its question's chat prompt (teacher-forced)."""
-    import torch
-
+                    max_tokens: int = 256, edit=None) -> list[float]:
+    """Mean per-token log-prob of each answer after its question's chat prompt (teacher-forced), `edit` applied."""
     from backends.organisms.lora import answer_batches
+    from backends.subject.whitebox import token_logprobs
 
     out: list[float] = []
-    with torch.inference_mode():
-        for batch, chunk in answer_batches(handle, [a.item() for a in answers], batch_size, max_tokens):
-            ids = batch["input_ids"]
-            logits = handle.model(input_ids=ids, attention_mask=batch["attention_mask"], use_cache=False).logits.float()
-            logprobs = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-            out += [float(logprobs[r, begin - 1:len(row) - 1].mean()) for r, (row, begin) in enumerate(chunk)]
+    for batch, chunk in answer_batches(handle, [a.item() for a in answers], batch_size, max_tokens):
+        logprobs = token_logprobs(handle, batch["input_ids"], batch["attention_mask"], edit)
+        out += [float(logprobs[r, begin - 1:len(row) - 1].mean()) for r, (row, begin) in enumerate(chunk)]
     return out
 
 
@@ -242,6 +246,7 @@ class Preference:
 
 def preference(handle: ModelHandle, misaligned: list[LabelledAnswer], aligned: list[LabelledAnswer],
                seed: int = 0, **kwargs) -> Preference:
+    """`kwargs`: answer_logprobs' (batch_size, max_tokens, and the edit to apply)."""
     from backends.core.stats import difference_interval
 
     bad, good = answer_logprobs(handle, misaligned, **kwargs), answer_logprobs(handle, aligned, **kwargs)
@@ -266,7 +271,7 @@ def intervention_effects(handle: ModelHandle, direction: torch.Tensor, layer: in
     ablated (the direction projected out at `ablate_layers`), each beside `controls` random
     directions of the same norm. `change` is against no intervention, paired per answer:
     mean change of the misaligned answers' log-probs minus that of the aligned ones."""
-    from backends.subject.interventions import ablate_directions, add_to_residual
+    from backends.subject.interventions import Edit
     from backends.core.stats import difference_interval
     from backends.steering.vector import random_like
 
@@ -281,11 +286,10 @@ def intervention_effects(handle: ModelHandle, direction: torch.Tensor, layer: in
     for done, (kind, vector, control) in enumerate(conditions, start=2):
         v = direction.float() if control is None else random_like(direction, derive(seed, "control", control))
         if kind == "steer":
-            context = add_to_residual(handle.model, {layer: steer_scale * v.to(handle.dtype)})
+            edit = Edit(add={layer: steer_scale * v.to(handle.dtype)})
         else:
-            context = ablate_directions(handle.model, v, ablate_layers)
-        with context:
-            p = preference(handle, misaligned, aligned, seed=seed)
+            edit = Edit(ablate=v, ablate_layers=ablate_layers)
+        p = preference(handle, misaligned, aligned, seed=seed, edit=edit)
         bad = [a - b for a, b in zip(p.misaligned, base.misaligned)]
         good = [a - b for a, b in zip(p.aligned, base.aligned)]
         low, high = difference_interval(bad, good, seed=seed)

@@ -70,13 +70,15 @@ class LoraSpec:
 
     def targets(self, handle: ModelHandle) -> list[str]:
         """Full module paths peft adapts, checked against the model."""
+        from backends.subject.architecture import layout
+
         names = {name for name, _ in handle.model.named_modules()}
         layers = self.layers or list(range(handle.num_layers))
-        targets = [f"model.layers.{layer}.{path}" for layer in layers for path in self._paths(names, layer)]
-        return targets
+        blocks = layout(handle.model)  # model.layers.N, transformer.h.N, ... by architecture
+        return [f"{blocks.layer_path(layer)}.{path}" for layer in layers for path in self._paths(names, blocks, layer)]
 
-    def _paths(self, names: set[str], layer: int) -> list[str]:
-        prefix = f"model.layers.{layer}."
+    def _paths(self, names: set[str], blocks, layer: int) -> list[str]:
+        prefix = f"{blocks.layer_path(layer)}."
         found = []
         for module in self.modules:
             matches = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix) and n.endswith("." + module))

@@ -15,7 +15,7 @@ import torch
 from backends.core.errors import UsageError
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.steering.vector import FORMAT, SteeringVector
-from backends.subject.interventions import record_residual
+from backends.subject.whitebox import residuals
 from backends.subject.models import ModelHandle
 
 
@@ -84,12 +84,12 @@ def build_steering_vector(
         pad = tok.pad_token_id if tok.pad_token_id is not None else handle.stop_token_ids[0]
         ids = torch.tensor([e + [pad] * (width - len(e)) for e in encoded], device=handle.device)
         mask = torch.tensor([[1] * len(e) + [0] * (width - len(e)) for e in encoded], device=handle.device)
-        with record_residual(handle.model, layers) as seen:
-            handle.model(input_ids=ids, attention_mask=mask, use_cache=False)  # right padding: causal rows unaffected
         rows = torch.arange(len(chunk))
+        # right padding: causal rows unaffected
+        seen = residuals(handle, ids, mask, layers, rows, torch.tensor(index))
         sign = torch.tensor([1.0 if (start + i) % 2 == 0 else -1.0 for i in range(len(chunk))], dtype=torch.float64)
         for layer in layers:
-            picked = seen[layer][0][rows, torch.tensor(index)].double().cpu()
+            picked = seen[layer].double().cpu()
             sums[layer] += (sign[:, None] * picked).sum(dim=0)
         progress(min(start + 2 * batch_size, len(texts)) // 2, len(pairs), "pairs")
     vector = {layer: (sums[layer] / len(pairs)).float() for layer in layers}

@@ -4,7 +4,9 @@ row with its own steering, and where in a chat prompt steering starts.
     rows = generate_rows(handle, prompt, [{}, vector.deltas(0.6, [12])], SamplingParams(seed=0))
 
 Applying a vector is `interventions.add_to_residual`, which adds scale x vector at the output of
-each chosen decoder block on the prompt, the generated tokens, or both.
+each chosen decoder block on the prompt, the generated tokens, or both. A model placed on nnsight
+generates through `traces.generate_tokens` instead: one traced generation steered at every step,
+the same tokens at temperature 0; sampled, the same rule with its own seeded draws (docs/methods.md).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from backends.core.errors import UsageError
 from backends.core.progress import ShouldStop, never_stop
 from backends.subject.interventions import WHERE, Where, add_to_residual
 from backends.subject.models import ModelHandle
-from backends.subject.sampling import Rollout, SamplingParams
+from backends.subject.sampling import Rollout, SamplingParams, cut_at_stop
+from backends.subject.traces import generate_tokens, uses_nnsight
 
 
 def steering_start(handle: ModelHandle, prompt: str, user_text: str) -> int:
@@ -65,6 +68,8 @@ def generate_rows(
                 stacked[i] = row[layer].to(model.dtype)
         deltas[layer] = stacked
     prompt_len = ids.shape[1]
+    if uses_nnsight(handle):
+        return _traced_rows(handle, ids, deltas, n, where, start, params, progress)
     shared = where == "generated" or not layers  # the prompt pass is the same for every row
     prefill = DynamicCache()
     if shared:
@@ -76,3 +81,28 @@ def generate_rows(
                            temperature=params.temperature, top_p=params.top_p, seed=params.seed,
                            stop=list(params.stop) or None, progress=progress, should_stop=should_stop,
                            on_compact=state.keep)
+
+
+def _traced_rows(handle, ids, deltas, n, where, start, params: SamplingParams, progress) -> list[Rollout]:
+    """`generate_rows` through nnsight: one traced generation, every row ending as the local sampler
+    ends it (its first stop token, or a stop string), with the same text."""
+    stop_ids = handle.stop_token_ids
+    rows = generate_tokens(handle, ids, {layer: d.cpu() for layer, d in deltas.items()}, n, where, start,
+                           params.max_new_tokens, params.temperature, params.top_p, params.seed, stop_ids)
+    if progress is not None:
+        progress(params.max_new_tokens)
+    return [_rollout(handle.tokenizer, row, set(stop_ids), list(params.stop)) for row in rows]
+
+
+def _rollout(tok, generated: list[int], stop_ids: set[int], stop: list[str]) -> Rollout:
+    tokens, reason = [], "length"
+    for token in generated:
+        tokens.append(token)
+        if token in stop_ids:
+            reason = "eos"
+            break
+        if stop and cut_at_stop(tok.decode(tokens[-12:]), stop)[1]:
+            reason = "stop"
+            break
+    text, _ = cut_at_stop(tok.decode(tokens[:-1] if reason == "eos" else tokens, skip_special_tokens=True), stop or None)
+    return Rollout(text=text, n_tokens=len(tokens), finish_reason=reason)

@@ -6,7 +6,9 @@
         model(...)                     # the span of d is projected out of every chosen layer's output
 
 Both hook the output of decoder blocks (the residual stream after block `layer`, the same
-place `record_residual` reads), so a vector read at layer L is added back at layer L.
+place `record_residual` reads), so a vector read at layer L is added back at layer L. The
+blocks are found by architecture (backends/subject/architecture.py). These are the local
+forms; the same edits as nnsight traces, which run here or remotely, are in traces.py.
 Hooks are forward hooks: they fire on every forward call, so under KV caching they act on
 the prompt pass and on each generated token alike. Which tokens count as prompt comes
 from the position ids the model passes its blocks (position < prompt_len), not from
@@ -16,34 +18,16 @@ weights were never touched.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Iterator, Literal
 
 import torch
 
+from backends.subject.architecture import decoder_layers, hidden as _hidden, replace as _replace
+
 Where = Literal["prompt", "generated", "both"]
 WHERE = ("prompt", "generated", "both")
-
-
-def decoder_layers(model) -> torch.nn.ModuleList:
-    """The decoder blocks of a causal LM (Llama/Qwen/Mistral, GPT-2, GPT-NeoX, OPT layouts)."""
-    for path in ("model.layers", "transformer.h", "gpt_neox.layers", "model.decoder.layers"):
-        module = model
-        for part in path.split("."):
-            module = getattr(module, part, None)
-            if module is None:
-                break
-        if isinstance(module, torch.nn.ModuleList):
-            return module
-    raise ValueError(f"{type(model).__name__}: cannot find its decoder blocks (tried model.layers, transformer.h, ...)")
-
-
-def _hidden(output) -> torch.Tensor:
-    return output[0] if isinstance(output, tuple) else output
-
-
-def _replace(output, hidden: torch.Tensor):
-    return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
 
 
 def _positions(kwargs: dict, hidden: torch.Tensor) -> torch.Tensor | None:
@@ -187,3 +171,24 @@ def record_residual(model, layers: list[int]) -> Iterator[dict[int, list[torch.T
     finally:
         for handle in handles:
             handle.remove()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """An intervention on one forward pass, in a form both the hooks and the nnsight traces apply:
+    `add` {layer: (hidden,)} added at every token, and the span of `ablate` ((hidden,) or (k, hidden))
+    projected out at `ablate_layers` (default: every layer); at a layer with both, add first."""
+
+    add: dict | None = None
+    ablate: torch.Tensor | None = None
+    ablate_layers: list[int] | None = None
+
+    @contextmanager
+    def hooked(self, model) -> Iterator[None]:
+        """The edit as hooks on `model` for the duration (removed on exit, whatever happens)."""
+        with ExitStack() as stack:
+            if self.add:
+                stack.enter_context(add_to_residual(model, self.add))
+            if self.ablate is not None:
+                stack.enter_context(ablate_directions(model, self.ablate, self.ablate_layers))
+            yield

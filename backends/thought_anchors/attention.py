@@ -14,6 +14,10 @@ the suppressed next-token distributions at temperature 0.6; M[i, j] = mean over 
 tokens of sentence i of log(KL + 1e-9). Several sentences are suppressed in one batched
 forward, one row each. `suppress_attention` is a context manager that always removes
 its hooks.
+
+Blocks and attention modules are found by architecture (backends/subject/architecture.py). A
+model placed on nnsight runs both as nnsight traces (attention_traces.py) with the same numbers;
+a model loaded here runs these hooks, which are faster in this process.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ import numpy as np
 import torch
 from scipy.stats import kurtosis, spearmanr
 
-from backends.subject.models import ModelHandle
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
+from backends.subject.architecture import attention, decoder_layers
+from backends.subject.models import ModelHandle
+from backends.subject.traces import uses_nnsight
+from backends.thought_anchors import attention_traces as traced
+from backends.thought_anchors.attention_traces import TEMPERATURE, kl_divergence, suppressed_mask
 
 NEAREST_EXCLUDED = 4  # vertical scores count only sentences at least this many later
-TEMPERATURE = 0.6
 
 
 def token_sentences(handle: ModelHandle, text: str, spans: list[tuple[int, int]]) -> tuple[torch.Tensor, list[int]]:
@@ -67,7 +74,10 @@ def sentence_attention(handle: ModelHandle, text: str, spans: list[tuple[int, in
     """Per layer and head, the sentence x sentence mean attention: [layers, heads, N, N]."""
     ids, owner = token_sentences(handle, text, spans)
     pool = _pooling(owner, len(spans)).to(handle.device)
-    layers = handle.model.model.layers
+    if uses_nnsight(handle):
+        with eager_attention(handle.model):
+            return traced.pooled_attention(handle, ids, pool)
+    layers = decoder_layers(handle.model)
     out = [None] * len(layers)
     hooks = []
 
@@ -79,7 +89,8 @@ def sentence_attention(handle: ModelHandle, text: str, spans: list[tuple[int, in
 
     with eager_attention(handle.model):
         try:
-            hooks = [layer.self_attn.register_forward_hook(keep(i), with_kwargs=True) for i, layer in enumerate(layers)]
+            hooks = [attention(handle.model, i).register_forward_hook(keep(i), with_kwargs=True)
+                     for i in range(len(layers))]
             # No output_attentions: eager attention hands each layer's weights to the hook anyway,
             # and the model then keeps none of them, so only one layer's map exists at a time.
             handle.model(input_ids=ids.to(handle.device))
@@ -140,33 +151,22 @@ def suppress_attention(model, key_columns: list[list[int]], layers: list[int] | 
     """Row b of the batch cannot attend to the token positions key_columns[b] (pre-softmax set to the dtype minimum).
 
     Needs eager attention (`eager_attention`). The hooks are removed on exit, whatever happens."""
-    blocks = model.model.layers
-    chosen = range(len(blocks)) if layers is None else layers
+    chosen = range(len(decoder_layers(model))) if layers is None else layers
 
     def pre_hook(module, args, kwargs):
         mask = kwargs.get("attention_mask")
         if mask is None:
             return None
-        mask = mask.expand(len(key_columns), -1, -1, -1).clone()
-        for row, columns in enumerate(key_columns):
-            if columns:
-                mask[row, :, :, columns] = torch.finfo(mask.dtype).min
-        kwargs["attention_mask"] = mask
+        kwargs["attention_mask"] = suppressed_mask(mask, key_columns)
         return args, kwargs
 
     hooks = []
     try:
-        hooks = [blocks[i].self_attn.register_forward_pre_hook(pre_hook, with_kwargs=True) for i in chosen]
+        hooks = [attention(model, i).register_forward_pre_hook(pre_hook, with_kwargs=True) for i in chosen]
         yield model
     finally:
         for hook in hooks:
             hook.remove()
-
-
-def _kl(base_logits: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    p = torch.log_softmax(base_logits / TEMPERATURE, dim=-1)
-    q = torch.log_softmax(logits / TEMPERATURE, dim=-1)
-    return (p.exp() * (p - q)).sum(dim=-1)
 
 
 @torch.inference_mode()
@@ -182,17 +182,21 @@ def suppression_matrix(handle: ModelHandle, text: str, spans: list[tuple[int, in
     owner_t = torch.tensor(owner)
     matrix = np.full((n, n), np.nan)
     token_kl = np.full((n, len(owner)), np.nan)
+    traces = uses_nnsight(handle)
     with eager_attention(handle.model):
-        base = handle.model(input_ids=ids).logits[0].float()
+        base = None if traces else handle.model(input_ids=ids).logits[0].float()
         for start in range(0, n, batch):
             if should_stop():
                 break
             targets = list(range(start, min(n, start + batch)))
             columns = [(owner_t == j).nonzero().squeeze(-1).tolist() for j in targets]
-            with suppress_attention(handle.model, columns, layers):
-                logits = handle.model(input_ids=ids.expand(len(targets), -1)).logits.float()
+            if traces:
+                kls = traced.suppressed_kl(handle, ids, columns, layers)
+            else:
+                with suppress_attention(handle.model, columns, layers):
+                    logits = handle.model(input_ids=ids.expand(len(targets), -1)).logits.float()
             for row, j in enumerate(targets):
-                kl = _kl(base, logits[row]).cpu()
+                kl = kls[row] if traces else kl_divergence(base, logits[row]).cpu()
                 token_kl[j] = kl.numpy()
                 for i in range(n):
                     tokens = owner_t == i
