@@ -170,3 +170,80 @@ def test_score_reads_the_log_probs_of_the_text_from_the_echoed_prompt():
     assert sent["echo"] is True and sent["prompt"] == "Q: hi there friend" and sent["logprobs"] == 0
     # echoed tokens "Q:", " hi", " there", " friend": the last two start inside the text
     assert values == pytest.approx([-1.2, -1.3])
+
+
+# --- token-id prompts and batches ----------------------------------------------------------------
+
+def _chat(tokenizer, question: str = "What is 17 + 25?") -> str:
+    return tokenizer.apply_chat_template([{"role": "user", "content": question}], tokenize=False,
+                                         add_generation_prompt=True)
+
+
+@pytest.mark.timeout(60)
+def test_prompts_go_as_the_exact_token_ids_so_a_templates_bos_is_not_doubled():
+    from tests.backends.toy_tokenizer import toy_tokenizer
+
+    tok = toy_tokenizer()
+    prompt = _chat(tok) + "Let me think."
+    ids = tok(prompt, add_special_tokens=False).input_ids
+    assert prompt.startswith("<s>") and ids.count(tok.bos_token_id) == 1
+    with CompletionsServer(tokenizer=tok) as server:
+        sampler = RemoteSampler(server.base_url, "m", max_n_per_request=2, tokenizer=tok)
+        rollouts = sampler.sample(prompt, 3, SamplingParams(max_new_tokens=40, seed=7))
+        as_text = RemoteSampler(server.base_url, "m").sample(prompt, 1, SamplingParams(seed=7))  # no tokenizer: text
+    sent = server.prompts
+    assert sent[:2] == [ids, ids] and sampler.first_prompt_ids == ids  # both requests: exactly Parley's ids
+    assert [m.count(tok.bos_token_id) for m in server.model_inputs] == [1, 1, 2]  # the text path doubles the BOS
+    assert sent[2] == prompt and len(as_text) == 1
+    # replies depend on the ids: the same continuations the fake gives for those ids and seeds
+    assert [r.text for r in rollouts] == [expected(ids, derive(7, "request", k), i, 40)[0] for k, i in [(0, 0), (0, 1), (1, 0)]]
+
+
+@pytest.mark.timeout(60)
+def test_the_cache_key_holds_the_ids_sent(tmp_path):
+    from tests.backends.toy_tokenizer import toy_tokenizer
+
+    toy, cache = toy_tokenizer(), tmp_path / "sampler-cache"
+    with CompletionsServer() as server:
+        params = SamplingParams(max_new_tokens=20, seed=1)
+        RemoteSampler(server.base_url, "m", cache_dir=cache, tokenizer=toy).sample(PREFIX, 2, params)
+        RemoteSampler(server.base_url, "m", cache_dir=cache, tokenizer=toy).sample(PREFIX, 2, params)
+        assert len(server.requests) == 1  # the same ids: answered from the cache
+        RemoteSampler(server.base_url, "m", cache_dir=cache).sample(PREFIX, 2, params)  # the same text, sent as text
+        assert len(server.requests) == 2
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_is_sent_at_once_with_bounded_concurrency_and_comes_back_as_one_by_one():
+    from tests.backends.toy_tokenizer import toy_tokenizer
+
+    tok = toy_tokenizer()
+    prefixes = [_chat(tok) + "Step " * k for k in range(6)]
+    base = SamplingParams(max_new_tokens=30, seed=3)
+    requests = [(p, 5, base.at("position", k)) for k, p in enumerate(prefixes)]
+    with CompletionsServer(delay=0.05) as server:
+        sampler = RemoteSampler(server.base_url, "m", concurrency=4, max_n_per_request=2, tokenizer=tok)
+        seen = []
+        batch = sampler.sample_many(requests, progress=lambda *a: seen.append(a))
+        in_flight, sent = server.max_in_flight, [r["json"] for r in server.requests]
+        alone = [RemoteSampler(server.base_url, "m", max_n_per_request=2, tokenizer=tok).sample(p, n, params)
+                 for p, n, params in requests]
+    assert 1 < in_flight <= 4  # overlapped across prefixes, never beyond the bound
+    assert len(sent) == 6 * 3 and sorted(r["n"] for r in sent) == [1] * 6 + [2] * 12  # 5 = 2 + 2 + 1 each
+    assert [[r.text for r in rs] for rs in batch] == [[r.text for r in rs] for rs in alone]
+    for (p, n, params), rollouts in zip(requests, batch):  # every prefix's rollouts, in request order
+        ids = tok(p, add_special_tokens=False).input_ids
+        assert [r.text for r in rollouts] == [expected(ids, derive(params.seed, "request", k), i, 30)[0]
+                                              for k, size in enumerate((2, 2, 1)) for i in range(size)]
+    assert seen[-1] == (30, 30, "rollouts")
+
+
+@pytest.mark.timeout(60)
+def test_should_stop_ends_a_batch_between_requests():
+    with CompletionsServer() as server:
+        sampler = RemoteSampler(server.base_url, "m", concurrency=1, max_n_per_request=2)
+        seen = []
+        out = sampler.sample_many([("a", 4, SamplingParams(seed=1)), ("b", 4, SamplingParams(seed=2))],
+                                  progress=lambda *a: seen.append(a), should_stop=lambda: len(seen) >= 3)
+    assert len(server.requests) == 3 and [len(x) for x in out] == [4, 2]
+    assert [r.text for r in out[1]] == expected_texts("b", 2, 2, 2, 256)
