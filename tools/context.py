@@ -85,14 +85,23 @@ class ToolContext:
         """Load a subject model, recording it and the load time on the run. Asked again for the
         same model (a tool's chat template, then its sampler), it is the same handle, and the
         time recorded stays the first load's, not the near-zero of a cached one. A model placed
-        on a server has no weights here: a one-line UsageError naming its setting."""
+        on a server has no weights here: a one-line UsageError naming its setting. A model placed
+        on nnsight is its nnsight handle (backends/subject/nnsight_model.py): its white-box methods
+        run as nnsight traces, remotely or simulated, and only its config and tokenizer load here
+        unless it is simulated."""
         from backends.subject.models import load_model
 
         if name in self.handles:
             return self.handles[name]
         self._refuse_weights(name or self.settings.model)
         started = time.perf_counter()
-        handle = load_model(name, settings=self.settings, progress=self.progress)
+        placement = self.placement(name)
+        if placement.backend == "nnsight":
+            from backends.subject.nnsight_model import load_nnsight
+
+            handle = load_nnsight(name or self.settings.model, self.settings, placement, self.progress)
+        else:
+            handle = load_model(name, settings=self.settings, progress=self.progress)
         self.run.add_timing("load_model_s", time.perf_counter() - started)
         self.run.update(model=handle.describe())
         self.handles[name] = handle

@@ -311,7 +311,7 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
             raise UsageError(f"direction_run: no run {args.direction_run!r} (see `parley runs list --tool misalignment_direction`)",
                              field="direction_run") from None
     from backends.organisms.em import intervention_effects, pick_questions, projections, reference_answers, split_labelled
-    from backends.subject.interventions import ablate_directions
+    from backends.subject.interventions import Edit
 
     if not args.direction_run and not args.vector_file:
         raise UsageError("direction_run: give the run that holds the direction (misalignment_direction) or a vector_file",
@@ -336,8 +336,7 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
     direction = vector.layer_activations[layer]
     started = time.perf_counter()
     before = projections(handle, answers, direction, layer)
-    with ablate_directions(handle.model, direction, layers):
-        during = projections(handle, answers, direction, layer)
+    during = projections(handle, answers, direction, layer, edit=Edit(ablate=direction, ablate_layers=layers))
     rows = intervention_effects(handle, direction, layer, bad, good, steer_scale=None, ablate_layers=layers,
                                 controls=args.controls, seed=args.seed, progress=ctx.progress)
     ctx.run.add_timing("ablate_s", time.perf_counter() - started)

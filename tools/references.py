@@ -58,6 +58,10 @@ def subject(ctx: ToolContext, model: str | None, train_run: str | None, adapter:
     from backends.organisms.lora import adapted
 
     path, label = adapter_path(ctx, train_run, adapter, field)
+    if path is not None and ctx.placement(model).backend == "nnsight":  # merging an adapter needs the weights here
+        asked = field if train_run else "adapter"
+        raise UsageError(f'{asked}: a fine-tune runs locally; models."{model or ctx.settings.model}".backend is '
+                         "nnsight, so study the base model there or the fine-tune on a local model", field=asked)
     base = ctx.load_model(model)
     if path is None:
         return base, base, f"base {base.name}"

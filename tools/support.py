@@ -20,6 +20,7 @@ from __future__ import annotations
 BACKENDS = ("local", "server", "nnsight")
 BLACK_BOX = ("local", "server")
 WHITE_BOX = ("local",)
+TRACED = ("local", "nnsight")  # white-box with an nnsight form (tests/tools/test_nnsight_tools.py)
 ANY = BACKENDS
 
 SUPPORT: dict[str, tuple[str, ...]] = {
@@ -37,19 +38,19 @@ SUPPORT: dict[str, tuple[str, ...]] = {
     "cot_monitor": BLACK_BOX,
     "em_evaluate": BLACK_BOX,  # a fine-tune (train_run, adapter) needs the weights: local only
     # white-box: the model's weights
-    "receiver_heads": WHITE_BOX,
-    "attention_suppression": WHITE_BOX,
-    "build_steering_vector": WHITE_BOX,
-    "steer_generate": WHITE_BOX,
-    "steering_sweep": WHITE_BOX,
-    "itda_build": WHITE_BOX,
-    "itda_compare": WHITE_BOX,
-    "itda_explain": WHITE_BOX,
+    "receiver_heads": TRACED,
+    "attention_suppression": TRACED,
+    "build_steering_vector": TRACED,
+    "steer_generate": TRACED,
+    "steering_sweep": TRACED,
+    "itda_build": TRACED,
+    "itda_compare": TRACED,
+    "itda_explain": TRACED,
     "train_lora": WHITE_BOX,
     "lora_probe": WHITE_BOX,
     "caft_finetune": WHITE_BOX,
-    "misalignment_direction": WHITE_BOX,
-    "ablate_direction": WHITE_BOX,
+    "misalignment_direction": TRACED,
+    "ablate_direction": TRACED,
 }
 
 
