@@ -247,3 +247,15 @@ def test_should_stop_ends_a_batch_between_requests():
                                   progress=lambda *a: seen.append(a), should_stop=lambda: len(seen) >= 3)
     assert len(server.requests) == 3 and [len(x) for x in out] == [4, 2]
     assert [r.text for r in out[1]] == expected_texts("b", 2, 2, 2, 256)
+
+
+@pytest.mark.timeout(60)
+def test_score_with_a_tokenizer_sends_the_ids_and_picks_the_texts_tokens_by_position():
+    from tests.backends.toy_tokenizer import toy_tokenizer
+
+    tok = toy_tokenizer()  # one token per byte: "Q: hi" is 5 tokens, " there" 6
+    with CompletionsServer(tokenizer=tok) as server:
+        values = RemoteSampler(server.base_url, "m", tokenizer=tok).score("Q: hi", " there")
+        sent = server.requests[-1]["json"]
+    assert sent["prompt"] == tok("Q: hi there", add_special_tokens=False).input_ids and sent["echo"] is True
+    assert values == pytest.approx([-1.0 - 0.1 * i for i in range(5, 11)])

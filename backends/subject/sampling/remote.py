@@ -176,7 +176,7 @@ class RemoteSampler:
         by the echoed text offsets. A server that echoes no log-probs gives an empty list."""
         first = None
         prompt: Any = prefix + text
-        if self.tokenizer is not None:
+        if self.tokenizer is not None and getattr(self.tokenizer, "is_fast", False):  # offsets need a fast one
             enc = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
             prompt = list(enc.input_ids)
             first = next((k for k, (start, _) in enumerate(enc.offset_mapping) if start >= len(prefix)), len(prompt))
