@@ -22,6 +22,8 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?)", re.I)
 MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)", re.I)
+ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
+                          r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
 
 
@@ -61,10 +63,10 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
         return None
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in _words(name, others))
-    join = r"\s*(?:=|:)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
+    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:
-        patterns.append(rf"(?<![\w.])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
+        patterns.append(rf"(?<![\w.#])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
                         rf"(?:{alternatives})\b")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b")
@@ -92,12 +94,17 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?![\d.])"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
+    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|from|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
     if not found:  # "first four layers only (0-3)"
         found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
     if not found:
         return None
-    return _expand(found.group(1), integers), found.group(0)
+    values = _expand(found.group(1), integers)
+    step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
+    step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
+    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
+        values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
+    return values, found.group(0)
 
 
 def _choices(spec: dict) -> list[str]:
@@ -161,6 +168,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             found = ANSWER.search(words.text)
             if found and not re.search(r"\bas the answer\b", words.text[found.start():found.end() + 14], re.I):
                 take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
+            elif ANSWER_AFTER.search(words.text):
+                found = ANSWER_AFTER.search(words.text)
+                take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
         elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower():
             kind, rest = prefixed.group(1).lower(), prefixed.group(2)
             value = {"regex": rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
@@ -211,7 +221,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 found = [(side, side.group(1))] if side else []
             found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
                                                                 words.text[:m.start()], re.I)
-                     and not re.match(r"\s+(?:dictionar|atoms?\b(?!\s+instead))", words.text[m.end():], re.I)]
+                     and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
             if found and "array" in kinds:
                 take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
             elif found:

@@ -27,7 +27,12 @@ ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|w
 CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\s+(?!which|what|how|where|when|who|can|could|let)"
                      r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
 OPINION = re.compile(
-    r"\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
+    # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
+    r"\b(?:is|are|was|were)\b[^?.!]{0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b[^.!]{0,40}\?|"
+    r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
+    r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
+    r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead)\b)"
+    r"(?:\s*(?:hm+|huh|weird|odd|strange|interesting|wow)\b[,.!]*\s+[^?]*$|.*\b(?:that'?s|this is|it'?s) (?:surprising|weird|odd|strange|unexpected)\b)|\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
     r"\bwhat does (?:an? |the )?[\w\s.-]{0,40}\btell (?:me|us)\b|\bwhy not\b|\bhow (?:can|could) (?:that|this|it) be\b|"
     r"\b(?:even )?(?:expressive|big|strong|long|large) enough\b|\bnothing\?{2,}|\?\?|"
@@ -59,7 +64,8 @@ READ = re.compile(
     r"\bhow (?:do|should) i (?:compare|weigh)\b|"
     r"\bhow (?:exactly )?(?:is|are) (?:this|that|the|these)\b[^?]*\b(?:computed|calculated|measured|defined|estimated|scored)\b", re.I)
 NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|look at)(?: next| now)?\b|\bwhat(?:'s| is)? next\b|"
-                  r"\bnext steps?\b|\bwhat now\b|\bwhere do (?:i|we) go from here\b|\bany suggestions\b", re.I)
+                  r"\bnext steps?\b|\bwhat now\b|\bwhere (?:do|would|should|could) (?:i|we|you) go (?:from here|next)\b|\bany suggestions\b|"
+                  r"\bwhat would you (?:do|try|run) (?:next|now|from here)\b", re.I)
 EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
@@ -69,13 +75,16 @@ EXPLAIN_TERM = re.compile(r"^\s*(?:can you |could you |please )?(?:explain|remin
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
 SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|bring (?:\w+ ){1,3}(?:back )?up|pull (?:\w+ ){1,3}(?:back )?up|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
-                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b", re.I)
+                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b|"
+                  r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
+                  r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bback on (?:the )?screen\b|"
+                  r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
     "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
-    "sentences": r"(?:flagged )?sentences|sentence list",
+    "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
     "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
              r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
-             r"gaps|rollouts|rates|values|metrics|cosines?|losses",
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like",
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }
@@ -174,7 +183,7 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*\d", text, re.I):
+    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", text, re.I):
         return None  # "same search but 15 hits", "again with 25": a changed run, not the old one shown
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
         and not RERUN.search(text) and not re.search(r"\b\d+\s+[a-z]", text)

@@ -233,6 +233,9 @@ class OfflinePlanner(BaseChatModel):
         if part is None or not state.runs:
             return None
         run = show.named_run(text, state)
+        if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
+            found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
+            run = state.get(found) if found else None
         tool, score, ranked = route
         if run is None and tool is not None and part not in ("text",):
             candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None]

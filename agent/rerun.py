@@ -24,7 +24,11 @@ CHANGE = re.compile(
     r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b", re.I)
-MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|x2|2x|twice)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
+                  r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
+DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
+FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
+                  r"\b(?:negate|invert) (?:it|the scale)\b", re.I)
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
@@ -69,6 +73,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tu
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _more(text, props, args, said)
+    _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         _bare_number(text, base, props, args)
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
@@ -131,17 +136,38 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
     for m in MORE.finditer(text):
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None)
+        if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field) is not None:
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
+            args[field] = args[field] * (2 if bigger else 3 if word == "triple" else 0.5)  # "halve the scale"
+            continue
         if field and field not in said and "integer" in arguments.types_of(props[field]):
             stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
             if stated:  # "more chains — ten —": the count said
                 args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
                 continue
             before = args.get(field, props[field].get("default")) or 1
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
-            args[field] = max(1, before * 2 if bigger else before // 2)
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple")
+            args[field] = max(1, before * (3 if word == "triple" else 2) if bigger else before // 2)
             maximum = props[field].get("maximum")
             if maximum is not None:
                 args[field] = min(args[field], maximum)
+
+
+def _drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
+    """'drop the controls' sets them to none (where none is allowed); 'flip the sign' negates the scale."""
+    for m in DROP.finditer(text):
+        word = m.group(1).lower().split()[0].rstrip("s")
+        field = next((f for f in props if f.rstrip("s") == word), None)
+        if field and field not in said:
+            if "boolean" in arguments.types_of(props[field]):
+                args[field] = False
+            elif "integer" in arguments.types_of(props[field]) and props[field].get("minimum", 0) <= 0:
+                args[field] = 0
+    if FLIP.search(text) and not BARE.search(text):  # "flip it: -1.5" says the value itself
+        for field in ("scale", "scales"):
+            if field in props and field not in said and args.get(field) is not None:
+                value = args[field]
+                args[field] = [-v for v in value] if isinstance(value, list) else -value
 
 
 def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:

@@ -20,7 +20,8 @@ SYNONYMS = {
     "scales": ("strengths", "coefficients", "scale"),
     "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
-    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives"),
+    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
+                 "per position", "per sentence", "each position", "a position"),
     "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
     "round_size": ("rounds of", "round size", "per round"),
     "rank": ("r",),
@@ -28,6 +29,7 @@ SYNONYMS = {
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
     "build_encoder": ("build", "built", "encoder", "build it", "build them"),
+    "include_user": ("my own messages", "my messages", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
@@ -58,7 +60,7 @@ VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
     "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
              r"what you (?:told|said)",
-    "runs": r"run summaries|findings|(?:only|just) (?:the )?runs|runs only",
+    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
     "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
@@ -136,18 +138,43 @@ def normal(text: str) -> str:
     return spell(text)
 
 
+UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                     "fifteen sixteen seventeen eighteen nineteen".split())}
+TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+_TEN = "|".join(TENS)
+COMPOUND = re.compile(rf"\b(?:(?:(a|{_UNIT})[\s-]+hundred)(?:[\s-]+(?:and[\s-]+)?(?:({_TEN})(?:[\s-]+({_UNIT}))?|({_UNIT})))?|"
+                      rf"({_TEN})(?:[\s-]+({_UNIT}))?)\b", re.I)
+
+
+def compound_numbers(text: str) -> str:
+    """'forty-eight' -> '48', 'two hundred' -> '200', 'a hundred and twenty' -> '120', 'thirty' -> '30'; a lone
+    'one' or 'ten' stays a word (the context decides: 'the first one', 'ten rollouts')."""
+    def value(m: re.Match) -> str:
+        hundreds, tens, units, small, tens_only, units_after = m.groups()
+        if hundreds:
+            total = 100 * (1 if hundreds.lower() == "a" else UNITS[hundreds.lower()])
+            total += TENS[tens.lower()] if tens else 0
+            total += UNITS[units.lower()] if units else 0
+            total += UNITS[small.lower()] if small else 0
+            return str(total)
+        return str(TENS[tens_only.lower()] + (UNITS[units_after.lower()] if units_after else 0))
+
+    return COMPOUND.sub(value, text)
+
+
 def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
-    text = RUN_ID.sub(" ", text)
+    text = compound_numbers(RUN_ID.sub(" ", text))
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
-    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
+    text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
                   r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|documents|docs|resamples|draws|tokens|prompts|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
-    return re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|step|steps)\s+({NUMBER_WORD})\b",
+    return re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|step|steps|rank|rank of|C of)\s+({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
 
 

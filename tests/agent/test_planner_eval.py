@@ -11,8 +11,8 @@ from bench.planner import PARTS, evaluate, load_cases, planner, report
 from tests.conftest import REPO
 
 FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.6, dev2 95.0/86.9, dev3 93.9/88.0,
-    # dev4 97.3/90.1, dev5 94.7/93.3, held-out 72.2/53.3; dev6 82.0/71.1 before tuning, 92.7/81.1 after two rounds;
-    # dev7 93.3/87.4 before tuning, 96.7/94.7 after one round
+    # dev4 97.3/90.1, dev5 96.0/94.4, held-out 72.2/55.6; dev6 82.0/71.1 before tuning, 92.7/81.1 after two rounds;
+    # dev7 93.3/87.4 before tuning, 97.3/95.8 after; dev8 (long contexts) 82.0/61.1 before tuning, 91.3/76.7 after
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.83),
     "dev3": (0.90, 0.83),
@@ -20,6 +20,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev5": (0.90, 0.87),
     "dev6": (0.89, 0.77),
     "dev7": (0.93, 0.90),
+    "dev8": (0.88, 0.72),
     "held_out": (0.70, 0.49),
 }
 
@@ -48,7 +49,7 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 
 
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
-    # measured: 0 on dev, dev2 and dev7, 2 each on dev3 and dev4, 1 each on dev5, dev6 and held-out (of 1,155 requests);
+    # measured: 0 on dev, dev2 and dev7, 2 each on dev3, dev4 and dev8, 1 each on dev5, dev6 and held-out (of 1,305 requests);
     # the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 12, results
 
