@@ -57,12 +57,12 @@ def generate_rows(
     if where not in WHERE:
         raise UsageError(f"where: {where!r}; allowed: {', '.join(WHERE)}", field="where")
     model = handle.model
-    ids = handle.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(model.device)
+    ids = handle.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(handle.device)
     n, hidden = len(rows), model.config.hidden_size
     layers = sorted({layer for row in rows for layer in row})
     deltas = {}
     for layer in layers:
-        stacked = torch.zeros(n, hidden, dtype=model.dtype, device=model.device)
+        stacked = torch.zeros(n, hidden, dtype=model.dtype, device=handle.device)
         for i, row in enumerate(rows):
             if layer in row:
                 stacked[i] = row[layer].to(model.dtype)

@@ -143,9 +143,18 @@ def test_a_served_model_loads_its_config_and_tokenizer_only(tiny, tmp_path):
     assert handle.model.device.type == "meta" and not handle.weights_here and handle.device.type == "cpu"
     assert handle.num_layers == 4 and handle.chat_prompt("hi") == tiny.chat_prompt("hi")
     assert handle.describe()["weights"] == "not loaded here" and handle.describe()["served_name"] == "org/tiny"
-    ids = torch.tensor([[1, 2, 3]])
-    with pytest.raises(UsageError, match=r'models."tiny-serve".base_url: cannot reach http://127.0.0.1:9'):
-        whitebox.residuals(handle, ids, torch.ones_like(ids), [1], torch.tensor([0]), torch.tensor([1]))
+    ids, mask = torch.tensor([[1, 2, 3]]), torch.ones(1, 3, dtype=torch.long)
+    spans = [(s.start, s.end) for s in split_sentences(TEXT).sentences]
+    every_method = [  # each gets as far as sending its trace: nothing here needs the weights
+        lambda: whitebox.residuals(handle, ids, mask, [1], torch.tensor([0]), torch.tensor([1])),
+        lambda: whitebox.token_logprobs(handle, ids, mask, Edit(ablate=torch.ones(64))),
+        lambda: generate_rows(handle, "hi", [{}, {1: torch.ones(64)}], SamplingParams(temperature=0, max_new_tokens=2)),
+        lambda: sentence_attention(handle, TEXT, spans),
+        lambda: suppression_matrix(handle, TEXT, spans, batch=2),
+    ]
+    for method in every_method:
+        with pytest.raises(UsageError, match=r'^models."tiny-serve".base_url: cannot reach http://127.0.0.1:9 \('):
+            method()
 
 
 def test_ndif_needs_its_key_in_the_environment_and_never_records_it(tiny, tmp_path, monkeypatch):

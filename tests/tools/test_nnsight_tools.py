@@ -89,3 +89,16 @@ def test_a_run_on_nnsight_records_where_it_ran_and_training_stays_local(placed, 
     (tmp_path / "adapter_config.json").write_text("{}")
     with pytest.raises(UsageError, match='adapter: a fine-tune runs locally; models."tiny-nn".backend is nnsight'):
         run_tool("misalignment_direction", {"model": "tiny-nn", "adapter": str(tmp_path)})
+
+
+def test_a_tool_on_an_nnsight_serve_that_is_not_there_is_one_line(monkeypatch, tiny, tmp_path):
+    from backends.core.errors import UsageError
+
+    folder = tmp_path / "tiny-config"  # config and tokenizer only: what a served model needs here
+    tiny.model.config.save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    monkeypatch.setenv("PARLEY_MODELS", json.dumps({"tiny-serve": {
+        "backend": "nnsight", "base_url": "http://127.0.0.1:9", "served_name": "org/tiny", "tokenizer": str(folder)}}))
+    with pytest.raises(UsageError) as e:
+        run_tool("receiver_heads", {"cot": COT, "model": "tiny-serve"})
+    assert str(e.value).startswith('models."tiny-serve".base_url: cannot reach http://127.0.0.1:9') and "\n" not in str(e.value)
