@@ -1,6 +1,6 @@
 """A remote Thought Anchors round: one batch (`sample_many`) against one position after another, in one run.
 
-    python bench/remote_round.py [--sentences 12] [--round-size 4] [--latency 0.05] [--concurrency 8] [--rounds 3]
+    python bench/remote_round.py [--sentences 12] [--round-size 4] [--latency 0.05] [--concurrency 16] [--rounds 3]
 
 The loopback completions server (tests/backends/completions_server.py: real HTTP on 127.0.0.1,
 the real openai client) answers every request after `--latency` seconds, standing in for a
@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from backends.core.settings import Placement  # noqa: E402
 from backends.subject.sampling import SamplingParams  # noqa: E402
 from backends.subject.sampling.remote import RemoteSampler  # noqa: E402
 from backends.thought_anchors.resampling import answer_cue, prefixes  # noqa: E402
@@ -57,7 +58,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=12)
     ap.add_argument("--round-size", type=int, default=4)
     ap.add_argument("--latency", type=float, default=0.05, help="seconds the server takes per request")
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--concurrency", type=int, default=Placement().concurrency)  # what a server entry gets by default
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
 

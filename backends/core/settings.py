@@ -51,7 +51,7 @@ class Placement(BaseModel):
     served_name: str | None = Field(None, description="The name the server or NDIF knows the model by (default: its name here).")
     tokenizer: str | None = Field(None, description="A local dir or cached HF id holding its tokenizer and chat template (default: served_name).")
     api_key_env: str | None = Field(None, description="The environment variable holding the key (default: PARLEY_SAMPLER_API_KEY for a server, NDIF_API_KEY for NDIF).")
-    concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once (server).")
+    concurrency: int = Field(16, ge=1, le=256, description="Requests in flight at once (server): a vLLM or SGLang server batches them.")
     simulate: bool = Field(False, description="nnsight: run remote traces in nnsight's local simulation (remote='local'), weights loaded here.")
 
     @model_validator(mode="after")
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         None, description="Sample rollouts from this OpenAI-compatible completions server (vLLM, SGLang, ...) instead of in process."
     )
     sampler_model: str | None = Field(None, description="The model name that server serves (default: the subject model's name).")
-    sampler_concurrency: int = Field(4, ge=1, le=256, description="Requests in flight at once to the sampler server.")
+    sampler_concurrency: int = Field(16, ge=1, le=256, description="Requests in flight at once to the sampler server.")
     models: dict[str, Placement] = Field(
         default_factory=dict,
         description="Where each subject model runs, by name: local, server or nnsight (models not named run locally, "
