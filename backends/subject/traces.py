@@ -3,14 +3,14 @@ server, on NDIF or on an nnsight-serve, as the model's placement says (nnsight_m
 
     picked = residuals(handle, ids, mask, [3, 7], rows, positions)       # {layer: (n, hidden)}
     logprobs = token_logprobs(handle, ids, mask, Edit(add={5: 4 * v}))   # (batch, seq - 1)
-    tokens = generate_tokens(handle, ids, {12: deltas}, "both", 0, params, stop_ids)
+    tokens = generate_tokens(handle, ids, {12: deltas}, rows, "both", 0, 64, 0.7, 0.95, seed, stop_ids)
 
 Each is one trace (a generation: one trace over every decoding step) whose edits are those of
 the hooks in interventions.py, written as the same tensor operations, so the two forms give
 identical numbers (tests/backends/test_traces.py). Only what a method needs leaves the server:
 the picked activations, the answer tokens' log-probs, the generated ids; never whole
 activations or logits. The local torch hooks stay the path of a model loaded here, where they
-are faster (`uses_nnsight`; times in docs/methods.md).
+are faster (`uses_nnsight`; bench/nnsight_steering.py).
 
 Generation is transformers' `generate` traced, with every step steered (`tracer.iter[:]`) and
 each next token chosen inside the trace by the compiled decode's rule (`nucleus`: temperature,
@@ -19,7 +19,6 @@ seed gives the same samples wherever the trace runs. Greedy decoding gives the h
 """
 
 from __future__ import annotations
-
 
 import torch
 
