@@ -193,7 +193,7 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     phrases = [re.sub(r"\b([a-z]+)[\s-](\d+)\b", r"\1-\2", p, flags=re.I) for p in phrases]  # "seed 1" -> "seed-1"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
     words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
-    if not words:
+    if not words or not runs:
         return None
     def overlap(run: RunSeen) -> int:
         theirs = content_words(run.described_by())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments, intents
-from agent.dialogue_state import REFERENCES, DialogueState, RunSeen
+from agent.dialogue_state import REFERENCES, DialogueState, RunSeen, describe_match
 from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
@@ -114,10 +114,20 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
     """'do the same for the second chain': a reference the change names replaces the run's own."""
     for name, spec in props.items():
         kind = REFERENCES.get(name, (None,))[0]
-        if not kind or not name.endswith("_run") or not re.search(
-                rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b", text, re.I):
+        if not kind or not name.endswith("_run"):
+            continue
+        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b",
+                         text, re.I):
+            described = re.search(r"\bthe\s+\w+\s+one\b", text, re.I) and describe_match(
+                text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])])
+            if described and described.run_id != args.get(name):  # "do the same for the trains one"
+                args[name] = described.run_id
             continue
         found = state.reference(name, spec.get("runs_of"), text)
+        if re.search(r"\bother\b", text, re.I):  # "the other fine-tune": other than the one this run used
+            tools_of = spec.get("runs_of") or REFERENCES[name][1]
+            others = [r.run_id for r in state.runs if r.tool in tools_of and r.run_id != base.args.get(name)]
+            found = others[-1] if others else found
         if re.search(r"\bother\b", text, re.I) and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
                                                        REFERENCES[name][1])}) < 2:
             raise LookupError(name)  # "now the other adapter" with only one in sight

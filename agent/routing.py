@@ -58,6 +58,9 @@ class Router:
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said])
         lowered = " " + " ".join(f"{original} {text}".lower().split()) + " "
+        # memory the machine's, not Parley's: "batch of 2 so it fits in memory" asks for no search
+        lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
+                         r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
         ranked = []
         for tool, vecs in vectors:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
