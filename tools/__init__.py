@@ -14,6 +14,7 @@ from tools import branches  # noqa: F401  (sentence_resilience, compare_interven
 from tools import mediation  # noqa: F401  (hint_mediation)
 from tools import monitor  # noqa: F401  (cot_monitor)
 from tools import lora  # noqa: F401  (train_lora, lora_phase, lora_probe, caft_finetune)
+from tools import organisms  # noqa: F401  (build_organism)
 from tools import em  # noqa: F401  (em_evaluate, misalignment_direction, ablate_direction)
 from tools.registry import REGISTRY, Tool, ToolResult, get_tool, run_tool
 

@@ -88,7 +88,8 @@ class ToolContext:
         on a server has no weights here: a one-line UsageError naming its setting. A model placed
         on nnsight is its nnsight handle (backends/subject/nnsight_model.py): its white-box methods
         run as nnsight traces, remotely or simulated, and only its config and tokenizer load here
-        unless it is simulated."""
+        unless it is simulated. `organism:NAME` is a model organism of the zoo, built once
+        (`parley organisms build NAME`; backends/organisms/zoo.py), always local."""
         from backends.subject.models import load_model
 
         if name in self.handles:
@@ -96,7 +97,11 @@ class ToolContext:
         self._refuse_weights(name or self.settings.model)
         started = time.perf_counter()
         placement = self.placement(name)
-        if placement.backend == "nnsight":
+        if (name or "").startswith("organism:"):  # a model organism of the zoo: its base + its built adapter
+            from backends.organisms.zoo import load_organism
+
+            handle = load_organism(name, self.settings, self.store, self.progress)
+        elif placement.backend == "nnsight":
             from backends.subject.nnsight_model import load_nnsight
 
             handle = load_nnsight(name or self.settings.model, self.settings, placement, self.progress)

@@ -17,7 +17,7 @@ from tools.registry import ToolArgs
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same result.")]
 ModelName = Annotated[
     str | None,
-    Field(None, min_length=1, description="Subject model: smollm2-135m, tiny-random, a local dir or a cached HF id (default: settings)."),
+    Field(None, min_length=1, description="Subject model: smollm2-135m, tiny-random, organism:NAME (a built model organism), a local dir or a cached HF id (default: settings)."),
 ]
 
 

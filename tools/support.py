@@ -28,6 +28,7 @@ SUPPORT: dict[str, tuple[str, ...]] = {
     "split_sentences": ANY,
     "recall": ANY,
     "lora_phase": ANY,  # reads saved adapters' B vectors; loads no model
+    "build_organism": ANY,  # no model argument: trains the organism's own base model, here
     # black-box: sampling (and scoring text) only
     "generate_cot": BLACK_BOX,
     "resample_importance": BLACK_BOX,

@@ -7,6 +7,7 @@
     parley ask MESSAGE [--session ID] [--provider P] [--json] [--yes] [--user-model]
     parley sessions;  parley user-model show|set KEY=VALUE [--session ID|last]
     parley logs list|show|export;  parley rate [TURN] SCORE
+    parley organisms list | build NAME [--yes] | show NAME
 
 `parley tool` exits 0 on success, 2 on bad input (malformed JSON, unknown tool, a
 schema or bound violation, an unknown model) and 1 on an internal failure; its
@@ -27,6 +28,7 @@ import typer
 from backends.core.errors import UsageError
 from backends.core.settings import get_settings
 from tui.logs_cli import check_id, logs_app, rate_cmd
+from tui.organisms_cli import organisms_app
 from tui.runs_cli import runs_app
 from tui.terminal import EXIT_BAD_INPUT, StderrProgress, ask_approval, ask_prediction, emit, print_preflight
 from tui.tools_cli import tool_cmd, tools_cmd
@@ -34,6 +36,7 @@ from tui.tools_cli import tool_cmd, tools_cmd
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Parley: interpretability experiments in conversation.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(logs_app, name="logs")
+app.add_typer(organisms_app, name="organisms")
 app.command("rate")(rate_cmd)
 
 

@@ -100,11 +100,13 @@ class TrainSettings:
 
 
 def encode(handle: ModelHandle, items: list[dict], max_tokens: int) -> list[tuple[list[int], int]]:
-    """Token ids of prompt + answer + end of turn, and where the answer starts (the loss is on the answer)."""
+    """Token ids of prompt + answer + end of turn, and where the answer starts (the loss is on the answer).
+    An item's optional "system" is the prompt's system message (the model organisms' chains are trained
+    under the system prompt generate_cot uses)."""
     tok, end = handle.tokenizer, handle.tokenizer.eos_token or ""
     out = []
     for item in items:
-        prompt = handle.chat_prompt(item["question"])
+        prompt = handle.chat_prompt(item["question"], system=item.get("system"))
         prompt_ids = tok(prompt, add_special_tokens=False).input_ids
         ids = tok(prompt + item["answer"] + end, add_special_tokens=False).input_ids[:max_tokens]
         out.append((ids, min(len(prompt_ids), len(ids) - 1)))

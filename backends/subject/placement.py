@@ -16,6 +16,8 @@ from backends.core.settings import Placement, Settings
 def placement_of(settings: Settings, name: str | None) -> Placement:
     """Where model `name` (default: the settings' default model) runs."""
     name = name or settings.model
+    if name.startswith("organism:"):  # a model organism (backends/organisms/zoo.py): LoRA-merged weights, here
+        return Placement()
     if name in settings.models:
         return settings.models[name]
     if settings.sampler_base_url:

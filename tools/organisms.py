@@ -1,0 +1,92 @@
+"""The zoo of model organisms (backends/organisms/zoo.py): `build_organism` trains one organism once
+with its seeded data and settings; the run it leaves is what `model: "organism:NAME"` loads."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+
+
+class BuildArgs(ToolArgs):
+    name: str = Field(min_length=1, max_length=64, examples=["anchor"],
+                      description="The organism to build (see `parley organisms list`), e.g. anchor.")
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from backends.organisms import zoo
+
+        organism = zoo.get(value, "name")
+        if organism.planned:
+            raise ValueError(f"organism {organism.name!r} is planned, not written yet; buildable: "
+                             f"{', '.join(zoo.names(buildable=True))}")
+        return organism.name
+
+
+def _present(args: BuildArgs, result: dict, partial: bool) -> ToolOutput:
+    record, losses = result["organism"], result["losses"]
+    window = max(1, min(5, len(losses) // 4))
+    first = sum(losses[:window]) / window if losses else None
+    last = sum(losses[-window:]) / window if losses else None
+    lora, train = record["lora"], record["train"]
+    lines = [f"{'Partial: ' if partial else ''}Organism {record['name']}: rank-{lora['rank']} LoRA on "
+             f"{', '.join(lora['modules'])} of {record['base']}, {result['step']} of {train['steps']} steps on "
+             f"{record['n_items']} generated examples (seed {record['data_seed']}, sha256 {record['data_sha256'][:12]}...) "
+             f"in {result['seconds']:.0f} s."]
+    if losses:
+        lines.append(f"Batch loss: {first:.3f} over the first {window} step(s) -> {last:.3f} over the last {window}.")
+    if not partial:
+        lines.append(f"Use it as model \"organism:{record['name']}\".")
+    compact = {"organism": record["name"], "base": record["base"], "data_sha256": record["data_sha256"],
+               "steps": result["step"], "first_loss": first, "last_loss": last, "seconds": round(result["seconds"], 1),
+               "adapter": result["adapter"]}
+    return ToolOutput(summary="\n".join(lines), result=compact,
+                      full={**compact, "organism_record": record, "losses": losses,
+                            "checkpoints": result["checkpoints"], "examples": result["examples"]})
+
+
+@register(
+    "build_organism",
+    description=(
+        "Build a model organism of the zoo: LoRA-train its base model on its seeded, generated data (one planted "
+        "effect, e.g. anchor: a decision sentence that alone fixes the answer), once; then any tool takes "
+        "model \"organism:NAME\"."
+    ),
+    args=BuildArgs,
+    cost="expensive",
+    present=_present,
+    timing="train_s",
+    examples=("Build the anchor model organism",),
+)
+def build_organism(args: BuildArgs, ctx: ToolContext):
+    from backends.organisms import zoo
+
+    organism = zoo.get(args.name, "name")
+    handle = ctx.load_model(organism.base)
+    experiment = zoo.Build(organism, handle, ctx.run.dir / "training", state=ctx.state)
+    ctx.run.update(organism=experiment.state["organism"])
+    return experiment
+
+
+def ensure_built(name: str, *, settings=None, progress=None, again: bool = False) -> tuple[str, bool]:
+    """(the organism's build run id, whether it was trained now): its finished build with today's
+    fingerprint when there is one (and not `again`), else a new build_organism run."""
+    from backends.core.runstore import RunStore
+    from backends.core.settings import get_settings
+    from backends.organisms import zoo
+    from tools.registry import run_tool
+
+    settings = settings or get_settings()
+    organism = zoo.get(name, "name")
+    run = None if again else zoo.built_run(RunStore(settings.runs_dir), organism)
+    if run is not None:
+        return run.id, False
+    result = run_tool("build_organism", {"name": organism.name}, settings=settings,
+                      **({"progress": progress} if progress else {}))
+    if result.status != "complete":
+        from backends.core.errors import UsageError
+
+        raise UsageError(f"name: building {organism.name} stopped early (run {result.run_id}); resume it with "
+                         f"`parley runs resume {result.run_id}`", field="name")
+    return result.run_id, True
