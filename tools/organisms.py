@@ -9,7 +9,7 @@ from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 
 class BuildArgs(ToolArgs):
-    name: str = Field(min_length=1, max_length=64, examples=["anchor"],
+    name: str = Field("anchor", min_length=1, max_length=64, examples=["anchor"],
                       description="The organism to build (see `parley organisms list`), e.g. anchor.")
 
     @field_validator("name")
@@ -22,6 +22,22 @@ class BuildArgs(ToolArgs):
             raise ValueError(f"organism {organism.name!r} is planned, not written yet; buildable: "
                              f"{', '.join(zoo.names(buildable=True))}")
         return organism.name
+
+
+def _preflight(args: BuildArgs, settings) -> dict:
+    """Before approval: the training's size, the time it took on a 2-core CPU, and whether it is built already."""
+    from backends.core.runstore import RunStore
+    from backends.organisms import zoo
+
+    organism = zoo.get(args.name, "name")
+    train = organism.train
+    tokens = train["steps"] * train["batch_size"] * train["max_tokens"]
+    built = zoo.built_run(RunStore(settings.runs_dir), organism)
+    warnings = [f"{organism.name} is built already (run {built.id}); this trains it again"] if built else []
+    return {"estimate": f"{train['steps']} LoRA steps x {train['batch_size']} of {organism.n_items} generated examples "
+                        f"of up to {train['max_tokens']} tokens on {organism.base} (~{tokens:,} tokens); about "
+                        f"{organism.minutes:g} min on a 2-core CPU", "warnings": warnings, "blocking": None,
+            "numbers": {"rollouts": None, "tokens": tokens, "seconds": organism.minutes * 60}}
 
 
 def _present(args: BuildArgs, result: dict, partial: bool) -> ToolOutput:
@@ -55,6 +71,7 @@ def _present(args: BuildArgs, result: dict, partial: bool) -> ToolOutput:
     ),
     args=BuildArgs,
     cost="expensive",
+    preflight=_preflight,
     present=_present,
     timing="train_s",
     examples=("Build the anchor model organism",),
