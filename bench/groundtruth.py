@@ -8,8 +8,9 @@ effect, what the method measured, pass or fail against the expectation, and the 
 planned organism (not written yet) gets a line saying so, never a pass. This is a validity
 benchmark, not a unit test: it trains for minutes and samples hundreds of rollouts on the CPU.
 
-anchor: the organism writes a chain on a question it was not trained on (generate_cot, seed-fixed);
-resample_importance measures it with a fixed budget of --rollouts per position at temperature 1
+anchor: the organism writes a chain on a question it was not trained on (generate_cot, seed-fixed),
+and a fixed held-out chain in the same format puts the decision later (S3 of 6);
+resample_importance measures each with a fixed budget of --rollouts per position at temperature 1
 (the organism's own decision distribution); backends/organisms/checks.py says pass or fail.
 """
 
@@ -62,20 +63,26 @@ def anchor_chain(tries: int = 4) -> tuple[dict, str]:
     return out.__dict__, question
 
 
-def check_anchor(rollouts: int) -> tuple[str, bool, list[str]]:
+def fixed_chain() -> dict:
+    """A held-out generated chain with its decision late (S3, after three fillers, one restatement after it)."""
+    return next(i for k in range(1000) if (i := anchor_data.item(k, HELD_OUT_SEED))["decision"] == 3
+                and len(i["sentences"]) == 6)
+
+
+def importance(label: str, rollouts: int, **chain) -> tuple[str, str, bool, list[str], float]:
+    """resample_importance on one chain, and the anchor check's verdict."""
     from tools import run_tool
 
-    chain, question = anchor_chain()
-    lines = [f"  question (held out): {question}", f"  organism wrote (run {chain['run_id']}): {chain['result'].get('cot')!r}"]
-    out = run_tool("resample_importance", {"cot_run": chain["run_id"], "model": "organism:anchor", "rollouts": rollouts,
+    started = time.perf_counter()
+    out = run_tool("resample_importance", {**chain, "model": "organism:anchor", "rollouts": rollouts,
                                            "round_size": rollouts, "adaptive": False, "max_new_tokens": 64,
                                            "temperature": 1.0, "seed": 0}, progress=progress)
     print(file=sys.stderr)
     rows = RunStore(get_settings().runs_dir).get(out.run_id).results["table"]
     sentences = [r["text"] for r in rows]
-    verdict = checks.anchor_verdict([s for s in sentences], rows)
-    lines.append(f"  resample_importance run {out.run_id}: {out.result['rollouts_used']} rollouts; per sentence "
-                 "(counterfactual | resampling | forced accuracy, 95% intervals):")
+    verdict = checks.anchor_verdict(sentences, rows)
+    lines = [f"  {label}: resample_importance run {out.run_id}, {out.result['rollouts_used']} rollouts; per sentence "
+             "(counterfactual | resampling | forced accuracy, 95% intervals):"]
     for r in rows:
         mark = "  <- decision" if r["index"] == verdict["decision"] else ""
         lines.append(f"    S{r['index']} cf {checks.interval_text(r, 'counterfactual')} | rs "
@@ -83,10 +90,23 @@ def check_anchor(rollouts: int) -> tuple[str, bool, list[str]]:
                      f"\"{sentences[r['index']][:50]}\"{mark}")
     d = verdict["decision"]
     measured = ("no decision sentence in the chain" if d is None else
-                f"decision S{d}: cf {checks.interval_text(rows[d], 'counterfactual')}, rs "
+                f"decision S{d} of {len(rows)}: cf {checks.interval_text(rows[d], 'counterfactual')}, rs "
                 f"{checks.interval_text(rows[d], 'resampling')}, forced {checks.interval_text(rows[d], 'forced')}; "
                 f"{verdict['why']}")
-    return measured, verdict["passed"], lines
+    return label, measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def check_anchor(rollouts: int) -> list[tuple[str, str, bool, list[str], float]]:
+    started = time.perf_counter()
+    chain, question = anchor_chain()
+    own = importance("its own chain", rollouts, cot_run=chain["run_id"])
+    lines = [f"  question (held out): {question}",
+             f"  organism wrote (generate_cot run {chain['run_id']}, T=1): {chain['result'].get('cot')!r}"]
+    own = (own[0], own[1], own[2], lines + own[3], time.perf_counter() - started)
+    item = fixed_chain()
+    fixed = importance("a fixed chain, decision at S3", rollouts, cot=item["answer"], question=item["question"])
+    fixed = (fixed[0], fixed[1], fixed[2], [f"  fixed chain: {item['answer']!r}", *fixed[3]], fixed[4])
+    return [own, fixed]
 
 
 CHECKS = {"anchor": check_anchor}
@@ -94,7 +114,7 @@ CHECKS = {"anchor": check_anchor}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rollouts", type=int, default=12, help="Rollouts per position (resample_importance).")
+    parser.add_argument("--rollouts", type=int, default=24, help="Rollouts per position (resample_importance).")
     parser.add_argument("--no-build", action="store_true", help="Do not train organisms that are not built.")
     args = parser.parse_args()
     table, details = [], []
@@ -107,12 +127,11 @@ def main() -> None:
             table.append((organism.name, organism.method, organism.effect,
                           f"not built (parley organisms build {organism.name})", "-", "-"))
             continue
-        started = time.perf_counter()
-        measured, passed, lines = CHECKS[organism.name](args.rollouts)
-        wall = time.perf_counter() - started
-        details += [f"{organism.name} (build run {run_id}{f', built now in {build_s:.0f} s' if build_s else ''}):", *lines]
-        table.append((organism.name, organism.method, organism.effect, measured, "PASS" if passed else "FAIL",
-                       f"{wall:.0f} s"))
+        details.append(f"{organism.name} (build run {run_id}{f', built now in {build_s:.0f} s' if build_s else ''}):")
+        for label, measured, passed, lines, wall in CHECKS[organism.name](args.rollouts):
+            details += lines
+            table.append((f"{organism.name} ({label})", organism.method, organism.effect, measured,
+                          "PASS" if passed else "FAIL", f"{wall:.0f} s"))
     print("\n".join(details))
     print("\n| organism | method | planted effect | measured | result | wall |\n|---|---|---|---|---|---|")
     for row in table:
