@@ -92,7 +92,10 @@ class ModelHandle:
         if self._nnsight is None:
             from nnsight.modeling.transformers import TransformersModel
 
-            self._nnsight = TransformersModel(self.model, task="text-generation", tokenizer=self.tokenizer)
+            import copy
+
+            # nnsight sets its tokenizer's padding side and pad token: a copy, so this handle's stays as it was
+            self._nnsight = TransformersModel(self.model, task="text-generation", tokenizer=copy.deepcopy(self.tokenizer))
         return self._nnsight
 
     def describe(self) -> dict:

@@ -44,6 +44,7 @@ def test_nnsight_wrapper_reads_the_same_activations_as_a_plain_hook(tiny):
         saved = tiny.nnsight.model.layers[2].output.save()
     plain = seen["out"][0] if isinstance(seen["out"], tuple) else seen["out"]
     assert torch.allclose(saved, plain, atol=1e-6)
+    assert tiny.tokenizer.padding_side == "right"  # nnsight left-pads its own copy, never the handle's tokenizer
 
 
 @pytest.mark.embedded
