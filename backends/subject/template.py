@@ -28,7 +28,7 @@ from typing import Any
 
 from backends.core.errors import ModelNotFoundError
 from backends.core.settings import Placement, Settings
-from backends.subject.models import BUILTIN_MODELS, chat_text, smollm2_tokenizer, turn_end_ids
+from backends.subject.models import BUILTIN_MODELS, _hf_cache_snapshot, chat_text, smollm2_tokenizer, turn_end_ids
 from backends.subject.placement import served_name, tokenizer_source
 
 # Loading a tokenizer by HF id must never reach the network.
@@ -131,15 +131,4 @@ def _generation_eos(path: Path):
     try:
         return json.loads((path / "generation_config.json").read_text(encoding="utf-8")).get("eos_token_id")
     except (OSError, ValueError):
-        return None
-
-
-def _hf_cache_snapshot(repo_id: str) -> Path | None:
-    if repo_id.count("/") != 1 or repo_id.startswith(("/", ".", "~")):
-        return None
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(repo_id, local_files_only=True))
-    except Exception:
         return None
