@@ -27,8 +27,7 @@
 #     "server"), then with the older global PARLEY_SAMPLER_BASE_URL form. For each tool: its summary,
 #     wall time, the run's timings, whether weights were loaded locally (load_model_s), and how many
 #     completions requests the server logged while it ran; and that receiver_heads (white-box) on the
-#     server model is refused in one line. Newer sampler features (token-id prompts, sample_many) are
-#     checked when the RemoteSampler has them.
+#     server model is refused in one line. Token-id prompts and sample_many are checked too.
 # Every line to quote is labelled; checks print `CHECK name: PASS|FAIL numbers`. Exit status: 0 when
 # every check passed, 1 when one failed, 2 when vLLM could not be installed or started.
 #
@@ -256,7 +255,6 @@ cd "$REPO" || exit 2
 
 "$PARLEY_PY" - <<'PY'
 """Part A: the RemoteSampler on its own, against the local model."""
-import inspect
 import os
 import sys
 import time
@@ -354,48 +352,39 @@ check("rollout log-probs = local score", ok,
       f"{max(diffs) if diffs else float('nan'):.2e} over {len(diffs)} rollouts; {skipped} re-tokenize differently, "
       f"not compared ({t:.1f} s)")
 
-# score(): echoed prompt log-probs vs the local forward pass.
-for label, text in (("the greedy answer", g.text), ("a written sentence", " So the answer is 42, I think.")):
-    rs, t = timed(remote.score, prompt, text)
-    ls = local.score(prompt, text)
-    diff = max((abs(x - y) for x, y in zip(rs, ls)), default=float("nan"))
-    check(f"score() of {label}", len(rs) == len(ls) > 0 and diff < 1e-3,
-          f"{len(rs)} server / {len(ls)} local tokens, sum {sum(rs):.4f} / {sum(ls):.4f}, max |diff| {diff:.2e} ({t:.2f} s)")
-
-# Newer samplers: prompts as token ids (a `tokenizer`), whole rounds at once (`sample_many`).
-if "tokenizer" in inspect.signature(RemoteSampler.__init__).parameters:
-    ids_sampler = RemoteSampler(base_url, served, concurrency=2, max_n_per_request=2, timeout=600,
-                                tokenizer=handle.tokenizer)
-    (gi,), t = timed(ids_sampler.sample, prompt, 1, greedy)
-    want = list(handle.tokenizer(prompt, add_special_tokens=False).input_ids)
-    sent = getattr(ids_sampler, "first_prompt_ids", None)
-    check("token-id prompt", gi.text == g.text and (sent is None or sent == want),
-          f"greedy with the prompt sent as {len(want)} token ids: {'same text as the text prompt' if gi.text == g.text else 'text differs: ' + clip(gi.text)}; "
-          f"ids sent = the tokenizer's (no BOS added): {sent == want if sent is not None else 'not recorded'} ({t:.1f} s)")
-    ai, t = timed(ids_sampler.sample, prompt, 4, p)
-    check("token-id prompt, same seed", [r.text for r in ai] == texts_a,
-          f"seed 1234 as ids vs as text: {sum(x.text == y for x, y in zip(ai, texts_a))}/4 identical (this tokenizer adds no BOS "
-          f"to a text prompt either) ({t:.1f} s)")
+# score(): echoed prompt log-probs vs the local forward pass, as text and as token ids.
+def check_scores(sampler, name):
     for label, text in (("the greedy answer", g.text), ("a written sentence", " So the answer is 42, I think.")):
-        rs, t = timed(ids_sampler.score, prompt, text)
+        rs, t = timed(sampler.score, prompt, text)
         ls = local.score(prompt, text)
         diff = max((abs(x - y) for x, y in zip(rs, ls)), default=float("nan"))
-        check(f"score() as token ids, {label}", len(rs) == len(ls) > 0 and diff < 1e-3,
-              f"{len(rs)} server / {len(ls)} local tokens, max |diff| {diff:.2e} ({t:.2f} s)")
-else:
-    ids_sampler = None
-    print("  (this RemoteSampler takes no tokenizer: prompts go as text only)")
-if hasattr(RemoteSampler, "sample_many"):
-    sampler = ids_sampler or remote
-    other = handle.chat_prompt("What is 9 times 7? Think step by step.")
-    batch = [(prompt, 2, p.at("position", 0)), (other, 3, p.at("position", 1))]
-    many, t = timed(sampler.sample_many, batch)
-    alone = [sampler.sample(pre, n, q) for pre, n, q in batch]
-    check("sample_many = sample one by one", [[r.text for r in rs] for rs in many] == [[r.text for r in rs] for rs in alone],
-          f"2 prefixes (2 and 3 rollouts, 3 requests) in one batch vs alone: per prefix {[len(rs) for rs in many]} rollouts, "
-          f"identical: {[[r.text for r in x] == [r.text for r in y] for x, y in zip(many, alone)]} ({t:.1f} s)")
-else:
-    print("  (this RemoteSampler has no sample_many)")
+        check(name.format(label), len(rs) == len(ls) > 0 and diff < 1e-3,
+              f"{len(rs)} server / {len(ls)} local tokens, sum {sum(rs):.4f} / {sum(ls):.4f}, max |diff| {diff:.2e} ({t:.2f} s)")
+
+
+check_scores(remote, "score() of {}")
+
+# Prompts as token ids (a `tokenizer`), whole rounds at once (`sample_many`).
+ids_sampler = RemoteSampler(base_url, served, concurrency=2, max_n_per_request=2, timeout=600, tokenizer=handle.tokenizer)
+(gi,), t = timed(ids_sampler.sample, prompt, 1, greedy)
+want = list(handle.tokenizer(prompt, add_special_tokens=False).input_ids)
+sent = ids_sampler.first_prompt_ids
+check("token-id prompt", gi.text == g.text and sent == want,
+      f"greedy with the prompt sent as {len(want)} token ids: {'same text as the text prompt' if gi.text == g.text else 'text differs: ' + clip(gi.text)}; "
+      f"ids sent = the tokenizer's (no BOS added): {sent == want} ({t:.1f} s)")
+ai, t = timed(ids_sampler.sample, prompt, 4, p)
+check("token-id prompt, same seed", [r.text for r in ai] == texts_a,
+      f"seed 1234 as ids vs as text: {sum(x.text == y for x, y in zip(ai, texts_a))}/4 identical (this tokenizer adds no BOS "
+      f"to a text prompt either) ({t:.1f} s)")
+check_scores(ids_sampler, "score() as token ids, {}")
+
+other = handle.chat_prompt("What is 9 times 7? Think step by step.")
+batch = [(prompt, 2, p.at("position", 0)), (other, 3, p.at("position", 1))]
+many, t = timed(ids_sampler.sample_many, batch)
+alone = [ids_sampler.sample(pre, n, q) for pre, n, q in batch]
+check("sample_many = sample one by one", [[r.text for r in rs] for rs in many] == [[r.text for r in rs] for rs in alone],
+      f"2 prefixes (2 and 3 rollouts, 3 requests) in one batch vs alone: per prefix {[len(rs) for rs in many]} rollouts, "
+      f"identical: {[[r.text for r in x] == [r.text for r in y] for x, y in zip(many, alone)]} ({t:.1f} s)")
 
 print(f"A: {'all checks PASS' if not failed else 'FAILED: ' + ', '.join(failed)}", flush=True)
 sys.exit(1 if failed else 0)
