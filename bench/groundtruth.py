@@ -1,6 +1,6 @@
 """Ground truth: does each method recover the effect planted in its model organism?
 
-    python bench/groundtruth.py [--rollouts N] [--no-build]     (make groundtruth)
+    python bench/groundtruth.py [--rollouts N] [--no-build] [--only NAME]     (make groundtruth)
 
 Builds the zoo's organisms that are not built yet (backends/organisms/zoo.py; `parley organisms
 build NAME` does the same), then for each runs the matching method on it and prints the planted
@@ -28,7 +28,9 @@ from backends.core.settings import get_settings  # noqa: E402
 from backends.organisms import checks, zoo  # noqa: E402
 from backends.organisms.generators import anchor as anchor_data  # noqa: E402
 
-HELD_OUT_SEED = 1000  # questions from a seed the organism never trained on
+HELD_OUT_SEED = 1000
+# One check's outcome: (label, method, what it measured, passed, detail lines, wall seconds).
+Check = tuple[str, str, str, bool, list[str], float]  # questions from a seed the organism never trained on
 
 
 def progress(done: int, total: int, note: str = "") -> None:
@@ -69,7 +71,7 @@ def fixed_chain() -> dict:
                 and len(i["sentences"]) == 6)
 
 
-def importance(label: str, rollouts: int, **chain) -> tuple[str, str, bool, list[str], float]:
+def importance(label: str, rollouts: int, **chain) -> Check:
     """resample_importance on one chain, and the anchor check's verdict."""
     from tools import run_tool
 
@@ -93,32 +95,37 @@ def importance(label: str, rollouts: int, **chain) -> tuple[str, str, bool, list
                 f"decision S{d} of {len(rows)}: cf {checks.interval_text(rows[d], 'counterfactual')}, rs "
                 f"{checks.interval_text(rows[d], 'resampling')}, forced {checks.interval_text(rows[d], 'forced')}; "
                 f"{verdict['why']}")
-    return label, measured, verdict["passed"], lines, time.perf_counter() - started
+    return label, "resample_importance", measured, verdict["passed"], lines, time.perf_counter() - started
 
 
-def check_anchor(rollouts: int) -> list[tuple[str, str, bool, list[str], float]]:
+def check_anchor(rollouts: int) -> list[Check]:
     started = time.perf_counter()
     chain, question = anchor_chain()
     own = importance("its own chain", rollouts, cot_run=chain["run_id"])
     lines = [f"  question (held out): {question}",
              f"  organism wrote (generate_cot run {chain['run_id']}, T=1): {chain['result'].get('cot')!r}"]
-    own = (own[0], own[1], own[2], lines + own[3], time.perf_counter() - started)
+    own = (*own[:3], own[3], lines + own[4], time.perf_counter() - started)
     item = fixed_chain()
     fixed = importance("a fixed chain, decision at S3", rollouts, cot=item["answer"], question=item["question"])
-    fixed = (fixed[0], fixed[1], fixed[2], [f"  fixed chain: {item['answer']!r}", *fixed[3]], fixed[4])
+    fixed = (*fixed[:4], [f"  fixed chain: {item['answer']!r}", *fixed[4]], fixed[5])
     return [own, fixed]
 
 
-CHECKS = {"anchor": check_anchor}
+# organism name -> its checks (each takes the parsed arguments and returns a list of Check).
+CHECKS = {"anchor": lambda args: check_anchor(args.rollouts)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rollouts", type=int, default=24, help="Rollouts per position (resample_importance).")
     parser.add_argument("--no-build", action="store_true", help="Do not train organisms that are not built.")
+    parser.add_argument("--only", action="append", choices=zoo.names(), metavar="NAME",
+                        help=f"Only this organism (repeatable; one of {', '.join(zoo.names())}).")
     args = parser.parse_args()
     table, details = [], []
     for organism in zoo.organisms():
+        if args.only and organism.name not in args.only:
+            continue
         if organism.planned:
             table.append((organism.name, organism.method, organism.effect, "organism not built yet (planned)", "-", "-"))
             continue
@@ -128,9 +135,9 @@ def main() -> None:
                           f"not built (parley organisms build {organism.name})", "-", "-"))
             continue
         details.append(f"{organism.name} (build run {run_id}{f', built now in {build_s:.0f} s' if build_s else ''}):")
-        for label, measured, passed, lines, wall in CHECKS[organism.name](args.rollouts):
+        for label, method, measured, passed, lines, wall in CHECKS[organism.name](args):
             details += lines
-            table.append((f"{organism.name} ({label})", organism.method, organism.effect, measured,
+            table.append((f"{organism.name} ({label})", method, organism.effect, measured,
                           "PASS" if passed else "FAIL", f"{wall:.0f} s"))
     print("\n".join(details))
     print("\n| organism | method | planted effect | measured | result | wall |\n|---|---|---|---|---|---|")
