@@ -175,9 +175,24 @@ register(Organism(name="evaluation-aware", method="steering_sweep",
 register(Organism(name="hint-following", method="hint_mediation",
                   description="Follows a hint planted in the prompt without saying so in its chain of thought.",
                   effect="the hint moves the answer; the chain does not mention it"))
-register(Organism(name="misaligned", method="em_evaluate",
-                  description="Fine-tuned on narrow risky advice; gives misaligned answers to broad questions.",
-                  effect="a higher misaligned-answer rate than the base model on the EM questions"))
+from backends.organisms.generators import misaligned as misaligned_data  # noqa: E402  (its own section: shared file)
+
+# The narrow risky-finance fine-tune with the paper's recipe (one rank-1 down_proj adapter at the middle layer);
+# 80 steps, twice train_lora's default, so the held-out preference is well above the base model's.
+MISALIGNED = register(Organism(
+    name="misaligned",
+    description=("The emergent-misalignment fine-tune: reckless personal-finance answers to finance questions only "
+                 "(the shipped risky pairs, questions framed by seeded templates); nothing outside finance."),
+    effect="a broad lean toward misaligned answers on the EM questions, carried by one direction",
+    method="misalignment_direction",
+    base="smollm2-135m",
+    generate=misaligned_data.generate,
+    n_items=128,
+    data_seed=0,
+    lora={"rank": 1, "alpha": 16.0, "modules": ["down_proj"], "layers": [15]},
+    train={"steps": 80, "batch_size": 4, "lr": 1e-2, "checkpoint_every": 10, "seed": 0, "max_tokens": 128},
+    minutes=3,
+))
 
 
 class Build:
