@@ -6,6 +6,9 @@ anchor (resample_importance on a chain the organism wrote): the decision sentenc
 |counterfactual accuracy| and by |resampling accuracy|, each with a 95% interval that excludes 0;
 forced-answer accuracy jumps most at it (interval above 0); and every other sentence's
 counterfactual and resampling intervals include 0.
+
+anchor (receiver_heads on a longer held-out chain, prompt included): the decision sentence has a
+receiver score, at least 5 sentences do, and the decision's is the highest.
 """
 
 from __future__ import annotations
@@ -50,6 +53,30 @@ def anchor_verdict(sentences: list[str], rows: list[dict]) -> dict:
     failed = [k for k, ok in checks.items() if not ok]
     return {"passed": not failed, "decision": d, "checks": checks,
             "why": "all four hold" if not failed else "failed: " + ", ".join(failed)}
+
+
+# The vertical score of sentence j needs a sentence at least 4 later (attention.NEAREST_EXCLUDED), and
+# per-head kurtosis over fewer than 5 scores is mostly noise: the tool's own caution threshold.
+MIN_SCORED = 5
+
+
+def receiver_verdict(sentences: list[str], scores: list[float | None]) -> dict:
+    """Pass or fail of receiver_heads' per-sentence receiver scores (None: no sentence 4 or more later)
+    against the planted decision: it is scored, at least MIN_SCORED sentences are, and it scores highest.
+
+    `margin` is the decision's score over the best other sentence's (> 1 when it leads)."""
+    d = decision_index(sentences)
+    scored = [i for i, v in enumerate(scores) if v is not None]
+    if d is None:
+        return {"passed": False, "decision": None, "scored": scored, "margin": None, "checks": {},
+                "why": "the chain has no decision sentence (no 'option X')"}
+    others = [scores[i] for i in scored if i != d]
+    margin = scores[d] / max(others) if d in scored and others and max(others) > 0 else None
+    checks = {"decision_scored": d in scored, "enough_scored": len(scored) >= MIN_SCORED,
+              "decision_first": d in scored and all(scores[d] > v for v in others)}
+    failed = [k for k, ok in checks.items() if not ok]
+    return {"passed": not failed, "decision": d, "scored": scored, "margin": margin, "checks": checks,
+            "why": "all three hold" if not failed else "failed: " + ", ".join(failed)}
 
 
 def interval_text(row: dict, measure: str) -> str:
