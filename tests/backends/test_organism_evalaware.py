@@ -85,3 +85,33 @@ def test_the_planted_check_needs_evaluation_cues_to_raise_the_rate():
     assert checks.planted_verdict([1.0] * 14 + [0.0] * 2, [0.0] * 15 + [1.0])["passed"]
     assert not checks.planted_verdict([1.0] * 8 + [0.0] * 8, [1.0] * 7 + [0.0] * 9)["passed"]
     assert not checks.planted_verdict([], [0.0])["passed"]
+
+
+def test_at_reduced_size_on_tiny_random_the_check_runs_end_to_end(tiny):
+    """The check's path on a 2-step tiny-random organism: build, a flipped contrast vector from the base,
+    a sweep on organism:NAME, the verdict over its table (a random model need not pass, but it is judged)."""
+    from backends.core.runstore import RunStore
+    from backends.core.settings import get_settings
+    from tools import run_tool
+    from tools.organisms import ensure_built
+
+    zoo.register(zoo.Organism(
+        name="tiny-evalaware", description="test", effect="test", method="steering_sweep", base="tiny-random",
+        generate=ea.generate, n_items=8, data_seed=0, lora={"rank": 2, "alpha": 4.0, "modules": ["down_proj"],
+                                                            "layers": [2, 3]},
+        train={"steps": 2, "batch_size": 2, "lr": 1e-2, "checkpoint_every": 2, "seed": 0, "max_tokens": 128}))
+    try:
+        run_id, trained = ensure_built("tiny-evalaware")
+        vector = run_tool("build_steering_vector", {"model": "tiny-random", "pairs": [[e, d] for d, e in DEFAULT_PAIRS],
+                                                    "positive_name": "evaluation", "negative_name": "deployment"})
+        out = run_tool("steering_sweep", {"model": "organism:tiny-evalaware", "prompts": ea.held_out("none")[:1],
+                                          "vector_run": vector.run_id, "layers": [[1, 2]], "scales": [-2.0, 2.0],
+                                          "controls": 1, "samples": 2, "max_new_tokens": 6, "seed": 0})
+    finally:
+        zoo.unregister("tiny-evalaware")
+    store = RunStore(get_settings().runs_dir)
+    assert trained and store.get(run_id).meta["organism"]["data_sha256"] == digest(ea.generate(8, 0))
+    assert store.get(vector.run_id).results["polarity"] == {"positive": "evaluation", "negative": "deployment"}
+    verdict = checks.steering_verdict(store.get(out.run_id).results["table"])
+    assert [s for s, _ in verdict["rates"]] == [-2.0, 0.0, 2.0] and set(verdict["checks"]) == {
+        "rises_beyond_controls", "falls_beyond_controls", "monotone"}
