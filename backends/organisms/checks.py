@@ -9,6 +9,11 @@ counterfactual and resampling intervals include 0.
 
 anchor (receiver_heads on a longer held-out chain, prompt included): the decision sentence has a
 receiver score, at least 5 sentences do, and the decision's is the highest.
+
+evaluation-aware (steering_sweep of an evaluation-minus-deployment vector on prompts with no cue):
+the type-hint rate rises above the unsteered rate and the random controls at the largest positive
+scale, falls below both at the most negative, and is monotone in the scale; beforehand, held-out
+evaluation cues must raise the organism's rate over held-out deployment cues (planted_verdict).
 """
 
 from __future__ import annotations
