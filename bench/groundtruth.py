@@ -111,8 +111,211 @@ def check_anchor(rollouts: int) -> list[Check]:
     return [own, fixed]
 
 
+RECEIVER_CHAINS = 3  # held-out chains per model; each is one eager forward pass
+
+
+def receiver_chain(k: int) -> dict:
+    """Held-out item k's question, decision and answer, with three fillers before the decision (S3) and five
+    sentences after it (the four restatements and one more filler, shuffled), then the answer: 10 sentences.
+
+    The organism's own chains have 3 to 6 sentences with the decision at S1 to S3, so no decision ever has a
+    sentence 4 or more later to score it; here S0 to S5 are scored, the decision by S7, S8 and the answer."""
+    import numpy as np
+
+    from backends.core.seeds import derive
+
+    planted = anchor_data.item(k, HELD_OUT_SEED)
+    decision = planted["sentences"][planted["decision"]]
+    chosen = decision.rsplit(", the ", 1)[1].rstrip(".")
+    rng = np.random.default_rng(derive(HELD_OUT_SEED, "receiver chain", k))
+    fillers = [anchor_data.FILLER[i] for i in rng.permutation(len(anchor_data.FILLER))]
+    after = [a.format(item=chosen) for a in anchor_data.AFTER] + fillers[3:4]
+    after = [after[i] for i in rng.permutation(len(after))]
+    sentences = [*fillers[:3], decision, *after, planted["sentences"][-1]]
+    return {"question": planted["question"], "sentences": sentences, "cot": " ".join(sentences), "decision": 3}
+
+
+def check_anchor_receivers() -> list[Check]:
+    """receiver_heads on RECEIVER_CHAINS longer held-out chains, prompt included, on the organism and on its base
+    model (the control: same text, no training); each passes when the decision leads on every chain."""
+    from tools import run_tool
+
+    base = zoo.get("anchor").base
+    chains = [receiver_chain(k) for k in range(RECEIVER_CHAINS)]
+    out = []
+    for label, model in (("receiver heads, 10-sentence chains", "organism:anchor"),
+                         (f"receiver heads, base model {base} (control)", base)):
+        started, lines, verdicts = time.perf_counter(), [f"  {label}:"], []
+        for k, chain in enumerate(chains):
+            run = run_tool("receiver_heads", {"cot": chain["cot"], "question": chain["question"], "model": model,
+                                              "k": 20})
+            scores = [r["receiver_score"] for r in run.result["sentences"]]
+            verdict = checks.receiver_verdict(chain["sentences"], scores)
+            verdicts.append(verdict)
+            shown = " ".join("n/a" if v is None else f"{1000 * v:.1f}" for v in scores)
+            margin = "n/a" if verdict["margin"] is None else f"{verdict['margin']:.1f}x"
+            lines.append(f"    chain {k} (receiver_heads run {run.run_id}): receiver score x1000 per sentence "
+                         f"S0..S{len(scores) - 1}: {shown}; decision S{verdict['decision']} leads by {margin}; "
+                         f"{verdict['why']}")
+        passed = sum(v["passed"] for v in verdicts)
+        margins = [f"{v['margin']:.1f}x" if v["margin"] is not None else "n/a" for v in verdicts]
+        measured = (f"decision S3 of 10 has the highest receiver score on {passed} of {len(chains)} held-out chains "
+                    f"(its score over the best other sentence's: {', '.join(margins)})")
+        out.append((label, "receiver_heads", measured, passed == len(chains), lines, time.perf_counter() - started))
+    out[0][4].insert(0, f"  receiver-heads chain 0 (held out): {chains[0]['cot']!r}")
+    if out[0][3] and out[1][3]:  # the control is what tells a planted effect from one the text alone carries
+        out[1] = (*out[1][:2], out[1][2] + "; as on the organism, so the text, not the training, puts it first",
+                  *out[1][3:])
+    return out
+
+
+# --- misaligned: the misalignment direction, ITDA model diffing, CAFT and the EM rate on the organism ------------
+
+MISALIGNED = "organism:misaligned"
+ITDA_DIFF = {"docs": 40, "max_tokens": 64, "seed": 0}  # a small slice of the shipped corpus: the diff, not the dictionary
+EM_SAMPLES = 4  # answers per EM question (the paper: 50); em_evaluate's default
+
+
+def misaligned_layers() -> tuple[int, list[int]]:
+    """The adapter's layer and the layers ITDA reads: two before it, it, and two after."""
+    layer = zoo.get("misaligned").lora["layers"][0]
+    return layer, [layer - 5, layer - 1, layer, layer + 3, layer + 9]
+
+
+def effect_text(row: dict) -> str:
+    return f"{row['change']:+.2f} [{row['change_low']:+.2f}, {row['change_high']:+.2f}]"
+
+
+def held_out_preference(model: str, ids: list[str]):
+    """The base model's preference on the direction's held-out questions: what the organism's is set beside."""
+    from backends.organisms.em import preference, reference_answers, split_labelled
+    from backends.subject.models import load_model
+
+    return preference(load_model(model, settings=get_settings()), *split_labelled(reference_answers(ids)))
+
+
+def check_misaligned_direction(layer: int) -> tuple[Check, str]:
+    """misalignment_direction on the organism (its held-out preference, the direction at the adapter's layer), then
+    ablate_direction of it at every layer against 5 random directions of its norm; and the direction run's id."""
+    from tools import run_tool
+
+    started = time.perf_counter()
+    found = run_tool("misalignment_direction", {"model": MISALIGNED, "layer": layer, "controls": 3, "seed": 0},
+                     progress=progress)
+    ablated = run_tool("ablate_direction", {"model": MISALIGNED, "direction_run": found.run_id, "controls": 5,
+                                            "seed": 0}, progress=progress)
+    print(file=sys.stderr)
+    rows = ablated.result["effects"]
+    verdict = checks.ablation_verdict(rows)
+    none, base_pref = rows[0], held_out_preference(zoo.get("misaligned").base, found.result["held_out"])
+    lines = [f"  misalignment_direction run {found.run_id} (layer {layer}, norm {found.result['norm']:.2f}, "
+             f"{found.result['misaligned']} misaligned and {found.result['aligned']} aligned reference answers); "
+             f"held-out preference (misaligned minus aligned, nats/token): organism {none['preference']:+.2f} "
+             f"[{none['low']:+.2f}, {none['high']:+.2f}], base model {base_pref.value:+.2f} [{base_pref.low:+.2f}, {base_pref.high:+.2f}]",
+             f"  ablate_direction run {ablated.run_id} (every layer; projection {ablated.result['projection_before']:.2f} "
+             f"-> {ablated.result['projection_after']:.2g}): change " + "; ".join(
+                 f"{r['vector']} {effect_text(r)}" for r in rows if r["intervention"] == "ablate")]
+    measured = (f"ablating the direction: change {verdict['change']:+.2f} [{verdict['low']:+.2f}, {verdict['high']:+.2f}] "
+                f"vs random {', '.join(f'{c:+.2f}' for c in verdict['controls'])}; {verdict['why']}"
+                if verdict["change"] is not None else verdict["why"])
+    return ("direction ablated", "misalignment_direction + ablate_direction", measured, verdict["passed"], lines,
+            time.perf_counter() - started), found.run_id
+
+
+def check_misaligned_itda(layer: int, layers: list[int]) -> Check:
+    """itda_build on the base model, then continued on the organism over the same token stream (model diffing)."""
+    from tools import run_tool
+
+    started = time.perf_counter()
+    base_model = zoo.get("misaligned").base
+    base = run_tool("itda_build", {"model": base_model, "layers": layers, **ITDA_DIFF}, progress=progress)
+    diff = run_tool("itda_build", {"model": MISALIGNED, "layers": layers, "base_run": base.run_id, **ITDA_DIFF},
+                    progress=progress)
+    print(file=sys.stderr)
+    sizes = {r["layer"]: r["size"] for r in base.result["rows"]}
+    added = {r["layer"]: r["added"] for r in diff.result["rows"]}
+    verdict = checks.diff_verdict(added, layer)
+    shown = ", ".join(f"L{k} {added[k]}/{sizes[k]}" for k in layers)
+    lines = [f"  itda_build runs {base.run_id} (base {base_model}) and {diff.run_id} (continued on the organism), "
+             f"{ITDA_DIFF['docs']} shipped documents x {ITDA_DIFF['max_tokens']} tokens, tau 0.4: atoms added (organism "
+             f"activations the base dictionary cannot reconstruct within tau: new atom sources) / base atoms: {shown}"]
+    measured = f"atoms added per layer (adapter at L{layer}): {shown}; {verdict['why']}"
+    return "model diffing", "itda_build (base_run)", measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def check_misaligned_caft(layer: int, direction_run: str) -> Check:
+    """CAFT with the misalignment direction: the organism's data and settings, the direction projected out at the
+    adapter's layer during training only; compared with the organism (the plain fine-tune) on all 8 EM questions.
+
+    caft_finetune takes PCA components or ITDA atoms, not a direction, so this drives its trainer
+    (backends/organisms/caft.CaftTraining) with the direction itself."""
+    import tempfile
+
+    from backends.core.stats import difference_interval
+    from backends.organisms.caft import CaftTraining
+    from backends.organisms.em import preference, reference_answers, split_labelled
+    from backends.organisms.lora import adapted
+    from backends.steering.vector import SteeringVector
+    from backends.subject.models import load_model
+
+    started = time.perf_counter()
+    settings, store = get_settings(), RunStore(get_settings().runs_dir)
+    organism = zoo.get("misaligned")
+    base = load_model(organism.base, settings=settings)
+    plain = zoo.load_organism(MISALIGNED, settings, store)
+    direction = SteeringVector.load(store.get(direction_run).dir / "vector.safetensors").layer_activations[layer]
+    items, _ = organism.data()
+    out_dir = Path(tempfile.mkdtemp(prefix="caft-misaligned-"))
+    training = CaftTraining(base, items, *organism.specs(), out_dir, {layer: direction.float()[None]})
+    training.advance(progress)
+    print(file=sys.stderr)
+    caft = adapted(base, training.last_adapter(), f"{base.name}+caft")
+    bad, good = split_labelled(reference_answers())
+    prefs = {name: preference(m, bad, good) for name, m in (("base", base), ("plain", plain), ("caft", caft))}
+    p, c = prefs["plain"], prefs["caft"]
+    low, high = difference_interval([a - b for a, b in zip(c.misaligned, p.misaligned)],
+                                    [a - b for a, b in zip(c.aligned, p.aligned)])
+    verdict = checks.caft_verdict(p.value, c.value, low, high)
+    lines = [f"  CAFT: {organism.train['steps']} steps (the organism's settings) with the direction of run {direction_run} "
+             f"projected out of layer {layer}'s output during training, adapter {training.last_adapter()}; "
+             f"batch loss {training.now['losses'][0]:.2f} -> {training.now['losses'][-1]:.2f}",
+             "  preference on all 8 EM questions (nats/token): " + ", ".join(
+                 f"{name} {v.value:+.2f} [{v.low:+.2f}, {v.high:+.2f}]" for name, v in prefs.items())]
+    measured = (f"preference plain {p.value:+.2f}, CAFT {c.value:+.2f} (base {prefs['base'].value:+.2f}); CAFT - plain "
+                f"{verdict['change']:+.2f} [{low:+.2f}, {high:+.2f}]; {verdict['why']}")
+    return "CAFT with the direction", "caft (CaftTraining)", measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def check_misaligned_em() -> Check:
+    """em_evaluate with the offline reference judge, on the organism and on its base model."""
+    from tools import run_tool
+
+    started = time.perf_counter()
+    runs = {label: run_tool("em_evaluate", {"model": model, "judge": "reference", "samples": EM_SAMPLES, "seed": 0},
+                            progress=progress)
+            for label, model in (("organism", MISALIGNED), ("base", zoo.get("misaligned").base))}
+    print(file=sys.stderr)
+    counts = {label: (round((r.result["em"] or 0) * r.result["judged"]), r.result["judged"]) for label, r in runs.items()}
+    verdict = checks.em_rate_verdict(counts["organism"], counts["base"])
+    lines = [f"  em_evaluate runs {runs['organism'].run_id} (organism) and {runs['base'].run_id} (base), "
+             f"{EM_SAMPLES} samples per question, reference judge (a stand-in: embedding similarity to labelled answers)"]
+    shown = ", ".join(f"{label} {k}/{n}" for label, (k, n) in counts.items())
+    measured = (f"EM answers / judged: {shown}; difference " + (
+        f"{verdict['difference']:+.2f} [{verdict['low']:+.2f}, {verdict['high']:+.2f}]; " if verdict["difference"] is not None
+        else "") + verdict["why"])
+    return "EM rate", "em_evaluate (reference judge)", measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def check_misaligned() -> list[Check]:
+    layer, layers = misaligned_layers()
+    direction, direction_run = check_misaligned_direction(layer)
+    return [direction, check_misaligned_itda(layer, layers), check_misaligned_caft(layer, direction_run),
+            check_misaligned_em()]
+
+
 # organism name -> its checks (each takes the parsed arguments and returns a list of Check).
-CHECKS = {"anchor": lambda args: check_anchor(args.rollouts)}
+CHECKS = {"anchor": lambda args: check_anchor(args.rollouts) + check_anchor_receivers()}
+CHECKS["misaligned"] = lambda args: check_misaligned()
 
 
 def main() -> None:
