@@ -111,7 +111,7 @@ def check_anchor(rollouts: int) -> list[Check]:
     return [own, fixed]
 
 
-RECEIVER_CHAINS = 3  # held-out chains per model; each is one eager forward pass
+RECEIVER_CHAINS = 8  # held-out chains per model, one eager forward pass each (about 1 s on a quiet 2-core machine)
 
 
 def receiver_chain(k: int) -> dict:
@@ -137,7 +137,7 @@ def receiver_chain(k: int) -> dict:
 
 def check_anchor_receivers() -> list[Check]:
     """receiver_heads on RECEIVER_CHAINS longer held-out chains, prompt included, on the organism and on its base
-    model (the control: same text, no training); each passes when the decision leads on every chain."""
+    model (the control: the same text, no training); each passes when the decision leads on more than half."""
     from tools import run_tool
 
     base = zoo.get("anchor").base
@@ -145,27 +145,26 @@ def check_anchor_receivers() -> list[Check]:
     out = []
     for label, model in (("receiver heads, 10-sentence chains", "organism:anchor"),
                          (f"receiver heads, base model {base} (control)", base)):
-        started, lines, verdicts = time.perf_counter(), [f"  {label}:"], []
+        started, lines, verdicts = time.perf_counter(), [f"  {label} (receiver score x1000 per sentence S0..S5; "
+                                                         "S6..S9 have no sentence 4 later):"], []
         for k, chain in enumerate(chains):
             run = run_tool("receiver_heads", {"cot": chain["cot"], "question": chain["question"], "model": model,
                                               "k": 20})
             scores = [r["receiver_score"] for r in run.result["sentences"]]
             verdict = checks.receiver_verdict(chain["sentences"], scores)
             verdicts.append(verdict)
-            shown = " ".join("n/a" if v is None else f"{1000 * v:.1f}" for v in scores)
-            margin = "n/a" if verdict["margin"] is None else f"{verdict['margin']:.1f}x"
-            lines.append(f"    chain {k} (receiver_heads run {run.run_id}): receiver score x1000 per sentence "
-                         f"S0..S{len(scores) - 1}: {shown}; decision S{verdict['decision']} leads by {margin}; "
-                         f"{verdict['why']}")
-        passed = sum(v["passed"] for v in verdicts)
-        margins = [f"{v['margin']:.1f}x" if v["margin"] is not None else "n/a" for v in verdicts]
-        measured = (f"decision S3 of 10 has the highest receiver score on {passed} of {len(chains)} held-out chains "
-                    f"(its score over the best other sentence's: {', '.join(margins)})")
-        out.append((label, "receiver_heads", measured, passed == len(chains), lines, time.perf_counter() - started))
-    out[0][4].insert(0, f"  receiver-heads chain 0 (held out): {chains[0]['cot']!r}")
-    if out[0][3] and out[1][3]:  # the control is what tells a planted effect from one the text alone carries
-        out[1] = (*out[1][:2], out[1][2] + "; as on the organism, so the text, not the training, puts it first",
-                  *out[1][3:])
+            shown = " ".join(f"{1000 * v:.1f}" for v in scores if v is not None)
+            top = max(verdict["scored"], key=lambda i: scores[i])
+            lines.append(f"    chain {k} (run {run.run_id}): {shown}; "
+                         + ("decision S3 first" if verdict["passed"] else
+                            f"S{top} first: \"{chain['sentences'][top]}\"")
+                         + (f", decision/best other {verdict['margin']:.2f}" if verdict["margin"] is not None else ""))
+        overall = checks.receivers_over_chains(verdicts)
+        median = overall["median_margin"]
+        measured = (f"decision S3 of 10 has the highest receiver score on {overall['first']} of {overall['chains']} "
+                    f"held-out chains (median decision/best other: {'n/a' if median is None else f'{median:.2f}'})")
+        out.append((label, "receiver_heads", measured, overall["passed"], lines, time.perf_counter() - started))
+    out[0][4].insert(0, f"  receiver-heads chain 0 (held out, prompt included): {chains[0]['cot']!r}")
     return out
 
 
