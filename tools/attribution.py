@@ -7,17 +7,26 @@ import time
 
 from pydantic import Field
 
-from tools.inputs import CotInput, ModelName, clip, resolve_cot
+from tools.inputs import DEFAULT_COT_SYSTEM, CotInput, ModelName, clip, resolve_cot
 from tools.registry import ToolContext, ToolOutput, register
 
 
-class ReceiverArgs(CotInput):
+class PromptedCot(CotInput):
+    # Without the prompt the chain's first token is the attention sink, and S0 outscores every
+    # sentence in every head (measured on SmolLM2 and the anchor organism; docs/methods.md).
+    question: str | None = Field(None, min_length=1, max_length=8000,
+                                 description="With pasted `cot`: the question it answers, so the model reads its chat "
+                                             "prompt (default system prompt) before the chain, as when it wrote it. "
+                                             "A `cot_run`'s own prompt (else its question) is used when it has one.")
+
+
+class ReceiverArgs(PromptedCot):
     model: ModelName = None
     k: int = Field(20, ge=1, le=1000, description="How many receiver heads (layer 0 excluded).")
     more_cot_runs: list[str] = Field([], max_length=100, description="More runs with chains of thought, for the split-half reliability of the head ranking.")
 
 
-class SuppressionArgs(CotInput):
+class SuppressionArgs(PromptedCot):
     model: ModelName = None
     batch: int = Field(8, ge=1, le=256, description="Sentences suppressed per batched forward pass.")
     layers: list[int] | None = Field(None, description="Suppress only in these layers (default: all).")
@@ -30,19 +39,22 @@ def _text(args, ctx: ToolContext, cot_run: str | None = None):
     if cot_run:
         full = ctx.store.get(cot_run).results
         cot, prompt, model = full.get("cot", ""), full.get("prompt") or "", full.get("model")
+        question = full.get("question")
     else:
         cot, origin = resolve_cot(args, ctx.store)
-        prompt, model = "", None
+        prompt, model, question = "", None, args.question or origin.get("question")
         if origin.get("run_id"):
             full = ctx.store.get(origin["run_id"]).results
             prompt, model = full.get("prompt") or "", full.get("model")
     parts = split_sentences(cot)
-    spans = [(len(prompt) + s.start, len(prompt) + s.end) for s in parts.sentences]
     from backends.core.errors import UsageError
 
-    if len(spans) < 2:
+    if len(parts.sentences) < 2:
         raise UsageError("cot: needs at least 2 sentences", field="cot")
     handle = ctx.load_model(args.model or model)
+    if not prompt and question:  # a run that kept its question but not its prompt (resample_importance), or pasted text
+        prompt = handle.chat_prompt(question, system=DEFAULT_COT_SYSTEM)
+    spans = [(len(prompt) + s.start, len(prompt) + s.end) for s in parts.sentences]
     return cot, prompt + cot, spans, parts.texts(), handle
 
 
