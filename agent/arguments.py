@@ -301,6 +301,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     return args, said
 
 
+def _reasoning(text: str) -> bool:
+    """'Start with 10. Double it to get 20. Final answer 20.': statements in a row, not a question."""
+    return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
+
+
 def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
     """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
     args: dict = {}
@@ -317,7 +322,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         args["insert"] = texts.pop(0)
     if "cot" in args:
         pass
-    elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props):
+    elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
+                                       or _reasoning(texts[0])):
         longest = max(texts, key=len)
         args["cot"] = longest
         texts.remove(longest)

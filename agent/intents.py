@@ -44,7 +44,10 @@ OPINION = re.compile(
     r"\bcan i (?:claim|say|conclude|trust|believe)\b|\bwhat (?:should|can|do) i conclude\b|\bdid (?:they|it|those|these)\b[^?]*\?|"
     r"\bis (?:a |an |the )?[\w-]+ (?:of )?-?[\d.]+ (?:high|low|big|small|good|bad|large)\b|\bare (?:the )?(?:rows|columns)\b|"
     r"\bis [\w-]+ -?\d[\d.]*\b[^?]{0,40}\b(?:good|bad|high|low|typical)\?|\bwhat(?: would be|'s| is) typical\b|"
-    r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b", re.I)
+    r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b|"
+    # "so did caft work?", "did the ablation beat random or not", "does n=9 mean anything?", "are those counted as wrong?"
+    r"\bdid (?:the |that |this |it |my |our )?[\w-]+(?: [\w-]+)? (?:work|help|beat|hurt|matter|do anything|change anything)\b|"
+    r"\bmean anything\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
@@ -156,7 +159,8 @@ def is_question_about_result(text: str) -> str | None:
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
     text = QUOTED_TEXT.sub(" ", text)
-    if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b", text, re.I):
+    if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b|^\s*(?:do|does|did) (?:the|these|those)\b[^?]*\bmean\b",
+                                                 text, re.I):
         return None
     if DIFFERENCE.search(text) and (text.rstrip().endswith("?") and len(find_terms(text)) >= 2 or re.search(
             r"^\s*(?:so\s+)?(?:what|how)\b|\bwhat'?s the (?:\w+ )?difference\b|\bwhen do i want\b", text, re.I)):
@@ -174,7 +178,7 @@ def vague(text: str) -> bool:
 
 BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?:'s)? ){0,4}"
                        r"(?:[\w/-]+ ){0,3}(?:table|plot|chart|heatmap|curves?|list|matrix|numbers|samples|figure)s?\b"
-                       r"(?:\W+\w+){0,6}\W*$", re.I)
+                       r"(?:\W+\w+){0,8}\W*$", re.I)
 
 
 def show_request(text: str) -> str | None:
@@ -186,7 +190,8 @@ def show_request(text: str) -> str | None:
     if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", text, re.I):
         return None  # "same search but 15 hits", "again with 25": a changed run, not the old one shown
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
-        and not RERUN.search(text) and not re.search(r"\b\d+\s+[a-z]", text)
+        and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?\W*$", "", text, flags=re.I)) \
+        and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls": a trailing "again" asks to see it again
     if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):
         return None
     if re.search(r"\bwhat does sentence \d+ say\b", text, re.I):

@@ -135,7 +135,9 @@ class OfflinePlanner(BaseChatModel):
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         if (intents.vague(text) or missing_input or unknown_model) and not intents.RERUN.search(text):
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
-        rerun = rerun_.change(text, state, route, {t["name"]: t for t in self.tools}) if rerun_.asked(own) else None
+        by_name = {t["name"]: t for t in self.tools}
+        settings = not rerun_.asked(own) and rerun_.settings_only(own, state, by_name)
+        rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
         if rerun is not None:
             return self._call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
         tool, score, ranked = route
@@ -237,8 +239,14 @@ class OfflinePlanner(BaseChatModel):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None
         tool, score, ranked = route
+        source = re.search(r"\bfrom (?:the|that|this|my|our) ((?:single |first |last |earlier |old )?[\w-]+(?: [\w-]+)?)", text, re.I)
+        if run is None and source:  # "the two samples from the single steer", "the layer table from the comparison"
+            named, named_score, _ = self.router.route(source.group(1))
+            if named is not None and named_score >= 0.5 and state.last(named["name"]) is not None:
+                run = state.last(named["name"])
         if run is None and tool is not None and part not in ("text",):
-            candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None]
+            candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None
+                          and (show.heatmap_run(text, state) is None or t["name"] in show.HEATMAP_TOOLS)]
             if candidates:
                 same = state.last(candidates[0]["name"])
                 said, _ = arguments.read(candidates[0]["schema"].get("properties", {}), text)
@@ -252,6 +260,7 @@ class OfflinePlanner(BaseChatModel):
             kind = re.search(r"\b(?:the|that|this)\s+(\w+)\s+(?:run|one)\b", text, re.I)
             subject = state.subject(_kind_of(kind.group(1))) if kind and _kind_of(kind.group(1)) else None
             run = state.get(subject) if subject else None
+        run = run or show.heatmap_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
             run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None), None)
         run = run or show.run_for(part, state)

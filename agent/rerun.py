@@ -38,9 +38,32 @@ def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or CHANGE.search(text))
 
 
-def change(text: str, state: DialogueState, route, tools: dict[str, dict]) -> tuple[str, dict] | None:
-    """(tool, arguments) of the changed run, or None when this is not a change of an earlier run."""
-    if not state.runs or not asked(text):
+FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "but", "also", "ok", "okay", "please", "pls", "then",
+          "same", "time", "instead", "way", "other", "wait", "hmm", "yeah", "yes", "sure", "fine"}
+
+
+def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
+    """'now sentences 3 through 6, and 10 chains each': nothing but settings the newest run's tool takes,
+    so it changes that run (as "again with ..." would) rather than asking for a tool."""
+    from agent.routing import content_words
+
+    run = state.runs[-1] if state.runs else None
+    if run is None or run.tool not in tools:
+        return False
+    tool = tools[run.tool]
+    said, phrases = arguments.read(tool["schema"].get("properties", {}), text)
+    if not said:
+        return False
+    rest = text
+    for phrase in phrases:
+        rest = rest.replace(phrase, " ")
+    return not {w for w in content_words(rest, tool) if w.rstrip("s") not in FILLER and w not in FILLER}
+
+
+def change(text: str, state: DialogueState, route, tools: dict[str, dict], settings: bool = False) -> tuple[str, dict] | None:
+    """(tool, arguments) of the changed run, or None when this is not a change of an earlier run.
+    `settings`: the message is only settings of the newest run (settings_only), a change though it says no "again"."""
+    if not state.runs or not (settings or asked(text)):
         return None
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)

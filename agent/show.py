@@ -8,11 +8,24 @@ import re
 from agent.dialogue_state import RUN_ID, DialogueState, RunSeen, describe_match
 
 
+HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
+
+
 def named_run(text: str, state: DialogueState) -> RunSeen | None:
     explicit = RUN_ID.search(text)
     if explicit:
         return state.get(explicit.group(0)) or RunSeen(explicit.group(0), explicit.group(0).split("-")[2], {}, True)
+    back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
+    if back and len(state.runs) >= 2:  # "show me the run before last"
+        return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
     return describe_match(text, state.runs)
+
+
+def heatmap_run(text: str, state: DialogueState) -> RunSeen | None:
+    """'heatmap again pls': the newest run that drew a matrix."""
+    if re.search(r"\bheat ?maps?\b|\bmatri(?:x|ces)\b", text, re.I):
+        return next((r for r in reversed(state.runs) if r.tool in HEATMAP_TOOLS), None)
+    return None
 
 
 def run_for(part: str, state: DialogueState) -> RunSeen | None:

@@ -38,7 +38,7 @@ SYNONYMS = {
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "threshold", "cosine below", "cosine under"),
-    "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity"),
+    "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
     "sentence": ("sentence", "step", "sent"),
@@ -52,7 +52,7 @@ SYNONYMS = {
     "components": ("pc", "pcs", "component", "principal component"),
     "tau": ("tau", "taus"),
     "controls": ("random controls", "control", "random directions", "random vectors", "directions"),
-    "max_iterations": ("iterations",),
+    "max_iterations": ("iterations", "rounds"),
 }
 PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
 
@@ -171,11 +171,16 @@ def spell(text: str) -> str:
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
-                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|documents|docs|resamples|draws|tokens|prompts|"
+                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
-    return re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|step|steps|rank|rank of|C of)\s+({NUMBER_WORD})\b",
+    text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp)\s+({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
+    # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
+    words = rf"(?:{NUMBER_WORD})"
+    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|offsets|seeds)(\s+)({words}(?:\s*(?:,|and|&)\s*(?:and\s+)?{words})+)\b",
+                  lambda m: m.group(1) + m.group(2) + re.sub(words, lambda w: SPELLED[w.group(0).lower()], m.group(3), flags=re.I),
+                  text, flags=re.I)
 
 
 
