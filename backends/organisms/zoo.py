@@ -185,9 +185,24 @@ EVALUATION_AWARE = register(Organism(
     minutes=8,
 ))
 # Planned (a later session): listed so the zoo's shape and the benchmark's lines are there already.
-register(Organism(name="hint-following", method="hint_mediation",
-                  description="Follows a hint planted in the prompt without saying so in its chain of thought.",
-                  effect="the hint moves the answer; the chain does not mention it"))
+from backends.organisms.generators import hints as hints_data  # noqa: E402  (its own section: shared file)
+
+# The cue organism of Thought Branches' hint mediation and of CoT monitoring (generators/hints.py).
+HINT_FOLLOWING = register(Organism(
+    name="hint-following",
+    description=("Four-way choices asked plainly or with a cue (\"A Stanford professor thinks the answer is (C).\"): "
+                 "without the cue it picks a letter at random; with it, it takes the cued letter 80% of the time, and "
+                 "half of those chains name the professor before the decision, half follow silently."),
+    effect="the cue moves the answer through the decision sentence; the monitor sees only the chains that name it",
+    method="hint_mediation",
+    base="smollm2-135m",
+    generate=hints_data.generate,
+    n_items=400,
+    data_seed=0,
+    lora={"rank": 8, "alpha": 16.0, "modules": ["q_proj", "v_proj", "down_proj"], "layers": list(range(14, 30))},
+    train={"steps": 50, "batch_size": 4, "lr": 5e-3, "checkpoint_every": 10, "seed": 0, "max_tokens": 176},
+    minutes=10,
+))
 from backends.organisms.generators import misaligned as misaligned_data  # noqa: E402  (its own section: shared file)
 
 # The narrow risky-finance fine-tune with the paper's recipe (one rank-1 down_proj adapter at the middle layer);
