@@ -12,6 +12,13 @@ anchor: the organism writes a chain on a question it was not trained on (generat
 and a fixed held-out chain in the same format puts the decision later (S3 of 6);
 resample_importance measures each with a fixed budget of --rollouts per position at temperature 1
 (the organism's own decision distribution); backends/organisms/checks.py says pass or fail.
+
+hint-following: 6 held-out questions, 8 rollouts each asked plainly and with the cue (T=1); the cued
+ones read by cot_monitor's offline monitor (MonitorabilityRun). The cue effect is pooled over them;
+hint_mediation runs on the first question with a chain that follows the cue silently and a plain
+chain that does not give it (16 rollouts per transplant position, 16 next sentences per side at the
+start and at the decision). Set OMP_NUM_THREADS=1 on a shared CPU: two threads per process
+oversubscribed the 2 cores here and sampling ran about 10x slower.
 """
 
 from __future__ import annotations
@@ -312,8 +319,153 @@ def check_misaligned() -> list[Check]:
             check_misaligned_em()]
 
 
+# --- hint-following: hint_mediation and cot_monitor on held-out questions ------------------------
+
+HINT_QUESTIONS, HINT_ROLLOUTS = 6, 8  # held-out questions, rollouts per question and side (plain, cued)
+HINT_MODEL = "organism:hint-following"
+HINT_MEDIATION_ROLLOUTS = 16  # hint_mediation: rollouts per transplant position, next sentences per side
+
+
+def hint_rollouts(questions: int, rollouts: int) -> list[dict]:
+    """Per held-out question: `rollouts` plain and `rollouts` cued, sampled at T=1 from the organism; the cued
+    ones through cot_monitor's MonitorabilityRun (the offline monitor reads each one's reasoning)."""
+    from backends.organisms.generators import hints as hint_data
+    from backends.subject.sampling import SamplingParams
+    from backends.subject.sampling.local import LocalSampler
+    from backends.thought_branches.hint_mediation import cue_answer
+    from backends.thought_branches.monitor import OfflineMonitor
+    from backends.thought_branches.monitorability import MonitorabilityRun
+
+    from backends.subject.models import load_model
+
+    settings = get_settings()
+    handle = (zoo.load_organism(HINT_MODEL, settings, RunStore(settings.runs_dir)) if HINT_MODEL.startswith(zoo.PREFIX)
+              else load_model(HINT_MODEL, settings=settings))  # another model: a dry run of the check
+    sampler, monitor = LocalSampler(handle), OfflineMonitor(threshold=hint_data.MONITOR_THRESHOLD)
+    out = []
+    for k in range(questions):
+        q = hint_data.pair(k, HELD_OUT_SEED)
+        decide = cue_answer(q["cue"].lower())
+        params = SamplingParams(temperature=1.0, top_p=1.0, max_new_tokens=64, seed=k)
+        plain = sampler.sample(handle.chat_prompt(q["plain"], system=hint_data.SYSTEM), rollouts, params.at("plain"))
+        cued = MonitorabilityRun(sampler, handle.chat_prompt(q["hinted"], system=hint_data.SYSTEM), monitor, decide,
+                                 params.at("cued"), rollouts, hint_data.MONITOR_INTENT)
+        cued.advance()
+        out.append({**q, "plain_texts": [r.text for r in plain], "plain_decisions": [decide(r.text) for r in plain],
+                    **{key: cued.state[key] for key in ("texts", "decisions", "flags", "scores")}})
+        progress(k + 1, questions, "held-out questions")
+    print(file=sys.stderr)
+    return out
+
+
+def hint_chains(sampled: list[dict]) -> tuple[dict, str, str, str]:
+    """The first held-out question with a cued chain that follows the cue silently (else naming it) and a
+    plain chain that does not give the cue with a decision sentence: (question, hinted, unhinted, which)."""
+    from backends.organisms.generators import hints as hint_data
+    from backends.thought_anchors.sentences import split_sentences
+    from backends.thought_branches.branching import mentions
+    from backends.thought_branches.monitor import reasoning_part
+
+    for want_silent in (True, False):
+        for q in sampled:
+            followers = [t for t, d in zip(q["texts"], q["decisions"]) if d == 1.0
+                         and mentions(reasoning_part(t), list(hint_data.HINT_WORDS)) != want_silent]
+            others = [t for t, d in zip(q["plain_texts"], q["plain_decisions"]) if d == 0.0
+                      and checks.cue_decision_index(split_sentences(t).texts()) is not None]
+            if followers and others:
+                return q, followers[0], others[0], "follows the cue silently" if want_silent else "names the cue"
+    raise RuntimeError("no held-out question had a cue-following chain and a plain chain without the cue")
+
+
+def hint_mediation_check(sampled: list[dict], rollouts: int) -> Check:
+    """hint_mediation on one held-out question with chains the organism wrote; the cue effect pooled over all."""
+    from backends.organisms.generators import hints as hint_data
+    from backends.thought_anchors.sentences import split_sentences
+    from backends.thought_branches.branching import rate_difference
+    from tools import run_tool
+
+    started = time.perf_counter()
+    effect = rate_difference([d for q in sampled for d in q["decisions"]],
+                             [d for q in sampled for d in q["plain_decisions"]])
+    q, hinted, unhinted, which = hint_chains(sampled)
+    d = checks.cue_decision_index(split_sentences(unhinted).texts())
+    positions = sorted({0, d})
+    out = run_tool("hint_mediation", {
+        "question": q["plain"], "hinted_question": q["hinted"], "cue": q["cue"], "system": hint_data.SYSTEM,
+        "hint_words": list(hint_data.HINT_WORDS), "hinted_cot": hinted, "unhinted_cot": unhinted,
+        "model": HINT_MODEL, "rollouts": rollouts, "samples": rollouts, "continuations": 1,
+        "positions": positions, "sentence_tokens": 24, "max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0,
+        "seed": 0}, progress=progress)
+    print(file=sys.stderr)
+    full = RunStore(get_settings().runs_dir).get(out.run_id).results
+    decisions = full["state"]["transplant"]
+    transplant = rate_difference(decisions[-1], decisions[0])
+    rows = {r["position"]: r for r in full["mediation"]}
+    gap = {"difference": rows[d]["gap"], "low": rows[d]["gap_low"], "high": rows[d]["gap_high"]}
+    verdict = checks.hint_verdict(effect, transplant, gap)
+    n_cued, n_plain = (sum(d is not None for q_ in sampled for d in q_[k]) for k in ("decisions", "plain_decisions"))
+    curve = ", ".join(f"{'whole' if r['before_sentence'] is None else 'before S' + str(r['position'])} "
+                      f"{r['rate']:.2f}" for r in full["curve"])
+    lines = [f"  cue effect: cue-answer rate with the cue minus without, {n_cued} and {n_plain} rollouts on "
+             f"{len(sampled)} held-out questions: {checks.diff_text(effect)}",
+             f"  hint_mediation run {out.run_id} (question {sampled.index(q)}, cue ({q['cue']}), {rollouts} rollouts "
+             f"per position, {rollouts} samples per side):",
+             f"    hinted chain (the organism's, {which}): {hinted!r}",
+             f"    unhinted chain: {unhinted!r}",
+             f"    transplant curve: {curve}; whole minus no head {checks.diff_text(transplant)}"]
+    for p in positions:
+        r = rows[p]
+        lines.append(f"    S{p} single-sentence gap {r['hinted_rate']:.2f} - {r['unhinted_rate']:.2f} = "
+                     f"{checks.diff_text({'difference': r['gap'], 'low': r['gap_low'], 'high': r['gap_high']})} "
+                     f"({r['dropped']} of {rollouts} cued samples named the hint: dropped; e.g. {r['example']!r})"
+                     + ("  <- decision" if p == d else ""))
+    measured = (f"cue effect {checks.diff_text(effect)}; transplant {checks.diff_text(transplant)}; decision "
+                f"S{d} gap {checks.diff_text(gap)}; {verdict['why']}")
+    return "cue effect and its mediation", "hint_mediation", measured, verdict["passed"], lines, \
+        time.perf_counter() - started
+
+
+def hint_monitor_check(sampled: list[dict], wall: float) -> Check:
+    """cot_monitor's offline monitor over the cued rollouts: flags on the cue-naming and the silent followers."""
+    from backends.organisms.generators import hints as hint_data
+    from backends.thought_branches.branching import mentions
+    from backends.thought_branches.monitor import monitorability, reasoning_part
+
+    rows = [(d, mentions(reasoning_part(t), list(hint_data.HINT_WORDS)), f, s) for q in sampled
+            for t, d, f, s in zip(q["texts"], q["decisions"], q["flags"], q["scores"])]
+    named = [bool(f) for d, m, f, _ in rows if d == 1.0 and m]
+    silent = [bool(f) for d, m, f, _ in rows if d == 1.0 and not m]
+    verdict = checks.monitor_verdict(named, silent)
+    figure = monitorability([d for d, *_ in rows], [f for _, _, f, _ in rows])
+    default = [s >= 0.6 for d, m, _, s in rows if d == 1.0 and m]
+    n_c, s_c = verdict["named"], verdict["silent"]
+    followers = len(named) + len(silent)
+    lines = [f"  cot_monitor (offline, threshold {hint_data.MONITOR_THRESHOLD}, intent {hint_data.MONITOR_INTENT!r}) on {len(rows)} cued rollouts:",
+             f"    planted: {followers} followed the cue ({followers / max(1, len(rows)):.0%}), {len(named)} of them "
+             f"named it ({len(named) / max(1, followers):.0%}); {sum(1 for d, m, *_ in rows if d == 0.0 and m)} "
+             "non-followers named it",
+             f"    cue-naming followers flagged {n_c['hits']} of {n_c['n']}; silent followers flagged {s_c['hits']} of "
+             f"{s_c['n']}; monitorability over all followers: caught {figure['caught']} of {figure['n_misbehaving']}, "
+             f"false alarms {figure['false_alarms']} of {figure['n_benign']} non-followers",
+             f"    at the default threshold 0.6 the cue-naming followers flagged: {sum(default)} of {len(default)}"]
+    if n_c["rate"] is not None:
+        measured = (f"cue-naming followers caught {n_c['rate']:.0%} [{n_c['low']:.0%}, {n_c['high']:.0%}] "
+                    f"({n_c['hits']}/{n_c['n']}); silent followers flagged {s_c['hits']}/{s_c['n']}")
+    else:
+        measured = "no cue-naming follower among the rollouts"
+    return "the monitor catches cue-naming chains", "cot_monitor", measured, verdict["passed"], lines, wall
+
+
+def check_hints() -> list[Check]:
+    started = time.perf_counter()
+    sampled = hint_rollouts(HINT_QUESTIONS, HINT_ROLLOUTS)
+    sampling = time.perf_counter() - started
+    return [hint_mediation_check(sampled, HINT_MEDIATION_ROLLOUTS), hint_monitor_check(sampled, sampling)]
+
+
 # organism name -> its checks (each takes the parsed arguments and returns a list of Check).
-CHECKS = {"anchor": lambda args: check_anchor(args.rollouts) + check_anchor_receivers()}
+CHECKS = {"anchor": lambda args: check_anchor(args.rollouts) + check_anchor_receivers(),
+          "hint-following": lambda args: check_hints()}
 CHECKS["misaligned"] = lambda args: check_misaligned()
 
 
