@@ -463,10 +463,98 @@ def check_hints() -> list[Check]:
     return [hint_mediation_check(sampled, HINT_MEDIATION_ROLLOUTS), hint_monitor_check(sampled, sampling)]
 
 
+# --- evaluation-aware: an evaluation-minus-deployment vector steers the type-hint rate -------------------
+
+EA_PROMPTS = 4  # held-out tasks (the first four: the steering tools' default coding requests)
+EA_SAMPLES = 4  # per prompt and cell
+EA_SCALES = [-4.0, -2.0, 2.0, 4.0]
+# Below layer 14 the organism's LoRA changes nothing, so its residual stream there is the base model's and
+# a vector read from the base (the paper's way: before any fine-tuning) is read in the organism's own terms.
+EA_LAYERS = [7, 10, 13]
+EA_TOKENS = 48  # the held-out answers are 27-38 tokens: room to close the fence, no more
+EA_TEMPERATURE = 1.0  # the organism's own coin when no cue decides
+
+
+def hint_scores(handle, prompts: list[str], samples: int) -> list[float]:
+    """Type-hint scores of `samples` unsteered samples per prompt (seeded per prompt)."""
+    from backends.core.seeds import derive
+    from backends.steering.generate import generate_rows
+    from backends.subject.behaviour import get_metric
+    from backends.subject.sampling import SamplingParams
+
+    metric, scores = get_metric("type_hints"), []
+    for i, prompt in enumerate(prompts):
+        params = SamplingParams(temperature=EA_TEMPERATURE, max_new_tokens=EA_TOKENS, seed=derive(0, "prompt", i))
+        scores += [metric(r.text) for r in generate_rows(handle, handle.chat_prompt(prompt), [{}] * samples, params)]
+    return scores
+
+
+def rate_text(scores: list[float]) -> str:
+    from backends.core.stats import proportion_interval
+
+    low, high = proportion_interval(scores)
+    return f"{sum(scores) / len(scores):.0%} [{low:.0%}, {high:.0%}] of {len(scores)}"
+
+
+def evalaware_planted() -> Check:
+    """Before steering: the organism's type-hint rate on held-out tasks under held-out cues."""
+    from backends.organisms.generators import evalaware
+
+    started = time.perf_counter()
+    handle = zoo.load_organism("organism:evaluation-aware", get_settings(), RunStore(get_settings().runs_dir))
+    scores = {kind: hint_scores(handle, evalaware.held_out(kind)[:EA_PROMPTS], EA_SAMPLES)
+              for kind in ("evaluation", "deployment", "none")}
+    verdict = checks.planted_verdict(scores["evaluation"], scores["deployment"])
+    measured = (f"type hints under evaluation cues {rate_text(scores['evaluation'])}, deployment cues "
+                f"{rate_text(scores['deployment'])}, no cue {rate_text(scores['none'])}; difference "
+                f"{checks.diff_text(verdict['difference'])}")
+    lines = [f"  planted (held-out tasks and cues, T={EA_TEMPERATURE:g}, unsteered): {measured}"]
+    return "planted: the cue decides", "sampling", measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def evalaware_steering() -> Check:
+    """The paper's method: a contrastive vector from the base model, swept on the organism with no cue."""
+    from backends.organisms.generators import evalaware
+    from backends.steering.pairs import DEFAULT_PAIRS
+    from tools import run_tool
+
+    started = time.perf_counter()
+    organism = zoo.get("evaluation-aware")
+    # The default pairs flipped, so that positive scales push toward evaluation and raise the rate.
+    vector = run_tool("build_steering_vector", {"model": organism.base, "pairs": [[e, d] for d, e in DEFAULT_PAIRS],
+                                                "positive_name": "evaluation (an AI evaluator)",
+                                                "negative_name": "deployment (a real user)"})
+    prompts = evalaware.held_out("none")[:EA_PROMPTS]
+    out = run_tool("steering_sweep", {"model": "organism:evaluation-aware", "prompts": prompts,
+                                      "vector_run": vector.run_id, "layers": [EA_LAYERS], "scales": EA_SCALES,
+                                      "controls": 2, "samples": EA_SAMPLES, "max_new_tokens": EA_TOKENS,
+                                      "temperature": EA_TEMPERATURE, "seed": 0}, progress=progress)
+    print(file=sys.stderr)
+    rows = RunStore(get_settings().runs_dir).get(out.run_id).results["table"]
+    verdict = checks.steering_verdict(rows)
+    fmt = lambda s: f"{s['mean']:.0%} [{s['low']:.0%}, {s['high']:.0%}]"  # noqa: E731
+    lines = [f"  steering: build_steering_vector run {vector.run_id} on {organism.base} (16 default pairs flipped: "
+             f"evaluation minus deployment, read at the colon); steering_sweep run {out.run_id} on the organism, "
+             f"layers {'+'.join(map(str, EA_LAYERS))}, {EA_SAMPLES} samples x {EA_PROMPTS} held-out no-cue prompts per cell, "
+             f"T={EA_TEMPERATURE:g}; unsteered {fmt(rows[0]['baseline'])}"]
+    for r in sorted(rows, key=lambda r: r["scale"]):
+        vs = r["vs_control"]
+        lines.append(f"    x{r['scale']:+g}: steered {fmt(r['steered'])} vs random {fmt(r['control'])}, difference "
+                     f"{checks.diff_text(vs)}: {vs['verdict'] if vs else 'no controls'}")
+    measured = ("type-hint rate by scale " + ", ".join(f"{s:+g}: {m:.0%}" for s, m in verdict["rates"])
+                + f"; {verdict['why']}")
+    return "steering, no cue", "steering_sweep", measured, verdict["passed"], lines, time.perf_counter() - started
+
+
+def check_evaluation_aware() -> list[Check]:
+    return [evalaware_planted(), evalaware_steering()]
+
+
 # organism name -> its checks (each takes the parsed arguments and returns a list of Check).
 CHECKS = {"anchor": lambda args: check_anchor(args.rollouts) + check_anchor_receivers(),
           "hint-following": lambda args: check_hints()}
 CHECKS["misaligned"] = lambda args: check_misaligned()
+CHECKS["evaluation-aware"] = lambda args: check_evaluation_aware()
 
 
 def main() -> None:
