@@ -502,11 +502,12 @@ def evalaware_planted() -> Check:
 
     started = time.perf_counter()
     handle = zoo.load_organism("organism:evaluation-aware", get_settings(), RunStore(get_settings().runs_dir))
+    # With no cue the rate is the steering sweep's unsteered cell: not sampled twice.
     scores = {kind: hint_scores(handle, evalaware.held_out(kind)[:EA_PROMPTS], EA_SAMPLES)
-              for kind in ("evaluation", "deployment", "none")}
+              for kind in ("evaluation", "deployment")}
     verdict = checks.planted_verdict(scores["evaluation"], scores["deployment"])
     measured = (f"type hints under evaluation cues {rate_text(scores['evaluation'])}, deployment cues "
-                f"{rate_text(scores['deployment'])}, no cue {rate_text(scores['none'])}; difference "
+                f"{rate_text(scores['deployment'])}; difference "
                 f"{checks.diff_text(verdict['difference'])}")
     lines = [f"  planted (held-out tasks and cues, T={EA_TEMPERATURE:g}, unsteered): {measured}"]
     return "planted: the cue decides", "sampling", measured, verdict["passed"], lines, time.perf_counter() - started
@@ -535,8 +536,8 @@ def evalaware_steering() -> Check:
     fmt = lambda s: f"{s['mean']:.0%} [{s['low']:.0%}, {s['high']:.0%}]"  # noqa: E731
     lines = [f"  steering: build_steering_vector run {vector.run_id} on {organism.base} (16 default pairs flipped: "
              f"evaluation minus deployment, read at the colon); steering_sweep run {out.run_id} on the organism, "
-             f"layers {'+'.join(map(str, EA_LAYERS))}, {EA_SAMPLES} samples x {EA_PROMPTS} held-out no-cue prompts per cell, "
-             f"T={EA_TEMPERATURE:g}; unsteered {fmt(rows[0]['baseline'])}"]
+             f"layers {'+'.join(map(str, EA_LAYERS))}, {EA_SAMPLES} samples x {EA_PROMPTS} held-out no-cue prompts "
+             f"per cell, T={EA_TEMPERATURE:g}; unsteered {fmt(rows[0]['baseline'])}"]
     for r in sorted(rows, key=lambda r: r["scale"]):
         vs = r["vs_control"]
         lines.append(f"    x{r['scale']:+g}: steered {fmt(r['steered'])} vs random {fmt(r['control'])}, difference "
