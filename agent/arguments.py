@@ -14,12 +14,14 @@ import re
 from typing import Any
 
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    PATH, QUOTED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
+    NUMBER_WORD, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
-ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
-                    r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?)", re.I)
+ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)"
+                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
+                    r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|(?:yes|no)\b(?! \w+ed\b)"
+                    rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)", re.I)
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
@@ -167,7 +169,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif name == "answer":
             found = ANSWER.search(words.text)
             if found and not re.search(r"\bas the answer\b", words.text[found.start():found.end() + 14], re.I):
-                take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
+                value = found.group(1).strip('"()$').replace(",", "")
+                value = SPELLED.get(value.lower(), value.capitalize() if value.lower() in ("yes", "no") else value)
+                take(name, value, found.group(0))
             elif ANSWER_AFTER.search(words.text):
                 found = ANSWER_AFTER.search(words.text)
                 take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))

@@ -102,6 +102,7 @@ GENERIC = frozenset("do the thing analyze analyse it this that run an a experime
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
     r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup)|this time|"
+    r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
     r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it)\b|"
     r"\b(?:do|run|try) (?:it|that|this)\b.*\binstead\b|\bsame \w+ (?:but|with|again|except)\b|^\s*same\b", re.I)

@@ -23,7 +23,7 @@ CHANGE = re.compile(
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
-    r"\bsame \w+ but\b", re.I)
+    r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this)\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
@@ -113,7 +113,8 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     candidates = [r for r in reversed(state.runs) if (r.tool != "recall" or searching) and r.tool in tools]
     if routed is not None and not strong and candidates:
         said, _ = arguments.read(tools[candidates[0].tool]["schema"].get("properties", {}), text)
-        if said and all(k in tools[candidates[0].tool]["schema"]["properties"] for k in said):
+        most = max(len(arguments.read(tools[r.tool]["schema"].get("properties", {}), text)[0]) for r in candidates)
+        if said and len(said) == most:
             return candidates[0], said
     same = re.search(r"\bthe same (question|prompt|chain|scenario|dataset)\b", text, re.I)
     if same:  # "try tiny-random on the same question": the run that had one
@@ -124,12 +125,10 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
         if candidates and candidates[0].tool == routed["name"]:
             return candidates[0], arguments.read(tools[routed["name"]]["schema"].get("properties", {}), text)[0]
     best, best_said = None, {}
-    for run in candidates:
+    for run in candidates:  # the newest run whose tool takes the most of what was said ("retrain it for 400 steps, seed 3")
         said, _ = arguments.read(tools[run.tool]["schema"].get("properties", {}), text)
         if best is None or len(said) > len(best_said):
             best, best_said = run, said
-        if said and all(k in tools[run.tool]["schema"]["properties"] for k in said) and len(said) >= len(best_said):
-            return run, said
     return best, best_said
 
 
