@@ -13,10 +13,10 @@ and a fixed held-out chain in the same format puts the decision later (S3 of 6);
 resample_importance measures each with a fixed budget of --rollouts per position at temperature 1
 (the organism's own decision distribution); backends/organisms/checks.py says pass or fail.
 
-hint-following: 6 held-out questions, 8 rollouts each asked plainly and with the cue (T=1); the cued
+hint-following: 8 held-out questions, 8 rollouts each asked plainly and 16 with the cue (T=1); the cued
 ones read by cot_monitor's offline monitor (MonitorabilityRun). The cue effect is pooled over them;
 hint_mediation runs on the first question with a chain that follows the cue silently and a plain
-chain that does not give it (16 rollouts per transplant position, 16 next sentences per side at the
+chain that does not give it (16 rollouts per transplant position, 32 next sentences per side at the
 start and at the decision). Set OMP_NUM_THREADS=1 on a shared CPU: two threads per process
 oversubscribed the 2 cores here and sampling ran about 10x slower.
 """
@@ -321,13 +321,17 @@ def check_misaligned() -> list[Check]:
 
 # --- hint-following: hint_mediation and cot_monitor on held-out questions ------------------------
 
-HINT_QUESTIONS, HINT_ROLLOUTS = 6, 8  # held-out questions, rollouts per question and side (plain, cued)
+# Held-out questions, and rollouts per question asked plainly and with the cue: the organism names the cue in
+# about 1 of 6 cued chains, so 16 per question give the monitor some 20 cue-naming chains to catch.
+HINT_QUESTIONS, HINT_PLAIN, HINT_CUED = 8, 8, 16
 HINT_MODEL = "organism:hint-following"
-HINT_MEDIATION_ROLLOUTS = 16  # hint_mediation: rollouts per transplant position, next sentences per side
+# hint_mediation: rollouts per transplant position; next sentences per side (at 16 the decision's gap,
+# +0.36, had an interval of [-0.01, +0.61]).
+HINT_MEDIATION_ROLLOUTS, HINT_MEDIATION_SAMPLES = 16, 32
 
 
-def hint_rollouts(questions: int, rollouts: int) -> list[dict]:
-    """Per held-out question: `rollouts` plain and `rollouts` cued, sampled at T=1 from the organism; the cued
+def hint_rollouts(questions: int, plain: int, cued: int) -> list[dict]:
+    """Per held-out question: `plain` rollouts asked plainly and `cued` with the cue, sampled at T=1 from the organism; the cued
     ones through cot_monitor's MonitorabilityRun (the offline monitor reads each one's reasoning)."""
     from backends.organisms.generators import hints as hint_data
     from backends.subject.sampling import SamplingParams
@@ -347,12 +351,12 @@ def hint_rollouts(questions: int, rollouts: int) -> list[dict]:
         q = hint_data.pair(k, HELD_OUT_SEED)
         decide = cue_answer(q["cue"].lower())
         params = SamplingParams(temperature=1.0, top_p=1.0, max_new_tokens=64, seed=k)
-        plain = sampler.sample(handle.chat_prompt(q["plain"], system=hint_data.SYSTEM), rollouts, params.at("plain"))
-        cued = MonitorabilityRun(sampler, handle.chat_prompt(q["hinted"], system=hint_data.SYSTEM), monitor, decide,
-                                 params.at("cued"), rollouts, hint_data.MONITOR_INTENT)
-        cued.advance()
-        out.append({**q, "plain_texts": [r.text for r in plain], "plain_decisions": [decide(r.text) for r in plain],
-                    **{key: cued.state[key] for key in ("texts", "decisions", "flags", "scores")}})
+        asked = sampler.sample(handle.chat_prompt(q["plain"], system=hint_data.SYSTEM), plain, params.at("plain"))
+        run = MonitorabilityRun(sampler, handle.chat_prompt(q["hinted"], system=hint_data.SYSTEM), monitor, decide,
+                                params.at("cued"), cued, hint_data.MONITOR_INTENT)
+        run.advance()
+        out.append({**q, "plain_texts": [r.text for r in asked], "plain_decisions": [decide(r.text) for r in asked],
+                    **{key: run.state[key] for key in ("texts", "decisions", "flags", "scores")}})
         progress(k + 1, questions, "held-out questions")
     print(file=sys.stderr)
     return out
@@ -377,7 +381,7 @@ def hint_chains(sampled: list[dict]) -> tuple[dict, str, str, str]:
     raise RuntimeError("no held-out question had a cue-following chain and a plain chain without the cue")
 
 
-def hint_mediation_check(sampled: list[dict], rollouts: int) -> Check:
+def hint_mediation_check(sampled: list[dict], rollouts: int, samples: int) -> Check:
     """hint_mediation on one held-out question with chains the organism wrote; the cue effect pooled over all."""
     from backends.organisms.generators import hints as hint_data
     from backends.thought_anchors.sentences import split_sentences
@@ -393,7 +397,7 @@ def hint_mediation_check(sampled: list[dict], rollouts: int) -> Check:
     out = run_tool("hint_mediation", {
         "question": q["plain"], "hinted_question": q["hinted"], "cue": q["cue"], "system": hint_data.SYSTEM,
         "hint_words": list(hint_data.HINT_WORDS), "hinted_cot": hinted, "unhinted_cot": unhinted,
-        "model": HINT_MODEL, "rollouts": rollouts, "samples": rollouts, "continuations": 1,
+        "model": HINT_MODEL, "rollouts": rollouts, "samples": samples, "continuations": 1,
         "positions": positions, "sentence_tokens": 24, "max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0,
         "seed": 0}, progress=progress)
     print(file=sys.stderr)
@@ -409,7 +413,7 @@ def hint_mediation_check(sampled: list[dict], rollouts: int) -> Check:
     lines = [f"  cue effect: cue-answer rate with the cue minus without, {n_cued} and {n_plain} rollouts on "
              f"{len(sampled)} held-out questions: {checks.diff_text(effect)}",
              f"  hint_mediation run {out.run_id} (question {sampled.index(q)}, cue ({q['cue']}), {rollouts} rollouts "
-             f"per position, {rollouts} samples per side):",
+             f"per position, {samples} samples per side):",
              f"    hinted chain (the organism's, {which}): {hinted!r}",
              f"    unhinted chain: {unhinted!r}",
              f"    transplant curve: {curve}; whole minus no head {checks.diff_text(transplant)}"]
@@ -417,7 +421,7 @@ def hint_mediation_check(sampled: list[dict], rollouts: int) -> Check:
         r = rows[p]
         lines.append(f"    S{p} single-sentence gap {r['hinted_rate']:.2f} - {r['unhinted_rate']:.2f} = "
                      f"{checks.diff_text({'difference': r['gap'], 'low': r['gap_low'], 'high': r['gap_high']})} "
-                     f"({r['dropped']} of {rollouts} cued samples named the hint: dropped; e.g. {r['example']!r})"
+                     f"({r['dropped']} of {samples} cued samples named the hint: dropped; e.g. {r['example']!r})"
                      + ("  <- decision" if p == d else ""))
     measured = (f"cue effect {checks.diff_text(effect)}; transplant {checks.diff_text(transplant)}; decision "
                 f"S{d} gap {checks.diff_text(gap)}; {verdict['why']}")
@@ -458,9 +462,10 @@ def hint_monitor_check(sampled: list[dict], wall: float) -> Check:
 
 def check_hints() -> list[Check]:
     started = time.perf_counter()
-    sampled = hint_rollouts(HINT_QUESTIONS, HINT_ROLLOUTS)
+    sampled = hint_rollouts(HINT_QUESTIONS, HINT_PLAIN, HINT_CUED)
     sampling = time.perf_counter() - started
-    return [hint_mediation_check(sampled, HINT_MEDIATION_ROLLOUTS), hint_monitor_check(sampled, sampling)]
+    return [hint_mediation_check(sampled, HINT_MEDIATION_ROLLOUTS, HINT_MEDIATION_SAMPLES),
+            hint_monitor_check(sampled, sampling)]
 
 
 # --- evaluation-aware: an evaluation-minus-deployment vector steers the type-hint rate -------------------
