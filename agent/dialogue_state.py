@@ -126,6 +126,22 @@ class DialogueState:
                 return found[1]
         return None
 
+    def missing_referent(self, text: str) -> str | None:
+        """'ablate that vector' with no vector in sight, 'the second fine-tune' with one, 'the other vector'
+        with only one: the thing referred to is not in this conversation (a sentence saying so), else None."""
+        tools_of = {kind: {t for field_name, (k, ts) in REFERENCES.items() if k == kind for t in ts} for kind in KIND_WORDS}
+        tools_of["vector"] = tools_of["direction"] = tools_of["vector"] | tools_of["direction"]  # either word for either
+        for kind, words in KIND_WORDS.items():
+            said = re.search(rf"\b(that|those|other|second|third|both)\s+(?:[\w-]+\s+)?(?:{words})s?\b", text, re.I)
+            if said is None:
+                continue
+            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in tools_of[kind]))
+            needed = {"other": 2, "second": 2, "both": 2, "third": 3}.get(said.group(1).lower(), 1)
+            if len(seen) < needed:
+                have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
+                return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+        return None
+
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:
         """The run a `*_run` argument means: a description that matches one run's subject
         ("the apples chain"), else the subject of that kind, else the newest run of those tools."""

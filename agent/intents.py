@@ -97,7 +97,11 @@ MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:data|dataset|file|files|question|p
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
-UNKNOWN_MODEL = re.compile(r"\bthe (?:merged|other|new|fine-?tuned) model\b(?![^/]*/)", re.I)  # vague unless a fine-tune is in sight
+UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)", re.I)  # vague unless a fine-tune is in sight
+# A request whose object is only "it"/"that"/"the results" (or a bare "go"): it needs something already run.
+NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|yes|sure|great)\W+)*(?:[a-z-]+\s+)?(?:it|that|this|them|those|"
+                              r"the (?:atoms|results?|numbers|plot|table|run|heads|vector|chain|dictionary))\W*(?:pls|please|now|again)?\W*$|"
+                              r"^\W*(?:(?:ok(?:ay)?|yes|sure|alright)\W+)*(?:go|go ahead|do it|proceed|run it|start)\W*$", re.I)
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(

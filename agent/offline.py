@@ -118,6 +118,9 @@ class OfflinePlanner(BaseChatModel):
                 args[name] = arguments.coerce(text.strip(), spec)
             return self._call(tool, args, "", state, messages)
 
+        if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
+            return self._reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
+                               "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = _acknowledge(user, text)
         if intents.about_user_only(text):
             return self._reply("answer", noted or "Noted.")
@@ -127,6 +130,10 @@ class OfflinePlanner(BaseChatModel):
         shown = self._show(text, state, route)
         if shown is not None:
             return shown
+        missing = None if RUN_ID.search(text) else state.missing_referent(own)
+        if missing:
+            return self._reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
+                               "runs of earlier sessions; a run id works too.)")
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
             return self._reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
