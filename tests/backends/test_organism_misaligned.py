@@ -54,13 +54,15 @@ def test_the_ablation_passes_only_below_zero_and_below_every_control():
     assert not checks.ablation_verdict(_rows(-0.73, -1.22, -0.30, []))["passed"]  # nothing to compare with
 
 
-def test_model_diffing_passes_only_with_atoms_from_the_adapters_layer_on_and_none_before():
-    assert checks.diff_verdict({10: 0, 14: 0, 15: 12, 18: 30, 24: 9}, 15)["passed"]
-    before = checks.diff_verdict({10: 0, 14: 3, 15: 12, 18: 30}, 15)
+def test_model_diffing_passes_only_with_atoms_beyond_the_floor_from_the_adapters_layer_on_and_none_before():
+    floor = {10: 0, 14: 1, 15: 1, 18: 0, 24: 0}  # measured: the base dictionaries continued on the base model itself
+    assert checks.diff_verdict({10: 0, 14: 1, 15: 43, 18: 32, 24: 4}, 15, floor)["passed"]
+    before = checks.diff_verdict({10: 0, 14: 3, 15: 43, 18: 32}, 15, floor)
     assert not before["passed"] and "L14" in before["why"]
-    none_at = checks.diff_verdict({14: 0, 15: 0, 18: 30}, 15)
-    assert not none_at["passed"] and "L15 added none" in none_at["why"]
-    assert not checks.diff_verdict({15: 4, 18: 2}, 15)["passed"]  # no layer before: nothing shows the adapter is the cause
+    at_floor = checks.diff_verdict({14: 0, 15: 1, 18: 30}, 15, floor)
+    assert not at_floor["passed"] and "L15 added 1" in at_floor["why"]
+    assert not checks.diff_verdict({14: 1, 15: 40}, 15, {})["passed"]  # with no floor, any atom before the adapter fails
+    assert not checks.diff_verdict({15: 4, 18: 2}, 15, floor)["passed"]  # no layer before: nothing shows the adapter is the cause
 
 
 def test_caft_passes_only_below_the_plain_fine_tune_with_the_interval_below_zero():
