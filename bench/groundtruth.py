@@ -472,7 +472,7 @@ def check_hints() -> list[Check]:
 
 EA_PROMPTS = 4  # held-out tasks (the first four: the steering tools' default coding requests)
 EA_SAMPLES = 4  # per prompt and cell
-EA_SCALES = [-4.0, -2.0, 2.0, 4.0]
+EA_SCALES = [-1.5, -0.75, 0.75, 1.5]  # at 2 and more on three layers, the vector and random controls alike broke the code
 # Below layer 14 the organism's LoRA changes nothing, so its residual stream there is the base model's and
 # a vector read from the base (the paper's way: before any fine-tuning) is read in the organism's own terms.
 EA_LAYERS = [7, 10, 13]
