@@ -348,7 +348,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value:
                 args[free] = without(value, said)
     if "query" in props:  # a search: the topic after "about", else the whole message
-        topic = re.search(r"\b(?:about|regarding|for|on|try|tried)\b\s+(?:anything\s+about\s+)?(.+)$", text, re.I | re.S)
+        topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(
+            r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", text, re.I | re.S)
         query = texts[0] if texts else without(topic.group(1) if topic else text, said)
         query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
         query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)

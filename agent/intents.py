@@ -175,8 +175,15 @@ def is_question_about_result(text: str) -> str | None:
     return next((kind for kind, pattern in kinds if pattern.search(text)), None)
 
 
+# "what did we get last week on the blackmail stuff": a question to memory, however loosely worded
+RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
+                      r"\bremind me what\b", re.I)
+
+
 def vague(text: str) -> bool:
     """'do the thing', 'analyze it', 'compare them': nothing to go on."""
+    if RECALLED.search(text) and re.search(r"\b(?:on|about|with|for) (?:the |that |our |my )?\w+", text, re.I):
+        return False
     words = re.findall(r"[a-z]+", text.lower())
     return bool(words) and all(w in GENERIC for w in words) or bool(VAGUE.search(text))
 

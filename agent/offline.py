@@ -148,6 +148,9 @@ class OfflinePlanner(BaseChatModel):
         if rerun is not None:
             return self._call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
         tool, score, ranked = route
+        if intents.RECALLED.search(own) and score < 1.0 and (tool is None or state.last(tool["name"]) is None) \
+                and any(t["name"] == "recall" for t in self.tools):
+            tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
         unclear = tool is not None and tool["cost"] == "expensive" and (
             score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2)

@@ -29,7 +29,7 @@ SYNONYMS = {
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
     "build_encoder": ("build", "built", "encoder", "build it", "build them"),
-    "include_user": ("my own messages", "my messages", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
+    "include_user": ("my own messages", "my messages", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
