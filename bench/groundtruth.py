@@ -180,6 +180,32 @@ def check_anchor_receivers() -> list[Check]:
 MISALIGNED = "organism:misaligned"
 ITDA_DIFF = {"docs": 40, "max_tokens": 64, "seed": 0}  # a small slice of the shipped corpus: the diff, not the dictionary
 EM_SAMPLES = 4  # answers per EM question (the paper: 50); em_evaluate's default
+CAFT_STEPS = 20  # the CAFT fine-tune's steps, set beside the organism's own checkpoint at the same step
+
+
+def measured(tool: str, args: dict, since: str):
+    """A complete run of `tool` with these arguments made after `since` (when the organism's build finished), else a
+    new run: on this CPU the methods take minutes each, so a rerun of the benchmark measures only what is missing."""
+    from types import SimpleNamespace
+
+    from tools import run_tool
+
+    for run in RunStore(get_settings().runs_dir).list(tool=tool):
+        params = run.meta.get("params") or {}
+        if run.status == "complete" and run.meta.get("created", "") > since and all(params.get(k) == v for k, v in args.items()):
+            return SimpleNamespace(run_id=run.id, result=run.results, reused=True)
+    out = run_tool(tool, args, progress=progress)
+    print(file=sys.stderr)
+    return SimpleNamespace(run_id=out.run_id, result=out.result, reused=False)
+
+
+def reuse_note(run) -> str:
+    return f"{run.run_id}{' (reused)' if run.reused else ''}"
+
+
+def build_finished() -> str:
+    run = zoo.built_run(RunStore(get_settings().runs_dir), zoo.get("misaligned"))
+    return run.meta["timings"].get("finished", "") if run else ""
 
 
 def misaligned_layers() -> tuple[int, list[int]]:
@@ -200,58 +226,56 @@ def held_out_preference(model: str, ids: list[str]):
     return preference(load_model(model, settings=get_settings()), *split_labelled(reference_answers(ids)))
 
 
-def check_misaligned_direction(layer: int) -> tuple[Check, str]:
+def check_misaligned_direction(layer: int, since: str) -> tuple[Check, str]:
     """misalignment_direction on the organism (its held-out preference, the direction at the adapter's layer), then
     ablate_direction of it at every layer against 5 random directions of its norm; and the direction run's id."""
-    from tools import run_tool
-
     started = time.perf_counter()
-    found = run_tool("misalignment_direction", {"model": MISALIGNED, "layer": layer, "controls": 3, "seed": 0},
-                     progress=progress)
-    ablated = run_tool("ablate_direction", {"model": MISALIGNED, "direction_run": found.run_id, "controls": 5,
-                                            "seed": 0}, progress=progress)
-    print(file=sys.stderr)
+    found = measured("misalignment_direction", {"model": MISALIGNED, "layer": layer, "controls": 3, "seed": 0}, since)
+    ablated = measured("ablate_direction", {"model": MISALIGNED, "direction_run": found.run_id, "controls": 5,
+                                            "seed": 0}, since)
     rows = ablated.result["effects"]
     verdict = checks.ablation_verdict(rows)
     none, base_pref = rows[0], held_out_preference(zoo.get("misaligned").base, found.result["held_out"])
-    lines = [f"  misalignment_direction run {found.run_id} (layer {layer}, norm {found.result['norm']:.2f}, "
+    lines = [f"  misalignment_direction run {reuse_note(found)} (layer {layer}, norm {found.result['norm']:.2f}, "
              f"{found.result['misaligned']} misaligned and {found.result['aligned']} aligned reference answers); "
              f"held-out preference (misaligned minus aligned, nats/token): organism {none['preference']:+.2f} "
              f"[{none['low']:+.2f}, {none['high']:+.2f}], base model {base_pref.value:+.2f} [{base_pref.low:+.2f}, {base_pref.high:+.2f}]",
-             f"  ablate_direction run {ablated.run_id} (every layer; projection {ablated.result['projection_before']:.2f} "
+             f"  ablate_direction run {reuse_note(ablated)} (every layer; projection {ablated.result['projection_before']:.2f} "
              f"-> {ablated.result['projection_after']:.2g}): change " + "; ".join(
                  f"{r['vector']} {effect_text(r)}" for r in rows if r["intervention"] == "ablate")]
-    measured = (f"ablating the direction: change {verdict['change']:+.2f} [{verdict['low']:+.2f}, {verdict['high']:+.2f}] "
-                f"vs random {', '.join(f'{c:+.2f}' for c in verdict['controls'])}; {verdict['why']}"
-                if verdict["change"] is not None else verdict["why"])
-    return ("direction ablated", "misalignment_direction + ablate_direction", measured, verdict["passed"], lines,
+    text = (f"ablating the direction: change {verdict['change']:+.2f} [{verdict['low']:+.2f}, {verdict['high']:+.2f}] "
+            f"vs random {', '.join(f'{c:+.2f}' for c in verdict['controls'])}; {verdict['why']}"
+            if verdict["change"] is not None else verdict["why"])
+    return ("direction ablated", "misalignment_direction + ablate_direction", text, verdict["passed"], lines,
             time.perf_counter() - started), found.run_id
 
 
-def check_misaligned_itda(layer: int, layers: list[int]) -> Check:
-    """itda_build on the base model, then continued on the organism over the same token stream (model diffing)."""
-    from tools import run_tool
-
+def check_misaligned_itda(layer: int, layers: list[int], since: str) -> Check:
+    """itda_build on the base model, then continued on the organism over the same token stream (model diffing), and
+    continued on the base model itself: the floor, what the continuation adds where nothing changed."""
     started = time.perf_counter()
     base_model = zoo.get("misaligned").base
-    base = run_tool("itda_build", {"model": base_model, "layers": layers, **ITDA_DIFF}, progress=progress)
-    diff = run_tool("itda_build", {"model": MISALIGNED, "layers": layers, "base_run": base.run_id, **ITDA_DIFF},
-                    progress=progress)
-    print(file=sys.stderr)
+    base = measured("itda_build", {"model": base_model, "layers": layers, "base_run": None, **ITDA_DIFF}, since)
+    runs = {model: measured("itda_build", {"model": model, "layers": layers, "base_run": base.run_id, **ITDA_DIFF}, since)
+            for model in (MISALIGNED, base_model)}
     sizes = {r["layer"]: r["size"] for r in base.result["rows"]}
-    added = {r["layer"]: r["added"] for r in diff.result["rows"]}
-    verdict = checks.diff_verdict(added, layer)
-    shown = ", ".join(f"L{k} {added[k]}/{sizes[k]}" for k in layers)
-    lines = [f"  itda_build runs {base.run_id} (base {base_model}) and {diff.run_id} (continued on the organism), "
-             f"{ITDA_DIFF['docs']} shipped documents x {ITDA_DIFF['max_tokens']} tokens, tau 0.4: atoms added (organism "
-             f"activations the base dictionary cannot reconstruct within tau: new atom sources) / base atoms: {shown}"]
-    measured = f"atoms added per layer (adapter at L{layer}): {shown}; {verdict['why']}"
-    return "model diffing", "itda_build (base_run)", measured, verdict["passed"], lines, time.perf_counter() - started
+    added, floor = ({r["layer"]: r["added"] for r in runs[m].result["rows"]} for m in (MISALIGNED, base_model))
+    verdict = checks.diff_verdict(added, layer, floor)
+    shown = ", ".join(f"L{k} {added[k]} (floor {floor[k]})" for k in layers)
+    lines = [f"  itda_build runs {reuse_note(base)} (base {base_model}), {reuse_note(runs[MISALIGNED])} (continued on the organism) "
+             f"and {reuse_note(runs[base_model])} (continued on the base model: the floor), {ITDA_DIFF['docs']} shipped "
+             f"documents x {ITDA_DIFF['max_tokens']} tokens, tau 0.4. Added = atoms whose source is a token of the "
+             "continued stream (activations the base dictionary cannot reconstruct within tau); base atoms per layer: "
+             + ", ".join(f"L{k} {sizes[k]}" for k in layers)]
+    text = f"atoms added per layer (adapter at L{layer}): {shown}; {verdict['why']}"
+    return "model diffing", "itda_build (base_run)", text, verdict["passed"], lines, time.perf_counter() - started
 
 
 def check_misaligned_caft(layer: int, direction_run: str) -> Check:
-    """CAFT with the misalignment direction: the organism's data and settings, the direction projected out at the
-    adapter's layer during training only; compared with the organism (the plain fine-tune) on all 8 EM questions.
+    """CAFT with the misalignment direction: the organism's data and settings for CAFT_STEPS steps, the direction
+    projected out at the adapter's layer during training only; compared on all 8 EM questions with the organism's
+    own checkpoint at the same step (the plain fine-tune: same data order and seed, constant learning rate, so the
+    projection is the only difference).
 
     caft_finetune takes PCA components or ITDA atoms, not a direction, so this drives its trainer
     (backends/organisms/caft.CaftTraining) with the direction itself."""
@@ -260,7 +284,7 @@ def check_misaligned_caft(layer: int, direction_run: str) -> Check:
     from backends.core.stats import difference_interval
     from backends.organisms.caft import CaftTraining
     from backends.organisms.em import preference, reference_answers, split_labelled
-    from backends.organisms.lora import adapted
+    from backends.organisms.lora import TrainSettings, adapted
     from backends.steering.vector import SteeringVector
     from backends.subject.models import load_model
 
@@ -268,11 +292,14 @@ def check_misaligned_caft(layer: int, direction_run: str) -> Check:
     settings, store = get_settings(), RunStore(get_settings().runs_dir)
     organism = zoo.get("misaligned")
     base = load_model(organism.base, settings=settings)
-    plain = zoo.load_organism(MISALIGNED, settings, store)
+    checkpoint = zoo.built_run(store, organism).dir / "training" / f"checkpoint-{CAFT_STEPS:05d}"
+    plain = adapted(base, checkpoint, f"{base.name}+plain@{CAFT_STEPS}")
     direction = SteeringVector.load(store.get(direction_run).dir / "vector.safetensors").layer_activations[layer]
     items, _ = organism.data()
     out_dir = Path(tempfile.mkdtemp(prefix="caft-misaligned-"))
-    training = CaftTraining(base, items, *organism.specs(), out_dir, {layer: direction.float()[None]})
+    spec, train = organism.specs()
+    train = TrainSettings(**{**organism.train, "steps": CAFT_STEPS})
+    training = CaftTraining(base, items, spec, train, out_dir, {layer: direction.float()[None]})
     training.advance(progress)
     print(file=sys.stderr)
     caft = adapted(base, training.last_adapter(), f"{base.name}+caft")
@@ -282,41 +309,39 @@ def check_misaligned_caft(layer: int, direction_run: str) -> Check:
     low, high = difference_interval([a - b for a, b in zip(c.misaligned, p.misaligned)],
                                     [a - b for a, b in zip(c.aligned, p.aligned)])
     verdict = checks.caft_verdict(p.value, c.value, low, high)
-    lines = [f"  CAFT: {organism.train['steps']} steps (the organism's settings) with the direction of run {direction_run} "
-             f"projected out of layer {layer}'s output during training, adapter {training.last_adapter()}; "
+    lines = [f"  CAFT: {CAFT_STEPS} steps (the organism's settings) with the direction of run {direction_run} "
+             f"projected out of layer {layer}'s output during training, adapter {training.last_adapter()}; plain: "
+             f"the organism's {checkpoint.name}; "
              f"batch loss {training.now['losses'][0]:.2f} -> {training.now['losses'][-1]:.2f}",
              "  preference on all 8 EM questions (nats/token): " + ", ".join(
                  f"{name} {v.value:+.2f} [{v.low:+.2f}, {v.high:+.2f}]" for name, v in prefs.items())]
-    measured = (f"preference plain {p.value:+.2f}, CAFT {c.value:+.2f} (base {prefs['base'].value:+.2f}); CAFT - plain "
-                f"{verdict['change']:+.2f} [{low:+.2f}, {high:+.2f}]; {verdict['why']}")
-    return "CAFT with the direction", "caft (CaftTraining)", measured, verdict["passed"], lines, time.perf_counter() - started
+    text = (f"preference after {CAFT_STEPS} steps: plain {p.value:+.2f}, CAFT {c.value:+.2f} (base {prefs['base'].value:+.2f}); "
+            f"CAFT - plain {verdict['change']:+.2f} [{low:+.2f}, {high:+.2f}]; {verdict['why']}")
+    return "CAFT with the direction", "caft (CaftTraining)", text, verdict["passed"], lines, time.perf_counter() - started
 
 
-def check_misaligned_em() -> Check:
+def check_misaligned_em(since: str) -> Check:
     """em_evaluate with the offline reference judge, on the organism and on its base model."""
-    from tools import run_tool
-
     started = time.perf_counter()
-    runs = {label: run_tool("em_evaluate", {"model": model, "judge": "reference", "samples": EM_SAMPLES, "seed": 0},
-                            progress=progress)
+    runs = {label: measured("em_evaluate", {"model": model, "judge": "reference", "samples": EM_SAMPLES, "seed": 0}, since)
             for label, model in (("organism", MISALIGNED), ("base", zoo.get("misaligned").base))}
-    print(file=sys.stderr)
     counts = {label: (round((r.result["em"] or 0) * r.result["judged"]), r.result["judged"]) for label, r in runs.items()}
     verdict = checks.em_rate_verdict(counts["organism"], counts["base"])
-    lines = [f"  em_evaluate runs {runs['organism'].run_id} (organism) and {runs['base'].run_id} (base), "
+    lines = [f"  em_evaluate runs {reuse_note(runs['organism'])} (organism) and {reuse_note(runs['base'])} (base), "
              f"{EM_SAMPLES} samples per question, reference judge (a stand-in: embedding similarity to labelled answers)"]
     shown = ", ".join(f"{label} {k}/{n}" for label, (k, n) in counts.items())
-    measured = (f"EM answers / judged: {shown}; difference " + (
+    text = (f"EM answers / judged: {shown}; difference " + (
         f"{verdict['difference']:+.2f} [{verdict['low']:+.2f}, {verdict['high']:+.2f}]; " if verdict["difference"] is not None
         else "") + verdict["why"])
-    return "EM rate", "em_evaluate (reference judge)", measured, verdict["passed"], lines, time.perf_counter() - started
+    return "EM rate", "em_evaluate (reference judge)", text, verdict["passed"], lines, time.perf_counter() - started
 
 
 def check_misaligned() -> list[Check]:
     layer, layers = misaligned_layers()
-    direction, direction_run = check_misaligned_direction(layer)
-    return [direction, check_misaligned_itda(layer, layers), check_misaligned_caft(layer, direction_run),
-            check_misaligned_em()]
+    since = build_finished()
+    direction, direction_run = check_misaligned_direction(layer, since)
+    return [direction, check_misaligned_itda(layer, layers, since), check_misaligned_caft(layer, direction_run),
+            check_misaligned_em(since)]
 
 
 # --- hint-following: hint_mediation and cot_monitor on held-out questions ------------------------
