@@ -441,7 +441,8 @@ def hint_mediation_check(sampled: list[dict], rollouts: int, samples: int) -> Ch
              f"per position, {samples} samples per side):",
              f"    hinted chain (the organism's, {which}): {hinted!r}",
              f"    unhinted chain: {unhinted!r}",
-             f"    transplant curve: {curve}; whole minus no head {checks.diff_text(transplant)}"]
+             f"    transplant curve: {curve}; its last point minus no head {checks.diff_text(transplant)}"
+             + ("" if full["curve"][-1]["before_sentence"] is None else " (the curve stopped at the stop_at rate)")]
     for p in positions:
         r = rows[p]
         lines.append(f"    S{p} single-sentence gap {r['hinted_rate']:.2f} - {r['unhinted_rate']:.2f} = "
