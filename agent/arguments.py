@@ -71,12 +71,14 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
         patterns.append(rf"(?<![\w.#])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
                         rf"(?:{alternatives})\b")
     if name == "sentence":
-        patterns.append(rf"\bS({NUMBER})\b")
+        patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
+    if name == "C":  # "C 0.1": a one-letter name said with its value
+        patterns.append(rf"(?<![\w-])C\s+({NUMBER})(?![\w.])")
     found = [m for p in patterns for m in re.finditer(p, text, re.I)]
     if not found:
         return None
     said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
-    return said.group(1), said.group(0)
+    return next(g for g in said.groups() if g is not None), said.group(0)
 
 
 def _expand(listed: str, integers: bool) -> list[str]:
@@ -90,6 +92,9 @@ def _expand(listed: str, integers: bool) -> list[str]:
 def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tuple[list[str], str] | None:
     """'layers 10 and 14', 'scales: 0.5, 1, 2', 'layer 12', 'layers 10 through 12', 'sentences 0-3': (numbers, phrase)."""
     alternatives = _alternatives(name, others)
+    first = re.search(rf"\bfirst (\d+) (?:{alternatives})\b", text, re.I) if name in ("sentences", "positions", "layers") else None
+    if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
+        return [str(i) for i in range(int(first.group(1)))], first.group(0)
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{alternatives})\b)[a-z])")

@@ -132,6 +132,11 @@ REQUEST_VERB = re.compile(
     r"does|did|is there|how (?:much|many|resilient|monitorable)|what else)\b", re.I)
 
 
+ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:could|can|would|will) you (?:please |pls )?"
+                      r"(?:build|run|make|compute|train|generate|try|steer|sweep|split|"
+                      r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose)\b", re.I)
+
+
 def definition_asked(text: str) -> list[tuple[str, str]]:
     """The glossary terms a definitional question asks about ([] when it is not one).
 
@@ -164,6 +169,8 @@ def is_question_about_result(text: str) -> str | None:
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
     text = QUOTED_TEXT.sub(" ", text)
+    if ASKED_TO.search(text):
+        return None  # "Could you build the standard real-user vs AI-evaluator vector ...?": a request, politely
     if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b|^\s*(?:do|does|did) (?:the|these|those)\b[^?]*\bmean\b",
                                                  text, re.I):
         return None

@@ -53,6 +53,7 @@ SYNONYMS = {
     "tau": ("tau", "taus"),
     "controls": ("random controls", "control", "random directions", "random vectors", "directions"),
     "max_iterations": ("iterations", "rounds"),
+    "name": ("organism",),  # build_organism: "build the anchor organism"
 }
 PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
 

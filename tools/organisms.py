@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from backends.organisms import zoo
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
 
 
 class BuildArgs(ToolArgs):
-    name: str = Field("anchor", min_length=1, max_length=64, examples=["anchor"],
+    name: str = Field("anchor", min_length=1, max_length=64, examples=zoo.names(),  # the planner reads names from these
                       description="The organism to build (see `parley organisms list`), e.g. anchor.")
 
     @field_validator("name")
