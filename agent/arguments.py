@@ -93,6 +93,11 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     """'layers 10 and 14', 'scales: 0.5, 1, 2', 'layer 12', 'layers 10 through 12', 'sentences 0-3': (numbers, phrase)."""
     alternatives = _alternatives(name, others)
     first = re.search(rf"\bfirst (\d+) (?:{alternatives})\b", text, re.I) if name in ("sentences", "positions", "layers") else None
+    if name == "components":  # "the top principal component", "top 3 PCs": the first components, from 0
+        top = re.search(r"\btop (?:(\d+) )?(principal components?|pcs?)\b", text, re.I)
+        count = top and (int(top.group(1)) if top.group(1) else None if top.group(2).lower().endswith("s") else 1)
+        if count and count <= 64:
+            return [str(i) for i in range(count)], top.group(0)
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
@@ -319,7 +324,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
     args: dict = {}
     for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
-        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot"}[field]
+        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot",
+                  "hinted_question": "hinted_question"}[field]
         if target not in props and target == "question" and "prompt" in props:
             target = "prompt"
         if target not in props and target == "prompt" and "question" in props:

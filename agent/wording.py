@@ -186,6 +186,7 @@ def spell(text: str) -> str:
 
 
 LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
+          "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
           "user message": "prompt", "system": "system", "system prompt": "system", "chain": "cot", "cot": "cot",
           "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
 
