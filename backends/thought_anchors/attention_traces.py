@@ -29,7 +29,8 @@ def kl_divergence(base_logits: torch.Tensor, logits: torch.Tensor, temperature: 
     """Per token, KL(P_base || P) of the next-token distributions at `temperature`."""
     p = torch.log_softmax(base_logits / temperature, dim=-1)
     q = torch.log_softmax(logits / temperature, dim=-1)
-    return (p.exp() * (p - q)).sum(dim=-1)
+    # KL is never negative; rounding can make a near-zero one -1e-7, whose log (the matrix takes log(KL + 1e-9)) is NaN
+    return (p.exp() * (p - q)).sum(dim=-1).clamp_min(0.0)
 
 
 def suppressed_mask(mask: torch.Tensor, key_columns: list[list[int]]) -> torch.Tensor:

@@ -86,3 +86,15 @@ def test_the_context_manager_restores_even_when_the_body_raises(tiny):
             with suppress_attention(tiny.model, [[0, 1]]):
                 raise RuntimeError("inside")
     assert not any(layer.self_attn._forward_pre_hooks for layer in tiny.model.model.layers)
+
+
+def test_kl_of_near_identical_peaked_distributions_is_never_negative():
+    # Without the clamp rounding makes 192 of these slightly negative; on the anchor organism some reached -1.8e-7,
+    # below -1e-9, so the matrix's log(KL + 1e-9) was NaN and the entry n/a.
+    from backends.thought_anchors.attention_traces import kl_divergence
+
+    generator = torch.Generator().manual_seed(0)
+    base = torch.randn(400, 4096, generator=generator) * 3
+    base[:, 0] += 60
+    kl = kl_divergence(base, base + torch.randn(base.shape, generator=generator) * 1e-4)
+    assert (kl >= 0).all() and torch.isfinite(torch.log(kl + 1e-9)).all()
