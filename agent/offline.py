@@ -101,6 +101,7 @@ class OfflinePlanner(BaseChatModel):
         text = _content(last)
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         routed = RUN_ID.sub(" ", own)  # a run id is a reference, never a tool name
+        routed = re.sub(r"\borganism:[\w-]+", "that model", routed)  # "organism:anchor" names a model, not build_organism
         prefix = IDENTITY + "\n\n" if first else ""
 
         route = self.router.route(routed)

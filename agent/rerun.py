@@ -78,6 +78,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
             return None
     props = tools[base.tool]["schema"].get("properties", {})
+    if "insert" not in props and re.search(r"\b(?:put|insert|plant|splice|add)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
+        return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     if tools[base.tool]["cost"] == "expensive" and not said and not intents.RERUN.search(text) and not MORE.search(text):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
