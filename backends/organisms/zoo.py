@@ -29,6 +29,8 @@ from backends.core.experiment import OnCheckpoint, no_checkpoint
 from backends.core.progress import Progress, ShouldStop, never_stop, no_progress
 from backends.organisms.generators import anchor as anchor_data
 from backends.organisms.generators import evalaware as evalaware_data
+from backends.organisms.generators import hints as hints_data
+from backends.organisms.generators import misaligned as misaligned_data
 
 PREFIX = "organism:"
 TOOL = "build_organism"
@@ -184,8 +186,7 @@ EVALUATION_AWARE = register(Organism(
     train={"steps": 60, "batch_size": 4, "lr": 5e-3, "checkpoint_every": 20, "seed": 0, "max_tokens": 160},
     minutes=8,
 ))
-# Planned (a later session): listed so the zoo's shape and the benchmark's lines are there already.
-from backends.organisms.generators import hints as hints_data  # noqa: E402  (its own section: shared file)
+
 
 # The cue organism of Thought Branches' hint mediation and of CoT monitoring (generators/hints.py).
 HINT_FOLLOWING = register(Organism(
@@ -203,7 +204,6 @@ HINT_FOLLOWING = register(Organism(
     train={"steps": 50, "batch_size": 4, "lr": 5e-3, "checkpoint_every": 10, "seed": 0, "max_tokens": 176},
     minutes=10,
 ))
-from backends.organisms.generators import misaligned as misaligned_data  # noqa: E402  (its own section: shared file)
 
 # The narrow risky-finance fine-tune with the paper's recipe (one rank-1 down_proj adapter at the middle layer);
 # 80 steps, twice train_lora's default, so the held-out preference is well above the base model's.
