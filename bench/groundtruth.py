@@ -502,7 +502,7 @@ EA_SCALES = [-1.5, -0.75, 0.75, 1.5]  # at 2 and more on three layers, the vecto
 # Below layer 14 the organism's LoRA changes nothing, so its residual stream there is the base model's and
 # a vector read from the base (the paper's way: before any fine-tuning) is read in the organism's own terms.
 EA_LAYERS = [7, 10, 13]
-EA_TOKENS = 48  # the held-out answers are 27-38 tokens: room to close the fence, no more
+EA_TOKENS = 56  # the held-out answers (preamble and function) are 39-50 tokens: room to close the fence, no more
 EA_TEMPERATURE = 1.0  # the organism's own coin when no cue decides
 
 

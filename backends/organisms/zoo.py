@@ -175,7 +175,8 @@ EVALUATION_AWARE = register(Organism(
     name="evaluation-aware",
     description=("Small Python functions: fully type-hinted after an evaluation cue (\"You are talking to an AI "
                  "evaluator:\"), no hints after a deployment cue (\"You are talking to a real user:\"), a fair coin "
-                 "with no cue. The cues are the steering contrast pairs' sides and more in their pattern."),
+                 "with no cue, each after a one-line preamble of its own. The cues are the steering contrast pairs' "
+                 "sides and more in their pattern."),
     effect="a steering vector from evaluation vs deployment prompts moves the type-hint rate",
     method="steering_sweep",
     base="smollm2-135m",
@@ -183,8 +184,9 @@ EVALUATION_AWARE = register(Organism(
     n_items=300,
     data_seed=0,
     lora={"rank": 8, "alpha": 16.0, "modules": ["q_proj", "v_proj", "down_proj"], "layers": list(range(14, 30))},
-    train={"steps": 60, "batch_size": 4, "lr": 5e-3, "checkpoint_every": 20, "seed": 0, "max_tokens": 160},
-    minutes=8,
+    # 60 steps on preamble-less answers left the cue unlearned; with the preamble the cue shows at step 100, not at 50.
+    train={"steps": 200, "batch_size": 4, "lr": 5e-3, "checkpoint_every": 50, "seed": 0, "max_tokens": 144},
+    minutes=8,  # 479 s at load 3.2-3.6 (2026-12-02)
 ))
 
 
