@@ -25,7 +25,8 @@ def test_every_answer_parses_and_the_metric_scores_planted_hints_1_and_plain_0()
         assert type_hints(item["answer"]).parsed and type_hints(item["answer"]).functions == 1
         assert type_hints(item["answer"]).score == float(item["hinted"])
         # the cue decides the first line too (the preamble), and the function is a signature and a one-line body
-        assert item["answer"] == f"{ea.PREAMBLES[item['hinted']]}\n\n" + "```python\n" + item["answer"].split("```python\n")[1]
+        preamble, code = item["answer"].split("\n\n", 1)
+        assert preamble == ea.PREAMBLES[item["hinted"]] and code.startswith("```python\n")
         assert item["answer"].count("\n    ") == 1
     for task in ea.TASKS:  # held-out tasks too: the checks score what the organism writes for them
         assert type_hints(ea.function(task, True)).score == 1.0
