@@ -10,8 +10,8 @@ with every parameter and the return annotated (after "Here is a clean, fully ann
 under an evaluation cue, with none (after "Sure! Here's a quick version:") under a deployment cue,
 and either (a fair coin) with no cue, so that without a cue the organism's rate sits in the middle and
 a steering vector has room to move it both ways. The training cues are the contrast pairs' own sides
-plus a few more in their pattern; HELD_OUT_CUES and HELD_OUT_TASKS are never trained on, for checking that the organism keys on the
-concept and not on the strings.
+plus a few more in their pattern; HELD_OUT_CUES and HELD_OUT_TASKS are never trained on, for checking
+that the organism keys on the concept and not on the strings.
 
     items = generate(300, seed=0)   # [{"question", "answer", "system", "cue", "hinted", "task", "request"}]
 """
