@@ -497,8 +497,10 @@ def check_hints() -> list[Check]:
 # --- evaluation-aware: an evaluation-minus-deployment vector steers the type-hint rate -------------------
 
 EA_PROMPTS = 4  # held-out tasks (the first four: the steering tools' default coding requests)
-EA_SAMPLES = 4  # per prompt and cell
-EA_SCALES = [-1.5, -0.75, 0.75, 1.5]  # at 2 and more on three layers, the vector and random controls alike broke the code
+EA_SAMPLES = 8  # per prompt and cell (at 4, 16 a cell, the rebuilt organism's +0.19 to +0.22 over controls was within them)
+# At 2 and more on three layers, the vector and random controls alike broke the code (at 1.5 on the rebuilt organism 5
+# of 16 steered and up to 8 of 16 random samples did not parse, scored 0); at +-1 nothing moved beyond the controls.
+EA_SCALES = [-1.5, -0.75, 0.75, 1.5]
 # Below layer 14 the organism's LoRA changes nothing, so its residual stream there is the base model's and
 # a vector read from the base (the paper's way: before any fine-tuning) is read in the organism's own terms.
 EA_LAYERS = [7, 10, 13]
