@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from backends.organisms import zoo
 from tools.registry import ToolArgs, ToolContext, ToolOutput, register
+
+# The zoo's names, written out: importing the zoo loads its generators (numpy), and listing tools must not.
+# The planner reads a name from these; tests/tools/test_organisms.py keeps them equal to zoo.names().
+NAMES = ["anchor", "evaluation-aware", "hint-following", "misaligned"]
 
 
 class BuildArgs(ToolArgs):
-    name: str = Field("anchor", min_length=1, max_length=64, examples=zoo.names(),  # the planner reads names from these
+    name: str = Field("anchor", min_length=1, max_length=64, examples=NAMES,
                       description="The organism to build (see `parley organisms list`), e.g. anchor.")
 
     @field_validator("name")

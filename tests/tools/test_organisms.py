@@ -35,8 +35,12 @@ def test_an_organism_not_built_names_the_command_that_builds_it(tiny_anchor):
     with pytest.raises(UsageError, match="parley organisms build tiny-anchor") as caught:
         run_tool("generate_cot", {"question": "Which one?", "model": "organism:tiny-anchor"})
     assert "\n" not in str(caught.value)
-    with pytest.raises(UsageError, match="planned, not written yet"):
-        run_tool("build_organism", {"name": "misaligned"})
+    zoo.register(zoo.Organism(name="tiny-planned", description="test", effect="test", method="resample_importance"))
+    try:  # an organism with no generator yet is refused, never trained
+        with pytest.raises(UsageError, match="planned, not written yet"):
+            run_tool("build_organism", {"name": "tiny-planned"})
+    finally:
+        zoo.unregister("tiny-planned")
 
 
 def test_an_organism_is_built_once_recorded_as_a_run_and_reused_as_a_model(tiny, tiny_anchor):
@@ -59,10 +63,17 @@ def test_an_organism_is_built_once_recorded_as_a_run_and_reused_as_a_model(tiny,
     assert [r.id for r in store.list(tool="build_organism")] == [run_id]
 
 
+def test_build_organism_offers_every_organism_of_the_zoo_by_name():
+    from tools import REGISTRY
+
+    # written out in tools/organisms.py so that listing tools loads no generator (numpy); kept equal here
+    assert REGISTRY["build_organism"].describe()["schema"]["properties"]["name"]["examples"] == zoo.names()
+
+
 def test_the_organisms_command_lists_shows_and_refuses_in_one_line():
     listed = run_parley("organisms", "list")
     assert listed.returncode == 0 and "anchor" in listed.stdout and "not built" in listed.stdout
-    assert all(name in listed.stdout for name in ("anchor", "evaluation-aware", "hint-following", "misaligned"))
+    assert all(name in listed.stdout for name in zoo.names())
     shown = run_parley("organisms", "show", "anchor")
     assert shown.returncode == 0 and "sha256" in shown.stdout and "option" in shown.stdout
     bad = run_parley("organisms", "build", "nope", "--yes")
