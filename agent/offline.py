@@ -256,8 +256,9 @@ class OfflinePlanner(BaseChatModel):
             if named is not None and named_score >= 0.5 and state.last(named["name"]) is not None:
                 run = state.last(named["name"])
         if run is None and tool is not None and part not in ("text",):
+            heatmap = show.heatmap_run(text, state) is not None  # "heatmap again": only tools that draw one
             candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None
-                          and (show.heatmap_run(text, state) is None or t["name"] in show.HEATMAP_TOOLS)]
+                          and (not heatmap or t["name"] in show.HEATMAP_TOOLS)]
             if candidates:
                 same = state.last(candidates[0]["name"])
                 said, _ = arguments.read(candidates[0]["schema"].get("properties", {}), text)

@@ -108,15 +108,21 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
-    """The newest run whose tool takes every setting said (the routed tool's first, when it has run and the
-    request names it clearly: "same thing at layer 20" changes the direction just found, not the fine-tune
-    that "layer" sounds like)."""
+    """The newest of the runs whose tool takes the most of what was said (the routed tool's first, when it has
+    run and the request names it clearly: "same thing at layer 20" changes the direction just found, not the
+    fine-tune that "layer" sounds like)."""
     searching = SEARCH.search(text)
     candidates = [r for r in reversed(state.runs) if (r.tool != "recall" or searching) and r.tool in tools]
+    read: dict[str, dict] = {}  # tool -> the settings of its schema said in the text (read once per tool)
+
+    def said_for(tool: str) -> dict:
+        if tool not in read:
+            read[tool] = arguments.read(tools[tool]["schema"].get("properties", {}), text)[0]
+        return read[tool]
+
     if routed is not None and not strong and candidates:
-        said, _ = arguments.read(tools[candidates[0].tool]["schema"].get("properties", {}), text)
-        most = max(len(arguments.read(tools[r.tool]["schema"].get("properties", {}), text)[0]) for r in candidates)
-        if said and len(said) == most:
+        said = said_for(candidates[0].tool)
+        if said and len(said) == max(len(said_for(r.tool)) for r in candidates):
             return candidates[0], said
     same = re.search(r"\bthe same (question|prompt|chain|scenario|dataset)\b", text, re.I)
     if same:  # "try tiny-random on the same question": the run that had one
@@ -125,10 +131,10 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     if routed is not None:
         candidates.sort(key=lambda r: r.tool != routed["name"])
         if candidates and candidates[0].tool == routed["name"]:
-            return candidates[0], arguments.read(tools[routed["name"]]["schema"].get("properties", {}), text)[0]
+            return candidates[0], said_for(routed["name"])
     best, best_said = None, {}
-    for run in candidates:  # the newest run whose tool takes the most of what was said ("retrain it for 400 steps, seed 3")
-        said, _ = arguments.read(tools[run.tool]["schema"].get("properties", {}), text)
+    for run in candidates:  # "retrain it for 400 steps, seed 3": the training run, not the newer evaluation
+        said = said_for(run.tool)
         if best is None or len(said) > len(best_said):
             best, best_said = run, said
     return best, best_said
