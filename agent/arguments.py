@@ -22,7 +22,7 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
+MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)", re.I)
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
@@ -360,10 +360,15 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 args[free] = without(value, said)
     if "query" in props:  # a search: the topic after "about", else the whole message
         topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(
+            r"\bdid we ever (?:find|get|run|try|do|see|measure|look at)\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
+            r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
+            r"(?:on|about|for)\s+(.+)$", text, re.I | re.S) or re.search(
             r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", text, re.I | re.S)
-        query = texts[0] if texts else without(topic.group(1) if topic else text, said)
+        picked = next((g for g in topic.groups() if g), None) if topic else None
+        query = texts[0] if texts else re.split(r"\?\s+(?=\w)", without(picked or text, said))[0]
         query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
         query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
+        query = re.sub(r"[\s,;]+top \d+\b.*$", "", query, flags=re.I)
         args["query"] = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week)\??\s*$", "", query,
                                flags=re.I).rstrip("?").strip() or query
     return args

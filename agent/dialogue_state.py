@@ -132,10 +132,11 @@ class DialogueState:
         tools_of = {kind: {t for field_name, (k, ts) in REFERENCES.items() if k == kind for t in ts} for kind in KIND_WORDS}
         tools_of["vector"] = tools_of["direction"] = tools_of["vector"] | tools_of["direction"]  # either word for either
         for kind, words in KIND_WORDS.items():
-            said = re.search(rf"\b(that|those|other|second|third|both)\s+(?:[\w-]+\s+)?(?:{words})s?\b", text, re.I)
+            said = re.search(rf"\b(that|those|other|second|third|both)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
             if said is None:
                 continue
-            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in tools_of[kind]))
+            built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
+            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in tools_of[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "third": 3}.get(said.group(1).lower(), 1)
             if len(seen) < needed:
                 have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"

@@ -63,6 +63,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         args["sentence"] = 0
     if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
         args["ablate_layers"] = args.pop("layers")  # "ablate PCs 0-2 at layers 15 and 20"
+    if "model" in props and "model" not in args and tool["name"] != "build_organism":
+        organism = _organism(text, state)
+        if organism:
+            args["model"] = organism
     carry(args, props, state, text)
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
@@ -73,6 +77,18 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
+
+def _organism(text: str, state: DialogueState) -> str | None:
+    """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
+    said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
+    built = [r.args.get("name") for r in state.runs if r.tool == "build_organism" and r.args.get("name")]
+    if said is None or not built:
+        return None
+    named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
+    if said.group(1) and not named:
+        return None  # "the anchor organism" when another one was built: not guessed
+    return f"organism:{(named or built)[-1]}"
+
 
 def carry(args: dict, props: dict, state: DialogueState, text: str) -> None:
     """Arguments of the run being discussed that this tool shares, and settings said earlier."""

@@ -47,7 +47,8 @@ OPINION = re.compile(
     r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b|"
     # "so did caft work?", "did the ablation beat random or not", "does n=9 mean anything?", "are those counted as wrong?"
     r"\bdid (?:the |that |this |it |my |our )?[\w-]+(?: [\w-]+)? (?:work|help|beat|hurt|matter|do anything|change anything)\b|"
-    r"\bmean anything\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
+    r"\bmean anything\b|\bor is (?:that|this|it) just\b|\bis (?:that|this|it) (?:overfitting|underfitting|overfit)\b|"
+    r"^\s*(?:is|are|was|were)\b[^.!?]{0,60}\b(?:a )?(?:big|small|large|real|strong|weak|meaningful) (?:effect|difference|change|shift|gap|drop)\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
@@ -55,7 +56,7 @@ META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenar
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
-                        r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
+                        r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 READ = re.compile(
     r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|"
     r"\bwhat do (?:these|those|the|all these) (?:numbers|results|columns|values|scores)\b|"
@@ -65,7 +66,10 @@ READ = re.compile(
     r"\bhow (?:am|are) (?:i|we) (?:supposed|meant) to (?:read|interpret|understand)\b|"
     r"\bis\b[^?]{0,60}\b(?:significant|just noise|noise|real|meaningful|a phase transition)\b|"
     r"\bhow (?:do|should) i (?:compare|weigh)\b|"
-    r"\bhow (?:exactly )?(?:is|are) (?:this|that|the|these)\b[^?]*\b(?:computed|calculated|measured|defined|estimated|scored)\b", re.I)
+    r"\bhow (?:exactly )?(?:is|are) (?:this|that|the|these)\b[^?]*\b(?:computed|calculated|measured|defined|estimated|scored)\b|"
+    r"\bremind me how\b|\bhow (?:the|this|that|these) [\w\s-]{1,40}\b(?:is|are) (?:computed|calculated|measured|defined|estimated|scored)\b|"
+    r"\bhow are (?:these|those|they|the)\b[^?]{0,40}\b(?:measuring|computing|different)\b|"
+    r"\bhow many (?:\w+ )?(?:params|parameters|weights|flops|bytes|gb|mb)\b[^?]{0,40}\b(?:is|are|would) (?:that|this|it|there)\b", re.I)
 NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|look at)(?: next| now)?\b|\bwhat(?:'s| is)? next\b|"
                   r"\bnext steps?\b|\bwhat now\b|\bwhere (?:do|would|should|could) (?:i|we|you) go (?:from here|next)\b|\bany suggestions\b|"
                   r"\bwhat would you (?:do|try|run) (?:next|now|from here)\b", re.I)
@@ -74,7 +78,7 @@ EXPLAIN = re.compile(
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
     r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b|"
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
-EXPLAIN_TERM = re.compile(r"^\s*(?:can you |could you |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
+EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
 SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|bring (?:\w+ ){1,3}(?:back )?up|pull (?:\w+ ){1,3}(?:back )?up|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
@@ -108,7 +112,8 @@ RERUN = re.compile(
     r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup)|this time|"
     r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
-    r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it)\b|"
+    r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it|"
+    r"bump (?:up )?(?:samples|rollouts|steps|seeds|tokens|chains|docs)|add (?:a )?(?:scale|seed|layer)s? -?[\d.]+)\b|"
     r"\b(?:do|run|try) (?:it|that|this)\b.*\binstead\b|\bsame \w+ (?:but|with|again|except)\b|^\s*same\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
 ABOUT_USER = re.compile(
@@ -125,6 +130,7 @@ ABOUT_USER = re.compile(
     r"\bi do (?:mech ?interp|interpretability|ml research)\b", re.I)
 # "what's the intuition behind thought anchors", "what ITDA stands for", "what does CAFT actually ablate"
 CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|"
+                     r"\bexplain (?:the |this |that )?[\w\s-]{1,40}\b(?:idea|concept|intuition|approach)\b|"
                      r"\bwhat does [\w+-]+ (?:actually |really )?(?:ablate|remove|project out|change|compute)\b", re.I)
 REQUEST_VERB = re.compile(
     r"\b(?:run|generate|sample|split|cut|break|chop|segment|resample|measure|find|build|make|steer|sweep|train|fine-?tune|evaluate|"
@@ -163,12 +169,19 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     return []
 
 
+# "not running it, just asking", "don't start it": whatever the words, nothing is to run
+NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
+                           r"\bdon'?t (?:run|start|launch|kick off) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b", re.I)
+
+
 def is_question_about_result(text: str) -> str | None:
     """'why', 'read', 'next', 'explain', 'advice', 'difference', 'opinion', 'result', 'config', 'meta' or None.
 
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
     text = QUOTED_TEXT.sub(" ", text)
+    if NOT_A_REQUEST.search(text):
+        return "advice"
     if ASKED_TO.search(text):
         return None  # "Could you build the standard real-user vs AI-evaluator vector ...?": a request, politely
     if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b|^\s*(?:do|does|did) (?:the|these|those)\b[^?]*\bmean\b",
@@ -184,7 +197,8 @@ def is_question_about_result(text: str) -> str | None:
 
 # "what did we get last week on the blackmail stuff": a question to memory, however loosely worded
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
-                      r"\bremind me what\b", re.I)
+                      r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
+                      r"\bcheck (?:the )?memory\b|\bdid we ever\b|\bpast (?:runs|sessions|findings)\b|\bin (?:your|our|the) memory\b", re.I)
 
 
 def vague(text: str) -> bool:
@@ -219,6 +233,17 @@ def show_request(text: str) -> str | None:
         if re.search(rf"\b(?:{words})\b", text, re.I):
             return part
     return None
+
+
+ACK = re.compile(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b[\s,.!:;-]*", re.I)
+
+
+def request_after_ack(text: str, score: float) -> bool:
+    """'ok thought anchors on the planet chain; choice extractor': an acknowledgement, then a request
+    the router knows well (a thank-you that goes on talking scores low)."""
+    ack = ACK.match(text)
+    rest = text[ack.end():] if ack else ""
+    return bool(ack) and score >= 0.55 and len(re.findall(r"\w+", rest)) >= 5 and not rest.rstrip().endswith("?")
 
 
 def about_user_only(text: str) -> bool:

@@ -123,7 +123,7 @@ class OfflinePlanner(BaseChatModel):
             return self._reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = _acknowledge(user, text)
-        if intents.about_user_only(text):
+        if intents.about_user_only(text) and not intents.request_after_ack(own, route[1]):
             return self._reply("answer", noted or "Noted.")
         answer = self._answer(text, routed, state, user, route[1])
         if answer is not None:
@@ -156,7 +156,7 @@ class OfflinePlanner(BaseChatModel):
         unclear = tool is not None and tool["cost"] == "expensive" and (
             score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2)
         problem = arguments.payload(text, "question", loose=True)
-        if tool is None and problem and not state.runs and re.search(r"\d", problem):
+        if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
         if intents.vague(text) or tool is None or unclear:
             return self._reply("clarify", prefix + self.router.clarify(ranked, text))
