@@ -144,7 +144,8 @@ class OfflinePlanner(BaseChatModel):
         if (intents.vague(text) or missing_input or unknown_model) and not intents.RERUN.search(text):
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
-        settings = not rerun_.asked(own) and rerun_.settings_only(own, state, by_name)
+        settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
+                                              or rerun_.settings_for_newest(text, state, route[0], by_name))
         rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
         if rerun is not None:
             return self._call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)

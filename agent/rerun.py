@@ -26,7 +26,7 @@ CHANGE = re.compile(
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this)\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
-DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
+DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert) (?:it|the scale)\b", re.I)
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
@@ -60,6 +60,17 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bo
     return not {w for w in content_words(rest, tool) if w.rstrip("s") not in FILLER and w not in FILLER}
 
 
+def settings_for_newest(text: str, state: DialogueState, routed: dict | None, tools: dict[str, dict]) -> bool:
+    """'9 is too many to interpret, sparser pls, C=0.02' after a probe: the words go to the tool that just ran
+    and settings of it are said, so that run changes (keeping what it ran with) rather than starting afresh."""
+    run = state.runs[-1] if state.runs else None
+    if run is None or routed is None or routed["name"] != run.tool or run.tool not in tools:
+        return False
+    if arguments.quoted(text) or re.search(r"\d{8}-\d{6}|:\s+\S|\b(?:continue|extend|on top of)\b", text, re.I):
+        return False  # new text to work on, a run named, or built on top of this one: not this run changed
+    return bool(arguments.read(tools[run.tool]["schema"].get("properties", {}), text)[0])
+
+
 def change(text: str, state: DialogueState, route, tools: dict[str, dict], settings: bool = False) -> tuple[str, dict] | None:
     """(tool, arguments) of the changed run, or None when this is not a change of an earlier run.
     `settings`: the message is only settings of the newest run (settings_only), a change though it says no "again"."""
@@ -67,8 +78,12 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return None
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
-    if tool is not None and score >= (0.9 if correction else 0.75) and state.last(tool["name"]) is None:
-        return None  # names another experiment ("redo that fine-tune with concept ablation")
+    same = SAME.match(text)  # "same but with the llm judge as monitor": the run just discussed, whatever tool a word names
+    if same:
+        tool, score = None, 0.0
+    if tool is not None and state.last(tool["name"]) is None and (
+            score >= (0.9 if correction else 0.75) or _stem_said(tool["name"], text, tools)):
+        return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
     base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
     if base is None:
         return None
@@ -105,6 +120,16 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
     return base.tool, args
+
+
+SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try )?(?:the )?same (?:thing |again |analysis )?"
+                  r"(?:but|for|with|on)\b", re.I)
+
+
+def _stem_said(name: str, text: str, tools: dict) -> bool:
+    """The first word of a tool's name, said, when no other tool's name starts with it ('caft', 'hint', 'receiver')."""
+    stem = name.split("_")[0]
+    return len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and bool(re.search(rf"\b{stem}\b", text, re.I))
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
@@ -222,7 +247,7 @@ def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
                 args[held[0]] = int(new)
                 return
     if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|again with|this time with|but with)\s+|:\s*){re.escape(numbers[0])}|"
-                                           rf"{re.escape(numbers[0])}\s+instead\b|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
+                                           rf"{re.escape(numbers[0])}\s+instead\b|\(\s*{re.escape(numbers[0])}\s*\)|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
         return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
