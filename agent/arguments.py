@@ -335,6 +335,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())]
     if "insert" in props and texts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
         args["insert"] = texts.pop(0)
+    if "intent" in props and texts and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
+        args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
     if "cot" in args:
         pass
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props

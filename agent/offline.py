@@ -141,6 +141,9 @@ class OfflinePlanner(BaseChatModel):
         missing_input = intents.MISSING_INPUT.search(text) and not re.search(arguments.PATH, text) \
             and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
+        organism = self._organism_asked(own)
+        if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
+            return self._call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
         if (intents.vague(text) or missing_input or unknown_model) and not intents.RERUN.search(text):
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
@@ -155,7 +158,8 @@ class OfflinePlanner(BaseChatModel):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
         unclear = tool is not None and tool["cost"] == "expensive" and (
-            score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2)
+            score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2
+            and not (score >= 0.9 and arguments.quoted(text)))  # named, with the text to work on
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
@@ -197,6 +201,17 @@ class OfflinePlanner(BaseChatModel):
         call = {"name": tool["name"], "args": args, "id": f"offline-{len(messages)}-{tool['name']}", "type": "tool_call"}
         intro = f"I'll run `{tool['name']}` with {json.dumps(args, ensure_ascii=False)}."  # written before any approval
         return AIMessage(content=lead + intro, tool_calls=[call], response_metadata={"intent": "run"})
+
+    def _organism_asked(self, text: str) -> str | None:
+        """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""
+        tool = next((t for t in self.tools if t["name"] == "build_organism"), None)
+        names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
+        if not names:
+            return None
+        said = re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?("
+                         + "|".join(map(re.escape, names)) + r")(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))",
+                         text, re.I)
+        return said.group(1).lower() if said else None
 
     def _tool(self, name: str) -> dict:
         return next(t for t in self.tools if t["name"] == name)
