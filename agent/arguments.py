@@ -381,7 +381,8 @@ COMMON = {  # the settings a user states once and means for what follows
     "max_new_tokens": {"type": "integer"}, "answer": {"type": "string"},
     "extractor": {"type": "string", "description": "boxed, last_number, choice, regex:<pattern>, or judge"},
     "model": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer"}},
-    "scale": {"type": "number"}, "temperature": {"type": "number"},
+    "scale": {"type": "number"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
+    "batch_size": {"type": "integer"},
 }
 
 

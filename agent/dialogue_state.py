@@ -86,6 +86,9 @@ class RunSeen:
 class DialogueState:
     runs: list[RunSeen] = field(default_factory=list)
     stated: dict = field(default_factory=dict)  # setting -> newest value the user said
+    # settings said as standing ("seed 3 for every fine-tune today", "temperature 0.8 from now on"):
+    # setting -> (value, the tools meant, or None for all)
+    standing: dict = field(default_factory=dict)
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None) -> "DialogueState":
@@ -107,7 +110,11 @@ class DialogueState:
                         result=content.get("result") or {},
                     ))
             elif isinstance(m, HumanMessage) and read_settings is not None:
-                state.stated.update(_settings_said(read_settings, _text(m)))
+                said = _settings_said(read_settings, _text(m))
+                state.stated.update(said)
+                if said and STANDING.search(_text(m)):
+                    scope = TRAINING if re.search(rf"\b(?:{KIND_WORDS['fine-tune']}|training)s?\b", _text(m), re.I) else None
+                    state.standing.update({k: (v, scope) for k, v in said.items()})
         return state
 
     # --- lookups --------------------------------------------------------------------
@@ -222,6 +229,11 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
 
 
 _SAID: dict = {}  # (reader, text) -> settings: every turn rereads every earlier message
+
+
+STANDING = re.compile(r"\bfrom now on\b|\bgoing forward\b|\bunless i say otherwise\b|\bfor (?:every|all|each|any)\b|\beverywhere\b|"
+                      r"\bby default\b|\bfor the rest of\b|\bfor today\b|\b(?:all|every) (?:the )?[\w-]+s? today\b", re.I)
+TRAINING = ("train_lora", "caft_finetune")
 
 
 def _settings_said(read_settings, text: str) -> dict:

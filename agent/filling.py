@@ -67,7 +67,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         organism = _organism(text, state)
         if organism:
             args["model"] = organism
-    carry(args, props, state, text)
+    carry(args, props, state, text, tool["name"])
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
         kind = REFERENCES.get(name, (None,))[0]
@@ -90,7 +90,7 @@ def _organism(text: str, state: DialogueState) -> str | None:
     return f"organism:{(named or built)[-1]}"
 
 
-def carry(args: dict, props: dict, state: DialogueState, text: str) -> None:
+def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = "") -> None:
     """Arguments of the run being discussed that this tool shares, and settings said earlier."""
     said_layers = "layers" in args  # said now: as said, never regrouped
     subject = _carry_source(state, args)
@@ -115,6 +115,9 @@ def carry(args: dict, props: dict, state: DialogueState, text: str) -> None:
     for name in STICKY:
         if name in props and name not in args and name in state.stated:
             args[name] = state.stated[name]
+    for name, (value, meant) in state.standing.items():  # "temperature 0.8 from now on"
+        if name in props and name not in args and (meant is None or tool in meant):
+            args[name] = value
 
 
 
