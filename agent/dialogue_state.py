@@ -148,6 +148,13 @@ class DialogueState:
             if len(seen) < needed:
                 have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
                 return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+        about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+about\s+(?:the\s+)?([\w-]{3,}(?:\s+[\w-]{3,})?)",
+                          text, re.I)
+        if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
+            kind = next((k for k, words in KIND_WORDS.items() if re.fullmatch(words, about.group(1), re.I)), None)
+            runs = [r for r in self.runs if kind and r.tool in tools_of.get(kind, ())]
+            if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
+                return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
         return None
 
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:

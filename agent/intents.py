@@ -91,7 +91,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
     "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
     "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
              r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
-             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like",
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|per-[\w-]+",
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.dialogue_state import RUN_ID, DialogueState, RunSeen, describe_match
+from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, describe_match
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
@@ -18,7 +18,30 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
     back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
-    return describe_match(text, state.runs)
+    return by_order(text, state) or describe_match(text, state.runs)
+
+
+ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+)?("
+                   + "|".join(KIND_WORDS.values()) + r")s?\b", re.I)
+
+
+def by_order(text: str, state: DialogueState) -> RunSeen | None:
+    """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's."""
+    said = ORDER.search(text)
+    if said is None:
+        return None
+    kind = next((k for k, words in KIND_WORDS.items() if re.fullmatch(words, said.group(2), re.I)), None)
+    tools = {t for k, ts in REFERENCES.values() if k == kind for t in ts}
+    runs = list({r.run_id: r for r in state.runs if r.tool in tools}.values())
+    if len(runs) < 2:
+        return None
+    which = said.group(1).lower()
+    if which.startswith("base"):  # run on the model itself: no adapter, fine-tune or organism
+        base = [r for r in runs if not r.args.get("train_run") and not r.args.get("adapter")
+                and not str(r.args.get("model", "")).startswith("organism:")]
+        return base[-1] if base else None
+    index = {"first": 0, "earlier": 0, "original": 0, "second": 1, "third": 2}.get(which, -1)
+    return runs[min(index, len(runs) - 1)]
 
 
 def heatmap_run(text: str, state: DialogueState) -> RunSeen | None:
