@@ -194,7 +194,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
             near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
                     "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
-                    "dataset": r"\b(?:file|data(?:set)?|on)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
+                    "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
                     "adapter": r"\badapter\s+(?:in|at|from)?\s*",
                     "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
             found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
@@ -255,6 +255,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if "array" in item_types(spec) and groups:  # "8+10 steered together and 14+16 together"
                     members = {n for g in groups for n in g}
                     numbers = [n for n in numbers if n not in members or isinstance(n, list)] + groups
+                bracketed = re.findall(r"\[\s*(\d+(?:\s*,\s*\d+)+)\s*\]", words.text)
+                if "array" in item_types(spec) and len(bracketed) >= 2:  # "layer groups [10,11,12] and [16,17,18]"
+                    numbers = [[int(n) for n in re.findall(r"\d+", group)] for group in bracketed]
                 if len(numbers) == 1 and kinds & {"number", "integer"} and not isinstance(numbers[0], list):
                     numbers = numbers[0]  # tau 0.35: one value where one or a list is allowed
                 take(name, numbers, phrase)
@@ -289,7 +292,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
         elif "string" in kinds and name not in ("system",):
-            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I) or (
+            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
+                              rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I) or (
                 re.search(rf"\b{re.escape(name)}\s+to\s+([^?.,;]{{3,60}})", words.text, re.I) if name == "intent" else None)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))

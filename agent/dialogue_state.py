@@ -89,6 +89,7 @@ class DialogueState:
     # settings said as standing ("seed 3 for every fine-tune today", "temperature 0.8 from now on"):
     # setting -> (value, the tools meant, or None for all)
     standing: dict = field(default_factory=dict)
+    replies: list[str] = field(default_factory=list)  # what the assistant said in words, oldest first
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None) -> "DialogueState":
@@ -99,6 +100,8 @@ class DialogueState:
             if isinstance(m, AIMessage):
                 for call in m.tool_calls:
                     calls[call["id"]] = call
+                if not m.tool_calls and _text(m).strip():
+                    state.replies.append(_text(m))
             elif isinstance(m, ToolMessage):
                 content = _json(m)
                 call = calls.get(m.tool_call_id, {})

@@ -54,10 +54,14 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         free.pop("cot", None)
     args |= {k: v for k, v in free.items() if k not in args}
     if "sentence" in props and "sentence" not in args and re.search(
-            r"\b(?:top|most important|biggest|that) (?:sentence|one|anchor)\b|\bthe one with the (?:negative|highest|biggest|top|largest)\b",
-            text, re.I):
+            r"\b(?:top|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
+            r"\bthe one with the (?:negative|highest|biggest|top|largest)\b", text, re.I):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
-        if top is not None:
+        named = re.search(r"\b[Ss]entence (\d+)\b", state.replies[-1]) if state.replies and re.search(
+            r"\bthat (?:one|sentence)\b", text, re.I) else None
+        if named:  # "what else could it have said at that one?" after a reply naming sentence 4
+            args["sentence"] = int(named.group(1))
+        elif top is not None:
             args["sentence"] = top
     if "sentence" in props and "sentence" not in args and re.search(r"\b(?:the )?(?:opening|first) sentence\b", text, re.I):
         args["sentence"] = 0

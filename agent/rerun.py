@@ -228,11 +228,17 @@ def _drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = False
             elif "integer" in arguments.types_of(props[field]) and props[field].get("minimum", 0) <= 0:
                 args[field] = 0
-    if FLIP.search(text) and not BARE.search(text):  # "flip it: -1.5" says the value itself
+    if FLIP.search(text):
+        numbers = BARE.findall(text)
         for field in ("scale", "scales"):
-            if field in props and field not in said and args.get(field) is not None:
-                value = args[field]
+            if field not in props or field in said or args.get(field) is None:
+                continue
+            value = args[field]
+            if not numbers:
                 args[field] = [-v for v in value] if isinstance(value, list) else -value
+            elif len(numbers) == 1 and not isinstance(value, list):  # "flip the sign (-1.0)", "flip it: 1.5": the value said, on the other side
+                new = float(numbers[0])
+                args[field] = new if (new < 0) != (value < 0) else -new
 
 
 def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
