@@ -142,15 +142,18 @@ class DialogueState:
         tools_of = {kind: {t for field_name, (k, ts) in REFERENCES.items() if k == kind for t in ts} for kind in KIND_WORDS}
         tools_of["vector"] = tools_of["direction"] = tools_of["vector"] | tools_of["direction"]  # either word for either
         for kind, words in KIND_WORDS.items():
-            said = re.search(rf"\b(that|those|other|second|third|both)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
-            if said is None:
-                continue
+            said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
+            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three"):
+                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
             seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in tools_of[kind] or r.tool in built))
-            needed = {"other": 2, "second": 2, "both": 2, "third": 3}.get(said.group(1).lower(), 1)
+            needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
             if len(seen) < needed:
                 have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
                 return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+        tuned = re.search(r"\b(?:on|to|with|for|from) the (?:fine-?tune|finetune|fine-?tuned model)\b(?!\s+(?:in|at|from)\s+\S*/)", text, re.I)
+        if tuned and not self.runs and not re.search(r"\borganism:|/", text):  # "continue the itda dicts on the fine-tune", nothing run
+            return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
         about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+about\s+(?:the\s+)?([\w-]{3,}(?:\s+[\w-]{3,})?)",
                           text, re.I)
         if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain

@@ -97,7 +97,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
 }
 QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
 THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
-MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
+MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
