@@ -13,7 +13,9 @@ from tests.conftest import REPO
 FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.6, dev2 95.0/86.9, dev3 93.9/88.0,
     # dev4 97.3/90.1, dev5 96.0/94.4, held-out 72.2/55.6; dev6 82.0/71.1 before tuning, 92.7/81.1 after two rounds;
     # dev7 93.3/87.4 before tuning, 97.3/95.8 after; dev8 (long contexts) 82.0/61.1 before tuning, 92.0/78.9 after;
-    # dev9 (written without reading the others) 80.0/62.2 before tuning, 94.0/86.7 after; held-out then 73.6/57.8
+    # dev9 (written without reading the others) 80.0/62.2 before tuning, 94.0/86.7 after; held-out then 73.6/57.8;
+    # dev10 (written blind: tools' names, descriptions and schemas only) 74.0/58.9 before tuning, 92.7/83.3 after;
+    # held-out then still 73.6/57.8
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.83),
     "dev3": (0.90, 0.83),
@@ -23,6 +25,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev7": (0.93, 0.90),
     "dev8": (0.88, 0.72),
     "dev9": (0.90, 0.80),
+    "dev10": (0.89, 0.79),
     "held_out": (0.70, 0.49),
 }
 
@@ -51,7 +54,8 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 
 
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
-    # measured: 0 on dev, dev2 and dev7, 2 each on dev3, dev4, dev8 and dev9, 1 each on dev5, dev6 and held-out (of 1,455);
+    # measured: 0 on dev, dev2 and dev7, 2 each on dev3, dev4, dev8 and dev9, 1 each on dev5, dev6, dev10 and held-out
+    # (12 of 1,605; dev10 started 12 before its tuning);
     # the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 12, results
 
