@@ -8,6 +8,7 @@ here imports torch.
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import typer
@@ -23,7 +24,10 @@ def emit(obj: dict, code: int = 0) -> None:
 
 
 class StderrProgress:
-    """Adapts `progress(done, total, note)` to a tqdm bar on stderr, one bar per stage."""
+    """Adapts `progress(done, total, note)` to a tqdm bar on stderr, one bar per stage.
+
+    A stage is the note without its numbers: "steps (loss 2.14)" then "steps (loss 1.90)" is one
+    stage whose description changes, so its rate and time left stay meaningful."""
 
     def __init__(self):
         self._bar = None
@@ -32,10 +36,13 @@ class StderrProgress:
     def __call__(self, done: int, total: int, note: str = "") -> None:
         from tqdm import tqdm
 
-        if self._bar is None or self._key != (total, note):
+        key = (total, re.sub(r"-?\d[\d.,]*", "#", note))
+        if self._bar is None or self._key != key or done < self._bar.n:
             self.close()
             self._bar = tqdm(total=total, desc=note, file=sys.stderr, leave=False, dynamic_ncols=True)
-            self._key = (total, note)
+            self._key = key
+        elif note != self._bar.desc:
+            self._bar.set_description_str(note, refresh=False)
         self._bar.n = done
         self._bar.refresh()
 
