@@ -72,6 +72,17 @@ def test_what_to_try_next_names_a_next_experiment_from_the_card(plan):
     assert not reply.tool_calls and "next steps" in reply.content and "e.g." in reply.content
 
 
+def test_what_next_offers_the_organism_where_the_answer_is_known_and_that_request_builds_it(plan):
+    reply = plan(_chain_then_importance(), "what should I try next?")
+    assert "anchor organism" in reply.content and '"Build the anchor organism"' in reply.content
+    assert _call(plan(_chain_then_importance(), "Build the anchor organism")) == ("build_organism", {"name": "anchor"})
+    for said, name in [("ok build the misaligned one, we'll need it for the EM stuff", "misaligned"),
+                       ("can we build the hint-following organism? need it for the mediation stuff later", "hint-following")]:
+        assert _call(plan([], said)) == ("build_organism", {"name": name})
+    # a vector built on an organism is not a request to build one
+    assert _call(plan([], "build an eval-awareness vector on organism:evaluation-aware"))[0] == "build_steering_vector"
+
+
 def test_showing_the_plot_shows_the_existing_run_and_starts_nothing(plan):
     reply = plan(_chain_then_importance(), "show me the plot")
     assert not reply.tool_calls and reply.response_metadata["show"] == {"run_id": IMPORTANCE, "part": "plot"}
