@@ -10,15 +10,18 @@ none), argument accuracy (every stated argument filled with its value, over the 
 that must run a tool), the expensive tools started by requests that did not ask for
 them, and the time per planner turn (median, 95th percentile, slowest) for tool and
 non-tool replies. The embedder is loaded before timing starts, as a session does in
-the background while the user types.
+the background while the user types. It runs in an empty data dir, so a reference finds
+no run of this machine's own store.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -157,6 +160,9 @@ def main() -> None:
     parser.add_argument("--part", default="all", choices=[*PARTS, "all"])
     parser.add_argument("--show-misses", action="store_true")
     options = parser.parse_args()
+    # An empty data dir: a reference with nothing in its conversation must not find this machine's own runs
+    # (the planner looks in the run store for earlier sessions' runs), so the numbers are the same everywhere.
+    os.environ["PARLEY_HOME"] = tempfile.mkdtemp(prefix="parley-planner-bench-")
     started = time.perf_counter()
     p = planner()
     print(f"embedder and examples loaded in {time.perf_counter() - started:.1f} s")
