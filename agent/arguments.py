@@ -365,18 +365,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value:
                 args[free] = without(value, said)
     if "query" in props:  # a search: the topic after "about", else the whole message
-        topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(
-            r"\bdid we ever (?:find|get|run|try|do|see|measure|look at)\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
-            r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
-            r"(?:on|about|for)\s+(.+)$", text, re.I | re.S) or re.search(
-            r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", text, re.I | re.S)
-        picked = next((g for g in topic.groups() if g), None) if topic else None
-        query = texts[0] if texts else re.split(r"\?\s+(?=\w)", without(picked or text, said))[0]
-        query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
-        query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
-        query = re.sub(r"[\s,;]+top \d+\b.*$", "", query, flags=re.I)
-        args["query"] = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week)\??\s*$", "", query,
-                               flags=re.I).rstrip("?").strip() or query
+        from agent.search_query import query_of
+
+        args["query"] = query_of(text, texts, lambda value: without(value, said))
     return args
 
 

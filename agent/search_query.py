@@ -1,0 +1,25 @@
+"""What a memory search asks about: the topic of "what did we find about X", "did we ever find X",
+"search our notes for X", "the 10 closest past runs on X", without the settings said around it."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+TOPIC = re.compile(
+    r"\bdid we ever (?:find|get|run|try|do|see|measure|look at)\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
+    r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
+    r"(?:on|about|for)\s+(.+)$", re.I | re.S)
+AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", re.I | re.S)
+
+
+def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
+    """The query: quoted text when there is some, else the topic (`strip` removes phrases that set other arguments)."""
+    topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
+    picked = next((g for g in topic.groups() if g), None) if topic else None
+    query = quoted[0] if quoted else re.split(r"\?\s+(?=\w)", strip(picked or text))[0]
+    query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
+    query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
+    query = re.sub(r"[\s,;]+top \d+\b.*$", "", query, flags=re.I)
+    return re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week)\??\s*$", "", query,
+                  flags=re.I).rstrip("?").strip() or query
