@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from backends.core.errors import UsageError
 from backends.core.findings import SUBJECT_CHARS, clip, content_words, finding, overlap, run_subject, text_of
+from backends.core.memory_worker import plain, worker_for  # light: the store's process is started on first use
 
 if TYPE_CHECKING:
     from backends.core.runstore import RunStore
@@ -82,12 +83,10 @@ class Collection:
         self.configuration = self._request({"op": "open", "name": name})
 
     def _request(self, message: dict) -> Any:
-        from backends.core.memory_worker import worker_for
-
         return worker_for(self.path).request(message)
 
     def _call(self, method: str, **kwargs) -> Any:
-        return self._request({"op": "call", "name": self.name, "method": method, "kwargs": _jsonable(kwargs)})
+        return self._request({"op": "call", "name": self.name, "method": method, "kwargs": plain(kwargs)})
 
     def upsert(self, **kwargs) -> None:
         self._call("upsert", **kwargs)
@@ -103,16 +102,6 @@ class Collection:
 
     def delete(self, **kwargs) -> None:
         self._call("delete", **kwargs)
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class Memory:

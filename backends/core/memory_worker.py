@@ -185,14 +185,14 @@ def _embedding_function():
     return ParleyEmbeddingFunction
 
 
-def _plain(value: Any) -> Any:
-    """Chroma's results as JSON: arrays to lists, enums to their values."""
+def plain(value: Any) -> Any:
+    """Arrays to lists and enums to their values, so Chroma's arguments and results travel as JSON."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
         return value.value
     return value
@@ -227,7 +227,7 @@ def serve(path: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
                 config = col.configuration_json
                 answer({"ok": {"space": config["hnsw"]["space"], "embedding_function": config["embedding_function"]["name"]}})
             elif request["op"] == "call" and request["method"] in METHODS:
-                answer({"ok": _plain(getattr(col, request["method"])(**request.get("kwargs", {})))})
+                answer({"ok": plain(getattr(col, request["method"])(**request.get("kwargs", {})))})
             else:
                 answer({"error": {"type": "UsageError", "message": f"unknown request {request.get('op')!r}"}})
         except Exception as exc:  # one bad request must not end the store
