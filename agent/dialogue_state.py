@@ -42,6 +42,10 @@ KIND_WORDS = {
     "evaluation": r"evaluation|eval",
     "direction": r"direction",
 }
+# The tools whose runs are things of each kind (a "vector" is a build_steering_vector or misalignment_direction run).
+TOOLS_OF_KIND = {kind: frozenset(t for k, ts in REFERENCES.values() if k == kind for t in ts) for kind in KIND_WORDS}
+_EITHER = TOOLS_OF_KIND["vector"] | TOOLS_OF_KIND["direction"]
+REFERRED = {**TOOLS_OF_KIND, "vector": _EITHER, "direction": _EITHER}  # either word for either, when something is referred to
 FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 
@@ -139,14 +143,12 @@ class DialogueState:
     def missing_referent(self, text: str) -> str | None:
         """'ablate that vector' with no vector in sight, 'the second fine-tune' with one, 'the other vector'
         with only one: the thing referred to is not in this conversation (a sentence saying so), else None."""
-        tools_of = {kind: {t for field_name, (k, ts) in REFERENCES.items() if k == kind for t in ts} for kind in KIND_WORDS}
-        tools_of["vector"] = tools_of["direction"] = tools_of["vector"] | tools_of["direction"]  # either word for either
         for kind, words in KIND_WORDS.items():
             said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
             if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three"):
                 continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
-            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in tools_of[kind] or r.tool in built))
+            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
             if len(seen) < needed:
                 have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
@@ -157,8 +159,8 @@ class DialogueState:
         about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+about\s+(?:the\s+)?([\w-]{3,}(?:\s+[\w-]{3,})?)",
                           text, re.I)
         if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
-            kind = next((k for k, words in KIND_WORDS.items() if re.fullmatch(words, about.group(1), re.I)), None)
-            runs = [r for r in self.runs if kind and r.tool in tools_of.get(kind, ())]
+            kind = kind_of(about.group(1))
+            runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
         return None
@@ -239,6 +241,11 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     scored = [(overlap(r), i, r) for i, r in enumerate(runs)]
     best = max(scored, key=lambda s: (s[0], s[1]))
     return best[2] if best[0] > 0 else None
+
+
+def kind_of(word: str) -> str | None:
+    """The kind a word names ("cot" -> "chain", "lora" -> "fine-tune"), or None."""
+    return next((kind for kind, words in KIND_WORDS.items() if re.fullmatch(words, word, re.I)), None)
 
 
 _SAID: dict = {}  # (reader, text) -> settings: every turn rereads every earlier message

@@ -28,7 +28,7 @@ from pydantic import PrivateAttr
 
 from agent import answers, arguments, filling, intents, routing, show
 from agent import rerun as rerun_
-from agent.dialogue_state import RUN_ID, DialogueState
+from agent.dialogue_state import RUN_ID, DialogueState, kind_of
 from agent.user_model import UserModel
 
 IDENTITY = (
@@ -286,7 +286,7 @@ class OfflinePlanner(BaseChatModel):
                 return None  # names an experiment that has not run: a new run
         if run is None:
             kind = re.search(r"\b(?:the|that|this)\s+(\w+)\s+(?:run|one)\b", text, re.I)
-            subject = state.subject(_kind_of(kind.group(1))) if kind and _kind_of(kind.group(1)) else None
+            subject = state.subject(kind_of(kind.group(1))) if kind and kind_of(kind.group(1)) else None
             run = state.get(subject) if subject else None
         run = run or show.heatmap_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
@@ -336,12 +336,6 @@ def _acknowledge(user: UserModel, text: str) -> str:
     if re.search(r"\bquiz me\b", text, re.I):
         return "Noted: I'll ask you to predict results before showing them."
     return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."
-
-
-def _kind_of(word: str) -> str | None:
-    from agent.dialogue_state import KIND_WORDS
-
-    return next((kind for kind, words in KIND_WORDS.items() if re.fullmatch(words, word, re.I)), None)
 
 
 def _numbers_from_results(text: str, state: DialogueState) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, describe_match
+from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, describe_match, kind_of
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
@@ -30,8 +30,7 @@ def by_order(text: str, state: DialogueState) -> RunSeen | None:
     said = ORDER.search(text)
     if said is None:
         return None
-    kind = next((k for k, words in KIND_WORDS.items() if re.fullmatch(words, said.group(2), re.I)), None)
-    tools = {t for k, ts in REFERENCES.values() if k == kind for t in ts}
+    tools = TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset())
     runs = list({r.run_id: r for r in state.runs if r.tool in tools}.values())
     if len(runs) < 2:
         return None

@@ -47,7 +47,6 @@ def worker_env() -> dict[str, str]:
     """The worker's whole environment: a few harmless variables and the path to our code."""
     env = {k: os.environ[k] for k in ENV_KEPT if k in os.environ}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    env["ANONYMIZED_TELEMETRY"] = "False"
     return env
 
 
