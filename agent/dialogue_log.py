@@ -100,9 +100,17 @@ def _jsonable(value: Any) -> Any:
 # ---------------------------------------------------------------- the log
 
 
-def new_session_id() -> str:
-    """A sortable session id: local time to the second plus 4 random hex digits."""
-    return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{_secrets.token_hex(2)}"
+_ISSUED: set[str] = set()
+
+
+def new_session_id(home: Path | None = None) -> str:
+    """A sortable session id: local time to the second plus 4 random hex digits; never one this process
+    gave before, nor one whose log already exists under `home` (a new session must not append to an old one)."""
+    while True:
+        session_id = f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{_secrets.token_hex(2)}"
+        if session_id not in _ISSUED and not (home is not None and (logs_dir(home) / f"{session_id}.jsonl").exists()):
+            _ISSUED.add(session_id)
+            return session_id
 
 
 def _now() -> str:

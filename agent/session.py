@@ -105,7 +105,7 @@ class Session:
         if session_id is not None:  # an id, or `last` / `latest`: the one resolver every --session uses
             session_id = resolve_session(settings.home, session_id)
         resumed = session_id is not None
-        session_id = session_id or new_session_id()
+        session_id = session_id or new_session_id(settings.home)
         if resumed and provider is None:
             provider = _logged_provider(settings, session_id)
         name = llms.resolve_provider(settings, provider)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import types
 
 import pytest
 import typer
@@ -35,10 +37,28 @@ def _conversation(log: DialogueLog, turns: int = 2) -> None:
         log.append("assistant_message", turn=turn, text=f"answer {turn}")
 
 
-def test_session_ids_sort_by_time_and_are_unique():
-    ids = {new_session_id() for _ in range(50)}
-    assert len(ids) == 50
+def test_session_ids_sort_by_time_and_are_unique(parley_home):
+    # 500 in about a second: 4 random hex digits alone repeat within the same second more often than not
+    ids = [new_session_id() for _ in range(500)]
+    assert len(set(ids)) == 500
     assert all(len(i.split("-")) == 3 and i[:8].isdigit() for i in ids)
+
+
+def test_a_new_session_id_is_never_one_whose_log_exists(parley_home, monkeypatch):
+    import agent.dialogue_log as dialogue_log
+
+    taken = "20261202-110942-0ba4"
+    DialogueLog(parley_home, taken).append("session_start", provider="offline")
+    draws = iter(["0ba4", "0ba4", "1c2d"])  # the same second, and the first draw names the existing log
+    monkeypatch.setattr(dialogue_log, "_secrets", types.SimpleNamespace(token_hex=lambda n: next(draws)))
+    monkeypatch.setattr(dialogue_log, "dt", types.SimpleNamespace(datetime=_FrozenClock))
+    assert new_session_id(parley_home) == "20261202-110942-1c2d"
+
+
+class _FrozenClock(dt.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 12, 2, 11, 9, 42)
 
 
 def test_events_get_increasing_seq_and_a_reopened_session_continues(parley_home):
