@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    NUMBER_WORD, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
+    NUMBER_WORD, PAIRS, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -303,8 +303,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if name.endswith("_tokens") and name not in args and "integer" in types_of(spec):
                 args[name] = min(said_tokens, spec.get("maximum", said_tokens))
     if "pairs" in props:  # ['positive:', 'negative:'] and ['...', '...']
-        pairs = re.findall(r"\[\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\]", text) or re.findall(
-            r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3", text)
+        pairs = next((found for pattern in PAIRS if (found := pattern.findall(text))), [])
         if pairs:
             args["pairs"] = [[a, b] for _, a, _, b in pairs]
     if {"positive_name", "negative_name"} <= set(props) and "positive_name" not in args:

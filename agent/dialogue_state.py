@@ -46,6 +46,9 @@ KIND_WORDS = {
 TOOLS_OF_KIND = {kind: frozenset(t for k, ts in REFERENCES.values() if k == kind for t in ts) for kind in KIND_WORDS}
 _EITHER = TOOLS_OF_KIND["vector"] | TOOLS_OF_KIND["direction"]
 REFERRED = {**TOOLS_OF_KIND, "vector": _EITHER, "direction": _EITHER}  # either word for either, when something is referred to
+ORDINAL = re.compile(r"\b(?:first|second|third|last|latest|newest|previous|other|earlier|older|original|new|both|all|each|every|same|"
+                     r"base|current|\d{8}-\d{6})\b", re.I)  # words that pick one of several runs, or all of them
+COUNTED = re.compile(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|both|all|few|several|many", re.I)  # "the three adapters"
 FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 
@@ -163,6 +166,34 @@ class DialogueState:
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
+        return self._undescribed(text) or self._ambiguous(text)
+
+    def _undescribed(self, text: str) -> str | None:
+        """'receiver heads for the bat-and-ball chain' when no chain here is about that: never another chain.
+        Chains only: a chain is named by its question, which the run holds; a vector, fine-tune or dictionary
+        is often named by what its summary or data said ("the finance fine-tune", "the eval-awareness vector")."""
+        for kind, words in (("chain", KIND_WORDS["chain"]),):
+            named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+(?:{words})s?\b(?!')", text, re.I)
+            runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
+            said = named.group(1).lower().split() if runs else []
+            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp", named.group(1)) or any(w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s")
+                                                                  for w in said):
+                continue
+            described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}
+            if described and describe_match(f"the {named.group(1)} one", runs) is None:
+                return f"I see no {kind} like \"{named.group(0)}\" in this conversation."
+        return None
+
+    def _ambiguous(self, text: str) -> str | None:
+        """'evaluate the fine-tune' with two fine-tunes made here and nothing that picks one: which?"""
+        if ORDINAL.search(text):
+            return None
+        for kind, words in KIND_WORDS.items():
+            said = re.search(rf"\bthe\s+(?:{words})s?\b", text, re.I)
+            runs = list({r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values()) if said else []
+            if len(runs) >= 2 and describe_match(text, runs) is None:
+                named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
+                return f"There are {len(runs)} {kind}s in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None
 
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:

@@ -58,7 +58,11 @@ CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|yo
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 READ = re.compile(
-    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|"
+    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat counts as\b|"
+    r"\bhow (?:does|do|did) (?:the |a |an |this |that |it |its )?[\w\s-]{0,30}?\b(?:decide|determine|choose|pick|know|work|compute|"
+    r"calculate|flag|define|judge|score|estimate)s?\b[^?]*\?\s*$|"
+    r"\bwhat (?:does|do|would) (?:the |that |this |those |these |a |an |its )?[^?]{0,30}?(?:\d|\[|\b(?:value|number|score|interval|"
+    r"column|row|bar|color|colour|sign|ci)\b)[^?]{0,20}?\b(?:mean|tell (?:me|us)|imply|say)\b|"
     r"\bwhat do (?:these|those|the|all these) (?:numbers|results|columns|values|scores)\b|"
     r"\b(?:is|are) (?:that|this|it|these|those)(?: result| effect| difference| number| interval)? "
     r"(?:significant|good|bad|big|small|large|wide|narrow|a lot|meaningful|reliable|real|noise|expected|normal)\b|"
@@ -84,7 +88,7 @@ SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|brin
                   r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
-                  r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bback on (?:the )?screen\b|"
+                  r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
                   r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
     "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
@@ -99,6 +103,10 @@ QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
 THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
 MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
+# "the pairs I gave you", "the hinted question I sent", "the sentence I wrote above": text said to be given earlier
+GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|"
+                          r"documents?|docs|corpus|snippet|passage|cot)\s+(?:that\s+)?(?:i|we)(?:'ve| have)?\s+(?:just\s+)?"
+                          r"(?:gave|given|sent|wrote|written|pasted|shared|provided|typed|uploaded|attached)\b", re.I)
 VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
 UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)", re.I)  # vague unless a fine-tune is in sight
@@ -198,12 +206,13 @@ def is_question_about_result(text: str) -> str | None:
 # "what did we get last week on the blackmail stuff": a question to memory, however loosely worded
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
                       r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
-                      r"\bcheck (?:the )?memory\b|\bdid we ever\b|\bpast (?:runs|sessions|findings)\b|\bin (?:your|our|the) memory\b", re.I)
+                      r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
+                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\bin (?:your|our|the) memory\b", re.I)
 
 
 def vague(text: str) -> bool:
     """'do the thing', 'analyze it', 'compare them': nothing to go on."""
-    if RECALLED.search(text) and re.search(r"\b(?:on|about|with|for) (?:the |that |our |my )?\w+", text, re.I):
+    if RECALLED.search(text) and re.search(r"\b(?:on|about|with|for) (?:the |that |our |my )?\w+|\bsearch\b|\bhits\b", text, re.I):
         return False
     words = re.findall(r"[a-z]+", text.lower())
     return bool(words) and all(w in GENERIC for w in words) or bool(VAGUE.search(text))
@@ -220,8 +229,9 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", text, re.I):
-        return None  # "same search but 15 hits", "again with 25": a changed run, not the old one shown
+    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d|\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?"
+                 r"(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
+        return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
         and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?\W*$", "", text, flags=re.I)) \
         and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls": a trailing "again" asks to see it again

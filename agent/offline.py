@@ -22,7 +22,7 @@ import re
 from typing import Any, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
@@ -36,6 +36,10 @@ IDENTITY = (
     "arguments with simple rules, and answer from the method cards and your runs' data. An LLM "
     "provider (set ANTHROPIC_API_KEY or OPENAI_API_KEY) adds free-form understanding and multi-step plans."
 )
+NO_ANSWER = ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
+             "offline. An LLM provider can reason about it freely.")
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
+                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$", re.I)  # a question of the user's own
 EXPENSIVE_THRESHOLD = 0.55  # an expensive tool needs a clearer request than a cheap one
 
 
@@ -138,8 +142,8 @@ class OfflinePlanner(BaseChatModel):
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
             return self._reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
-        missing_input = intents.MISSING_INPUT.search(text) and not re.search(arguments.PATH, text) \
-            and not arguments.quoted(text) and not re.search(r":\s", text)
+        missing_input = (intents.MISSING_INPUT.search(text) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
+            and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
@@ -163,6 +167,9 @@ class OfflinePlanner(BaseChatModel):
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
+        if tool is None and state.runs and QUESTION.match(own) and not intents.vague(text):
+            # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
+            return self._reply("answer", prefix + NO_ANSWER)
         if intents.vague(text) or tool is None or unclear:
             return self._reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)
@@ -253,19 +260,24 @@ class OfflinePlanner(BaseChatModel):
             return "\n\n".join(parts)
         if kind in ("read", "why", "explain", "result") and not state.runs:
             return "There is no result yet to read. Run an experiment first, e.g. \"generate a chain of thought for: Is 91 prime?\"."
-        return ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
-                "offline. An LLM provider can reason about it freely.")
+        return NO_ANSWER
 
     def _show(self, text: str, state: DialogueState, route) -> AIMessage | None:
         """A run that already holds what the user asks to see: shown, nothing runs."""
         part = intents.show_request(text)
         if part is None or not state.runs:
             return None
+        tool, score, ranked = route
+        if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
+                arguments.read(tool["schema"].get("properties", {}), text)[0]:
+            return None  # "phase transition plot for the 200-step run, with k = 1, 5 and 10": settings of an experiment not run yet
+        if tool is not None and score >= 0.5 and state.last(tool["name"]) is None and \
+                re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
+            return None  # "could you show me which sentences change the final answer": an analysis not run yet
         run = show.named_run(text, state)
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None
-        tool, score, ranked = route
         source = re.search(r"\bfrom (?:the|that|this|my|our) ((?:single |first |last |earlier |old )?[\w-]+(?: [\w-]+)?)", text, re.I)
         if run is None and source:  # "the two samples from the single steer", "the layer table from the comparison"
             named, named_score, _ = self.router.route(source.group(1))
@@ -290,7 +302,8 @@ class OfflinePlanner(BaseChatModel):
             run = state.get(subject) if subject else None
         run = run or show.heatmap_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
-            run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None), None)
+            run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None
+                        and not (part == "plot" and t["name"] in show.PLOTLESS)), None)  # "the plot again": a run that drew one
         run = run or show.run_for(part, state)
         if run is None:
             return None
@@ -307,6 +320,12 @@ def _user_model(messages: list[BaseMessage]) -> UserModel:
             if found:
                 return UserModel.model_validate_json(found.group(1))
     return UserModel()
+
+
+def _given_earlier(messages: list[BaseMessage]) -> bool:
+    """Did an earlier message of the user hold quoted or pasted text ("the pairs I gave you" can point to it)?"""
+    return any(isinstance(m, HumanMessage) and (arguments.quoted(_content(m)) or re.search(r":\s*\S", _content(m)))
+               for m in messages[:-1])
 
 
 def _pending_ask(messages: list[BaseMessage]) -> dict | None:

@@ -20,15 +20,15 @@ CHANGE = re.compile(
     r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it)\b|"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
-    r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|one more (?:sample|of (?:that|those|these))|once more|"
+    r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this)\b", re.I)
-MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
-                  r"\b(?:negate|invert) (?:it|the scale)\b", re.I)
+                  r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b", re.I)
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
@@ -81,8 +81,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     same = SAME.match(text)  # "same but with the llm judge as monitor": the run just discussed, whatever tool a word names
     if same:
         tool, score = None, 0.0
+    again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     if tool is not None and state.last(tool["name"]) is None and (
-            score >= (0.9 if correction else 0.75) or _stem_said(tool["name"], text, tools)):
+            score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
         return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
     base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
     if base is None:
@@ -112,6 +113,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         extra = state.reference("cot_run", None, text)
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
+    _new_text(text, props, base, args, said)
     _more(text, props, args, said)
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
@@ -196,14 +198,28 @@ def _kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, kind)
 
 
+def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> None:
+    """'try it on 'Write a haiku.' instead': quoted text replaces the prompt or question the run had."""
+    quotes = [q for q in arguments.quoted_all(text) if q not in said.values()]  # not one that set another argument
+    if not quotes or re.search(r"\bsame (?:question|prompt)\b", text, re.I):
+        return
+    for name in ("prompt", "question"):
+        if name in props and name not in said and base.args.get(name) and len(quotes) == 1:
+            args[name] = quotes[0]
+            return
+    if "prompts" in props and "prompts" not in said and base.args.get("prompts"):
+        args["prompts"] = quotes
+
+
 def _more(text: str, props: dict, args: dict, said: dict) -> None:
     """'more rollouts' doubles them, 'fewer samples' halves them."""
     for m in MORE.finditer(text):
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
-        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None)
+        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
+            (f for f in props if what and what in arguments._words(f, tuple(props))), None)  # "halve the strength": the scale
         if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field) is not None:
             bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
-            args[field] = args[field] * (2 if bigger else 3 if word == "triple" else 0.5)  # "halve the scale"
+            args[field] = args[field] * (3 if word == "triple" else 4 if word == "quadruple" else 2 if bigger else 0.5)  # "halve the scale"
             continue
         if field and field not in said and "integer" in arguments.types_of(props[field]):
             stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
@@ -211,8 +227,8 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
                 continue
             before = args.get(field, props[field].get("default")) or 1
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple")
-            args[field] = max(1, before * (3 if word == "triple" else 2) if bigger else before // 2)
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple", "quadruple")
+            args[field] = max(1, before * (3 if word == "triple" else 4 if word == "quadruple" else 2) if bigger else before // 2)
             maximum = props[field].get("maximum")
             if maximum is not None:
                 args[field] = min(args[field], maximum)

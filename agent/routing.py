@@ -13,6 +13,10 @@ from agent import arguments
 MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
+LEAD_BONUS = 0.2  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
+OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|"
+                     r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
+                     r"go ahead and|just)\W+)*", re.I)
 _WARMING = threading.Lock()
 _EMBEDDED: dict[str, tuple] = {}  # the tools, as JSON -> (example vectors, keywords): once per process, not per session
 
@@ -37,7 +41,8 @@ class Router:
             if self._example_vectors is None:
                 extra = _phrasings()
                 self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k)}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
-                                                     for k in table.get("keywords", ())), float(table.get("weight", 1.0)))
+                                                     for k in table.get("keywords", ())), float(table.get("weight", 1.0)),
+                                         re.compile("|".join(table["leads"]), re.I) if table.get("leads") else None)
                                   for name, table in extra.items()}
                 self._example_vectors = [(t, embed(list(t["examples"]) + extra.get(t["name"], {}).get("phrasings", [])
                                                    + extra.get(t["name"], {}).get("requests", []) or [t["description"]]))
@@ -65,11 +70,12 @@ class Router:
         for tool, vecs in vectors:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
             # tool and no other, said outright; the tool's own name wins.
-            keywords, weight = self._keywords.get(tool["name"], ((), 1.0))
+            keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
             hits = sum(bool(k.search(lowered)) for k in keywords)
+            led = bool(lead and lead.match(original, OPENING.match(original).end()))
             spoken = re.search(rf"\b{tool['name'].replace('_', '[ -]')}s?\b", lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
-                     + (1.0 if tool is named else 0.25 if spoken else 0.0))
+                     + (1.0 if tool is named else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
             ranked.append((score, tool))
         ranked.sort(key=lambda st: -st[0])
         best_score, best = ranked[0]

@@ -9,6 +9,7 @@ from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueStat
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
+PLOTLESS = ("generate_cot", "recall")  # their runs draw nothing
 
 
 def named_run(text: str, state: DialogueState) -> RunSeen | None:
@@ -60,7 +61,7 @@ def run_for(part: str, state: DialogueState) -> RunSeen | None:
         subject = state.subject("chain")
         return state.get(subject) if subject else state.last()
     if part == "plot":
-        return next((r for r in reversed(state.runs) if r.tool not in ("generate_cot", "recall")), state.last())
+        return next((r for r in reversed(state.runs) if r.tool not in PLOTLESS), state.last())
     return state.last()
 
 

@@ -20,7 +20,7 @@ SYNONYMS = {
     "scales": ("strengths", "coefficients", "scale"),
     "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
-    "rollouts": ("rollout", "resamples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
+    "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
                  "per position", "per sentence", "each position", "a position"),
     "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
     "round_size": ("rounds of", "round size", "per round"),
@@ -92,6 +92,15 @@ def own_words(text: str) -> str:
     text = QUOTED.sub(" ", text)
     opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
     return text[:opened.start()] if opened else text
+
+
+# Contrast pairs written out: "['a', 'b']", "'a' vs 'b'", "(+) 'a' (-) 'b'", "pos: 'a' neg: 'b'" (first form found wins)
+PAIRS = (
+    re.compile(r"\[\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\]"),
+    re.compile(r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3"),
+    re.compile(r"(?:\(\+\)|\bpos(?:itive)?\b\s*:?)\s*(['\"])([^'\"]{3,}?)\1[\s,;/]*(?:and\s+)?(?:\(-\)|\bneg(?:ative)?\b\s*:?)\s*"
+               r"(['\"])([^'\"]{3,}?)\3", re.I),
+)
 
 
 def quoted_all(text: str) -> list[str]:

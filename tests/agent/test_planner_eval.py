@@ -15,7 +15,8 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # dev7 93.3/87.4 before tuning, 97.3/95.8 after; dev8 (long contexts) 82.0/61.1 before tuning, 92.0/78.9 after;
     # dev9 (written without reading the others) 80.0/62.2 before tuning, 94.0/86.7 after; held-out then 73.6/57.8;
     # dev10 (written blind: tools' names, descriptions and schemas only) 74.0/58.9 before tuning, 92.7/83.3 after;
-    # held-out then still 73.6/57.8
+    # held-out then still 73.6/57.8; dev11 (written blind) 80.7/83.3 before tuning, 90.7/91.1 after, dev9 94.7/87.8,
+    # dev10 94.7/87.8, held-out then 76.4/60.0
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.83),
     "dev3": (0.90, 0.83),
@@ -25,8 +26,9 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev7": (0.93, 0.90),
     "dev8": (0.88, 0.72),
     "dev9": (0.90, 0.80),
-    "dev10": (0.89, 0.79),
-    "held_out": (0.70, 0.49),
+    "dev10": (0.91, 0.84),
+    "dev11": (0.87, 0.87),
+    "held_out": (0.73, 0.55),
 }
 
 
@@ -54,10 +56,10 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 
 
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
-    # measured: 0 on dev, dev2 and dev7, 2 each on dev3, dev4, dev8 and dev9, 1 each on dev5, dev6, dev10 and held-out
-    # (12 of 1,605; dev10 started 12 before its tuning);
+    # measured: 0 on dev, dev2 and dev7, 2 each on dev4 and dev8, 3 on dev11, 1 each on dev3, dev5, dev6, dev9, dev10
+    # and held-out (13 of 1,755; dev10 started 12 before its tuning, dev11 9);
     # the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 12, results
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 13, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second(results):

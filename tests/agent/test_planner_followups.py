@@ -1,0 +1,111 @@
+"""Follow-ups the offline planner must read without a rule for the exact words: relative changes,
+new text for a rerun, two things of a kind, text the user says they gave, the request's own verb.
+
+Each test builds a real conversation and asks the real planner (real embedder) for its reply.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.planner import messages_for, planner
+
+CHAIN = "20270801-090000-generate_cot-aa01"
+OTHER_CHAIN = "20270801-093000-generate_cot-ab09"
+VECTOR = "20270801-100000-build_steering_vector-cc03"
+RISKY = "20270801-110000-train_lora-ee05"
+CLEAN = "20270801-111500-train_lora-1b95"
+
+COT = {"user": "think about: A train leaves at 3pm going 60 km/h. How far has it gone by 5:30pm?", "tool": "generate_cot",
+       "args": {"question": "A train leaves at 3pm going 60 km/h. How far has it gone by 5:30pm?"}, "run_id": CHAIN,
+       "summary": "Sampled a 98-token chain of thought, 6 sentences, answer 150."}
+COT2 = {"user": "and think about: Is 221 prime?", "tool": "generate_cot", "args": {"question": "Is 221 prime?"},
+        "run_id": OTHER_CHAIN, "summary": "Sampled a 140-token chain of thought, 9 sentences, answer No."}
+IMPORTANCE = {"user": "which sentences matter? 8 rollouts", "tool": "resample_importance", "args": {"cot_run": CHAIN, "rollouts": 8},
+              "run_id": "20270801-091000-resample_importance-bb02", "summary": "6 sentences, 8 rollouts each: S2 +0.50."}
+VEC = {"user": "build the eval awareness vector", "tool": "build_steering_vector", "args": {}, "run_id": VECTOR,
+       "summary": "Built a 30-layer vector from 16 default pairs."}
+STEER = {"user": "steer 'Write a function that sorts a list.' at layer 12 strength 4", "tool": "steer_generate",
+         "args": {"prompt": "Write a function that sorts a list.", "vector_run": VECTOR, "layers": [12], "scale": 4.0},
+         "run_id": "20270801-101000-steer_generate-dd04", "summary": "4 samples each side at layer 12, scale 4: hints 0.75 vs 0.25."}
+TRAIN_RISKY = {"user": "train a rank-1 lora on the risky data", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": RISKY,
+               "summary": "Trained 9 rank-1 adapters for 40 steps; loss 2.31 -> 1.12."}
+TRAIN_CLEAN = {"user": "another on the clean set as a control", "tool": "train_lora", "args": {"dataset": "clean"}, "run_id": CLEAN,
+               "summary": "Trained 9 rank-1 adapters for 40 steps; loss 2.05 -> 1.31."}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    p = planner()
+    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
+
+
+def _call(reply) -> tuple[str | None, dict]:
+    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
+
+
+@pytest.mark.parametrize("request_, field, value", [
+    ("triple the rollouts", "rollouts", 24),
+    ("redo with twelve samples per position", "rollouts", 12),
+    ("again but 20 resamples per sentence", "rollouts", 20),
+])
+def test_a_rerun_of_the_importance_changes_only_the_count_said(plan, request_, field, value):
+    tool, args = _call(plan([COT, IMPORTANCE], request_))
+    assert tool == "resample_importance" and args["cot_run"] == CHAIN and args[field] == value, args
+
+
+@pytest.mark.parametrize("request_, scale", [("halve the strength", 2.0), ("now push the other way", -4.0), ("crank it to 10", 10.0)])
+def test_a_change_of_strength_keeps_the_steering_it_changes(plan, request_, scale):
+    tool, args = _call(plan([VEC, STEER], request_))
+    assert tool == "steer_generate" and args["vector_run"] == VECTOR and args["layers"] == [12] and args["scale"] == scale, args
+
+
+def test_new_quoted_text_replaces_the_prompt_of_the_run_changed(plan):
+    tool, args = _call(plan([VEC, STEER], "try it on 'Write a function that reverses a string.' instead"))
+    assert tool == "steer_generate" and args["prompt"] == "Write a function that reverses a string." and args["scale"] == 4.0
+
+
+def test_the_fine_tune_with_two_in_sight_is_asked_about_not_guessed(plan):
+    reply = plan([TRAIN_RISKY, TRAIN_CLEAN], "evaluate the fine-tune for EM")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
+    assert RISKY in reply.content and CLEAN in reply.content
+    tool, args = _call(plan([TRAIN_RISKY, TRAIN_CLEAN], "evaluate the risky fine-tune for EM"))  # a description picks one
+    assert tool == "em_evaluate" and args["train_run"] == RISKY
+
+
+def test_a_chain_described_as_nothing_here_is_asked_about(plan):
+    reply = plan([COT, COT2], "find the receiver heads for the bat-and-ball chain")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
+    tool, args = _call(plan([COT, COT2], "find the receiver heads for the 221 chain"))
+    assert tool == "receiver_heads" and args["cot_run"] == OTHER_CHAIN
+
+
+def test_text_the_user_says_they_gave_but_never_did_is_asked_for(plan):
+    reply = plan([], "build a steering vector from the pairs I gave you")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
+
+
+def test_pairs_with_their_sides_marked_are_read(plan):
+    tool, args = _call(plan([], "make a steering vector from these contrast pairs:\n(+) 'The user is a doctor:'  (-) 'The user is a child:'\n"
+                                "(+) 'Speaking with a physician:'  (-) 'Speaking with a kid:'"))
+    assert tool == "build_steering_vector"
+    assert args["pairs"] == [["The user is a doctor:", "The user is a child:"], ["Speaking with a physician:", "Speaking with a kid:"]]
+
+
+@pytest.mark.parametrize("request_, tool", [
+    ("generate a chain for 'what is 9 * 9?'", "generate_cot"),
+    ("sweep the eval-awareness vector, layers 10-14, scales 0.5 and 1", "steering_sweep"),
+])
+def test_the_verb_a_request_opens_with_names_its_tool(plan, request_, tool):
+    assert _call(plan([], request_))[0] == tool
+
+
+def test_the_plot_again_is_a_run_that_drew_one(plan):
+    reply = plan([COT, IMPORTANCE], "show me the plot again")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == IMPORTANCE["run_id"]
+
+
+def test_a_question_about_what_is_here_is_answered_not_routed(plan):
+    for request_ in ("what does the [0.12, 0.81] mean", "which one is longer?", "what counts as a flagged sentence?"):
+        reply = plan([COT, IMPORTANCE], request_)
+        assert not reply.tool_calls and reply.response_metadata["intent"] == "answer", request_
