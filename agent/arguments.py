@@ -351,6 +351,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         value = payload(text, "cot") or (text[text.index("<think>"):] if "<think>" in text else None)
         if value:
             args["cot"] = value
+    elif "cot" in props and (pasted := payload(text, "cot")) and pasted not in args.values() and (
+            _reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
+        args["cot"] = pasted  # "receiver heads for this chain:\n<the chain>"
     if "prompts" in props and texts:
         args["prompts"] = texts
         texts = []
@@ -361,7 +364,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
                 value = texts[0] if texts else payload(text, free, free in required)
-            if value:
+            if value and value != args.get("cot"):
                 args[free] = without(value, said)
     if "query" in props:  # a search: the topic after "about", else the whole message
         from agent.search_query import query_of

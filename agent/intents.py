@@ -75,7 +75,7 @@ READ = re.compile(
     r"\bhow are (?:these|those|they|the)\b[^?]{0,40}\b(?:measuring|computing|different)\b|"
     r"\bhow many (?:\w+ )?(?:params|parameters|weights|flops|bytes|gb|mb)\b[^?]{0,40}\b(?:is|are|would) (?:that|this|it|there)\b", re.I)
 NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|look at)(?: next| now)?\b|\bwhat(?:'s| is)? next\b|"
-                  r"\bnext steps?\b|\bwhat now\b|\bwhere (?:do|would|should|could) (?:i|we|you) go (?:from here|next)\b|\bany suggestions\b|"
+                  r"\bnext steps?\b|\bwhat now\b|\bwhere (?:should|do|can|would) (?:i|we) (?:start|begin)\b|\bhow (?:do|should|can) (?:i|we) (?:get started|start|begin)\b|\bwhere (?:do|would|should|could) (?:i|we|you) go (?:from here|next)\b|\bany suggestions\b|"
                   r"\bwhat would you (?:do|try|run) (?:next|now|from here)\b", re.I)
 EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
@@ -85,7 +85,7 @@ EXPLAIN = re.compile(
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
 SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|bring (?:\w+ ){1,3}(?:back )?up|pull (?:\w+ ){1,3}(?:back )?up|let me see|let me look|lemme see|lemme look|look at|"
-                  r"give me|gimme|paste|read me|lay out|i want to read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
+                  r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
                   r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
