@@ -16,7 +16,8 @@ DEFINE = re.compile(
     r"\bwhat\s+(?:does|do)\s+(?P<a>.+?)\s+(?:mean|stand for|refer to|measure)\b|"
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
-WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b", re.I)
+WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
+                 r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$", re.I)  # "the probe kept only 3, why?"
 DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
@@ -58,7 +59,8 @@ CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|yo
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 READ = re.compile(
-    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat counts as\b|"
+    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:counts|is counted|is considered|'s considered) as\b|"
+    r"\bwhat (?:is|'s|are) considered\b|"
     r"\bhow (?:does|do|did) (?:the |a |an |this |that |it |its )?[\w\s-]{0,30}?\b(?:decide|determine|choose|pick|know|work|compute|"
     r"calculate|flag|define|judge|score|estimate)s?\b[^?]*\?\s*$|"
     r"\bwhat (?:does|do|would) (?:the |that |this |those |these |a |an |its )?[^?]{0,30}?(?:\d|\[|\b(?:value|number|score|interval|"
@@ -264,6 +266,9 @@ def about_user_only(text: str) -> bool:
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
             and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead)\b", rest)):
         return False  # "ok now with layer 20": a request after the acknowledgement
+    if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect)\W+(?:and|now|then|but)?\s*(?:on|with|at|for|using|"
+                r"what about|how about)\b", text, re.I):
+        return False  # "ok and on tiny-random?": the run just done, changed
     if text.strip().endswith("?") and len(rest.split()) > 3:
         return False
     return not REQUEST_VERB.search(rest) or len(rest.split()) < 3

@@ -163,7 +163,7 @@ class OfflinePlanner(BaseChatModel):
         margin = score - ranked[1][0] if len(ranked) > 1 else score
         unclear = tool is not None and tool["cost"] == "expensive" and (
             score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2
-            and not (score >= 0.9 and arguments.quoted(text)))  # named, with the text to work on
+            and not (score >= 0.9 and (arguments.quoted(text) or state.runs)))  # named, with something to work on
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
@@ -232,6 +232,10 @@ class OfflinePlanner(BaseChatModel):
             kind = None  # "so which atoms are new in the fine-tune?": a request in a question's words
         if kind is None and text.rstrip().endswith("?") and _numbers_from_results(text, state):
             kind = "result"  # "is 0.08 big?": a number the last results showed
+        if kind is None and state.runs and score < 0.75 and QUESTION.match(arguments.own_words(text)) and re.search(
+                r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|those|these|they)\b(?!\s+(?:[\w-]+\s+)?(?:direction|vector|chain|cot|"
+                r"run|fine-?tune|dictionar\w*|adapters?|model|organism|one|sweep|probe|heads?|atoms?)\b)", text, re.I):
+            kind = "result"  # "what layer was that at?": about the run just shown
         if not defined and kind is None:
             return None
         if kind == "config":
@@ -300,7 +304,7 @@ class OfflinePlanner(BaseChatModel):
             kind = re.search(r"\b(?:the|that|this)\s+(\w+)\s+(?:run|one)\b", text, re.I)
             subject = state.subject(kind_of(kind.group(1))) if kind and kind_of(kind.group(1)) else None
             run = state.get(subject) if subject else None
-        run = run or show.heatmap_run(text, state)
+        run = run or show.plot_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
             run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None
                         and not (part == "plot" and t["name"] in show.PLOTLESS)), None)  # "the plot again": a run that drew one

@@ -20,11 +20,12 @@ CHANGE = re.compile(
     r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it)\b|"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
-    r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
+    r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
-    r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this)\b", re.I)
-MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple)\b(?:\s+(?:up\s+)?(?:the\s+)?"
+    r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple|bigger|larger|higher|"
+                  r"stronger|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
@@ -218,7 +219,7 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
             (f for f in props if what and what in arguments._words(f, tuple(props))), None)  # "halve the strength": the scale
         if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field) is not None:
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice")
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "bigger", "larger", "higher", "stronger")
             args[field] = args[field] * (3 if word == "triple" else 4 if word == "quadruple" else 2 if bigger else 0.5)  # "halve the scale"
             continue
         if field and field not in said and "integer" in arguments.types_of(props[field]):
@@ -227,7 +228,7 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
                 continue
             before = args.get(field, props[field].get("default")) or 1
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple", "quadruple")
+            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple", "quadruple", "bigger", "larger", "higher")
             args[field] = max(1, before * (3 if word == "triple" else 4 if word == "quadruple" else 2) if bigger else before // 2)
             maximum = props[field].get("maximum")
             if maximum is not None:

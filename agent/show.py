@@ -51,6 +51,19 @@ def heatmap_run(text: str, state: DialogueState) -> RunSeen | None:
     return None
 
 
+PLOTS = {  # a plot named by what it shows -> the tools that draw it
+    r"loss(?:es)?(?: curves?)?|training curves?": ("train_lora", "caft_finetune"),
+    r"dose[- ]response|dose curves?": ("steering_sweep",),
+    r"rotation|phase (?:plot|curve)": ("lora_phase",),
+}
+
+
+def plot_run(text: str, state: DialogueState) -> RunSeen | None:
+    """'loss curve pls', 'the dose-response plot': the newest run that drew that plot."""
+    tools = next((tools for words, tools in PLOTS.items() if re.search(rf"\b(?:{words})\b", text, re.I)), None)
+    return next((r for r in reversed(state.runs) if r.tool in tools), None) if tools else heatmap_run(text, state)
+
+
 def run_for(part: str, state: DialogueState) -> RunSeen | None:
     """The run a show request means: the newest one that holds that part."""
     if part in ("text", "sentences"):
