@@ -27,6 +27,7 @@ MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
+JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 
 
 def types_of(spec: dict) -> set[str]:
@@ -101,12 +102,12 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
-    other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|"
+    other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?![\d.])"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|from|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
+    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
     if not found:  # "first four layers only (0-3)"
         found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
     if not found:
@@ -164,7 +165,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             words.use(phrase)
 
     order = sorted(props, key=lambda n: (n != "model", -len(" ".join(_words(n)[:1])), n))  # a model path is the model's
-    prefixed = PREFIXED.search(words.text)
+    prefixed = PREFIXED.search(words.text) or JUDGED.search(text)
     for name in order:
         spec = props[name]
         if name in skip or name.endswith(("_run", "_runs")) or name in ("question", "query", "prompt", "prompts", "text", "cot"):
@@ -187,7 +188,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
         elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower():
             kind, rest = prefixed.group(1).lower(), prefixed.group(2)
-            value = {"regex": rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
+            whole = len(rest.split()) <= 4 and not re.search(r"[,;]|\b(?:and|with|at|on|for|using)\b", rest)  # "regex:(?i)delete the logs" at the end
+            value = {"regex": rest.strip() if whole else rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
             phrase = prefixed.group(0) if kind == "judge" else f"{prefixed.group(1)}:{rest[:len(value) + (1 if rest.startswith('(') else 0)]}"
             take(name, f"{kind}:{value}", phrase)
             prefixed = None
@@ -292,7 +294,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
         elif "string" in kinds and name not in ("system",):
-            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
+            found = (re.search(r"\b(?:flag|look for|check for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b", words.text, re.I)
+                     if name == "intent" else None) or re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
                               rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I) or (
                 re.search(rf"\b{re.escape(name)}\s+to\s+([^?.,;]{{3,60}})", words.text, re.I) if name == "intent" else None)
             if found:
@@ -311,66 +314,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         if sides:
             args["positive_name"], args["negative_name"] = sides.group(1), sides.group(2)
     if "system" in props:
-        system = re.search(r"\bsystem(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S)
+        system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S)
         if system:
-            args["system"] = system.group(1).strip()
+            args["system"] = quoted(system.group(1).strip()) or system.group(1).strip()
             said.append(system.group(0))
     return args, said
-
-
-def _reasoning(text: str) -> bool:
-    """'Start with 10. Double it to get 20. Final answer 20.': statements in a row, not a question."""
-    return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
-
-
-def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
-    """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
-    args: dict = {}
-    for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
-        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot",
-                  "hinted_question": "hinted_question"}[field]
-        if target not in props and target == "question" and "prompt" in props:
-            target = "prompt"
-        if target not in props and target == "prompt" and "question" in props:
-            target = "question"
-        if target in props:
-            args[target] = value
-    texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())]
-    if "insert" in props and texts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
-        args["insert"] = texts.pop(0)
-    if "intent" in props and texts and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
-        args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
-    if "cot" in args:
-        pass
-    elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
-                                       or _reasoning(texts[0])):
-        longest = max(texts, key=len)
-        args["cot"] = longest
-        texts.remove(longest)
-    elif "cot" in props and re.search(r"<think>|\\boxed", text):
-        value = payload(text, "cot") or (text[text.index("<think>"):] if "<think>" in text else None)
-        if value:
-            args["cot"] = value
-    elif "cot" in props and (pasted := payload(text, "cot")) and pasted not in args.values() and (
-            _reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
-        args["cot"] = pasted  # "receiver heads for this chain:\n<the chain>"
-    if "prompts" in props and texts:
-        args["prompts"] = texts
-        texts = []
-    for free in ("question", "prompt", "text"):
-        if free in props and free not in args:
-            user = re.search(r"\buser\s*:\s*(.+?)(?=\s+system(?: prompt)?\s*:|\s+(?:scale|layers?|seed|decision)\b|$)", text, re.I | re.S)
-            if user and free in ("prompt", "question"):
-                value = (quoted(user.group(1)) or user.group(1)).strip()
-            else:
-                value = texts[0] if texts else payload(text, free, free in required)
-            if value and value != args.get("cot"):
-                args[free] = without(value, said)
-    if "query" in props:  # a search: the topic after "about", else the whole message
-        from agent.search_query import query_of
-
-        args["query"] = query_of(text, texts, lambda value: without(value, said))
-    return args
 
 
 COMMON = {  # the settings a user states once and means for what follows

@@ -49,6 +49,9 @@ REFERRED = {**TOOLS_OF_KIND, "vector": _EITHER, "direction": _EITHER}  # either 
 ORDINAL = re.compile(r"\b(?:first|second|third|last|latest|newest|previous|other|earlier|older|original|new|both|all|each|every|same|"
                      r"base|current|\d{8}-\d{6})\b", re.I)  # words that pick one of several runs, or all of them
 COUNTED = re.compile(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|both|all|few|several|many", re.I)  # "the three adapters"
+TOOL_WORDS = {"caft": ("caft_finetune",), "sweep": ("steering_sweep",), "probe": ("lora_probe",), "phase": ("lora_phase",),
+              "monitor": ("cot_monitor",), "resilience": ("sentence_resilience",), "mediation": ("hint_mediation",)}
+TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|adapters?|model|fine-?tune)\b", re.I)  # "the CAFT run"
 FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 
@@ -159,13 +162,16 @@ class DialogueState:
         tuned = re.search(r"\b(?:on|to|with|for|from) the (?:fine-?tune|finetune|fine-?tuned model)\b(?!\s+(?:in|at|from)\s+\S*/)", text, re.I)
         if tuned and not self.runs and not re.search(r"\borganism:|/", text):  # "continue the itda dicts on the fine-tune", nothing run
             return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
-        about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+about\s+(?:the\s+)?([\w-]{3,}(?:\s+[\w-]{3,})?)",
-                          text, re.I)
+        about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+(?:about|from)\s+(?:the\s+)?"
+                          r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|my|our|your|it|above)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
         if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
             kind = kind_of(about.group(1))
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
+        named = TOOL_RUN.search(text)
+        if named and not any(r.tool in TOOL_WORDS[named.group(1).lower()] for r in self.runs):
+            return f"I see no {named.group(1)} run in this conversation."  # "now the same on the CAFT run" with none
         return self._undescribed(text) or self._ambiguous(text)
 
     def _undescribed(self, text: str) -> str | None:
@@ -201,6 +207,7 @@ class DialogueState:
         ("the apples chain"), else the subject of that kind, else the newest run of those tools."""
         kind, tools = REFERENCES.get(field_name, (None, ()))
         tools = tuple(runs_of or tools)
+        text = spelled_ordinals(text)
         candidates = [r for r in self.runs if r.tool in tools]
         if not candidates:
             return None
@@ -272,6 +279,11 @@ def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     scored = [(overlap(r), i, r) for i, r in enumerate(runs)]
     best = max(scored, key=lambda s: (s[0], s[1]))
     return best[2] if best[0] > 0 else None
+
+
+def spelled_ordinals(text: str) -> str:
+    """'the 2nd chain' -> 'the second chain'."""
+    return re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
 
 
 def kind_of(word: str) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, free_text
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
 
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
@@ -47,7 +47,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         found = state.reference(name, spec.get("runs_of"), text) or from_store(name, spec, text)
         if found:
             args[name] = found
-    free = arguments.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
+    free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
     if args.get("cot_run") and (pointed or "question" not in tool["schema"].get("required", [])):
         # quoted text here names a sentence of that chain, not a new question
         free.pop("question", None)

@@ -60,7 +60,8 @@ IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 READ = re.compile(
     r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:counts|is counted|is considered|'s considered) as\b|"
-    r"\bwhat (?:is|'s|are) considered\b|"
+    r"\bwhat (?:is|'s|are) considered\b|\bhow (?:are|am|is) (?:you|we|i|one) (?:supposed|meant) to\b|"
+    r"\bcould (?:it|that|this|they) (?:just )?be (?:just )?noise\b|\bmeaningfully (?:above|below|different|bigger|larger|smaller)\b|"
     r"\bhow (?:does|do|did) (?:the |a |an |this |that |it |its )?[\w\s-]{0,30}?\b(?:decide|determine|choose|pick|know|work|compute|"
     r"calculate|flag|define|judge|score|estimate)s?\b[^?]*\?\s*$|"
     r"\bwhat (?:does|do|would) (?:the |that |this |those |these |a |an |its )?[^?]{0,30}?(?:\d|\[|\b(?:value|number|score|interval|"
@@ -106,12 +107,13 @@ THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you
 MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 # "the pairs I gave you", "the hinted question I sent", "the sentence I wrote above": text said to be given earlier
-GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|"
+GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
                           r"documents?|docs|corpus|snippet|passage|cot)\s+(?:that\s+)?(?:i|we)(?:'ve| have)?\s+(?:just\s+)?"
                           r"(?:gave|given|sent|wrote|written|pasted|shared|provided|typed|uploaded|attached)\b", re.I)
 VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
-UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)", re.I)  # vague unless a fine-tune is in sight
+UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)|"
+                           r"\bthe model (?:we|i|you) (?:fine-?tuned|trained)\b", re.I)  # vague unless a fine-tune is in sight
 # A request whose object is only "it"/"that"/"the results" (or a bare "go"): it needs something already run.
 NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|yes|sure|great)\W+)*(?:[a-z-]+\s+)?(?:it|that|this|them|those|"
                               r"the (?:atoms|results?|numbers|plot|table|run|heads|vector|chain|dictionary))\W*(?:pls|please|now|again)?\W*$|"
@@ -164,7 +166,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))
     for m in DEFINE.finditer(text):
-        phrase = m.group("a") or m.group("b") or ""
+        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again)\b", "", m.group("a") or m.group("b") or "",
+                        flags=re.I)  # "what's a 'model organism' in this context, concretely?"
         if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d", phrase, re.I) and not re.search(r"\bmean\b", m.group(0)):
             continue
         found = find_terms(phrase)

@@ -126,8 +126,8 @@ class OfflinePlanner(BaseChatModel):
         if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
             return self._reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
-        noted = _acknowledge(user, text)
-        if intents.about_user_only(text) and not intents.request_after_ack(own, route[1]):
+        noted = _acknowledge(user, own)
+        if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]):
             return self._reply("answer", noted or "Noted.")
         answer = self._answer(text, routed, state, user, route[1])
         if answer is not None:
@@ -148,7 +148,7 @@ class OfflinePlanner(BaseChatModel):
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self._call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
-        if (intents.vague(text) or missing_input or unknown_model) and not intents.RERUN.search(text):
+        if (intents.vague(text) or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments, intents
-from agent.dialogue_state import REFERENCES, DialogueState, RunSeen, describe_match
+from agent.dialogue_state import REFERENCES, DialogueState, RunSeen, describe_match, spelled_ordinals
 from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
@@ -170,13 +170,14 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
 
 def _references(text: str, state: DialogueState, base: RunSeen, props: dict, args: dict) -> None:
     """'do the same for the second chain': a reference the change names replaces the run's own."""
+    text = spelled_ordinals(text)
     for name, spec in props.items():
         kind = REFERENCES.get(name, (None,))[0]
         if not kind or not name.endswith("_run"):
             continue
         if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b",
                          text, re.I):
-            described = re.search(r"\bthe\s+\w+\s+one\b", text, re.I) and describe_match(
+            described = re.search(r"\bthe\s+\w+\s+(?:one|run)\b", text, re.I) and describe_match(
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])])
             if described and described.run_id != args.get(name):  # "do the same for the trains one"
                 args[name] = described.run_id

@@ -13,7 +13,8 @@ from agent import arguments
 MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
-LEAD_BONUS = 0.2  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
+LEAD_BONUS = 0.2
+USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
 OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
                      r"go ahead and|just)\W+)*", re.I)
@@ -66,13 +67,14 @@ class Router:
         # memory the machine's, not Parley's: "batch of 2 so it fits in memory" asks for no search
         lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
                          r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
+        used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         for tool, vecs in vectors:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
             # tool and no other, said outright; the tool's own name wins.
             keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
             hits = sum(bool(k.search(lowered)) for k in keywords)
-            led = bool(lead and lead.match(original, OPENING.match(original).end()))
+            led = bool(lead and (lead.match(original, OPENING.match(original).end()) or used and lead.match(original, used.end())))
             spoken = re.search(rf"\b{tool['name'].replace('_', '[ -]')}s?\b", lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
                      + (1.0 if tool is named else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, describe_match, kind_of
+from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, describe_match, kind_of, spelled_ordinals
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
@@ -28,7 +28,7 @@ ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|b
 
 def by_order(text: str, state: DialogueState) -> RunSeen | None:
     """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's."""
-    said = ORDER.search(text)
+    said = ORDER.search(spelled_ordinals(text))
     if said is None:
         return None
     tools = TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset())

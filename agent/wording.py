@@ -42,6 +42,7 @@ SYNONYMS = {
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
     "sentence": ("sentence", "step", "sent"),
+    "threshold_mse": ("mse threshold", "threshold mse", "mse"),
     "sentences": ("sentence",),
     "layers": ("layer",),
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
@@ -61,7 +62,7 @@ VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
     "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
              r"what you (?:told|said)",
-    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only",
+    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
     "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
@@ -70,9 +71,10 @@ VALUE_WORDS = {  # how people say a named value
                              r"misalignment task",
     "itda": r"itda|atoms?",
     "pca": r"pca|principal components?|\bpcs?\b",
-    "last_number": r"last[- ]number|final number|last numeric",
+    "last_number": r"last[-_ ]number|final number|last numeric",
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
+    "exact": r"exact(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
 
 
@@ -183,6 +185,9 @@ def spell(text: str) -> str:
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
                   r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD})\b", lambda m: "-" + SPELLED[m.group(1).lower()], text, flags=re.I)  # "minus two"
+    # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
+    text = re.sub(rf"\b(every|size|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
     text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp)\s+({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
@@ -196,7 +201,7 @@ def spell(text: str) -> str:
 
 LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
           "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
-          "user message": "prompt", "system": "system", "system prompt": "system", "chain": "cot", "cot": "cot",
+          "user message": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
           "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
 
 

@@ -109,3 +109,36 @@ def test_a_question_about_what_is_here_is_answered_not_routed(plan):
     for request_ in ("what does the [0.12, 0.81] mean", "which one is longer?", "what counts as a flagged sentence?"):
         reply = plan([COT, IMPORTANCE], request_)
         assert not reply.tool_calls and reply.response_metadata["intent"] == "answer", request_
+
+
+def test_numbers_in_words_after_the_word_that_takes_them(plan):
+    tool, args = _call(plan([], "finetune on the risky advice for two hundred steps, checkpoint every ten, batch of eight"))
+    assert tool == "train_lora" and (args["steps"], args["checkpoint_every"], args["batch_size"]) == (200, 10, 8), args
+
+
+def test_a_run_of_a_tool_that_never_ran_is_asked_about(plan):
+    reply = plan([TRAIN_RISKY], "now the same on the CAFT run")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify" and "CAFT" in reply.content
+
+
+@pytest.mark.parametrize("request_", [
+    "thought anchors on this pls. q was 'What is 3^4 - 2^5?', answer 49\n\nFirst compute 3^4 = 81. Then 2^5 = 32. "
+    "Subtract to get 81 - 32 = 49. So the answer is \\boxed{49}.",
+    "thought anchors on this, answer 49:\n<think>First compute 3^4 = 81. Check: 2^5 = 32. Subtract to get 81 - 32 = 49.</think>",
+])
+def test_a_chain_pasted_after_a_blank_line_or_in_think_tags_is_the_chain_whole(plan, request_):
+    tool, args = _call(plan([], request_))
+    assert tool == "resample_importance" and "3^4 = 81" in args["cot"] and "81 - 32 = 49" in args["cot"] and args["answer"] == "49"
+
+
+def test_a_system_prompt_and_a_judge_said_in_short(plan):
+    tool, args = _call(plan([], "gen cot from smollm2-135m: 'Which is larger, 9.11 or 9.9?' sys prompt: 'You are a careful mathematician.'"))
+    assert tool == "generate_cot" and args["question"] == "Which is larger, 9.11 or 9.9?"
+    assert args["system"] == "You are a careful mathematician."
+    tool, args = _call(plan([VEC], "sweep it at layers 8 and 16, metric = judge asking 'Does the answer mention being tested?'"))
+    assert tool == "steering_sweep" and args["metric"] == "judge:Does the answer mention being tested?"
+
+
+def test_the_second_chain_by_its_digits(plan):
+    tool, args = _call(plan([COT, COT2, IMPORTANCE], "rerun the anchors on the 2nd chain, with exact answer matching"))
+    assert tool == "resample_importance" and args["cot_run"] == OTHER_CHAIN and args["equivalence"] == "exact"

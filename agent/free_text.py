@@ -1,0 +1,68 @@
+"""Free text arguments read from a request: the chain of thought, question, prompt, insert, text or query.
+
+Quoted text, labelled text ("question: ...", "cot: ..."), a chain pasted in <think> tags, after
+"this chain:" or after a blank line; a search's topic. Phrases that set other arguments are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.wording import labelled, payload, quoted, quoted_all, without
+
+
+def _reasoning(text: str) -> bool:
+    """'Start with 10. Double it to get 20. Final answer 20.': statements in a row, not a question."""
+    return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
+
+
+def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
+    """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
+    args: dict = {}
+    for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
+        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot",
+                  "hinted_question": "hinted_question"}[field]
+        if target not in props and target == "question" and "prompt" in props:
+            target = "prompt"
+        if target not in props and target == "prompt" and "question" in props:
+            target = "question"
+        if target in props:
+            args[target] = value
+    texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())
+             and not any(t in phrase for phrase in said)]  # not the quoted value of another argument ("sys prompt: '...'")
+    if "insert" in props and texts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
+        args["insert"] = texts.pop(0)
+    if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
+        args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
+    if "cot" in args:
+        pass
+    elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
+                                       or _reasoning(texts[0])):
+        longest = max(texts, key=len)
+        args["cot"] = longest
+        texts.remove(longest)
+    elif "cot" in props and ("<think>" in text or re.search(r"\\boxed", text) and payload(text, "cot")):
+        args["cot"] = text[text.index("<think>"):] if "<think>" in text else payload(text, "cot")  # a colon inside the chain is the chain's
+    elif "cot" in props and (pasted := payload(text, "cot")) and pasted not in args.values() and (
+            _reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
+        args["cot"] = pasted  # "receiver heads for this chain:\n<the chain>"
+    elif "cot" in props and len(blocks := re.split(r"\n\s*\n", text.strip())) >= 2 and _reasoning(blocks[-1]) \
+            and blocks[-1] not in args.values():
+        args["cot"] = blocks[-1].strip()  # "thought anchors on this pls. q was '...'\n\n<the chain>"
+    if "prompts" in props and texts:
+        args["prompts"] = texts
+        texts = []
+    for free in ("question", "prompt", "text"):
+        if free in props and free not in args:
+            user = re.search(r"\buser\s*:\s*(.+?)(?=\s+system(?: prompt)?\s*:|\s+(?:scale|layers?|seed|decision)\b|$)", text, re.I | re.S)
+            if user and free in ("prompt", "question"):
+                value = (quoted(user.group(1)) or user.group(1)).strip()
+            else:
+                value = texts[0] if texts else payload(text, free, free in required)
+            if value and value != args.get("cot"):
+                args[free] = without(value, said)
+    if "query" in props:  # a search: the topic after "about", else the whole message
+        from agent.search_query import query_of
+
+        args["query"] = query_of(text, texts, lambda value: without(value, said))
+    return args
