@@ -146,6 +146,16 @@ class DialogueState:
                 return found[1]
         return None
 
+    def in_use(self, kind: str) -> str | None:
+        """The run id of that kind the newest run made or used ("the other fine-tune" after a direction found in one)."""
+        for run in reversed(self.runs):
+            if PRODUCES.get(run.tool) == kind:
+                return run.run_id
+            used = next((v for n, v in run.args.items() if REFERENCES.get(n, (None,))[0] == kind and isinstance(v, str) and v), None)
+            if used:
+                return used
+        return None
+
     def missing_referent(self, text: str) -> str | None:
         """'ablate that vector' with no vector in sight, 'the second fine-tune' with one, 'the other vector'
         with only one: the thing referred to is not in this conversation (a sentence saying so), else None."""
@@ -179,15 +189,20 @@ class DialogueState:
         Chains only: a chain is named by its question, which the run holds; a vector, fine-tune or dictionary
         is often named by what its summary or data said ("the finance fine-tune", "the eval-awareness vector")."""
         for kind, words in (("chain", KIND_WORDS["chain"]),):
-            named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+(?:{words})s?\b(?!')", text, re.I)
+            named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+({words}|one)s?\b(?!')", text, re.I)
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
             said = named.group(1).lower().split() if runs else []
-            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp", named.group(1)) or any(w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s")
-                                                                  for w in said):
+            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp", named.group(1)) or any(
+                    w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s") for w in said):
                 continue
             described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}
-            if described and describe_match(f"the {named.group(1)} one", runs) is None:
+            scored = describe_scores(f"the {named.group(1)} one", runs) if described else []
+            best = max((s[0] for s in scored), default=0)
+            if described and best == 0 and named.group(2).lower() != "one":  # "the X one" may be a run of another kind
                 return f"I see no {kind} like \"{named.group(0)}\" in this conversation."
+            tied = list(dict.fromkeys(r.run_id for s, _, r in scored if s == best)) if best else []
+            if len(tied) >= 2:  # "the prime one" with two chains about primes
+                return f"\"{named.group(0)}\" fits {len(tied)} {kind}s here ({', '.join(f'`{t}`' for t in tied[-3:])}), so I can't tell which."
         return None
 
     def _ambiguous(self, text: str) -> str | None:
@@ -220,7 +235,7 @@ class DialogueState:
             if which in ("second", "third"):
                 return candidates[min(len(candidates) - 1, 1 if which == "second" else 2)].run_id
             if which == "other":
-                subject = self.subject(kind) if kind else None
+                subject = self.in_use(kind) if kind else None
                 others = [r for r in candidates if r.run_id != subject]
                 return (others or candidates)[-1].run_id
             return candidates[-1].run_id
@@ -265,20 +280,26 @@ def content_words(text: str) -> set[str]:
 
 def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
     """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
+    scored = describe_scores(text, runs)
+    best = max(scored, key=lambda s: (s[0], s[1])) if scored else (0, 0, None)
+    return best[2] if best[0] > 0 else None
+
+
+def describe_scores(text: str, runs: list[RunSeen]) -> list[tuple[int, int, RunSeen]]:
+    """(words of the description each run matches, its order, the run); [] when the text describes nothing."""
     phrases = re.findall(r"\b(?:the|that|our)\s+([\w\s-]{2,40}?)\s+(?:chain|cot|run|vector|question|problem|ones?|fine-?tune|"
                          r"dictionar(?:y|ies)|layers|model)\b", text, re.I)
     phrases = [re.sub(r"\b([a-z]+)[\s-](\d+)\b", r"\1-\2", p, flags=re.I) for p in phrases]  # "seed 1" -> "seed-1"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
     words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
     if not words or not runs:
-        return None
+        return []
+
     def overlap(run: RunSeen) -> int:
         theirs = content_words(run.described_by())
         return sum(any(w == t or len(w) >= 4 and (t.startswith(w) or w.startswith(t)) for t in theirs) for w in words)
 
-    scored = [(overlap(r), i, r) for i, r in enumerate(runs)]
-    best = max(scored, key=lambda s: (s[0], s[1]))
-    return best[2] if best[0] > 0 else None
+    return [(overlap(r), i, r) for i, r in enumerate(runs)]
 
 
 def spelled_ordinals(text: str) -> str:

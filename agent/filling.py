@@ -65,10 +65,14 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args["sentence"] = top
     if "sentence" in props and "sentence" not in args and re.search(r"\b(?:the )?(?:opening|first) sentence\b", text, re.I):
         args["sentence"] = 0
+    if "scale" in props and "scale" not in args:  # "steer 'X' at 1.5": a fraction or a sign is a strength, not a layer
+        at = re.search(r"(?:\bat|@)\s*(-?\d+\.\d+|-\d+)(?![\w.%])(?!\s*(?:layers?|tokens?|steps?)\b)", text)
+        if at:
+            args["scale"] = float(at.group(1))
     if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
         args["ablate_layers"] = args.pop("layers")  # "ablate PCs 0-2 at layers 15 and 20"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
-        organism = _organism(text, state)
+        organism = organism_named(text, state)
         if organism:
             args["model"] = organism
     carry(args, props, state, text, tool["name"])
@@ -82,7 +86,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("__missing__", name)
     return args
 
-def _organism(text: str, state: DialogueState) -> str | None:
+def organism_named(text: str, state: DialogueState) -> str | None:
     """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
     said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
     built = [r.args.get("name") for r in state.runs if r.tool == "build_organism" and r.args.get("name")]

@@ -17,7 +17,8 @@ DEFINE = re.compile(
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
-                 r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$", re.I)  # "the probe kept only 3, why?"
+                 r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
+# "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
 DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"

@@ -115,6 +115,12 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _new_text(text, props, base, args, said)
+    if "model" in props and "model" not in said:
+        from agent.filling import organism_named
+
+        args["model"] = organism_named(text, state) or args.get("model")  # "same q but on the anchor organism"
+        if args["model"] is None:
+            args.pop("model")
     _more(text, props, args, said)
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
