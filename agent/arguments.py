@@ -287,7 +287,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif "boolean" in kinds:
             alternatives = _alternatives(name)
             negated = re.search(rf"\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do)(?: the)?|not)\s+"
-                                rf"(?:{alternatives})(?:[\s-]+\w+)?|\bturn (?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
+                                rf"(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)

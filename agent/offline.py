@@ -217,7 +217,8 @@ class OfflinePlanner(BaseChatModel):
             return None
         said = re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?("
                          + "|".join(map(re.escape, names)) + r")(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))",
-                         text, re.I)
+                         text, re.I) or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?(" + "|".join(map(re.escape, names))
+                                                 + r")\s+organism\W*(?:pls|please|now|next)?\W*$", text, re.I)  # "misaligned organism pls"
         return said.group(1).lower() if said else None
 
     def _tool(self, name: str) -> dict:

@@ -46,7 +46,7 @@ FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "b
 def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
     """'now sentences 3 through 6, and 10 chains each': nothing but settings the newest run's tool takes,
     so it changes that run (as "again with ..." would) rather than asking for a tool."""
-    from agent.routing import content_words
+    from agent.routing import content_words, expand, tool_words
 
     run = state.runs[-1] if state.runs else None
     if run is None or run.tool not in tools:
@@ -58,7 +58,8 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bo
     rest = text
     for phrase in phrases:
         rest = rest.replace(phrase, " ")
-    return not {w for w in content_words(rest, tool) if w.rstrip("s") not in FILLER and w not in FILLER}
+    naming = tool_words(run.tool)  # "TA w/ forced answers off": the tool's own name said with a setting is still a change of it
+    return not {w for w in content_words(expand(rest), tool) if w.rstrip("s") not in FILLER and w not in FILLER and w not in naming}
 
 
 def settings_for_newest(text: str, state: DialogueState, routed: dict | None, tools: dict[str, dict]) -> bool:

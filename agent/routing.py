@@ -4,6 +4,7 @@ phrasings (agent/phrasings.toml), plus keywords that point to one tool and the t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -56,7 +57,7 @@ class Router:
         from backends.subject.embedder import embed
 
         vectors = self.vectors()
-        original, text = text, _expand(text)
+        original, text = text, expand(text)
         # The request without its payload ("... for: <question>", quoted text) says which tool; a tool
         # named in the payload (a question, a pasted chain) is data, not the tool asked for.
         named = self.named_tool(re.sub(r":.*$", "", original, flags=re.S))
@@ -97,13 +98,22 @@ SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", 
              "sent": "sentence", "resamp": "resample", "heads": "heads"}
 
 
-def _expand(text: str) -> str:
+def expand(text: str) -> str:
     """Shorthand spelled out for the embedder: 'alts for s6' -> 'alternatives for sentence 6'."""
     text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
     text = re.sub(r"\bL(\d+)\b", r"layer \1", text)
     return re.sub(r"(?<![\w/])(\w+/?)(?![\w/])", lambda m: SHORTHAND.get(m.group(1).lower(), m.group(1)), text)
 
 
+@functools.cache
+def tool_words(name: str) -> frozenset[str]:
+    """The words that name a tool: its name's parts and its keywords' words ('thought anchors' for resample_importance)."""
+    table = _phrasings().get(name, {})
+    words = set(name.split("_")) | {w for k in table.get("keywords", ()) for w in re.findall(r"[a-z]{3,}", k.lower())}
+    return frozenset(words | {w.rstrip("s") for w in words})
+
+
+@functools.cache
 def _phrasings() -> dict[str, dict]:
     """More ways of asking for each tool, and its keywords (agent/phrasings.toml)."""
     import tomllib
