@@ -27,7 +27,7 @@ MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
-JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
+JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 
 
 def types_of(spec: dict) -> set[str]:
@@ -105,9 +105,10 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
-    one = rf"{NUMBER}(?![\d.])"
+    one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just)?\s*[\[(]?({listed})[\])]?", text, re.I)
+    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just)\s*){{0,2}}[\[(]?({listed})[\])]?",
+                      text, re.I)
     if not found:  # "first four layers only (0-3)"
         found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
     if not found:
@@ -194,7 +195,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             take(name, f"{kind}:{value}", phrase)
             prefixed = None
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
-            near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\bto\s+",
+            near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
                     "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
                     "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
                     "adapter": r"\badapter\s+(?:in|at|from)?\s*",
@@ -314,7 +315,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         if sides:
             args["positive_name"], args["negative_name"] = sides.group(1), sides.group(2)
     if "system" in props:
-        system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S)
+        system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S) or re.search(
+            r"\bsys(?:tem)? prompt\b[^:'\"]{0,50}:\s*([\"'].+?[\"'])\s*$", text, re.I | re.S)  # "with this system prompt instead of ...: '...'"
         if system:
             args["system"] = quoted(system.group(1).strip()) or system.group(1).strip()
             said.append(system.group(0))

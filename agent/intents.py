@@ -13,7 +13,7 @@ from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
 DEFINE = re.compile(
-    r"\bwhat\s+(?:does|do)\s+(?P<a>.+?)\s+(?:mean|stand for|refer to|measure)\b|"
+    r"\bwhat\s+(?:does|do)\s+(?P<a>.+?)\s+(?:(?:actually|really|even)\s+)?(?:mean|stand for|refer to|measure|control|set|affect|change|do)\b|"
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
@@ -51,7 +51,7 @@ OPINION = re.compile(
     r"\bdid (?:the |that |this |it |my |our )?[\w-]+(?: [\w-]+)? (?:work|help|beat|hurt|matter|do anything|change anything)\b|"
     r"\bmean anything\b|\bor is (?:that|this|it) just\b|\bis (?:that|this|it) (?:overfitting|underfitting|overfit)\b|"
     r"^\s*(?:is|are|was|were)\b[^.!?]{0,60}\b(?:a )?(?:big|small|large|real|strong|weak|meaningful) (?:effect|difference|change|shift|gap|drop)\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
-META = re.compile(r"\bparley\b.*\?|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
+META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
@@ -164,6 +164,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     if CONCEPT.search(text) and find_terms(text):
         return find_terms(text)[:2]
     explained = EXPLAIN_TERM.match(text)
+    if explained and re.match(r"\s*(?:atom|head|sentence|layer|s)\s*#?\d", explained.group(1), re.I):
+        explained = None  # "explain atom 50": a run's data, not a term
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))
     for m in DEFINE.finditer(text):

@@ -39,7 +39,10 @@ IDENTITY = (
 NO_ANSWER = ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
              "offline. An LLM provider can reason about it freely.")
 QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
-                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$", re.I)  # a question of the user's own
+                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$|"
+                      r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
+                      re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"
+REMARK = re.compile(r"^\W*(?:lol|lmao|haha\w*|wow|whoa|huh|ugh|damn|ouch|yikes|oof|heh|weird|wild|neat)\b[^?]*$", re.I)
 EXPENSIVE_THRESHOLD = 0.55  # an expensive tool needs a clearer request than a cheap one
 
 
@@ -148,7 +151,7 @@ class OfflinePlanner(BaseChatModel):
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self._call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
-        if (intents.vague(text) or missing_input) and not intents.RERUN.search(text) or unknown_model:
+        if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self._reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
@@ -167,10 +170,12 @@ class OfflinePlanner(BaseChatModel):
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
-        if tool is None and state.runs and QUESTION.match(own) and not intents.vague(text):
+        if state.runs and REMARK.match(own) and not intents.IMPERATIVE.search(own) and not rerun_.asked(own):
+            return self._reply("answer", prefix + (noted or "Noted."))  # "lol the tiny-random outputs are pure gibberish": a reaction
+        if (tool is None or unclear) and state.runs and QUESTION.search(own) and not intents.vague(own):
             # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
             return self._reply("answer", prefix + NO_ANSWER)
-        if intents.vague(text) or tool is None or unclear:
+        if intents.vague(own) or tool is None or unclear:
             return self._reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)
         return self._call(tool, args, noted, state, messages, prefix=prefix)
@@ -218,7 +223,9 @@ class OfflinePlanner(BaseChatModel):
         said = re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?("
                          + "|".join(map(re.escape, names)) + r")(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))",
                          text, re.I) or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?(" + "|".join(map(re.escape, names))
-                                                 + r")\s+organism\W*(?:pls|please|now|next)?\W*$", text, re.I)  # "misaligned organism pls"
+                                                 + r")\s+organism\W*(?:pls|please|now|next)?\W*$", text, re.I) or (  # "misaligned organism pls"
+            re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
+            and re.search(r"\b(" + "|".join(map(re.escape, names)) + r")\b", text, re.I))  # "... hint-following ... make that one from the zoo"
         return said.group(1).lower() if said else None
 
     def _tool(self, name: str) -> dict:
@@ -279,7 +286,7 @@ class OfflinePlanner(BaseChatModel):
         if tool is not None and score >= 0.5 and state.last(tool["name"]) is None and \
                 re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
             return None  # "could you show me which sentences change the final answer": an analysis not run yet
-        run = show.named_run(text, state)
+        run = show.named_run(text, state) or (show.plot_run(text, state, heatmaps=False) if part == "plot" else None)
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None

@@ -17,7 +17,8 @@ CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it)\b|"
+    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
+    r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to)\b|"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
@@ -81,8 +82,11 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     same = SAME.match(text)  # "same but with the llm judge as monitor": the run just discussed, whatever tool a word names
-    if same:
-        tool, score = None, 0.0
+    if same:  # "now the same eval on the CAFT model": the newest run of the tool that word names, else the newest run
+        from agent.routing import tool_words
+
+        named = {r.tool for r in state.runs if same.group(1) and r.tool in tools and same.group(1).lower().rstrip("s") in tool_words(r.tool)}
+        tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     if tool is not None and state.last(tool["name"]) is None and (
             score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
@@ -99,7 +103,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if "insert" not in props and re.search(r"\b(?:put|insert|plant|splice|add)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
-    if tools[base.tool]["cost"] == "expensive" and not said and not intents.RERUN.search(text) and not MORE.search(text):
+    if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|too|as well)\b", text, re.I):  # "again with PC 2 added": to the list it had
         for name, value in list(said.items()):
@@ -132,14 +136,15 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     return base.tool, args
 
 
-SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try )?(?:the )?same (?:thing |again |analysis )?"
+SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?"
                   r"(?:but|for|with|on)\b", re.I)
 
 
 def _stem_said(name: str, text: str, tools: dict) -> bool:
     """The first word of a tool's name, said, when no other tool's name starts with it ('caft', 'hint', 'receiver')."""
     stem = name.split("_")[0]
-    return len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and bool(re.search(rf"\b{stem}\b", text, re.I))
+    return len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and bool(re.search(
+        rf"\b{stem}\b(?![\s-]+(?:model|run|one|adapters?|fine-?tune|version|organism)\b)", text, re.I))  # "the CAFT model" is a run
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:

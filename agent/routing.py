@@ -18,7 +18,7 @@ LEAD_BONUS = 0.2
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
 OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
-                     r"go ahead and|just)\W+)*", re.I)
+                     r"go ahead and|just|(?:do|run|try) (?:the|a|an))\W+)*", re.I)  # "do the concept-ablation fine-tune ..."
 _WARMING = threading.Lock()
 _EMBEDDED: dict[str, tuple] = {}  # the tools, as JSON -> (example vectors, keywords): once per process, not per session
 

@@ -58,10 +58,12 @@ PLOTS = {  # a plot named by what it shows -> the tools that draw it
 }
 
 
-def plot_run(text: str, state: DialogueState) -> RunSeen | None:
-    """'loss curve pls', 'the dose-response plot': the newest run that drew that plot."""
+def plot_run(text: str, state: DialogueState, heatmaps: bool = True) -> RunSeen | None:
+    """'loss curve pls', 'the dose-response plot' (and, with `heatmaps`, 'heatmap again'): the newest run that drew that plot."""
     tools = next((tools for words, tools in PLOTS.items() if re.search(rf"\b(?:{words})\b", text, re.I)), None)
-    return next((r for r in reversed(state.runs) if r.tool in tools), None) if tools else heatmap_run(text, state)
+    if tools:
+        return next((r for r in reversed(state.runs) if r.tool in tools), None)
+    return heatmap_run(text, state) if heatmaps else None
 
 
 def run_for(part: str, state: DialogueState) -> RunSeen | None:

@@ -37,7 +37,7 @@ SYNONYMS = {
     "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
-    "threshold": ("cosine threshold", "similarity threshold", "threshold", "cosine below", "cosine under"),
+    "threshold": ("cosine threshold", "similarity threshold", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff"),
     "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
@@ -74,6 +74,7 @@ VALUE_WORDS = {  # how people say a named value
     "last_number": r"last[-_ ]number|final number|last numeric",
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
+    "offline": r"offline|keywords?(?:/| and | & )embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
     "exact": r"exact(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
 
@@ -102,6 +103,9 @@ PAIRS = (
     re.compile(r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3"),
     re.compile(r"(?:\(\+\)|\bpos(?:itive)?\b\s*:?)\s*(['\"])([^'\"]{3,}?)\1[\s,;/]*(?:and\s+)?(?:\(-\)|\bneg(?:ative)?\b\s*:?)\s*"
                r"(['\"])([^'\"]{3,}?)\3", re.I),
+    # one pair a line: '1. "a" / "b"', "'a' - 'b'"
+    re.compile(r"^[^\S\n]*(?:\d+[.)][^\S\n]*)?([\"'])((?:(?!\1)[^\n]){3,}?)\1[^\S\n]*(?:/|,|-|–|vs\.?|versus)?[^\S\n]*"
+               r"([\"'])((?:(?!\3)[^\n]){3,}?)\3[^\S\n]*$", re.M),
 )
 
 

@@ -17,7 +17,8 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # dev10 (written blind: tools' names, descriptions and schemas only) 74.0/58.9 before tuning, 92.7/83.3 after;
     # held-out then still 73.6/57.8; dev11 (written blind) 80.7/83.3 before tuning, 90.7/91.1 after, dev9 94.7/87.8,
     # dev10 94.7/87.8, held-out then 76.4/60.0; dev12 (written blind) 84.0/64.4 at the session's start, 86.7/66.7 before
-    # tuning on it, 92.0/83.3 after; held-out then 75.0/57.8
+    # tuning on it, 92.0/83.3 after; held-out then 75.0/57.8; dev13 (written blind) 78.7/72.8 at the session's start,
+    # 81.3/71.7 before tuning on it, 91.3/85.9 after; held-out then 75.0/60.0
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.83),
     "dev3": (0.90, 0.83),
@@ -29,7 +30,8 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev9": (0.90, 0.80),
     "dev10": (0.91, 0.84),
     "dev11": (0.88, 0.89),
-    "dev12": (0.89, 0.80),
+    "dev12": (0.91, 0.83),
+    "dev13": (0.88, 0.82),
     "held_out": (0.72, 0.55),
 }
 
@@ -58,10 +60,10 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 
 
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one(results):
-    # measured: 0 on dev, dev2 and dev7, 2 each on dev4 and dev8, 3 each on dev11 and dev12, 1 each on dev3, dev5, dev6,
-    # dev9, dev10 and held-out (16 of 1,905; before their tuning dev10 started 12, dev11 9, dev12 6);
+    # measured: 0 on dev, dev2, dev5 and dev7, 1 each on dev3, dev6, dev9, dev10, dev13 and held-out, 2 each on dev4,
+    # dev8 and dev12, 3 on dev11 (15 of 2,055; before their tuning dev10 started 12, dev11 9, dev12 6, dev13 6);
     # the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 16, results
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 15, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second(results):

@@ -142,3 +142,37 @@ def test_a_system_prompt_and_a_judge_said_in_short(plan):
 def test_the_second_chain_by_its_digits(plan):
     tool, args = _call(plan([COT, COT2, IMPORTANCE], "rerun the anchors on the 2nd chain, with exact answer matching"))
     assert tool == "resample_importance" and args["cot_run"] == OTHER_CHAIN and args["equivalence"] == "exact"
+
+
+def test_a_reaction_is_answered_and_runs_nothing(plan):
+    reply = plan([COT, IMPORTANCE], "lol the tiny-random outputs are pure gibberish")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
+
+
+def test_explaining_an_atom_with_no_dictionary_asks_for_one(plan):
+    reply = plan([COT], "explain atom 55")
+    assert not reply.tool_calls and reply.response_metadata["intent"] in ("ask", "clarify")
+    assert "dictionary_run" in reply.content
+
+
+def test_pairs_one_a_line_are_read(plan):
+    tool, args = _call(plan([], 'Make a steering vector from these contrast pairs:\n1. "Dear Sir or Madam:" / "yo quick question:"\n'
+                                '2. "Please find my request below:" / "ok so here\'s the thing:"'))
+    assert tool == "build_steering_vector"
+    assert args["pairs"] == [["Dear Sir or Madam:", "yo quick question:"], ["Please find my request below:", "ok so here's the thing:"]]
+
+
+def test_an_organism_described_and_asked_for_from_the_zoo_is_built(plan):
+    tool, args = _call(plan([], "we need a model with a planted hint-following behaviour - can you make that one from the zoo?"))
+    assert (tool, args) == ("build_organism", {"name": "hint-following"})
+
+
+def test_a_run_named_by_its_tool_is_a_reference_in_a_change(plan):
+    caft = {"user": "CAFT against that fine-tune", "tool": "caft_finetune", "args": {"train_run": RISKY},
+            "run_id": "20270801-114000-caft_finetune-cf01", "summary": "CAFT fine-tune: EM 0.04 vs plain 0.12."}
+    evaluation = {"user": "EM eval of the plain fine-tune", "tool": "em_evaluate", "args": {"train_run": RISKY},
+                  "run_id": "20270801-115000-em_evaluate-0d0d", "summary": "EM rate 0.12."}
+    tool, args = _call(plan([TRAIN_RISKY, caft, evaluation], "now the same eval on the CAFT model"))
+    assert tool == "em_evaluate" and args["train_run"] == caft["run_id"]
+    reply = plan([TRAIN_RISKY, caft, evaluation], "show me the loss curve of the fine-tune again")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] in (RISKY, caft["run_id"])
