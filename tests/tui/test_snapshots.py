@@ -38,15 +38,19 @@ class ScreenApp(App):
 def fixed_session_id(monkeypatch):
     monkeypatch.setenv("PARLEY_PROVIDER", "offline")
     monkeypatch.setenv("PARLEY_MODEL", "tiny-random")
-    monkeypatch.setattr("agent.session.new_session_id", lambda: "20260101-000000-demo")
+    monkeypatch.setattr("agent.session.new_session_id", lambda home=None: "20260101-000000-demo")
 
 
 @sizes
 def test_main_screen(snap_compare, fixed_session_id, size):
     async def ready(pilot):
         app = pilot.app
-        while app.convo is None or not app.query_one("#prompt").has_focus:
+        for _ in range(1200):  # a session that fails to open must fail the test, not hang it
+            if app.convo is not None and app.query_one("#prompt").has_focus:
+                break
             await pilot.pause(0.05)
+        else:
+            raise AssertionError("the session did not open within a minute")
         prompt = app.query_one("#prompt")
         prompt.cursor_blink = False  # a blinking cursor made the picture depend on timing
         prompt.value = "generate a chain of thought for: Is 91 prime?"
