@@ -45,7 +45,7 @@ def item_types(spec: dict) -> set[str]:
     return kinds
 
 
-def _words(name: str, others: tuple = ()) -> list[str]:
+def words_for(name: str, others: tuple = ()) -> list[str]:
     """The words that name an argument; not those naming another argument of the same tool ("layer" vs "layers")."""
     words = {name, name.replace("_", " "), *SYNONYMS.get(name, ())}
     if "_" in name and name.split("_")[-1] not in ("run", "to", "dir", "file", "name", "every"):
@@ -56,7 +56,7 @@ def _words(name: str, others: tuple = ()) -> list[str]:
 
 
 def _alternatives(name: str, others: tuple = ()) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in _words(name, others))
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words_for(name, others))
 
 
 def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
@@ -65,7 +65,7 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
     if not alternatives:
         return None
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
-    short = all(len(w) <= 2 for w in _words(name, others))
+    short = all(len(w) <= 2 for w in words_for(name, others))
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:
@@ -165,7 +165,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             said.append(phrase)
             words.use(phrase)
 
-    order = sorted(props, key=lambda n: (n != "model", -len(" ".join(_words(n)[:1])), n))  # a model path is the model's
+    order = sorted(props, key=lambda n: (n != "model", -len(" ".join(words_for(n)[:1])), n))  # a model path is the model's
     prefixed = PREFIXED.search(words.text) or JUDGED.search(text)
     for name in order:
         spec = props[name]

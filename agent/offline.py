@@ -220,12 +220,13 @@ class OfflinePlanner(BaseChatModel):
         names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
         if not names:
             return None
-        said = re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?("
-                         + "|".join(map(re.escape, names)) + r")(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))",
-                         text, re.I) or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?(" + "|".join(map(re.escape, names))
-                                                 + r")\s+organism\W*(?:pls|please|now|next)?\W*$", text, re.I) or (  # "misaligned organism pls"
-            re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
-            and re.search(r"\b(" + "|".join(map(re.escape, names)) + r")\b", text, re.I))  # "... hint-following ... make that one from the zoo"
+        name = "(" + "|".join(map(re.escape, names)) + ")"
+        said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
+                          + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
+                or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
+                            text, re.I)  # "misaligned organism pls"
+                or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
+                and re.search(rf"\b{name}\b", text, re.I))  # "a planted hint-following behaviour ... make that one from the zoo"
         return said.group(1).lower() if said else None
 
     def _tool(self, name: str) -> dict:

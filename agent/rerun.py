@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from agent import arguments, intents
-from agent.dialogue_state import REFERENCES, DialogueState, RunSeen, describe_match, spelled_ordinals
+from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, describe_match, spelled_ordinals
+from agent.filling import organism_named
+from agent.routing import content_words, expand, tool_words
 from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
@@ -31,6 +33,8 @@ MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b", re.I)
+BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigger larger higher stronger".split())
+FACTORS = {"triple": 3, "quadruple": 4}  # the rest of BIGGER doubles; every other MORE word halves
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
@@ -47,8 +51,6 @@ FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "b
 def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
     """'now sentences 3 through 6, and 10 chains each': nothing but settings the newest run's tool takes,
     so it changes that run (as "again with ..." would) rather than asking for a tool."""
-    from agent.routing import content_words, expand, tool_words
-
     run = state.runs[-1] if state.runs else None
     if run is None or run.tool not in tools:
         return False
@@ -83,8 +85,6 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     same = SAME.match(text)  # "same but with the llm judge as monitor": the run just discussed, whatever tool a word names
     if same:  # "now the same eval on the CAFT model": the newest run of the tool that word names, else the newest run
-        from agent.routing import tool_words
-
         named = {r.tool for r in state.runs if same.group(1) and r.tool in tools and same.group(1).lower().rstrip("s") in tool_words(r.tool)}
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
@@ -94,8 +94,6 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
     if base is None:
         return None
-    from agent.dialogue_state import KIND_WORDS
-
     for kind, words in KIND_WORDS.items():  # "now the fine-tune" with none in sight: not a change of this run
         if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
             return None
@@ -121,8 +119,6 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _new_text(text, props, base, args, said)
     if "model" in props and "model" not in said:
-        from agent.filling import organism_named
-
         args["model"] = organism_named(text, state) or args.get("model")  # "same q but on the anchor organism"
         if args["model"] is None:
             args.pop("model")
@@ -207,8 +203,6 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
 
 
 def _kind_words(kind: str) -> str:
-    from agent.dialogue_state import KIND_WORDS
-
     return KIND_WORDS.get(kind, kind)
 
 
@@ -230,10 +224,10 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
     for m in MORE.finditer(text):
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
-            (f for f in props if what and what in arguments._words(f, tuple(props))), None)  # "halve the strength": the scale
+            (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
+        factor = FACTORS.get(word, 2 if word in BIGGER else 0.5)
         if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field) is not None:
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "bigger", "larger", "higher", "stronger")
-            args[field] = args[field] * (3 if word == "triple" else 4 if word == "quadruple" else 2 if bigger else 0.5)  # "halve the scale"
+            args[field] = args[field] * factor  # "halve the scale"
             continue
         if field and field not in said and "integer" in arguments.types_of(props[field]):
             stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
@@ -241,8 +235,7 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
                 continue
             before = args.get(field, props[field].get("default")) or 1
-            bigger = word in ("more", "double", "increase", "bump", "x2", "2x", "twice", "triple", "quadruple", "bigger", "larger", "higher")
-            args[field] = max(1, before * (3 if word == "triple" else 4 if word == "quadruple" else 2) if bigger else before // 2)
+            args[field] = max(1, int(before * factor))
             maximum = props[field].get("maximum")
             if maximum is not None:
                 args[field] = min(args[field], maximum)
