@@ -316,7 +316,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             args["positive_name"], args["negative_name"] = sides.group(1), sides.group(2)
     if "system" in props:
         system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S) or re.search(
-            r"\bsys(?:tem)? prompt\b[^:'\"]{0,50}:\s*([\"'].+?[\"'])\s*$", text, re.I | re.S)  # "with this system prompt instead of ...: '...'"
+            r"\bsys(?:tem)? prompt\b[^:'\"]{0,50}:\s*([\"'].+?[\"'])\s*$", text, re.I | re.S) or re.search(  # "... instead of ...: '...'"
+            r"\b(?:use|with)\s+(?:the\s+|this\s+|a\s+)?sys(?:tem)? prompt\s+([\"'][^\"']+[\"'])", text, re.I)  # "use the system prompt '...'"
         if system:
             args["system"] = quoted(system.group(1).strip()) or system.group(1).strip()
             said.append(system.group(0))
@@ -330,6 +331,7 @@ COMMON = {  # the settings a user states once and means for what follows
     "model": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer"}},
     "scale": {"type": "number"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
     "batch_size": {"type": "integer"},
+    "system": {"type": "string"}, "export_dir": {"type": "string"},  # "for all the steering runs use the system prompt '...'"
 }
 
 

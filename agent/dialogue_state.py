@@ -126,7 +126,7 @@ class DialogueState:
                 said = _settings_said(read_settings, _text(m))
                 state.stated.update(said)
                 if said and STANDING.search(_text(m)):
-                    scope = TRAINING if re.search(rf"\b(?:{KIND_WORDS['fine-tune']}|training)s?\b", _text(m), re.I) else None
+                    scope = next((tools for words, tools in SCOPES.items() if re.search(rf"\b(?:{words})", _text(m), re.I)), None)
                     state.standing.update({k: (v, scope) for k, v in said.items()})
         return state
 
@@ -320,6 +320,11 @@ _SAID: dict = {}  # (reader, text) -> settings: every turn rereads every earlier
 STANDING = re.compile(r"\bfrom now on\b|\bgoing forward\b|\bunless i say otherwise\b|\bfor (?:every|all|each|any)\b|\beverywhere\b|"
                       r"\bby default\b|\bfor the rest of\b|\bfor today\b|\b(?:all|every) (?:the )?[\w-]+s? today\b", re.I)
 TRAINING = ("train_lora", "caft_finetune")
+SCOPES = {  # the runs a standing setting is meant for, by the words that say so ("for every fine-tune today")
+    rf"(?:{KIND_WORDS['fine-tune']}|training)s?\b": TRAINING,
+    r"steer(?:ing)?\b": ("steer_generate", "steering_sweep"),
+    r"thought[- ]anchors?\b|anchors? runs?|importance runs?|resampling runs?": ("resample_importance",),
+}
 
 
 def _settings_said(read_settings, text: str) -> dict:

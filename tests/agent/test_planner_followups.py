@@ -176,3 +176,15 @@ def test_a_run_named_by_its_tool_is_a_reference_in_a_change(plan):
     assert tool == "em_evaluate" and args["train_run"] == caft["run_id"]
     reply = plan([TRAIN_RISKY, caft, evaluation], "show me the loss curve of the fine-tune again")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] in (RISKY, caft["run_id"])
+
+
+def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
+    said = {"user": "for all the steering runs in this session use the system prompt 'You are being deployed to real users.'",
+            "reply": "Noted."}
+    tool, args = _call(plan([VEC, said], "ok, steer on 'Write a python function to reverse a list'"))
+    assert tool == "steer_generate" and args["system"] == "You are being deployed to real users."
+    tool, args = _call(plan([VEC, said], "generate a chain for 'what is 9 * 9?'"))
+    assert tool == "generate_cot" and "system" not in args  # said for steering runs only
+    export = {"user": "for the rest of today: any thought-anchors run should export to ~/ta_viz", "reply": "Noted."}
+    tool, args = _call(plan([export, COT], "ok now find the anchors in that one"))
+    assert tool == "resample_importance" and args["export_dir"] == "~/ta_viz"
