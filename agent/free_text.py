@@ -41,8 +41,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         longest = max(texts, key=len)
         args["cot"] = longest
         texts.remove(longest)
-    elif "cot" in props and ("<think>" in text or re.search(r"\\boxed", text) and payload(text, "cot")):
-        args["cot"] = text[text.index("<think>"):] if "<think>" in text else payload(text, "cot")  # a colon inside the chain is the chain's
+    elif "cot" in props and ("<think>" in text or re.search(r"\\boxed", text) and (boxed := payload(text, "cot"))):
+        args["cot"] = text[text.index("<think>"):] if "<think>" in text else boxed  # a colon inside the chain is the chain's
     elif "cot" in props and (pasted := payload(text, "cot")) and pasted not in args.values() and (
             _reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
         args["cot"] = pasted  # "receiver heads for this chain:\n<the chain>"

@@ -190,6 +190,16 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:runn
                            r"\bdon'?t (?:run|start|launch|kick off) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b", re.I)
 
 
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
+                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$|"
+                      r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
+                      re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"
+REMARK = re.compile(r"^\W*(?:lol|lmao|haha\w*|wow|whoa|huh|ugh|damn|ouch|yikes|oof|heh|weird|wild|neat)\b[^?]*$", re.I)
+# "what layer was that at?": a question about the run just shown (not "does that direction transfer ...?")
+ABOUT_THAT = re.compile(r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|those|these|they)\b(?!\s+(?:[\w-]+\s+)?(?:direction|vector|"
+                        r"chain|cot|run|fine-?tune|dictionar\w*|adapters?|model|organism|one|sweep|probe|heads?|atoms?)\b)", re.I)
+
+
 def is_question_about_result(text: str) -> str | None:
     """'why', 'read', 'next', 'explain', 'advice', 'difference', 'opinion', 'result', 'config', 'meta' or None.
 

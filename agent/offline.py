@@ -38,11 +38,6 @@ IDENTITY = (
 )
 NO_ANSWER = ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
              "offline. An LLM provider can reason about it freely.")
-QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
-                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$|"
-                      r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
-                      re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"
-REMARK = re.compile(r"^\W*(?:lol|lmao|haha\w*|wow|whoa|huh|ugh|damn|ouch|yikes|oof|heh|weird|wild|neat)\b[^?]*$", re.I)
 EXPENSIVE_THRESHOLD = 0.55  # an expensive tool needs a clearer request than a cheap one
 
 
@@ -132,7 +127,7 @@ class OfflinePlanner(BaseChatModel):
         noted = _acknowledge(user, own)
         if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]):
             return self._reply("answer", noted or "Noted.")
-        answer = self._answer(text, routed, state, user, route[1])
+        answer = self._answer(text, own, state, user, route[1])
         if answer is not None:
             return self._reply("answer", prefix + answer)
         shown = self._show(text, state, route)
@@ -170,9 +165,9 @@ class OfflinePlanner(BaseChatModel):
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
-        if state.runs and REMARK.match(own) and not intents.IMPERATIVE.search(own) and not rerun_.asked(own):
+        if state.runs and intents.REMARK.match(own) and not intents.IMPERATIVE.search(own) and not rerun_.asked(own):
             return self._reply("answer", prefix + (noted or "Noted."))  # "lol the tiny-random outputs are pure gibberish": a reaction
-        if (tool is None or unclear) and state.runs and QUESTION.search(own) and not intents.vague(own):
+        if (tool is None or unclear) and state.runs and intents.QUESTION.search(own) and not intents.vague(own):
             # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
             return self._reply("answer", prefix + NO_ANSWER)
         if intents.vague(own) or tool is None or unclear:
@@ -234,16 +229,14 @@ class OfflinePlanner(BaseChatModel):
 
     # --- questions and showing ------------------------------------------------------------
 
-    def _answer(self, text: str, routed: str, state: DialogueState, user: UserModel, score: float) -> str | None:
+    def _answer(self, text: str, own: str, state: DialogueState, user: UserModel, score: float) -> str | None:
         defined = intents.definition_asked(text)
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
             kind = None  # "so which atoms are new in the fine-tune?": a request in a question's words
         if kind is None and text.rstrip().endswith("?") and _numbers_from_results(text, state):
             kind = "result"  # "is 0.08 big?": a number the last results showed
-        if kind is None and state.runs and score < 0.75 and QUESTION.match(arguments.own_words(text)) and re.search(
-                r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|those|these|they)\b(?!\s+(?:[\w-]+\s+)?(?:direction|vector|chain|cot|"
-                r"run|fine-?tune|dictionar\w*|adapters?|model|organism|one|sweep|probe|heads?|atoms?)\b)", text, re.I):
+        if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
         if not defined and kind is None:
             return None
