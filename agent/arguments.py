@@ -28,6 +28,9 @@ ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
+_LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
+MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{_LISTED}(?:'[^']+'|\"[^\"]+\"))*"
+                      rf"|[A-Za-z][\w-]*(?:{_LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
 
 def types_of(spec: dict) -> set[str]:
@@ -56,7 +59,7 @@ def words_for(name: str, others: tuple = ()) -> list[str]:
 
 
 def _alternatives(name: str, others: tuple = ()) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words_for(name, others))
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others))  # "code/refusal"
 
 
 def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
@@ -69,7 +72,7 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:
-        patterns.append(rf"(?<![\w.#])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+)?"
+        patterns.append(rf"(?<![\w.#])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+)?"
                         rf"(?:{alternatives})\b")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
@@ -211,6 +214,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 value = found.group(found.lastindex).rstrip(".,")
                 take(name, [value] if "array" in kinds else value, found.group(0))
+        elif name == "hint_words" and MENTIONS.search(text):  # "count a sentence as about the hint if it says 'professor' or 'Stanford'"
+            found = MENTIONS.search(text)
+            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)", found.group(1))], found.group(0))
         elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
                       "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
                 "string" in kinds and (spec.get("enum") or spec.get("examples"))) or (
@@ -224,7 +230,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 near = rf"(?:{_alternatives(name, tuple(props))})"
                 found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
                     rf"(?:\b(?:only|just)\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
-                    rf"{re.escape(m.group(0))}\s+(?:tokens|side|mode|{near})\b", words.text, re.I)
+                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|side|mode|{near})\b", words.text, re.I)
                          or ("array" in kinds and distinct)]
             if name == "corpus":
                 found = [(m, f"builtin:{v.split(':')[-1]}") for m, v in found if v != "builtin"]
@@ -287,8 +293,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 0 if re.search(r"\bfirst token\b", words.text, re.I) else -1)
         elif "boolean" in kinds:
             alternatives = _alternatives(name)
-            negated = re.search(rf"\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do)(?: the)?|not)\s+"
-                                rf"(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
+            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
+                                rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon-?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)

@@ -34,6 +34,8 @@ SYNONYMS = {
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
     "top_p": ("top-p", "top p", "nucleus", "p"),
+    "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
+    "encoder": ("encoding",),
     "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),

@@ -188,3 +188,19 @@ def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     export = {"user": "for the rest of today: any thought-anchors run should export to ~/ta_viz", "reply": "Noted."}
     tool, args = _call(plan([export, COT], "ok now find the anchors in that one"))
     assert tool == "resample_importance" and args["export_dir"] == "~/ta_viz"
+
+
+@pytest.mark.parametrize("context, request_, tool, said", [
+    ([COT, IMPORTANCE], "same run but non-adaptive and w/o the forced-answer part", "resample_importance", {"adaptive": False, "forced": False}),
+    ([TRAIN_RISKY], "EM eval of the fine-tune, and don't offer the judge the code/refusal options", "em_evaluate", {"code_refusal": False}),
+    ([], "hint mediation on hint-arithmetic; a sentence is about the hint if it says 'professor' or 'Stanford', and stop at 0.9",
+     "hint_mediation", {"hint_words": ["professor", "Stanford"]}),
+    ([], "run hint mediation on hint-arithmetic, about the hint if it says professor, Stanford or suggested", "hint_mediation",
+     {"hint_words": ["professor", "Stanford", "suggested"]}),
+    ([COT], "compare interventions after sentence 2 of that chain: 12 on-policy candidates, search 20 donor rollouts", "compare_interventions",
+     {"candidates": 12, "pool": 20}),
+    ([], "build itda dictionaries from ~/notes/ and use mp for the eval encoder", "itda_build", {"encoder": "mp"}),
+])
+def test_settings_said_in_the_words_researchers_use(plan, context, request_, tool, said):
+    got, args = _call(plan(context, request_))
+    assert got == tool and {k: args.get(k) for k in said} == said, args
