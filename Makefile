@@ -26,10 +26,16 @@ $(VENV)/.parley-installed: pyproject.toml $(VENV)/.torch-installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: install
+# The offline planner's request classifier, fitted on the labelled requests once per change of them
+# (about half a minute) and kept in the model cache, so no session or test waits for it.
+$(VENV)/.request-classifier: $(VENV)/.parley-installed agent/request_classifier.py $(wildcard agent/labelled_requests/*.jsonl)
+	$(BIN)/python -m agent.request_classifier
+	touch $@
+
+run: install $(VENV)/.request-classifier
 	$(BIN)/parley
 
-test: install
+test: install $(VENV)/.request-classifier
 	$(BIN)/python -m pytest
 
 bench: install

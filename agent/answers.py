@@ -17,6 +17,8 @@ from tools import present
 
 SENTENCE = re.compile(r"\b(?:sentence|step|S)\s*#?\s*(\d+)\b", re.I)
 METRIC_ORDER = ("counterfactual_accuracy", "receiver_score", "outflow", "resilience", "change", "resampling_accuracy")
+NO_ANSWER = ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
+             "offline. An LLM provider can reason about it freely.")
 
 
 def full_results(run_id: str) -> dict:

@@ -26,8 +26,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, filling, intents, routing, show
+from agent import answers, arguments, filling, intents, request_classifier, routing, second_opinion, show
 from agent import rerun as rerun_
+from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
 from agent.user_model import UserModel
 
@@ -36,8 +37,6 @@ IDENTITY = (
     "arguments with simple rules, and answer from the method cards and your runs' data. An LLM "
     "provider (set ANTHROPIC_API_KEY or OPENAI_API_KEY) adds free-form understanding and multi-step plans."
 )
-NO_ANSWER = ("I can answer from the method cards and your runs' numbers, but I don't have what that question needs "
-             "offline. An LLM provider can reason about it freely.")
 EXPENSIVE_THRESHOLD = 0.55  # an expensive tool needs a clearer request than a cheap one
 
 
@@ -66,8 +65,14 @@ class OfflinePlanner(BaseChatModel):
         return self._router
 
     def warm(self) -> None:
-        """Load the embedder and embed the examples now, so the first turn answers at once."""
+        """Load the embedder, embed the examples and load the request classifier now, so the first turn answers at once."""
         self.router.vectors()
+        self.classifier()
+
+    def classifier(self) -> request_classifier.RequestClassifier:
+        from backends.core.settings import get_settings
+
+        return request_classifier.load([t["name"] for t in self.tools], get_settings().models_dir)
 
     # --- LangChain entry points ---------------------------------------------------------
 
@@ -94,12 +99,17 @@ class OfflinePlanner(BaseChatModel):
     # --- planning -----------------------------------------------------------------------
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
+        first = not any(isinstance(m, AIMessage) for m in messages)
+        return second_opinion.review(self, messages, self._by_rules(messages), self.classifier(), IDENTITY + "\n\n" if first else "",
+                                     _user_model(messages))
+
+    def _by_rules(self, messages: list[BaseMessage]) -> AIMessage:
         user = _user_model(messages)
         last = messages[-1]
         first = not any(isinstance(m, AIMessage) for m in messages)
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings)
         if isinstance(last, ToolMessage):
-            return self._reply("answer", self._explain_new(messages, user))
+            return self.reply("answer", self._explain_new(messages, user))
         text = _content(last)
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         routed = RUN_ID.sub(" ", own)  # a run id is a reference, never a tool name
@@ -119,41 +129,43 @@ class OfflinePlanner(BaseChatModel):
                 args[name] = found.group(0) if found else state.reference(name, spec.get("runs_of"), text) or text.strip()
             else:
                 args[name] = arguments.coerce(text.strip(), spec)
-            return self._call(tool, args, "", state, messages)
+            return self.call(tool, args, "", state, messages)
 
         if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
-            return self._reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
+            return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = _acknowledge(user, own)
         if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]):
-            return self._reply("answer", noted or "Noted.")
-        answer = self._answer(text, own, state, user, route[1])
+            return self.reply("answer", noted or "Noted.")
+        answer = self.answer_to(text, own, state, user, route[1])
         if answer is not None:
-            return self._reply("answer", prefix + answer)
-        shown = self._show(text, state, route)
+            return self.reply("answer", prefix + answer)
+        shown = self.shown(text, state, route)
         if shown is not None:
             return shown
         missing = None if RUN_ID.search(text) else state.missing_referent(own)
         if missing:
-            return self._reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
+            return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)")
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
-            return self._reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
+            return self.reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         missing_input = (intents.MISSING_INPUT.search(text) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
             and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
-            return self._call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
+            return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
         if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
-            return self._reply("clarify", prefix + self.router.clarify(route[2], text))
+            return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
         rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
-        if rerun is not None:
-            return self._call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
+        if rerun is not None:  # a change said of the newest run is marked, so the classifier leaves it be
+            reply = self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
+            changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args
+            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "rerun": changed}})
         tool, score, ranked = route
         if intents.RECALLED.search(own) and score < 1.0 and (tool is None or state.last(tool["name"]) is None) \
                 and any(t["name"] == "recall" for t in self.tools):
@@ -166,14 +178,14 @@ class OfflinePlanner(BaseChatModel):
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
         if state.runs and intents.REMARK.match(own) and not intents.IMPERATIVE.search(own) and not rerun_.asked(own):
-            return self._reply("answer", prefix + (noted or "Noted."))  # "lol the tiny-random outputs are pure gibberish": a reaction
+            return self.reply("answer", prefix + (noted or "Noted."))  # "lol the tiny-random outputs are pure gibberish": a reaction
         if (tool is None or unclear) and state.runs and intents.QUESTION.search(own) and not intents.vague(own):
             # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
-            return self._reply("answer", prefix + NO_ANSWER)
+            return self.reply("answer", prefix + NO_ANSWER)
         if intents.vague(own) or tool is None or unclear:
-            return self._reply("clarify", prefix + self.router.clarify(ranked, text))
+            return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)
-        return self._call(tool, args, noted, state, messages, prefix=prefix)
+        return self.call(tool, args, noted, state, messages, prefix=prefix)
 
     def _explain_new(self, messages: list[BaseMessage], user: UserModel) -> str:
         results = []
@@ -186,10 +198,10 @@ class OfflinePlanner(BaseChatModel):
                 results.append({"ok": False, "tool": m.name, "error": {"message": _content(m)}})
         return "\n\n".join(answers.explain(r, user) for r in reversed(results)) or "There is no result to explain yet."
 
-    def _reply(self, intent: str, content: str, **meta) -> AIMessage:
+    def reply(self, intent: str, content: str, **meta) -> AIMessage:
         return AIMessage(content=content, response_metadata={"intent": intent, **meta})
 
-    def _call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "") -> AIMessage:
+    def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "") -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
@@ -229,7 +241,7 @@ class OfflinePlanner(BaseChatModel):
 
     # --- questions and showing ------------------------------------------------------------
 
-    def _answer(self, text: str, own: str, state: DialogueState, user: UserModel, score: float) -> str | None:
+    def answer_to(self, text: str, own: str, state: DialogueState, user: UserModel, score: float) -> str | None:
         defined = intents.definition_asked(text)
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
@@ -268,7 +280,7 @@ class OfflinePlanner(BaseChatModel):
             return "There is no result yet to read. Run an experiment first, e.g. \"generate a chain of thought for: Is 91 prime?\"."
         return NO_ANSWER
 
-    def _show(self, text: str, state: DialogueState, route) -> AIMessage | None:
+    def shown(self, text: str, state: DialogueState, route) -> AIMessage | None:
         """A run that already holds what the user asks to see: shown, nothing runs."""
         part = intents.show_request(text)
         if part is None or not state.runs:
@@ -313,8 +325,10 @@ class OfflinePlanner(BaseChatModel):
         run = run or show.run_for(part, state)
         if run is None:
             return None
-        body = show.render(run, part, answers.full_results(run.run_id))
-        return self._reply("show", body, show={"run_id": run.run_id, "part": part})
+        return self.show_run(run, part)
+
+    def show_run(self, run, part: str) -> AIMessage:
+        return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part})
 
 # --- reading the conversation ---------------------------------------------------------------
 

@@ -26,18 +26,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "agent" / "planner_cases"
+DEV = ROOT / "agent" / "labelled_requests"  # the parts the planner is tuned on and its request classifier learns from
+HELD_OUT = ROOT / "tests" / "agent" / "planner_cases" / "held_out.jsonl"  # never used while tuning, never learned from
 sys.path.insert(0, str(ROOT))
 
 
-PARTS = sorted((p.stem for p in CASES.glob("dev*.jsonl")), key=lambda s: int(s[3:] or 1)) + ["held_out"]
+PARTS = sorted((p.stem for p in DEV.glob("dev*.jsonl")), key=lambda s: int(s[3:] or 1)) + ["held_out"]
 
 
 def load_cases(part: str = "all") -> list[dict]:
     parts = PARTS if part == "all" else [part]
     cases = []
     for name in parts:
-        for line in (CASES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in (HELD_OUT if name == "held_out" else DEV / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 cases.append(json.loads(line) | {"part": name})
     return cases

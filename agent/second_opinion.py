@@ -1,0 +1,74 @@
+"""The rules' reply, reviewed by the request classifier (agent/request_classifier.py).
+
+Where the classifier is much surer of another reading of the request, the reply becomes that
+reading: a tool run with the arguments the words and the dialogue state give, an answer, a run
+shown, or a clarifying question. It never reviews an answer to a question the planner asked, a
+result being explained, a request that names its tool outright, or a change said of the newest
+run ("now push the other way": the rules read it against that run, the classifier cannot); and it
+never starts an expensive tool by itself: where it reads a request as one, the reply asks first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agent import arguments, filling, intents, show
+from agent.answers import NO_ANSWER
+from agent.dialogue_state import RUN_ID, DialogueState
+
+
+def label_of(reply: AIMessage) -> str:
+    """The rules' reply as the classifier's label."""
+    pending = reply.response_metadata.get("pending")
+    if reply.tool_calls or pending:
+        return "run:" + (reply.tool_calls[0]["name"] if reply.tool_calls else pending["tool"])
+    intent = reply.response_metadata.get("intent")
+    return "clarify" if intent in ("ask", "clarify") else intent or "answer"
+
+
+def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, prefix: str, user) -> AIMessage:
+    last = messages[-1]
+    if classifier is None or isinstance(last, ToolMessage) or not isinstance(last, HumanMessage):
+        return reply
+    if len(messages) >= 2 and isinstance(messages[-2], AIMessage) and messages[-2].response_metadata.get("pending"):
+        return reply  # the user answers what we asked
+    text = last.content if isinstance(last.content, str) else str(last.content)
+    own = arguments.own_words(text)
+    route = planner.router.route(RUN_ID.sub(" ", own))
+    if route[1] >= 1.0 or len(re.findall(r"[a-z]{2,}", own, re.I)) < 2:
+        return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
+    state = DialogueState.from_messages(messages[:-1], arguments.read_settings)
+    previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
+    choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
+    if choice is None or reply.response_metadata.get("rerun") or choice == "clarify" and reply.response_metadata.get("pending"):
+        return reply  # a change of a run in sight ("now push the other way"), or already asking
+    if choice == "clarify":
+        return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
+    if choice == "answer":
+        return planner.reply("answer", prefix + (planner.answer_to(text, own, state, user, route[1]) or NO_ANSWER))
+    if choice == "show":
+        return _show(planner, text, state, route, label_of(reply)) or reply
+    tool = next((t for t in planner.tools if t["name"] == choice[4:]), None)
+    if tool is None:
+        return reply
+    args = filling.fill(tool, text, state)
+    if tool["cost"] == "expensive":  # it asks before running, as for any request the rules are unsure of
+        return planner.reply("clarify", prefix + planner.router.clarify(
+            [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))
+    return planner.call(tool, args, "", state, messages, prefix=prefix)
+
+
+def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:
+    if not state.runs:
+        return None
+    shown = planner.shown(text, state, route)
+    if shown is not None:
+        return shown
+    if rules.startswith("run:") and state.last(rules[4:]) is not None:  # "the s3 alternatives, show again": that tool's run
+        return planner.show_run(state.last(rules[4:]), intents.show_request(text) or "text")
+    part = intents.show_request(text) or ("plot" if re.search(r"\b(?:plot|chart|curve|graph|heatmap)\b", text, re.I) else "text")
+    run = show.named_run(text, state) or next((state.last(t["name"]) for _, t in route[2][:3] if state.last(t["name"])), None) \
+        or show.run_for(part, state) or state.last()
+    return planner.show_run(run, part)
