@@ -155,7 +155,8 @@ class OfflinePlanner(BaseChatModel):
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
-            return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
+            reply = self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
+            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "sure": True}})
         if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
@@ -165,7 +166,7 @@ class OfflinePlanner(BaseChatModel):
         if rerun is not None:  # a change said of the newest run is marked, so the classifier leaves it be
             reply = self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args
-            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "rerun": changed}})
+            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "sure": changed}})
         tool, score, ranked = route
         if intents.RECALLED.search(own) and score < 1.0 and (tool is None or state.last(tool["name"]) is None) \
                 and any(t["name"] == "recall" for t in self.tools):

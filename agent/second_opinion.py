@@ -3,8 +3,9 @@
 Where the classifier is much surer of another reading of the request, the reply becomes that
 reading: a tool run with the arguments the words and the dialogue state give, an answer, a run
 shown, or a clarifying question. It never reviews an answer to a question the planner asked, a
-result being explained, a request that names its tool outright, or a change said of the newest
-run ("now push the other way": the rules read it against that run, the classifier cannot); and it
+result being explained, a request that names its tool outright or an organism by name, or a change
+said of the newest run ("now push the other way": the rules read it against that run, the classifier
+cannot); with nothing run, it answers only where the cards hold an answer; and it
 never starts an expensive tool by itself: where it reads a request as one, the reply asks first.
 """
 
@@ -42,22 +43,24 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, p
     state = DialogueState.from_messages(messages[:-1], arguments.read_settings)
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
-    if choice is None or reply.response_metadata.get("rerun") or choice == "clarify" and reply.response_metadata.get("pending"):
-        return reply  # a change of a run in sight ("now push the other way"), or already asking
+    if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
+        return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer":
-        return planner.reply("answer", prefix + (planner.answer_to(text, own, state, user, route[1]) or NO_ANSWER))
+        answer = planner.answer_to(text, own, state, user, route[1])
+        if answer is None and not state.runs:
+            return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
+        return planner.reply("answer", prefix + (answer or NO_ANSWER))
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
     tool = next((t for t in planner.tools if t["name"] == choice[4:]), None)
     if tool is None:
         return reply
-    args = filling.fill(tool, text, state)
     if tool["cost"] == "expensive":  # it asks before running, as for any request the rules are unsure of
         return planner.reply("clarify", prefix + planner.router.clarify(
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))
-    return planner.call(tool, args, "", state, messages, prefix=prefix)
+    return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
 
 
 def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:

@@ -63,8 +63,8 @@ def test_too_few_words_to_learn_from_are_left_to_the_rules(p):
 def test_it_never_starts_an_expensive_tool_by_itself(p):
     tools = [t["name"] for t in p.tools]
     classes = ["answer", "clarify", "run:resample_importance", "show"]
-    sure = request_classifier.RequestClassifier(tools, classes, np.zeros((4, 1)), np.array([0.0, 0.0, 12.0, 0.0]))
-    sure.probabilities = lambda *a: {"answer": 1e-6, "clarify": 1e-6, "run:resample_importance": 1.0, "show": 1e-6}
+    sure = request_classifier.RequestClassifier(tools, classes, np.zeros((4, 0)), np.zeros(4))
+    sure.probabilities = lambda *a: {"answer": 1e-6, "clarify": 1e-6, "run:resample_importance": 1.0, "show": 1e-6}  # sure of it
     messages = messages_for({"context": [COT], "request": "and the hexagon one, what do you make of it"})
     reply = second_opinion.review(p, messages, p._by_rules(messages), sure, "", None)
     assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
