@@ -78,7 +78,7 @@ class Router:
             led = bool(lead and (lead.match(original, OPENING.match(original).end()) or used and lead.match(original, used.end())))
             spoken = re.search(rf"\b{tool['name'].replace('_', '[ -]')}s?\b", lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
-                     + (1.0 if tool is named else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
+                     + (1.0 if named is not None and tool["name"] == named["name"] else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
             ranked.append((score, tool))
         ranked.sort(key=lambda st: -st[0])
         best_score, best = ranked[0]

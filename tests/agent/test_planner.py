@@ -178,3 +178,15 @@ def test_tool_results_reach_the_llm_compactly():
     small = compact(content)
     assert "plot" not in small and small["result"]["display"] == "[30x30 matrix in the run store]"
     assert len(small["result"]["outflow"]) == 13 and len(json.dumps(small)) < 6000
+
+
+def test_a_tool_named_outright_wins_in_every_planner_of_a_process():
+    # the example vectors are embedded once per process and shared by planners with the same tools (a session each);
+    # the tool named must still be recognised in the second one, whose tool dicts are other objects
+    from agent.routing import Router
+    from tools import REGISTRY
+
+    first, second = (Router([t.describe() for t in REGISTRY.values()]) for _ in range(2))
+    assert first.route("run split_sentences")[1] >= 1.0
+    tool, score, _ = second.route("run split_sentences")
+    assert tool["name"] == "split_sentences" and score >= 1.0
