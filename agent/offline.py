@@ -12,6 +12,7 @@ added later are served without code changes. Each message is, in this order:
   rule for words of a tool's name; arguments from the words, the dialogue state (the
   subject, earlier runs, settings said) and the run store ("the apples chain");
 - otherwise a short question naming the two or three likeliest tools.
+The rules' reply is then reviewed by a classifier learned from labelled requests (second_opinion.py).
 An expensive tool starts only from a request that clearly asks for it.
 """
 
@@ -30,6 +31,7 @@ from agent import answers, arguments, filling, intents, request_classifier, rout
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
+from agent.second_opinion import Turn
 from agent.user_model import UserModel
 
 IDENTITY = (
@@ -50,6 +52,7 @@ class OfflinePlanner(BaseChatModel):
 
     tools: list[dict]  # each tool's describe(): name, description, schema, examples, cost
     _router: Any = PrivateAttr(default=None)
+    _classifier: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -72,7 +75,9 @@ class OfflinePlanner(BaseChatModel):
     def classifier(self) -> request_classifier.RequestClassifier:
         from backends.core.settings import get_settings
 
-        return request_classifier.load([t["name"] for t in self.tools], get_settings().models_dir)
+        if self._classifier is None:  # its training files are read and hashed once per planner, not every turn
+            self._classifier = request_classifier.load(get_settings().models_dir)
+        return self._classifier
 
     # --- LangChain entry points ---------------------------------------------------------
 
@@ -99,24 +104,23 @@ class OfflinePlanner(BaseChatModel):
     # --- planning -----------------------------------------------------------------------
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
-        first = not any(isinstance(m, AIMessage) for m in messages)
-        return second_opinion.review(self, messages, self._by_rules(messages), self.classifier(), IDENTITY + "\n\n" if first else "",
-                                     _user_model(messages))
+        if isinstance(messages[-1], ToolMessage):
+            return self.reply("answer", self._explain_new(messages, _user_model(messages)))
+        turn = self.read(messages)
+        return second_opinion.review(self, messages, self._by_rules(messages, turn), self.classifier(), turn)
 
-    def _by_rules(self, messages: list[BaseMessage]) -> AIMessage:
-        user = _user_model(messages)
-        last = messages[-1]
-        first = not any(isinstance(m, AIMessage) for m in messages)
-        state = DialogueState.from_messages(messages[:-1], arguments.read_settings)
-        if isinstance(last, ToolMessage):
-            return self.reply("answer", self._explain_new(messages, user))
-        text = _content(last)
+    def read(self, messages: list[BaseMessage]) -> Turn:
+        """The user's message as the rules and the classifier's review read it, once."""
+        text = _content(messages[-1])
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         routed = RUN_ID.sub(" ", own)  # a run id is a reference, never a tool name
         routed = re.sub(r"\borganism:[\w-]+", "that model", routed)  # "organism:anchor" names a model, not build_organism
-        prefix = IDENTITY + "\n\n" if first else ""
+        first = not any(isinstance(m, AIMessage) for m in messages)
+        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings), self.router.route(routed),
+                    _user_model(messages), IDENTITY + "\n\n" if first else "")
 
-        route = self.router.route(routed)
+    def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
+        text, own, state, route, user, prefix = turn
         pending = _pending_ask(messages)
         if pending and not intents.is_question_about_result(text) and not intents.definition_asked(text) \
                 and not route[1] >= 1.0:  # a new request that names a tool is not an answer
@@ -155,18 +159,16 @@ class OfflinePlanner(BaseChatModel):
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         organism = self._organism_asked(own)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
-            reply = self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix)
-            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "sure": True}})
+            return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
         rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
-        if rerun is not None:  # a change said of the newest run is marked, so the classifier leaves it be
-            reply = self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix)
+        if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args
-            return reply.model_copy(update={"response_metadata": {**reply.response_metadata, "sure": changed}})
+            return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed)
         tool, score, ranked = route
         if intents.RECALLED.search(own) and score < 1.0 and (tool is None or state.last(tool["name"]) is None) \
                 and any(t["name"] == "recall" for t in self.tools):
@@ -202,7 +204,7 @@ class OfflinePlanner(BaseChatModel):
     def reply(self, intent: str, content: str, **meta) -> AIMessage:
         return AIMessage(content=content, response_metadata={"intent": intent, **meta})
 
-    def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "") -> AIMessage:
+    def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "", sure: bool = False) -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
@@ -217,10 +219,10 @@ class OfflinePlanner(BaseChatModel):
             spec = schema["properties"][missing[0]]
             ask = f"To run `{tool['name']}` I need `{missing[0]}` ({spec.get('description', 'no description')}). What should it be?"
             return AIMessage(content=lead + ask, response_metadata={
-                "intent": "ask", "pending": {"tool": tool["name"], "args": args, "missing": missing}})
+                "intent": "ask", "pending": {"tool": tool["name"], "args": args, "missing": missing}, **({"sure": True} if sure else {})})
         call = {"name": tool["name"], "args": args, "id": f"offline-{len(messages)}-{tool['name']}", "type": "tool_call"}
         intro = f"I'll run `{tool['name']}` with {json.dumps(args, ensure_ascii=False)}."  # written before any approval
-        return AIMessage(content=lead + intro, tool_calls=[call], response_metadata={"intent": "run"})
+        return AIMessage(content=lead + intro, tool_calls=[call], response_metadata={"intent": "run", **({"sure": True} if sure else {})})
 
     def _organism_asked(self, text: str) -> str | None:
         """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""

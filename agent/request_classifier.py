@@ -10,8 +10,9 @@ The classifier is a logistic regression (scikit-learn) over the embedder's vecto
 (its own words, shorthand spelled out), the vector of the user's previous message, the tools that
 have run (and the newest), whether the request is a question, and its length. Its labels are
 "run:<tool>", "answer", "show" and "clarify". Fitting takes about half a minute (embedding some
-two thousand requests); the fit is kept in the model cache, keyed by the training files, the tools
-and this module's feature version, so later sessions load it in milliseconds.
+two thousand requests); the fit is kept in the model cache, keyed by the training files and this
+module's feature version, so later sessions load it in milliseconds. The tools it knows are those
+of its training files: a tool registered later (a test's, a plugin's) is left to the rules.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from agent import arguments, routing
 
 TRAINING = Path(__file__).with_name("labelled_requests")
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 PREVIOUS_WEIGHT = 0.5  # the previous message says less about this request than the request itself
 C = 30.0  # inverse regularisation, chosen by leaving one labelled part out at a time
 # How much surer than of the rules' choice the classifier must be of its own to overrule them, in nats
@@ -74,8 +75,11 @@ class RequestClassifier:
         self.tools, self.classes, self.coef, self.intercept = tools, classes, coef, intercept
 
     @classmethod
-    def fit(cls, tools: list[str], cases: list[dict]) -> "RequestClassifier":
+    def fit(cls, cases: list[dict]) -> "RequestClassifier":
         from sklearn.linear_model import LogisticRegression
+
+        tools = sorted({c["expect"]["tool"] for c in cases if c["expect"].get("tool")}
+                       | {t["tool"] for c in cases for t in c.get("context", []) if t.get("tool")})
 
         x = features([c["request"] for c in cases], [c["context"][-1]["user"] if c.get("context") else "" for c in cases],
                      [[t["tool"] for t in c.get("context", []) if t.get("tool")] for c in cases], tools)
@@ -96,21 +100,21 @@ class RequestClassifier:
         return best
 
 
-def load(tools: list[str], cache: Path) -> RequestClassifier:
-    """The classifier for these tools: from the model cache when its training files are unchanged, else fitted now."""
+def load(cache: Path) -> RequestClassifier:
+    """The classifier: from the model cache when its training files are unchanged, else fitted now."""
     texts = [p.read_bytes() for p in sorted(TRAINING.glob("*.jsonl"))]
-    key = hashlib.sha256(json.dumps([FEATURES_VERSION, C, tools]).encode() + b"".join(texts)).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([FEATURES_VERSION, C]).encode() + b"".join(texts)).hexdigest()[:16]
     with _LOCK:
         if key in _FITTED:
             return _FITTED[key]
         path = cache / f"request-classifier-{key}.npz"
         try:
             with np.load(path, allow_pickle=False) as f:
-                fitted = RequestClassifier(tools, f["classes"].tolist(), f["coef"], f["intercept"])
+                fitted = RequestClassifier(f["tools"].tolist(), f["classes"].tolist(), f["coef"], f["intercept"])
         except (OSError, ValueError, KeyError):
-            fitted = RequestClassifier.fit(tools, _cases())
+            fitted = RequestClassifier.fit(_cases())
             buffer = io.BytesIO()
-            np.savez(buffer, classes=np.array(fitted.classes), coef=fitted.coef, intercept=fitted.intercept)
+            np.savez(buffer, tools=np.array(fitted.tools), classes=np.array(fitted.classes), coef=fitted.coef, intercept=fitted.intercept)
             cache.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=cache, suffix=".tmp", delete=False) as tmp:  # written whole, then renamed
                 tmp.write(buffer.getvalue())
@@ -124,6 +128,5 @@ def load(tools: list[str], cache: Path) -> RequestClassifier:
 
 if __name__ == "__main__":  # `make run` and `make test` fit it once, before anything waits for it
     from backends.core.settings import get_settings
-    from tools import REGISTRY
 
-    load([t.describe()["name"] for t in REGISTRY.values()], get_settings().models_dir)
+    load(get_settings().models_dir)

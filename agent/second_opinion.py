@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from typing import Any, NamedTuple
 
-from agent import arguments, filling, intents, show
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from agent import filling, intents, show
 from agent.answers import NO_ANSWER
-from agent.dialogue_state import RUN_ID, DialogueState
+from agent.dialogue_state import DialogueState
 
 
 def label_of(reply: AIMessage) -> str:
@@ -29,18 +31,25 @@ def label_of(reply: AIMessage) -> str:
     return "clarify" if intent in ("ask", "clarify") else intent or "answer"
 
 
-def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, prefix: str, user) -> AIMessage:
-    last = messages[-1]
-    if classifier is None or isinstance(last, ToolMessage) or not isinstance(last, HumanMessage):
+class Turn(NamedTuple):
+    """The user's message as the planner read it, once, for its rules and for the review."""
+
+    text: str
+    own: str  # the user's own words: quoted or pasted text left out
+    state: DialogueState  # of the conversation before the message
+    route: tuple  # the router's best tool, its score, and every tool ranked
+    user: Any  # the user model
+    prefix: str  # the planner's introduction, on its first reply
+
+
+def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, turn: Turn) -> AIMessage:
+    text, own, state, route, user, prefix = turn
+    if classifier is None or not isinstance(messages[-1], HumanMessage):
         return reply
     if len(messages) >= 2 and isinstance(messages[-2], AIMessage) and messages[-2].response_metadata.get("pending"):
         return reply  # the user answers what we asked
-    text = last.content if isinstance(last.content, str) else str(last.content)
-    own = arguments.own_words(text)
-    route = planner.router.route(RUN_ID.sub(" ", own))
     if route[1] >= 1.0 or len(re.findall(r"[a-z]{2,}", own, re.I)) < 2:
         return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
-    state = DialogueState.from_messages(messages[:-1], arguments.read_settings)
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):

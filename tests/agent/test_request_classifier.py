@@ -35,13 +35,13 @@ def _read(reply):
 ])
 def test_the_classifier_overrules_the_rules_where_it_is_much_surer(p, context, request_, intent):
     messages = messages_for({"context": context, "request": request_})
-    assert _read(p._by_rules(messages))[0] != intent  # the rules alone start a tool
+    assert _read(p._by_rules(messages, p.read(messages)))[0] != intent  # the rules alone start a tool
     assert _read(p.plan(messages))[0] == intent
 
 
 def test_a_show_it_reads_shows_the_run_that_holds_it(p):
     messages = messages_for({"context": [COT, MONITOR], "request": "let me see which sentences it flagged"})
-    assert _read(p._by_rules(messages))[0] == "cot_monitor"  # the rules alone run the monitor again
+    assert _read(p._by_rules(messages, p.read(messages)))[0] == "cot_monitor"  # the rules alone run the monitor again
     reply = p.plan(messages)
     assert _read(reply) == ("show", {"run_id": MONITOR["run_id"], "part": "text"}) and not reply.tool_calls
 
@@ -66,31 +66,30 @@ def test_it_never_starts_an_expensive_tool_by_itself(p):
     sure = request_classifier.RequestClassifier(tools, classes, np.zeros((4, 0)), np.zeros(4))
     sure.probabilities = lambda *a: {"answer": 1e-6, "clarify": 1e-6, "run:resample_importance": 1.0, "show": 1e-6}  # sure of it
     messages = messages_for({"context": [COT], "request": "and the hexagon one, what do you make of it"})
-    reply = second_opinion.review(p, messages, p._by_rules(messages), sure, "", None)
+    turn = p.read(messages)
+    reply = second_opinion.review(p, messages, p._by_rules(messages, turn), sure, turn)
     assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
     assert "`resample_importance`" in reply.content.splitlines()[1]  # asked about first
 
 
 def test_the_fit_is_kept_in_the_model_cache_and_redone_when_the_labelled_requests_change(tmp_path, monkeypatch):
-    source = sorted(request_classifier.TRAINING.glob("dev.jsonl"))[0].read_text(encoding="utf-8").splitlines()[:40]
+    source = (request_classifier.TRAINING / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     training = tmp_path / "labelled"
     training.mkdir()
     (training / "part.jsonl").write_text("\n".join(source) + "\n", encoding="utf-8")
     monkeypatch.setattr(request_classifier, "TRAINING", training)
     monkeypatch.setattr(request_classifier, "_FITTED", {})
-    tools = ["generate_cot", "resample_importance", "split_sentences"]
     cache = tmp_path / "models"
-    fitted = request_classifier.load(tools, cache)
+    fitted = request_classifier.load(cache)
     saved = list(cache.glob("request-classifier-*.npz"))
     assert len(saved) == 1
-    monkeypatch.setattr(request_classifier, "_FITTED", {})  # a new process: read from the cache, not fitted again
-    monkeypatch.setattr(request_classifier.RequestClassifier, "fit", None)
-    again = request_classifier.load(tools, cache)
+    request_classifier._FITTED.clear()  # a new process: read from the cache, not fitted again
+    with monkeypatch.context() as fitting:
+        fitting.setattr(request_classifier.RequestClassifier, "fit", None)
+        again = request_classifier.load(cache)
     assert again.classes == fitted.classes and np.array_equal(again.coef, fitted.coef)
-    monkeypatch.undo()
-    monkeypatch.setattr(request_classifier, "TRAINING", training)
-    monkeypatch.setattr(request_classifier, "_FITTED", {})
+    request_classifier._FITTED.clear()
     (training / "part.jsonl").write_text("\n".join(source[:30]) + "\n", encoding="utf-8")
-    request_classifier.load(tools, cache)
+    request_classifier.load(cache)
     assert [p.name for p in cache.glob("request-classifier-*.npz")] != [saved[0].name]  # fitted anew; the old fit removed
     assert len(list(cache.glob("request-classifier-*.npz"))) == 1
