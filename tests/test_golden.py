@@ -1,4 +1,6 @@
-"""Every tool gives exactly the recorded result on fixed inputs and seeds (tests/golden/)."""
+"""Every tool gives the recorded result on fixed inputs and seeds (tests/golden/): the same text, runs and
+structure, and the same numbers to a relative 1e-5 (float32 results move in their last bits across CPUs and
+builds of the numeric libraries)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 import pytest
 
 from tests.golden.cases import GROUPS
-from tests.golden.replay import path, replay
+from tests.golden.replay import differences, path, replay
 
 
 @pytest.mark.parametrize("group", [g for g in GROUPS if g != "embedded"])
@@ -19,8 +21,21 @@ def test_cheap_tools_give_their_recorded_result_on_the_embedded_model(smol, parl
     _check("embedded", parley_home)
 
 
+def test_a_changed_number_text_or_shape_is_caught_and_last_bit_noise_is_not():
+    want = {"loss": 10.746761322, "text": "42", "rows": [0.5, 0.25], "full": {"n": 3}}
+    assert differences({**want, "loss": 10.7467622757}, want) == []  # 1e-7 apart: float32 noise
+    assert differences({**want, "loss": 10.75}, want) == [".loss: 10.75 != 10.746761322"]
+    assert differences({**want, "loss": float("nan")}, {**want, "loss": float("nan")}) == []  # a kurtosis of constant rows
+    assert differences({**want, "loss": float("nan")}, want) == [".loss: nan != 10.746761322"]
+    assert differences({**want, "text": "41"}, want) == [".text: '41' != '42'"]
+    assert differences({**want, "rows": [0.5]}, want) == [".rows: 1 items != 2"]
+    assert differences({**want, "full": {"n": 3, "m": 1}}, want) == [".full: keys ['m'] differ"]
+    assert differences({**want, "full": {"n": 4}}, want) == [".full.n: 4 != 3"]
+
+
 def _check(group, home):
     got = replay(group, home)
     for name, reduced in got.items():
         want = json.loads(path(name).read_text())
-        assert reduced == want, f"{name}: the result differs from tests/golden/files/{name}.json"
+        found = differences(reduced, want)
+        assert not found, f"{name}: the result differs from tests/golden/files/{name}.json at\n" + "\n".join(found[:20])
