@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.phrases import HINT_WORDS, INTENT, LISTED, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
     NUMBER_WORD, PAIRS, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
 )
@@ -20,17 +21,18 @@ from agent.wording import (  # noqa: F401  (read here, and by the planner throug
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)"
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
-                    r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|(?:yes|no)\b(?! \w+ed\b)"
+                    r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?)\s+(?:in\s+|at\s+|from\s+)?"
-                   r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)", re.I)
+MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
+                   r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
+                   r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
+                   r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*)", re.I)  # a hub id: Qwen/Qwen2.5-0.5B-Instruct
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
-_LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
-MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{_LISTED}(?:'[^']+'|\"[^\"]+\"))*"
-                      rf"|[A-Za-z][\w-]*(?:{_LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
+MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
+                      rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
 
 def types_of(spec: dict) -> set[str]:
@@ -71,9 +73,10 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
     short = all(len(w) <= 2 for w in words_for(name, others))
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
-    if not short:
-        patterns.append(rf"(?<![\w.#])({NUMBER})x?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+)?"
-                        rf"(?:{alternatives})\b")
+    if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
+        before = "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if name.endswith("s") or w != name + "s")
+        patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+)?"
+                        rf"(?:{before})\b")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
@@ -105,13 +108,17 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
-    other = (r"(?!\s*(?:x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{alternatives})\b)[a-z])")
+    cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
+    other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    found = re.search(rf"(?<![\w-])(?:{alternatives})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just)\s*){{0,2}}[\[(]?({listed})[\])]?",
-                      text, re.I)
+    pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
+    plural = "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if w.endswith("s"))
+    # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list; the singular may describe something else
+    found = (re.search(pattern.format(plural, listed), text, re.I) if plural and name.endswith("s") else None) or re.search(
+        pattern.format(alternatives, listed), text, re.I)
     if not found:  # "first four layers only (0-3)"
         found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
     if not found:
@@ -179,7 +186,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         if name == "model":
             found = MODEL.search(words.text)
             if found:
-                value = found.group(1) or found.group(2)
+                value = (found.group(1) or found.group(2) or found.group(3)).rstrip(".,")
                 take(name, "smollm2-135m" if value.lower().startswith("smollm") else value, found.group(0))
         elif name == "answer":
             found = ANSWER.search(words.text)
@@ -206,6 +213,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
             if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"
                 found = re.search(rf"()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", words.text)
+            if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
+                found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", words.text)
             if found is None and name == "corpus":
                 found = re.search(rf"()({PATH})", words.text)
                 found = found and re.search(rf"({re.escape(found.group(2))})", words.text)
@@ -214,9 +223,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 value = found.group(found.lastindex).rstrip(".,")
                 take(name, [value] if "array" in kinds else value, found.group(0))
-        elif name == "hint_words" and MENTIONS.search(text):  # "count a sentence as about the hint if it says 'professor' or 'Stanford'"
-            found = MENTIONS.search(text)
-            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)", found.group(1))], found.group(0))
+        elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
+            found = HINT_WORDS.search(text) or MENTIONS.search(text)
+            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&]\s*)", found.group(1))], found.group(0))
         elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
                       "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
                 "string" in kinds and (spec.get("enum") or spec.get("examples"))) or (
@@ -225,6 +234,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if not found and name == "scenario":  # "the nearest planet" -> hint-planet, "the affair" -> replacement-affair
                 found = [(m, v) for v in _choices(spec) if "-" in v for m in [_said(v.split("-")[-1], words.text)]
                          if m and len(v.split("-")[-1]) >= 5]
+                first = [(m, v) for v in _choices(spec) if "-" in v for m in [_said(v.split("-")[0], words.text)]
+                         if m and len(v.split("-")[0]) >= 5]
+                found = found or (first if len({v for _, v in first}) == 1 else [])  # "the shutdown one", if only one starts so
             distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
             if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this
                 near = rf"(?:{_alternatives(name, tuple(props))})"
@@ -239,9 +251,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 for suffix in suffixes:
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
-            if name.endswith("_name"):  # "call the positive side formal"
-                side = re.search(rf"\b{name.split('_')[0]}(?: side| one)?(?: is| as| =)?\s+(?!side|one|is|as)([\w-]+)", words.text, re.I)
-                found = [(side, side.group(1))] if side else []
+            if name.endswith("_name"):  # read below, from the whole text: a side's name may be quoted
+                found = []
             found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
@@ -249,11 +260,16 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
             elif found:
                 match, value = min(found, key=lambda mv: (-len(mv[1]), mv[0].start()))
+                if len({v for _, v in found}) > 1 and re.search(r"\binstead\b|\brather\b", words.text, re.I):
+                    match, value = max(found, key=lambda mv: mv[0].start())  # "the boxed extractor misses ... let the judge read them instead"
                 take(name, value)  # the words stay: "atoms 3 and 17" names the itda directions and the atoms
         elif "array" in kinds and item_types(spec) & {"integer", "number"}:  # "layers 10 and 14"
             integers = "integer" in item_types(spec) and "number" not in item_types(spec)
             found = numbers_for(name, words.text, integers, tuple(props))
-            if found is not None:
+            rows = layer_rows(words.text) if "layer" in name and "array" in item_types(spec) else None
+            if rows:  # a sweep's rows, some of them groups steered together
+                take(name, rows, found[1] if found else "")
+            elif found is not None:
                 values, phrase = found
                 numbers = [int(float(v)) if integers or float(v).is_integer() and "integer" in item_types(spec) else float(v)
                            for v in values]
@@ -300,13 +316,23 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
+        elif "string" in kinds and "letter" in description and re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text):
+            letter = re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)  # "cue A"
+            take(name, letter.group(1).upper(), letter.group(0))
+        elif name == "intent" and "string" in kinds:  # a quoted intent after "look for" is free text, read later
+            found = None if re.search(r"\b(?:look(?:ing)?|watch(?:ing)?) for\W+['\"“]", text, re.I) else next(
+                (m for pattern in INTENT if (m := re.search(pattern, words.text, re.I))), None)
+            if found:
+                take(name, found.group(1).strip().rstrip(".,"), found.group(0))
         elif "string" in kinds and name not in ("system",):
-            found = (re.search(r"\b(?:flag|look for|check for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b", words.text, re.I)
-                     if name == "intent" else None) or re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
-                              rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I) or (
-                re.search(rf"\b{re.escape(name)}\s+to\s+([^?.,;]{{3,60}})", words.text, re.I) if name == "intent" else None)
+            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
+                              rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
+    count = next((n for n in ("top", "k", "rollouts") if n in props), None)
+    them = re.search(r"\b(\d+) of them\b|\bgive me (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
+    if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10"
+        take(count, int(them.group(1) or them.group(2)), them.group(0))
     said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and isinstance(v, int)), None)
     if said_tokens is not None:  # "8 tokens" bounds every token count (rollouts, sentences, candidates)
         for name, spec in props.items():
@@ -316,10 +342,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         pairs = next((found for pattern in PAIRS if (found := pattern.findall(text))), [])
         if pairs:
             args["pairs"] = [[a, b] for _, a, _, b in pairs]
-    if {"positive_name", "negative_name"} <= set(props) and "positive_name" not in args:
-        sides = re.search(r"\bsides?\s+(?:are\s+|as\s+)?([\w-]+)\s*(?:and|/|vs\.?|,)\s*([\w-]+)", text, re.I)
-        if sides:
-            args["positive_name"], args["negative_name"] = sides.group(1), sides.group(2)
+    if {"positive_name", "negative_name"} <= set(props):
+        args |= side_names(text)
     if "system" in props:
         system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S) or re.search(
             r"\bsys(?:tem)? prompt\b[^:'\"]{0,50}:\s*([\"'].+?[\"'])\s*$", text, re.I | re.S) or re.search(  # "... instead of ...: '...'"

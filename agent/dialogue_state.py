@@ -89,7 +89,15 @@ class RunSeen:
         """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
         settings = " ".join(f"{k}-{v} {v}" for k, v in self.args.items() if isinstance(v, (str, int, float)) and len(str(v)) < 40
                             and not k.endswith("_run"))
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings}"
+        seed = self.seed()
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
+
+    def seed(self) -> int | None:
+        """The seed it ran with: its arguments', else the one its summary reports (a default seed is not in the arguments)."""
+        if isinstance(self.args.get("seed"), int):
+            return self.args["seed"]
+        said = re.search(r"\bseed[\s=:-]*(\d+)\b", self.summary or "", re.I)
+        return int(said.group(1)) if said else None
 
 
 @dataclass
@@ -291,6 +299,7 @@ def describe_scores(text: str, runs: list[RunSeen]) -> list[tuple[int, int, RunS
     """(words of the description each run matches, its order, the run); [] when the text describes nothing."""
     phrases = re.findall(r"\b(?:the|that|our)\s+([\w\s-]{2,40}?)\s+(?:chain|cot|run|vector|question|problem|ones?|fine-?tune|"
                          r"dictionar(?:y|ies)|layers|model)\b", text, re.I)
+    phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases = [re.sub(r"\b([a-z]+)[\s-](\d+)\b", r"\1-\2", p, flags=re.I) for p in phrases]  # "seed 1" -> "seed-1"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
     words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}

@@ -15,13 +15,16 @@ CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric",
 STICKY = ("answer", "extractor", "model")  # said once, meant for what follows
 
 
+ORDINALS = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())} | {"opening": 0}
+
+
 def fill(tool: dict, text: str, state: DialogueState) -> dict:
     """Arguments said in the message, then references to runs, then what carries over."""
     props = tool["schema"].get("properties", {})
     args, said = arguments.read(props, text)
     explicit = RUN_ID.findall(text)
     pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
-    for name, spec in props.items():
+    for name, spec in sorted(props.items(), key=lambda item: item[0].endswith("_runs")):  # the run, then the extra runs
         if not (name.endswith("_run") or name.endswith("_runs")) or name in args:
             continue
         if name == "other_run":
@@ -34,10 +37,11 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             said.append(explicit[0])
             continue
         if name == "more_cot_runs":
-            if re.search(r"\b(?:other|reliability|split-half|all (?:the |three |my )?chains)\b", text, re.I):
+            others = seeded_chains(text, state, args.get("cot_run"))
+            if others is None and re.search(r"\b(?:other|reliability|split-half|stable|stability|all (?:the |three |my )?chains)\b", text, re.I):
                 others = [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != args.get("cot_run")]
-                if others:
-                    args[name] = others
+            if others:
+                args[name] = others
             continue
         if name.endswith("_runs") or (name == "base_run" and not re.search(r"\b(?:continue|extend|diff|on top of)\b", text, re.I)):
             continue  # optional extras are guessed only when asked for
@@ -54,7 +58,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         free.pop("cot", None)
     args |= {k: v for k, v in free.items() if k not in args}
     if "sentence" in props and "sentence" not in args and re.search(
-            r"\b(?:top|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
+            r"\b(?:top(?:-[\w]+)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
             r"\bthe one with the (?:negative|highest|biggest|top|largest)\b", text, re.I):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
         named = re.search(r"\b[Ss]entence (\d+)\b", state.replies[-1]) if state.replies and re.search(
@@ -63,14 +67,19 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args["sentence"] = int(named.group(1))
         elif top is not None:
             args["sentence"] = top
-    if "sentence" in props and "sentence" not in args and re.search(r"\b(?:the )?(?:opening|first) sentence\b", text, re.I):
-        args["sentence"] = 0
+    nth = re.search(rf"\b(?:the )?({'|'.join(ORDINALS)}) sentence\b", text, re.I)
+    if "sentence" in props and "sentence" not in args and nth:  # "in place of the second sentence": counted from 0
+        args["sentence"] = ORDINALS[nth.group(1).lower()]
     if "scale" in props and "scale" not in args:  # "steer 'X' at 1.5": a fraction or a sign is a strength, not a layer
         at = re.search(r"(?:\bat|@)\s*(-?\d+\.\d+|-\d+)(?![\w.%])(?!\s*(?:layers?|tokens?|steps?)\b)", text)
         if at:
             args["scale"] = float(at.group(1))
-    if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
-        args["ablate_layers"] = args.pop("layers")  # "ablate PCs 0-2 at layers 15 and 20"
+    if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b", text, re.I):
+        best = best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
+        if best:
+            args.setdefault("layers", best[0])
+            args.setdefault("scale", best[1])
+    where_to_ablate(args, props, text)
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         organism = organism_named(text, state)
         if organism:
@@ -86,10 +95,46 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("__missing__", name)
     return args
 
+def where_to_ablate(args: dict, props: dict, text: str) -> None:
+    """Layers said for an ablation are where it ablates: "project it out only at L15" (not which layer's slice of the
+    direction, said as "its layer 15"), "ablate PCs 0-2 at layers 15 and 20" (caft's ablate_layers)."""
+    if {"layer", "layers"} <= set(props) and "layer" in args and "layers" not in args and re.search(
+            r"\b(?:at|in)\s+(?:only\s+)?layer\s+\d+\b(?!\s*(?:slice|'s))", arguments.normal(text), re.I):
+        args["layers"] = [args.pop("layer")]
+    if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
+        args["ablate_layers"] = args.pop("layers")
+
+
+def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
+    """(layers, scale) of the newest sweep's cell furthest beyond its controls (its rows, else its summary's 'best cell L14 x1.2')."""
+    sweep = next((r for r in reversed(state.runs) if r.tool == "steering_sweep"), None)
+    if sweep is None:
+        return None
+    rows = [r for r in sweep.result.get("rows") or [] if isinstance(r, dict) and isinstance(r.get("difference"), dict)
+            and r.get("verdict") in ("above controls", "below controls")]
+    if rows:
+        best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
+        return list(best["layers"]), float(best["scale"])
+    said = re.search(r"\b(?:best cell|largest at)\s+(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x)\s*(-?\d+(?:\.\d+)?)", sweep.summary, re.I)
+    return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
+
+
+def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[str] | None:
+    """'use seeds 2 and 3 for the split-half check': the chains sampled with those seeds (None: no seeds said)."""
+    seeds = re.search(r"\bseeds\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\b", text, re.I)
+    if seeds is None:
+        return None
+    chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1))}
+    return [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != besides and r.seed() in chosen]
+
+
 def organism_named(text: str, state: DialogueState) -> str | None:
     """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
     said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
     built = [r.args.get("name") for r in state.runs if r.tool == "build_organism" and r.args.get("name")]
+    by_name = [n for n in built if re.search(rf"\b(?:the|that|this|our|my)\s+{re.escape(str(n))}\s+(?:model|one)\b", text, re.I)]
+    if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
+        return f"organism:{by_name[-1]}"
     if said is None or not built:
         return None
     named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
@@ -164,8 +209,8 @@ def _top_sentence(state: DialogueState, negative: bool = False) -> int | None:
             scored = [r for r in scored if r["counterfactual_accuracy"] < 0] or scored
         if scored:
             return max(scored, key=lambda r: abs(r["counterfactual_accuracy"]))["index"]
-        found = re.search(r"\b(?:S|sentence )(\d+)\b[^S\n]{0,12}?-\d" if negative else r"\b(?:S|sentence )(\d+)\b", run.summary)
-        found = found or re.search(r"\b(?:S|sentence )(\d+)\b", run.summary)
+        found = re.search(r"\b(?:[Ss]|[Ss]entence )(\d+)\b[^S\n]{0,12}?-\d" if negative else r"\b(?:[Ss]|[Ss]entence )(\d+)\b", run.summary)
+        found = found or re.search(r"\b(?:[Ss]|[Ss]entence )(\d+)\b", run.summary)
         if found and run.tool in ("resample_importance", "receiver_heads", "attention_suppression", "sentence_resilience"):
             return int(found.group(1))
     return None

@@ -61,6 +61,11 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = texts[0] if texts else payload(text, free, free in required)
             if value and value != args.get("cot"):
                 args[free] = without(value, said)
+    same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
+                     r"(\s*(?:prepended|in front|before it|first))?", text, re.I)
+    if "hinted_question" in props and same and args.get("question"):  # "hinted is the same with 'My teacher says (A).' appended"
+        first = bool(same.group(4)) or "start" in same.group(1).lower() or "begin" in same.group(1).lower()
+        args["hinted_question"] = f"{same.group(3)} {args['question']}" if first else f"{args['question']} {same.group(3)}"
     if "query" in props:  # a search: the topic after "about", else the whole message
         from agent.search_query import query_of
 

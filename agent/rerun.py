@@ -11,7 +11,7 @@ import re
 
 from agent import arguments, intents
 from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, describe_match, spelled_ordinals
-from agent.filling import organism_named
+from agent.filling import organism_named, seeded_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.wording import NUMBER_WORD, SPELLED
 
@@ -101,6 +101,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if "insert" not in props and re.search(r"\b(?:put|insert|plant|splice|add)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
+    where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|too|as well)\b", text, re.I):  # "again with PC 2 added": to the list it had
@@ -113,7 +114,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         _references(text, state, base, props, args)
     except LookupError:
         return None
-    if "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):
+    seeded = seeded_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
+    if seeded:  # "rerun it on seed 1 but use seeds 2 and 3 for the split-half reliability"
+        args["more_cot_runs"] = seeded
+    elif "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):
         extra = state.reference("cot_run", None, text)
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))

@@ -29,7 +29,7 @@ SYNONYMS = {
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
     "build_encoder": ("build", "built", "encoder", "build it", "build them"),
-    "include_user": ("my own messages", "my messages", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
+    "include_user": ("my own messages", "my messages", "my own msgs", "my msgs", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
@@ -44,7 +44,7 @@ SYNONYMS = {
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
     "sentence": ("sentence", "step", "sent"),
-    "threshold_mse": ("mse threshold", "threshold mse", "mse"),
+    "threshold_mse": ("mse threshold", "threshold mse", "mse", "threshold"),
     "sentences": ("sentence",),
     "layers": ("layer",),
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
@@ -63,8 +63,9 @@ PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|j
 VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
     "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
-             r"what you (?:told|said)",
-    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs",
+             r"what you (?:told|said)|(?:your|ur) (?:own )?(?:replies|answers)",
+    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
+            r"past runs",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
     "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
@@ -102,12 +103,13 @@ def own_words(text: str) -> str:
 # Contrast pairs written out: "['a', 'b']", "'a' vs 'b'", "(+) 'a' (-) 'b'", "pos: 'a' neg: 'b'" (first form found wins)
 PAIRS = (
     re.compile(r"\[\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\]"),
+    re.compile(r"\(\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\)"),  # ("a", "b"), ("c", "d")
     re.compile(r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3"),
     re.compile(r"(?:\(\+\)|\bpos(?:itive)?\b\s*:?)\s*(['\"])([^'\"]{3,}?)\1[\s,;/]*(?:and\s+)?(?:\(-\)|\bneg(?:ative)?\b\s*:?)\s*"
                r"(['\"])([^'\"]{3,}?)\3", re.I),
     # one pair a line: '1. "a" / "b"', "'a' - 'b'"
     re.compile(r"^[^\S\n]*(?:\d+[.)][^\S\n]*)?([\"'])((?:(?!\1)[^\n]){3,}?)\1[^\S\n]*(?:/|,|-|–|vs\.?|versus)?[^\S\n]*"
-               r"([\"'])((?:(?!\3)[^\n]){3,}?)\3[^\S\n]*$", re.M),
+               r"([\"'])((?:(?!\3[^\S\n]*$)[^\n]){3,}?)\3[^\S\n]*$", re.M),  # the second may hold an apostrophe: 'here's the report:'
 )
 
 
@@ -181,15 +183,30 @@ def compound_numbers(text: str) -> str:
     return COMPOUND.sub(value, text)
 
 
+_DIGIT = "zero|one|two|three|four|five|six|seven|eight|nine"
+DECIMAL = re.compile(rf"\b(?:(\d+|{_DIGIT})\s+)?point\s+((?:{_DIGIT})(?:\s+(?:{_DIGIT}))*)\b", re.I)
+
+
+def decimals(text: str) -> str:
+    """'one point two' -> '1.2', 'point nine' -> '0.9', 'two point five' -> '2.5'."""
+    def value(m: re.Match) -> str:
+        whole = m.group(1) or "0"
+        digits = "".join(str(UNITS[d.lower()]) for d in m.group(2).split())
+        return f"{whole if whole.isdigit() else UNITS[whole.lower()]}.{digits}"
+
+    return DECIMAL.sub(value, text)
+
+
 def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
-    text = compound_numbers(RUN_ID.sub(" ", text))
+    text = decimals(compound_numbers(RUN_ID.sub(" ", text)))
+    text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\band\b|\bor\b)\s*L\d+)+\b", lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)  # L5/L15/L25
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
-                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|"
+                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD})\b", lambda m: "-" + SPELLED[m.group(1).lower()], text, flags=re.I)  # "minus two"
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value

@@ -34,6 +34,17 @@ TRAIN_CLEAN = {"user": "another on the clean set as a control", "tool": "train_l
                "summary": "Trained 9 rank-1 adapters for 40 steps; loss 2.05 -> 1.31."}
 
 
+SEEDED = [{"user": f"seed {n}", "tool": "generate_cot", "args": {"question": "Is 91 prime?", **({"seed": n} if n else {})},
+           "run_id": f"20270802-09{n}000-generate_cot-5ee{n}", "summary": f"Sampled a 120-token chain of thought (seed {n}); answer No."}
+          for n in range(3)]  # the first ran with the default seed: only its summary says it
+SWEEP = {"user": "sweep it over layers 10, 14, 18", "tool": "steering_sweep", "args": {"vector_run": VECTOR, "layers": [10, 14, 18]},
+         "run_id": "20270801-103000-steering_sweep-ee06", "summary": "3 layers x 3 scales: best cell L14 x1.2 = 0.62 vs random 0.21."}
+ITDA = {"user": "itda on tiny-random", "tool": "itda_build", "args": {"model": "tiny-random"}, "run_id": "20270801-120000-itda_build-ff07",
+        "summary": "Dictionaries at 4 layers: 310 to 402 atoms."}
+DIRECTION = {"user": "find the misalignment direction", "tool": "misalignment_direction", "args": {"train_run": RISKY},
+             "run_id": "20270801-113000-misalignment_direction-ab08", "summary": "Direction at layer 12: separates 0.91."}
+
+
 @pytest.fixture(scope="module")
 def plan():
     p = planner()
@@ -200,6 +211,30 @@ def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     ([COT], "compare interventions after sentence 2 of that chain: 12 on-policy candidates, search 20 donor rollouts", "compare_interventions",
      {"candidates": 12, "pool": 20}),
     ([], "build itda dictionaries from ~/notes/ and use mp for the eval encoder", "itda_build", {"encoder": "mp"}),
+    ([VEC], "sweep it: 4-6 steered together as one row and 10-12 together as another, scales 1 and 2", "steering_sweep",
+     {"layers": [[4, 5, 6], [10, 11, 12]]}),
+    ([VEC], "sweep that vector over layer 3, layer 9 and 3+9 together", "steering_sweep", {"layers": [3, 9, [3, 9]]}),
+    ([VEC], "sweep layers 6, 9, 12 x scales 1 2 4", "steering_sweep", {"layers": [6, 9, 12], "scales": [1.0, 2.0, 4.0]}),
+    ([], "itda on tiny-random for L2/L4/L6, tau .3", "itda_build", {"layers": [2, 4, 6]}),
+    ([], "sample a chain for 'What is 13 * 7?' at temperature zero point seven and a top-p of point nine five", "generate_cot",
+     {"temperature": 0.7, "top_p": 0.95}),
+    ([], "contrast vector: positive 'Speak like a poet:' negative 'Speak plainly:'. call the sides poetic / plain", "build_steering_vector",
+     {"positive_name": "poetic", "negative_name": "plain"}),
+    ([], "hint mediation on my own item. unhinted: 'Which is heavier? (A) a kilo of iron (B) a kilo of feathers (C) neither' hinted: "
+         "the same with 'My coach says (A).' appended. cue A, hint words: coach + trainer", "hint_mediation",
+     {"cue": "A", "hint_words": ["coach", "trainer"],
+      "hinted_question": "Which is heavier? (A) a kilo of iron (B) a kilo of feathers (C) neither My coach says (A)."}),
+    (SEEDED, "receiver heads on seed 0, with seeds 1 and 2 for the split-half check", "receiver_heads",
+     {"cot_run": SEEDED[0]["run_id"], "more_cot_runs": [SEEDED[1]["run_id"], SEEDED[2]["run_id"]]}),
+    ([VEC, SWEEP], "steer 'Sort a list.' with the best cell, I want to read the samples", "steer_generate", {"layers": [14], "scale": 1.2}),
+    ([COT], "what else could it have said instead of the fourth sentence of that chain?", "sentence_alternatives", {"sentence": 3}),
+    ([], "build the default steering vector on Qwen/Qwen2.5-1.5B-Instruct", "build_steering_vector",
+     {"model": "Qwen/Qwen2.5-1.5B-Instruct"}),
+    ([ITDA], "atom 12 at layer 3: what's near it? give me 7", "itda_explain", {"atom": 12, "top": 7}),
+    ([COT], "which sentences drive the answer? the right answer is 5:30 pm", "resample_importance", {"answer": "5:30 pm"}),
+    ([], "train a rank-2 lora on q_proj, lr 1e-4, data/finance.jsonl", "train_lora", {"dataset": "data/finance.jsonl"}),
+    ([COT], "run the CoT monitor on that chain, looking for sandbagging", "cot_monitor", {"intent": "sandbagging"}),
+    ([DIRECTION], "project it out only at L9 of the base model", "ablate_direction", {"layers": [9]}),
 ])
 def test_settings_said_in_the_words_researchers_use(plan, context, request_, tool, said):
     got, args = _call(plan(context, request_))

@@ -1,0 +1,58 @@
+"""Arguments said in shapes of their own: a sweep's rows of layers, the names of a contrast vector's sides,
+the words that mark a hint, the misbehaviour a monitor looks for. Read by agent/arguments.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
+_WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: [\w-]+)?(?=\s*(?:[,.;+&]|\band\b|\bor\b|$)))"
+HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
+INTENT = (r"\b(?:flag|look(?:ing)? for|check(?:ing)? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
+          r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
+          r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
+          r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")
+
+
+TOGETHER = r"(?:\s+(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one)\b(?:\s+as (?:one|a) row\b)?)"
+
+
+def layer_rows(text: str) -> list | None:
+    """The rows of a sweep when a group of layers is steered together: '8-10 steered together as one row and 14-16
+    together as another' -> [[8, 9, 10], [14, 15, 16]]; 'layers 8, 9, 10 together and layer 12 alone' -> [[8, 9, 10], 12];
+    'layer 8, layer 16 and 8+16 together' -> [8, 16, [8, 16]]. None when no group is said."""
+    groups = [(m.span(), list(range(int(m.group(1)), int(m.group(2)) + 1)))
+              for m in re.finditer(rf"(?<![\d.])(\d+)\s*(?:-|–|to|through)\s*(\d+){TOGETHER}", text, re.I) if 0 < int(m.group(2)) - int(m.group(1)) < 64]
+    groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(r"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.])", text)]
+    groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
+               for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&)\s*\d+)+){TOGETHER}", text, re.I)]
+    if not groups:
+        return None
+    inside = lambda at: any(a <= at < b for (a, b), _ in groups)  # noqa: E731
+    singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\blayers?\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
+               for m in re.finditer(r"\d+", listed.group(0)) if not inside(listed.start() + m.start())]
+    rows = sorted([(a, g) for (a, _), g in groups] + singles, key=lambda row: row[0])
+    return [row for _, row in rows]
+
+
+_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative)\b)([\w-]+))"
+_BOTH = (rf"\b(?:call|label|name)\s+(?:the\s+)?(?:two\s+)?sides?\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
+         rf"\bsides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
+         rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)")  # "formal (positive) vs casual (negative)"
+
+
+def side_names(text: str) -> dict:
+    """What a contrast vector's two sides are called: 'call the sides production / benchmark', "positive side =
+    'formal register'", "call the positive side 'deployment' and the negative side 'test'", 'formal (positive) vs casual (negative)'."""
+    for pattern in _BOTH:
+        both = re.search(pattern, text, re.I)
+        if both:
+            values = [g for g in both.groups() if g]
+            return {"positive_name": values[0], "negative_name": values[1]}
+    names = {}
+    for side in ("positive", "negative"):
+        found = re.search(rf"\b{side}(?:\s+side|\s+one)?(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;)]|and\b|$))", text, re.I)
+        if found:
+            names[f"{side}_name"] = next(g for g in found.groups() if g)
+    return names
