@@ -15,7 +15,7 @@ INTENT = (r"\b(?:flag|look(?:ing)? for|check(?:ing)? for|detect|find)\s+(?:any\s
           r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")
 
 
-TOGETHER = r"(?:\s+(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one)\b(?:\s+as (?:one|a) row\b)?)"
+TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one)\b(?:\s+as (?:one|a) row\b)?)"
 
 
 def layer_rows(text: str) -> list | None:
@@ -36,7 +36,7 @@ def layer_rows(text: str) -> list | None:
     return [row for _, row in rows]
 
 
-_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative)\b)([\w-]+))"
+_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
 _BOTH = (rf"\b(?:call|label|name)\s+(?:the\s+)?(?:two\s+)?sides?\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
          rf"\bsides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
          rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)")  # "formal (positive) vs casual (negative)"

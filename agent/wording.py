@@ -87,7 +87,8 @@ VALUE_WORDS = {  # how people say a named value
 # or "this reasoning:" when it is not quoted (quoted text is QUOTED's), to the end of the message;
 # "of that chain: insert ..." names a run, and what follows is the user's.
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?:cot|chains? of thought|chain|reasoning|"
-                    r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*$", re.I | re.S)
+                    r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*?"
+                    r"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|$)", re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's
 
 
 def own_words(text: str) -> str:
@@ -202,7 +203,7 @@ def spell(text: str) -> str:
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
     text = decimals(compound_numbers(RUN_ID.sub(" ", text)))
     text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\band\b|\bor\b)\s*L\d+)+\b", lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)  # L5/L15/L25
-    text = re.sub(r"\bL(\d+)\s*(?:-|–|to)\s*L?(\d+)\b", r"layers \1-\2", text)
+    text = re.sub(r"\bL(\d+)\s*(?:-|–|to|through|thru)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
