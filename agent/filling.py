@@ -48,7 +48,12 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text))
         if name == "cot_run" and ("scenario" in args or pasted and "cot" in props and not pointed):
             continue  # pasted text or a scenario is its own chain
-        found = state.reference(name, spec.get("runs_of"), text) or from_store(name, spec, text)
+        if name == "direction_run" and re.search(r"\bvector\b", text, re.I):  # "project out the eval-awareness vector": the tool
+            found = state.reference("vector_run", ["build_steering_vector"], text)  # takes a steering vector as its direction too
+        else:
+            found = state.reference(name, spec.get("runs_of"), text) or from_store(name, spec, text)
+        if name == "direction_run" and found is None:  # no misalignment direction in sight: a steering vector is one
+            found = state.reference("vector_run", ["build_steering_vector"], text)
         if found:
             args[name] = found
     free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))

@@ -235,6 +235,7 @@ def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     ([], "train a rank-2 lora on q_proj, lr 1e-4, data/finance.jsonl", "train_lora", {"dataset": "data/finance.jsonl"}),
     ([COT], "run the CoT monitor on that chain, looking for sandbagging", "cot_monitor", {"intent": "sandbagging"}),
     ([DIRECTION], "project it out only at L9 of the base model", "ablate_direction", {"layers": [9]}),
+    ([VEC, DIRECTION], "project the eval-awareness vector out of the base model instead", "ablate_direction", {"direction_run": VECTOR}),
 ])
 def test_settings_said_in_the_words_researchers_use(plan, context, request_, tool, said):
     got, args = _call(plan(context, request_))

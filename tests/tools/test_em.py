@@ -256,3 +256,11 @@ def test_a_malformed_questions_file_is_a_one_line_error(tiny, tmp_path, text, wo
     with pytest.raises(UsageError) as caught:
         run_tool("em_evaluate", {**TINY, "questions_file": str(path), "samples": 1, "max_new_tokens": 2})
     assert caught.value.field == "questions_file" and words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_steering_vector_run_is_a_direction_to_ablate(tiny, one_thread):
+    """The planner hands ablate_direction a build_steering_vector run when the user says "project out the vector"."""
+    vector = run_tool("build_steering_vector", {**TINY, "layers": [1, 2]})
+    ablated = run_tool("ablate_direction", {**TINY, "direction_run": vector.run_id, "layer": 2, "controls": 1})
+    assert ablated.status == "complete" and ablated.result["layer"] == 2
+    assert ablated.result["projection_before"] > 1e-4 and ablated.result["projection_after"] < 1e-6
