@@ -26,7 +26,8 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
 MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
-                   r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*)", re.I)  # a hub id: Qwen/Qwen2.5-0.5B-Instruct
+                   r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
+                   r"(?<!\.safetensors)", re.I)  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
@@ -316,9 +317,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
-        elif "string" in kinds and "letter" in description and re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text):
-            letter = re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)  # "cue A"
-            take(name, letter.group(1).upper(), letter.group(0))
+        elif "string" in kinds and "letter" in description and (
+                letter := re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)):
+            take(name, letter.group(1).upper(), letter.group(0))  # "cue A"
         elif name == "intent" and "string" in kinds:  # a quoted intent after "look for" is free text, read later
             found = None if re.search(r"\b(?:look(?:ing)?|watch(?:ing)?) for\W+['\"“]", text, re.I) else next(
                 (m for pattern in INTENT if (m := re.search(pattern, words.text, re.I))), None)
