@@ -61,8 +61,9 @@ def words_for(name: str, others: tuple = ()) -> list[str]:
     return sorted((w for w in words if len(w) > 1 or w in SYNONYMS.get(name, ()) or name == w), key=len, reverse=True)
 
 
-def _alternatives(name: str, others: tuple = ()) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others))  # "code/refusal"
+def _alternatives(name: str, others: tuple = (), keep=lambda word: True) -> str:
+    """The words naming an argument as one regex alternation ("code/refusal" matches "code refusal"); `keep` picks some."""
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if keep(w))
 
 
 def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
@@ -75,7 +76,7 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
-        before = "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if name.endswith("s") or w != name + "s")
+        before = _alternatives(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
         patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+)?"
                         rf"(?:{before})\b")
     if name == "sentence":
@@ -116,7 +117,7 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
-    plural = "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if w.endswith("s"))
+    plural = _alternatives(name, others, keep=lambda w: w.endswith("s"))
     # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list; the singular may describe something else
     found = (re.search(pattern.format(plural, listed), text, re.I) if plural and name.endswith("s") else None) or re.search(
         pattern.format(alternatives, listed), text, re.I)

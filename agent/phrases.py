@@ -29,7 +29,9 @@ def layer_rows(text: str) -> list | None:
                for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&)\s*\d+)+){TOGETHER}", text, re.I)]
     if not groups:
         return None
-    inside = lambda at: any(a <= at < b for (a, b), _ in groups)  # noqa: E731
+    def inside(at: int) -> bool:
+        return any(a <= at < b for (a, b), _ in groups)
+
     singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\blayers?\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
                for m in re.finditer(r"\d+", listed.group(0)) if not inside(listed.start() + m.start())]
     rows = sorted([(a, g) for (a, _), g in groups] + singles, key=lambda row: row[0])

@@ -184,7 +184,7 @@ def compound_numbers(text: str) -> str:
     return COMPOUND.sub(value, text)
 
 
-_DIGIT = "zero|one|two|three|four|five|six|seven|eight|nine"
+_DIGIT = "|".join(list(UNITS)[:10])  # zero ... nine
 DECIMAL = re.compile(rf"\b(?:(\d+|{_DIGIT})\s+)?point\s+((?:{_DIGIT})(?:\s+(?:{_DIGIT}))*)\b", re.I)
 
 
