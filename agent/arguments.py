@@ -10,6 +10,7 @@ every 2 steps" sets checkpoint_every and not steps.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -68,9 +69,19 @@ def _alternatives(name: str, others: tuple = (), keep=lambda word: True) -> str:
 
 def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
     """'16 rollouts', 'rollouts: 16', 'sentence 3', 'S3', 'T=0.9', '64 tokens', 'strength 6': (number, phrase)."""
+    found = [m for p in _number_patterns(name, others, fraction) for m in p.finditer(text)]
+    if not found:
+        return None
+    said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
+    return next(g for g in said.groups() if g is not None), said.group(0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Pattern, ...]:
+    """number_for's patterns for an argument of a schema, compiled once (they outnumber re's own cache of 512)."""
     alternatives = _alternatives(name, others)
     if not alternatives:
-        return None
+        return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
@@ -83,11 +94,7 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
         patterns.append(rf"(?<![\w-])C\s+({NUMBER})(?![\w.])")
-    found = [m for p in patterns for m in re.finditer(p, text, re.I)]
-    if not found:
-        return None
-    said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
-    return next(g for g in said.groups() if g is not None), said.group(0)
+    return tuple(re.compile(p, re.I) for p in patterns)
 
 
 def _expand(listed: str, integers: bool) -> list[str]:
@@ -100,8 +107,8 @@ def _expand(listed: str, integers: bool) -> list[str]:
 
 def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tuple[list[str], str] | None:
     """'layers 10 and 14', 'scales: 0.5, 1, 2', 'layer 12', 'layers 10 through 12', 'sentences 0-3': (numbers, phrase)."""
-    alternatives = _alternatives(name, others)
-    first = re.search(rf"\bfirst (\d+) (?:{alternatives})\b", text, re.I) if name in ("sentences", "positions", "layers") else None
+    first_n, plural_list, any_list, bracketed = _list_patterns(name, others)
+    first = first_n.search(text) if first_n else None
     if name == "components":  # "the top principal component", "top 3 PCs": the first components, from 0
         top = re.search(r"\btop (?:(\d+) )?(principal components?|pcs?)\b", text, re.I)
         count = top and (int(top.group(1)) if top.group(1) else None if top.group(2).lower().endswith("s") else 1)
@@ -109,6 +116,25 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
             return [str(i) for i in range(count)], top.group(0)
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
+    # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list; the singular may describe something else
+    found = (plural_list.search(text) if plural_list else None) or any_list.search(text)
+    if not found:  # "first four layers only (0-3)"
+        found = bracketed.search(text)
+    if not found:
+        return None
+    values = _expand(found.group(1), integers)
+    step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
+    step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
+    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
+        values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
+    return values, found.group(0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Pattern | None, re.Pattern, re.Pattern]:
+    """numbers_for's patterns, compiled once: "first N names", the list after the plural name, after any name, bracketed."""
+    alternatives = _alternatives(name, others)
+    first = re.compile(rf"\bfirst (\d+) (?:{alternatives})\b", re.I) if name in ("sentences", "positions", "layers") else None
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
@@ -118,19 +144,9 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
     plural = _alternatives(name, others, keep=lambda w: w.endswith("s"))
-    # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list; the singular may describe something else
-    found = (re.search(pattern.format(plural, listed), text, re.I) if plural and name.endswith("s") else None) or re.search(
-        pattern.format(alternatives, listed), text, re.I)
-    if not found:  # "first four layers only (0-3)"
-        found = re.search(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", text, re.I)
-    if not found:
-        return None
-    values = _expand(found.group(1), integers)
-    step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
-    step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
-    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
-        values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
-    return values, found.group(0)
+    return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
+            re.compile(pattern.format(alternatives, listed), re.I),
+            re.compile(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", re.I))
 
 
 def _choices(spec: dict) -> list[str]:

@@ -31,7 +31,7 @@ class Router:
 
     def named_tool(self, text: str) -> dict | None:
         lowered = text.lower()
-        return next((t for t in self.tools if re.search(rf"\b{re.escape(t['name'])}\b", lowered)), None)
+        return next((t for t in self.tools if _names(t["name"])[0].search(lowered)), None)
 
     def vectors(self):
         from backends.subject.embedder import embed
@@ -76,7 +76,7 @@ class Router:
             keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
             hits = sum(bool(k.search(lowered)) for k in keywords)
             led = bool(lead and (lead.match(original, OPENING.match(original).end()) or used and lead.match(original, used.end())))
-            spoken = re.search(rf"\b{tool['name'].replace('_', '[ -]')}s?\b", lowered)  # "receiver heads", "steering sweep"
+            spoken = _names(tool["name"])[1].search(lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
                      + (1.0 if named is not None and tool["name"] == named["name"] else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
             ranked.append((score, tool))
@@ -91,6 +91,12 @@ class Router:
                   f"e.g. \"{t['examples'][0] if t['examples'] else t['description']}\"" for t in top]
         lines.append("Say which, or rephrase (F1 or /tools lists every tool).")
         return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=None)
+def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
+    """A tool's name as written ("receiver_heads") and as spoken ("receiver heads", "steering sweeps"), compiled once."""
+    return re.compile(rf"\b{re.escape(tool)}\b"), re.compile(rf"\b{tool.replace('_', '[ -]')}s?\b")
 
 
 SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",

@@ -63,6 +63,7 @@ JARGON = (
     "counterfactual", "resampling", "steering vector", "activation", "sae", "sparse autoencoder", "lora",
     "top_p", "top-p", "temperature", "token", "embedding", "cosine", "bootstrap", "ablation", "probe",
 )
+_JARGON_SAID = tuple((term, re.compile(rf"\b{re.escape(term)}\b")) for term in JARGON)
 _SIMPLER = re.compile(
     r"\b(like i'?m (new|five|a beginner)|i'?m new|new to (this|interpretability|ml)|explain (it |that |this )?(more )?simply|"
     r"simpler|eli5|in plain (english|words|terms)|i don'?t understand|beginner|lost me)\b",
@@ -109,7 +110,7 @@ def update_by_rules(model: UserModel, text: str) -> tuple[UserModel, list[str]]:
         if concept and concept not in new.known_concepts:
             new.known_concepts.append(concept)
             note(f"knows: {concept}")
-    used = sorted({t for t in JARGON if re.search(rf"\b{re.escape(t)}\b", lowered)} - set(new.known_concepts)
+    used = sorted({t for t, said in _JARGON_SAID if said.search(lowered)} - set(new.known_concepts)
                   - {w for term in asked for w in JARGON if w in term or term in w})
     if used and not _SIMPLER.search(text):
         new.known_concepts.extend(used)

@@ -60,19 +60,25 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
+@functools.lru_cache(maxsize=1)
+def _term_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """(pattern, term) for every glossary name and alias, longest first; compiled once (they outnumber re's own cache)."""
+    glossary = terms()
+    names = {_norm(t): t for t in glossary} | {_norm(a): t for a, t in aliases().items() if t in glossary}
+    return tuple((re.compile(rf"(?<![a-z0-9]){re.escape(name)}(?:e?s)?(?![a-z0-9])"), names[name])
+                 for name in sorted(names, key=len, reverse=True))
+
+
 def find_terms(text: str) -> list[tuple[str, str]]:
     """The glossary terms named in `text` (longest first, aliases resolved): [(term, definition)]."""
     lowered = f" {_norm(text)} "
     glossary = terms()
-    names = {_norm(t): t for t in glossary} | {_norm(a): t for a, t in aliases().items() if t in glossary}
     found, taken = [], lowered
-    for name in sorted(names, key=len, reverse=True):
-        pattern = rf"(?<![a-z0-9]){re.escape(name)}(?:e?s)?(?![a-z0-9])"
-        if re.search(pattern, taken):
-            term = names[name]
+    for pattern, term in _term_patterns():
+        if pattern.search(taken):
             if term not in [t for t, _ in found]:
                 found.append((term, glossary[term]))
-            taken = re.sub(pattern, " ", taken)
+            taken = pattern.sub(" ", taken)
     order = {t: lowered.find(_norm(t)) for t, _ in found}
     return sorted(found, key=lambda tf: order[tf[0]] if order[tf[0]] >= 0 else 10**6)
 

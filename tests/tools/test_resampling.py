@@ -56,12 +56,12 @@ def test_six_sentences_from_the_embedded_model_end_to_end_through_the_cli(smol):
                                  json.dumps({"question": PENS, "seed": 1, "max_new_tokens": 128})).stdout)
     assert made["result"]["n_sentences"] == 6
     out = run_parley("tool", "resample_importance", "--args", json.dumps({
-        "cot_run": made["run_id"], "answer": "21", "extractor": "last_number", "rollouts": 8, "round_size": 8,
+        "cot_run": made["run_id"], "answer": "21", "extractor": "last_number", "rollouts": 4, "round_size": 4,
         "adaptive": False, "max_new_tokens": 48}), timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     answer = json.loads(out.stdout)
     assert answer["ok"] and answer["status"] == "complete"
-    assert len(answer["result"]["rows"]) == 6 and answer["result"]["rollouts_used"] == 8 * 7
+    assert len(answer["result"]["rows"]) == 6 and answer["result"]["rollouts_used"] == 4 * 7
     assert answer["result"]["accuracy_against"] == "correct answer"
     assert "Thought Anchors importance for 6 sentences" in answer["summary"]
     run = RunStore(get_settings().runs_dir).get(answer["run_id"])
