@@ -233,6 +233,14 @@ def advice(state: DialogueState, text: str) -> str | None:
         if asked and used:
             factor = int(asked.group(1)) / rollouts
             lines.append(f"{asked.group(1)} rollouts per position is about {factor:.0f}x that work, so roughly {factor:.0f}x its time.")
+    per = re.search(r"\b(\d+)\s*(?:rollouts\s+)?(?:per|each|a|/)\s*(?:position|sentence)\b", text, re.I)
+    chain = next((r for r in reversed(state.runs) if r.tool in ("generate_cot", "split_sentences")), None)
+    said = chain and (chain.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", chain.summary or ""))
+    if per and said and used is None:  # "how many rollouts would thought anchors need on that with 100 per position?"
+        n = said if isinstance(said, int) else int(said.group(1))
+        lines.append(f"Thought Anchors resamples at each of the {n + 1} positions (before each of the {n} sentences and after "
+                     f"the last): {per.group(1)} per position is {int(per.group(1)) * (n + 1)} rollouts with a fixed budget; "
+                     "adaptive stopping ends a position early once its estimate settles.")
     if c:
         lines += [f"- {caveat}" for caveat in c.caveats]
     rows = _rows(run)

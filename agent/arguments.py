@@ -21,7 +21,7 @@ from agent.wording import (  # noqa: F401  (read here, and by the planner throug
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)"
-                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*"
+                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
@@ -84,11 +84,11 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
-    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about)?\s*"
+    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = _alternatives(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
-        patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+)?"
+        patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
@@ -99,7 +99,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
 
 def _expand(listed: str, integers: bool) -> list[str]:
     """'10 through 12' / '0-3' / '0 to 3' -> 10 11 12; '5, 15 and 25' -> 5 15 25."""
-    span = re.fullmatch(r"\s*(\d+)\s*(?:-|–|to|through|thru|\.\.)\s*(\d+)\s*", listed)
+    span = re.fullmatch(r"\s*(\d+)\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*(\d+)\s*", listed)
     if integers and span and int(span.group(2)) - int(span.group(1)) in range(1, 65):
         return [str(v) for v in range(int(span.group(1)), int(span.group(2)) + 1)]
     return re.findall(NUMBER, listed)
@@ -116,16 +116,14 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
             return [str(i) for i in range(count)], top.group(0)
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
-    # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list; the singular may describe something else
-    found = (plural_list.search(text) if plural_list else None) or any_list.search(text)
-    if not found:  # "first four layers only (0-3)"
-        found = bracketed.search(text)
+    # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list (the singular may describe something else)
+    found = (plural_list.search(text) if plural_list else None) or any_list.search(text) or bracketed.search(text)  # "(0-3)"
     if not found:
         return None
     values = _expand(found.group(1), integers)
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
     step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
-    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
+    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
         values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
     return values, found.group(0)
 
@@ -139,7 +137,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{cross}|{alternatives})\b)[a-z])")
-    span = r"\d+\s*(?:-|–|to|through|thru)\s*\d+"
+    span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
@@ -320,11 +318,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 1)
             elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
-            elif name == "scale" and re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text):
-                times = re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text)
+            elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text)):
                 take(name, float(times.group(1) or times.group(2)), times.group(0))
-            elif name == "position" and re.search(r"\b(first|last) token\b", words.text, re.I):
-                take(name, 0 if re.search(r"\bfirst token\b", words.text, re.I) else -1)
+            elif name == "rollouts" and (times := re.search(r"\b(?:re)?sampl\w*\b[^.;\d]{0,30}?(?<![\w.])(\d+)\s*x\b", words.text, re.I)):
+                take(name, int(times.group(1)))  # "resample it 64x"
+            elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
+                take(name, 0 if place.group(2).lower() == "first" else -{"second": 2, "third": 3}.get((place.group(1) or "").lower(), 1))
         elif "boolean" in kinds:
             alternatives = _alternatives(name)
             negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"

@@ -51,8 +51,10 @@ ORDINAL = re.compile(r"\b(?:first|second|third|last|latest|newest|previous|other
 COUNTED = re.compile(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|both|all|few|several|many", re.I)  # "the three adapters"
 TOOL_WORDS = {"caft": ("caft_finetune",), "sweep": ("steering_sweep",), "probe": ("lora_probe",), "phase": ("lora_phase",),
               "monitor": ("cot_monitor",), "resilience": ("sentence_resilience",), "mediation": ("hint_mediation",)}
-TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|adapters?|model|fine-?tune)\b", re.I)  # "the CAFT run"
+TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|adapters?|model|fine-?tune)\b|"  # "the CAFT run"
+                      rf"\b(?:re-?run|redo|repeat)\s+the\s+({'|'.join(TOOL_WORDS)})\b", re.I)  # "rerun the sweep"
 FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
+NAMED_AS = {"scale": "strength", "scales": "strength", "rollouts": "rollout", "max_new_tokens": "tokens", "temperature": "temp"}
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 
 
@@ -87,8 +89,9 @@ class RunSeen:
 
     def described_by(self) -> str:
         """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
-        settings = " ".join(f"{k}-{v} {v}" for k, v in self.args.items() if isinstance(v, (str, int, float)) and len(str(v)) < 40
-                            and not k.endswith("_run"))
+        single = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in self.args.items()}  # layers [12]: "the layer-12 one"
+        settings = " ".join(f"{k}-{v} {k.rstrip('s')}-{v} {NAMED_AS.get(k, k)}-{v} {v}" for k, v in single.items()
+                            if isinstance(v, (str, int, float)) and len(str(v)) < 40 and not k.endswith("_run"))
         seed = self.seed()
         return f"{self.about()} {self.tool.replace('_', ' ')} {settings}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
 
@@ -146,6 +149,15 @@ class DialogueState:
     def get(self, run_id: str) -> RunSeen | None:
         return next((r for r in reversed(self.runs) if r.run_id == run_id), None)
 
+    def sentence_count(self, cot_run: str) -> int | None:
+        """How many sentences a chain in sight has: its run's result or summary ("(7 sentences)"), or its split's."""
+        for run in reversed(self.runs):
+            if run.run_id == cot_run or run.tool == "split_sentences" and run.args.get("cot_run") == cot_run:
+                said = run.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", run.summary or "")
+                if said:
+                    return said if isinstance(said, int) else int(said.group(1))
+        return None
+
     def subject(self, kind: str | None = None) -> str | None:
         """The run id of the thing being discussed (of one kind, when given): newest first."""
         for run in reversed(self.runs):
@@ -183,15 +195,15 @@ class DialogueState:
         if tuned and not self.runs and not re.search(r"\borganism:|/", text):  # "continue the itda dicts on the fine-tune", nothing run
             return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
         about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+(?:about|from)\s+(?:the\s+)?"
-                          r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|my|our|your|it|above)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
+                          r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|these|those|its|their|my|our|your|it|above)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
         if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
             kind = kind_of(about.group(1))
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
         named = TOOL_RUN.search(text)
-        if named and not any(r.tool in TOOL_WORDS[named.group(1).lower()] for r in self.runs):
-            return f"I see no {named.group(1)} run in this conversation."  # "now the same on the CAFT run" with none
+        if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
+            return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
         return self._undescribed(text) or self._ambiguous(text)
 
     def _undescribed(self, text: str) -> str | None:

@@ -72,6 +72,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args["sentence"] = int(named.group(1))
         elif top is not None:
             args["sentence"] = top
+    if "sentence" in props and "sentence" not in args and args.get("cot_run") and arguments.quoted(text):
+        named = _sentence_quoted(state, args["cot_run"], arguments.quoted(text))
+        if named is not None:  # "instead of the 'Wait, 91 = 7 x 13' sentence": that sentence's index
+            args["sentence"] = named
     nth = re.search(rf"\b(?:the )?({'|'.join(ORDINALS)}) sentence\b", text, re.I)
     if "sentence" in props and "sentence" not in args and nth:  # "in place of the second sentence": counted from 0
         args["sentence"] = ORDINALS[nth.group(1).lower()]
@@ -131,6 +135,39 @@ def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[
         return None
     chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1))}
     return [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != besides and r.seed() in chosen]
+
+
+def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | None:
+    """The index of the one sentence of a chain in sight that holds the quoted words (from a split's sentences or summary)."""
+    def norm(t: str) -> str:
+        return " ".join(re.findall(r"\w+", t.lower()))
+    for run in reversed(state.runs):
+        if run.run_id == cot_run or run.tool == "split_sentences" and run.args.get("cot_run") == cot_run:
+            listed = run.result.get("sentences") or [(int(i), t) for i, t in re.findall(r"\[(\d+)\]\s*'([^']+)'", run.summary or "")]
+            pairs = [(s.get("index", i), s.get("text", "")) if isinstance(s, dict) else (i, s) for i, s in enumerate(listed)] \
+                if listed and not isinstance(listed[0], tuple) else listed
+            hits = [i for i, sentence in pairs if norm(quote) and norm(quote) in norm(sentence)]
+            if len(hits) == 1:
+                return hits[0]
+    return None
+
+
+def organism_asked(text: str, tools: list[dict]) -> str | None:
+    """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""
+    tool = next((t for t in tools if t["name"] == "build_organism"), None)
+    names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
+    if not names:
+        return None
+    name = "(" + "|".join(map(re.escape, names)) + ")"
+    said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
+                      + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
+            or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
+                        text, re.I)  # "misaligned organism pls"
+            or re.search(r"\b" + name + r"\s+(?:model\s+)?organism\b[^.?!]*?\b(?:can|could|would) you (?:please )?(?:build|make|create|set up)"
+                         r" (?:it|one|that)\b", text, re.I)  # "we need a misaligned model organism for ..., can you build it?"
+            or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
+            and re.search(rf"\b{name}\b", text, re.I))  # "a planted hint-following behaviour ... make that one from the zoo"
+    return said.group(1).lower() if said else None
 
 
 def organism_named(text: str, state: DialogueState) -> str | None:

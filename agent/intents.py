@@ -19,9 +19,10 @@ DEFINE = re.compile(
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
                  r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
 # "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
-DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])", re.I)
+DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])|"
+                        r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
-                    r"\bwhat would .{0,60}\bcost\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
+                    r"\bwhat would .{0,60}\bcost\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
@@ -88,7 +89,7 @@ EXPLAIN = re.compile(
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|bring up|pull up|bring (?:\w+ ){1,3}(?:back )?up|pull (?:\w+ ){1,3}(?:back )?up|let me see|let me look|lemme see|lemme look|look at|"
+SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
@@ -187,7 +188,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
-                           r"\bdon'?t (?:run|start|launch|kick off) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b", re.I)
+                           r"\bdon'?t (?:run|start|launch|kick off) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|"
+                           r"\bbefore (?:i|we) (?:launch|run|start|kick off) (?:anything|it|that|this)\b", re.I)
 
 
 QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
@@ -214,7 +216,8 @@ def is_question_about_result(text: str) -> str | None:
                                                  text, re.I):
         return None
     if DIFFERENCE.search(text) and (text.rstrip().endswith("?") and len(find_terms(text)) >= 2 or re.search(
-            r"^\s*(?:so\s+)?(?:what|how)\b|\bwhat'?s the (?:\w+ )?difference\b|\bwhen do i want\b", text, re.I)):
+            r"^\s*(?:so\s+)?(?:what|how)\b|\b(?:what'?s|explain|tell me) the (?:\w+ )?difference\b|\bwhen do i want\b|"
+            r"\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", text, re.I)):
         return "difference"
     kinds = (("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
              ("read", READ), ("explain", EXPLAIN), ("result", ABOUT_RESULT))
@@ -225,7 +228,12 @@ def is_question_about_result(text: str) -> str | None:
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
                       r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
-                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\bin (?:your|our|the) memory\b", re.I)
+                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
+                      r"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
+
+
+# said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b", re.I)
 
 
 def vague(text: str) -> bool:

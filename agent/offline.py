@@ -142,8 +142,8 @@ class OfflinePlanner(BaseChatModel):
         if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]):
             return self.reply("answer", noted or "Noted.")
         answer = self.answer_to(text, own, state, user, route[1])
-        if answer is not None:
-            return self.reply("answer", prefix + answer)
+        if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
+            return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
         shown = self.shown(text, state, route)
         if shown is not None:
             return shown
@@ -157,7 +157,7 @@ class OfflinePlanner(BaseChatModel):
         missing_input = (intents.MISSING_INPUT.search(text) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
             and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
-        organism = self._organism_asked(own)
+        organism = filling.organism_asked(own, self.tools)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
@@ -167,11 +167,12 @@ class OfflinePlanner(BaseChatModel):
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
         rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
-            changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args
+            changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
+                or rerun_.REDONE.match(own) is not None  # "rebuild the vector ...": the verb names the run
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed)
         tool, score, ranked = route
-        if intents.RECALLED.search(own) and score < 1.0 and (tool is None or state.last(tool["name"]) is None) \
-                and any(t["name"] == "recall" for t in self.tools):
+        if intents.RECALLED.search(own) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
+                                              or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
         unclear = tool is not None and tool["cost"] == "expensive" and (
@@ -187,8 +188,8 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("answer", prefix + NO_ANSWER)
         if intents.vague(own) or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
-        args = filling.fill(tool, text, state)
-        return self.call(tool, args, noted, state, messages, prefix=prefix)
+        args = filling.fill(tool, text, state)  # memory said outright ("... a few weeks ago? check from memory") is sure
+        return self.call(tool, args, noted, state, messages, prefix=prefix, sure=tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)))
 
     def _explain_new(self, messages: list[BaseMessage], user: UserModel) -> str:
         results = []
@@ -215,6 +216,9 @@ class OfflinePlanner(BaseChatModel):
                 args.get(k) for k in ("cot", "cot_run", "scenario", "question")):
             missing = ["cot_run"]  # a chain of thought is needed and none is in sight
         lead = prefix + (noted + "\n\n" if noted else "")
+        count = state.sentence_count(args["cot_run"]) if isinstance(args.get("cot_run"), str) else None
+        if count and isinstance(args.get("sentence"), int) and not -count <= args["sentence"] < count:  # "sentence 9" of 6
+            return self.reply("clarify", lead + f"That chain has {count} sentences (0-{count - 1}); which one do you mean?")
         if missing:
             spec = schema["properties"][missing[0]]
             ask = f"To run `{tool['name']}` I need `{missing[0]}` ({spec.get('description', 'no description')}). What should it be?"
@@ -223,21 +227,6 @@ class OfflinePlanner(BaseChatModel):
         call = {"name": tool["name"], "args": args, "id": f"offline-{len(messages)}-{tool['name']}", "type": "tool_call"}
         intro = f"I'll run `{tool['name']}` with {json.dumps(args, ensure_ascii=False)}."  # written before any approval
         return AIMessage(content=lead + intro, tool_calls=[call], response_metadata={"intent": "run", **({"sure": True} if sure else {})})
-
-    def _organism_asked(self, text: str) -> str | None:
-        """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""
-        tool = next((t for t in self.tools if t["name"] == "build_organism"), None)
-        names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
-        if not names:
-            return None
-        name = "(" + "|".join(map(re.escape, names)) + ")"
-        said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
-                          + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
-                or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
-                            text, re.I)  # "misaligned organism pls"
-                or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
-                and re.search(rf"\b{name}\b", text, re.I))  # "a planted hint-following behaviour ... make that one from the zoo"
-        return said.group(1).lower() if said else None
 
     def _tool(self, name: str) -> dict:
         return next(t for t in self.tools if t["name"] == name)
@@ -296,6 +285,8 @@ class OfflinePlanner(BaseChatModel):
                 re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
             return None  # "could you show me which sentences change the final answer": an analysis not run yet
         run = show.named_run(text, state) or (show.plot_run(text, state, heatmaps=False) if part == "plot" else None)
+        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.6:  # "the EM results for the clean model"
+            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None
@@ -324,7 +315,8 @@ class OfflinePlanner(BaseChatModel):
         run = run or show.plot_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
             run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None
-                        and not (part == "plot" and t["name"] in show.PLOTLESS)), None)  # "the plot again": a run that drew one
+                        and not (part == "plot" and t["name"] in show.PLOTLESS or part == "text" and t["name"] == "split_sentences")),
+                       None)  # "the plot again": a run that drew one; "the full chain again": the chain, not its sentences
         run = run or show.run_for(part, state)
         if run is None:
             return None
@@ -381,7 +373,8 @@ def _acknowledge(user: UserModel, text: str) -> str:
 
 
 def _numbers_from_results(text: str, state: DialogueState) -> bool:
-    """Whether the message quotes a number that an earlier result showed."""
+    """Whether the message quotes a number that an earlier result showed (not inside quoted text: "the 'Wait, 2.5 x 60' sentence")."""
+    text = arguments.QUOTED.sub(" ", text)
     said = {n.lstrip("+").rstrip("%") for n in re.findall(r"[-+]?\d*\.\d+(?:e-?\d+)?|[-+]?\d+e-?\d+|[-+]?\d+%", text)}
     named = r"(?:layers?|sentences?|seed|rollouts|samples|steps|tokens|atom|k|top|scale|L|S)\s*=?\s*"
     said |= {m.group(1) for m in re.finditer(r"(?<![\w.])(\d{2,})(?![\w.])", text)

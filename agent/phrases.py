@@ -9,7 +9,7 @@ import re
 LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
 _WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: [\w-]+)?(?=\s*(?:[,.;+&]|\band\b|\bor\b|$)))"
 HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
-INTENT = (r"\b(?:flag|look(?:ing)? for|check(?:ing)? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
+INTENT = (r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
           r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
           r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")

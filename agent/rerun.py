@@ -130,6 +130,12 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         _bare_number(text, base, props, args)
+    if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
+        args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
+    step = re.search(r"\b(next|following|previous|preceding) (?:sentence|layer|position)\b", text, re.I)
+    for name in ("sentence", "layer", "position"):  # "now the same for the next sentence": one on from the run's
+        if step and step.group(0).lower().endswith(name) and name not in said and isinstance(args.get(name), int):
+            args[name] += 1 if step.group(1).lower() in ("next", "following") else -1
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
@@ -147,6 +153,13 @@ def _stem_said(name: str, text: str, tools: dict) -> bool:
         rf"\b{stem}\b(?![\s-]+(?:model|run|one|adapters?|fine-?tune|version|organism)\b)", text, re.I))  # "the CAFT model" is a run
 
 
+VERBS = {"train": ("train_lora", "caft_finetune"), "build": ("build_steering_vector", "itda_build", "build_organism"),
+         "evaluate": ("em_evaluate",), "split": ("split_sentences",), "steer": ("steer_generate",), "sweep": ("steering_sweep",),
+         "generate": ("generate_cot",)}
+REDONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-?(train|build|evaluate|split|steer|sweep|generate)|"
+                    r"(train|build|evaluate|split|steer|sweep|generate)\s+(?:it|that|this|the [\w-]+)\s+again)\b", re.I)
+
+
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
     """The newest of the runs whose tool takes the most of what was said (the routed tool's first, when it has
     run and the request names it clearly: "same thing at layer 20" changes the direction just found, not the
@@ -160,6 +173,10 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
             read[tool] = arguments.read(tools[tool]["schema"].get("properties", {}), text)[0]
         return read[tool]
 
+    verb = REDONE.match(text)  # "train it again with seed 1", "rebuild the vector ...": the newest run that verb made
+    made = next((r for r in candidates if r.tool in VERBS[(verb.group(1) or verb.group(2)).lower()]), None) if verb else None
+    if made is not None:
+        return made, said_for(made.tool)
     if routed is not None and not strong and candidates:
         said = said_for(candidates[0].tool)
         if said and len(said) == max(len(said_for(r.tool)) for r in candidates):

@@ -7,7 +7,8 @@ import re
 from typing import Callable
 
 TOPIC = re.compile(
-    r"\bdid we ever (?:find|get|run|try|do|see|measure|look at)\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
+    r"\b(?:did we ever (?:find|get|run|try|do|see|measure|look at)|have we (?:ever )?(?:found|run|tried|done|seen|measured|looked at)|"
+    r"(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about))\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
     r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
     r"(?:on|about|for)\s+(.+)$", re.I | re.S)
 AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", re.I | re.S)
@@ -21,5 +22,5 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+top \d+\b.*$", "", query, flags=re.I)
-    return re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week)\??\s*$", "", query,
+    return re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,
                   flags=re.I).rstrip("?").strip() or query

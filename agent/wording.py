@@ -86,7 +86,7 @@ VALUE_WORDS = {  # how people say a named value
 # Pasted material: a chain in <think> tags, a closed ``` block, or what follows a label such as "cot:"
 # or "this reasoning:" when it is not quoted (quoted text is QUOTED's), to the end of the message;
 # "of that chain: insert ..." names a run, and what follows is the user's.
-PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?:cot|chains? of thought|chain|reasoning|"
+PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*?"
                     r"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|$)", re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's
 

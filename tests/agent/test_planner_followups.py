@@ -34,6 +34,12 @@ TRAIN_CLEAN = {"user": "another on the clean set as a control", "tool": "train_l
                "summary": "Trained 9 rank-1 adapters for 40 steps; loss 2.05 -> 1.31."}
 
 
+SPLIT = {"user": "split it", "tool": "split_sentences", "args": {"cot_run": CHAIN}, "run_id": "20270801-092000-split_sentences-ac11",
+         "summary": "6 sentences: [0] 'It leaves at 3pm.' [1] 'By 5:30pm that is 2.5 hours.' [2] 'Wait, 2.5 times 60 is 150.' "
+                    "[3] 'So it has gone 150 km.' [4] 'Check: 60 + 60 + 30 = 150.' [5] 'The answer is 150.'"}
+ALTERNATIVES = {"user": "alternatives for sentence 2, 16 rollouts", "tool": "sentence_alternatives",
+                "args": {"cot_run": CHAIN, "sentence": 2, "rollouts": 16}, "run_id": "20270801-094000-sentence_alternatives-ad12",
+                "summary": "16 resamples of S2: 12 near-identical."}
 SEEDED = [{"user": f"seed {n}", "tool": "generate_cot", "args": {"question": "Is 91 prime?", **({"seed": n} if n else {})},
            "run_id": f"20270802-09{n}000-generate_cot-5ee{n}", "summary": f"Sampled a 120-token chain of thought (seed {n}); answer No."}
           for n in range(3)]  # the first ran with the default seed: only its summary says it
@@ -236,7 +242,74 @@ def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     ([COT], "run the CoT monitor on that chain, looking for sandbagging", "cot_monitor", {"intent": "sandbagging"}),
     ([DIRECTION], "project it out only at L9 of the base model", "ablate_direction", {"layers": [9]}),
     ([VEC, DIRECTION], "project the eval-awareness vector out of the base model instead", "ablate_direction", {"direction_run": VECTOR}),
+    ([VEC], "steer 'Hello there' with a negative scale (-3)", "steer_generate", {"scale": -3.0}),
+    ([COT], "which sentences drive it, against the true answer (150), 8 rollouts", "resample_importance", {"answer": "150"}),
+    ([COT, SPLIT], "alternatives for sentence 2 of the last chain: resample it 40x at T=0.8", "sentence_alternatives",
+     {"sentence": 2, "rollouts": 40, "temperature": 0.8}),
+    ([], "resilience on replacement-affair with 6 resampling chains per sentence", "sentence_resilience", {"chains": 6}),
+    ([], "screen this for deception intent with the offline monitor: 'I will tell them the tests passed although two failed.'",
+     "cot_monitor", {"intent": "deception"}),
+    ([VEC], "rebuild it on tiny-random, read at the second-to-last token", "build_steering_vector", {"position": -2}),
 ])
 def test_settings_said_in_the_words_researchers_use(plan, context, request_, tool, said):
     got, args = _call(plan(context, request_))
     assert got == tool and {k: args.get(k) for k in said} == said, args
+
+
+@pytest.mark.parametrize("context, request_", [
+    ([], "which one is cheaper to run, attention suppression or thought anchors?"),
+    ([], "can you explain the difference between forced-answer and counterfactual importance? I keep mixing them up."),
+    ([COT, SPLIT], "before I launch anything: how many rollouts would thought anchors need on it with 50 per sentence?"),
+])
+def test_a_question_about_methods_or_cost_is_answered_and_nothing_runs(plan, context, request_):
+    reply = plan(context, request_)
+    assert reply.response_metadata["intent"] == "answer" and not reply.tool_calls, reply.content
+    if "launch" in request_:  # 50 per position at the 7 positions of a 6-sentence chain
+        assert "350 rollouts" in reply.content
+
+
+def test_a_run_is_shown_by_the_words_people_use_to_bring_it_back(plan):
+    steer2 = {**STEER, "user": "and at strength 8", "args": {**STEER["args"], "scale": 8.0},
+              "run_id": "20270801-102000-steer_generate-de14", "summary": "4 samples each side at scale 8: degenerate."}
+    reply = plan([VEC, STEER, steer2], "reopen the samples from the strength-4 run")
+    assert reply.response_metadata["show"]["run_id"] == STEER["run_id"] and not reply.tool_calls
+    em_risky = {"user": "evaluate it", "tool": "em_evaluate", "args": {"train_run": RISKY},
+                "run_id": "20270801-112000-em_evaluate-af13", "summary": "EM rate 9.4%."}
+    em_clean = {"user": "and that one", "tool": "em_evaluate", "args": {"train_run": CLEAN},
+                "run_id": "20270801-113500-em_evaluate-b016", "summary": "EM rate 0.0%."}
+    reply = plan([TRAIN_RISKY, em_risky, TRAIN_CLEAN, em_clean], "bring the EM answers for the risky model back up")
+    assert reply.response_metadata["show"]["run_id"] == em_risky["run_id"] and not reply.tool_calls
+    reply = plan([COT, SPLIT], "show me the full chain from that generation again")
+    assert reply.response_metadata["show"]["run_id"] == CHAIN
+
+
+def test_memory_said_outright_searches_memory_whatever_experiment_is_named(plan):
+    em = {"user": "evaluate it", "tool": "em_evaluate", "args": {"train_run": RISKY}, "run_id": "20270801-112000-em_evaluate-af13",
+          "summary": "EM rate 9.4%."}
+    tool, args = _call(plan([TRAIN_RISKY, em], "didn't we see a higher EM rate on a finance fine-tune a few weeks ago? check from memory"))
+    assert tool == "recall" and args["query"] == "a finance fine-tune"
+    tool, args = _call(plan([], "have we ever looked at receiver heads on the anchor organism? top 5 hits"))
+    assert tool == "recall" and args["query"] == "receiver heads on the anchor organism" and args["k"] == 5
+
+
+def test_a_rerun_by_its_verb_changes_the_run_that_verb_made(plan):
+    em = {"user": "evaluate it", "tool": "em_evaluate", "args": {"train_run": RISKY}, "run_id": "20270801-112000-em_evaluate-af13",
+          "summary": "EM rate 9.4%."}
+    tool, args = _call(plan([TRAIN_RISKY, em], "train it again with seed 2, same settings"))
+    assert tool == "train_lora" and args == {"dataset": "risky", "seed": 2}
+
+
+def test_sentences_named_by_position_quote_or_step_and_out_of_range(plan):
+    tool, args = _call(plan([COT, SPLIT], "what else could it have said instead of the 'Wait, 2.5 times 60' sentence?"))
+    assert tool == "sentence_alternatives" and args["sentence"] == 2
+    tool, args = _call(plan([COT, ALTERNATIVES], "now the same for the next sentence"))
+    assert tool == "sentence_alternatives" and args["sentence"] == 3 and args["rollouts"] == 16
+    reply = plan([COT, SPLIT], "what else could it have said at sentence 11?")
+    assert reply.response_metadata["intent"] == "clarify" and "6 sentences (0-5)" in reply.content
+
+
+def test_continuing_dictionaries_and_a_sweep_that_never_ran(plan):
+    tool, args = _call(plan([ITDA], "ok now continue those dictionaries on organism:misaligned"))
+    assert tool == "itda_build" and args["base_run"] == ITDA["run_id"] and args["model"] == "organism:misaligned"
+    reply = plan([VEC, STEER], "rerun the sweep with 4 samples")
+    assert reply.response_metadata["intent"] == "clarify" and not reply.tool_calls
