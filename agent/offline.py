@@ -217,7 +217,9 @@ class OfflinePlanner(BaseChatModel):
             missing = ["cot_run"]  # a chain of thought is needed and none is in sight
         lead = prefix + (noted + "\n\n" if noted else "")
         count = state.sentence_count(args["cot_run"]) if isinstance(args.get("cot_run"), str) else None
-        if count and isinstance(args.get("sentence"), int) and not -count <= args["sentence"] < count:  # "sentence 9" of 6
+        said = re.search(r"\bsentence (\d+)\b", arguments.own_words(_content(messages[-1])), re.I) if count else None
+        named = args["sentence"] if isinstance(args.get("sentence"), int) else int(said.group(1)) if said else None
+        if count and named is not None and not -count <= named < count:  # "sentence 9" of a 6-sentence chain
             return self.reply("clarify", lead + f"That chain has {count} sentences (0-{count - 1}); which one do you mean?")
         if missing:
             spec = schema["properties"][missing[0]]

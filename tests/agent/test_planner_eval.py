@@ -27,7 +27,9 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # alone, before the request classifier; with it and trained on all sixteen parts: dev14 91.3/87.5, dev15 94.0/87.5,
     # dev16 90.7/82.3 (86.0/78.1 while dev16 was not in its training), held-out 88.9/68.9; argument readers for sweep rows,
     # side names, hint words, seeds, spelled decimals (56 dev cases fixed, none broken), then dev17 (written blind after
-    # them, unseen by rules and classifier) 91.3/89.6, and 96.0/95.8 once in the training; held-out still 88.9/68.9
+    # them, unseen by rules and classifier) 91.3/89.6, and 96.0/95.8 once in the training; held-out still 88.9/68.9; dev18 (written
+    # blind, two thirds of its run requests stating 2-4 arguments) 86.0/78.4 unseen, 94.7/93.8 after its mechanisms, 97.3/95.9 once
+    # in the training; held-out still 88.9/68.9
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.89),
     "dev3": (0.90, 0.87),
@@ -45,6 +47,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev15": (0.91, 0.88),
     "dev16": (0.88, 0.87),
     "dev17": (0.93, 0.92),
+    "dev18": (0.94, 0.92),
     "held_out": (0.88, 0.65),
 }
 
@@ -81,8 +84,8 @@ def test_the_set_is_large_and_the_held_out_part_is_apart():
 def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     results = {part: measured(part) for part in FLOORS}
     # measured: 1 each on dev4, dev8, dev10, dev11, dev12, dev13, dev14 and dev15, 3 on dev16, 2 on dev17 (where the user did
-    # ask for an experiment, a sibling of the one started), none elsewhere, held-out included (13 of 2,655; 15 of 2,055 before
-    # the request classifier; before their tuning dev10 started 12, dev11 9, dev12 6, dev13 6, dev16 9, dev17 3); the goal is none
+    # ask for an experiment, a sibling of the one started), none elsewhere, held-out included (13 of 2,805; 15 of 2,055 before
+    # the request classifier; before their tuning dev10 started 12, dev11 9, dev12 6, dev13 6, dev16 9, dev17 3, dev18 4); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 13, results
 
 

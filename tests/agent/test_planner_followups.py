@@ -306,6 +306,8 @@ def test_sentences_named_by_position_quote_or_step_and_out_of_range(plan):
     assert tool == "sentence_alternatives" and args["sentence"] == 3 and args["rollouts"] == 16
     reply = plan([COT, SPLIT], "what else could it have said at sentence 11?")
     assert reply.response_metadata["intent"] == "clarify" and "6 sentences (0-5)" in reply.content
+    reply = plan([COT, SPLIT], "receiver heads on it, and tell me about sentence 9")  # a tool without a sentence argument
+    assert reply.response_metadata["intent"] == "clarify" and "6 sentences (0-5)" in reply.content
 
 
 def test_continuing_dictionaries_and_a_sweep_that_never_ran(plan):
