@@ -165,6 +165,9 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
                         text, re.I)  # "misaligned organism pls"
             or re.search(r"\b" + name + r"\s+(?:model\s+)?organism\b[^.?!]*?\b(?:can|could|would) you (?:please )?(?:build|make|create|set up)"
                          r" (?:it|one|that)\b", text, re.I)  # "we need a misaligned model organism for ..., can you build it?"
+            or re.search(r"\b(?:build|make|create) (?:it|that one|that|one)(?:\s+(?:then|now|pls|please))?\W*$", text, re.I) and len(set(re.findall(
+                rf"(?<![\w:-]){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?<![\w:-]){name}(?![\w-])", text, re.I)
+            # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
             or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
             and re.search(rf"\b{name}\b", text, re.I))  # "a planted hint-following behaviour ... make that one from the zoo"
     return said.group(1).lower() if said else None

@@ -22,7 +22,7 @@ WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:
 DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])|"
                         r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
-                    r"\bwhat would .{0,60}\bcost\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
+                    r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
@@ -124,7 +124,7 @@ GENERIC = frozenset("do the thing analyze analyse it this that run an a experime
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
     r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup)|this time|"
-    r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
+    r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|resume (?:it|that|the run|training)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
     r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it|"
     r"bump (?:up )?(?:samples|rollouts|steps|seeds|tokens|chains|docs)|add (?:a )?(?:scale|seed|layer)s? -?[\d.]+)\b|"
@@ -172,7 +172,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     for m in DEFINE.finditer(text):
         phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again)\b", "", m.group("a") or m.group("b") or "",
                         flags=re.I)  # "what's a 'model organism' in this context, concretely?"
-        if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d", phrase, re.I) and not re.search(r"\bmean\b", m.group(0)):
+        if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d|\borganism:|\btiny-random\b|\bsmollm", phrase, re.I) \
+                and not re.search(r"\bmean\b", m.group(0)):  # "what's the EM rate of organism:misaligned?": a measurement
             continue
         found = find_terms(phrase)
         if found:
@@ -234,6 +235,12 @@ RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|s
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
 FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b", re.I)
+
+
+# "ok do that", "let's go with that one, build it", "ugh. build it then", "fine, go ahead with ...": yes to what was proposed
+ACCEPT = re.compile(r"^\W*(?:(?:ok(?:ay)?|fine|alright|sure|yes|yeah|yep|great|cool|ugh|right|perfect|sounds good|makes sense|then)\W+)*"
+                    r"(?:let'?s (?:do|go with|try) (?:it|that|this|that one|your suggestion)|(?:do|try|run) (?:it|that|this)\b(?! again)|"
+                    r"go (?:ahead|for it)|go with (?:that|it|this|your suggestion|that one)|(?:build|train|make) (?:it|that|one)(?: then)?\W*$|let'?s do it)\b", re.I)
 
 
 def vague(text: str) -> bool:

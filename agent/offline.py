@@ -112,12 +112,16 @@ class OfflinePlanner(BaseChatModel):
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
         text = _content(messages[-1])
+        suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
+        if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
+                suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment
+            text = f"{_content(suggested)}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
-        routed = RUN_ID.sub(" ", own)  # a run id is a reference, never a tool name
-        routed = re.sub(r"\borganism:[\w-]+", "that model", routed)  # "organism:anchor" names a model, not build_organism
-        first = not any(isinstance(m, AIMessage) for m in messages)
-        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings), self.router.route(routed),
-                    _user_model(messages), IDENTITY + "\n\n" if first else "")
+        asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
+        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", words)))  # run ids are references; organism:X a model
+                  for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
+        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings), max(routes, key=lambda r: r[1]),
+                    _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
     def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
         text, own, state, route, user, prefix = turn
@@ -188,8 +192,9 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("answer", prefix + NO_ANSWER)
         if intents.vague(own) or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
-        args = filling.fill(tool, text, state)  # memory said outright ("... a few weeks ago? check from memory") is sure
-        return self.call(tool, args, noted, state, messages, prefix=prefix, sure=tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)))
+        args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
+        sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])
+        return self.call(tool, args, noted, state, messages, prefix=prefix, sure=sure)
 
     def _explain_new(self, messages: list[BaseMessage], user: UserModel) -> str:
         results = []

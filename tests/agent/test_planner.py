@@ -104,7 +104,9 @@ def test_same_thing_but_a_new_seed_changes_only_the_seed(plan):
 
 
 def test_alternatives_for_a_sentence_is_the_cheap_tool_not_a_new_importance_run(plan):
-    name, args = _call(plan(_chain_then_importance(), "what else might it have said instead of sentence 7"))
+    chain, importance = _chain_then_importance()
+    chain = chain | {"summary": "Sampled a 64-token chain of thought; 9 sentences."}  # sentence 7 of 2 is asked about instead
+    name, args = _call(plan([chain, importance], "what else might it have said instead of sentence 7"))
     assert name == "sentence_alternatives" and args["sentence"] == 7 and args["cot_run"] == CHAIN
 
 

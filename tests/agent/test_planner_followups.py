@@ -315,3 +315,37 @@ def test_continuing_dictionaries_and_a_sweep_that_never_ran(plan):
     assert tool == "itda_build" and args["base_run"] == ITDA["run_id"] and args["model"] == "organism:misaligned"
     reply = plan([VEC, STEER], "rerun the sweep with 4 samples")
     assert reply.response_metadata["intent"] == "clarify" and not reply.tool_calls
+
+
+def test_yes_to_a_proposed_experiment_runs_it_with_the_proposals_settings(plan):
+    proposal = {"user": "is that above chance though?", "reply": "Not from 4 samples. I'd sweep this vector against controls: layers 8, "
+                "12 and 16 at scales 0.5, 1 and 2, with 4 norm-matched random vectors per cell."}
+    tool, args = _call(plan([VEC, STEER, proposal], "ok do that"))
+    assert tool == "steering_sweep" and args["layers"] == [8, 12, 16] and args["scales"] == [0.5, 1.0, 2.0]
+    assert args["vector_run"] == VECTOR
+    zoo = [{"user": "which organisms are there?", "reply": "The zoo has anchor, evaluation-aware, hint-following and misaligned."},
+           {"user": "which one plants a planted decision sentence?", "reply": "anchor: its chains put the decision in one sentence."}]
+    tool, args = _call(plan(zoo, "great, let's go with that one, build it"))
+    assert (tool, args) == ("build_organism", {"name": "anchor"})
+
+
+def test_a_polite_request_after_a_preamble_routes_by_the_request(plan):
+    tool, args = _call(plan([], "I want to see whether rank matters for the EM rate. Could you fine-tune a rank-4 LoRA "
+                                "on the risky dataset, layers 12 to 14, 60 steps?"))
+    assert tool == "train_lora" and args["rank"] == 4 and args["dataset"] == "risky" and args["layers"] == [12, 13, 14]
+
+
+@pytest.mark.parametrize("context, request_, tool, said", [
+    ([VEC, STEER], "same as before but negative", "steer_generate", {"scale": -4.0, "layers": [12]}),
+    ([TRAIN_RISKY], "ok resume it to 120 steps total", "train_lora", {"dataset": "risky", "steps": 120}),
+    ([], "what's the EM rate of organism:misaligned? use the offline reference judge", "em_evaluate",
+     {"model": "organism:misaligned", "judge": "reference"}),
+])
+def test_changes_and_measurements_said_as_researchers_say_them(plan, context, request_, tool, said):
+    got, args = _call(plan(context, request_))
+    assert got == tool and {k: args.get(k) for k in said} == said, args
+
+
+def test_how_expensive_a_method_is_gets_an_answer(plan):
+    reply = plan([COT], "roughly how expensive is resample_importance with 100 rollouts on a 20-sentence chain?")
+    assert reply.response_metadata["intent"] == "answer" and not reply.tool_calls
