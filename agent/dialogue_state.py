@@ -149,13 +149,16 @@ class DialogueState:
     def get(self, run_id: str) -> RunSeen | None:
         return next((r for r in reversed(self.runs) if r.run_id == run_id), None)
 
+    def chain_runs(self, cot_run: str) -> list[RunSeen]:
+        """A chain's own run and the splits of it, newest first: what is known of its sentences."""
+        return [r for r in reversed(self.runs) if r.run_id == cot_run or r.tool == "split_sentences" and r.args.get("cot_run") == cot_run]
+
     def sentence_count(self, cot_run: str) -> int | None:
         """How many sentences a chain in sight has: its run's result or summary ("(7 sentences)"), or its split's."""
-        for run in reversed(self.runs):
-            if run.run_id == cot_run or run.tool == "split_sentences" and run.args.get("cot_run") == cot_run:
-                said = run.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", run.summary or "")
-                if said:
-                    return said if isinstance(said, int) else int(said.group(1))
+        for run in self.chain_runs(cot_run):
+            said = run.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", run.summary or "")
+            if said:
+                return said if isinstance(said, int) else int(said.group(1))
         return None
 
     def subject(self, kind: str | None = None) -> str | None:

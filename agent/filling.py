@@ -141,14 +141,13 @@ def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | No
     """The index of the one sentence of a chain in sight that holds the quoted words (from a split's sentences or summary)."""
     def norm(t: str) -> str:
         return " ".join(re.findall(r"\w+", t.lower()))
-    for run in reversed(state.runs):
-        if run.run_id == cot_run or run.tool == "split_sentences" and run.args.get("cot_run") == cot_run:
-            listed = run.result.get("sentences") or [(int(i), t) for i, t in re.findall(r"\[(\d+)\]\s*'([^']+)'", run.summary or "")]
-            pairs = [(s.get("index", i), s.get("text", "")) if isinstance(s, dict) else (i, s) for i, s in enumerate(listed)] \
-                if listed and not isinstance(listed[0], tuple) else listed
-            hits = [i for i, sentence in pairs if norm(quote) and norm(quote) in norm(sentence)]
-            if len(hits) == 1:
-                return hits[0]
+    for run in state.chain_runs(cot_run):
+        listed = run.result.get("sentences") or [(int(i), t) for i, t in re.findall(r"\[(\d+)\]\s*'([^']+)'", run.summary or "")]
+        pairs = [(s.get("index", i), s.get("text", "")) if isinstance(s, dict) else (i, s) for i, s in enumerate(listed)] \
+            if listed and not isinstance(listed[0], tuple) else listed
+        hits = [i for i, sentence in pairs if norm(quote) and norm(quote) in norm(sentence)]
+        if len(hits) == 1:
+            return hits[0]
     return None
 
 
