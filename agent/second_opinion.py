@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import filling, intents, show
+from agent import arguments, filling, intents, show
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 
@@ -54,8 +54,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
-    if reply.tool_calls and len(reply.tool_calls[0]["args"]) >= 4:
-        return reply  # four settings of the tool read from the words: "the same question again but with seed 7 and 400 tokens"
+    if reply.tool_calls and _said(planner, reply.tool_calls[0], text) >= 4:
+        return reply  # four settings of the tool read from the words themselves, not carried from earlier runs
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer":
@@ -72,6 +72,13 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return planner.reply("clarify", prefix + planner.router.clarify(
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
+
+
+def _said(planner, call: dict, text: str) -> int:
+    tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
+    if tool is None:
+        return 0
+    return len(arguments.read(tool["schema"].get("properties", {}), text)[0]) + len(filling.RUN_ID.findall(text))
 
 
 def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:
