@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.dialogue_state import DialogueState, RunSeen
+from agent.wording import QUOTED
 from agent.user_model import UserModel
 from tools.cards import card, find_terms, reading
 from tools import present
@@ -267,3 +268,24 @@ def meta(text: str, tools: list[dict]) -> str:
                 "compiled decode step and runs much faster; nothing needs changing.")
     names = ", ".join(f"`{t['name']}`" for t in tools)
     return f"Parley runs these tools: {names}. F1 or `/tools` shows each with an example request."
+
+
+def quotes_a_result(text: str, state: DialogueState) -> bool:
+    """Whether the message quotes a number that an earlier result showed (not inside quoted text: "the 'Wait, 2.5 x 60' sentence")."""
+    text = QUOTED.sub(" ", text)
+    said = {n.lstrip("+").rstrip("%") for n in re.findall(r"[-+]?\d*\.\d+(?:e-?\d+)?|[-+]?\d+e-?\d+|[-+]?\d+%", text)}
+    named = r"(?:layers?|sentences?|seed|rollouts|samples|steps|tokens|atom|k|top|scale|L|S)\s*=?\s*"
+    said |= {m.group(1) for m in re.finditer(r"(?<![\w.])(\d{2,})(?![\w.])", text)
+             if not re.search(rf"\b{named}{m.group(1)}\b", text, re.I)}
+    shown = " ".join(r.summary for r in state.runs[-3:])
+    numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", shown.replace(",", ""))}
+
+    def seen(n: str) -> bool:  # "4.29" is the 4.290 a summary showed
+        decimals = len(n.split(".")[1]) if "." in n else 0
+        try:
+            value = float(n)
+        except ValueError:
+            return False
+        return any(abs(round(v, decimals) - abs(value)) < 1e-9 for v in numbers)
+
+    return any(seen(n) for n in said)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from agent.descriptions import STOP_WORDS, content_words, describe_match, describe_scores
+
 # The kind of thing a `*_run` argument points to, and the tools whose runs hold one
 # (a field's schema may name its own in `runs_of`, which wins).
 REFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -67,6 +69,7 @@ class RunSeen:
     status: str = "complete"
     summary: str = ""
     result: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)  # the tool's numeric defaults: "the 8-rollout one" is a run left at 8
 
     @property
     def subject(self) -> tuple[str, str] | None:
@@ -89,7 +92,7 @@ class RunSeen:
 
     def described_by(self) -> str:
         """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
-        single = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in self.args.items()}  # layers [12]: "the layer-12 one"
+        single = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in (self.defaults | self.args).items()}  # layers [12]: "the layer-12 one"
         settings = " ".join(f"{k}-{v} {k.rstrip('s')}-{v} {NAMED_AS.get(k, k)}-{v} {v}" for k, v in single.items()
                             if isinstance(v, (str, int, float)) and len(str(v)) < 40 and not k.endswith("_run"))
         seed = self.seed()
@@ -113,8 +116,8 @@ class DialogueState:
     replies: list[str] = field(default_factory=list)  # what the assistant said in words, oldest first
 
     @classmethod
-    def from_messages(cls, messages: list[BaseMessage], read_settings=None) -> "DialogueState":
-        """`read_settings(text) -> dict` reads the settings said in one user message."""
+    def from_messages(cls, messages: list[BaseMessage], read_settings=None, defaults: dict | None = None) -> "DialogueState":
+        """`read_settings(text) -> dict` reads the settings said in one user message; `defaults`: tool -> its numeric defaults."""
         state = cls()
         calls: dict[str, dict] = {}
         for m in messages:
@@ -131,7 +134,7 @@ class DialogueState:
                         run_id=content["run_id"], tool=content.get("tool") or m.name or call.get("name", ""),
                         args=content.get("args") or call.get("args") or {}, ok=True,
                         status=content.get("status", "complete"), summary=content.get("summary", ""),
-                        result=content.get("result") or {},
+                        result=content.get("result") or {}, defaults=(defaults or {}).get(content.get("tool") or m.name or "", {}),
                     ))
             elif isinstance(m, HumanMessage) and read_settings is not None:
                 said = _settings_said(read_settings, _text(m))
@@ -202,7 +205,7 @@ class DialogueState:
         if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
             kind = kind_of(about.group(1))
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
-            if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs) is None:
+            if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs, self.runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
         named = TOOL_RUN.search(text)
         if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
@@ -221,7 +224,7 @@ class DialogueState:
                     w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s") for w in said):
                 continue
             described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}
-            scored = describe_scores(f"the {named.group(1)} one", runs) if described else []
+            scored = describe_scores(f"the {named.group(1)} one", runs, self.runs) if described else []
             best = max((s[0] for s in scored), default=0)
             if described and best == 0 and named.group(2).lower() != "one":  # "the X one" may be a run of another kind
                 return f"I see no {kind} like \"{named.group(0)}\" in this conversation."
@@ -237,7 +240,7 @@ class DialogueState:
         for kind, words in KIND_WORDS.items():
             said = re.search(rf"\bthe\s+(?:{words})s?\b", text, re.I)
             runs = list({r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values()) if said else []
-            if len(runs) >= 2 and describe_match(text, runs) is None:
+            if len(runs) >= 2 and describe_match(text, runs, self.runs) is None:
                 named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
                 return f"There are {len(runs)} {kind}s in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None
@@ -264,7 +267,7 @@ class DialogueState:
                 others = [r for r in candidates if r.run_id != subject]
                 return (others or candidates)[-1].run_id
             return candidates[-1].run_id
-        described = describe_match(text, candidates)
+        described = describe_match(text, candidates, self.runs)
         if described:
             return described.run_id
         subject = self.subject(kind) if kind else None
@@ -292,40 +295,6 @@ class DialogueState:
         if self.stated:
             lines.append("Settings the user stated: " + json.dumps(self.stated, ensure_ascii=False))
         return "\n".join(lines) or "No runs yet."
-
-
-STOP_WORDS = frozenset(
-    "the a an of to in on for with and or that this it its run chain cot reasoning trace vector dictionary dictionaries layers "
-    "fine tune finetune model one about from which what we did earlier last previous first second".split())
-
-
-def content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in STOP_WORDS}
-
-
-def describe_match(text: str, runs: list[RunSeen]) -> RunSeen | None:
-    """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
-    scored = describe_scores(text, runs)
-    best = max(scored, key=lambda s: (s[0], s[1])) if scored else (0, 0, None)
-    return best[2] if best[0] > 0 else None
-
-
-def describe_scores(text: str, runs: list[RunSeen]) -> list[tuple[int, int, RunSeen]]:
-    """(words of the description each run matches, its order, the run); [] when the text describes nothing."""
-    phrases = re.findall(r"\b(?:the|that|our)\s+([\w\s-]{2,40}?)\s+(?:chain|cot|run|vector|question|problem|ones?|fine-?tune|"
-                         r"dictionar(?:y|ies)|layers|model)\b", text, re.I)
-    phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
-    phrases = [re.sub(r"\b([a-z]+)[\s-](\d+)\b", r"\1-\2", p, flags=re.I) for p in phrases]  # "seed 1" -> "seed-1"
-    words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
-    words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
-    if not words or not runs:
-        return []
-
-    def overlap(run: RunSeen) -> int:
-        theirs = content_words(run.described_by())
-        return sum(any(w == t or len(w) >= 4 and (t.startswith(w) or w.startswith(t)) for t in theirs) for w in words)
-
-    return [(overlap(r), i, r) for i, r in enumerate(runs)]
 
 
 def spelled_ordinals(text: str) -> str:

@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, filling, intents, request_classifier, routing, second_opinion, show
+from agent import answers, arguments, descriptions, filling, intents, request_classifier, routing, second_opinion, show
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
@@ -120,7 +120,7 @@ class OfflinePlanner(BaseChatModel):
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", words)))  # run ids are references; organism:X a model
                   for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
-        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings), max(routes, key=lambda r: r[1]),
+        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings, descriptions.defaults_of(self.tools)), max(routes, key=lambda r: r[1]),
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
     def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
@@ -245,7 +245,7 @@ class OfflinePlanner(BaseChatModel):
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
             kind = None  # "so which atoms are new in the fine-tune?": a request in a question's words
-        if kind is None and text.rstrip().endswith("?") and _numbers_from_results(text, state):
+        if kind is None and text.rstrip().endswith("?") and answers.quotes_a_result(text, state):
             kind = "result"  # "is 0.08 big?": a number the last results showed
         if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
@@ -291,9 +291,10 @@ class OfflinePlanner(BaseChatModel):
         if tool is not None and score >= 0.5 and state.last(tool["name"]) is None and \
                 re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
             return None  # "could you show me which sentences change the final answer": an analysis not run yet
-        run = show.named_run(text, state) or (show.plot_run(text, state, heatmaps=False) if part == "plot" else None)
-        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.6:  # "the EM results for the clean model"
-            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)
+        drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
+        run = show.named_run(text, state) or (drawn if part == "plot" else None)
+        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool):
+            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)  # "the EM results for the clean model"
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None
@@ -377,24 +378,3 @@ def _acknowledge(user: UserModel, text: str) -> str:
     if re.search(r"\bquiz me\b", text, re.I):
         return "Noted: I'll ask you to predict results before showing them."
     return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."
-
-
-def _numbers_from_results(text: str, state: DialogueState) -> bool:
-    """Whether the message quotes a number that an earlier result showed (not inside quoted text: "the 'Wait, 2.5 x 60' sentence")."""
-    text = arguments.QUOTED.sub(" ", text)
-    said = {n.lstrip("+").rstrip("%") for n in re.findall(r"[-+]?\d*\.\d+(?:e-?\d+)?|[-+]?\d+e-?\d+|[-+]?\d+%", text)}
-    named = r"(?:layers?|sentences?|seed|rollouts|samples|steps|tokens|atom|k|top|scale|L|S)\s*=?\s*"
-    said |= {m.group(1) for m in re.finditer(r"(?<![\w.])(\d{2,})(?![\w.])", text)
-             if not re.search(rf"\b{named}{m.group(1)}\b", text, re.I)}
-    shown = " ".join(r.summary for r in state.runs[-3:])
-    numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", shown.replace(",", ""))}
-
-    def seen(n: str) -> bool:  # "4.29" is the 4.290 a summary showed
-        decimals = len(n.split(".")[1]) if "." in n else 0
-        try:
-            value = float(n)
-        except ValueError:
-            return False
-        return any(abs(round(v, decimals) - abs(value)) < 1e-9 for v in numbers)
-
-    return any(seen(n) for n in said)

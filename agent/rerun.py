@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from agent import arguments, intents
-from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, describe_match, spelled_ordinals
+from agent.descriptions import describe_match
+from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, seeded_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.wording import NUMBER_WORD, SPELLED
@@ -208,7 +209,7 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b",
                          text, re.I):
             described = re.search(r"\bthe\s+\w+\s+(?:one|run)\b", text, re.I) and describe_match(
-                text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])])
+                text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
             if described and described.run_id != args.get(name):  # "do the same for the trains one"
                 args[name] = described.run_id
             continue

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, describe_match, kind_of, spelled_ordinals
+from agent.descriptions import describe_match
+from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of, spelled_ordinals
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices

@@ -349,3 +349,21 @@ def test_changes_and_measurements_said_as_researchers_say_them(plan, context, re
 def test_how_expensive_a_method_is_gets_an_answer(plan):
     reply = plan([COT], "roughly how expensive is resample_importance with 100 rollouts on a 20-sentence chain?")
     assert reply.response_metadata["intent"] == "answer" and not reply.tool_calls
+
+
+def test_a_run_is_named_by_its_settings_its_defaults_or_the_run_it_was_made_from(plan):
+    first = {**IMPORTANCE, "args": {"cot_run": CHAIN}, "summary": "6 sentences: S2 +0.50."}  # left at the default 8 rollouts
+    more = {**IMPORTANCE, "user": "again with 32 rollouts", "args": {"cot_run": CHAIN, "rollouts": 32},
+            "run_id": "20270801-095000-resample_importance-bb03", "summary": "6 sentences, 32 rollouts each: S2 +0.44."}
+    reply = plan([COT, first, more], "show the 8-rollout one again")
+    assert reply.response_metadata["show"]["run_id"] == first["run_id"] and not reply.tool_calls
+    at = {n: {"user": f"sweep at L{n}", "tool": "steering_sweep", "args": {"vector_run": VECTOR, "layers": [n]},
+              "run_id": f"20270801-10{n}00-steering_sweep-ee{n}", "summary": f"L{n}: best 0.3{n % 10}."} for n in (10, 14)}
+    reply = plan([VEC, at[10], at[14], STEER], "show me the L10 sweep table again")
+    assert reply.response_metadata["show"]["run_id"] == at[10]["run_id"] and not reply.tool_calls
+    trained = [{"user": f"rank1 lora seed {n}", "tool": "train_lora", "args": {"seed": n}, "run_id": f"20270803-10{n}000-train_lora-9{n}39",
+                "summary": "40 steps, loss 2.29 -> 1.12."} for n in (0, 1)]
+    phases = [{"user": f"phase transition of seed {n}", "tool": "lora_phase", "args": {"train_run": trained[n]["run_id"]},
+               "run_id": f"20270803-11{n}000-lora_phase-cf3{n}", "summary": f"Sharpest turn at step {20 + 5 * n}."} for n in (0, 1)]
+    reply = plan([trained[0], trained[1], phases[0], phases[1]], "re-show the phase plot for the seed 0 lora")
+    assert reply.response_metadata["show"]["run_id"] == phases[0]["run_id"] and not reply.tool_calls

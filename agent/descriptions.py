@@ -1,0 +1,63 @@
+"""Runs named by description: "the apples chain", "the seed-1 one", "the L10 sweep", "the 8-rollout one".
+
+A description's content words are matched against each run's own description (its subject in
+the user's words, its tool, its settings as a person names them: `RunSeen.described_by`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+STOP_WORDS = frozenset(
+    "the a an of to in on for with and or that this it its run chain cot reasoning trace vector dictionary dictionaries layers "
+    "fine tune finetune model one about from which what we did earlier last previous first second".split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?", text.lower()) if w not in STOP_WORDS}
+
+
+def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
+    """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
+    scored = describe_scores(text, runs, seen)
+    best = max(scored, key=lambda s: (s[0], s[1])) if scored else (0, 0, None)
+    return best[2] if best[0] > 0 else None
+
+
+def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
+    """(words of the description each run matches, its order, the run); [] when the text describes nothing.
+    `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
+    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.-]){2,40}?)\s+(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|"
+                         r"lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|sweep|samples)\b", text, re.I)
+    phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
+    phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
+    phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I) for p in phrases]  # "the 8-rollout one"
+    phrases = [re.sub(r"\b(rank|seed|layer|step|k)(\d+)\b|\b([a-z]+)[\s-](\d+(?:\.\d+)?)\b",
+                      lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", p, flags=re.I) for p in phrases]  # "seed 1", "rank8"
+    words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
+    words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
+    if not words or not runs:
+        return []
+
+    def matched(description: str) -> set[str]:
+        theirs = content_words(description)
+        return {w for w in words if any(w == t or len(w) >= 4 and (t.startswith(w) or w.startswith(t)) for t in theirs)}
+
+    by_id = {r.run_id: r for r in (seen or runs)}
+
+    def overlap(run) -> float:  # a word only the run it was made from matches counts half: "the phase plot for the seed 0 lora"
+        own = matched(run.described_by())
+        sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
+        inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
+        return len(own) + 0.5 * len(inherited)
+
+    return [(overlap(r), i, r) for i, r in enumerate(runs)]
+
+
+def defaults_of(tools: list[dict]) -> dict[str, dict]:
+    """Each tool's numeric defaults, from its schema: a run that left `rollouts` at 8 is "the 8-rollout one".
+    Not the seed: "the seed-0 lora" is the fine-tune trained with seed 0, not every run that left its own seed alone."""
+    return {t["name"]: {k: v["default"] for k, v in t["schema"].get("properties", {}).items()
+                        if isinstance(v.get("default"), (int, float)) and not isinstance(v.get("default"), bool) and k != "seed"} for t in tools}
