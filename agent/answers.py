@@ -253,6 +253,21 @@ def advice(state: DialogueState, text: str) -> str | None:
     return "\n".join(lines) or None
 
 
+def settings_named(text: str, tools: list[dict]) -> str | None:
+    """'what round size makes sense, and should adaptive stay on?': what those settings of one tool do, and their defaults."""
+    def named(tool: dict) -> list[tuple[str, dict]]:
+        return [(n, spec) for n, spec in tool["schema"].get("properties", {}).items()
+                if len(n) > 2 and re.search(rf"\b{n.replace('_', '[ _-]')}\b", text, re.I)]
+
+    tool = max(tools, key=lambda t: len(named(t)), default=None)
+    rows = named(tool) if tool else []
+    if not rows:
+        return None
+    lines = [f"- `{n}`: {spec.get('description', '').rstrip('.')}" + (f" (default {spec['default']})" if spec.get("default") is not None else "")
+             for n, spec in rows]
+    return f"In `{tool['name']}`:\n" + "\n".join(lines)
+
+
 def meta(text: str, tools: list[dict]) -> str:
     """Questions about Parley itself: what ships, what runs where."""
     lowered = text.lower()

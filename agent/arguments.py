@@ -24,7 +24,7 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
+MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
@@ -202,8 +202,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         if name == "model":
             found = MODEL.search(words.text)
             if found:
-                value = (found.group(1) or found.group(2) or found.group(3)).rstrip(".,")
-                take(name, "smollm2-135m" if value.lower().startswith("smollm") else value, found.group(0))
+                value = next(g for g in found.groups() if g).rstrip(".,")
+                take(name, "smollm2-135m" if value.lower().startswith(("smollm", "135m")) else value, found.group(0))
         elif name == "answer":
             found = ANSWER.search(words.text)
             if found and not re.search(r"\bas the answer\b", words.text[found.start():found.end() + 14], re.I):

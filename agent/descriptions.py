@@ -12,7 +12,7 @@ from typing import Any
 
 STOP_WORDS = frozenset(
     "the a an of to in on for with and or that this it its run chain cot reasoning trace vector dictionary dictionaries layers "
-    "fine tune finetune model one about from which what we did earlier last previous first second".split())
+    "fine tune finetune ft model one about from which what we did earlier last previous first second direction dict vec".split())
 
 
 def content_words(text: str) -> set[str]:

@@ -38,9 +38,9 @@ PRODUCES = {tool: kind for kind, tools in {r[0]: r[1] for r in REFERENCES.values
 # Words that name a kind in a request ("the vector", "that chain", "the fine-tune").
 KIND_WORDS = {
     "chain": r"chain|cot|reasoning|trace|thought",
-    "vector": r"vector",
-    "dictionary": r"dictionar(?:y|ies)|itda",
-    "fine-tune": r"fine-?tune|finetune|adapter|lora|organism|caft model",
+    "vector": r"vector|vec",
+    "dictionary": r"dictionar(?:y|ies)|dict|itda",
+    "fine-tune": r"fine-?tune|finetune|ft|adapter|lora|organism|caft model",
     "evaluation": r"evaluation|eval",
     "direction": r"direction",
 }
@@ -185,18 +185,9 @@ class DialogueState:
     def missing_referent(self, text: str) -> str | None:
         """'ablate that vector' with no vector in sight, 'the second fine-tune' with one, 'the other vector'
         with only one: the thing referred to is not in this conversation (a sentence saying so), else None."""
-        for kind, words in KIND_WORDS.items():
-            said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
-            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three"):
-                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made
-            built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
-            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
-            needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
-            if said.group(1).lower() in ("both", "two") and len(seen) > 2 and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I):
-                return f"I see {len(seen)} {kind}s in this conversation, so I can't tell which two \"{said.group(0)}\" means."
-            if len(seen) < needed:
-                have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
-                return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+        counted = self.miscounted(text)
+        if counted:
+            return counted
         tuned = re.search(r"\b(?:on|to|with|for|from) the (?:fine-?tune|finetune|fine-?tuned model)\b(?!\s+(?:in|at|from)\s+\S*/)", text, re.I)
         if tuned and not self.runs and not re.search(r"\borganism:|/", text):  # "continue the itda dicts on the fine-tune", nothing run
             return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
@@ -211,6 +202,22 @@ class DialogueState:
         if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
         return self._undescribed(text) or self._ambiguous(text)
+
+    def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
+        """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
+        for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
+            said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
+            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three"):
+                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made
+            built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
+            seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
+            needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
+            if said.group(1).lower() in ("both", "two") and len(seen) > 2 and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I):
+                return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which two \"{said.group(0)}\" means."
+            if len(seen) < needed:
+                have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
+                return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+        return None
 
     def _undescribed(self, text: str) -> str | None:
         """'receiver heads for the bat-and-ball chain' when no chain here is about that: never another chain.
@@ -230,7 +237,7 @@ class DialogueState:
                 return f"I see no {kind} like \"{named.group(0)}\" in this conversation."
             tied = list(dict.fromkeys(r.run_id for s, _, r in scored if s == best)) if best else []
             if len(tied) >= 2:  # "the prime one" with two chains about primes
-                return f"\"{named.group(0)}\" fits {len(tied)} {kind}s here ({', '.join(f'`{t}`' for t in tied[-3:])}), so I can't tell which."
+                return f"\"{named.group(0)}\" fits {len(tied)} {plural(kind)} here ({', '.join(f'`{t}`' for t in tied[-3:])}), so I can't tell which."
         return None
 
     def _ambiguous(self, text: str) -> str | None:
@@ -242,7 +249,7 @@ class DialogueState:
             runs = list({r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values()) if said else []
             if len(runs) >= 2 and describe_match(text, runs, self.runs) is None:
                 named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
-                return f"There are {len(runs)} {kind}s in this conversation ({named}), so \"{said.group(0)}\" could be either."
+                return f"There are {len(runs)} {plural(kind)} in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None
 
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:
@@ -364,3 +371,7 @@ def from_store(name: str, spec: dict, text: str) -> str | None:
     except Exception:
         return None
     return None
+
+
+def plural(kind: str) -> str:
+    return "dictionaries" if kind == "dictionary" else f"{kind}s"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments, free_text
+from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
 
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
@@ -37,7 +38,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             said.append(explicit[0])
             continue
         if name == "more_cot_runs":
-            others = seeded_chains(text, state, args.get("cot_run"))
+            others = extra_chains(text, state, args.get("cot_run"))
             if others is None and re.search(r"\b(?:other|reliability|split-half|stable|stability|all (?:the |three |my )?chains)\b", text, re.I):
                 others = [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != args.get("cot_run")]
             if others:
@@ -51,7 +52,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if name == "direction_run" and re.search(r"\bvector\b", text, re.I):  # "project out the eval-awareness vector": the tool
             found = state.reference("vector_run", ["build_steering_vector"], text)  # takes a steering vector as its direction too
         else:
-            found = state.reference(name, spec.get("runs_of"), text) or from_store(name, spec, text)
+            extra = EXTRA.search(text) if name == "cot_run" and "more_cot_runs" in props else None  # the chain, not the extras
+            found = state.reference(name, spec.get("runs_of"), text[:extra.start()] + text[extra.end():] if extra else text) \
+                or from_store(name, spec, text)
         if name == "direction_run" and found is None:  # no misalignment direction in sight: a steering vector is one
             found = state.reference("vector_run", ["build_steering_vector"], text)
         if found:
@@ -135,6 +138,24 @@ def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[
         return None
     chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1))}
     return [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != besides and r.seed() in chosen]
+
+
+# "throw in the seed 2 one for split-half reliability", "use the other two as a stability check": extra chains
+EXTRA = re.compile(r"\b(?:throw(?:ing)? in|add(?:ing)?|plus|also use|use|using|with|and)\s+((?:the\s+)?[^,.;]{1,40}?)\s+(?:for|as)\s+"
+                   r"(?:the\s+|a\s+)?(?:split-?half|reliability|stability|head-ranking|ranking)\b", re.I)
+
+
+def extra_chains(text: str, state: DialogueState, primary: str | None) -> list[str] | None:
+    """The chains besides `primary` the request adds (by seed, by description, or "the other two"), None when it names none."""
+    seeded = seeded_chains(text, state, primary)
+    said = EXTRA.search(text)
+    if seeded or said is None:
+        return seeded
+    chains = list({r.run_id: r for r in state.runs if r.tool == "generate_cot" and r.run_id != primary}.values())
+    if not chains or re.search(r"\b(?:other|rest|remaining|all|both)\b", said.group(1), re.I):
+        return [r.run_id for r in chains] or None
+    hit = describe_match(said.group(1), chains, state.runs)
+    return [hit.run_id] if hit else None
 
 
 def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | None:

@@ -23,7 +23,8 @@ DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|dif
                         r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
-                    r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b", re.I)
+                    r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b|^\s*if (?:i|we)\b[^?]*\?\s*$|"
+                    r"\bwhat [\w-]+(?: [\w-]+)? makes sense\b|\bshould (?:[\w-]+ ){1,2}(?:stay|remain|be left) (?:on|off)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
@@ -208,7 +209,7 @@ def is_question_about_result(text: str) -> str | None:
 
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
-    text = QUOTED_TEXT.sub(" ", text)
+    text = re.sub(r"^\s*(?:[\w-]+\s+)?(?:q|question)\s*:\s*", "", QUOTED_TEXT.sub(" ", text), flags=re.I)  # "itda q: how does ..."
     if NOT_A_REQUEST.search(text):
         return "advice"
     if ASKED_TO.search(text):
@@ -216,7 +217,8 @@ def is_question_about_result(text: str) -> str | None:
     if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b|^\s*(?:do|does|did) (?:the|these|those)\b[^?]*\bmean\b",
                                                  text, re.I):
         return None
-    if DIFFERENCE.search(text) and (text.rstrip().endswith("?") and len(find_terms(text)) >= 2 or re.search(
+    differ = DIFFERENCE.search(text)  # asked about in a question: "itda q: how does tau relate to threshold_mse? which one's stricter"
+    if differ and ("?" in text[differ.start():] and len(find_terms(text)) >= 2 or re.search(
             r"^\s*(?:so\s+)?(?:what|how)\b|\b(?:what'?s|explain|tell me) the (?:\w+ )?difference\b|\bwhen do i want\b|"
             r"\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", text, re.I)):
         return "difference"

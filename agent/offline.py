@@ -152,9 +152,10 @@ class OfflinePlanner(BaseChatModel):
         if shown is not None:
             return shown
         missing = None if RUN_ID.search(text) else state.missing_referent(own)
-        if missing:
+        if missing:  # a count of things the runs in sight contradict ("the two dicts" with three) is sure; not of everyday words ("other directions")
+            sure = missing == state.miscounted(own, ("vector", "dictionary", "fine-tune"))
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
-                               "runs of earlier sessions; a run id works too.)")
+                               "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
             return self.reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
@@ -266,7 +267,7 @@ class OfflinePlanner(BaseChatModel):
         if defined or kind == "difference":
             parts.append(answers.define(text, user) or "")
         if kind == "advice":
-            parts.append(answers.advice(state, text) or "")
+            parts.append(answers.advice(state, text) or answers.settings_named(text, self.tools) or "")
         if kind == "next":
             parts.append(answers.what_next(state) or "Nothing has run yet: start with a chain of thought, e.g. "
                          "\"generate a chain of thought for: Is 91 prime?\"")

@@ -12,7 +12,7 @@ import re
 from agent import arguments, intents
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, spelled_ordinals
-from agent.filling import organism_named, seeded_chains, where_to_ablate
+from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.wording import NUMBER_WORD, SPELLED
 
@@ -106,9 +106,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
-    if re.search(r"\b(?:added|add|plus|also|too|as well)\b", text, re.I):  # "again with PC 2 added": to the list it had
+    if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\b(?![ \w-]*\w)", text, re.I) and not re.search(r"\bonly\b", text, re.I):
+        # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
         for name, value in list(said.items()):
-            before = base.args.get(name)
+            before = base.args.get(name, props.get(name, {}).get("default"))  # "add scale 2.4" to the default scales
             if isinstance(value, list) and isinstance(before, list):
                 said[name] = list(dict.fromkeys([*before, *value]))
     args = {k: v for k, v in base.args.items() if v is not None and k in props} | said
@@ -116,7 +117,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         _references(text, state, base, props, args)
     except LookupError:
         return None
-    seeded = seeded_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
+    seeded = extra_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
     if seeded:  # "rerun it on seed 1 but use seeds 2 and 3 for the split-half reliability"
         args["more_cot_runs"] = seeded
     elif "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):

@@ -12,7 +12,8 @@ from agent.dialogue_state import RUN_ID
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
 SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                                             "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
-SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "hundred": "100", "a hundred": "100"}
+SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "hundred": "100", "a hundred": "100", "two hundred": "200",
+            "a dozen": "12", "dozen": "12", "half a dozen": "6", "two dozen": "24"}
 NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 # Other words researchers use for an argument (the argument's own name always counts).
 SYNONYMS = {

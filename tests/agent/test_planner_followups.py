@@ -367,3 +367,34 @@ def test_a_run_is_named_by_its_settings_its_defaults_or_the_run_it_was_made_from
                "run_id": f"20270803-11{n}000-lora_phase-cf3{n}", "summary": f"Sharpest turn at step {20 + 5 * n}."} for n in (0, 1)]
     reply = plan([trained[0], trained[1], phases[0], phases[1]], "re-show the phase plot for the seed 0 lora")
     assert reply.response_metadata["show"]["run_id"] == phases[0]["run_id"] and not reply.tool_calls
+
+
+def test_extra_chains_for_reliability_are_told_apart_from_the_chain_itself(plan):
+    tool, args = _call(plan(SEEDED, "receiver heads for the seed-1 chain, top ten heads, and throw in the seed 2 one for split-half reliability"))
+    assert tool == "receiver_heads" and args["cot_run"] == SEEDED[1]["run_id"] and args["more_cot_runs"] == [SEEDED[2]["run_id"]]
+    assert args["k"] == 10
+    heads = {"user": "receiver heads on the first", "tool": "receiver_heads", "args": {"cot_run": SEEDED[0]["run_id"]},
+             "run_id": "20270802-100000-receiver_heads-6ac5", "summary": "Top head L21H5 (kurtosis 14.2)."}
+    tool, args = _call(plan([*SEEDED, heads], "redo receiver heads on the seed 0 chain but use the other two for split-half reliability, k=30"))
+    assert tool == "receiver_heads" and args["cot_run"] == SEEDED[0]["run_id"] and args["k"] == 30
+    assert sorted(args["more_cot_runs"]) == sorted(r["run_id"] for r in SEEDED[1:])
+
+
+def test_settings_said_in_everyday_words(plan):
+    tool, args = _call(plan([], "ok sample a cot on the 135m model, seed 7, temp .8. q: what's the sum of the first 20 odd numbers?"))
+    assert tool == "generate_cot" and args["model"] == "smollm2-135m" and args["seed"] == 7 and args["temperature"] == 0.8
+    tool, args = _call(plan([COT, SPLIT], "ok find the anchors in that cot w/ a dozen rollouts, round size 3"))
+    assert tool == "resample_importance" and args["rollouts"] == 12 and args["round_size"] == 3
+    sweep14 = {**SWEEP, "args": {"vector_run": VECTOR, "layers": [14]}}
+    tool, args = _call(plan([VEC, sweep14], "rerun the layer 14 sweep w/ 8 samples, and add scale 2.4"))
+    assert tool == "steering_sweep" and args["scales"] == [0.3, 0.6, 1.2, 2.4] and args["samples"] == 8
+
+
+def test_questions_about_settings_get_the_settings_and_a_count_the_runs_contradict_is_asked_about(plan):
+    reply = plan([], "if i go to 100 rollouts like the paper, what round size makes sense, and should adaptive stay on?")
+    assert reply.response_metadata["intent"] == "answer" and "`round_size`" in reply.content and "`adaptive`" in reply.content
+    reply = plan([], "itda q: how does tau 0.4 relate to threshold_mse 1e-4? which one's stricter")
+    assert reply.response_metadata["intent"] == "answer" and "**tau**" in reply.content and not reply.tool_calls
+    itdas = [{**ITDA, "run_id": f"20270801-12{n}000-itda_build-ff0{n}", "args": {"model": "tiny-random", "layers": [n]}} for n in (1, 2, 3)]
+    reply = plan(itdas, "compare the two dicts, 4096 tokens")
+    assert reply.response_metadata["intent"] == "clarify" and "3 dictionaries" in reply.content and not reply.tool_calls
