@@ -178,7 +178,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
     if not names:
         return None
-    name = "(" + "|".join(map(re.escape, names)) + ")"
+    short = {n.split("-")[0]: n for n in names if "-" in n}  # "build the hint one too": hint-following
+    name = "(" + "|".join(map(re.escape, sorted([*names, *short], key=len, reverse=True))) + ")"
     said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
                       + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
             or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
@@ -189,8 +190,12 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
                 rf"(?<![\w:-]){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?<![\w:-]){name}(?![\w-])", text, re.I)
             # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
             or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
-            and re.search(rf"\b{name}\b", text, re.I))  # "a planted hint-following behaviour ... make that one from the zoo"
-    return said.group(1).lower() if said else None
+            and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
+            or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I))
+    found = said.group(1).lower() if said else None
+    if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
+        return None  # "build the evaluation set": a short name only with "one" or "organism" after it
+    return short.get(found, found)
 
 
 def organism_named(text: str, state: DialogueState) -> str | None:
@@ -230,6 +235,12 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
             if isinstance(layers, list) and len(layers) > 1 and all(isinstance(v, int) for v in layers) \
                     and layers == subject.args.get("layers") and not said_layers:
                 args["layers"] = [layers]  # steered together before: one cell row
+    for said in re.finditer(r"\bsame ([a-z_]+?)s?\b", text, re.I):  # "continue those dicts on organism:X, same layers"
+        name = next((n for n in props if n.rstrip("s") == said.group(1).lower() and n not in args), None)
+        sources = [state.get(v) for v in args.values() if isinstance(v, str)] + [subject] + list(reversed(state.runs))
+        value = next((r.args[name] for r in sources if name and r is not None and r.args.get(name) not in (None, "", [])), None)
+        if value is not None:
+            args[name] = value
     for name in STICKY:
         if name in props and name not in args and name in state.stated:
             args[name] = state.stated[name]

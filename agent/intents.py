@@ -305,3 +305,9 @@ def about_user_only(text: str) -> bool:
     if text.strip().endswith("?") and len(rest.split()) > 3:
         return False
     return not REQUEST_VERB.search(rest) or len(rest.split()) < 3
+
+
+# Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
+UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
+                         r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face)\b|"
+                         r"\b(?:logit|tuned) lens\b", re.I)

@@ -148,6 +148,10 @@ class OfflinePlanner(BaseChatModel):
         answer = self.answer_to(text, own, state, user, route[1])
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
+        unsupported = intents.UNSUPPORTED.search(own)
+        if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
+            return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
+                              + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
         shown = self.shown(text, state, route)
         if shown is not None:
             return shown

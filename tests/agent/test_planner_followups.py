@@ -398,3 +398,23 @@ def test_questions_about_settings_get_the_settings_and_a_count_the_runs_contradi
     itdas = [{**ITDA, "run_id": f"20270801-12{n}000-itda_build-ff0{n}", "args": {"model": "tiny-random", "layers": [n]}} for n in (1, 2, 3)]
     reply = plan(itdas, "compare the two dicts, 4096 tokens")
     assert reply.response_metadata["intent"] == "clarify" and "3 dictionaries" in reply.content and not reply.tool_calls
+
+
+def test_organisms_by_short_name_and_experiments_no_tool_runs(plan):
+    zoo = {"user": "which organisms can you build", "reply": "Four: anchor, evaluation-aware, hint-following and misaligned."}
+    built = {"user": "build anchor", "tool": "build_organism", "args": {"name": "anchor"}, "run_id": "20270804-100000-build_organism-40de",
+             "summary": "organism:anchor built (rank-1 LoRA, final loss 0.84)."}
+    assert _call(plan([zoo, built], "nice. build the hint one too")) == ("build_organism", {"name": "hint-following"})
+    assert _call(plan([], "train the misaligned model organism")) == ("build_organism", {"name": "misaligned"})
+    for request_ in ("train an sae on layer 6 resid stream, 16k latents", "skip lora, full fine-tune the 135m on the risky set",
+                     "push the rank-1 adapter to the hf hub as a private repo"):
+        reply = plan([TRAIN_RISKY], request_)
+        assert reply.response_metadata["intent"] == "clarify" and reply.content.startswith("No tool here does that") and not reply.tool_calls
+
+
+def test_continuing_dictionaries_said_loosely_keeps_the_same_layers(plan):
+    itda = {**ITDA, "args": {"model": "smollm2-135m", "layers": [6, 9, 12]}}
+    tool, args = _call(plan([itda], "continue those base dicts on organism:misaligned, same layers, 150 docs"))
+    assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 9, 12] and args["docs"] == 150
+    tool, args = _call(plan([itda], "continue that dictonary on organism:misaligned, only layers 6 and 12"))
+    assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 12]
