@@ -16,7 +16,7 @@ STOP_WORDS = frozenset(
 
 
 def content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?", text.lower()) if w not in STOP_WORDS}
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])", text.lower()) if w not in STOP_WORDS}
 
 
 def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
@@ -32,6 +32,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.-]){2,40}?)\s+(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|"
                          r"lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|sweep|samples)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
+    phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
+                          r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I) for p in phrases]  # "the 8-rollout one"
     phrases = [re.sub(r"\b(rank|seed|layer|step|k)(\d+)\b|\b([a-z]+)[\s-](\d+(?:\.\d+)?)\b",

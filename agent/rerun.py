@@ -164,6 +164,14 @@ REDONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
+    """The run to change, and the settings said: of the tool below, the run the text describes ("regenerate the 91 chain
+    greedy", "rerun the layer 14 sweep") where it describes one, else the newest."""
+    run, said = _newest(text, state, routed, tools, strong)
+    described = describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) if run is not None else None
+    return (described or run), said
+
+
+def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
     """The newest of the runs whose tool takes the most of what was said (the routed tool's first, when it has
     run and the request names it clearly: "same thing at layer 20" changes the direction just found, not the
     fine-tune that "layer" sounds like)."""
