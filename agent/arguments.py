@@ -136,7 +136,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|[a-z]+ed|{cross}|{alternatives})\b)[a-z])")
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|[a-z]+ed|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"

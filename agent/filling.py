@@ -47,7 +47,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if name.endswith("_runs") or (name == "base_run" and not re.search(r"\b(?:continue|extend|diff|on top of)\b", text, re.I)):
             continue  # optional extras are guessed only when asked for
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text))
-        if name == "cot_run" and ("scenario" in args or pasted and "cot" in props and not pointed):
+        here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,40}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted
+        if name == "cot_run" and ("scenario" in args or pasted and "cot" in props and (not pointed or here)):
             continue  # pasted text or a scenario is its own chain
         if name == "direction_run" and re.search(r"\bvector\b", text, re.I):  # "project out the eval-awareness vector": the tool
             found = state.reference("vector_run", ["build_steering_vector"], text)  # takes a steering vector as its direction too

@@ -32,7 +32,7 @@ CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|h
                      r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
 OPINION = re.compile(
     # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
-    r"\b(?:is|are|was|were)\b[^?.!]{0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b[^.!]{0,40}\?|"
+    r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b[^.!]{0,40}\?|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead)\b)"
@@ -107,7 +107,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
 }
 QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
 THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
-MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes)\b(?![^:]*:)(?![^'\"]*['\"])"
+MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes|sentence)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 # "the pairs I gave you", "the hinted question I sent", "the sentence I wrote above": text said to be given earlier
 GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
@@ -190,7 +190,7 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
-                           r"\bdon'?t (?:run|start|launch|kick off) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|"
+                           r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            r"\bbefore (?:i|we) (?:launch|run|start|kick off) (?:anything|it|that|this)\b", re.I)
 
 
@@ -311,3 +311,11 @@ def about_user_only(text: str) -> bool:
 UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
                          r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face)\b|"
                          r"\b(?:logit|tuned) lens\b", re.I)
+# "perfect, that's exactly the figure I needed. thanks!", "thx, the second chain's result is what i expected": thanks, nothing asked
+THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
+
+
+def thanks_only(text: str) -> bool:
+    return bool(THANKS.search(text)) and "?" not in text and not IMPERATIVE.search(text) and not ASKED_TO.search(text) and (
+        re.search(r"\b(?:is|was|are|were|looks?|seems?|made|exactly|needed|expected)\b", text, re.I) is not None
+        or len(re.findall(r"\w+", THANKS.sub("", text))) <= 3)

@@ -143,8 +143,8 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = _acknowledge(user, own)
-        if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]):
-            return self.reply("answer", noted or "Noted.")
+        if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]) or intents.thanks_only(own) and route[1] < 1.0:
+            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) else {}))
         answer = self.answer_to(text, own, state, user, route[1])
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))

@@ -54,8 +54,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
-    if reply.tool_calls and _said(planner, reply.tool_calls[0], text) >= 4:
-        return reply  # four settings of the tool read from the words themselves, not carried from earlier runs
+    if reply.tool_calls and _said(planner, reply.tool_calls[0], own, text) >= 3:
+        return reply  # three settings of the tool read from the user's own words, not carried from earlier runs
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer":
@@ -74,11 +74,14 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
 
 
-def _said(planner, call: dict, text: str) -> int:
+def _said(planner, call: dict, own: str, text: str) -> int:
     tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
     if tool is None:
         return 0
-    return len(arguments.read(tool["schema"].get("properties", {}), text)[0]) + len(filling.RUN_ID.findall(text))
+    read = arguments.read(tool["schema"].get("properties", {}), own)[0]
+    quoted = [v for k, v in call["args"].items() if k not in read and isinstance(v, str) and len(v) >= 8 and v.lower() in text.lower()]
+    # a prompt or question in quotes is said too; a pasted chain of thought says as much as two settings
+    return len(read) + sum(2 if len(v) >= 60 else 1 for v in quoted) + len(filling.RUN_ID.findall(own))
 
 
 def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:

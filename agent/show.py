@@ -20,7 +20,19 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
     back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
-    return by_order(text, state) or describe_match(text, state.runs)
+    return by_order(text, state) or base_of(text, state) or describe_match(text, state.runs, state.runs)
+
+
+def _tuned(run: RunSeen) -> bool:
+    return bool(run.args.get("train_run") or run.args.get("adapter")) or str(run.args.get("model", "")).startswith("organism:")
+
+
+def base_of(text: str, state: DialogueState) -> RunSeen | None:
+    """'the base model's per-question table': of the tools run on a fine-tune and on the base model, the newest base run."""
+    if not re.search(r"\bbase model'?s\b|\bfor the base model\b|\bof the base model\b", text, re.I):
+        return None
+    both = {r.tool for r in state.runs if _tuned(r)}
+    return next((r for r in reversed(state.runs) if r.tool in both and not _tuned(r)), None)
 
 
 ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+)?("

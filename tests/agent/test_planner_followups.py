@@ -418,3 +418,34 @@ def test_continuing_dictionaries_said_loosely_keeps_the_same_layers(plan):
     assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 9, 12] and args["docs"] == 150
     tool, args = _call(plan([itda], "continue that dictonary on organism:misaligned, only layers 6 and 12"))
     assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 12]
+
+
+def test_thanks_and_reactions_are_answered_and_nothing_is_shown_or_run(plan):
+    for request_ in ("perfect, that's exactly the figure I needed for the writeup. thanks!",
+                     "thx, the steering result is what i expected"):
+        reply = plan([VEC, STEER], request_)
+        assert reply.response_metadata["intent"] == "answer" and not reply.tool_calls and "show" not in reply.response_metadata
+    reply = plan([TRAIN_RISKY, {"user": "phase", "tool": "lora_phase", "args": {"train_run": RISKY}, "run_id": "20270801-111000-lora_phase-9b9b",
+                                "summary": "Sharpest turn at step 20 (cos -0.62, k=2)."}], "is -0.62 at k=2 actually a lot?")
+    assert reply.response_metadata["intent"] == "answer" and not reply.tool_calls
+
+
+def test_text_pasted_after_a_colon_is_the_chain_and_settings_said_together_stand(plan):
+    tool, args = _call(plan([], "split this cot, min chars 25: Let x be the ball. Then the bat is x+1. So x + x + 1 = 1.10. Thus 2x = 0.10."))
+    assert tool == "split_sentences" and args["min_chars"] == 25 and "2x = 0.10" in args["cot"]
+    tool, args = _call(plan([COT], "attention suppression on this one instead, layers 0-3 only:\n<think>It leaves at 3. Adding 2 hours "
+                                   "gives 5. So 5.</think>"))
+    assert tool == "attention_suppression" and "Adding 2 hours" in args["cot"] and "cot_run" not in args and args["layers"] == [0, 1, 2, 3]
+    tool, args = _call(plan([VEC], "steered vs unsteered on 'Write a python function that parses an ISO 8601 date', scale 1.5, layers 8 and 12"))
+    assert tool == "steer_generate" and "ISO 8601" in args["prompt"] and args["scale"] == 1.5 and args["layers"] == [8, 12]
+    tool, args = _call(plan([], "let's build itda on layers 4, 8, 12 and 16 on the code corpus only, tau 0.3 and 0.5 both"))
+    assert tool == "itda_build" and args["tau"] == [0.3, 0.5] and args["layers"] == [4, 8, 12, 16]
+
+
+def test_the_base_models_run_is_shown_when_one_ran_on_a_fine_tune_too(plan):
+    base = {"user": "EM eval on the base model", "tool": "em_evaluate", "args": {"model": "smollm2-135m", "samples": 10},
+            "run_id": "20270801-090000-em_evaluate-c3c3", "summary": "base: EM rate 0.01."}
+    tuned = {"user": "EM eval on that", "tool": "em_evaluate", "args": {"train_run": RISKY, "samples": 10},
+             "run_id": "20270801-120000-em_evaluate-c5c5", "summary": "fine-tune: EM rate 0.15."}
+    reply = plan([base, TRAIN_RISKY, tuned], "let me see the base model's per-question table again")
+    assert reply.response_metadata["show"]["run_id"] == base["run_id"] and not reply.tool_calls
