@@ -29,13 +29,15 @@ def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.-]){2,40}?)\s+(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|"
-                         r"lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|sweep|samples)\b", text, re.I)
+    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.-]){2,40}?)\s+"  # the innermost "the ..."
+                         r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
+                         r"sweep|samples)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
-    phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I) for p in phrases]  # "the 8-rollout one"
+    phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)
+               for p in phrases]  # "the 8-rollout one"
     phrases = [re.sub(r"\b(rank|seed|layer|step|k)(\d+)\b|\b([a-z]+)[\s-](\d+(?:\.\d+)?)\b",
                       lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", p, flags=re.I) for p in phrases]  # "seed 1", "rank8"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()

@@ -92,7 +92,8 @@ class RunSeen:
 
     def described_by(self) -> str:
         """Its subject and its settings as a person names them ("the seed-0 chain", "the tiny-random one")."""
-        single = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in (self.defaults | self.args).items()}  # layers [12]: "the layer-12 one"
+        single = {k: v[0] if isinstance(v, list) and len(v) == 1 else v  # layers [12]: "the layer-12 one"
+                  for k, v in (self.defaults | self.args).items()}
         settings = " ".join(f"{k}-{v} {k.rstrip('s')}-{v} {NAMED_AS.get(k, k)}-{v} {v}" for k, v in single.items()
                             if isinstance(v, (str, int, float)) and len(str(v)) < 40 and not k.endswith("_run"))
         seed = self.seed()

@@ -53,6 +53,7 @@ class OfflinePlanner(BaseChatModel):
     tools: list[dict]  # each tool's describe(): name, description, schema, examples, cost
     _router: Any = PrivateAttr(default=None)
     _classifier: Any = PrivateAttr(default=None)
+    _defaults: Any = PrivateAttr(default=None)  # each tool's numeric defaults ("the 8-rollout one"), read from the schemas once
 
     @property
     def _llm_type(self) -> str:
@@ -66,6 +67,11 @@ class OfflinePlanner(BaseChatModel):
         if self._router is None:
             self._router = routing.Router(self.tools)
         return self._router
+
+    def _tool_defaults(self) -> dict:
+        if self._defaults is None:
+            self._defaults = descriptions.defaults_of(self.tools)
+        return self._defaults
 
     def warm(self) -> None:
         """Load the embedder, embed the examples and load the request classifier now, so the first turn answers at once."""
@@ -120,7 +126,8 @@ class OfflinePlanner(BaseChatModel):
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", words)))  # run ids are references; organism:X a model
                   for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
-        return Turn(text, own, DialogueState.from_messages(messages[:-1], arguments.read_settings, descriptions.defaults_of(self.tools)), max(routes, key=lambda r: r[1]),
+        state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
+        return Turn(text, own, state, max(routes, key=lambda r: r[1]),
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
     def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
@@ -299,7 +306,8 @@ class OfflinePlanner(BaseChatModel):
         drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
         run = show.named_run(text, state) or (drawn if part == "plot" else None)
         if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool):
-            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)  # "the EM results for the clean model"
+            # "the EM results for the clean model": that model's evaluation, not its training
+            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None
