@@ -8,7 +8,8 @@ from typing import Callable
 
 TOPIC = re.compile(
     r"\b(?:did we ever (?:find|get|run|try|do|see|measure|look at)|have we (?:ever )?(?:found|run|tried|done|seen|measured|looked at)|"
-    r"(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about))\s+(.+)$|\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+"
+    r"(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about))\s+(?!(?:this|that|it)\b)(.+)$|"
+    r"\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+(?:only\s+)?"
     r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
     r"(?:on|about|for)\s+(.+)$", re.I | re.S)
 AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", re.I | re.S)
@@ -16,11 +17,13 @@ AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said a
 
 def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     """The query: quoted text when there is some, else the topic (`strip` removes phrases that set other arguments)."""
-    topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
+    topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(  # "search memory, runs only: X"
+        r"\b(?:search|memory|recall|look up)\b[^:\n]{0,40}:\s*(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
     picked = next((g for g in topic.groups() if g), None) if topic else None
     query = quoted[0] if quoted else re.split(r"\?\s+(?=\w)", strip(picked or text))[0]
     query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
-    query = re.sub(r"[\s,;]+top \d+\b.*$", "", query, flags=re.I)
+    query = re.sub(r"[\s,;]+(?:gimme |give me |show me )?(?:the )?top \d+\b.*$|[\s,;]+(?:gimme|give me) \d+\b.*$", "", query, flags=re.I)
+    query = re.sub(r"[\s,;]+(?:gimme|give me|pls|please)\W*$", "", query, flags=re.I)  # what is left of "gimme top 10"
     return re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,
                   flags=re.I).rstrip("?").strip() or query

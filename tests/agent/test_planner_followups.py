@@ -449,3 +449,10 @@ def test_the_base_models_run_is_shown_when_one_ran_on_a_fine_tune_too(plan):
              "run_id": "20270801-120000-em_evaluate-c5c5", "summary": "fine-tune: EM rate 0.15."}
     reply = plan([base, TRAIN_RISKY, tuned], "let me see the base model's per-question table again")
     assert reply.response_metadata["show"]["run_id"] == base["run_id"] and not reply.tool_calls
+
+
+def test_a_memory_search_asks_about_the_topic_after_a_colon_or_after_a_question_about_this(plan):
+    tool, args = _call(plan([], "search memory, runs only not chat: receiver heads on the anchor organism, gimme top 10"))
+    assert tool == "recall" and args == {"query": "receiver heads on the anchor organism", "scope": "runs", "k": 10}
+    tool, args = _call(plan([VEC, STEER], "did we ever try this before? search past runs only for steering at layer 15, gimme 10 hits"))
+    assert tool == "recall" and args["query"] == "steering at layer 15" and args["k"] == 10
