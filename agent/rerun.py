@@ -117,9 +117,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         _references(text, state, base, props, args)
     except LookupError:
         return None
-    seeded = extra_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
-    if seeded:  # "rerun it on seed 1 but use seeds 2 and 3 for the split-half reliability"
-        args["more_cot_runs"] = seeded
+    extras = extra_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
+    if extras:  # "rerun it on seed 1 but use seeds 2 and 3 for the split-half reliability", "use the other two"
+        args["more_cot_runs"] = extras
     elif "more_cot_runs" in props and re.search(r"\b(?:added|add|reliability|split-half|as well|too)\b", text, re.I):
         extra = state.reference("cot_run", None, text)
         if extra and extra != args.get("cot_run"):

@@ -20,7 +20,7 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
     back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
-    return by_order(text, state) or base_of(text, state) or describe_match(text, state.runs, state.runs)
+    return by_order(text, state) or base_of(text, state) or describe_match(text, state.runs)
 
 
 def _tuned(run: RunSeen) -> bool:
@@ -50,8 +50,7 @@ def by_order(text: str, state: DialogueState) -> RunSeen | None:
         return None
     which = said.group(1).lower()
     if which.startswith("base"):  # run on the model itself: no adapter, fine-tune or organism
-        base = [r for r in runs if not r.args.get("train_run") and not r.args.get("adapter")
-                and not str(r.args.get("model", "")).startswith("organism:")]
+        base = [r for r in runs if not _tuned(r)]
         return base[-1] if base else None
     index = {"first": 0, "earlier": 0, "original": 0, "second": 1, "third": 2}.get(which, -1)
     return runs[min(index, len(runs) - 1)]
