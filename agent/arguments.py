@@ -16,7 +16,8 @@ from typing import Any
 
 from agent.phrases import HINT_WORDS, INTENT, LISTED, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    NUMBER_WORD, PAIRS, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, labelled, normal, own_words, payload, quoted, quoted_all, without,
+    NUMBER_WORD, PAIRS, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, item_types, labelled, normal, own_words, payload, quoted, quoted_all,
+    types_of, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -31,25 +32,10 @@ MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\
                    r"(?<!\.safetensors)", re.I)  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
-PREFIXED = re.compile(r"\b(regex|judge|choice):(\S.*)$", re.I | re.S)
+PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
                       rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
-
-
-def types_of(spec: dict) -> set[str]:
-    kinds = {spec.get("type")} | {s.get("type") for s in spec.get("anyOf", [])}
-    return {k for k in kinds if k}
-
-
-def item_types(spec: dict) -> set[str]:
-    """The element types of an array argument (or of the array branch of an optional one)."""
-    arrays = [spec] if spec.get("type") == "array" else [s for s in spec.get("anyOf", []) if s.get("type") == "array"]
-    kinds: set[str] = set()
-    for array in arrays:
-        items = array.get("items", {})
-        kinds |= types_of(items) | {t for s in items.get("anyOf", []) for t in types_of(s)}
-    return kinds
 
 
 def words_for(name: str, others: tuple = ()) -> list[str]:
@@ -89,11 +75,11 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = _alternatives(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
         patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
-                        rf"(?:{before})\b")
+                        rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
-        patterns.append(rf"(?<![\w-])C\s+({NUMBER})(?![\w.])")
+        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+({NUMBER})(?!\w|\.\d)")
     return tuple(re.compile(p, re.I) for p in patterns)
 
 
@@ -136,7 +122,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|[a-z]+ed|{cross}|{alternatives})\b)[a-z])")
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
@@ -238,7 +224,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 found = None  # a file has an extension; a folder here is the adapter's or the model's
             if found:
                 value = found.group(found.lastindex).rstrip(".,")
-                take(name, [value] if "array" in kinds else value, found.group(0))
+                more = re.match(rf"(?:\s*(?:,|and|&|\+|plus)\s*(?:also\s+)?(?:{PATH}))+", words.text[found.end():], re.I)
+                if "array" in kinds and more:  # "over data/papers/ and notes/meeting_notes.txt"
+                    take(name, [value] + [m.group(0).rstrip(".,") for m in re.finditer(PATH, more.group(0))], found.group(0) + more.group(0))
+                else:
+                    take(name, [value] if "array" in kinds else value, found.group(0))
         elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
             found = HINT_WORDS.search(text) or MENTIONS.search(text)
             take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&]\s*)", found.group(1))], found.group(0))
@@ -253,6 +243,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 first = [(m, v) for v in _choices(spec) if "-" in v for m in [_said(v.split("-")[0], words.text)]
                          if m and len(v.split("-")[0]) >= 5]
                 found = found or (first if len({v for _, v in first}) == 1 else [])  # "the shutdown one", if only one starts so
+                blackmail = re.search(r"\bblackmail(?:ing)?\s+(?:scenario|setup|one|case|prompt|story|task|env)\b|\b(?:on|of|in) (?:the )?blackmail\b", words.text, re.I)  # the agentic-misalignment paper's own name for it
+                found = found or ([(blackmail, "replacement-affair")] if blackmail and "replacement-affair" in _choices(spec) else [])
             distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
             if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this
                 near = rf"(?:{_alternatives(name, tuple(props))})"
@@ -296,7 +288,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if "array" in item_types(spec) and groups:  # "8+10 steered together and 14+16 together"
                     members = {n for g in groups for n in g}
                     numbers = [n for n in numbers if n not in members or isinstance(n, list)] + groups
-                bracketed = re.findall(r"\[\s*(\d+(?:\s*,\s*\d+)+)\s*\]", words.text)
+                bracketed = re.findall(r"[\[(]\s*(\d+(?:\s*,\s*\d+)+)\s*[\])]", words.text)
                 if "array" in item_types(spec) and len(bracketed) >= 2:  # "layer groups [10,11,12] and [16,17,18]"
                     numbers = [[int(n) for n in re.findall(r"\d+", group)] for group in bracketed]
                 if len(numbers) == 1 and kinds & {"number", "integer"} and not isinstance(numbers[0], list):

@@ -29,13 +29,14 @@ def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.-]){2,40}?)\s+"  # the innermost "the ..."
+    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
-                         r"sweep|samples)\b", text, re.I)
+                         r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
+    phrases = [re.sub(r"\b(\d+)-(scale|prompt|pair|question|control)s?\b", r"n\1-\2", p, flags=re.I) for p in phrases]  # "the 4-scale sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)
                for p in phrases]  # "the 8-rollout one"
     phrases = [re.sub(r"\b(rank|seed|layer|step|k)(\d+)\b|\b([a-z]+)[\s-](\d+(?:\.\d+)?)\b",
@@ -55,7 +56,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         own = matched(run.described_by())
         sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
         inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
-        return len(own) + 0.5 * len(inherited)
+        asked = {w for w in words & content_words(getattr(run, "asked", "")) if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
+        return len(own) + 0.5 * len(inherited) + 0.5 * len(asked)  # a word of the request that made it: "the eval-awareness vec"
 
     return [(overlap(r), i, r) for i, r in enumerate(runs)]
 
@@ -65,3 +67,17 @@ def defaults_of(tools: list[dict]) -> dict[str, dict]:
     Not the seed: "the seed-0 lora" is the fine-tune trained with seed 0, not every run that left its own seed alone."""
     return {t["name"]: {k: v["default"] for k, v in t["schema"].get("properties", {}).items()
                         if isinstance(v.get("default"), (int, float)) and not isinstance(v.get("default"), bool) and k != "seed"} for t in tools}
+
+
+def for_routing(text: str, runs: list) -> str:
+    """The words that choose a tool: a run named by its description ("the eval-awareness vec") is a reference, so its
+    description does not vote ("do the sweep on the eval-awareness vec" is a sweep); nor does a purpose said after
+    the request ("continue the dictionary on organism:misaligned so we can diff them")."""
+    text = re.sub(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", " ", text, flags=re.I)
+
+    def plain(found: re.Match) -> str:
+        if re.search(r"\d", found.group(2)) or not describe_match(found.group(0), runs):
+            return found.group(0)  # settings ("the seed 0 lora") name no tool; a subject ("the eval-awareness vec") may
+        return f"{found.group(1)} {found.group(3)}"
+    return re.sub(r"\b(on|for|with|of|from|using|to|in) (?:the|that|this|my|our) ([\w.'’-]+(?: [\w.'’-]+)?) "
+                  r"(vec|vector|chain|cot|dict|dictionary|ft|fine-?tune|lora|direction)\b", plain, text, flags=re.I)

@@ -70,6 +70,7 @@ class RunSeen:
     summary: str = ""
     result: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # the tool's numeric defaults: "the 8-rollout one" is a run left at 8
+    asked: str = ""  # the user's words that asked for it: "the eval-awareness vec" is the one "build an eval-awareness vector" made
 
     @property
     def subject(self) -> tuple[str, str] | None:
@@ -96,8 +97,9 @@ class RunSeen:
                   for k, v in (self.defaults | self.args).items()}
         settings = " ".join(f"{k}-{v} {k.rstrip('s')}-{v} {NAMED_AS.get(k, k)}-{v} {v}" for k, v in single.items()
                             if isinstance(v, (str, int, float)) and len(str(v)) < 40 and not k.endswith("_run"))
+        counts = " ".join(f"n{len(v)}-{k.rstrip('s')}" for k, v in self.args.items() if isinstance(v, list) and len(v) > 1)  # "the 4-scale sweep"
         seed = self.seed()
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
 
     def seed(self) -> int | None:
         """The seed it ran with: its arguments', else the one its summary reports (a default seed is not in the arguments)."""
@@ -121,6 +123,7 @@ class DialogueState:
         """`read_settings(text) -> dict` reads the settings said in one user message; `defaults`: tool -> its numeric defaults."""
         state = cls()
         calls: dict[str, dict] = {}
+        asked = ""
         for m in messages:
             if isinstance(m, AIMessage):
                 for call in m.tool_calls:
@@ -136,8 +139,11 @@ class DialogueState:
                         args=content.get("args") or call.get("args") or {}, ok=True,
                         status=content.get("status", "complete"), summary=content.get("summary", ""),
                         result=content.get("result") or {}, defaults=(defaults or {}).get(content.get("tool") or m.name or "", {}),
+                        asked=RUN_ID.sub(" ", asked)[:200],
                     ))
-            elif isinstance(m, HumanMessage) and read_settings is not None:
+            elif isinstance(m, HumanMessage):
+                asked = _text(m)
+            if isinstance(m, HumanMessage) and read_settings is not None:
                 said = _settings_said(read_settings, _text(m))
                 state.stated.update(said)
                 if said and STANDING.search(_text(m)):

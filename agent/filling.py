@@ -93,6 +93,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
     where_to_ablate(args, props, text)
+    relative_to_default(args, props, text)
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         organism = organism_named(text, state)
         if organism:
@@ -107,6 +108,23 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
+
+FACTORS = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}
+
+
+def relative_to_default(args: dict, props: dict, text: str) -> None:
+    """'half the default rollouts', 'scales at double the default': the schema's default times the factor."""
+    for name, spec in props.items():
+        default = spec.get("default")
+        if name in args or isinstance(default, bool) or not isinstance(default, (int, float)):
+            continue
+        factor, words = "|".join(FACTORS), arguments._alternatives(name, tuple(props))
+        found = words and re.search(rf"\b({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\s+(?:number of\s+)?(?:{words})\b|"
+                                    rf"\b(?:{words})\s*(?:at|=|:|to)?\s*({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\b", text, re.I)
+        if found:
+            value = default * FACTORS[(found.group(1) or found.group(2)).lower()]
+            args[name] = max(1, round(value)) if "integer" in arguments.types_of(spec) else value
+
 
 def where_to_ablate(args: dict, props: dict, text: str) -> None:
     """Layers said for an ablation are where it ablates: "project it out only at L15" (not which layer's slice of the
@@ -269,6 +287,9 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
         values = [str(v).lower() for v in run.args.values() if isinstance(v, str)]
         places = [m.start() for m in re.finditer(r"[\w.-]{4,}", lowered)
                   if any(v.startswith(m.group(0)) or m.group(0).startswith(v) for v in values if len(v) >= 4)]
+        base = not any(str(run.args.get(k, "")).startswith(("organism:", "/", "~", ".")) for k in ("model", "adapter")) \
+            and "train_run" not in run.args
+        places += [m.start() for m in re.finditer(r"\bbase\b", lowered)] if base else []  # "the base dict (as A) against the organism one"
         return min(places) if places else 10**6
 
     if re.search(r"\b(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:with|against|to)\b", text, re.I):

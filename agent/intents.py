@@ -95,7 +95,8 @@ SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+[\w\s-]{2,30}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
                   r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
-                  r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$", re.I)
+                  r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
+                  r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
     "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
     "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
@@ -264,8 +265,9 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b|\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d|\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?"
-                 r"(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
+    described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run
+    if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", described, re.I) \
+            or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
         return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
         and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?\W*$", "", text, flags=re.I)) \
@@ -310,7 +312,9 @@ def about_user_only(text: str) -> bool:
 # Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
 UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
                          r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face)\b|"
-                         r"\b(?:logit|tuned) lens\b", re.I)
+                         r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|\bnot (?:just )?(?:a |with (?:a )?)?lora\b|"
+                         r"\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b|"
+                         r"\broc(?: curve)?\b", re.I)
 # "perfect, that's exactly the figure I needed. thanks!", "thx, the second chain's result is what i expected": thanks, nothing asked
 THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
 

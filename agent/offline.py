@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, descriptions, filling, intents, request_classifier, routing, second_opinion, show
+from agent import answers, arguments, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
@@ -117,16 +117,16 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = _content(messages[-1])
+        text = corrections.corrected(_content(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
                 suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment
             text = f"{_content(suggested)}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
-        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", words)))  # run ids are references; organism:X a model
-                  for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
+        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(words, state.runs))))
+                  for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
         return Turn(text, own, state, max(routes, key=lambda r: r[1]),
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
@@ -152,10 +152,11 @@ class OfflinePlanner(BaseChatModel):
         noted = _acknowledge(user, own)
         if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]) or intents.thanks_only(own) and route[1] < 1.0:
             return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) else {}))
-        answer = self.answer_to(text, own, state, user, route[1])
+        unsupported = intents.UNSUPPORTED.search(own)
+        answer = None if unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
+            self.answer_to(text, own, state, user, route[1])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
-        unsupported = intents.UNSUPPORTED.search(own)
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
@@ -253,6 +254,7 @@ class OfflinePlanner(BaseChatModel):
     # --- questions and showing ------------------------------------------------------------
 
     def answer_to(self, text: str, own: str, state: DialogueState, user: UserModel, score: float) -> str | None:
+        text = re.sub(r"\b(?:metric|judge|decision)\s*(?:=|:)\s*(?:judge\s*:)?.*$", "", text, flags=re.I | re.S).strip() or text  # its question is data
         defined = intents.definition_asked(text)
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
@@ -341,7 +343,8 @@ class OfflinePlanner(BaseChatModel):
         run = run or show.run_for(part, state)
         if run is None:
             return None
-        return self.show_run(run, part)
+        split = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), None)
+        return self.show_run(split if part == "sentences" and split else run, part)  # a chain's sentences: its split, where one ran
 
     def show_run(self, run, part: str) -> AIMessage:
         return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part})

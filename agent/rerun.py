@@ -152,8 +152,11 @@ SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do 
 def _stem_said(name: str, text: str, tools: dict) -> bool:
     """The first word of a tool's name, said, when no other tool's name starts with it ('caft', 'hint', 'receiver')."""
     stem = name.split("_")[0]
-    return len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and bool(re.search(
-        rf"\b{stem}\b(?![\s-]+(?:model|run|one|adapters?|fine-?tune|version|organism)\b)", text, re.I))  # "the CAFT model" is a run
+    if len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and re.search(
+            rf"\b{stem}\b(?![\s-]+(?:model|run|one|adapters?|fine-?tune|version|organism)\b)", text, re.I):  # "the CAFT model" is a run
+        return True
+    words = [w.rstrip("s") for w in name.split("_")[1:] if len(w) >= 7 and sum(w in t.split("_") for t in tools) == 1]
+    return any(re.search(rf"\bthe {w}s?\b", text, re.I) for w in words)  # "I want see the alternatives": that tool, named
 
 
 VERBS = {"train": ("train_lora", "caft_finetune"), "build": ("build_steering_vector", "itda_build", "build_organism"),
@@ -215,9 +218,12 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         kind = REFERENCES.get(name, (None,))[0]
         if not kind or not name.endswith("_run"):
             continue
-        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:\w+\s+)?(?:{_kind_words(kind)})\b",
+        if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
+            text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
+                          " ", text, flags=re.I)
+        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w.-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
                          text, re.I):
-            described = re.search(r"\bthe\s+\w+\s+(?:one|run)\b", text, re.I) and describe_match(
+            described = re.search(r"\bthe\s+[\w.-]+\s+(?:one|run)\b", text, re.I) and describe_match(
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
             if described and described.run_id != args.get(name):  # "do the same for the trains one"
                 args[name] = described.run_id

@@ -16,7 +16,7 @@ KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
 LEAD_BONUS = 0.2
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
-OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|"
+OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|meh|hm+|ugh|well|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
                      r"go ahead and|just|(?:do|run|try) (?:the|a|an))\W+)*", re.I)  # "do the concept-ablation fine-tune ..."
 _WARMING = threading.Lock()

@@ -7,8 +7,9 @@ import re
 from typing import Callable
 
 TOPIC = re.compile(
-    r"\b(?:did we ever (?:find|get|run|try|do|see|measure|look at)|have we (?:ever )?(?:found|run|tried|done|seen|measured|looked at)|"
-    r"(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about))\s+(?!(?:this|that|it)\b)(.+)$|"
+    r"\b(?:(?:(?:did|have|had) we|we(?:'ve| have)?|whether we(?:'ve| have)?) ever|have we)\s+(?:(?:find|found|get|got|run|ran|try|tried|do|done|did|"
+    r"see|seen|saw|measured?|look(?:ed)? (?:at|into))\s+)?(?!(?:\w+\s+)?(?:this|that|it)\b)(.+)$|"
+    r"\b(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about)\s+(?!(?:this|that|it)\b)(.+)$|"
     r"\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+(?:only\s+)?"
     r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
     r"(?:on|about|for)\s+(.+)$", re.I | re.S)

@@ -19,8 +19,9 @@ NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 SYNONYMS = {
     "scale": ("strength", "coefficient", "multiplier"),
     "scales": ("strengths", "coefficients", "scale"),
-    "max_new_tokens": ("tokens", "new tokens", "tok", "token budget", "tokens per resample", "tokens per rollout"),
-    "max_tokens": ("tokens per doc", "tokens per document", "tokens"),
+    "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout"),
+    "max_tokens": ("tokens per doc", "tokens per document", "tokens", "toks"),
+    "tokens": ("toks", "tok"),
     "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
                  "per position", "per sentence", "each position", "a position"),
     "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
@@ -31,22 +32,22 @@ SYNONYMS = {
     "batch_size": ("bs", "batch size", "batch"),
     "build_encoder": ("build", "built", "encoder", "build it", "build them"),
     "include_user": ("my own messages", "my messages", "my own msgs", "my msgs", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
-    "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass"),
+    "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass", "batches", "per batch", "sentences per batch"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
     "lora_alpha": ("lora alpha",),
     "top_p": ("top-p", "top p", "nucleus", "p"),
     "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
     "encoder": ("encoding",),
-    "top": ("top", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
+    "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
-    "threshold": ("cosine threshold", "similarity threshold", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff"),
+    "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff"),
     "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
     "sentence": ("sentence", "step", "sent"),
     "threshold_mse": ("mse threshold", "threshold mse", "mse", "threshold"),
-    "sentences": ("sentence",),
+    "sentences": ("sentence", "sents"),
     "layers": ("layer",),
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
     "chains": ("chain",),
@@ -59,7 +60,10 @@ SYNONYMS = {
     "max_iterations": ("iterations", "rounds"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
-PATH = r"(?:~|\.{1,2})?/?[\w.-]*(?:/[\w.-]+)+/?|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b"
+# "cka/svcca", "pos/neg", "and/or" are words paired by a slash, not paths.
+_PAIRED = r"(?:cka|svcca|and|or|pos|neg|on|off|yes|no|in|out|o|true|false|aligned|misaligned|w|a|b|base|ft|before|after)"
+PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?:~|\.{{1,2}})?/?[\w.-]*(?:/[\w.-]+)+/?"
+        r"|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b")
 
 VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
@@ -249,3 +253,18 @@ def labelled(text: str) -> dict:
         if value and len(marks) > 1 or field == "system":
             found[field] = value.strip("'\"")
     return found
+
+
+def types_of(spec: dict) -> set[str]:
+    kinds = {spec.get("type")} | {s.get("type") for s in spec.get("anyOf", [])}
+    return {k for k in kinds if k}
+
+
+def item_types(spec: dict) -> set[str]:
+    """The element types of an array argument (or of the array branch of an optional one)."""
+    arrays = [spec] if spec.get("type") == "array" else [s for s in spec.get("anyOf", []) if s.get("type") == "array"]
+    kinds: set[str] = set()
+    for array in arrays:
+        items = array.get("items", {})
+        kinds |= types_of(items) | {t for s in items.get("anyOf", []) for t in types_of(s)}
+    return kinds

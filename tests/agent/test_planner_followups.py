@@ -456,3 +456,66 @@ def test_a_memory_search_asks_about_the_topic_after_a_colon_or_after_a_question_
     assert tool == "recall" and args == {"query": "receiver heads on the anchor organism", "scope": "runs", "k": 10}
     tool, args = _call(plan([VEC, STEER], "did we ever try this before? search past runs only for steering at layer 15, gimme 10 hits"))
     assert tool == "recall" and args["query"] == "steering at layer 15" and args["k"] == 10
+
+
+def test_a_value_corrected_while_typing_is_the_one_meant(plan):
+    tool, args = _call(plan([VEC, STEER], "steer with that vector on 'Write a haiku about autumn' at scale 2 - wait no, 1.5 - 5 samples a side"))
+    assert tool == "steer_generate" and args["scale"] == 1.5 and "haiku" in args["prompt"]
+    tool, args = _call(plan([COT], "alternatives for sentence 3, temp 0.9... actually no, make it greedy"))
+    assert tool == "sentence_alternatives" and args["temperature"] == 0 and args["sentence"] == 3
+
+
+def test_a_request_taken_back_leaves_only_what_follows(plan):
+    reply = plan([VEC, SWEEP], "rerun the steering sweep with seed 1 - no wait, first just pull up the table from the sweep")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SWEEP["run_id"]
+    reply = plan([VEC, SWEEP], "rerun the sweep with more samples... actually never mind, just tell me: did layer 14 beat the random controls or not?")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
+
+
+def test_the_base_dictionary_said_first_is_a_and_slashed_words_are_no_corpus(plan):
+    base = {**ITDA, "args": {"model": "smollm2-135m"}}
+    organism = {"user": "same on organism:misaligned", "tool": "itda_build", "args": {"model": "organism:misaligned"},
+                "run_id": "20270801-130000-itda_build-ff08", "summary": "Dictionaries at 4 layers: 298 to 415 atoms."}
+    for request_ in ("match layers of the base dict (as A) against the organism one (B), use 2048 tokens for cka/svcca",
+                     "match the layers of the organism's dictionary against the base one, 2048 toks"):
+        tool, args = _call(plan([organism, base] if "organism's" in request_ else [base, organism], request_))
+        first, second = (organism, base) if "organism's" in request_ else (base, organism)
+        assert tool == "itda_compare" and args["dictionary_run"] == first["run_id"] and args["other_run"] == second["run_id"]
+        assert args["tokens"] == 2048 and "corpus" not in args
+
+
+def test_settings_said_as_people_say_them(plan):
+    tool, args = _call(plan([COT], "thought anchors for that cot pls - half the default rollouts, 0.9 similarity cutoff, seed forty-two"))
+    assert tool == "resample_importance" and args["rollouts"] == 4 and args["threshold"] == 0.9 and args["seed"] == 42
+    tool, args = _call(plan([VEC], "sweep that vector: scales .5 1 2, layers 8, 12 and 16 each on their own, 3 random controls per cell"))
+    assert tool == "steering_sweep" and args["layers"] == [8, 12, 16] and args["controls"] == 3 and "samples" not in args
+    tool, args = _call(plan([], "now resilience for sentences 2 and 5 of the blackmail scenario, 16 rollouts per condition"))
+    assert tool == "sentence_resilience" and args["scenario"] == "replacement-affair" and args["sentences"] == [2, 5]
+    tool, args = _call(plan([], "build itda dictionaries over data/papers/ and notes/meeting_notes.txt, tau 0.3, layers 4 and 8 only"))
+    assert tool == "itda_build" and args["corpus"] == ["data/papers/", "notes/meeting_notes.txt"]
+
+
+def test_more_experiments_no_tool_runs_are_said_so(plan):
+    for request_ in ("can we fine-tune the whole model on the risky data, all parameters, not a lora?",
+                     "is it possible to get the SAE features for layer 6 of smollm2?",
+                     "fit a logistic probe on layer-12 resid acts for eval vs deploy prompts and gimme the ROC"):
+        reply = plan([TRAIN_RISKY], request_)
+        assert reply.response_metadata["intent"] == "clarify" and reply.content.startswith("No tool here does that") and not reply.tool_calls
+
+
+def test_a_run_named_by_the_words_that_asked_for_it(plan):
+    other = {"user": "and a refusal vector from the refusal pairs", "tool": "build_steering_vector", "args": {"pairs_file": "pairs/refusal.json"},
+             "run_id": "20270801-104000-build_steering_vector-cc09", "summary": "Built a 30-layer vector from 24 pairs."}
+    tool, args = _call(plan([VEC, other], "ok do the proper sweep on the eval awareness vector: layers 8 / 12 / 16, scales .5 1 2"))
+    assert tool == "steering_sweep" and args["vector_run"] == VECTOR
+    tool, args = _call(plan([COT, COT2, SPLIT], "could you check whether we've ever looked at receiver heads on the organisms? past runs only, top 10"))
+    assert tool == "recall" and args["query"].startswith("receiver heads") and args["k"] == 10
+
+
+def test_a_table_asked_to_have_again_is_shown(plan):
+    evaluation = {"user": "EM eval on the risky ft, 20 samples", "tool": "em_evaluate", "args": {"train_run": RISKY, "samples": 20},
+                  "run_id": "20270801-120000-em_evaluate-c5c5", "summary": "EM rate 11.9% [8.1, 17.1]."}
+    reply = plan([TRAIN_RISKY, evaluation], "for my slides I'd love to have the EM table from the fine-tune evaluation again")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == evaluation["run_id"]
+    reply = plan([COT, SPLIT, COT2], "can you show again the sentences of the first cot, the one with 150 km? please")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SPLIT["run_id"]
