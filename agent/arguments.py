@@ -243,7 +243,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 first = [(m, v) for v in _choices(spec) if "-" in v for m in [_said(v.split("-")[0], words.text)]
                          if m and len(v.split("-")[0]) >= 5]
                 found = found or (first if len({v for _, v in first}) == 1 else [])  # "the shutdown one", if only one starts so
-                blackmail = re.search(r"\bblackmail(?:ing)?\s+(?:scenario|setup|one|case|prompt|story|task|env)\b|\b(?:on|of|in) (?:the )?blackmail\b", words.text, re.I)  # the agentic-misalignment paper's own name for it
+                blackmail = re.search(r"\bblackmail(?:ing)?\s+(?:scenario|setup|one|case|prompt|story|task|env)\b|"
+                                      r"\b(?:on|of|in) (?:the )?blackmail\b", words.text, re.I)  # the agentic-misalignment paper's name for it
                 found = found or ([(blackmail, "replacement-affair")] if blackmail and "replacement-affair" in _choices(spec) else [])
             distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
             if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this

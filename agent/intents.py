@@ -33,6 +33,7 @@ CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|h
 OPINION = re.compile(
     # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
     r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b[^.!]{0,40}\?|"
+    r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead)\b)"
@@ -312,9 +313,9 @@ def about_user_only(text: str) -> bool:
 # Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
 UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
                          r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face)\b|"
-                         r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|\bnot (?:just )?(?:a |with (?:a )?)?lora\b|"
-                         r"\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b|"
-                         r"\broc(?: curve)?\b", re.I)
+                         r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|"
+                         r"\bnot (?:just )?(?:a |with (?:a )?)?lora\b|\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\broc(?: curve)?\b|"
+                         r"\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b", re.I)
 # "perfect, that's exactly the figure I needed. thanks!", "thx, the second chain's result is what i expected": thanks, nothing asked
 THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
 

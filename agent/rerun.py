@@ -150,7 +150,8 @@ SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do 
 
 
 def _stem_said(name: str, text: str, tools: dict) -> bool:
-    """The first word of a tool's name, said, when no other tool's name starts with it ('caft', 'hint', 'receiver')."""
+    """The first word of a tool's name, said, when no other tool's name starts with it ('caft', 'hint', 'receiver'); or
+    a later word of it no other tool's name has, said as "the alternatives", "the resilience"."""
     stem = name.split("_")[0]
     if len(stem) >= 4 and sum(t.split("_")[0] == stem for t in tools) == 1 and re.search(
             rf"\b{stem}\b(?![\s-]+(?:model|run|one|adapters?|fine-?tune|version|organism)\b)", text, re.I):  # "the CAFT model" is a run
