@@ -48,7 +48,7 @@ def words_for(name: str, others: tuple = ()) -> list[str]:
     return sorted((w for w in words if len(w) > 1 or w in SYNONYMS.get(name, ()) or name == w), key=len, reverse=True)
 
 
-def _alternatives(name: str, others: tuple = (), keep=lambda word: True) -> str:
+def name_pattern(name: str, others: tuple = (), keep=lambda word: True) -> str:
     """The words naming an argument as one regex alternation ("code/refusal" matches "code refusal"); `keep` picks some."""
     return "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if keep(w))
 
@@ -65,7 +65,7 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False)
 @functools.lru_cache(maxsize=4096)
 def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Pattern, ...]:
     """number_for's patterns for an argument of a schema, compiled once (they outnumber re's own cache of 512)."""
-    alternatives = _alternatives(name, others)
+    alternatives = name_pattern(name, others)
     if not alternatives:
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
@@ -73,7 +73,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
-        before = _alternatives(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
+        before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
         patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)")
     if name == "sentence":
@@ -117,7 +117,7 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
 @functools.lru_cache(maxsize=4096)
 def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Pattern | None, re.Pattern, re.Pattern]:
     """numbers_for's patterns, compiled once: "first N names", the list after the plural name, after any name, bracketed."""
-    alternatives = _alternatives(name, others)
+    alternatives = name_pattern(name, others)
     first = re.compile(rf"\bfirst (\d+) (?:{alternatives})\b", re.I) if name in ("sentences", "positions", "layers") else None
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
@@ -127,7 +127,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
-    plural = _alternatives(name, others, keep=lambda w: w.endswith("s"))
+    plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),
             re.compile(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", re.I))
@@ -248,7 +248,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 found = found or ([(blackmail, "replacement-affair")] if blackmail and "replacement-affair" in _choices(spec) else [])
             distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
             if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this
-                near = rf"(?:{_alternatives(name, tuple(props))})"
+                near = rf"(?:{name_pattern(name, tuple(props))})"
                 found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
                     rf"(?:\b(?:only|just)\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
                     rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|side|mode|{near})\b", words.text, re.I)
@@ -318,7 +318,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
                 take(name, 0 if place.group(2).lower() == "first" else -{"second": 2, "third": 3}.get((place.group(1) or "").lower(), 1))
         elif "boolean" in kinds:
-            alternatives = _alternatives(name)
+            alternatives = name_pattern(name)
             negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
                                 rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon-?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:

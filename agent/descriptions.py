@@ -56,7 +56,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         own = matched(run.described_by())
         sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
         inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
-        asked = {w for w in words & content_words(getattr(run, "asked", "")) if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
+        asked = {w for w in words & content_words(run.asked) if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
         return len(own) + 0.5 * len(inherited) + 0.5 * len(asked)  # a word of the request that made it: "the eval-awareness vec"
 
     return [(overlap(r), i, r) for i, r in enumerate(runs)]

@@ -118,7 +118,7 @@ def relative_to_default(args: dict, props: dict, text: str) -> None:
         default = spec.get("default")
         if name in args or isinstance(default, bool) or not isinstance(default, (int, float)):
             continue
-        factor, words = "|".join(FACTORS), arguments._alternatives(name, tuple(props))
+        factor, words = "|".join(FACTORS), arguments.name_pattern(name, tuple(props))
         found = words and re.search(rf"\b({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\s+(?:number of\s+)?(?:{words})\b|"
                                     rf"\b(?:{words})\s*(?:at|=|:|to)?\s*({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\b", text, re.I)
         if found:

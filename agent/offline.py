@@ -344,8 +344,9 @@ class OfflinePlanner(BaseChatModel):
         run = run or show.run_for(part, state)
         if run is None:
             return None
-        split = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), None)
-        return self.show_run(split if part == "sentences" and split else run, part)  # a chain's sentences: its split, where one ran
+        if part == "sentences" and run.tool == "generate_cot":  # a chain's sentences: its split, where one ran
+            run = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), run)
+        return self.show_run(run, part)
 
     def show_run(self, run, part: str) -> AIMessage:
         return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part})
