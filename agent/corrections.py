@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 
-from agent.wording import own_words
+from agent.arguments import NUMBER, own_words
 
-_NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 _PAUSE = r"(?:\.{2,}|…|[-–—,;:(.])?\s*(?:(?:hmm+|oh|erm?|uh|ah|oops|sorry)\b[\s,.!-]*)*"
 _CHANGE = r"(?:(?:wait|actually|no|nah|i mean|or rather|rather)\b[\s,.!-]*)+"
 _NEW = r"(?:(?:make|change|set) (?:it|that|this)(?: to)?\s+|let'?s (?:say|do|go with)\s+|go with\s+)?"
 # the old value, up to four words naming it ("10 samples per question"), the change of mind, the new value
-VALUE = re.compile(rf"(?<![\w.])({_NUMBER})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}{_CHANGE}{_NEW}({_NUMBER}|greedy)(?!\w|\.\d)", re.I)
+VALUE = re.compile(rf"(?<![\w.])({NUMBER})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}{_CHANGE}{_NEW}({NUMBER}|greedy)(?!\w|\.\d)", re.I)
 # a change of mind about the whole request: what follows is the request
 DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:never ?mind|scratch that|forget (?:it|that|about (?:it|that))|"
                      r"on second thought|(?:no wait|wait no|wait,? actually|actually,? no)\b,?\s*(?=(?:first|just|instead|rather)\b))"
@@ -34,7 +33,7 @@ def corrected(text: str) -> str:
         if start > 0:
             text, own = text[start:], own_words(text[start:])
     for found in reversed(list(VALUE.finditer(own))):
-        if found.group(0) not in own or text.count(found.group(0)) != 1:
+        if text.count(found.group(0)) != 1:
             continue  # said inside a quote as well: leave it
         new = found.group(3)
         value = "greedy" if new.lower() == "greedy" else f"{new}{found.group(2)}"

@@ -109,7 +109,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("__missing__", name)
     return args
 
-FACTORS = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}
+OF_DEFAULT = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}
 
 
 def relative_to_default(args: dict, props: dict, text: str) -> None:
@@ -118,11 +118,11 @@ def relative_to_default(args: dict, props: dict, text: str) -> None:
         default = spec.get("default")
         if name in args or isinstance(default, bool) or not isinstance(default, (int, float)):
             continue
-        factor, words = "|".join(FACTORS), arguments.name_pattern(name, tuple(props))
+        factor, words = "|".join(OF_DEFAULT), arguments.name_pattern(name, tuple(props))
         found = words and re.search(rf"\b({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\s+(?:number of\s+)?(?:{words})\b|"
                                     rf"\b(?:{words})\s*(?:at|=|:|to)?\s*({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\b", text, re.I)
         if found:
-            value = default * FACTORS[(found.group(1) or found.group(2)).lower()]
+            value = default * OF_DEFAULT[(found.group(1) or found.group(2)).lower()]
             args[name] = max(1, round(value)) if "integer" in arguments.types_of(spec) else value
 
 
