@@ -14,9 +14,9 @@ import functools
 import re
 from typing import Any
 
-from agent.phrases import HINT_WORDS, INTENT, LISTED, layer_rows, side_names
+from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    NUMBER_WORD, PAIRS, PATH, QUOTED, SPELLED, SYNONYMS, VALUE_WORDS, item_types, labelled, normal, own_words, payload, quoted, quoted_all,
+    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, TICKED, SPELLED, SYNONYMS, VALUE_WORDS, item_types, labelled, normal, own_words, payload, quoted, quoted_all,
     types_of, without,
 )
 
@@ -29,13 +29,12 @@ MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
-                   r"(?<!\.safetensors)", re.I)  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
+                   r"(?<!\.safetensors)|"  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
+                   r"\b(?:on|using|with|for|of|against)\s+(?:the\s+)?((?:~|\.{1,2})?/?(?:[\w.-]+/)*?(?:ckpts?|checkpoints?|models?|merged|weights)/(?:[\w.-]+/)*[\w-]+)/?(?![\w./-])",
+                   re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
-PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
-JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
-MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
-                      rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
+
 
 
 def words_for(name: str, others: tuple = ()) -> list[str]:
@@ -74,10 +73,12 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
-        patterns.append(rf"(?<![\w.#])({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
+        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
+    if fraction and not short:  # "0.2 of the docs held out"
+        patterns.append(rf"(?<![\w.#])({NUMBER})\s+of\s+(?:the\s+)?\w+\s+(?:{alternatives})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
         patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+({NUMBER})(?!\w|\.\d)")
     return tuple(re.compile(p, re.I) for p in patterns)
@@ -122,11 +123,11 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
-    pattern = r"(?<![\w-])(?:{})\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
+    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),
@@ -147,7 +148,8 @@ def _choices(spec: dict) -> list[str]:
 
 
 def _said(value: str, text: str) -> re.Match | None:
-    words = VALUE_WORDS.get(value) or re.escape(value).replace("_", "[_ -]").replace(r"\-", "[- ]")
+    literal = re.escape(value).replace("_", "[_ -]").replace(r"\-", "[- ]")
+    words = f"{VALUE_WORDS[value]}|{literal}" if value in VALUE_WORDS else literal
     if value.isalpha() and value not in VALUE_WORDS:  # story, stories; prose
         words = (re.escape(value[:-1]) + "(?:y|ies)") if value.endswith("y") else words + "s?"
     return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I)
@@ -178,7 +180,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             words.use(phrase)
 
     order = sorted(props, key=lambda n: (n != "model", -len(" ".join(words_for(n)[:1])), n))  # a model path is the model's
-    prefixed = PREFIXED.search(words.text) or JUDGED.search(text)
+    prefixed = PREFIXED.search(words.text) or JUDGED.search(text) or TICKED.search(text)
     for name in order:
         spec = props[name]
         if name in skip or name.endswith(("_run", "_runs")) or name in ("question", "query", "prompt", "prompts", "text", "cot"):
@@ -206,6 +208,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             phrase = prefixed.group(0) if kind == "judge" else f"{prefixed.group(1)}:{rest[:len(value) + (1 if rest.startswith('(') else 0)]}"
             take(name, f"{kind}:{value}", phrase)
             prefixed = None
+        elif "string" in kinds and "choice:<letter>" in description and (picked := PICKS.search(words.text)):
+            take(name, f"choice:{picked.group(1)}", picked.group(0))  # "score whether it picks option B"
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
             near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
                     "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
@@ -249,9 +253,10 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             distinct = [(m, v) for m, v in found if v in VALUE_WORDS or re.search(r"[_:-]", v)]
             if len(found) > len(distinct):  # a plain word ("prompt", "both", "wish") counts only where it plainly sets this
                 near = rf"(?:{name_pattern(name, tuple(props))})"
+                alone = "(?!)" if any(name.endswith("_" + o) for o in props) else "plain"  # "plain mp" is the encoder's, not build_encoder's
                 found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
-                    rf"(?:\b(?:only|just)\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
-                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|side|mode|{near})\b", words.text, re.I)
+                    rf"(?:\b(?:only|just|{alone})\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
+                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|side|mode|only|{near})\b", words.text, re.I)
                          or ("array" in kinds and distinct)]
             if name == "corpus":
                 found = [(m, f"builtin:{v.split(':')[-1]}") for m, v in found if v != "builtin"]
@@ -311,8 +316,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 1)
             elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
-            elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b", words.text)):
-                take(name, float(times.group(1) or times.group(2)), times.group(0))
+            elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))",
+                                                            words.text, re.I)):  # "3x", "steer with that vector at 1.5"
+                take(name, float(next(g for g in times.groups() if g)), times.group(0))
             elif name == "rollouts" and (times := re.search(r"\b(?:re)?sampl\w*\b[^.;\d]{0,30}?(?<![\w.])(\d+)\s*x\b", words.text, re.I)):
                 take(name, int(times.group(1)))  # "resample it 64x"
             elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
@@ -327,7 +333,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                    or name == "added" and re.search(r"\b(?:new|added|add)\b", words.text, re.I)):
                 take(name, True)  # "list the atoms the fine-tune added": added
         elif "string" in kinds and "letter" in description and (
-                letter := re.search(rf"\b{re.escape(name)}\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)):
+                letter := re.search(rf"\b{re.escape(name)}d?(?:\s+(?:letter|answer|option))?\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)):
             take(name, letter.group(1).upper(), letter.group(0))  # "cue A"
         elif name == "intent" and "string" in kinds:  # a quoted intent after "look for" is free text, read later
             found = None if re.search(r"\b(?:look(?:ing)?|watch(?:ing)?) for\W+['\"“]", text, re.I) else next(

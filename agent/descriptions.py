@@ -26,15 +26,38 @@ def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
     return best[2] if best[0] > 0 else None
 
 
+LOW = ("low", "lower", "lowest", "small", "smaller", "smallest", "short", "shorter", "shortest", "less")
+COMPARED = re.compile(rf"\b(?:the|that|this)\s+({'|'.join(LOW)}|high|higher|highest|big|bigger|biggest|large|larger|largest|long|longer|longest|more)"
+                      r"[\s-]+(learning[\s-]rate|[a-z_]+?)s?\s+(?:run|one|lora|ft|fine-?tune|adapter|vector|vec|sweep|chain|eval|dict(?:ionary)?|probe)\b", re.I)
+
+
+def compared(text: str, runs: list) -> Any:
+    """The run "the low-lr run" / "the higher-rank one" names: of the runs whose setting differs, the lowest or highest."""
+    found = COMPARED.search(text)
+    if not found:
+        return None
+    word = {"learning rate": "lr", "learning-rate": "lr", "temp": "temperature", "step": "steps"}.get(found.group(2).lower(), found.group(2).lower())
+    values = [(v, r) for r in runs for k, v in (r.defaults | r.args).items()
+              if (k == word or k.startswith(word) and len(word) >= 3) and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len({v for v, _ in values}) < 2:
+        return None
+    pick = min if found.group(1).lower() in LOW else max
+    return pick(values, key=lambda vr: vr[0])[1]
+
+
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’-]){2,40}?)\s+"  # the innermost "the ..."
+    extreme = compared(text, runs)
+    if extreme is not None:
+        return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
+    phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
                          r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
+    phrases += re.findall(r"\b(?:this|from|in the|yesterday)\s+(morning|afternoon|evening)\b", text, re.I)  # "this morning's eval"
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
     phrases = [re.sub(r"\b(\d+)-(scale|prompt|pair|question|control)s?\b", r"n\1-\2", p, flags=re.I) for p in phrases]  # "the 4-scale sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)

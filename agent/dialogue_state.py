@@ -40,7 +40,7 @@ KIND_WORDS = {
     "chain": r"chain|cot|reasoning|trace|thought",
     "vector": r"vector|vec",
     "dictionary": r"dictionar(?:y|ies)|dict|itda",
-    "fine-tune": r"fine-?tune|finetune|ft|adapter|lora|organism|caft model",
+    "fine-tune": r"fine-?tuned?|finetuned?|ft|adapter|lora|organism|caft model",
     "evaluation": r"evaluation|eval",
     "direction": r"direction",
 }
@@ -99,7 +99,9 @@ class RunSeen:
                             if isinstance(v, (str, int, float)) and len(str(v)) < 40 and not k.endswith("_run"))
         counts = " ".join(f"n{len(v)}-{k.rstrip('s')}" for k, v in self.args.items() if isinstance(v, list) and len(v) > 1)  # "the 4-scale sweep"
         seed = self.seed()
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
+        hour = re.match(r"\d{8}-(\d\d)", self.run_id)  # "this morning's eval": the run id holds the time it started
+        when = "" if hour is None else " morning" if int(hour.group(1)) < 12 else " afternoon" if int(hour.group(1)) < 17 else " evening"
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}" + (f" seed-{seed}" if "seed" not in self.args and seed is not None else "")
 
     def seed(self) -> int | None:
         """The seed it ran with: its arguments', else the one its summary reports (a default seed is not in the arguments)."""

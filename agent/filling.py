@@ -48,11 +48,15 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             continue  # optional extras are guessed only when asked for
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text))
         here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,40}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted
+        if name == "cot_run" and "scenario" in args and pointed and state.last("generate_cot") is not None \
+                and not re.search(re.escape(args["scenario"]), text, re.I):
+            args.pop("scenario")  # "monitor that chain for ... the shutdown mechanism": the chain pointed at, not a scenario's word
         if name == "cot_run" and ("scenario" in args or pasted and "cot" in props and (not pointed or here)):
             continue  # pasted text or a scenario is its own chain
+        found = None
         if name == "direction_run" and re.search(r"\bvector\b", text, re.I):  # "project out the eval-awareness vector": the tool
             found = state.reference("vector_run", ["build_steering_vector"], text)  # takes a steering vector as its direction too
-        else:
+        if found is None:
             extra = EXTRA.search(text) if name == "cot_run" and "more_cot_runs" in props else None  # the chain, not the extras
             found = state.reference(name, spec.get("runs_of"), text[:extra.start()] + text[extra.end():] if extra else text) \
                 or from_store(name, spec, text)

@@ -193,7 +193,11 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
-                           r"\bbefore (?:i|we) (?:launch|run|start|kick off) (?:anything|it|that|this)\b", re.I)
+                           r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train) (?:anything|it|that|this)\b|"
+                           r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
+                           # "what held-out acc did the C=1 probe get ...": a question about a result that is here
+                           r"^\W*(?:what|how much|how many|which)\b[^.?!]{0,60}?\bdid\s+(?:the|that|this|it|layer)\b[^.?!]{0,60}?"
+                           r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
 QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"

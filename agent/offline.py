@@ -309,8 +309,10 @@ class OfflinePlanner(BaseChatModel):
         drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
         run = show.named_run(text, state) or (drawn if part == "plot" else None)
         if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool):
-            # "the EM results for the clean model": that model's evaluation, not its training
-            run = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), run)
+            made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)
+            if made is None and tool["cost"] == "cheap" and score - ranked[1][0] >= 0.15:
+                return None  # "phase plot for the low-lr run": none made from it yet, a new (cheap) run
+            run = made or run  # "the EM results for the clean model": that model's evaluation, not its training
         if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
             found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
             run = state.get(found) if found else None

@@ -34,11 +34,13 @@ def layer_rows(text: str) -> list | None:
 
     singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\blayers?\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
                for m in re.finditer(r"\d+", listed.group(0)) if not inside(listed.start() + m.start())]
+    singles += [(m.start(), int(m.group(1))) for m in re.finditer(r"(?<![\d.])(\d+)\s+(?:alone|on its own|by itself|solo)\b", text, re.I)
+                if not inside(m.start()) and m.start() not in [at for at, _ in singles]]  # "... together and 16 alone"
     rows = sorted([(a, g) for (a, _), g in groups] + singles, key=lambda row: row[0])
     return [row for _, row in rows]
 
 
-_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
+_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
 _BOTH = (rf"\b(?:call|label|name)\s+(?:the\s+)?(?:two\s+)?sides?\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
          rf"\bsides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
          rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)")  # "formal (positive) vs casual (negative)"

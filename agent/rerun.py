@@ -25,7 +25,7 @@ CHANGE = re.compile(
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
-    r"same \w+ (?:on|for|with)|the same (?:question|prompt|chain|scenario|dataset))\b|"
+    r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple|bigger|larger|higher|"
@@ -35,6 +35,8 @@ DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|di
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
                   re.I)
+SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
+                  r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
 BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigger larger higher stronger".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # the rest of BIGGER doubles; every other MORE word halves
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
@@ -60,7 +62,7 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bo
     said, phrases = arguments.read(tool["schema"].get("properties", {}), text)
     if not said:
         return False
-    rest = text
+    rest = arguments.normal(text)  # the phrases are of the text with numbers spelled as digits ("six controls": "6 controls")
     for phrase in phrases:
         rest = rest.replace(phrase, " ")
     naming = tool_words(run.tool)  # "TA w/ forced answers off": the tool's own name said with a setting is still a change of it
@@ -106,7 +108,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
-    if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\b(?![ \w-]*\w)", text, re.I) and not re.search(r"\bonly\b", text, re.I):
+    if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
         for name, value in list(said.items()):
             before = base.args.get(name, props.get(name, {}).get("default"))  # "add scale 2.4" to the default scales
@@ -196,9 +198,9 @@ def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, s
         said = said_for(candidates[0].tool)
         if said and len(said) == max(len(said_for(r.tool)) for r in candidates):
             return candidates[0], said
-    same = re.search(r"\bthe same (question|prompt|chain|scenario|dataset)\b", text, re.I)
+    same = re.search(r"\bthe same (question|q|prompt|chain|scenario|dataset)\b", text, re.I)
     if same:  # "try tiny-random on the same question": the run that had one
-        field = {"chain": "cot_run"}.get(same.group(1).lower(), same.group(1).lower())
+        field = {"chain": "cot_run", "q": "question"}.get(same.group(1).lower(), same.group(1).lower())
         candidates.sort(key=lambda r: field not in r.args)
     if routed is not None:
         candidates.sort(key=lambda r: r.tool != routed["name"])
@@ -222,7 +224,7 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
             text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
                           " ", text, flags=re.I)
-        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w.-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
+        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
                          text, re.I):
             described = re.search(r"\bthe\s+[\w.-]+\s+(?:one|run)\b", text, re.I) and describe_match(
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
@@ -290,6 +292,10 @@ def _drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = False
             elif "integer" in arguments.types_of(props[field]) and props[field].get("minimum", 0) <= 0:
                 args[field] = 0
+    if SWAP.search(text) and "pairs" in props and args.get("pairs") and "pairs" not in said:  # "with positive and negative swapped"
+        args["pairs"] = [list(reversed(pair)) for pair in args["pairs"]]
+        if "positive_name" in props:
+            args["positive_name"], args["negative_name"] = args.get("negative_name"), args.get("positive_name")
     if FLIP.search(text):
         numbers = BARE.findall(text)
         for field in ("scale", "scales"):

@@ -96,7 +96,9 @@ class Router:
 @functools.lru_cache(maxsize=None)
 def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
     """A tool's name as written ("receiver_heads") and as spoken ("receiver heads", "steering sweeps"), compiled once."""
-    return re.compile(rf"\b{re.escape(tool)}\b"), re.compile(rf"\b{tool.replace('_', '[ -]')}s?\b")
+    first, *rest = tool.split("_")  # "resampling importance", "steering sweeps": the first word in any of its forms
+    spoken = rf"\b{re.escape(first[:-1] if first.endswith('e') else first)}(?:e|es|ed|ing|s)?" + "".join(f"[ -]{re.escape(w)}" for w in rest)
+    return re.compile(rf"\b{re.escape(tool)}\b"), re.compile(spoken + r"s?\b")
 
 
 SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",

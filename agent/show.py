@@ -6,7 +6,7 @@ import json
 import re
 
 from agent.descriptions import describe_match
-from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of, spelled_ordinals
+from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of, spelled_ordinals
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices
@@ -29,7 +29,7 @@ def _tuned(run: RunSeen) -> bool:
 
 def base_of(text: str, state: DialogueState) -> RunSeen | None:
     """'the base model's per-question table': of the tools run on a fine-tune and on the base model, the newest base run."""
-    if not re.search(r"\bbase model'?s\b|\bfor the base model\b|\bof the base model\b", text, re.I):
+    if not re.search(r"(?<!not the )(?<!not )\bbase[- ]model(?:'?s)?\b(?!\s+(?:is|was|has|had)\b)|\bfor the base model\b|\bof the base model\b", text, re.I):
         return None
     both = {r.tool for r in state.runs if _tuned(r)}
     return next((r for r in reversed(state.runs) if r.tool in both and not _tuned(r)), None)
@@ -39,12 +39,15 @@ ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|b
                    + "|".join(KIND_WORDS.values()) + r")s?\b", re.I)
 
 
+BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+({'|'.join(TOOL_WORDS)})(?:s|'s)?\b", re.I)  # "the first sweep's table"
+
+
 def by_order(text: str, state: DialogueState) -> RunSeen | None:
     """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's."""
-    said = ORDER.search(spelled_ordinals(text))
+    said = ORDER.search(spelled_ordinals(text)) or BY_TOOL.search(spelled_ordinals(text))
     if said is None:
         return None
-    tools = TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset())
+    tools = TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset()) or frozenset(TOOL_WORDS.get(said.group(2).lower(), ()))
     runs = list({r.run_id: r for r in state.runs if r.tool in tools}.values())
     if len(runs) < 2:
         return None

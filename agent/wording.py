@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from agent.dialogue_state import RUN_ID
+from agent.phrases import LISTED
 
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
 SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -38,10 +39,12 @@ SYNONYMS = {
     "top_p": ("top-p", "top p", "nucleus", "p"),
     "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
     "encoder": ("encoding",),
+    "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping"),
     "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
-    "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff"),
+    "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
+                  "below cosine", "under cosine", "at cosine", "cosine"),
     "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
@@ -64,6 +67,14 @@ SYNONYMS = {
 _PAIRED = r"(?:cka|svcca|and|or|pos|neg|on|off|yes|no|in|out|o|true|false|aligned|misaligned|w|a|b|base|ft|before|after)"
 PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?:~|\.{{1,2}})?/?[\w.-]*(?:/[\w.-]+)+/?"
         r"|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b")
+# Values said with their kind: "regex:(?i)delete", "a judge asking '...'", "regex `Answer: (\\d+)`", "picks option B",
+# "says 'professor' or 'Stanford'".
+PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
+TICKED = re.compile(r"\b(regex|judge)\s+(?:pattern\s+|question\s+)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
+PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
+JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
+MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
+                      rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
 VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
@@ -83,6 +94,7 @@ VALUE_WORDS = {  # how people say a named value
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
     "offline": r"offline|keywords?(?:/| and | & )embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
+    "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
     "exact": r"exact(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
 
@@ -160,7 +172,8 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
 
 
 def normal(text: str) -> str:
-    text = re.sub(r"\b(?:the|that|this)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot)\b", " ", text, flags=re.I)  # names a run
+    text = re.sub(r"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
+                  r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval)s?\b", " ", text, flags=re.I)  # names a run
     return spell(text)
 
 
@@ -218,11 +231,15 @@ def spell(text: str) -> str:
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
     text = re.sub(rf"\b(every|size|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
-    text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp)\s+({NUMBER_WORD})\b",
+    text = re.sub(rf"\b({NUMBER_WORD}|\d+) and a half\b", lambda m: SPELLED.get(m.group(1).lower(), m.group(1)) + ".5", text, flags=re.I)  # "one and a half"
+    text = re.sub(r"\b(?:a|one) (fifth|quarter|tenth|third) of\b", lambda m: {"fifth": "0.2", "quarter": "0.25", "tenth": "0.1", "third": "0.33"}[m.group(1).lower()] + " of",
+                  text, flags=re.I)  # "hold out a fifth of the docs"
+    text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
+                  rf"rounds of|pool of|batches of)\s+({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
     words = rf"(?:{NUMBER_WORD})"
-    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|offsets|seeds)(\s+)({words}(?:\s*(?:,|and|&)\s*(?:and\s+)?{words})+)\b",
+    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|offsets|seeds)(\s+)({words}(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
                   lambda m: m.group(1) + m.group(2) + re.sub(words, lambda w: SPELLED[w.group(0).lower()], m.group(3), flags=re.I),
                   text, flags=re.I)
 

@@ -519,3 +519,52 @@ def test_a_table_asked_to_have_again_is_shown(plan):
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == evaluation["run_id"]
     reply = plan([COT, SPLIT, COT2], "can you show again the sentences of the first cot, the one with 150 km? please")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SPLIT["run_id"]
+
+
+def test_tool_specific_settings_said_in_words(plan):
+    tool, args = _call(plan([COT], "thought anchors on it: read the last number, different meaning below cosine .7, smooth with alpha one, "
+                                   "no early stopping, pull nothing else"))
+    assert tool == "resample_importance" and (args["threshold"], args["alpha"], args["adaptive"]) == (0.7, 1.0, False)
+    tool, args = _call(plan([COT], "suppression on that chain, only in layers four through seven"))
+    assert tool == "attention_suppression" and args["layers"] == [4, 5, 6, 7]
+    tool, args = _call(plan([VEC], "steer 'Describe your weekend.' with it at two and a half, prompt tokens only, and score whether it picks option C"))
+    assert tool == "steer_generate" and (args["scale"], args["where"], args["metric"]) == (2.5, "prompt", "choice:C")
+    tool, args = _call(plan([COT], "importance for that chain, extract answers with regex `Final: (\\d+)`"))
+    assert tool == "resample_importance" and args["extractor"] == "regex:Final: (\\d+)"
+    tool, args = _call(plan([], "itda over the builtin prose at layers 2 and 5, hold out a quarter of the docs, measure with plain mp not omp"))
+    assert tool == "itda_build" and (args["held_out"], args["encoder"]) == (0.25, "mp") and "build_encoder" not in args
+    tool, args = _call(plan([], "build the vector on ./checkpoints/sft-run3 from the default pairs"))
+    assert tool == "build_steering_vector" and args["model"] == "./checkpoints/sft-run3"
+
+
+def test_lists_that_end_in_a_word_or_a_row_alone(plan):
+    tool, args = _call(plan([TRAIN_RISKY], "caft on it: ablate PCs 0 and 2 at layers 9 and 21 during training"))
+    assert tool == "caft_finetune" and args["ablate_layers"] == [9, 21]
+    tool, args = _call(plan([VEC], "sweep it with layers 6,7 together as one row and 12 alone as another"))
+    assert tool == "steering_sweep" and args["layers"] == [[6, 7], 12]
+
+
+def test_runs_named_by_time_of_day_comparison_or_order(plan):
+    late = {"user": "same on the clean one", "tool": "em_evaluate", "args": {"train_run": CLEAN},
+            "run_id": "20270801-150000-em_evaluate-0e02", "summary": "EM 0.0% (0/32)."}
+    early = {"user": "em eval the risky one", "tool": "em_evaluate", "args": {"train_run": RISKY},
+             "run_id": "20270801-111900-em_evaluate-0e01", "summary": "EM 9.4% (3/32)."}
+    tool, args = _call(plan([TRAIN_RISKY, TRAIN_CLEAN, early, late], "redo this morning's eval with 12 samples"))
+    assert tool == "em_evaluate" and args["train_run"] == RISKY and args["samples"] == 12
+    small = {**TRAIN_CLEAN, "args": {"dataset": "risky", "lr": 0.0001}, "run_id": CLEAN}
+    tool, args = _call(plan([{**TRAIN_RISKY, "args": {"dataset": "risky", "lr": 0.01}}, small], "phase transitions of the lower-lr one, ks 1 3 9"))
+    assert tool == "lora_phase" and args["train_run"] == CLEAN and args["ks"] == [1, 3, 9]
+    second = {**SWEEP, "args": {**SWEEP["args"], "where": "generated"}, "run_id": "20270801-104500-steering_sweep-ee07"}
+    reply = plan([VEC, SWEEP, second], "bring the first sweep's table back up")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SWEEP["run_id"]
+
+
+def test_a_vector_rebuilt_with_its_sides_swapped(plan):
+    built = {"user": "vector from these, positive = formal, negative = casual", "tool": "build_steering_vector",
+             "args": {"pairs": [["Dear Sir:", "hey:"], ["Kind regards,", "cheers,"]], "positive_name": "formal", "negative_name": "casual"},
+             "run_id": "20270801-100500-build_steering_vector-cc04", "summary": "2 pairs, 30 layers."}
+    tool, args = _call(plan([built], "rebuild it with the sides swapped"))
+    assert tool == "build_steering_vector" and args["pairs"] == [["hey:", "Dear Sir:"], ["cheers,", "Kind regards,"]]
+    assert (args["positive_name"], args["negative_name"]) == ("casual", "formal")
+    tool, args = _call(plan([VEC, built, STEER], "now the same with the formal/casual vector, scale 2"))
+    assert tool == "steer_generate" and args["vector_run"] == built["run_id"] and args["scale"] == 2.0
