@@ -66,6 +66,18 @@ def run_parley(*args: str, stdin: str | None = None, env: dict | None = None, ti
     )
 
 
+def parley_here(*args: str) -> subprocess.CompletedProcess:
+    """The same `parley` command line run in this process (typer's CliRunner), for the many cases of one check (a bad
+    argument's exit code and message) where a subprocess each would spend its seconds importing torch; the real
+    command in a subprocess is tests/tui/test_cli_bad_input.py's."""
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    out = CliRunner().invoke(app, list(args))
+    return subprocess.CompletedProcess(list(args), out.exit_code, out.stdout, out.stderr)
+
+
 @pytest.fixture
 def costly_tool():
     """A registered tool of cost `expensive`; yields the rollouts argument of each call it ran."""

@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from tests.conftest import run_parley
+from tests.conftest import parley_here, run_parley
 from tools import run_tool
 
 pytestmark = pytest.mark.timeout(900)
@@ -118,7 +118,7 @@ def test_the_papers_threshold_mse_builds_the_same_dictionaries_as_its_tau_and_th
     ("itda_explain", {"dictionary_run": "nope", "text": "hi"}, "dictionary_run", "no run 'nope'"),
 ])
 def test_bad_input_is_exit_2_with_a_one_line_message(tool, args, field, words, tiny):
-    out = run_parley("tool", tool, "--args", json.dumps(args))
+    out = parley_here("tool", tool, "--args", json.dumps(args))
     assert out.returncode == 2, out.stdout + out.stderr
     error = json.loads(out.stdout)["error"]
     assert error["field"] == field and words in error["message"] and "\n" not in error["message"]

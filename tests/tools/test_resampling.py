@@ -6,7 +6,7 @@ import pytest
 
 from backends.core.runstore import RunStore
 from backends.core.settings import get_settings
-from tests.conftest import run_parley
+from tests.conftest import parley_here, run_parley
 from tools import run_tool
 
 COT = "First, 17 plus 20 is 37. Then 37 plus 5 is 42. So the total is 42. The answer is \\boxed{42}."
@@ -21,7 +21,7 @@ PENS = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
     ({"cot": COT}, "question", "needed"),
 ])
 def test_bad_input_is_exit_2_with_a_one_line_message(args, field, words):
-    out = run_parley("tool", "resample_importance", "--args", json.dumps(args))
+    out = parley_here("tool", "resample_importance", "--args", json.dumps(args))
     assert out.returncode == 2, out.stderr
     error = json.loads(out.stdout)["error"]
     assert error["field"] == field and words in error["message"] and "\n" not in error["message"]

@@ -6,7 +6,7 @@ import pytest
 
 from backends.core.runstore import RunStore
 from backends.core.settings import get_settings
-from tests.conftest import run_parley
+from tests.conftest import parley_here, run_parley
 from tools import run_tool
 from tools.steering import default_layers
 
@@ -80,7 +80,7 @@ def test_without_a_vector_the_newest_one_for_the_model_is_used_or_one_is_built(t
     ("build_steering_vector", {"model": "tiny-random", "save_to": "/tmp/v.npy"}, "save_to", "must end in .safetensors"),
 ])
 def test_bad_input_is_exit_2_with_a_one_line_message(tool, args, field, words, tiny):
-    out = run_parley("tool", tool, "--args", json.dumps(args))
+    out = parley_here("tool", tool, "--args", json.dumps(args))
     assert out.returncode == 2, out.stdout + out.stderr
     error = json.loads(out.stdout)["error"]
     assert error["field"] == field and words in error["message"] and "\n" not in error["message"]
