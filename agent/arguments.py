@@ -16,8 +16,8 @@ from typing import Any
 
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, TICKED, SPELLED, SYNONYMS, VALUE_WORDS, item_types, labelled, normal, own_words, payload, quoted, quoted_all,
-    types_of, without,
+    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, item_types, labelled,
+    normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -30,11 +30,11 @@ MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
                    r"(?<!\.safetensors)|"  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
-                   r"\b(?:on|using|with|for|of|against)\s+(?:the\s+)?((?:~|\.{1,2})?/?(?:[\w.-]+/)*?(?:ckpts?|checkpoints?|models?|merged|weights)/(?:[\w.-]+/)*[\w-]+)/?(?![\w./-])",
+                   r"\b(?:on|using|with|for|of|against)\s+(?:the\s+)?"
+                   r"((?:~|\.{1,2})?/?(?:[\w.-]+/)*?(?:ckpts?|checkpoints?|models?|merged|weights)/(?:[\w.-]+/)*[\w-]+)/?(?![\w./-])",
                    re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
-
 
 
 def words_for(name: str, others: tuple = ()) -> list[str]:
@@ -316,8 +316,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 1)
             elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
-            elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))",
-                                                            words.text, re.I)):  # "3x", "steer with that vector at 1.5"
+            elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"
+                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))", words.text, re.I)):
                 take(name, float(next(g for g in times.groups() if g)), times.group(0))
             elif name == "rollouts" and (times := re.search(r"\b(?:re)?sampl\w*\b[^.;\d]{0,30}?(?<![\w.])(\d+)\s*x\b", words.text, re.I)):
                 take(name, int(times.group(1)))  # "resample it 64x"

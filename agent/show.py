@@ -37,8 +37,6 @@ def base_of(text: str, state: DialogueState) -> RunSeen | None:
 
 ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+)?("
                    + "|".join(KIND_WORDS.values()) + r")s?\b", re.I)
-
-
 BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+({'|'.join(TOOL_WORDS)})(?:s|'s)?\b", re.I)  # "the first sweep's table"
 
 
