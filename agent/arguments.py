@@ -17,7 +17,7 @@ from typing import Any
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
     JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, item_types, labelled,
-    normal, own_words, payload, quoted, quoted_all, types_of, without,
+    mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"

@@ -72,10 +72,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     args |= {k: v for k, v in free.items() if k not in args}
     if "sentence" in props and "sentence" not in args and re.search(
             r"\b(?:top(?:-[\w]+)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
-            r"\bthe one with the (?:negative|highest|biggest|top|largest)\b", text, re.I):
+            r"\bthe one with the (?:negative|highest|biggest|top|largest)\b|\b(?:said|say|written|put) there\b", text, re.I):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
         named = re.search(r"\b[Ss]entence (\d+)\b", state.replies[-1]) if state.replies and re.search(
-            r"\bthat (?:one|sentence)\b", text, re.I) else None
+            r"\bthat (?:one|sentence)\b|\b(?:said|say|written|put) there\b", text, re.I) else None  # "what else could it have said there?"
         if named:  # "what else could it have said at that one?" after a reply naming sentence 4
             args["sentence"] = int(named.group(1))
         elif top is not None:

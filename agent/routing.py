@@ -108,7 +108,7 @@ SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", 
 
 def expand(text: str) -> str:
     """Shorthand spelled out for the embedder: 'alts for s6' -> 'alternatives for sentence 6'."""
-    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", text)
+    text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", arguments.mend_typos(text))
     text = re.sub(r"\bL(\d+)\b", r"layer \1", text)
     return re.sub(r"(?<![\w/])(\w+/?)(?![\w/])", lambda m: SHORTHAND.get(m.group(1).lower(), m.group(1)), text)
 

@@ -5,6 +5,7 @@ Data and small readers that `agent.arguments` uses to read a request; nothing he
 
 from __future__ import annotations
 
+import functools
 import re
 
 from agent.dialogue_state import RUN_ID
@@ -171,10 +172,39 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     return None
 
 
+# The words requests set things with, to mend a typo of one ("temperatur 1.0", "smaple the snail q again").
+KNOWN = frozenset(w for phrase in [*SYNONYMS, *(v for vs in SYNONYMS.values() for v in vs)] for w in re.findall(r"[a-z]{6,}", phrase.replace("_", " "))) | frozenset(
+    "sample resample generate steering rollouts temperature sentences sentence alternatives importance controls dictionary "
+    "dictionaries receiver suppression resilience interventions mediation monitor evaluate direction ablate vector".split())
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter added, dropped or changed, or two neighbours swapped ('smaple' and 'sample')."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or len(diff) == 2 and diff[1] == diff[0] + 1 and (a[diff[0]], a[diff[1]]) == (b[diff[1]], b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _mended(word: str) -> str:
+    lower = word.lower()
+    if len(lower) < 5 or lower in KNOWN:
+        return word
+    # not an ending ("sampled", "controls"): a word of its own, unless the known word is long ("temperatur")
+    near = [k for k in KNOWN if _one_edit(lower, k) and (len(k) >= 9 or lower[:-1] not in (k[:-1], k) and lower != k[:-1])]
+    return near[0] if len(near) == 1 else word
+
+
+def mend_typos(text: str) -> str:
+    return re.sub(r"\b[A-Za-z]{5,}\b", lambda m: _mended(m.group(0)), text)
+
+
 def normal(text: str) -> str:
     text = re.sub(r"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
                   r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval)s?\b", " ", text, flags=re.I)  # names a run
-    return spell(text)
+    return spell(mend_typos(text))
 
 
 UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

@@ -568,3 +568,14 @@ def test_a_vector_rebuilt_with_its_sides_swapped(plan):
     assert (args["positive_name"], args["negative_name"]) == ("casual", "formal")
     tool, args = _call(plan([VEC, built, STEER], "now the same with the formal/casual vector, scale 2"))
     assert tool == "steer_generate" and args["vector_run"] == built["run_id"] and args["scale"] == 2.0
+
+
+def test_a_typo_of_a_setting_or_a_tool_word_is_read_as_meant(plan):
+    tool, args = _call(plan([COT, SPLIT], "alternatvies for sentence 3, temperatur 0.9, 12 rollots"))
+    assert tool == "sentence_alternatives" and (args["sentence"], args["temperature"], args["rollouts"]) == (3, 0.9, 12)
+
+
+def test_there_is_the_sentence_the_last_reply_named(plan):
+    asked = {"user": "which one is sentence 2?", "reply": "Sentence 2: 'Wait, 2.5 times 60 is 150.' It is where the distance is found."}
+    tool, args = _call(plan([COT, SPLIT, IMPORTANCE, asked], "what else could it have said there? 20 resamples"))
+    assert tool == "sentence_alternatives" and (args["sentence"], args["rollouts"], args["cot_run"]) == (2, 20, CHAIN)
