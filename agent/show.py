@@ -42,7 +42,8 @@ BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|origina
 
 def by_order(text: str, state: DialogueState) -> RunSeen | None:
     """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's."""
-    said = ORDER.search(spelled_ordinals(text)) or BY_TOOL.search(spelled_ordinals(text))
+    text = spelled_ordinals(text)
+    said = ORDER.search(text) or BY_TOOL.search(text)
     if said is None:
         return None
     tools = TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset()) or frozenset(TOOL_WORDS.get(said.group(2).lower(), ()))
