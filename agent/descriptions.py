@@ -71,7 +71,10 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
 
     def matched(description: str) -> set[str]:
         theirs = content_words(description)
-        return {w for w in words if any(w == t or len(w) >= 4 and (t.startswith(w) or w.startswith(t)) for t in theirs)}
+        # "primes" is "prime"; "sentence-4" is not "sentence" (of sentence_tokens): a setting's value matches exactly ("scale-6" is 6.0)
+        theirs |= {re.sub(r"(\d)\.0+$", r"\1", t) for t in theirs}
+        return {w for w in words if any(w == t or len(w) >= 4 and not re.search(r"\d", w + t) and (t.startswith(w) or w.startswith(t))
+                                        for t in theirs)}
 
     by_id = {r.run_id: r for r in (seen or runs)}
 

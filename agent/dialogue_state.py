@@ -211,7 +211,7 @@ class DialogueState:
         named = TOOL_RUN.search(text)
         if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self._undescribed(text) or self._ambiguous(text)
+        return self._undescribed(text) or self._ambiguous(text) or self._tied(text)
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
@@ -261,6 +261,16 @@ class DialogueState:
                 named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
                 return f"There are {len(runs)} {plural(kind)} in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None
+
+    def _tied(self, text: str) -> str | None:
+        """'rerun the 16-rollout one' with two importance runs at 16 rollouts: a setting two runs of one tool share."""
+        said = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(?:one|run)\b", text, re.I)
+        scored = describe_scores(f"the {said[0]} one", self.runs) if len(said) == 1 and not ORDINAL.search(text) else []
+        best = max((s for s, _, _ in scored), default=0)
+        tied = list({r.run_id: r for s, _, r in scored if s == best}.values()) if best >= 1 else []
+        if len(tied) < 2 or len({r.tool for r in tied}) > 1:
+            return None
+        return f"\"The {said[0]} one\" fits {len(tied)} {tied[0].tool} runs here ({', '.join(f'`{r.run_id}`' for r in tied[-3:])}), so I can't tell which."
 
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:
         """The run a `*_run` argument means: a description that matches one run's subject

@@ -275,8 +275,8 @@ def show_request(text: str) -> str | None:
             or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
         return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
-        and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?\W*$", "", text, flags=re.I)) \
-        and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls": a trailing "again" asks to see it again
+        and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?(?:,\s*(?!but\b|with\b)[^,.;?!]{1,30})?\W*$", "", text, flags=re.I)) \
+        and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls(, per question)": a trailing "again" asks to see it again
     if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):
         return None
     if re.search(r"\bwhat does sentence \d+ say\b", text, re.I):

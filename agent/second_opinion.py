@@ -63,15 +63,28 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         if answer is None and not state.runs:
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
+    if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(own) \
+            and not re.search(rf"\b(?:{intents.SHOWN['plot']})\b", own, re.I):
+        return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
     tool = next((t for t in planner.tools if t["name"] == choice[4:]), None)
     if tool is None:
         return reply
+    if tool["cost"] == "expensive" and label_of(reply) == "show":
+        return reply
     if tool["cost"] == "expensive":  # it asks before running, as for any request the rules are unsure of
         return planner.reply("clarify", prefix + planner.router.clarify(
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
+
+
+def _changed(reply: AIMessage, state: DialogueState) -> bool:
+    """Whether the rules' reply runs a tool with arguments no run in sight had (so it is no run to show again)."""
+    if not reply.tool_calls:
+        return False
+    call = reply.tool_calls[0]
+    return all(run.args != call["args"] for run in state.runs if run.tool == call["name"])
 
 
 def _said(planner, call: dict, own: str, text: str) -> int:
