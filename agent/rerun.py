@@ -96,8 +96,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
         return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
     base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
-    if base is None:
-        return None
+    if base is None or tool is not None and score >= 0.55 and state.last(tool["name"]) is None and tool["name"] != base.tool and \
+            len(arguments.read(tool["schema"].get("properties", {}), text)[0]) > len(said) + 1:
+        return None  # "push it the other way: scale -2 at layers 12 and 16, ..." after building a vector: a steer, said in its settings
     for kind, words in KIND_WORDS.items():  # "now the fine-tune" with none in sight: not a change of this run
         if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
             return None

@@ -15,6 +15,7 @@ MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
 LEAD_BONUS = 0.2
+AGREEMENT_MARGIN = 0.1  # two tools this close: the one whose setting is said in its number (one scale, not scales) goes first
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
 OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|meh|hm+|ugh|well|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
@@ -81,6 +82,8 @@ class Router:
                      + (1.0 if named is not None and tool["name"] == named["name"] else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
             ranked.append((score, tool))
         ranked.sort(key=lambda st: -st[0])
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < AGREEMENT_MARGIN and _agrees(original, ranked[1][1], ranked[0][1]):
+            ranked[0], ranked[1] = ranked[1], ranked[0]  # "scale -2 at layers 12 and 16": one scale is a steer, not a sweep of scales
         best_score, best = ranked[0]
         return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
 
@@ -91,6 +94,14 @@ class Router:
                   f"e.g. \"{t['examples'][0] if t['examples'] else t['description']}\"" for t in top]
         lines.append("Say which, or rephrase (F1 or /tools lists every tool).")
         return "\n".join(lines)
+
+
+def _agrees(text: str, tool: dict, other: dict) -> bool:
+    """Whether `text` says one value of a setting `tool` takes as one and `other` only as a list ('scale -2' vs `scales`)."""
+    mine, theirs = tool["schema"].get("properties", {}), other["schema"].get("properties", {})
+    return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
+               and re.search(rf"\b{name}\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
+               for name in mine)
 
 
 @functools.lru_cache(maxsize=None)
