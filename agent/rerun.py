@@ -195,14 +195,16 @@ def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, s
     made = next((r for r in candidates if r.tool in VERBS[(verb.group(1) or verb.group(2)).lower()]), None) if verb else None
     if made is not None:
         return made, said_for(made.tool)
-    if routed is not None and not strong and candidates:
+    same = re.search(r"\b(?:the )?same (question|q|prompt|chain|scenario|dataset)\b", text, re.I)
+    if routed is not None and not strong and candidates and not same:
         said = said_for(candidates[0].tool)
         if said and len(said) == max(len(said_for(r.tool)) for r in candidates):
             return candidates[0], said
-    same = re.search(r"\bthe same (question|q|prompt|chain|scenario|dataset)\b", text, re.I)
     if same:  # "try tiny-random on the same question": the run that had one
         field = {"chain": "cot_run", "q": "question"}.get(same.group(1).lower(), same.group(1).lower())
         candidates.sort(key=lambda r: field not in r.args)
+        if candidates and field in candidates[0].args:
+            return candidates[0], said_for(candidates[0].tool)
     if routed is not None:
         candidates.sort(key=lambda r: r.tool != routed["name"])
         if candidates and candidates[0].tool == routed["name"]:

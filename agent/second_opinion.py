@@ -58,6 +58,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # three settings of the tool read from the user's own words, not carried from earlier runs
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
+    if choice == "answer" and _changed(reply, state) and "?" not in own and not intents.QUESTION.search(own):
+        return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
         if answer is None and not state.runs:
