@@ -92,6 +92,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         named = {r.tool for r in state.runs if same.group(1) and r.tool in tools and same.group(1).lower().rstrip("s") in tool_words(r.tool)}
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
+    named = AGAIN_NAMED.search(text) and describe_match(text, state.runs)
+    if named:  # "the L12 one again w/ scale 8 and 8 controls": that run's tool, whatever the settings sound like
+        tool, score = tools.get(named.tool), 1.0
     if tool is not None and state.last(tool["name"]) is None and (
             score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
         return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
@@ -148,6 +151,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     return base.tool, args
 
 
+AGAIN_NAMED = re.compile(r"\bthe\s+[\w.-]+\s+(?:one|run)\s+(?:again|once more)\b|\b(?:re-?run|redo)\s+the\s+[\w.-]+\s+(?:one|run)\b", re.I)
 SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?"
                   r"(?:but|for|with|on)\b", re.I)
 
