@@ -207,6 +207,17 @@ def normal(text: str) -> str:
     return spell(mend_typos(text))
 
 
+def code_forms(text: str) -> str:
+    """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
+    'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*range\(\s*(\d+)\s*,\s*(\d+)\s*\)",
+                  lambda m: f"{m.group(1)} " + ", ".join(map(str, range(int(m.group(2)), int(m.group(3))))), text)
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(True|False)\b", lambda m: ("" if m.group(2) == "True" else "no ") + m.group(1), text)
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(['\"])([\w:.-]+)\2", r"\1 \3", text)
+    text = re.sub(r"(?<![\w-])--([a-z][a-z_]*)(?:\s*=\s*|\s+)(?=[\w.-])", r"\1 ", text)
+    return re.sub(r"\b([a-z][a-z_]*)=(-?\d)", r"\1 \2", text)
+
+
 UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                                      "fifteen sixteen seventeen eighteen nineteen".split())}
 TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
