@@ -73,7 +73,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
-        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
+        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
@@ -108,6 +108,8 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     if not found:
         return None
     values = _expand(found.group(1), integers)
+    if len(values) == 1 and re.search(r"\b(?:one|another)\s+(?:at|with|for|using)\b", text, re.I) and len(each := list(any_list.finditer(text))) >= 2:
+        values = list(dict.fromkeys(v for m in each for v in _expand(m.group(1), integers)))  # "one at tau 0.3 and one at tau 0.5"
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
     step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
     if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
@@ -123,10 +125,10 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
-    listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*{one}{other})*)"
+    listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
