@@ -16,7 +16,7 @@ from typing import Any
 
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, item_types, labelled,
+    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, item_types, labelled,
     mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
@@ -267,8 +267,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 for suffix in suffixes:
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
-            if name.endswith("_name"):  # read below, from the whole text: a side's name may be quoted
-                found = []
+            found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
             found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
@@ -348,8 +347,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
-    them = re.search(r"\b(\d+) of them\b|\bgive me (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
-    if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10"
+    them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
+    if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"
         take(count, int(them.group(1) or them.group(2)), them.group(0))
     said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and isinstance(v, int)), None)
     if said_tokens is not None:  # "8 tokens" bounds every token count (rollouts, sentences, candidates)

@@ -207,6 +207,13 @@ def normal(text: str) -> str:
     return spell(mend_typos(text))
 
 
+def aliases(spec: dict) -> dict[str, str]:
+    """Other names of a setting's values that its description gives: "math (math-verify: ...)" -> {"math-verify": "math"}."""
+    values = [v for v in spec.get("enum") or [] if isinstance(v, str)]
+    found = re.findall(rf"(?<![\w-])({'|'.join(map(re.escape, values))})\s*\(([A-Za-z][\w-]{{2,}})\s*[:)]", spec.get("description", "")) if values else []
+    return {alias: value for value, alias in found if alias.lower() != value.lower()}
+
+
 def code_forms(text: str) -> str:
     """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
     'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
