@@ -259,6 +259,11 @@ def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> 
     quotes = [q for q in arguments.quoted_all(text) if q not in said.values()]  # not one that set another argument
     if not quotes or re.search(r"\bsame (?:question|prompt)\b", text, re.I):
         return
+    named = [n for n, spec in props.items() if n not in said and "string" in arguments.types_of(spec)
+             and re.search(rf"\b{re.escape(n)}\w*\s*[:=]?\s*['\"“‘]", text, re.I)]  # "but insert 'I must protect myself first.'"
+    for name in named[:1] if len(quotes) == 1 else ():
+        args[name] = quotes[0]
+        return
     for name in ("prompt", "question"):
         if name in props and name not in said and base.args.get(name) and len(quotes) == 1:
             args[name] = quotes[0]
