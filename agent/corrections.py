@@ -4,7 +4,7 @@
 samples; "temp 0.9... actually no, make it greedy" is greedy. "rerun the sweep with seed 1 - no wait,
 first just pull up the table" and "rerun it... actually never mind, just tell me: ..." drop what came
 before the change of mind. Quoted or pasted text (a chain that says "12. Wait, no, 13") is data and is
-never corrected.
+never corrected. "back to the odd numbers chain: suppression again" is the request, then the run it is of.
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:nev
                      r"[\s,.;:!-]*(?:(?:first|instead|rather)\b[\s,]*)?(?P<rest>\S.*)$", re.I | re.S)
 
 
+BACK_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|so)\W+)*back to (?P<subject>(?:the|that|our)\s+[^:\"'“]{1,40}?)\s*(?::|[-–—]|,)\s+(?P<rest>[^\"'“]\S.*)$", re.I | re.S)
+
+
 def corrected(text: str) -> str:
     """The request with each change of mind applied (the text itself where there is none)."""
+    back = BACK_TO.match(text)
+    if back and len(back.group("rest").split()) >= 2:  # a return to a subject, then what to do with it: not a payload after the colon
+        text = f"{back.group('rest').rstrip()} (on {back.group('subject')})"
     own = own_words(text)
     dropped = DROPPED.search(own)
     if dropped and len(dropped.group("rest").split()) >= 4:

@@ -266,6 +266,7 @@ BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?
 
 def show_request(text: str) -> str | None:
     """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
+    text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
