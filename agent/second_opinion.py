@@ -65,7 +65,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         if answer is None and not state.runs:
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
-    if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(own) \
+    wish = re.sub(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", " ", own, flags=re.I)  # "... so i can open it in the viewer": a purpose
+    if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(wish) \
             and not re.search(rf"\b(?:{intents.SHOWN['plot']})\b", own, re.I):
         return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
     if choice == "show":
