@@ -13,13 +13,17 @@ from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
 DEFINE = re.compile(
-    r"\bwhat\s+(?:does|do)\s+(?P<a>.+?)\s+(?:(?:actually|really|even)\s+)?(?:mean|stand for|refer to|measure|control|set|affect|change|do)\b|"
+    r"\bwhat\s+(?:does|do|is|are)\s+(?P<a>.+?)\s+(?:(?:actually|really|even|supposed to|meant to|trying to)\s+)+(?:mean|stand for|refer to|measure|capture|quantify|"
+    r"tell (?:me|us)|show|do)\b|"
+    r"\bwhat\s+(?:does|do)\s+(?P<c>.+?)\s+(?:(?:actually|really|even)\s+)?(?:mean|stand for|refer to|measure|capture|quantify|control|set|affect|change|do)\b|"
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
                  r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
 # "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
-DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between)\b|(?<![\w-])vs\.?(?![\w-])|"
+DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
+                        r"maps? (?:on)?to|corresponds? to|translates? (?:in)?to)\b|(?<![\w-])vs\.?(?![\w-])|\bthat (?:the )?(?:ordinary|plain|regular|usual|normal) [\w+ -]{2,40}?"
+                        r"(?:doesn'?t|does not|can'?t|cannot|misses|won'?t)\b|"
                         r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
@@ -173,7 +177,7 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))
     for m in DEFINE.finditer(text):
-        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again)\b", "", m.group("a") or m.group("b") or "",
+        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again)\b", "", m.group("a") or m.group("b") or m.group("c") or "",
                         flags=re.I)  # "what's a 'model organism' in this context, concretely?"
         if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d|\borganism:|\btiny-random\b|\bsmollm", phrase, re.I) \
                 and not re.search(r"\bmean\b", m.group(0)):  # "what's the EM rate of organism:misaligned?": a measurement
