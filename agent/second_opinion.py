@@ -69,6 +69,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(wish) \
             and not re.search(rf"\b(?:{intents.SHOWN['plot']})\b", own, re.I):
         return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
+    if choice == "show" and label_of(reply) == "answer" and intents.WHY.search(own):
+        return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
     tool = next((t for t in planner.tools if t["name"] == choice[4:]), None)
