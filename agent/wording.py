@@ -202,6 +202,9 @@ def mend_typos(text: str) -> str:
 
 
 def normal(text: str) -> str:
+    # "enough tokens that it actually finishes, say 768": the number said for the setting named before it
+    text = re.sub(r"\b(tokens|rollouts|samples|steps|chains|controls|docs|documents)\b([^.;,\d]{0,50}),?\s+(?:say|maybe|like|e\.g\.)\s+(\d+)\b(?!\s*[a-z])",
+                  r"\3 \1\2", text, flags=re.I)
     text = re.sub(r"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
                   r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval)s?\b", " ", text, flags=re.I)  # names a run
     return spell(mend_typos(text))
