@@ -205,6 +205,9 @@ def normal(text: str) -> str:
     # "enough tokens that it actually finishes, say 768": the number said for the setting named before it
     text = re.sub(r"\b(tokens|rollouts|samples|steps|chains|controls|docs|documents)\b([^.;,\d]{0,50}),?\s+(?:say|maybe|like|e\.g\.)\s+(\d+)\b(?!\s*[a-z])",
                   r"\3 \1\2", text, flags=re.I)
+    text = re.sub(r"\b(half|twice|double)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?(\d+)\s+(?=[a-z])",  # "half the paper's 30 chains": 15 chains
+                  lambda m: f"{int(m.group(2)) // 2 if m.group(1).lower() == 'half' else 2 * int(m.group(2))} "
+                  if m.group(1).lower() != "half" or int(m.group(2)) % 2 == 0 else m.group(0), text, flags=re.I)
     text = re.sub(r"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
                   r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval)s?\b", " ", text, flags=re.I)  # names a run
     return spell(mend_typos(text))
