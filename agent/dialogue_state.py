@@ -211,7 +211,7 @@ class DialogueState:
         named = TOOL_RUN.search(text)
         if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self._undescribed(text) or self._ambiguous(text) or self._tied(text)
+        return self._undescribed(text) or self._ambiguous(text) or self.tied(text)
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
@@ -262,7 +262,7 @@ class DialogueState:
                 return f"There are {len(runs)} {plural(kind)} in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None
 
-    def _tied(self, text: str) -> str | None:
+    def tied(self, text: str) -> str | None:
         """'rerun the 16-rollout one' with two importance runs at 16 rollouts: a setting two runs of one tool share."""
         said = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(?:one|run)\b", text, re.I)
         scored = describe_scores(f"the {said[0]} one", self.runs) if len(said) == 1 and not ORDINAL.search(text) else []

@@ -165,8 +165,8 @@ class OfflinePlanner(BaseChatModel):
         if shown is not None:
             return shown
         missing = None if RUN_ID.search(text) else state.missing_referent(own)
-        if missing:  # a count of things the runs in sight contradict ("the two dicts" with three) is sure; not of everyday words ("other directions")
-            sure = missing == state.miscounted(own, ("vector", "dictionary", "fine-tune"))
+        if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
+            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own))
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:

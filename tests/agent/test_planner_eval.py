@@ -36,7 +36,10 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # their mechanisms (2026-12-03) 92.0/80.0, 94.0/80.0, 94.0/90.3; dev21-24 then 92.0/83.9, 100/93.3, 84.0/83.3, 94.0/84.4;
     # held-out 90.3/68.9; dev28-30 (written blind: whole experiments stated at once, follow-ups changing settings, each
     # tool's own settings in words) unseen 96.0/75.0, 78.0/72.4, 96.0/55.3, after their mechanisms (2026-12-03) 98.0/100,
-    # 94.0/100, 98.0/94.7; dev23 then 84.0/86.7, dev25 94.0/86.7; held-out still 90.3/68.9
+    # 94.0/100, 98.0/94.7; dev23 then 84.0/86.7, dev25 94.0/86.7; held-out still 90.3/68.9; on another machine (AMD EPYC,
+    # 2026-12-03) the embedder's last digits moved two borderline held-out cases: 88.9/66.7; dev31-33 (written blind: the
+    # style of the first parts, long working sessions, researchers who talk in the papers' terms and in code) unseen
+    # 94.0/76.7, 74.0/46.9, 92.0/71.9, after their mechanisms 96.0/90.0, 90.0/71.9, 96.0/84.4; held-out 88.9/66.7 unchanged
     "dev": (0.97, 0.93),
     "dev2": (0.92, 0.89),
     "dev3": (0.90, 0.87),
@@ -58,7 +61,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev20": (0.93, 0.93),
     "dev21": (0.90, 0.81),
     "dev22": (0.98, 0.90),
-    "dev23": (0.82, 0.83),
+    "dev23": (0.84, 0.83),
     "dev24": (0.92, 0.82),
     "dev25": (0.90, 0.83),
     "dev26": (0.92, 0.77),
@@ -66,6 +69,9 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev28": (0.94, 0.94),
     "dev29": (0.90, 0.93),
     "dev30": (0.94, 0.89),
+    "dev31": (0.94, 0.86),
+    "dev32": (0.88, 0.68),
+    "dev33": (0.94, 0.81),
     "held_out": (0.88, 0.65),
 }
 
@@ -106,7 +112,8 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # the request classifier; before their tuning dev10 started 12, dev11 9, dev12 6, dev13 6, dev16 9, dev17 3, dev18 4);
     # then 1 on dev21, 2 on dev23, 1 on dev24 (17 of 3,055; before their tuning dev20-24 started 2, 1, 2, 2, 2); then 1 on dev25
     # (18 of 3,205; before their tuning dev25-27 started 1, 3, 1); then 2 on dev29, 1 on dev30, where the user asked for that
-    # experiment but named one of two runs ambiguously (21 of 3,355; before their tuning dev28-30 started 1, 4, 1); the goal is none
+    # experiment but named one of two runs ambiguously (21 of 3,355; before their tuning dev28-30 started 1, 4, 1); 21 of 3,505
+    # with dev31-33 (before their tuning they started 1, 4, 0: a sweep for one scale, a rerun of the wrong run); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 21, results
 
 

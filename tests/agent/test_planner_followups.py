@@ -579,3 +579,43 @@ def test_there_is_the_sentence_the_last_reply_named(plan):
     asked = {"user": "which one is sentence 2?", "reply": "Sentence 2: 'Wait, 2.5 times 60 is 150.' It is where the distance is found."}
     tool, args = _call(plan([COT, SPLIT, IMPORTANCE, asked], "what else could it have said there? 20 resamples"))
     assert tool == "sentence_alternatives" and (args["sentence"], args["rollouts"], args["cot_run"]) == (2, 20, CHAIN)
+
+
+def test_settings_written_as_code_are_read(plan):
+    tool, args = _call(plan([COT], "thought anchors on it with rollouts=100, round_size=20, adaptive=False, extractor='last_number'"))
+    assert tool == "resample_importance" and args["cot_run"] == CHAIN
+    assert (args["rollouts"], args["round_size"], args["adaptive"], args["extractor"]) == (100, 20, False, "last_number")
+    tool, args = _call(plan([COT], "attention suppression on it but only layers=range(8, 12), --batch 4"))
+    assert tool == "attention_suppression" and args["layers"] == [8, 9, 10, 11] and args["batch"] == 4
+
+
+def test_a_description_two_runs_fit_is_asked_about(plan):
+    first = {**IMPORTANCE, "args": {"cot_run": CHAIN, "rollouts": 16}}
+    second = {"user": "and on the prime one, 16 rollouts", "tool": "resample_importance", "args": {"cot_run": OTHER_CHAIN, "rollouts": 16},
+              "run_id": "20270801-094500-resample_importance-bb03", "summary": "9 sentences, 16 rollouts each: S4 +0.31."}
+    reply = plan([COT, COT2, first, second], "rerun the 16-rollout one w/ threshold 0.9")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
+    assert first["run_id"] in reply.content and second["run_id"] in reply.content
+
+
+def test_back_to_a_subject_then_the_request(plan):
+    suppression = {"user": "attention suppression on it", "tool": "attention_suppression", "args": {"cot_run": CHAIN},
+                   "run_id": "20270801-095000-attention_suppression-ac13", "summary": "6x6 matrix; S2 -> S3 strongest (KL 1.9)."}
+    heads = {"user": "receiver heads on the prime one", "tool": "receiver_heads", "args": {"cot_run": OTHER_CHAIN},
+             "run_id": "20270801-095500-receiver_heads-ac14", "summary": "Top heads L5H3, L7H1."}
+    tool, args = _call(plan([COT, suppression, COT2, heads], "back to the train chain: suppression again but only layers 0-5"))
+    assert tool == "attention_suppression" and args["cot_run"] == CHAIN and args["layers"] == [0, 1, 2, 3, 4, 5]
+
+
+def test_one_scale_is_a_steer_and_a_quoted_setting_changes_a_rerun(plan):
+    tool, args = _call(plan([VEC], "push it the other way: scale -2 at layers 12 and 16, steering only the generated tokens. "
+                                   "prompt: 'Write a haiku about rain.'"))
+    assert tool == "steer_generate" and (args["scale"], args["layers"], args["where"]) == (-2.0, [12, 16], "generated")
+    tool, args = _call(plan([], "build ITDA dictionaries for layers 6 and 18, one at tau 0.3 and one at tau 0.5"))
+    assert tool == "itda_build" and args["tau"] == [0.3, 0.5] and args["layers"] == [6, 18]
+
+
+def test_what_a_papers_term_is_supposed_to_capture_is_answered(plan):
+    reply = plan([], "what is counterfactual++ supposed to capture that ordinary counterfactual importance doesn't?")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
+    assert "counterfactual++" in reply.content.lower() and "cosine" in reply.content.lower()
