@@ -75,8 +75,8 @@ def settings_for_newest(text: str, state: DialogueState, routed: dict | None, to
     run = state.runs[-1] if state.runs else None
     if run is None or routed is None or routed["name"] != run.tool or run.tool not in tools:
         return False
-    if arguments.quoted(text) or re.search(r"\d{8}-\d{6}|:\s+\S|\b(?:continue|extend|on top of)\b", text, re.I):
-        return False  # new text to work on, a run named, or built on top of this one: not this run changed
+    if arguments.quoted(text) or re.search(r"\d{8}-\d{6}|:\s+\S|\b(?:continue|extend|on top of)\b", text, re.I) or intents.FROM_MEMORY.search(text):
+        return False  # new text to work on, a run named, built on top of this one, or a question to memory: not this run changed
     return bool(arguments.read(tools[run.tool]["schema"].get("properties", {}), text)[0])
 
 
