@@ -16,8 +16,8 @@ from typing import Any
 
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, item_types, labelled,
-    mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
+    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
+    item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -173,7 +173,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     """The arguments of a schema said in `text`, and the phrases that said them."""
     args: dict[str, Any] = {}
     said: list[str] = []
-    words = _Text(own_words(text))  # quoted or pasted text is free text: no numbers, paths or names are read from it
+    words = _Text(own_words(code_forms(text)))  # quoted or pasted text is free text: no numbers, paths or names are read from it
 
     def take(name: str, value: Any, phrase: str = "") -> None:
         args[name] = value

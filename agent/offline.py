@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, wording
+from agent import answers, arguments, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
@@ -117,7 +117,7 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = wording.code_forms(corrections.corrected(_content(messages[-1])))  # "scale 2 - wait no, 1.5" is 1.5; "rollouts=100"
+        text = corrections.corrected(_content(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
                 suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment

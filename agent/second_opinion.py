@@ -77,7 +77,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if tool is None:
         return reply
     if tool["cost"] == "expensive" and label_of(reply) == "show":
-        return reply
+        return reply  # a run the rules found to show stays shown, not turned into a question about starting an expensive one
     if tool["cost"] == "expensive":  # it asks before running, as for any request the rules are unsure of
         return planner.reply("clarify", prefix + planner.router.clarify(
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))

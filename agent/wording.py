@@ -223,8 +223,8 @@ def aliases(spec: dict) -> dict[str, str]:
 def code_forms(text: str) -> str:
     """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
     'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
-    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*range\(\s*(\d+)\s*,\s*(\d+)\s*\)",
-                  lambda m: f"{m.group(1)} " + ", ".join(map(str, range(int(m.group(2)), int(m.group(3))))), text)
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*range\(\s*(\d+)\s*,\s*(\d+)\s*\)", lambda m: f"{m.group(1)} " + ", ".join(
+        map(str, range(int(m.group(2)), int(m.group(3))))) if int(m.group(3)) - int(m.group(2)) <= 64 else m.group(0), text)  # a list, not a flood
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(True|False)\b", lambda m: ("" if m.group(2) == "True" else "no ") + m.group(1), text)
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(['\"])([\w:.-]+)\2", r"\1 \3", text)
     text = re.sub(r"(?<![\w-])--([a-z][a-z_]*)(?:\s*=\s*|\s+)(?=[\w.-])", r"\1 ", text)

@@ -587,6 +587,8 @@ def test_settings_written_as_code_are_read(plan):
     assert (args["rollouts"], args["round_size"], args["adaptive"], args["extractor"]) == (100, 20, False, "last_number")
     tool, args = _call(plan([COT], "attention suppression on it but only layers=range(8, 12), --batch 4"))
     assert tool == "attention_suppression" and args["layers"] == [8, 9, 10, 11] and args["batch"] == 4
+    tool, args = _call(plan([], "think step by step about this: if total=12 and size=3, how many groups are there?"))
+    assert tool == "generate_cot" and "total=12 and size=3" in args["question"]  # the question is data: never rewritten
 
 
 def test_a_description_two_runs_fit_is_asked_about(plan):
