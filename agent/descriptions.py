@@ -95,11 +95,14 @@ def defaults_of(tools: list[dict]) -> dict[str, dict]:
                         if isinstance(v.get("default"), (int, float)) and not isinstance(v.get("default"), bool) and k != "seed"} for t in tools}
 
 
+PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", re.I)  # "... so we can diff them": why, not what
+
+
 def for_routing(text: str, runs: list) -> str:
     """The words that choose a tool: a run named by its description ("the eval-awareness vec") is a reference, so its
     description does not vote ("do the sweep on the eval-awareness vec" is a sweep); nor does a purpose said after
     the request ("continue the dictionary on organism:misaligned so we can diff them")."""
-    text = re.sub(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", " ", text, flags=re.I)
+    text = PURPOSE.sub(" ", text)
 
     def plain(found: re.Match) -> str:
         if re.search(r"\d", found.group(2)) or not describe_match(found.group(0), runs):

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import arguments, filling, intents, show
+from agent import arguments, descriptions, filling, intents, show
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 
@@ -65,7 +65,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         if answer is None and not state.runs:
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
-    wish = re.sub(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", " ", own, flags=re.I)  # "... so i can open it in the viewer": a purpose
+    wish = descriptions.PURPOSE.sub(" ", own)  # "... so i can open it in the viewer": a purpose, not a wish to see
     if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(wish) \
             and not re.search(rf"\b(?:{intents.SHOWN['plot']})\b", own, re.I):
         return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
