@@ -14,6 +14,7 @@ import functools
 import re
 from typing import Any
 
+from agent import described
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
     JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
@@ -25,7 +26,7 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny-random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
+MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
@@ -193,6 +194,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             found = MODEL.search(words.text)
             if found:
                 value = next(g for g in found.groups() if g).rstrip(".,")
+                value = "tiny-random" if value.lower() == "tiny random" else value
                 take(name, "smollm2-135m" if value.lower().startswith(("smollm", "135m")) else value, found.group(0))
         elif name == "answer":
             found = ANSWER.search(words.text)
@@ -258,7 +260,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 alone = "(?!)" if any(name.endswith("_" + o) for o in props) else "plain"  # "plain mp" is the encoder's, not build_encoder's
                 found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
                     rf"(?:\b(?:only|just|{alone})\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
-                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|side|mode|only|{near})\b", words.text, re.I)
+                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|toks?|side|mode|only|{near})\b", words.text, re.I)
                          or ("array" in kinds and distinct)]
             if name == "corpus":
                 found = [(m, f"builtin:{v.split(':')[-1]}") for m, v in found if v != "builtin"]
@@ -346,6 +348,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                               rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
+    args |= described.read({n: s for n, s in props.items() if n not in skip}, words.text, args, lambda n: name_pattern(n, tuple(props)),
+                           whole=normal(own_words(code_forms(text))))
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"
@@ -371,15 +375,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     return args, said
 
 
-COMMON = {  # the settings a user states once and means for what follows
-    "rollouts": {"type": "integer"}, "samples": {"type": "integer"}, "seed": {"type": "integer"},
-    "max_new_tokens": {"type": "integer"}, "answer": {"type": "string"},
-    "extractor": {"type": "string", "description": "boxed, last_number, choice, regex:<pattern>, or judge"},
-    "model": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer"}},
-    "scale": {"type": "number"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
-    "batch_size": {"type": "integer"},
-    "system": {"type": "string"}, "export_dir": {"type": "string"},  # "for all the steering runs use the system prompt '...'"
-}
+COMMON = {  # the settings a user states once and means for what follows ("for all the steering runs use the system prompt '...'")
+    "rollouts": {"type": "integer"}, "samples": {"type": "integer"}, "seed": {"type": "integer"}, "max_new_tokens": {"type": "integer"},
+    "answer": {"type": "string"}, "extractor": {"type": "string", "description": "boxed, last_number, choice, regex:<pattern>, or judge"},
+    "model": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer"}}, "scale": {"type": "number"},
+    "temperature": {"type": "number"}, "top_p": {"type": "number"}, "batch_size": {"type": "integer"}, "system": {"type": "string"}, "export_dir": {"type": "string"}}
 
 
 def read_settings(text: str) -> dict:

@@ -197,6 +197,9 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
+                           # "don't rebuild, just explain", "no need to rerun, just reason about it"
+                           r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
+                           r"\bno need to (?:re-?(?:run|build|train|do|compute|sample|fit))\b|"
                            r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train) (?:anything|it|that|this)\b|"
                            r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
                            # "what held-out acc did the C=1 probe get ...": a question about a result that is here

@@ -43,7 +43,8 @@ def layer_rows(text: str) -> list | None:
 _SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
 _BOTH = (rf"\b(?:call|label|name)\s+(?:the\s+)?(?:two\s+)?sides?\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
          rf"\bsides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
-         rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)")  # "formal (positive) vs casual (negative)"
+         rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)",  # "formal (positive) vs casual (negative)"
+         rf"{_SIDE}\s+(?:pos|positive)\b\s*(?:,|/|vs\.?|and)?\s*{_SIDE}\s+(?:neg|negative)\b")  # "casual pos formal neg"
 
 
 def side_names(text: str) -> dict:
@@ -56,7 +57,7 @@ def side_names(text: str) -> dict:
             return {"positive_name": values[0], "negative_name": values[1]}
     names = {}
     for side in ("positive", "negative"):
-        found = re.search(rf"\b{side}(?:\s+side|\s+one)?(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;)]|and\b|$))", text, re.I)
-        if found:
-            names[f"{side}_name"] = next(g for g in found.groups() if g)
+        found = re.search(rf"\b{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one)?(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|\s+(?:neg|negative)\b)", text, re.I)
+        if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
+            names[f"{side}_name"] = name
     return names

@@ -26,7 +26,7 @@ SYNONYMS = {
     "tokens": ("toks", "tok"),
     "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
                  "per position", "per sentence", "each position", "a position"),
-    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n"),
+    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n", "samp", "samps"),
     "round_size": ("rounds of", "round size", "per round"),
     "rank": ("r",),
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
@@ -277,10 +277,16 @@ def spell(text: str) -> str:
     text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\band\b|\bor\b)\s*L\d+)+\b", lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)  # L5/L15/L25
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to|through|thru)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
+    # "project it out at 13 thru 17": where a direction is projected out is a set of layers
+    text = re.sub(r"\b(project(?:s|ed|ing)?\s+(?:it\s+|that\s+|this\s+)?out\s+(?:only\s+)?(?:at|in|on)\s+)(?=\d+(?![\d.])(?!\s*(?:%|x\b|times|tokens|samples|steps)))",
+                  r"\1layers ", text, flags=re.I)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
                   r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
+    text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand\b", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))), text, flags=re.I)
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD})\b", lambda m: "-" + SPELLED[m.group(1).lower()], text, flags=re.I)  # "minus two"
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
     text = re.sub(rf"\b(every|size|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)

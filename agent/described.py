@@ -1,0 +1,102 @@
+"""Settings said by what they do rather than by their names; read after those said by name (agent/arguments.py).
+
+- By description: "stop the curve once the cue rate hits 0.95" is hint_mediation's `stop_at`, whose schema says
+  "The transplant curve stops once the cue-answer rate reaches this". A number no name claimed, in a clause that
+  shares at least two words with one numeric setting's description and name (more than with any other), is that
+  setting.
+- The paper's value: "the paper's similarity cutoff" is the value the description gives as the paper's
+  ("(paper: 0.6)", "the paper used 100"); "half the paper's rollouts" is half of it.
+- None at all: "skip the random controls", "don't bother with the norm-matched controls" set a count that may be
+  0 to 0.
+- The first few: "the top five components" of a list whose description numbers from the largest
+  ("0 = the largest") is [0, 1, 2, 3, 4].
+- A value by its meaning: "project out PCs 0 and 3" is `directions: pca`, whose description reads
+  "pca: principal components of ...".
+
+Nothing here knows a tool: every reading comes from the schema's names, types and descriptions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from agent.wording import types_of
+
+NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
+# Words too common in descriptions and requests to tell one setting from another.
+STOP = frozenset("the and for from with this that these those its into out per each than when which what are was were "
+                 "has have not but all any one two use used using default paper else also only just more most less run runs "
+                 "can could would should will let lets please now then them they their there here how why who our your you".split())
+CLAUSE = re.compile(r"[,;:()\n—–]|(?<!\d)\.(?!\d)|\band\b|\bthen\b|[?!]")
+PAPER = re.compile(rf"\(paper:\s*({NUMBER})\b|\bthe paper used ({NUMBER})\b", re.I)
+NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"
+        r"don'?t (?:bother with|bother|use|run|need|want|include|add|do))\s+(?:the\s+|any\s+)?(?:(?!more\b|fewer\b|less\b|than\b|\d)[\w-]+\s+){0,2}?")
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in STOP}
+
+
+def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole: str = "") -> dict[str, Any]:
+    """The settings of `props` that `text` says by what they do, other than those in `args`; `names(name)` is the
+    regex alternation of the words that name a setting (agent.arguments.name_pattern). `text` has the phrases that
+    set other settings blanked out; `whole` is all of it ("PCs 0 and 3" set the components and say the directions)."""
+    found: dict[str, Any] = {}
+    for name, spec in props.items():
+        if name in args or name.endswith(("_run", "_runs")):
+            continue
+        kinds, pattern = types_of(spec), names(name)
+        if not pattern:
+            continue
+        paper = PAPER.search(spec.get("description", ""))
+        said = paper and kinds & {"integer", "number"} and re.search(
+            rf"(?:\b(half|twice|double)\s+(?:of\s+)?)?\bthe\s+paper'?s\s+(?:own\s+|default\s+|usual\s+|original\s+)?(?:[\w-]+\s+){{0,2}}?(?:{pattern})\b|"
+            rf"\b(?:{pattern})\s+(?:from|of|as in|like in|like|as)\s+(?:in\s+)?the\s+paper\b", text, re.I)
+        if said:
+            value = float(paper.group(1) or paper.group(2)) * {"half": 0.5, "twice": 2, "double": 2}.get((said.group(1) or "").lower(), 1)
+            found[name] = int(value) if "integer" in kinds and value.is_integer() else value
+        elif "integer" in kinds and spec.get("minimum") == 0 and (spec.get("default") or 0) > 0 and re.search(
+                rf"{NONE}(?:{pattern})\b", text, re.I):
+            found[name] = 0
+        elif "array" in kinds and "(0 = the largest)" in spec.get("description", "") and (
+                first := re.search(rf"\b(?:top|first|largest|leading)\s+(\d+)\s+(?:{pattern}|pcs?|principal components)\b", text, re.I)):
+            found[name] = list(range(min(int(first.group(1)), spec.get("maxItems", 64))))
+        elif spec.get("enum") and (meant := _meant(spec, whole or text)):
+            found[name] = meant
+    return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text, names)
+
+
+def _meant(spec: dict, text: str) -> str | None:
+    """The one enum value whose meaning, as its description gives it ('pca: principal components of ...'), the text
+    says in words or initials ('principal components', 'PCs')."""
+    meanings = dict(re.findall(r"(?:^|;\s*)([a-z_]+):\s+([a-z][a-z-]*\s+[a-z][a-z-]*)", spec.get("description", "")))
+    said = [value for value, words in meanings.items() if value in spec["enum"] and not set(words.split()) & STOP and (
+        re.search(rf"\b{re.escape(words)}\b", text, re.I)
+        or re.search(rf"\b{''.join(w[0] for w in words.split())}s\b", text, re.I))]
+    return said[0] if len(said) == 1 else None
+
+
+def _by_description(props: dict, text: str, names: Callable[[str], str]) -> dict[str, Any]:
+    numeric = {n: s for n, s in props.items() if types_of(s) & {"integer", "number"} and "array" not in types_of(s)}
+    if not numeric:
+        return {}
+    words = {n: _stems(s.get("description", "") + " " + n.replace("_", " ")) for n, s in numeric.items()}
+    bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
+    found: dict[str, Any] = {}
+    for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w.%:/-]|\.\d)", text):
+        start = max(b for b in bounds if b <= number.start())
+        end = min(b for b in bounds if b >= number.end())
+        clause = _stems(text[start:number.start()] + " " + text[number.end():end])
+        scores = sorted(((len(clause & stems), n) for n, stems in words.items() if n not in found), reverse=True)
+        if not scores or scores[0][0] < 2 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+            continue
+        name = scores[0][1]
+        spec, value = numeric[name], float(number.group(1))
+        if "integer" in types_of(spec) and "number" not in types_of(spec):
+            if not value.is_integer():
+                continue
+            value = int(value)
+        if spec.get("minimum", value) <= value <= spec.get("maximum", value):
+            found[name] = value
+    return found
