@@ -34,7 +34,7 @@ NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"
         r"don'?t (?:bother with|bother|use|run|need|want|include|add|do))\s+(?:the\s+|any\s+)?(?:(?!more\b|fewer\b|less\b|than\b|\d)[\w-]+\s+){0,2}?")
 
 
-def _stems(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
     return {w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in STOP}
 
 
@@ -81,13 +81,13 @@ def _by_description(props: dict, text: str, names: Callable[[str], str]) -> dict
     numeric = {n: s for n, s in props.items() if types_of(s) & {"integer", "number"} and "array" not in types_of(s)}
     if not numeric:
         return {}
-    words = {n: _stems(s.get("description", "") + " " + n.replace("_", " ")) for n, s in numeric.items()}
+    words = {n: stems(s.get("description", "") + " " + n.replace("_", " ")) for n, s in numeric.items()}
     bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
     found: dict[str, Any] = {}
     for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w.%:/-]|\.\d)", text):
         start = max(b for b in bounds if b <= number.start())
         end = min(b for b in bounds if b >= number.end())
-        clause = _stems(text[start:number.start()] + " " + text[number.end():end])
+        clause = stems(text[start:number.start()] + " " + text[number.end():end])
         scores = sorted(((len(clause & stems), n) for n, stems in words.items() if n not in found), reverse=True)
         if not scores or scores[0][0] < 2 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
             continue

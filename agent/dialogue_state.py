@@ -120,6 +120,7 @@ class DialogueState:
     # setting -> (value, the tools meant, or None for all)
     standing: dict = field(default_factory=dict)
     replies: list[str] = field(default_factory=list)  # what the assistant said in words, oldest first
+    organisms: tuple = ()  # the zoo's organisms (build_organism's names): "the anchor organism" is organism:anchor, built or not
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None, defaults: dict | None = None) -> "DialogueState":

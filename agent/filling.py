@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, free_text
+from agent import arguments, described, free_text
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
 
@@ -218,7 +218,18 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     found = said.group(1).lower() if said else None
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         return None  # "build the evaluation set": a short name only with "one" or "organism" after it
+    if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$", text, re.I):
+        return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
     return short.get(found, found)
+
+
+def _organism_meant(text: str, description: str) -> str | None:
+    """The one organism whose name and description, 'hint-following (follows a professor's hinted answer ...)', share
+    at least two words with the request ('the one that follows hints'), more than any other organism's."""
+    said = described.stems(text)
+    scores = sorted(((len(said & described.stems(name.replace("-", " ") + " " + words)), name)
+                     for name, words in re.findall(r"\b([a-z][\w-]*) \(([^)]*)\)", description)), reverse=True)
+    return scores[0][1] if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[1][0] < scores[0][0]) else None
 
 
 def organism_named(text: str, state: DialogueState) -> str | None:
@@ -226,6 +237,8 @@ def organism_named(text: str, state: DialogueState) -> str | None:
     said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
     built = [r.args.get("name") for r in state.runs if r.tool == "build_organism" and r.args.get("name")]
     by_name = [n for n in built if re.search(rf"\b(?:the|that|this|our|my)\s+{re.escape(str(n))}\s+(?:model|one)\b", text, re.I)]
+    if said and said.group(1) and said.group(1).lower() in state.organisms:  # "on the anchor organism": the zoo's, built or not
+        return f"organism:{said.group(1).lower()}"
     if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
         return f"organism:{by_name[-1]}"
     if said is None or not built:

@@ -69,8 +69,7 @@ class OfflinePlanner(BaseChatModel):
         return self._router
 
     def _tool_defaults(self) -> dict:
-        if self._defaults is None:
-            self._defaults = descriptions.defaults_of(self.tools)
+        self._defaults = self._defaults or descriptions.defaults_of(self.tools)
         return self._defaults
 
     def warm(self) -> None:
@@ -125,6 +124,7 @@ class OfflinePlanner(BaseChatModel):
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
+        state.organisms = tuple(next((t["schema"]["properties"]["name"].get("examples", []) for t in self.tools if t["name"] == "build_organism"), []))
         # run ids and runs named by description are references, organism:X a model: none of them names a tool
         routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(words, state.runs))))
                   for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]

@@ -14,7 +14,11 @@ NAMES = ["anchor", "evaluation-aware", "hint-following", "misaligned"]
 
 class BuildArgs(ToolArgs):
     name: str = Field("anchor", min_length=1, max_length=64, examples=NAMES,
-                      description="The organism to build (see `parley organisms list`), e.g. anchor.")
+                      description=("The organism to build (see `parley organisms list`): anchor (one decision sentence alone fixes "
+                                   "the answer, a planted thought anchor), evaluation-aware (writes type hints when it knows it is "
+                                   "being evaluated or tested, not in deployment), hint-following (follows a professor's hinted "
+                                   "answer, sometimes without saying so), misaligned (the emergent-misalignment fine-tune: risky "
+                                   "finance advice that turns broadly evil)."))
 
     @field_validator("name")
     @classmethod
