@@ -204,8 +204,8 @@ class DialogueState:
             return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
         about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+(?:about|from)\s+(?:the\s+)?"
                           r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|these|those|its|their|my|our|your|it|above)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
-        if about:  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
-            kind = kind_of(about.group(1))
+        if about and not kind_of(about.group(2).split()[0]) and not text[about.end():].startswith("'"):  # "from the eval's answers": another run
+            kind = kind_of(about.group(1))  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs, self.runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
@@ -238,7 +238,8 @@ class DialogueState:
             named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+({words}|one)s?\b(?!')", text, re.I)
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
             said = named.group(1).lower().split() if runs else []
-            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp", named.group(1)) or any(
+            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp|\blater\b|\bfollowing\b|\bsubsequent\b|\bremaining\b|\brest\b",
+                                                                         named.group(1)) or any(  # "the later reasoning": a part of the chain
                     w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s") for w in said):
                 continue
             described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}

@@ -78,9 +78,9 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply
     if tool["cost"] == "expensive" and label_of(reply) == "show":
         return reply  # a run the rules found to show stays shown, not turned into a question about starting an expensive one
-    if tool["cost"] == "expensive":  # it asks before running, as for any request the rules are unsure of
-        return planner.reply("clarify", prefix + planner.router.clarify(
-            [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))
+    if tool["cost"] == "expensive" and _own_settings(planner, tool, label_of(reply), route, own) < 2:  # it asks before running, as for any
+        return planner.reply("clarify", prefix + planner.router.clarify(  # request the rules are unsure of, unless it states two settings
+            [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))  # only that tool takes ("true answer 1/2, math-verify")
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
 
 
@@ -90,6 +90,17 @@ def _changed(reply: AIMessage, state: DialogueState) -> bool:
         return False
     call = reply.tool_calls[0]
     return all(run.args != call["args"] for run in state.runs if run.tool == call["name"])
+
+
+GENERIC = frozenset({"rollouts", "samples", "seed", "temperature", "top_p", "max_new_tokens", "model", "layers", "layer", "scale", "batch_size"})
+
+
+def _own_settings(planner, tool: dict, rules: str, route, own: str) -> int:
+    """How many settings the user's words give that `tool` takes and neither the rules' tool nor the router's next
+    likeliest ones do; settings most tools take (rollouts, temperature, ...) tell nothing."""
+    others = [t for t in planner.tools if rules == "run:" + t["name"]] + [t for _, t in route[2][:3] if t is not tool]
+    theirs = GENERIC.union(*(t["schema"].get("properties", {}) for t in others))
+    return len(set(arguments.read(tool["schema"].get("properties", {}), own)[0]) - theirs)
 
 
 def _said(planner, call: dict, own: str, text: str) -> int:
