@@ -69,6 +69,7 @@ class Router:
         # memory the machine's, not Parley's: "batch of 2 so it fits in memory" asks for no search
         lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
                          r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
+        lowered = re.sub(r"\bproject(\w*)\s+((?:[\w./-]+\s+){1,8}?)out of\b", r"project\1 out of \2", lowered)  # "project the vector in v.pt out of ..."
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         for tool, vecs in vectors:
