@@ -186,7 +186,8 @@ def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | No
     def norm(t: str) -> str:
         return " ".join(re.findall(r"\w+", t.lower()))
     for run in state.chain_runs(cot_run):
-        listed = run.result.get("sentences") or [(int(i), t) for i, t in re.findall(r"\[(\d+)\]\s*'([^']+)'", run.summary or "")]
+        listed = run.result.get("sentences") or [(int(i or j), t or u) for i, t, j, u in re.findall(  # "[4] '...'", "sentence 4 is '...'"
+            r"\[(\d+)\]\s*'([^']+)'|\bsentence (\d+)(?: is|:)?\s*\(?'([^']+)'", run.summary or "", re.I)]
         pairs = [(s.get("index", i), s.get("text", "")) if isinstance(s, dict) else (i, s) for i, s in enumerate(listed)] \
             if listed and not isinstance(listed[0], tuple) else listed
         hits = [i for i, sentence in pairs if norm(quote) and norm(quote) in norm(sentence)]

@@ -186,7 +186,7 @@ class OfflinePlanner(BaseChatModel):
         rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
-                or rerun_.REDONE.match(own) is not None  # "rebuild the vector ...": the verb names the run
+                or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed)
         tool, score, ranked = route
         if intents.RECALLED.search(own) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)

@@ -11,7 +11,7 @@ import re
 
 from agent import arguments, intents
 from agent.descriptions import describe_match
-from agent.dialogue_state import KIND_WORDS, REFERENCES, DialogueState, RunSeen, spelled_ordinals
+from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.wording import NUMBER_WORD, SPELLED
@@ -21,7 +21,8 @@ CHANGE = re.compile(
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
     r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
-    r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to)\b|"
+    r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
+    r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
     r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
@@ -145,6 +146,13 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     for name in ("sentence", "layer", "position"):  # "now the same for the next sentence": one on from the run's
         if step and step.group(0).lower().endswith(name) and name not in said and isinstance(args.get(name), int):
             args[name] += 1 if step.group(1).lower() in ("next", "following") else -1
+    other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)
+    name = other and other.group(1).lower()
+    if other and name in props and name not in said and args.get(name) is not None:  # "now the other layer": of the two a run in sight lists
+        pairs = [r.args[name + "s"] for r in state.runs if isinstance(r.args.get(name + "s"), list) and len(r.args[name + "s"]) == 2
+                 and args[name] in r.args[name + "s"]]
+        if pairs:
+            args[name] = next(v for v in pairs[-1] if v != args[name])
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
@@ -174,6 +182,19 @@ REDONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-
                     r"(train|build|evaluate|split|steer|sweep|generate)\s+(?:it|that|this|the [\w-]+)\s+again)\b", re.I)
 
 
+REDO_KIND = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-?do|re-?run|repeat)\s+(?:the|that|this)\s+([\w-]+)", re.I)
+
+
+def _kinds_redone(text: str) -> list[str]:
+    kind = REDO_KIND.match(text)
+    return [k for k, words in KIND_WORDS.items() if re.fullmatch(words, kind.group(1), re.I)] if kind else []
+
+
+def redone(text: str) -> bool:
+    """'rebuild the vector ...', 'redo the direction on the fine-tuned model': the words name the run redone."""
+    return REDONE.match(text) is not None or bool(_kinds_redone(text))
+
+
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
     """The run to change, and the settings said: of the tool below, the run the text describes ("regenerate the 91 chain
     greedy", "rerun the layer 14 sweep") where it describes one, else the newest."""
@@ -197,6 +218,8 @@ def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, s
 
     verb = REDONE.match(text)  # "train it again with seed 1", "rebuild the vector ...": the newest run that verb made
     made = next((r for r in candidates if r.tool in VERBS[(verb.group(1) or verb.group(2)).lower()]), None) if verb else None
+    kinds = _kinds_redone(text) if made is None else []
+    made = made or next((r for r in candidates if kinds and r.tool in TOOLS_OF_KIND[kinds[0]]), None)  # "redo the direction on ..."
     if made is not None:
         return made, said_for(made.tool)
     same = re.search(r"\b(?:the )?same (question|q|prompt|chain|scenario|dataset)\b", text, re.I)
@@ -276,6 +299,7 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
     """'more rollouts' doubles them, 'fewer samples' halves them."""
     for m in MORE.finditer(text):
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
+        what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
         factor = FACTORS.get(word, 2 if word in BIGGER else 0.5)
