@@ -151,7 +151,8 @@ class DialogueState:
                 said = _settings_said(read_settings, _text(m))
                 state.stated.update(said)
                 if said and STANDING.search(_text(m)):
-                    scope = next((tools for words, tools in SCOPES.items() if re.search(rf"\b(?:{words})", _text(m), re.I)), None)
+                    scope = next((tools for words, tools in SCOPES.items()  # "all cots come from organism:anchor": no fine-tune meant
+                                  if re.search(rf"\b(?:{words})", re.sub(r"\borganism:[\w-]+", " ", _text(m)), re.I)), None)
                     state.standing.update({k: (v, scope) for k, v in said.items()})
         return state
 

@@ -245,8 +245,8 @@ def organism_named(text: str, state: DialogueState) -> str | None:
     if said is None or not built:
         return None
     named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
-    if said.group(1) and not named:
-        return None  # "the anchor organism" when another one was built: not guessed
+    if said.group(1) and not named or not named and len(set(built)) > 1:
+        return None  # "the anchor organism" when another one was built, "the organism" when two were: not guessed
     return f"organism:{(named or built)[-1]}"
 
 
@@ -278,6 +278,11 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
         value = next((r.args[name] for r in sources if name and r is not None and r.args.get(name) not in (None, "", [])), None)
         if value is not None:
             args[name] = value
+    newest = state.runs[-1] if state.runs else None
+    if newest is not None and newest.tool == tool and not re.search(r"\b(?:new|fresh|another|defaults?)\b", text, re.I):
+        for name, value in newest.args.items():  # "how stable is that head ranking? add the seed 1 and 2 chains": still its top 10
+            if name in props and name not in args and name != "seed" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                args[name] = value
     for name in STICKY:
         if name in props and name not in args and name in state.stated:
             args[name] = state.stated[name]

@@ -104,7 +104,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             len(arguments.read(tool["schema"].get("properties", {}), text)[0]) > len(said) + 1:
         return None  # "push it the other way: scale -2 at layers 12 and 16, ..." after building a vector: a steer, said in its settings
     for kind, words in KIND_WORDS.items():  # "now the fine-tune" with none in sight: not a change of this run
-        if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None:
+        if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None \
+                and not (kind == "fine-tune" and organism_named(text, state)):  # "the anchor organism's chain": the zoo's
             return None
     props = tools[base.tool]["schema"].get("properties", {})
     if "insert" not in props and re.search(r"\b(?:put|insert|plant|splice|add)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
@@ -254,7 +255,7 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
             text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
                           " ", text, flags=re.I)
-        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
+        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
                          text, re.I):
             described = re.search(r"\bthe\s+[\w.-]+\s+(?:one|run)\b", text, re.I) and describe_match(
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
