@@ -45,6 +45,9 @@ def compared(text: str, runs: list) -> Any:
     return pick(values, key=lambda vr: vr[0])[1]
 
 
+SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
@@ -58,6 +61,9 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases += re.findall(r"\b(?:this|from|in the|yesterday)\s+(morning|afternoon|evening)\b", text, re.I)  # "this morning's eval"
+    phrases += [f"scale-{'-' if sign.strip(' -').lower() in ('', '−', 'minus', 'negative') else ''}{SMALL.get(value.lower(), value)}" for sign, value in re.findall(
+        r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
+        text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
     phrases = [re.sub(r"\b(\d+)-(scale|prompt|pair|question|control)s?\b", r"n\1-\2", p, flags=re.I) for p in phrases]  # "the 4-scale sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)

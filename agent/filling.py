@@ -272,7 +272,7 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
             if isinstance(layers, list) and len(layers) > 1 and all(isinstance(v, int) for v in layers) \
                     and layers == subject.args.get("layers") and not said_layers:
                 args["layers"] = [layers]  # steered together before: one cell row
-    for said in re.finditer(r"\bsame ([a-z_]+?)s?\b", text, re.I):  # "continue those dicts on organism:X, same layers"
+    for said in re.finditer(r"\bsame (?:(?:two|three|four|\d+) )?([a-z_]+?)s?\b", text, re.I):  # "continue those dicts on organism:X, same (two) layers"
         name = next((n for n in props if n.rstrip("s") == said.group(1).lower() and n not in args), None)
         sources = [state.get(v) for v in args.values() if isinstance(v, str)] + [subject] + list(reversed(state.runs))
         value = next((r.args[name] for r in sources if name and r is not None and r.args.get(name) not in (None, "", [])), None)

@@ -12,6 +12,7 @@ HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:
 INTENT = (r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
           r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
+          r"\bworried (?:about|that)\s+(?:is\s+)?(?:it\s+|the model\s+)?([^?.,;—–]{3,80}?)(?=\s*(?:[?.,;—–]|$|\s+-\s))",  # "what I'm worried about is it disabling X"
           r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")
 
 

@@ -261,6 +261,9 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
             if described and described.run_id != args.get(name):  # "do the same for the trains one"
                 args[name] = described.run_id
+            seen = list(dict.fromkeys(r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])))
+            if re.search(r"\bthe other one\b", text, re.I) and base.args.get(name) in seen and len(seen) == 2 and not described:
+                args[name] = next(r for r in seen if r != base.args[name])  # "now the other one" after evaluating one of two fine-tunes
             continue
         found = state.reference(name, spec.get("runs_of"), text)
         if re.search(r"\bother\b", text, re.I):  # "the other fine-tune": other than the one this run used

@@ -274,7 +274,9 @@ def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
     text = decimals(compound_numbers(RUN_ID.sub(" ", text)))
-    text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\band\b|\bor\b)\s*L\d+)+\b", lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)  # L5/L15/L25
+    text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\+|\band\b|\bor\b)\s*L\d+)+\b(?!\s*(?:together|jointly|at once))",  # L5/L15/L25, L12 + L18
+                  lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)
+    text = re.sub(r"\bL\d+(?:\s*\+\s*L\d+)+\b", lambda m: "layers " + "+".join(re.findall(r"\d+", m.group(0))), text)  # L8+L16 together
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to|through|thru)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     # "project it out at 13 thru 17": where a direction is projected out is a set of layers
