@@ -126,7 +126,8 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
+             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
+             rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"

@@ -203,7 +203,8 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:runn
                            r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train) (?:anything|it|that|this)\b|"
                            r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
                            # "what held-out acc did the C=1 probe get ...": a question about a result that is here
-                           r"^\W*(?:what|how much|how many|which)\b[^.?!]{0,60}?\bdid\s+(?:the|that|this|it|layer)\b[^.?!]{0,60}?"
+                           r"^(?![^?]*\b(?:back in|last (?:week|month|session)|ago|earlier session|previous session)\b)"  # then it's memory's
+                           r"\W*(?:what|how much|how many|which)\b[^.?!]{0,60}?\bdid\s+(?:the|that|this|it|layer)\b[^.?!]{0,60}?"
                            r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
@@ -245,11 +246,13 @@ RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|s
                       r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
                       r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
-                      r"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
+                      r"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in (?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b", re.I)
+MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
+                         rf"\bback in {MONTH}\b", re.I)
 
 
 # "ok do that", "let's go with that one, build it", "ugh. build it then", "fine, go ahead with ...": yes to what was proposed
@@ -279,6 +282,7 @@ def show_request(text: str) -> str | None:
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
     described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run
+    described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
     if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", described, re.I) \
             or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
         return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one

@@ -328,8 +328,8 @@ class OfflinePlanner(BaseChatModel):
             if candidates:
                 same = state.last(candidates[0]["name"])
                 said, _ = arguments.read(candidates[0]["schema"].get("properties", {}), text)
-                if any(same.args.get(k) != v for k, v in said.items()):
-                    return None  # asks for something that run did not measure: a new run
+                if any(same.args.get(k) != v and not show.within(v, same.args.get(k)) for k, v in said.items()):
+                    return None  # asks for something that run did not measure: a new run ("the layer 20 row" of a sweep over it was)
                 run = same
             elif (score >= 0.75 or part not in ("plot", "sentences") and score >= 0.6) and not re.search(
                     r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):

@@ -143,10 +143,11 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         _bare_number(text, base, props, args)
     if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
-    step = re.search(r"\b(next|following|previous|preceding) (?:sentence|layer|position)\b", text, re.I)
-    for name in ("sentence", "layer", "position"):  # "now the same for the next sentence": one on from the run's
-        if step and step.group(0).lower().endswith(name) and name not in said and isinstance(args.get(name), int):
-            args[name] += 1 if step.group(1).lower() in ("next", "following") else -1
+    step = re.search(r"\b(next|following|previous|preceding) (sentence|layer|position)\b|"
+                     r"\bthe (sentence|layer|position) (?:right |just |immediately |directly )?(after|before) (?:it|that|this|that one)\b", text, re.I)
+    for name in ("sentence", "layer", "position"):  # "now the same for the next sentence", "the sentence right after it": one on
+        if step and name in (step.group(2), step.group(3)) and name not in said and isinstance(args.get(name), int):
+            args[name] += 1 if (step.group(1) or step.group(4)).lower() in ("next", "following", "after") else -1
     other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)
     name = other and other.group(1).lower()
     if other and name in props and name not in said and args.get(name) is not None:  # "now the other layer": of the two a run in sight lists

@@ -112,3 +112,9 @@ def render(run: RunSeen, part: str, full: dict) -> str:
     if part == "plot":
         return f"{head} its plot is open in the run view (side panel); the numbers behind it:\n\n{run.summary}"
     return f"{head}\n\n{run.summary or json.dumps(run.result, ensure_ascii=False)[:1500]}"
+
+
+def within(said, measured) -> bool:
+    """Whether a setting said ('the layer 20 row': [20]) is part of what a run measured (its layers [8, 12, 16, 20])."""
+    flat = lambda v: {x for item in (v if isinstance(v, list) else [v]) for x in (item if isinstance(item, list) else [item])}  # noqa: E731
+    return measured is not None and bool(flat(said)) and flat(said) <= flat(measured)

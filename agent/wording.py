@@ -41,7 +41,8 @@ SYNONYMS = {
     "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
     "encoder": ("encoding",),
     "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping"),
-    "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest"),
+    "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest",
+            "closest neighbours", "closest neighbors"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
@@ -61,7 +62,7 @@ SYNONYMS = {
     "components": ("pc", "pcs", "component", "principal component"),
     "tau": ("tau", "taus"),
     "controls": ("random controls", "control", "random directions", "random vectors", "directions"),
-    "max_iterations": ("iterations", "rounds"),
+    "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
 # "cka/svcca", "pos/neg", "and/or" are words paired by a slash, not paths.
@@ -81,7 +82,7 @@ VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
     "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
              r"what you (?:told|said)|(?:your|ur) (?:own )?(?:replies|answers)",
-    "runs": r"run summaries|findings|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
+    "runs": r"run summaries|findings|(?:the )?run log|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
             r"past runs",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
     "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
