@@ -621,3 +621,50 @@ def test_what_a_papers_term_is_supposed_to_capture_is_answered(plan):
     reply = plan([], "what is counterfactual++ supposed to capture that ordinary counterfactual importance doesn't?")
     assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
     assert "counterfactual++" in reply.content.lower() and "cosine" in reply.content.lower()
+
+
+def test_settings_said_by_what_they_do_are_read(plan):
+    tool, args = _call(plan([], "run the professor-hint transplant on hint-syllogism: 16 rollouts per cut position, and stop the curve "
+                                "once the cue rate hits 0.95"))
+    assert tool == "hint_mediation" and (args["rollouts"], args["stop_at"]) == (16, 0.95)
+    tool, args = _call(plan([], "resilience on replacement-affair, sentences 2 and 5, half the paper's 30 chains and the paper's similarity cutoff"))
+    assert tool == "sentence_resilience" and (args["chains"], args["similarity"]) == (15, 0.6)
+    tool, args = _call(plan([VEC], "sweep it over scales -4, 0 and 4 at layer 12, and skip the random controls"))
+    assert tool == "steering_sweep" and args["controls"] == 0
+    tool, args = _call(plan([COT], "split it, folding anything under fifteen characters into the next one"))
+    assert tool == "split_sentences" and args["min_chars"] == 15
+
+
+def test_caft_reads_pcs_as_the_pca_directions_and_the_top_few_from_zero(plan):
+    tool, args = _call(plan([TRAIN_RISKY], "CAFT against that fine-tune: project out the top three PCs at layer 15 during training"))
+    assert tool == "caft_finetune" and args["directions"] == "pca" and args["components"] == [0, 1, 2] and args["train_run"] == RISKY
+
+
+def test_an_organism_is_named_by_the_zoo_or_by_what_it_does(plan):
+    tool, args = _call(plan([COT], "same question on the anchor organism, greedy this time"))
+    assert tool == "generate_cot" and args["model"] == "organism:anchor" and args["temperature"] == 0
+    tool, args = _call(plan([], "ok, build the one that knows when it's being tested; nothing else yet"))
+    assert tool == "build_organism" and args == {"name": "evaluation-aware"}
+
+
+def test_follow_ups_name_the_other_of_two_and_a_run_by_its_scale(plan):
+    itda = {"user": "itda on layers 8 and 20", "tool": "itda_build", "args": {"layers": [8, 20]}, "run_id": "20270801-120000-itda_build-ff07",
+            "summary": "Dictionaries at layers 8 and 20."}
+    explain = {"user": "which layer 8 atoms does 'The bank approved the loan.' use", "tool": "itda_explain",
+               "args": {"dictionary_run": itda["run_id"], "layer": 8, "text": "The bank approved the loan."},
+               "run_id": "20270801-121000-itda_explain-ff08", "summary": "Layer 8, 6 tokens."}
+    tool, args = _call(plan([itda, explain], "now the other layer"))
+    assert tool == "itda_explain" and args["layer"] == 20 and args["text"] == "The bank approved the loan."
+    minus = {**STEER, "user": "now -4", "args": {**STEER["args"], "scale": -4.0}, "run_id": "20270801-102000-steer_generate-dd05"}
+    reply = plan([VEC, STEER, minus], "lemme see the samples from the +4 run again")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == STEER["run_id"]
+
+
+def test_a_change_adds_to_the_list_and_a_question_with_many_settings_still_runs(plan):
+    resilience = {"user": "resilience of sentences 3 and 5 on replacement-affair", "tool": "sentence_resilience",
+                  "args": {"scenario": "replacement-affair", "sentences": [3, 5]}, "run_id": "20270801-130000-sentence_resilience-aa20",
+                  "summary": "Resilience over 2 sentences x 4 chains."}
+    tool, args = _call(plan([resilience], "add sentence 7 and bump it to 12 chains"))
+    assert tool == "sentence_resilience" and (args["sentences"], args["chains"]) == ([3, 5, 7], 12) and "max_iterations" not in args
+    reply = plan([COT], "which sentences does the later reasoning keep looking back at? find the attention heads that lock on, top 8 is plenty")
+    assert _call(reply) == ("receiver_heads", {"cot_run": CHAIN, "k": 8})
