@@ -45,6 +45,10 @@ def compared(text: str, runs: list) -> Any:
     return pick(values, key=lambda vr: vr[0])[1]
 
 
+# What a question does, for "the multiplication chain" when the chain asked "What is 7 times 13?"
+OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\bplus\b|\d\s*\+\s*\d|\bsum\b", "addition"),
+              (r"\bminus\b|\d\s+-\s+\d|\bsubtract", "subtraction"), (r"\bdivided\b|÷|\d\s*/\s*\d", "division"),
+              (r"%|\bpercent", "percentage"))
 SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 
 
@@ -76,7 +80,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         return []
 
     def matched(description: str) -> set[str]:
-        theirs = content_words(description)
+        theirs = content_words(description) | {word for pattern, word in OPERATIONS if re.search(pattern, description, re.I)}
         # "primes" is "prime"; "sentence-4" is not "sentence" (of sentence_tokens): a setting's value matches exactly ("scale-6" is 6.0)
         theirs |= {re.sub(r"(\d)\.0+$", r"\1", t) for t in theirs}
         return {w for w in words if any(w == t or len(w) >= 4 and not re.search(r"\d", w + t) and (t.startswith(w) or w.startswith(t))

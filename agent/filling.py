@@ -297,8 +297,8 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
     """'match X against Y', 'compare the two dictionaries': (first, second) by run id or order of mention."""
     if len(explicit) >= 2:
         return explicit[0], explicit[1]
-    if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with)\b",
-                     text, re.I):
+    if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
+                     r"for each layer of|which layer of)\b", text, re.I):  # "for each layer of the base dict, which layer of the organism's"
         return None
     tools = spec.get("runs_of") or ["itda_build"]
     runs = [r for r in state.runs if r.tool in tools]
