@@ -176,6 +176,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     args: dict[str, Any] = {}
     said: list[str] = []
     words = _Text(own_words(code_forms(text)))  # quoted or pasted text is free text: no numbers, paths or names are read from it
+    whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
 
     def take(name: str, value: Any, phrase: str = "") -> None:
         args[name] = value
@@ -349,8 +350,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                               rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
-    args |= described.read({n: s for n, s in props.items() if n not in skip}, words.text, args, lambda n: name_pattern(n, tuple(props)),
-                           whole=normal(own_words(code_forms(text))))
+    args |= described.read({n: s for n, s in props.items() if n not in skip}, words.text, args, lambda n: name_pattern(n, tuple(props)), whole)
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"

@@ -92,7 +92,8 @@ def _changed(reply: AIMessage, state: DialogueState) -> bool:
     return all(run.args != call["args"] for run in state.runs if run.tool == call["name"])
 
 
-GENERIC = frozenset({"rollouts", "samples", "seed", "temperature", "top_p", "max_new_tokens", "model", "layers", "layer", "scale", "batch_size"})
+# Settings many tools take: the common ones a user states once, less those that tell a tool apart (an answer, an extractor).
+GENERIC = frozenset(arguments.COMMON) - {"answer", "extractor", "system", "export_dir"} | {"layer"}
 
 
 def _own_settings(planner, tool: dict, rules: str, route, own: str) -> int:
