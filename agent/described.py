@@ -64,7 +64,7 @@ def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole:
             found[name] = list(range(min(int(first.group(1)), spec.get("maxItems", 64))))
         elif spec.get("enum") and (meant := _meant(spec, whole or text)):
             found[name] = meant
-    return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text, names)
+    return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text)
 
 
 def _meant(spec: dict, text: str) -> str | None:
@@ -77,7 +77,7 @@ def _meant(spec: dict, text: str) -> str | None:
     return said[0] if len(said) == 1 else None
 
 
-def _by_description(props: dict, text: str, names: Callable[[str], str]) -> dict[str, Any]:
+def _by_description(props: dict, text: str) -> dict[str, Any]:
     numeric = {n: s for n, s in props.items() if types_of(s) & {"integer", "number"} and "array" not in types_of(s)}
     if not numeric:
         return {}
