@@ -49,7 +49,10 @@ def compared(text: str, runs: list) -> Any:
 OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\bplus\b|\d\s*\+\s*\d|\bsum\b", "addition"),
               (r"\bminus\b|\d\s+-\s+\d|\bsubtract", "subtraction"), (r"\bdivided\b|÷|\d\s*/\s*\d", "division"),
               (r"%|\bpercent", "percentage"))
-SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+# Number words, zero to twenty: the one list of them (agent/wording.py reads its own from here).
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
+SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three run"
 
 
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:

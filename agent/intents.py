@@ -241,16 +241,16 @@ def is_question_about_result(text: str) -> str | None:
     return next((kind for kind, pattern in kinds if pattern.search(text)), None)
 
 
+MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 # "what did we get last week on the blackmail stuff": a question to memory, however loosely worded
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
                       r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
                       r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
-                      r"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in (?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
+                      rf"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import functools
 import re
 
+from agent.descriptions import NUMBER_WORDS
 from agent.dialogue_state import RUN_ID
 from agent.phrases import LISTED
 
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
-SPELLED = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                            "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+SPELLED = {w: str(i) for i, w in enumerate(NUMBER_WORDS)}
 SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "hundred": "100", "a hundred": "100", "two hundred": "200",
             "a dozen": "12", "dozen": "12", "half a dozen": "6", "two dozen": "24"}
 NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
@@ -232,8 +232,7 @@ def code_forms(text: str) -> str:
     return re.sub(r"\b([a-z][a-z_]*)=(-?\d)", r"\1 \2", text)
 
 
-UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-                                     "fifteen sixteen seventeen eighteen nineteen".split())}
+UNITS = {w: i for i, w in enumerate(NUMBER_WORDS[:20])}
 TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 _TEN = "|".join(TENS)
