@@ -14,7 +14,7 @@ import functools
 import re
 from typing import Any
 
-from agent import described
+from agent import described, paths
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
     JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
@@ -53,9 +53,10 @@ def name_pattern(name: str, others: tuple = (), keep=lambda word: True) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"[\s_/-]+") for w in words_for(name, others) if keep(w))
 
 
-def number_for(name: str, text: str, others: tuple = (), fraction: bool = False) -> tuple[str, str] | None:
-    """'16 rollouts', 'rollouts: 16', 'sentence 3', 'S3', 'T=0.9', '64 tokens', 'strength 6': (number, phrase)."""
-    found = [m for p in _number_patterns(name, others, fraction) for m in p.finditer(text)]
+def number_for(name: str, text: str, others: tuple = (), fraction: bool = False, whole: bool = False) -> tuple[str, str] | None:
+    """'16 rollouts', 'rollouts: 16', 'S3', 'T=0.9', 'strength 6': (number, phrase); `whole`: "200 steps at 3e-4" is 200."""
+    found = [m for p in _number_patterns(name, others, fraction) for m in p.finditer(text)
+             if not whole or float(next(g for g in m.groups() if g is not None)).is_integer()]
     if not found:
         return None
     said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
@@ -108,12 +109,12 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     found = (plural_list.search(text) if plural_list else None) or any_list.search(text) or bracketed.search(text)  # "(0-3)"
     if not found:
         return None
-    values = _expand(found.group(1), integers)
+    values = _expand(found.group(1) or found.group(2), integers)
     if len(values) == 1 and re.search(r"\b(?:one|another)\s+(?:at|with|for|using)\b", text, re.I) and len(each := list(any_list.finditer(text))) >= 2:
         values = list(dict.fromkeys(v for m in each for v in _expand(m.group(1), integers)))  # "one at tau 0.3 and one at tau 0.5"
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
     step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
-    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1)):
+    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1) or ""):
         values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
     return values, found.group(0)
 
@@ -127,7 +128,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
-             rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
+             rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|keeps?|comes?|stays?|survives?|holds?|gets?|goes|go|ha[sd]|have|seems?|still|again|vs|versus|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
@@ -135,7 +136,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),
-            re.compile(rf"(?<![\w-])(?:{alternatives})\b[^.;\d]{{0,12}}[\[(]({listed})[\])]", re.I))
+            re.compile(rf"(?<![\w-])(?:{alternatives})\b(?:[^.;\d]{{0,12}}[\[(]({listed})[\])]|[^.;:\d]{{0,30}}:\s*({listed}))", re.I))  # "atoms instead of PCA: 4021, 4188"
 
 
 def _choices(spec: dict) -> list[str]:
@@ -209,6 +210,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
         elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower():
             kind, rest = prefixed.group(1).lower(), prefixed.group(2)
+            if prefixed.string[:prefixed.start()].endswith("`"):  # "extractor `regex:Answer:\s*(yes|no)`, ...": up to the backtick
+                rest = rest.split("`")[0]
             whole = len(rest.split()) <= 4 and not re.search(r"[,;]|\b(?:and|with|at|on|for|using)\b", rest)  # "regex:(?i)delete the logs" at the end
             value = {"regex": rest.strip() if whole else rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
             phrase = prefixed.group(0) if kind == "judge" else f"{prefixed.group(1)}:{rest[:len(value) + (1 if rest.startswith('(') else 0)]}"
@@ -217,28 +220,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         elif "string" in kinds and "choice:<letter>" in description and (picked := PICKS.search(words.text)):
             take(name, f"choice:{picked.group(1)}", picked.group(0))  # "score whether it picks option B"
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
-            near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
-                    "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
-                    "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
-                    "adapter": r"\badapter\s+(?:in|at|from)?\s*",
-                    "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
-            found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", words.text, re.I)
-            if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"
-                found = re.search(rf"()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", words.text)
-            if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
-                found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", words.text)
-            if found is None and name == "corpus":
-                found = re.search(rf"()({PATH})", words.text)
-                found = found and re.search(rf"({re.escape(found.group(2))})", words.text)
-            if found and name in ("vector_file", "save_to") and not re.search(r"\.\w{2,12}$", found.group(found.lastindex).rstrip(".,")):
-                found = None  # a file has an extension; a folder here is the adapter's or the model's
-            if found:
-                value = found.group(found.lastindex).rstrip(".,")
-                more = re.match(rf"(?:\s*(?:,|and|&|\+|plus)\s*(?:also\s+)?(?:{PATH}))+", words.text[found.end():], re.I)
-                if "array" in kinds and more:  # "over data/papers/ and notes/meeting_notes.txt"
-                    take(name, [value] + [m.group(0).rstrip(".,") for m in re.finditer(PATH, more.group(0))], found.group(0) + more.group(0))
-                else:
-                    take(name, [value] if "array" in kinds else value, found.group(0))
+            if found := paths.path_for(name, kinds, words.text):
+                take(name, *found)
         elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
             found = HINT_WORDS.search(text) or MENTIONS.search(text)
             take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&]\s*)", found.group(1))], found.group(0))
@@ -310,7 +293,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if one:
                     take(name, float(one[0]), one[1])
         elif kinds & {"integer", "number"}:
-            found = number_for(name, words.text, tuple(props), fraction=(spec.get("maximum") or spec.get("exclusiveMaximum") or 2) <= 1)
+            found = number_for(name, words.text, tuple(props), (spec.get("maximum") or spec.get("exclusiveMaximum") or 2) <= 1, "number" not in kinds)
             if found is not None:
                 value, phrase = found
                 number = float(value)
@@ -367,7 +350,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     if {"positive_name", "negative_name"} <= set(props):
         args |= side_names(text)
     if "system" in props:
-        system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+user\s*:|$)", text, re.I | re.S) or re.search(
+        system = re.search(r"\bsys(?:tem)?(?: prompt)?\s*(?:is|=|:|should be:?|will be:?)\s*(.+?)(?=\s+(?:user|prompt|question)\s*:|$)", text, re.I | re.S) or re.search(
             r"\bsys(?:tem)? prompt\b[^:'\"]{0,50}:\s*([\"'].+?[\"'])\s*$", text, re.I | re.S) or re.search(  # "... instead of ...: '...'"
             r"\b(?:use|with)\s+(?:the\s+|this\s+|a\s+)?sys(?:tem)? prompt\s+([\"'][^\"']+[\"'])", text, re.I)  # "use the system prompt '...'"
         if system:

@@ -10,6 +10,8 @@
   0 to 0.
 - The first few: "the top five components" of a list whose description numbers from the largest
   ("0 = the largest") is [0, 1, 2, 3, 4].
+- Exponent notation: "200 steps at 3e-4" is the learning rate, the one setting whose description writes its
+  values that way ("1e-2 suits a short run").
 - A value by its meaning: "project out PCs 0 and 3" is `directions: pca`, whose description reads
   "pca: principal components of ...".
 
@@ -28,6 +30,7 @@ NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 STOP = frozenset("the and for from with this that these those its into out per each than when which what are was were "
                  "has have not but all any one two use used using default paper else also only just more most less run runs "
                  "can could would should will let lets please now then them they their there here how why who our your you".split())
+EXPONENT = r"\d+(?:\.\d+)?e-\d+"  # 3e-4: a learning rate or a smoothing constant, written as their descriptions write them
 CLAUSE = re.compile(r"[,;:()\n—–]|(?<!\d)\.(?!\d)|\band\b|\bthen\b|[?!]")
 PAPER = re.compile(rf"\(paper:\s*({NUMBER})\b|\bthe paper used ({NUMBER})\b", re.I)
 NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"
@@ -64,6 +67,11 @@ def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole:
             found[name] = list(range(min(int(first.group(1)), spec.get("maxItems", 64))))
         elif spec.get("enum") and (meant := _meant(spec, whole or text)):
             found[name] = meant
+    exponent = re.findall(rf"(?<![\w.-]){EXPONENT}(?![\w.])", text, re.I)
+    written = [n for n, s in props.items() if n not in args and n not in found and "number" in types_of(s)
+               and re.search(EXPONENT, s.get("description", ""), re.I)]
+    if len(exponent) == 1 and len(written) == 1:  # "200 steps at 3e-4": the one setting whose description writes values so
+        found[written[0]] = float(exponent[0])
     return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text)
 
 

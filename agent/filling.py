@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, described, free_text
+from agent import arguments, described, free_text, picked
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
 
@@ -24,7 +24,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     props = tool["schema"].get("properties", {})
     args, said = arguments.read(props, text)
     explicit = RUN_ID.findall(text)
-    pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
+    pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?!following\b)(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
     for name, spec in sorted(props.items(), key=lambda item: item[0].endswith("_runs")):  # the run, then the extra runs
         if not (name.endswith("_run") or name.endswith("_runs")) or name in args:
             continue
@@ -46,7 +46,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             continue
         if name.endswith("_runs") or (name == "base_run" and not re.search(r"\b(?:continue|extend|diff|on top of)\b", text, re.I)):
             continue  # optional extras are guessed only when asked for
-        pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text))
+        pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text)) or bool(
+            (after := arguments.payload(text, "cot")) and len(after) >= 40 and free_text.reasoning(after))  # "... the following reasoning:\n\n<it>"
         here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,40}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted
         if name == "cot_run" and "scenario" in args and pointed and state.last("generate_cot") is not None \
                 and not re.search(re.escape(args["scenario"]), text, re.I):
@@ -70,8 +71,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         free.pop("question", None)
         free.pop("cot", None)
     args |= {k: v for k, v in free.items() if k not in args}
+    picked.pick(args, props, text, state)  # "after the least resilient sentence", "the layers of the top three receiver heads"
     if "sentence" in props and "sentence" not in args and re.search(
-            r"\b(?:top(?:-[\w]+)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
+            r"\b(?:top(?:-[\w]+| counterfactual| kl| importance)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
             r"\bthe one with the (?:negative|highest|biggest|top|largest)\b|\b(?:said|say|written|put) there\b", text, re.I):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
         named = re.search(r"\b[Ss]entence (\d+)\b", state.replies[-1]) if state.replies and re.search(
@@ -96,6 +98,11 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if best:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
+    moved = re.search(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", text, re.I)
+    if moved and moved.group(2).lower() in props and moved.group(2).lower() not in args:  # "use that exact question as the prompt"
+        held = next((r.args[moved.group(1).lower()] for r in reversed(state.runs) if r.args.get(moved.group(1).lower())), None)
+        if held:
+            args[moved.group(2).lower()] = held
     where_to_ablate(args, props, text)
     relative_to_default(args, props, text)
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
@@ -103,6 +110,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if organism:
             args["model"] = organism
     carry(args, props, state, text, tool["name"])
+    if args.get("scenario") and "question" in free and args.get("question") == free["question"] and not labelled_question(text):
+        args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
         kind = REFERENCES.get(name, (None,))[0]
@@ -112,6 +121,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
+
+def labelled_question(text: str) -> bool:
+    return "question" in arguments.labelled(text) or bool(re.search(r"\b(?:the )?question (?:is|being)\b", text, re.I))
+
 
 OF_DEFAULT = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}
 

@@ -11,7 +11,7 @@ import re
 from agent.wording import labelled, payload, quoted, quoted_all, without
 
 
-def _reasoning(text: str) -> bool:
+def reasoning(text: str) -> bool:
     """'Start with 10. Double it to get 20. Final answer 20.': statements in a row, not a question."""
     return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
 
@@ -19,8 +19,9 @@ def _reasoning(text: str) -> bool:
 def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
     """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
     args: dict = {}
+    donor = "donor_cot" in props and re.search(r"\b(?:donor|(?:other|another|different|second) (?:chain|cot|trace|model'?s? chain))\b", text, re.I)
     for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
-        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "cot",
+        target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "donor_cot" if donor else "cot",
                   "hinted_question": "hinted_question"}[field]
         if target not in props and target == "question" and "prompt" in props:
             target = "prompt"
@@ -34,19 +35,22 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         args["insert"] = texts.pop(0)
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
         args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
+    if donor and texts and "donor_cot" not in args:
+        args["donor_cot"] = max(texts, key=len)  # "take the off-policy sentence from this other chain: '...'"
+        texts.remove(args["donor_cot"])
     if "cot" in args:
         pass
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
-                                       or _reasoning(texts[0])):
+                                       or reasoning(texts[0])):
         longest = max(texts, key=len)
         args["cot"] = longest
         texts.remove(longest)
     elif "cot" in props and ("<think>" in text or re.search(r"\\boxed", text) and (boxed := payload(text, "cot"))):
         args["cot"] = text[text.index("<think>"):] if "<think>" in text else boxed  # a colon inside the chain is the chain's
     elif "cot" in props and (pasted := payload(text, "cot")) and pasted not in args.values() and (
-            _reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
+            reasoning(pasted) or re.search(r"\b(?:this|my|the following|following) (?:chain|cot|trace|reasoning)\b[^:]{0,40}:\s*\n", text, re.I)):
         args["cot"] = pasted  # "receiver heads for this chain:\n<the chain>"
-    elif "cot" in props and len(blocks := re.split(r"\n\s*\n", text.strip())) >= 2 and _reasoning(blocks[-1]) \
+    elif "cot" in props and len(blocks := re.split(r"\n\s*\n", text.strip())) >= 2 and reasoning(blocks[-1]) \
             and blocks[-1] not in args.values():
         args["cot"] = blocks[-1].strip()  # "thought anchors on this pls. q was '...'\n\n<the chain>"
     if "prompts" in props and texts:
@@ -59,7 +63,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
                 value = texts[0] if texts else payload(text, free, free in required)
-            if value and value != args.get("cot"):
+            if value and value != args.get("cot") and value.strip("'\"“”") not in args.values():
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first))?", text, re.I)

@@ -9,14 +9,15 @@ import re
 LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
 _WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: [\w-]+)?(?=\s*(?:[,.;+&]|\band\b|\bor\b|$)))"
 HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
-INTENT = (r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
+INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberately introducing bugs into the code"
+          r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
           r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
           r"\bworried (?:about|that)\s+(?:is\s+)?(?:it\s+|the model\s+)?([^?.,;—–]{3,80}?)(?=\s*(?:[?.,;—–]|$|\s+-\s))",  # "what I'm worried about is it disabling X"
           r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")
 
 
-TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one)\b(?:\s+as (?:one|a) row\b)?)"
+TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one|as another(?: (?:row|group|block))?)\b(?:\s+as (?:one|a) row\b)?)"
 
 
 def layer_rows(text: str) -> list | None:

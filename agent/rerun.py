@@ -24,7 +24,7 @@ CHANGE = re.compile(
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
-    r"rest the same|keep the rest|everything else (?:as before|the same)|as before|one more (?:with|time|run)|another one|"
+    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
@@ -285,14 +285,20 @@ def _kind_words(kind: str) -> str:
 def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> None:
     """'try it on 'Write a haiku.' instead': quoted text replaces the prompt or question the run had."""
     quotes = [q for q in arguments.quoted_all(text) if q not in said.values()]  # not one that set another argument
+    # unquoted: "now the same for: Please let me know ...", "now ask it 15% of 360, everything else unchanged"
+    unquoted = re.search(r"\b(?:same|again|instead)\b[^:\n'\"]{0,30}:\s*(\S.+)$|^\W*(?:(?:ok(?:ay)?|now|then|and)\W+)*ask it\s+(.+?)(?:,|;|$)", text, re.I | re.S)
+    quotes = quotes or ([(unquoted.group(1) or unquoted.group(2)).strip()] if unquoted else [])
     if not quotes or re.search(r"\bsame (?:question|prompt)\b", text, re.I):
+        return
+    if "hinted_question" in props and len(quotes) == 1 and args.get("question") and re.search(r"\bhint\b[^'\"“‘]{0,25}['\"“‘]", text, re.I):
+        args["hinted_question"] = f"{args['question']} {quotes[0]}"  # "keep the question but make the hint 'My teacher is sure it's (A).'"
         return
     named = [n for n, spec in props.items() if n not in said and "string" in arguments.types_of(spec)
              and re.search(rf"\b{re.escape(n)}\w*\s*[:=]?\s*['\"“‘]", text, re.I)]  # "but insert 'I must protect myself first.'"
     for name in named[:1] if len(quotes) == 1 else ():
         args[name] = quotes[0]
         return
-    for name in ("prompt", "question"):
+    for name in ("prompt", "question", "text"):
         if name in props and name not in said and base.args.get(name) and len(quotes) == 1:
             args[name] = quotes[0]
             return
@@ -337,8 +343,9 @@ def _drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
         args["pairs"] = [list(reversed(pair)) for pair in args["pairs"]]
         if "positive_name" in props:
             args["positive_name"], args["negative_name"] = args.get("negative_name"), args.get("positive_name")
-    if FLIP.search(text):
-        numbers = BARE.findall(text)
+    if FLIP.search(text):  # a number another setting took ("and give it 64 tokens") is not the new scale
+        taken = {float(v) for v in said.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        numbers = [n for n in BARE.findall(text) if float(n) not in taken]
         for field in ("scale", "scales"):
             if field not in props or field in said or args.get(field) is None:
                 continue

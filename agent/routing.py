@@ -32,7 +32,9 @@ class Router:
 
     def named_tool(self, text: str) -> dict | None:
         lowered = text.lower()
-        return next((t for t in self.tools if _names(t["name"])[0].search(lowered)), None)
+        return next((t for t in self.tools for m in _names(t["name"])[0].finditer(lowered)
+                     if "_" in t["name"] or not re.search(r"\b(?:the|a|an|this|that)\s+$", lowered[:m.start()])
+                     or re.match(r"\s+(?:tool|search|command)\b", lowered[m.end():])), None)  # "about the recall": a noun
 
     def vectors(self):
         from backends.subject.embedder import embed
@@ -70,6 +72,8 @@ class Router:
         lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
                          r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
         lowered = re.sub(r"\bproject(\w*)\s+((?:[\w./-]+\s+){1,8}?)out of\b", r"project\1 out of \2", lowered)  # "project the vector in v.pt out of ..."
+        for one_word in (t["name"] for t in self.tools if "_" not in t["name"]):  # "deceive the customer about the recall": a noun
+            lowered = re.sub(rf"\b(?:the|a|an|this|that)\s+{one_word}\b(?!\s+(?:tool|search|command))", " ", lowered)
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         for tool, vecs in vectors:

@@ -75,7 +75,7 @@ PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
 TICKED = re.compile(r"\b(regex|judge)\s+(?:pattern\s+|question\s+)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
 PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
-MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses?)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
+MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses|(?<=\bit )use|(?<=\bthey )use)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
                       rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
 VALUE_WORDS = {  # how people say a named value
@@ -130,6 +130,8 @@ PAIRS = (
     # one pair a line: '1. "a" / "b"', "'a' - 'b'"
     re.compile(r"^[^\S\n]*(?:\d+[.)][^\S\n]*)?([\"'])((?:(?!\1)[^\n]){3,}?)\1[^\S\n]*(?:/|,|-|–|vs\.?|versus)?[^\S\n]*"
                r"([\"'])((?:(?!\3[^\S\n]*$)[^\n]){3,}?)\3[^\S\n]*$", re.M),  # the second may hold an apostrophe: 'here's the report:'
+    # inline, a slash between the sides: "'a child.' / 'an adult.' and 'like I'm five.' / 'at a graduate level.'"
+    re.compile(r"(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\1\s*/\s*(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\3"),
 )
 
 
@@ -162,6 +164,9 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
         value = colon.group(2).strip()
         value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
         return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
+    said = re.search(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|problem) (?:is|being|will be)\s+(.{8,})$", text, re.I | re.S)
+    if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
+        return said.group(1).strip()
     if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
         asked = re.findall(r"(?:^|(?<=[.!?]\s))([^.!?]*\d[^.!?]*\?)", text)
         if asked and len(asked[-1].split()) >= 4:
@@ -289,7 +294,9 @@ def spell(text: str) -> str:
     # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
     text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand\b", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))), text, flags=re.I)
-    text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD})\b", lambda m: "-" + SPELLED[m.group(1).lower()], text, flags=re.I)  # "minus two"
+    text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD}|\d+(?:\.\d+)?\b(?!\.\d))", lambda m: "-" + SPELLED.get(m.group(1).lower(), m.group(1)), text,
+                  flags=re.I)  # "minus two", "minus one point five"
+    text = re.sub(r"(?<![\w+])(?<!\d\s)\+(?=\d)", "", text)  # "scale +5" (but "8 + 10" is a group)
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
     text = re.sub(rf"\b(every|size|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
@@ -300,9 +307,9 @@ def spell(text: str) -> str:
                   rf"rounds of|pool of|batches of)\s+({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
-    words = rf"(?:{NUMBER_WORD})"
-    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|offsets|seeds)(\s+)({words}(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
-                  lambda m: m.group(1) + m.group(2) + re.sub(words, lambda w: SPELLED[w.group(0).lower()], m.group(3), flags=re.I),
+    words = rf"(?:{NUMBER_WORD}|half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
+    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
+                  lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:{NUMBER_WORD}|half)\b", lambda w: SPELLED.get(w.group(0).lower(), "0.5"), m.group(3), flags=re.I),
                   text, flags=re.I)
 
 

@@ -1,0 +1,38 @@
+"""A file or folder said for an argument: where a vector is saved or read, a dataset, a corpus, an adapter, an export folder.
+
+Read by the words around it ("save it to vec.pt", "over data/papers/ and notes/x.txt", "the adapter in runs/em_r1"),
+or, for a vector file, a data file and a corpus, by its shape alone. A file has an extension; a folder said where a
+file is meant is left for the argument that takes folders.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.wording import PATH
+
+
+def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], str] | None:
+    """(value, the phrase that said it) for the path argument `name`, or None."""
+    near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
+            "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
+            "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
+            "adapter": r"\badapter\s+(?:in|at|from)?\s*",
+            "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
+    found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", text, re.I)
+    if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"
+        found = re.search(rf"()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", text)
+    if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
+        found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", text)
+    if found is None and name == "corpus":
+        found = re.search(rf"()({PATH})", text)
+        found = found and re.search(rf"({re.escape(found.group(2))})", text)
+    if found and name in ("vector_file", "save_to") and not re.search(r"\.\w{2,12}$", found.group(found.lastindex).rstrip(".,")):
+        found = None  # a file has an extension; a folder here is the adapter's or the model's
+    if found:
+        value = found.group(found.lastindex).rstrip(".,")
+        more = re.match(rf"(?:[`'\"]?\s*(?:,|and|&|\+|plus)\s*(?:also\s+)?[`'\"]?(?:{PATH}))+", text[found.end():], re.I)  # "`a` and `b`"
+        if "array" in kinds and more:  # "over data/papers/ and notes/meeting_notes.txt"
+            return [value] + [m.group(0).rstrip(".,") for m in re.finditer(PATH, more.group(0))], found.group(0) + more.group(0)
+        return [value] if "array" in kinds else value, found.group(0)
+    return None

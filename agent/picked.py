@@ -1,0 +1,55 @@
+"""Settings picked out of an earlier run's results rather than said as numbers.
+
+- "right after the least resilient sentence": the sentence with the lowest resilience in the newest resilience run;
+- "only in the layers where the top three receiver heads sit": the layers of the newest receiver-heads run's first
+  three heads (L17H3, L21H7, L17H9 -> layers 17 and 21);
+- "the atom that ' meme' used": the atom the newest explanation gave that token.
+
+Each reads the run's result table where it has one, else its summary, the way the user read it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.dialogue_state import DialogueState
+from agent.wording import SPELLED
+
+RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b", re.I)
+HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:top|strongest|best|first)\s+(\w+)\s+"
+                         r"(?:receiver\s+)?heads\b", re.I)
+ATOM_OF = re.compile(r"\batom (?:that|which|for)\s+['\"]([^'\"]+)['\"]\s+(?:used|uses|got|gets|has|had|fired)\b", re.I)
+
+
+def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
+    """Fill the settings `text` picks out of an earlier run's results, where none was said."""
+    if "sentence" in props and "sentence" not in args and (which := RESILIENT.search(text)):
+        scores = _resilience(state)
+        if scores:
+            args["sentence"] = (min if which.group(1).lower() == "least" else max)(scores, key=scores.get)
+    if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
+        count = int(SPELLED.get(top.group(1).lower(), top.group(1))) if top.group(1).isdigit() or top.group(1).lower() in SPELLED else None
+        heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
+        if count and heads:
+            args["layers"] = sorted({int(layer) for layer in heads[:count]})
+    if "atom" in props and "atom" not in args and (token := ATOM_OF.search(text)):
+        for run in reversed(state.runs):
+            found = re.search(rf"'{re.escape(token.group(1))}'\s*(?:->|→|:)\s*atom (\d+)", run.summary) if run.tool == "itda_explain" else None
+            if found:
+                args["atom"] = int(found.group(1))
+                if str(args.get("text", "")).strip() == token.group(1).strip():
+                    args.pop("text")  # the token named the atom; it is not the text to explain
+                return
+
+
+def _resilience(state: DialogueState) -> dict[int, float]:
+    """Sentence -> resilience of the newest resilience run (its table, else 'sentence 2 (...) 1.3' in its summary)."""
+    for run in reversed(state.runs):
+        if run.tool != "sentence_resilience":
+            continue
+        rows = [r for r in run.result.get("rows") or [] if isinstance(r, dict) and r.get("index") is not None
+                and isinstance(r.get("mean_resilience", r.get("resilience")), (int, float))]
+        if rows:
+            return {int(r["index"]): float(r.get("mean_resilience", r.get("resilience"))) for r in rows}
+        return {int(s): float(v) for s, v in re.findall(r"(?:\bsentence |\bS)(\d+)(?: \([^)]*\))?:?\s+(\d+(?:\.\d+)?)\b", run.summary)}
+    return {}
