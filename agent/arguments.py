@@ -23,7 +23,7 @@ from agent.wording import (  # noqa: F401  (read here, and by the planner throug
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?)"
-                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?)?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
+                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
@@ -185,9 +185,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             said.append(phrase)
             words.use(phrase)
 
+    for name, value, phrase in described.per_unit(props, words.text):  # "maximum 12 resample per chain": its own setting
+        take(name, value, phrase)
     order = sorted(props, key=lambda n: (n != "model", -len(" ".join(words_for(n)[:1])), n))  # a model path is the model's
     prefixed = PREFIXED.search(words.text) or JUDGED.search(text) or TICKED.search(text)
-    for name in order:
+    for name in (n for n in order if n not in args):
         spec = props[name]
         if name in skip or name.endswith(("_run", "_runs")) or name in ("question", "query", "prompt", "prompts", "text", "cot"):
             continue

@@ -37,6 +37,22 @@ NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"
         r"don'?t (?:bother with|bother|use|run|need|want|include|add|do))\s+(?:the\s+|any\s+)?(?:(?!more\b|fewer\b|less\b|than\b|\d)[\w-]+\s+){0,2}?")
 
 
+def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
+    """'maximum 12 resample per chain' is the setting described as "Most resamples per chain", not `rollouts` (whose
+    synonyms say resamples): a count said as "N <things> per|for each|a <unit>" where exactly one integer setting's
+    description says "<things> per <unit>" and none is named <things>. (name, value, phrase) for each."""
+    found = []
+    for m in re.finditer(r"(?<![\w.])(\d+)\s+(?:[a-z]+\s+)?([a-z]{4,}?)(?:es|s)?\s+(?:per|for each|each|a)\s+([a-z]{4,}?)s?\b", text, re.I):
+        thing, unit = m.group(2).lower(), m.group(3).lower()
+        if any(n.rstrip("s") == thing.rstrip("s") for n in props):
+            continue  # "20 rollouts per position": the setting it names
+        said = [n for n, spec in props.items() if "integer" in types_of(spec)
+                and re.search(rf"\b{re.escape(thing)}(?:e?s)?\s+per\s+{re.escape(unit)}", spec.get("description", ""), re.I)]
+        if len(said) == 1:
+            found.append((said[0], int(m.group(1)), m.group(0)))
+    return found
+
+
 def stems(text: str) -> set[str]:
     return {w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in STOP}
 

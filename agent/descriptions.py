@@ -26,8 +26,8 @@ def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
     return best[2] if best[0] > 0 else None
 
 
-LOW = ("low", "lower", "lowest", "small", "smaller", "smallest", "short", "shorter", "shortest", "less")
-COMPARED = re.compile(rf"\b(?:the|that|this)\s+({'|'.join(LOW)}|high|higher|highest|big|bigger|biggest|large|larger|largest|long|longer|longest|more)"
+LOW = ("low", "lower", "lowest", "small", "smaller", "smallest", "short", "shorter", "shortest", "less", "fewer", "slow", "slower", "slowest")
+COMPARED = re.compile(rf"\b(?:the|that|this)\s+({'|'.join(LOW)}|high|higher|highest|big|bigger|biggest|large|larger|largest|long|longer|longest|more|fast|faster|fastest)"
                       r"[\s-]+(learning[\s-]rate|[a-z_]+?)s?\s+(?:run|one|lora|ft|fine-?tune|adapter|vector|vec|sweep|chain|eval|dict(?:ionary)?|probe)\b", re.I)
 
 

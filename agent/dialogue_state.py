@@ -224,11 +224,11 @@ class DialogueState:
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
             seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
-            if said.group(1).lower() in ("both", "two") and len(seen) > 2 and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I):
-                return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which two \"{said.group(0)}\" means."
+            if len(seen) > 2 and (said.group(1).lower() in ("both", "two") and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I)
+                                  or said.group(1).lower() == "other" and not said.group(0).lower().endswith("s")):  # "now the other chain", of three
+                return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which {'one' if said.group(1).lower() == 'other' else 'two'} \"{said.group(0)}\" means."
             if len(seen) < needed:
-                have = "no" if not seen else "only one" if len(seen) == 1 else f"only {len(seen)}"
-                return f"I see {have} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
+                return f"I see {'no' if not seen else 'only one' if len(seen) == 1 else f'only {len(seen)}'} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
         return None
 
     def _undescribed(self, text: str) -> str | None:

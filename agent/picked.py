@@ -3,7 +3,8 @@
 - "right after the least resilient sentence": the sentence with the lowest resilience in the newest resilience run;
 - "only in the layers where the top three receiver heads sit": the layers of the newest receiver-heads run's first
   three heads (L17H3, L21H7, L17H9 -> layers 17 and 21);
-- "the atom that ' meme' used": the atom the newest explanation gave that token.
+- "the atom that ' meme' used": the atom the newest explanation gave that token;
+- "steer with that file": the newest file of that kind Parley named in a reply ("You wrote it to vecs/x.safetensors").
 
 Each reads the run's result table where it has one, else its summary, the way the user read it.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 
 from agent.dialogue_state import DialogueState
-from agent.wording import SPELLED
+from agent.wording import PATH, SPELLED
 
 RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b", re.I)
 HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:top|strongest|best|first)\s+(\w+)\s+"
@@ -32,6 +33,10 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
         if count and heads:
             args["layers"] = sorted({int(layer) for layer in heads[:count]})
+    if "vector_file" in props and not {"vector_file", "vector_run"} & set(args) and re.search(r"\b(?:that|the same|this) (?:file|\.?safetensors)\b", text, re.I):
+        args["vector_file"] = _file_named(state, "safetensors|pt|pth|npy|npz") or args.get("vector_file")
+        if args["vector_file"] is None:
+            args.pop("vector_file")
     if "atom" in props and "atom" not in args and (token := ATOM_OF.search(text)):
         for run in reversed(state.runs):
             found = re.search(rf"'{re.escape(token.group(1))}'\s*(?:->|→|:)\s*atom (\d+)", run.summary) if run.tool == "itda_explain" else None
@@ -40,6 +45,14 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
                 if str(args.get("text", "")).strip() == token.group(1).strip():
                     args.pop("text")  # the token named the atom; it is not the text to explain
                 return
+
+
+def _file_named(state: DialogueState, extensions: str) -> str | None:
+    for reply in reversed(state.replies):
+        files = [m.group(0).rstrip(".,") for m in re.finditer(PATH, reply) if re.search(rf"\.(?:{extensions})$", m.group(0).rstrip(".,"))]
+        if files:
+            return files[-1]
+    return None
 
 
 def _resilience(state: DialogueState) -> dict[int, float]:
