@@ -17,7 +17,7 @@ from typing import Any
 from agent import described, paths
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
+    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
     item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
@@ -112,6 +112,9 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     values = _expand(found.group(1) or found.group(2), integers)
     if len(values) == 1 and re.search(r"\b(?:one|another)\s+(?:at|with|for|using)\b", text, re.I) and len(each := list(any_list.finditer(text))) >= 2:
         values = list(dict.fromkeys(v for m in each for v in _expand(m.group(1), integers)))  # "one at tau 0.3 and one at tau 0.5"
+    elif len(values) == 1 and re.search(rf"\b(?:one|another)\s+(?:at|with)\s+(?:{name_pattern(name, others)})", text, re.I) and len(
+            more := re.findall(rf"\b(?:one|another)\s+(?:at|with)\s+({NUMBER})(?![\w.])", text, re.I)) == 1:
+        values.append(more[0])  # "... one at tau 0.3 and one at 0.5"
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
     step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
     if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1) or ""):
@@ -185,10 +188,10 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             said.append(phrase)
             words.use(phrase)
 
-    for name, value, phrase in described.per_unit(props, words.text):  # "maximum 12 resample per chain": its own setting
+    for name, value, phrase in described.per_unit(props, words.text) + described.capped(props, words.text):  # "12 resample per chain"
         take(name, value, phrase)
     order = sorted(props, key=lambda n: (n != "model", -len(" ".join(words_for(n)[:1])), n))  # a model path is the model's
-    prefixed = PREFIXED.search(words.text) or JUDGED.search(text) or TICKED.search(text)
+    prefixed = PREFIXED.search(words.text) or JUDGED.search(text) or TICKED.search(text) or QUOTED_PREFIXED.search(text)
     for name in (n for n in order if n not in args):
         spec = props[name]
         if name in skip or name.endswith(("_run", "_runs")) or name in ("question", "query", "prompt", "prompts", "text", "cot"):
@@ -315,7 +318,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 0 if place.group(2).lower() == "first" else -{"second": 2, "third": 3}.get((place.group(1) or "").lower(), 1))
         elif "boolean" in kinds:
             alternatives = name_pattern(name)
-            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
+            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
                                 rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon-?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))

@@ -53,6 +53,21 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
     return found
 
 
+def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
+    """'cap at 30 resamples', 'at most 12 resamples': the one max_ setting whose description names the things counted
+    ("Most resamples per chain"), when no setting is named so ('max 50 rollouts' stays rollouts)."""
+    found = []
+    for m in re.finditer(r"\b(?:cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?(?:\s+of)?|at most|no more than)\s+(\d+)\s+([a-z]{4,}?)(?:es|s)?\b", text, re.I):
+        thing = m.group(2).lower()
+        if any(n.rstrip("s") == thing.rstrip("s") for n in props):
+            continue
+        said = [n for n, spec in props.items() if n.startswith("max_") and "integer" in types_of(spec)
+                and re.search(rf"\b{re.escape(thing)}(?:e?s)?\b", spec.get("description", ""), re.I)]
+        if len(said) == 1:
+            found.append((said[0], int(m.group(1)), m.group(0)))
+    return found
+
+
 def stems(text: str) -> set[str]:
     return {w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in STOP}
 
@@ -95,6 +110,7 @@ def _meant(spec: dict, text: str) -> str | None:
     """The one enum value whose meaning, as its description gives it ('pca: principal components of ...'), the text
     says in words or initials ('principal components', 'PCs')."""
     meanings = dict(re.findall(r"(?:^|;\s*)([a-z_]+):\s+([a-z][a-z-]*\s+[a-z][a-z-]*)", spec.get("description", "")))
+    meanings |= dict(re.findall(r"\b([a-z_]+)\s+\(([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})[,)]", spec.get("description", "")))  # "mp (plain matching pursuit, ...)"
     said = [value for value, words in meanings.items() if value in spec["enum"] and not set(words.split()) & STOP and (
         re.search(rf"\b{re.escape(words)}\b", text, re.I)
         or re.search(rf"\b{''.join(w[0] for w in words.split())}s\b", text, re.I))]

@@ -219,8 +219,8 @@ class DialogueState:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
             said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
-            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three"):
-                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made
+            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three") or re.search(r"\b(?:one|some|any) of $", text[:said.start()]):
+                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made; "one of those dicts"
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
             seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)

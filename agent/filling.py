@@ -90,7 +90,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     if "sentence" in props and "sentence" not in args and nth:  # "in place of the second sentence": counted from 0
         args["sentence"] = ORDINALS[nth.group(1).lower()]
     if "scale" in props and "scale" not in args:  # "steer 'X' at 1.5": a fraction or a sign is a strength, not a layer
-        at = re.search(r"(?:\bat|@)\s*(-?\d+\.\d+|-\d+)(?![\w.%])(?!\s*(?:layers?|tokens?|steps?)\b)", text)
+        at = re.search(r"(?:\bat|@|,)\s*(-?\d+\.\d+|-\d+)(?![\w.%])(?!\s*(?:layers?|tokens?|steps?)\b)",
+                       arguments.normal(arguments.own_words(text)))  # "now steer with that, negative three, on '...'"
         if at:
             args["scale"] = float(at.group(1))
     if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b", text, re.I):
@@ -117,7 +118,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         kind = REFERENCES.get(name, (None,))[0]
         stem = name.removesuffix("_run")
         if name.endswith("_run") and name not in args and kind and kind not in given and stem not in given \
-                and f"{stem}_file" not in given and not (kind == "fine-tune" and {"adapter", "model"} & set(args)) and re.search(
+                and f"{stem}_file" not in given and not (kind == "fine-tune" and {"adapter", "model"} & set(args)) \
+                and not (kind == "chain" and "donor_cot" in args) and re.search(
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args

@@ -19,7 +19,8 @@ def reasoning(text: str) -> bool:
 def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
     """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
     args: dict = {}
-    donor = "donor_cot" in props and re.search(r"\b(?:donor|(?:other|another|different|second) (?:chain|cot|trace|model'?s? chain))\b", text, re.I)
+    donor = "donor_cot" in props and re.search(r"\b(?:donor(?!\s+(?:rollouts?|pools?|samples?)\b)|(?:other|another|different|second) (?:chain|cot|trace|model'?s? chain)|"
+                                               r"(?:chain|cot|trace) (?:the|a|another) (?:[\w-]+ )?model wrote)\b", text, re.I)
     for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
         target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "donor_cot" if donor else "cot",
                   "hinted_question": "hinted_question"}[field]
@@ -31,13 +32,17 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             args[target] = value
     texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())
              and not any(t in phrase for phrase in said)]  # not the quoted value of another argument ("sys prompt: '...'")
-    if "insert" in props and texts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
-        args["insert"] = texts.pop(0)
-    if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
-        args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
     if donor and texts and "donor_cot" not in args:
         args["donor_cot"] = max(texts, key=len)  # "take the off-policy sentence from this other chain: '...'"
         texts.remove(args["donor_cot"])
+    termed = [t for t in texts if len(t.split()) <= 4 and not re.search(r"[.?!]$", t)
+              and re.search(rf"\bthe(?:\s+[\w-]+)?\s*['\"“‘]{re.escape(t)}", text, re.I)]  # "the off-policy 'most similar sentence'": a term
+    inserts = [t for t in texts if t not in termed]
+    if "insert" in props and inserts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
+        args["insert"] = inserts[0]
+        texts.remove(inserts[0])
+    if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
+        args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
     if "cot" in args:
         pass
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props

@@ -14,7 +14,8 @@ INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberatel
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
           r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
           r"\bworried (?:about|that)\s+(?:is\s+)?(?:it\s+|the model\s+)?([^?.,;—–]{3,80}?)(?=\s*(?:[?.,;—–]|$|\s+-\s))",  # "what I'm worried about is it disabling X"
-          r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))")
+          r"\blook(?:ing)? for\s+(?:any\s+)?(?:signs of\s+)?([\w-]+(?:\s+[\w-]+){0,3}?)(?=\s*(?:[.,;?!]|$|\s+(?:in|on|with|and|please)\b))",
+          r"\b(?:planning|plans|plotting|intends|intending|scheming|trying) to ([\w-]+(?:\s+(?!(?:use|with|and)\b)[\w-]+){0,5}?)(?=\s*[?.,;!'\"]|$)")  # "read like it's planning to sabotage the eval?"
 
 
 TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one|as another(?: (?:row|group|block))?)\b(?:\s+as (?:one|a) row\b)?)"
@@ -28,7 +29,7 @@ def layer_rows(text: str) -> list | None:
               for m in re.finditer(rf"(?<![\d.])(\d+)\s*(?:-|–|to|through)\s*(\d+){TOGETHER}", text, re.I) if 0 < int(m.group(2)) - int(m.group(1)) < 64]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(r"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.])", text)]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
-               for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&)\s*\d+)+){TOGETHER}", text, re.I)]
+               for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+){TOGETHER}", text, re.I)]
     if not groups:
         return None
     def inside(at: int) -> bool:

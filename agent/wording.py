@@ -42,7 +42,7 @@ SYNONYMS = {
     "encoder": ("encoding",),
     "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping"),
     "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest",
-            "closest neighbours", "closest neighbors"),
+            "closest neighbours", "closest neighbors", "rows"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
@@ -72,6 +72,7 @@ PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?:~|\.{{1,2}})?/?[\w.-
 # Values said with their kind: "regex:(?i)delete", "a judge asking '...'", "regex `Answer: (\\d+)`", "picks option B",
 # "says 'professor' or 'Stanford'".
 PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
+QUOTED_PREFIXED = re.compile(r"['\"“‘](regex|judge):([^'\"”’\n]+)['\"”’]", re.I)  # "scored by 'regex:->'"
 TICKED = re.compile(r"\b(regex|judge)\s+(?:pattern\s+|question\s+)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
 PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
@@ -317,7 +318,8 @@ def spell(text: str) -> str:
 LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
           "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
           "user message": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
-          "reasoning": "cot", "chain of thought": "cot", "trace": "cot"}
+          "reasoning": "cot", "chain of thought": "cot", "trace": "cot", "with hint": "hinted_question", "with the hint": "hinted_question",
+          "without hint": "question", "without the hint": "question", "no hint": "question"}
 
 
 def labelled(text: str) -> dict:
@@ -336,6 +338,8 @@ def labelled(text: str) -> dict:
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         value = text[m.end():end].strip()
         value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
+        if i == len(marks) - 1:  # "chain: <it>.\nsuppress each sentence, layers 3-6": the last line an instruction, not the chain's
+            value = re.sub(r"(?<=[.?!)])\s*\n+[a-z][^\n.?!]*$", "", value)
         if value and len(marks) > 1 or field == "system":
             found[field] = value.strip("'\"")
     return found
