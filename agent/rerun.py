@@ -24,13 +24,13 @@ CHANGE = re.compile(
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
-    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged)|as before|one more (?:with|time|run)|another one|"
+    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple|bigger|larger|higher|"
-                  r"stronger|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
+                  r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
@@ -38,7 +38,7 @@ FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe 
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
                   r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
-BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigger larger higher stronger".split())
+BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # the rest of BIGGER doubles; every other MORE word halves
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
@@ -88,9 +88,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return None
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
-    same = SAME.match(text)  # "same but with the llm judge as monitor": the run just discussed, whatever tool a word names
+    same = SAME.match(text) or next((m for m in [SAME.search(text)] if m and m.group(2)), None)  # "same but with the llm judge as monitor"
     if same:  # "now the same eval on the CAFT model": the newest run of the tool that word names, else the newest run
-        named = {r.tool for r in state.runs if same.group(1) and r.tool in tools and same.group(1).lower().rstrip("s") in tool_words(r.tool)}
+        word = same.group(1) or same.group(2)
+        named = {r.tool for r in state.runs if word and r.tool in tools and word.lower().rstrip("s") in tool_words(r.tool)}
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     named = AGAIN_NAMED.search(text) and describe_match(text, state.runs)
@@ -144,10 +145,11 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
     step = re.search(r"\b(next|following|previous|preceding) (sentence|layer|position)\b|"
-                     r"\bthe (sentence|layer|position) (?:right |just |immediately |directly )?(after|before) (?:it|that|this|that one)\b", text, re.I)
+                     r"\bthe (sentence|layer|position) (?:right |just |immediately |directly )?(after|before) (?:it|that|this|that one)\b|"
+                     r"\bone (sentence|layer|position) (later|earlier|further|deeper|sooner|on|back)\b", text, re.I)  # "try it one sentence later"
     for name in ("sentence", "layer", "position"):  # "now the same for the next sentence", "the sentence right after it": one on
-        if step and name in (step.group(2), step.group(3)) and name not in said and isinstance(args.get(name), int):
-            args[name] += 1 if (step.group(1) or step.group(4)).lower() in ("next", "following", "after") else -1
+        if step and name in (step.group(2), step.group(3), step.group(5)) and name not in said and isinstance(args.get(name), int):
+            args[name] += 1 if (step.group(1) or step.group(4) or step.group(6)).lower() in ("next", "following", "after", "later", "further", "deeper", "on") else -1
     other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)
     name = other and other.group(1).lower()
     if other and name in props and name not in said and args.get(name) is not None:  # "now the other layer": of the two a run in sight lists
@@ -163,7 +165,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
 
 AGAIN_NAMED = re.compile(r"\bthe\s+[\w.-]+\s+(?:one|run)\s+(?:again|once more)\b|\b(?:re-?run|redo)\s+the\s+[\w.-]+\s+(?:one|run)\b", re.I)
 SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?"
-                  r"(?:but|for|with|on)\b", re.I)
+                  r"(?:but|for|with|on)\b|\bsame ([\w-]+) (?:settings|setup|config)\b", re.I)  # "now the CAFT model, same eval settings"
 
 
 def _stem_said(name: str, text: str, tools: dict) -> bool:
