@@ -233,7 +233,7 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
             or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I))
     found = said.group(1).lower() if said else None
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
-        return None  # "build the evaluation set": a short name only with "one" or "organism" after it
+        found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
     if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$", text, re.I):
         return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
     return short.get(found, found)

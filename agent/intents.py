@@ -200,6 +200,9 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:runn
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
                            r"\bno need to (?:re-?(?:run|build|train|do|compute|sample|fit))\b|"
+                           # "or am I reading the transplant curve wrong", "is that monitor any good or nah": about a result or a tool
+                           r"\bam i (?:reading|understanding|interpreting|misreading|getting) (?:this|that|it|the [\w -]{1,30}?) (?:wrong|right|correctly)\b|"
+                           r"\b(?:is|are) (?:that|this|the|these|those) [\w-]+ (?:any good|reliable|trustworthy|worth (?:it|anything))\b|"
                            r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train) (?:anything|it|that|this)\b|"
                            r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
                            # "what held-out acc did the C=1 probe get ...": a question about a result that is here

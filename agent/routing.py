@@ -64,7 +64,10 @@ class Router:
         # The request without its payload ("... for: <question>", quoted text) says which tool; a tool
         # named in the payload (a question, a pasted chain) is data, not the tool asked for.
         named = self.named_tool(re.sub(r":.*$", "", original, flags=re.S))
-        request = arguments.QUOTED.sub("", re.sub(r":.*$", "", text, flags=re.S)).strip() or text
+        bare = text
+        for value in arguments.labelled(text).values():  # "question: ...\nchain: ...\nsuppress each sentence": the words around them
+            bare = bare.replace(value, " ")
+        request = arguments.QUOTED.sub("", bare if bare != text else re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said])
         lowered = " " + " ".join(f"{original} {text}".lower().split()) + " "

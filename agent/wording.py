@@ -108,7 +108,8 @@ VALUE_WORDS = {  # how people say a named value
 # "of that chain: insert ..." names a run, and what follows is the user's.
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*?"
-                    r"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|$)", re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's
+                    r"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$|$)",
+                    re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
 
 
 def own_words(text: str) -> str:
