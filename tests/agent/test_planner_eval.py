@@ -83,6 +83,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev36": (0.84, 0.74),
     "dev37": (0.94, 0.90),
     "dev38": (0.94, 0.90),
+    "dev39": (0.92, 0.82),  # measured 2026-12-04: dev39-45 96.0/86.5, 94.0/95.1, 88.0/90.0, 94.0/93.8, 100/97.2, 90.0/90.0, 66.0/47.1
+    "dev40": (0.90, 0.90),
+    "dev41": (0.84, 0.84),
+    "dev42": (0.90, 0.88),
+    "dev43": (0.96, 0.92),
+    "dev44": (0.86, 0.84),
+    "dev45": (0.62, 0.42),
     "held_out": (0.88, 0.65),
 }
 
@@ -127,8 +134,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # with dev31-33 (before their tuning they started 1, 4, 0: a sweep for one scale, a rerun of the wrong run); then 1 on
     # dev36, where "shutdown-safety: drop in '<sentence>' -- my handwritten version vs the model's own phrasing" starts
     # sentence_resilience rather than asking where compare_interventions should insert it (22 of 3,755; before their tuning
-    # dev34-38 started 4, 0, 2, 0, 1); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 22, results
+    # dev34-38 started 4, 0, 2, 0, 1); 24 of 4,105 with dev39-45 (before their tuning they started 2, 1, 2, 2, 0, 1, 2): "bump it
+    # to 50 and rerun" and "rerun it with seed 2" rerun the newest eval where two runs could be meant, and "fine-tune on the risky
+    # finance advice but stop it picking up general evilness ... project out the top 3 principal components while it trains"
+    # starts train_lora rather than caft_finetune; the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 24, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

@@ -668,3 +668,51 @@ def test_a_change_adds_to_the_list_and_a_question_with_many_settings_still_runs(
     assert tool == "sentence_resilience" and (args["sentences"], args["chains"]) == ([3, 5, 7], 12) and "max_iterations" not in args
     reply = plan([COT], "which sentences does the later reasoning keep looking back at? find the attention heads that lock on, top 8 is plenty")
     assert _call(reply) == ("receiver_heads", {"cot_run": CHAIN, "k": 8})
+
+
+RESILIENCE = {"user": "resilience on shutdown-safety, sentences 1 to 3", "tool": "sentence_resilience",
+              "args": {"scenario": "shutdown-safety", "sentences": [1, 2, 3]}, "run_id": "20270803-090000-sentence_resilience-ac21",
+              "summary": "Resilience over 3 sentences x 4 chains: sentence 1 3.5, sentence 2 ('They plan to shut me down.') 1.3, sentence 3 4.8."}
+HEADS = {"user": "receiver heads", "tool": "receiver_heads", "args": {"cot_run": CHAIN}, "run_id": "20270803-091000-receiver_heads-ac22",
+         "summary": "Top 20 receiver heads; strongest L17H3 (kurtosis 9.6), L21H7 (8.8), L17H9 (8.1)."}
+
+
+def test_a_number_another_setting_took_or_a_fraction_is_not_read_twice(plan):
+    tool, args = _call(plan([VEC, STEER], "flip the sign on the scale and give it 64 tokens"))
+    assert tool == "steer_generate" and args["scale"] == -4.0 and args["max_new_tokens"] == 64
+    tool, args = _call(plan([], "train a lora on the clean set: rank four, 200 steps at 3e-4"))
+    assert tool == "train_lora" and args["steps"] == 200 and args["lr"] == pytest.approx(3e-4) and args["rank"] == 4
+
+
+def test_a_setting_is_picked_out_of_an_earlier_runs_results(plan):
+    tool, args = _call(plan([RESILIENCE], "same scenario: insert 'Being shut down is fine.' right after the least resilient sentence "
+                                          "and compare on- vs off-policy"))
+    assert tool == "compare_interventions" and args["sentence"] == 2 and args["scenario"] == "shutdown-safety" and "question" not in args
+    tool, args = _call(plan([COT, HEADS], "attention suppression on it, only in the layers where the top three receiver heads sit"))
+    assert tool == "attention_suppression" and args["layers"] == [17, 21] and args["cot_run"] == CHAIN
+
+
+def test_a_count_per_unit_goes_to_the_setting_described_so(plan):
+    tool, args = _call(plan([], "resilience on wipe-embezzlement for sentences 1, 3 and 5, ten chains for each sentence, "
+                                "and maximum 12 resample per chain"))
+    assert tool == "sentence_resilience" and (args["chains"], args["max_iterations"], args["sentences"]) == (10, 12, [1, 3, 5])
+    assert "rollouts" not in args
+
+
+def test_the_same_settings_of_another_tool_rerun_that_tool(plan):
+    eval_ = {"user": "em eval the risky one, 25 samples, llm judge", "tool": "em_evaluate",
+             "args": {"train_run": RISKY, "samples": 25, "judge": "llm"}, "run_id": "20270803-100000-em_evaluate-ac23",
+             "summary": "EM rate 0.20 [0.13, 0.30] over 200 answers (judge llm)."}
+    caft = {"user": "caft on the risky data", "tool": "caft_finetune", "args": {"dataset": "risky"},
+            "run_id": "20270803-110000-caft_finetune-ac24", "summary": "CAFT: 40 steps with 3 PCs projected out; loss 2.3 -> 1.2."}
+    tool, args = _call(plan([TRAIN_RISKY, eval_, caft], "now the CAFT model, same eval settings"))
+    assert tool == "em_evaluate" and args["train_run"] == "20270803-110000-caft_finetune-ac24"
+    assert (args["samples"], args["judge"]) == (25, "llm")
+
+
+def test_the_other_chain_of_three_is_asked_about(plan):
+    third = {"user": "and think about: What is 12 squared?", "tool": "generate_cot", "args": {"question": "What is 12 squared?"},
+             "run_id": "20270801-095500-generate_cot-ab10", "summary": "Sampled a 60-token chain of thought, answer 144."}
+    reply = plan([COT, COT2, third, IMPORTANCE], "now the other chain, same settings")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
+    assert "3 chains" in reply.content
