@@ -44,7 +44,7 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
     found = []
     for m in re.finditer(r"(?<![\w.])(\d+)\s+(?:[a-z]+\s+)?([a-z]{4,}?)(?:es|s)?\s+(?:per|for each|each|a)\s+([a-z]{4,}?)s?\b", text, re.I):
         thing, unit = m.group(2).lower(), m.group(3).lower()
-        if any(n.rstrip("s") == thing.rstrip("s") for n in props):
+        if _named(props, thing):
             continue  # "20 rollouts per position": the setting it names
         said = [n for n, spec in props.items() if "integer" in types_of(spec)
                 and re.search(rf"\b{re.escape(thing)}(?:e?s)?\s+per\s+{re.escape(unit)}", spec.get("description", ""), re.I)]
@@ -53,13 +53,17 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
     return found
 
 
+def _named(props: dict, thing: str) -> bool:
+    return any(n.rstrip("s") == thing.rstrip("s") for n in props)
+
+
 def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
     """'cap at 30 resamples', 'at most 12 resamples': the one max_ setting whose description names the things counted
     ("Most resamples per chain"), when no setting is named so ('max 50 rollouts' stays rollouts)."""
     found = []
     for m in re.finditer(r"\b(?:cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?(?:\s+of)?|at most|no more than)\s+(\d+)\s+([a-z]{4,}?)(?:es|s)?\b", text, re.I):
         thing = m.group(2).lower()
-        if any(n.rstrip("s") == thing.rstrip("s") for n in props):
+        if _named(props, thing):
             continue
         said = [n for n, spec in props.items() if n.startswith("max_") and "integer" in types_of(spec)
                 and re.search(rf"\b{re.escape(thing)}(?:e?s)?\b", spec.get("description", ""), re.I)]

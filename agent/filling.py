@@ -10,6 +10,7 @@ import re
 from agent import arguments, described, free_text, picked
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
+from agent.wording import QUESTION_SAID
 
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
          "dataset", "decision", "where")
@@ -111,7 +112,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if organism:
             args["model"] = organism
     carry(args, props, state, text, tool["name"])
-    if args.get("scenario") and "question" in free and args.get("question") == free["question"] and not labelled_question(text):
+    if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
+            and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
         args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
@@ -123,9 +125,6 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
-
-def labelled_question(text: str) -> bool:
-    return "question" in arguments.labelled(text) or bool(re.search(r"\b(?:the )?question (?:is|being)\b", text, re.I))
 
 
 OF_DEFAULT = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}

@@ -29,7 +29,8 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         if scores:
             args["sentence"] = (min if which.group(1).lower() == "least" else max)(scores, key=scores.get)
     if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
-        count = int(SPELLED.get(top.group(1).lower(), top.group(1))) if top.group(1).isdigit() or top.group(1).lower() in SPELLED else None
+        word = top.group(1).lower()
+        count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else None
         heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
         if count and heads:
             args["layers"] = sorted({int(layer) for layer in heads[:count]})

@@ -31,10 +31,8 @@ class Router:
         self._keywords: dict = {}
 
     def named_tool(self, text: str) -> dict | None:
-        lowered = text.lower()
-        return next((t for t in self.tools for m in _names(t["name"])[0].finditer(lowered)
-                     if "_" in t["name"] or not re.search(r"\b(?:the|a|an|this|that)\s+$", lowered[:m.start()])
-                     or re.match(r"\s+(?:tool|search|command)\b", lowered[m.end():])), None)  # "about the recall": a noun
+        lowered = _nouns_removed(text.lower(), self.tools)
+        return next((t for t in self.tools if _names(t["name"])[0].search(lowered)), None)
 
     def vectors(self):
         from backends.subject.embedder import embed
@@ -75,8 +73,7 @@ class Router:
         lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
                          r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
         lowered = re.sub(r"\bproject(\w*)\s+((?:[\w./-]+\s+){1,8}?)out of\b", r"project\1 out of \2", lowered)  # "project the vector in v.pt out of ..."
-        for one_word in (t["name"] for t in self.tools if "_" not in t["name"]):  # "deceive the customer about the recall": a noun
-            lowered = re.sub(rf"\b(?:the|a|an|this|that)\s+{one_word}\b(?!\s+(?:tool|search|command))", " ", lowered)
+        lowered = _nouns_removed(lowered, self.tools)
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         for tool, vecs in vectors:
@@ -110,6 +107,13 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
     return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
                and re.search(rf"\b{name}\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
                for name in mine)
+
+
+def _nouns_removed(lowered: str, tools: list[dict]) -> str:
+    """A one-word tool name after an article is a noun, not the tool: "deceive the customer about the recall" (but "the recall tool")."""
+    for name in (t["name"] for t in tools if "_" not in t["name"]):
+        lowered = re.sub(rf"\b(?:the|a|an|this|that)\s+{name}\b(?!\s+(?:tool|search|command))", " ", lowered)
+    return lowered
 
 
 @functools.lru_cache(maxsize=None)

@@ -106,9 +106,11 @@ VALUE_WORDS = {  # how people say a named value
 # Pasted material: a chain in <think> tags, a closed ``` block, or what follows a label such as "cot:"
 # or "this reasoning:" when it is not quoted (quoted text is QUOTED's), to the end of the message;
 # "of that chain: insert ..." names a run, and what follows is the user's.
+# A pasted text's last line that is the user's instruction, not the text's: "chain: <it>.\nsuppress each sentence, layers 3-6"
+INSTRUCTION_LINE = r"(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$"
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*?"
-                    r"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$|$)",
+                    rf"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|{INSTRUCTION_LINE}|$)",
                     re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
 
 
@@ -159,6 +161,9 @@ def without(text: str, phrases: list[str]) -> str:
     return text.strip()
 
 
+QUESTION_SAID = re.compile(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|problem) (?:is|being|will be)\s+(.{8,})$", re.I | re.S)
+
+
 def payload(text: str, free: str, loose: bool = False) -> str | None:
     """The free text after a colon ("generate a chain of thought for: Is 91 prime?")."""
     colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
@@ -166,7 +171,7 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
         value = colon.group(2).strip()
         value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
         return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
-    said = re.search(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|problem) (?:is|being|will be)\s+(.{8,})$", text, re.I | re.S)
+    said = QUESTION_SAID.search(text)
     if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
         return said.group(1).strip()
     if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
@@ -340,7 +345,7 @@ def labelled(text: str) -> dict:
         value = text[m.end():end].strip()
         value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
         if i == len(marks) - 1:  # "chain: <it>.\nsuppress each sentence, layers 3-6": the last line an instruction, not the chain's
-            value = re.sub(r"(?<=[.?!)])\s*\n+[a-z][^\n.?!]*$", "", value)
+            value = re.sub(INSTRUCTION_LINE, "", value)
         if value and len(marks) > 1 or field == "system":
             found[field] = value.strip("'\"")
     return found
