@@ -307,7 +307,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
             elif name.endswith("_every") and re.search(r"\bevery (?:single )?(?:step|iteration)\b", words.text, re.I):
                 take(name, 1)
-            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b", words.text, re.I):
+            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:likeliest|most likely) next (?:word|token)\b",
+                                                     words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"
                                                             rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))", words.text, re.I)):

@@ -115,9 +115,12 @@ def _meant(spec: dict, text: str) -> str | None:
     says in words or initials ('principal components', 'PCs')."""
     meanings = dict(re.findall(r"(?:^|;\s*)([a-z_]+):\s+([a-z][a-z-]*\s+[a-z][a-z-]*)", spec.get("description", "")))
     meanings |= dict(re.findall(r"\b([a-z_]+)\s+\(([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})[,)]", spec.get("description", "")))  # "mp (plain matching pursuit, ...)"
+    firsts = [words.split()[0] for words in meanings.values()]
     said = [value for value, words in meanings.items() if value in spec["enum"] and not set(words.split()) & STOP and (
         re.search(rf"\b{re.escape(words)}\b", text, re.I)
-        or re.search(rf"\b{''.join(w[0] for w in words.split())}s\b", text, re.I))]
+        or re.search(rf"\b{''.join(w[0] for w in words.split())}s\b", text, re.I)
+        or len(first := words.split()[0]) >= 5 and firsts.count(first) == 1  # "score it with the offline option": reference
+        and re.search(rf"\b{re.escape(first)}\s+(?:option|one|mode|way|version|judge|setting|choice)\b", text, re.I))]
     return said[0] if len(said) == 1 else None
 
 

@@ -233,7 +233,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     found = said.group(1).lower() if said else None
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
-    if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$", text, re.I):
+    if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b", text, re.I):
         return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
     return short.get(found, found)
 

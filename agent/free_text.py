@@ -68,7 +68,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
                 value = texts[0] if texts else payload(text, free, free in required)
-            if value and value != args.get("cot") and value.strip("'\"“”") not in args.values():
+            if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first))?", text, re.I)
