@@ -100,11 +100,6 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if best:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
-    moved = re.search(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", text, re.I)
-    if moved and moved.group(2).lower() in props and moved.group(2).lower() not in args:  # "use that exact question as the prompt"
-        held = next((r.args[moved.group(1).lower()] for r in reversed(state.runs) if r.args.get(moved.group(1).lower())), None)
-        if held:
-            args[moved.group(2).lower()] = held
     where_to_ablate(args, props, text)
     relative_to_default(args, props, text)
     if "model" in props and "model" not in args and tool["name"] != "build_organism":

@@ -4,7 +4,8 @@
 - "only in the layers where the top three receiver heads sit": the layers of the newest receiver-heads run's first
   three heads (L17H3, L21H7, L17H9 -> layers 17 and 21);
 - "the atom that ' meme' used": the atom the newest explanation gave that token;
-- "steer with that file": the newest file of that kind Parley named in a reply ("You wrote it to vecs/x.safetensors").
+- "steer with that file": the newest file of that kind Parley named in a reply ("You wrote it to vecs/x.safetensors");
+- "use that exact question as the prompt": the newest run's question, as this tool's prompt.
 
 Each reads the run's result table where it has one, else its summary, the way the user read it.
 """
@@ -19,6 +20,7 @@ from agent.wording import PATH, SPELLED
 RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b", re.I)
 HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:top|strongest|best|first)\s+(\w+)\s+"
                          r"(?:receiver\s+)?heads\b", re.I)
+MOVED = re.compile(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", re.I)
 ATOM_OF = re.compile(r"\batom (?:that|which|for)\s+['\"]([^'\"]+)['\"]\s+(?:used|uses|got|gets|has|had|fired)\b", re.I)
 
 
@@ -38,6 +40,10 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         args["vector_file"] = _file_named(state, "safetensors|pt|pth|npy|npz") or args.get("vector_file")
         if args["vector_file"] is None:
             args.pop("vector_file")
+    if (moved := MOVED.search(text)) and moved.group(2).lower() in props and moved.group(2).lower() not in args:
+        held = next((r.args[moved.group(1).lower()] for r in reversed(state.runs) if r.args.get(moved.group(1).lower())), None)
+        if held:
+            args[moved.group(2).lower()] = held
     if "atom" in props and "atom" not in args and (token := ATOM_OF.search(text)):
         for run in reversed(state.runs):
             found = re.search(rf"'{re.escape(token.group(1))}'\s*(?:->|→|:)\s*atom (\d+)", run.summary) if run.tool == "itda_explain" else None
