@@ -26,7 +26,7 @@ ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:ans
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
+MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
@@ -71,7 +71,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
-    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:=|:|of|is|to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
+    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|is|(?:up |down )?to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
@@ -203,7 +203,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 value = next(g for g in found.groups() if g).rstrip(".,")
                 value = "tiny-random" if value.lower() == "tiny random" else value
-                take(name, "smollm2-135m" if value.lower().startswith(("smollm", "135m")) else value, found.group(0))
+                take(name, "smollm2-135m" if value.lower().startswith(("smol", "135m")) else value, found.group(0))
         elif name == "answer":
             found = ANSWER.search(words.text)
             if found and not re.search(r"\bas the answer\b", words.text[found.start():found.end() + 14], re.I):
@@ -229,7 +229,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, *found)
         elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
             found = HINT_WORDS.search(text) or MENTIONS.search(text)
-            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&]\s*)", found.group(1))], found.group(0))
+            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&/]\s*)", found.group(1))], found.group(0))
         elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
                       "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
                 "string" in kinds and (spec.get("enum") or spec.get("examples"))) or (
@@ -330,7 +330,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 letter := re.search(rf"\b{re.escape(name)}d?(?:\s+(?:letter|answer|option))?\s+(?:is\s+|=\s*|:\s*)?\(?([A-Ea-e])\)?(?![\w'])", words.text)):
             take(name, letter.group(1).upper(), letter.group(0))  # "cue A"
         elif name == "intent" and "string" in kinds:  # a quoted intent after "look for" is free text, read later
-            found = None if re.search(r"\b(?:look(?:ing)?|watch(?:ing)?) for\W+['\"“]", text, re.I) else next(
+            found = None if re.search(r"\b(?:look(?:ing)?|watch(?:ing)?) for\W+['\"“]|\bintent\s*[=:]\s*['\"“][^'\"”\n]{3,80}['\"”]", text, re.I) else next(
                 (m for pattern in INTENT if (m := re.search(pattern, words.text, re.I))), None)
             if found:
                 take(name, found.group(1).strip().rstrip(".,"), found.group(0))

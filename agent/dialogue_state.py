@@ -55,8 +55,8 @@ TOOL_WORDS = {"caft": ("caft_finetune",), "sweep": ("steering_sweep",), "probe":
               "monitor": ("cot_monitor",), "resilience": ("sentence_resilience",), "mediation": ("hint_mediation",)}
 TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|adapters?|model|fine-?tune)\b|"  # "the CAFT run"
                       rf"\b(?:re-?run|redo|repeat)\s+the\s+({'|'.join(TOOL_WORDS)})\b", re.I)  # "rerun the sweep"
-FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
 NAMED_AS = {"scale": "strength", "scales": "strength", "rollouts": "rollout", "max_new_tokens": "tokens", "temperature": "temp"}
+FILE = re.compile(r"[\w/.-]\.(?:pt|pth|safetensors|npy)\b")  # a tensor file said in the request
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 
 
@@ -120,6 +120,7 @@ class DialogueState:
     # setting -> (value, the tools meant, or None for all)
     standing: dict = field(default_factory=dict)
     replies: list[str] = field(default_factory=list)  # what the assistant said in words, oldest first
+    noted: list[tuple[str, int]] = field(default_factory=list)  # user turns answered in words, no run: (text, runs before it)
     organisms: tuple = ()  # the zoo's organisms (build_organism's names): "the anchor organism" is organism:anchor, built or not
 
     @classmethod
@@ -127,9 +128,10 @@ class DialogueState:
         """`read_settings(text) -> dict` reads the settings said in one user message; `defaults`: tool -> its numeric defaults."""
         state = cls()
         calls: dict[str, dict] = {}
-        asked = ""
+        asked, ran = "", False
         for m in messages:
             if isinstance(m, AIMessage):
+                ran = ran or bool(m.tool_calls)
                 for call in m.tool_calls:
                     calls[call["id"]] = call
                 if not m.tool_calls and _text(m).strip():
@@ -146,14 +148,16 @@ class DialogueState:
                         asked=RUN_ID.sub(" ", asked)[:200],
                     ))
             elif isinstance(m, HumanMessage):
-                asked = _text(m)
+                if asked and not ran:
+                    state.noted.append((asked, len(state.runs)))
+                asked, ran = _text(m), False
             if isinstance(m, HumanMessage) and read_settings is not None:
                 said = _settings_said(read_settings, _text(m))
                 state.stated.update(said)
                 if said and STANDING.search(_text(m)):
-                    scope = next((tools for words, tools in SCOPES.items()  # "all cots come from organism:anchor": no fine-tune meant
-                                  if re.search(rf"\b(?:{words})", re.sub(r"\borganism:[\w-]+", " ", _text(m)), re.I)), None)
-                    state.standing.update({k: (v, scope) for k, v in said.items()})
+                    state.standing.update({k: (v, scope_of(_text(m))) for k, v in said.items()})
+        if asked and not ran and messages and isinstance(messages[-1], AIMessage):
+            state.noted.append((asked, len(state.runs)))
         return state
 
     # --- lookups --------------------------------------------------------------------
@@ -227,7 +231,7 @@ class DialogueState:
             if len(seen) > 2 and (said.group(1).lower() in ("both", "two") and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I)
                                   or said.group(1).lower() == "other" and not said.group(0).lower().endswith("s")):  # "now the other chain", of three
                 return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which {'one' if said.group(1).lower() == 'other' else 'two'} \"{said.group(0)}\" means."
-            if len(seen) < needed:
+            if len(seen) < needed and not (needed == 1 and FILE.search(text)):  # "a vector file at v.pt ... that vector": the file
                 return f"I see {'no' if not seen else 'only one' if len(seen) == 1 else f'only {len(seen)}'} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
         return None
 
@@ -350,6 +354,12 @@ SCOPES = {  # the runs a standing setting is meant for, by the words that say so
 }
 
 
+def scope_of(text: str) -> tuple[str, ...] | None:
+    """The tools a standing setting is meant for ("for every fine-tune today"), or None for all."""
+    return next((tools for words, tools in SCOPES.items()  # "all cots come from organism:anchor": no fine-tune meant
+                 if re.search(rf"\b(?:{words})", re.sub(r"\borganism:[\w-]+", " ", text), re.I)), None)
+
+
 def _settings_said(read_settings, text: str) -> dict:
     key = (read_settings, text)
     if key not in _SAID:
@@ -370,30 +380,6 @@ def _json(message: ToolMessage) -> dict:
     except json.JSONDecodeError:
         return {}
     return content if isinstance(content, dict) else {}
-
-
-def from_store(name: str, spec: dict, text: str) -> str | None:
-    """A run from an earlier session, by description ("the apples chain"): memory, then the run store."""
-    if not re.search(r"\b(?:the|that|our)\s+\w", text, re.I):
-        return None
-    tools = spec.get("runs_of") or list(REFERENCES.get(name, (None, ()))[1])
-    try:
-        from backends.core.memory import Memory
-        from backends.core.runstore import RunStore
-        from backends.core.settings import get_settings
-
-        settings = get_settings()
-        store = RunStore(settings.runs_dir)
-        runs = [RunSeen(r.id, r.meta.get("tool", ""), r.meta.get("params") or {}, True) for t in tools for r in store.list(tool=t, limit=50)]
-        hit = describe_match(text, runs)
-        if hit:
-            return hit.run_id
-        if hasattr(Memory, "find_runs") and runs:
-            found = Memory(settings.home).find_runs(text, tools=list(tools), k=1, store=store)
-            return found[0]["run_id"] if found and found[0]["score"] >= FIND_SCORE else None
-    except Exception:
-        return None
-    return None
 
 
 def plural(kind: str) -> str:

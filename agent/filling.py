@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, described, free_text, picked
+from agent import arguments, beforehand, described, free_text, picked
 from agent.descriptions import describe_match
-from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen, from_store
+from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
+from agent.stored_runs import from_store
 from agent.wording import QUESTION_SAID
 
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
@@ -106,6 +107,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         organism = organism_named(text, state)
         if organism:
             args["model"] = organism
+    args |= {k: v for k, v in beforehand.settings(tool, state).items()  # "recipe: rank 1, 80 steps" -> "Noted." -> "train one with that"
+             if k not in args and not (k in ("question", "cot") and {"cot_run", "scenario"} & set(args))}
     carry(args, props, state, text, tool["name"])
     if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
             and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
@@ -116,7 +119,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         stem = name.removesuffix("_run")
         if name.endswith("_run") and name not in args and kind and kind not in given and stem not in given \
                 and f"{stem}_file" not in given and not (kind == "fine-tune" and {"adapter", "model"} & set(args)) \
-                and not (kind == "chain" and "donor_cot" in args) and re.search(
+                and not (kind == "chain" and {"donor_cot", "scenario"} & set(args)) and re.search(
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
@@ -212,6 +215,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     if not names:
         return None
     short = {n.split("-")[0]: n for n in names if "-" in n}  # "build the hint one too": hint-following
+    for n in (n for n in names if "-" in n):  # "the eval aware organism": evaluation-aware, each word said by its start (not "eval-awareness")
+        text = re.sub(r"\b" + r"[\s-]".join("(?:" + "|".join(w[:k] for k in range(len(w), 3, -1)) + ")" for w in n.split("-")) + r"\b", n, text, flags=re.I)
     name = "(" + "|".join(map(re.escape, sorted([*names, *short], key=len, reverse=True))) + ")"
     said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
                       + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
@@ -229,7 +234,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
     if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
-                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b", text, re.I):
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b|"
+                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b", text, re.I):
         return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
     return short.get(found, found)
 

@@ -96,7 +96,7 @@ EXPLAIN = re.compile(
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
 SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
-                  r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
+                  r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
                   r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
@@ -262,6 +262,12 @@ FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(
 ACCEPT = re.compile(r"^\W*(?:(?:ok(?:ay)?|fine|alright|sure|yes|yeah|yep|great|cool|ugh|right|perfect|sounds good|makes sense|then)\W+)*"
                     r"(?:let'?s (?:do|go with|try) (?:it|that|this|that one|your suggestion)|(?:do|try|run) (?:it|that|this)\b(?! again)|"
                     r"go (?:ahead|for it)|go with (?:that|it|this|your suggestion|that one)|(?:build|train|make) (?:it|that|one)(?: then)?\W*$|let'?s do it)\b", re.I)
+
+
+# "make a formal vs casual vector from these pairs, then steer 'X' with it": two steps, the second needing the first's result
+THEN_NEXT = re.compile(r"(?:[,.;]\s*|\s+)(?:and\s+)?(?:then|after that|afterwards|once (?:that'?s|it'?s) (?:done|built|ready|trained)),?\s+"
+                       r"(?:do|run|steer|build|make|train|fine-?tune|evaluate|eval|sweep|compare|split|generate|sample|check|monitor|"
+                       r"probe|ablate|explain|resample|find|compute)\b", re.I)
 
 
 def vague(text: str) -> bool:

@@ -27,12 +27,12 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show
+from agent import answers, arguments, beforehand, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
 from agent.second_opinion import Turn
-from agent.user_model import UserModel
+from agent.user_model import UserModel, acknowledgement
 
 IDENTITY = (
     "I'm Parley's offline planner: I match your request to the tools' example requests, fill "
@@ -121,13 +121,17 @@ class OfflinePlanner(BaseChatModel):
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
                 suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment
             text = f"{_content(suggested)}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
+        elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
+            text = f"{_content(messages[-3])}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
+        then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
+        routed = own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own  # (its settings may be the first's)
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = tuple(next((t["schema"]["properties"]["name"].get("examples", []) for t in self.tools if t["name"] == "build_organism"), []))
         # run ids and runs named by description are references, organism:X a model: none of them names a tool
         routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(words, state.runs))))
-                  for words in [own] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
+                  for words in [routed] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
         return Turn(text, own, state, max(routes, key=lambda r: r[1]),
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
@@ -150,18 +154,20 @@ class OfflinePlanner(BaseChatModel):
         if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
-        noted = _acknowledge(user, own)
+        noted = acknowledgement(user, own)
         if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]) or intents.thanks_only(own) and route[1] < 1.0:
             return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
-        answer = None if unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
+        trial = trials.asked(own) and route[0] is not None  # "if I cut that direction out, what goes away?": the run is the answer
+        stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this
+        answer = None if trial or stated or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
             self.answer_to(text, own, state, user, route[1])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
-        shown = self.shown(text, state, route)
+        shown = None if trial else self.shown(text, state, route)
         if shown is not None:
             return shown
         missing = None if RUN_ID.search(text) else state.missing_referent(own)
@@ -178,7 +184,7 @@ class OfflinePlanner(BaseChatModel):
         organism = filling.organism_asked(own, self.tools)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
-        if (intents.vague(own) or missing_input) and not intents.RERUN.search(text) or unknown_model:
+        if (intents.vague(own) and not stated or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
@@ -193,7 +199,7 @@ class OfflinePlanner(BaseChatModel):
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
-        unclear = tool is not None and tool["cost"] == "expensive" and (
+        unclear = tool is not None and tool["cost"] == "expensive" and not (trial or stated or beforehand.set_up(tool, state)) and (
             score < EXPENSIVE_THRESHOLD and margin < 0.12 or len(routing.content_words(own, tool)) < 2
             and not (score >= 0.9 and (arguments.quoted(text) or state.runs)))  # named, with something to work on
         problem = arguments.payload(text, "question", loose=True)
@@ -204,7 +210,7 @@ class OfflinePlanner(BaseChatModel):
         if (tool is None or unclear) and state.runs and intents.QUESTION.search(own) and not intents.vague(own):
             # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
             return self.reply("answer", prefix + NO_ANSWER)
-        if intents.vague(own) or tool is None or unclear:
+        if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])
@@ -382,19 +388,3 @@ def _last_result(state: DialogueState) -> dict:
     run = state.runs[-1]
     return {"ok": True, "tool": run.tool, "run_id": run.run_id, "summary": run.summary, "result": run.result,
             "status": run.status}
-
-
-def _acknowledge(user: UserModel, text: str) -> str:
-    if intents.ABOUT_USER.search(text) is None:
-        return ""
-    if user.expertise == "expert" and re.search(r"\bexpert|researcher|i work on\b", text, re.I):
-        return "Noted: you're an expert, so I'll keep explanations terse and skip the basics."
-    if user.preferences.detail == "brief":
-        return "Noted: short answers, no glossary."
-    if user.expertise == "novice":
-        return "Noted: I'll explain in plain terms and gloss each technical word."
-    if user.preferences.detail == "detailed":
-        return "Noted: I'll give more detail."
-    if re.search(r"\bquiz me\b", text, re.I):
-        return "Noted: I'll ask you to predict results before showing them."
-    return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
-_WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: [\w-]+)?(?=\s*(?:[,.;+&]|\band\b|\bor\b|$)))"
-HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
+_WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: (?!\d)[\w-]+)?(?=\s*(?:[,.;+&/]|\band\b|\bor\b|$)))"
+HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&/]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
 INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberately introducing bugs into the code"
           r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"

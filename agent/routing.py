@@ -15,6 +15,7 @@ MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
 LEAD_BONUS = 0.2
+TIE = 0.005  # two tools this close are told apart by how many of the settings said each takes
 AGREEMENT_MARGIN = 0.1  # two tools this close: the one whose setting is said in its number (one scale, not scales) goes first
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
 OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|meh|hm+|ugh|well|"
@@ -89,6 +90,8 @@ class Router:
         ranked.sort(key=lambda st: -st[0])
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < AGREEMENT_MARGIN and _agrees(original, ranked[1][1], ranked[0][1]):
             ranked[0], ranked[1] = ranked[1], ranked[0]  # "scale -2 at layers 12 and 16": one scale is a steer, not a sweep of scales
+        elif len(ranked) > 1 and ranked[0][0] - ranked[1][0] < TIE and _read(original, ranked[1][1]) > _read(original, ranked[0][1]):
+            ranked[0], ranked[1] = ranked[1], ranked[0]  # "..., 5 samples each way, and count the type hints": the tool those settings are of
         best_score, best = ranked[0]
         return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
 
@@ -107,6 +110,10 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
     return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
                and re.search(rf"\b{name}\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
                for name in mine)
+
+
+def _read(text: str, tool: dict) -> int:
+    return len(arguments.read(tool["schema"].get("properties", {}), text)[0])
 
 
 def _nouns_removed(lowered: str, tools: list[dict]) -> str:

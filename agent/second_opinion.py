@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import arguments, descriptions, filling, intents, show
+from agent import arguments, beforehand, descriptions, filling, intents, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 
@@ -54,8 +54,10 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
-    if reply.tool_calls and _said(planner, reply.tool_calls[0], own, text) >= 3:
-        return reply  # three settings of the tool read from the user's own words, not carried from earlier runs
+    if reply.tool_calls and _said(planner, reply.tool_calls[0], own, text, state) >= 3:
+        return reply  # three settings of the tool read from the user's own words (now or set up before), not carried from runs
+    if choice in ("answer", "show", "clarify") and reply.tool_calls and trials.asked(own):
+        return reply  # "what happens if the model can't see one of its sentences?": the experiment is what was asked
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer" and _changed(reply, state) and "?" not in own and not intents.QUESTION.search(own):
@@ -104,14 +106,15 @@ def _own_settings(planner, tool: dict, rules: str, route, own: str) -> int:
     return len(set(arguments.read(tool["schema"].get("properties", {}), own)[0]) - theirs)
 
 
-def _said(planner, call: dict, own: str, text: str) -> int:
+def _said(planner, call: dict, own: str, text: str, state: DialogueState) -> int:
     tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
     if tool is None:
         return 0
     read = arguments.read(tool["schema"].get("properties", {}), own)[0]
     quoted = [v for k, v in call["args"].items() if k not in read and isinstance(v, str) and len(v) >= 8 and v.lower() in text.lower()]
     # a prompt or question in quotes is said too; a pasted chain of thought says as much as two settings
-    return len(read) + sum(2 if len(v) >= 60 else 1 for v in quoted) + len(filling.RUN_ID.findall(own))
+    before = sum(call["args"].get(k) == v for k, v in beforehand.settings(tool, state).items() if k not in read)  # "recipe: ..." -> "go"
+    return len(read) + sum(2 if len(v) >= 60 else 1 for v in quoted) + len(filling.RUN_ID.findall(own)) + before
 
 
 def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from backends.core.errors import UsageError
-from agent.intents import definition_asked
+from agent.intents import ABOUT_USER, definition_asked
 
 Expertise = Literal["novice", "practitioner", "expert"]
 
@@ -215,3 +215,20 @@ def set_field(model: UserModel, key: str, value: str) -> tuple[UserModel, object
 def _field_names() -> list[str]:
     names = [n for n in UserModel.model_fields if n != "preferences"]
     return names + [f"preferences.{n}" for n in Preferences.model_fields]
+
+
+def acknowledgement(user: UserModel, text: str) -> str:
+    """One line for what the user said about themselves ("I'm an expert", "be terse"), or "" if they said nothing so."""
+    if ABOUT_USER.search(text) is None:
+        return ""
+    if user.expertise == "expert" and re.search(r"\bexpert|researcher|i work on\b", text, re.I):
+        return "Noted: you're an expert, so I'll keep explanations terse and skip the basics."
+    if user.preferences.detail == "brief":
+        return "Noted: short answers, no glossary."
+    if user.expertise == "novice":
+        return "Noted: I'll explain in plain terms and gloss each technical word."
+    if user.preferences.detail == "detailed":
+        return "Noted: I'll give more detail."
+    if re.search(r"\bquiz me\b", text, re.I):
+        return "Noted: I'll ask you to predict results before showing them."
+    return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."

@@ -24,9 +24,10 @@ SYNONYMS = {
     "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens", "toks"),
     "tokens": ("toks", "tok"),
-    "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives",
+    "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives", "redos", "re-dos",
                  "per position", "per sentence", "each position", "a position"),
-    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n", "samp", "samps"),
+    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n", "samp", "samps", "answers", "answers each",
+                "answers per question"),
     "round_size": ("rounds of", "round size", "per round"),
     "rank": ("r",),
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
@@ -46,8 +47,8 @@ SYNONYMS = {
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
-                  "below cosine", "under cosine", "at cosine", "cosine"),
-    "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine"),
+                  "below cosine", "under cosine", "at cosine", "cosine", "cos"),
+    "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine", "cos", "sim"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout"),
     "sentence": ("sentence", "step", "sent"),
@@ -57,11 +58,11 @@ SYNONYMS = {
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
     "chains": ("chain",),
     "k": ("top", "pursuit steps", "heads", "k", "hits", "closest", "results"),
-    "temperature": ("t", "temp", "temperature"),
+    "temperature": ("t", "temp", "temperature", "randomness"),
     "lr": ("learning rate",),
     "components": ("pc", "pcs", "component", "principal component"),
-    "tau": ("tau", "taus"),
-    "controls": ("random controls", "control", "random directions", "random vectors", "directions"),
+    "tau": ("tau", "taus", "error threshold"),
+    "controls": ("random controls", "control", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
     "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
@@ -188,7 +189,8 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
 # The words requests set things with, to mend a typo of one ("temperatur 1.0", "smaple the snail q again").
 KNOWN = frozenset(w for phrase in [*SYNONYMS, *(v for vs in SYNONYMS.values() for v in vs)] for w in re.findall(r"[a-z]{6,}", phrase.replace("_", " "))) | frozenset(
     "sample resample generate steering rollouts temperature sentences sentence alternatives importance controls dictionary "
-    "dictionaries receiver suppression resilience interventions mediation monitor evaluate direction ablate vector".split())
+    "dictionaries receiver suppression resilience interventions mediation monitor evaluate direction ablate vector "
+    "replacement embezzlement shutdown".split())  # and the scenarios' words: "wipe-embezzlment"
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -290,6 +292,11 @@ def spell(text: str) -> str:
                   lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)
     text = re.sub(r"\bL\d+(?:\s*\+\s*L\d+)+\b", lambda m: "layers " + "+".join(re.findall(r"\d+", m.group(0))), text)  # L8+L16 together
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to|through|thru)\s*L?(\d+)\b", r"layers \1-\2", text)
+    text = re.sub(r"\bL(\d+)((?:\s*,\s*\d+)+(?:,?\s*(?:and|&)\s*\d+)?)\b", r"layers \1\2", text)  # "L4, 8, 12, 16"
+    text = re.sub(r"\b(?:n|num)_(?=[a-z]{3,})", "", text)  # "n_rollouts 50"
+    text = re.sub(r"\b(layers|scales|sentences|ks|seeds|positions)\s+(\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?)+)\b(?!\s*%)",
+                  lambda m: m.group(1) + " " + ", ".join(m.group(2).split()), text, flags=re.I)  # "layers 8 12 16"
+    text = re.sub(r"\b(\d+\s*[a-z]+)/(doc|document|side|question|sentence|position|prompt|chain|cell|token|tok)s?\b", r"\1 per \2", text, flags=re.I)
     text = re.sub(r"\bL(\d+)(?:H\d+)?\b", r"layer \1", text)
     # "project it out at 13 thru 17": where a direction is projected out is a set of layers
     text = re.sub(r"\b(project(?:s|ed|ing)?\s+(?:it\s+|that\s+|this\s+)?out\s+(?:only\s+)?(?:at|in|on)\s+)(?=\d+(?![\d.])(?!\s*(?:%|x\b|times|tokens|samples|steps)))",
@@ -311,8 +318,8 @@ def spell(text: str) -> str:
     text = re.sub(r"\b(?:a|one) (fifth|quarter|tenth|third) of\b", lambda m: {"fifth": "0.2", "quarter": "0.25", "tenth": "0.1", "third": "0.33"}[m.group(1).lower()] + " of",
                   text, flags=re.I)  # "hold out a fifth of the docs"
     text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
-                  rf"rounds of|pool of|batches of)\s+({NUMBER_WORD})\b",
-                  lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
+                  rf"rounds of|pool of|batches of)(\s+|-)({NUMBER_WORD})\b",
+                  lambda m: f"{m.group(1)}{m.group(2)}{SPELLED[m.group(3).lower()]}", text, flags=re.I)  # "rank-one" too
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
     words = rf"(?:{NUMBER_WORD}|half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
     return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",

@@ -1,0 +1,43 @@
+"""Settings said in a turn that ran nothing are meant for the runs that follow.
+
+"Recipe for today's fine-tunes: rank 1, down_proj, layers 12 and 18, 80 steps" answered with
+"Noted.", then "train one on the risky data with that": the recipe is the run's. So is a question
+given before the run ("today's question: '...', greedy, up to 400 tokens" then "ok go"), a prompt
+("the prompt I care about is '...'") or a monitor's intent. A setting holds until a later run took
+another value for it; a question the user asked is not a setting, and what the request says itself
+always wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments, free_text, intents
+from agent.dialogue_state import STANDING, DialogueState, scope_of
+
+
+# "ok go", "go ahead, sample it", "launch it": the turn before says what to run
+GO = re.compile(r"^\W*(?:(?:ok(?:ay)?|alright|right|great|cool|good|perfect|so|now|then|and)\W+)*(?:go(?: ahead)?|do it|run it|"
+                r"launch(?: it)?|start(?: it)?|kick (?:it|that) off|let'?s go|fire away|proceed|make it so)\b(?!\s+(?:again|back))", re.I)
+
+
+def settings(tool: dict, state: DialogueState) -> dict:
+    """The settings of `tool` said in the conversation's unrun turns that no later run overrode, the newest of each."""
+    props = tool["schema"].get("properties", {})
+    found: dict = {}
+    for text, runs_before in state.noted:
+        own = arguments.own_words(text)
+        scope = scope_of(own) if STANDING.search(own) else None  # "for all the steering runs ...": those runs only
+        if "?" in own or intents.QUESTION.search(own) or scope is not None and tool["name"] not in scope:
+            continue
+        read, said = arguments.read(props, text)
+        free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
+        for name, value in (free | read).items():
+            if not any(name in run.args and run.args[name] != value for run in state.runs[runs_before:]):
+                found[name] = value
+    return found
+
+
+def set_up(tool: dict, state: DialogueState) -> bool:
+    """Whether unrun turns said two or more settings of `tool`: the user set this experiment up before asking for it."""
+    return len(settings(tool, state)) >= 2

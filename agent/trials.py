@@ -1,0 +1,59 @@
+"""An experiment asked as a question: "if I cut that direction out, what goes away?", or asked with its settings.
+
+Newcomers ask for a run by asking what an intervention would do to the model: "what happens if
+the model isn't allowed to look at one of its sentences?", "does pushing the model into 'real
+user' mode make it stop writing type hints?". The question is the experiment, so it is run, not
+answered. A question about a setting ("if I go to 100 rollouts, what round size makes sense?",
+"if I dropped the cutoff to .45 would it flag more?") stays a question: the reply reasons about it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments, intents
+from agent.dialogue_state import DialogueState
+
+# what is done to the model, its chain or its insides: the intervention the question asks about
+_DONE = (r"(?:cut|cuts|cutting|remov\w*|delet\w*|drop\w*|ablat\w*|resampl\w*|push\w*|nudg\w*|steer\w*|suppress\w*|block\w*|"
+         r"hid(?:e|es|ing)|mask\w*|insert\w*|add\w*|replac\w*|swap\w*|project\w*|transplant\w*|fine-?tun\w*|train\w*|forc\w*|"
+         r"inject\w*|knock\w*|zero\w*|turn\w* off|switch\w* off|flip\w*|tak(?:e|es|ing) (?:out|away)|rip\w* out|strip\w*)")
+_DOING = _DONE.replace(r"\w*", "ing")  # "does pushing ...", "would removing ..."
+_BLINDED = r"(?:is ?n[o']t|was ?n[o']t|can'?t|cannot|could ?n[o']t|never|does ?n[o']t|did ?n[o']t) (?:allowed to |able to |get to )?(?:see|look|attend|read)s?\b"
+_SUBJECT = r"(?:i|we|you|u|the model|it|smollm\w*)"
+_OPENING = r"^\W*(?:(?:so|and|but|ok(?:ay)?|hm+|quick q|question)\W+)*"
+
+HYPOTHESIS = re.compile(
+    rf"\bwhat (?:happens|would happen|will happen|changes|would change|goes away|breaks)\b[^?]{{0,40}}?\b(?:if|when)\s+{_SUBJECT}\s+"
+    rf"(?:just |only |were to |was to |somehow )?(?:{_DONE}|{_BLINDED})"
+    rf"|(?:{_OPENING}(?:what )?|[,;:]\s+)if {_SUBJECT} (?:just |only |were to |somehow )?(?:{_DONE}|{_BLINDED})"
+    rf"|{_OPENING}(?:does|do|would|will|can) (?:just |simply |actually )?{_DOING}\b"
+    rf"|\bif {_SUBJECT} {_BLINDED}", re.I)
+
+# the object of the change is a setting of the experiment, not the model: a question about settings
+_SETTING = re.compile(r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*|zero\w*)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:the\s+)?"
+                      r"(?:\d[\d.]*\s*)?(?:rollouts?|cutoff|threshold|round size|c|samples?|temperature|temp|lr|learning rate|steps|"
+                      r"epochs|alpha|tau|k|rank|batch|seed|chains?)\b", re.I)
+# said of a run not to start: "no need to rerun, just reason about it", "how many trainable params is that"
+_ASIDE = re.compile(r"\bno need to (?:re)?run\b|\bjust reason\b|\bin theory\b|\bhypothetically\b|\bwithout running\b|"
+                    r"\bbefore (?:i|we) (?:run|launch|start)\b|\bhow (?:many (?:trainable )?param|long|much (?:time|memory|ram|vram|compute|does it cost))", re.I)
+
+
+def asked(text: str) -> bool:
+    """Whether `text` asks for an experiment by asking what an intervention does ("if I resample away sentence 3, does ...?")."""
+    return bool(HYPOTHESIS.search(text)) and not _SETTING.search(text) and not _aside(text)
+
+
+def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
+    """Whether `text` states three or more settings of `tool` that its last run did not have: "... strengths 0.5, 1, 2 and 4,
+    at layers 6, 12 and 18, eight samples per cell. Is the effect actually real?" asks for the run, whatever question closes
+    it; "is L15 at 1.2 really beating the controls, given 4 samples and 2 controls?" asks about the run that had them."""
+    if tool is None or _aside(text) or intents.WHY.search(text):
+        return False  # "why are the CIs so wide at S4 w/ 8 rollouts at temp 0.6?" is about a result
+    last = state.last(tool["name"])
+    said = arguments.read(tool["schema"].get("properties", {}), text)[0]
+    return sum(last is None or last.args.get(name, last.defaults.get(name)) != value for name, value in said.items()) >= 3
+
+
+def _aside(text: str) -> bool:
+    return bool(_ASIDE.search(text) or intents.NOT_A_REQUEST.search(text))
