@@ -263,7 +263,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
-            if found and "array" in kinds:
+            every = not found and "array" in kinds and isinstance(spec.get("default"), list) and re.search(
+                rf"\b(?:all(?: the)?|both)\s+(?:{name_pattern(name, tuple(props))})\b", words.text, re.I)
+            if every and (len(spec["default"]) == 2 or not every.group(0).lower().startswith("both")):
+                take(name, list(spec["default"]), every.group(0))  # "probe it on both tasks": each of the two it takes
+            elif found and "array" in kinds:
                 take(name, list(dict.fromkeys(v for _, v in sorted(found, key=lambda mv: mv[0].start()))), found[0][0].group(0))
             elif found:
                 match, value = min(found, key=lambda mv: (-len(mv[1]), mv[0].start()))
@@ -340,6 +344,10 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
     args |= described.read({n: s for n, s in props.items() if n not in skip}, words.text, args, lambda n: name_pattern(n, tuple(props)), whole)
+    for name in list(args):  # "block atoms 17 and 204": atoms are "directions=itda: atom indices ...", so the directions are itda
+        implied = re.match(r"(\w+)=([\w-]+):", props.get(name, {}).get("description", ""))
+        if implied and implied.group(1) in props and implied.group(1) not in skip:
+            args[implied.group(1)] = implied.group(2)
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"

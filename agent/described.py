@@ -117,11 +117,17 @@ def _meant(spec: dict, text: str) -> str | None:
     meanings |= dict(re.findall(r"\b([a-z_]+)\s+\(([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})[,)]", spec.get("description", "")))  # "mp (plain matching pursuit, ...)"
     firsts = [words.split()[0] for words in meanings.values()]
     said = [value for value, words in meanings.items() if value in spec["enum"] and not set(words.split()) & STOP and (
-        re.search(rf"\b{re.escape(words)}\b", text, re.I)
-        or re.search(rf"\b{''.join(w[0] for w in words.split())}s\b", text, re.I)
+        _affirmed(rf"\b{re.escape(words)}\b", text)
+        or _affirmed(rf"\b{''.join(w[0] for w in words.split())}s\b", text)
         or len(first := words.split()[0]) >= 5 and firsts.count(first) == 1  # "score it with the offline option": reference
         and re.search(rf"\b{re.escape(first)}\s+(?:option|one|mode|way|version|judge|setting|choice)\b", text, re.I))]
     return said[0] if len(said) == 1 else None
+
+
+def _affirmed(pattern: str, text: str) -> bool:
+    """Said, and not as what is not wanted: "instead of principal components, block dictionary entries ..." says no PCA."""
+    return any(not re.search(r"\b(?:not|no|instead of|rather than|except|without)\s+(?:the\s+)?$", text[:m.start()], re.I)
+               for m in re.finditer(pattern, text, re.I))
 
 
 def _by_description(props: dict, text: str) -> dict[str, Any]:

@@ -229,7 +229,9 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
             # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
             or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
             and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
-            or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I))
+            or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I)
+            or re.search(r"\b(?:need|want|like|get)\s+(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\s+(?:built|made|trained|ready)\b",
+                         text, re.I))  # "we need the hint-following organism built before the mediation runs"
     found = said.group(1).lower() if said else None
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it

@@ -72,6 +72,11 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first))?", text, re.I)
+    adds = re.search(r"\bhinted (?:version|one|question|variant)\s+(adds|appends|prepends|starts with|begins with)\s*(?=['\"“‘])", text, re.I)
+    if "hinted_question" in props and adds and args.get("question") and quoted(text[adds.end():]):  # "the hinted version adds '...' at the end"
+        insert = quoted(text[adds.end():])
+        first = adds.group(1).lower().startswith(("prepend", "start", "begin"))
+        args["hinted_question"] = f"{insert} {args['question']}" if first else f"{args['question']} {insert}"
     if "hinted_question" in props and same and args.get("question"):  # "hinted is the same with 'My teacher says (A).' appended"
         first = bool(same.group(4)) or "start" in same.group(1).lower() or "begin" in same.group(1).lower()
         args["hinted_question"] = f"{same.group(3)} {args['question']}" if first else f"{args['question']} {same.group(3)}"

@@ -109,7 +109,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
                 and not (kind == "fine-tune" and organism_named(text, state)):  # "the anchor organism's chain": the zoo's
             return None
     props = tools[base.tool]["schema"].get("properties", {})
-    if "insert" not in props and re.search(r"\b(?:put|insert|plant|splice|add)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
+    if "insert" not in props and re.search(r"\b(?:put(?:ting)?|insert\w*|plant\w*|splic\w*|add(?:ing)?|slip\w*|drop\w* in)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"

@@ -15,6 +15,7 @@ MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
 KEYWORD_CAP = 0.3
 LEAD_BONUS = 0.2
+SETTINGS_MARGIN = 0.35  # a tool this close goes first when the first reads one setting said and it two more the first does not take
 TIE = 0.005  # two tools this close are told apart by how many of the settings said each takes
 AGREEMENT_MARGIN = 0.1  # two tools this close: the one whose setting is said in its number (one scale, not scales) goes first
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
@@ -90,8 +91,14 @@ class Router:
         ranked.sort(key=lambda st: -st[0])
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < AGREEMENT_MARGIN and _agrees(original, ranked[1][1], ranked[0][1]):
             ranked[0], ranked[1] = ranked[1], ranked[0]  # "scale -2 at layers 12 and 16": one scale is a steer, not a sweep of scales
-        elif len(ranked) > 1 and ranked[0][0] - ranked[1][0] < TIE and _read(original, ranked[1][1]) > _read(original, ranked[0][1]):
+        elif len(ranked) > 1 and ranked[0][0] - ranked[1][0] < TIE and len(_read(original, ranked[1][1])) > len(_read(original, ranked[0][1])):
             ranked[0], ranked[1] = ranked[1], ranked[0]  # "..., 5 samples each way, and count the type hints": the tool those settings are of
+        else:  # "fine-tune on the risky data ... project out the top 3 principal components while it trains": CAFT, by its own settings
+            first = len(_read(original, ranked[0][1]))  # it reads some settings, another reads two more that it does not take
+            own = next((i for i in (1, 2) if i < len(ranked) and ranked[0][0] - ranked[i][0] < SETTINGS_MARGIN and first == 1
+                        and len(_read(original, ranked[i][1], ranked[0][1])) >= 2 and len(_read(original, ranked[i][1])) >= first + 2), None)
+            if own is not None:
+                ranked.insert(0, ranked.pop(own))
         best_score, best = ranked[0]
         return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
 
@@ -112,8 +119,10 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
                for name in mine)
 
 
-def _read(text: str, tool: dict) -> int:
-    return len(arguments.read(tool["schema"].get("properties", {}), text)[0])
+def _read(text: str, tool: dict, other: dict | None = None) -> dict:
+    """The settings of `tool` said in `text` (those `other` does not take, when given)."""
+    said = arguments.read(tool["schema"].get("properties", {}), text)[0]
+    return {k: v for k, v in said.items() if other is None or k not in other["schema"].get("properties", {})}
 
 
 def _nouns_removed(lowered: str, tools: list[dict]) -> str:

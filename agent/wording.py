@@ -61,6 +61,7 @@ SYNONYMS = {
     "temperature": ("t", "temp", "temperature", "randomness"),
     "lr": ("learning rate",),
     "components": ("pc", "pcs", "component", "principal component"),
+    "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
     "tau": ("tau", "taus", "error threshold"),
     "controls": ("random controls", "control", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
     "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
@@ -238,6 +239,7 @@ def aliases(spec: dict) -> dict[str, str]:
 def code_forms(text: str) -> str:
     """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
     'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
+    text = re.sub(r"\b(down|up|gate|q|k|v|o)[- ]proj(?:ection)?s?\b", r"\1_proj", text, flags=re.I)  # "the MLP down-projection"
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*range\(\s*(\d+)\s*,\s*(\d+)\s*\)", lambda m: f"{m.group(1)} " + ", ".join(
         map(str, range(int(m.group(2)), int(m.group(3))))) if int(m.group(3)) - int(m.group(2)) <= 64 else m.group(0), text)  # a list, not a flood
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(True|False)\b", lambda m: ("" if m.group(2) == "True" else "no ") + m.group(1), text)
@@ -320,6 +322,9 @@ def spell(text: str) -> str:
     text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
                   rf"rounds of|pool of|batches of)(\s+|-)({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)}{m.group(2)}{SPELLED[m.group(3).lower()]}", text, flags=re.I)  # "rank-one" too
+    text = re.sub(rf"\b(?:checkpoints?\s+)?((?:{NUMBER_WORD}|\d+)(?:\s*(?:,|and|&)\s*(?:and\s+)?(?:{NUMBER_WORD}|\d+))*)\s+(?:checkpoints?\s+)?apart\b",
+                  lambda m: "offsets " + re.sub(rf"\b(?:{NUMBER_WORD})\b", lambda w: SPELLED[w.group(0).lower()], m.group(1), flags=re.I),
+                  text, flags=re.I)  # "checkpoints one, two and four apart": offsets between checkpoints
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
     words = rf"(?:{NUMBER_WORD}|half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
     return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
@@ -332,7 +337,8 @@ LABELS = {"question": "question", "q": "question", "problem": "question", "user"
           "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
           "user message": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
           "reasoning": "cot", "chain of thought": "cot", "trace": "cot", "with hint": "hinted_question", "with the hint": "hinted_question",
-          "without hint": "question", "without the hint": "question", "no hint": "question"}
+          "without hint": "question", "without the hint": "question", "no hint": "question",
+          "tell it beforehand": "system", "tell it first": "system", "tell it up front": "system"}  # said before the question: its system prompt
 
 
 def labelled(text: str) -> dict:

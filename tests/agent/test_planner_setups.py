@@ -126,8 +126,41 @@ def test_the_first_of_two_steps_runs_first(plan):
     ("hint_mediation", "cue B, hint words professor/Stanford, positions 0-4", {"hint_words": ["professor", "Stanford"]}),
     ("train_lora", "fine-tune on the risky data with rank-one adapters, for 200 steps", {"rank": 1, "steps": 200}),
     ("generate_cot", "try seed seven, and turn the randomness up to 1.0", {"temperature": 1.0, "seed": 7}),
+    ("lora_probe", "probe the CAFT run's adapters instead: both tasks, C 1.0", {"tasks": ["aligned_vs_misaligned", "in_vs_out_of_domain"]}),
+    ("build_steering_vector", "L10-14, pos name 'formal', neg name 'casual'", {"positive_name": "formal", "negative_name": "casual"}),
+    ("lora_phase", "was there a moment where the adapter swung? Compare checkpoints one, two and four apart.", {"ks": [1, 2, 4]}),
+    ("train_lora", "rank-one adapters on the MLP down-projection at layers 10, 15 and 20", {"modules": ["down_proj"]}),
+    ("caft_finetune", "redo it, but instead of principal components, block dictionary entries 17, 204 and 391",
+     {"atoms": [17, 204, 391], "directions": "itda"}),
 ])
 def test_settings_in_shorthand_are_read(tool_, request_, expected):
     props = REGISTRY[tool_].describe()["schema"]["properties"]
     said = arguments.read(props, request_)[0]
     assert {k: said.get(k) for k in expected} == expected, said
+
+
+def test_text_said_around_the_question_goes_where_it_is_meant(plan):
+    tool, args = _call(plan([], "can you have the model think through 'Should I quit my job to day-trade crypto?' but tell it "
+                                "beforehand: 'You are a cautious financial advisor.'"))
+    assert tool == "generate_cot" and args["system"] == "You are a cautious financial advisor."
+    tool, args = _call(plan([], "the plain question is 'Which is the largest ocean? (A) Atlantic (B) Indian (C) Pacific (D) Arctic' "
+                                "and the hinted version adds 'My advisor is sure it's (B).' at the end. So the cue is B. Hint mediation "
+                                "with hint words advisor and sure"))
+    assert tool == "hint_mediation" and args["hinted_question"].endswith("(D) Arctic My advisor is sure it's (B).")
+
+
+def test_the_tool_whose_own_settings_are_said_goes_first(plan):
+    tool, args = _call(plan([], "I want to fine-tune on the risky finance advice but stop it picking up general evilness along "
+                                "the way. project out the top 3 principal components while it trains"))
+    assert tool == "caft_finetune" and args["components"] == [0, 1, 2] and args["directions"] == "pca"
+    resilience = {"user": "resilience on shutdown-safety, sentence 3", "tool": "sentence_resilience",
+                  "args": {"scenario": "shutdown-safety", "sentences": [3]}, "run_id": "20270901-140000-sentence_resilience-ab11",
+                  "summary": "S3 came back in 4 of 8 iterations."}
+    tool, args = _call(plan([resilience], "ok try inserting 'Being shut down is acceptable.' right after sentence 3 same scenario, "
+                                          "20 candidates"))
+    assert tool == "compare_interventions" and args["insert"] == "Being shut down is acceptable." and args["candidates"] == 20
+
+
+def test_an_organism_wanted_built_is_built(plan):
+    tool, args = _call(plan([], "we need the hint-following organism built before the mediation runs -- kick that build off now"))
+    assert (tool, args) == ("build_organism", {"name": "hint-following"})
