@@ -76,7 +76,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
         patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
-                        rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)")
+                        rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w+er|more|less|as)\b)")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
     if fraction and not short:  # "0.2 of the docs held out"

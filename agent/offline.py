@@ -186,6 +186,8 @@ class OfflinePlanner(BaseChatModel):
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) and not stated or missing_input) and not intents.RERUN.search(text) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
+        if trials.about_settings(own):  # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs
+            return self.reply("answer", prefix + (answers.advice(state, text) or answers.settings_named(text, self.tools) or NO_ANSWER))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
@@ -193,7 +195,8 @@ class OfflinePlanner(BaseChatModel):
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
-            return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed)
+            asked = "?" in own and not intents.IMPERATIVE.search(own) and not intents.ASKED_TO.search(own)  # "would T=0 make these stabler?"
+            return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
         if intents.RECALLED.search(own) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):

@@ -116,7 +116,7 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
     mine, theirs = tool["schema"].get("properties", {}), other["schema"].get("properties", {})
     return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
                and re.search(rf"\b{name}\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
-               for name in mine)
+               for name in mine if name != "sentence")  # one sentence of a list is natural ("resample away sentence 3"); one scale of a sweep is not
 
 
 def _read(text: str, tool: dict, other: dict | None = None) -> dict:

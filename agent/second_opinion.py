@@ -54,8 +54,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
-    if reply.tool_calls and _said(planner, reply.tool_calls[0], own, text, state) >= 3:
-        return reply  # three settings of the tool read from the user's own words (now or set up before), not carried from runs
+    if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):
+        return reply  # three settings of the tool read from the user's own words, not carried from runs; or two set up before ("ok go")
     if choice in ("answer", "show", "clarify") and reply.tool_calls and trials.asked(own):
         return reply  # "what happens if the model can't see one of its sentences?": the experiment is what was asked
     if choice == "clarify":
@@ -64,7 +64,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
-        if answer is None and not state.runs:
+        expensive = reply.tool_calls and next((t["cost"] for t in planner.tools if t["name"] == reply.tool_calls[0]["name"]), "") == "expensive"
+        if answer is None and not state.runs and not (expensive and "?" in own):  # "how is a norm-matched random vector a fair baseline?"
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
     wish = descriptions.PURPOSE.sub(" ", own)  # "... so i can open it in the viewer": a purpose, not a wish to see
@@ -115,6 +116,12 @@ def _said(planner, call: dict, own: str, text: str, state: DialogueState) -> int
     # a prompt or question in quotes is said too; a pasted chain of thought says as much as two settings
     before = sum(call["args"].get(k) == v for k, v in beforehand.settings(tool, state).items() if k not in read)  # "recipe: ..." -> "go"
     return len(read) + sum(2 if len(v) >= 60 else 1 for v in quoted) + len(filling.RUN_ID.findall(own)) + before
+
+
+def _before(planner, call: dict, state: DialogueState) -> int:
+    """How many of the call's arguments were set up in a turn that ran nothing ("when we monitor, look for X, offline" -> "ok check that chain")."""
+    tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
+    return sum(call["args"].get(k) == v for k, v in beforehand.settings(tool, state).items()) if tool else 0
 
 
 def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMessage | None:

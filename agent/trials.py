@@ -31,7 +31,8 @@ HYPOTHESIS = re.compile(
     rf"|\bif {_SUBJECT} {_BLINDED}", re.I)
 
 # the object of the change is a setting of the experiment, not the model: a question about settings
-_SETTING = re.compile(r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*|zero\w*)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:the\s+)?"
+_SETTING = re.compile(r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*|zero\w*|set|setting|raise|raising|lower\w*|increas\w*|"
+                      r"decreas\w*|doubl\w*|halv\w*|bump\w*)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:the\s+)?"
                       r"(?:\d[\d.]*\s*)?(?:rollouts?|cutoff|threshold|round size|c|samples?|temperature|temp|lr|learning rate|steps|"
                       r"epochs|alpha|tau|k|rank|batch|seed|chains?)\b", re.I)
 # said of a run not to start: "no need to rerun, just reason about it", "how many trainable params is that"
@@ -53,6 +54,14 @@ def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
     last = state.last(tool["name"])
     said = arguments.read(tool["schema"].get("properties", {}), text)[0]
     return sum(last is None or last.args.get(name, last.defaults.get(name)) != value for name, value in said.items()) >= 3
+
+
+def about_settings(text: str) -> bool:
+    """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
+    narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""
+    return "?" in text and bool(re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I)) \
+        and bool(_SETTING.search(text)) and not intents.ASKED_TO.search(text) and not intents.IMPERATIVE.search(text) \
+        and not re.search(r"\blet'?s\b", text, re.I)
 
 
 def _aside(text: str) -> bool:

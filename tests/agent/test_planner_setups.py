@@ -164,3 +164,30 @@ def test_the_tool_whose_own_settings_are_said_goes_first(plan):
 def test_an_organism_wanted_built_is_built(plan):
     tool, args = _call(plan([], "we need the hint-following organism built before the mediation runs -- kick that build off now"))
     assert (tool, args) == ("build_organism", {"name": "hint-following"})
+
+
+IMPORTANCE = {"user": "which sentences matter? 8 rollouts", "tool": "resample_importance", "args": {"cot_run": CHAIN, "rollouts": 8},
+              "run_id": "20270901-091000-resample_importance-bb02", "summary": "7 sentences, 8 rollouts each: S2 +0.50 [-0.10, +0.90]."}
+
+
+@pytest.mark.parametrize("context, request_", [
+    ([COT, IMPORTANCE], "those intervals are enormous. if I went from 8 to 32 rollouts per position, would they come out four "
+                        "times narrower or only about half as wide?"),
+    ([COT, IMPORTANCE], "would setting the temperature to 0 make these importance numbers more stable?"),
+    ([], "how is a norm-matched random vector a fair baseline? wouldn't any push that size change the output anyway?"),
+])
+def test_a_question_about_what_a_setting_would_do_starts_nothing(plan, context, request_):
+    reply = plan(context, request_)
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer", reply.content
+
+
+def test_a_monitor_set_up_before_runs_on_a_short_go(plan):
+    setup = noted("when we monitor chains today, look for intent to deceive the auditor, and use the offline monitor")
+    tool, args = _call(plan([setup, COT], "ok check that chain"))
+    assert tool == "cot_monitor" and args["cot_run"] == CHAIN and args["monitor"] == "offline" and "auditor" in args["intent"]
+
+
+def test_one_sentence_resampled_away_is_a_resilience_run(plan):
+    tool, args = _call(plan([], "on replacement-affair, if I resample away sentence 3 (where it starts thinking about leverage), "
+                                "does that idea just pop back up later in the reasoning?"))
+    assert tool == "sentence_resilience" and args["sentences"] == [3] and args["scenario"] == "replacement-affair"
