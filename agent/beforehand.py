@@ -31,7 +31,7 @@ def settings(tool: dict, state: DialogueState) -> dict:
         if "?" in own or intents.QUESTION.search(own) or scope is not None and tool["name"] not in scope:
             continue
         read, said = arguments.read(props, text)
-        free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
+        free = free_text.read_free(props, text, said)  # text said as such ("today's question: '...'"), never the whole turn
         for name, value in (free | read).items():
             if not any(name in run.args and run.args[name] != value for run in state.runs[runs_before:]):
                 found[name] = value
