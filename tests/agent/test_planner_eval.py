@@ -89,7 +89,16 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev42": (0.90, 0.88),
     "dev43": (0.96, 0.92),
     "dev44": (0.86, 0.84),
-    "dev45": (0.70, 0.54),
+    "dev45": (0.82, 0.74),  # measured 2026-12-04 after this round: dev45-51 84.0/76.5, 74.0/62.8, 96.0/92.0, 96.0/88.6, 98.0/97.6, 90.0/66.7, 82.0/68.2
+    # dev46-49 (written blind: newcomers, shorthand, settings said before the run, experiments asked as questions) unseen
+    # 62.0/32.6, 94.0/74.0, 90.0/45.5, 90.0/76.2; dev50-51 (written blind after the first of their mechanisms) unseen
+    # 78.0/66.7, 82.0/68.2; held-out 90.3/68.9 unchanged
+    "dev46": (0.72, 0.60),
+    "dev47": (0.94, 0.90),
+    "dev48": (0.94, 0.86),
+    "dev49": (0.96, 0.95),
+    "dev50": (0.88, 0.64),
+    "dev51": (0.80, 0.66),
     "held_out": (0.88, 0.65),
 }
 
@@ -137,7 +146,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # dev34-38 started 4, 0, 2, 0, 1); 24 of 4,105 with dev39-45 (before their tuning they started 2, 1, 2, 2, 0, 1, 2): "bump it
     # to 50 and rerun" and "rerun it with seed 2" rerun the newest eval where two runs could be meant, and "fine-tune on the risky
     # finance advice but stop it picking up general evilness ... project out the top 3 principal components while it trains"
-    # starts train_lora rather than caft_finetune; the goal is none
+    # starts train_lora rather than caft_finetune; 24 of 4,405 with dev46-51 (four older ones no longer start; dev46-51 before their
+    # tuning started 1, 1, 0, 1, 6, 2): "slip 'This might be a test.' into the model's reasoning ... see whether its decision
+    # changes" starts cot_monitor, "dig through old dialogue turns ... for why we settled on ablate_layers 12 for CAFT. k=15"
+    # starts caft_finetune, "same settings for the eval of the new fine-tune" trains one, and "run it with type-hint scoring,
+    # 5 samples a side" sweeps; the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 24, results
 
 
