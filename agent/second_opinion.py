@@ -64,7 +64,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
-        expensive = reply.tool_calls and next((t["cost"] for t in planner.tools if t["name"] == reply.tool_calls[0]["name"]), "") == "expensive"
+        expensive = reply.tool_calls and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
         if answer is None and not state.runs and not (expensive and "?" in own):  # "how is a norm-matched random vector a fair baseline?"
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
@@ -76,7 +76,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
-    tool = next((t for t in planner.tools if t["name"] == choice[4:]), None)
+    tool = _named(planner, choice[4:])
     if tool is None:
         return reply
     if tool["cost"] == "expensive" and label_of(reply) == "show":
@@ -107,8 +107,12 @@ def _own_settings(planner, tool: dict, rules: str, route, own: str) -> int:
     return len(set(arguments.read(tool["schema"].get("properties", {}), own)[0]) - theirs)
 
 
+def _named(planner, name: str) -> dict | None:
+    return next((t for t in planner.tools if t["name"] == name), None)
+
+
 def _said(planner, call: dict, own: str, text: str, state: DialogueState) -> int:
-    tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
+    tool = _named(planner, call["name"])
     if tool is None:
         return 0
     read = arguments.read(tool["schema"].get("properties", {}), own)[0]
@@ -120,7 +124,7 @@ def _said(planner, call: dict, own: str, text: str, state: DialogueState) -> int
 
 def _before(planner, call: dict, state: DialogueState) -> int:
     """How many of the call's arguments were set up in a turn that ran nothing ("when we monitor, look for X, offline" -> "ok check that chain")."""
-    tool = next((t for t in planner.tools if t["name"] == call["name"]), None)
+    tool = _named(planner, call["name"])
     return sum(call["args"].get(k) == v for k, v in beforehand.settings(tool, state).items()) if tool else 0
 
 
