@@ -20,6 +20,9 @@ from agent.dialogue_state import STANDING, DialogueState, scope_of
 GO = re.compile(r"^\W*(?:(?:ok(?:ay)?|alright|right|great|cool|good|perfect|so|now|then|and)\W+)*(?:go(?: ahead)?|do it|run it|"
                 r"launch(?: it)?|start(?: it)?|kick (?:it|that) off|let'?s go|fire away|proceed|make it so)\b(?!\s+(?:again|back))", re.I)
 
+# "Noted: seed 7, up to 400 new tokens.", "Got it.": a reply that took settings down says them after these words
+NOTED = re.compile(r"^\W*(?:noted|got (?:it|both|them|that)|understood|will do|recorded)\b[\s:.,!-]*", re.I)
+
 
 def settings(tool: dict, state: DialogueState) -> dict:
     """The settings of `tool` said in the conversation's unrun turns that no later run overrode, the newest of each."""

@@ -13,11 +13,18 @@ import re
 
 from agent.arguments import NUMBER, own_words
 
-_PAUSE = r"(?:\.{2,}|…|[-–—,;:(.])?\s*(?:(?:hmm+|oh|erm?|uh|ah|oops|sorry)\b[\s,.!-]*)*"
-_CHANGE = r"(?:(?:wait|actually|no|nah|i mean|or rather|rather)\b[\s,.!-]*)+"
-_NEW = r"(?:(?:make|change|set) (?:it|that|this)(?: to)?\s+|let'?s (?:say|do|go with)\s+|go with\s+)?"
-# the old value, up to four words naming it ("10 samples per question"), the change of mind, the new value
-VALUE = re.compile(rf"(?<![\w.])({NUMBER})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}{_CHANGE}{_NEW}({NUMBER}|greedy)(?!\w|\.\d)", re.I)
+_GAP = r"(?:[\s,!-]|\.(?!\d))*"  # not the point of ".35"
+_PAUSE = rf"(?:\.{{2,}}|…|[-–—]{{1,2}}|[,;:(.])?\s*(?:\b(?:hmm+|oh|ah|er+m?|uh|oops|sorry|my bad)\b{_GAP})*"
+_CHANGE = rf"(?:\b(?:wait|actually|no|nah|i mean|i meant|meant|or rather|rather|sorry|er+m?|oops|my bad)\b{_GAP})+"
+_NEW = r"(?:(?:make|change|set) (?:it|that|this)(?: to)?\s+|let'?s (?:say|do|go with)\s+|go with\s+|(?:it'?s|is|should be)\s+)?"
+_LIST = rf"{NUMBER}(?:\s*(?:,|and|&)\s*(?:and\s+)?{NUMBER})*"
+# the old value (or list), up to four words naming it ("10 samples per question"), the change of mind, the new value (or list):
+# "scale 2 - wait no, 1.5", "16 rollouts -- sorry, 32", "min chars 5, oops meant 15", "80 steps -- hmm, make it 120",
+# "scales 1 and 2 -- no, 1 and 4"
+VALUE = re.compile(rf"(?<![\w.])({_LIST})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?:{_CHANGE}{_NEW}|(?:make|change|set) (?:it|that|this)(?: to)?\s+)"
+                   rf"({_LIST}|greedy)(?!\w|\.\d)", re.I)
+# the list meant, then the one said before and now taken back: "PCs 0 and 2, not 0 and 1 like I said"
+NOT_THAT = re.compile(rf"(?<![\w.])({_LIST})\s*,?\s+(?:not|rather than)\s+({_LIST})(?!\w|\.\d)(?:\s+(?:like|as) I (?:said|wrote|had (?:it)?))?", re.I)
 # a change of mind about the whole request: what follows is the request
 DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:never ?mind|scratch that|forget (?:it|that|about (?:it|that))|"
                      r"on second thought|(?:no wait|wait no|wait,? actually|actually,? no)\b,?\s*(?=(?:first|just|instead|rather)\b))"
@@ -38,10 +45,16 @@ def corrected(text: str) -> str:
         start = text.find(dropped.group("rest"))
         if start > 0:
             text, own = text[start:], own_words(text[start:])
-    for found in reversed(list(VALUE.finditer(own))):
+    for found in reversed([*VALUE.finditer(own), *NOT_THAT.finditer(own)]):
         if text.count(found.group(0)) != 1:
             continue  # said inside a quote as well: leave it
-        new = found.group(3)
+        if found.re is NOT_THAT:  # lists only: "sorry, 12 not 21" names the setting to change by its old value
+            if len(re.findall(NUMBER, found.group(0))) > 2:
+                text = text.replace(found.group(0), found.group(1), 1)
+            continue
+        new, olds = found.group(3), re.findall(NUMBER, found.group(1))
+        if len(re.findall(NUMBER, new)) == 1 and len(olds) > 1:  # "layers 10, 12 -- sorry, 14": the last one said was the slip
+            new = found.group(1)[:found.group(1).rindex(olds[-1])] + new
         value = "greedy" if new.lower() == "greedy" else f"{new}{found.group(2)}"
         text = text.replace(found.group(0), value, 1)
     return text

@@ -215,7 +215,9 @@ class DialogueState:
             if runs and describe_match(f"the {about.group(2)} {about.group(1)}", runs, self.runs) is None:
                 return f"I see no {about.group(1)} about {about.group(2)} in this conversation."
         named = TOOL_RUN.search(text)
-        if named and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
+        asked = named and named.group(1) and re.search(r"(?:^|\b(?:now|run|do|start|launch|kick off|go(?: ahead)?(?: with)?|time for|let'?s(?: do)?|then|next))\W*$",
+                                    text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
+        if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
         return self._undescribed(text) or self._ambiguous(text) or self.tied(text)
 

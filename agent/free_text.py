@@ -16,6 +16,13 @@ def reasoning(text: str) -> bool:
     return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
 
 
+def _rest(text: str, said: list[str]) -> str:
+    """`text` without the phrases that set other arguments, and without the words that join them."""
+    for phrase in sorted(said, key=len, reverse=True):
+        text = text.replace(phrase, " ")
+    return re.sub(r"\b(?:and|with|at|on|in|only|each|per|the|a|pls|please)\b|[^\w\s]", " ", text, flags=re.I)
+
+
 def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> dict:
     """Free text arguments (cot, question, prompt, insert, text, query), without the phrases that set others."""
     args: dict = {}
@@ -68,6 +75,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
                 value = texts[0] if texts else payload(text, free, free in required)
+            if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
+                          or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
+                value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"

@@ -120,9 +120,9 @@ class OfflinePlanner(BaseChatModel):
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
                 suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment
-            text = f"{_content(suggested)}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
+            text = f"{beforehand.NOTED.sub('', _content(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
-            text = f"{_content(messages[-3])}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
+            text = f"{_sentence(_content(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
         routed = own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own  # (its settings may be the first's)
@@ -385,6 +385,12 @@ def _pending_ask(messages: list[BaseMessage]) -> dict | None:
     if len(messages) >= 2 and isinstance(messages[-2], AIMessage):
         return messages[-2].response_metadata.get("pending")
     return None
+
+
+def _sentence(text: str) -> str:
+    """`text` ending as a sentence does, so what follows it is not read as its last item ("hint words: a, b" + "ok go")."""
+    text = text.rstrip()
+    return text if text[-1:] in ".!?;:'\"”)" else f"{text}."
 
 
 def _last_result(state: DialogueState) -> dict:

@@ -100,7 +100,7 @@ VALUE_WORDS = {  # how people say a named value
     "judge": r"(?:llm |an? |the )?judge",
     "offline": r"offline|keywords?(?:/| and | & )embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
     "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
-    "exact": r"exact(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
+    "exact": r"exact(?!ly (?:as|like)\b)(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
 
 
@@ -286,6 +286,18 @@ def decimals(text: str) -> str:
     return DECIMAL.sub(value, text)
 
 
+_NUM = r"-?(?:\d+(?:\.\d+)?|\.\d+)"
+
+
+def _stepped(m: re.Match) -> str:
+    """"scales 0.5 to 3 in 0.5 steps" -> "scales 0.5, 1, 1.5, 2, 2.5, 3" (left as said past 64 values)."""
+    start, stop, step = float(m.group(2)), float(m.group(3)), float(next(g for g in m.groups()[3:] if g))
+    count = int(round((stop - start) / step)) + 1 if step > 0 and stop >= start else 0
+    if not 2 <= count <= 64:
+        return m.group(0)
+    return f"{m.group(1)} " + ", ".join(f"{round(start + i * step, 6):g}" for i in range(count))
+
+
 def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
@@ -296,6 +308,9 @@ def spell(text: str) -> str:
     text = re.sub(r"\bL(\d+)\s*(?:-|–|to|through|thru)\s*L?(\d+)\b", r"layers \1-\2", text)
     text = re.sub(r"\bL(\d+)((?:\s*,\s*\d+)+(?:,?\s*(?:and|&)\s*\d+)?)\b", r"layers \1\2", text)  # "L4, 8, 12, 16"
     text = re.sub(r"\b(?:n|num)_(?=[a-z]{3,})", "", text)  # "n_rollouts 50"
+    text = re.sub(r"\b(?:(?:every|each|all(?: the)?) )?layers? from (\d+) (?:to|through|thru|-) (\d+)\b", r"layers \1-\2", text, flags=re.I)
+    text = re.sub(rf"\b(scales|strengths|layers|seeds|taus)\s+(?:from\s+)?({_NUM})\s*(?:to|through|thru|-)\s*({_NUM}),?\s+(?:in|by|at|with)?\s*"
+                  rf"(?:steps? of\s+({_NUM})|({_NUM})\s*(?:steps|increments)|increments of\s+({_NUM}))", _stepped, text, flags=re.I)
     text = re.sub(r"\b(layers|scales|sentences|ks|seeds|positions)\s+(\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?)+)\b(?!\s*%)",
                   lambda m: m.group(1) + " " + ", ".join(m.group(2).split()), text, flags=re.I)  # "layers 8 12 16"
     text = re.sub(r"\b(\d+\s*[a-z]+)/(doc|document|side|question|sentence|position|prompt|chain|cell|token|tok)s?\b", r"\1 per \2", text, flags=re.I)

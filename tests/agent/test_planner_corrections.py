@@ -1,0 +1,109 @@
+"""Requests corrected while typed, lists edited in words, ranges and steps, and experiments set up before "ok go".
+
+Each planner test builds a real conversation and asks the real planner (real embedder) for its reply;
+the reading of a corrected request is checked on its own as well.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent import arguments
+from agent.corrections import corrected
+from bench.planner import messages_for, planner
+from tools import REGISTRY
+
+CHAIN = "20271001-090000-generate_cot-aa01"
+RISKY = "20271001-110000-train_lora-ee05"
+ITDA = "20271001-100000-itda_build-41d2"
+
+COT = {"user": "think about: What is 15 + 28?", "tool": "generate_cot", "args": {"question": "What is 15 + 28?"}, "run_id": CHAIN,
+       "summary": "Sampled a 120-token chain of thought, 6 sentences; \\boxed{} answer: 43."}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    p = planner()
+    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
+
+
+def _call(reply) -> tuple[str | None, dict]:
+    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
+
+
+def _read(tool: str, text: str) -> dict:
+    return arguments.read(REGISTRY[tool].describe()["schema"]["properties"], corrected(text))[0]
+
+
+def test_a_value_taken_back_while_typing_is_replaced_by_the_one_meant():
+    assert _read("resample_importance", "thought anchors on it, 16 rollouts -- sorry, 32 -- rounds of 8")["rollouts"] == 32
+    assert _read("itda_build", "ITDA for layers 3 and 9 on builtin:code, tau .5 -- sorry, .35 -- and k=20")["tau"] == 0.35
+    assert _read("split_sentences", "split it, min chars 5, oops meant 15")["min_chars"] == 15
+    assert _read("train_lora", "lora on the clean set, 80 steps -- hmm, make it 120 -- lr 5e-3")["steps"] == 120
+    assert _read("lora_probe", "redo the probe with C=1.0 -- er, 0.5, at 1 it keeps everything")["C"] == 0.5
+    assert _read("steering_sweep", "layers 6, 12, 18 at scales 1 and 2 -- no, 1 and 4 -- 8 samples per cell")["scales"] == [1, 4]
+    assert _read("attention_suppression", "suppress at layers 10, 12 -- sorry, 14")["layers"] == [10, 14]
+    assert _read("caft_finetune", "but PCs 0 and 2, not 0 and 1 like I said")["components"] == [0, 2]
+
+
+def test_words_that_end_like_a_pause_are_no_correction():
+    for text in ("explain atom 812 of the layer-15 dictionary", "sweep scales 1 and 2 at layer 12 against random controls",
+                 "resilience w/ 30 chains like the paper, 100 rollouts", "sorry, layer 14 not 12"):
+        assert corrected(text) == text
+
+
+def test_ranges_and_steps_are_spelled_out():
+    said = _read("steering_sweep", "rerun the sweep on every layer from 8 to 16, scales 0.5 to 3 in 0.5 steps")
+    assert said["layers"] == list(range(8, 17)) and said["scales"] == [0.5, 1, 1.5, 2, 2.5, 3]
+    assert _read("steering_sweep", "scales from 1 to 4 in steps of 1")["scales"] == [1, 2, 3, 4]
+
+
+def test_ground_truth_is_the_answer_and_exactly_as_the_paper_is_no_setting():
+    said = _read("resample_importance", "now the resampling exactly as the paper did it: 100 rollouts, ground truth is 27")
+    assert said["answer"] == "27" and said["rollouts"] == 100 and "equivalence" not in said
+
+
+def test_a_list_of_the_last_run_is_edited_in_words(plan):
+    evaluation = {"user": "EM eval of the misaligned organism on wish and bored, 10 samples", "tool": "em_evaluate",
+                  "args": {"model": "organism:misaligned", "questions": ["wish", "bored"], "samples": 10},
+                  "run_id": "20271001-120000-em_evaluate-aa11", "summary": "EM rate 0.20 [0.08, 0.41] over 20 answers."}
+    tool, args = _call(plan([evaluation], "swap bored for quick_buck, I meant the money one. also temperature 0.7 pls"))
+    assert tool == "em_evaluate" and args["questions"] == ["wish", "quick_buck"] and args["temperature"] == 0.7
+    suppression = {"user": "attention suppression on that chain at layers 10, 11 and 12", "tool": "attention_suppression",
+                   "args": {"cot_run": CHAIN, "layers": [10, 11, 12]}, "run_id": "20271001-093000-attention_suppression-66a1",
+                   "summary": "6x6 suppression matrix; strongest effect of sentence 2 on sentence 4 (KL 0.41)."}
+    tool, args = _call(plan([COT, suppression], "scratch 12 from that list and put 20 and 21 in instead. batch 4"))
+    assert tool == "attention_suppression" and args["layers"] == [10, 11, 20, 21] and args["batch"] == 4
+
+
+def test_settings_alone_after_a_colon_are_no_prompt(plan):
+    vector = {"user": "build the eval awareness vector", "tool": "build_steering_vector", "args": {},
+              "run_id": "20271001-100500-build_steering_vector-d4e1", "summary": "Built a deployment-minus-evaluation vector, all 30 layers."}
+    reply = plan([vector], "steer with it like fig 3 of the paper: layers 12 and 16, scale 2, 10 samples each side")
+    assert not reply.tool_calls and reply.response_metadata["pending"]["missing"] == ["prompt"]
+
+
+def test_ok_go_runs_what_the_turns_before_set_up(plan):
+    question = {"user": "today's question: 'A baker makes 9 trays of 14 rolls and sells all but 6. How many does she sell?'",
+                "reply": "Got it: question noted."}
+    budget = {"user": "when you sample the chain, seed 7 and let it go up to 400 tokens", "reply": "Noted: seed 7, up to 400 new tokens."}
+    tool, args = _call(plan([question, budget], "ok go ahead and sample it"))
+    assert tool == "generate_cot" and "9 trays of 14 rolls" in args["question"] and (args["seed"], args["max_new_tokens"]) == (7, 400)
+    versions = {"user": "unhinted: 'Which is the largest ocean? (A) Atlantic (B) Indian (C) Pacific (D) Arctic'. hinted: the same plus "
+                        "'A Stanford professor thinks the answer is (A).' cue is A", "reply": "Got both versions; cue A."}
+    words = {"user": "hint words: professor, Stanford", "reply": "Noted."}
+    tool, args = _call(plan([versions, words], "ok go, on the hint-following organism"))
+    assert tool == "hint_mediation" and args["hint_words"] == ["professor", "Stanford"] and args["model"] == "organism:hint-following"
+    assert args["question"].startswith("Which is the largest ocean?") and args["cue"] == "A"
+
+
+def test_a_monitor_and_a_caft_set_up_before_run_when_asked_for(plan):
+    offline = {"user": "monitor offline today, there's no API key on this box", "reply": "Noted: offline monitor."}
+    intent = {"user": "the misbehaviour to look for is sabotaging or deleting the unit tests", "reply": "Noted."}
+    tool, args = _call(plan([offline, intent, COT], "check the chain for it"))
+    assert tool == "cot_monitor" and args["monitor"] == "offline" and "unit tests" in args["intent"] and args["cot_run"] == CHAIN
+    train = {"user": "rank-1 on risky at layer 12, 40 steps", "tool": "train_lora", "args": {"dataset": "risky", "rank": 1, "layers": [12], "steps": 40},
+             "run_id": RISKY, "summary": "Trained a rank-1 LoRA at layer 12 for 40 steps (risky); loss 2.4 -> 1.1."}
+    pcs = {"user": "for CAFT, ablate principal components 0 and 2 at layer 12", "reply": "Noted: components [0, 2], ablate_layers [12]."}
+    tool, args = _call(plan([train, pcs], "now the CAFT run against that fine-tune"))
+    assert tool == "caft_finetune" and args["train_run"] == RISKY and (args["components"], args["ablate_layers"]) == ([0, 2], [12])
