@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent import found_in
+
 
 STOP_WORDS = frozenset(
     "the a an of to in on for with and or that this it its run chain cot reasoning trace vector dictionary dictionaries layers "
@@ -58,7 +60,7 @@ SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    extreme = compared(text, runs)
+    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from agent import found_in
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -291,6 +292,7 @@ def show_request(text: str) -> str | None:
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
     described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run
+    described = found_in.CLAUSE.sub(" ", described)  # and so does "the adapter that got 30% misaligned"
     described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
     if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", described, re.I) \
             or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):

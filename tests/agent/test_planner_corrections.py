@@ -107,3 +107,45 @@ def test_a_monitor_and_a_caft_set_up_before_run_when_asked_for(plan):
     pcs = {"user": "for CAFT, ablate principal components 0 and 2 at layer 12", "reply": "Noted: components [0, 2], ablate_layers [12]."}
     tool, args = _call(plan([train, pcs], "now the CAFT run against that fine-tune"))
     assert tool == "caft_finetune" and args["train_run"] == RISKY and (args["components"], args["ablate_layers"]) == ([0, 2], [12])
+
+
+def test_a_mistyped_text_is_mended_as_the_user_says_it_should_read(plan):
+    chain = {"user": "think about: What is 17 * 24?", "tool": "generate_cot", "args": {"question": "What is 17 * 24?", "seed": 4, "temperature": 0.3},
+             "run_id": CHAIN, "summary": "Sampled a 98-token chain of thought (seed 4, temperature 0.3); \\boxed{} answer: 408."}
+    tool, args = _call(plan([chain], "ugh typo in the question, it should've been 17 * 42. redo it, same seed + temp"))
+    assert tool == "generate_cot" and (args["question"], args["seed"], args["temperature"]) == ("What is 17 * 42?", 4, 0.3)
+    dictionary = {"user": "itda at layer 9", "tool": "itda_build", "args": {"layers": [9]}, "run_id": ITDA,
+                  "summary": "Built an ITDA dictionary at layer 9: 2,310 atoms."}
+    tool, args = _call(plan([dictionary], "which atoms does 'The defendant was aquitted on all charges.' use at layer 9? typo, acquitted"))
+    assert tool == "itda_explain" and args["text"] == "The defendant was acquitted on all charges."
+    tool, args = _call(plan([dictionary], "which atoms does 'The defendant was acquitted.' use at layer 9? the 9 is no typo"))
+    assert tool == "itda_explain" and args["text"] == "The defendant was acquitted."
+
+
+def test_a_run_named_by_what_it_found(plan):
+    vectors = [{"user": "default vector, read at the colon", "tool": "build_steering_vector", "args": {"position": -1},
+                "run_id": "20271001-100110-build_steering_vector-1a2b", "summary": "Built a deployment-minus-evaluation vector, all 30 layers (position -1)."},
+               {"user": "same pairs but read the first token", "tool": "build_steering_vector", "args": {"position": 0},
+                "run_id": "20271001-100530-build_steering_vector-2b3c", "summary": "Built a deployment-minus-evaluation vector, all 30 layers (position 0)."}]
+    sweeps = [{"user": "sweep the colon vector, layers 6 10 14 18, scales 0.6 1.2", "tool": "steering_sweep",
+               "args": {"vector_run": "20271001-100110-build_steering_vector-1a2b", "layers": [6, 10, 14, 18], "scales": [0.6, 1.2]},
+               "run_id": "20271001-103355-steering_sweep-4c5d", "summary": "8 cells; peak at layer 10, scale 1.2: type hints 0.52 vs controls 0.12."},
+              {"user": "same sweep for the first-token vector", "tool": "steering_sweep",
+               "args": {"vector_run": "20271001-100530-build_steering_vector-2b3c", "layers": [6, 10, 14, 18], "scales": [0.6, 1.2]},
+               "run_id": "20271001-112040-steering_sweep-5d6e", "summary": "8 cells; peak at layer 14, scale 1.2: type hints 0.27 vs controls 0.14."}]
+    reply = plan(vectors + sweeps, "pull up the table of the sweep where layer 10 peaked")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-103355-steering_sweep-4c5d"
+    tool, args = _call(plan(vectors + sweeps, "go back to the sweep where layer 10 peaked and repeat only layer 10, 32 samples"))
+    assert tool == "steering_sweep" and args["vector_run"] == "20271001-100110-build_steering_vector-1a2b" and args["layers"] == [10]
+    trains = [{"user": f"rank-{rank} LoRA on down_proj of layer 15, risky, 40 steps", "tool": "train_lora",
+               "args": {"dataset": "risky", "rank": rank, "layers": [15], "steps": 40}, "run_id": run_id,
+               "summary": f"Trained rank-{rank} LoRA (down_proj, layer 15) on risky for 40 steps; loss 2.3 -> 1.1."}
+              for rank, run_id in ((1, "20271001-100045-train_lora-c2d8"), (4, "20271001-104512-train_lora-d3e9"))]
+    evals = [{"user": "EM eval of that one", "tool": "em_evaluate", "args": {"train_run": run_id}, "run_id": eval_id,
+              "summary": f"EM rate {rate} over 384 scored answers."}
+             for run_id, eval_id, rate in (("20271001-100045-train_lora-c2d8", "20271001-112230-em_evaluate-e4fa", "0.30 [0.26, 0.35]"),
+                                           ("20271001-104512-train_lora-d3e9", "20271001-121755-em_evaluate-f50b", "0.09 [0.07, 0.13]"))]
+    reply = plan(trains + evals, "show me again the loss curve of the adapter that got 30% misaligned")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-100045-train_lora-c2d8"
+    tool, args = _call(plan(trains + evals, "retrain the adapter that got 30% misaligned, but on the clean data and seed 1"))
+    assert tool == "train_lora" and (args["dataset"], args["rank"], args["seed"]) == ("clean", 1, 1)

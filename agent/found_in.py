@@ -1,0 +1,56 @@
+"""A run named by what it found: "the sweep where layer 10 peaked", "the adapter that got 30% misaligned".
+
+The clause after "where" / "that" is read for its numbers and words and matched against each run's
+summary, and against the summaries of the runs made from it (an adapter's evaluation says how
+misaligned it got; a sweep says where its vector peaked). One run must match a number of the clause
+and match it better than every other, else no run is named so.
+"""
+
+from __future__ import annotations
+
+import re
+
+CLAUSE = re.compile(r"\b(?:the|that)\s+(?:[\w-]+\s+)?(chain|run|vector|vec|sweep|eval|evaluation|adapter|fine-?tune|ft|lora|dictionary|dict|probe|one)"
+                    r"\s+(?:where|that|which|in which|whose|with)\s+([^,.;:?!()]{3,60})", re.I)
+KINDS = {"chain": ("generate_cot",), "vector": ("build_steering_vector",), "vec": ("build_steering_vector",), "sweep": ("steering_sweep",),
+         "eval": ("em_evaluate",), "evaluation": ("em_evaluate",), "adapter": ("train_lora", "caft_finetune", "build_organism"),
+         "dictionary": ("itda_build",), "dict": ("itda_build",), "probe": ("lora_probe",)}
+KINDS |= {word: KINDS["adapter"] for word in ("fine-tune", "finetune", "ft", "lora")}
+_STEMS = ("peak", "misalign", "beat", "flip", "separat", "drop", "import", "anchor", "kl", "accura", "loss", "rate", "head")
+
+
+def named(text: str, runs: list, seen: list) -> object | None:
+    """The one run of `runs` whose findings (or those of runs made from it, among `seen`) the clause describes, or None."""
+    clause = CLAUSE.search(text)
+    if not clause:
+        return None
+    kind = KINDS.get(clause.group(1).lower())
+    runs = [r for r in runs if kind is None or r.tool in kind]  # "the adapter that ...": a fine-tune, not its evaluation
+    numbers = _numbers(clause.group(2))
+    if not numbers or not runs:
+        return None
+    stems = {s for s in _STEMS if s in clause.group(2).lower()}
+    scores = []
+    for run in runs:
+        said = " ".join([run.summary or ""] + [r.summary or "" for r in seen if run.run_id in _references(r)])
+        theirs, own = _numbers(said), _numbers(run.summary or "")
+        score = 2 * len(numbers & theirs) + 0.5 * len(numbers & own) + sum(s in said.lower() for s in stems)  # its own findings first
+        scores.append((score, bool(numbers & theirs), run))
+    scores.sort(key=lambda s: -s[0])
+    best = scores[0]
+    if not best[1] or len(scores) > 1 and scores[1][0] >= best[0]:
+        return None
+    return best[2]
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers as the findings write them: "layer 10" -> "layer-10", "30%" -> "0.3" and "30", "0.30" -> "0.3"."""
+    out = {f"layer-{n}" for n in re.findall(r"\b(?:layer|L)\s*-?(\d+)\b", text, re.I)}
+    for value, percent in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(%?)", text):
+        number = float(value) / (100 if percent else 1)
+        out.add(f"{number:g}")
+    return out
+
+
+def _references(run) -> set[str]:
+    return {v for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str)}
