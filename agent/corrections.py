@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from agent.arguments import NUMBER, own_words
+from agent import typos
+from agent.arguments import NUMBER, own_words, read
 
 _GAP = r"(?:[\s,!-]|\.(?!\d))*"  # not the point of ".35"
 _PAUSE = rf"(?:\.{{2,}}|…|[-–—]{{1,2}}|[,;:(.])?\s*(?:\b(?:hmm+|oh|ah|er+m?|uh|oops|sorry|my bad)\b{_GAP})*"
@@ -58,3 +59,17 @@ def corrected(text: str) -> str:
         value = "greedy" if new.lower() == "greedy" else f"{new}{found.group(2)}"
         text = text.replace(found.group(0), value, 1)
     return text
+
+
+# a change of mind said outright: what follows restates a setting said before it ("on tiny-random -- wait no, on the anchor organism")
+MIND_CHANGED = re.compile(r"\b(?:no,? wait|wait,? no|ah,? no|oh,? no|no no|actually,? no|(?:sorry|oops),? (?:i )?meant|i meant)\b", re.I)
+
+
+def mend(text: str, args: dict, props: dict) -> dict:
+    """`args` with the settings restated after a change of mind taking their new values, and a mistyped text mended."""
+    own = own_words(text)
+    changed = list(MIND_CHANGED.finditer(own))
+    if changed:
+        later = read(props, corrected(own[changed[-1].end():]))[0]
+        args = args | {k: v for k, v in later.items() if k in args and k not in ("question", "prompt", "text", "cot", "query")}
+    return typos.mended(text, args)

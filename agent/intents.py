@@ -100,7 +100,7 @@ SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
-                  r"\bput (?:\w+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
+                  r"\b(?:put|paste) (?:[\w()-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
                   r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
                   r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run

@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, beforehand, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials, typos
+from agent import answers, arguments, beforehand, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
@@ -236,7 +236,7 @@ class OfflinePlanner(BaseChatModel):
     def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "", sure: bool = False) -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
-        args = typos.mended(_content(messages[-1]), args)  # "typo in the question, it should've been 17 * 42"
+        args = corrections.mend(_content(messages[-1]), args, props)  # "on tiny-random -- wait no, on the anchor organism"
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
         args = {k: v for k, v in args.items() if k not in missing}
         if "__missing__" in args:

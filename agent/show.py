@@ -35,9 +35,9 @@ def base_of(text: str, state: DialogueState) -> RunSeen | None:
     return next((r for r in reversed(state.runs) if r.tool in both and not _tuned(r)), None)
 
 
-ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+)?("
+ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+|\([\w\s-]+\)\s+)?("
                    + "|".join(KIND_WORDS.values()) + r")s?\b", re.I)
-BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+({'|'.join(TOOL_WORDS)})(?:s|'s)?\b", re.I)  # "the first sweep's table"
+BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+(?:\([\w\s-]+\)\s+)?({'|'.join(TOOL_WORDS)})(?:s|'s)?\b", re.I)  # "the first sweep's table"
 
 
 def by_order(text: str, state: DialogueState) -> RunSeen | None:

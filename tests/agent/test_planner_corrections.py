@@ -149,3 +149,20 @@ def test_a_run_named_by_what_it_found(plan):
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-100045-train_lora-c2d8"
     tool, args = _call(plan(trains + evals, "retrain the adapter that got 30% misaligned, but on the clean data and seed 1"))
     assert tool == "train_lora" and (args["dataset"], args["rank"], args["seed"]) == ("clean", 1, 1)
+
+
+def test_a_setting_restated_after_a_change_of_mind_takes_the_new_value(plan):
+    tool, args = _call(plan([], "build the default real-user vs evaluator vector reading position 0... sorry, meant the second-to-last "
+                                "token, -2. only layers 10, 14, 18"))
+    assert tool == "build_steering_vector" and args["position"] == -2 and args["layers"] == [10, 14, 18]
+
+
+def test_a_run_put_back_up_is_shown(plan):
+    vector = {"user": "build the eval awareness vector", "tool": "build_steering_vector", "args": {},
+              "run_id": "20271001-090000-build_steering_vector-c611", "summary": "Built a deployment-minus-evaluation vector, all 30 layers."}
+    sweeps = [{"user": f"sweep it at layers 8 and 16, scales {scales}", "tool": "steering_sweep",
+               "args": {"vector_run": "20271001-090000-build_steering_vector-c611", "layers": [8, 16], "scales": scales}, "run_id": run_id,
+               "summary": "6 cells; peak at layer 16."} for scales, run_id in (([0.25, 0.5, 1], "20271001-093000-steering_sweep-c612"),
+                                                                              ([2.5, 5, 10], "20271001-094000-steering_sweep-c613"))]
+    reply = plan([vector, *sweeps], "put the table from the first (mistyped) sweep back up, I want to look at both side by side")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-093000-steering_sweep-c612"
