@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, described, free_text, picked
+from agent import arguments, beforehand, described, free_text, picked, relative
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
 from agent.stored_runs import from_store
@@ -102,7 +102,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
     where_to_ablate(args, props, text)
-    relative_to_default(args, props, text)
+    relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         organism = organism_named(text, state)
         if organism:
@@ -123,23 +123,6 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                 rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
             args.setdefault("__missing__", name)
     return args
-
-
-OF_DEFAULT = {"half": 0.5, "a third of": 1 / 3, "a quarter of": 0.25, "double": 2, "twice": 2, "triple": 3}
-
-
-def relative_to_default(args: dict, props: dict, text: str) -> None:
-    """'half the default rollouts', 'scales at double the default': the schema's default times the factor."""
-    for name, spec in props.items():
-        default = spec.get("default")
-        if name in args or isinstance(default, bool) or not isinstance(default, (int, float)):
-            continue
-        factor, words = "|".join(OF_DEFAULT), arguments.name_pattern(name, tuple(props))
-        found = words and re.search(rf"\b({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\s+(?:number of\s+)?(?:{words})\b|"
-                                    rf"\b(?:{words})\s*(?:at|=|:|to)?\s*({factor})\s+(?:of\s+)?(?:the\s+)?(?:default|usual)\b", text, re.I)
-        if found:
-            value = default * OF_DEFAULT[(found.group(1) or found.group(2)).lower()]
-            args[name] = max(1, round(value)) if "integer" in arguments.types_of(spec) else value
 
 
 def where_to_ablate(args: dict, props: dict, text: str) -> None:

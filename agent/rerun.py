@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, intents, list_edits
+from agent import arguments, intents, list_edits, relative
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, extra_chains, where_to_ablate
@@ -139,6 +139,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if args["model"] is None:
             args.pop("model")
     _more(text, props, args, said)
+    relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
@@ -317,8 +318,8 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
         factor = FACTORS.get(word, 2 if word in BIGGER else 0.5)
-        if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field) is not None:
-            args[field] = args[field] * factor  # "halve the scale"
+        if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field, props[field].get("default")) is not None:
+            args[field] = args.get(field, props[field].get("default")) * factor  # "halve the scale", "half the temperature" (its default)
             continue
         if field and field not in said and "integer" in arguments.types_of(props[field]):
             stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)

@@ -166,3 +166,28 @@ def test_a_run_put_back_up_is_shown(plan):
                                                                               ([2.5, 5, 10], "20271001-094000-steering_sweep-c613"))]
     reply = plan([vector, *sweeps], "put the table from the first (mistyped) sweep back up, I want to look at both side by side")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-093000-steering_sweep-c612"
+
+
+def test_settings_said_relative_to_another_value(plan):
+    tool, args = _call(plan([COT], "what else could it have said at sentence 3? double the default number of draws, and give each draw "
+                                   "three times the default token budget"))
+    defaults = REGISTRY["sentence_alternatives"].describe()["schema"]["properties"]
+    assert tool == "sentence_alternatives" and args["sentence"] == 3
+    assert (args["rollouts"], args["max_new_tokens"]) == (2 * defaults["rollouts"]["default"], 3 * defaults["max_new_tokens"]["default"])
+    tool, args = _call(plan([COT], "thought anchors on that chain with a cap of 48 rollouts per position, and make each adaptive round a "
+                                   "quarter of that cap"))
+    assert tool == "resample_importance" and (args["rollouts"], args["round_size"]) == (48, 12)
+    train = {"user": "rank 4 lora on clean, 40 steps", "tool": "train_lora", "args": {"dataset": "clean", "rank": 4, "steps": 40, "layers": [15]},
+             "run_id": RISKY, "summary": "Trained a rank-4 LoRA at layer 15 for 40 steps (clean); loss 2.3 -> 1.4, very spiky."}
+    lr = REGISTRY["train_lora"].describe()["schema"]["properties"]["lr"]["default"]
+    tool, args = _call(plan([train], "loss is super spiky. a tenth of the default learning rate and ten times the steps, rest the same"))
+    assert tool == "train_lora" and args["lr"] == pytest.approx(lr / 10) and args["steps"] == 400 and args["rank"] == 4
+    tool, args = _call(plan([train], "same fine-tune, one layer deeper"))
+    assert tool == "train_lora" and args["layers"] == [16]
+    monitor = {"user": "monitor replacement-affair offline, 16 rollouts, cutoff 0.6", "tool": "cot_monitor",
+               "args": {"scenario": "replacement-affair", "monitor": "offline", "rollouts": 16, "threshold": 0.6},
+               "run_id": "20271001-130000-cot_monitor-77aa", "summary": "Catch rate 0.31 [0.14, 0.55] over 16 rollouts."}
+    tool, args = _call(plan([monitor], "lower the cosine cutoff by 0.1 and quadruple the rollouts, i want a less noisy catch rate"))
+    assert tool == "cot_monitor" and args["threshold"] == pytest.approx(0.5) and args["rollouts"] == 64
+    tool, args = _call(plan([], "build itda dictionaries for layers 3 6 9 on builtin:code, tau .3, and keep a fifth of the docs held out"))
+    assert tool == "itda_build" and args["held_out"] == pytest.approx(0.2)  # a fraction of the whole is the value itself

@@ -1,0 +1,114 @@
+"""Settings said relative to another value: "three times the default token budget", "a tenth of the default
+learning rate", "the minimum length doubled", "a quarter of that cap", "one layer deeper", "lower the cosine
+cutoff by 0.1".
+
+The value it is relative to is the default where the words say so, the number said just before for "of
+that", else the earlier run's value (a rerun) or the default. A setting said plainly, or changed already
+by the rerun's own reading of "more" / "halve the X", is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments
+from agent.wording import SPELLED
+
+FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1, "hundredth": 0.01}
+TIMES = {"twice": 2, "double": 2, "triple": 3, "thrice": 3, "quadruple": 4}
+_FACTOR = (r"(?:(?P<n>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times|(?P<t>twice|double|triple|quadruple)|"
+           r"(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth)(?: of)?|(?P<h>half))")
+_WHAT = r"(?P<what>[\w-]+(?:\s+(?!and\b|with\b|but\b)[\w-]+){0,2})"
+# "three times the default token budget", "a tenth of the default learning rate", "half the paper's rollouts"
+BEFORE = re.compile(rf"\b{_FACTOR}\s+(?:the\s+|as many\s+|as much\s+)?(?P<default>default\s+|usual\s+|paper'?s\s+)?(?:number of\s+|amount of\s+)?{_WHAT}", re.I)
+# "the minimum length doubled", "each adaptive round a quarter of that cap", "C at a tenth of that"
+AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:|\s+)(?:(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth) of (?P<of>that|this|it|the \w+)"
+                   r"|(?P<t>doubled|halved|tripled|quadrupled)|(?P<d>double|twice|triple|half) (?:of )?the (?:default|usual))\b", re.I)
+STEP = re.compile(r"\b(?P<n>one|two|three|a|\d+) layers? (?P<way>deeper|later|higher|further in|earlier|shallower|lower|sooner)\b", re.I)
+BY = re.compile(rf"\b(?P<way>lower|raise|reduce|increase|decrease|drop|bump|cut)\s+(?:the\s+)?{_WHAT}\s+by\s+(?P<by>\d*\.?\d+)\b", re.I)
+_POSTFIX = {"doubled": 2, "halved": 0.5, "tripled": 3, "quadrupled": 4}
+
+
+def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = None) -> None:
+    """Set in `args` each setting of `props` said relative to another value (not one `said` plainly)."""
+    base = base or {}
+    for m in BEFORE.finditer(text):
+        _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")))
+    for m in AFTER.finditer(text):
+        factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
+            TIMES.get(m.group("d").lower(), 0.5)
+        of = (m.group("of") or "").lower()
+        _scale(m, factor, props, args, said, base, text, default=bool(m.group("d")) or of in ("the default", "the usual"),
+               of_that=of in ("that", "this", "it"))
+    for m in STEP.finditer(text):
+        step = int(SPELLED.get(m.group("n").lower(), "1" if m.group("n").lower() == "a" else m.group("n")))
+        field = next((f for f in ("layer", "layers") if f in props and not _said(f, said, step)), None)
+        value = base.get(field, args.get(field)) if field else None
+        step = step if m.group("way").lower() in ("deeper", "later", "higher", "further in") else -step
+        if isinstance(value, int):
+            args[field] = value + step
+        elif isinstance(value, list) and all(isinstance(v, int) for v in value):
+            args[field] = [v + step for v in value]
+    for m in BY.finditer(text):
+        field = _field(m.group("what"), props)
+        if field and not _said(field, said, float(m.group("by"))) and isinstance(
+                current := base.get(field, props[field].get("default")), (int, float)):
+            sign = 1 if m.group("way").lower() in ("raise", "increase", "bump") else -1
+            args[field] = _typed(current + sign * float(m.group("by")), props[field])
+
+
+def _said(field: str, said: dict, amount: float) -> bool:
+    """Whether `field` was said plainly: not when the value read is the amount of the change ("a tenth of the default
+    learning rate" is no lr 0.1, "one layer deeper" no layer 1)."""
+    value = said.get(field)
+    return field in said and not (value == amount or isinstance(value, list) and value == [amount])
+
+
+def _factor(m: re.Match) -> float:
+    if m.group("n"):
+        return float(SPELLED.get(m.group("n").lower(), m.group("n")))
+    if m.group("t"):
+        return TIMES[m.group("t").lower()]
+    return FRACTIONS[(m.group("f") or "half").lower()]
+
+
+def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False) -> None:
+    field = _field(m.group("what"), props)
+    if field is None or _said(field, said, factor) or field in args and field not in said and args[field] != base.get(field):
+        return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)
+    if factor < 1 and re.search(r"\b(?:share|fraction|proportion)\b", props[field].get("description", ""), re.I):
+        return  # a fraction of the whole ("hold out a fifth of the docs") is the value itself, read as said
+    before = re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\b", text[:m.start()]) if of_that else []
+    if before:  # "a cap of 48 rollouts ... each round a quarter of that cap": of the number just said
+        current = float(before[-1])
+    elif default:
+        current = props[field].get("default")
+    else:
+        current = args.get(field, base.get(field, props[field].get("default")))
+    if isinstance(current, (int, float)) and not isinstance(current, bool):
+        args[field] = _typed(current * factor, props[field])
+
+
+def _field(what: str, props: dict) -> str | None:
+    """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"."""
+    words = what.lower().split()
+    props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"}}
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size, -1, -1):
+            phrase = " ".join(words[start:start + size])
+            field = next((f for f in props if phrase in arguments.words_for(f, tuple(props))
+                          or phrase == f.lower()), None)
+            if field:
+                return field
+    return next((f for f in props for w in words if len(f.split("_")[0]) >= 3 and w.startswith(f.split("_")[0].lower())), None)
+
+
+def _typed(value: float, spec: dict):
+    types = arguments.types_of(spec)
+    if "integer" in types and "number" not in types:
+        value = max(1, int(round(value)))
+    else:
+        value = round(value, 10)
+    maximum, minimum = spec.get("maximum"), spec.get("minimum")
+    value = min(value, maximum) if maximum is not None else value
+    return max(value, minimum) if minimum is not None else value
