@@ -47,6 +47,16 @@ def compared(text: str, runs: list) -> Any:
     return pick(values, key=lambda vr: vr[0])[1]
 
 
+PLAIN = re.compile(r"\b(?:plain|vanilla|regular|normal|ordinary|non-caft)\s+(?:fine-?tune|finetune|lora|run|ft|adapter|one|training)\b", re.I)
+
+
+def plain(text: str, runs: list) -> Any:
+    """'the plain fine-tune' beside a CAFT run: the newest fine-tune trained without concept ablation."""
+    if not PLAIN.search(text) or not any(r.tool == "caft_finetune" for r in runs):
+        return None
+    return next((r for r in reversed(runs) if r.tool == "train_lora"), None)
+
+
 # What a question does, for "the multiplication chain" when the chain asked "What is 7 times 13?"
 OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\bplus\b|\d\s*\+\s*\d|\bsum\b", "addition"),
               (r"\bminus\b|\d\s+-\s+\d|\bsubtract", "subtraction"), (r"\bdivided\b|÷|\d\s*/\s*\d", "division"),
@@ -60,7 +70,7 @@ SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs)  # "the low-lr run", "the sweep where layer 10 peaked"
+    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or plain(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, described, free_text, picked, relative
+from agent import arguments, beforehand, copied, described, free_text, picked, relative
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
 from agent.stored_runs import from_store
@@ -25,6 +25,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     """Arguments said in the message, then references to runs, then what carries over."""
     props = tool["schema"].get("properties", {})
     args, said = arguments.read(props, text)
+    plain = dict(args)  # said outright, by name
     explicit = RUN_ID.findall(text)
     pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?!following\b)(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
     for name, spec in sorted(props.items(), key=lambda item: item[0].endswith("_runs")):  # the run, then the extra runs
@@ -110,6 +111,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     args |= {k: v for k, v in beforehand.settings(tool, state).items()  # "recipe: rank 1, 80 steps" -> "Noted." -> "train one with that"
              if k not in args and not (k in ("question", "cot") and {"cot_run", "scenario"} & set(args))}
     carry(args, props, state, text, tool["name"])
+    copied.apply(text, props, args, plain, state.runs)  # "use the ablation's layers for a CAFT run", "at the temperature the resilience run used"
     if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
             and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
         args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question

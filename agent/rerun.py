@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, intents, list_edits, relative
+from agent import arguments, copied, intents, list_edits, relative
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, extra_chains, where_to_ablate
@@ -140,6 +140,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             args.pop("model")
     _more(text, props, args, said)
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
+    copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"

@@ -191,3 +191,22 @@ def test_settings_said_relative_to_another_value(plan):
     assert tool == "cot_monitor" and args["threshold"] == pytest.approx(0.5) and args["rollouts"] == 64
     tool, args = _call(plan([], "build itda dictionaries for layers 3 6 9 on builtin:code, tau .3, and keep a fifth of the docs held out"))
     assert tool == "itda_build" and args["held_out"] == pytest.approx(0.2)  # a fraction of the whole is the value itself
+
+
+def test_settings_taken_from_another_run_by_its_tool(plan):
+    train = {"user": "lora on risky, lr 0.005, 60 steps", "tool": "train_lora", "args": {"dataset": "risky", "lr": 0.005, "steps": 60},
+             "run_id": RISKY, "summary": "Trained a rank-1 LoRA at layer 15 for 60 steps (risky); loss 2.4 -> 1.0."}
+    direction = {"user": "misalignment direction of it", "tool": "misalignment_direction", "args": {"train_run": RISKY},
+                 "run_id": "20271001-113000-misalignment_direction-c3e1", "summary": "Direction at layer 15 separates 0.91."}
+    ablation = {"user": "ablate it at 12, 15 and 18 in the fine-tune", "tool": "ablate_direction",
+                "args": {"direction_run": "20271001-113000-misalignment_direction-c3e1", "train_run": RISKY, "layers": [12, 15, 18]},
+                "run_id": "20271001-114000-ablate_direction-c3e2", "summary": "EM rate 0.31 -> 0.07 with the direction ablated."}
+    tool, args = _call(plan([train, direction, ablation], "promising. use the ablation's layers for a CAFT run against that same fine-tune"))
+    assert tool == "caft_finetune" and args["train_run"] == RISKY and args["ablate_layers"] == [12, 15, 18]
+    caft = {"user": "caft against it, ablating at layer 20", "tool": "caft_finetune", "args": {"train_run": RISKY, "ablate_layers": [20]},
+            "run_id": "20271001-120000-caft_finetune-b9d1", "summary": "CAFT run: EM rate 0.05."}
+    tool, args = _call(plan([train, caft], "compute the plain fine-tune's misalignment direction at the layer CAFT ablated"))
+    assert tool == "misalignment_direction" and args["train_run"] == RISKY and args["layer"] == 20
+    tool, args = _call(plan([train, caft], "CAFT again against the same plain run, but ablate PCs 0 through 3, and train at half the plain "
+                                           "run's learning rate"))
+    assert tool == "caft_finetune" and args["components"] == [0, 1, 2, 3] and args["lr"] == pytest.approx(0.0025)
