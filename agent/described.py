@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from agent.wording import types_of
+from agent.wording import SYNONYMS, types_of
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 # Words too common in descriptions and requests to tell one setting from another.
@@ -54,7 +54,9 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
 
 
 def _named(props: dict, thing: str) -> bool:
-    return any(n.rstrip("s") == thing.rstrip("s") for n in props)
+    """A setting is named by the thing counted: its own name or one of its other names ("documents" is docs)."""
+    thing = thing.rstrip("s")
+    return any(n.rstrip("s") == thing or any(w.rstrip("s") == thing for w in SYNONYMS.get(n, ())) for n in props)
 
 
 def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
@@ -66,7 +68,7 @@ def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
         if _named(props, thing):
             continue
         said = [n for n, spec in props.items() if n.startswith("max_") and "integer" in types_of(spec)
-                and re.search(rf"\b{re.escape(thing)}(?:e?s)?\b", spec.get("description", ""), re.I)]
+                and re.search(rf"(?<!per )\b{re.escape(thing)}(?:e?s)?\b", spec.get("description", ""), re.I)]  # "tokens per document" counts tokens
         if len(said) == 1:
             found.append((said[0], int(m.group(1)), m.group(0)))
     return found

@@ -50,8 +50,11 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         texts.remove(inserts[0])
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
         args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
+    pasted = payload(text, "cot") if "cot" in props and texts else None
     if "cot" in args:
         pass
+    elif pasted and reasoning(pasted) and all(t in pasted for t in texts):  # a chain pasted after a colon, quoting words of its own
+        args["cot"], texts = pasted, []
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
                                        or reasoning(texts[0])):
         longest = max(texts, key=len)

@@ -250,12 +250,12 @@ MONTH = r"(?:january|february|march|april|may|june|july|august|september|october
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
                       r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
-                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever )?(?:tried|run|looked at|found)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
+                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever |already )?(?:tried|run|looked at|found|done)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
                       rf"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 
 
@@ -294,7 +294,7 @@ def show_request(text: str) -> str | None:
     described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run
     described = found_in.CLAUSE.sub(" ", described)  # and so does "the adapter that got 30% misaligned"
     described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!]*(?<![A-Za-z])\d", described, re.I) \
+    if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!,;]*(?<![A-Za-z])\d", described, re.I) \
             or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
         return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \

@@ -79,7 +79,7 @@ TICKED = re.compile(r"\b(regex|judge)\s+(?:pattern\s+|question\s+)?`([^`\n]+)`",
 PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses|(?<=\bit )use|(?<=\bthey )use)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
-                      rf"|[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
+                      rf"|(?!(?:it|them|that|this|anything|something|nothing)\b)[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
 VALUE_WORDS = {  # how people say a named value
     "choice": r"(?:answer )?letters?(?: choice)?|multiple[- ]choice|choice",
