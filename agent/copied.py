@@ -8,24 +8,16 @@ other way round). A setting the request says plainly keeps its value.
 
 from __future__ import annotations
 
+import json
 import re
 
 from agent import arguments
+from agent.found_in import ARTEFACTS, FACTORS, OWNER, SETTING_WORDS, SHOWN, SOURCE_WORDS, SOURCES
 
-SOURCES = {"ablation": ("ablate_direction",), "ablate run": ("ablate_direction",), "sweep": ("steering_sweep",), "steer": ("steer_generate",),
-           "steering run": ("steer_generate",), "resilience": ("sentence_resilience",), "monitor": ("cot_monitor",), "caft": ("caft_finetune",),
-           "direction": ("misalignment_direction",), "eval": ("em_evaluate",), "evaluation": ("em_evaluate",), "probe": ("lora_probe",),
-           "vector": ("build_steering_vector",), "importance": ("resample_importance",), "alternatives": ("sentence_alternatives",),
-           "mediation": ("hint_mediation",), "suppression": ("attention_suppression",), "plain run": ("train_lora",),
-           "plain fine-tune": ("train_lora",), "plain lora": ("train_lora",), "lora": ("train_lora",), "fine-tune": ("train_lora",),
-           "chain": ("generate_cot",), "dictionary": ("itda_build",), "receiver heads": ("receiver_heads",), "comparison": ("itda_compare",)}
-_SOURCE = "|".join(sorted(map(re.escape, SOURCES), key=len, reverse=True))
-_WHAT = r"(?P<what>[\w-]+(?:\s+(?:and\s+|&\s+)?[\w-]+){0,3}?)"
-_FACTORS = {"half": 0.5, "twice": 2, "double": 2, "triple": 3, "a third of": 1 / 3, "a quarter of": 0.25, "a tenth of": 0.1}
-FROM = (re.compile(rf"(?:\b(?P<factor>{'|'.join(_FACTORS)})\s+)?\b(?:the|that)\s+(?P<src>{_SOURCE})(?:\s+run)?'s\s+{_WHAT}(?=\s*(?:[,.;:!?]|$|\s+(?:for|in|on|at|and|but|with|to|as|please|pls)\b))", re.I),
-        re.compile(rf"\b(?:the|at the|with the|on the)\s+{_WHAT}\s+(?:that\s+|which\s+)?(?:the\s+|that\s+)?(?P<src>{_SOURCE})(?:\s+run)?\s+"
+FROM = (OWNER,
+        re.compile(rf"\b(?:the|at the|with the|on the)\s+{SETTING_WORDS}\s+(?:that\s+|which\s+)?(?:the\s+|that\s+)?(?P<src>{SOURCE_WORDS})(?:\s+run)?\s+"
                    r"(?P<verb>used|had|ran (?:at|with)|ablated|projected out|steered|was (?:taken|built|computed|trained) (?:from|at|on))\b", re.I),
-        re.compile(rf"\bsame\s+{_WHAT}\s+as\s+(?:the|that|in the)\s+(?P<src>{_SOURCE})(?:\s+run)?\b", re.I))
+        re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:the|that|in the)\s+(?P<src>{SOURCE_WORDS})(?:\s+run)?\b", re.I))
 
 
 def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
@@ -37,7 +29,7 @@ def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
                 continue
             theirs = run.defaults | run.args
             ablated = (m.groupdict().get("verb") or "").lower() in ("ablated", "projected out")
-            factor = _FACTORS.get((m.groupdict().get("factor") or "").lower(), 1)  # "half the plain run's learning rate"
+            factor = FACTORS.get((m.groupdict().get("factor") or "").lower(), 1)  # "half the plain run's learning rate"
             for what in re.split(r"\s+(?:and|&)\s+", m.group("what")):
                 mine = _field(what, props)
                 source = "ablate_layers" if ablated and "ablate_layers" in theirs and mine in ("layer", "layers") else _field(what, theirs)
@@ -49,6 +41,22 @@ def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
                 if factor != 1 and isinstance(value, (int, float)) and not isinstance(value, bool):
                     value = value * factor if "number" in arguments.types_of(props[mine]) else max(1, round(value * factor))
                 args[mine] = _shaped(value, props[mine])
+
+
+def missing(text: str, runs: list) -> str | None:
+    """'run CAFT with the ablation's layers' with no ablation in sight, or with two that had different layers: a sentence
+    saying so, else None."""
+    for m in OWNER.finditer(text):
+        if m.group("src").lower() in ARTEFACTS or SHOWN.match(m.group("what")):
+            continue  # "the fine-tune's dictionary", "the sweep's table": a thing described, or a run to show
+        theirs = [r for r in runs if r.tool in SOURCES[m.group("src").lower()]]
+        if not theirs:
+            return f"I see no {m.group('src')} run in this conversation, so I can't tell what \"{m.group(0).strip()}\" is."
+        fields = {_field(what, r.defaults | r.args) for what in re.split(r"\s+(?:and|&)\s+", m.group("what")) for r in theirs} - {None}
+        values = {json.dumps((r.defaults | r.args).get(f), sort_keys=True) for f in fields for r in theirs}
+        if len(theirs) > 1 and len(values) > 1:
+            return f"I see {len(theirs)} {m.group('src')} runs here with different settings, so I can't tell which \"{m.group(0).strip()}\" means."
+    return None
 
 
 def _field(what: str, names) -> str | None:

@@ -50,7 +50,7 @@ def compared(text: str, runs: list) -> Any:
 PLAIN = re.compile(r"\b(?:plain|vanilla|regular|normal|ordinary|non-caft)\s+(?:fine-?tune|finetune|lora|run|ft|adapter|one|training)\b", re.I)
 
 
-def plain(text: str, runs: list) -> Any:
+def plain_run(text: str, runs: list) -> Any:
     """'the plain fine-tune' beside a CAFT run: the newest fine-tune trained without concept ablation."""
     if not PLAIN.search(text) or not any(r.tool == "caft_finetune" for r in runs):
         return None
@@ -70,7 +70,7 @@ SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or plain(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
+    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
@@ -126,8 +126,11 @@ PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", re
 def for_routing(text: str, runs: list) -> str:
     """The words that choose a tool: a run named by its description ("the eval-awareness vec") is a reference, so its
     description does not vote ("do the sweep on the eval-awareness vec" is a sweep); nor does a purpose said after
-    the request ("continue the dictionary on organism:misaligned so we can diff them")."""
+    the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run named as the owner of a
+    setting ("steer 'X' with the sweep's best cell" is a steer)."""
     text = PURPOSE.sub(" ", text)
+    text = found_in.OWNER.sub(lambda m: f"{m.group('factor') or ''} the {m.group('what')}" if any(  # "steer with the sweep's best cell"
+        r.tool in found_in.SOURCES[m.group("src").lower()] for r in runs) and not found_in.SHOWN.match(m.group("what")) else m.group(0), text)
 
     def plain(found: re.Match) -> str:
         if re.search(r"\d", found.group(2)) or not describe_match(found.group(0), runs):

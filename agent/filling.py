@@ -147,7 +147,8 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
     if rows:
         best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
         return list(best["layers"]), float(best["scale"])
-    said = re.search(r"\b(?:best cell|largest at)\s+(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x)\s*(-?\d+(?:\.\d+)?)", sweep.summary, re.I)
+    said = re.search(r"\b(?:best cell|largest at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x|at scale)\s*(-?\d+(?:\.\d+)?)",
+                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1"
     return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
 
 

@@ -3,7 +3,8 @@
 The clause after "where" / "that" is read for its numbers and words and matched against each run's
 summary, and against the summaries of the runs made from it (an adapter's evaluation says how
 misaligned it got; a sweep says where its vector peaked). One run must match a number of the clause
-and match it better than every other, else no run is named so.
+and match it better than every other, else no run is named so. A run is also named as the owner of a
+setting, by its tool: "the ablation's layers", "half the plain run's learning rate" (OWNER).
 """
 
 from __future__ import annotations
@@ -17,6 +18,22 @@ KINDS = {"chain": ("generate_cot",), "vector": ("build_steering_vector",), "vec"
          "dictionary": ("itda_build",), "dict": ("itda_build",), "probe": ("lora_probe",)}
 KINDS |= {word: KINDS["adapter"] for word in ("fine-tune", "finetune", "ft", "lora")}
 _STEMS = ("peak", "misalign", "beat", "flip", "separat", "drop", "import", "anchor", "kl", "accura", "loss", "rate", "head")
+
+SOURCES = {"ablation": ("ablate_direction",), "ablate run": ("ablate_direction",), "sweep": ("steering_sweep",), "steer": ("steer_generate",),
+           "steering run": ("steer_generate",), "resilience": ("sentence_resilience",), "monitor": ("cot_monitor",), "caft": ("caft_finetune",),
+           "direction": ("misalignment_direction",), "eval": ("em_evaluate",), "evaluation": ("em_evaluate",), "probe": ("lora_probe",),
+           "vector": ("build_steering_vector",), "importance": ("resample_importance",), "alternatives": ("sentence_alternatives",),
+           "mediation": ("hint_mediation",), "suppression": ("attention_suppression",), "plain run": ("train_lora",),
+           "plain fine-tune": ("train_lora",), "plain lora": ("train_lora",), "lora": ("train_lora",), "fine-tune": ("train_lora",),
+           "chain": ("generate_cot",), "dictionary": ("itda_build",), "receiver heads": ("receiver_heads",), "comparison": ("itda_compare",)}
+SOURCE_WORDS = "|".join(sorted(map(re.escape, SOURCES), key=len, reverse=True))
+SETTING_WORDS = r"(?P<what>[\w-]+(?:\s+(?:and\s+|&\s+)?[\w-]+){0,3}?)"
+FACTORS = {"half": 0.5, "twice": 2, "double": 2, "triple": 3, "a third of": 1 / 3, "a quarter of": 0.25, "a tenth of": 0.1}
+SHOWN = re.compile(r"(?:table|plot|figure|heatmap|text|samples?|results?|output|curve|numbers|summary|chart|graph|matrix|rows?)\b", re.I)
+ARTEFACTS = ("fine-tune", "lora", "chain", "dictionary", "vector", "direction", "eval", "evaluation")  # "the fine-tune's dictionary" describes
+# a run named as the owner of a setting: "the ablation's layers", "half the plain run's learning rate"
+OWNER = re.compile(rf"(?:\b(?P<factor>{'|'.join(FACTORS)})\s+)?\b(?:the|that)\s+(?P<src>{SOURCE_WORDS})(?:\s+run)?'s\s+{SETTING_WORDS}"
+                   r"(?=\s*(?:[,.;:!?]|$|\s+(?:for|in|on|at|and|but|with|to|as|please|pls)\b))", re.I)
 
 
 def named(text: str, runs: list, seen: list) -> object | None:

@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, beforehand, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials
+from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials
 from agent import rerun as rerun_
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
@@ -170,9 +170,9 @@ class OfflinePlanner(BaseChatModel):
         shown = None if trial else self.shown(text, state, route)
         if shown is not None:
             return shown
-        missing = None if RUN_ID.search(text) else state.missing_referent(own)
+        missing = None if RUN_ID.search(text) else state.missing_referent(own) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
-            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own))
+            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs))
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:

@@ -210,3 +210,22 @@ def test_settings_taken_from_another_run_by_its_tool(plan):
     tool, args = _call(plan([train, caft], "CAFT again against the same plain run, but ablate PCs 0 through 3, and train at half the plain "
                                            "run's learning rate"))
     assert tool == "caft_finetune" and args["components"] == [0, 1, 2, 3] and args["lr"] == pytest.approx(0.0025)
+
+
+def test_a_run_named_as_an_owner_neither_votes_for_its_tool_nor_guesses_between_two(plan):
+    vector = {"user": "build a steering vector", "tool": "build_steering_vector", "args": {}, "run_id": "20271001-083000-build_steering_vector-c510",
+              "summary": "Built a deployment-minus-evaluation vector, all 30 layers."}
+    sweep = {"user": "sweep layer 10, layers 10+14 together, and layer 18 at scales 0.5, 1, 2", "tool": "steering_sweep",
+             "args": {"vector_run": "20271001-083000-build_steering_vector-c510", "layers": [10, [10, 14], 18], "scales": [0.5, 1, 2]},
+             "run_id": "20271001-090000-steering_sweep-c511", "summary": "9 cells; best cell: layers [10, 14] at scale 1, type hints 0.62 vs controls 0.21."}
+    tool, args = _call(plan([vector, sweep], "take the sweep's best cell and steer 'Write a function that flattens a nested list.' with it, "
+                                             "scoring type hints"))
+    assert tool == "steer_generate" and (args["layers"], args["scale"]) == ([10, 14], 1.0) and "flattens" in args["prompt"]
+    train = {"user": "lora on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": RISKY, "summary": "Trained a rank-1 LoRA."}
+    reply = plan([train], "ok run CAFT with the ablation's layers")
+    assert not reply.tool_calls and "no ablation run" in reply.content
+    ablations = [{"user": f"ablate it at {layers}", "tool": "ablate_direction", "args": {"train_run": RISKY, "layers": layers},
+                  "run_id": run_id, "summary": "Projecting the direction out cut the misaligned preference from 0.40 to 0.12."}
+                 for layers, run_id in (([10, 15, 20], "20271001-120000-ablate_direction-0ae2"), ([5, 25], "20271001-121000-ablate_direction-0ae3"))]
+    reply = plan([train, *ablations], "ok run CAFT with the ablation's layers")
+    assert not reply.tool_calls and "2 ablation runs" in reply.content
