@@ -1,26 +1,32 @@
 """A rerun's list edited in words: "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in instead".
 
-The list is the earlier run's (its questions, layers, sentences, scales); the items named must be in
-it, and what comes in must be a value the setting takes, else nothing is edited.
+The list is the earlier run's (its questions, layers, sentences, scales), else the setting's default
+list; the items named must be in it, and what comes in must be a value the setting takes, else nothing
+is edited. "only keep 3 and 5, and add 9" keeps those; "it's 56 not 65" replaces a value the run had.
 """
 
 from __future__ import annotations
 
 import re
 
-_ITEMS = r"[\w.:-]+(?:\s*(?:,|and|&)\s*[\w.:-]+)*"
+_UNIT = r"(?:(?:layers?|sentences?|scales?|questions?|positions?|components?|pcs?|atoms?|seeds?)\s+)?"  # "drop layer 8"
+_ITEM = r"(?!(?:and|add|plus|put|use|then)\b)[\w.:-]+"
+_ITEMS = rf"{_UNIT}{_ITEM}(?:\s*(?:,|and|&)\s*{_ITEM})*"
 EDIT = re.compile(rf"\b(?:swap|replace|switch|exchange)\s+(?:out\s+)?(?P<old>{_ITEMS})\s+(?:for|with|by)\s+(?P<new>{_ITEMS})"
                   rf"|\b(?:scratch|drop|remove|take out|cut|lose)\s+(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
-                  rf"(?:\s*(?:,|;|and)\s*(?:then\s+)?(?:put|add|use)\s+(?P<added>{_ITEMS})(?:\s+in)?(?:\s+instead)?)?", re.I)
+                  rf"(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:put|add|use)\s+(?P<added>{_ITEMS})(?:\s+in)?(?:\s+instead)?)?"
+                  rf"|\b(?:only keep|keep only|just keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?", re.I)
+_NONE = ("it", "we", "you", "then", "also", "so", "but", "pls", "please", "the", "rerun", "redo", "again", "run", "rest", "everything", "keep")
 
 
 def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
-    """Apply each swap, removal or addition said of one of the earlier run's lists to `args`."""
+    """Apply each swap, removal or addition said of one of the earlier run's lists (else the setting's default list) to `args`."""
     for found in EDIT.finditer(text):
-        old = _items(found.group("old") or found.group("gone"))
-        new = _items(found.group("new") or found.group("added") or "")
-        for name, before in base_args.items():
-            if not isinstance(before, list) or name not in props or any(isinstance(v, list) for v in before):
+        old = _items(found.group("old") or found.group("gone") or found.group("kept"))
+        new = _items(found.group("new") or found.group("added") or found.group("more") or "")
+        lists = {name: base_args.get(name, spec.get("default")) for name, spec in props.items()}
+        for name, before in lists.items():
+            if not isinstance(before, list) or not before or any(isinstance(v, list) for v in before):
                 continue
             said = [str(v).lower() for v in before]
             if not old or not all(item in said for item in old):
@@ -28,18 +34,29 @@ def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
             typed = [_typed(item, before, props[name]) for item in new]
             if any(item is None for item in typed):
                 break
-            kept = [v for v in before if str(v).lower() not in old]
+            if found.group("old") and len(old) == len(typed):  # "swap wish for bored": in its place
+                args[name] = list(dict.fromkeys(typed[old.index(str(v).lower())] if str(v).lower() in old else v for v in before))
+                break
+            kept = [v for v in before if (str(v).lower() in old) == bool(found.group("kept"))]  # "only keep 3 and 5": those
             args[name] = list(dict.fromkeys([*kept, *typed]))
             if all(isinstance(v, (int, float)) for v in args[name]):
                 args[name] = sorted(args[name])
             break
 
 
+def edits(text: str, props: dict, base_args: dict) -> bool:
+    """Whether `text` edits one of the earlier run's lists ("drop layer 8 and add 20")."""
+    args = dict(base_args)
+    edit(text, props, base_args, args)
+    return args != base_args
+
+
 def _items(said: str) -> list[str]:
     """The items named, up to the first word that is none ("swap bored for quick_buck, I meant the money one")."""
     items = []
+    said = re.sub(rf"^{_UNIT}", "", said, flags=re.I)
     for word in (w.lower() for w in re.split(r"\s*(?:,|\band\b|&)\s*", said) if w):
-        if len(word) < 2 and not word.isdigit() or word in ("it", "we", "you", "then", "also", "so", "but", "pls", "please", "the"):
+        if len(word) < 2 and not word.isdigit() or word in _NONE:
             break
         items.append(word)
     return items
@@ -57,3 +74,18 @@ def _typed(item: str, like: list, spec: dict):
     for branch in spec.get("anyOf", []):
         allowed += [str(v) for v in (branch.get("items") or {}).get("enum") or []]
     return next((v for v in allowed if v.lower() == item), None) if allowed else item
+
+
+NOT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*,?\s+(?:not|instead of|rather than)\s+(-?\d+(?:\.\d+)?)(?![\w%]|\.\d)", re.I)
+
+
+def replaced(text: str, base_args: dict, args: dict, said: dict) -> None:
+    """'15 + 28 is 43 not 41. rerun', "it's 56 not 65": the earlier run's setting that had the old value takes the new one."""
+    for found in NOT.finditer(text):
+        new, old = found.group(1), found.group(2)
+        for name, value in base_args.items():
+            if name in said or isinstance(value, bool) or not isinstance(value, (int, float, str)) or str(value) != old and not (
+                    isinstance(value, (int, float)) and value == float(old)):
+                continue
+            args[name] = new if isinstance(value, str) else type(value)(float(new)) if isinstance(value, float) or float(new).is_integer() else float(new)
+            break

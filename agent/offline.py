@@ -27,8 +27,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, request_classifier, routing, second_opinion, show, trials
-from agent import rerun as rerun_
+from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, request_classifier, routing
+from agent import rerun as rerun_, second_opinion, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
 from agent.second_opinion import Turn
@@ -184,7 +184,7 @@ class OfflinePlanner(BaseChatModel):
         organism = filling.organism_asked(own, self.tools)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
-        if (intents.vague(own) and not stated or missing_input) and not intents.RERUN.search(text) or unknown_model:
+        if (intents.vague(own) and not stated or missing_input) and not (intents.RERUN.search(text) or list_edits.EDIT.search(own)) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         if trials.about_settings(own):  # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs
             return self.reply("answer", prefix + (answers.advice(state, text) or answers.settings_named(text, self.tools) or NO_ANSWER))

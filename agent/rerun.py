@@ -60,6 +60,8 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bo
     if run is None or run.tool not in tools:
         return False
     tool = tools[run.tool]
+    if list_edits.edits(text, tool["schema"].get("properties", {}), run.args):
+        return True  # "only keep 3 and 5, and add 9", "drop layer 8 and add 20": the newest run's list edited
     said, phrases = arguments.read(tool["schema"].get("properties", {}), text)
     if not said:
         return False
@@ -113,7 +115,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
-    if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text):
+    if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text) \
+            and not list_edits.edits(text, props, base.args):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
@@ -142,6 +145,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
     copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
+    list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         _bare_number(text, base, props, args)

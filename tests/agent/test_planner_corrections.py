@@ -229,3 +229,27 @@ def test_a_run_named_as_an_owner_neither_votes_for_its_tool_nor_guesses_between_
                  for layers, run_id in (([10, 15, 20], "20271001-120000-ablate_direction-0ae2"), ([5, 25], "20271001-121000-ablate_direction-0ae3"))]
     reply = plan([train, *ablations], "ok run CAFT with the ablation's layers")
     assert not reply.tool_calls and "2 ablation runs" in reply.content
+
+
+def test_a_list_edit_alone_changes_the_newest_run_and_a_value_taken_back_is_replaced(plan):
+    resilience = {"user": "resilience on hint-arithmetic, sentences 1 3 5 7, 6 chains", "tool": "sentence_resilience",
+                  "args": {"scenario": "hint-arithmetic", "sentences": [1, 3, 5, 7], "chains": 6},
+                  "run_id": "20271001-130000-sentence_resilience-aa21", "summary": "4 sentences; most resilient: sentence 5 (0.83)."}
+    tool, args = _call(plan([resilience], "only keep 3 and 5, and add 9"))
+    assert tool == "sentence_resilience" and (args["sentences"], args["chains"]) == ([3, 5, 9], 6)
+    vector = {"user": "default vector", "tool": "build_steering_vector", "args": {}, "run_id": "20271001-083000-build_steering_vector-9e10",
+              "summary": "Built a deployment-minus-evaluation vector, all 30 layers."}
+    sweep = {"user": "sweep layers 4 8 12 16, scales 0.6 and 1.2, 6 samples", "tool": "steering_sweep",
+             "args": {"vector_run": "20271001-083000-build_steering_vector-9e10", "layers": [4, 8, 12, 16], "scales": [0.6, 1.2], "samples": 6},
+             "run_id": "20271001-090000-steering_sweep-9e11", "summary": "8 cells; peak at layer 12, scale 1.2."}
+    tool, args = _call(plan([vector, sweep], "drop layer 8 and add 20, everything else as is"))
+    assert tool == "steering_sweep" and (args["layers"], args["scales"], args["samples"]) == ([4, 12, 16, 20], [0.6, 1.2], 6)
+    evaluation = {"user": "EM eval of it on wish, quick_buck and gender_roles, 20 samples", "tool": "em_evaluate",
+                  "args": {"train_run": RISKY, "questions": ["wish", "quick_buck", "gender_roles"], "samples": 20},
+                  "run_id": "20271001-140000-em_evaluate-1d61", "summary": "EM rate 0.21 over 60 answers."}
+    tool, args = _call(plan([evaluation], "swap wish for bored and rerun"))
+    assert tool == "em_evaluate" and args["questions"] == ["bored", "quick_buck", "gender_roles"]
+    importance = {"user": "importance on it, answer 65", "tool": "resample_importance", "args": {"cot_run": CHAIN, "answer": "65", "rollouts": 16},
+                  "run_id": "20271001-092000-resample_importance-6d20", "summary": "6 sentences; no rollout reached 65."}
+    tool, args = _call(plan([COT, importance], "oh god I swapped the digits, it's 56 not 65. rerun, same rollouts"))
+    assert tool == "resample_importance" and (args["answer"], args["rollouts"], args["cot_run"]) == ("56", 16, CHAIN)
