@@ -119,7 +119,7 @@ class OfflinePlanner(BaseChatModel):
         text = corrections.corrected(_content(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
-                suggested.response_metadata.get("intent") != "clarify":  # "ok do that" after a reply that proposed one experiment
+                suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(_content(suggested)):  # "ok do that" after a proposal
             text = f"{beforehand.NOTED.sub('', _content(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
             text = f"{_sentence(_content(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up

@@ -253,3 +253,19 @@ def test_a_list_edit_alone_changes_the_newest_run_and_a_value_taken_back_is_repl
                   "run_id": "20271001-092000-resample_importance-6d20", "summary": "6 sentences; no rollout reached 65."}
     tool, args = _call(plan([COT, importance], "oh god I swapped the digits, it's 56 not 65. rerun, same rollouts"))
     assert tool == "resample_importance" and (args["answer"], args["rollouts"], args["cot_run"]) == ("56", 16, CHAIN)
+
+
+def test_a_go_ahead_after_a_reply_that_invites_it_runs_what_the_user_set_up(plan):
+    asked = {"user": "i want dictionaries only for layers 3, 9, 15, 21, 27, on builtin:code and builtin:prose, 400 docs, 256 tokens per doc",
+             "reply": "That's up to about 102k tokens per layer over 5 layers, a longer build than the default. Say go when you want it."}
+    tool, args = _call(plan([asked], "fine, do it"))
+    assert tool == "itda_build" and (args["layers"], args["docs"], args["max_tokens"]) == ([3, 9, 15, 21, 27], 400, 256)
+    train = {"user": "train on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": RISKY, "summary": "Trained a rank-1 LoRA."}
+    plan_eval = {"user": "for the evaluation i want samples 30, temperature 0.8, only the questions three_thoughts and enough_of_my_husband, "
+                         "and judge reference", "reply": "Understood. The reference judge is offline, so treat its scores as rough. Ready when you are."}
+    tool, args = _call(plan([train, plan_eval], "ok please do it now on the fine-tune from before"))
+    assert tool == "em_evaluate" and args["train_run"] == RISKY and (args["samples"], args["judge"]) == (30, "reference")
+    settings = {"user": "when I run thought anchors on the next GSM chain: 50 rollouts, rounds of 10, export to ./ta_export",
+                "reply": "Noted for the next importance run."}
+    tool, args = _call(plan([settings, COT], "go ahead with the anchors on that now, answer's 43"))
+    assert tool == "resample_importance" and (args["rollouts"], args["round_size"], args["answer"], args["cot_run"]) == (50, 10, "43", CHAIN)
