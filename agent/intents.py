@@ -255,7 +255,7 @@ RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|s
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 
 

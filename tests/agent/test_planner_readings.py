@@ -53,3 +53,11 @@ def test_a_chain_pasted_here_again_is_shown_not_rerun(plan):
 def test_have_we_already_run_a_tool_asks_memory(plan):
     tool, args = _call(plan([], "before I ask anyone to redo it: have we already run hint mediation on hint-planet? runs only, three hits"))
     assert tool == "recall" and (args["scope"], args["k"]) == ("runs", 3) and "hint-planet" in args["query"]
+
+
+def test_search_the_old_chat_asks_memory_even_with_a_run_of_the_tool_in_sight(plan):
+    importance = {"user": "importance on it, answer 13", "tool": "resample_importance", "args": {"cot_run": CHAIN, "answer": "13"},
+                  "run_id": "20271101-092000-resample_importance-5aac", "summary": "4 sentences; top: sentence 2, +0.41."}
+    tool, args = _call(plan([COT, importance], "didn't I say yesterday that the anchor organism sometimes anchors on the wrong sentence? "
+                                               "search the old chat, my own messages included"))
+    assert tool == "recall" and (args["scope"], args["include_user"]) == ("turns", True)
