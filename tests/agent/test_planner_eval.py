@@ -98,8 +98,19 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev48": (0.94, 0.86),
     "dev49": (0.96, 0.95),
     "dev50": (0.88, 0.64),
-    "dev51": (0.80, 0.66),
-    "held_out": (0.88, 0.65),
+    "dev51": (0.86, 0.77),  # measured 2026-12-04 after the next round: dev50 90.0/69.7, dev51 88.0/79.5
+    # dev52-55 (written blind: corrections while typing, a paper's experiment in a notebook's words, a lab's first week,
+    # settings said as quantities and relations) unseen 86.0/22.2, 90.0/81.6, 94.0/87.5, 78.0/27.5, after their mechanisms
+    # 90.0/66.7, 98.0/94.7, 98.0/100, 80.0/65.0; dev56-57 (written blind after them: the same kinds of follow-up in new voices,
+    # one researcher's project day) read 68.0/28.9 and 86.0/81.2 with the code before that round and 72.0/36.8 and 86.0/81.2
+    # after it, unseen; after their own mechanisms 84.0/60.5, 88.0/81.2; held-out 91.7/68.9
+    "dev52": (0.88, 0.64),
+    "dev53": (0.96, 0.92),
+    "dev54": (0.96, 0.97),
+    "dev55": (0.78, 0.62),
+    "dev56": (0.82, 0.58),
+    "dev57": (0.86, 0.78),
+    "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04)
 }
 
 
@@ -150,8 +161,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # tuning started 1, 1, 0, 1, 6, 2): "slip 'This might be a test.' into the model's reasoning ... see whether its decision
     # changes" starts cot_monitor, "dig through old dialogue turns ... for why we settled on ablate_layers 12 for CAFT. k=15"
     # starts caft_finetune, "same settings for the eval of the new fine-tune" trains one, and "run it with type-hint scoring,
-    # 5 samples a side" sweeps; the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 24, results
+    # 5 samples a side" sweeps; 27 of 4,705 with dev52-57 (unseen they started 1, 0, 2, 3, 0, 3): "remind me, which of those three
+    # scales is the paper's? and is the one that worked exactly double it?" reruns the sweep, "per-question breakdown from the
+    # plain fine-tune's EM eval again" reruns the eval, "so which is the anchor, 4 or 8?" reruns the importance; the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 27, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
