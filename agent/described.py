@@ -54,9 +54,11 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
 
 
 def _named(props: dict, thing: str) -> bool:
-    """A setting is named by the thing counted: its own name or one of its other names ("documents" is docs)."""
+    """A setting is named by the thing counted: its own name, or another name of a setting whose description says it is
+    a most ("documents" is docs, "Use at most this many documents"; "resamples" stays a cap, not rollouts)."""
     thing = thing.rstrip("s")
-    return any(n.rstrip("s") == thing or any(w.rstrip("s") == thing for w in SYNONYMS.get(n, ())) for n in props)
+    return any(n.rstrip("s") == thing or any(w.rstrip("s") == thing for w in SYNONYMS.get(n, ()))
+               and re.search(r"\b(?:at most|up to|maximum)\b", spec.get("description", ""), re.I) for n, spec in props.items())
 
 
 def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
