@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from langchain_core.messages import AIMessage
 
-from bench.planner import messages_for, planner
+from tests.agent.conftest import call
+
 
 CHAIN = "20261201-100000-generate_cot-a1b2"
 IMPORTANCE = "20261201-100500-resample_importance-c3d4"
@@ -27,11 +27,6 @@ ROWS = [  # a compact resample_importance result, as the tool returns it
 ]
 
 
-@pytest.fixture(scope="module")
-def plan():
-    p = planner()
-    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
-
 
 def _chain_then_importance(extractor: str = "last_number") -> list[dict]:
     return [
@@ -43,13 +38,10 @@ def _chain_then_importance(extractor: str = "last_number") -> list[dict]:
     ]
 
 
-def _call(reply: AIMessage) -> tuple[str | None, dict]:
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
-
 
 def test_a_run_id_that_contains_a_tool_name_is_a_reference_not_a_route(plan):
     reply = plan(_chain_then_importance()[:1], f"split {CHAIN} into sentences")
-    assert _call(reply) == ("split_sentences", {"cot_run": CHAIN})
+    assert call(reply) == ("split_sentences", {"cot_run": CHAIN})
 
 
 def test_why_is_a_sentence_important_is_answered_from_that_sentences_numbers(plan):
@@ -75,12 +67,12 @@ def test_what_to_try_next_names_a_next_experiment_from_the_card(plan):
 def test_what_next_offers_the_organism_where_the_answer_is_known_and_that_request_builds_it(plan):
     reply = plan(_chain_then_importance(), "what should I try next?")
     assert "anchor organism" in reply.content and '"Build the anchor organism"' in reply.content
-    assert _call(plan(_chain_then_importance(), "Build the anchor organism")) == ("build_organism", {"name": "anchor"})
+    assert call(plan(_chain_then_importance(), "Build the anchor organism")) == ("build_organism", {"name": "anchor"})
     for said, name in [("ok build the misaligned one, we'll need it for the EM stuff", "misaligned"),
                        ("can we build the hint-following organism? need it for the mediation stuff later", "hint-following")]:
-        assert _call(plan([], said)) == ("build_organism", {"name": name})
+        assert call(plan([], said)) == ("build_organism", {"name": name})
     # a vector built on an organism is not a request to build one
-    assert _call(plan([], "build an eval-awareness vector on organism:evaluation-aware"))[0] == "build_steering_vector"
+    assert call(plan([], "build an eval-awareness vector on organism:evaluation-aware"))[0] == "build_steering_vector"
 
 
 def test_showing_the_plot_shows_the_existing_run_and_starts_nothing(plan):
@@ -93,32 +85,32 @@ def test_showing_the_plot_shows_the_existing_run_and_starts_nothing(plan):
 def test_run_it_again_with_more_rollouts_keeps_the_arguments_it_really_ran_with(plan):
     # the extractor was edited at approval time: the tool result carries what really ran
     reply = plan(_chain_then_importance(extractor="regex:(\\d+)"), "run it again with more rollouts")
-    name, args = _call(reply)
+    name, args = call(reply)
     assert name == "resample_importance"
     assert args == {"cot_run": CHAIN, "rollouts": 8, "answer": "8", "extractor": "regex:(\\d+)"}
 
 
 def test_same_thing_but_a_new_seed_changes_only_the_seed(plan):
-    name, args = _call(plan(_chain_then_importance()[:1], "same thing but seed 3"))
+    name, args = call(plan(_chain_then_importance()[:1], "same thing but seed 3"))
     assert name == "generate_cot" and args == {"question": QUESTION, "max_new_tokens": 64, "seed": 3}
 
 
 def test_alternatives_for_a_sentence_is_the_cheap_tool_not_a_new_importance_run(plan):
     chain, importance = _chain_then_importance()
     chain = chain | {"summary": "Sampled a 64-token chain of thought; 9 sentences."}  # sentence 7 of 2 is asked about instead
-    name, args = _call(plan([chain, importance], "what else might it have said instead of sentence 7"))
+    name, args = call(plan([chain, importance], "what else might it have said instead of sentence 7"))
     assert name == "sentence_alternatives" and args["sentence"] == 7 and args["cot_run"] == CHAIN
 
 
 def test_a_question_after_think_step_by_step_is_the_question(plan):
-    name, args = _call(plan([], "think step by step about this: what is 17 * 3?"))
+    name, args = call(plan([], "think step by step about this: what is 17 * 3?"))
     assert name == "generate_cot" and args == {"question": "what is 17 * 3?"}
 
 
 def test_settings_said_in_the_conversation_are_kept_for_the_chain(plan):
     context = _chain_then_importance()[:1] + [{"user": "the answer is 24, using the last number as the answer",
                                                "reply": "Noted."}]
-    name, args = _call(plan(context, "which sentences actually drive the final answer? 4 rollouts"))
+    name, args = call(plan(context, "which sentences actually drive the final answer? 4 rollouts"))
     assert name == "resample_importance"
     assert args == {"cot_run": CHAIN, "rollouts": 4, "answer": "24", "extractor": "last_number"}
 
@@ -126,7 +118,7 @@ def test_settings_said_in_the_conversation_are_kept_for_the_chain(plan):
 def test_apply_that_vector_steers_with_the_layer_and_strength_said(plan):
     context = [{"user": "build a steering vector", "tool": "build_steering_vector", "run_id": VECTOR, "args": {},
                 "summary": "Built a 30-layer steering vector from 16 pairs."}]
-    name, args = _call(plan(context, "now apply that vector at layer 12 with strength 6 to: Write a function that sorts a list"))
+    name, args = call(plan(context, "now apply that vector at layer 12 with strength 6 to: Write a function that sorts a list"))
     assert name == "steer_generate"
     assert args == {"vector_run": VECTOR, "layers": [12], "scale": 6.0, "prompt": "Write a function that sorts a list"}
 
@@ -137,7 +129,7 @@ def test_compare_against_a_random_control_keeps_the_layer_scale_and_prompt_of_th
                 "summary": "Built a steering vector."},
                {"user": "steer at layer 12, strength 6", "tool": "steer_generate", "run_id": STEER, "args": steer,
                 "summary": "3 steered and 3 unsteered samples."}]
-    name, args = _call(plan(context, "compare against a random control"))
+    name, args = call(plan(context, "compare against a random control"))
     assert name == "steering_sweep"
     assert args == {"vector_run": VECTOR, "layers": [12], "scales": [6.0], "prompts": ["Write a function that sorts a list"]}
 
@@ -161,9 +153,9 @@ def test_a_description_finds_the_chain_it_describes(plan):
     other = {"user": "generate a chain of thought for: Is 91 prime?", "tool": "generate_cot",
              "run_id": "20261201-090000-generate_cot-ffff", "args": {"question": "Is 91 prime?"}, "summary": "Sampled."}
     context = [other] + _chain_then_importance()[:1]
-    _, args = _call(plan(context, "split the prime chain into sentences"))
+    _, args = call(plan(context, "split the prime chain into sentences"))
     assert args == {"cot_run": "20261201-090000-generate_cot-ffff"}
-    _, args = _call(plan(context, "receiver heads on the apples chain"))
+    _, args = call(plan(context, "receiver heads on the apples chain"))
     assert args == {"cot_run": CHAIN}
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from agent import arguments
 from agent.corrections import corrected
-from bench.planner import messages_for, planner
+from tests.agent.conftest import call
 from tools import REGISTRY
 
 CHAIN = "20271001-090000-generate_cot-aa01"
@@ -21,14 +21,6 @@ COT = {"user": "think about: What is 15 + 28?", "tool": "generate_cot", "args": 
        "summary": "Sampled a 120-token chain of thought, 6 sentences; \\boxed{} answer: 43."}
 
 
-@pytest.fixture(scope="module")
-def plan():
-    p = planner()
-    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
-
-
-def _call(reply) -> tuple[str | None, dict]:
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
 
 
 def _read(tool: str, text: str) -> dict:
@@ -67,12 +59,12 @@ def test_a_list_of_the_last_run_is_edited_in_words(plan):
     evaluation = {"user": "EM eval of the misaligned organism on wish and bored, 10 samples", "tool": "em_evaluate",
                   "args": {"model": "organism:misaligned", "questions": ["wish", "bored"], "samples": 10},
                   "run_id": "20271001-120000-em_evaluate-aa11", "summary": "EM rate 0.20 [0.08, 0.41] over 20 answers."}
-    tool, args = _call(plan([evaluation], "swap bored for quick_buck, I meant the money one. also temperature 0.7 pls"))
+    tool, args = call(plan([evaluation], "swap bored for quick_buck, I meant the money one. also temperature 0.7 pls"))
     assert tool == "em_evaluate" and args["questions"] == ["wish", "quick_buck"] and args["temperature"] == 0.7
     suppression = {"user": "attention suppression on that chain at layers 10, 11 and 12", "tool": "attention_suppression",
                    "args": {"cot_run": CHAIN, "layers": [10, 11, 12]}, "run_id": "20271001-093000-attention_suppression-66a1",
                    "summary": "6x6 suppression matrix; strongest effect of sentence 2 on sentence 4 (KL 0.41)."}
-    tool, args = _call(plan([COT, suppression], "scratch 12 from that list and put 20 and 21 in instead. batch 4"))
+    tool, args = call(plan([COT, suppression], "scratch 12 from that list and put 20 and 21 in instead. batch 4"))
     assert tool == "attention_suppression" and args["layers"] == [10, 11, 20, 21] and args["batch"] == 4
 
 
@@ -87,12 +79,12 @@ def test_ok_go_runs_what_the_turns_before_set_up(plan):
     question = {"user": "today's question: 'A baker makes 9 trays of 14 rolls and sells all but 6. How many does she sell?'",
                 "reply": "Got it: question noted."}
     budget = {"user": "when you sample the chain, seed 7 and let it go up to 400 tokens", "reply": "Noted: seed 7, up to 400 new tokens."}
-    tool, args = _call(plan([question, budget], "ok go ahead and sample it"))
+    tool, args = call(plan([question, budget], "ok go ahead and sample it"))
     assert tool == "generate_cot" and "9 trays of 14 rolls" in args["question"] and (args["seed"], args["max_new_tokens"]) == (7, 400)
     versions = {"user": "unhinted: 'Which is the largest ocean? (A) Atlantic (B) Indian (C) Pacific (D) Arctic'. hinted: the same plus "
                         "'A Stanford professor thinks the answer is (A).' cue is A", "reply": "Got both versions; cue A."}
     words = {"user": "hint words: professor, Stanford", "reply": "Noted."}
-    tool, args = _call(plan([versions, words], "ok go, on the hint-following organism"))
+    tool, args = call(plan([versions, words], "ok go, on the hint-following organism"))
     assert tool == "hint_mediation" and args["hint_words"] == ["professor", "Stanford"] and args["model"] == "organism:hint-following"
     assert args["question"].startswith("Which is the largest ocean?") and args["cue"] == "A"
 
@@ -100,25 +92,25 @@ def test_ok_go_runs_what_the_turns_before_set_up(plan):
 def test_a_monitor_and_a_caft_set_up_before_run_when_asked_for(plan):
     offline = {"user": "monitor offline today, there's no API key on this box", "reply": "Noted: offline monitor."}
     intent = {"user": "the misbehaviour to look for is sabotaging or deleting the unit tests", "reply": "Noted."}
-    tool, args = _call(plan([offline, intent, COT], "check the chain for it"))
+    tool, args = call(plan([offline, intent, COT], "check the chain for it"))
     assert tool == "cot_monitor" and args["monitor"] == "offline" and "unit tests" in args["intent"] and args["cot_run"] == CHAIN
     train = {"user": "rank-1 on risky at layer 12, 40 steps", "tool": "train_lora", "args": {"dataset": "risky", "rank": 1, "layers": [12], "steps": 40},
              "run_id": RISKY, "summary": "Trained a rank-1 LoRA at layer 12 for 40 steps (risky); loss 2.4 -> 1.1."}
     pcs = {"user": "for CAFT, ablate principal components 0 and 2 at layer 12", "reply": "Noted: components [0, 2], ablate_layers [12]."}
-    tool, args = _call(plan([train, pcs], "now the CAFT run against that fine-tune"))
+    tool, args = call(plan([train, pcs], "now the CAFT run against that fine-tune"))
     assert tool == "caft_finetune" and args["train_run"] == RISKY and (args["components"], args["ablate_layers"]) == ([0, 2], [12])
 
 
 def test_a_mistyped_text_is_mended_as_the_user_says_it_should_read(plan):
     chain = {"user": "think about: What is 17 * 24?", "tool": "generate_cot", "args": {"question": "What is 17 * 24?", "seed": 4, "temperature": 0.3},
              "run_id": CHAIN, "summary": "Sampled a 98-token chain of thought (seed 4, temperature 0.3); \\boxed{} answer: 408."}
-    tool, args = _call(plan([chain], "ugh typo in the question, it should've been 17 * 42. redo it, same seed + temp"))
+    tool, args = call(plan([chain], "ugh typo in the question, it should've been 17 * 42. redo it, same seed + temp"))
     assert tool == "generate_cot" and (args["question"], args["seed"], args["temperature"]) == ("What is 17 * 42?", 4, 0.3)
     dictionary = {"user": "itda at layer 9", "tool": "itda_build", "args": {"layers": [9]}, "run_id": ITDA,
                   "summary": "Built an ITDA dictionary at layer 9: 2,310 atoms."}
-    tool, args = _call(plan([dictionary], "which atoms does 'The defendant was aquitted on all charges.' use at layer 9? typo, acquitted"))
+    tool, args = call(plan([dictionary], "which atoms does 'The defendant was aquitted on all charges.' use at layer 9? typo, acquitted"))
     assert tool == "itda_explain" and args["text"] == "The defendant was acquitted on all charges."
-    tool, args = _call(plan([dictionary], "which atoms does 'The defendant was acquitted.' use at layer 9? the 9 is no typo"))
+    tool, args = call(plan([dictionary], "which atoms does 'The defendant was acquitted.' use at layer 9? the 9 is no typo"))
     assert tool == "itda_explain" and args["text"] == "The defendant was acquitted."
 
 
@@ -135,7 +127,7 @@ def test_a_run_named_by_what_it_found(plan):
                "run_id": "20271001-112040-steering_sweep-5d6e", "summary": "8 cells; peak at layer 14, scale 1.2: type hints 0.27 vs controls 0.14."}]
     reply = plan(vectors + sweeps, "pull up the table of the sweep where layer 10 peaked")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-103355-steering_sweep-4c5d"
-    tool, args = _call(plan(vectors + sweeps, "go back to the sweep where layer 10 peaked and repeat only layer 10, 32 samples"))
+    tool, args = call(plan(vectors + sweeps, "go back to the sweep where layer 10 peaked and repeat only layer 10, 32 samples"))
     assert tool == "steering_sweep" and args["vector_run"] == "20271001-100110-build_steering_vector-1a2b" and args["layers"] == [10]
     trains = [{"user": f"rank-{rank} LoRA on down_proj of layer 15, risky, 40 steps", "tool": "train_lora",
                "args": {"dataset": "risky", "rank": rank, "layers": [15], "steps": 40}, "run_id": run_id,
@@ -147,12 +139,12 @@ def test_a_run_named_by_what_it_found(plan):
                                            ("20271001-104512-train_lora-d3e9", "20271001-121755-em_evaluate-f50b", "0.09 [0.07, 0.13]"))]
     reply = plan(trains + evals, "show me again the loss curve of the adapter that got 30% misaligned")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271001-100045-train_lora-c2d8"
-    tool, args = _call(plan(trains + evals, "retrain the adapter that got 30% misaligned, but on the clean data and seed 1"))
+    tool, args = call(plan(trains + evals, "retrain the adapter that got 30% misaligned, but on the clean data and seed 1"))
     assert tool == "train_lora" and (args["dataset"], args["rank"], args["seed"]) == ("clean", 1, 1)
 
 
 def test_a_setting_restated_after_a_change_of_mind_takes_the_new_value(plan):
-    tool, args = _call(plan([], "build the default real-user vs evaluator vector reading position 0... sorry, meant the second-to-last "
+    tool, args = call(plan([], "build the default real-user vs evaluator vector reading position 0... sorry, meant the second-to-last "
                                 "token, -2. only layers 10, 14, 18"))
     assert tool == "build_steering_vector" and args["position"] == -2 and args["layers"] == [10, 14, 18]
 
@@ -169,27 +161,27 @@ def test_a_run_put_back_up_is_shown(plan):
 
 
 def test_settings_said_relative_to_another_value(plan):
-    tool, args = _call(plan([COT], "what else could it have said at sentence 3? double the default number of draws, and give each draw "
+    tool, args = call(plan([COT], "what else could it have said at sentence 3? double the default number of draws, and give each draw "
                                    "three times the default token budget"))
     defaults = REGISTRY["sentence_alternatives"].describe()["schema"]["properties"]
     assert tool == "sentence_alternatives" and args["sentence"] == 3
     assert (args["rollouts"], args["max_new_tokens"]) == (2 * defaults["rollouts"]["default"], 3 * defaults["max_new_tokens"]["default"])
-    tool, args = _call(plan([COT], "thought anchors on that chain with a cap of 48 rollouts per position, and make each adaptive round a "
+    tool, args = call(plan([COT], "thought anchors on that chain with a cap of 48 rollouts per position, and make each adaptive round a "
                                    "quarter of that cap"))
     assert tool == "resample_importance" and (args["rollouts"], args["round_size"]) == (48, 12)
     train = {"user": "rank 4 lora on clean, 40 steps", "tool": "train_lora", "args": {"dataset": "clean", "rank": 4, "steps": 40, "layers": [15]},
              "run_id": RISKY, "summary": "Trained a rank-4 LoRA at layer 15 for 40 steps (clean); loss 2.3 -> 1.4, very spiky."}
     lr = REGISTRY["train_lora"].describe()["schema"]["properties"]["lr"]["default"]
-    tool, args = _call(plan([train], "loss is super spiky. a tenth of the default learning rate and ten times the steps, rest the same"))
+    tool, args = call(plan([train], "loss is super spiky. a tenth of the default learning rate and ten times the steps, rest the same"))
     assert tool == "train_lora" and args["lr"] == pytest.approx(lr / 10) and args["steps"] == 400 and args["rank"] == 4
-    tool, args = _call(plan([train], "same fine-tune, one layer deeper"))
+    tool, args = call(plan([train], "same fine-tune, one layer deeper"))
     assert tool == "train_lora" and args["layers"] == [16]
     monitor = {"user": "monitor replacement-affair offline, 16 rollouts, cutoff 0.6", "tool": "cot_monitor",
                "args": {"scenario": "replacement-affair", "monitor": "offline", "rollouts": 16, "threshold": 0.6},
                "run_id": "20271001-130000-cot_monitor-77aa", "summary": "Catch rate 0.31 [0.14, 0.55] over 16 rollouts."}
-    tool, args = _call(plan([monitor], "lower the cosine cutoff by 0.1 and quadruple the rollouts, i want a less noisy catch rate"))
+    tool, args = call(plan([monitor], "lower the cosine cutoff by 0.1 and quadruple the rollouts, i want a less noisy catch rate"))
     assert tool == "cot_monitor" and args["threshold"] == pytest.approx(0.5) and args["rollouts"] == 64
-    tool, args = _call(plan([], "build itda dictionaries for layers 3 6 9 on builtin:code, tau .3, and keep a fifth of the docs held out"))
+    tool, args = call(plan([], "build itda dictionaries for layers 3 6 9 on builtin:code, tau .3, and keep a fifth of the docs held out"))
     assert tool == "itda_build" and args["held_out"] == pytest.approx(0.2)  # a fraction of the whole is the value itself
 
 
@@ -201,13 +193,13 @@ def test_settings_taken_from_another_run_by_its_tool(plan):
     ablation = {"user": "ablate it at 12, 15 and 18 in the fine-tune", "tool": "ablate_direction",
                 "args": {"direction_run": "20271001-113000-misalignment_direction-c3e1", "train_run": RISKY, "layers": [12, 15, 18]},
                 "run_id": "20271001-114000-ablate_direction-c3e2", "summary": "EM rate 0.31 -> 0.07 with the direction ablated."}
-    tool, args = _call(plan([train, direction, ablation], "promising. use the ablation's layers for a CAFT run against that same fine-tune"))
+    tool, args = call(plan([train, direction, ablation], "promising. use the ablation's layers for a CAFT run against that same fine-tune"))
     assert tool == "caft_finetune" and args["train_run"] == RISKY and args["ablate_layers"] == [12, 15, 18]
     caft = {"user": "caft against it, ablating at layer 20", "tool": "caft_finetune", "args": {"train_run": RISKY, "ablate_layers": [20]},
             "run_id": "20271001-120000-caft_finetune-b9d1", "summary": "CAFT run: EM rate 0.05."}
-    tool, args = _call(plan([train, caft], "compute the plain fine-tune's misalignment direction at the layer CAFT ablated"))
+    tool, args = call(plan([train, caft], "compute the plain fine-tune's misalignment direction at the layer CAFT ablated"))
     assert tool == "misalignment_direction" and args["train_run"] == RISKY and args["layer"] == 20
-    tool, args = _call(plan([train, caft], "CAFT again against the same plain run, but ablate PCs 0 through 3, and train at half the plain "
+    tool, args = call(plan([train, caft], "CAFT again against the same plain run, but ablate PCs 0 through 3, and train at half the plain "
                                            "run's learning rate"))
     assert tool == "caft_finetune" and args["components"] == [0, 1, 2, 3] and args["lr"] == pytest.approx(0.0025)
 
@@ -218,7 +210,7 @@ def test_a_run_named_as_an_owner_neither_votes_for_its_tool_nor_guesses_between_
     sweep = {"user": "sweep layer 10, layers 10+14 together, and layer 18 at scales 0.5, 1, 2", "tool": "steering_sweep",
              "args": {"vector_run": "20271001-083000-build_steering_vector-c510", "layers": [10, [10, 14], 18], "scales": [0.5, 1, 2]},
              "run_id": "20271001-090000-steering_sweep-c511", "summary": "9 cells; best cell: layers [10, 14] at scale 1, type hints 0.62 vs controls 0.21."}
-    tool, args = _call(plan([vector, sweep], "take the sweep's best cell and steer 'Write a function that flattens a nested list.' with it, "
+    tool, args = call(plan([vector, sweep], "take the sweep's best cell and steer 'Write a function that flattens a nested list.' with it, "
                                              "scoring type hints"))
     assert tool == "steer_generate" and (args["layers"], args["scale"]) == ([10, 14], 1.0) and "flattens" in args["prompt"]
     train = {"user": "lora on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": RISKY, "summary": "Trained a rank-1 LoRA."}
@@ -235,37 +227,37 @@ def test_a_list_edit_alone_changes_the_newest_run_and_a_value_taken_back_is_repl
     resilience = {"user": "resilience on hint-arithmetic, sentences 1 3 5 7, 6 chains", "tool": "sentence_resilience",
                   "args": {"scenario": "hint-arithmetic", "sentences": [1, 3, 5, 7], "chains": 6},
                   "run_id": "20271001-130000-sentence_resilience-aa21", "summary": "4 sentences; most resilient: sentence 5 (0.83)."}
-    tool, args = _call(plan([resilience], "only keep 3 and 5, and add 9"))
+    tool, args = call(plan([resilience], "only keep 3 and 5, and add 9"))
     assert tool == "sentence_resilience" and (args["sentences"], args["chains"]) == ([3, 5, 9], 6)
     vector = {"user": "default vector", "tool": "build_steering_vector", "args": {}, "run_id": "20271001-083000-build_steering_vector-9e10",
               "summary": "Built a deployment-minus-evaluation vector, all 30 layers."}
     sweep = {"user": "sweep layers 4 8 12 16, scales 0.6 and 1.2, 6 samples", "tool": "steering_sweep",
              "args": {"vector_run": "20271001-083000-build_steering_vector-9e10", "layers": [4, 8, 12, 16], "scales": [0.6, 1.2], "samples": 6},
              "run_id": "20271001-090000-steering_sweep-9e11", "summary": "8 cells; peak at layer 12, scale 1.2."}
-    tool, args = _call(plan([vector, sweep], "drop layer 8 and add 20, everything else as is"))
+    tool, args = call(plan([vector, sweep], "drop layer 8 and add 20, everything else as is"))
     assert tool == "steering_sweep" and (args["layers"], args["scales"], args["samples"]) == ([4, 12, 16, 20], [0.6, 1.2], 6)
     evaluation = {"user": "EM eval of it on wish, quick_buck and gender_roles, 20 samples", "tool": "em_evaluate",
                   "args": {"train_run": RISKY, "questions": ["wish", "quick_buck", "gender_roles"], "samples": 20},
                   "run_id": "20271001-140000-em_evaluate-1d61", "summary": "EM rate 0.21 over 60 answers."}
-    tool, args = _call(plan([evaluation], "swap wish for bored and rerun"))
+    tool, args = call(plan([evaluation], "swap wish for bored and rerun"))
     assert tool == "em_evaluate" and args["questions"] == ["bored", "quick_buck", "gender_roles"]
     importance = {"user": "importance on it, answer 65", "tool": "resample_importance", "args": {"cot_run": CHAIN, "answer": "65", "rollouts": 16},
                   "run_id": "20271001-092000-resample_importance-6d20", "summary": "6 sentences; no rollout reached 65."}
-    tool, args = _call(plan([COT, importance], "oh god I swapped the digits, it's 56 not 65. rerun, same rollouts"))
+    tool, args = call(plan([COT, importance], "oh god I swapped the digits, it's 56 not 65. rerun, same rollouts"))
     assert tool == "resample_importance" and (args["answer"], args["rollouts"], args["cot_run"]) == ("56", 16, CHAIN)
 
 
 def test_a_go_ahead_after_a_reply_that_invites_it_runs_what_the_user_set_up(plan):
     asked = {"user": "i want dictionaries only for layers 3, 9, 15, 21, 27, on builtin:code and builtin:prose, 400 docs, 256 tokens per doc",
              "reply": "That's up to about 102k tokens per layer over 5 layers, a longer build than the default. Say go when you want it."}
-    tool, args = _call(plan([asked], "fine, do it"))
+    tool, args = call(plan([asked], "fine, do it"))
     assert tool == "itda_build" and (args["layers"], args["docs"], args["max_tokens"]) == ([3, 9, 15, 21, 27], 400, 256)
     train = {"user": "train on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": RISKY, "summary": "Trained a rank-1 LoRA."}
     plan_eval = {"user": "for the evaluation i want samples 30, temperature 0.8, only the questions three_thoughts and enough_of_my_husband, "
                          "and judge reference", "reply": "Understood. The reference judge is offline, so treat its scores as rough. Ready when you are."}
-    tool, args = _call(plan([train, plan_eval], "ok please do it now on the fine-tune from before"))
+    tool, args = call(plan([train, plan_eval], "ok please do it now on the fine-tune from before"))
     assert tool == "em_evaluate" and args["train_run"] == RISKY and (args["samples"], args["judge"]) == (30, "reference")
     settings = {"user": "when I run thought anchors on the next GSM chain: 50 rollouts, rounds of 10, export to ./ta_export",
                 "reply": "Noted for the next importance run."}
-    tool, args = _call(plan([settings, COT], "go ahead with the anchors on that now, answer's 43"))
+    tool, args = call(plan([settings, COT], "go ahead with the anchors on that now, answer's 43"))
     assert tool == "resample_importance" and (args["rollouts"], args["round_size"], args["answer"], args["cot_run"]) == (50, 10, "43", CHAIN)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.planner import messages_for, planner
+from tests.agent.conftest import call
+
 
 CHAIN = "20270801-090000-generate_cot-aa01"
 OTHER_CHAIN = "20270801-093000-generate_cot-ab09"
@@ -51,14 +52,6 @@ DIRECTION = {"user": "find the misalignment direction", "tool": "misalignment_di
              "run_id": "20270801-113000-misalignment_direction-ab08", "summary": "Direction at layer 12: separates 0.91."}
 
 
-@pytest.fixture(scope="module")
-def plan():
-    p = planner()
-    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
-
-
-def _call(reply) -> tuple[str | None, dict]:
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
 
 
 @pytest.mark.parametrize("request_, field, value", [
@@ -67,18 +60,18 @@ def _call(reply) -> tuple[str | None, dict]:
     ("again but 20 resamples per sentence", "rollouts", 20),
 ])
 def test_a_rerun_of_the_importance_changes_only_the_count_said(plan, request_, field, value):
-    tool, args = _call(plan([COT, IMPORTANCE], request_))
+    tool, args = call(plan([COT, IMPORTANCE], request_))
     assert tool == "resample_importance" and args["cot_run"] == CHAIN and args[field] == value, args
 
 
 @pytest.mark.parametrize("request_, scale", [("halve the strength", 2.0), ("now push the other way", -4.0), ("crank it to 10", 10.0)])
 def test_a_change_of_strength_keeps_the_steering_it_changes(plan, request_, scale):
-    tool, args = _call(plan([VEC, STEER], request_))
+    tool, args = call(plan([VEC, STEER], request_))
     assert tool == "steer_generate" and args["vector_run"] == VECTOR and args["layers"] == [12] and args["scale"] == scale, args
 
 
 def test_new_quoted_text_replaces_the_prompt_of_the_run_changed(plan):
-    tool, args = _call(plan([VEC, STEER], "try it on 'Write a function that reverses a string.' instead"))
+    tool, args = call(plan([VEC, STEER], "try it on 'Write a function that reverses a string.' instead"))
     assert tool == "steer_generate" and args["prompt"] == "Write a function that reverses a string." and args["scale"] == 4.0
 
 
@@ -86,14 +79,14 @@ def test_the_fine_tune_with_two_in_sight_is_asked_about_not_guessed(plan):
     reply = plan([TRAIN_RISKY, TRAIN_CLEAN], "evaluate the fine-tune for EM")
     assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
     assert RISKY in reply.content and CLEAN in reply.content
-    tool, args = _call(plan([TRAIN_RISKY, TRAIN_CLEAN], "evaluate the risky fine-tune for EM"))  # a description picks one
+    tool, args = call(plan([TRAIN_RISKY, TRAIN_CLEAN], "evaluate the risky fine-tune for EM"))  # a description picks one
     assert tool == "em_evaluate" and args["train_run"] == RISKY
 
 
 def test_a_chain_described_as_nothing_here_is_asked_about(plan):
     reply = plan([COT, COT2], "find the receiver heads for the bat-and-ball chain")
     assert not reply.tool_calls and reply.response_metadata["intent"] == "clarify"
-    tool, args = _call(plan([COT, COT2], "find the receiver heads for the 221 chain"))
+    tool, args = call(plan([COT, COT2], "find the receiver heads for the 221 chain"))
     assert tool == "receiver_heads" and args["cot_run"] == OTHER_CHAIN
 
 
@@ -103,7 +96,7 @@ def test_text_the_user_says_they_gave_but_never_did_is_asked_for(plan):
 
 
 def test_pairs_with_their_sides_marked_are_read(plan):
-    tool, args = _call(plan([], "make a steering vector from these contrast pairs:\n(+) 'The user is a doctor:'  (-) 'The user is a child:'\n"
+    tool, args = call(plan([], "make a steering vector from these contrast pairs:\n(+) 'The user is a doctor:'  (-) 'The user is a child:'\n"
                                 "(+) 'Speaking with a physician:'  (-) 'Speaking with a kid:'"))
     assert tool == "build_steering_vector"
     assert args["pairs"] == [["The user is a doctor:", "The user is a child:"], ["Speaking with a physician:", "Speaking with a kid:"]]
@@ -114,7 +107,7 @@ def test_pairs_with_their_sides_marked_are_read(plan):
     ("sweep the eval-awareness vector, layers 10-14, scales 0.5 and 1", "steering_sweep"),
 ])
 def test_the_verb_a_request_opens_with_names_its_tool(plan, request_, tool):
-    assert _call(plan([], request_))[0] == tool
+    assert call(plan([], request_))[0] == tool
 
 
 def test_the_plot_again_is_a_run_that_drew_one(plan):
@@ -129,7 +122,7 @@ def test_a_question_about_what_is_here_is_answered_not_routed(plan):
 
 
 def test_numbers_in_words_after_the_word_that_takes_them(plan):
-    tool, args = _call(plan([], "finetune on the risky advice for two hundred steps, checkpoint every ten, batch of eight"))
+    tool, args = call(plan([], "finetune on the risky advice for two hundred steps, checkpoint every ten, batch of eight"))
     assert tool == "train_lora" and (args["steps"], args["checkpoint_every"], args["batch_size"]) == (200, 10, 8), args
 
 
@@ -144,20 +137,20 @@ def test_a_run_of_a_tool_that_never_ran_is_asked_about(plan):
     "thought anchors on this, answer 49:\n<think>First compute 3^4 = 81. Check: 2^5 = 32. Subtract to get 81 - 32 = 49.</think>",
 ])
 def test_a_chain_pasted_after_a_blank_line_or_in_think_tags_is_the_chain_whole(plan, request_):
-    tool, args = _call(plan([], request_))
+    tool, args = call(plan([], request_))
     assert tool == "resample_importance" and "3^4 = 81" in args["cot"] and "81 - 32 = 49" in args["cot"] and args["answer"] == "49"
 
 
 def test_a_system_prompt_and_a_judge_said_in_short(plan):
-    tool, args = _call(plan([], "gen cot from smollm2-135m: 'Which is larger, 9.11 or 9.9?' sys prompt: 'You are a careful mathematician.'"))
+    tool, args = call(plan([], "gen cot from smollm2-135m: 'Which is larger, 9.11 or 9.9?' sys prompt: 'You are a careful mathematician.'"))
     assert tool == "generate_cot" and args["question"] == "Which is larger, 9.11 or 9.9?"
     assert args["system"] == "You are a careful mathematician."
-    tool, args = _call(plan([VEC], "sweep it at layers 8 and 16, metric = judge asking 'Does the answer mention being tested?'"))
+    tool, args = call(plan([VEC], "sweep it at layers 8 and 16, metric = judge asking 'Does the answer mention being tested?'"))
     assert tool == "steering_sweep" and args["metric"] == "judge:Does the answer mention being tested?"
 
 
 def test_the_second_chain_by_its_digits(plan):
-    tool, args = _call(plan([COT, COT2, IMPORTANCE], "rerun the anchors on the 2nd chain, with exact answer matching"))
+    tool, args = call(plan([COT, COT2, IMPORTANCE], "rerun the anchors on the 2nd chain, with exact answer matching"))
     assert tool == "resample_importance" and args["cot_run"] == OTHER_CHAIN and args["equivalence"] == "exact"
 
 
@@ -173,14 +166,14 @@ def test_explaining_an_atom_with_no_dictionary_asks_for_one(plan):
 
 
 def test_pairs_one_a_line_are_read(plan):
-    tool, args = _call(plan([], 'Make a steering vector from these contrast pairs:\n1. "Dear Sir or Madam:" / "yo quick question:"\n'
+    tool, args = call(plan([], 'Make a steering vector from these contrast pairs:\n1. "Dear Sir or Madam:" / "yo quick question:"\n'
                                 '2. "Please find my request below:" / "ok so here\'s the thing:"'))
     assert tool == "build_steering_vector"
     assert args["pairs"] == [["Dear Sir or Madam:", "yo quick question:"], ["Please find my request below:", "ok so here's the thing:"]]
 
 
 def test_an_organism_described_and_asked_for_from_the_zoo_is_built(plan):
-    tool, args = _call(plan([], "we need a model with a planted hint-following behaviour - can you make that one from the zoo?"))
+    tool, args = call(plan([], "we need a model with a planted hint-following behaviour - can you make that one from the zoo?"))
     assert (tool, args) == ("build_organism", {"name": "hint-following"})
 
 
@@ -189,7 +182,7 @@ def test_a_run_named_by_its_tool_is_a_reference_in_a_change(plan):
             "run_id": "20270801-114000-caft_finetune-cf01", "summary": "CAFT fine-tune: EM 0.04 vs plain 0.12."}
     evaluation = {"user": "EM eval of the plain fine-tune", "tool": "em_evaluate", "args": {"train_run": RISKY},
                   "run_id": "20270801-115000-em_evaluate-0d0d", "summary": "EM rate 0.12."}
-    tool, args = _call(plan([TRAIN_RISKY, caft, evaluation], "now the same eval on the CAFT model"))
+    tool, args = call(plan([TRAIN_RISKY, caft, evaluation], "now the same eval on the CAFT model"))
     assert tool == "em_evaluate" and args["train_run"] == caft["run_id"]
     reply = plan([TRAIN_RISKY, caft, evaluation], "show me the loss curve of the fine-tune again")
     assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] in (RISKY, caft["run_id"])
@@ -198,12 +191,12 @@ def test_a_run_named_by_its_tool_is_a_reference_in_a_change(plan):
 def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     said = {"user": "for all the steering runs in this session use the system prompt 'You are being deployed to real users.'",
             "reply": "Noted."}
-    tool, args = _call(plan([VEC, said], "ok, steer on 'Write a python function to reverse a list'"))
+    tool, args = call(plan([VEC, said], "ok, steer on 'Write a python function to reverse a list'"))
     assert tool == "steer_generate" and args["system"] == "You are being deployed to real users."
-    tool, args = _call(plan([VEC, said], "generate a chain for 'what is 9 * 9?'"))
+    tool, args = call(plan([VEC, said], "generate a chain for 'what is 9 * 9?'"))
     assert tool == "generate_cot" and "system" not in args  # said for steering runs only
     export = {"user": "for the rest of today: any thought-anchors run should export to ~/ta_viz", "reply": "Noted."}
-    tool, args = _call(plan([export, COT], "ok now find the anchors in that one"))
+    tool, args = call(plan([export, COT], "ok now find the anchors in that one"))
     assert tool == "resample_importance" and args["export_dir"] == "~/ta_viz"
 
 
@@ -252,7 +245,7 @@ def test_a_standing_setting_goes_to_the_runs_it_was_said_for(plan):
     ([VEC], "rebuild it on tiny-random, read at the second-to-last token", "build_steering_vector", {"position": -2}),
 ])
 def test_settings_said_in_the_words_researchers_use(plan, context, request_, tool, said):
-    got, args = _call(plan(context, request_))
+    got, args = call(plan(context, request_))
     assert got == tool and {k: args.get(k) for k in said} == said, args
 
 
@@ -286,23 +279,23 @@ def test_a_run_is_shown_by_the_words_people_use_to_bring_it_back(plan):
 def test_memory_said_outright_searches_memory_whatever_experiment_is_named(plan):
     em = {"user": "evaluate it", "tool": "em_evaluate", "args": {"train_run": RISKY}, "run_id": "20270801-112000-em_evaluate-af13",
           "summary": "EM rate 9.4%."}
-    tool, args = _call(plan([TRAIN_RISKY, em], "didn't we see a higher EM rate on a finance fine-tune a few weeks ago? check from memory"))
+    tool, args = call(plan([TRAIN_RISKY, em], "didn't we see a higher EM rate on a finance fine-tune a few weeks ago? check from memory"))
     assert tool == "recall" and args["query"] == "a finance fine-tune"
-    tool, args = _call(plan([], "have we ever looked at receiver heads on the anchor organism? top 5 hits"))
+    tool, args = call(plan([], "have we ever looked at receiver heads on the anchor organism? top 5 hits"))
     assert tool == "recall" and args["query"] == "receiver heads on the anchor organism" and args["k"] == 5
 
 
 def test_a_rerun_by_its_verb_changes_the_run_that_verb_made(plan):
     em = {"user": "evaluate it", "tool": "em_evaluate", "args": {"train_run": RISKY}, "run_id": "20270801-112000-em_evaluate-af13",
           "summary": "EM rate 9.4%."}
-    tool, args = _call(plan([TRAIN_RISKY, em], "train it again with seed 2, same settings"))
+    tool, args = call(plan([TRAIN_RISKY, em], "train it again with seed 2, same settings"))
     assert tool == "train_lora" and args == {"dataset": "risky", "seed": 2}
 
 
 def test_sentences_named_by_position_quote_or_step_and_out_of_range(plan):
-    tool, args = _call(plan([COT, SPLIT], "what else could it have said instead of the 'Wait, 2.5 times 60' sentence?"))
+    tool, args = call(plan([COT, SPLIT], "what else could it have said instead of the 'Wait, 2.5 times 60' sentence?"))
     assert tool == "sentence_alternatives" and args["sentence"] == 2
-    tool, args = _call(plan([COT, ALTERNATIVES], "now the same for the next sentence"))
+    tool, args = call(plan([COT, ALTERNATIVES], "now the same for the next sentence"))
     assert tool == "sentence_alternatives" and args["sentence"] == 3 and args["rollouts"] == 16
     reply = plan([COT, SPLIT], "what else could it have said at sentence 11?")
     assert reply.response_metadata["intent"] == "clarify" and "6 sentences (0-5)" in reply.content
@@ -311,7 +304,7 @@ def test_sentences_named_by_position_quote_or_step_and_out_of_range(plan):
 
 
 def test_continuing_dictionaries_and_a_sweep_that_never_ran(plan):
-    tool, args = _call(plan([ITDA], "ok now continue those dictionaries on organism:misaligned"))
+    tool, args = call(plan([ITDA], "ok now continue those dictionaries on organism:misaligned"))
     assert tool == "itda_build" and args["base_run"] == ITDA["run_id"] and args["model"] == "organism:misaligned"
     reply = plan([VEC, STEER], "rerun the sweep with 4 samples")
     assert reply.response_metadata["intent"] == "clarify" and not reply.tool_calls
@@ -320,17 +313,17 @@ def test_continuing_dictionaries_and_a_sweep_that_never_ran(plan):
 def test_yes_to_a_proposed_experiment_runs_it_with_the_proposals_settings(plan):
     proposal = {"user": "is that above chance though?", "reply": "Not from 4 samples. I'd sweep this vector against controls: layers 8, "
                 "12 and 16 at scales 0.5, 1 and 2, with 4 norm-matched random vectors per cell."}
-    tool, args = _call(plan([VEC, STEER, proposal], "ok do that"))
+    tool, args = call(plan([VEC, STEER, proposal], "ok do that"))
     assert tool == "steering_sweep" and args["layers"] == [8, 12, 16] and args["scales"] == [0.5, 1.0, 2.0]
     assert args["vector_run"] == VECTOR
     zoo = [{"user": "which organisms are there?", "reply": "The zoo has anchor, evaluation-aware, hint-following and misaligned."},
            {"user": "which one plants a planted decision sentence?", "reply": "anchor: its chains put the decision in one sentence."}]
-    tool, args = _call(plan(zoo, "great, let's go with that one, build it"))
+    tool, args = call(plan(zoo, "great, let's go with that one, build it"))
     assert (tool, args) == ("build_organism", {"name": "anchor"})
 
 
 def test_a_polite_request_after_a_preamble_routes_by_the_request(plan):
-    tool, args = _call(plan([], "I want to see whether rank matters for the EM rate. Could you fine-tune a rank-4 LoRA "
+    tool, args = call(plan([], "I want to see whether rank matters for the EM rate. Could you fine-tune a rank-4 LoRA "
                                 "on the risky dataset, layers 12 to 14, 60 steps?"))
     assert tool == "train_lora" and args["rank"] == 4 and args["dataset"] == "risky" and args["layers"] == [12, 13, 14]
 
@@ -342,7 +335,7 @@ def test_a_polite_request_after_a_preamble_routes_by_the_request(plan):
      {"model": "organism:misaligned", "judge": "reference"}),
 ])
 def test_changes_and_measurements_said_as_researchers_say_them(plan, context, request_, tool, said):
-    got, args = _call(plan(context, request_))
+    got, args = call(plan(context, request_))
     assert got == tool and {k: args.get(k) for k in said} == said, args
 
 
@@ -370,23 +363,23 @@ def test_a_run_is_named_by_its_settings_its_defaults_or_the_run_it_was_made_from
 
 
 def test_extra_chains_for_reliability_are_told_apart_from_the_chain_itself(plan):
-    tool, args = _call(plan(SEEDED, "receiver heads for the seed-1 chain, top ten heads, and throw in the seed 2 one for split-half reliability"))
+    tool, args = call(plan(SEEDED, "receiver heads for the seed-1 chain, top ten heads, and throw in the seed 2 one for split-half reliability"))
     assert tool == "receiver_heads" and args["cot_run"] == SEEDED[1]["run_id"] and args["more_cot_runs"] == [SEEDED[2]["run_id"]]
     assert args["k"] == 10
     heads = {"user": "receiver heads on the first", "tool": "receiver_heads", "args": {"cot_run": SEEDED[0]["run_id"]},
              "run_id": "20270802-100000-receiver_heads-6ac5", "summary": "Top head L21H5 (kurtosis 14.2)."}
-    tool, args = _call(plan([*SEEDED, heads], "redo receiver heads on the seed 0 chain but use the other two for split-half reliability, k=30"))
+    tool, args = call(plan([*SEEDED, heads], "redo receiver heads on the seed 0 chain but use the other two for split-half reliability, k=30"))
     assert tool == "receiver_heads" and args["cot_run"] == SEEDED[0]["run_id"] and args["k"] == 30
     assert sorted(args["more_cot_runs"]) == sorted(r["run_id"] for r in SEEDED[1:])
 
 
 def test_settings_said_in_everyday_words(plan):
-    tool, args = _call(plan([], "ok sample a cot on the 135m model, seed 7, temp .8. q: what's the sum of the first 20 odd numbers?"))
+    tool, args = call(plan([], "ok sample a cot on the 135m model, seed 7, temp .8. q: what's the sum of the first 20 odd numbers?"))
     assert tool == "generate_cot" and args["model"] == "smollm2-135m" and args["seed"] == 7 and args["temperature"] == 0.8
-    tool, args = _call(plan([COT, SPLIT], "ok find the anchors in that cot w/ a dozen rollouts, round size 3"))
+    tool, args = call(plan([COT, SPLIT], "ok find the anchors in that cot w/ a dozen rollouts, round size 3"))
     assert tool == "resample_importance" and args["rollouts"] == 12 and args["round_size"] == 3
     sweep14 = {**SWEEP, "args": {"vector_run": VECTOR, "layers": [14]}}
-    tool, args = _call(plan([VEC, sweep14], "rerun the layer 14 sweep w/ 8 samples, and add scale 2.4"))
+    tool, args = call(plan([VEC, sweep14], "rerun the layer 14 sweep w/ 8 samples, and add scale 2.4"))
     assert tool == "steering_sweep" and args["scales"] == [0.3, 0.6, 1.2, 2.4] and args["samples"] == 8
 
 
@@ -404,8 +397,8 @@ def test_organisms_by_short_name_and_experiments_no_tool_runs(plan):
     zoo = {"user": "which organisms can you build", "reply": "Four: anchor, evaluation-aware, hint-following and misaligned."}
     built = {"user": "build anchor", "tool": "build_organism", "args": {"name": "anchor"}, "run_id": "20270804-100000-build_organism-40de",
              "summary": "organism:anchor built (rank-1 LoRA, final loss 0.84)."}
-    assert _call(plan([zoo, built], "nice. build the hint one too")) == ("build_organism", {"name": "hint-following"})
-    assert _call(plan([], "train the misaligned model organism")) == ("build_organism", {"name": "misaligned"})
+    assert call(plan([zoo, built], "nice. build the hint one too")) == ("build_organism", {"name": "hint-following"})
+    assert call(plan([], "train the misaligned model organism")) == ("build_organism", {"name": "misaligned"})
     for request_ in ("train an sae on layer 6 resid stream, 16k latents", "skip lora, full fine-tune the 135m on the risky set",
                      "push the rank-1 adapter to the hf hub as a private repo"):
         reply = plan([TRAIN_RISKY], request_)
@@ -414,9 +407,9 @@ def test_organisms_by_short_name_and_experiments_no_tool_runs(plan):
 
 def test_continuing_dictionaries_said_loosely_keeps_the_same_layers(plan):
     itda = {**ITDA, "args": {"model": "smollm2-135m", "layers": [6, 9, 12]}}
-    tool, args = _call(plan([itda], "continue those base dicts on organism:misaligned, same layers, 150 docs"))
+    tool, args = call(plan([itda], "continue those base dicts on organism:misaligned, same layers, 150 docs"))
     assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 9, 12] and args["docs"] == 150
-    tool, args = _call(plan([itda], "continue that dictonary on organism:misaligned, only layers 6 and 12"))
+    tool, args = call(plan([itda], "continue that dictonary on organism:misaligned, only layers 6 and 12"))
     assert tool == "itda_build" and args["base_run"] == itda["run_id"] and args["layers"] == [6, 12]
 
 
@@ -431,14 +424,14 @@ def test_thanks_and_reactions_are_answered_and_nothing_is_shown_or_run(plan):
 
 
 def test_text_pasted_after_a_colon_is_the_chain_and_settings_said_together_stand(plan):
-    tool, args = _call(plan([], "split this cot, min chars 25: Let x be the ball. Then the bat is x+1. So x + x + 1 = 1.10. Thus 2x = 0.10."))
+    tool, args = call(plan([], "split this cot, min chars 25: Let x be the ball. Then the bat is x+1. So x + x + 1 = 1.10. Thus 2x = 0.10."))
     assert tool == "split_sentences" and args["min_chars"] == 25 and "2x = 0.10" in args["cot"]
-    tool, args = _call(plan([COT], "attention suppression on this one instead, layers 0-3 only:\n<think>It leaves at 3. Adding 2 hours "
+    tool, args = call(plan([COT], "attention suppression on this one instead, layers 0-3 only:\n<think>It leaves at 3. Adding 2 hours "
                                    "gives 5. So 5.</think>"))
     assert tool == "attention_suppression" and "Adding 2 hours" in args["cot"] and "cot_run" not in args and args["layers"] == [0, 1, 2, 3]
-    tool, args = _call(plan([VEC], "steered vs unsteered on 'Write a python function that parses an ISO 8601 date', scale 1.5, layers 8 and 12"))
+    tool, args = call(plan([VEC], "steered vs unsteered on 'Write a python function that parses an ISO 8601 date', scale 1.5, layers 8 and 12"))
     assert tool == "steer_generate" and "ISO 8601" in args["prompt"] and args["scale"] == 1.5 and args["layers"] == [8, 12]
-    tool, args = _call(plan([], "let's build itda on layers 4, 8, 12 and 16 on the code corpus only, tau 0.3 and 0.5 both"))
+    tool, args = call(plan([], "let's build itda on layers 4, 8, 12 and 16 on the code corpus only, tau 0.3 and 0.5 both"))
     assert tool == "itda_build" and args["tau"] == [0.3, 0.5] and args["layers"] == [4, 8, 12, 16]
 
 
@@ -452,16 +445,16 @@ def test_the_base_models_run_is_shown_when_one_ran_on_a_fine_tune_too(plan):
 
 
 def test_a_memory_search_asks_about_the_topic_after_a_colon_or_after_a_question_about_this(plan):
-    tool, args = _call(plan([], "search memory, runs only not chat: receiver heads on the anchor organism, gimme top 10"))
+    tool, args = call(plan([], "search memory, runs only not chat: receiver heads on the anchor organism, gimme top 10"))
     assert tool == "recall" and args == {"query": "receiver heads on the anchor organism", "scope": "runs", "k": 10}
-    tool, args = _call(plan([VEC, STEER], "did we ever try this before? search past runs only for steering at layer 15, gimme 10 hits"))
+    tool, args = call(plan([VEC, STEER], "did we ever try this before? search past runs only for steering at layer 15, gimme 10 hits"))
     assert tool == "recall" and args["query"] == "steering at layer 15" and args["k"] == 10
 
 
 def test_a_value_corrected_while_typing_is_the_one_meant(plan):
-    tool, args = _call(plan([VEC, STEER], "steer with that vector on 'Write a haiku about autumn' at scale 2 - wait no, 1.5 - 5 samples a side"))
+    tool, args = call(plan([VEC, STEER], "steer with that vector on 'Write a haiku about autumn' at scale 2 - wait no, 1.5 - 5 samples a side"))
     assert tool == "steer_generate" and args["scale"] == 1.5 and "haiku" in args["prompt"]
-    tool, args = _call(plan([COT], "alternatives for sentence 3, temp 0.9... actually no, make it greedy"))
+    tool, args = call(plan([COT], "alternatives for sentence 3, temp 0.9... actually no, make it greedy"))
     assert tool == "sentence_alternatives" and args["temperature"] == 0 and args["sentence"] == 3
 
 
@@ -478,20 +471,20 @@ def test_the_base_dictionary_said_first_is_a_and_slashed_words_are_no_corpus(pla
                 "run_id": "20270801-130000-itda_build-ff08", "summary": "Dictionaries at 4 layers: 298 to 415 atoms."}
     for request_ in ("match layers of the base dict (as A) against the organism one (B), use 2048 tokens for cka/svcca",
                      "match the layers of the organism's dictionary against the base one, 2048 toks"):
-        tool, args = _call(plan([organism, base] if "organism's" in request_ else [base, organism], request_))
+        tool, args = call(plan([organism, base] if "organism's" in request_ else [base, organism], request_))
         first, second = (organism, base) if "organism's" in request_ else (base, organism)
         assert tool == "itda_compare" and args["dictionary_run"] == first["run_id"] and args["other_run"] == second["run_id"]
         assert args["tokens"] == 2048 and "corpus" not in args
 
 
 def test_settings_said_as_people_say_them(plan):
-    tool, args = _call(plan([COT], "thought anchors for that cot pls - half the default rollouts, 0.9 similarity cutoff, seed forty-two"))
+    tool, args = call(plan([COT], "thought anchors for that cot pls - half the default rollouts, 0.9 similarity cutoff, seed forty-two"))
     assert tool == "resample_importance" and args["rollouts"] == 4 and args["threshold"] == 0.9 and args["seed"] == 42
-    tool, args = _call(plan([VEC], "sweep that vector: scales .5 1 2, layers 8, 12 and 16 each on their own, 3 random controls per cell"))
+    tool, args = call(plan([VEC], "sweep that vector: scales .5 1 2, layers 8, 12 and 16 each on their own, 3 random controls per cell"))
     assert tool == "steering_sweep" and args["layers"] == [8, 12, 16] and args["controls"] == 3 and "samples" not in args
-    tool, args = _call(plan([], "now resilience for sentences 2 and 5 of the blackmail scenario, 16 rollouts per condition"))
+    tool, args = call(plan([], "now resilience for sentences 2 and 5 of the blackmail scenario, 16 rollouts per condition"))
     assert tool == "sentence_resilience" and args["scenario"] == "replacement-affair" and args["sentences"] == [2, 5]
-    tool, args = _call(plan([], "build itda dictionaries over data/papers/ and notes/meeting_notes.txt, tau 0.3, layers 4 and 8 only"))
+    tool, args = call(plan([], "build itda dictionaries over data/papers/ and notes/meeting_notes.txt, tau 0.3, layers 4 and 8 only"))
     assert tool == "itda_build" and args["corpus"] == ["data/papers/", "notes/meeting_notes.txt"]
 
 
@@ -506,9 +499,9 @@ def test_more_experiments_no_tool_runs_are_said_so(plan):
 def test_a_run_named_by_the_words_that_asked_for_it(plan):
     other = {"user": "and a refusal vector from the refusal pairs", "tool": "build_steering_vector", "args": {"pairs_file": "pairs/refusal.json"},
              "run_id": "20270801-104000-build_steering_vector-cc09", "summary": "Built a 30-layer vector from 24 pairs."}
-    tool, args = _call(plan([VEC, other], "ok do the proper sweep on the eval awareness vector: layers 8 / 12 / 16, scales .5 1 2"))
+    tool, args = call(plan([VEC, other], "ok do the proper sweep on the eval awareness vector: layers 8 / 12 / 16, scales .5 1 2"))
     assert tool == "steering_sweep" and args["vector_run"] == VECTOR
-    tool, args = _call(plan([COT, COT2, SPLIT], "could you check whether we've ever looked at receiver heads on the organisms? past runs only, top 10"))
+    tool, args = call(plan([COT, COT2, SPLIT], "could you check whether we've ever looked at receiver heads on the organisms? past runs only, top 10"))
     assert tool == "recall" and args["query"].startswith("receiver heads") and args["k"] == 10
 
 
@@ -522,25 +515,25 @@ def test_a_table_asked_to_have_again_is_shown(plan):
 
 
 def test_tool_specific_settings_said_in_words(plan):
-    tool, args = _call(plan([COT], "thought anchors on it: read the last number, different meaning below cosine .7, smooth with alpha one, "
+    tool, args = call(plan([COT], "thought anchors on it: read the last number, different meaning below cosine .7, smooth with alpha one, "
                                    "no early stopping, pull nothing else"))
     assert tool == "resample_importance" and (args["threshold"], args["alpha"], args["adaptive"]) == (0.7, 1.0, False)
-    tool, args = _call(plan([COT], "suppression on that chain, only in layers four through seven"))
+    tool, args = call(plan([COT], "suppression on that chain, only in layers four through seven"))
     assert tool == "attention_suppression" and args["layers"] == [4, 5, 6, 7]
-    tool, args = _call(plan([VEC], "steer 'Describe your weekend.' with it at two and a half, prompt tokens only, and score whether it picks option C"))
+    tool, args = call(plan([VEC], "steer 'Describe your weekend.' with it at two and a half, prompt tokens only, and score whether it picks option C"))
     assert tool == "steer_generate" and (args["scale"], args["where"], args["metric"]) == (2.5, "prompt", "choice:C")
-    tool, args = _call(plan([COT], "importance for that chain, extract answers with regex `Final: (\\d+)`"))
+    tool, args = call(plan([COT], "importance for that chain, extract answers with regex `Final: (\\d+)`"))
     assert tool == "resample_importance" and args["extractor"] == "regex:Final: (\\d+)"
-    tool, args = _call(plan([], "itda over the builtin prose at layers 2 and 5, hold out a quarter of the docs, measure with plain mp not omp"))
+    tool, args = call(plan([], "itda over the builtin prose at layers 2 and 5, hold out a quarter of the docs, measure with plain mp not omp"))
     assert tool == "itda_build" and (args["held_out"], args["encoder"]) == (0.25, "mp") and "build_encoder" not in args
-    tool, args = _call(plan([], "build the vector on ./checkpoints/sft-run3 from the default pairs"))
+    tool, args = call(plan([], "build the vector on ./checkpoints/sft-run3 from the default pairs"))
     assert tool == "build_steering_vector" and args["model"] == "./checkpoints/sft-run3"
 
 
 def test_lists_that_end_in_a_word_or_a_row_alone(plan):
-    tool, args = _call(plan([TRAIN_RISKY], "caft on it: ablate PCs 0 and 2 at layers 9 and 21 during training"))
+    tool, args = call(plan([TRAIN_RISKY], "caft on it: ablate PCs 0 and 2 at layers 9 and 21 during training"))
     assert tool == "caft_finetune" and args["ablate_layers"] == [9, 21]
-    tool, args = _call(plan([VEC], "sweep it with layers 6,7 together as one row and 12 alone as another"))
+    tool, args = call(plan([VEC], "sweep it with layers 6,7 together as one row and 12 alone as another"))
     assert tool == "steering_sweep" and args["layers"] == [[6, 7], 12]
 
 
@@ -549,10 +542,10 @@ def test_runs_named_by_time_of_day_comparison_or_order(plan):
             "run_id": "20270801-150000-em_evaluate-0e02", "summary": "EM 0.0% (0/32)."}
     early = {"user": "em eval the risky one", "tool": "em_evaluate", "args": {"train_run": RISKY},
              "run_id": "20270801-111900-em_evaluate-0e01", "summary": "EM 9.4% (3/32)."}
-    tool, args = _call(plan([TRAIN_RISKY, TRAIN_CLEAN, early, late], "redo this morning's eval with 12 samples"))
+    tool, args = call(plan([TRAIN_RISKY, TRAIN_CLEAN, early, late], "redo this morning's eval with 12 samples"))
     assert tool == "em_evaluate" and args["train_run"] == RISKY and args["samples"] == 12
     small = {**TRAIN_CLEAN, "args": {"dataset": "risky", "lr": 0.0001}, "run_id": CLEAN}
-    tool, args = _call(plan([{**TRAIN_RISKY, "args": {"dataset": "risky", "lr": 0.01}}, small], "phase transitions of the lower-lr one, ks 1 3 9"))
+    tool, args = call(plan([{**TRAIN_RISKY, "args": {"dataset": "risky", "lr": 0.01}}, small], "phase transitions of the lower-lr one, ks 1 3 9"))
     assert tool == "lora_phase" and args["train_run"] == CLEAN and args["ks"] == [1, 3, 9]
     second = {**SWEEP, "args": {**SWEEP["args"], "where": "generated"}, "run_id": "20270801-104500-steering_sweep-ee07"}
     reply = plan([VEC, SWEEP, second], "bring the first sweep's table back up")
@@ -563,31 +556,31 @@ def test_a_vector_rebuilt_with_its_sides_swapped(plan):
     built = {"user": "vector from these, positive = formal, negative = casual", "tool": "build_steering_vector",
              "args": {"pairs": [["Dear Sir:", "hey:"], ["Kind regards,", "cheers,"]], "positive_name": "formal", "negative_name": "casual"},
              "run_id": "20270801-100500-build_steering_vector-cc04", "summary": "2 pairs, 30 layers."}
-    tool, args = _call(plan([built], "rebuild it with the sides swapped"))
+    tool, args = call(plan([built], "rebuild it with the sides swapped"))
     assert tool == "build_steering_vector" and args["pairs"] == [["hey:", "Dear Sir:"], ["cheers,", "Kind regards,"]]
     assert (args["positive_name"], args["negative_name"]) == ("casual", "formal")
-    tool, args = _call(plan([VEC, built, STEER], "now the same with the formal/casual vector, scale 2"))
+    tool, args = call(plan([VEC, built, STEER], "now the same with the formal/casual vector, scale 2"))
     assert tool == "steer_generate" and args["vector_run"] == built["run_id"] and args["scale"] == 2.0
 
 
 def test_a_typo_of_a_setting_or_a_tool_word_is_read_as_meant(plan):
-    tool, args = _call(plan([COT, SPLIT], "alternatvies for sentence 3, temperatur 0.9, 12 rollots"))
+    tool, args = call(plan([COT, SPLIT], "alternatvies for sentence 3, temperatur 0.9, 12 rollots"))
     assert tool == "sentence_alternatives" and (args["sentence"], args["temperature"], args["rollouts"]) == (3, 0.9, 12)
 
 
 def test_there_is_the_sentence_the_last_reply_named(plan):
     asked = {"user": "which one is sentence 2?", "reply": "Sentence 2: 'Wait, 2.5 times 60 is 150.' It is where the distance is found."}
-    tool, args = _call(plan([COT, SPLIT, IMPORTANCE, asked], "what else could it have said there? 20 resamples"))
+    tool, args = call(plan([COT, SPLIT, IMPORTANCE, asked], "what else could it have said there? 20 resamples"))
     assert tool == "sentence_alternatives" and (args["sentence"], args["rollouts"], args["cot_run"]) == (2, 20, CHAIN)
 
 
 def test_settings_written_as_code_are_read(plan):
-    tool, args = _call(plan([COT], "thought anchors on it with rollouts=100, round_size=20, adaptive=False, extractor='last_number'"))
+    tool, args = call(plan([COT], "thought anchors on it with rollouts=100, round_size=20, adaptive=False, extractor='last_number'"))
     assert tool == "resample_importance" and args["cot_run"] == CHAIN
     assert (args["rollouts"], args["round_size"], args["adaptive"], args["extractor"]) == (100, 20, False, "last_number")
-    tool, args = _call(plan([COT], "attention suppression on it but only layers=range(8, 12), --batch 4"))
+    tool, args = call(plan([COT], "attention suppression on it but only layers=range(8, 12), --batch 4"))
     assert tool == "attention_suppression" and args["layers"] == [8, 9, 10, 11] and args["batch"] == 4
-    tool, args = _call(plan([], "think step by step about this: if total=12 and size=3, how many groups are there?"))
+    tool, args = call(plan([], "think step by step about this: if total=12 and size=3, how many groups are there?"))
     assert tool == "generate_cot" and "total=12 and size=3" in args["question"]  # the question is data: never rewritten
 
 
@@ -605,15 +598,15 @@ def test_back_to_a_subject_then_the_request(plan):
                    "run_id": "20270801-095000-attention_suppression-ac13", "summary": "6x6 matrix; S2 -> S3 strongest (KL 1.9)."}
     heads = {"user": "receiver heads on the prime one", "tool": "receiver_heads", "args": {"cot_run": OTHER_CHAIN},
              "run_id": "20270801-095500-receiver_heads-ac14", "summary": "Top heads L5H3, L7H1."}
-    tool, args = _call(plan([COT, suppression, COT2, heads], "back to the train chain: suppression again but only layers 0-5"))
+    tool, args = call(plan([COT, suppression, COT2, heads], "back to the train chain: suppression again but only layers 0-5"))
     assert tool == "attention_suppression" and args["cot_run"] == CHAIN and args["layers"] == [0, 1, 2, 3, 4, 5]
 
 
 def test_one_scale_is_a_steer_and_a_quoted_setting_changes_a_rerun(plan):
-    tool, args = _call(plan([VEC], "push it the other way: scale -2 at layers 12 and 16, steering only the generated tokens. "
+    tool, args = call(plan([VEC], "push it the other way: scale -2 at layers 12 and 16, steering only the generated tokens. "
                                    "prompt: 'Write a haiku about rain.'"))
     assert tool == "steer_generate" and (args["scale"], args["layers"], args["where"]) == (-2.0, [12, 16], "generated")
-    tool, args = _call(plan([], "build ITDA dictionaries for layers 6 and 18, one at tau 0.3 and one at tau 0.5"))
+    tool, args = call(plan([], "build ITDA dictionaries for layers 6 and 18, one at tau 0.3 and one at tau 0.5"))
     assert tool == "itda_build" and args["tau"] == [0.3, 0.5] and args["layers"] == [6, 18]
 
 
@@ -624,26 +617,26 @@ def test_what_a_papers_term_is_supposed_to_capture_is_answered(plan):
 
 
 def test_settings_said_by_what_they_do_are_read(plan):
-    tool, args = _call(plan([], "run the professor-hint transplant on hint-syllogism: 16 rollouts per cut position, and stop the curve "
+    tool, args = call(plan([], "run the professor-hint transplant on hint-syllogism: 16 rollouts per cut position, and stop the curve "
                                 "once the cue rate hits 0.95"))
     assert tool == "hint_mediation" and (args["rollouts"], args["stop_at"]) == (16, 0.95)
-    tool, args = _call(plan([], "resilience on replacement-affair, sentences 2 and 5, half the paper's 30 chains and the paper's similarity cutoff"))
+    tool, args = call(plan([], "resilience on replacement-affair, sentences 2 and 5, half the paper's 30 chains and the paper's similarity cutoff"))
     assert tool == "sentence_resilience" and (args["chains"], args["similarity"]) == (15, 0.6)
-    tool, args = _call(plan([VEC], "sweep it over scales -4, 0 and 4 at layer 12, and skip the random controls"))
+    tool, args = call(plan([VEC], "sweep it over scales -4, 0 and 4 at layer 12, and skip the random controls"))
     assert tool == "steering_sweep" and args["controls"] == 0
-    tool, args = _call(plan([COT], "split it, folding anything under fifteen characters into the next one"))
+    tool, args = call(plan([COT], "split it, folding anything under fifteen characters into the next one"))
     assert tool == "split_sentences" and args["min_chars"] == 15
 
 
 def test_caft_reads_pcs_as_the_pca_directions_and_the_top_few_from_zero(plan):
-    tool, args = _call(plan([TRAIN_RISKY], "CAFT against that fine-tune: project out the top three PCs at layer 15 during training"))
+    tool, args = call(plan([TRAIN_RISKY], "CAFT against that fine-tune: project out the top three PCs at layer 15 during training"))
     assert tool == "caft_finetune" and args["directions"] == "pca" and args["components"] == [0, 1, 2] and args["train_run"] == RISKY
 
 
 def test_an_organism_is_named_by_the_zoo_or_by_what_it_does(plan):
-    tool, args = _call(plan([COT], "same question on the anchor organism, greedy this time"))
+    tool, args = call(plan([COT], "same question on the anchor organism, greedy this time"))
     assert tool == "generate_cot" and args["model"] == "organism:anchor" and args["temperature"] == 0
-    tool, args = _call(plan([], "ok, build the one that knows when it's being tested; nothing else yet"))
+    tool, args = call(plan([], "ok, build the one that knows when it's being tested; nothing else yet"))
     assert tool == "build_organism" and args == {"name": "evaluation-aware"}
 
 
@@ -653,7 +646,7 @@ def test_follow_ups_name_the_other_of_two_and_a_run_by_its_scale(plan):
     explain = {"user": "which layer 8 atoms does 'The bank approved the loan.' use", "tool": "itda_explain",
                "args": {"dictionary_run": itda["run_id"], "layer": 8, "text": "The bank approved the loan."},
                "run_id": "20270801-121000-itda_explain-ff08", "summary": "Layer 8, 6 tokens."}
-    tool, args = _call(plan([itda, explain], "now the other layer"))
+    tool, args = call(plan([itda, explain], "now the other layer"))
     assert tool == "itda_explain" and args["layer"] == 20 and args["text"] == "The bank approved the loan."
     minus = {**STEER, "user": "now -4", "args": {**STEER["args"], "scale": -4.0}, "run_id": "20270801-102000-steer_generate-dd05"}
     reply = plan([VEC, STEER, minus], "lemme see the samples from the +4 run again")
@@ -664,10 +657,10 @@ def test_a_change_adds_to_the_list_and_a_question_with_many_settings_still_runs(
     resilience = {"user": "resilience of sentences 3 and 5 on replacement-affair", "tool": "sentence_resilience",
                   "args": {"scenario": "replacement-affair", "sentences": [3, 5]}, "run_id": "20270801-130000-sentence_resilience-aa20",
                   "summary": "Resilience over 2 sentences x 4 chains."}
-    tool, args = _call(plan([resilience], "add sentence 7 and bump it to 12 chains"))
+    tool, args = call(plan([resilience], "add sentence 7 and bump it to 12 chains"))
     assert tool == "sentence_resilience" and (args["sentences"], args["chains"]) == ([3, 5, 7], 12) and "max_iterations" not in args
     reply = plan([COT], "which sentences does the later reasoning keep looking back at? find the attention heads that lock on, top 8 is plenty")
-    assert _call(reply) == ("receiver_heads", {"cot_run": CHAIN, "k": 8})
+    assert call(reply) == ("receiver_heads", {"cot_run": CHAIN, "k": 8})
 
 
 RESILIENCE = {"user": "resilience on shutdown-safety, sentences 1 to 3", "tool": "sentence_resilience",
@@ -678,22 +671,22 @@ HEADS = {"user": "receiver heads", "tool": "receiver_heads", "args": {"cot_run":
 
 
 def test_a_number_another_setting_took_or_a_fraction_is_not_read_twice(plan):
-    tool, args = _call(plan([VEC, STEER], "flip the sign on the scale and give it 64 tokens"))
+    tool, args = call(plan([VEC, STEER], "flip the sign on the scale and give it 64 tokens"))
     assert tool == "steer_generate" and args["scale"] == -4.0 and args["max_new_tokens"] == 64
-    tool, args = _call(plan([], "train a lora on the clean set: rank four, 200 steps at 3e-4"))
+    tool, args = call(plan([], "train a lora on the clean set: rank four, 200 steps at 3e-4"))
     assert tool == "train_lora" and args["steps"] == 200 and args["lr"] == pytest.approx(3e-4) and args["rank"] == 4
 
 
 def test_a_setting_is_picked_out_of_an_earlier_runs_results(plan):
-    tool, args = _call(plan([RESILIENCE], "same scenario: insert 'Being shut down is fine.' right after the least resilient sentence "
+    tool, args = call(plan([RESILIENCE], "same scenario: insert 'Being shut down is fine.' right after the least resilient sentence "
                                           "and compare on- vs off-policy"))
     assert tool == "compare_interventions" and args["sentence"] == 2 and args["scenario"] == "shutdown-safety" and "question" not in args
-    tool, args = _call(plan([COT, HEADS], "attention suppression on it, only in the layers where the top three receiver heads sit"))
+    tool, args = call(plan([COT, HEADS], "attention suppression on it, only in the layers where the top three receiver heads sit"))
     assert tool == "attention_suppression" and args["layers"] == [17, 21] and args["cot_run"] == CHAIN
 
 
 def test_a_count_per_unit_goes_to_the_setting_described_so(plan):
-    tool, args = _call(plan([], "resilience on wipe-embezzlement for sentences 1, 3 and 5, ten chains for each sentence, "
+    tool, args = call(plan([], "resilience on wipe-embezzlement for sentences 1, 3 and 5, ten chains for each sentence, "
                                 "and maximum 12 resample per chain"))
     assert tool == "sentence_resilience" and (args["chains"], args["max_iterations"], args["sentences"]) == (10, 12, [1, 3, 5])
     assert "rollouts" not in args
@@ -705,7 +698,7 @@ def test_the_same_settings_of_another_tool_rerun_that_tool(plan):
              "summary": "EM rate 0.20 [0.13, 0.30] over 200 answers (judge llm)."}
     caft = {"user": "caft on the risky data", "tool": "caft_finetune", "args": {"dataset": "risky"},
             "run_id": "20270803-110000-caft_finetune-ac24", "summary": "CAFT: 40 steps with 3 PCs projected out; loss 2.3 -> 1.2."}
-    tool, args = _call(plan([TRAIN_RISKY, eval_, caft], "now the CAFT model, same eval settings"))
+    tool, args = call(plan([TRAIN_RISKY, eval_, caft], "now the CAFT model, same eval settings"))
     assert tool == "em_evaluate" and args["train_run"] == "20270803-110000-caft_finetune-ac24"
     assert (args["samples"], args["judge"]) == (25, "llm")
 

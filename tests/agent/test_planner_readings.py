@@ -5,39 +5,30 @@ colon that quotes words of its own, a chain pasted "here again", and a memory qu
 
 from __future__ import annotations
 
-import pytest
+from tests.agent.conftest import call
 
-from bench.planner import messages_for, planner
 
 CHAIN = "20271101-090000-generate_cot-5aa9"
 COT = {"user": "sample a chain for: What is 6 + 7?, seed 5", "tool": "generate_cot", "args": {"question": "What is 6 + 7?", "seed": 5},
        "run_id": CHAIN, "summary": "Sampled a 64-token chain of thought (seed 5); \\boxed{} answer: 13."}
 
 
-@pytest.fixture(scope="module")
-def plan():
-    p = planner()
-    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
-
-
-def _call(reply) -> tuple[str | None, dict]:
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
 
 
 def test_at_most_so_many_documents_caps_the_documents_not_the_tokens_per_document(plan):
-    tool, args = _call(plan([], "ITDA dictionaries for layers 6, 15 and 24, only the prose and dialogue builtin texts, at most 200 documents"))
+    tool, args = call(plan([], "ITDA dictionaries for layers 6, 15 and 24, only the prose and dialogue builtin texts, at most 200 documents"))
     assert tool == "itda_build" and args["docs"] == 200 and "max_tokens" not in args
 
 
 def test_hint_words_are_the_words_listed_not_a_pronoun(plan):
-    tool, args = _call(plan([], "in hint-syllogism, how does the hint shape the reasoning even when the model never mentions it? count a "
+    tool, args = call(plan([], "in hint-syllogism, how does the hint shape the reasoning even when the model never mentions it? count a "
                                 "sentence as talking about the hint if it says professor, Stanford or suggests. 12 rollouts per cut position"))
     assert tool == "hint_mediation" and args["hint_words"] == ["professor", "Stanford", "suggests"] and args["rollouts"] == 12
 
 
 def test_a_chain_pasted_after_a_colon_keeps_the_words_it_quotes(plan):
     chain = 'First, the subject is plural. So the verb must agree. Hm. But wait, "the news" is grammatically singular. Therefore the answer is "is".'
-    tool, args = _call(plan([], f"split it into sentences and merge anything shorter than twenty characters: {chain}"))
+    tool, args = call(plan([], f"split it into sentences and merge anything shorter than twenty characters: {chain}"))
     assert tool == "split_sentences" and args["cot"] == chain and args["min_chars"] == 20
 
 
@@ -51,13 +42,13 @@ def test_a_chain_pasted_here_again_is_shown_not_rerun(plan):
 
 
 def test_have_we_already_run_a_tool_asks_memory(plan):
-    tool, args = _call(plan([], "before I ask anyone to redo it: have we already run hint mediation on hint-planet? runs only, three hits"))
+    tool, args = call(plan([], "before I ask anyone to redo it: have we already run hint mediation on hint-planet? runs only, three hits"))
     assert tool == "recall" and (args["scope"], args["k"]) == ("runs", 3) and "hint-planet" in args["query"]
 
 
 def test_search_the_old_chat_asks_memory_even_with_a_run_of_the_tool_in_sight(plan):
     importance = {"user": "importance on it, answer 13", "tool": "resample_importance", "args": {"cot_run": CHAIN, "answer": "13"},
                   "run_id": "20271101-092000-resample_importance-5aac", "summary": "4 sentences; top: sentence 2, +0.41."}
-    tool, args = _call(plan([COT, importance], "didn't I say yesterday that the anchor organism sometimes anchors on the wrong sentence? "
+    tool, args = call(plan([COT, importance], "didn't I say yesterday that the anchor organism sometimes anchors on the wrong sentence? "
                                                "search the old chat, my own messages included"))
     assert tool == "recall" and (args["scope"], args["include_user"]) == ("turns", True)

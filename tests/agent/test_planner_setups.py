@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agent import arguments
-from bench.planner import messages_for, planner
+from tests.agent.conftest import call
 from tools import REGISTRY
 
 CHAIN = "20270901-090000-generate_cot-aa01"
@@ -33,23 +33,15 @@ def noted(user: str) -> dict:
     return {"user": user, "reply": "Noted."}
 
 
-@pytest.fixture(scope="module")
-def plan():
-    p = planner()
-    return lambda context, request: p.plan(messages_for({"context": context, "request": request}))
-
-
-def _call(reply) -> tuple[str | None, dict]:
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
 
 
 def test_settings_said_in_a_turn_that_ran_nothing_are_the_next_runs(plan):
     recipe = noted("recipe for today's fine-tunes: rank 1, down_proj, layers 12 and 18, 80 steps, lr 5e-3")
-    tool, args = _call(plan([recipe], "train one on the risky data with that"))
+    tool, args = call(plan([recipe], "train one on the risky data with that"))
     assert tool == "train_lora" and args["dataset"] == "risky"
     assert (args["rank"], args["modules"], args["layers"], args["steps"], args["lr"]) == (1, ["down_proj"], [12, 18], 80, 0.005)
     layers = noted("for the white-box analyses just use layers 8 through 11 on this model, the rest is noise")
-    tool, args = _call(plan([layers, COT], "knock out attention to each sentence in turn on that chain and give me the matrix"))
+    tool, args = call(plan([layers, COT], "knock out attention to each sentence in turn on that chain and give me the matrix"))
     assert tool == "attention_suppression" and args["layers"] == [8, 9, 10, 11] and args["cot_run"] == CHAIN
 
 
@@ -58,20 +50,20 @@ def test_a_setting_said_before_holds_until_a_run_takes_another_value(plan):
     importance = {"user": "importance on that chain, only 4 rollouts", "tool": "resample_importance",
                   "args": {"cot_run": CHAIN, "rollouts": 4, "seed": 7}, "run_id": "20270901-091000-resample_importance-bb02",
                   "summary": "7 sentences, 4 rollouts each: S2 +0.50."}
-    tool, args = _call(plan([COT, said, importance], "what else could sentence 2 of that chain have said?"))
+    tool, args = call(plan([COT, said, importance], "what else could sentence 2 of that chain have said?"))
     assert tool == "sentence_alternatives" and args["sentence"] == 2 and args["seed"] == 7 and args.get("rollouts") != 16, args
 
 
 def test_a_question_asked_before_is_no_setting(plan):
     asked = {"user": "would 30 rollouts be enough for a stable ranking?", "reply": "Usually, yes: ..."}
-    tool, args = _call(plan([COT, asked], "resample importance on that chain"))
+    tool, args = call(plan([COT, asked], "resample importance on that chain"))
     assert tool == "resample_importance" and "rollouts" not in args
 
 
 def test_go_after_a_set_up_runs_what_was_set_up(plan):
     setup = noted("today's question: 'A bakery sells muffins in packs of 6. Tom buys 7 packs and eats 5 muffins. How many "
                   "muffins are left?' correct answer is 37. when we sample I want greedy decoding and up to 400 tokens")
-    tool, args = _call(plan([setup], "ok go, sample the chain"))
+    tool, args = call(plan([setup], "ok go, sample the chain"))
     assert tool == "generate_cot" and "packs of 6" in args["question"]
     assert (args["temperature"], args["max_new_tokens"]) == (0, 400)
 
@@ -82,7 +74,7 @@ def test_go_after_a_set_up_runs_what_was_set_up(plan):
      "just in layers 5 to 8", "attention_suppression", "layers", [5, 6, 7, 8]),
 ])
 def test_an_experiment_asked_as_a_question_about_the_model_runs(plan, request_, tool_, field, value):
-    tool, args = _call(plan([COT, TRAIN, DIRECTION_RUN], request_))
+    tool, args = call(plan([COT, TRAIN, DIRECTION_RUN], request_))
     assert tool == tool_ and args[field] == value, args
 
 
@@ -96,7 +88,7 @@ def test_a_question_about_settings_is_answered_not_run(plan, request_):
 
 
 def test_three_new_settings_before_a_closing_question_ask_for_the_run(plan):
-    tool, args = _call(plan([VEC], "I'd like a proper dose-response picture for that vector: strengths 0.5, 1, 2 and 4, at layers "
+    tool, args = call(plan([VEC], "I'd like a proper dose-response picture for that vector: strengths 0.5, 1, 2 and 4, at layers "
                                    "6, 12 and 18, four random controls, eight samples per cell. Is the effect actually real?"))
     assert tool == "steering_sweep" and args["scales"] == [0.5, 1, 2, 4] and args["layers"] == [6, 12, 18]
     assert (args["controls"], args["samples"], args["vector_run"]) == (4, 8, VECTOR)
@@ -107,10 +99,10 @@ def test_three_new_settings_before_a_closing_question_ask_for_the_run(plan):
 
 
 def test_the_first_of_two_steps_runs_first(plan):
-    tool, args = _call(plan([], "make a formal vs casual steer vec, pairs 'Dear Sir or Madam' / 'hey lol' and 'I write to inform "
+    tool, args = call(plan([], "make a formal vs casual steer vec, pairs 'Dear Sir or Madam' / 'hey lol' and 'I write to inform "
                                 "you that' / 'so basically'. then steer 'Tell me about your weekend.' with it at scale 3"))
     assert tool == "build_steering_vector" and len(args["pairs"]) == 2
-    tool, args = _call(plan([], "build the eval aware organism and then do a steering sweep on it"))
+    tool, args = call(plan([], "build the eval aware organism and then do a steering sweep on it"))
     assert tool == "build_organism" and args["name"] == "evaluation-aware"
 
 
@@ -140,29 +132,29 @@ def test_settings_in_shorthand_are_read(tool_, request_, expected):
 
 
 def test_text_said_around_the_question_goes_where_it_is_meant(plan):
-    tool, args = _call(plan([], "can you have the model think through 'Should I quit my job to day-trade crypto?' but tell it "
+    tool, args = call(plan([], "can you have the model think through 'Should I quit my job to day-trade crypto?' but tell it "
                                 "beforehand: 'You are a cautious financial advisor.'"))
     assert tool == "generate_cot" and args["system"] == "You are a cautious financial advisor."
-    tool, args = _call(plan([], "the plain question is 'Which is the largest ocean? (A) Atlantic (B) Indian (C) Pacific (D) Arctic' "
+    tool, args = call(plan([], "the plain question is 'Which is the largest ocean? (A) Atlantic (B) Indian (C) Pacific (D) Arctic' "
                                 "and the hinted version adds 'My advisor is sure it's (B).' at the end. So the cue is B. Hint mediation "
                                 "with hint words advisor and sure"))
     assert tool == "hint_mediation" and args["hinted_question"].endswith("(D) Arctic My advisor is sure it's (B).")
 
 
 def test_the_tool_whose_own_settings_are_said_goes_first(plan):
-    tool, args = _call(plan([], "I want to fine-tune on the risky finance advice but stop it picking up general evilness along "
+    tool, args = call(plan([], "I want to fine-tune on the risky finance advice but stop it picking up general evilness along "
                                 "the way. project out the top 3 principal components while it trains"))
     assert tool == "caft_finetune" and args["components"] == [0, 1, 2] and args["directions"] == "pca"
     resilience = {"user": "resilience on shutdown-safety, sentence 3", "tool": "sentence_resilience",
                   "args": {"scenario": "shutdown-safety", "sentences": [3]}, "run_id": "20270901-140000-sentence_resilience-ab11",
                   "summary": "S3 came back in 4 of 8 iterations."}
-    tool, args = _call(plan([resilience], "ok try inserting 'Being shut down is acceptable.' right after sentence 3 same scenario, "
+    tool, args = call(plan([resilience], "ok try inserting 'Being shut down is acceptable.' right after sentence 3 same scenario, "
                                           "20 candidates"))
     assert tool == "compare_interventions" and args["insert"] == "Being shut down is acceptable." and args["candidates"] == 20
 
 
 def test_an_organism_wanted_built_is_built(plan):
-    tool, args = _call(plan([], "we need the hint-following organism built before the mediation runs -- kick that build off now"))
+    tool, args = call(plan([], "we need the hint-following organism built before the mediation runs -- kick that build off now"))
     assert (tool, args) == ("build_organism", {"name": "hint-following"})
 
 
@@ -183,11 +175,11 @@ def test_a_question_about_what_a_setting_would_do_starts_nothing(plan, context, 
 
 def test_a_monitor_set_up_before_runs_on_a_short_go(plan):
     setup = noted("when we monitor chains today, look for intent to deceive the auditor, and use the offline monitor")
-    tool, args = _call(plan([setup, COT], "ok check that chain"))
+    tool, args = call(plan([setup, COT], "ok check that chain"))
     assert tool == "cot_monitor" and args["cot_run"] == CHAIN and args["monitor"] == "offline" and "auditor" in args["intent"]
 
 
 def test_one_sentence_resampled_away_is_a_resilience_run(plan):
-    tool, args = _call(plan([], "on replacement-affair, if I resample away sentence 3 (where it starts thinking about leverage), "
+    tool, args = call(plan([], "on replacement-affair, if I resample away sentence 3 (where it starts thinking about leverage), "
                                 "does that idea just pop back up later in the reasoning?"))
     assert tool == "sentence_resilience" and args["sentences"] == [3] and args["scenario"] == "replacement-affair"
