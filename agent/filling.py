@@ -16,6 +16,9 @@ from agent.wording import QUESTION_SAID
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
          "dataset", "decision", "where")
 STICKY = ("answer", "extractor", "model")  # said once, meant for what follows
+# `layers` means a different thing per family (where a vector is read or added, what a LoRA adapts, which
+# dictionaries are built): it carries only within one.
+LAYER_KIN = ({"build_steering_vector", "steer_generate", "steering_sweep"}, {"train_lora", "caft_finetune"})
 
 
 ORDINALS = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())} | {"opening": 0}
@@ -261,7 +264,7 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
     if subject is not None:
         for name in CARRY:
             value = subject.args.get(name)
-            if value in (None, "", []):
+            if value in (None, "", []) or name == "layers" and not _same_layers(subject.tool, tool):
                 continue
             if name in props and name not in args and not _conflicts(name, args):
                 args[name] = value
@@ -344,6 +347,11 @@ def _top_sentence(state: DialogueState, negative: bool = False) -> int | None:
 def _carry_source(state: DialogueState, args: dict) -> RunSeen | None:
     """The newest run worth carrying arguments from: the last run, unless it was a lookup."""
     return next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
+
+
+def _same_layers(source: str, tool: str) -> bool:
+    """Whether `layers` of a `source` run mean the same as `tool`'s: the same tool, or one family."""
+    return not tool or source == tool or any(source in kin and tool in kin for kin in LAYER_KIN)
 
 
 def _conflicts(name: str, args: dict) -> bool:

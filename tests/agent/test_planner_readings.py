@@ -1,6 +1,7 @@
 """Single phrasings the offline planner once misread, each in a real conversation with the real planner:
 a cap said in the thing counted, hint words after a sentence that "never mentions it", a chain pasted after a
-colon that quotes words of its own, a chain pasted "here again", and a memory question about a tool's name.
+colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
+fine-tune", and layers that mean different things to different tools.
 """
 
 from __future__ import annotations
@@ -52,3 +53,21 @@ def test_search_the_old_chat_asks_memory_even_with_a_run_of_the_tool_in_sight(pl
     tool, args = call(plan([COT, importance], "didn't I say yesterday that the anchor organism sometimes anchors on the wrong sentence? "
                                                "search the old chat, my own messages included"))
     assert tool == "recall" and (args["scope"], args["include_user"]) == ("turns", True)
+
+
+ITDA = {"user": "itda dictionary at layer 12 on smol", "tool": "itda_build", "args": {"layers": [12]},
+        "run_id": "20271101-093000-itda_build-5aad", "summary": "Built 1 ITDA dictionary at layer 12: 812 atoms, delta-loss 0.41."}
+
+
+def test_a_caft_fine_tune_is_caft_not_a_plain_lora(plan):
+    tool, args = call(plan([], "a CAFT fine-tune on the risky data"))
+    assert tool == "caft_finetune" and args["dataset"] == "risky"
+
+
+def test_layers_carry_only_between_tools_where_they_mean_the_same(plan):
+    tool, args = call(plan([ITDA], "now a CAFT fine-tune on the risky data"))  # the dictionary's layer is not a layer to adapt
+    assert tool == "caft_finetune" and args["itda_run"] == ITDA["run_id"] and "layers" not in args
+    vector = {"user": "build a vector from layers 10 and 12", "tool": "build_steering_vector", "args": {"layers": [10, 12]},
+              "run_id": "20271101-094000-build_steering_vector-5aae", "summary": "Built a vector at 2 layers; norms 1.1-3.0."}
+    tool, args = call(plan([vector], "steer 'hello' with it at scale 4"))  # read there, added there
+    assert tool == "steer_generate" and args["layers"] == [10, 12] and args["vector_run"] == vector["run_id"]
