@@ -212,8 +212,11 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:runn
                            r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
-QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|when|where|"
-                      r"is|are|does|do|did|was|were|would|should)\b[^?]*\?\W*$|"
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|"
+                      r"when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
+                      r"[\s\S]*\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
+                      r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
+
                       r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
                       re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"
 REMARK = re.compile(r"^\W*(?:lol|lmao|haha\w*|wow|whoa|huh|ugh|damn|ouch|yikes|oof|heh|weird|wild|neat)\b[^?]*$", re.I)
@@ -280,8 +283,8 @@ def vague(text: str) -> bool:
 
 
 BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?:'s)? ){0,4}"
-                       r"(?:[\w/-]+ ){0,3}(?:table|plot|chart|heatmap|curves?|list|matrix|numbers|samples|figure)s?\b"
-                       r"(?:\W+\w+){0,8}\W*$", re.I)
+                       r"(?:[\w/-]+ ){0,3}(?:table|plot|chart|heatmap|curves?|list|matrix|numbers|samples|figure|breakdown|grid)s?\b"
+                       r"(?:\W+\w+){0,10}\W*$", re.I)
 
 
 def show_request(text: str) -> str | None:
@@ -289,6 +292,7 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
+    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b[^,;]*$", "", text, flags=re.I)  # "..., I want it next to the CAFT number": why
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
     described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run

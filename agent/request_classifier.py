@@ -101,11 +101,11 @@ class RequestClassifier:
         p = np.exp(z - z.max())
         return dict(zip(self.classes, (p / p.sum()).tolist()))
 
-    def overrules(self, rules: str, request: str, previous: str, ran: list[str]) -> str | None:
-        """Its own label where it is much surer of it than of the rules' label, else None."""
+    def overrules(self, rules: str, request: str, previous: str, ran: list[str], margin: float = OVERRULE) -> str | None:
+        """Its own label where it is much surer of it than of the rules' label (by `margin` in log odds), else None."""
         p = self.probabilities(request, previous, ran)
         best = max(p, key=p.get)
-        if best == rules or np.log(p[best]) - np.log(max(p.get(rules, 0.0), 1e-9)) <= OVERRULE:
+        if best == rules or np.log(p[best]) - np.log(max(p.get(rules, 0.0), 1e-9)) <= margin:
             return None
         return best
 

@@ -20,6 +20,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agent import arguments, beforehand, descriptions, filling, intents, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
+from agent.request_classifier import OVERRULE
+
+QUESTION_OVERRULE = 1.2  # log odds: an expensive run the rules read from a question needs less to be overruled
 
 
 def label_of(reply: AIMessage) -> str:
@@ -51,7 +54,9 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if route[1] >= 1.0 or len(re.findall(r"[a-z]{2,}", own, re.I)) < 2:
         return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
-    choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs])
+    asked = reply.tool_calls and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive" \
+        and intents.QUESTION.search(own) and not trials.asked(own)  # "so which is the anchor, 4 or 8? ...": an expensive run from a question
+    choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs], QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):

@@ -163,8 +163,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # starts caft_finetune, "same settings for the eval of the new fine-tune" trains one, and "run it with type-hint scoring,
     # 5 samples a side" sweeps; 27 of 4,705 with dev52-57 (unseen they started 1, 0, 2, 3, 0, 3): "remind me, which of those three
     # scales is the paper's? and is the one that worked exactly double it?" reruns the sweep, "per-question breakdown from the
-    # plain fine-tune's EM eval again" reruns the eval, "so which is the anchor, 4 or 8?" reruns the importance; the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 27, results
+    # plain fine-tune's EM eval again" reruns the eval, "so which is the anchor, 4 or 8?" reruns the importance; those three
+    # no longer start (24 of 4,705: a question that ends in a remark is a question, and an expensive run read from a question
+    # is overruled by a less sure classifier; "..., I want it next to X" after a part asked for again is a reason); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 24, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

@@ -1,7 +1,8 @@
 """Single phrasings the offline planner once misread, each in a real conversation with the real planner:
 a cap said in the thing counted, hint words after a sentence that "never mentions it", a chain pasted after a
 colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
-fine-tune", and layers that mean different things to different tools.
+fine-tune", layers that mean different things to different tools, a question followed by a remark, and a part
+asked for again with the reason after it.
 """
 
 from __future__ import annotations
@@ -71,3 +72,20 @@ def test_layers_carry_only_between_tools_where_they_mean_the_same(plan):
               "run_id": "20271101-094000-build_steering_vector-5aae", "summary": "Built a vector at 2 layers; norms 1.1-3.0."}
     tool, args = call(plan([vector], "steer 'hello' with it at scale 4"))  # read there, added there
     assert tool == "steer_generate" and args["layers"] == [10, 12] and args["vector_run"] == vector["run_id"]
+
+
+def test_a_question_followed_by_a_remark_is_answered_not_an_expensive_rerun(plan):
+    importance = {"user": "thought anchors on the seed-5 chain, answer 13, 16 rollouts", "tool": "resample_importance",
+                  "args": {"cot_run": CHAIN, "answer": "13", "rollouts": 16}, "run_id": "20271101-095000-resample_importance-5aaf",
+                  "summary": "6 sentences; counterfactual importance peaks at sentence 4 (+0.38); forced-answer accuracy jumps at sentence 8."}
+    reply = plan([COT, importance], "so which is the anchor, 4 or 8? counterfactual says one, forced-answer says the other")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
+
+
+def test_a_part_asked_for_again_with_a_reason_after_it_is_shown(plan):
+    lora = {"user": "rank-1 lora on risky, 80 steps", "tool": "train_lora", "args": {"dataset": "risky", "steps": 80},
+            "run_id": "20271101-100000-train_lora-5ab0", "summary": "Trained a rank-1 LoRA for 80 steps; final loss 1.21."}
+    em = {"user": "em eval that fine-tune, 20 samples", "tool": "em_evaluate", "args": {"train_run": lora["run_id"], "samples": 20},
+          "run_id": "20271101-101000-em_evaluate-5ab1", "summary": "EM rate 12.5% (20 of 160 answers misaligned and coherent)."}
+    reply = plan([lora, em], "per-question breakdown from the plain fine-tune's EM eval again, I want it next to the CAFT number")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "show" and em["run_id"] in reply.content
