@@ -351,8 +351,8 @@ class OfflinePlanner(BaseChatModel):
         run = run or show.plot_run(text, state)
         if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
             run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None
-                        and not (part == "plot" and t["name"] in show.PLOTLESS or part == "text" and t["name"] == "split_sentences")),
-                       None)  # "the plot again": a run that drew one; "the full chain again": the chain, not its sentences
+                        and not (part == "plot" and t["name"] in show.PLOTLESS or part == "text" and show.not_the_chain(t["name"], text))),
+                       None)  # "the plot again": a run that drew one; "the full chain again": the chain, not its sentences or a run on it
         run = run or show.run_for(part, state)
         if run is None:
             return None

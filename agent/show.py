@@ -80,6 +80,12 @@ def plot_run(text: str, state: DialogueState, heatmaps: bool = True) -> RunSeen 
     return heatmap_run(text, state) if heatmaps else None
 
 
+def not_the_chain(tool: str, text: str) -> bool:
+    """Whether a `tool` run is not the one to show when `text` asks for a chain's text: its split never is, and where the
+    words say the chain ("the chain again" after importance ran on it), only the chain's own run is."""
+    return tool == "split_sentences" or tool != "generate_cot" and bool(re.search(r"\b(?:chain|cot|trace)s?\b", text, re.I))
+
+
 def run_for(part: str, state: DialogueState) -> RunSeen | None:
     """The run a show request means: the newest one that holds that part."""
     if part in ("text", "sentences"):

@@ -1,8 +1,8 @@
 """Single phrasings the offline planner once misread, each in a real conversation with the real planner:
 a cap said in the thing counted, hint words after a sentence that "never mentions it", a chain pasted after a
 colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
-fine-tune", layers that mean different things to different tools, a question followed by a remark, and a part
-asked for again with the reason after it.
+fine-tune", layers that mean different things to different tools, a question followed by a remark, a part
+asked for again with the reason after it, and "the chain again" after a run on that chain.
 """
 
 from __future__ import annotations
@@ -89,3 +89,10 @@ def test_a_part_asked_for_again_with_a_reason_after_it_is_shown(plan):
           "run_id": "20271101-101000-em_evaluate-5ab1", "summary": "EM rate 12.5% (20 of 160 answers misaligned and coherent)."}
     reply = plan([lora, em], "per-question breakdown from the plain fine-tune's EM eval again, I want it next to the CAFT number")
     assert not reply.tool_calls and reply.response_metadata["intent"] == "show" and em["run_id"] in reply.content
+
+
+def test_the_chain_again_after_a_run_on_it_shows_the_chain_itself(plan):
+    importance = {"user": "importance on it, answer 13", "tool": "resample_importance", "args": {"cot_run": CHAIN, "answer": "13"},
+                  "run_id": "20271101-092000-resample_importance-5aac", "summary": "4 sentences; top: sentence 2, +0.41."}
+    reply = plan([COT, importance], "show me the chain again")
+    assert reply.response_metadata["intent"] == "show" and reply.response_metadata["show"]["run_id"] == CHAIN
