@@ -43,6 +43,18 @@ def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
                 args[mine] = _shaped(value, props[mine])
 
 
+def unnamed(text: str, runs: list) -> str:
+    """`text` with the runs it takes settings from unnamed ("at the temperature the resilience run used" -> "... the run
+    used"), where such a run is in sight: their tools are sources, not the tool asked for."""
+    def other(m: re.Match) -> str:
+        if not any(r.tool in SOURCES[m.group("src").lower()] for r in runs) or SHOWN.match(m.group("what")):
+            return m.group(0)
+        return m.group(0)[:m.start("src") - m.start()].rstrip() + m.group(0)[m.end("src") - m.start():]
+    for pattern in FROM[1:]:  # (a possessive owner, "the ablation's layers", is left: the classifier weighs it as it was taught)
+        text = pattern.sub(other, text)
+    return text
+
+
 def missing(text: str, runs: list) -> str | None:
     """'run CAFT with the ablation's layers' with no ablation in sight, or with two that had different layers: a sentence
     saying so, else None."""

@@ -130,7 +130,7 @@ class OfflinePlanner(BaseChatModel):
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = tuple(next((t["schema"]["properties"]["name"].get("examples", []) for t in self.tools if t["name"] == "build_organism"), []))
         # run ids and runs named by description are references, organism:X a model: none of them names a tool
-        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(words, state.runs))))
+        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(words, state.runs), state.runs))))
                   for words in [routed] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
         return Turn(text, own, state, max(routes, key=lambda r: r[1]),
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply

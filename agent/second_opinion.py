@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import arguments, beforehand, descriptions, filling, intents, show, trials
+from agent import arguments, beforehand, copied, descriptions, filling, intents, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.request_classifier import OVERRULE
@@ -56,7 +56,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     asked = reply.tool_calls and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive" \
         and intents.QUESTION.search(own) and not trials.asked(own)  # "so which is the anchor, 4 or 8? ...": an expensive run from a question
-    choice = classifier.overrules(label_of(reply), text, previous, [r.tool for r in state.runs], QUESTION_OVERRULE if asked else OVERRULE)
+    choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs], QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):

@@ -2,7 +2,8 @@
 a cap said in the thing counted, hint words after a sentence that "never mentions it", a chain pasted after a
 colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
 fine-tune", layers that mean different things to different tools, a question followed by a remark, a part
-asked for again with the reason after it, and "the chain again" after a run on that chain.
+asked for again with the reason after it, "the chain again" after a run on that chain, and a run named as
+the source of a setting ("at the temperature the resilience run used").
 """
 
 from __future__ import annotations
@@ -96,3 +97,11 @@ def test_the_chain_again_after_a_run_on_it_shows_the_chain_itself(plan):
                   "run_id": "20271101-092000-resample_importance-5aac", "summary": "4 sentences; top: sentence 2, +0.41."}
     reply = plan([COT, importance], "show me the chain again")
     assert reply.response_metadata["intent"] == "show" and reply.response_metadata["show"]["run_id"] == CHAIN
+
+
+def test_a_run_named_as_the_source_of_a_setting_does_not_vote_for_its_tool(plan):
+    resilience = {"user": "resilience of sentences 2 and 4 in shutdown-safety, 4 chains, temperature 0.9", "tool": "sentence_resilience",
+                  "args": {"scenario": "shutdown-safety", "sentences": [2, 4], "chains": 4, "temperature": 0.9},
+                  "run_id": "20271101-110000-sentence_resilience-5ab2", "summary": "Sentence 2 comes back in 3 of 4 chains; sentence 4 in 1 of 4."}
+    tool, args = call(plan([resilience], "check how monitorable that scenario is at the temperature the resilience run used, 16 rollouts"))
+    assert tool == "cot_monitor" and args == {"scenario": "shutdown-safety", "temperature": 0.9, "rollouts": 16}
