@@ -127,8 +127,10 @@ def for_routing(text: str, runs: list) -> str:
     """The words that choose a tool: a run named by its description ("the eval-awareness vec") is a reference, so its
     description does not vote ("do the sweep on the eval-awareness vec" is a sweep); nor does a purpose said after
     the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run named as the owner of a
-    setting ("steer 'X' with the sweep's best cell" is a steer)."""
+    setting ("steer 'X' with the sweep's best cell" is a steer), nor a sentence seen ("after that most resilient sentence")."""
     text = PURPOSE.sub(" ", text)
+    text = re.sub(r"\b(that|this|those|these)\s+(?:most|least)\s+[\w-]+\s+(sentences?|heads?|layers?|atoms?|ones?)\b", r"\1 \2", text,
+                  flags=re.I)  # "intervene right after that most resilient sentence": a sentence seen, not a resilience run
     text = found_in.OWNER.sub(lambda m: f"{m.group('factor') or ''} the {m.group('what')}" if any(  # "steer with the sweep's best cell"
         r.tool in found_in.SOURCES[m.group("src").lower()] for r in runs) and not found_in.SHOWN.match(m.group("what")) else m.group(0), text)
 

@@ -45,7 +45,7 @@ class Router:
                 self._example_vectors, self._keywords = _EMBEDDED[key]
             if self._example_vectors is None:
                 extra = _phrasings()
-                self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k)}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
+                self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k.rstrip('*'))}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
                                                      for k in table.get("keywords", ())), float(table.get("weight", 1.0)),
                                          re.compile("|".join(table["leads"]), re.I) if table.get("leads") else None)
                                   for name, table in extra.items()}

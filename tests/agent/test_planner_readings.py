@@ -3,7 +3,8 @@ a cap said in the thing counted, hint words after a sentence that "never mention
 colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
 fine-tune", layers that mean different things to different tools, a question followed by a remark, a part
 asked for again with the reason after it, "the chain again" after a run on that chain, and a run named as
-the source of a setting ("at the temperature the resilience run used").
+the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), and a
+sentence seen ("after that most resilient sentence").
 """
 
 from __future__ import annotations
@@ -105,3 +106,13 @@ def test_a_run_named_as_the_source_of_a_setting_does_not_vote_for_its_tool(plan)
                   "run_id": "20271101-110000-sentence_resilience-5ab2", "summary": "Sentence 2 comes back in 3 of 4 chains; sentence 4 in 1 of 4."}
     tool, args = call(plan([resilience], "check how monitorable that scenario is at the temperature the resilience run used, 16 rollouts"))
     assert tool == "cot_monitor" and args == {"scenario": "shutdown-safety", "temperature": 0.9, "rollouts": 16}
+
+
+def test_a_stem_keyword_matches_its_words_and_a_sentence_seen_names_no_tool(plan):
+    tool, args = call(plan([], "scenario shutdown-safety, how resilient are the sentences?"))  # "resilien*"
+    assert tool == "sentence_resilience" and args["scenario"] == "shutdown-safety"
+    resilience = {"user": "resilience of each sentence in shutdown-safety", "tool": "sentence_resilience", "args": {"scenario": "shutdown-safety"},
+                  "run_id": "20271101-110000-sentence_resilience-5ab2",
+                  "summary": "Resilience over 6 sentences x 4 chains: sentence 3 is the most resilient (2.75 iterations)."}
+    tool, args = call(plan([resilience], "ok intervene just after that most resilient sentence, same scenario"))
+    assert tool == "compare_interventions" and args == {"sentence": 3, "scenario": "shutdown-safety"}
