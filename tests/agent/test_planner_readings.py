@@ -3,8 +3,8 @@ a cap said in the thing counted, hint words after a sentence that "never mention
 colon that quotes words of its own, a chain pasted "here again", a memory question about a tool's name, "a CAFT
 fine-tune", layers that mean different things to different tools, a question followed by a remark, a part
 asked for again with the reason after it, "the chain again" after a run on that chain, and a run named as
-the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), and a
-sentence seen ("after that most resilient sentence").
+the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), a
+sentence seen ("after that most resilient sentence"), and "the one just before it".
 """
 
 from __future__ import annotations
@@ -116,3 +116,11 @@ def test_a_stem_keyword_matches_its_words_and_a_sentence_seen_names_no_tool(plan
                   "summary": "Resilience over 6 sentences x 4 chains: sentence 3 is the most resilient (2.75 iterations)."}
     tool, args = call(plan([resilience], "ok intervene just after that most resilient sentence, same scenario"))
     assert tool == "compare_interventions" and args == {"sentence": 3, "scenario": "shutdown-safety"}
+
+
+def test_the_one_right_after_it_is_the_next_sentence_of_the_run(plan):
+    alternatives = {"user": "what else could sentence 5 have said? 24 draws", "tool": "sentence_alternatives",
+                    "args": {"cot_run": CHAIN, "sentence": 5, "rollouts": 24}, "run_id": "20271101-120000-sentence_alternatives-5ab3",
+                    "summary": "24 resamples of sentence 5: 9 distinct alternatives; the original reappears in 4."}
+    tool, args = call(plan([COT, alternatives], "and the one just before it, same number of draws"))
+    assert tool == "sentence_alternatives" and args == {"cot_run": CHAIN, "sentence": 4, "rollouts": 24}
