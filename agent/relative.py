@@ -112,3 +112,23 @@ def _typed(value: float, spec: dict):
     maximum, minimum = spec.get("maximum"), spec.get("minimum")
     value = min(value, maximum) if maximum is not None else value
     return max(value, minimum) if minimum is not None else value
+
+
+NEIGHBOUR = re.compile(r"\b(next|following|previous|preceding) (sentence|layer|position)\b|"
+                  r"\bthe (sentence|layer|position|one) (?:right |just |immediately |directly )?(after|before) (?:it|that|this|that one)\b|"
+                  r"\bone (sentence|layer|position) (later|earlier|further|deeper|sooner|on|back)\b", re.I)  # "try it one sentence later"
+
+
+def neighbour(text: str, said: dict, args: dict) -> None:
+    """'the next sentence', 'the one right after it' (the run's sentence, else its layer or position), 'one layer earlier':
+    that setting of `args` one on or one back, unless said outright."""
+    found = NEIGHBOUR.search(text)
+    if not found:
+        return
+    stepped = {found.group(2), found.group(3), found.group(5)} - {None}
+    if "one" in stepped:
+        stepped = {next((n for n in ("sentence", "layer", "position") if isinstance(args.get(n), int)), "one")}
+    forward = (found.group(1) or found.group(4) or found.group(6)).lower() in ("next", "following", "after", "later", "further", "deeper", "on")
+    for name in ("sentence", "layer", "position"):
+        if name in stepped and name not in said and isinstance(args.get(name), int):
+            args[name] += 1 if forward else -1

@@ -24,7 +24,9 @@ CHANGE = re.compile(
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
-    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
+    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
+    r"the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|"
+    r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
@@ -151,15 +153,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         _bare_number(text, base, props, args)
     if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
-    step = re.search(r"\b(next|following|previous|preceding) (sentence|layer|position)\b|"
-                     r"\bthe (sentence|layer|position|one) (?:right |just |immediately |directly )?(after|before) (?:it|that|this|that one)\b|"
-                     r"\bone (sentence|layer|position) (later|earlier|further|deeper|sooner|on|back)\b", text, re.I)  # "try it one sentence later"
-    stepped = step and {step.group(2), step.group(3), step.group(5)} - {None}  # "the one right after it": the run's sentence, else layer
-    if stepped and "one" in stepped:
-        stepped = {next((n for n in ("sentence", "layer", "position") if isinstance(args.get(n), int)), "one")}
-    for name in ("sentence", "layer", "position"):  # "now the same for the next sentence", "the sentence right after it": one on
-        if step and name in stepped and name not in said and isinstance(args.get(name), int):
-            args[name] += 1 if (step.group(1) or step.group(4) or step.group(6)).lower() in ("next", "following", "after", "later", "further", "deeper", "on") else -1
+    relative.neighbour(text, said, args)  # "now the same for the next sentence", "the one right after it": one on
     other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)
     name = other and other.group(1).lower()
     if other and name in props and name not in said and args.get(name) is not None:  # "now the other layer": of the two a run in sight lists
@@ -170,6 +164,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
+    if args == base.args and tool is not None and score >= 0.55 and tool["name"] != base.tool \
+            and not (state.last(tool["name"]) or same or intents.RERUN.search(text)):
+        return None  # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes
     return base.tool, args
 
 

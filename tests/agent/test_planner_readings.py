@@ -4,7 +4,8 @@ colon that quotes words of its own, a chain pasted "here again", a memory questi
 fine-tune", layers that mean different things to different tools, a question followed by a remark, a part
 asked for again with the reason after it, "the chain again" after a run on that chain, and a run named as
 the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), a
-sentence seen ("after that most resilient sentence"), and "the one just before it".
+sentence seen ("after that most resilient sentence"), "the one just before it", and a change
+the newest run cannot take ("twice the resamples" after a split).
 """
 
 from __future__ import annotations
@@ -124,3 +125,10 @@ def test_the_one_right_after_it_is_the_next_sentence_of_the_run(plan):
                     "summary": "24 resamples of sentence 5: 9 distinct alternatives; the original reappears in 4."}
     tool, args = call(plan([COT, alternatives], "and the one just before it, same number of draws"))
     assert tool == "sentence_alternatives" and args == {"cot_run": CHAIN, "sentence": 4, "rollouts": 24}
+
+
+def test_a_change_the_newest_run_cannot_take_goes_to_the_tool_it_names(plan):
+    split = {"user": "split it", "tool": "split_sentences", "args": {"cot_run": CHAIN}, "run_id": "20271101-091500-split_sentences-5ab4",
+             "summary": "Split the chain into 8 sentences (min_chars 10)."}
+    reply = plan([COT, split], "list what else the model might have written there, with twice the default number of resamples")
+    assert reply.response_metadata["intent"] == "ask" and reply.response_metadata["pending"]["tool"] == "sentence_alternatives"
