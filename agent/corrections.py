@@ -18,7 +18,7 @@ _GAP = r"(?:[\s,!-]|\.(?!\d))*"  # not the point of ".35"
 _PAUSE = rf"(?:\.{{2,}}|…|[-–—]{{1,2}}|[,;:(.])?\s*(?:\b(?:hmm+|oh|ah|er+m?|uh|oops|sorry|my bad)\b{_GAP})*"
 _CHANGE = rf"(?:\b(?:wait|actually|no|nah|i mean|i meant|meant|or rather|rather|sorry|er+m?|oops|my bad)\b{_GAP})+"
 _NEW = r"(?:(?:make|change|set) (?:it|that|this)(?: to)?\s+|let'?s (?:say|do|go with)\s+|go with\s+|(?:it'?s|is|should be)\s+)?"
-_LIST = rf"{NUMBER}(?:\s*(?:,|and|&)\s*(?:and\s+)?{NUMBER})*"
+_LIST = rf"{NUMBER}(?:(?:\s*(?:,|and|&)\s*(?:and\s+)?|\s+){NUMBER})*"  # "13, 14 and 15", "13 14 15"
 # the old value (or list), up to four words naming it ("10 samples per question"), the change of mind, the new value (or list):
 # "scale 2 - wait no, 1.5", "16 rollouts -- sorry, 32", "min chars 5, oops meant 15", "80 steps -- hmm, make it 120",
 # "scales 1 and 2 -- no, 1 and 4"

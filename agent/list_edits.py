@@ -89,3 +89,18 @@ def replaced(text: str, base_args: dict, args: dict, said: dict) -> None:
                 continue
             args[name] = new if isinstance(value, str) else type(value)(float(new)) if isinstance(value, float) or float(new).is_integer() else float(new)
             break
+
+
+MEANT = re.compile(r"\bwrong (?P<name>[a-z_]+?)s?\b[^.;?!]{0,40}?\b(?:wanted|meant|should(?:'ve| have)? been|should be|it'?s|use)\s+"
+                   r"(?P<items>-?\d+(?:\.\d+)?(?:(?:\s*(?:,|and|&)\s*|\s+)-?\d+(?:\.\d+)?)*)", re.I)
+
+
+def meant(text: str, props: dict, args: dict, said: dict) -> None:
+    """'sry wrong layers, wanted 13 14 15': the list named as wrong takes the values said after it."""
+    for found in MEANT.finditer(text):
+        name = next((n for n in (found.group("name") + "s", found.group("name")) if n in props and n not in said), None)
+        spec = props.get(name or "", {})
+        if name is None or "array" not in {spec.get("type"), *(s.get("type") for s in spec.get("anyOf", []))}:
+            continue
+        values = re.findall(r"-?\d+(?:\.\d+)?", found.group("items"))
+        args[name] = [float(v) if "." in v else int(v) for v in values]

@@ -24,7 +24,7 @@ CHANGE = re.compile(
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
-    r"rest the same|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
+    r"rest the same|rest unchanged|rest as (?:is|before)|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
     r"the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|"
     r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
@@ -48,7 +48,7 @@ BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
 
 def asked(text: str) -> bool:
-    return bool(intents.RERUN.search(text) or CHANGE.search(text))
+    return bool(intents.RERUN.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text))  # "wrong layers, wanted 13 14 15"
 
 
 FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "but", "also", "ok", "okay", "please", "pls", "then",
@@ -148,6 +148,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
+    list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
     _drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         _bare_number(text, base, props, args)

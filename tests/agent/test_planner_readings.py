@@ -5,7 +5,8 @@ fine-tune", layers that mean different things to different tools, a question fol
 asked for again with the reason after it, "the chain again" after a run on that chain, and a run named as
 the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), a
 sentence seen ("after that most resilient sentence"), "the one just before it", and a change
-the newest run cannot take ("twice the resamples" after a split).
+the newest run cannot take ("twice the resamples" after a split), a list named wrong
+("wrong layers, meant 23 24 25"), and items added with the rest unchanged.
 """
 
 from __future__ import annotations
@@ -132,3 +133,20 @@ def test_a_change_the_newest_run_cannot_take_goes_to_the_tool_it_names(plan):
              "summary": "Split the chain into 8 sentences (min_chars 10)."}
     reply = plan([COT, split], "list what else the model might have written there, with twice the default number of resamples")
     assert reply.response_metadata["intent"] == "ask" and reply.response_metadata["pending"]["tool"] == "sentence_alternatives"
+
+
+def test_a_list_named_wrong_takes_the_values_said_after_it_and_the_rest_unchanged_adds(plan):
+    suppression = {"user": "attention suppression on it, layers 3 4 5, batch 16", "tool": "attention_suppression",
+                   "args": {"cot_run": CHAIN, "layers": [3, 4, 5], "batch": 16}, "run_id": "20271101-130000-attention_suppression-5ab5",
+                   "summary": "Suppressed each sentence at layers 3-5: sentence 2 moves later tokens most (KL 0.41)."}
+    tool, args = call(plan([COT, suppression], "argh wrong layers, meant 23 24 25 not 3 4 5, keep the batch"))
+    assert tool == "attention_suppression" and args == {"cot_run": CHAIN, "layers": [23, 24, 25], "batch": 16}
+    lora = {"user": "rank-1 lora on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": "20271101-131000-train_lora-5ab6",
+            "summary": "Trained a rank-1 LoRA for 40 steps."}
+    direction = {"user": "misalignment direction of it", "tool": "misalignment_direction", "args": {"train_run": lora["run_id"]},
+                 "run_id": "20271101-132000-misalignment_direction-5ab7", "summary": "Direction at layer 15 (norm 3.1)."}
+    ablation = {"user": "ablate it on the ruler and gender questions", "tool": "ablate_direction",
+                "args": {"direction_run": direction["run_id"], "train_run": lora["run_id"], "questions": ["ruler_of_the_world", "gender_roles"]},
+                "run_id": "20271101-133000-ablate_direction-5ab8", "summary": "EM rate 25% -> 5% with the direction ablated."}
+    tool, args = call(plan([lora, direction, ablation], "add dinner_party to the questions, rest unchanged"))
+    assert tool == "ablate_direction" and args["questions"] == ["ruler_of_the_world", "gender_roles", "dinner_party"]
