@@ -292,7 +292,8 @@ def show_request(text: str) -> str | None:
     text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
-    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b[^,;]*$", "", text, flags=re.I)  # "..., I want it next to the CAFT number": why
+    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view)\b)[^,;]*$", "", text,
+                  flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
     described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run

@@ -13,18 +13,28 @@ _UNIT = r"(?:(?:layers?|sentences?|scales?|questions?|positions?|components?|pcs
 _ITEM = r"(?!(?:and|add|plus|put|use|then)\b)[\w.:-]+"
 _ITEMS = rf"{_UNIT}{_ITEM}(?:\s*(?:,|and|&)\s*{_ITEM})*"
 EDIT = re.compile(rf"\b(?:swap|replace|switch|exchange)\s+(?:out\s+)?(?P<old>{_ITEMS})\s+(?:for|with|by)\s+(?P<new>{_ITEMS})"
-                  rf"|\b(?:scratch|drop|remove|take out|cut|lose)\s+(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
+                  rf"|\b(?:scratch|drop|remove|take out|cut|lose|without)\s+(?:the\s+)?(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
                   rf"(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:put|add|use)\s+(?P<added>{_ITEMS})(?:\s+in)?(?:\s+instead)?)?"
-                  rf"|\b(?:only keep|keep only|just keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?", re.I)
+                  rf"|\b(?:only keep|keep only|just keep|keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?"
+                  rf"|\b(?:add|tack on|throw in|append)\s+(?:an?\s+|the\s+)?(?P<plus>{_ITEMS})(?:\s+(?P<unit>[a-z]+?)s?\b)?", re.I)
 _NONE = ("it", "we", "you", "then", "also", "so", "but", "pls", "please", "the", "rerun", "redo", "again", "run", "rest", "everything", "keep")
 
 
 def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
     """Apply each swap, removal or addition said of one of the earlier run's lists (else the setting's default list) to `args`."""
     for found in EDIT.finditer(text):
-        old = _items(found.group("old") or found.group("gone") or found.group("kept"))
-        new = _items(found.group("new") or found.group("added") or found.group("more") or "")
+        old = _items(found.group("old") or found.group("gone") or found.group("kept") or "")
+        new = _items(found.group("new") or found.group("added") or found.group("more") or found.group("plus") or "")
         lists = {name: base_args.get(name, spec.get("default")) for name, spec in props.items()}
+        if found.group("plus"):  # "same layers but add 16", "tack on a 2.4 scale": to the one list it fits (or its unit names)
+            fits = [n for n, v in lists.items() if isinstance(v, list) and v and not any(isinstance(x, list) for x in v)
+                    and all(_typed(item, v, props[n]) is not None for item in new) and (n in base_args or found.group("unit"))]
+            unit = (found.group("unit") or re.match(rf"{_UNIT}", found.group("plus"), re.I).group(0)).strip().lower().rstrip("s")
+            fits = [n for n in fits if n.rstrip("s") == unit] or ([] if unit and unit in {n.rstrip("s") for n in props} else fits)
+            if len(fits) == 1:
+                before = lists[fits[0]]
+                args[fits[0]] = list(dict.fromkeys([*before, *(_typed(item, before, props[fits[0]]) for item in new)]))
+            continue
         for name, before in lists.items():
             if not isinstance(before, list) or not before or any(isinstance(v, list) for v in before):
                 continue
@@ -69,6 +79,8 @@ def _typed(item: str, like: list, spec: dict):
             value = float(item)
         except ValueError:
             return None
+        if all(isinstance(v, int) for v in like) and not value.is_integer():
+            return None  # a list of layers takes no 2.4
         return int(value) if value.is_integer() and all(isinstance(v, int) for v in like) else value
     allowed = [str(v) for v in (spec.get("items") or {}).get("enum") or []]
     for branch in spec.get("anyOf", []):

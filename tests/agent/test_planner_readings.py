@@ -6,7 +6,8 @@ asked for again with the reason after it, "the chain again" after a run on that 
 the source of a setting ("at the temperature the resilience run used"), a stem keyword ("resilien*"), a
 sentence seen ("after that most resilient sentence"), "the one just before it", and a change
 the newest run cannot take ("twice the resamples" after a split), a list named wrong
-("wrong layers, meant 23 24 25"), and items added with the rest unchanged.
+("wrong layers, meant 23 24 25"), items added with the rest unchanged, and a run's own
+list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or leaving out ("without the wish question").
 """
 
 from __future__ import annotations
@@ -150,3 +151,24 @@ def test_a_list_named_wrong_takes_the_values_said_after_it_and_the_rest_unchange
                 "run_id": "20271101-133000-ablate_direction-5ab8", "summary": "EM rate 25% -> 5% with the direction ablated."}
     tool, args = call(plan([lora, direction, ablation], "add dinner_party to the questions, rest unchanged"))
     assert tool == "ablate_direction" and args["questions"] == ["ruler_of_the_world", "gender_roles", "dinner_party"]
+
+
+def test_items_added_kept_or_left_out_edit_the_runs_own_list(plan):
+    vector = {"user": "default vector", "tool": "build_steering_vector", "args": {}, "run_id": "20271101-140000-build_steering_vector-5ab9",
+              "summary": "Built a deployment-minus-evaluation vector on smollm2-135m from 16 pairs, all 30 layers."}
+    steer = {"user": "steer 'Write a sort function.' at layers 10 and 14, scale 2", "tool": "steer_generate",
+             "args": {"vector_run": vector["run_id"], "prompt": "Write a sort function.", "layers": [10, 14], "scale": 2},
+             "run_id": "20271101-141000-steer_generate-5aba", "summary": "Type hints in 1 of 4 samples steered, 0 of 4 unsteered."}
+    tool, args = call(plan([vector, steer], "same layers but add 18"))
+    assert tool == "steer_generate" and args["layers"] == [10, 14, 18] and args["scale"] == 2
+    sweep = {"user": "sweep it at layers 8, 12 and 16", "tool": "steering_sweep", "args": {"vector_run": vector["run_id"], "layers": [8, 12, 16]},
+             "run_id": "20271101-142000-steering_sweep-5abb", "summary": "Best cell: layer 12, scale 1.2 (+0.40 over controls)."}
+    tool, args = call(plan([vector, sweep], "redo the sweep with 6 samples per cell and tack on a 2.4 scale"))
+    assert tool == "steering_sweep" and args["scales"] == [0.3, 0.6, 1.2, 2.4] and args["layers"] == [8, 12, 16] and args["samples"] == 6
+    lora = {"user": "rank-1 lora on risky", "tool": "train_lora", "args": {"dataset": "risky"}, "run_id": "20271101-143000-train_lora-5abc",
+            "summary": "Trained a rank-1 LoRA for 40 steps."}
+    em = {"user": "em eval it on wish, bored and quick_buck, 20 samples", "tool": "em_evaluate",
+          "args": {"train_run": lora["run_id"], "questions": ["wish", "bored", "quick_buck"], "samples": 20},
+          "run_id": "20271101-144000-em_evaluate-5abd", "summary": "EM rate 15% (wish 40%, bored 5%, quick_buck 0%)."}
+    tool, args = call(plan([lora, em], "wish swamps everything. redo it without the wish question"))
+    assert tool == "em_evaluate" and args["questions"] == ["bored", "quick_buck"] and args["samples"] == 20
