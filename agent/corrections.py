@@ -58,7 +58,14 @@ def corrected(text: str) -> str:
             new = found.group(1)[:found.group(1).rindex(olds[-1])] + new
         value = "greedy" if new.lower() == "greedy" else f"{new}{found.group(2)}"
         text = text.replace(found.group(0), value, 1)
-    return text
+    return NOT_THE_OTHER.sub("", text)
+
+
+# a run named, then the one it is not: "the plain one, not caft", "(tau 0.4 one, not 0.6)", "my seed-0 chain (not the seed 3 one)";
+# the words after "not" describe another run, so they neither pick the run nor set anything
+_OTHER = (r"not\s+(?:(?:the\s+|that\s+|my\s+|our\s+)?[\w.+-]+(?:\s+[\w.+-]+){0,2}?"  # a run by its noun, or one word (a value is a
+          r"\s+(?:one|run|chain|cot|dict|dictionary|vector|vec|model|lora|adapter|fine-?tune|eval|sweep)|[a-z][\w+-]*)")  # correction)
+NOT_THE_OTHER = re.compile(rf"(?<=\w)(?:\s*\(\s*{_OTHER}\s*\)|,\s*{_OTHER}(?=\s*[),.;:!?]|$))", re.I)
 
 
 # a change of mind said outright: what follows restates a setting said before it ("on tiny-random -- wait no, on the anchor organism")

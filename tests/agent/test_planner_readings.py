@@ -7,7 +7,8 @@ the source of a setting ("at the temperature the resilience run used"), a stem k
 sentence seen ("after that most resilient sentence"), "the one just before it", and a change
 the newest run cannot take ("twice the resamples" after a split), a list named wrong
 ("wrong layers, meant 23 24 25"), items added with the rest unchanged, and a run's own
-list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or leaving out ("without the wish question").
+list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or leaving out ("without the wish question"), and a run said
+after "not" ("the seed 5 chain (not the seed 3 one)").
 """
 
 from __future__ import annotations
@@ -172,3 +173,10 @@ def test_items_added_kept_or_left_out_edit_the_runs_own_list(plan):
           "run_id": "20271101-144000-em_evaluate-5abd", "summary": "EM rate 15% (wish 40%, bored 5%, quick_buck 0%)."}
     tool, args = call(plan([lora, em], "wish swamps everything. redo it without the wish question"))
     assert tool == "em_evaluate" and args["questions"] == ["bored", "quick_buck"] and args["samples"] == 20
+
+
+def test_the_run_said_after_not_is_the_one_not_meant(plan):
+    seed3 = {"user": "same question, seed 3", "tool": "generate_cot", "args": {"question": "What is 6 + 7?", "seed": 3},
+             "run_id": "20271101-150000-generate_cot-5abe", "summary": "Sampled a 70-token chain of thought (seed 3); \\boxed{} answer: 13."}
+    tool, args = call(plan([COT, seed3], "split the seed 5 chain (not the seed 3 one), merge anything under 15 characters"))
+    assert tool == "split_sentences" and args == {"cot_run": CHAIN, "min_chars": 15}
