@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from agent.wording import types_of
+
 _UNIT = r"(?:(?:layers?|sentences?|scales?|questions?|positions?|components?|pcs?|atoms?|seeds?)\s+)?"  # "drop layer 8"
 _ITEM = r"(?!(?:and|add|plus|put|use|then)\b)[\w.:-]+"
 _ITEMS = rf"{_UNIT}{_ITEM}(?:\s*(?:,|and|&)\s*{_ITEM})*"
@@ -111,8 +113,7 @@ def meant(text: str, props: dict, args: dict, said: dict) -> None:
     """'sry wrong layers, wanted 13 14 15': the list named as wrong takes the values said after it."""
     for found in MEANT.finditer(text):
         name = next((n for n in (found.group("name") + "s", found.group("name")) if n in props and n not in said), None)
-        spec = props.get(name or "", {})
-        if name is None or "array" not in {spec.get("type"), *(s.get("type") for s in spec.get("anyOf", []))}:
+        if name is None or "array" not in types_of(props[name]):
             continue
         values = re.findall(r"-?\d+(?:\.\d+)?", found.group("items"))
         args[name] = [float(v) if "." in v else int(v) for v in values]

@@ -54,9 +54,10 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if route[1] >= 1.0 or len(re.findall(r"[a-z]{2,}", own, re.I)) < 2:
         return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
-    asked = reply.tool_calls and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive" \
-        and intents.QUESTION.search(own) and not trials.asked(own)  # "so which is the anchor, 4 or 8? ...": an expensive run from a question
-    choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs], QUESTION_OVERRULE if asked else OVERRULE)
+    expensive = bool(reply.tool_calls) and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
+    asked = expensive and intents.QUESTION.search(own) and not trials.asked(own)  # "so which is the anchor, 4 or 8? ...": from a question
+    choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs],
+                                  QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):
@@ -69,7 +70,6 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
-        expensive = reply.tool_calls and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
         if answer is None and not state.runs and not (expensive and "?" in own):  # "how is a norm-matched random vector a fair baseline?"
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
