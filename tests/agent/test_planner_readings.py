@@ -180,3 +180,9 @@ def test_the_run_said_after_not_is_the_one_not_meant(plan):
              "run_id": "20271101-150000-generate_cot-5abe", "summary": "Sampled a 70-token chain of thought (seed 3); \\boxed{} answer: 13."}
     tool, args = call(plan([COT, seed3], "split the seed 5 chain (not the seed 3 one), merge anything under 15 characters"))
     assert tool == "split_sentences" and args == {"cot_run": CHAIN, "min_chars": 15}
+
+
+def test_what_else_it_could_have_said_asks_which_sentence(plan):
+    reply = plan([COT], "what could it have said instead?")  # the rules ask this themselves now; the classifier once had to overrule a rerun
+    assert not reply.tool_calls and reply.response_metadata["pending"]["tool"] == "sentence_alternatives" \
+        and reply.response_metadata["pending"]["missing"] == ["sentence"]

@@ -30,7 +30,6 @@ def _read(reply):
 
 @pytest.mark.parametrize("context, request_, intent", [
     ([COT], "redo it for the other question", "clarify"),  # there is no other question
-    ([COT], "what could it have said instead?", "clarify"),  # instead of which sentence?
     ([VEC, STEER], "so negative scale = pushing it toward 'being evaluated', right? that's why it says 'for this test'?", "answer"),
 ])
 def test_the_classifier_overrules_the_rules_where_it_is_much_surer(p, context, request_, intent):
