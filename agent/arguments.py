@@ -119,7 +119,9 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
     if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1) or ""):
         values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
-    return values, found.group(0)
+    parity = re.match(r"\s*[,(]?\s*(?:only\s+)?(?:the\s+)?(even|odd)(?:[- ]numbered)?\b", text[found.end():], re.I)
+    odd = parity.group(1).lower() == "odd" if parity and integers and len(values) > 2 else None  # "layers 10-20 (even ones only)"
+    return [v for v in values if odd is None or int(v) % 2 == odd], found.group(0)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -188,7 +190,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             said.append(phrase)
             words.use(phrase)
 
-    for name, value, phrase in described.per_unit(props, words.text) + described.capped(props, words.text):  # "12 resample per chain"
+    for name, value, phrase in described.per_unit(props, words.text) + described.capped(props, words.text) + described.hyphenated(props, words.text):  # "12 resample per chain"
         take(name, value, phrase)
     order = sorted(props, key=lambda n: (n != "model", -len(" ".join(words_for(n)[:1])), n))  # a model path is the model's
     prefixed = PREFIXED.search(words.text) or JUDGED.search(text) or TICKED.search(text) or QUOTED_PREFIXED.search(text)
@@ -250,7 +252,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 alone = "(?!)" if any(name.endswith("_" + o) for o in props) else "plain"  # "plain mp" is the encoder's, not build_encoder's
                 found = [(m, v) for m, v in found if (m, v) in distinct or re.search(
                     rf"(?:\b(?:only|just|{alone})\s+(?:the\s+)?|{near}\W{{1,3}}(?:\w+\W+)?){re.escape(m.group(0))}|"
-                    rf"{re.escape(m.group(0))}\s+(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?(?:tokens|toks?|side|mode|only|{near})\b", words.text, re.I)
+                    rf"{re.escape(m.group(0))}\s+(?:both\s+(?:(?:for|as)\s+(?:\w+\s+){{1,3}}?and\s+)?)?(?:(?:for|as)\s+(?:the\s+)?(?:\w+\s+)?)?"
+                    rf"(?:tokens|toks?|side|mode|only|{near})\b", words.text, re.I)  # "OMP both for building and for encoding": each
                          or ("array" in kinds and distinct)]
             if name == "corpus":
                 found = [(m, f"builtin:{v.split(':')[-1]}") for m, v in found if v != "builtin"]
@@ -352,7 +355,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"
         take(count, int(them.group(1) or them.group(2)), them.group(0))
-    said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and isinstance(v, int)), None)
+    said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and not k.startswith("sentence") and isinstance(v, int)), None)
     if said_tokens is not None:  # "8 tokens" bounds every token count (rollouts, sentences, candidates)
         for name, spec in props.items():
             if name.endswith("_tokens") and name not in args and "integer" in types_of(spec):

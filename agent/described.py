@@ -10,6 +10,7 @@
   0 to 0.
 - The first few: "the top five components" of a list whose description numbers from the largest
   ("0 = the largest") is [0, 1, 2, 3, 4].
+- By what is counted: "64-token sentences" is the token setting whose description names sentences.
 - Exponent notation: "200 steps at 3e-4" is the learning rate, the one setting whose description writes its
   values that way ("1e-2 suits a short run").
 - A value by its meaning: "project out PCs 0 and 3" is `directions: pca`, whose description reads
@@ -44,10 +45,14 @@ def per_unit(props: dict, text: str) -> list[tuple[str, int, str]]:
     found = []
     for m in re.finditer(r"(?<![\w.])(\d+)\s+(?:[a-z]+\s+)?([a-z]{4,}?)(?:es|s)?\s+(?:per|for each|each|a)\s+([a-z]{4,}?)s?\b", text, re.I):
         thing, unit = m.group(2).lower(), m.group(3).lower()
-        if _named(props, thing):
-            continue  # "20 rollouts per position": the setting it names
-        said = [n for n, spec in props.items() if "integer" in types_of(spec)
-                and re.search(rf"\b{re.escape(thing)}(?:e?s)?\s+per\s+{re.escape(unit)}", spec.get("description", ""), re.I)]
+        forms = {thing} | {w.rstrip("s") for n, ws in SYNONYMS.items() if thing.rstrip("s") in {n.rstrip("s"), *(x.rstrip("s") for x in ws)}
+                           for w in (n, *ws)}
+        said = [n for n, spec in props.items() if "integer" in types_of(spec) and any(
+            re.search(rf"\b{re.escape(f)}(?:e?s)?\s+per\s+(?:batched\s+)?{re.escape(unit)}", spec.get("description", ""), re.I) for f in forms)]
+        named = [n for n in props if n.rstrip("s") in forms]  # "20 rollouts per position": the setting it names, which counts per position;
+        if _named(props, thing) and (len(said) != 1 or said[0] in named or any(  # but "8 docs per forward pass" is the batch's
+                re.search(rf"\b{re.escape(unit)}", props[n].get("description", ""), re.I) or f"per {unit}" in SYNONYMS.get(n, ()) for n in named)):
+            continue
         if len(said) == 1:
             found.append((said[0], int(m.group(1)), m.group(0)))
     return found
@@ -72,6 +77,20 @@ def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
         said = [n for n, spec in props.items() if n.startswith("max_") and "integer" in types_of(spec)
                 and re.search(rf"(?<!per )\b{re.escape(thing)}(?:e?s)?\b", spec.get("description", ""), re.I)]  # "tokens per document" counts tokens
         if len(said) == 1:
+            found.append((said[0], int(m.group(1)), m.group(0)))
+    return found
+
+
+def hyphenated(props: dict, text: str) -> list[tuple[str, int, str]]:
+    """'64-token sentences', '160-token answers': the token setting whose description names the things ("Tokens for one
+    next sentence", "Most tokens per answer"), or the tool's only token setting."""
+    found = []
+    tokens = [n for n, spec in props.items() if "token" in n and "integer" in types_of(spec)]
+    for m in re.finditer(r"(?<![\w.])(\d+)-tokens?\s+(?:[a-z]+\s+)?([a-z]{3,})", text, re.I):
+        stem = m.group(2).lower()[:4]
+        said = [n for n in tokens if re.search(rf"\b{stem}", props[n].get("description", "") + " " + n.replace("_", " "), re.I)]
+        said = said if len(said) == 1 else tokens if len(tokens) == 1 else []
+        if said and all(n != said[0] for n, _, _ in found):
             found.append((said[0], int(m.group(1)), m.group(0)))
     return found
 
@@ -141,7 +160,7 @@ def _by_description(props: dict, text: str) -> dict[str, Any]:
     words = {n: stems(s.get("description", "") + " " + n.replace("_", " ")) for n, s in numeric.items()}
     bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
     found: dict[str, Any] = {}
-    for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w.%:/-]|\.\d)", text):
+    for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w%:/-]|\.\w)", text):  # "... hits 0.95." ends a sentence
         start = max(b for b in bounds if b <= number.start())
         end = min(b for b in bounds if b >= number.end())
         clause = stems(text[start:number.start()] + " " + text[number.end():end])

@@ -31,6 +31,12 @@ def layer_rows(text: str) -> list | None:
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(r"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.])", text)]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
                for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+){TOGETHER}", text, re.I)]
+    every = re.search(r"\b(?:plus|and|with|then)\s+(?:all|the|those|these)\s+(?:(?:two|three|four|five|\d+)\s+)?(?:layers\s+)?(?:of them\s+)?"
+                      r"(?:together|at once|jointly|combined|stacked)\b", text, re.I)
+    listed = re.search(r"\blayers?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)+)", text, re.I)
+    if not groups and every and listed and every.start() > listed.end():  # "layers 8, 12 and 16 each on their own plus all three together"
+        alone = [int(n) for n in re.findall(r"\d+", listed.group(1))]
+        return [*alone, alone]
     if not groups:
         return None
     def inside(at: int) -> bool:

@@ -33,7 +33,7 @@ SYNONYMS = {
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
-    "build_encoder": ("build", "built", "encoder", "build it", "build them"),
+    "build_encoder": ("build", "built", "building", "encoder", "build it", "build them"),
     "include_user": ("my own messages", "my messages", "my own msgs", "my msgs", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass", "batches", "per batch", "sentences per batch"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
@@ -323,7 +323,7 @@ def spell(text: str) -> str:
                   r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
-    text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand\b", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))), text, flags=re.I)
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD}|\d+(?:\.\d+)?\b(?!\.\d))", lambda m: "-" + SPELLED.get(m.group(1).lower(), m.group(1)), text,
                   flags=re.I)  # "minus two", "minus one point five"
