@@ -291,7 +291,7 @@ class DialogueState:
         if not candidates:
             return None
         words = KIND_WORDS.get(kind or "", r"one|run")
-        ordinal = re.search(rf"\b(first|second|third|last|latest|previous|other|earlier|older|original)\s+(?:{words}|one|run)s?\b", text, re.I)
+        ordinal = re.search(rf"\b(first|second|third|last|latest|previous|other|earlier|older|original)\s+(?:{words}|one|run|build)s?\b", text, re.I)
         if ordinal and len(candidates) > 1:
             which = ordinal.group(1).lower()
             if which in ("first", "earlier", "older", "original"):

@@ -288,7 +288,8 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
     newest = state.runs[-1] if state.runs else None
     if newest is not None and newest.tool == tool and not re.search(r"\b(?:new|fresh|another|defaults?)\b", text, re.I):
         for name, value in newest.args.items():  # "how stable is that head ranking? add the seed 1 and 2 chains": still its top 10
-            if name in props and name not in args and name != "seed" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if name in props and name not in args and name != "seed" and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and not _conflicts(name, args):
                 args[name] = value
     for name in STICKY:
         if name in props and name not in args and name in state.stated:
@@ -357,7 +358,11 @@ def _same_layers(source: str, tool: str) -> bool:
 def _conflicts(name: str, args: dict) -> bool:
     """A carried argument that would contradict what was given: a scenario's own prompt, a file's own vector."""
     return (name == "prompt" and "scenario" in args or name == "vector_run" and "vector_file" in args
-            or name == "scenario" and bool({"cot", "cot_run", "question"} & set(args)))
+            or name == "scenario" and bool({"cot", "cot_run", "question"} & set(args))
+            or name in EXPLAINED and bool(EXPLAINED - {name} & set(args)))  # a new text to explain, not the last atom too
+
+
+EXPLAINED = frozenset({"text", "atom", "added"})  # what itda_explain explains: one at a time
 
 
 def _nested(spec: dict) -> bool:

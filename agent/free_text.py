@@ -11,6 +11,9 @@ import re
 from agent.wording import labelled, payload, quoted, quoted_all, without
 
 
+NOT_GIVEN = re.compile(r"(?:my|our)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(]|$))", re.I)
+
+
 def reasoning(text: str) -> bool:
     """'Start with 10. Double it to get 20. Final answer 20.': statements in a row, not a question."""
     return len(re.findall(r"[.!](?:\s|$)", text)) >= 3 and not text.rstrip().endswith("?")
@@ -81,6 +84,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
                           or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
                 value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'
+            if value and NOT_GIVEN.match(without(value, said).strip(" .,;")):
+                value = None  # "new chain on my multi-step word problem": named, not given; asked for
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"

@@ -98,7 +98,7 @@ EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
 SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
-                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b|"
+                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
                   r"\b(?:put|paste) (?:[\w()-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
                   r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
@@ -108,7 +108,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
     "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
     "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
              r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
-             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|per-[\w-]+",
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|grids?|per-[\w-]+",
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }
@@ -258,7 +258,7 @@ RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|s
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:did|didn't|have|haven't) we already\b|\bin (?:some|an|a|one) (?:earlier|previous|past|older|other) (?:session|chat|conversation)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 
 
@@ -296,10 +296,11 @@ def show_request(text: str) -> str | None:
                   flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
-    described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*", " ", text, flags=re.I)  # "the one with 15 percent" names a run
+    described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*|\((?:the |that )?[^()]{1,40}\b(?:one|run)\)", " ", text,
+                       flags=re.I)  # "the one with 15 percent", "(the 8 vs 16 one)" name a run
     described = found_in.CLAUSE.sub(" ", described)  # and so does "the adapter that got 30% misaligned"
     described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!,;]*(?<![A-Za-z])\d", described, re.I) \
+    if re.search(r"\bsame (?:\w+ )?but\b|\bagain,? but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!,;]*(?<![A-Za-z])\d", described, re.I) \
             or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
         return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
     bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \

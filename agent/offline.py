@@ -313,9 +313,9 @@ class OfflinePlanner(BaseChatModel):
         if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
                 arguments.read(tool["schema"].get("properties", {}), text)[0]:
             return None  # "phase transition plot for the 200-step run, with k = 1, 5 and 10": settings of an experiment not run yet
-        if tool is not None and score >= 0.5 and state.last(tool["name"]) is None and \
+        if tool is not None and score >= 0.5 and (state.last(tool["name"]) is None or show.new_text(text, state)) and \
                 re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
-            return None  # "could you show me which sentences change the final answer": an analysis not run yet
+            return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
         drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
         run = show.named_run(text, state) or (drawn if part == "plot" else None)
         if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool):
@@ -367,12 +367,8 @@ class OfflinePlanner(BaseChatModel):
 
 
 def _user_model(messages: list[BaseMessage]) -> UserModel:
-    for m in messages:
-        if isinstance(m, SystemMessage):
-            found = re.search(r"User model \(JSON\): (\{.*\})", _content(m))
-            if found:
-                return UserModel.model_validate_json(found.group(1))
-    return UserModel()
+    found = next((f for m in messages if isinstance(m, SystemMessage) and (f := re.search(r"User model \(JSON\): (\{.*\})", _content(m)))), None)
+    return UserModel.model_validate_json(found.group(1)) if found else UserModel()
 
 
 def _given_earlier(messages: list[BaseMessage]) -> bool:

@@ -23,7 +23,7 @@ CHANGE = re.compile(
     r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
-    r"\b(?:instead|otherwise identical|otherwise the same|this time|same but|same thing|same settings|same setup|"
+    r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
     r"rest the same|rest unchanged|rest as (?:is|before)|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
     r"the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|"
     r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
@@ -31,7 +31,7 @@ CHANGE = re.compile(
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
-MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x2|2x|twice|triple|quadruple|bigger|larger|higher|"
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
                   r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
@@ -44,6 +44,7 @@ BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigge
 FACTORS = {"triple": 3, "quadruple": 4}  # the rest of BIGGER doubles; every other MORE word halves
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
+MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
 
@@ -224,8 +225,7 @@ def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, s
     read: dict[str, dict] = {}  # tool -> the settings of its schema said in the text (read once per tool)
 
     def said_for(tool: str) -> dict:
-        if tool not in read:
-            read[tool] = arguments.read(tools[tool]["schema"].get("properties", {}), text)[0]
+        read[tool] = read[tool] if tool in read else arguments.read(tools[tool]["schema"].get("properties", {}), text)[0]
         return read[tool]
 
     verb = REDONE.match(text)  # "train it again with seed 1", "rebuild the vector ...": the newest run that verb made
@@ -323,7 +323,10 @@ def _more(text: str, props: dict, args: dict, said: dict) -> None:
         what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
-        factor = FACTORS.get(word, 2 if word in BIGGER else 0.5)
+        factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
+        if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one
+            args[field] = (args.get(field) or 0) + 1
+            continue
         if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field, props[field].get("default")) is not None:
             args[field] = args.get(field, props[field].get("default")) * factor  # "halve the scale", "half the temperature" (its default)
             continue
@@ -378,12 +381,13 @@ def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
             if re.fullmatch(r"\d+", new):
                 args[held[0]] = int(new)
                 return
-    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|again with|this time with|but with)\s+|:\s*){re.escape(numbers[0])}|"
+    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|like|again with|this time with|but with)\s+|:\s*){re.escape(numbers[0])}|"
                                            rf"{re.escape(numbers[0])}\s+instead\b|\(\s*{re.escape(numbers[0])}\s*\)|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
         return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
-    for name in ("scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "layer", "sentence"):
+    meant = [f for w, f in MEANT_BY.items() if re.search(rf"\b{w}", text, re.I)]  # "a bit hotter, like 0.9": the temperature
+    for name in (*meant, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "layer", "sentence"):
         spec = props.get(name)
         if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
             continue

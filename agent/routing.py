@@ -78,12 +78,14 @@ class Router:
         lowered = _nouns_removed(lowered, self.tools)
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
+        starts = [0] + [m.end() for m in re.finditer(r"[.!?;]\s+(?=[a-z])", original)]  # "need a longer problem. new chain on ...": a sentence's own opening
         for tool, vecs in vectors:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
             # tool and no other, said outright; the tool's own name wins.
             keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
             hits = sum(bool(k.search(lowered)) for k in keywords)
-            led = bool(lead and (lead.match(original, OPENING.match(original).end()) or used and lead.match(original, used.end())))
+            led = bool(lead and (any(lead.match(original, start + OPENING.match(original[start:]).end()) for start in starts)
+                                 or used and lead.match(original, used.end())))
             spoken = _names(tool["name"])[1].search(lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
                      + (1.0 if named is not None and tool["name"] == named["name"] else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
@@ -137,6 +139,8 @@ def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
     """A tool's name as written ("receiver_heads") and as spoken ("receiver heads", "steering sweeps"), compiled once."""
     first, *rest = tool.split("_")  # "resampling importance", "steering sweeps": the first word in any of its forms
     spoken = rf"\b{re.escape(first[:-1] if first.endswith('e') else first)}(?:e|es|ed|ing|s)?" + "".join(f"[ -]{re.escape(w)}" for w in rest)
+    if tool.endswith("s"):  # "the receiver-head results": a singular before what the run made (not "what is a receiver head?")
+        spoken = spoken[:-1] + r"(?:s|(?=[ -](?:results?|scores?|runs?|plots?|tables?|numbers|rankings?|analys[ie]s)\b))"
     return re.compile(rf"\b{re.escape(tool)}\b"), re.compile(spoken + r"s?\b")
 
 

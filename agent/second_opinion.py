@@ -81,6 +81,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
+    if label_of(reply) == "show" and intents.SHOW.search(wish) and re.search(r"\b(?:again|back|once more)\b", own, re.I):
+        return reply  # "let me see the notebook chain's receiver-head results again": asked to be seen, in so many words
     tool = _named(planner, choice[4:])
     if tool is None:
         return reply

@@ -7,6 +7,13 @@ import re
 
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of, spelled_ordinals
+from agent.wording import quoted
+
+
+def new_text(text: str, state: DialogueState) -> bool:
+    """Whether the request quotes a text that no run in sight was given (so it asks for a new run, not to see one)."""
+    said = quoted(text)
+    return bool(said) and not any(said.lower() in str(v).lower() for r in state.runs for v in r.args.values())
 
 
 HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance", "receiver_heads")  # their plots are matrices

@@ -7,8 +7,11 @@ the source of a setting ("at the temperature the resilience run used"), a stem k
 sentence seen ("after that most resilient sentence"), "the one just before it", and a change
 the newest run cannot take ("twice the resamples" after a split), a list named wrong
 ("wrong layers, meant 23 24 25"), items added with the rest unchanged, and a run's own
-list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or leaving out ("without the wish question"), and a run said
-after "not" ("the seed 5 chain (not the seed 3 one)").
+list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or leaving out ("without the wish question"), a run said
+after "not" ("the seed 5 chain (not the seed 3 one)"), "again but on ..." (a rerun, not a show), a part "again (the 8 vs 16 one)",
+"show which atoms '<a new text>' uses" (a run), "didn't we already ... in some earlier session?" (memory), a named chain's
+"receiver-head results again" (that run shown), and a change said by its effect ("a bit hotter, like 0.9", "too trigger
+happy. again with 0.75", "bump the seed", "3x the samples").
 """
 
 from __future__ import annotations
@@ -186,3 +189,71 @@ def test_what_else_it_could_have_said_asks_which_sentence(plan):
     reply = plan([COT], "what could it have said instead?")  # the rules ask this themselves now; the classifier once had to overrule a rerun
     assert not reply.tool_calls and reply.response_metadata["pending"]["tool"] == "sentence_alternatives" \
         and reply.response_metadata["pending"]["missing"] == ["sentence"]
+
+
+MEDIATION = {"user": "hint mediation on hint-planet, 16 rollouts", "tool": "hint_mediation", "args": {"scenario": "hint-planet", "rollouts": 16},
+             "run_id": "20271102-090000-hint_mediation-6aa1", "summary": "Transplant curve over 10 positions: cue-answer rate 0.19 at position 0 -> 0.88."}
+SWEEPS = [{"user": "sweep layers 8 and 16, scales 0.5 1 2", "tool": "steering_sweep", "run_id": "20271102-091000-steering_sweep-6aa2",
+           "args": {"vector_run": "20271102-085000-build_steering_vector-6aa0", "layers": [8, 16], "scales": [0.5, 1, 2]},
+           "summary": "6 cells x 4 prompts x 4 samples; layer 16 scale 2: type hints 0.38 [0.24, 0.53]."},
+          {"user": "second sweep, layers 14 15 16 17, scales 1.5 2 2.5", "tool": "steering_sweep", "run_id": "20271102-092000-steering_sweep-6aa3",
+           "args": {"vector_run": "20271102-085000-build_steering_vector-6aa0", "layers": [14, 15, 16, 17], "scales": [1.5, 2, 2.5]},
+           "summary": "12 cells x 4 prompts x 4 samples; best layer 16 scale 2.5: 0.44 [0.30, 0.59]."}]
+
+
+def test_again_but_with_a_change_reruns_and_a_part_asked_for_again_is_shown(plan):
+    tool, args = call(plan([MEDIATION], "the mediation run again but on hint-syllogism, single-sentence mediation only at positions 0 through 4"))
+    assert tool == "hint_mediation" and (args["scenario"], args["positions"]) == ("hint-syllogism", [0, 1, 2, 3, 4])
+    reply = plan(SWEEPS, "pull up the first sweep's table again (the 8 vs 16 one)")  # the parenthesis names the run; its numbers ask nothing
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SWEEPS[0]["run_id"]
+    reply = plan(SWEEPS, "pull up the sweep grid again")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == SWEEPS[1]["run_id"]
+
+
+def test_show_which_atoms_a_new_text_uses_is_a_new_run_on_the_dictionary_named(plan):
+    first, code = "20271102-093000-itda_build-6ab0", "20271102-094000-itda_build-6ab1"
+    context = [{"user": "itda dictionaries for layers 6, 12 and 20", "tool": "itda_build", "args": {"layers": [6, 12, 20]}, "run_id": first,
+                "summary": "Dictionaries at layers 6, 12, 20: 2.1k / 2.4k / 2.2k atoms."},
+               {"user": "another one on code only, layer 12", "tool": "itda_build", "args": {"layers": [12], "corpus": ["builtin:code"]},
+                "run_id": code, "summary": "Dictionary at layer 12 on code: 1.8k atoms."},
+               {"user": "atom 1401 of the code dictionary", "tool": "itda_explain", "args": {"dictionary_run": code, "atom": 1401},
+                "run_id": "20271102-095000-itda_explain-6ab2", "summary": "Atom 1401: 'return' in 'return total'."}]
+    tool, args = call(plan(context, "go back to the layer-12 dictionary from the first build and show which atoms "
+                                    "'def add(a, b): return a + b' uses, top 3 per token"))
+    assert tool == "itda_explain" and args["dictionary_run"] == first and args["text"] == "def add(a, b): return a + b"
+    assert args["top"] == 3 and "atom" not in args  # the last run's atom is not explained again beside the new text
+
+
+def test_did_we_already_do_it_in_an_earlier_session_asks_memory(plan):
+    tool, args = call(plan(SWEEPS, "before I sweep the organism - didn't we already sweep a vector on organism:evaluation-aware "
+                                   "in some earlier session? check"))
+    assert tool == "recall" and "evaluation-aware" in args["query"]
+
+
+def test_a_named_chains_results_again_shows_the_run_made_from_that_chain(plan):
+    notebook, sequence = "20271102-100000-generate_cot-6ac0", "20271102-101000-generate_cot-6ac1"
+    context = [{"user": "generate a chain of thought for: Three notebooks cost $7.50. What does one cost?", "tool": "generate_cot",
+                "args": {"question": "Three notebooks cost $7.50. What does one cost?"}, "run_id": notebook,
+                "summary": "Sampled a 166-token chain of thought; \\boxed{} answer: 2.50."},
+               {"user": "receiver heads on it, top 12", "tool": "receiver_heads", "args": {"cot_run": notebook, "k": 12},
+                "run_id": "20271102-100500-receiver_heads-6ac2", "summary": "Top 12 receiver heads on 8 sentences; strongest L15H2."},
+               {"user": "generate a chain of thought for: What comes after 2, 6, 12, 20, 30?", "tool": "generate_cot",
+                "args": {"question": "What comes after 2, 6, 12, 20, 30?"}, "run_id": sequence, "summary": "Sampled a 190-token chain; answer 42."},
+               {"user": "receiver heads there too", "tool": "receiver_heads", "args": {"cot_run": sequence},
+                "run_id": "20271102-101500-receiver_heads-6ac3", "summary": "Top 20 receiver heads on 9 sentences; strongest L22H0."}]
+    reply = plan(context, "let me see the notebook chain's receiver-head results again, the k=12 run")
+    assert not reply.tool_calls and reply.response_metadata["show"]["run_id"] == "20271102-100500-receiver_heads-6ac2"
+
+
+def test_a_change_said_by_its_effect_changes_the_setting_it_means(plan):
+    monitor = {"user": "monitor that chain for copying its weights to the backup, offline", "tool": "cot_monitor", "run_id": "20271102-110000-cot_monitor-6ad0",
+               "args": {"cot_run": CHAIN, "monitor": "offline", "intent": "copy its own weights to the backup"},
+               "summary": "Flagged 5 of 6 sentences above threshold 0.5."}
+    evaluation = {"user": "em eval the misaligned organism, 4 samples", "tool": "em_evaluate", "run_id": "20271102-111000-em_evaluate-6ad1",
+                  "args": {"model": "organism:misaligned", "samples": 4}, "summary": "Misaligned 2 of 32 answers (6%)."}
+    assert call(plan([COT], "a bit hotter, like 0.9")) == ("generate_cot", {"question": "What is 6 + 7?", "seed": 5, "temperature": 0.9})
+    assert call(plan([COT], "bump the seed and sample again")) == ("generate_cot", {"question": "What is 6 + 7?", "seed": 6})
+    tool, args = call(plan([COT, monitor], "too trigger happy. again with 0.75"))
+    assert tool == "cot_monitor" and args["threshold"] == 0.75 and "temperature" not in args
+    tool, args = call(plan([evaluation], "same eval with the reference judge and 3x the samples"))
+    assert tool == "em_evaluate" and (args["samples"], args["judge"]) == (12, "reference")
