@@ -40,8 +40,8 @@ FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe 
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
                   r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
-BIGGER = frozenset("more double increase bump x2 2x twice triple quadruple bigger larger higher stronger harder".split())
-FACTORS = {"triple": 3, "quadruple": 4}  # the rest of BIGGER doubles; every other MORE word halves
+BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
+FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}

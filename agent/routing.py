@@ -79,13 +79,13 @@ class Router:
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         starts = [0] + [m.end() for m in re.finditer(r"[.!?;]\s+(?=[a-z])", original)]  # "need a longer problem. new chain on ...": a sentence's own opening
+        openings = [start + OPENING.match(original[start:]).end() for start in starts]  # past its "ok", "now", "can you"
         for tool, vecs in vectors:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
             # tool and no other, said outright; the tool's own name wins.
             keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
             hits = sum(bool(k.search(lowered)) for k in keywords)
-            led = bool(lead and (any(lead.match(original, start + OPENING.match(original[start:]).end()) for start in starts)
-                                 or used and lead.match(original, used.end())))
+            led = bool(lead and (any(lead.match(original, at) for at in openings) or used and lead.match(original, used.end())))
             spoken = _names(tool["name"])[1].search(lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
                      + (1.0 if named is not None and tool["name"] == named["name"] else 0.25 if spoken else 0.0) + (LEAD_BONUS if led else 0.0))
