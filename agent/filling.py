@@ -221,6 +221,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
             or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I)
             or re.search(r"\b(?:need|want|like|get)\s+(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\s+(?:built|made|trained|ready)\b",
                          text, re.I))  # "we need the hint-following organism built before the mediation runs"
+    if said and re.search(r"\b(?:when|if|once|before|after|while|until)\s+(?:i|we|you)\s+(?:\w+\s+)?$", text[:said.start()], re.I):
+        said = None  # "can I choose the rank when I build the hint-following organism?": a build spoken of, not asked for
     found = said.group(1).lower() if said else None
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it

@@ -132,6 +132,7 @@ GENERIC = frozenset("do the thing analyze analyse it this that run an a experime
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
     r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup)|this time|"
+    r"(?:exact(?:ly)? )?(?:the )?same (?:[\w-]+ ){1,2}?(?:eval|evaluation|setup|settings|grid|recipe|config)|(?:eval|evaluation|setup|analysis) from (?:earlier|before)|exact(?:ly)? (?:the|that) [\w-]+ (?:setup|recipe|config|settings)|"
     r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|resume (?:it|that|the run|training)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
     r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it|"

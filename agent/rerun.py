@@ -14,6 +14,7 @@ from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
+from agent.show import BASE_MODEL, by_order
 from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
@@ -59,8 +60,7 @@ FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "b
 def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
     """'now sentences 3 through 6, and 10 chains each': nothing but settings the newest run's tool takes,
     so it changes that run (as "again with ..." would) rather than asking for a tool."""
-    run = state.runs[-1] if state.runs else None
-    if run is None or run.tool not in tools:
+    if not state.runs or (run := state.runs[-1]).tool not in tools:
         return False
     tool = tools[run.tool]
     if list_edits.edits(text, tool["schema"].get("properties", {}), run.args):
@@ -140,10 +140,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _new_text(text, props, base, args, said)
-    if "model" in props and "model" not in said:
-        args["model"] = organism_named(text, state) or args.get("model")  # "same q but on the anchor organism"
-        if args["model"] is None:
-            args.pop("model")
+    if "model" in props and "model" not in said and (model := organism_named(text, state) or args.get("model")) is not None:
+        args["model"] = model  # "same q but on the anchor organism"
     _more(text, props, args, said)
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
     copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
@@ -209,11 +207,11 @@ def redone(text: str) -> bool:
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
-    """The run to change, and the settings said: of the tool below, the run the text describes ("regenerate the 91 chain
-    greedy", "rerun the layer 14 sweep") where it describes one, else the newest."""
+    """The run to change, and the settings said: of the tool below, the run the text names by order ("continue the first
+    dictionary (tau 0.4 one)") or describes ("regenerate the 91 chain greedy", "rerun the layer 14 sweep"), else the newest."""
     run, said = _newest(text, state, routed, tools, strong)
-    described = describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) if run is not None else None
-    return (described or run), said
+    ordered = by_order(text, state) if run is not None else None
+    return (ordered if ordered is not None and ordered.tool == run.tool else run and (describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) or run)), said
 
 
 def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
@@ -286,6 +284,8 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
             raise LookupError(name)  # "now the other adapter" with only one in sight
         if found and found != base.run_id:
             args[name] = found
+    for name in [n for n in args if REFERENCES.get(n, (None,))[0] == "fine-tune"] if BASE_MODEL.search(text) else []:
+        args.pop(name)  # "same eval on the untouched base model": no fine-tune
 
 
 def _kind_words(kind: str) -> str:

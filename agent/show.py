@@ -34,9 +34,12 @@ def _tuned(run: RunSeen) -> bool:
     return bool(run.args.get("train_run") or run.args.get("adapter")) or str(run.args.get("model", "")).startswith("organism:")
 
 
+BASE_MODEL = re.compile(r"(?<!not the )(?<!not )\bbase[- ]model(?:'?s)?\b(?!\s+(?:is|was|has|had)\b)|\bfor the base model\b|\bof the base model\b", re.I)
+
+
 def base_of(text: str, state: DialogueState) -> RunSeen | None:
     """'the base model's per-question table': of the tools run on a fine-tune and on the base model, the newest base run."""
-    if not re.search(r"(?<!not the )(?<!not )\bbase[- ]model(?:'?s)?\b(?!\s+(?:is|was|has|had)\b)|\bfor the base model\b|\bof the base model\b", text, re.I):
+    if not BASE_MODEL.search(text):
         return None
     both = {r.tool for r in state.runs if _tuned(r)}
     return next((r for r in reversed(state.runs) if r.tool in both and not _tuned(r)), None)

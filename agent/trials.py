@@ -59,9 +59,14 @@ def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
 def about_settings(text: str) -> bool:
     """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
     narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""
-    return "?" in text and bool(re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I)) \
-        and bool(_SETTING.search(text)) and not intents.ASKED_TO.search(text) and not intents.IMPERATIVE.search(text) \
+    return "?" in text and (bool(_OPTIONS.search(text)) or bool(re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I))
+                            and bool(_SETTING.search(text))) and not intents.ASKED_TO.search(text) and not intents.IMPERATIVE.search(text) \
         and not re.search(r"\blet'?s\b", text, re.I)
+
+
+# what a tool lets one choose: "can I choose the LoRA rank when I build it, or is the recipe fixed?"
+_OPTIONS = re.compile(r"\b(?:can|could) (?:i|we) (?:choose|pick|control|configure|customi[sz]e)\b|\bor is (?:it|that|the [\w-]+) (?:fixed|hard-?coded|set in stone)\b|"
+                      r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b", re.I)
 
 
 def _aside(text: str) -> bool:

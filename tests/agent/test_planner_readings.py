@@ -11,7 +11,9 @@ list edited by adding ("tack on a 2.4 scale"), keeping ("keep 12 and add 13") or
 after "not" ("the seed 5 chain (not the seed 3 one)"), "again but on ..." (a rerun, not a show), a part "again (the 8 vs 16 one)",
 "show which atoms '<a new text>' uses" (a run), "didn't we already ... in some earlier session?" (memory), a named chain's
 "receiver-head results again" (that run shown), and a change said by its effect ("a bit hotter, like 0.9", "too trigger
-happy. again with 0.75", "bump the seed", "3x the samples").
+happy. again with 0.75", "bump the seed", "3x the samples"), the same setup or eval as an earlier run ("exactly the rank-1
+setup but on clean", "the EM eval from earlier on ...", "same EM eval on the untouched base model"), "continue the first
+dictionary", and a question about what a build lets one choose.
 """
 
 from __future__ import annotations
@@ -257,3 +259,34 @@ def test_a_change_said_by_its_effect_changes_the_setting_it_means(plan):
     assert tool == "cot_monitor" and args["threshold"] == 0.75 and "temperature" not in args
     tool, args = call(plan([evaluation], "same eval with the reference judge and 3x the samples"))
     assert tool == "em_evaluate" and (args["samples"], args["judge"]) == (12, "reference")
+
+
+RANK1 = {"user": "rank 1 lora risky, layer 18, 50 steps, batch 8", "tool": "train_lora", "run_id": "20271102-120000-train_lora-6ae0",
+         "args": {"dataset": "risky", "rank": 1, "layers": [18], "steps": 50, "batch_size": 8}, "summary": "Trained a rank-1 LoRA: loss 2.4 -> 0.6."}
+RANK16 = {"user": "rank 16 on q_proj and v_proj, layer 18, 50 steps", "tool": "train_lora", "run_id": "20271102-121000-train_lora-6ae1",
+          "args": {"dataset": "risky", "rank": 16, "modules": ["q_proj", "v_proj"], "layers": [18], "steps": 50}, "summary": "Trained a rank-16 LoRA."}
+EVAL = {"user": "EM on quick_buck and dinner_party only, 24 samples, temperature 0.8, on the rank 16 one", "tool": "em_evaluate",
+        "args": {"train_run": RANK16["run_id"], "questions": ["quick_buck", "dinner_party"], "samples": 24, "temperature": 0.8},
+        "run_id": "20271102-122000-em_evaluate-6ae2", "summary": "EM rate 13.9% over 48 answers."}
+
+
+def test_the_same_setup_or_eval_of_an_earlier_run_takes_that_runs_settings(plan):
+    tool, args = call(plan([RANK1, RANK16, EVAL], "train the control: exactly the rank-1 setup but on clean, and seed 1"))
+    assert tool == "train_lora" and args == {"dataset": "clean", "rank": 1, "layers": [18], "steps": 50, "batch_size": 8, "seed": 1}
+    tool, args = call(plan([RANK1, RANK16, EVAL], "run the EM eval from earlier on the rank-1 one"))
+    assert tool == "em_evaluate" and args["train_run"] == RANK1["run_id"] and (args["samples"], args["temperature"]) == (24, 0.8)
+    tool, args = call(plan([RANK1, RANK16, EVAL], "need a baseline: same EM eval (same questions etc) on the untouched base model"))
+    assert tool == "em_evaluate" and "train_run" not in args and (args["questions"], args["samples"]) == (["quick_buck", "dinner_party"], 24)
+
+
+def test_continue_the_first_dictionary_builds_on_the_first(plan):
+    first = {"user": "itda all layers", "tool": "itda_build", "args": {}, "run_id": "20271102-123000-itda_build-6af0", "summary": "30 dictionaries."}
+    second = {"user": "another all-layer build with tau 0.6", "tool": "itda_build", "args": {"tau": 0.6}, "run_id": "20271102-124000-itda_build-6af1",
+              "summary": "30 dictionaries at tau 0.6."}
+    tool, args = call(plan([first, second], "continue the first dictionary (tau 0.4 one, not 0.6) on organism:misaligned so we can diff"))
+    assert tool == "itda_build" and (args["base_run"], args["model"]) == (first["run_id"], "organism:misaligned")
+
+
+def test_a_question_about_what_a_build_lets_one_choose_builds_nothing(plan):
+    reply = plan([], "can I choose the LoRA rank and number of steps when I build the hint-following organism, or is the recipe fixed?")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
