@@ -113,9 +113,9 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # dev58-61 (written blind: long sessions that refer back, dense settings for the less-used tools, the border between
     # asking, showing and running, reruns that change something) read unseen 70.0/32.3, 92.0/72.5, 90.0/83.3, 84.0/62.8;
     # after one round 70.0/32.3, 92.0/72.5, 90.0/83.3, 84.0/72.1; these floors are their readings after the second round
-    # (2026-12-04: 80.0/41.9, 92.0/87.5, 92.0/83.3, 84.0/81.4), with room for the suite
-    "dev58": (0.78, 0.39),
-    "dev59": (0.90, 0.85),
+    # (2026-12-04: 80.0/54.8, 94.0/87.5, 92.0/83.3, 84.0/81.4), with room for the suite
+    "dev58": (0.78, 0.52),
+    "dev59": (0.92, 0.85),
     "dev60": (0.90, 0.81),
     "dev61": (0.82, 0.79),
     "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second round
@@ -176,9 +176,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # is overruled by a less sure classifier; "..., I want it next to X" after a part asked for again is a reason); 28 of 4,905
     # with dev58-61 (unseen they started 1, 2, 1, 0): "redo the 2nd steer (the 10+14 one) but at scale 6" sweeps, "list the
     # alternatives for that chain -- 100 resamples ..." starts resilience, "can I choose the LoRA rank ... when I build the
-    # hint-following organism, or is the recipe fixed?" builds it; 27 once "pull up the sweep grid again" shows the sweep;
-    # the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 27, results
+    # hint-following organism, or is the recipe fixed?" builds it; 26 once "pull up the sweep grid again" shows the sweep
+    # and that question is answered; the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 26, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
