@@ -357,14 +357,14 @@ def _same_layers(source: str, tool: str) -> bool:
     return not tool or source == tool or any(source in kin and tool in kin for kin in LAYER_KIN)
 
 
+EXPLAINED = frozenset({"text", "atom", "added"})  # what itda_explain explains: one at a time
+
+
 def _conflicts(name: str, args: dict) -> bool:
     """A carried argument that would contradict what was given: a scenario's own prompt, a file's own vector."""
     return (name == "prompt" and "scenario" in args or name == "vector_run" and "vector_file" in args
             or name == "scenario" and bool({"cot", "cot_run", "question"} & set(args))
             or name in EXPLAINED and bool(EXPLAINED - {name} & set(args)))  # a new text to explain, not the last atom too
-
-
-EXPLAINED = frozenset({"text", "atom", "added"})  # what itda_explain explains: one at a time
 
 
 def _nested(spec: dict) -> bool:

@@ -35,6 +35,9 @@ _SETTING = re.compile(r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*
                       r"decreas\w*|doubl\w*|halv\w*|bump\w*)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:the\s+)?"
                       r"(?:\d[\d.]*\s*)?(?:rollouts?|cutoff|threshold|round size|c|samples?|temperature|temp|lr|learning rate|steps|"
                       r"epochs|alpha|tau|k|rank|batch|seed|chains?)\b", re.I)
+# what a tool lets one choose: "can I choose the LoRA rank when I build it, or is the recipe fixed?"
+_OPTIONS = re.compile(r"\b(?:can|could) (?:i|we) (?:choose|pick|control|configure|customi[sz]e)\b|\bor is (?:it|that|the [\w-]+) (?:fixed|hard-?coded|set in stone)\b|"
+                      r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b", re.I)
 # said of a run not to start: "no need to rerun, just reason about it", "how many trainable params is that"
 _ASIDE = re.compile(r"\bno need to (?:re)?run\b|\bjust reason\b|\bin theory\b|\bhypothetically\b|\bwithout running\b|"
                     r"\bbefore (?:i|we) (?:run|launch|start)\b|\bhow (?:many (?:trainable )?param|long|much (?:time|memory|ram|vram|compute|does it cost))", re.I)
@@ -59,14 +62,10 @@ def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
 def about_settings(text: str) -> bool:
     """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
     narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""
-    return "?" in text and (bool(_OPTIONS.search(text)) or bool(re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I))
-                            and bool(_SETTING.search(text))) and not intents.ASKED_TO.search(text) and not intents.IMPERATIVE.search(text) \
-        and not re.search(r"\blet'?s\b", text, re.I)
-
-
-# what a tool lets one choose: "can I choose the LoRA rank when I build it, or is the recipe fixed?"
-_OPTIONS = re.compile(r"\b(?:can|could) (?:i|we) (?:choose|pick|control|configure|customi[sz]e)\b|\bor is (?:it|that|the [\w-]+) (?:fixed|hard-?coded|set in stone)\b|"
-                      r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b", re.I)
+    if "?" not in text or intents.ASKED_TO.search(text) or intents.IMPERATIVE.search(text) or re.search(r"\blet'?s\b", text, re.I):
+        return False
+    hypothetical = re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I) and _SETTING.search(text)
+    return bool(hypothetical or _OPTIONS.search(text))
 
 
 def _aside(text: str) -> bool:
