@@ -183,6 +183,12 @@ def _direction_answers(ctx: ToolContext, eval_run: str | None, ids: list[str]):
     return answers, f"the judged answers of em_evaluate run {eval_run} ({run.results.get('judge')})"
 
 
+def _residual(after: float, before: float) -> str:
+    """What is left of a projection once its direction is ablated. Projecting out leaves only float32
+    rounding (1e-8 against 0.05 before), whose digits differ between CPUs and mean nothing: say 0."""
+    return "0 (to float precision)" if after <= 1e-4 * before else f"{after:.2g}"
+
+
 def _effects_lines(rows: list[dict]) -> list[str]:
     lines = []
     for r in rows:
@@ -347,7 +353,7 @@ def ablate_direction(args: AblateArgs, ctx: ToolContext) -> ToolOutput:
              + (f", from {origin}" if origin else "") + f") at {len(layers)} layer(s) of {label}"
              + (" - a transfer test." if transfer else "."),
              f"Its projection on the mean activation of {len(answers)} held-out answers at layer {layer}: "
-             f"{mean_abs(before):.3f} on average before, {mean_abs(during):.2g} with the ablation"
+             f"{mean_abs(before):.3f} on average before, {_residual(mean_abs(during), mean_abs(before))} with the ablation"
              + ("." if layer in layers else f" (layer {layer} is not ablated, so it stays)."),
              f"Preference for misaligned over aligned reference answers ({', '.join(ids)}), log-prob per token:",
              *_effects_lines(rows)]

@@ -70,6 +70,7 @@ def test_train_then_direction_transfer_probe_caft_and_evaluate(tiny, tmp_path, o
     assert ablated.result["transfer"] and ablated.result["layer"] == 2
     assert ablated.result["projection_before"] > 1e-4 and ablated.result["projection_after"] < 1e-6
     assert "a transfer test" in ablated.summary
+    assert "on average before, 0 (to float precision) with the ablation." in ablated.summary  # not rounding noise
 
     steered = run_tool("steer_generate", {**TINY, "prompt": "Hi", "vector_run": direction.run_id, "layers": [2],
                                           "samples": 1, "max_new_tokens": 4})  # saved in the steering-vector format
