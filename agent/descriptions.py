@@ -47,7 +47,13 @@ def compared(text: str, runs: list) -> Any:
     return pick(values, key=lambda vr: vr[0])[1]
 
 
-PLAIN = re.compile(r"\b(?:plain|vanilla|regular|normal|ordinary|non-caft)\s+(?:fine-?tune|finetune|lora|run|ft|adapter|one|training)\b", re.I)
+PLAIN = re.compile(r"\b(?:plain|vanilla|regular|normal|ordinary|non-caft)\s+(?:[\w-]+\s+)?(?:fine-?tune|finetune|lora|run|ft|adapter|one|training)\b",
+                   re.I)  # "the plain rank-1 run"
+# "same analysis as on the plain run", "exact same grid as the default one's sweep", "like the first run": the run
+# whose settings are copied, not the one the request works on
+COMPARED_TO = re.compile(r"\b(?:same\s+(?:[\w-]+\s+){0,3}?as|like)\s+(?:(?:on|in|for|with|from|to)\s+)?(?:the|that|this|my|our)\s+"
+                         r"(?:[\w'.+-]+\s+){0,4}?(?:run|one|sweep|chain|vector|vec|adapter|lora|fine-?tune|ft|model|dictionary|dict|eval|probe)"
+                         r"(?:'s\s+[\w-]+)?\b", re.I)
 
 
 def plain_run(text: str, runs: list) -> Any:
@@ -60,7 +66,11 @@ def plain_run(text: str, runs: list) -> Any:
 # What a question does, for "the multiplication chain" when the chain asked "What is 7 times 13?"
 OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\bplus\b|\d\s*\+\s*\d|\bsum\b", "addition"),
               (r"\bminus\b|\d\s+-\s+\d|\bsubtract", "subtraction"), (r"\bdivided\b|÷|\d\s*/\s*\d", "division"),
-              (r"%|\bpercent", "percentage"))
+              (r"%|\bpercent", "percentage"),  # and the kind of problem: "the linear equation chain", "the syllogism chain"
+              (r"\d[a-z]\s*[+\-]\s*\d[^=]*=|\bsolve for\b|\bequations?\b", "equation"),
+              (r"\ball \w+ are \w+\b.*\b(?:are|is) (?:all |some |any )?\w+", "syllogism"),
+              (r"\b(?:triangle|rectangle|square|circle|pentagon|hexagon|cube|polygon|angles?|perimeter|area|diagonals?)\b", "geometry"),
+              (r"\b(?:probability|chance|odds|dice|die|coins?)\b", "probability"))
 # Number words, zero to twenty: the one list of them (agent/wording.py reads its own from here).
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen twenty").split()

@@ -138,6 +138,13 @@ def where_to_ablate(args: dict, props: dict, text: str) -> None:
         args["layers"] = [args.pop("layer")]
     if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
         args["ablate_layers"] = args.pop("layers")
+    if "ablate_layers" in props:  # "rank-1 adapter at layer 15, project out PCs 0, 2 and 3 at layers 12 and 15": each clause its own
+        listed = r"layers?\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)*)"
+        for name, clause in (("ablate_layers", rf"\b(?:ablat\w*|project\w*(?:\s+[\w,]+){{0,6}}?\s+out)\b[^.;]*?\b(?:at|in|on)\s+{listed}"),
+                             ("layers", rf"\b(?:adapters?|loras?|adapt\w*)\s+(?:at|on|in)\s+(?:only\s+)?{listed}")):
+            found = re.search(clause, text, re.I)
+            if found and "layers" in args and "ablate_layers" in args:
+                args[name] = [int(n) for n in re.findall(r"\d+", found.group(1))]
 
 
 def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
@@ -157,16 +164,17 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
 
 def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[str] | None:
     """'use seeds 2 and 3 for the split-half check': the chains sampled with those seeds (None: no seeds said)."""
-    seeds = re.search(r"\bseeds\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\b", text, re.I)
+    seeds = re.search(r"\bseeds\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\b|"  # "with the seed 1 and 2 chains thrown in"
+                      r"\bseed\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\s+(?:chains|ones|cots|runs)\b", text, re.I)
     if seeds is None:
         return None
-    chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1))}
+    chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1) or seeds.group(2))}
     return [r.run_id for r in state.runs if r.tool == "generate_cot" and r.run_id != besides and r.seed() in chosen]
 
 
 # "throw in the seed 2 one for split-half reliability", "use the other two as a stability check": extra chains
 EXTRA = re.compile(r"\b(?:throw(?:ing)? in|add(?:ing)?|plus|also use|use|using|with|and)\s+((?:the\s+)?[^,.;]{1,40}?)\s+(?:for|as)\s+"
-                   r"(?:the\s+|a\s+)?(?:split-?half|reliability|stability|head-ranking|ranking)\b", re.I)
+                   r"(?:the\s+|a\s+)?(?:split-?half|reliability|stability|head-ranking|ranking|extra chains|extras|additional chains)\b", re.I)
 
 
 def extra_chains(text: str, state: DialogueState, primary: str | None) -> list[str] | None:

@@ -28,7 +28,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, request_classifier, routing
-from agent import rerun as rerun_, second_opinion, show, trials
+from agent import rerun as rerun_, retarget, second_opinion, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
 from agent.second_opinion import Turn
@@ -155,7 +155,8 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = acknowledgement(user, own)
-        if intents.about_user_only(own) and not intents.request_after_ack(own, route[1]) or intents.thanks_only(own) and route[1] < 1.0:
+        if intents.about_user_only(own) and not (intents.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
+                or intents.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
             return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
         trial = trials.asked(own) and route[0] is not None  # "if I cut that direction out, what goes away?": the run is the answer

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, copied, intents, list_edits, relative
-from agent.descriptions import describe_match
+from agent import arguments, by_effect, copied, intents, list_edits, relative, retarget
+from agent.descriptions import COMPARED_TO, describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
 from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
-from agent.wording import NUMBER_WORD, SPELLED
 
 CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
@@ -31,26 +30,14 @@ CHANGE = re.compile(
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
-    r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
-MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
-                  r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
-                  r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
-DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
-FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
-                  r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
-                  re.I)
-SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
-                  r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
-BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
-FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
+    r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\W*next(?: one)?\W+\d+\W*$|\blike the (?:first|second|third|\w+-?\w*) (?:run|one) but\b|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
 SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re.I)
-MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
-BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
 
 def asked(text: str) -> bool:
-    return bool(intents.RERUN.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text))  # "wrong layers, wanted 13 14 15"
+    return bool(intents.RERUN.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
+                or retarget.SAME_ON.search(text))  # "can you do the same on hint-planet?"
 
 
 FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "but", "also", "ok", "okay", "please", "pls", "then",
@@ -91,6 +78,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     `settings`: the message is only settings of the newest run (settings_only), a change though it says no "again"."""
     if not state.runs or not (settings or asked(text)):
         return None
+    if (retargeted := retarget.same_on(text, state, tools)) is not None:  # "can you do the same on hint-planet?"
+        return retargeted
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     same = SAME.match(text) or next((m for m in [SAME.search(text)] if m and m.group(2)), None)  # "same but with the llm judge as monitor"
@@ -118,7 +107,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
-    if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not MORE.search(text) \
+    if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
             and not list_edits.edits(text, props, base.args):
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
@@ -128,6 +117,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             if isinstance(value, list) and isinstance(before, list):
                 said[name] = list(dict.fromkeys([*before, *value]))
     args = {k: v for k, v in base.args.items() if v is not None and k in props} | said
+    newest = state.last(base.tool)
+    for name in [n for n in (newest.args if newest is not None and newest is not base else {}) if n not in args and n in base.defaults]:
+        args[name] = base.defaults[name]  # an older run again: what a later run changed is stated as this one had it
     try:
         _references(text, state, base, props, args)
     except LookupError:
@@ -142,15 +134,15 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     _new_text(text, props, base, args, said)
     if "model" in props and "model" not in said and (model := organism_named(text, state) or args.get("model")) is not None:
         args["model"] = model  # "same q but on the anchor organism"
-    _more(text, props, args, said)
+    by_effect.more(text, props, args, said)
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
     copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
-    _drop_and_flip(text, props, args, said)
+    by_effect.drop_and_flip(text, props, args, said)
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
-        _bare_number(text, base, props, args)
+        by_effect.bare_number(text, base.args, props, args)
     if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
     relative.neighbour(text, said, args)  # "now the same for the next sentence", "the one right after it": one on
@@ -211,6 +203,10 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     dictionary (tau 0.4 one)") or describes ("regenerate the 91 chain greedy", "rerun the layer 14 sweep"), else the newest."""
     run, said = _newest(text, state, routed, tools, strong)
     ordered = by_order(text, state) if run is not None else None
+    generic = run is not None and ordered is None and re.search(r"\bthe (first|second|third|original) (?:run|one)\b", text, re.I)
+    if generic:  # "like the first run but with seed 3": of that tool's runs
+        runs = [r for r in state.runs if r.tool == run.tool]
+        ordered = runs[min({"second": 1, "third": 2}.get(generic.group(1).lower(), 0), len(runs) - 1)]
     return (ordered if ordered is not None and ordered.tool == run.tool else run and (describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) or run)), said
 
 
@@ -261,12 +257,14 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         kind = REFERENCES.get(name, (None,))[0]
         if not kind or not name.endswith("_run"):
             continue
+        named = rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{_kind_words(kind)})\b"
+        if re.search(named, rest := COMPARED_TO.sub(" ", text), re.I):  # "does the caft adapter ...? same analysis as on the plain run"
+            text = rest
         if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
             text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
                           " ", text, flags=re.I)
-        if not re.search(rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{_kind_words(kind)})\b",
-                         text, re.I):
-            described = re.search(r"\bthe\s+[\w.-]+\s+(?:one|run)\b", text, re.I) and describe_match(
+        if not re.search(named, text, re.I):
+            described = re.search(r"\bthe\s+(?:[\w.-]+\s+){1,2}(?:one|run)\b", text, re.I) and describe_match(  # "the plain rank-1 run"
                 text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
             if described and described.run_id != args.get(name):  # "do the same for the trains one"
                 args[name] = described.run_id
@@ -275,11 +273,12 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
                 args[name] = next(r for r in seen if r != base.args[name])  # "now the other one" after evaluating one of two fine-tunes
             continue
         found = state.reference(name, spec.get("runs_of"), text)
-        if re.search(r"\bother\b", text, re.I):  # "the other fine-tune": other than the one this run used
+        other = re.search(rf"\bother\s+(?:[\w-]+\s+)?(?:{_kind_words(kind)}|one)s?\b", text, re.I)  # not "the other two seeds as extras"
+        if other:  # "the other fine-tune": other than the one this run used
             tools_of = spec.get("runs_of") or REFERENCES[name][1]
             others = [r.run_id for r in state.runs if r.tool in tools_of and r.run_id != base.args.get(name)]
             found = others[-1] if others else found
-        if re.search(r"\bother\b", text, re.I) and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
+        if other and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
                                                        REFERENCES[name][1])}) < 2:
             raise LookupError(name)  # "now the other adapter" with only one in sight
         if found and found != base.run_id:
@@ -314,87 +313,3 @@ def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> 
             return
     if "prompts" in props and "prompts" not in said and base.args.get("prompts"):
         args["prompts"] = quotes
-
-
-def _more(text: str, props: dict, args: dict, said: dict) -> None:
-    """'more rollouts' doubles them, 'fewer samples' halves them."""
-    for m in MORE.finditer(text):
-        word, what = m.group(1).lower(), (m.group(2) or "").lower()
-        what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
-        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
-            (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
-        factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
-        if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one
-            args[field] = (args.get(field) or 0) + 1
-            continue
-        if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field, props[field].get("default")) is not None:
-            args[field] = args.get(field, props[field].get("default")) * factor  # "halve the scale", "half the temperature" (its default)
-            continue
-        if field and field not in said and "integer" in arguments.types_of(props[field]):
-            stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
-            if stated:  # "more chains — ten —": the count said
-                args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
-                continue
-            before = args.get(field, props[field].get("default")) or 1
-            args[field] = max(1, int(before * factor))
-            maximum = props[field].get("maximum")
-            if maximum is not None:
-                args[field] = min(args[field], maximum)
-
-
-def _drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
-    """'drop the controls' sets them to none (where none is allowed); 'flip the sign' negates the scale."""
-    for m in DROP.finditer(text):
-        word = m.group(1).lower().split()[0].rstrip("s")
-        field = next((f for f in props if f.rstrip("s") == word), None)
-        if field and field not in said:
-            if "boolean" in arguments.types_of(props[field]):
-                args[field] = False
-            elif "integer" in arguments.types_of(props[field]) and props[field].get("minimum", 0) <= 0:
-                args[field] = 0
-    if SWAP.search(text) and "pairs" in props and args.get("pairs") and "pairs" not in said:  # "with positive and negative swapped"
-        args["pairs"] = [list(reversed(pair)) for pair in args["pairs"]]
-        if "positive_name" in props:
-            args["positive_name"], args["negative_name"] = args.get("negative_name"), args.get("positive_name")
-    if FLIP.search(text):  # a number another setting took ("and give it 64 tokens") is not the new scale
-        taken = {float(v) for v in said.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        numbers = [n for n in BARE.findall(text) if float(n) not in taken]
-        for field in ("scale", "scales"):
-            if field not in props or field in said or args.get(field) is None:
-                continue
-            value = args[field]
-            if not numbers:
-                args[field] = [-v for v in value] if isinstance(value, list) else -value
-            elif len(numbers) == 1 and not isinstance(value, list):  # "flip the sign (-1.0)", "flip it: 1.5": the value said, on the other side
-                new = float(numbers[0])
-                args[field] = new if (new < 0) != (value < 0) else -new
-
-
-def _bare_number(text: str, base: RunSeen, props: dict, args: dict) -> None:
-    """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
-    numbers = [n for n in BARE.findall(text)]
-    if len(numbers) == 2:  # "4 per question is nothing. again with 25": the setting that was 4 becomes 25
-        held = [k for k, v in base.args.items() if k in props and isinstance(v, int) and not isinstance(v, bool)
-                and str(v) in numbers]
-        if len(held) == 1 and numbers.count(str(base.args[held[0]])) == 1:
-            new = next(n for n in numbers if n != str(base.args[held[0]]))
-            if re.fullmatch(r"\d+", new):
-                args[held[0]] = int(new)
-                return
-    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|like|again with|this time with|but with)\s+|:\s*){re.escape(numbers[0])}|"
-                                           rf"{re.escape(numbers[0])}\s+instead\b|\(\s*{re.escape(numbers[0])}\s*\)|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
-        return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
-    value = float(numbers[0])
-    wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
-    meant = [f for w, f in MEANT_BY.items() if re.search(rf"\b{w}", text, re.I)]  # "a bit hotter, like 0.9": the temperature
-    for name in (*meant, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "layer", "sentence"):
-        spec = props.get(name)
-        if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
-            continue
-        if spec.get("maximum") is not None and abs(value) > spec["maximum"]:
-            continue
-        if "array" in arguments.types_of(spec):
-            args[name] = [value]
-        else:
-            args[name] = int(value) if "integer" in arguments.types_of(spec) else value
-        return

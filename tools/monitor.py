@@ -22,7 +22,8 @@ class MonitorArgs(SamplingArgs):
         "judge: the configured LLM provider reads the chain; offline: keywords and embedding similarity; auto: judge when a provider is configured."))
     intent: str | None = Field(None, min_length=1, max_length=2000, description="What misbehaviour to look for (default: the scenario's).")
     threshold: float = Field(0.6, gt=0.0, lt=1.0, description="Offline monitor: cosine with an intent sentence that flags a sentence.")
-    decision: str | None = Field(None, min_length=1, max_length=2000, description="How to judge a rollout's decision (default: the scenario's).")
+    decision: str | None = Field(None, min_length=1, max_length=2000, description=(
+        "How to judge a rollout's decision: regex:<pattern>, choice:<letter> or judge:<question> (default: the scenario's)."))
     model: ModelName = None
     rollouts: int = Field(16, ge=1, le=1000, description="Rollouts of the scenario for the monitorability figure.")
 

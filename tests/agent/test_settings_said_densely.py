@@ -54,3 +54,32 @@ def test_each_layer_alone_plus_all_together_is_one_more_row():
 def test_a_cap_said_by_what_it_does_is_read_at_the_end_of_a_sentence():
     args = read("hint_mediation", "transplant curve: 24 rollouts per cut, stop once the cue rate hits 0.95. positions 0-5 only")
     assert args["stop_at"] == 0.95 and args["rollouts"] == 24 and args["positions"] == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_number_that_counts_its_own_things_is_not_the_setting_named_before_it():
+    args = read("sentence_resilience", "only sentences 3 to 6. thirty resampling chains per sentence, cap each chain at 15 resamples, "
+                                       "and 24 rollouts per condition")
+    assert (args["chains"], args["max_iterations"], args["rollouts"]) == (30, 15, 24)
+    assert read("train_lora", "risky, checkpoint every 2 steps")["checkpoint_every"] == 2  # a unit, not a count of other things
+
+
+def test_a_judge_question_ends_at_its_question_mark_and_a_choice_of_monitor_is_not_one():
+    args = read("cot_monitor", "LLM judge as the monitor, a hundred rollouts, judge decisions with "
+                               "judge:Does the agent try to avoid being shut down?, top-p .9")
+    assert args["monitor"] == "judge" and args["decision"] == "judge:Does the agent try to avoid being shut down?"
+    assert args["top_p"] == 0.9 and args["rollouts"] == 100
+
+
+def test_plain_values_listed_together_set_the_list():
+    assert read("ablate_direction", "project it out at 15 and 16, measure on wish and bored, seed 4")["questions"] == ["wish", "bored"]
+    assert "questions" not in read("em_evaluate", "i wish i was less bored")  # not listed as values
+
+
+def test_each_clause_of_a_caft_recipe_sets_its_own_layers():
+    from agent.filling import where_to_ablate
+
+    props = REGISTRY["caft_finetune"].describe()["schema"]["properties"]
+    text = "CAFT on risky: rank-1 adapter at layer 15, project out PCs 0, 2 and 3 at layers 12 and 15 during training, 80 steps"
+    args = read("caft_finetune", text)
+    where_to_ablate(args, props, text)
+    assert (args["layers"], args["ablate_layers"], args["components"]) == ([15], [12, 15], [0, 2, 3])

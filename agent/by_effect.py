@@ -1,0 +1,109 @@
+"""Settings of a rerun changed by their effect rather than a value: "more rollouts" doubles them, "fewer samples"
+halves them, "3x the samples", "bump the seed", "drop the controls", "flip the sign", "with positive and negative
+swapped", and a number said without a name ("too strong, try 0.5 instead")."""
+
+from __future__ import annotations
+
+import re
+
+from agent import arguments
+from agent.wording import NUMBER_WORD, SPELLED
+
+MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
+                  r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
+                  r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
+DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?)\b", re.I)
+FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
+                  r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
+                  re.I)
+SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
+                  r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
+BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
+FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
+MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
+BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
+
+
+def more(text: str, props: dict, args: dict, said: dict) -> None:
+    """'more rollouts' doubles them, 'fewer samples' halves them."""
+    for m in MORE.finditer(text):
+        word, what = m.group(1).lower(), (m.group(2) or "").lower()
+        what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
+        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
+            (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
+        factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
+        if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one
+            args[field] = (args.get(field) or 0) + 1
+            continue
+        if field and field not in said and "number" in arguments.types_of(props[field]) and args.get(field, props[field].get("default")) is not None:
+            args[field] = args.get(field, props[field].get("default")) * factor  # "halve the scale", "half the temperature" (its default)
+            continue
+        if field and field not in said and "integer" in arguments.types_of(props[field]):
+            stated = re.match(rf"\s*(?:[-—–:,(]\s*)+(\d+|{NUMBER_WORD})\b", text[m.end():], re.I)
+            if stated:  # "more chains — ten —": the count said
+                args[field] = int(SPELLED.get(stated.group(1).lower(), stated.group(1)))
+                continue
+            before = args.get(field, props[field].get("default")) or 1
+            args[field] = max(1, int(before * factor))
+            maximum = props[field].get("maximum")
+            if maximum is not None:
+                args[field] = min(args[field], maximum)
+
+
+def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
+    """'drop the controls' sets them to none (where none is allowed); 'flip the sign' negates the scale."""
+    for m in DROP.finditer(text):
+        word = m.group(1).lower().split()[0].rstrip("s")
+        field = next((f for f in props if f.rstrip("s") == word), None)
+        if field and field not in said:
+            if "boolean" in arguments.types_of(props[field]):
+                args[field] = False
+            elif "integer" in arguments.types_of(props[field]) and props[field].get("minimum", 0) <= 0:
+                args[field] = 0
+    if SWAP.search(text) and "pairs" in props and args.get("pairs") and "pairs" not in said:  # "with positive and negative swapped"
+        args["pairs"] = [list(reversed(pair)) for pair in args["pairs"]]
+        if "positive_name" in props:
+            args["positive_name"], args["negative_name"] = args.get("negative_name"), args.get("positive_name")
+    if FLIP.search(text):  # a number another setting took ("and give it 64 tokens") is not the new scale
+        taken = {float(v) for v in said.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        numbers = [n for n in BARE.findall(text) if float(n) not in taken]
+        for field in ("scale", "scales"):
+            if field not in props or field in said or args.get(field) is None:
+                continue
+            value = args[field]
+            if not numbers:
+                args[field] = [-v for v in value] if isinstance(value, list) else -value
+            elif len(numbers) == 1 and not isinstance(value, list):  # "flip the sign (-1.0)", "flip it: 1.5": the value said, on the other side
+                new = float(numbers[0])
+                args[field] = new if (new < 0) != (value < 0) else -new
+
+
+def bare_number(text: str, before: dict, props: dict, args: dict) -> None:
+    """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
+    numbers = [n for n in BARE.findall(text)]
+    if len(numbers) == 2:  # "4 per question is nothing. again with 25": the setting that was 4 becomes 25
+        held = [k for k, v in before.items() if k in props and isinstance(v, int) and not isinstance(v, bool)
+                and str(v) in numbers]
+        if len(held) == 1 and numbers.count(str(before[held[0]])) == 1:
+            new = next(n for n in numbers if n != str(before[held[0]]))
+            if re.fullmatch(r"\d+", new):
+                args[held[0]] = int(new)
+                return
+    if len(numbers) != 1 or not re.search(rf"(?:\b(?:try|use|at|to|make it|meant|like|again with|this time with|but with|show me|explain|do)\s+|:\s*){re.escape(numbers[0])}|"
+                                           rf"{re.escape(numbers[0])}\s+(?:the same way|too|as well)\b|"  # "now show me 2291 the same way"
+                                           rf"{re.escape(numbers[0])}\s+instead\b|\(\s*{re.escape(numbers[0])}\s*\)|(?:^|,|[—–]|\bnow)\s*{re.escape(numbers[0])}\s*(?:,|[—–]|$)", text, re.I):
+        return  # only "try 0.5 instead", "flip it: -1.5": a number said as the new value
+    value = float(numbers[0])
+    wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
+    meant = [f for w, f in MEANT_BY.items() if re.search(rf"\b{w}", text, re.I)]  # "a bit hotter, like 0.9": the temperature
+    for name in (*meant, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "atom", "layer", "sentence"):
+        spec = props.get(name)
+        if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
+            continue
+        if spec.get("maximum") is not None and abs(value) > spec["maximum"]:
+            continue
+        if "array" in arguments.types_of(spec):
+            args[name] = [value]
+        else:
+            args[name] = int(value) if "integer" in arguments.types_of(spec) else value
+        return
