@@ -223,6 +223,9 @@ class DialogueState:
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
+        built = list(dict.fromkeys(r.args.get("name") for r in self.runs if r.tool == "build_organism" and r.args.get("name")))
+        if "fine-tune" in kinds and len(built) > 1 and re.search(r"\b(?:on|with|for|to|from|of|in) the organism\b(?!:)", text, re.I):
+            return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
             said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
             if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three") or re.search(r"\b(?:one|some|any) of $", text[:said.start()]):
@@ -273,7 +276,7 @@ class DialogueState:
 
     def tied(self, text: str) -> str | None:
         """'rerun the 16-rollout one' with two importance runs at 16 rollouts: a setting two runs of one tool share."""
-        said = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(?:one|run)\b", text, re.I)
+        said = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(?:one|run|adapter|chain|dictionary|vector|fine-?tune)\b", text, re.I)
         scored = describe_scores(f"the {said[0]} one", self.runs) if len(said) == 1 and not ORDINAL.search(text) else []
         best = max((s for s, _, _ in scored), default=0)
         tied = list({r.run_id: r for s, _, r in scored if s == best}.values()) if best >= 1 else []

@@ -32,7 +32,7 @@ def layer_rows(text: str) -> list | None:
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
                for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+){TOGETHER}", text, re.I)]
     every = re.search(r"\b(?:plus|and|with|then)\s+(?:all|the|those|these)\s+(?:(?:two|three|four|five|\d+)\s+)?(?:layers\s+)?(?:of them\s+)?"
-                      r"(?:together|at once|jointly|combined|stacked)\b", text, re.I)
+                      r"(?:steered\s+)?(?:together|at once|jointly|combined|stacked)\b", text, re.I)  # "plus all three steered together"
     listed = re.search(r"\blayers?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)+)", text, re.I)
     if not groups and every and listed and every.start() > listed.end():  # "layers 8, 12 and 16 each on their own plus all three together"
         alone = [int(n) for n in re.findall(r"\d+", listed.group(1))]

@@ -24,7 +24,7 @@ CHANGE = re.compile(
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
-    r"rest the same|rest unchanged|rest as (?:is|before)|keep the rest|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
+    r"rest the same|rest unchanged|rest as (?:is|before)|keep the rest|keep (?:everything|all)(?: else)? (?:but|except|the same)|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
     r"the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|"
     r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
@@ -156,6 +156,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
+    unsaid = re.search(r"\b(?:different|another|new)\s+([a-z]+)\b(?!\s*[:'\"‘“(\d])", text, re.I)  # "for a different sentence pls": which?
+    name = unsaid and next((n for n in props if n not in said and n != "seed" and unsaid.group(1).lower() in arguments.words_for(n, tuple(props))), None)
+    if name and not arguments.quoted(text) and args.get(name) == base.args.get(name) is not None:
+        args = {k: v for k, v in args.items() if k != name} | {"__missing__": name}
     if args == base.args and tool is not None and score >= 0.55 and tool["name"] != base.tool \
             and not (state.last(tool["name"]) or same or intents.RERUN.search(text)):
         return None  # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes
@@ -303,7 +307,8 @@ def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> 
         args["hinted_question"] = f"{args['question']} {quotes[0]}"  # "keep the question but make the hint 'My teacher is sure it's (A).'"
         return
     named = [n for n, spec in props.items() if n not in said and "string" in arguments.types_of(spec)
-             and re.search(rf"\b{re.escape(n)}\w*\s*[:=]?\s*['\"“‘]", text, re.I)]  # "but insert 'I must protect myself first.'"
+             and re.search(rf"\b{re.escape(n)}\w*(?:\s+(?:line|sentence|text))?\s*(?:for|to|with|as|by)?\s*[:=]?\s*['\"“‘]", text, re.I)]  # "but insert '...'",
+    # "swap the inserted line for '...'"
     for name in named[:1] if len(quotes) == 1 else ():
         args[name] = quotes[0]
         return

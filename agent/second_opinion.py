@@ -86,6 +86,10 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     tool = _named(planner, choice[4:])
     if tool is None:
         return reply
+    pending = reply.response_metadata.get("pending")
+    if pending and route[0] is not None and route[0]["name"] == pending["tool"] and route[1] - route[2][1][0] >= 0.3 \
+            and all(t is not tool for _, t in route[2][:3]):  # "find the sharpest turn of the B vector": asked for the input of the
+        return reply  # tool its words clearly name, not turned into a tool they do not name
     if tool["cost"] == "expensive" and label_of(reply) == "show":
         return reply  # a run the rules found to show stays shown, not turned into a question about starting an expensive one
     if tool["cost"] == "expensive" and _own_settings(planner, tool, label_of(reply), route, own) < 2:  # it asks before running, as for any

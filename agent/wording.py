@@ -111,7 +111,8 @@ VALUE_WORDS = {  # how people say a named value
 # A pasted text's last line that is the user's instruction, not the text's: "chain: <it>.\nsuppress each sentence, layers 3-6"
 INSTRUCTION_LINE = r"(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$"
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
-                    r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘]).*?"
+                    r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘])"
+                    r"(?!(?:seed|temp(?:erature)?|top[-_ ]?p|max(?:imum)?|greedy)\b[\s=:]*\d*[^.?!\n]{0,40}$).*?"  # "sample a chain: seed 4, max 512 tokens"
                     rf"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|{INSTRUCTION_LINE}|$)",
                     re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
 
@@ -352,7 +353,8 @@ LABELS = {"question": "question", "q": "question", "problem": "question", "user"
           "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
           "user message": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
           "reasoning": "cot", "chain of thought": "cot", "trace": "cot", "with hint": "hinted_question", "with the hint": "hinted_question",
-          "without hint": "question", "without the hint": "question", "no hint": "question",
+          "without hint": "question", "without the hint": "question", "no hint": "question", "hinted version": "hinted_question",
+          "hinted q": "hinted_question", "plain version": "question", "unhinted version": "question", "plain q": "question",
           "tell it beforehand": "system", "tell it first": "system", "tell it up front": "system"}  # said before the question: its system prompt
 
 
