@@ -54,7 +54,8 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
 def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
     """'drop the controls' sets them to none (where none is allowed); 'flip the sign' negates the scale."""
     for m in DROP.finditer(text):
-        word = {"early": "adaptive"}.get(word := m.group(1).lower().split()[0].rstrip("s"), word)
+        word = m.group(1).lower().split()[0].rstrip("s")
+        word = "adaptive" if word == "early" else word  # "turn off the early stopping": the adaptive rounds
         field = next((f for f in props if f.rstrip("s") == word), None)
         if field and field not in said:
             if "boolean" in arguments.types_of(props[field]):

@@ -221,9 +221,13 @@ class DialogueState:
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
         return self._undescribed(text) or self._ambiguous(text) or self.tied(text)
 
+    def built_organisms(self) -> list[str]:
+        """The names of the organisms built in this conversation, in order (a name twice when built twice)."""
+        return [r.args["name"] for r in self.runs if r.tool == "build_organism" and r.args.get("name")]
+
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
-        built = list(dict.fromkeys(r.args.get("name") for r in self.runs if r.tool == "build_organism" and r.args.get("name")))
+        built = list(dict.fromkeys(self.built_organisms()))
         if "fine-tune" in kinds and len(built) > 1 and re.search(r"\b(?:on|with|for|to|from|of|in) the organism\b(?!:)", text, re.I):
             return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):

@@ -253,7 +253,7 @@ def _organism_meant(text: str, description: str) -> str | None:
 def organism_named(text: str, state: DialogueState) -> str | None:
     """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
     said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
-    built = [r.args.get("name") for r in state.runs if r.tool == "build_organism" and r.args.get("name")]
+    built = state.built_organisms()
     by_name = [n for n in built if re.search(rf"\b(?:the|that|this|our|my)\s+{re.escape(str(n))}\s+(?:model|one)\b", text, re.I)]
     if said and said.group(1) and said.group(1).lower() in state.organisms:  # "on the anchor organism": the zoo's, built or not
         return f"organism:{said.group(1).lower()}"

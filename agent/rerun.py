@@ -206,11 +206,7 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     """The run to change, and the settings said: of the tool below, the run the text names by order ("continue the first
     dictionary (tau 0.4 one)") or describes ("regenerate the 91 chain greedy", "rerun the layer 14 sweep"), else the newest."""
     run, said = _newest(text, state, routed, tools, strong)
-    ordered = by_order(text, state) if run is not None else None
-    generic = run is not None and ordered is None and re.search(r"\bthe (first|second|third|original) (?:run|one)\b", text, re.I)
-    if generic:  # "like the first run but with seed 3": of that tool's runs
-        runs = [r for r in state.runs if r.tool == run.tool]
-        ordered = runs[min({"second": 1, "third": 2}.get(generic.group(1).lower(), 0), len(runs) - 1)]
+    ordered = by_order(text, state, run.tool) if run is not None else None  # "like the first run but with seed 3": of its tool
     return (ordered if ordered is not None and ordered.tool == run.tool else run and (describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) or run)), said
 
 

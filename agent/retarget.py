@@ -62,7 +62,8 @@ def _run(target: str, state: DialogueState, base: RunSeen, props: dict) -> dict 
         tools = spec.get("runs_of") or REFERENCES[name][1]
         candidates = [r for r in state.runs if r.tool in tools and r.run_id != base.run_id]
         named = {t for w, ts in TOOL_WORDS.items() if re.search(rf"\b{w}\b", target, re.I) for t in ts}
-        for score, order, run in describe_scores(target, candidates, state.runs) or [(0.0, i, r) for i, r in enumerate(candidates)]:
+        described = describe_scores(target, candidates, state.runs) or [(0.0, i, r) for i, r in enumerate(candidates)]  # [] describes nothing
+        for score, order, run in described:
             score += 1.0 if run.tool in named else 0.0  # "the CAFT model": the newest run of the tool named
             if score > 0 and (best is None or (score, order) > best[:2]):
                 best = (score, order, name, run.run_id)
