@@ -227,8 +227,9 @@ class DialogueState:
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
-        built = list(dict.fromkeys(self.built_organisms()))
-        if "fine-tune" in kinds and len(built) > 1 and re.search(r"\b(?:on|with|for|to|from|of|in) the organism\b(?!:)", text, re.I):
+        organism = "fine-tune" in kinds and re.search(r"\b(?:on|with|for|to|from|of|in) the organism\b(?!:)", text, re.I)
+        built = list(dict.fromkeys(self.built_organisms())) if organism else []
+        if len(built) > 1:  # "same question on the organism" with two built
             return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
             said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)

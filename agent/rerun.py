@@ -206,8 +206,12 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     """The run to change, and the settings said: of the tool below, the run the text names by order ("continue the first
     dictionary (tau 0.4 one)") or describes ("regenerate the 91 chain greedy", "rerun the layer 14 sweep"), else the newest."""
     run, said = _newest(text, state, routed, tools, strong)
-    ordered = by_order(text, state, run.tool) if run is not None else None  # "like the first run but with seed 3": of its tool
-    return (ordered if ordered is not None and ordered.tool == run.tool else run and (describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) or run)), said
+    if run is None:
+        return None, said
+    ordered = by_order(text, state, run.tool)  # "like the first run but with seed 3": of its tool
+    if ordered is not None and ordered.tool == run.tool:
+        return ordered, said
+    return describe_match(text, [r for r in state.runs if r.tool == run.tool], state.runs) or run, said
 
 
 def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
@@ -258,7 +262,8 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
         if not kind or not name.endswith("_run"):
             continue
         named = rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{_kind_words(kind)})\b"
-        if re.search(named, rest := COMPARED_TO.sub(" ", text), re.I):  # "does the caft adapter ...? same analysis as on the plain run"
+        rest = COMPARED_TO.sub(" ", text)  # without the run whose settings are copied ("same analysis as on the plain run")
+        if re.search(named, rest, re.I):  # "does the caft adapter have ...?" still names a run: that one is worked on
             text = rest
         if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
             text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
