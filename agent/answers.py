@@ -117,17 +117,16 @@ def _alternative(item) -> str:
     return f"\"{' '.join(str(item).split())[:100]}\""
 
 
-def how_to_read(state: DialogueState, text: str = "") -> str | None:
+def how_to_read(state: DialogueState, text: str = "", tool: str | None = None) -> str | None:
+    """How to read the newest run's numbers (or, with nothing run, those of `tool`: "if X came back +0.28 ..., is that wide?")."""
     run = state.last()
-    if run is None:
-        return None
-    c = card(run.tool)
+    c = card(run.tool if run else tool or "")
     if c is None:
         return None
     wanted = [(k, v) for k, v in c.numbers.items() if k.replace("_", " ") in text.lower() or k in text.lower()]
-    lines = [f"Reading `{run.tool}` (run `{run.run_id}`): {c.measures}"]
+    lines = [f"Reading `{run.tool}` (run `{run.run_id}`): {c.measures}" if run else f"Reading `{tool}`: {c.measures}"]
     lines += [f"- **{k}**: {v}" for k, v in (wanted or list(c.numbers.items()))]
-    rows = _rows(run)
+    rows = _rows(run) if run else []
     crossing = [r["index"] for r in rows
                 if r.get("counterfactual_accuracy_low") is not None and r["counterfactual_accuracy_low"] <= 0 <= r["counterfactual_accuracy_high"]]
     if rows and crossing:

@@ -1,6 +1,6 @@
 """Settings of a rerun changed by their effect rather than a value: "more rollouts" doubles them, "fewer samples"
 halves them, "3x the samples", "bump the seed", "drop the controls", "flip the sign", "with positive and negative
-swapped", and a number said without a name ("too strong, try 0.5 instead")."""
+swapped", "undo the temp change", and a number said without a name ("too strong, try 0.5 instead")."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe 
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
                   r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
+UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+([\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
+                  r"\b(?:put|set|turn)\s+(?:the\s+)?([\w-]+(?:[\s_][\w-]+)?)\s+back\b(?!\s+(?:to|at)\s+-?[\d.])|"
+                  r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(original|first|old|previous|earlier)\s+([\w-]+)", re.I)  # "go back to the original scale"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
@@ -80,8 +83,10 @@ def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
                 args[field] = new if (new < 0) != (value < 0) else -new
 
 
-def bare_number(text: str, before: dict, props: dict, args: dict) -> None:
-    """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means."""
+def bare_number(text: str, before: dict, props: dict, args: dict, lately: list = ()) -> None:
+    """'too strong. try 0.5 instead': a number without a name changes the setting it most likely means (`lately`:
+    the settings the run changed from the one before it, meant first)."""
+    text = re.sub(r"\bw/\s*", "with ", text)
     numbers = [n for n in BARE.findall(text)]
     if len(numbers) == 2:  # "4 per question is nothing. again with 25": the setting that was 4 becomes 25
         held = [k for k, v in before.items() if k in props and isinstance(v, int) and not isinstance(v, bool)
@@ -98,7 +103,7 @@ def bare_number(text: str, before: dict, props: dict, args: dict) -> None:
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
     meant = [f for w, f in MEANT_BY.items() if re.search(rf"\b{w}", text, re.I)]  # "a bit hotter, like 0.9": the temperature
-    for name in (*meant, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "atom", "layer", "sentence"):
+    for name in (*meant, *lately, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "atom", "layer", "sentence"):
         spec = props.get(name)
         if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
             continue
@@ -109,3 +114,18 @@ def bare_number(text: str, before: dict, props: dict, args: dict) -> None:
         else:
             args[name] = int(value) if "integer" in arguments.types_of(spec) else value
         return
+
+
+def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, first: dict) -> None:
+    """'undo the temp change', 'put the scale back': the setting as the run before the newest had it (else its
+    default); 'go back to the original scale': as the first run of the tool had it."""
+    for m in UNDO.finditer(text):
+        said = (m.group(1) or m.group(2) or m.group(4)).lower()
+        name = next((n for n in props if said in arguments.words_for(n, tuple(props)) or said.replace(" ", "_") == n), None)
+        if name is None:
+            continue
+        value = (first if (m.group(3) or "").lower() in ("original", "first") else before).get(name, defaults.get(name, props[name].get("default")))
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value

@@ -43,6 +43,22 @@ def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
                 args[mine] = _shaped(value, props[mine])
 
 
+# "continue that dict on organism:misaligned, same layer n corpus": the settings of the run the request works on
+SAME_AS_ITS = re.compile(r"\bsame\s+(?P<what>[\w-]+(?:(?:\s*,\s*|\s+(?:and|n|&)\s+)[\w-]+){0,3})\b(?!\s+(?:as|but)\b)", re.I)
+
+
+def kept(text: str, tool: str, props: dict, args: dict, said: dict, runs: list) -> None:
+    """Settings said to stay as the run of the same tool this call builds on (a `*_run` argument) had them: "same layer n corpus"."""
+    ids = [v for k, v in args.items() if k.endswith("_run") and isinstance(v, str)]
+    run = next((r for r in reversed(runs) if r.run_id in ids and r.tool == tool), None)
+    for m in SAME_AS_ITS.finditer(text) if run is not None else ():
+        theirs = run.defaults | run.args
+        for what in re.split(r"\s*,\s*|\s+(?:and|n|&)\s+", m.group("what")):
+            mine, source = _field(what, props), _field(what, theirs)
+            if mine is not None and source is not None and mine not in said and theirs.get(source) is not None:
+                args[mine] = _shaped(theirs[source], props[mine])
+
+
 def unnamed(text: str, runs: list) -> str:
     """`text` with the runs it takes settings from unnamed ("at the temperature the resilience run used" -> "... the run
     used"), where such a run is in sight: their tools are sources, not the tool asked for."""

@@ -90,6 +90,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases += re.findall(r"\b(?:this|from|in the|yesterday)\s+(morning|afternoon|evening)\b", text, re.I)  # "this morning's eval"
+    phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|trace|question|problem|one|run|vector|vec|eval|evaluation|fine-?tune|lora|dictionary|dict)"
+                          r"\s+about\s+(?:the\s+|a\s+|an\s+)?([\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", text, re.I)  # "the chain about the train"
     phrases += [f"scale-{'-' if sign.strip(' -').lower() in ('', '−', 'minus', 'negative') else ''}{SMALL.get(value.lower(), value)}" for sign, value in re.findall(
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
         text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale
@@ -139,6 +141,7 @@ def for_routing(text: str, runs: list) -> str:
     the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run named as the owner of a
     setting ("steer 'X' with the sweep's best cell" is a steer), nor a sentence seen ("after that most resilient sentence")."""
     text = PURPOSE.sub(" ", text)
+    text = re.sub(r"\brather than (?:the|its|their)\s+[\w-]+", " ", text, flags=re.I)  # "the matrix rather than the alternatives": not asked for
     text = re.sub(r"\b(that|this|those|these)\s+(?:most|least)\s+[\w-]+\s+(sentences?|heads?|layers?|atoms?|ones?)\b", r"\1 \2", text,
                   flags=re.I)  # "intervene right after that most resilient sentence": a sentence seen, not a resilience run
     text = found_in.OWNER.sub(lambda m: f"{m.group('factor') or ''} the {m.group('what')}" if any(  # "steer with the sweep's best cell"
@@ -150,3 +153,13 @@ def for_routing(text: str, runs: list) -> str:
         return f"{found.group(1)} {found.group(3)}"
     return re.sub(r"\b(on|for|with|of|from|using|to|in) (?:the|that|this|my|our) ([\w.'’-]+(?: [\w.'’-]+)?) "
                   r"(vec|vector|chain|cot|dict|dictionary|ft|fine-?tune|lora|direction)\b", plain, text, flags=re.I)
+
+
+OWNED = re.compile(r"\b(direction|vector|vec|dictionar(?:y|ies)|dict|eval|evaluation|probe|sweep)s?\s+(?:from|of|on|built on|trained on)\s+(?:the\s+)?$", re.I)
+
+
+def spelled_ordinals(text: str) -> str:
+    """'the 2nd chain' -> 'the second chain', 'the vector we built first' -> 'the first vector'."""
+    text = re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
+    return re.sub(r"\bthe ([\w-]+) (?:that )?(?:we|i|you) (?:built|made|trained|sampled|generated|ran|computed|did|fit|fitted) (first|second|last)\b",
+                  r"the \2 \1", text, flags=re.I)

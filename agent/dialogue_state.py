@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.descriptions import STOP_WORDS, content_words, describe_match, describe_scores
+from agent.descriptions import OWNED, STOP_WORDS, content_words, describe_match, describe_scores, spelled_ordinals
 
 # The kind of thing a `*_run` argument points to, and the tools whose runs hold one
 # (a field's schema may name its own in `runs_of`, which wins).
@@ -280,14 +280,21 @@ class DialogueState:
         return None
 
     def tied(self, text: str) -> str | None:
-        """'rerun the 16-rollout one' with two importance runs at 16 rollouts: a setting two runs of one tool share."""
-        said = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(?:one|run|adapter|chain|dictionary|vector|fine-?tune)\b", text, re.I)
-        scored = describe_scores(f"the {said[0]} one", self.runs) if len(said) == 1 and not ORDINAL.search(text) else []
+        """'the 16-rollout one' with two importance runs at 16 rollouts, 'the chain about the train' with two: a setting or subject they share."""
+        found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
+        said = [f"the {s} one" for s, _ in found] \
+            or re.findall(r"\bthe\s+(?:chain|cot|trace|question|problem|one|run)\s+about\s+(?:the\s+|a\s+|an\s+)?[\w.'-]+", text, re.I)  # "the chain about the train"
+        kind = kind_of(found[0][1]) if len(found) == 1 else None  # "the layer-15 direction": of the directions
+        runs = [r for r in self.runs if kind is None or r.tool in REFERRED[kind]]
+        picked = ORDINAL.search(re.sub(r"\b(?:in|on|of|for|to) the base model\b", " ", text, flags=re.I))  # "in the base model": where, not which
+        scored = describe_scores(said[0], runs, self.runs) if len(said) == 1 and not picked else []
         best = max((s for s, _, _ in scored), default=0)
         tied = list({r.run_id: r for s, _, r in scored if s == best}.values()) if best >= 1 else []
+        layer = re.fullmatch(r"the layer[\s-]?(\d+) one", said[0] if said else "", re.I)  # "the layer-12 dictionary": of two that have one
+        tied = [r for r in runs if int(layer.group(1)) in (r.args.get("layers") or [])] if layer and scored and len(tied) < 2 else tied
         if len(tied) < 2 or len({r.tool for r in tied}) > 1:
             return None
-        return f"\"The {said[0]} one\" fits {len(tied)} {tied[0].tool} runs here ({', '.join(f'`{r.run_id}`' for r in tied[-3:])}), so I can't tell which."
+        return f"\"{said[0][0].upper() + said[0][1:]}\" fits {len(tied)} {tied[0].tool} runs here ({', '.join(f'`{r.run_id}`' for r in tied[-3:])}), so I can't tell which."
 
     def reference(self, field_name: str, runs_of: list[str] | None, text: str) -> str | None:
         """The run a `*_run` argument means: a description that matches one run's subject
@@ -299,7 +306,9 @@ class DialogueState:
         if not candidates:
             return None
         words = KIND_WORDS.get(kind or "", r"one|run")
-        ordinal = re.search(rf"\b(first|second|third|last|latest|previous|other|earlier|older|original)\s+(?:{words}|one|run|build)s?\b", text, re.I)
+        ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original)\s+(?:{words}|one|run|build)s?\b", text, re.I)
+                        if not ((owner := OWNED.search(text[:m.start()])) and not re.match(rf"(?:{words})", owner.group(1), re.I))), None)
+        # "the direction from the first fine-tune": that direction's source (but "the dictionary from the first build" is one)
         if ordinal and len(candidates) > 1:
             which = ordinal.group(1).lower()
             if which in ("first", "earlier", "older", "original"):
@@ -339,11 +348,6 @@ class DialogueState:
         if self.stated:
             lines.append("Settings the user stated: " + json.dumps(self.stated, ensure_ascii=False))
         return "\n".join(lines) or "No runs yet."
-
-
-def spelled_ordinals(text: str) -> str:
-    """'the 2nd chain' -> 'the second chain'."""
-    return re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
 
 
 def kind_of(word: str) -> str | None:

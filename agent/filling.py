@@ -50,7 +50,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             if others:
                 args[name] = others
             continue
-        if name.endswith("_runs") or (name == "base_run" and not re.search(r"\b(?:continue|extend|diff|on top of)\b", text, re.I)):
+        if name.endswith("_runs") or (name == "base_run" and not CONTINUED.search(text)):
             continue  # optional extras are guessed only when asked for
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text)) or bool(
             (after := arguments.payload(text, "cot")) and len(after) >= 40 and free_text.reasoning(after))  # "... the following reasoning:\n\n<it>"
@@ -93,8 +93,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if named is not None:  # "instead of the 'Wait, 91 = 7 x 13' sentence": that sentence's index
             args["sentence"] = named
     nth = re.search(rf"\b(?:the )?({'|'.join(ORDINALS)}) sentence\b", text, re.I)
-    if "sentence" in props and "sentence" not in args and nth:  # "in place of the second sentence": counted from 0
-        args["sentence"] = ORDINALS[nth.group(1).lower()]
+    counted = re.search(r"\b(?:the )?(\d+)(?:st|nd|rd|th) sentence\b", text, re.I)
+    if "sentence" in props and "sentence" not in args and (nth or counted):  # "in place of the second sentence", "the 3rd sentence": from 0
+        args["sentence"] = ORDINALS[nth.group(1).lower()] if nth else int(counted.group(1)) - 1
     if "scale" in props and "scale" not in args:  # "steer 'X' at 1.5": a fraction or a sign is a strength, not a layer
         at = re.search(r"(?:\bat|@|,)\s*(-?\d+\.\d+|-\d+)(?![\w.%])(?!\s*(?:layers?|tokens?|steps?)\b)",
                        arguments.normal(arguments.own_words(text)))  # "now steer with that, negative three, on '...'"
@@ -115,6 +116,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
              if k not in args and not (k in ("question", "cot") and {"cot_run", "scenario"} & set(args))}
     carry(args, props, state, text, tool["name"])
     copied.apply(text, props, args, plain, state.runs)  # "use the ablation's layers for a CAFT run", "at the temperature the resilience run used"
+    copied.kept(text, tool["name"], props, args, plain, state.runs)  # "continue that dict on organism:misaligned, same layer n corpus"
     if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
             and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
         args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question
@@ -124,10 +126,14 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         stem = name.removesuffix("_run")
         if name.endswith("_run") and name not in args and kind and kind not in given and stem not in given \
                 and f"{stem}_file" not in given and not (kind == "fine-tune" and {"adapter", "model"} & set(args)) \
-                and not (kind == "chain" and {"donor_cot", "scenario"} & set(args)) and re.search(
-                rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b", text, re.I):
+                and not (kind == "chain" and {"donor_cot", "scenario"} & set(args)) and (name != "base_run" or CONTINUED.search(text)) \
+                and re.search(rf"\b(?:the|that|this|my)\s+(?:{KIND_WORDS.get(kind, kind)})\b(?![\s-]+(?:side|part|work|stuff|angle|approach|method|paper|project)\b)",
+                              text, re.I):
             args.setdefault("__missing__", name)
     return args
+
+
+CONTINUED = re.compile(r"\b(?:continue|extend|diff|on top of)\b", re.I)  # a base dictionary is guessed only when it is built on
 
 
 def where_to_ablate(args: dict, props: dict, text: str) -> None:
@@ -173,7 +179,8 @@ def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[
 
 
 # "throw in the seed 2 one for split-half reliability", "use the other two as a stability check": extra chains
-EXTRA = re.compile(r"\b(?:throw(?:ing)? in|add(?:ing)?|plus|also use|use|using|with|and)\s+((?:the\s+)?[^,.;]{1,40}?)\s+(?:for|as)\s+"
+EXTRA = re.compile(r"\b(?:throw(?:ing)? in|add(?:ing)?|includ(?:e|ing)|plus|also use|use|using|with|and)\s+((?:the\s+)?[^,.;]{1,40}?(?:,\s+the one [^,.;]{1,30}?)?),?\s+"
+                   r"(?:for|as|so (?:that )?(?:we|i|you) (?:get|have|can get|can see)(?: a| an| the)?)\s+"
                    r"(?:the\s+|a\s+)?(?:split-?half|reliability|stability|head-ranking|ranking|extra chains|extras|additional chains)\b", re.I)
 
 

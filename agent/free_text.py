@@ -12,6 +12,8 @@ from agent.wording import labelled, payload, quoted, quoted_all, without
 
 
 NOT_GIVEN = re.compile(r"(?:my|our)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(]|$))", re.I)
+# "could you get tiny-random to reason through something for me at temperature 1?": a question to come, not given
+SOMETHING = re.compile(r"\b(?:reason|think|work|go)\s+(?:through|thru|about|on|over)\s+(?:something|anything|a (?:problem|question))\b(?!\s*:)", re.I)
 
 
 def reasoning(text: str) -> bool:
@@ -84,9 +86,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
                           or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
                 value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'
-            if value and NOT_GIVEN.match(without(value, said).strip(" .,;")):
+            if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or SOMETHING.search(value) and not quoted_all(text)):
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
-            if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
+            if value and value.strip().strip("'\"“”") not in (args.get("cot"), args.get("donor_cot")):  # the chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first))?", text, re.I)

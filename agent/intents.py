@@ -20,6 +20,7 @@ DEFINE = re.compile(
     r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
+                 r"\bexplain (?:how|why) (?:you|it|that|this|the)\b|\bhow (?:did )?you (?:reach|reached|got|get|arrived? at|concluded?|decided?)\b|"
                  r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
 # "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
 DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
@@ -67,7 +68,8 @@ PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|go
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
-READ = re.compile(
+READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that too wide to call it an anchor?": a result supposed
+    r"^\s*if\b[^?]*\d[^?]*,\s*(?:is|does|would|should|can|could|do|are)\s+(?:that|it|this|those|i|we)\b[^?]*\?\s*$|"
     r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:counts|is counted|is considered|'s considered) as\b|"
     r"\bwhat (?:is|'s|are) considered\b|\bhow (?:are|am|is) (?:you|we|i|one) (?:supposed|meant) to\b|"
     r"\bcould (?:it|that|this|they) (?:just )?be (?:just )?noise\b|\bmeaningfully (?:above|below|different|bigger|larger|smaller)\b|"
@@ -96,7 +98,7 @@ EXPLAIN = re.compile(
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"(?<![\w-])(?:show|display|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
+SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
@@ -108,7 +110,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
     "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
     "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
              r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
-             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|grids?|per-[\w-]+",
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|grids?|per[- ][\w-]+",
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }
@@ -120,14 +122,16 @@ MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|da
 GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
                           r"documents?|docs|corpus|snippet|passage|cot)\s+(?:that\s+)?(?:i|we)(?:'ve| have)?\s+(?:just\s+)?"
                           r"(?:gave|given|sent|wrote|written|pasted|shared|provided|typed|uploaded|attached)\b", re.I)
-VAGUE = re.compile(r"\bthe thing\b|\bsomething\b|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
+VAGUE = re.compile(r"\bthe thing\b|(?<!there's )(?<!there is )\bsomething\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real)\b)|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
 UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)|"
                            r"\bthe model (?:we|i|you) (?:fine-?tuned|trained)\b", re.I)  # vague unless a fine-tune is in sight
 # A request whose object is only "it"/"that"/"the results" (or a bare "go"): it needs something already run.
 NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|yes|sure|great)\W+)*(?:[a-z-]+\s+)?(?:it|that|this|them|those|"
                               r"the (?:atoms|results?|numbers|plot|table|run|heads|vector|chain|dictionary))\W*(?:pls|please|now|again)?\W*$|"
-                              r"^\W*(?:(?:ok(?:ay)?|yes|sure|alright)\W+)*(?:go|go ahead|do it|proceed|run it|start)\W*$", re.I)
+                              r"^\W*(?:(?:ok(?:ay)?|yes|sure|alright)\W+)*(?:go|go ahead|do it|proceed|run it|start)\W*$|"
+                              r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|go ahead and|just)\W+)*(?:ablate|steer|split|resample|probe|monitor|"
+                              r"sweep|rerun|continue|extend|evaluate|eval)\s+(?:it|that|them|those)\b(?!\s+(?:is|was|'s)\b)(?![^\n]*(?::\s*\S|['\"“]))", re.I)  # "please ablate it at layers 10-12"
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
@@ -163,7 +167,9 @@ REQUEST_VERB = re.compile(
 
 ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:could|can|would|will) you (?:please |pls )?"
                       r"(?:build|run|make|compute|train|generate|try|steer|sweep|split|"
-                      r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose)\b", re.I)
+                      r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat)\b|"
+                      r"\b(?:would|do) you mind (?:build|runn|mak|comput|train|generat|try|steer|sweep|splitt|compar|measur|evaluat|prob|ablat|search|"
+                      r"find|resampl|check|test|sampl|fine-?tun|decompos)ing\b", re.I)  # "would you mind training a rank-2 lora ...?"
 
 
 def definition_asked(text: str) -> list[tuple[str, str]]:
@@ -197,6 +203,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 
 
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
+SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
+                       r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
@@ -232,7 +240,7 @@ def is_question_about_result(text: str) -> str | None:
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
     text = re.sub(r"^\s*(?:[\w-]+\s+)?(?:q|question)\s*:\s*", "", QUOTED_TEXT.sub(" ", text), flags=re.I)  # "itda q: how does ..."
-    if NOT_A_REQUEST.search(text):
+    if NOT_A_REQUEST.search(text) and not SHOW_ONLY.search(text):  # "no need to re-run anything; just pull it up": shown
         return "advice"
     if ASKED_TO.search(text):
         return None  # "Could you build the standard real-user vs AI-evaluator vector ...?": a request, politely
@@ -252,14 +260,14 @@ def is_question_about_result(text: str) -> str | None:
 MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 # "what did we get last week on the blackmail stuff": a question to memory, however loosely worded
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
-                      r"\bremind me what\b|\bsearch (?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
+                      r"\bremind me what\b|\bsearch (?:only |just )?(?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
                       r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever |already )?(?:tried|run|looked at|found|done)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
-                      rf"\bfrom memory\b|\b(?:a few|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
+                      rf"\bfrom memory\b|\b(?:a few|some|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:did|didn't|have|haven't) we already\b|\bin (?:some|an|a|one) (?:earlier|previous|past|older|other) (?:session|chat|conversation)\b|\b(?:a few|several|two|three|\d+) (?:weeks|months) ago\b|"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:only |just )?(?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns|runs)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:did|didn't|have|haven't) we already\b|\bin (?:some|an|a|one) (?:earlier|previous|past|older|other) (?:session|chat|conversation)\b|\b(?:a few|some|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 
 
@@ -292,6 +300,7 @@ def show_request(text: str) -> str | None:
     """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
     text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
+    text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view)\b)[^,;]*$", "", text,
                   flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
@@ -314,6 +323,8 @@ def show_request(text: str) -> str | None:
     for part, words in SHOWN.items():
         if re.search(rf"\b(?:{words})\b", text, re.I):
             return part
+    if re.search(r"\b(?:show|display|print|pull (?:\w+ )?up|bring (?:\w+ )?up|re-?display)\b[^.?!]*\b(?:again|once more|back)\b", text, re.I):
+        return "run"  # "print the em eval again": the run, as it was shown
     return None
 
 
@@ -334,7 +345,7 @@ def about_user_only(text: str) -> bool:
         return False
     rest = ABOUT_USER.sub("", text)
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
-            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead)\b", rest)):
+            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead|go back|again|keep)\b", rest)):
         return False  # "ok now with layer 20": a request after the acknowledgement
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect)\W+(?:and|now|then|but)?\s*(?:on|with|at|for|using|"
                 r"what about|how about)\b", text, re.I):
@@ -346,7 +357,7 @@ def about_user_only(text: str) -> bool:
 
 # Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
 UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
-                         r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face)\b|"
+                         r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face|neuronpedia)\b|"
                          r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|"
                          r"\bnot (?:just )?(?:a |with (?:a )?)?lora\b|\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\broc(?: curve)?\b|"
                          r"\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b", re.I)
@@ -356,5 +367,5 @@ THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
 
 def thanks_only(text: str) -> bool:
     return bool(THANKS.search(text)) and "?" not in text and not IMPERATIVE.search(text) and not ASKED_TO.search(text) and (
-        re.search(r"\b(?:is|was|are|were|looks?|seems?|made|exactly|needed|expected)\b", text, re.I) is not None
+        re.search(r"\b(?:is|was|are|were|looks?(?!\s+(?:for|at|into|again)\b)|seems?|made|exactly|needed|expected)\b", text, re.I) is not None
         or len(re.findall(r"\w+", THANKS.sub("", text))) <= 3)

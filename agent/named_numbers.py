@@ -38,11 +38,18 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False,
     """'16 rollouts', 'rollouts: 16', 'S3', 'T=0.9', 'strength 6': (number, phrase); `whole`: "200 steps at 3e-4" is 200."""
     found = [m for p in _number_patterns(name, others, fraction) for m in p.finditer(text)
              if (not whole or float(next(g for g in m.groups() if g is not None)).is_integer()) and not (
-                 re.search(r"\s(?:at|of|to|around|about)\s", m.group(0)) and COUNTS.match(text, m.end()))]  # "each chain at 15 resamples"
+                 re.search(r"\s(?:at|of|to|around|about)\s", m.group(0)) and (COUNTS.match(text, m.end()) or _names_another(name, others, text, m.end())))]
+    # "each chain at 15 resamples", "answers up to 200 tokens": what follows the number is counted
     if not found:
         return None
     said = max(found, key=lambda m: m.start())  # said twice: the later one is the instruction
     return next(g for g in said.groups() if g is not None), said.group(0)
+
+
+def _names_another(name: str, others: tuple, text: str, at: int) -> bool:
+    """Whether the word after a number names another setting of the tool ("200 tokens" after "answers up to")."""
+    after = re.match(r"\s+([a-z][\w-]*s)\b(?!\s*:)", text[at:], re.I)  # a plural, not a label ("batch of 4\nquestion: ...")
+    return bool(after) and any(o != name and after.group(1).lower() in words_for(o, tuple(p for p in others if p != o)) for o in others)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -112,14 +119,14 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     alternatives = name_pattern(name, others)
     first = re.compile(rf"\bfirst (\d+) (?:{alternatives})\b", re.I) if name in ("sentences", "positions", "layers") else None
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
-    cross = r"x(?=\s+(?:scales?|strengths?|coefficients?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
+    cross = r"x(?=\s+(?:scales?|strengths?|coefficients?|layers?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
              rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|keeps?|comes?|stays?|survives?|holds?|gets?|goes|go|ha[sd]|have|seems?|still|again|vs|versus|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
-    listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/)\s*|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
-    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#)\s*){{0,2}}[\[(]?({})[\])]?"
+    listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
+    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),

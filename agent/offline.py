@@ -162,7 +162,7 @@ class OfflinePlanner(BaseChatModel):
         trial = trials.asked(own) and route[0] is not None  # "if I cut that direction out, what goes away?": the run is the answer
         stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this
         answer = None if trial or stated or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
-            self.answer_to(text, own, state, user, route[1])  # "can we fine-tune all the parameters?" asks for a run
+            self.answer_to(text, own, state, user, route[1], route[0] and route[0]["name"])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
@@ -241,7 +241,7 @@ class OfflinePlanner(BaseChatModel):
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
         args = {k: v for k, v in args.items() if k not in missing}
         if "__missing__" in args:
-            missing = [args.pop("__missing__")] + missing
+            missing = list(dict.fromkeys([args.pop("__missing__")] + missing))
         if "cot_run" in props and "cot" in props and not missing and not any(
                 args.get(k) for k in ("cot", "cot_run", "scenario", "question")):
             missing = ["cot_run"]  # a chain of thought is needed and none is in sight
@@ -265,13 +265,13 @@ class OfflinePlanner(BaseChatModel):
 
     # --- questions and showing ------------------------------------------------------------
 
-    def answer_to(self, text: str, own: str, state: DialogueState, user: UserModel, score: float) -> str | None:
+    def answer_to(self, text: str, own: str, state: DialogueState, user: UserModel, score: float, tool: str | None = None) -> str | None:
         text = re.sub(r"\b(?:metric|judge|decision)\s*(?:=|:)\s*(?:judge\s*:)?.*$", "", text, flags=re.I | re.S).strip() or text  # its question is data
-        defined = intents.definition_asked(text)
+        defined = [d for d in intents.definition_asked(text) if not re.search(rf"\b{re.escape(d[0])}s?\s+#?\d", text, re.I)]  # "atom 212": one, not the term
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
             kind = None  # "so which atoms are new in the fine-tune?": a request in a question's words
-        if kind is None and text.rstrip().endswith("?") and answers.quotes_a_result(text, state):
+        if kind is None and text.rstrip().endswith("?") and not intents.ASKED_TO.search(text) and answers.quotes_a_result(text, state):
             kind = "result"  # "is 0.08 big?": a number the last results showed
         if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
@@ -297,7 +297,7 @@ class OfflinePlanner(BaseChatModel):
             parts.append(answers.what_next(state) or "Nothing has run yet: start with a chain of thought, e.g. "
                          "\"generate a chain of thought for: Is 91 prime?\"")
         if kind in ("read", "why", "result") and not any(parts):
-            parts.append(answers.how_to_read(state, text) or "")
+            parts.append(answers.how_to_read(state, text, tool) or "")
         parts = [p for p in parts if p]
         if parts:
             return "\n\n".join(parts)

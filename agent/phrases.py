@@ -11,7 +11,7 @@ _WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: (?!\d)[\w-]+)?(?=\s*(?:[,.;+&/]|\band\
 HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&/]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
 INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberately introducing bugs into the code"
           r"\b(?:look|watch|check|screen|scan)(?:ing)? for\s+(?:is|=)\s+([^.\n?]{3,120})",  # "the misbehaviour to look for is sabotaging the tests"
-          r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
+          r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?(?!(?:any|an|the)\s+intent\b)([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"
           r"\bintent\s*(?::|=|is)\s*([^.,;?\n]{3,80})",  # "intent: covering up the safety failure"
           r"\bintent\s+to\s+([^?.,;]{3,60})",  # "intent to deceive the board"
           r"\bworried (?:about|that)\s+(?:is\s+)?(?:it\s+|the model\s+)?([^?.,;—–]{3,80}?)(?=\s*(?:[?.,;—–]|$|\s+-\s))",  # "what I'm worried about is it disabling X"
@@ -50,9 +50,9 @@ def layer_rows(text: str) -> list | None:
     return [row for _, row in rows]
 
 
-_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
-_BOTH = (rf"\b(?:call|label|name)\s+(?:the\s+)?(?:two\s+)?sides?\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
-         rf"\bsides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
+_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|pos|neg|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
+_BOTH = (rf"\b(?:call|label|name)\s+(?:them|(?:the\s+)?(?:two\s+)?sides?)\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
+         rf"\b(?<!pos )(?<!neg )(?<!positive )(?<!negative )sides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
          rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)",  # "formal (positive) vs casual (negative)"
          rf"{_SIDE}\s+(?:pos|positive)\b\s*(?:,|/|vs\.?|and)?\s*{_SIDE}\s+(?:neg|negative)\b")  # "casual pos formal neg"
 

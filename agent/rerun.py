@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from agent import arguments, by_effect, copied, intents, list_edits, relative, retarget
-from agent.descriptions import COMPARED_TO, describe_match
-from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, spelled_ordinals
+from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
+from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen
 from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
@@ -20,7 +20,7 @@ CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
+    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|undo|revert|go back to the (?:original|old|previous|earlier|default) [\w-]+|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
@@ -82,7 +82,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return retargeted
     tool, score, _ = route
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
-    same = SAME.match(text) or next((m for m in [SAME.search(text)] if m and m.group(2)), None)  # "same but with the llm judge as monitor"
+    same = next((m for start in [0] + [b.end() for b in re.finditer(r"[.!?]\s+", text)] if (m := SAME.match(text[start:]))), None) \
+        or next((m for m in [SAME.search(text)] if m and m.group(2)), None)  # "Hm. Same thing again, but ...", "same but with the llm judge as monitor"
     if same:  # "now the same eval on the CAFT model": the newest run of the tool that word names, else the newest run
         word = same.group(1) or same.group(2)
         named = {r.tool for r in state.runs if word and r.tool in tools and word.lower().rstrip("s") in tool_words(r.tool)}
@@ -141,8 +142,12 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
     by_effect.drop_and_flip(text, props, args, said)
+    earlier = next((r for r in reversed(state.runs[:state.runs.index(base)]) if r.tool == base.tool), None) if base in state.runs else None
+    first = next((r for r in state.runs if r.tool == base.tool), base)
+    by_effect.undone(text, props, args, earlier.args if earlier else {}, base.defaults, first.args)  # "undo the temp change"
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
-        by_effect.bare_number(text, base.args, props, args)
+        lately = [k for k, v in base.args.items() if earlier is not None and earlier.args.get(k) != v and not k.endswith("_run")]
+        by_effect.bare_number(text, base.args, props, args, lately)  # "seed 7" -> "again w/ 32": the setting changed last
     if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
     relative.neighbour(text, said, args)  # "now the same for the next sentence", "the one right after it": one on
@@ -156,8 +161,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
-    unsaid = re.search(r"\b(?:different|another|new)\s+([a-z]+)\b(?!\s*[:'\"‘“(\d])", text, re.I)  # "for a different sentence pls": which?
-    name = unsaid and next((n for n in props if n not in said and n != "seed" and unsaid.group(1).lower() in arguments.words_for(n, tuple(props))), None)
+    unsaid = re.finditer(r"\b(?:different|another|new|fresh|harder|easier|tougher)\s+([a-z]+)\b(?!\s*[:'\"‘“(\d])", text, re.I)  # "a different sentence": which?
+    name = next((n for u in unsaid for n in props if n not in said and n != "seed" and {"problem": "question", "puzzle": "question"}.get(
+        u.group(1).lower(), u.group(1).lower()) in arguments.words_for(n, tuple(props))), None)
     if name and not arguments.quoted(text) and args.get(name) == base.args.get(name) is not None:
         args = {k: v for k, v in args.items() if k != name} | {"__missing__": name}
     if args == base.args and tool is not None and score >= 0.55 and tool["name"] != base.tool \
@@ -167,7 +173,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
 
 
 AGAIN_NAMED = re.compile(r"\bthe\s+[\w.-]+\s+(?:one|run)\s+(?:again|once more)\b|\b(?:re-?run|redo)\s+the\s+[\w.-]+\s+(?:one|run)\b", re.I)
-SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?"
+SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?(?:again,? )?"
                   r"(?:but|for|with|on)\b|\bsame ([\w-]+) (?:settings|setup|config)\b", re.I)  # "now the CAFT model, same eval settings"
 
 
@@ -276,6 +282,8 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
             seen = list(dict.fromkeys(r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])))
             if re.search(r"\bthe other one\b", text, re.I) and base.args.get(name) in seen and len(seen) == 2 and not described:
                 args[name] = next(r for r in seen if r != base.args[name])  # "now the other one" after evaluating one of two fine-tunes
+            elif re.search(r"\bthe (?:new|newest|latest) one\b", text, re.I) and seen and not described:
+                args[name] = seen[-1]  # "monitor the new one too, same settings"
             continue
         found = state.reference(name, spec.get("runs_of"), text)
         other = re.search(rf"\bother\s+(?:[\w-]+\s+)?(?:{_kind_words(kind)}|one)s?\b", text, re.I)  # not "the other two seeds as extras"

@@ -1,5 +1,5 @@
 """The same experiment on another target: "can you do the same on hint-planet?", "same but on the risky one",
-"now on the CAFT model", "do the same diff for the hint-following organism".
+"now on the CAFT model", "again on the caft one", "do the same diff for the hint-following organism".
 
 The run repeated is the newest one (or the newest of the tool the word after "same" names: "the same eval on
 ..."); the target is what the request ends with, read against that run's tool: an organism of the zoo (its
@@ -20,7 +20,7 @@ from agent.routing import tool_words
 
 SAME_ON = re.compile(
     r"(?:^|[.!?;]\s+)\W*(?:(?:ok(?:ay)?|now|and|then|so|cool|nice|great|right|alright|pls|please|(?:can|could|would) you)\W+)*"
-    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+)"
+    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+|(?:do it |run it )?again\s+(?:but\s+)?)"
     r"(?:on|for|with)\s+(?P<target>[^.?!;,:'\"]+?)\s*[?.!]*\s*$", re.I)
 RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:one|run|model|"
                        rf"{'|'.join(KIND_WORDS.values())})s?$", re.I)

