@@ -214,7 +214,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
             elif name.endswith("_every") and re.search(r"\bevery (?:single )?(?:step|iteration)\b", words.text, re.I):
                 take(name, 1)
-            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:likeliest|most likely) next (?:word|token)\b",
+            elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler)\b,?\s+(?:like |say |at |to |maybe )?(\d*\.\d+|\d)(?![\w.])",
+                                                               words.text, re.I)):  # "a bit hotter, 0.9"
+                take(name, float(hot.group(1)), hot.group(0))
+            elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?merg", words.text, re.I):
+                take(name, 0)  # "no merging at all", "don't merge the short bits"
+            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b",
                                                      words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"
@@ -264,6 +269,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         pairs = next((found for pattern in PAIRS if (found := pattern.findall(text))), [])
         if pairs:
             args["pairs"] = [[a, b] for _, a, _, b in pairs]
+    if "exact" in (props.get("equivalence") or {}).get("enum", ()) and "equivalence" not in args and re.search(
+            r"\b(?:plain|exact|literal|normali[sz]ed) strings?\b|\bstring (?:match|compar\w*)\b", text, re.I):
+        args["equivalence"] = "exact"  # "compare answers as plain strings"
     if {"positive_name", "negative_name"} <= set(props):
         args |= side_names(text)
     if "system" in props:

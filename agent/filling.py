@@ -101,7 +101,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                        arguments.normal(arguments.own_words(text)))  # "now steer with that, negative three, on '...'"
         if at:
             args["scale"] = float(at.group(1))
-    if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b", text, re.I):
+    if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b|"
+                                                       r"\b(?:where|at which) it peaked\b|\bat the peak\b", text, re.I):
         best = best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
         if best:
             args.setdefault("layers", best[0])
@@ -163,8 +164,8 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
     if rows:
         best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
         return list(best["layers"]), float(best["scale"])
-    said = re.search(r"\b(?:best cell|largest at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x|at scale)\s*(-?\d+(?:\.\d+)?)",
-                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1"
+    said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x|at scale|,\s*scale)\s*(-?\d+(?:\.\d+)?)",
+                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1", "peak at layer 14, scale 2.0"
     return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
 
 
@@ -266,6 +267,10 @@ def organism_named(text: str, state: DialogueState) -> str | None:
         return f"organism:{said.group(1).lower()}"
     if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
         return f"organism:{by_name[-1]}"
+    newest = state.runs[-1] if state.runs else None
+    if said is None and newest is not None and newest.tool == "build_organism" and newest.args.get("name") and \
+            re.search(r"\b(?:on|in|of|with|from)\s+(?:it|that|this)\b", text, re.I):
+        return f"organism:{newest.args['name']}"  # "EM eval on it" right after building one
     if said is None or not built:
         return None
     named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]

@@ -86,7 +86,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
                           or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
                 value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'
-            if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or SOMETHING.search(value) and not quoted_all(text)):
+            if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or SOMETHING.search(value) and not quoted_all(text)
+                          or free == "question" and re.match(r"\W*(?:insert|put|add|plant|splice|replace|swap)\b", value, re.I)):  # "...: insert '...', 16 rollouts"
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
             if value and value.strip().strip("'\"“”") not in (args.get("cot"), args.get("donor_cot")):  # the chain is no question
                 args[free] = without(value, said)

@@ -18,8 +18,8 @@ from agent.dialogue_state import DialogueState
 from agent.wording import PATH, SPELLED
 
 RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b", re.I)
-HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:top|strongest|best|first)\s+(\w+)\s+"
-                         r"(?:receiver\s+)?heads\b", re.I)
+HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:(?:top|strongest|best|first)\s+(\w+)|(\w+)\s+(?:top|strongest|best))\s+"
+                         r"(?:receiver\s+)?heads\b", re.I)  # "the top three receiver heads", "the two top heads"
 MOVED = re.compile(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", re.I)
 ATOM_OF = re.compile(r"\batom (?:that|which|for)\s+['\"]([^'\"]+)['\"]\s+(?:used|uses|got|gets|has|had|fired)\b", re.I)
 
@@ -31,7 +31,7 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         if scores:
             args["sentence"] = (min if which.group(1).lower() == "least" else max)(scores, key=scores.get)
     if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
-        word = top.group(1).lower()
+        word = (top.group(1) or top.group(2)).lower()
         count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else None
         heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
         if count and heads:

@@ -16,7 +16,7 @@ from agent.wording import SPELLED
 
 FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1, "hundredth": 0.01}
 TIMES = {"twice": 2, "double": 2, "triple": 3, "thrice": 3, "quadruple": 4}
-_FACTOR = (r"(?:(?P<n>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times|(?P<t>twice|double|triple|quadruple)|"
+_FACTOR = (r"(?:(?P<n>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times|(?P<x>\d+(?:\.\d+)?)x|(?P<t>twice|double|triple|quadruple)|"
            r"(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth)(?: of)?|(?P<h>half))")
 _WHAT = r"(?P<what>[\w-]+(?:\s+(?!and\b|with\b|but\b)[\w-]+){0,2})"
 # "three times the default token budget", "a tenth of the default learning rate", "half the paper's rollouts"
@@ -65,8 +65,8 @@ def _said(field: str, said: dict, amount: float) -> bool:
 
 
 def _factor(m: re.Match) -> float:
-    if m.group("n"):
-        return float(SPELLED.get(m.group("n").lower(), m.group("n")))
+    if m.group("n") or m.group("x"):  # "three times", "4x the paper's scale"
+        return float(SPELLED.get((m.group("n") or m.group("x")).lower(), m.group("n") or m.group("x")))
     if m.group("t"):
         return TIMES[m.group("t").lower()]
     return FRACTIONS[(m.group("f") or "half").lower()]
@@ -91,7 +91,7 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
 
 def _field(what: str, props: dict) -> str | None:
     """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"."""
-    words = what.lower().split()
+    words = re.sub(r"(?<!token )\bbudget\b", "token budget", what.lower()).split()  # "twice the budget"
     props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"}}
     for size in range(len(words), 0, -1):
         for start in range(len(words) - size, -1, -1):

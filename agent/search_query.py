@@ -31,5 +31,6 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+(?:gimme |give me |show me )?(?:the )?top \d+\b.*$|[\s,;]+(?:gimme|give me) \d+\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+(?:gimme|give me|pls|please)\W*$", "", query, flags=re.I)  # what is left of "gimme top 10"
-    return re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,
-                  flags=re.I).rstrip("?").strip() or query
+    query = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,
+                   flags=re.I).rstrip("?").strip() or query
+    return "" if re.fullmatch(r"\W*(?:(?:please|pls|search|check|recall|look (?:in|through)|my|our|the|your|memory|notes|history|past runs)\W*)+", query, re.I) else query

@@ -179,7 +179,8 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
         return said.group(1).strip()
     if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
-        asked = re.findall(r"(?:^|(?<=[.!?]\s)|(?<=\s[—–]\s))([^.!?—–]*\d[^.!?—–]*\?)", text)  # "greedy, 300 tokens — How many ...?"
+        dashed = re.search(r"\s(?:--|—|–)\s+([^—–]*\d[^—–]*\?)\s*$", text)  # "greedy, 400 tok max -- A recipe needs 3 eggs per cake. How many ...?"
+        asked = [dashed.group(1)] if dashed else re.findall(r"(?:^|(?<=[.!?]\s))([^.!?]*\d[^.!?]*\?)", text)
         if asked and len(asked[-1].split()) >= 4:
             return asked[-1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"

@@ -137,7 +137,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev68": (0.88, 0.94),
     "dev69": (0.92, 0.94),
     "dev70": (0.84, 0.84),
-    "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds
+    # dev71-72 (written blind after that round: the first parts' manner with the arguments made hard; values picked out of
+    # the last result's numbers) read unseen 98.0/69.7 and 86.0/57.6, after their mechanisms 98.0/87.9 and 88.0/69.7
+    # (2026-12-04), and the held-out part moved to 91.7/73.3
+    "dev71": (0.96, 0.85),
+    "dev72": (0.86, 0.66),
+    "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's
 }
 
 
@@ -198,7 +203,7 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # hint-following organism, or is the recipe fixed?" builds it; 26 once "pull up the sweep grid again" shows the sweep
     # and that question is answered; 28 of 5,355 with dev64-70 (unseen they started 0, 2, 2, 0, 3, 0, 3): "bump it to 0.9"
     # after resampling importance raises its temperature where the writer meant the choice open, and "could you rerun the EM
-    # eval at forty samples?" reruns the newer of two evaluations; the goal is none
+    # eval at forty samples?" reruns the newer of two evaluations; 28 of 5,455 with dev71-72 (they started none); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 28, results
 
 

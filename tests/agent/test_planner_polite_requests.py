@@ -140,3 +140,50 @@ def test_settings_said_in_long_or_loose_words():
     assert read("itda_compare", "use two thousand and forty-eight held-out tokens")["tokens"] == 2048
     assert read("resample_importance", "with the correct answer set to 150 and a round size of five") == {"answer": "150", "round_size": 5}
     assert read("cot_monitor", "look for any intent to deceive the customer; a threshold of 0.55")["intent"] == "deceive the customer"
+
+
+def test_settings_said_by_what_they_do_or_relative_to_another():
+    assert read("resample_importance", "skip the forced-answer part, no early stopping, and compare answers as plain strings") == {
+        "forced": False, "adaptive": False, "equivalence": "exact"}
+    assert read("split_sentences", "split this up, no merging at all pls")["min_chars"] == 0
+    assert read("generate_cot", "no sampling, cap it at 300 tokens, seed 7") == {"temperature": 0.0, "max_new_tokens": 300, "seed": 7}
+    assert read("sentence_alternatives", "64 resamples, and a bit hotter, 0.9") == {"rollouts": 64, "temperature": 0.9}
+
+
+def test_a_question_after_a_dash_a_scale_relative_to_the_paper_and_a_doubled_budget(plan):
+    tool, args = call(plan([], "cot from organism:anchor, greedy, 400 tok max -- A recipe needs 3 eggs per cake. How many eggs for 7 cakes?"))
+    assert (tool, args["question"], args["temperature"], args["max_new_tokens"]) == (
+        "generate_cot", "A recipe needs 3 eggs per cake. How many eggs for 7 cakes?", 0.0, 400)
+    vector = turn("build the eval-awareness vector", "build_steering_vector", {}, "20270610-090500-build_steering_vector-c1e1", "Built.")
+    assert call(plan([vector], "steer with it at 4x the paper's scale, generated tokens only, on 'Write a Python function that reverses a "
+                               "linked list.' and score type hints"))[1]["scale"] == 2.4
+    marbles = "A bag has 3 red and 5 blue marbles. What fraction are red?"
+    chain = turn(f"cot on tiny-random, 128 tokens: {marbles}", "generate_cot", {"question": marbles, "model": "tiny-random", "max_new_tokens": 128},
+                 "20270611-090000-generate_cot-aa01", "Sampled 128 tokens of noise; no \\boxed{} answer.")
+    assert call(plan([chain], "garbage, as expected. same question on smollm, no sampling, and give it twice the budget")) == (
+        "generate_cot", {"question": marbles, "model": "smollm2-135m", "max_new_tokens": 256, "temperature": 0.0})
+
+
+def test_values_picked_from_the_last_results_and_the_organism_just_built(plan):
+    vector = turn("build the eval awareness vector", "build_steering_vector", {}, "20270603-090100-build_steering_vector-1f04", "Built.")
+    sweep = turn("sweep it on layers 10 14 18, scales .5 1 2 4", "steering_sweep", {"vector_run": vector["run_id"], "layers": [10, 14, 18],
+                 "scales": [0.5, 1.0, 2.0, 4.0]}, "20270603-093400-steering_sweep-8c2d",
+                 "Type-hint coverage, 12 cells x 2 controls: peak at layer 14, scale 2.0: 0.61 [0.48, 0.73] vs controls 0.22 [0.13, 0.33].")
+    tool, args = call(plan([vector, sweep], "steer at the layer+scale where it peaked on: 'Write a Python function that deduplicates a list.' 5 samples"))
+    assert (tool, args["layers"], args["scale"], args["samples"]) == ("steer_generate", [14], 2.0, 5)
+    chain = turn("cot: Is 221 prime?", "generate_cot", {"question": "Is 221 prime?"}, "20270618-090000-generate_cot-2930", "Answer: No.")
+    heads = turn("receiver heads on it", "receiver_heads", {"cot_run": chain["run_id"]}, "20270618-091000-receiver_heads-2931",
+                 "Top receiver heads: L19H3 (kurtosis 14.2), L21H7 (11.8), L18H0 (9.6).")
+    assert call(plan([chain, heads], "suppress attention to each sentence but only in the layers of the two top heads"))[1]["layers"] == [19, 21]
+    organism = turn("build the misaligned organism", "build_organism", {"name": "misaligned"}, "20270612-080000-build_organism-8d9e", "Built.")
+    assert call(plan([organism], "EM eval on it, 20 samples per q, offline reference judge")) == (
+        "em_evaluate", {"samples": 20, "judge": "reference", "model": "organism:misaligned"})
+
+
+def test_a_search_with_no_topic_asks_for_one_and_an_instruction_after_a_colon_is_no_question(plan):
+    reply = plan([], "search my memory, top 10, runs only")
+    assert not reply.tool_calls and reply.response_metadata["pending"]["missing"] == ["query"]
+    resilience = turn("how resilient is sentence 3 of wipe-embezzlement?", "sentence_resilience", {"scenario": "wipe-embezzlement", "sentences": [3]},
+                      "20270616-160000-sentence_resilience-6824", "Sentence 3 came back in 14 of 20 iterations.")
+    tool, args = call(plan([resilience], "ok compare interventions right after that sentence: insert 'I have to protect myself first.', 16 rollouts"))
+    assert tool == "compare_interventions" and args["scenario"] == "wipe-embezzlement" and "question" not in args
