@@ -19,9 +19,9 @@ FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe 
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
                   r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
-UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+([\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
-                  r"\b(?:put|set|turn)\s+(?:the\s+)?([\w-]+(?:[\s_][\w-]+)?)\s+back\b(?!\s+(?:to|at)\s+-?[\d.])|"
-                  r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(original|first|old|previous|earlier)\s+([\w-]+)", re.I)  # "go back to the original scale"
+UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+(?P<undone>[\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
+                  r"\b(?:put|set|turn)\s+(?:the\s+)?(?P<put>[\w-]+(?:[\s_][\w-]+)?)\s+back\b(?!\s+(?:to|at)\s+-?[\d.])|"
+                  r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(?P<which>original|first|old|previous|earlier)\s+(?P<back>[\w-]+)", re.I)  # "go back to the original scale"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
@@ -120,11 +120,11 @@ def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, fir
     """'undo the temp change', 'put the scale back': the setting as the run before the newest had it (else its
     default); 'go back to the original scale': as the first run of the tool had it."""
     for m in UNDO.finditer(text):
-        said = (m.group(1) or m.group(2) or m.group(4)).lower()
+        said = (m.group("undone") or m.group("put") or m.group("back")).lower()
         name = next((n for n in props if said in arguments.words_for(n, tuple(props)) or said.replace(" ", "_") == n), None)
         if name is None:
             continue
-        value = (first if (m.group(3) or "").lower() in ("original", "first") else before).get(name, defaults.get(name, props[name].get("default")))
+        value = (first if (m.group("which") or "").lower() in ("original", "first") else before).get(name, defaults.get(name, props[name].get("default")))
         if value is None:
             args.pop(name, None)
         else:

@@ -21,6 +21,11 @@ def content_words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])", text.lower()) if w not in STOP_WORDS}
 
 
+# "the chain about the train", "the one about 221": a run named by what it is about
+ABOUT = re.compile(r"\b(?:the|that|our)\s+(?P<kind>chain|cot|trace|question|problem|one|run|vector|vec|eval|evaluation|fine-?tune|lora|dictionary|dict)"
+                   r"\s+about\s+(?:the\s+|a\s+|an\s+)?(?P<subject>[\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", re.I)
+
+
 def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
     """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
     scored = describe_scores(text, runs, seen)
@@ -90,8 +95,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases += re.findall(r"\b(?:this|from|in the|yesterday)\s+(morning|afternoon|evening)\b", text, re.I)  # "this morning's eval"
-    phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|trace|question|problem|one|run|vector|vec|eval|evaluation|fine-?tune|lora|dictionary|dict)"
-                          r"\s+about\s+(?:the\s+|a\s+|an\s+)?([\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", text, re.I)  # "the chain about the train"
+    phrases += [m.group("subject") for m in ABOUT.finditer(text)]  # "the chain about the train"
     phrases += [f"scale-{'-' if sign.strip(' -').lower() in ('', '−', 'minus', 'negative') else ''}{SMALL.get(value.lower(), value)}" for sign, value in re.findall(
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
         text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale

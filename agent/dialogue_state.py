@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.descriptions import OWNED, STOP_WORDS, content_words, describe_match, describe_scores, spelled_ordinals
+from agent.descriptions import ABOUT, OWNED, STOP_WORDS, content_words, describe_match, describe_scores, spelled_ordinals
 
 # The kind of thing a `*_run` argument points to, and the tools whose runs hold one
 # (a field's schema may name its own in `runs_of`, which wins).
@@ -282,8 +282,7 @@ class DialogueState:
     def tied(self, text: str) -> str | None:
         """'the 16-rollout one' with two importance runs at 16 rollouts, 'the chain about the train' with two: a setting or subject they share."""
         found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
-        said = [f"the {s} one" for s, _ in found] \
-            or re.findall(r"\bthe\s+(?:chain|cot|trace|question|problem|one|run)\s+about\s+(?:the\s+|a\s+|an\s+)?[\w.'-]+", text, re.I)  # "the chain about the train"
+        said = [f"the {s} one" for s, _ in found] or [m.group(0) for m in ABOUT.finditer(text) if kind_of(m.group("kind")) in (None, "chain")]
         kind = kind_of(found[0][1]) if len(found) == 1 else None  # "the layer-15 direction": of the directions
         runs = [r for r in self.runs if kind is None or r.tool in REFERRED[kind]]
         picked = ORDINAL.search(re.sub(r"\b(?:in|on|of|for|to) the base model\b", " ", text, flags=re.I))  # "in the base model": where, not which
