@@ -89,7 +89,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or SOMETHING.search(value) and not quoted_all(text)
                           or free == "question" and re.match(r"\W*(?:insert|put|add|plant|splice|replace|swap)\b", value, re.I)):  # "...: insert '...', 16 rollouts"
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
-            if value and value.strip().strip("'\"“”") not in (args.get("cot"), args.get("donor_cot")):  # the chain is no question
+            if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first))?", text, re.I)
