@@ -20,7 +20,7 @@ CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|undo|revert|go back to the (?:original|old|previous|earlier|default) [\w-]+|"
+    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
@@ -37,6 +37,7 @@ SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re
 
 def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
+                or by_effect.UNDO.search(text)  # "undo the temp change", "go back to the original scale"
                 or retarget.SAME_ON.search(text))  # "can you do the same on hint-planet?"
 
 

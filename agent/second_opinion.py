@@ -80,8 +80,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if choice == "show" and label_of(reply) == "answer" and intents.WHY.search(own):
         return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     pending = reply.response_metadata.get("pending")
-    if choice == "show" and pending and intents.show_request(text) is None and route[0] is not None and route[0]["name"] == pending["tool"] \
-            and state.last(pending["tool"]) is None:
+    asking_top = bool(pending) and route[0] is not None and route[0]["name"] == pending["tool"]  # the rules ask for the input of the router's tool
+    if choice == "show" and asking_top and intents.show_request(text) is None and state.last(pending["tool"]) is None:
         return reply  # "could you show me what the model might have said instead ...?": the experiment, not a run to show
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
@@ -90,13 +90,13 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     tool = _named(planner, choice[4:])
     if tool is None:
         return reply
-    if pending and route[0] is not None and route[0]["name"] == pending["tool"] and route[1] - route[2][1][0] >= 0.3 \
+    if asking_top and route[1] - route[2][1][0] >= 0.3 \
             and all(t is not tool for _, t in route[2][:3]):  # "find the sharpest turn of the B vector": asked for the input of the
         return reply  # tool its words clearly name, not turned into a tool they do not name
     if tool["cost"] == "expensive" and label_of(reply) == "show":
         return reply  # a run the rules found to show stays shown, not turned into a question about starting an expensive one
     if tool["cost"] == "expensive" and _own_settings(planner, tool, label_of(reply), route, own) < 2:  # it asks before running, as for any
-        if pending and route[0] is not None and route[0]["name"] == pending["tool"]:
+        if asking_top:
             return reply  # a question either way: the input of the tool the words lead to, not a list of tools
         return planner.reply("clarify", prefix + planner.router.clarify(  # request the rules are unsure of, unless it states two settings
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))  # only that tool takes ("true answer 1/2, math-verify")
