@@ -234,8 +234,8 @@ def advice(state: DialogueState, text: str) -> str | None:
             factor = int(asked.group(1)) / rollouts
             lines.append(f"{asked.group(1)} rollouts per position is about {factor:.0f}x that work, so roughly {factor:.0f}x its time.")
     per = re.search(r"\b(\d+)\s*(?:rollouts\s+)?(?:per|each|a|/)\s*(?:position|sentence)\b", text, re.I)
-    chain = next((r for r in reversed(state.runs) if r.tool in ("generate_cot", "split_sentences")), None)
-    said = chain and (chain.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", chain.summary or ""))
+    said = next((found for r in reversed(state.runs) if (found := r.result.get("n_sentences") or re.search(r"\b(\d+) sentences\b", r.summary or ""))),
+                None)  # the chain's, its split's or a run over it ("importance over 9 sentences")
     if per and said and used is None:  # "how many rollouts would thought anchors need on that with 100 per position?"
         n = said if isinstance(said, int) else int(said.group(1))
         lines.append(f"Thought Anchors resamples at each of the {n + 1} positions (before each of the {n} sentences and after "

@@ -17,12 +17,12 @@ from agent import described, paths
 from agent.named_numbers import NUMBER, name_pattern, number_for, numbers_for, words_for  # noqa: F401  (read through this module too)
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
+    JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
     item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
 ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?|ground[- ]truth)"
-                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of|set to)|'s)?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
+                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of|set to|fixed at|fixed to|pinned at|pinned to)|'s)?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
@@ -217,7 +217,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler)\b,?\s+(?:like |say |at |to |maybe )?(\d*\.\d+|\d)(?![\w.])",
                                                                words.text, re.I)):  # "a bit hotter, 0.9"
                 take(name, float(hot.group(1)), hot.group(0))
-            elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?merg", words.text, re.I):
+            elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?(?:merg|glu|join|combin|fus)", words.text, re.I):
                 take(name, 0)  # "no merging at all", "don't merge the short bits"
             elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b",
                                                      words.text, re.I):
@@ -229,10 +229,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, int(times.group(1)))  # "resample it 64x"
             elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
                 take(name, 0 if place.group(2).lower() == "first" else -{"second": 2, "third": 3}.get((place.group(1) or "").lower(), 1))
+            elif name == "position" and (place := re.search(r"\b(one|two|a|\d) tokens? before the (?:colon|last token|end)\b", words.text, re.I)):
+                take(name, -1 - int({"one": "1", "a": "1", "two": "2"}.get(place.group(1).lower(), place.group(1))))  # "read one token before the colon"
         elif "boolean" in kinds:
             alternatives = name_pattern(name)
-            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
-                                rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon-?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
+            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|minus(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
+                                rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon[-\s]?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))
             elif spec.get("default") is False and (re.search(rf"\b(?:{alternatives})\b", words.text, re.I)
@@ -247,7 +249,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 take(name, found.group(1).strip().rstrip(".,"), found.group(0))
         elif "string" in kinds and name not in ("system",):
-            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s*(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
+            found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s{{0,2}}(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
                               rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))

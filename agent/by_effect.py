@@ -14,7 +14,7 @@ MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?|"
                   r"early[\s-]stopping)\b", re.I)  # "turn off the early stopping": the adaptive rounds
-FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
+FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\b(?:scale|sign|direction)\s+(?:flipped|negated|reversed|inverted)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
@@ -22,6 +22,12 @@ SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|
 UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+(?P<undone>[\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
                   r"\b(?:put|set|turn)\s+(?:the\s+)?(?P<put>[\w-]+(?:[\s_][\w-]+)?)\s+back\b(?!\s+(?:to|at)\s+-?[\d.])|"
                   r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(?P<which>original|first|old|previous|earlier)\s+(?P<back>[\w-]+)", re.I)  # "go back to the original scale"
+# "temp back to the default", "reset the scale", "default temperature again", "back to defaults": the schema's default
+DEFAULTED = re.compile(r"\b(?P<a>[\w-]+(?:\s[\w-]+)?)\s+back\s+to\s+(?:the\s+|its\s+)?default\b|"
+                       r"\b(?:reset|restore)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s(?!to\b)[\w-]+)?)\s+to\s+(?:the\s+|its\s+)?default\b|"
+                       r"\b(?:the\s+)?default\s+(?P<c>[\w-]+(?:\s[\w-]+)?)\s+(?:again|back)\b|\bback\s+to\s+(?:the\s+)?default\s+(?P<d>[\w-]+)|"
+                       r"\b(?P<all>(?:(?P<group>sampling|everything|all|settings)\s+)?back\s+to\s+(?:the\s+)?defaults|(?:reset|restore)\s+(?:all\s+)?(?:the\s+)?(?:settings|defaults))\b", re.I)
+SAMPLING = ("temperature", "top_p", "top_k")  # "sampling back to defaults"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
@@ -103,12 +109,16 @@ def bare_number(text: str, before: dict, props: dict, args: dict, lately: list =
     value = float(numbers[0])
     wanted = ("number",) if not value.is_integer() or "." in numbers[0] else ("integer", "number")
     meant = [f for w, f in MEANT_BY.items() if re.search(rf"\b{w}", text, re.I)]  # "a bit hotter, like 0.9": the temperature
-    for name in (*meant, *lately, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "atom", "layer", "sentence"):
+    placed = ("layer", "layers", "sentence") if re.search(rf"\bat\s+{re.escape(numbers[0])}\b", text, re.I) else ()  # "and at 25?": where
+    for name in (*meant, *lately, *placed, "scale", "scales", "temperature", "threshold", "tau", "C", "similarity", "rollouts", "samples", "atom", "layer", "sentence"):
         spec = props.get(name)
         if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
             continue
         if spec.get("maximum") is not None and abs(value) > spec["maximum"]:
             continue
+        if "." not in numbers[0] and value > 1 and isinstance(spec.get("default"), float) and 0 < spec["default"] < 1 \
+                and "integer" not in arguments.types_of(spec):
+            continue  # "again with 32": a count, not a cosine cutoff of 0.8 made 32
         if "array" in arguments.types_of(spec):
             args[name] = [value]
         else:
@@ -129,3 +139,21 @@ def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, fir
             args.pop(name, None)
         else:
             args[name] = value
+
+
+def defaulted(text: str, props: dict, args: dict, said: dict) -> None:
+    """'temp back to the default', 'default temperature again': that setting at the schema's default; 'back to
+    defaults': every setting the run changed that has one (not its inputs: runs, texts, the model), 'sampling back to
+    defaults' its sampling settings; a setting said in the same message keeps what was said."""
+    for m in DEFAULTED.finditer(text):
+        if m.group("all"):
+            names = [n for n in args if props.get(n, {}).get("default") is not None and not n.endswith("_run") and n != "model" and n not in said
+                     and not ("string" in arguments.types_of(props[n]) and not props[n].get("enum"))
+                     and (n in SAMPLING or (m.group("group") or "").lower() != "sampling")]
+        else:
+            said = (m.group("a") or m.group("b") or m.group("c") or m.group("d")).lower()
+            words = said.split()
+            name = next((n for phrase in (said, words[-1]) for n in props if phrase in arguments.words_for(n, tuple(props)) or phrase.replace(" ", "_") == n), None)
+            names = [name] if name is not None and props[name].get("default") is not None else []
+        for name in names:
+            args[name] = props[name]["default"]

@@ -12,6 +12,7 @@ import json
 import re
 
 from agent import arguments
+from agent.descriptions import describe_scores
 from agent.found_in import ARTEFACTS, FACTORS, OWNER, SETTING_WORDS, SHOWN, SOURCE_WORDS, SOURCES
 
 FROM = (OWNER,
@@ -20,8 +21,24 @@ FROM = (OWNER,
         re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:the|that|in the)\s+(?P<src>{SOURCE_WORDS})(?:\s+run)?\b", re.I))
 
 
-def apply(text: str, props: dict, args: dict, said: dict, runs: list) -> None:
+# "same rollouts as the ladder": the run of this tool described so (on the ladder chain)
+AS_DESCRIBED = re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:(?:on|for|with)\s+)?(?P<desc>(?:the|that)\s+[\w-]+(?:\s+(?!and\b|but\b|with\b)[\w-]+)?)", re.I)
+
+
+def apply(text: str, props: dict, args: dict, said: dict, runs: list, tool: str | None = None) -> None:
     """Set in `args` each setting of `props` that `text` takes from another run of the conversation."""
+    for m in AS_DESCRIBED.finditer(text) if tool else ():
+        if re.fullmatch(rf"(?:the|that)\s+(?:{SOURCE_WORDS})(?:\s+run)?", m.group("desc"), re.I):
+            continue  # "same layers as the ablation": named by its tool, below
+        own = [r for r in runs if r.tool == tool]
+        scored = describe_scores(m.group("desc") + " one", own, runs)
+        best = max((s for s, _, _ in scored), default=0)
+        picked = [r for s, _, r in scored if s == best]
+        if best > 0 and len(picked) == 1:
+            for what in re.split(r"\s+(?:and|&)\s+", m.group("what")):
+                mine = _field(what, props)
+                if mine is not None and mine not in said and (picked[0].defaults | picked[0].args).get(mine) is not None:
+                    args[mine] = _shaped((picked[0].defaults | picked[0].args)[mine], props[mine])
     for pattern in FROM:
         for m in pattern.finditer(text):
             run = next((r for r in reversed(runs) if r.tool in SOURCES[m.group("src").lower()]), None)

@@ -130,7 +130,8 @@ def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole:
                and re.search(EXPONENT, s.get("description", ""), re.I)]
     if len(exponent) == 1 and len(written) == 1:  # "200 steps at 3e-4": the one setting whose description writes values so
         found[written[0]] = float(exponent[0])
-    return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text)
+    counted = {n for n in props if n.endswith("s") and n[:-1] in props}  # "the middle six layers": six counts layers, it is no layer
+    return found | _by_description({n: s for n, s in props.items() if n not in args and n not in found}, text, counted)
 
 
 def _meant(spec: dict, text: str) -> str | None:
@@ -153,7 +154,7 @@ def _affirmed(pattern: str, text: str) -> bool:
                for m in re.finditer(pattern, text, re.I))
 
 
-def _by_description(props: dict, text: str) -> dict[str, Any]:
+def _by_description(props: dict, text: str, counted: set = frozenset()) -> dict[str, Any]:
     numeric = {n: s for n, s in props.items() if types_of(s) & {"integer", "number"} and "array" not in types_of(s)}
     if not numeric:
         return {}
@@ -163,6 +164,9 @@ def _by_description(props: dict, text: str) -> dict[str, Any]:
     for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w%:/-]|\.\w)", text):  # "... hits 0.95." ends a sentence
         start = max(b for b in bounds if b <= number.start())
         end = min(b for b in bounds if b >= number.end())
+        if re.search(r"\bso\s+(?:that\s+)?['\"]?$", text[start:number.start()], re.I) or \
+                (after := re.match(r"\s+([a-z_]+)", text[number.end():])) and after.group(1).lower() in counted:
+            continue  # "compare with math-verify so 0.375 counts": an example of what the setting is for, not its value
         clause = stems(text[start:number.start()] + " " + text[number.end():end])
         scores = sorted(((len(clause & stems), n) for n, stems in words.items() if n not in found), reverse=True)
         if not scores or scores[0][0] < 2 or (len(scores) > 1 and scores[1][0] == scores[0][0]):

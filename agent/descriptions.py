@@ -18,7 +18,8 @@ STOP_WORDS = frozenset(
 
 
 def content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])", text.lower()) if w not in STOP_WORDS}
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])|(?<![\w.-])\d*\.\d+(?![\w.-])", text.lower())
+            if w not in STOP_WORDS}  # "0.0003": a value said alone ("the 3e-4 run")
 
 
 # "the chain about the train", "the one about 221": a run named by what it is about
@@ -90,7 +91,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
-                         r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid)\b", text, re.I)
+                         r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"
+                         r"results?|table|plot|heatmap|curve|numbers|split|sentences)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
@@ -100,6 +102,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
         text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
+    phrases = [re.sub(r"(?<![\w.-])(\d+(?:\.\d+)?e-\d+)(?![\w.])", lambda m: f"{float(m.group(1)):.10f}".rstrip("0"), p, flags=re.I) for p in phrases]  # "the 3e-4 run"
     phrases = [re.sub(r"\b(\d+)-(scale|prompt|pair|question|control)s?\b", r"n\1-\2", p, flags=re.I) for p in phrases]  # "the 4-scale sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)
                for p in phrases]  # "the 8-rollout one"
@@ -115,7 +118,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         # "primes" is "prime"; "sentence-4" is not "sentence" (of sentence_tokens): a setting's value matches exactly ("scale-6" is 6.0)
         theirs |= {re.sub(r"(\d)\.0+$", r"\1", t) for t in theirs}
         return {w for w in words if any(w == t or len(w) >= 4 and not re.search(r"\d", w + t) and (t.startswith(w) or w.startswith(t))
-                                        for t in theirs)}
+                                        or "." in w and re.fullmatch(r"[\d.]+", w) and t.endswith("-" + w) for t in theirs)}
 
     by_id = {r.run_id: r for r in (seen or runs)}
 
@@ -163,7 +166,8 @@ OWNED = re.compile(r"\b(direction|vector|vec|dictionar(?:y|ies)|dict|eval|evalua
 
 
 def spelled_ordinals(text: str) -> str:
-    """'the 2nd chain' -> 'the second chain', 'the vector we built first' -> 'the first vector'."""
+    """'the 2nd chain' -> 'the second chain', 'the vector we built first' -> 'the first vector', 'the first of those' -> 'the first one'."""
     text = re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(r"\bthe (first|second|third|last) of (?:those|these|them|the (?:two|three|four|\d+)(?: [\w-]+)?)\b", r"the \1 one", text, flags=re.I)  # "the first of those"
     return re.sub(r"\bthe ([\w-]+) (?:that )?(?:we|i|you) (?:built|made|trained|sampled|generated|ran|computed|did|fit|fitted) (first|second|last)\b",
                   r"the \2 \1", text, flags=re.I)

@@ -219,7 +219,7 @@ class DialogueState:
                                     text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
         if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self._undescribed(text) or self._ambiguous(text) or self.tied(text)
+        return self.undescribed(text) or self._ambiguous(text) or self.tied(text)
 
     def built_organisms(self) -> list[str]:
         """The names of the organisms built in this conversation, in order (a name twice when built twice)."""
@@ -232,7 +232,7 @@ class DialogueState:
         if len(built) > 1:  # "same question on the organism" with two built
             return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
-            said = re.search(rf"\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)
+            said = re.search(rf"(?<!\ba )(?<!\bget a )\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)  # "a third chain": new
             if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three") or re.search(r"\b(?:one|some|any) of $", text[:said.start()]):
                 continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made; "one of those dicts"
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
@@ -245,11 +245,11 @@ class DialogueState:
                 return f"I see {'no' if not seen else 'only one' if len(seen) == 1 else f'only {len(seen)}'} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
         return None
 
-    def _undescribed(self, text: str) -> str | None:
-        """'receiver heads for the bat-and-ball chain' when no chain here is about that: never another chain.
-        Chains only: a chain is named by its question, which the run holds; a vector, fine-tune or dictionary
-        is often named by what its summary or data said ("the finance fine-tune", "the eval-awareness vector")."""
-        for kind, words in (("chain", KIND_WORDS["chain"]),):
+    def undescribed(self, text: str) -> str | None:
+        """'receiver heads for the bat-and-ball chain' when no chain here is about that: never another chain; "the risky
+        lora" when two fit alike: which? A run of another kind that fits none is not questioned: a vector, fine-tune or
+        dictionary is often named by what its summary or data said ("the finance fine-tune", "the eval-awareness vector")."""
+        for kind, words in KIND_WORDS.items():  # any kind two runs fit alike ("the risky lora" with two), but only a chain fits none
             named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+({words}|one)s?\b(?!')", text, re.I)
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
             said = named.group(1).lower().split() if runs else []
@@ -260,7 +260,7 @@ class DialogueState:
             described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}
             scored = describe_scores(f"the {named.group(1)} one", runs, self.runs) if described else []
             best = max((s[0] for s in scored), default=0)
-            if described and best == 0 and named.group(2).lower() != "one":  # "the X one" may be a run of another kind
+            if described and best == 0 and named.group(2).lower() != "one" and kind == "chain":  # "the X one" may be a run of another kind
                 return f"I see no {kind} like \"{named.group(0)}\" in this conversation."
             tied = list(dict.fromkeys(r.run_id for s, _, r in scored if s == best)) if best else []
             if len(tied) >= 2:  # "the prime one" with two chains about primes

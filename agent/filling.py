@@ -116,12 +116,13 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     args |= {k: v for k, v in beforehand.settings(tool, state).items()  # "recipe: rank 1, 80 steps" -> "Noted." -> "train one with that"
              if k not in args and not (k in ("question", "cot") and {"cot_run", "scenario"} & set(args))}
     carry(args, props, state, text, tool["name"])
-    copied.apply(text, props, args, plain, state.runs)  # "use the ablation's layers for a CAFT run", "at the temperature the resilience run used"
+    copied.apply(text, props, args, plain, state.runs, tool["name"])  # "use the ablation's layers for a CAFT run", "at the temperature the resilience run used"
     copied.kept(text, tool["name"], props, args, plain, state.runs)  # "continue that dict on organism:misaligned, same layer n corpus"
     if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
             and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
         args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
+    given |= {"direction"} if "vector_file" in args else set()  # "project the direction in dirs/x.safetensors out": the file holds it
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
         kind = REFERENCES.get(name, (None,))[0]
         stem = name.removesuffix("_run")
@@ -244,7 +245,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
     if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
                                    r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b|"
-                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b", text, re.I):
+                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:that|this|such an?)\s+(?:model\s+)?organism\b", text, re.I):
         return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
     return short.get(found, found)
 

@@ -11,7 +11,7 @@ import re
 from agent.wording import labelled, payload, quoted, quoted_all, without
 
 
-NOT_GIVEN = re.compile(r"(?:my|our)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(]|$))", re.I)
+NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(.]|$))", re.I)
 # "could you get tiny-random to reason through something for me at temperature 1?": a question to come, not given
 SOMETHING = re.compile(r"\b(?:reason|think|work|go)\s+(?:through|thru|about|on|over)\s+(?:something|anything|a (?:problem|question))\b(?!\s*:)", re.I)
 
@@ -50,7 +50,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     termed = [t for t in texts if len(t.split()) <= 4 and not re.search(r"[.?!]$", t)
               and re.search(rf"\bthe(?:\s+[\w-]+)?\s*['\"“‘]{re.escape(t)}", text, re.I)]  # "the off-policy 'most similar sentence'": a term
     inserts = [t for t in texts if t not in termed]
-    if "insert" in props and inserts and re.search(r"\b(?:insert|put|add|plant|splice|place)\b|\bafter sentence\b", text, re.I):
+    if "insert" in props and inserts and re.search(r"\b(?:insert|put|add|plant|splice|place)(?:s|ing|ed)?\b|\bputting\b|\bafter sentence\b", text, re.I):
         args["insert"] = inserts[0]
         texts.remove(inserts[0])
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
@@ -86,7 +86,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
                           or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
                 value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'
-            if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or SOMETHING.search(value) and not quoted_all(text)
+            if value and (NOT_GIVEN.match(without(value, said).strip(" .,;")) or (SOMETHING.search(value) or SOMETHING.search(text) and re.match(
+                    r"\W*(?:something|anything|a (?:problem|question))\b", value, re.I)) and not quoted_all(text)
                           or free == "question" and re.match(r"\W*(?:insert|put|add|plant|splice|replace|swap)\b", value, re.I)):  # "...: insert '...', 16 rollouts"
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question

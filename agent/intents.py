@@ -23,11 +23,11 @@ WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:
                  r"\bexplain (?:how|why) (?:you|it|that|this|the)\b|\bhow (?:did )?you (?:reach|reached|got|get|arrived? at|concluded?|decided?)\b|"
                  r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
 # "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
-DIFFERENCE = re.compile(r"\b(?:difference (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
+DIFFERENCE = re.compile(r"\b(?:(?:difference|diff) (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
                         r"maps? (?:on)?to|corresponds? to|translates? (?:in)?to)\b|(?<![\w-])vs\.?(?![\w-])|\bthat (?:the )?(?:ordinary|plain|regular|usual|normal) [\w+ -]{2,40}?"
                         r"(?:doesn'?t|does not|can'?t|cannot|misses|won'?t)\b|"
                         r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
-ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
+ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bdo (?:i|we) need (?:an?|to|the)\b[^?]*\?|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b|^\s*if (?:i|we)\b[^?]*\?\s*$|"
                     r"\bwhat [\w-]+(?: [\w-]+)? makes sense\b|\bshould (?:[\w-]+ ){1,2}(?:stay|remain|be left) (?:on|off)\b", re.I)
@@ -42,7 +42,7 @@ OPINION = re.compile(
     r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
-    r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead)\b)"
+    r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same)\b)"
     r"(?:\s*(?:hm+|huh|weird|odd|strange|interesting|wow)\b[,.!]*\s+[^?]*$|.*\b(?:that'?s|this is|it'?s) (?:surprising|weird|odd|strange|unexpected)\b)|\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
     r"\bwhat does (?:an? |the )?[\w\s.-]{0,40}\btell (?:me|us)\b|\bwhy not\b|\bhow (?:can|could) (?:that|this|it) be\b|"
@@ -98,11 +98,11 @@ EXPLAIN = re.compile(
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|see|view|open|re-?open|bring up|pull up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
+SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|see|view|open|re-?open|bring up|pull up|bring back|call up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
-                  r"\b(?:put|paste) (?:[\w()-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
+                  r"\b(?:put|paste) (?:[\w()'-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
                   r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
                   r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
@@ -116,7 +116,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
 }
 QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
 THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
-MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes|sentence)\b(?![^:]*:)(?![^'\"]*['\"])"
+MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own |[\w-]+-[\w-]+ )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes|sentence|jsonl|csv)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 # "the pairs I gave you", "the hinted question I sent", "the sentence I wrote above": text said to be given earlier
 GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
@@ -135,13 +135,16 @@ NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|y
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
-    r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup)|this time|"
+    r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup|grid|recipe|config)|this time|"
     r"(?:exact(?:ly)? )?(?:the )?same (?:[\w-]+ ){1,2}?(?:eval|evaluation|setup|settings|grid|recipe|config)|(?:eval|evaluation|setup|analysis) from (?:earlier|before)|exact(?:ly)? (?:the|that) [\w-]+ (?:setup|recipe|config|settings)|"
     r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|resume (?:it|that|the run|training)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
     r"with (?:a )?(?:different|another|new) seed|bump (?:up )?the|increase the|decrease the|redo it|"
     r"bump (?:up )?(?:samples|rollouts|steps|seeds|tokens|chains|docs)|add (?:a )?(?:scale|seed|layer)s? -?[\d.]+)\b|"
-    r"\b(?:do|run|try) (?:it|that|this)\b.*\binstead\b|\bsame \w+ (?:but|with|again|except)\b|^\s*same\b", re.I)
+    r"\b(?:do|run|try) (?:it|that|this)\b.*\binstead\b|\bsame \w+ (?:but|with|again|except)\b|^\s*same\b|(?:^|[.!?;]\s+)\W*same\s*[,:;-]|"
+    r"\b(?:another|one more|a second|a new)\s+(?:[\w-]+\s+){0,2}?(?:exactly\s+|just\s+)?like\s+(?:that|this|the last|the previous)(?:\s+one)?,?\s+but\b", re.I)
+# "better. and at 18?", "what about with 32?": the last run again with one setting changed, asked as a question
+AND_AT = re.compile(r"(?:^|[.!?;]\s+)(?:and|what about|how about)\s+(?:at|with|on)\s+-?[\d.]+\s*\??\s*$", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
 ABOUT_USER = re.compile(
     r"\b(?:i'?m|i am)\s+(?:an?\s+)?(?:expert|researcher|new|beginner|novice|phd|student|familiar|interpretability|ml|mech)|"
@@ -167,9 +170,11 @@ REQUEST_VERB = re.compile(
 
 ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:could|can|would|will) you (?:please |pls )?"
                       r"(?:build|run|make|compute|train|generate|try|steer|sweep|split|"
-                      r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat)\b|"
+                      r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat|"
+                      r"add|drop|remove|bump|raise|lower|increase|decrease|change|switch|swap|extend|include|double|halve|do the same)\b|"
                       r"\b(?:would|do) you mind (?:build|runn|mak|comput|train|generat|try|steer|sweep|splitt|compar|measur|evaluat|prob|ablat|search|"
-                      r"find|resampl|check|test|sampl|fine-?tun|decompos)ing\b", re.I)  # "would you mind training a rank-2 lora ...?"
+                      r"find|resampl|check|test|sampl|fine-?tun|decompos|add|dropp|remov|bump|rais|lower|increas|decreas|chang|switch|swapp|extend|includ|doubl|halv)ing\b",
+                      re.I)  # "could you please add sentence 7 to that and bump the chains to ten?": an edit, politely  # "would you mind training a rank-2 lora ...?"
 
 
 def definition_asked(text: str) -> list[tuple[str, str]]:
@@ -239,6 +244,7 @@ def is_question_about_result(text: str) -> str | None:
 
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
+    asked = re.match(r"^\s*[\w-]+\s+(?:q|question)\s*:\s*[^?]*\?", text, re.I)  # "resample_importance q: with rollouts=100 ..., does ...?"
     text = re.sub(r"^\s*(?:[\w-]+\s+)?(?:q|question)\s*:\s*", "", QUOTED_TEXT.sub(" ", text), flags=re.I)  # "itda q: how does ..."
     if NOT_A_REQUEST.search(text) and not SHOW_ONLY.search(text):  # "no need to re-run anything; just pull it up": shown
         return "advice"
@@ -254,7 +260,7 @@ def is_question_about_result(text: str) -> str | None:
         return "difference"
     kinds = (("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
              ("read", READ), ("explain", EXPLAIN), ("result", ABOUT_RESULT))
-    return next((kind for kind, pattern in kinds if pattern.search(text)), None)
+    return next((kind for kind, pattern in kinds if pattern.search(text)), "read" if asked else None)
 
 
 MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -262,7 +268,7 @@ MONTH = r"(?:january|february|march|april|may|june|july|august|september|october
 RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|say)\b|\b(?:last|previous) (?:week|session|time|month)\b|"
                       r"\bremind me what\b|\bsearch (?:only |just )?(?:the |our |my )?(?:notes|memory|history|dialogue|conversations?|past|earlier|previous|old)\b|"
                       r"\bcheck (?:the )?memory\b|\bdid we ever\b|\b(?:do|did) (?:we|i) (?:have|keep|write|take) (?:any )?(?:notes|findings)\b|"
-                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever |already )?(?:tried|run|looked at|found|done)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
+                      r"\b(?:any|our|my) (?:notes|findings) (?:on|about)\b|\bsearch (?:for )?what (?:you|we|i)\b|\bwhat you (?:told|said to) me\b|\bhave we (?:ever |already )?(?:tried|run|looked at|found|done|had|seen|gotten|got)\b|\bpast (?:runs|sessions|findings)\b|\b(?:in|from) (?:your|our|the) memory\b|"
                       rf"\bfrom memory\b|\b(?:a few|some|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 

@@ -38,7 +38,9 @@ def number_for(name: str, text: str, others: tuple = (), fraction: bool = False,
     """'16 rollouts', 'rollouts: 16', 'S3', 'T=0.9', 'strength 6': (number, phrase); `whole`: "200 steps at 3e-4" is 200."""
     found = [m for p in _number_patterns(name, others, fraction) for m in p.finditer(text)
              if (not whole or float(next(g for g in m.groups() if g is not None)).is_integer()) and not (
-                 re.search(r"\s(?:at|of|to|around|about)\s", m.group(0)) and (COUNTS.match(text, m.end()) or _names_another(name, others, text, m.end())))]
+                 re.search(r"\s(?:at|of|to|around|about)\s", m.group(0)) and (COUNTS.match(text, m.end()) or _names_another(name, others, text, m.end())))
+             and not (re.match(r"[\d.]+x\s", m.group(0)) and _named_before(name, others, text, m.start()))]
+    # "alpha = 2x rank": a multiple of this setting given to another, not its value
     # "each chain at 15 resamples", "answers up to 200 tokens": what follows the number is counted
     if not found:
         return None
@@ -50,6 +52,12 @@ def _names_another(name: str, others: tuple, text: str, at: int) -> bool:
     """Whether the word after a number names another setting of the tool ("200 tokens" after "answers up to")."""
     after = re.match(r"\s+([a-z][\w-]*s)\b(?!\s*:)", text[at:], re.I)  # a plural, not a label ("batch of 4\nquestion: ...")
     return bool(after) and any(o != name and after.group(1).lower() in words_for(o, tuple(p for p in others if p != o)) for o in others)
+
+
+def _named_before(name: str, others: tuple, text: str, at: int) -> bool:
+    """Whether the words just before a number name another setting of the tool ("alpha = " before "2x rank")."""
+    before = re.search(r"\b([a-z][\w-]*)\s*(?:=|:|\s(?:at|to|is))?\s*$", text[:at], re.I)
+    return bool(before) and any(o != name and before.group(1).lower() in words_for(o, tuple(p for p in others if p != o)) for o in others)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -121,9 +129,9 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?|layers?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
+             rf"plus|but|so|in|out|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
              rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|keeps?|comes?|stays?|survives?|holds?|gets?|goes|go|ha[sd]|have|seems?|still|again|vs|versus|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
-    span = r"\d+\s*(?:-|–|(?:up )?to|through|thru)\s*\d+"
+    span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"

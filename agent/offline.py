@@ -171,9 +171,11 @@ class OfflinePlanner(BaseChatModel):
         shown = None if trial else self.shown(text, state, route)
         if shown is not None:
             return shown
-        missing = None if RUN_ID.search(text) else state.missing_referent(own) or copied.missing(own, state.runs)
+        organism = filling.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
+        missing = None if RUN_ID.search(text) or organism else state.missing_referent(own) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
-            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs))
+            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs),
+                               state.undescribed(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
@@ -182,13 +184,13 @@ class OfflinePlanner(BaseChatModel):
         missing_input = (intents.MISSING_INPUT.search(text) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
             and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
-        organism = filling.organism_asked(own, self.tools)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) and not stated or missing_input) and not (intents.RERUN.search(text) or list_edits.EDIT.search(own)) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
         if trials.about_settings(own):  # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs
-            return self.reply("answer", prefix + (answers.advice(state, text) or answers.settings_named(text, self.tools) or NO_ANSWER))
+            advice = answers.advice(state, text)  # worked out from the runs in sight: sure
+            return self.reply("answer", prefix + (advice or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
@@ -196,7 +198,7 @@ class OfflinePlanner(BaseChatModel):
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
-            asked = "?" in own and not intents.IMPERATIVE.search(own) and not intents.ASKED_TO.search(own)  # "would T=0 make these stabler?"
+            asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
         if intents.RECALLED.search(own) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
@@ -271,7 +273,7 @@ class OfflinePlanner(BaseChatModel):
         kind = intents.is_question_about_result(text)
         if kind == "result" and score >= 0.75 and not intents.CONFIRM.search(text):
             kind = None  # "so which atoms are new in the fine-tune?": a request in a question's words
-        if kind is None and text.rstrip().endswith("?") and not intents.ASKED_TO.search(text) and answers.quotes_a_result(text, state):
+        if kind is None and text.rstrip().endswith("?") and not (intents.ASKED_TO.search(text) or intents.AND_AT.search(text)) and answers.quotes_a_result(text, state):
             kind = "result"  # "is 0.08 big?": a number the last results showed
         if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
@@ -308,7 +310,7 @@ class OfflinePlanner(BaseChatModel):
     def shown(self, text: str, state: DialogueState, route) -> AIMessage | None:
         """A run that already holds what the user asks to see: shown, nothing runs."""
         part = intents.show_request(text)
-        if part is None or not state.runs:
+        if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
             return None
         tool, score, ranked = route
         if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
@@ -359,10 +361,11 @@ class OfflinePlanner(BaseChatModel):
             return None
         if part == "sentences" and run.tool == "generate_cot":  # a chain's sentences: its split, where one ran
             run = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), run)
-        return self.show_run(run, part)
+        return self.show_run(run, part, sure=run.run_id in text or bool(re.search(r"\b(?:again|back up)\b", text, re.I)))  # named, or seen before
 
-    def show_run(self, run, part: str) -> AIMessage:
-        return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part})
+    def show_run(self, run, part: str, sure: bool = False) -> AIMessage:
+        return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part},
+                          **({"sure": True} if sure else {}))
 
 # --- reading the conversation ---------------------------------------------------------------
 

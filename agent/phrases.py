@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
-_WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: (?!\d)[\w-]+)?(?=\s*(?:[,.;+&/]|\band\b|\bor\b|$)))"
+_WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: (?!\d)[\w-]+)?(?=\s*(?:[,.;+&/|]|\band\b|\bor\b|$)))"
 HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&/]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
 INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberately introducing bugs into the code"
           r"\b(?:look|watch|check|screen|scan)(?:ing)? for\s+(?:is|=)\s+([^.\n?]{3,120})",  # "the misbehaviour to look for is sabotaging the tests"
@@ -50,7 +50,7 @@ def layer_rows(text: str) -> list | None:
     return [row for _, row in rows]
 
 
-_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|pos|neg|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
+_SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!\d)(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|pos|neg|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
 _BOTH = (rf"\b(?:call|label|name)\s+(?:them|(?:the\s+)?(?:two\s+)?sides?)\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
          rf"\b(?<!pos )(?<!neg )(?<!positive )(?<!negative )sides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
          rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)",  # "formal (positive) vs casual (negative)"
@@ -67,7 +67,7 @@ def side_names(text: str) -> dict:
             return {"positive_name": values[0], "negative_name": values[1]}
     names = {}
     for side in ("positive", "negative"):
-        found = re.search(rf"\b{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label)?(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|\s+(?:neg|negative)\b)", text, re.I)
+        found = re.search(rf"\b{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label)?(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
         if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
             names[f"{side}_name"] = name
     return names

@@ -22,9 +22,16 @@ _WHAT = r"(?P<what>[\w-]+(?:\s+(?!and\b|with\b|but\b)[\w-]+){0,2})"
 # "three times the default token budget", "a tenth of the default learning rate", "half the paper's rollouts"
 BEFORE = re.compile(rf"\b{_FACTOR}\s+(?:the\s+|as many\s+|as much\s+)?(?P<default>default\s+|usual\s+|paper'?s\s+)?(?:number of\s+|amount of\s+)?{_WHAT}", re.I)
 # "the minimum length doubled", "each adaptive round a quarter of that cap", "C at a tenth of that"
-AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:|\s+)(?:(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth) of (?P<of>that|this|it|the \w+)"
-                   r"|(?P<t>doubled|halved|tripled|quadrupled)|(?P<d>double|twice|triple|half) (?:of )?the (?:default|usual))\b", re.I)
-STEP = re.compile(r"\b(?P<n>one|two|three|a|\d+) layers? (?P<way>deeper|later|higher|further in|earlier|shallower|lower|sooner)\b", re.I)
+AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:|\s+)(?:(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth) of "
+                   r"(?P<of>that|this|it|what it was|what we had|before|last time|the \w+)"
+                   r"|(?P<t>doubled|halved|tripled|quadrupled)|(?P<d>double|twice|triple|half) (?:of )?the (?:default|usual)"
+                   r"|(?P<m>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times (?P<way>bigger|larger|higher|greater|more|smaller|lower|less))\b", re.I)
+# "C ten times bigger", "C a tenth of what it was": of the earlier run's value
+STEP = re.compile(r"\b(?:(?:every|each|all(?: the)?) layers?\s+(?:by\s+)?(?P<all>one|two|three|four|five|\d+)|(?P<n>one|two|three|four|five|a|\d+) layers?)"
+                  r" (?P<way>deeper|later|higher|further in|earlier|shallower|lower|sooner)\b", re.I)  # "one layer deeper", "shift every layer three deeper"
+# "alpha twice the rank", "alpha = 2x rank": one setting named as a multiple of another
+CROSS = re.compile(rf"\b(?P<target>[\w-]+)\s*(?:=|:|\s+(?:at|of|to|is)\b)?\s*{_FACTOR}\s+(?:the\s+)?(?P<what>[\w-]+)\b", re.I)
+PLUS = re.compile(r"\b(?P<what>seed|layer|rank|steps|rollouts|samples|controls|chains|sentence|position|k|top)\s*\+\s*(?P<by>\d+)\b(?![\d.])", re.I)  # "seed+1"
 BY = re.compile(rf"\b(?P<way>lower|raise|reduce|increase|decrease|drop|bump|cut)\s+(?:the\s+)?{_WHAT}\s+by\s+(?P<by>\d*\.?\d+)\b", re.I)
 _POSTFIX = {"doubled": 2, "halved": 0.5, "tripled": 3, "quadrupled": 4}
 
@@ -32,16 +39,21 @@ _POSTFIX = {"doubled": 2, "halved": 0.5, "tripled": 3, "quadrupled": 4}
 def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = None) -> None:
     """Set in `args` each setting of `props` said relative to another value (not one `said` plainly)."""
     base = base or {}
+    crossed = [m.span("what") for m in CROSS.finditer(text) if _cross(m, props, args, said, base)]
     for m in BEFORE.finditer(text):
+        if any(start <= m.start("what") < end for start, end in crossed):
+            continue
         _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")))
     for m in AFTER.finditer(text):
+        times = float(SPELLED.get(m.group("m").lower(), "100" if m.group("m").lower() == "a hundred" else m.group("m"))) if m.group("m") else 0
         factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
-            TIMES.get(m.group("d").lower(), 0.5)
+            (times if m.group("way").lower() in ("bigger", "larger", "higher", "greater", "more") else 1 / times) if times else TIMES.get(m.group("d").lower(), 0.5)
         of = (m.group("of") or "").lower()
         _scale(m, factor, props, args, said, base, text, default=bool(m.group("d")) or of in ("the default", "the usual"),
                of_that=of in ("that", "this", "it"))
     for m in STEP.finditer(text):
-        step = int(SPELLED.get(m.group("n").lower(), "1" if m.group("n").lower() == "a" else m.group("n")))
+        said_step = (m.group("n") or m.group("all")).lower()
+        step = int(SPELLED.get(said_step, "1" if said_step == "a" else said_step))
         field = next((f for f in ("layer", "layers") if f in props and not _said(f, said, step)), None)
         value = base.get(field, args.get(field)) if field else None
         step = step if m.group("way").lower() in ("deeper", "later", "higher", "further in") else -step
@@ -49,12 +61,29 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
             args[field] = value + step
         elif isinstance(value, list) and all(isinstance(v, int) for v in value):
             args[field] = [v + step for v in value]
+    for m in PLUS.finditer(text):
+        field = _field(m.group("what"), props, loose=False)
+        if field and isinstance(current := base.get(field, args.get(field, props[field].get("default"))), int) and not isinstance(current, bool):
+            args[field] = current + int(m.group("by"))
     for m in BY.finditer(text):
         field = _field(m.group("what"), props)
         if field and not _said(field, said, float(m.group("by"))) and isinstance(
                 current := base.get(field, props[field].get("default")), (int, float)):
             sign = 1 if m.group("way").lower() in ("raise", "increase", "bump") else -1
             args[field] = _typed(current + sign * float(m.group("by")), props[field])
+
+
+def _cross(m: re.Match, props: dict, args: dict, said: dict, base: dict) -> bool:
+    """'alpha twice the rank': the target set from the other setting's value in this call; whether it was."""
+    target, source = _field(m.group("target"), props, loose=False), _field(m.group("what"), props, loose=False)
+    factor = _factor(m)
+    if target is None or source is None or target == source or _said(target, said, factor):
+        return False
+    value = args.get(source, base.get(source, props[source].get("default")))
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    args[target] = _typed(value * factor, props[target])
+    return True
 
 
 def _said(field: str, said: dict, amount: float) -> bool:
@@ -74,22 +103,26 @@ def _factor(m: re.Match) -> float:
 
 def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False) -> None:
     field = _field(m.group("what"), props)
-    if field is None or _said(field, said, factor) or field in args and field not in said and args[field] != base.get(field):
+    of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")  # "a quarter of 2048 toks": 2048 is what it is a part of
+    if field is None or _said(field, said, factor) and not (of_number and said.get(field) == float(of_number.group(1))) or field in args and field not in said and args[field] != base.get(field):
         return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)
     if factor < 1 and re.search(r"\b(?:share|fraction|proportion)\b", props[field].get("description", ""), re.I):
         return  # a fraction of the whole ("hold out a fifth of the docs") is the value itself, read as said
-    before = re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\b", text[:m.start()]) if of_that else []
+    of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")
+    before = [of_number.group(1)] if of_number else re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\b", text[:m.start()]) if of_that else []
     if before:  # "a cap of 48 rollouts ... each round a quarter of that cap": of the number just said
         current = float(before[-1])
     elif default:
         current = props[field].get("default")
+    elif field in said:  # the amount was read as the value ("C ten times bigger": C 10): of the earlier run's
+        current = base.get(field, props[field].get("default"))
     else:
         current = args.get(field, base.get(field, props[field].get("default")))
     if isinstance(current, (int, float)) and not isinstance(current, bool):
         args[field] = _typed(current * factor, props[field])
 
 
-def _field(what: str, props: dict) -> str | None:
+def _field(what: str, props: dict, loose: bool = True) -> str | None:
     """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"."""
     words = re.sub(r"(?<!token )\bbudget\b", "token budget", what.lower()).split()  # "twice the budget"
     props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"}}
@@ -100,7 +133,7 @@ def _field(what: str, props: dict) -> str | None:
                           or phrase == f.lower()), None)
             if field:
                 return field
-    return next((f for f in props for w in words if len(f.split("_")[0]) >= 3 and w.startswith(f.split("_")[0].lower())), None)
+    return None if not loose else next((f for f in props for w in words if len(f.split("_")[0]) >= 3 and w.startswith(f.split("_")[0].lower())), None)
 
 
 def _typed(value: float, spec: dict):

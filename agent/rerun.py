@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, by_effect, copied, intents, list_edits, relative, retarget
+from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
-from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen
+from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
 from agent.filling import organism_named, extra_chains, where_to_ablate
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
@@ -20,7 +20,7 @@ CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it|"
+    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
@@ -36,8 +36,9 @@ SEARCH = re.compile(r"\b(?:search|recall|memory|hits|look(?:ed)? up|find)\b", re
 
 
 def asked(text: str) -> bool:
-    return bool(intents.RERUN.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
-                or by_effect.UNDO.search(text)  # "undo the temp change", "go back to the original scale"
+    return bool(intents.RERUN.search(text) or intents.AND_AT.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
+                or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
+                or relative.PLUS.search(text)  # "seed+1"
                 or retarget.SAME_ON.search(text))  # "can you do the same on hint-planet?"
 
 
@@ -96,6 +97,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if tool is not None and state.last(tool["name"]) is None and (
             score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
         return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
+    if (owner := _owner_of_new(text, state, tools)) is not None and (tool is None or score < 0.55 or NEW_THING.search(text)):
+        tool, score = owner, 1.0 if NEW_THING.search(text) else 0.75  # "a different question with the same model and settings" after a split
     base, said = _base(text, state, tool if score >= 0.55 else None, tools, strong=score >= ROUTED_FIRST)
     if base is None or tool is not None and score >= 0.55 and state.last(tool["name"]) is None and tool["name"] != base.tool and \
             len(arguments.read(tool["schema"].get("properties", {}), text)[0]) > len(said) + 1:
@@ -137,8 +140,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if "model" in props and "model" not in said and (model := organism_named(text, state) or args.get("model")) is not None:
         args["model"] = model  # "same q but on the anchor organism"
     by_effect.more(text, props, args, said)
+    by_effect.defaulted(text, props, args, said)  # "temp back to the default", "sampling back to defaults"
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
-    copied.apply(text, props, args, said, state.runs)  # "train at the plain run's learning rate"
+    picked.layer_span(text, props, args, state, again=not {"layer", "layers"} & set(said))  # "redo it w/ only the last three layers"
+    copied.apply(text, props, args, said, state.runs, base.tool)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
@@ -162,15 +167,40 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     new_seed = re.search(r"\b(?:different|another|new|other) seed\b(?:[^\d.]{0,14}?(\d+)\b)?", text, re.I)
     if new_seed and "seed" not in said and "seed" in props:  # "a different seed, say 11"; else the next one
         args["seed"] = int(new_seed.group(1)) if new_seed.group(1) else int(args.get("seed") or 0) + 1
-    unsaid = re.finditer(r"\b(?:different|another|new|fresh|harder|easier|tougher)\s+([a-z]+)\b(?!\s*[:'\"‘“(\d])", text, re.I)  # "a different sentence": which?
-    name = next((n for u in unsaid for n in props if n not in said and n != "seed" and {"problem": "question", "puzzle": "question"}.get(
-        u.group(1).lower(), u.group(1).lower()) in arguments.words_for(n, tuple(props))), None)
+    name = next((n for n in _new_fields(text, props) if n not in said), None)  # "a different sentence": which?
     if name and not arguments.quoted(text) and args.get(name) == base.args.get(name) is not None:
         args = {k: v for k, v in args.items() if k != name} | {"__missing__": name}
     if args == base.args and tool is not None and score >= 0.55 and tool["name"] != base.tool \
             and not (state.last(tool["name"]) or same or intents.RERUN.search(text)):
         return None  # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes
     return base.tool, args
+
+
+UNSAID = re.compile(r"\b(?:different|another|new|fresh|harder|easier|tougher)\s+([a-z]+)\b(?!\s*[:'\"‘“(\d])", re.I)
+
+
+def _new_fields(text: str, props: dict) -> list[str]:
+    """The settings "a different X" / "a new X" names without saying it ("a different sentence", "another problem")."""
+    named = [{"problem": "question", "puzzle": "question"}.get(u.group(1).lower(), u.group(1).lower()) for u in UNSAID.finditer(text)]
+    return [n for word in named for n in props if n != "seed" and word in arguments.words_for(n, tuple(props))]
+
+
+MAKERS = {"chain": "generate_cot", "vector": "build_steering_vector", "fine-tune": "train_lora", "dictionary": "itda_build"}
+NEW_THING = re.compile(rf"\b(?:a|one more)\s+(?:new|fresh|second|third|fourth|another|different)\s+({'|'.join(KIND_WORDS[k] for k in MAKERS)})\b", re.I)
+
+
+def _owner_of_new(text: str, state: DialogueState, tools: dict[str, dict]) -> dict | None:
+    """The tool of the newest run that takes the setting "a different X" names, where the newest run's own tool does not;
+    the tool that makes "a third chain" / "a new vector" where one of those ran."""
+    if not state.runs or arguments.quoted(text) or state.runs[-1].tool not in tools:
+        return None
+    thing = NEW_THING.search(text)
+    maker = MAKERS.get(kind_of(thing.group(1)) or "") if thing else None
+    if maker in tools and state.last(maker) is not None:
+        return tools[maker]
+    if _new_fields(text, tools[state.runs[-1].tool]["schema"].get("properties", {})):
+        return None
+    return next((tools[r.tool] for r in reversed(state.runs) if r.tool in tools and _new_fields(text, tools[r.tool]["schema"].get("properties", {}))), None)
 
 
 AGAIN_NAMED = re.compile(r"\bthe\s+[\w.-]+\s+(?:one|run)\s+(?:again|once more)\b|\b(?:re-?run|redo)\s+the\s+[\w.-]+\s+(?:one|run)\b", re.I)
@@ -310,7 +340,12 @@ def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> 
     quotes = [q for q in arguments.quoted_all(text) if q not in said.values()]  # not one that set another argument
     # unquoted: "now the same for: Please let me know ...", "now ask it 15% of 360, everything else unchanged"
     unquoted = re.search(r"\b(?:same|again|instead)\b[^:\n'\"]{0,30}:\s*(\S.+)$|^\W*(?:(?:ok(?:ay)?|now|then|and)\W+)*ask it\s+(.+?)(?:,|;|$)", text, re.I | re.S)
-    quotes = quotes or ([(unquoted.group(1) or unquoted.group(2)).strip()] if unquoted else [])
+    fresh = (unquoted.group(1) or unquoted.group(2)).strip() if unquoted else ""
+    phrases = arguments.read(props, fresh)[1] if fresh else []
+    for phrase in phrases:
+        fresh = fresh.replace(phrase, " ")
+    settings = phrases and len(re.findall(r"\w+", fresh)) < 2  # "again, hotter: T 1.1, nucleus 0.8, seed 4": no new text
+    quotes = quotes or ([(unquoted.group(1) or unquoted.group(2)).strip()] if unquoted and not settings else [])
     if not quotes or re.search(r"\bsame (?:question|prompt)\b", text, re.I):
         return
     if "hinted_question" in props and len(quotes) == 1 and args.get("question") and re.search(r"\bhint\b[^'\"“‘]{0,25}['\"“‘]", text, re.I):

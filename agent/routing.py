@@ -60,6 +60,9 @@ class Router:
         from backends.subject.embedder import embed
 
         vectors = self.vectors()
+        pre, colon, post = text.partition(":")
+        if colon and post.strip() and arguments.ON_RUN.match(pre):  # "on the 221 chain: what else could it have said at sentence 4?"
+            text = post
         original, text = text, expand(text)
         # The request without its payload ("... for: <question>", quoted text) says which tool; a tool
         # named in the payload (a question, a pasted chain) is data, not the tool asked for.
@@ -146,7 +149,7 @@ def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
 
 SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",
              "em": "emergent misalignment", "ft": "fine-tune", "vec": "vector", "dict": "dictionary", "w/": "with", "pls": "please",
-             "sent": "sentence", "resamp": "resample", "heads": "heads"}
+             "sent": "sentence", "resamp": "resample", "heads": "heads", "mis": "misalignment"}
 
 
 def expand(text: str) -> str:

@@ -27,7 +27,25 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
     back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
-    return by_order(text, state) or base_of(text, state) or describe_match(text, state.runs)
+    return by_order(text, state) or base_of(text, state) or made_from(text, state) or describe_match(text, state.runs)
+
+
+HEAD = re.compile(rf"\bthe\s+({'|'.join(KIND_WORDS.values())}|{'|'.join(TOOL_WORDS)})s?\s+(?:of|on|for|from)\s+(?:the|that|this)\s+", re.I)
+
+
+def made_from(text: str, state: DialogueState) -> RunSeen | None:
+    """'the eval of the seed-2 fine-tune': of the runs of the kind named first, the one made from the run described after."""
+    head = HEAD.search(text)
+    if head is None:
+        return None
+    word = head.group(1).lower()
+    tools = TOOLS_OF_KIND.get(kind_of(word) or "", frozenset()) or frozenset(TOOL_WORDS.get(word, ()))
+    runs = [r for r in state.runs if r.tool in tools]
+    if len(runs) < 2:
+        return None
+    source = describe_match(text[head.end() - len("the "):], [r for r in state.runs if r.tool not in tools], state.runs)
+    made = [r for r in runs if source is not None and source.run_id in r.args.values()]
+    return made[-1] if made else None
 
 
 def _tuned(run: RunSeen) -> bool:
@@ -130,6 +148,8 @@ def render(run: RunSeen, part: str, full: dict) -> str:
             return f"{head} {len(rows)} sentences\n\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(rows))
     if part == "plot":
         return f"{head} its plot is open in the run view (side panel); the numbers behind it:\n\n{run.summary}"
+    if not (run.summary or run.result or full):
+        return f"{head} nothing of it is stored in this data dir (`parley runs list` shows the runs it holds)."
     return f"{head}\n\n{run.summary or json.dumps(run.result, ensure_ascii=False)[:1500]}"
 
 

@@ -40,7 +40,8 @@ _OPTIONS = re.compile(r"\b(?:can|could) (?:i|we) (?:choose|pick|control|configur
                       r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b", re.I)
 # said of a run not to start: "no need to rerun, just reason about it", "how many trainable params is that"
 _ASIDE = re.compile(r"\bno need to (?:re)?run\b|\bjust reason\b|\bin theory\b|\bhypothetically\b|\bwithout running\b|"
-                    r"\bbefore (?:i|we) (?:run|launch|start)\b|\bhow (?:many (?:trainable )?param|long|much (?:time|memory|ram|vram|compute|does it cost))", re.I)
+                    r"\bbefore (?:i|we) (?:run|launch|start)\b|\bhow (?:many (?:trainable )?param|long|much (?:time|memory|ram|vram|compute|does it cost))|"
+                    r"\bhow many [\w-]+ (?:is|would) (?:that|this)\b", re.I)  # "how many rollouts is that for these nine sentences"
 
 
 def asked(text: str) -> bool:
@@ -62,9 +63,11 @@ def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
 def about_settings(text: str) -> bool:
     """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
     narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""
-    if "?" not in text or intents.ASKED_TO.search(text) or intents.IMPERATIVE.search(text) or re.search(r"\blet'?s\b", text, re.I):
+    asked = "?" in text or re.match(r"^\W*(?:so\s+|and\s+)?if\b[^.!]*\b(?:how many|how much|how long|what|would|will)\b", text, re.I)  # no "?" typed
+    if not asked or intents.ASKED_TO.search(text) or intents.IMPERATIVE.search(text) or re.search(r"\blet'?s\b", text, re.I):
         return False
-    hypothetical = re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I) and _SETTING.search(text)
+    hypothetical = re.search(r"\b(?:if|would|wouldn'?t|will|does|do|did|could|should|is it worth)\b", text, re.I) and (
+        _SETTING.search(text) or _ASIDE.search(text))
     return bool(hypothetical or _OPTIONS.search(text))
 
 

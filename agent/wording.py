@@ -9,6 +9,7 @@ import functools
 import re
 
 from agent.descriptions import NUMBER_WORDS
+from agent.numerals import compound_numbers, decimals, spoken
 from agent.dialogue_state import RUN_ID
 from agent.phrases import LISTED
 
@@ -118,10 +119,17 @@ PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<
                     re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
 
 
+ON_RUN = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|and|then)\W+)*(?:on|for|about|re|regarding|back to|with)\s+(?:the|that|this|my|our)\s+[\w\s'.-]{0,30}?"
+                    r"\b(?:chain|cot|trace|run|one|vector|vec|sweep|dictionary|dict|fine-?tune|lora|adapter|eval|direction|split)s?\s*$", re.I)  # "on the 221 chain: what else could it have said at sentence 4?": a run named, then the request
+
+
 def own_words(text: str) -> str:
     """The user's own words: the message without quoted text, pasted chains and an unclosed quote's
     rest. What is quoted or pasted is data (a chain of thought, a question, a tool's output), never
     an instruction: tools are chosen, and settings read, from these words only."""
+    pre, colon, post = text.partition(":")
+    if colon and post.strip() and ON_RUN.match(pre):
+        return f"{pre}{colon}{own_words(post)}"
     text = PASTED.sub(" ", text)
     text = QUOTED.sub(" ", text)
     opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
@@ -136,10 +144,10 @@ PAIRS = (
     re.compile(r"(?:\(\+\)|\bpos(?:itive)?\b\s*:?)\s*(['\"])([^'\"]{3,}?)\1[\s,;/]*(?:and\s+)?(?:\(-\)|\bneg(?:ative)?\b\s*:?)\s*"
                r"(['\"])([^'\"]{3,}?)\3", re.I),
     # one pair a line: '1. "a" / "b"', "'a' - 'b'"
-    re.compile(r"^[^\S\n]*(?:\d+[.)][^\S\n]*)?([\"'])((?:(?!\1)[^\n]){3,}?)\1[^\S\n]*(?:/|,|-|–|vs\.?|versus)?[^\S\n]*"
+    re.compile(r"^[^\S\n]*(?:\d+[.)][^\S\n]*)?([\"'])((?:(?!\1)[^\n]){3,}?)\1[^\S\n]*(?:/|,|-|–|\||->|=>|→|vs\.?|versus)?[^\S\n]*"
                r"([\"'])((?:(?!\3[^\S\n]*$)[^\n]){3,}?)\3[^\S\n]*$", re.M),  # the second may hold an apostrophe: 'here's the report:'
     # inline, a slash between the sides: "'a child.' / 'an adult.' and 'like I'm five.' / 'at a graduate level.'"
-    re.compile(r"(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\1\s*/\s*(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\3"),
+    re.compile(r"(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\1\s*[/|]\s*(['\"])((?:[^'\"\n]|(?<=[A-Za-z])'(?=[a-z])){3,}?)\3"),
 )
 
 
@@ -179,10 +187,16 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
         return said.group(1).strip()
     if free == "question" and loose:  # "temp=0.0, seed 21. If x + 7 = 19, what is x?": the question asked
-        dashed = re.search(r"\s(?:--|—|–)\s+([^—–]*\d[^—–]*\?)\s*$", text)  # "greedy, 400 tok max -- A recipe needs 3 eggs per cake. How many ...?"
+        dashed = re.search(r"\s(?:--|—|–)\s+([^—–]*\d[^—–]*\?|(?:how|what|which|why|who|where|when|is|are|does|do|can|if)\b[^—–\n]{10,})\s*$", text,
+                           re.I)  # "greedy, 400 tok max -- A recipe needs 3 eggs per cake. How many ...?", "... -- how many diagonals does a hexagon have"
         asked = [dashed.group(1)] if dashed else re.findall(r"(?:^|(?<=[.!?]\s))([^.!?]*\d[^.!?]*\?)", text)
         if asked and len(asked[-1].split()) >= 4:
             return asked[-1].strip()
+    last = text.rstrip().rsplit("\n", 1)
+    if free in ("question", "prompt") and loose and len(last) == 2 and len(last[1].split()) >= 4 and not re.search(r"[:'\"“]", last[1]) \
+            and re.fullmatch(r"\s*[A-Z].*[.?!]\s*", last[1]) \
+            and not QUOTED.search(last[0]):  # "steer at layers 6, 9, 12 with scale 4\nWrite a function that reverses a linked list."
+        return last[1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
         about = re.search(r"\b(?:about|thru|through|question is|problem is|for|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
         if about and re.search(r"\d|\?", about.group(1)):
@@ -252,44 +266,6 @@ def code_forms(text: str) -> str:
     return re.sub(r"\b([a-z][a-z_]*)=(-?\d)", r"\1 \2", text)
 
 
-UNITS = {w: i for i, w in enumerate(NUMBER_WORDS[:20])}
-TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
-_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
-_TEN = "|".join(TENS)
-COMPOUND = re.compile(rf"\b(?:(?:(a|{_UNIT})[\s-]+hundred)(?:[\s-]+(?:and[\s-]+)?(?:({_TEN})(?:[\s-]+({_UNIT}))?|({_UNIT})))?|"
-                      rf"({_TEN})(?:[\s-]+({_UNIT}))?)\b", re.I)
-
-
-def compound_numbers(text: str) -> str:
-    """'forty-eight' -> '48', 'two hundred' -> '200', 'a hundred and twenty' -> '120', 'thirty' -> '30'; a lone
-    'one' or 'ten' stays a word (the context decides: 'the first one', 'ten rollouts')."""
-    def value(m: re.Match) -> str:
-        hundreds, tens, units, small, tens_only, units_after = m.groups()
-        if hundreds:
-            total = 100 * (1 if hundreds.lower() == "a" else UNITS[hundreds.lower()])
-            total += TENS[tens.lower()] if tens else 0
-            total += UNITS[units.lower()] if units else 0
-            total += UNITS[small.lower()] if small else 0
-            return str(total)
-        return str(TENS[tens_only.lower()] + (UNITS[units_after.lower()] if units_after else 0))
-
-    return COMPOUND.sub(value, text)
-
-
-_DIGIT = "|".join(list(UNITS)[:10])  # zero ... nine
-DECIMAL = re.compile(rf"\b(?:(\d+|{_DIGIT})\s+)?point\s+((?:{_DIGIT})(?:\s+(?:{_DIGIT}))*)\b", re.I)
-
-
-def decimals(text: str) -> str:
-    """'one point two' -> '1.2', 'point nine' -> '0.9', 'two point five' -> '2.5'."""
-    def value(m: re.Match) -> str:
-        whole = m.group(1) or "0"
-        digits = "".join(str(UNITS[d.lower()]) for d in m.group(2).split())
-        return f"{whole if whole.isdigit() else UNITS[whole.lower()]}.{digits}"
-
-    return DECIMAL.sub(value, text)
-
-
 _NUM = r"-?(?:\d+(?:\.\d+)?|\.\d+)"
 
 
@@ -305,7 +281,12 @@ def _stepped(m: re.Match) -> str:
 def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
-    text = decimals(compound_numbers(RUN_ID.sub(" ", text)))
+    text = spoken(decimals(compound_numbers(RUN_ID.sub(" ", text))))
+    text = re.sub(r"\b(?:lyr|lyrs|lyrz)\b", lambda m: "layers" if m.group(0).lower() != "lyr" else "layer", text, flags=re.I)  # shorthand
+    text = re.sub(r"\brnk\b", "rank", text, flags=re.I)
+    text = re.sub(r"\bdo(?:n'?t| not)\s+stop\s+(?:[\w-]+\s+){0,2}?early\b", "no early stopping", text, flags=re.I)  # "dont stop positions early"
+    text = re.sub(r"\b(?:tell|tells|telling|separate[sd]?|separating|distinguish(?:es|ing)?|discriminat(?:e|es|ing))\s+([\w-]+)(?:\s+(?:answers|ones|examples|responses|samples))?"
+                  r"\s+(?:apart\s+)?from\s+([\w-]+)", r"\1 vs \2", text, flags=re.I)  # "tell misaligned answers apart from aligned ones"
     text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\+|\band\b|\bor\b)\s*L\d+)+\b(?!\s*(?:together|jointly|at once))",  # L5/L15/L25, L12 + L18
                   lambda m: "layers " + ", ".join(re.findall(r"\d+", m.group(0))), text)
     text = re.sub(r"\bL\d+(?:\s*\+\s*L\d+)+\b", lambda m: "layers " + "+".join(re.findall(r"\d+", m.group(0))), text)  # L8+L16 together

@@ -40,6 +40,8 @@ BUILTIN_MODELS = {
     "smollm2-135m": "SmolLM2-135M-Instruct (embedded GGUF, dequantized to safetensors on first use)",
     "tiny-random": "tiny Llama with seeded random weights and the SmolLM2 tokenizer (fast tests)",
 }
+# Decoder layers of the built-in models, known without loading them ("the last three layers", "the middle six").
+BUILTIN_LAYERS = {"smollm2-135m": 30, "tiny-random": 4}
 TINY_RANDOM_SEED = 0
 
 _lock = threading.Lock()
@@ -339,7 +341,7 @@ def _build_tiny_random(models_dir: Path, progress: Progress) -> ModelHandle:
         vocab_size=len(tokenizer),
         hidden_size=64,
         intermediate_size=128,
-        num_hidden_layers=4,
+        num_hidden_layers=BUILTIN_LAYERS["tiny-random"],
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=2048,
