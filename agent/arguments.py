@@ -17,7 +17,7 @@ from agent import described, paths
 from agent.named_numbers import NUMBER, name_pattern, number_for, numbers_for, words_for  # noqa: F401  (read through this module too)
 from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
+    BARE_ELSEWHERE, JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
     item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
@@ -52,7 +52,7 @@ def _choices(spec: dict) -> list[str]:
 
 def _said(value: str, text: str) -> re.Match | None:
     literal = re.escape(value).replace("_", "[_ -]").replace(r"\-", "[- ]")
-    words = f"{VALUE_WORDS[value]}|{literal}" if value in VALUE_WORDS else literal
+    words = VALUE_WORDS[value] if value in BARE_ELSEWHERE else f"{VALUE_WORDS[value]}|{literal}" if value in VALUE_WORDS else literal
     if value.isalpha() and value not in VALUE_WORDS:  # story, stories; prose
         words = (re.escape(value[:-1]) + "(?:y|ies)") if value.endswith("y") else words + "s?"
     return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I)
@@ -163,7 +163,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
             found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
-            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+)?$",
+            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+|an?\s+)?$",
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
             every = not found and "array" in kinds and isinstance(spec.get("default"), list) and re.search(

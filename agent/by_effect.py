@@ -14,7 +14,7 @@ MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?|"
                   r"early[\s-]stopping)\b", re.I)  # "turn off the early stopping": the adaptive rounds
-FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\b(?:scale|sign|direction)\s+(?:flipped|negated|reversed|inverted)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
+FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe opposite (?:way|direction|sign)\b|\b(?:scale|sign|direction)\s+(?:flipped|negated|reversed|inverted)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"

@@ -33,6 +33,7 @@ STOP = frozenset("the and for from with this that these those its into out per e
                  "can could would should will let lets please now then them they their there here how why who our your you".split())
 EXPONENT = r"\d+(?:\.\d+)?e-\d+"  # 3e-4: a learning rate or a smoothing constant, written as their descriptions write them
 CLAUSE = re.compile(r"[,;:()\n—–]|(?<!\d)\.(?!\d)|\band\b|\bthen\b|[?!]")
+AS_MANY = re.compile(r"\bas many\s+(?:[\w-]+\s+){0,2}?([\w-]+)(?:\s+per\s+[\w-]+)?\s+as the paper\b", re.I)  # the thing counted
 PAPER = re.compile(rf"\(paper:\s*({NUMBER})\b|\bthe paper used ({NUMBER})\b", re.I)
 NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"
         r"don'?t (?:bother with|bother|use|run|need|want|include|add|do))\s+(?:the\s+|any\s+)?(?:(?!more\b|fewer\b|less\b|than\b|\d)[\w-]+\s+){0,2}?")
@@ -113,7 +114,8 @@ def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole:
         paper = PAPER.search(spec.get("description", ""))
         said = paper and kinds & {"integer", "number"} and re.search(
             rf"(?:\b(half|twice|double)\s+(?:of\s+)?)?\bthe\s+paper'?s\s+(?:own\s+|default\s+|usual\s+|original\s+)?(?:[\w-]+\s+){{0,2}}?(?:{pattern})\b|"
-            rf"\b(?:{pattern})\s+(?:from|of|as in|like in|like|as)\s+(?:in\s+)?the\s+paper\b", text, re.I)
+            rf"\b(?:{pattern})\s+(?:from|of|as in|like in|like|as)\s+(?:in\s+)?the\s+paper\b", AS_MANY.sub(" ", text), re.I) or paper and kinds & {"integer", "number"} \
+            and (many := AS_MANY.search(text)) and re.fullmatch(rf"()(?:{pattern})", many.group(1), re.I)  # "as many chains per sentence as the paper used"
         if said:
             value = float(paper.group(1) or paper.group(2)) * {"half": 0.5, "twice": 2, "double": 2}.get((said.group(1) or "").lower(), 1)
             found[name] = int(value) if "integer" in kinds and value.is_integer() else value

@@ -120,12 +120,14 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
         current = args.get(field, base.get(field, props[field].get("default")))
     if isinstance(current, (int, float)) and not isinstance(current, bool):
         args[field] = _typed(current * factor, props[field])
+    elif isinstance(current, list) and current and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in current):
+        args[field] = [round(v * factor, 10) for v in current]  # "every multiplier doubled": each of the list
 
 
 def _field(what: str, props: dict, loose: bool = True) -> str | None:
     """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"."""
     words = re.sub(r"(?<!token )\bbudget\b", "token budget", what.lower()).split()  # "twice the budget"
-    props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"}}
+    props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"} or arguments.item_types(spec) & {"number"}}
     for size in range(len(words), 0, -1):
         for start in range(len(words) - size, -1, -1):
             phrase = " ".join(words[start:start + size])

@@ -21,7 +21,7 @@ NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 # Other words researchers use for an argument (the argument's own name always counts).
 SYNONYMS = {
     "scale": ("strength", "coefficient", "multiplier"),
-    "scales": ("strengths", "coefficients", "scale"),
+    "scales": ("strengths", "coefficients", "scale", "multipliers"),
     "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens", "toks"),
     "tokens": ("toks", "tok"),
@@ -42,7 +42,7 @@ SYNONYMS = {
     "top_p": ("top-p", "top p", "nucleus", "p"),
     "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
     "encoder": ("encoding",),
-    "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping"),
+    "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping", "early exit", "early exits"),
     "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest",
             "closest neighbours", "closest neighbors", "rows"),
     "min_chars": ("characters", "chars", "min chars"),
@@ -51,20 +51,20 @@ SYNONYMS = {
                   "below cosine", "under cosine", "at cosine", "cosine", "cos"),
     "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine", "cos", "sim"),
     "docs": ("documents", "docs", "doc"),
-    "held_out": ("hold out", "held out", "holdout"),
+    "held_out": ("hold out", "held out", "holdout", "hold back", "held back"),
     "sentence": ("sentence", "step", "sent"),
     "threshold_mse": ("mse threshold", "threshold mse", "mse", "threshold"),
     "sentences": ("sentence", "sents"),
     "layers": ("layer",),
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
     "chains": ("chain",),
-    "k": ("top", "pursuit steps", "heads", "k", "hits", "closest", "results"),
+    "k": ("top", "pursuit steps", "heads", "k", "hits", "closest", "results", "best"),
     "temperature": ("t", "temp", "temperature", "randomness"),
     "lr": ("learning rate",),
     "components": ("pc", "pcs", "component", "principal component"),
     "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
-    "tau": ("tau", "taus", "error threshold"),
-    "controls": ("random controls", "control", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
+    "tau": ("tau", "taus", "error threshold", "error cutoff"),
+    "controls": ("random controls", "control", "random baselines", "baselines", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
     "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
@@ -99,10 +99,14 @@ VALUE_WORDS = {  # how people say a named value
     "last_number": r"last[-_ ]number|final number|last numeric",
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
-    "offline": r"offline|keywords?(?:/| and | & )embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
+    "offline": r"offline|keywords?(?:/| and | & |\+)embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
+    "generated": r"generated tokens|tokens it generates|(?:only )?while it writes|what it (?:writes|generates)(?! too)|leave the prompt alone|generated (?:text|part|answer)",
+    "prompt": r"(?<=steer )(?:the )?prompt|(?<=steering )(?:the )?prompt|(?<=just )(?:the )?prompt|(?<=only )(?:the )?prompt|prompt (?:tokens|side|part|pass)|"
+              r"prompt only|(?:the )?user'?s message tokens|not what it generates|(?<=where )prompt|(?<=where: )prompt|(?<=where=)prompt|(?<=where = )prompt",
     "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
     "exact": r"exact(?!ly (?:as|like)\b)(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
+BARE_ELSEWHERE = frozenset({"prompt"})  # a value whose plain word names something else ("same prompt": the text), read only as VALUE_WORDS says
 
 
 
@@ -320,7 +324,7 @@ def spell(text: str) -> str:
     text = re.sub(rf"\b({NUMBER_WORD}|\d+) and a half\b", lambda m: SPELLED.get(m.group(1).lower(), m.group(1)) + ".5", text, flags=re.I)  # "one and a half"
     text = re.sub(r"\b(?:a|one) (fifth|quarter|tenth|third) of\b", lambda m: {"fifth": "0.2", "quarter": "0.25", "tenth": "0.1", "third": "0.33"}[m.group(1).lower()] + " of",
                   text, flags=re.I)  # "hold out a fifth of the docs"
-    text = re.sub(rf"\b(top|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
+    text = re.sub(rf"\b(top|best|layer|seed|k|k of|sentence|scale|strength|step|steps|rank|rank of|C of|component|temperature|temp|alpha|tau|"
                   rf"rounds of|pool of|batches of|scale of|strength of|temperature of|threshold of)(\s+|-)({NUMBER_WORD})\b",
                   lambda m: f"{m.group(1)}{m.group(2)}{SPELLED[m.group(3).lower()]}", text, flags=re.I)  # "rank-one" too
     text = re.sub(rf"\b(?:checkpoints?\s+)?((?:{NUMBER_WORD}|\d+)(?:\s*(?:,|and|&)\s*(?:and\s+)?(?:{NUMBER_WORD}|\d+))*)\s+(?:checkpoints?\s+)?apart\b",

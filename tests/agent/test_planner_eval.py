@@ -154,7 +154,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev77": (0.82, 0.80),
     "dev78": (0.96, 0.86),
     "dev79": (0.90, 0.92),
-    "held_out": (0.88, 0.65),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's
+    # dev80-81 (written blind after that round: the examples' own manner on another day; every argument said by what it does
+    # or picked from the last summary) read unseen 92.0/96.7 and 92.0/10.0, and after the last mechanisms 92.0/96.7 and
+    # 92.0/23.3; the held-out part moved to 91.7/75.6
+    "dev80": (0.90, 0.94),
+    "dev81": (0.90, 0.20),
+    "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
+    # 91.7/75.6 after dev73-81's (2026-12-05)
 }
 
 
@@ -219,8 +225,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # dev73-79 (unseen they started 1, 1, 1, 3, 3, 2, 0; after their mechanisms 0, 0, 1, 1, 3, 0, 0: "same sweep but scales 0.5..2"
     # where the writer meant the range open, "rerun it with 50 rollouts" after two importance runs were compared, "run CAFT
     # against the fine-tune" with three in sight, "resample the marbles chain greedily" (a new chain meant), "would a monitor
-    # reading the reasoning catch the hint? use the offline ... monitor" (hint mediation runs)); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 33, results
+    # reading the reasoning catch the hint? use the offline ... monitor" (hint mediation runs)); 37 of 5,905 with dev80-81 (unseen
+    # they started 2 and 2: "em eval on the layer 12 adapter" with two such adapters, "bump it to 16" with the setting open,
+    # "what else might it have written at the sentence that scored highest? four times the default number of redraws" reruns
+    # the importance, "take the one cell that beat the controls ... and show me steered vs plain" sweeps); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 37, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

@@ -138,3 +138,23 @@ def test_a_question_about_settings_is_answered_without_running(plan):
     assert not reply.tool_calls and "1000" in reply.content
     assert not plan([], "diff between counterfactual and forced-answer importance, one line?").tool_calls
     assert not plan([], "resample_importance q: with rollouts=100 and round size 10, does adaptive mode ever stop a position before 100?").tool_calls
+
+
+def test_settings_said_by_what_they_do_are_read():
+    assert read("steer_generate", "push the opposite way, only while it writes its answer (leave the prompt alone)")["where"] == "generated"
+    assert read("steering_sweep", "steer only the user's message tokens, not what it generates")["where"] == "prompt"
+    assert "where" not in read("steer_generate", "same prompt and layers but scale 4")  # the prompt there is the text
+    assert read("cot_monitor", "use the transparent keyword+embedding monitor instead of an LLM judge")["monitor"] == "offline"
+    assert read("sentence_resilience", "as many resampling chains per sentence as the paper used") == {"chains": 30}
+    assert read("receiver_heads", "keep only the best ten") == {"k": 10}
+    assert read("resample_importance", "make every position spend its full budget (no early exit)") == {"adaptive": False}
+    assert read("itda_build", "hold back a fifth of the documents") == {"held_out": 0.2}
+
+
+def test_a_list_said_relative_to_the_run_before_is_scaled_item_by_item(plan):
+    vector = turn("build the eval-awareness vector", "build_steering_vector", {}, "20270609-091500-build_steering_vector-26d7", "Built.")
+    sweep = turn("sweep it at layers 10 and 14, 8 samples", "steering_sweep", {"vector_run": vector["run_id"], "layers": [10, 14], "samples": 8},
+                 "20270609-094200-steering_sweep-4845", "Scales 0.3, 0.6, 1.2 with 2 controls: nothing beats them.")
+    assert call(plan([vector, sweep], "rerun that dose-response with every multiplier doubled, twice as many random baselines per cell, and steer "
+                                      "only the user's message tokens, not what it generates")) == (
+        "steering_sweep", {"vector_run": vector["run_id"], "layers": [10, 14], "samples": 8, "scales": [0.6, 1.2, 2.4], "controls": 4, "where": "prompt"})
