@@ -45,7 +45,7 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
             continue
         _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")))
     for m in AFTER.finditer(text):
-        times = float(SPELLED.get(m.group("m").lower(), "100" if m.group("m").lower() == "a hundred" else m.group("m"))) if m.group("m") else 0
+        times = float(SPELLED.get(m.group("m").lower(), m.group("m"))) if m.group("m") else 0  # "ten times bigger", "a hundred times smaller"
         factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
             (times if m.group("way").lower() in ("bigger", "larger", "higher", "greater", "more") else 1 / times) if times else TIMES.get(m.group("d").lower(), 0.5)
         of = (m.group("of") or "").lower()
@@ -108,7 +108,6 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
         return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)
     if factor < 1 and re.search(r"\b(?:share|fraction|proportion)\b", props[field].get("description", ""), re.I):
         return  # a fraction of the whole ("hold out a fifth of the docs") is the value itself, read as said
-    of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")
     before = [of_number.group(1)] if of_number else re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\b", text[:m.start()]) if of_that else []
     if before:  # "a cap of 48 rollouts ... each round a quarter of that cap": of the number just said
         current = float(before[-1])

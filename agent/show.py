@@ -30,7 +30,7 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
     return by_order(text, state) or base_of(text, state) or made_from(text, state) or describe_match(text, state.runs)
 
 
-HEAD = re.compile(rf"\bthe\s+({'|'.join(KIND_WORDS.values())}|{'|'.join(TOOL_WORDS)})s?\s+(?:of|on|for|from)\s+(?:the|that|this)\s+", re.I)
+HEAD = re.compile(rf"\bthe\s+({'|'.join(KIND_WORDS.values())}|{'|'.join(TOOL_WORDS)})s?\s+(?:of|on|for|from)\s+(?P<source>(?:the|that|this)\s+)", re.I)
 
 
 def made_from(text: str, state: DialogueState) -> RunSeen | None:
@@ -43,7 +43,7 @@ def made_from(text: str, state: DialogueState) -> RunSeen | None:
     runs = [r for r in state.runs if r.tool in tools]
     if len(runs) < 2:
         return None
-    source = describe_match(text[head.end() - len("the "):], [r for r in state.runs if r.tool not in tools], state.runs)
+    source = describe_match(text[head.start("source"):], [r for r in state.runs if r.tool not in tools], state.runs)
     made = [r for r in runs if source is not None and source.run_id in r.args.values()]
     return made[-1] if made else None
 
