@@ -114,11 +114,9 @@ def bare_number(text: str, before: dict, props: dict, args: dict, lately: list =
         spec = props.get(name)
         if spec is None or not (arguments.types_of(spec) | arguments.item_types(spec)) & set(wanted):
             continue
-        if spec.get("maximum") is not None and abs(value) > spec["maximum"]:
-            continue
-        if "." not in numbers[0] and value > 1 and isinstance(spec.get("default"), float) and 0 < spec["default"] < 1 \
-                and "integer" not in arguments.types_of(spec):
-            continue  # "again with 32": a count, not a cosine cutoff of 0.8 made 32
+        if spec.get("maximum") is not None and abs(value) > spec["maximum"] or \
+                spec.get("exclusiveMaximum") is not None and abs(value) >= spec["exclusiveMaximum"]:
+            continue  # outside the setting's bounds: "again with 32" is no cosine cutoff (below 1)
         if "array" in arguments.types_of(spec):
             args[name] = [value]
         else:
