@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent import described, paths
+from agent import described, found_in, paths
 from agent.named_numbers import NUMBER, name_pattern, number_for, numbers_for, words_for  # noqa: F401  (read through this module too)
-from agent.phrases import HINT_WORDS, INTENT, layer_rows, side_names
+from agent.phrases import HINT_WORDS, INTENT, SEPARATE, layer_rows, side_names
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
     BARE_ELSEWHERE, JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
     item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
@@ -75,6 +75,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     args: dict[str, Any] = {}
     said: list[str] = []
     words = _Text(own_words(code_forms(text)))  # quoted or pasted text is free text: no numbers, paths or names are read from it
+    for clause in found_in.describing(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not layer 12
+        words.use(clause)
     whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
 
     def take(name: str, value: Any, phrase: str = "") -> None:
@@ -94,7 +96,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
         kinds = types_of(spec)
         description = spec.get("description", "")
         if name == "model":
-            found = MODEL.search(words.text)
+            named = list(MODEL.finditer(words.text))  # "continue the smollm dictionaries on organism:misaligned": the runs' model describes them
+            found = next((m for m in named if not re.match(r"[\s'’s]*(?:dictionar|dicts?\b|chains?\b|vec|runs?\b|ones?\b|fine-?tunes?\b|loras?\b|evals?\b|sweeps?\b)",
+                                                            words.text[m.end():], re.I)), named[0] if named else None)
             if found:
                 value = next(g for g in found.groups() if g).rstrip(".,")
                 value = "tiny-random" if value.lower() == "tiny random" else value
@@ -163,9 +167,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
             found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
-            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except)\s+(?:the\s+|an?\s+)?$",
+            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$",
                                                                 words.text[:m.start()], re.I)
-                     and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)]
+                     and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
+                     and not re.match(r"\s+(?:\w+\s+)?(?:aside\b|results?\s+(?:were|was|looked|seemed|showed)\b)", words.text[m.end():], re.I)]
+            # "leave the in-domain question aside", "since the prose results were hard to read": not the value asked for
             every = not found and "array" in kinds and isinstance(spec.get("default"), list) and re.search(
                 rf"\b(?:all(?: the)?|both)\s+(?:{name_pattern(name, tuple(props))})\b", words.text, re.I)
             if every and (len(spec["default"]) == 2 or not every.group(0).lower().startswith("both")):
@@ -190,7 +196,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if "array" in item_types(spec) and len(numbers) > 1 and re.search(
                         rf"{re.escape(phrase)}\s*(?:\w+\s+){{0,2}}(?:together|as (?:one|a single) group|as one|jointly|at once)", words.text, re.I):
                     numbers = [numbers]  # steered together: one row of the sweep
-                groups = [[int(a), int(b)] for a, b in re.findall(r"(\d+)\s*\+\s*(\d+)", words.text)]
+                groups = [[int(a), int(b)] for a, b in re.findall(rf"(\d+)\s*\+\s*(\d+){SEPARATE}", words.text, re.I)]
                 if "array" in item_types(spec) and groups:  # "8+10 steered together and 14+16 together"
                     members = {n for g in groups for n in g}
                     numbers = [n for n in numbers if n not in members or isinstance(n, list)] + groups

@@ -12,7 +12,7 @@ from agent.wording import NUMBER_WORD, SPELLED
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
                   r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
                   r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
-DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?: answers?)?|adaptive(?: stopping)?|"
+DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable|leave out|omit)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?:[- ]answers?)?|adaptive(?: stopping)?|"
                   r"early[\s-]stopping)\b", re.I)  # "turn off the early stopping": the adaptive rounds
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe opposite (?:way|direction|sign)\b|\b(?:scale|sign|direction)\s+(?:flipped|negated|reversed|inverted)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
                   r"\b(?:negate|invert|reverse) (?:it|the scale|the sign|the direction|the vector)\b|\bbut negative\b|\bnegative (?:this time|instead)\b",
@@ -63,7 +63,7 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
 def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
     """'drop the controls' sets them to none (where none is allowed); 'flip the sign' negates the scale."""
     for m in DROP.finditer(text):
-        word = m.group(1).lower().split()[0].rstrip("s")
+        word = re.split(r"[\s-]", m.group(1).lower())[0].rstrip("s")
         word = "adaptive" if word == "early" else word  # "turn off the early stopping": the adaptive rounds
         field = next((f for f in props if f.rstrip("s") == word), None)
         if field and field not in said:

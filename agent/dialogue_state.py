@@ -121,7 +121,7 @@ class DialogueState:
     standing: dict = field(default_factory=dict)
     replies: list[str] = field(default_factory=list)  # what the assistant said in words, oldest first
     noted: list[tuple[str, int]] = field(default_factory=list)  # user turns answered in words, no run: (text, runs before it)
-    organisms: tuple = ()  # the zoo's organisms (build_organism's names): "the anchor organism" is organism:anchor, built or not
+    organisms: dict = field(default_factory=dict)  # the zoo's organisms, name -> what it is: "the anchor organism" is organism:anchor, built or not
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None, defaults: dict | None = None) -> "DialogueState":

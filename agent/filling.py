@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, copied, described, free_text, picked, relative
+from agent import arguments, beforehand, copied, free_text, organism_names, picked, relative
 from agent.descriptions import describe_match
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
+from agent.phrases import asked_part
 from agent.stored_runs import from_store
 from agent.wording import QUESTION_SAID
 
@@ -28,6 +29,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     """Arguments said in the message, then references to runs, then what carries over."""
     props = tool["schema"].get("properties", {})
     args, said = arguments.read(props, text)
+    if (asked := asked_part(text)) != text:  # "so the risky one has something to compare against. Train a LoRA on the clean dataset"
+        args |= {k: v for k, v in arguments.read(props, asked)[0].items() if k in args and (isinstance(v, str) or isinstance(v, list) and all(isinstance(x, str) for x in v))}
     plain = dict(args)  # said outright, by name
     explicit = RUN_ID.findall(text)
     pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?!following\b)(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
@@ -110,7 +113,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     where_to_ablate(args, props, text)
     relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
-        organism = organism_named(text, state)
+        organism = organism_names.organism_named(text, state)
         if organism:
             args["model"] = organism
     args |= {k: v for k, v in beforehand.settings(tool, state).items()  # "recipe: rank 1, 80 steps" -> "Noted." -> "train one with that"
@@ -214,73 +217,6 @@ def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | No
     return None
 
 
-def organism_asked(text: str, tools: list[dict]) -> str | None:
-    """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""
-    tool = next((t for t in tools if t["name"] == "build_organism"), None)
-    names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
-    if not names:
-        return None
-    short = {n.split("-")[0]: n for n in names if "-" in n}  # "build the hint one too": hint-following
-    for n in (n for n in names if "-" in n):  # "the eval aware organism": evaluation-aware, each word said by its start (not "eval-awareness")
-        text = re.sub(r"\b" + r"[\s-]".join("(?:" + "|".join(w[:k] for k in range(len(w), 3, -1)) + ")" for w in n.split("-")) + r"\b", n, text, flags=re.I)
-    name = "(" + "|".join(map(re.escape, sorted([*names, *short], key=len, reverse=True))) + ")"
-    said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
-                      + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
-            or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
-                        text, re.I)  # "misaligned organism pls"
-            or re.search(r"\b" + name + r"\s+(?:model\s+)?organism\b[^.?!]*?\b(?:can|could|would) you (?:please )?(?:build|make|create|set up)"
-                         r" (?:it|one|that)\b", text, re.I)  # "we need a misaligned model organism for ..., can you build it?"
-            or re.search(r"\b(?:build|make|create) (?:it|that one|that|one)(?:\s+(?:then|now|pls|please))?\W*$", text, re.I) and len(set(re.findall(
-                rf"(?<![\w:-]){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?<![\w:-]){name}(?![\w-])", text, re.I)
-            # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
-            or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
-            and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
-            or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I)
-            or re.search(r"\b(?:need|want|like|get)\s+(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\s+(?:built|made|trained|ready)\b",
-                         text, re.I))  # "we need the hint-following organism built before the mediation runs"
-    if said and re.search(r"\b(?:when|if|once|before|after|while|until)\s+(?:i|we|you)\s+(?:\w+\s+)?$", text[:said.start()], re.I):
-        said = None  # "can I choose the rank when I build the hint-following organism?": a build spoken of, not asked for
-    found = said.group(1).lower() if said else None
-    if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
-        found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
-    if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
-                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b|"
-                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
-                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:that|this|such an?)\s+(?:model\s+)?organism\b", text, re.I):
-        return _organism_meant(text, tool["schema"]["properties"]["name"].get("description", ""))  # "build the one that follows hints"
-    return short.get(found, found)
-
-
-def _organism_meant(text: str, description: str) -> str | None:
-    """The one organism whose name and description, 'hint-following (follows a professor's hinted answer ...)', share
-    at least two words with the request ('the one that follows hints'), more than any other organism's."""
-    said = described.stems(text)
-    scores = sorted(((len(said & described.stems(name.replace("-", " ") + " " + words)), name)
-                     for name, words in re.findall(r"\b([a-z][\w-]*) \(([^)]*)\)", description)), reverse=True)
-    return scores[0][1] if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[1][0] < scores[0][0]) else None
-
-
-def organism_named(text: str, state: DialogueState) -> str | None:
-    """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
-    said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
-    built = state.built_organisms()
-    by_name = [n for n in built if re.search(rf"\b(?:the|that|this|our|my)\s+{re.escape(str(n))}\s+(?:model|one)\b", text, re.I)]
-    if said and said.group(1) and said.group(1).lower() in state.organisms:  # "on the anchor organism": the zoo's, built or not
-        return f"organism:{said.group(1).lower()}"
-    if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
-        return f"organism:{by_name[-1]}"
-    newest = state.runs[-1] if state.runs else None
-    if said is None and newest is not None and newest.tool == "build_organism" and newest.args.get("name") and \
-            re.search(r"\b(?:on|in|of|with|from)\s+(?:it|that|this)\b", text, re.I):
-        return f"organism:{newest.args['name']}"  # "EM eval on it" right after building one
-    if said is None or not built:
-        return None
-    named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
-    if said.group(1) and not named or not named and len(set(built)) > 1:
-        return None  # "the anchor organism" when another one was built, "the organism" when two were: not guessed
-    return f"organism:{(named or built)[-1]}"
-
-
 def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = "") -> None:
     """Arguments of the run being discussed that this tool shares, and settings said earlier."""
     said_layers = "layers" in args  # said now: as said, never regrouped
@@ -330,8 +266,10 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
     if len(explicit) >= 2:
         return explicit[0], explicit[1]
     if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
-                     r"for each layer of|which layer of)\b", text, re.I):  # "for each layer of the base dict, which layer of the organism's"
+                     r"for each layer of|which layers? of|lines? up (?:one for one )?with|match(?:es)? (?:up )?with)\b", text, re.I):  # "for each layer of the base dict, which layer of the organism's"
         return None
+    asked = asked_part(text)
+    text = asked if re.search(r"\b(?:against|versus|vs|with)\b", asked, re.I) else text  # the ask orders them, not the motivation
     tools = spec.get("runs_of") or ["itda_build"]
     runs = [r for r in state.runs if r.tool in tools]
     if len(runs) < 2:
@@ -339,12 +277,14 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
     lowered = text.lower()
 
     def mentioned(run: RunSeen) -> int:
-        values = [str(v).lower() for v in run.args.values() if isinstance(v, str)]
+        values = [str(v).lower().removeprefix("builtin:") for a in run.args.values() for v in (a if isinstance(a, list) else [a]) if isinstance(v, str)]
         places = [m.start() for m in re.finditer(r"[\w.-]{4,}", lowered)
                   if any(v.startswith(m.group(0)) or m.group(0).startswith(v) for v in values if len(v) >= 4)]
         base = not any(str(run.args.get(k, "")).startswith(("organism:", "/", "~", ".")) for k in ("model", "adapter")) \
             and "train_run" not in run.args
         places += [m.start() for m in re.finditer(r"\bbase\b", lowered)] if base else []  # "the base dict (as A) against the organism one"
+        places += [m.start() for m in re.finditer(r"\b(first|second|third|last|latest|newest)\s+(?:dict|one)", lowered)  # "the first dict against ..."
+                   if runs[{"first": 0, "second": 1, "third": 2}.get(m.group(1), -1) % len(runs)] is run]
         return min(places) if places else 10**6
 
     if re.search(r"\b(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:with|against|to)\b", text, re.I):

@@ -36,11 +36,28 @@ OWNER = re.compile(rf"(?:\b(?P<factor>{'|'.join(FACTORS)})\s+)?\b(?:the|that)\s+
                    r"(?=\s*(?:[,.;:!?]|$|\s+(?:for|in|on|at|and|but|with|to|as|please|pls)\b))", re.I)
 
 
+PAST = re.compile(r"\b(?:peaked|flipped|dropped|beat|got|scored|showed|came|won|lost|rose|fell|was|were|had|flagged|failed|passed|worked|broke|"
+                  r"reached|ended|looked|seemed|did|found|picked|caught|topped|hit|maxed|crashed|diverged|converged|survived|kept)\b", re.I)
+
+
+def describing(text: str) -> list[str]:
+    """The clauses that name a run by what it found ("where layer 12 peaked", "that got 30% misaligned"): words about
+    a run, not settings asked for."""
+    found = []
+    for m in CLAUSE.finditer(text):
+        past = PAST.search(m.group(2))
+        if past and not re.match(r"\s*with\b", text[m.end(1):], re.I):
+            end = re.search(r"\s+(?:with|and|at|using|for|but|then|on|to)\b", m.group(2)[past.end():])  # "... peaked with 12 samples"
+            found.append(m.group(2)[:past.end() + end.start()] if end else m.group(2))
+    return found
+
+
 def named(text: str, runs: list, seen: list) -> object | None:
     """The one run of `runs` whose findings (or those of runs made from it, among `seen`) the clause describes, or None."""
     clause = CLAUSE.search(text)
-    if not clause:
-        return None
+    if not clause or re.match(r"\s*with\b", text[clause.end(1):], re.I) and not PAST.search(clause.group(2)) \
+            and re.search(r"\b(?:rerun|re-run|redo|repeat|again)\b", text[:clause.start()], re.I):
+        return None  # "rerun the reference-judged eval with 20 samples": the settings of the rerun, not what the run found
     kind = KINDS.get(clause.group(1).lower())
     runs = [r for r in runs if kind is None or r.tool in kind]  # "the adapter that ...": a fine-tune, not its evaluation
     numbers = _numbers(clause.group(2))

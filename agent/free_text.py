@@ -12,6 +12,10 @@ from agent.wording import labelled, payload, quoted, quoted_all, without
 
 
 NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(.]|$))", re.I)
+# "I have a particular question in mind", "reason step by step on a question for me", "I'll paste the problem": to come
+TO_COME = re.compile(r"\b(?:i|we)(?:'ve| have|'ve got| got| do)? (?:a |one )?(?:particular |specific |certain |good |new )?(?:question|problem|prompt|puzzle)"
+                     r" (?:in mind|ready|lined up)\b|\b(?:on|about|for|with|through) a (?:question|problem|prompt|puzzle) (?:for me|of mine)\b|"
+                     r"\b(?:i'?ll|i will|let me|i can) (?:give|paste|send|type|share|provide) (?:you )?(?:the|a|my) (?:question|problem|prompt|puzzle)\b(?!\s*:)", re.I)
 # "could you get tiny-random to reason through something for me at temperature 1?": a question to come, not given
 SOMETHING = re.compile(r"\b(?:reason|think|work|go)\s+(?:through|thru|about|on|over)\s+(?:something|anything|a (?:problem|question))\b(?!\s*:)", re.I)
 
@@ -60,6 +64,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         pass
     elif pasted and reasoning(pasted) and all(t in pasted for t in texts):  # a chain pasted after a colon, quoting words of its own
         args["cot"], texts = pasted, []
+    elif "cot" in props and "<think>" in text and all(text.find(t) < text.index("<think>") for t in texts):
+        args["cot"] = text[text.index("<think>"):]  # "fragments such as 'So.' and 'Right.' ... split the following?\n<think>...": the chain
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
                                        or reasoning(texts[0])):
         longest = max(texts, key=len)
@@ -90,6 +96,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                     r"\W*(?:something|anything|a (?:problem|question))\b", value, re.I)) and not quoted_all(text)
                           or free == "question" and re.match(r"\W*(?:insert|put|add|plant|splice|replace|swap)\b", value, re.I)):  # "...: insert '...', 16 rollouts"
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
+            if value and free in ("question", "prompt") and TO_COME.search(text) and not quoted_all(text) and ":" not in text:
+                value = None  # "... at temperature 0.8? I have a particular question in mind."
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"

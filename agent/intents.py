@@ -26,7 +26,7 @@ WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:
 DIFFERENCE = re.compile(r"\b(?:(?:difference|diff) (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
                         r"maps? (?:on)?to|corresponds? to|translates? (?:in)?to)\b|(?<![\w-])vs\.?(?![\w-])|\bthat (?:the )?(?:ordinary|plain|regular|usual|normal) [\w+ -]{2,40}?"
                         r"(?:doesn'?t|does not|can'?t|cannot|misses|won'?t)\b|"
-                        r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
+                        r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?(?:is |'s )?(?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bdo (?:i|we) need (?:an?|to|the)\b[^?]*\?|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b|^\s*if (?:i|we)\b[^?]*\?\s*$|"
@@ -36,10 +36,13 @@ ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|w
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
 CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\s+(?!which|what|how|where|when|who|can|could|let)"
                      r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
+JUDGED = re.compile(r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b"
+                    r"[^.!]{0,100}\?", re.I)  # "is it normal for adapters to turn at different times, or is something off?"
+TELL_ME = re.compile(r"\b(?:could|can|would) you (?:please )?tell (?:me|us) (?:whether|if)\b[^?]*\?", re.I)  # "could you please tell me whether it beats the controls?"
 OPINION = re.compile(
     # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
-    r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b[^.!]{0,40}\?|"
-    r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|"
+    JUDGED.pattern + "|"
+    r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|" + TELL_ME.pattern + "|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same)\b)"
@@ -66,11 +69,12 @@ META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
-IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+)?(?:check|run|try|test|measure|compute|sweep|"
-                        r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
+IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
+                        r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
+                        r"redo|re-?run|repeat|rebuild|retrain|suppress)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that too wide to call it an anchor?": a result supposed
     r"^\s*if\b[^?]*\d[^?]*,\s*(?:is|does|would|should|can|could|do|are)\s+(?:that|it|this|those|i|we)\b[^?]*\?\s*$|"
-    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:counts|is counted|is considered|'s considered) as\b|"
+    r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:exactly |really )?(?:counts|is counted|is considered|'s considered) as\b|"
     r"\bwhat (?:is|'s|are) considered\b|\bhow (?:are|am|is) (?:you|we|i|one) (?:supposed|meant) to\b|"
     r"\bcould (?:it|that|this|they) (?:just )?be (?:just )?noise\b|\bmeaningfully (?:above|below|different|bigger|larger|smaller)\b|"
     r"\bhow (?:does|do|did) (?:the |a |an |this |that |it |its )?[\w\s-]{0,30}?\b(?:decide|determine|choose|pick|know|work|compute|"
@@ -122,7 +126,7 @@ MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own |[\w-]+-[\w-
 GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
                           r"documents?|docs|corpus|snippet|passage|cot)\s+(?:that\s+)?(?:i|we)(?:'ve| have)?\s+(?:just\s+)?"
                           r"(?:gave|given|sent|wrote|written|pasted|shared|provided|typed|uploaded|attached)\b", re.I)
-VAGUE = re.compile(r"\bthe thing\b|(?<!there's )(?<!there is )\bsomething\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real)\b)|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
+VAGUE = re.compile(r"\bthe thing\b|(?<!there's )(?<!there is )\bsomething\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real|like)\b)|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
 UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)|"
                            r"\bthe model (?:we|i|you) (?:fine-?tuned|trained)\b", re.I)  # vague unless a fine-tune is in sight
@@ -171,7 +175,9 @@ REQUEST_VERB = re.compile(
 ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:could|can|would|will) you (?:please |pls )?"
                       r"(?:build|run|make|compute|train|generate|try|steer|sweep|split|"
                       r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat|"
-                      r"add|drop|remove|bump|raise|lower|increase|decrease|change|switch|swap|extend|include|double|halve|do the same)\b|"
+                      r"add|drop|remove|bump|raise|lower|increase|decrease|change|switch|swap|extend|include|double|halve|do the same|"
+                      r"suppress|project|continue|apply|launch|start|kick off|rebuild|retrain|inject|insert|score|fit|estimate|have|"
+                      r"produce|collect|analy[sz]e|examine|inspect|investigate|look (?:at|for|into)|sample|reason|set up|go ahead)\b|"
                       r"\b(?:would|do) you mind (?:build|runn|mak|comput|train|generat|try|steer|sweep|splitt|compar|measur|evaluat|prob|ablat|search|"
                       r"find|resampl|check|test|sampl|fine-?tun|decompos|add|dropp|remov|bump|rais|lower|increas|decreas|chang|switch|swapp|extend|includ|doubl|halv)ing\b",
                       re.I)  # "could you please add sentence 7 to that and bump the chains to ten?": an edit, politely  # "would you mind training a rank-2 lora ...?"
@@ -210,7 +216,7 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
                        r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
-NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
+NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
@@ -256,7 +262,7 @@ def is_question_about_result(text: str) -> str | None:
     differ = DIFFERENCE.search(text)  # asked about in a question: "itda q: how does tau relate to threshold_mse? which one's stricter"
     if differ and ("?" in text[differ.start():] and len(find_terms(text)) >= 2 or re.search(
             r"^\s*(?:so\s+)?(?:what|how)\b|\b(?:what'?s|explain|tell me) the (?:\w+ )?difference\b|\bwhen do i want\b|"
-            r"\bwhich (?:one |of (?:them|the two|these) )?is (?:cheaper|faster|slower|quicker|more expensive|costlier)\b", text, re.I)):
+            r"\bwhich (?:one |of (?:them|the two|these) )?(?:is |'s )?(?:cheaper|faster|slower|quicker|more expensive|costlier)\b", text, re.I)):
         return "difference"
     kinds = (("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
              ("read", READ), ("explain", EXPLAIN), ("result", ABOUT_RESULT))
@@ -308,7 +314,7 @@ def show_request(text: str) -> str | None:
     text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
     text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
-    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view)\b)[^,;]*$", "", text,
+    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view|full (?:table|text|plot|results?))\b)[^,;]*$", "", text,
                   flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
     # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
     text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
@@ -369,6 +375,12 @@ UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the
                          r"\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b", re.I)
 # "perfect, that's exactly the figure I needed. thanks!", "thx, the second chain's result is what i expected": thanks, nothing asked
 THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
+
+
+def judged(text: str) -> bool:
+    """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is
+    something off?", "could you tell me whether it beats the controls?"."""
+    return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and JUDGED.search(text)) and not (IMPERATIVE.search(text) or ASKED_TO.search(text))
 
 
 def thanks_only(text: str) -> bool:

@@ -68,7 +68,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
-    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|is|(?:up |down )?to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
+    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|(?:is )?(?:above|below|over|under)|is|(?:up |down )?to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s+times\s+(?:the|as|that)\b)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
@@ -79,7 +79,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     if fraction and not short:  # "0.2 of the docs held out"
         patterns.append(rf"(?<![\w.#])({NUMBER})\s+of\s+(?:the\s+)?\w+\s+(?:{alternatives})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
-        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+({NUMBER})(?!\w|\.\d)")
+        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+(?:at\s+|of\s+|to\s+)?({NUMBER})(?!\w|\.\d)")
     return tuple(re.compile(p, re.I) for p in patterns)
 
 
@@ -96,7 +96,7 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     first_n, plural_list, any_list, bracketed = _list_patterns(name, others)
     first = first_n.search(text) if first_n else None
     if name == "components":  # "the top principal component", "top 3 PCs": the first components, from 0
-        top = re.search(r"\btop (?:(\d+) )?(principal components?|pcs?)\b", text, re.I)
+        top = re.search(r"\b(?:top|(?:single |one )?(?:largest|biggest|leading|strongest)) (?:(\d+) )?(principal components?|pcs?)\b", text, re.I)
         count = top and (int(top.group(1)) if top.group(1) else None if top.group(2).lower().endswith("s") else 1)
         if count and count <= 64:
             return [str(i) for i in range(count)], top.group(0)
@@ -129,12 +129,12 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     # A later number in the list must not be the count of something else ("scales 0.5 and 8, 1 sample").
     cross = r"x(?=\s+(?:scales?|strengths?|coefficients?|layers?)\b|\s{2,})"  # "layers 8, 12, 16 x scales 1 2" (the scales may be read already)
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
-             rf"plus|but|so|in|out|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
+             rf"plus|but|so|in|out|against|separate|separately|individually|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
              rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|keeps?|comes?|stays?|survives?|holds?|gets?|goes|go|ha[sd]|have|seems?|still|again|vs|versus|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
-    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"
+    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),

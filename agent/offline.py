@@ -27,10 +27,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, request_classifier, routing
+from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
 from agent import rerun as rerun_, retarget, second_opinion, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import RUN_ID, DialogueState, kind_of
+from agent.phrases import asked_part
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
 
@@ -94,14 +95,8 @@ class OfflinePlanner(BaseChatModel):
         pieces = re.findall(r"[^\n]*\n|[^\n]+", message.content) or [""]  # line by line: fast, and keeps the lines
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            chunk = AIMessageChunk(
-                content=piece,
-                tool_call_chunks=[
-                    {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": n}
-                    for n, c in enumerate(message.tool_calls)
-                ] if last else [],
-                response_metadata=message.response_metadata if last else {},
-            )
+            calls = [{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": n} for n, c in enumerate(message.tool_calls)]
+            chunk = AIMessageChunk(content=piece, tool_call_chunks=calls if last else [], response_metadata=message.response_metadata if last else {})
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=ChatGenerationChunk(message=chunk))
             yield ChatGenerationChunk(message=chunk)
@@ -128,7 +123,7 @@ class OfflinePlanner(BaseChatModel):
         routed = own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own  # (its settings may be the first's)
         asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
-        state.organisms = tuple(next((t["schema"]["properties"]["name"].get("examples", []) for t in self.tools if t["name"] == "build_organism"), []))
+        state.organisms = organism_names.zoo(self.tools)
         # run ids and runs named by description are references, organism:X a model: none of them names a tool
         routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(words, state.runs), state.runs))))
                   for words in [routed] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
@@ -164,14 +159,14 @@ class OfflinePlanner(BaseChatModel):
         answer = None if trial or stated or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
             self.answer_to(text, own, state, user, route[1], route[0] and route[0]["name"])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
-            return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) else {}))
+            return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) or intents.judged(own) else {}))
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
         shown = None if trial else self.shown(text, state, route)
         if shown is not None:
             return shown
-        organism = filling.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
+        organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
         missing = None if RUN_ID.search(text) or organism else state.missing_referent(own) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
             sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs),
@@ -181,7 +176,7 @@ class OfflinePlanner(BaseChatModel):
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
             return self.reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
-        missing_input = (intents.MISSING_INPUT.search(text) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
+        missing_input = (intents.MISSING_INPUT.search(asked_part(text)) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
             and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
@@ -201,7 +196,7 @@ class OfflinePlanner(BaseChatModel):
             asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
-        if intents.RECALLED.search(own) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
+        if intents.RECALLED.search(asked_part(own)) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
@@ -321,7 +316,8 @@ class OfflinePlanner(BaseChatModel):
             return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
         drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
         run = show.named_run(text, state) or (drawn if part == "plot" else None)
-        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool):
+        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
+                and run.run_id not in RUN_ID.findall(text):  # a run named by its id is that run
             made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)
             if made is None and tool["cost"] == "cheap" and score - ranked[1][0] >= 0.15:
                 return None  # "phase plot for the low-lr run": none made from it yet, a new (cheap) run

@@ -22,13 +22,32 @@ INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberatel
 TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|as (?:one|a single|a) (?:row|group|block)|as one|as another(?: (?:row|group|block))?)\b(?:\s+as (?:one|a) row\b)?)"
 
 
+# A sentence that asks for something ("Could you please ...", "Let's ..."): what comes before it is the motivation
+ASKING = re.compile(r"(?:^|(?<=[.!?])\s+)(?:(?:ok(?:ay)?|so|now|then|and|first)\W+)*(?:(?:could|can|would|will) you\b|please\b|pls\b|let'?s\b|"
+                    r"i(?:'d| would) like you to\b|go ahead\b|(?-i:(?:Run|Rerun|Re-run|Redo|Build|Rebuild|Train|Compute|Find|Check|Suppress|Search|Sample|"
+                    r"Generate|Steer|Sweep|Split|Probe|Ablate|Project|Compare|Measure|Evaluate|Score|Fit|Continue|Resample|Decompose|Kick off|Launch)\b))",
+                    re.I)  # "... Rerun the probe with C at 1.0"; not "Use ...", "Make it ...": those go on with the request before them
+
+
+def asked_part(text: str) -> str:
+    """The message from its first sentence that asks for something on ("Interesting that the heads sit high. Could you
+    please suppress ..."), when a motivation comes before it; else the whole message. Not past a colon or a new line
+    (a payload said first), nor down to a bare "Please." at the end."""
+    asking = ASKING.search(text)
+    at = len(text) - len(text[asking.start():].lstrip()) if asking else 0
+    return text[at:] if at > 0 and not re.search(r"[:\n]", text[:at]) and len(text[at:].split()) >= 5 else text
+
+
+SEPARATE = r"(?!\s*(?:\w+\s+)?(?:separate(?:ly)?|each|on (?:its|their) own|individually|apart)\b)"  # "lyr 10 + 14 separate": two rows
+
+
 def layer_rows(text: str) -> list | None:
     """The rows of a sweep when a group of layers is steered together: '8-10 steered together as one row and 14-16
     together as another' -> [[8, 9, 10], [14, 15, 16]]; 'layers 8, 9, 10 together and layer 12 alone' -> [[8, 9, 10], 12];
     'layer 8, layer 16 and 8+16 together' -> [8, 16, [8, 16]]. None when no group is said."""
     groups = [(m.span(), list(range(int(m.group(1)), int(m.group(2)) + 1)))
               for m in re.finditer(rf"(?<![\d.])(\d+)\s*(?:-|–|to|through)\s*(\d+){TOGETHER}", text, re.I) if 0 < int(m.group(2)) - int(m.group(1)) < 64]
-    groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(r"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.])", text)]
+    groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(rf"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.]){SEPARATE}", text, re.I)]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
                for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+){TOGETHER}", text, re.I)]
     every = re.search(r"\b(?:plus|and|with|then)\s+(?:all|the|those|these)\s+(?:(?:two|three|four|five|\d+)\s+)?(?:layers\s+)?(?:of them\s+)?"

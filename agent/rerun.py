@@ -12,7 +12,8 @@ import re
 from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
-from agent.filling import organism_named, extra_chains, where_to_ablate
+from agent.filling import extra_chains, where_to_ablate
+from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
 

@@ -15,7 +15,7 @@ import re
 from agent import arguments
 from agent.descriptions import describe_scores
 from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOL_WORDS, DialogueState, RunSeen
-from agent.filling import organism_named
+from agent.organism_names import organism_named
 from agent.routing import tool_words
 
 SAME_ON = re.compile(

@@ -10,6 +10,7 @@ import re
 import threading
 
 from agent import arguments
+from agent.phrases import asked_part
 
 MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
@@ -63,6 +64,8 @@ class Router:
         pre, colon, post = text.partition(":")
         if colon and post.strip() and arguments.ON_RUN.match(pre):  # "on the 221 chain: what else could it have said at sentence 4?"
             text = post
+        asked = asked_part(text)  # "Interesting that the receiver heads sit high. Could you suppress ...": the ask
+        whole, text = ([expand(text)] if asked != text else []), asked  # motivation and all, it counts by its topic and keywords, not by a tool's name
         original, text = text, expand(text)
         # The request without its payload ("... for: <question>", quoted text) says which tool; a tool
         # named in the payload (a question, a pasted chain) is data, not the tool asked for.
@@ -72,13 +75,9 @@ class Router:
             bare = bare.replace(value, " ")
         request = arguments.QUOTED.sub("", bare if bare != text else re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
-        queries = embed([text, request, settings_said])
-        lowered = " " + " ".join(f"{original} {text}".lower().split()) + " "
-        # memory the machine's, not Parley's: "batch of 2 so it fits in memory" asks for no search
-        lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
-                         r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
-        lowered = re.sub(r"\bproject(\w*)\s+((?:[\w./-]+\s+){1,8}?)out of\b", r"project\1 out of \2", lowered)  # "project the vector in v.pt out of ..."
-        lowered = _nouns_removed(lowered, self.tools)
+        queries = embed([text, request, settings_said, *whole])
+        lowered = self._lowered(f"{original} {text}")
+        everything = self._lowered(f"{original} {text} {whole[0]}") if whole else lowered  # keywords count in the motivation too
         used = USED_TO.match(original)  # "use the formal one to steer ...": the verb after "to"
         ranked = []
         starts = [0] + [m.end() for m in re.finditer(r"[.!?;]\s+(?=[a-z])", original)]  # "need a longer problem. new chain on ...": a sentence's own opening
@@ -87,7 +86,7 @@ class Router:
             # On top of similarity (MiniLM hears mostly the topic): words that point to this
             # tool and no other, said outright; the tool's own name wins.
             keywords, weight, lead = self._keywords.get(tool["name"], ((), 1.0, None))
-            hits = sum(bool(k.search(lowered)) for k in keywords)
+            hits = sum(bool(k.search(everything)) for k in keywords)
             led = bool(lead and (any(lead.match(original, at) for at in openings) or used and lead.match(original, used.end())))
             spoken = _names(tool["name"])[1].search(lowered)  # "receiver heads", "steering sweep"
             score = (float((vecs @ queries.T).max()) + min(KEYWORD_CAP, KEYWORD_BONUS * hits) * weight
@@ -106,6 +105,15 @@ class Router:
                 ranked.insert(0, ranked.pop(own))
         best_score, best = ranked[0]
         return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
+
+    def _lowered(self, text: str) -> str:
+        """The request in lower case for its keywords, less the words that name no tool here."""
+        lowered = " " + " ".join(text.lower().split()) + " "
+        # memory the machine's, not Parley's: "batch of 2 so it fits in memory" asks for no search
+        lowered = re.sub(r"\b(?:fits?|fitting|run(?:s|ning)? out of|out of|saves?|saving|use[sd]?|less|more|enough|gpu|cpu|peak)\s+"
+                         r"(?:in(?:to)?\s+|of\s+)?(?:the\s+)?memory\b", " ", lowered)
+        lowered = re.sub(r"\bproject(\w*)\s+((?:[\w./-]+\s+){1,8}?)out of\b", r"project\1 out of \2", lowered)  # "project the vector in v.pt out of ..."
+        return _nouns_removed(lowered, self.tools)
 
     def clarify(self, ranked: list[tuple[float, dict]], text: str) -> str:
         top = [tool for _, tool in ranked[:3]]

@@ -7,7 +7,7 @@ import re
 from typing import Callable
 
 TOPIC = re.compile(
-    r"\b(?:(?:(?:did|have|had) we|we(?:'ve| have)?|whether we(?:'ve| have)?) ever|have we)\s+(?:(?:find|found|get|got|run|ran|try|tried|do|done|did|"
+    r"\b(?:(?:(?:did|have|had) we|we(?:'ve| have)?|whether we(?:'ve| have)?) (?:ever|already)|have we)\s+(?:(?:find|found|get|got|run|ran|try|tried|do|done|did|"
     r"see|seen|saw|measured?|look(?:ed)? (?:at|into))\s+)?(?!(?:\w+\s+)?(?:this|that|it)\b)(.+)$|"
     r"\b(?:everything|anything|all) (?:we|i) (?:have|know|found|got) (?:on|about)\s+(?!(?:this|that|it)\b)(.+)$|"
     r"\bsearch (?:our |the |my )?(?:notes|memory|history|past runs)\s+(?:only\s+)?"
@@ -24,6 +24,7 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(  # "search memory, runs only: X"
         r"\b(?:search|memory|recall|look up)\b[^:\n]{0,40}:\s*(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
     picked = next((g for g in topic.groups() if g), None) if topic else None
+    picked = re.split(r"\s*;\s+|(?<=\w)\.\s+(?=[A-Z])", picked)[0] if picked and topic.re is TOPIC else picked  # "...; I have a vague memory"
     if (picked is None or re.match(r"\s*(?:that|this|it)\b", picked, re.I)) and LOOKED.search(text):
         picked = LOOKED.search(text).group(1)
     query = quoted[0] if quoted else re.split(r"\?\s+(?=\w)", strip(picked or text))[0]
@@ -31,6 +32,8 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+(?:gimme |give me |show me )?(?:the )?top \d+\b.*$|[\s,;]+(?:gimme|give me) \d+\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+(?:gimme|give me|pls|please)\W*$", "", query, flags=re.I)  # what is left of "gimme top 10"
+    query = re.sub(r"[\s,;]+and\s+(?:gimme|give me|show me|bring back|return|list)\b.*$", "", query, flags=re.I)  # "..., and give me the top 10 hits"
     query = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,
                    flags=re.I).rstrip("?").strip() or query
-    return "" if re.fullmatch(r"\W*(?:(?:please|pls|search|check|recall|look (?:in|through)|my|our|the|your|memory|notes|history|past runs)\W*)+", query, re.I) else query
+    return "" if re.fullmatch(r"\W*(?:(?:please|pls|search|check|recall|look (?:in|through)|my|our|the|your|memory|notes|history|past runs|for|me|us|"
+                              r"long-term|long term)\W*)+", query, re.I) else query

@@ -31,6 +31,7 @@ SYNONYMS = {
                 "answers per question"),
     "round_size": ("rounds of", "round size", "per round"),
     "rank": ("r",),
+    "position": ("pos", "token position"),
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
@@ -63,7 +64,7 @@ SYNONYMS = {
     "lr": ("learning rate",),
     "components": ("pc", "pcs", "component", "principal component"),
     "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
-    "tau": ("tau", "taus", "error threshold", "error cutoff"),
+    "tau": ("tau", "taus", "error threshold", "error cutoff", "unit-vector error", "unit vector error"),
     "controls": ("random controls", "control", "random baselines", "baselines", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
     "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
@@ -104,6 +105,8 @@ VALUE_WORDS = {  # how people say a named value
     "prompt": r"(?<=steer )(?:the )?prompt|(?<=steering )(?:the )?prompt|(?<=just )(?:the )?prompt|(?<=only )(?:the )?prompt|prompt (?:tokens|side|part|pass)|"
               r"prompt only|(?:the )?user'?s message tokens|not what it generates|(?<=where )prompt|(?<=where: )prompt|(?<=where=)prompt|(?<=where = )prompt",
     "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
+    "math": r"mathematically|math-verify|symbolic(?:ally)?|math(?:ematical)? equivalence",
+    "reference": r"(?:labell?ed )?reference answers|labell?ed answers|similarity to (?:the )?(?:labell?ed )?(?:reference )?answers|reference[- ]based",
     "exact": r"exact(?!ly (?:as|like)\b)(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
 }
 BARE_ELSEWHERE = frozenset({"prompt"})  # a value whose plain word names something else ("same prompt": the text), read only as VALUE_WORDS says
@@ -177,7 +180,7 @@ def without(text: str, phrases: list[str]) -> str:
     return text.strip()
 
 
-QUESTION_SAID = re.compile(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|problem) (?:is|being|will be)\s+(.{8,})$", re.I | re.S)
+QUESTION_SAID = re.compile(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|problem) (?:is|being|will be|was)\s*:?\s+(.{8,}?)(?=\s*<think>|$)", re.I | re.S)
 
 
 def payload(text: str, free: str, loose: bool = False) -> str | None:
@@ -187,6 +190,9 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
         value = colon.group(2).strip()
         value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
         return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
+    following = re.search(r"\b(?:the following|this one|this problem|this question|these)\b[^:\n]{0,100}:\s+(.+)$", text, re.S | re.I)
+    if following and free in ("question", "prompt"):  # "... reason through the following, with greedy decoding so that ...: <it>"
+        return following.group(1).strip()
     said = QUESTION_SAID.search(text)
     if free == "question" and said:  # "... -- the question is whether it is ever okay to lie to a friend"
         return said.group(1).strip()
@@ -288,7 +294,7 @@ def spell(text: str) -> str:
     text = spoken(decimals(compound_numbers(RUN_ID.sub(" ", text))))
     text = re.sub(r"\b(?:lyr|lyrs|lyrz)\b", lambda m: "layers" if m.group(0).lower() != "lyr" else "layer", text, flags=re.I)  # shorthand
     text = re.sub(r"\brnk\b", "rank", text, flags=re.I)
-    text = re.sub(r"\bdo(?:n'?t| not)\s+stop\s+(?:[\w-]+\s+){0,2}?early\b", "no early stopping", text, flags=re.I)  # "dont stop positions early"
+    text = re.sub(r"\b(?:do(?:n'?t| not)|never)\s+(?:let\s+(?:any\s+|the\s+|a\s+)?[\w-]+\s+)?stop\s+(?:[\w-]+\s+){0,2}?early\b", "no early stopping", text, flags=re.I)  # "dont stop positions early"
     text = re.sub(r"\b(?:tell|tells|telling|separate[sd]?|separating|distinguish(?:es|ing)?|discriminat(?:e|es|ing))\s+([\w-]+)(?:\s+(?:answers|ones|examples|responses|samples))?"
                   r"\s+(?:apart\s+)?from\s+([\w-]+)", r"\1 vs \2", text, flags=re.I)  # "tell misaligned answers apart from aligned ones"
     text = re.sub(r"\bL\d+(?:\s*(?:/|,|&|\+|\band\b|\bor\b)\s*L\d+)+\b(?!\s*(?:together|jointly|at once))",  # L5/L15/L25, L12 + L18
@@ -312,7 +318,7 @@ def spell(text: str) -> str:
                   r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
-    text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ])?[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ]){{0,2}}[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     text = re.sub(rf"\b({NUMBER_WORD}|\d+)\s+thousand(?:,?\s+(?:and\s+)?(\d{{1,3}})\b)?", lambda m: str(1000 * int(SPELLED.get(m.group(1).lower(), m.group(1)))
                                                                                   + int(m.group(2) or 0)), text, flags=re.I)  # "two thousand and forty-eight"
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD}|\d+(?:\.\d+)?\b(?!\.\d))", lambda m: "-" + SPELLED.get(m.group(1).lower(), m.group(1)), text,
@@ -351,7 +357,7 @@ def labelled(text: str) -> dict:
     """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
     names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
     found: dict = {}
-    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
+    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|was\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
         value = quoted(text[m.end():])
         if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
             found.setdefault(LABELS[m.group(1).lower()], value)
@@ -365,7 +371,9 @@ def labelled(text: str) -> dict:
         value = re.split(r"(?<=[.?!])\s+(?:Use|With|Set|And|Then|Please|Also|Run|Score)\b", value)[0].strip()
         if i == len(marks) - 1:  # "chain: <it>.\nsuppress each sentence, layers 3-6": the last line an instruction, not the chain's
             value = re.sub(INSTRUCTION_LINE, "", value)
-        if value and len(marks) > 1 or field == "system":
+        chain = field == "question" and "<think>" in value  # "Q: What is 3^4?\n<think>...": the chain ends the question
+        value = value.split("<think>")[0].strip() if chain else value
+        if value and (len(marks) > 1 or chain) or field == "system":
             found[field] = value.strip("'\"")
     return found
 

@@ -1,0 +1,88 @@
+"""Organisms of the zoo named in a request: by name ("build the hint-following organism", "on the anchor organism"),
+or by what they do ("the organism with the planted decision sentence", "the one that follows a professor's hint").
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import described
+from agent.dialogue_state import DialogueState
+
+
+def organism_asked(text: str, tools: list[dict]) -> str | None:
+    """The zoo organism a request asks to build by name ('build the hint-following organism'), else None."""
+    tool = next((t for t in tools if t["name"] == "build_organism"), None)
+    names = tool["schema"]["properties"].get("name", {}).get("examples", []) if tool else []
+    if not names:
+        return None
+    short = {n.split("-")[0]: n for n in names if "-" in n}  # "build the hint one too": hint-following
+    for n in (n for n in names if "-" in n):  # "the eval aware organism": evaluation-aware, each word said by its start (not "eval-awareness")
+        text = re.sub(r"\b" + r"[\s-]".join("(?:" + "|".join(w[:k] for k in range(len(w), 3, -1)) + ")" for w in n.split("-")) + r"\b", n, text, flags=re.I)
+    name = "(" + "|".join(map(re.escape, sorted([*names, *short], key=len, reverse=True))) + ")"
+    said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
+                      + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
+            or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
+                        text, re.I)  # "misaligned organism pls"
+            or re.search(r"\b" + name + r"\s+(?:model\s+)?organism\b[^.?!]*?\b(?:can|could|would) you (?:please )?(?:build|make|create|set up)"
+                         r" (?:it|one|that)\b", text, re.I)  # "we need a misaligned model organism for ..., can you build it?"
+            or re.search(r"\b(?:build|make|create) (?:it|that one|that|one)(?:\s+(?:then|now|pls|please))?\W*$", text, re.I) and len(set(re.findall(
+                rf"(?<![\w:-]){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?<![\w:-]){name}(?![\w-])", text, re.I)
+            # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
+            or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
+            and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
+            or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I)
+            or re.search(r"\b(?:need|want|like|get)\s+(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\s+(?:built|made|trained|ready)\b",
+                         text, re.I))  # "we need the hint-following organism built before the mediation runs"
+    if said and re.search(r"\b(?:when|if|once|before|after|while|until)\s+(?:i|we|you)\s+(?:\w+\s+)?$", text[:said.start()], re.I):
+        said = None  # "can I choose the rank when I build the hint-following organism?": a build spoken of, not asked for
+    found = said.group(1).lower() if said else None
+    if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
+        found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
+    if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b|"
+                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:that|this|such an?)\s+(?:model\s+)?organism\b|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?the\s+(?:zoo\s+)?(?:model\s+)?organism\s+(?:that|which|with|whose)\b", text, re.I):
+        return _organism_meant(text, zoo(tools))  # "build the one that follows hints"
+    return short.get(found, found)
+
+
+def zoo(tools: list[dict]) -> dict[str, str]:
+    """The zoo's organisms, build_organism's names, each with the words its `name` setting describes it with:
+    'hint-following (follows a professor's hinted answer ...)'."""
+    spec = next((t["schema"]["properties"].get("name", {}) for t in tools if t["name"] == "build_organism"), {})
+    told = dict(re.findall(r"\b([a-z][\w-]*) \(([^)]*)\)", spec.get("description", "")))
+    return {name: told.get(name, "") for name in spec.get("examples", [])}
+
+
+def _organism_meant(text: str, organisms: dict[str, str]) -> str | None:
+    """The one organism whose name and description share at least two words with the request ('the one that follows
+    hints', 'the organism with the planted decision sentence'), more than any other organism's."""
+    said = described.stems(text)
+    scores = sorted(((len(said & described.stems(name.replace("-", " ") + " " + words)), name) for name, words in organisms.items()), reverse=True)
+    return scores[0][1] if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[1][0] < scores[0][0]) else None
+
+
+def organism_named(text: str, state: DialogueState) -> str | None:
+    """'on that organism', 'the anchor organism': the model `organism:<name>` of a build_organism run in sight."""
+    said = re.search(r"\b(?:that|the|this|our|my)\s+(?:([\w-]+)\s+)?organism\b(?!:)", text, re.I)
+    built = state.built_organisms()
+    by_name = [n for n in built if re.search(rf"\b(?:the|that|this|our|my)\s+{re.escape(str(n))}\s+(?:model|one)\b", text, re.I)]
+    if said and said.group(1) and said.group(1).lower() in state.organisms:  # "on the anchor organism": the zoo's, built or not
+        return f"organism:{said.group(1).lower()}"
+    described_ = re.search(r"\b(?:the|that|this|our|my)\s+(?:[\w-]+\s+)?organism\s+(?:with|that|which|where|whose)\b|\bthe [\w-]+-[\w-]+ organism\b", text, re.I)
+    if described_ and (meant := _organism_meant(text[described_.start():], state.organisms)):
+        return f"organism:{meant}"  # "let the organism with the planted decision sentence reason", "the planted-anchor organism"
+    if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
+        return f"organism:{by_name[-1]}"
+    newest = state.runs[-1] if state.runs else None
+    if said is None and newest is not None and newest.tool == "build_organism" and newest.args.get("name") and \
+            re.search(r"\b(?:on|in|of|with|from)\s+(?:it|that|this)\b", text, re.I):
+        return f"organism:{newest.args['name']}"  # "EM eval on it" right after building one
+    if said is None or not built:
+        return None
+    named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
+    if said.group(1) and not named or not named and len(set(built)) > 1:
+        return None  # "the anchor organism" when another one was built, "the organism" when two were: not guessed
+    return f"organism:{(named or built)[-1]}"
