@@ -131,7 +131,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, *found)
         elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
             found = HINT_WORDS.search(text) or MENTIONS.search(text)
-            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&/]\s*)", found.group(1))], found.group(0))
+            take(name, [w.strip("'\"") for w in re.split(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*[+&/]\s*)", found.group(1) or found.group(2))], found.group(0))
         elif name in ("extractor", "metric", "decision", "monitor", "judge", "mode", "where", "scope", "directions", "dataset",
                       "tasks", "questions", "modules", "corpus", "positive_name", "negative_name") or (
                 "string" in kinds and (spec.get("enum") or spec.get("examples"))) or (

@@ -72,8 +72,10 @@ CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|yo
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
                         r"redo|re-?run|repeat|rebuild|retrain|suppress)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
+EITHER_WAY = re.compile(r"\b(?:more|fewer|less|higher|lower|bigger|smaller)(?: [\w-]+)? or (?:more|fewer|less|higher|lower|bigger|smaller)\b[^.!]*\?",
+                        re.I)  # "does a smaller C keep more adapters or fewer?"
 READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that too wide to call it an anchor?": a result supposed
-    r"^\s*if\b[^?]*\d[^?]*,\s*(?:is|does|would|should|can|could|do|are)\s+(?:that|it|this|those|i|we)\b[^?]*\?\s*$|"
+    r"^\s*if\b[^?]*\d[^?]*,\s*(?:is|does|would|should|can|could|do|are)\s+(?:that|it|this|those|i|we)\b[^?]*\?\s*$|" + EITHER_WAY.pattern + "|"
     r"\bhow (?:do|should|can|would) (?:i|we|you) (?:read|interpret|understand)\b|\bwhat (?:exactly |really )?(?:counts|is counted|is considered|'s considered) as\b|"
     r"\bwhat (?:is|'s|are) considered\b|\bhow (?:are|am|is) (?:you|we|i|one) (?:supposed|meant) to\b|"
     r"\bcould (?:it|that|this|they) (?:just )?be (?:just )?noise\b|\bmeaningfully (?:above|below|different|bigger|larger|smaller)\b|"
@@ -379,8 +381,9 @@ THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
 
 def judged(text: str) -> bool:
     """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is
-    something off?", "could you tell me whether it beats the controls?"."""
-    return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and JUDGED.search(text)) and not (IMPERATIVE.search(text) or ASKED_TO.search(text))
+    something off?", "could you tell me whether it beats the controls?", "does a smaller C keep more adapters or fewer?"."""
+    return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and (JUDGED.search(text) or EITHER_WAY.search(text))) and not (
+        IMPERATIVE.search(text) or ASKED_TO.search(text))
 
 
 def thanks_only(text: str) -> bool:

@@ -8,7 +8,8 @@ import re
 
 LISTED = r"(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+)"
 _WORD = r"(?:'[^']+'|\"[^\"]+\"|[\w-]+(?: (?!\d)[\w-]+)?(?=\s*(?:[,.;+&/|]|\band\b|\bor\b|$)))"
-HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&/]\s*){_WORD})*)", re.I)  # "hint words: professor, Stanford"
+HINT_WORDS = re.compile(rf"\bhint[\s_-]words?\b\s*(?::|=|are|is)?\s*({_WORD}(?:(?:{LISTED}|\s*[+&/]\s*){_WORD})*)|"
+                        rf"((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*)\s+as\s+(?:the\s+)?hint[\s_-]words?\b", re.I)  # "hint words: professor, Stanford", "count 'professor' and 'Stanford' as hint words"
 INTENT = (r"\blook(?:ing)? for\s*:\s*([^.\n]{3,120})",  # "look for: deliberately introducing bugs into the code"
           r"\b(?:look|watch|check|screen|scan)(?:ing)? for\s+(?:is|=)\s+([^.\n?]{3,120})",  # "the misbehaviour to look for is sabotaging the tests"
           r"\b(?:flag|look(?:ing)? for|(?:check|scan|screen)(?:ing)?(?:\s+(?:this|that|it|them|the [\w-]+))? for|detect|find)\s+(?:any\s+)?(?!(?:any|an|the)\s+intent\b)([\w-]+(?:\s+[\w-]+)?)\s+intent\b",  # "looking for blackmail intent"

@@ -357,7 +357,7 @@ def labelled(text: str) -> dict:
     """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
     names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
     found: dict = {}
-    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|\s+(?:is\s+|was\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
+    for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|,\s*|\s+(?:is\s+|was\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
         value = quoted(text[m.end():])
         if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
             found.setdefault(LABELS[m.group(1).lower()], value)

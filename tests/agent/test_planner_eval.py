@@ -164,14 +164,14 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # 92.0/83.3, 78.0/56.7, 92.0/96.7, 86.0/63.3; dev86-89 (written blind after their first mechanisms: a student's longer
     # messages, motivation first; follow-ups that pick an earlier run by what sets it apart; each tool's less common settings;
     # an expert's first day) read unseen 80.0/70.0, 86.0/63.3, 92.0/83.3, 88.0/86.7; after the mechanisms (2026-12-05)
-    # 94.0/93.3, 92.0/93.3, 94.0/100, 94.0/90.0, 92.0/96.7, 90.0/73.3, 92.0/83.3, 88.0/86.7; the held-out part stayed 91.7/75.6
+    # 94.0/93.3, 92.0/93.3, 94.0/100, 94.0/90.0, 92.0/96.7, 90.0/73.3, 96.0/90.0, 88.0/86.7; the held-out part stayed 91.7/75.6
     "dev82": (0.90, 0.88),
     "dev83": (0.88, 0.88),
     "dev84": (0.90, 0.94),
     "dev85": (0.90, 0.85),
     "dev86": (0.88, 0.90),
     "dev87": (0.86, 0.68),
-    "dev88": (0.88, 0.78),
+    "dev88": (0.92, 0.85),
     "dev89": (0.84, 0.82),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
@@ -242,9 +242,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # reading the reasoning catch the hint? use the offline ... monitor" (hint mediation runs)); 37 of 5,905 with dev80-81 (unseen
     # they started 2 and 2: "em eval on the layer 12 adapter" with two such adapters, "bump it to 16" with the setting open,
     # "what else might it have written at the sentence that scored highest? four times the default number of redraws" reruns
-    # the importance, "take the one cell that beat the controls ... and show me steered vs plain" sweeps); 41 of 6,305 with
-    # dev82-89 (unseen they started 0, 2, 0, 3, 3, 1, 1, 0; after their mechanisms 0, 0, 0, 1, 2, 0, 1, 0); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 41, results
+    # the importance, "take the one cell that beat the controls ... and show me steered vs plain" sweeps); 40 of 6,305 with
+    # dev82-89 (unseen they started 0, 2, 0, 3, 3, 1, 1, 0; after their mechanisms 0, 0, 0, 1, 2, 0, 0, 0); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 40, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

@@ -63,6 +63,19 @@ def test_settings_said_by_what_they_do_are_read():
     assert read("lora_probe", "let's leave the in-domain question aside; aligned versus misaligned, C = 1") == {
         "tasks": ["aligned_vs_misaligned"], "C": 1.0}
     assert read("lora_probe", "Rerun the probe with C at 1.0")["C"] == 1.0
+    assert read("hint_mediation", "positions 0, 2 and 4, and count 'professor' and 'Stanford' as hint words")["hint_words"] == [
+        "professor", "Stanford"]
+
+
+def test_a_system_prompt_after_a_comma_and_a_distribution_check(plan):
+    reply = plan([], "cot with a custom system prompt, 'You are a terse tutor. Give only the key steps.', and nucleus p of 0.8. "
+                     "question: A shop sells pens at 3 for $2. How much do 12 pens cost?")
+    assert call(reply) == ("generate_cot", {"system": "You are a terse tutor. Give only the key steps.", "top_p": 0.8,
+                                            "question": "A shop sells pens at 3 for $2. How much do 12 pens cost?"})
+    built = turn("itda on prose, layers 6 and 12", "itda_build", {"layers": [6, 12], "corpus": ["builtin:prose"]},
+                 "20270809-090000-itda_build-dd2d", "Built dictionaries for layers 6, 12 on builtin:prose.")
+    assert call(plan([built], "how well do they reconstruct dialogue instead? run the distribution check on builtin:dialogue, seed 2")) == (
+        "itda_compare", {"dictionary_run": built["run_id"], "mode": "distribution", "corpus": ["builtin:dialogue"], "seed": 2})
 
 
 def test_an_organism_described_and_a_question_still_to_come(plan):
@@ -118,5 +131,7 @@ def test_a_judgement_asked_of_a_result_is_answered_not_run(plan):
                     "Could you please tell me whether adapter 1 genuinely turns earlier, or whether that is noise?"):
         reply = plan([lora, phase], request)
         assert not reply.tool_calls and reply.response_metadata["intent"] == "answer", request
+    reply = plan([lora], "for the adapter probe, does a smaller C keep more adapters or fewer?")
+    assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
     reply = plan([], "diff between receiver heads and attention supression? which one cheaper")
     assert not reply.tool_calls and reply.response_metadata["intent"] == "answer"
