@@ -121,13 +121,12 @@ class OfflinePlanner(BaseChatModel):
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
         routed = own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own  # (its settings may be the first's)
-        asked = intents.ASKED_TO.search(own)  # "I'm trying to understand X. Could you fine-tune ...?": the request may route better
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = organism_names.zoo(self.tools)
         # run ids and runs named by description are references, organism:X a model: none of them names a tool
-        routes = [self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(words, state.runs), state.runs))))
-                  for words in [routed] + ([own[asked.start():]] if asked and asked.start() > 0 and len(own[asked.start():].split()) >= 6 else [])]
-        return Turn(text, own, state, max(routes, key=lambda r: r[1]),
+        # ("I'm trying to understand X. Could you fine-tune ...?": the router reads the sentence that asks, phrases.asked_part)
+        route = self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(routed, state.runs), state.runs))))
+        return Turn(text, own, state, route,
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
     def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
