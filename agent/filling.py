@@ -283,8 +283,8 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
         base = not any(str(run.args.get(k, "")).startswith(("organism:", "/", "~", ".")) for k in ("model", "adapter")) \
             and "train_run" not in run.args
         places += [m.start() for m in re.finditer(r"\bbase\b", lowered)] if base else []  # "the base dict (as A) against the organism one"
-        places += [m.start() for m in re.finditer(r"\b(first|second|third|last|latest|newest)\s+(?:dict|one)", lowered)  # "the first dict against ..."
-                   if runs[{"first": 0, "second": 1, "third": 2}.get(m.group(1), -1) % len(runs)] is run]
+        places += [m.start() for m in re.finditer(rf"\b({'|'.join(ORDINALS)}|last|latest|newest)\s+(?:dict|one)", lowered)  # "the first dict against ..."
+                   if ORDINALS.get(m.group(1), -1) < len(runs) and runs[ORDINALS.get(m.group(1), -1)] is run]
         return min(places) if places else 10**6
 
     if re.search(r"\b(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:with|against|to)\b", text, re.I):
