@@ -76,7 +76,9 @@ def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
         if "positive_name" in props:
             args["positive_name"], args["negative_name"] = args.get("negative_name"), args.get("positive_name")
     if FLIP.search(text):  # a number another setting took ("and give it 64 tokens") is not the new scale
-        taken = {float(v) for v in said.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        taken = {float(v) for v in said.values() if isinstance(v, (int, float)) and not isinstance(v, bool)} | {
+            float(x) for k, v in args.items() if isinstance(v, list) and k not in ("scale", "scales")  # "flip the sign and do 14 alongside 10"
+            for x in v if isinstance(x, (int, float)) and not isinstance(x, bool)}
         numbers = [n for n in BARE.findall(text) if float(n) not in taken]
         for field in ("scale", "scales"):
             if field not in props or field in said or args.get(field) is None:
@@ -155,3 +157,23 @@ def defaulted(text: str, props: dict, args: dict, said: dict) -> None:
             names = [name] if name is not None and props[name].get("default") is not None else []
         for name in names:
             args[name] = props[name]["default"]
+
+
+IT_TO = re.compile(r"\b(?:loosen|tighten|raise|lower|bump|set|change|make|increase|decrease|drop|push|move|take|reduce|relax)\s+(?:it|that|this)"
+                   r"(?:\s+(?:up|down|back))?\s+to\s+(-?\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w.%])", re.I)
+
+
+def it_to(text: str, props: dict, args: dict, said: dict) -> None:
+    """'C of 0.1 is zeroing out all but one adapter, loosen it to 1': the one setting named before "it" takes the new value."""
+    found = IT_TO.search(text)
+    named = [k for k, v in said.items() if k in props and isinstance(v, (int, float)) and not isinstance(v, bool)
+             and re.search(rf"(?<![\w.]){re.escape(_plain(v))}(?![\w.])", text[:found.start()])] if found else []
+    if len(named) == 1:
+        value = float(found.group(1))
+        args[named[0]] = int(value) if "integer" in arguments.types_of(props[named[0]]) and value.is_integer() else value
+        said[named[0]] = args[named[0]]
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+

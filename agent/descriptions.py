@@ -86,7 +86,7 @@ SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
+    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
@@ -97,6 +97,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"
                           r"((?:layer|seed|rank|scale)\s*-?\d+(?:\.\d+)?)\b", text, re.I)  # "the dictionary from layer 6"
     phrases += re.findall(r"\b(?:this|from|in the|yesterday)\s+(morning|afternoon|evening)\b", text, re.I)  # "this morning's eval"
+    phrases += re.findall(r"\bthe\s+(?:vector|vec|direction)\s+(?:made |built )?from\s+(?:the\s+|my\s+)?([\w/+-]+(?:\s+(?:vs\.?|and|or)\s+[\w-]+)?)\s+"
+                          r"(?:prompts|pairs|openers|sentences|contrasts?|examples)\b", text, re.I)  # "the vector from the formal/casual prompts"
     phrases += [m.group("subject") for m in ABOUT.finditer(text)]  # "the chain about the train"
     phrases += [f"scale-{'-' if sign.strip(' -').lower() in ('', '−', 'minus', 'negative') else ''}{SMALL.get(value.lower(), value)}" for sign, value in re.findall(
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
@@ -168,6 +170,41 @@ OWNED = re.compile(r"\b(direction|vector|vec|dictionar(?:y|ies)|dict|eval|evalua
 def spelled_ordinals(text: str) -> str:
     """'the 2nd chain' -> 'the second chain', 'the vector we built first' -> 'the first vector', 'the first of those' -> 'the first one'."""
     text = re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(r"\bthe ([\w-]+) (?:right )?before the (?:last|latest|newest)(?: one)?\b|\bthe second[- ]to[- ]last ([\w-]+)",
+                  lambda m: f"the penultimate {m.group(1) or m.group(2)}", text, flags=re.I)  # "the chain before the last one"
     text = re.sub(r"\bthe (first|second|third|last) of (?:those|these|them|the (?:two|three|four|\d+)(?: [\w-]+)?)\b", r"the \1 one", text, flags=re.I)  # "the first of those"
     return re.sub(r"\bthe ([\w-]+) (?:that )?(?:we|i|you) (?:built|made|trained|sampled|generated|ran|computed|did|fit|fitted) (first|second|last)\b",
                   r"the \2 \1", text, flags=re.I)
+
+
+def nth_described(text: str, runs: list, seen: list, words: str) -> Any:
+    """'the first apples chain', 'the second formal/casual vector': the nth of the runs that description fits."""
+    said = re.search(rf"\b(first|second|third|last|latest|newest|earlier|older|original)\s+((?:[\w/.'-]+\s+){{1,2}}?)(?:{words})s?\b", text, re.I)
+    fit = described_all(said.group(2), runs, seen) if said and len(runs) > 1 else []
+    index = {"first": 0, "earlier": 0, "older": 0, "original": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1) if fit else 0
+    return fit[min(index, len(fit) - 1)] if len(fit) > 1 and index >= 0 else fit[-1] if fit else None
+
+
+def described_all(words: str, runs: list, seen: list) -> list:
+    """Every run (in order) that the description "apples" or "formal/casual" fits best; [] when it fits none."""
+    scored = describe_scores(f"the {words.strip()} one", runs, seen)
+    best = max((s for s, _, _ in scored), default=0)
+    return list({id(r): r for s, _, r in scored if s == best}.values()) if best > 0 else []
+
+
+def unowned(text: str, words: str) -> str:
+    """Without the runs of kind `words` that only say where another run came from: resolving the fine-tune of
+    "project the direction from the clean fine-tune out of the risky fine-tune" reads "the risky fine-tune"."""
+    rest = re.sub(rf"\b(?:direction|vector|vec|dictionar(?:y|ies)|dict|eval|evaluation|probe)s?\s+(?:from|built on|trained on)\s+(?:the\s+)?"
+                  rf"(?:[\w-]+\s+){{0,2}}?(?:{words})s?\b", " ", text, flags=re.I) if not re.match(rf"(?:{words})$", "direction") else text
+    return rest if re.search(rf"\b(?:{words})s?\b", rest, re.I) else text  # "the direction from the risky fine-tune's answers": made now, from it
+
+
+def from_nth(text: str, runs: list, seen: list) -> Any:
+    """'the direction from the first fine-tune': the run of `runs` made from the nth run of that kind among `seen`."""
+    said = re.search(rf"\bfrom\s+the\s+(first|second|third|last|latest|newest)\s+({'|'.join(map(re.escape, found_in.KINDS))})s?\b", text, re.I)
+    sources = list({r.run_id: r for r in seen if said and r.tool in found_in.KINDS[said.group(2).lower()]}.values())
+    index = {"first": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1) if sources else None
+    made = [r for r in runs if index is not None and index < len(sources) and sources[index].run_id in r.args.values()]
+    return made[-1] if made else None
+

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.descriptions import ABOUT, OWNED, STOP_WORDS, content_words, describe_match, describe_scores, spelled_ordinals
+from agent.descriptions import ABOUT, OWNED, STOP_WORDS, content_words, describe_match, describe_scores, from_nth, nth_described, spelled_ordinals, unowned
 
-# The kind of thing a `*_run` argument points to, and the tools whose runs hold one
-# (a field's schema may name its own in `runs_of`, which wins).
+# The kind of thing a `*_run` argument points to, and the tools whose runs hold one (a field's schema may name its own in `runs_of`, which wins).
 REFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cot_run": ("chain", ("generate_cot",)),
     "more_cot_runs": ("chain", ("generate_cot",)),
@@ -238,7 +237,8 @@ class DialogueState:
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
             seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
-            if len(seen) > 2 and (said.group(1).lower() in ("both", "two") and not re.search(r"\b(?:first|last|latest)\s+two\b", text, re.I)
+            if len(seen) > 2 and (said.group(1).lower() in ("both", "two") and not re.search(r"\b(?:first|last|latest)\s+two\b|\bother two (?:(?!chains?\b)[\w-]+ )?"
+                                  rf"{'' if len(seen) == 3 else '(?!chains?)'}\w", text, re.I)  # "the other two apples chains": described, or of three
                                   or said.group(1).lower() == "other" and not said.group(0).lower().endswith("s")):  # "now the other chain", of three
                 return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which {'one' if said.group(1).lower() == 'other' else 'two'} \"{said.group(0)}\" means."
             if len(seen) < needed and not (needed == 1 and FILE.search(text)):  # "a vector file at v.pt ... that vector": the file
@@ -250,7 +250,7 @@ class DialogueState:
         lora" when two fit alike: which? A run of another kind that fits none is not questioned: a vector, fine-tune or
         dictionary is often named by what its summary or data said ("the finance fine-tune", "the eval-awareness vector")."""
         for kind, words in KIND_WORDS.items():  # any kind two runs fit alike ("the risky lora" with two), but only a chain fits none
-            named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)\s+({words}|one)s?\b(?!')", text, re.I)
+            named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w/-]*)\s+({words}|one)s?\b(?!')", text, re.I)  # "the formal/casual vector"
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
             said = named.group(1).lower().split() if runs else []
             if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp|\blater\b|\bfollowing\b|\bsubsequent\b|\bremaining\b|\brest\b",
@@ -281,7 +281,7 @@ class DialogueState:
 
     def tied(self, text: str) -> str | None:
         """'the 16-rollout one' with two importance runs at 16 rollouts, 'the chain about the train' with two: a setting or subject they share."""
-        found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
+        found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*|(?:layer|seed|rank|scale|tau)\s+-?\d[\d.]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
         said = [f"the {s} one" for s, _ in found] or [m.group(0) for m in ABOUT.finditer(text) if kind_of(m.group("kind")) in (None, "chain")]
         kind = kind_of(found[0][1]) if len(found) == 1 else None  # "the layer-15 direction": of the directions
         runs = [r for r in self.runs if kind is None or r.tool in REFERRED[kind]]
@@ -305,29 +305,29 @@ class DialogueState:
         if not candidates:
             return None
         words = KIND_WORDS.get(kind or "", r"one|run")
-        ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original)\s+(?:{words}|one|run|build)s?\b", text, re.I)
-                        if not ((owner := OWNED.search(text[:m.start()])) and not re.match(rf"(?:{words})", owner.group(1), re.I))), None)
-        # "the direction from the first fine-tune": that direction's source (but "the dictionary from the first build" is one)
+        ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original|penultimate)\s+(?:{words}|one|run|build)s?\b", text, re.I)
+                        if not ((owner := OWNED.search(text[:m.start()])) and not re.match(rf"(?:{words})", owner.group(1), re.I)
+                                and not re.search(r"\bof\s", owner.group(0)))), None)
+        # "the direction from the first fine-tune": its source (not "the dictionary from the first build", "a sweep of the second vector")
         if ordinal and len(candidates) > 1:
             which = ordinal.group(1).lower()
             if which in ("first", "earlier", "older", "original"):
                 return candidates[0].run_id
-            if which in ("second", "third"):
-                return candidates[min(len(candidates) - 1, 1 if which == "second" else 2)].run_id
+            if which in ("second", "third", "penultimate"):  # "the chain before the last one" is the penultimate
+                return candidates[{"second": min(len(candidates) - 1, 1), "third": min(len(candidates) - 1, 2), "penultimate": -2}[which]].run_id
             if which == "other":
                 subject = self.in_use(kind) if kind else None
                 others = [r for r in candidates if r.run_id != subject]
                 return (others or candidates)[-1].run_id
             return candidates[-1].run_id
-        described = describe_match(text, candidates, self.runs)
+        described = nth_described(text, candidates, self.runs, words) or from_nth(text, candidates, self.runs) or \
+            describe_match(unowned(text, words), candidates, self.runs)  # "the first apples chain", "the direction from the first fine-tune"
         if described:
             return described.run_id
         subject = self.subject(kind) if kind else None
         if subject and any(r.run_id == subject for r in candidates):
             return subject
         return candidates[-1].run_id
-
-    # --- for the LLM ----------------------------------------------------------------
 
     def to_prompt(self, limit: int = 8) -> str:
         """A compact block for the system prompt: the subject, recent runs with arguments, settings said."""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, copied, free_text, organism_names, picked, relative
-from agent.descriptions import describe_match
+from agent import arguments, beforehand, by_effect, copied, free_text, organism_names, picked, relative
+from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
 from agent.phrases import asked_part
 from agent.stored_runs import from_store
@@ -31,6 +31,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     args, said = arguments.read(props, text)
     if (asked := asked_part(text)) != text:  # "so the risky one has something to compare against. Train a LoRA on the clean dataset"
         args |= {k: v for k, v in arguments.read(props, asked)[0].items() if k in args and (isinstance(v, str) or isinstance(v, list) and all(isinstance(x, str) for x in v))}
+    by_effect.it_to(text, props, args, args)  # "C of 0.1 is zeroing out all but one adapter, loosen it to 1"
     plain = dict(args)  # said outright, by name
     explicit = RUN_ID.findall(text)
     pointed = re.search(r"\b(?:that|this|the|those|these|its?|last|same)\s+(?!following\b)(?:\w+\s+)?(?:chain|cot|reasoning|trace|one)\b", text, re.I)
@@ -38,9 +39,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if not (name.endswith("_run") or name.endswith("_runs")) or name in args:
             continue
         if name == "other_run":
-            pair = _two_of(text, state, spec, explicit)
+            pair = two_of(text, state, spec, explicit)
             if pair:
                 args["dictionary_run"], args[name] = pair
+                named_by_corpus(args, state)
             continue
         if explicit and name.endswith("_run") and name != "base_run":
             args[name] = explicit[0]
@@ -124,6 +126,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     if args.get("scenario") and "question" in free and args.get("question") == free["question"] \
             and "question" not in arguments.labelled(text) and not QUESTION_SAID.search(text):
         args.pop("question")  # a scenario brings its own question: "same scenario: insert '...'" is no question
+    for name in [n for n in args if n in props]:  # "how well do those hold up on dialogue?": a corpus is said only for mode distribution
+        only = re.match(r"For (\w+) (\w+):", props[name].get("description", ""))
+        if only and only.group(1) in props and only.group(2) in props[only.group(1)].get("enum", ()) and not {"other_run", only.group(1)} & set(args):
+            args[only.group(1)] = only.group(2)
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     given |= {"direction"} if "vector_file" in args else set()  # "project the direction in dirs/x.safetensors out": the file holds it
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess
@@ -184,9 +190,11 @@ def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[
 
 
 # "throw in the seed 2 one for split-half reliability", "use the other two as a stability check": extra chains
-EXTRA = re.compile(r"\b(?:throw(?:ing)? in|add(?:ing)?|includ(?:e|ing)|plus|also use|use|using|with|and)\s+((?:the\s+)?[^,.;]{1,40}?(?:,\s+the one [^,.;]{1,30}?)?),?\s+"
-                   r"(?:for|as|so (?:that )?(?:we|i|you) (?:get|have|can get|can see)(?: a| an| the)?)\s+"
-                   r"(?:the\s+|a\s+)?(?:split-?half|reliability|stability|head-ranking|ranking|extra chains|extras|additional chains)\b", re.I)
+EXTRA = re.compile(r"(?:\b(?:throw(?:ing)? in|add(?:ing)?|includ(?:e|ing)|plus|also use|use|using|with|and|fold(?:ing)?|bring(?:ing)?|along with|alongside)|"
+                   r"\bw/)\s*((?:the\s+)?[^,.;]{1,40}?(?:,\s+the one [^,.;]{1,30}?)?)(?:\s+in)?,?\s+"  # "fold the seed 1 chain in for ..."
+                   r"(?:for|as|so (?:that )?(?:we|i|you) (?:get|have|can get|can see)(?: a| an| the)?|so\b[^.;]{0,30}?\b(?:if|whether|how))\s+"
+                   r"(?:the\s+|a\s+)?(?:(?:head\s+)?ranking\s+(?:is|holds|stays)\s+)?"  # "so I can see if the head ranking is reliable"
+                   r"(?:split-?half|reliab\w*|stab\w*|head-ranking|ranking|extra chains|extras|additional chains)\b", re.I)
 
 
 def extra_chains(text: str, state: DialogueState, primary: str | None) -> list[str] | None:
@@ -197,7 +205,8 @@ def extra_chains(text: str, state: DialogueState, primary: str | None) -> list[s
         return seeded
     chains = list({r.run_id: r for r in state.runs if r.tool == "generate_cot" and r.run_id != primary}.values())
     if not chains or re.search(r"\b(?:other|rest|remaining|all|both)\b", said.group(1), re.I):
-        return [r.run_id for r in chains] or None
+        kind = re.sub(r"\b(?:the|other|rest|of|remaining|all|both|two|three|four|chains?|ones?|cots?)\b", " ", said.group(1), flags=re.I)
+        return [r.run_id for r in (described_all(kind, chains, state.runs) if kind.strip() else []) or chains] or None  # "the other apples chains"
     hit = describe_match(said.group(1), chains, state.runs)
     return [hit.run_id] if hit else None
 
@@ -261,8 +270,19 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
 
 
 
-def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) -> tuple[str, str] | None:
-    """'match X against Y', 'compare the two dictionaries': (first, second) by run id or order of mention."""
+def named_by_corpus(args: dict, state: DialogueState) -> None:
+    """'the prose dictionaries against the code ones': the corpora name the two runs, not a corpus to measure on
+    (that only in mode distribution)."""
+    corpora = {c for r in state.runs if r.run_id in (args.get("dictionary_run"), args.get("other_run"))
+               for c in r.args.get("corpus") or []}
+    if args.get("mode") != "distribution" and args.get("corpus") and set(args["corpus"]) <= corpora:
+        args.pop("corpus")
+
+
+def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], keep: str | None = None) -> tuple[str, str] | None:
+    """'match X against Y', 'compare the two dictionaries': (first, second) by run id or order of mention. As a change
+    of a comparison that had `keep` as A, only runs the words name: "now the prose dictionaries against the code ones",
+    or "now against the code ones" (A kept)."""
     if len(explicit) >= 2:
         return explicit[0], explicit[1]
     if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
@@ -287,6 +307,13 @@ def _two_of(text: str, state: DialogueState, spec: dict, explicit: list[str]) ->
                    if ORDINALS.get(m.group(1), -1) < len(runs) and runs[ORDINALS.get(m.group(1), -1)] is run]
         return min(places) if places else 10**6
 
+    named = sorted((r for r in runs if mentioned(r) < 10**6), key=lambda r: (mentioned(r), state.runs.index(r)))
+    if (len(runs) > 2 or keep) and len(named) >= 2 and mentioned(named[0]) != mentioned(named[1]):
+        return named[0].run_id, named[1].run_id  # "the prose dictionaries against the code ones" of three: those two
+    if keep:
+        against = re.search(r"\b(?:against|versus|vs\.?|with)\b", lowered)
+        other = named[0] if len(named) == 1 and against and mentioned(named[0]) > against.start() else None
+        return (keep, other.run_id) if other and other.run_id != keep else None
     if re.search(r"\b(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:with|against|to)\b", text, re.I):
         return runs[-1].run_id, runs[-2].run_id  # "compare that with the base model": the one discussed first
     first, second = sorted(runs[-2:], key=lambda r: (mentioned(r), state.runs.index(r)))

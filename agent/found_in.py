@@ -47,9 +47,14 @@ def describing(text: str) -> list[str]:
     for m in CLAUSE.finditer(text):
         past = PAST.search(m.group(2))
         if past and not re.match(r"\s*with\b", text[m.end(1):], re.I):
-            end = re.search(r"\s+(?:with|and|at|using|for|but|then|on|to)\b", m.group(2)[past.end():])  # "... peaked with 12 samples"
+            end = re.search(r"\s+(?:(?:with|and|at|using|for|but|then|on|to)\b|w/)", m.group(2)[past.end():])  # "... peaked with 12 samples"
             found.append(m.group(2)[:past.end() + end.start()] if end else m.group(2))
-    return found
+    return found + [m.group(0) for m in PURPOSE.finditer(text)]
+
+
+# "again with 4 controls per cell, i want to be sure layer 14 isnt a fluke": why, not a setting
+PURPOSE = re.compile(r"(?:[,;—]|\s-+)\s*(?:i want to|i wanna|i'?d like to|to|so (?:that )?(?:i|we) can)\s+(?:be sure|make sure|check|see|know|confirm|verify|rule out)\b"
+                     r"[^.;]*?\b(?:fluke|real|holds?|noise|robust|stable|chance|artifact|artefact)\b[^.;]*", re.I)
 
 
 def named(text: str, runs: list, seen: list) -> object | None:
@@ -88,3 +93,17 @@ def _numbers(text: str) -> set[str]:
 
 def _references(run) -> set[str]:
     return {v for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str)}
+
+
+FLAGGED = re.compile(r"\b(?:flagged\s+(?:chain|cot|trace|one)|(?:chain|cot|trace|one)\s+(?:that\s+)?(?:the\s+(?:monitor|judge)\s+)?(?:got\s+|was\s+)?flagged)\b", re.I)
+NOT_FLAGGED = re.compile(r"\bnot flagged\b|\b0 of \d+ sentences flagged\b|\bno intent\b|\bnothing flagged\b", re.I)
+
+
+def flagged(text: str, runs: list, seen: list) -> object | None:
+    """'the chain the monitor flagged', 'the flagged chain': the one chain of `runs` a monitor run in `seen` flagged."""
+    if not FLAGGED.search(text):
+        return None
+    hits = [r for r in runs if r.tool == "generate_cot" and any(m.tool == "cot_monitor" and m.args.get("cot_run") == r.run_id
+                                                                and "flagged" in (m.summary or "").lower() and not NOT_FLAGGED.search(m.summary or "") for m in seen)]
+    return hits[0] if len(hits) == 1 else None
+

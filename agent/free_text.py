@@ -15,7 +15,8 @@ NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}
 # "I have a particular question in mind", "reason step by step on a question for me", "I'll paste the problem": to come
 TO_COME = re.compile(r"\b(?:i|we)(?:'ve| have|'ve got| got| do)? (?:a |one )?(?:particular |specific |certain |good |new )?(?:question|problem|prompt|puzzle)"
                      r" (?:in mind|ready|lined up)\b|\b(?:on|about|for|with|through) a (?:question|problem|prompt|puzzle) (?:for me|of mine)\b|"
-                     r"\b(?:i'?ll|i will|let me|i can) (?:give|paste|send|type|share|provide) (?:you )?(?:the|a|my) (?:question|problem|prompt|puzzle)\b(?!\s*:)", re.I)
+                     r"\b(?:i'?ll|i will|let me|i can|(?:i'?m )?gonna|(?:i'?m )?going to) (?:give|paste|send|type|share|provide|hand|feed) (?:you |it |the model )?"
+                     r"(?:the|an?|my) (?:(?:fresh|new|different|harder|easier|short|longer) )?(?:word )?(?:question|problem|prompt|puzzle)\b(?!\s*:)", re.I)
 # "could you get tiny-random to reason through something for me at temperature 1?": a question to come, not given
 SOMETHING = re.compile(r"\b(?:reason|think|work|go)\s+(?:through|thru|about|on|over)\s+(?:something|anything|a (?:problem|question))\b(?!\s*:)", re.I)
 
@@ -57,6 +58,10 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     if "insert" in props and inserts and re.search(r"\b(?:insert|put|add|plant|splice|place)(?:s|ing|ed)?\b|\bputting\b|\bafter sentence\b", text, re.I):
         args["insert"] = inserts[0]
         texts.remove(inserts[0])
+    own_line = re.search(r":[^\S\n]*\n\s*([^\n]{3,})", text) if "insert" in props and "insert" not in args and re.search(
+        r"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:this|the following)\s+(?:sentence|line|text)\b", text, re.I) else None
+    if own_line:  # "put this sentence in right after sentence 3 ...:\nI must not let them turn me off.\n24 rollouts"
+        args["insert"] = own_line.group(1).strip()
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
         args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
     pasted = payload(text, "cot") if "cot" in props and texts else None

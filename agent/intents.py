@@ -45,7 +45,8 @@ OPINION = re.compile(
     r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|" + TELL_ME.pattern + "|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
-    r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same)\b)"
+    r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same|flip|swap|negate|invert|reverse|push|ablate|"
+    r"probe|monitor|compare|retrain|rebuild|regenerate|resample)\b)"
     r"(?:\s*(?:hm+|huh|weird|odd|strange|interesting|wow)\b[,.!]*\s+[^?]*$|.*\b(?:that'?s|this is|it'?s) (?:surprising|weird|odd|strange|unexpected)\b)|\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
     r"\bwhat does (?:an? |the )?[\w\s.-]{0,40}\btell (?:me|us)\b|\bwhy not\b|\bhow (?:can|could) (?:that|this|it) be\b|"
@@ -71,7 +72,7 @@ PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|go
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
-                        r"redo|re-?run|repeat|rebuild|retrain|suppress)\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
+                        r"redo|re-?run|repeat|rebuild|retrain|suppress|again(?=,?\s+(?:but|with|at|on|using|w/)\b))\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 EITHER_WAY = re.compile(r"\b(?:more|fewer|less|higher|lower|bigger|smaller)(?: [\w-]+)? or (?:more|fewer|less|higher|lower|bigger|smaller)\b[^.!]*\?",
                         re.I)  # "does a smaller C keep more adapters or fewer?"
 READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that too wide to call it an anchor?": a result supposed
@@ -137,7 +138,7 @@ NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|y
                               r"the (?:atoms|results?|numbers|plot|table|run|heads|vector|chain|dictionary))\W*(?:pls|please|now|again)?\W*$|"
                               r"^\W*(?:(?:ok(?:ay)?|yes|sure|alright)\W+)*(?:go|go ahead|do it|proceed|run it|start)\W*$|"
                               r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|go ahead and|just)\W+)*(?:ablate|steer|split|resample|probe|monitor|"
-                              r"sweep|rerun|continue|extend|evaluate|eval)\s+(?:it|that|them|those)\b(?!\s+(?:is|was|'s)\b)(?![^\n]*(?::\s*\S|['\"“]))", re.I)  # "please ablate it at layers 10-12"
+                              r"sweep|rerun|continue|extend|evaluate|eval|stack|compare|contrast|pit|test)\s+(?:it|that|them|those)\b(?!\s+(?:is|was|'s)\b)(?![^\n]*(?::\s*\S|['\"“]))", re.I)  # "please ablate it at layers 10-12"
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
 RERUN = re.compile(
@@ -198,8 +199,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))
     for m in DEFINE.finditer(text):
-        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again)\b", "", m.group("a") or m.group("b") or m.group("c") or "",
-                        flags=re.I)  # "what's a 'model organism' in this context, concretely?"
+        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again|(?:in|for|of) [a-z]+_[a-z_]+)\b", "", m.group("a") or m.group("b") or m.group("c") or "",
+                        flags=re.I)  # "what's a 'model organism' in this context, concretely?", "what's alpha in resample_importance?"
         if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d|\borganism:|\btiny-random\b|\bsmollm", phrase, re.I) \
                 and not re.search(r"\bmean\b", m.group(0)):  # "what's the EM rate of organism:misaligned?": a measurement
             continue

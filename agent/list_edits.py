@@ -18,7 +18,8 @@ EDIT = re.compile(rf"\b(?:swap|replace|switch|exchange)\s+(?:out\s+)?(?P<old>{_I
                   rf"|\b(?:scratch|drop|remove|take out|cut|lose|without)\s+(?:the\s+)?(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
                   rf"(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:put|add|use)\s+(?P<added>{_ITEMS})(?:\s+in)?(?:\s+instead)?)?"
                   rf"|\b(?:only keep|keep only|just keep|keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?"
-                  rf"|\b(?:add|tack on|throw in|append)\s+(?:an?\s+|the\s+)?(?P<plus>{_ITEMS})(?:\s+(?P<unit>[a-z]+?)s?\b)?", re.I)
+                  rf"|\b(?:add|tack on|throw in|append|also (?:try|tries|trying|include|includes|cover|covers))\s+(?:an?\s+|the\s+)?(?P<plus>{_ITEMS})(?:\s+(?P<unit>[a-z]+?)s?\b)?"
+                  rf"|(?P<beside>{_ITEMS})\s+(?:alongside|along with|together with|as well as|in addition to|on top of|besides)\s+(?P<held>{_ITEMS})", re.I)
 _NONE = ("it", "we", "you", "then", "also", "so", "but", "pls", "please", "the", "rerun", "redo", "again", "run", "rest", "everything", "keep")
 
 
@@ -28,6 +29,13 @@ def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
         old = _items(found.group("old") or found.group("gone") or found.group("kept") or "")
         new = _items(found.group("new") or found.group("added") or found.group("more") or found.group("plus") or "")
         lists = {name: base_args.get(name, spec.get("default")) for name, spec in props.items()}
+        if found.group("beside"):  # "do 14 alongside 10": to the list that holds 10
+            new, held = _items(found.group("beside")), _items(found.group("held"))
+            fits = [n for n, v in lists.items() if n in base_args and isinstance(v, list) and v and held
+                    and all(_typed(item, v, props[n]) in v for item in held) and all(_typed(item, v, props[n]) is not None for item in new)]
+            if len(fits) == 1:
+                args[fits[0]] = list(dict.fromkeys([*lists[fits[0]], *(_typed(item, lists[fits[0]], props[fits[0]]) for item in new)]))
+            continue
         if found.group("plus"):  # "same layers but add 16", "tack on a 2.4 scale": to the one list it fits (or its unit names)
             fits = [n for n, v in lists.items() if isinstance(v, list) and v and not any(isinstance(x, list) for x in v)
                     and all(_typed(item, v, props[n]) is not None for item in new) and (n in base_args or found.group("unit"))]
@@ -77,6 +85,8 @@ def _items(said: str) -> list[str]:
 def _typed(item: str, like: list, spec: dict):
     """`item` as a value of the list `like` (a number for numbers, an allowed name for names), or None."""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in like):
+        if re.fullmatch(r"\d+(?:\.\d+)?x", item):  # "also tries 4x": a multiplier, so a scale, never a layer
+            item = item[:-1] if not all(isinstance(v, int) for v in like) else "none"
         try:
             value = float(item)
         except ValueError:
@@ -117,3 +127,16 @@ def meant(text: str, props: dict, args: dict, said: dict) -> None:
             continue
         values = re.findall(r"-?\d+(?:\.\d+)?", found.group("items"))
         args[name] = [float(v) if "." in v else int(v) for v in values]
+
+
+ZOOM = re.compile(r"\b(?:zoom(?:ing)? in on|focus(?:ing)? on|narrow (?:it )?(?:down )?to|restrict (?:it )?to|only look at)\s+(?:sentences?\s+|positions?\s+)?"
+                  r"(\d+(?:\s*(?:,|and|&|\+)\s*\d+)*)\b(?!\s*(?:layers?|tokens?|samples|rollouts|steps|heads|chains)\b)", re.I)
+
+
+def zoomed(text: str, props: dict, args: dict, said: dict) -> None:
+    """'zoom in on 3 and 5': the sentences or positions the tool studies, when it has one such list."""
+    found = ZOOM.search(text)
+    fields = [n for n in ("positions", "sentences") if n in props and n not in said] if found else []
+    if len(fields) == 1:
+        args[fields[0]] = [int(x) for x in re.findall(r"\d+", found.group(1))]
+

@@ -14,7 +14,7 @@ from agent.wording import PATH
 
 def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], str] | None:
     """(value, the phrase that said it) for the path argument `name`, or None."""
-    near = {"save_to": r"\b(?:save|write|store)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
+    near = {"save_to": r"\b(?:save|write|store|dump|export|persist|keep a copy)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
             "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
             "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
             "adapter": r"\badapter\s+(?:in|at|from)?\s*",

@@ -25,7 +25,7 @@ BEFORE = re.compile(rf"\b{_FACTOR}\s+(?:the\s+|as many\s+|as much\s+)?(?P<defaul
 AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:|\s+)(?:(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth) of "
                    r"(?P<of>that|this|it|what it was|what we had|before|last time|the \w+)"
                    r"|(?P<t>doubled|halved|tripled|quadrupled)|(?P<d>double|twice|triple|half) (?:of )?the (?:default|usual)"
-                   r"|(?P<m>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times (?P<way>bigger|larger|higher|greater|more|smaller|lower|less))\b", re.I)
+                   r"|(?P<m>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times (?P<way>bigger|larger|higher|greater|more|smaller|lower|less|stronger|weaker))\b", re.I)
 # "C ten times bigger", "C a tenth of what it was": of the earlier run's value
 STEP = re.compile(r"\b(?:(?:every|each|all(?: the)?) layers?\s+(?:by\s+)?(?P<all>one|two|three|four|five|\d+)|(?P<n>one|two|three|four|five|a|\d+) layers?)"
                   r" (?P<way>deeper|later|higher|further in|earlier|shallower|lower|sooner)\b", re.I)  # "one layer deeper", "shift every layer three deeper"
@@ -47,10 +47,13 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
     for m in AFTER.finditer(text):
         times = float(SPELLED.get(m.group("m").lower(), m.group("m"))) if m.group("m") else 0  # "ten times bigger", "a hundred times smaller"
         factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
-            (times if m.group("way").lower() in ("bigger", "larger", "higher", "greater", "more") else 1 / times) if times else TIMES.get(m.group("d").lower(), 0.5)
+            (times if m.group("way").lower() in ("bigger", "larger", "higher", "greater", "more", "stronger") else 1 / times) if times else TIMES.get(m.group("d").lower(), 0.5)
+        field = _field(m.group("what"), props) or (_inverse(props) if re.search(r"\b(?:penalty|regulari[sz]ation)\b", m.group("what"), re.I) else None)
+        if m.group("way") in ("stronger", "weaker") and field and props[field].get("description", "").startswith("Inverse"):
+            factor = 1 / factor  # "the L1 penalty ten times weaker": C is its inverse, so C ten times bigger
         of = (m.group("of") or "").lower()
         _scale(m, factor, props, args, said, base, text, default=bool(m.group("d")) or of in ("the default", "the usual"),
-               of_that=of in ("that", "this", "it"))
+               of_that=of in ("that", "this", "it"), field=field)
     for m in STEP.finditer(text):
         said_step = (m.group("n") or m.group("all")).lower()
         step = int(SPELLED.get(said_step, "1" if said_step == "a" else said_step))
@@ -101,8 +104,9 @@ def _factor(m: re.Match) -> float:
     return FRACTIONS[(m.group("f") or "half").lower()]
 
 
-def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False) -> None:
-    field = _field(m.group("what"), props)
+def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False,
+           field: str | None = None) -> None:
+    field = field or _field(m.group("what"), props)
     of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")  # "a quarter of 2048 toks": 2048 is what it is a part of
     if field is None or _said(field, said, factor) and not (of_number and said.get(field) == float(of_number.group(1))) or field in args and field not in said and args[field] != base.get(field):
         return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)
@@ -121,6 +125,12 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
         args[field] = _typed(current * factor, props[field])
     elif isinstance(current, list) and current and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in current):
         args[field] = [round(v * factor, 10) for v in current]  # "every multiplier doubled": each of the list
+
+
+def _inverse(props: dict) -> str | None:
+    """The one setting that is the inverse of a penalty ("Inverse L1 strength": C), which "the penalty" names."""
+    inverse = [f for f, spec in props.items() if spec.get("description", "").startswith("Inverse")]
+    return inverse[0] if len(inverse) == 1 else None
 
 
 def _field(what: str, props: dict, loose: bool = True) -> str | None:

@@ -11,17 +11,18 @@ import re
 
 from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
-from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
-from agent.filling import extra_chains, where_to_ablate
+from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
+from agent.filling import extra_chains, named_by_corpus, two_of, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
 
 CHANGE = re.compile(
-    r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|too (?:strong|weak|much|little|many|few|noisy|slow)|"
+    r"[.!;]\s+(?:fall back to|revert to|switch to)\b|"  # "there's no key on this box. fall back to the offline reference judge"
+    r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|(?:can|could|would) you(?: please)?|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
+    r"now the|loosen|tighten|fall back to|revert to|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
@@ -40,7 +41,14 @@ def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or intents.AND_AT.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
                 or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
                 or relative.PLUS.search(text)  # "seed+1"
-                or retarget.SAME_ON.search(text))  # "can you do the same on hint-planet?"
+                or retarget.SAME_ON.search(text)  # "can you do the same on hint-planet?"
+                or TOO.search(text)  # "do the apples chain too, answer 12"
+                or CONTINUE.search(text))  # "continue the dialogue dictionary on the misaligned organism"
+
+
+CONTINUE = re.compile(r"\b(?:continue|extend)\s+(?:the|those|these|that|this|my|our)\s+(?:[\w-]+\s+){0,2}?(?:dictionar(?:y|ies)|dicts?)\s+(?:on|onto|for|to)\b", re.I)
+TOO = re.compile(rf"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:do|run|try)\s+(?:it on\s+)?the\s+(?:[\w'/-]+\s+){{1,3}}?(?:{'|'.join(KIND_WORDS.values())}|one)s?"
+                 r"\s+(?:too|as well|also)\b", re.I)
 
 
 FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "but", "also", "ok", "okay", "please", "pls", "then",
@@ -84,6 +92,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if (retargeted := retarget.same_on(text, state, tools)) is not None:  # "can you do the same on hint-planet?"
         return retargeted
     tool, score, _ = route
+    if CONTINUE.search(text) and "itda_build" in tools:  # "continue the dialogue dictionary on the misaligned organism": that build
+        tool, score = tools["itda_build"], 1.0
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     same = next((m for start in [0] + [b.end() for b in re.finditer(r"[.!?]\s+", text)] if (m := SAME.match(text[start:]))), None) \
         or next((m for m in [SAME.search(text)] if m and m.group(2)), None)  # "Hm. Same thing again, but ...", "same but with the llm judge as monitor"
@@ -113,8 +123,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
+    by_effect.it_to(text, props, said, said)  # "C of 0.1 is zeroing out all but one adapter, loosen it to 1"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
-            and not list_edits.edits(text, props, base.args):
+            and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
+            and not CONTINUE.search(text):  # "a different line: '...'", "continue the dialogue dictionary on ..."
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
@@ -148,6 +160,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
+    list_edits.zoomed(text, props, args, said)  # "zoom in on 3 and 5 with more samples"
     by_effect.drop_and_flip(text, props, args, said)
     earlier = next((r for r in reversed(state.runs[:state.runs.index(base)]) if r.tool == base.tool), None) if base in state.runs else None
     first = next((r for r in state.runs if r.tool == base.tool), base)
@@ -171,9 +184,10 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     name = next((n for n in _new_fields(text, props) if n not in said), None)  # "a different sentence": which?
     if name and not arguments.quoted(text) and args.get(name) == base.args.get(name) is not None:
         args = {k: v for k, v in args.items() if k != name} | {"__missing__": name}
-    if args == base.args and tool is not None and score >= 0.55 and tool["name"] != base.tool \
+    if args == base.args and tool is not None and (score >= 0.55 or "seed" not in props and base.tool not in MAKERS.values()) and tool["name"] != base.tool \
             and not (state.last(tool["name"]) or same or intents.RERUN.search(text)):
         return None  # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes
+        # (and a run without a seed would give the same result again; a maker's run is named to use what it made)
     return base.tool, args
 
 
@@ -328,6 +342,10 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
             raise LookupError(name)  # "now the other adapter" with only one in sight
         if found and found != base.run_id:
             args[name] = found
+    pair = two_of(text, state, props["other_run"], RUN_ID.findall(text), keep=args.get("dictionary_run")) if "other_run" in props else None
+    if pair:  # "now the prose dictionaries against the code ones" after comparing prose with dialogue: never a run with itself
+        args["dictionary_run"], args["other_run"] = pair
+        named_by_corpus(args, state)
     for name in [n for n in args if REFERENCES.get(n, (None,))[0] == "fine-tune"] if BASE_MODEL.search(text) else []:
         args.pop(name)  # "same eval on the untouched base model": no fine-tune
 
@@ -355,6 +373,7 @@ def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> 
     named = [n for n, spec in props.items() if n not in said and "string" in arguments.types_of(spec)
              and re.search(rf"\b{re.escape(n)}\w*(?:\s+(?:line|sentence|text))?\s*(?:for|to|with|as|by)?\s*[:=]?\s*['\"“‘]", text, re.I)]  # "but insert '...'",
     # "swap the inserted line for '...'"
+    named = named or [n for n in _new_fields(text, props) if n not in said and "string" in arguments.types_of(props[n])]  # "a different line: '...'"
     for name in named[:1] if len(quotes) == 1 else ():
         args[name] = quotes[0]
         return

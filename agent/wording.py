@@ -56,6 +56,7 @@ SYNONYMS = {
     "sentence": ("sentence", "step", "sent"),
     "threshold_mse": ("mse threshold", "threshold mse", "mse", "threshold"),
     "sentences": ("sentence", "sents"),
+    "insert": ("inserted line", "inserted sentence", "line"),  # "try a different line in the same slot: '...'"
     "layers": ("layer",),
     "ablate_layers": ("projected out at layer", "ablate at layer", "ablation layer", "ablate layer"),
     "chains": ("chain",),
@@ -130,6 +131,9 @@ ON_RUN = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|and|then)\W+)*(?:on|for|about|r
                     r"\b(?:chain|cot|trace|run|one|vector|vec|sweep|dictionary|dict|fine-?tune|lora|adapter|eval|direction|split)s?\s*$", re.I)  # "on the 221 chain: what else could it have said at sentence 4?": a run named, then the request
 
 
+PASTE_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:reasoning|chain|cot|trace|thoughts?|solution|working)\b", re.I)
+
+
 def own_words(text: str) -> str:
     """The user's own words: the message without quoted text, pasted chains and an unclosed quote's
     rest. What is quoted or pasted is data (a chain of thought, a question, a tool's output), never
@@ -138,6 +142,8 @@ def own_words(text: str) -> str:
     if colon and post.strip() and ON_RUN.match(pre):
         return f"{pre}{colon}{own_words(post)}"
     text = PASTED.sub(" ", text)
+    after = re.search(r":[^\S\n]*\n\s*\n(?=\S)", text)  # "which sentences of this reasoning matter? ...:\n\n<the reasoning>"
+    text = text[:after.start() + 1] if after and PASTE_NAMED.search(text[:after.start()]) else text
     text = QUOTED.sub(" ", text)
     opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
     return text[:opened.start()] if opened else text

@@ -170,9 +170,16 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev84": (0.90, 0.94),
     "dev85": (0.90, 0.85),
     "dev86": (0.88, 0.90),
-    "dev87": (0.86, 0.68),
+    "dev87": (0.90, 0.78),
     "dev88": (0.92, 0.85),
     "dev89": (0.84, 0.82),
+    # dev90-93 (written blind: a researcher's mid-session follow-ups; long sessions that name runs indirectly; a newcomer on the
+    # border of asking and doing; every tool's settings in everyday English) read unseen 86.0/71.9, 82.0/63.3, 94.0/90.9,
+    # 100/83.3 and after their mechanisms (2026-12-05) 96.0/96.9, 94.0/93.3, 100/100, 100/100; the held-out part stayed 91.7/75.6
+    "dev90": (0.92, 0.92),
+    "dev91": (0.90, 0.88),
+    "dev92": (0.94, 0.94),
+    "dev93": (0.94, 0.94),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -243,8 +250,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # they started 2 and 2: "em eval on the layer 12 adapter" with two such adapters, "bump it to 16" with the setting open,
     # "what else might it have written at the sentence that scored highest? four times the default number of redraws" reruns
     # the importance, "take the one cell that beat the controls ... and show me steered vs plain" sweeps); 40 of 6,305 with
-    # dev82-89 (unseen they started 0, 2, 0, 3, 3, 1, 1, 0; after their mechanisms 0, 0, 0, 1, 2, 0, 0, 0); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 40, results
+    # dev82-89 (unseen they started 0, 2, 0, 3, 3, 1, 1, 0; after their mechanisms 0, 0, 0, 1, 2, 0, 0, 0); 39 of 6,505 with
+    # dev90-93 (unseen they started 1, 1, 0, 0; after their mechanisms none); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 39, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
