@@ -181,8 +181,10 @@ def nth_described(text: str, runs: list, seen: list, words: str) -> Any:
     """'the first apples chain', 'the second formal/casual vector': the nth of the runs that description fits."""
     said = re.search(rf"\b(first|second|third|last|latest|newest|earlier|older|original)\s+((?:[\w/.'-]+\s+){{1,2}}?)(?:{words})s?\b", text, re.I)
     fit = described_all(said.group(2), runs, seen) if said and len(runs) > 1 else []
-    index = {"first": 0, "earlier": 0, "older": 0, "original": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1) if fit else 0
-    return fit[min(index, len(fit) - 1)] if len(fit) > 1 and index >= 0 else fit[-1] if fit else None
+    if not fit:
+        return None
+    index = {"first": 0, "earlier": 0, "older": 0, "original": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1)  # else the newest
+    return fit[min(index, len(fit) - 1)] if index >= 0 else fit[-1]
 
 
 def described_all(words: str, runs: list, seen: list) -> list:
@@ -195,16 +197,20 @@ def described_all(words: str, runs: list, seen: list) -> list:
 def unowned(text: str, words: str) -> str:
     """Without the runs of kind `words` that only say where another run came from: resolving the fine-tune of
     "project the direction from the clean fine-tune out of the risky fine-tune" reads "the risky fine-tune"."""
+    if re.fullmatch(rf"(?:{words})", "direction"):
+        return text  # resolving the direction itself: "the direction from the clean fine-tune" describes it
     rest = re.sub(rf"\b(?:direction|vector|vec|dictionar(?:y|ies)|dict|eval|evaluation|probe)s?\s+(?:from|built on|trained on)\s+(?:the\s+)?"
-                  rf"(?:[\w-]+\s+){{0,2}}?(?:{words})s?\b", " ", text, flags=re.I) if not re.match(rf"(?:{words})$", "direction") else text
+                  rf"(?:[\w-]+\s+){{0,2}}?(?:{words})s?\b", " ", text, flags=re.I)
     return rest if re.search(rf"\b(?:{words})s?\b", rest, re.I) else text  # "the direction from the risky fine-tune's answers": made now, from it
 
 
 def from_nth(text: str, runs: list, seen: list) -> Any:
     """'the direction from the first fine-tune': the run of `runs` made from the nth run of that kind among `seen`."""
     said = re.search(rf"\bfrom\s+the\s+(first|second|third|last|latest|newest)\s+({'|'.join(map(re.escape, found_in.KINDS))})s?\b", text, re.I)
-    sources = list({r.run_id: r for r in seen if said and r.tool in found_in.KINDS[said.group(2).lower()]}.values())
-    index = {"first": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1) if sources else None
-    made = [r for r in runs if index is not None and index < len(sources) and sources[index].run_id in r.args.values()]
+    if said is None:
+        return None
+    sources = list({r.run_id: r for r in seen if r.tool in found_in.KINDS[said.group(2).lower()]}.values())
+    index = {"first": 0, "second": 1, "third": 2}.get(said.group(1).lower(), -1)  # else the newest
+    made = [r for r in runs if sources and index < len(sources) and sources[index].run_id in r.args.values()]
     return made[-1] if made else None
 

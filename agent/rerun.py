@@ -184,10 +184,11 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     name = next((n for n in _new_fields(text, props) if n not in said), None)  # "a different sentence": which?
     if name and not arguments.quoted(text) and args.get(name) == base.args.get(name) is not None:
         args = {k: v for k, v in args.items() if k != name} | {"__missing__": name}
+    # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes (and a run
+    # without a seed would give the same result again, though the words route weakly; a maker's run is named to use what it made)
     if args == base.args and tool is not None and (score >= 0.55 or "seed" not in props and base.tool not in MAKERS.values()) and tool["name"] != base.tool \
             and not (state.last(tool["name"]) or same or intents.RERUN.search(text)):
-        return None  # "list what else it could have written there, twice the resamples" after a split: nothing of the split changes
-        # (and a run without a seed would give the same result again; a maker's run is named to use what it made)
+        return None
     return base.tool, args
 
 
