@@ -39,10 +39,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if not (name.endswith("_run") or name.endswith("_runs")) or name in args:
             continue
         if name == "other_run":
-            pair = two_of(text, state, spec, explicit)
-            if pair:
-                args["dictionary_run"], args[name] = pair
-                named_by_corpus(args, state)
+            compare_pair(args, text, state, spec, explicit)
             continue
         if explicit and name.endswith("_run") and name != "base_run":
             args[name] = explicit[0]
@@ -270,7 +267,15 @@ def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = 
 
 
 
-def named_by_corpus(args: dict, state: DialogueState) -> None:
+def compare_pair(args: dict, text: str, state: DialogueState, spec: dict, explicit: list[str], keep: str | None = None) -> None:
+    """Set the two dictionaries a comparison names (`two_of`); the corpora that named them are not a corpus to measure on."""
+    pair = two_of(text, state, spec, explicit, keep)
+    if pair:
+        args["dictionary_run"], args["other_run"] = pair
+        _named_by_corpus(args, state)
+
+
+def _named_by_corpus(args: dict, state: DialogueState) -> None:
     """'the prose dictionaries against the code ones': the corpora name the two runs, not a corpus to measure on
     (that only in mode distribution)."""
     corpora = {c for r in state.runs if r.run_id in (args.get("dictionary_run"), args.get("other_run"))

@@ -12,7 +12,7 @@ import re
 from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
 from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
-from agent.filling import extra_chains, named_by_corpus, two_of, where_to_ablate
+from agent.filling import compare_pair, extra_chains, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
 from agent.show import BASE_MODEL, by_order
@@ -343,10 +343,8 @@ def _references(text: str, state: DialogueState, base: RunSeen, props: dict, arg
             raise LookupError(name)  # "now the other adapter" with only one in sight
         if found and found != base.run_id:
             args[name] = found
-    pair = two_of(text, state, props["other_run"], RUN_ID.findall(text), keep=args.get("dictionary_run")) if "other_run" in props else None
-    if pair:  # "now the prose dictionaries against the code ones" after comparing prose with dialogue: never a run with itself
-        args["dictionary_run"], args["other_run"] = pair
-        named_by_corpus(args, state)
+    if "other_run" in props:  # "now the prose dictionaries against the code ones" after comparing prose with dialogue: never a run with itself
+        compare_pair(args, text, state, props["other_run"], RUN_ID.findall(text), keep=args.get("dictionary_run"))
     for name in [n for n in args if REFERENCES.get(n, (None,))[0] == "fine-tune"] if BASE_MODEL.search(text) else []:
         args.pop(name)  # "same eval on the untouched base model": no fine-tune
 
