@@ -16,9 +16,10 @@ from typing import Any
 from agent import described, found_in, paths
 from agent.named_numbers import NUMBER, name_pattern, number_for, numbers_for, words_for  # noqa: F401  (read through this module too)
 from agent.phrases import HINT_WORDS, INTENT, SEPARATE, layer_rows, side_names
+from agent.shorthand import code_forms, normal  # noqa: F401  (normal: read by the planner through this module)
 from agent.wording import (  # noqa: F401  (read here, and by the planner through this module)
-    BARE_ELSEWHERE, JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases, code_forms,
-    item_types, labelled, mend_typos, normal, own_words, payload, quoted, quoted_all, types_of, without,
+    BARE_ELSEWHERE, JUDGED, MENTIONS, NUMBER_WORD, ON_RUN, PAIRS, PATH, PICKS, PREFIXED, QUOTED, QUOTED_PREFIXED, SPELLED, SYNONYMS, TICKED, VALUE_WORDS, aliases,
+    item_types, labelled, mend_typos, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
 ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?|ground[- ]truth)"

@@ -9,8 +9,9 @@ import re
 
 from agent import arguments, beforehand, by_effect, copied, free_text, organism_names, picked, relative
 from agent.descriptions import describe_match, described_all
-from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, DialogueState, RunSeen
+from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
+from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID
 from agent.stored_runs import from_store
 from agent.wording import QUESTION_SAID
 

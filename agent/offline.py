@@ -30,8 +30,9 @@ from pydantic import PrivateAttr
 from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
 from agent import rerun as rerun_, retarget, second_opinion, show, trials
 from agent.answers import NO_ANSWER
-from agent.dialogue_state import RUN_ID, DialogueState, kind_of
+from agent.dialogue_state import DialogueState
 from agent.phrases import asked_part
+from agent.run_kinds import RUN_ID, kind_of
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
 

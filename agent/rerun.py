@@ -11,10 +11,11 @@ import re
 
 from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
-from agent.dialogue_state import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
+from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import compare_pair, extra_chains, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
+from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, kind_of
 from agent.show import BASE_MODEL, by_order
 
 CHANGE = re.compile(

@@ -14,9 +14,10 @@ import re
 
 from agent import arguments
 from agent.descriptions import describe_scores
-from agent.dialogue_state import KIND_WORDS, REFERENCES, TOOL_WORDS, DialogueState, RunSeen
+from agent.dialogue_state import DialogueState, RunSeen
 from agent.organism_names import organism_named
 from agent.routing import tool_words
+from agent.run_kinds import KIND_WORDS, REFERENCES, TOOL_WORDS
 
 SAME_ON = re.compile(
     r"(?:^|[.!?;]\s+)\W*(?:(?:ok(?:ay)?|now|and|then|so|cool|nice|great|right|alright|pls|please|(?:can|could|would) you)\W+)*"

@@ -6,7 +6,8 @@ import json
 import re
 
 from agent.descriptions import describe_match, spelled_ordinals
-from agent.dialogue_state import KIND_WORDS, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, DialogueState, RunSeen, kind_of
+from agent.dialogue_state import DialogueState, RunSeen
+from agent.run_kinds import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, TOOL_WORDS, kind_of
 from agent.wording import quoted
 
 

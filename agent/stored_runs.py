@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from agent.descriptions import describe_match
-from agent.dialogue_state import REFERENCES, RunSeen
+from agent.dialogue_state import RunSeen
+from agent.run_kinds import REFERENCES
 
 FIND_SCORE = 0.5  # a run of an earlier session found by description must match this well
 
