@@ -75,7 +75,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     """The arguments of a schema said in `text`, and the phrases that said them."""
     args: dict[str, Any] = {}
     said: list[str] = []
-    words = _Text(own_words(code_forms(text)))  # quoted or pasted text is free text: no numbers, paths or names are read from it
+    words = _Text(own_words(code_forms(text), names=True))  # quoted or pasted text is free text: no numbers, paths or names are read from it
     for clause in found_in.describing(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not layer 12
         words.use(clause)
     whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
@@ -168,7 +168,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
             found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
-            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$",
+            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$|"
+                                                                r"\b(?:instead of|rather than)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){1,2}$",  # "instead of the paper's plain MP"
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
                      and not re.match(r"\s+(?:\w+\s+)?(?:aside\b|results?\s+(?:were|was|looked|seemed|showed)\b)", words.text[m.end():], re.I)]

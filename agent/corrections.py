@@ -28,8 +28,8 @@ VALUE = re.compile(rf"(?<![\w.])({_LIST})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?
 NOT_THAT = re.compile(rf"(?<![\w.])({_LIST})\s*,?\s+(?:not|rather than)\s+({_LIST})(?!\w|\.\d)(?:\s+(?:like|as) I (?:said|wrote|had (?:it)?))?", re.I)
 # a change of mind about the whole request: what follows is the request
 DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:never ?mind|scratch that|forget (?:it|that|about (?:it|that))|"
-                     r"on second thought|(?:no wait|wait no|wait,? actually|actually,? no)\b,?\s*(?=(?:first|just|instead|rather)\b))"
-                     r"[\s,.;:!-]*(?:(?:first|instead|rather)\b[\s,]*)?(?P<rest>\S.*)$", re.I | re.S)
+                     r"on second thought|(?:no wait|wait no|wait,? actually|actually,? no)\b[,.]?\s*(?=(?:first|just|instead|rather)\b))"
+                     r"[\s,.;:!-]*(?:(?:first|instead|rather)\b[\s,:]*)?(?P<rest>\S.*)$", re.I | re.S)
 
 
 BACK_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|so)\W+)*back to (?P<subject>(?:the|that|our)\s+[^:\"'“]{1,40}?)\s*(?::|[-–—]|,)\s+(?P<rest>[^\"'“]\S.*)$", re.I | re.S)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent import found_in
+from agent import by_result, found_in
 
 
 STOP_WORDS = frozenset(
@@ -22,9 +22,9 @@ def content_words(text: str) -> set[str]:
             if w not in STOP_WORDS}  # "0.0003": a value said alone ("the 3e-4 run")
 
 
-# "the chain about the train", "the one about 221": a run named by what it is about
+# "the chain about the train", "the one about 221", "the chain of the train question": a run named by what it is about
 ABOUT = re.compile(r"\b(?:the|that|our)\s+(?P<kind>chain|cot|trace|question|problem|one|run|vector|vec|eval|evaluation|fine-?tune|lora|dictionary|dict)"
-                   r"\s+about\s+(?:the\s+|a\s+|an\s+)?(?P<subject>[\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", re.I)
+                   r"\s+(?:about\s+(?:the\s+|a\s+|an\s+)?|(?:of|for|on)\s+the\s+(?=[\w.'-]+\s+(?:question|problem|one)\b))(?P<subject>[\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", re.I)
 
 
 def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
@@ -86,7 +86,8 @@ SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    extreme = compared(text, runs) or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
+    result = by_result.picked(text, runs, seen or runs)  # "the eval with the higher EM rate"
+    extreme = compared(text, runs) or (None if result is by_result.TIE else result) or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
@@ -147,9 +148,13 @@ PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", re
 def for_routing(text: str, runs: list) -> str:
     """The words that choose a tool: a run named by its description ("the eval-awareness vec") is a reference, so its
     description does not vote ("do the sweep on the eval-awareness vec" is a sweep); nor does a purpose said after
-    the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run named as the owner of a
+    the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run picked by its result
+    ("the fine-tune with the higher EM rate"), nor a run named as the owner of a
     setting ("steer 'X' with the sweep's best cell" is a steer), nor a sentence seen ("after that most resilient sentence")."""
     text = PURPOSE.sub(" ", text)
+    said = by_result.clause(text)  # "probe the adapters of the fine-tune with the higher EM rate": no EM eval asked for
+    if said and "clause" in said.groupdict() and by_result.picked(text, runs, runs) not in (None, by_result.TIE):
+        text = text[:said.start("clause")] + " " + text[said.end("clause"):]
     text = re.sub(r"\brather than (?:the|its|their)\s+[\w-]+", " ", text, flags=re.I)  # "the matrix rather than the alternatives": not asked for
     text = re.sub(r"\b(that|this|those|these)\s+(?:most|least)\s+[\w-]+\s+(sentences?|heads?|layers?|atoms?|ones?)\b", r"\1 \2", text,
                   flags=re.I)  # "intervene right after that most resilient sentence": a sentence seen, not a resilience run

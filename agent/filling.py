@@ -75,6 +75,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if found:
             args[name] = found
     free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
+    if free.get("cot") and free.get("question") and free["cot"].strip(" '\"") in free["question"]:
+        free.pop("question")  # "at sentence 1 of this reasoning? ... reasoning: '...'": the chain pasted is no question
     if args.get("cot_run") and (pointed or "question" not in tool["schema"].get("required", [])):
         # quoted text here names a sentence of that chain, not a new question
         free.pop("question", None)
@@ -104,6 +106,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
                        arguments.normal(arguments.own_words(text)))  # "now steer with that, negative three, on '...'"
         if at:
             args["scale"] = float(at.group(1))
+    if "temperature" in props and "scale" not in props and "temperature" not in args:  # "give me a cot at 0.3 for: ..."
+        at = re.search(r"\b(?:cot|chain|chains|samples?|one|it)\s+at\s+(0?\.\d+|1\.\d+)(?![\w.%])(?!\s*(?:tokens?|layers?|steps?|top|p)\b)", arguments.own_words(text), re.I)
+        if at:
+            args["temperature"] = float(at.group(1))
     if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b|"
                                                        r"\b(?:where|at which) it peaked\b|\bat the peak\b", text, re.I):
         best = best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
@@ -111,6 +117,13 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
     where_to_ablate(args, props, text)
+    mse = args.get("threshold_mse")
+    if "tau" in props and "tau" not in args and mse is not None and min(mse if isinstance(mse, list) else [mse]) >= 0.01 and not re.search(r"\bmse\b", text, re.I):
+        args["tau"] = args.pop("threshold_mse")  # "0.3 threshold": an MSE threshold is about 1e-4, so this is tau
+    source = state.get(args.get("direction_run") or "")
+    if "layers" in props and "layers" not in args and source and isinstance(source.args.get("layer"), int) and re.search(
+            r"\b(?:at|in|on)\s+(?:only\s+)?(?:its|the direction's|that direction's)\s+(?:own\s+)?layer\b(?!\s*\d)", text, re.I):
+        args["layers"] = [source.args["layer"]]  # "ablate the one that steered hardest, just at its own layer"
     relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         organism = organism_names.organism_named(text, state)
@@ -154,7 +167,7 @@ def where_to_ablate(args: dict, props: dict, text: str) -> None:
     if "ablate_layers" in props and "layers" in args and "ablate_layers" not in args and re.search(r"\b(?:ablat|project)\w*", text, re.I):
         args["ablate_layers"] = args.pop("layers")
     if "ablate_layers" in props:  # "rank-1 adapter at layer 15, project out PCs 0, 2 and 3 at layers 12 and 15": each clause its own
-        listed = r"layers?\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)*)"
+        listed = r"layers?\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+(?![\d.])(?!\s+(?:steps?|samples?|rollouts?|tokens?|epochs?|seeds?|docs?|controls?|chains?)\b))*)"  # not "..., 80 steps"
         for name, clause in (("ablate_layers", rf"\b(?:ablat\w*|project\w*(?:\s+[\w,]+){{0,6}}?\s+out)\b[^.;]*?\b(?:at|in|on)\s+{listed}"),
                              ("layers", rf"\b(?:adapters?|loras?|adapt\w*)\s+(?:at|on|in)\s+(?:only\s+)?{listed}")):
             found = re.search(clause, text, re.I)
@@ -172,7 +185,7 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
     if rows:
         best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
         return list(best["layers"]), float(best["scale"])
-    said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)\]?\s*(?:@|x|at scale|,\s*scale)\s*(-?\d+(?:\.\d+)?)",
+    said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)]?\s*(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)",
                      sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1", "peak at layer 14, scale 2.0"
     return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
 

@@ -47,8 +47,10 @@ def describing(text: str) -> list[str]:
     for m in CLAUSE.finditer(text):
         past = PAST.search(m.group(2))
         if past and not re.match(r"\s*with\b", text[m.end(1):], re.I):
-            end = re.search(r"\s+(?:(?:with|and|at|using|for|but|then|on|to)\b|w/)", m.group(2)[past.end():])  # "... peaked with 12 samples"
-            found.append(m.group(2)[:past.end() + end.start()] if end else m.group(2))
+            said = re.match(r"\s+(?:at|to|on|in|around|near)\s+(?:[a-z]+\s+)?[+-]?\d[\d.]*", m.group(2)[past.end():], re.I)  # "was at layer 14"
+            at = past.end() + (said.end() if said else 0)
+            end = re.search(r"\s+(?:(?:with|and|at|using|for|but|then|on|to)\b|w/)", m.group(2)[at:])  # "... peaked with 12 samples"
+            found.append(m.group(2)[:at + end.start()] if end else m.group(2))
     return found + [m.group(0) for m in PURPOSE.finditer(text)]
 
 
@@ -59,15 +61,30 @@ PURPOSE = re.compile(r"(?:[,;—]|\s-+)\s*(?:i want to|i wanna|i'?d like to|to|s
 
 def named(text: str, runs: list, seen: list) -> object | None:
     """The one run of `runs` whose findings (or those of runs made from it, among `seen`) the clause describes, or None."""
+    scores = _scored(text, runs, seen)
+    if not scores or not scores[0][1] or len(scores) > 1 and scores[1][0] >= scores[0][0]:
+        return None
+    return scores[0][2]
+
+
+def tied(text: str, runs: list, seen: list) -> bool:
+    """Whether the clause describes two runs alike ("the sweep whose best cell was at layer 14" with two such sweeps)."""
+    said = [c for c in describing(text) if not PURPOSE.fullmatch(c)]
+    scores = _scored(text, runs, seen, said[0]) if said else []  # only what the clause says was found: "whose best cell was at layer 14"
+    return len(scores) > 1 and scores[0][1] and scores[1][1] and scores[1][0] >= scores[0][0]
+
+
+def _scored(text: str, runs: list, seen: list, found: str | None = None) -> list[tuple[float, bool, object]]:
+    """(how well the clause fits its findings, whether a number of the clause is among them, run), best first; [] without a clause."""
     clause = CLAUSE.search(text)
     if not clause or re.match(r"\s*with\b", text[clause.end(1):], re.I) and not PAST.search(clause.group(2)) \
             and re.search(r"\b(?:rerun|re-run|redo|repeat|again)\b", text[:clause.start()], re.I):
-        return None  # "rerun the reference-judged eval with 20 samples": the settings of the rerun, not what the run found
+        return []  # "rerun the reference-judged eval with 20 samples": the settings of the rerun, not what the run found
     kind = KINDS.get(clause.group(1).lower())
     runs = [r for r in runs if kind is None or r.tool in kind]  # "the adapter that ...": a fine-tune, not its evaluation
-    numbers = _numbers(clause.group(2))
+    numbers = _numbers(found or clause.group(2))
     if not numbers or not runs:
-        return None
+        return []
     stems = {s for s in _STEMS if s in clause.group(2).lower()}
     scores = []
     for run in runs:
@@ -75,11 +92,7 @@ def named(text: str, runs: list, seen: list) -> object | None:
         theirs, own = _numbers(said), _numbers(run.summary or "")
         score = 2 * len(numbers & theirs) + 0.5 * len(numbers & own) + sum(s in said.lower() for s in stems)  # its own findings first
         scores.append((score, bool(numbers & theirs), run))
-    scores.sort(key=lambda s: -s[0])
-    best = scores[0]
-    if not best[1] or len(scores) > 1 and scores[1][0] >= best[0]:
-        return None
-    return best[2]
+    return sorted(scores, key=lambda s: -s[0])
 
 
 def _numbers(text: str) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import found_in
+from agent import by_result, found_in
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -17,7 +17,7 @@ DEFINE = re.compile(
     r"\bwhat\s+(?:does|do|is|are)\s+(?P<a>.+?)\s+(?:(?:actually|really|even|supposed to|meant to|trying to)\s+)+(?:mean|stand for|refer to|measure|capture|quantify|"
     r"tell (?:me|us)|show|do)\b|"
     r"\bwhat\s+(?:does|do)\s+(?P<c>.+?)\s+(?:(?:actually|really|even)\s+)?(?:mean|stand for|refer to|measure|capture|quantify|control|set|affect|change|do)\b|"
-    r"\b(?:whats|what(?:'s|’s|\s+is|\s+are)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
+    r"\b(?:whats|what(?:'s|’s|\s+is|\s+are|\s+means?)|define|definition of|meaning of|explain what)\s+(?:exactly\s+)?(?:an?\s+|the\s+(?:term\s+)?)?(?P<b>[^?]+?)"
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
                  r"\bexplain (?:how|why) (?:you|it|that|this|the)\b|\bhow (?:did )?you (?:reach|reached|got|get|arrived? at|concluded?|decided?)\b|"
@@ -62,7 +62,9 @@ OPINION = re.compile(
     r"\bcan i call (?:that|this|it)\b|\bthe [\w\s-]{0,30}\bpaper (?:use|used|do|did|report)\b|"
     # "so did caft work?", "did the ablation beat random or not", "does n=9 mean anything?", "are those counted as wrong?"
     r"\bdid (?:the |that |this |it |my |our )?[\w-]+(?: [\w-]+)? (?:work|help|beat|hurt|matter|do anything|change anything)\b|"
-    r"\bmean anything\b|\bor is (?:that|this|it) just\b|\bis (?:that|this|it) (?:overfitting|underfitting|overfit)\b|"
+    r"\bmean anything\b|\bor is (?:that|this|it) (?:just\b|noise\b|chance\b)|"
+    r"^\s*which (?:one )?of (?:the|those|these|my|our) (?:two |three |\d+ )?[\w-]+ (?:had|has|got|gave|showed|shows|was|is|came out)\b[^?]*\?\s*$|"
+    r"\bis (?:that|this|it) (?:overfitting|underfitting|overfit)\b|"
     r"^\s*(?:is|are|was|were)\b[^.!?]{0,60}\b(?:a )?(?:big|small|large|real|strong|weak|meaningful) (?:effect|difference|change|shift|gap|drop)\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
@@ -70,7 +72,7 @@ META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
-IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
+IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:(?:anyway|anyways|regardless|either way),?\s+)?(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
                         r"redo|re-?run|repeat|rebuild|retrain|suppress|again(?=,?\s+(?:but|with|at|on|using|w/)\b))\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 EITHER_WAY = re.compile(r"\b(?:more|fewer|less|higher|lower|bigger|smaller)(?: [\w-]+)? or (?:more|fewer|less|higher|lower|bigger|smaller)\b[^.!]*\?",
@@ -109,7 +111,7 @@ SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|se
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
-                  r"\b(?:put|paste) (?:[\w()'-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bre-?display\b|\bback on (?:the )?screen\b|"
+                  r"\b(?:put|paste) (?:[\w()'-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bput (?:back )?on(?:to)? (?:the |my )?screen\b|\bre-?display\b|\bback on (?:the )?screen\b|"
                   r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
                   r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
 SHOWN = {  # what a person asks to see -> which part of a run
@@ -121,7 +123,7 @@ SHOWN = {  # what a person asks to see -> which part of a run
     "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
     "run": r"run|summary|one|\d{8}-\d{6}-\w+",
 }
-QUOTED_TEXT = re.compile(r"\"[^\"]*\"|'[^']{3,}'")
+QUOTED_TEXT = re.compile(r"\"[^\"]*\"|(?<!\w)'[^']{3,}'(?!\w)")  # not the apostrophes of "what's ... doesn't"
 THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
 MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own |[\w-]+-[\w-]+ )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes|sentence|jsonl|csv)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
@@ -199,7 +201,7 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
     if explained and find_terms(explained.group(1)) and len(explained.group(1).split()) <= 5:
         return find_terms(explained.group(1))
     for m in DEFINE.finditer(text):
-        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again|(?:in|for|of) [a-z]+_[a-z_]+)\b", "", m.group("a") or m.group("b") or m.group("c") or "",
+        phrase = re.sub(r"\s+(?:in (?:this|that|our) context|here|concretely|exactly|again|(?:in|for|of) [a-z]+_[a-z_]+|(?:in|for|of) the [\w -]{1,30}? (?:method|approach|paper|algorithm|technique))\b", "", m.group("a") or m.group("b") or m.group("c") or "",
                         flags=re.I)  # "what's a 'model organism' in this context, concretely?", "what's alpha in resample_importance?"
         if re.search(r"\b(?:of|for|in|on) (?:the|this|that|my|our)\b|\b\d|\borganism:|\btiny-random\b|\bsmollm", phrase, re.I) \
                 and not re.search(r"\bmean\b", m.group(0)):  # "what's the EM rate of organism:misaligned?": a measurement
@@ -254,11 +256,15 @@ def is_question_about_result(text: str) -> str | None:
     A question followed by an order ("is that real? check a few scales") is a request; a
     question inside quotes is the payload ("ask it 'what should I do?'"), not the user's."""
     asked = re.match(r"^\s*[\w-]+\s+(?:q|question)\s*:\s*[^?]*\?", text, re.I)  # "resample_importance q: with rollouts=100 ..., does ...?"
-    text = re.sub(r"^\s*(?:[\w-]+\s+)?(?:q|question)\s*:\s*", "", QUOTED_TEXT.sub(" ", text), flags=re.I)  # "itda q: how does ..."
+    text = re.sub(r"^\s*(?:[\w-]+\s+)?(?:q|question)\s*:\s*", "", text if re.search(r"\b(?:asked me|(?:couldn'?t|can'?t|cannot) answer)\b", text, re.I)
+                  else QUOTED_TEXT.sub(" ", text), flags=re.I)  # "itda q: how does ...", "a labmate asked me this: '...?'" (the user's question too)
     if NOT_A_REQUEST.search(text) and not SHOW_ONLY.search(text):  # "no need to re-run anything; just pull it up": shown
         return "advice"
     if ASKED_TO.search(text):
         return None  # "Could you build the standard real-user vs AI-evaluator vector ...?": a request, politely
+    if re.search(r"\?\s+(?:(?:also|anyway|anyways|and|then|but|so|now|regardless)[,\s]+)+(?:please\s+|pls\s+)?(?:re-?run|redo|repeat|rebuild|retrain|run|try|steer|"
+                 r"sweep|train|build|split)\b(?!\s+(?:you|i|we|they)\b)", text, re.I):
+        return None  # "how come S4 comes out negative? anyway rerun that w 32 rollouts": the question is set aside
     if IMPERATIVE.search(text) and not re.match(r"^\s*(?:why|how come|what does|what do)\b|^\s*(?:do|does|did) (?:the|these|those)\b[^?]*\bmean\b",
                                                  text, re.I):
         return None
@@ -338,9 +344,9 @@ def show_request(text: str) -> str | None:
     for part, words in SHOWN.items():
         if re.search(rf"\b(?:{words})\b", text, re.I):
             return part
-    if re.search(r"\b(?:show|display|print|pull (?:\w+ )?up|bring (?:\w+ )?up|re-?display)\b[^.?!]*\b(?:again|once more|back)\b", text, re.I):
+    if re.search(r"\b(?:show|display|print|pull (?:\w+ )?up|bring (?:\w+ )?up|re-?display|re-?open|open|view)\b[^.?!]*\b(?:again|once more|back)\b", text, re.I):
         return "run"  # "print the em eval again": the run, as it was shown
-    return None
+    return "run" if by_result.clause(text) or found_in.CLAUSE.search(text) else None  # "open the dictionary with lower nmse": a run named by what it found
 
 
 ACK = re.compile(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b[\s,.!:;-]*", re.I)
@@ -381,9 +387,10 @@ THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
 
 
 def judged(text: str) -> bool:
-    """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is
-    something off?", "could you tell me whether it beats the controls?", "does a smaller C keep more adapters or fewer?"."""
-    return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and (JUDGED.search(text) or EITHER_WAY.search(text))) and not (
+    """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is something
+    off?", "could you tell me whether it beats the controls?", "does a smaller C keep more adapters or fewer?", "... or is that noise"."""
+    return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and (JUDGED.search(text) or EITHER_WAY.search(text))
+                or re.search(r"\bor (?:is|was) (?:that|this|it) (?:just )?(?:noise|chance|a fluke)\W*$", text, re.I)) and not (
         IMPERATIVE.search(text) or ASKED_TO.search(text))
 
 

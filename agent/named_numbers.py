@@ -13,6 +13,7 @@ import re
 from agent.wording import SYNONYMS
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
+SET_TO = r"equals?(?: to)?|equal to|put (?:at|to|on)|put|set (?:at|to)|becomes?"  # "with C equal 0.05", "the strength put minus 6"
 # Plural things a number before them counts, whatever setting was named before it with "at", "of", "to" ("cap each
 # chain at 15 resamples" counts resamples); not units ("checkpoint every 2 steps", "cut at 64 tokens").
 COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains|sentences|prompts|pairs|docs|documents|atoms|components|"
@@ -68,7 +69,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
-    join = r"\s*(?:=|:|\s+of\s+)\s*" if short else r"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|(?:is )?(?:above|below|over|under)|is|(?:up |down )?to|at|#|no\.?|around|about|\(|,(?=\s*-\d))?\s*"
+    join = rf"\s*(?:=|:|\s+of\s+|\s+(?:{SET_TO})\s+)\s*" if short else rf"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|(?:is )?(?:above|below|over|under)|is|{SET_TO}|(?:up |down )?to|at|#|no\.?|number|around|about|\(|,(?=\s*-\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s+times\s+(?:the|as|that)\b)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
@@ -76,10 +77,12 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w+er|more|less|as|the|that)\b)")
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
+    if name == "atom":  # "whats near #1790?"
+        patterns.append(r"(?<![\w#])(?<!sentence )(?<!layer )(?<!question )(?<!prompt )#(\d+)\b")
     if fraction and not short:  # "0.2 of the docs held out"
         patterns.append(rf"(?<![\w.#])({NUMBER})\s+of\s+(?:the\s+)?\w+\s+(?:{alternatives})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
-        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+(?:at\s+|of\s+|to\s+)?({NUMBER})(?!\w|\.\d)")
+        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+(?:at\s+|of\s+|to\s+|(?:{SET_TO})\s+)?({NUMBER})(?!\w|\.\d)")
     return tuple(re.compile(p, re.I) for p in patterns)
 
 

@@ -82,6 +82,8 @@ def organism_named(text: str, state: DialogueState) -> str | None:
         return f"organism:{newest.args['name']}"  # "EM eval on it" right after building one
     if said is None or not built:
         return None
+    if said.group(1) and said.group(1).lower() in ("new", "newest", "latest", "last"):
+        return f"organism:{built[-1]}"  # "mediation on the new organism": the one built last
     named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]
     if said.group(1) and not named or not named and len(set(built)) > 1:
         return None  # "the anchor organism" when another one was built, "the organism" when two were: not guessed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from agent import by_result, found_in
 from agent.descriptions import ABOUT, STOP_WORDS, content_words, describe_match, describe_scores
 from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, kind_of, plural
 
@@ -37,7 +38,28 @@ class Referents:
                                     text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
         if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+        return self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+
+    def unpicked(self, text: str) -> str | None:
+        """'the eval with the higher EM rate' when two evals got the same rate, 'the stronger direction' (at steering or at
+        ablation?), 'the chain that got it wrong' when two did, 'the sweep whose best cell was at layer 14' when two
+        sweeps' was: a description by results that picks no one run."""
+        said = by_result.clause(text)
+        if said is None:
+            described = found_in.CLAUSE.search(text)
+            if described and found_in.tied(text, self.runs, self.runs):
+                words = next((c for c in found_in.describing(described.group(0)) if described.group(2).startswith(c)), described.group(2))
+                return f"\"{text[described.start():described.start(2)]}{words}\" fits two runs here alike."
+            return None
+        tools = by_result.tools_of(said.group("kind"))
+        groups: dict[str, list] = {}
+        for run in self.runs:
+            if tools is None or run.tool in tools:
+                groups.setdefault(run.tool, []).append(run)
+        picks = [by_result.picked(text, runs, self.runs) for runs in groups.values() if len(runs) >= 2]
+        if by_result.TIE not in picks or any(p not in (None, by_result.TIE) for p in picks):
+            return None
+        return f"\"{said.group(0)}\" picks no one run here: the runs it compares tie, or it doesn't say which result to compare."
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
@@ -47,8 +69,9 @@ class Referents:
             return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
             said = re.search(rf"(?<!\ba )(?<!\bget a )\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)  # "a third chain": new
-            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three") or re.search(r"\b(?:one|some|any) of $", text[:said.start()]):
-                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare": to be made; "one of those dicts"
+            if said is None or kind == "fine-tune" and said.group(1).lower() in ("two", "three") or re.search(r"\b(?:one|some|any) of $", text[:said.start()]) \
+                    or said.group(1).lower() in ("two", "three") and re.match(r"\s+(?:at|with|using|from|of)\s+(?!the\b|those\b|these\b)", text[said.end():], re.I):
+                continue  # "which of the three adapters": parts of one fine-tune; "two organisms to compare", "two dicts at tau 0.3 and 0.5": to be made
             built = ("build_organism",) if kind == "fine-tune" else ()  # a built organism is a fine-tune too
             seen = list(dict.fromkeys(r.run_id for r in self.runs if r.tool in REFERRED[kind] or r.tool in built))
             needed = {"other": 2, "second": 2, "both": 2, "two": 2, "third": 3, "three": 3}.get(said.group(1).lower(), 1)
@@ -97,6 +120,8 @@ class Referents:
     def tied(self, text: str) -> str | None:
         """'the 16-rollout one' with two importance runs at 16 rollouts, 'the chain about the train' with two: a setting or subject they share."""
         found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*|(?:layer|seed|rank|scale|tau)\s+-?\d[\d.]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
+        found += [(s, k) for k, s in re.findall(r"\bthe\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|training|model|direction)\s+(?:with|at|on|from)\s+"
+                                                r"((?:layer|seed|rank|scale|tau)\s+-?\d[\d.]*)(?![\d.]*\s*(?:,\s*)?(?:and|or|&|/)\s*\d)", text, re.I)]  # "the training with layer 15"
         said = [f"the {s} one" for s, _ in found] or [m.group(0) for m in ABOUT.finditer(text) if kind_of(m.group("kind")) in (None, "chain")]
         kind = kind_of(found[0][1]) if len(found) == 1 else None  # "the layer-15 direction": of the directions
         runs = [r for r in self.runs if kind is None or r.tool in REFERRED[kind]]

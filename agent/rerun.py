@@ -53,7 +53,7 @@ TOO = re.compile(rf"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:do|run|try)\s+(?
 
 
 FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "but", "also", "ok", "okay", "please", "pls", "then",
-          "same", "time", "instead", "way", "other", "wait", "hmm", "yeah", "yes", "sure", "fine"}
+          "same", "time", "instead", "way", "other", "wait", "hmm", "yeah", "yes", "sure", "fine", "right", "alright", "while", "ur"}
 
 
 def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import arguments, beforehand, copied, descriptions, filling, intents, show, trials
+from agent import arguments, beforehand, by_result, copied, descriptions, filling, intents, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.request_classifier import OVERRULE
@@ -64,6 +64,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # three settings of the tool read from the user's own words, not carried from runs; or two set up before ("ok go")
     if choice in ("answer", "show", "clarify") and reply.tool_calls and trials.asked(own):
         return reply  # "what happens if the model can't see one of its sentences?": the experiment is what was asked
+    if choice == "clarify" and reply.tool_calls and by_result.clause(own):
+        return reply  # "ablate the one that steered hardest": a run picked by its result (else the rules had asked which)
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer" and _changed(reply, state) and "?" not in own and not intents.QUESTION.search(own):

@@ -66,6 +66,9 @@ def spell(text: str) -> str:
     text = re.sub(r"\bL(\d+)((?:\s*,\s*\d+)+(?:,?\s*(?:and|&)\s*\d+)?)\b", r"layers \1\2", text)  # "L4, 8, 12, 16"
     text = re.sub(r"\b(?:n|num)_(?=[a-z]{3,})", "", text)  # "n_rollouts 50"
     text = re.sub(r"\b(?:(?:every|each|all(?: the)?) )?layers? from (\d+) (?:to|through|thru|-) (\d+)\b", r"layers \1-\2", text, flags=re.I)
+    # "from layer 5 to layer 8 included", "layer 5 through layer 8" (not "from layer 12 to layer 14": a move from one to the other)
+    text = re.sub(r"\b(?:from\s+)?layer\s+(\d+)\s+(?:through|thru)\s+layer\s+(\d+)\b|\bfrom\s+layer\s+(\d+)\s+(?:up\s+)?(?:to|until|till)\s+layer\s+(\d+)"
+                  r"\s*,?\s*\(?(?:both\s+)?(?:included|inclusive)\)?", lambda m: "layers {}-{}".format(*[g for g in m.groups() if g]), text, flags=re.I)
     text = re.sub(rf"\b(scales|strengths|layers|seeds|taus)\s+(?:from\s+)?({_NUM})\s*(?:to|through|thru|-)\s*({_NUM}),?\s+(?:in|by|at|with)?\s*"
                   rf"(?:steps? of\s+({_NUM})|({_NUM})\s*(?:steps|increments)|increments of\s+({_NUM}))", _stepped, text, flags=re.I)
     text = re.sub(r"\b(layers|scales|sentences|ks|seeds|positions)\s+(\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?)+)\b(?!\s*%)",
@@ -100,6 +103,6 @@ def spell(text: str) -> str:
                   text, flags=re.I)  # "checkpoints one, two and four apart": offsets between checkpoints
     # "scales one, two and four", "layers six and twelve": a list of number words after the name it fills
     words = rf"(?:{NUMBER_WORD}|(?:a )?half)"  # "scales half, one and two", "k of 1, three and five" (the first already spelled)
-    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|offsets|seeds)(\s+(?:of\s+|to\s+)?)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
+    return re.sub(rf"\b(scales|strengths|layers|sentences|positions|components|ks|k of|k|offsets|seeds)(\s+(?:of\s+|to\s+)?)((?:{words}|\d+)(?:\s*(?:,|and|&|-|through|thru|to)\s*(?:and\s+)?{words})+)\b",
                   lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:{NUMBER_WORD}|(?:a )?half)\b", lambda w: SPELLED.get(w.group(0).lower(), "0.5"), m.group(3), flags=re.I),
                   text, flags=re.I)

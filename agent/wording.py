@@ -33,7 +33,8 @@ SYNONYMS = {
     "ks": ("k", "gaps", "lags", "offsets", "checkpoint offsets"),
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
-    "build_encoder": ("build", "built", "building", "encoder", "build it", "build them"),
+    "build_encoder": ("build", "built", "building", "encoder", "build it", "build them", "pick the atoms", "picks the atoms", "choose the atoms",
+                      "decide which activations become atoms", "decides which activations become atoms", "decide which become atoms"),
     "include_user": ("my own messages", "my messages", "my own msgs", "my msgs", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass", "batches", "per batch", "sentences per batch"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
@@ -132,17 +133,18 @@ ON_RUN = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|and|then)\W+)*(?:on|for|about|r
 PASTE_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:reasoning|chain|cot|trace|thoughts?|solution|working)\b", re.I)
 
 
-def own_words(text: str) -> str:
+def own_words(text: str, names: bool = False) -> str:
     """The user's own words: the message without quoted text, pasted chains and an unclosed quote's
     rest. What is quoted or pasted is data (a chain of thought, a question, a tool's output), never
-    an instruction: tools are chosen, and settings read, from these words only."""
+    an instruction: tools are chosen, and settings read, from these words only. `names`: a quoted
+    lowercase name stays, unquoted, for settings to be read from ("only questions 'wish' and 'bored'")."""
     pre, colon, post = text.partition(":")
     if colon and post.strip() and ON_RUN.match(pre):
-        return f"{pre}{colon}{own_words(post)}"
+        return f"{pre}{colon}{own_words(post, names)}"
     text = PASTED.sub(" ", text)
     after = re.search(r":[^\S\n]*\n\s*\n(?=\S)", text)  # "which sentences of this reasoning matter? ...:\n\n<the reasoning>"
     text = text[:after.start() + 1] if after and PASTE_NAMED.search(text[:after.start()]) else text
-    text = QUOTED.sub(" ", text)
+    text = QUOTED.sub(lambda m: f" {m.group(4)} " if names and m.group(4) and re.fullmatch(r"[a-z][a-z\d]*(?:_[a-z\d]+)*", m.group(4)) else " ", text)
     opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
     return text[:opened.start()] if opened else text
 
@@ -151,7 +153,7 @@ def own_words(text: str) -> str:
 PAIRS = (
     re.compile(r"\[\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\]"),
     re.compile(r"\(\s*(['\"])(.+?)\1\s*,\s*(['\"])(.+?)\3\s*\)"),  # ("a", "b"), ("c", "d")
-    re.compile(r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3"),
+    re.compile(r"(['\"])([^'\"]{3,}?)\1\s+(?:vs\.?|versus|against|opposite to|opposed to)\s+(?:negative\s+)?(['\"])([^'\"]{3,}?)\3"),
     re.compile(r"(?:\(\+\)|\bpos(?:itive)?\b\s*:?)\s*(['\"])([^'\"]{3,}?)\1[\s,;/]*(?:and\s+)?(?:\(-\)|\bneg(?:ative)?\b\s*:?)\s*"
                r"(['\"])([^'\"]{3,}?)\3", re.I),
     # one pair a line: '1. "a" / "b"', "'a' - 'b'"
@@ -212,7 +214,7 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
             and not QUOTED.search(last[0]):  # "steer at layers 6, 9, 12 with scale 4\nWrite a function that reverses a linked list."
         return last[1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
-        about = re.search(r"\b(?:about|thru|through|question is|problem is|for|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
+        about = re.search(r"\b(?:about|thru|through|question is|problem is|for(?!\s+(?:me|us)\b)|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
         if about and re.search(r"\d|\?", about.group(1)):
             return about.group(1).strip()
     return None
@@ -222,7 +224,7 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
 KNOWN = frozenset(w for phrase in [*SYNONYMS, *(v for vs in SYNONYMS.values() for v in vs)] for w in re.findall(r"[a-z]{6,}", phrase.replace("_", " "))) | frozenset(
     "sample resample generate steering rollouts temperature sentences sentence alternatives importance controls dictionary "
     "dictionaries receiver suppression resilience interventions mediation monitor evaluate direction ablate vector "
-    "replacement embezzlement shutdown".split())  # and the scenarios' words: "wipe-embezzlment"
+    "replacement embezzlement shutdown decode decoding".split())  # and the scenarios' words: "wipe-embezzlment"
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -180,6 +180,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev91": (0.90, 0.88),
     "dev92": (0.94, 0.94),
     "dev93": (0.94, 0.94),
+    # dev94-97 (written blind: a second language's phrasing; runs picked by comparing their results; an ordinary afternoon's
+    # combined requests; the less-used tools in the papers' words) read unseen 90.0/73.3, 62.0/43.3, 86.0/60.0, 80.0/73.3 and
+    # after their mechanisms (2026-12-05) 100/96.7, 96.0/83.3, 94.0/86.7, 84.0/80.0; the held-out part stayed 91.7/75.6
+    "dev94": (0.96, 0.94),
+    "dev95": (0.92, 0.80),
+    "dev96": (0.90, 0.84),
+    "dev97": (0.80, 0.76),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -251,8 +258,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # "what else might it have written at the sentence that scored highest? four times the default number of redraws" reruns
     # the importance, "take the one cell that beat the controls ... and show me steered vs plain" sweeps); 40 of 6,305 with
     # dev82-89 (unseen they started 0, 2, 0, 3, 3, 1, 1, 0; after their mechanisms 0, 0, 0, 1, 2, 0, 0, 0); 39 of 6,505 with
-    # dev90-93 (unseen they started 1, 1, 0, 0; after their mechanisms none); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 39, results
+    # dev90-93 (unseen they started 1, 1, 0, 0; after their mechanisms none); 40 of 6,705 with dev94-97 (unseen they started 1,
+    # 4, 2, 1; after their mechanisms 0, 0, 0, 1: "run the monitor on it, offline" with two chains in sight); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 40, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
