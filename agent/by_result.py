@@ -36,12 +36,11 @@ NAMES = ((r"reconstruction|error|n?mse\b", "mse"), (r"varian", "variance explain
          (r"kurto", "kurtosis"), (r"receiver", "receiver score"), (r"\bgap\b|\bcue\b", "gap"), (r"\bloss\b|\bended\b", "loss"),
          (r"anchor|importan", "importance"), (r"steer", "steering"), (r"coheren", "coherent"), (r"(?<!mis)align", "aligned"),
          (r"accura", "acc"), (r"\batoms?\b", "atoms"))
-PLAIN = frozenset("that which with whose where when than the was were had has got gets came came out still ended after before its their "
+PLAIN = frozenset("that which with whose where when than the was were had has got gets came out still ended after before its their "
                   "them this those these result results score scores value values actually really".split())  # no name of a number
-WORSE_IS_MORE = ("mse", "loss")
+WORSE_IS_MORE = ("mse", "loss")  # "the better dictionary": the lower error
 VAGUE = r"stronger|strongest|weaker|weakest|better|best|worse|worst"  # say no measure ("the bigger dictionary" is its size: other readers')
-PLACES = r"late|later|last|deep|deeper|deepest|final|early|earlier|earliest|first|shallow|shallower"  # "the bigger late-layer norm": of the last layer  # "the better dictionary": the lower error
-NUMBER = re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?(?![\w.]*x\b)(?!\d)")
+PLACES = r"late|later|last|deep|deeper|deepest|final|early|earlier|earliest|first|shallow|shallower"  # "the bigger late-layer norm": of the last layer
 TIE = "tie"
 TOOLS = {"direction": ("misalignment_direction",), "insert": ("compare_interventions",), "insertion": ("compare_interventions",),
          "hint run": ("hint_mediation",), "monitor run": ("cot_monitor",)}  # kinds no `*_run` argument names
@@ -72,11 +71,14 @@ def picked(text: str, runs: list, seen: list) -> object | None:
     plain = [w for w in re.findall(r"[a-z]{4,}", words.lower()) if w not in PLAIN and not re.fullmatch(rf"{MORE}|{LESS}|{PLACES}", w)
              and not (CHANGE.match(w) or RAISE.match(w) or DROP.match(w) or FINAL.match(w))]
     names = names or [re.sub(r"(?:es|s|ed|ing)$", "", plain[-1])] if plain else names  # "raised type hints more": "hint", the noun said last
-    if not names and not (CHANGE.search(words) or RAISE.search(words) or DROP.search(words) or FINAL.search(words)):
+    how = _how(words)
+    place = re.search(PLACES, words, re.I)  # "the bigger late-layer norm": of the last layer listed
+    place = place and ("first" if place.group(0).lower().startswith(("earl", "first", "shallow")) else "last")
+    if not names and not how:
         return TIE if re.fullmatch(VAGUE, said.group("cmp"), re.I) else None  # "the stronger direction": stronger at what?
-    values = [(v, r) for r in runs for v in [_value(r, seen, names, words)] if v is not None]
-    if len(values) < 2 and names and re.search(f"{CHANGE.pattern}|{RAISE.pattern}|{DROP.pattern}|{FINAL.pattern}", words, re.I):
-        values = [(v, r) for r in runs for v in [_value(r, seen, [], words)] if v is not None]  # "moved the sentiment most": its change
+    values = [(v, r) for r in runs for v in [_value(r, seen, names, how, place)] if v is not None]
+    if len(values) < 2 and names and how:
+        values = [(v, r) for r in runs for v in [_value(r, seen, [], how, place)] if v is not None]  # "moved the sentiment most": its change
     if len(values) < 2:
         return None
     more = bool(re.fullmatch(MORE, said.group("cmp"), re.I))
@@ -92,11 +94,23 @@ def _a_setting(words: str, runs: list) -> bool:
     return any(w.lower() in keys or w.lower().rstrip("s") in keys for w in re.findall(r"[A-Za-z_]{3,}", words))
 
 
-def _value(run, seen: list, names: list[str], words: str) -> float | None:
+def _how(words: str) -> str | None:
+    """How the clause reads a number: "size" of a change either way ("moved"), "rise" or "drop" of one ("raised",
+    "lowered"), "final" (the value after an arrow: "ended"), or None (the number as written)."""
+    if CHANGE.search(words):
+        return "size"
+    if DROP.search(words):
+        return "drop"
+    if RAISE.search(words):
+        return "rise"
+    return "final" if FINAL.search(words) else None
+
+
+def _value(run, seen: list, names: list[str], how: str | None, place: str | None) -> float | None:
     """The number a run's findings give for the clause: its own summary's first, else the newest run made from it."""
     made = [r.summary or "" for r in reversed(seen) if run.run_id in {v for k, v in r.args.items() if k.endswith("_run") and isinstance(v, str)}]
     for summary in [run.summary or ""] + made:
-        value = _read(summary, names, words)
+        value = _read(summary, names, how, place)
         if value is not None:
             return value
     return None
@@ -107,7 +121,7 @@ ARROW = r"([+-]?\d+(?:\.\d+)?)\s*(?:->|→)\s*([+-]?\d+(?:\.\d+)?)"
 NOT_RESULTS = re.compile(r"\((?:layer|L)\s*\d+\)|\b(?:S|L\d+H|layer\s+|sentence\s+|by\s+sentence\s+)\d+\b|\b\d+(?:\.\d+)?x\b|\(\d+/\d+[^)]*\)|\[[^\]]*\]", re.I)
 
 
-def _read(summary: str, names: list[str], words: str) -> float | None:
+def _read(summary: str, names: list[str], how: str | None, place: str | None) -> float | None:
     """The clause's number in one summary: after the first of `names` it writes, else (no names) its first change."""
     found = next((m for name in names for m in [re.search(re.escape(name).replace(r"\ ", r"[\s-]+"), summary, re.I)] if m), None)
     if names and found is None:
@@ -115,23 +129,21 @@ def _read(summary: str, names: list[str], words: str) -> float | None:
     rest = NOT_RESULTS.sub(lambda m: " " * len(m.group(0)), summary[found.end():] if found else summary)
     near = r"[^\d+-]{0,40}?"  # the number said right after its name
     arrow = re.match(near + ARROW, rest) if found else re.search(ARROW, rest)
-    change = CHANGE.search(words) or RAISE.search(words) or DROP.search(words)
+    changed = how in ("size", "rise", "drop")
     if arrow:
         first, last = float(arrow.group(1)), float(arrow.group(2))
-        if change:
-            delta = last - first
-            return abs(delta) if CHANGE.search(words) else -delta if DROP.search(words) else delta
-        return last if FINAL.search(words) or not found else first
-    signed = re.search(r"\(([+-]\d+(?:\.\d+)?)\)", rest) if change and not found else None  # "(+0.59)"
+        if changed:
+            return {"size": abs(last - first), "rise": last - first, "drop": first - last}[how]
+        return last if how == "final" or not found else first
+    signed = re.search(r"\(([+-]\d+(?:\.\d+)?)\)", rest) if changed and not found else None  # "(+0.59)"
     if signed:
-        return abs(float(signed.group(1))) if CHANGE.search(words) else float(signed.group(1))
+        return abs(float(signed.group(1))) if how == "size" else float(signed.group(1))
     listed = re.match(near + r"([+-]?\d+(?:\.\d+)?(?:\s*(?:/|,(?=\s*\d))\s*[+-]?\d+(?:\.\d+)?)*)", rest) if found else None
     if not listed:
         return None
     numbers = [float(n) for n in re.findall(r"[+-]?\d+(?:\.\d+)?", listed.group(1))]  # one a layer: "norms 5.1 (layer 10), 12.7 (layer 20)"
-    place = re.search(PLACES, words, re.I)
-    value = mean(numbers) if not place else numbers[0] if place.group(0).lower().startswith(("earl", "first", "shallow")) else numbers[-1]
-    return abs(value) if CHANGE.search(words) else value
+    value = numbers[0] if place == "first" else numbers[-1] if place == "last" else mean(numbers)
+    return abs(value) if how == "size" else value
 
 
 def _by_answer(text: str, verdict: re.Match, runs: list) -> object | None:
@@ -168,7 +180,7 @@ SUM = re.compile(r"\s*(?:what(?:'s| is)\s+)?(-?\d+(?:\.\d+)?)\s*(\*|x|×|times|\
 
 def _worked_out(questions: set) -> str | None:
     """The answer of one plain sum all the chains were asked ("What is 17 * 23?"), or None."""
-    asked = SUM.fullmatch(questions.pop()) if len(questions) == 1 and isinstance(next(iter(questions)), str) else None
+    asked = SUM.fullmatch(next(iter(questions))) if len(questions) == 1 and isinstance(next(iter(questions)), str) else None
     if asked is None:
         return None
     a, op, b = float(asked.group(1)), asked.group(2).lower(), float(asked.group(3))
