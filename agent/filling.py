@@ -75,8 +75,6 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if found:
             args[name] = found
     free = free_text.read_free(props, text, said, tuple(tool["schema"].get("required", [])))
-    if free.get("cot") and free.get("question") and free["cot"].strip(" '\"") in free["question"]:
-        free.pop("question")  # "at sentence 1 of this reasoning? ... reasoning: '...'": the chain pasted is no question
     if args.get("cot_run") and (pointed or "question" not in tool["schema"].get("required", [])):
         # quoted text here names a sentence of that chain, not a new question
         free.pop("question", None)
