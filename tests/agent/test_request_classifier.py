@@ -94,6 +94,23 @@ def test_the_fit_is_kept_in_the_model_cache_and_redone_when_the_labelled_request
     assert len(list(cache.glob("request-classifier-*.npz"))) == 1
 
 
+def test_the_fit_is_redone_when_the_code_that_reads_requests_changes(tmp_path, monkeypatch):
+    source = (request_classifier.TRAINING / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    training = tmp_path / "labelled"
+    training.mkdir()
+    (training / "part.jsonl").write_text("\n".join(source) + "\n", encoding="utf-8")
+    monkeypatch.setattr(request_classifier, "TRAINING", training)
+    monkeypatch.setattr(request_classifier, "_FITTED", {})
+    cache = tmp_path / "models"
+    request_classifier.load(cache)
+    saved = [p.name for p in cache.glob("request-classifier-*.npz")]
+    request_classifier._FITTED.clear()  # a new process, whose shorthand reader spells out one word more
+    expand = request_classifier.routing.expand
+    monkeypatch.setattr(request_classifier.routing, "expand", lambda text: expand(text).replace("vector", "steering vector"))
+    request_classifier.load(cache)
+    assert [p.name for p in cache.glob("request-classifier-*.npz")] != saved  # the same training files, fitted anew
+
+
 def test_the_fit_reaches_the_same_weights_when_the_embeddings_differ_in_the_last_digits():
     # Another CPU embeds the requests a little differently (about 1e-7). A fit stopped short of the optimum
     # turned such noise into log-odds a tenth of a nat apart, enough to move requests across OVERRULE.
