@@ -66,16 +66,9 @@ def picked(text: str, runs: list, seen: list) -> object | None:
         return _by_answer(text, said, runs)
     if not said or len(runs) < 2 or _a_setting(said.group("clause"), runs):
         return None  # "the higher-rank one": a setting, compared elsewhere
-    words = said.group("clause")
-    names = [name for pattern, name in NAMES if re.search(pattern, words, re.I)]
-    plain = [w for w in re.findall(r"[a-z]{4,}", words.lower()) if w not in PLAIN and not re.fullmatch(rf"{MORE}|{LESS}|{PLACES}", w)
-             and not (CHANGE.match(w) or RAISE.match(w) or DROP.match(w) or FINAL.match(w))]
-    names = names or [re.sub(r"(?:es|s|ed|ing)$", "", plain[-1])] if plain else names  # "raised type hints more": "hint", the noun said last
-    how = _how(words)
-    place = re.search(PLACES, words, re.I)  # "the bigger late-layer norm": of the last layer listed
-    place = place and ("first" if place.group(0).lower().startswith(("earl", "first", "shallow")) else "last")
+    names, how, place = _measure(said.group("clause"))
     if not names and not how:
-        return TIE if re.fullmatch(VAGUE, said.group("cmp"), re.I) else None  # "the stronger direction": stronger at what?
+        return TIE if unmeasured(said) else None  # "the stronger direction": stronger at what?
     values = [(v, r) for r in runs for v in [_value(r, seen, names, how, place)] if v is not None]
     if len(values) < 2 and names and how:
         values = [(v, r) for r in runs for v in [_value(r, seen, [], how, place)] if v is not None]  # "moved the sentiment most": its change
@@ -86,6 +79,23 @@ def picked(text: str, runs: list, seen: list) -> object | None:
         more = not more
     values.sort(key=lambda vr: vr[0], reverse=more)
     return TIE if values[0][0] == values[1][0] else values[0][1]
+
+
+def unmeasured(said: re.Match) -> bool:
+    """'the stronger direction', 'the better one': a comparison that names no result to compare."""
+    return "verdict" not in said.groupdict() and not any(_measure(said.group("clause"))[:2]) \
+        and bool(re.fullmatch(VAGUE, said.group("cmp"), re.I))
+
+
+def _measure(words: str) -> tuple[list[str], str | None, str | None]:
+    """What a clause compares: the result's names, how it is read (a change, a rise, a drop, the final value) and at
+    which end of the layers ('first', 'last' or None)."""
+    names = [name for pattern, name in NAMES if re.search(pattern, words, re.I)]
+    plain = [w for w in re.findall(r"[a-z]{4,}", words.lower()) if w not in PLAIN and not re.fullmatch(rf"{MORE}|{LESS}|{PLACES}", w)
+             and not (CHANGE.match(w) or RAISE.match(w) or DROP.match(w) or FINAL.match(w))]
+    names = names or [re.sub(r"(?:es|s|ed|ing)$", "", plain[-1])] if plain else names  # "raised type hints more": "hint", the noun said last
+    place = re.search(PLACES, words, re.I)  # "the bigger late-layer norm": of the last layer listed
+    return names, _how(words), place and ("first" if place.group(0).lower().startswith(("earl", "first", "shallow")) else "last")
 
 
 def _a_setting(words: str, runs: list) -> bool:

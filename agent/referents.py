@@ -59,7 +59,11 @@ class Referents:
         picks = [by_result.picked(text, runs, self.runs) for runs in groups.values() if len(runs) >= 2]
         if by_result.TIE not in picks or any(p not in (None, by_result.TIE) for p in picks):
             return None
-        return f"\"{said.group(0)}\" picks no one run here: the runs it compares tie, or it doesn't say which result to compare."
+        if by_result.unmeasured(said):
+            return f"\"{said.group(0)}\" doesn't say which result to compare (the EM rate, the final loss, the change it made?)."
+        if "verdict" in said.groupdict():
+            return f"\"{said.group(0)}\" fits no one chain here: say the right answer, or name the chain."
+        return f"\"{said.group(0)}\" picks no one run here: the runs it compares got the same value."
 
     def miscounted(self, text: str, kinds: tuple[str, ...] = tuple(KIND_WORDS)) -> str | None:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""

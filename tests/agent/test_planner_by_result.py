@@ -60,11 +60,12 @@ def test_a_comparison_that_picks_no_one_run_is_asked_about(plan):
     tied = dict(EVAL_CLEAN, summary="EM rate 0.31 (10/32) [0.18, 0.48] (aligned 64.0, coherent 80.5).")
     reply = plan([RISKY, CLEAN, EVAL_RISKY, tied], "rerun the one with the higher EM rate at 32 samples")
     assert intent(reply) == "clarify" and "higher EM rate" in reply.content and not reply.tool_calls
+    assert "same value" in reply.content  # why it picks none: a tie
     directions = [turn(f"direction at layer {n}", "misalignment_direction", {"train_run": RISKY["run_id"], "layer": n}, run_id, summary)
                   for n, run_id, summary in ((9, "20270727-092951-misalignment_direction-288b", "Direction at layer 9; steering 4x: +0.44; ablation -0.06."),
                                              (15, "20270727-093808-misalignment_direction-53f5", "Direction at layer 15; steering 4x: +0.12; ablation -0.41."))]
     reply = plan([RISKY, *directions], "ablate the stronger direction in the finetune")  # stronger at steering, or at ablation?
-    assert intent(reply) == "clarify" and not reply.tool_calls
+    assert intent(reply) == "clarify" and not reply.tool_calls and "which result to compare" in reply.content
     reply = plan([RISKY, *directions], "ablate the one that steered hardest, just at its own layer")
     assert call(reply) == ("ablate_direction", {"train_run": RISKY["run_id"], "direction_run": directions[0]["run_id"], "layers": [9]})
 
@@ -85,7 +86,7 @@ def test_the_chain_that_got_it_wrong_by_the_answer_said_worked_out_or_most_given
     assert call(reply) == ("resample_importance", {"cot_run": share[1]["run_id"], "answer": "26", "rollouts": 16})
     three = [chain("What is 3 times 8?", s, a, f"20270726-09{s}951-generate_cot-181{s}") for s, a in ((0, "26"), (1, "24"), (2, "22"))]
     reply = plan(three, "split the chain that got the answer wrong")  # two did
-    assert intent(reply) == "clarify" and not reply.tool_calls
+    assert intent(reply) == "clarify" and not reply.tool_calls and "fits no one chain" in reply.content
 
 
 VECTOR = turn("build a vector", "build_steering_vector", {}, "20270502-091200-build_steering_vector-a31c", "Built a vector.")
