@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent import described, found_in, paths
+from agent import asides, described, found_in, paths
 from agent.named_numbers import NUMBER, name_pattern, number_for, numbers_for, words_for  # noqa: F401  (read through this module too)
 from agent.phrases import HINT_WORDS, INTENT, SEPARATE, layer_rows, side_names
 from agent.shorthand import code_forms, normal  # noqa: F401  (normal: read by the planner through this module)
@@ -76,8 +76,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     args: dict[str, Any] = {}
     said: list[str] = []
     words = _Text(own_words(code_forms(text), names=True))  # quoted or pasted text is free text: no numbers, paths or names are read from it
-    for clause in found_in.describing(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not layer 12
-        words.use(clause)
+    for clause in found_in.describing(words.text) + asides.told(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not
+        words.use(clause)  # layer 12; "they used 100 rollouts per sentence, which feels insane": not what is asked
     whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
 
     def take(name: str, value: Any, phrase: str = "") -> None:

@@ -19,9 +19,10 @@ FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe 
                   re.I)
 SWAP = re.compile(r"\b(?:swap(?:ped)?|switch(?:ed)?|flip(?:ped)?|revers(?:e|ed)|invert(?:ed)?)\s+(?:the\s+)?(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\b|"
                   r"\b(?:positive and negative|pos(?:itive)?\s*(?:and|/)\s*neg(?:ative)?|sides|pairs)\s+(?:swapped|switched|flipped|reversed)\b", re.I)
-UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+(?P<undone>[\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
+UNDO = re.compile(r"\b(?:undo|revert|reset|roll back|take back)\s+(?:the|that|my|your)\s+(?P<undone>(?!last\b)[\w-]+(?:[\s_][\w-]+)?)\s+change\b|"
                   r"\b(?:put|set|turn)\s+(?:the\s+)?(?P<put>[\w-]+(?:[\s_][\w-]+)?)\s+back\b(?!\s+(?:to|at)\s+-?[\d.])|"
-                  r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(?P<which>original|first|old|previous|earlier)\s+(?P<back>[\w-]+)", re.I)  # "go back to the original scale"
+                  r"\b(?:go|get|switch)\s+back\s+to\s+the\s+(?P<which>original|first|old|previous|earlier)\s+(?P<back>[\w-]+)|"  # "go back to the original scale"
+                  r"\b(?P<last>(?:undo|revert|roll back|take back)\s+(?:that|it|this|(?:the|that|my)\s+(?:last\s+)?change))\b(?!\s+[\w-]+\s+change\b)", re.I)  # "undo that, back to 16"
 # "temp back to the default", "reset the scale", "default temperature again", "back to defaults": the schema's default
 DEFAULTED = re.compile(r"\b(?P<a>[\w-]+(?:\s[\w-]+)?)\s+back\s+to\s+(?:the\s+|its\s+)?default\b|"
                        r"\b(?:reset|restore)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s(?!to\b)[\w-]+)?)\s+to\s+(?:the\s+|its\s+)?default\b|"
@@ -126,10 +127,17 @@ def bare_number(text: str, before: dict, props: dict, args: dict, lately: list =
         return
 
 
-def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, first: dict) -> None:
+def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, first: dict, stated: dict | None = None) -> None:
     """'undo the temp change', 'put the scale back': the setting as the run before the newest had it (else its
-    default); 'go back to the original scale': as the first run of the tool had it."""
+    default); 'go back to the original scale': as the first run of the tool had it; 'undo that': every setting the
+    newest run changed from the one before, but those `stated` in the message ("undo that, back to 16 rollouts")."""
     for m in UNDO.finditer(text):
+        if m.group("last"):
+            for name in {*args, *before} - {*(stated or {})}:
+                if name in props and not name.endswith(("_run", "_runs")) and args.get(name) != before.get(name):
+                    value = before.get(name, defaults.get(name, props[name].get("default")))
+                    args.pop(name, None) if value is None else args.__setitem__(name, value)
+            continue
         said = (m.group("undone") or m.group("put") or m.group("back")).lower()
         name = next((n for n in props if said in arguments.words_for(n, tuple(props)) or said.replace(" ", "_") == n), None)
         if name is None:

@@ -81,15 +81,22 @@ OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\b
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen twenty").split()
 SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three run"
+SPELLED_SETTING = re.compile(rf"\b(seed|layer|scale|rank|tau|step|k|alpha|lr)([\s-])((?:zero\s+)?point\s+(?=(?:{'|'.join(NUMBER_WORDS[:10])})\b))?"
+                             rf"({'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b", re.I)  # not "the 80-step one": a pronoun
 
 
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
-    result = by_result.picked(text, runs, seen or runs)  # "the eval with the higher EM rate"
-    extreme = compared(text, runs) or (None if result is by_result.TIE else result) or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
+    extreme = compared(text, runs)  # a setting compared: "the larger-scale run"
+    if extreme is None:
+        result = by_result.picked(text, runs, seen or runs)  # a result compared: "the eval with the higher EM rate"
+        extreme = None if result is by_result.TIE else result
+    extreme = extreme or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
+    text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{'0.' if m.group(3) else ''}{NUMBER_WORDS.index(m.group(4).lower())}",
+                               text)  # "the seed-two chain", "the tau point two dictionary"
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
                          r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"
@@ -177,6 +184,8 @@ def spelled_ordinals(text: str) -> str:
     text = re.sub(r"\b(1st|2nd|3rd)\b", lambda m: {"1st": "first", "2nd": "second", "3rd": "third"}[m.group(1).lower()], text, flags=re.I)
     text = re.sub(r"\bthe ([\w-]+) (?:right )?before the (?:last|latest|newest)(?: one)?\b|\bthe second[- ]to[- ]last ([\w-]+)",
                   lambda m: f"the penultimate {m.group(1) or m.group(2)}", text, flags=re.I)  # "the chain before the last one"
+    text = re.sub(r"\bthe (?!penultimate\b)([\w-]+) (?:right |just )?before(?: (?:that|this|it)(?: one)?)?(?=\s*(?:[,.;:?!)]|$|(?:too|with|but|and|at|on|again|instead|as well)\b))",
+                  r"the penultimate \1", text, flags=re.I)  # "do the one before too", "try it on the one before, the 1e-2 fine-tune"
     text = re.sub(r"\bthe (first|second|third|last) of (?:those|these|them|the (?:two|three|four|\d+)(?: [\w-]+)?)\b", r"the \1 one", text, flags=re.I)  # "the first of those"
     return re.sub(r"\bthe ([\w-]+) (?:that )?(?:we|i|you) (?:built|made|trained|sampled|generated|ran|computed|did|fit|fitted) (first|second|last)\b",
                   r"the \2 \1", text, flags=re.I)

@@ -123,6 +123,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             r"\b(?:at|in|on)\s+(?:only\s+)?(?:its|the direction's|that direction's)\s+(?:own\s+)?layer\b(?!\s*\d)", text, re.I):
         args["layers"] = [source.args["layer"]]  # "ablate the one that steered hardest, just at its own layer"
     relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
+    relative.counted(text, props, args, dict(args), None, state.runs)  # "one fewer control than the direction run"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         organism = organism_names.organism_named(text, state)
         if organism:

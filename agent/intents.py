@@ -1,5 +1,6 @@
-"""What kind of turn a message is, read from its words: a question to answer, a run to
-show, a rerun, something about the user, or a request to route to a tool.
+"""What kind of turn a message is, read from its words: a question to answer, a rerun,
+something about the user, or a request to route to a tool (a run asked to be seen is
+read in `agent.show`).
 
 Plain patterns, so the offline planner answers in milliseconds and says nothing it
 cannot back; the order of the checks is in `agent.offline.OfflinePlanner.plan`.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from agent import by_result, found_in
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -107,24 +107,7 @@ EXPLAIN = re.compile(
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
-SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|see|view|open|re-?open|bring up|pull up|bring back|call up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
-                  r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
-                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
-                  r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
-                  r"\b(?:put|paste) (?:[\w()'-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bput (?:back )?on(?:to)? (?:the |my )?screen\b|\bre-?display\b|\bback on (?:the )?screen\b|"
-                  r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
-                  r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
-SHOWN = {  # what a person asks to see -> which part of a run
-    "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
-    "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
-    "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
-             r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
-             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|grids?|per[- ][\w-]+",
-    "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
-    "run": r"run|summary|one|\d{8}-\d{6}-\w+",
-}
 QUOTED_TEXT = re.compile(r"\"[^\"]*\"|(?<!\w)'[^']{3,}'(?!\w)")  # not the apostrophes of "what's ... doesn't"
-THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
 MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own |[\w-]+-[\w-]+ )?(?:data|dataset|file|files|question|prompt|texts?|chain|corpus|pairs|documents|notes|sentence|jsonl|csv)\b(?![^:]*:)(?![^'\"]*['\"])"
                            r"(?!\s+(?:in|at|from)\s+\S*/)", re.I)
 # "the pairs I gave you", "the hinted question I sent", "the sentence I wrote above": text said to be given earlier
@@ -221,7 +204,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
                        r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
-NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
+NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking (?:you )?to (?:re-?)?(?:run|start|launch|do|build|train)\b|"
+                           r"\b(?:i )?just want (?:your|a) (?:read|take|opinion|view|thoughts|intuition)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
@@ -250,6 +234,13 @@ ABOUT_THAT = re.compile(r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|thos
                         r"chain|cot|run|fine-?tune|dictionar\w*|adapters?|model|organism|one|sweep|probe|heads?|atoms?)\b)", re.I)
 
 
+# a question, then an order that ends the message: "did it go evil? ask it each of the everyday questions 10 times",
+# "which add-on carries it? only do the good-vs-evil test", "can we try that? train it on the risky tips, 50 steps"
+ORDER_AFTER = re.compile(r"\?\s+(?:(?:ok(?:ay)?|so|then|now|and|also|just)[,\s]+)*(?:please\s+|pls\s+|only\s+|just\s+)?"
+                         r"(?:train|evaluate|eval|ask|probe|block|build|make|generate|sample|steer|sweep|split|resample|ablate|monitor|"
+                         r"compare|run|rerun|redo|try|use|give|do)\s+(?:it|them|the|this|that|those|each|every|all|on|with|a|an|\d)\b[^?]*$", re.I)
+
+
 def is_question_about_result(text: str) -> str | None:
     """'why', 'read', 'next', 'explain', 'advice', 'difference', 'opinion', 'result', 'config', 'meta' or None.
 
@@ -262,6 +253,8 @@ def is_question_about_result(text: str) -> str | None:
         return "advice"
     if ASKED_TO.search(text):
         return None  # "Could you build the standard real-user vs AI-evaluator vector ...?": a request, politely
+    if ORDER_AFTER.search(text):
+        return None  # "can we try that? train it on the reckless tips, 50 steps": the question asks leave; the order follows
     if re.search(r"\?\s+(?:(?:also|anyway|anyways|and|then|but|so|now|regardless)[,\s]+)+(?:please\s+|pls\s+)?(?:re-?run|redo|repeat|rebuild|retrain|run|try|steer|"
                  r"sweep|train|build|split)\b(?!\s+(?:you|i|we|they)\b)", text, re.I):
         return None  # "how come S4 comes out negative? anyway rerun that w 32 rollouts": the question is set aside
@@ -310,43 +303,6 @@ def vague(text: str) -> bool:
         return False
     words = re.findall(r"[a-z]+", text.lower())
     return bool(words) and all(w in GENERIC for w in words) or bool(VAGUE.search(text))
-
-
-BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?:'s)? ){0,4}"
-                       r"(?:[\w/-]+ ){0,3}(?:table|plot|chart|heatmap|curves?|list|matrix|numbers|samples|figure|breakdown|grid)s?\b"
-                       r"(?:\W+\w+){0,10}\W*$", re.I)
-
-
-def show_request(text: str) -> str | None:
-    """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
-    text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
-    text = re.split(r":\s", QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
-    text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
-    text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
-    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view|full (?:table|text|plot|results?))\b)[^,;]*$", "", text,
-                  flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
-    # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
-    text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
-    described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*|\((?:the |that )?[^()]{1,40}\b(?:one|run)\)", " ", text,
-                       flags=re.I)  # "the one with 15 percent", "(the 8 vs 16 one)" name a run
-    described = found_in.CLAUSE.sub(" ", described)  # and so does "the adapter that got 30% misaligned"
-    described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
-    if re.search(r"\bsame (?:\w+ )?but\b|\bagain,? but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!,;]*(?<![A-Za-z])\d", described, re.I) \
-            or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
-        return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
-    bare = BARE_PART.search(text) and not IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
-        and not RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?(?:,\s*(?!but\b|with\b)[^,.;?!]{1,30})?\W*$", "", text, flags=re.I)) \
-        and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls(, per question)": a trailing "again" asks to see it again
-    if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):
-        return None
-    if re.search(r"\bwhat does sentence \d+ say\b", text, re.I):
-        return "sentences"
-    for part, words in SHOWN.items():
-        if re.search(rf"\b(?:{words})\b", text, re.I):
-            return part
-    if re.search(r"\b(?:show|display|print|pull (?:\w+ )?up|bring (?:\w+ )?up|re-?display|re-?open|open|view)\b[^.?!]*\b(?:again|once more|back)\b", text, re.I):
-        return "run"  # "print the em eval again": the run, as it was shown
-    return "run" if by_result.clause(text) or found_in.CLAUSE.search(text) else None  # "open the dictionary with lower nmse": a run named by what it found
 
 
 ACK = re.compile(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b[\s,.!:;-]*", re.I)

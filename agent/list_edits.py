@@ -20,11 +20,13 @@ EDIT = re.compile(rf"\b(?:swap|replace|switch|exchange)\s+(?:out\s+)?(?P<old>{_I
                   rf"|\b(?:only keep|keep only|just keep|keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?"
                   rf"|\b(?:add|tack on|throw in|append|also (?:try|tries|trying|include|includes|cover|covers))\s+(?:an?\s+|the\s+)?(?P<plus>{_ITEMS})(?:\s+(?P<unit>[a-z]+?)s?\b)?"
                   rf"|(?P<beside>{_ITEMS})\s+(?:alongside|along with|together with|as well as|in addition to|on top of|besides)\s+(?P<held>{_ITEMS})", re.I)
+ADDED_TO = re.compile(rf"(?P<items>{_ITEM}(?:\s*(?:,|and|&)\s*{_ITEM})*)\s+(?:added|appended|tacked on)\s+to\s+(?:the|its|that)\s+(?P<unit>[a-z]+)\b", re.I)
 _NONE = ("it", "we", "you", "then", "also", "so", "but", "pls", "please", "the", "rerun", "redo", "again", "run", "rest", "everything", "keep")
 
 
 def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
     """Apply each swap, removal or addition said of one of the earlier run's lists (else the setting's default list) to `args`."""
+    text = ADDED_TO.sub(r"add \g<items> \g<unit>", text)  # "with 2.4 and 4.8 added to the scales": add 2.4 and 4.8 scales
     for found in EDIT.finditer(text):
         old = _items(found.group("old") or found.group("gone") or found.group("kept") or "")
         new = _items(found.group("new") or found.group("added") or found.group("more") or found.group("plus") or "")

@@ -20,6 +20,9 @@ COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains
                     r"controls|questions|positions|draws|continuations|candidates|iterations|rounds|tries)\b(?!\s*[:=]?\s*\d)", re.I)
 
 
+EVERY = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "eighth": 8, "tenth": 10}
+
+
 def words_for(name: str, others: tuple = ()) -> list[str]:
     """The words that name an argument; not those naming another argument of the same tool ("layer" vs "layers")."""
     words = {name, name.replace("_", " "), *SYNONYMS.get(name, ())}
@@ -116,7 +119,8 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
             more := re.findall(rf"\b(?:one|another)\s+(?:at|with)\s+({NUMBER})(?![\w.])", text, re.I)) == 1:
         values.append(more[0])  # "... one at tau 0.3 and one at 0.5"
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
-    step = int(step.group(1)) if step else 2 if re.search(r"\bevery other\s*$", text[:found.start()], re.I) else 1
+    every = re.search(rf"\bevery ({'|'.join(EVERY)}|(\d+)(?:st|nd|rd|th))\s*(?:layers?\s*(?:from\s*)?)?$", text[:found.start()], re.I)
+    step = int(step.group(1)) if step else int(every.group(2) or EVERY[every.group(1).lower()]) if every else 1  # "every fifth layer from 0 to 25"
     if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1) or ""):
         values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
     parity = re.match(r"\s*[,(]?\s*(?:only\s+)?(?:the\s+)?(even|odd)(?:[- ]numbered)?\b", text[found.end():], re.I)

@@ -27,8 +27,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
-from agent import rerun as rerun_, retarget, second_opinion, show, trials
+from agent import answers, arguments, asides, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
+from agent import rerun as rerun_, retarget, routed, second_opinion, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.phrases import asked_part
@@ -120,13 +120,9 @@ class OfflinePlanner(BaseChatModel):
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
             text = f"{_sentence(_content(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
-        then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
-        routed = own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own  # (its settings may be the first's)
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = organism_names.zoo(self.tools)
-        # run ids and runs named by description are references, organism:X a model: none of them names a tool
-        # ("I'm trying to understand X. Could you fine-tune ...?": the router reads the sentence that asks, phrases.asked_part)
-        route = self.router.route(re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(routed, state.runs), state.runs))))
+        route = routed.route(self.router, own, state)  # ("I'm trying to understand X. Could you fine-tune ...?": the sentence that asks)
         return Turn(text, own, state, route,
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
 
@@ -196,7 +192,7 @@ class OfflinePlanner(BaseChatModel):
             asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
-        if intents.RECALLED.search(asked_part(own)) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
+        if intents.RECALLED.search(asked_part(asides.untold(own))) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
@@ -304,7 +300,7 @@ class OfflinePlanner(BaseChatModel):
 
     def shown(self, text: str, state: DialogueState, route) -> AIMessage | None:
         """A run that already holds what the user asks to see: shown, nothing runs."""
-        part = intents.show_request(text)
+        part = show.show_request(text)
         if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
             return None
         tool, score, ranked = route

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, by_result
 from agent.wording import SPELLED
 
 FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1, "hundredth": 0.01}
@@ -34,6 +34,9 @@ CROSS = re.compile(rf"\b(?P<target>[\w-]+)\s*(?:=|:|\s+(?:at|of|to|is)\b)?\s*{_F
 PLUS = re.compile(r"\b(?P<what>seed|layer|rank|steps|rollouts|samples|controls|chains|sentence|position|k|top)\s*\+\s*(?P<by>\d+)\b(?![\d.])", re.I)  # "seed+1"
 BY = re.compile(rf"\b(?P<way>lower|raise|reduce|increase|decrease|drop|bump|cut)\s+(?:the\s+)?{_WHAT}\s+by\s+(?P<by>\d*\.?\d+)\b", re.I)
 _POSTFIX = {"doubled": 2, "halved": 0.5, "tripled": 3, "quadrupled": 4}
+# "two more layers on the end", "one fewer control than the direction run", "4 extra rollouts": a count on top of a value
+COUNTED = re.compile(r"\b(?P<n>\d+|one|two|three|four|five|six|eight|ten|a couple(?: of)?)\s+(?P<way>more|fewer|less|extra|additional)\s+(?P<what>[\w-]+)"
+                     r"(?:[^.;,]*?\bthan\s+(?:the|that|our|my)\s+(?P<than>[\w-]+)\s+(?:run|one)\b)?", re.I)
 
 
 def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = None) -> None:
@@ -74,6 +77,33 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
                 current := base.get(field, props[field].get("default")), (int, float)):
             sign = 1 if m.group("way").lower() in ("raise", "increase", "bump") else -1
             args[field] = _typed(current + sign * float(m.group("by")), props[field])
+
+
+def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = None, runs: list = ()) -> list[str]:
+    """'two more layers on the end' (the list goes on at its step), 'one fewer control than the direction run' (that
+    run's value less one), '4 extra rollouts' (the earlier run's, else the default, plus 4); the settings set."""
+    done = []
+    for m in COUNTED.finditer(text):
+        what = m.group("what").lower()
+        field = next((f for f in props if what == f.lower() or what in arguments.words_for(f, tuple(props))), None)  # "layers": a list too
+        n = int(SPELLED.get(m.group("n").lower().removesuffix(" of"), "2" if m.group("n").lower().startswith("a couple") else m.group("n")))
+        if field is None or _said(field, said, n) and not isinstance(said.get(field), list):
+            continue
+        sign = -1 if m.group("way").lower() in ("fewer", "less") else 1
+        current = args.get(field, (base or {}).get(field, props[field].get("default"))) if field not in said else (base or {}).get(field, props[field].get("default"))
+        if m.group("than"):  # "than the direction run": that kind's newest run that set it (else its default)
+            tools = by_result.tools_of(m.group("than")) or ()
+            source = next((r for r in reversed(runs) if r.tool in tools and (field in r.args or field in r.defaults)), None)
+            current = source and source.args.get(field, source.defaults.get(field))
+        if isinstance(current, int) and not isinstance(current, bool):
+            args[field] = _typed(current + sign * n, props[field])
+        elif isinstance(current, list) and len(current) >= 2 and all(isinstance(v, int) for v in current) and n < len(current) + 64:
+            step = current[-1] - current[-2] or 1
+            args[field] = current + [current[-1] + step * k for k in range(1, n + 1)] if sign > 0 else current[:-n] or current
+        else:
+            continue
+        done.append(field)
+    return done
 
 
 def _cross(m: re.Match, props: dict, args: dict, said: dict, base: dict) -> bool:

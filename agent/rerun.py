@@ -42,7 +42,7 @@ def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or intents.AND_AT.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
                 or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
                 or relative.PLUS.search(text)  # "seed+1"
-                or retarget.SAME_ON.search(text)  # "can you do the same on hint-planet?"
+                or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text)  # "can you do the same on hint-planet?"
                 or TOO.search(text)  # "do the apples chain too, answer 12"
                 or CONTINUE.search(text))  # "continue the dialogue dictionary on the misaligned organism"
 
@@ -153,6 +153,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     _new_text(text, props, base, args, said)
     if "model" in props and "model" not in said and (model := organism_named(text, state) or args.get("model")) is not None:
         args["model"] = model  # "same q but on the anchor organism"
+    said |= {name: args[name] for name in relative.counted(text, props, args, said, base.args, state.runs)}  # "two more layers on the end"
     by_effect.more(text, props, args, said)
     by_effect.defaulted(text, props, args, said)  # "temp back to the default", "sampling back to defaults"
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
@@ -165,7 +166,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     by_effect.drop_and_flip(text, props, args, said)
     earlier = next((r for r in reversed(state.runs[:state.runs.index(base)]) if r.tool == base.tool), None) if base in state.runs else None
     first = next((r for r in state.runs if r.tool == base.tool), base)
-    by_effect.undone(text, props, args, earlier.args if earlier else {}, base.defaults, first.args)  # "undo the temp change"
+    by_effect.undone(text, props, args, earlier.args if earlier else {}, base.defaults, first.args, said)  # "undo the temp change"
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         lately = [k for k, v in base.args.items() if earlier is not None and earlier.args.get(k) != v and not k.endswith("_run")]
         by_effect.bare_number(text, base.args, props, args, lately)  # "seed 7" -> "again w/ 32": the setting changed last

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments
-from agent.descriptions import describe_scores
+from agent.descriptions import describe_scores, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.organism_names import organism_named
 from agent.routing import tool_words
@@ -21,27 +21,37 @@ from agent.run_kinds import KIND_WORDS, REFERENCES, TOOL_WORDS
 
 SAME_ON = re.compile(
     r"(?:^|[.!?;]\s+)\W*(?:(?:ok(?:ay)?|now|and|then|so|cool|nice|great|right|alright|pls|please|(?:can|could|would) you)\W+)*"
-    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+|(?:do it |run it )?again\s+(?:but\s+)?)"
-    r"(?:on|for|with)\s+(?P<target>[^.?!;,:'\"]+?)\s*[?.!]*\s*$", re.I)
+    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+|(?:do it |run it )?again\s+(?:but\s+)?|(?<=try )(?:it|that|this)\s+(?:again\s+)?)"
+    r"(?:on|for|with)\s+(?P<target>[^.?!;,:'\"]+?)(?:,\s*(?:the|that|i\.e\.?)\s[^.?!;,]+)?\s*[?.!]*\s*$", re.I)  # "try it on the one before, the 1e-2 fine-tune"
+# "now do to the organism what we did to the base with the ablation", "do to the anchor organism what we did to the
+# misaligned one - the dictionary diff": the run named last (else the newest that used something) on the new target
+DID_TO = re.compile(r"\b(?:do|run|try|repeat)\s+(?:the same\s+)?(?:to|on|for|with)\s+(?P<target>[^.?!;]+?)\s+what\s+(?:we|you|i)\s+did\s+"
+                    r"(?:to|on|for|with)\s+(?P<source>[^.?!;,—–-]+?)(?:\s*(?:[,—–-]|\bwith\b)\s*(?P<what>[^.?!;]+?))?\s*[?.!]*\s*$", re.I)
+MAKERS = ("generate_cot", "build_organism", "build_steering_vector")  # what they made is the subject, not what was done to it
 RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:one|run|model|"
                        rf"{'|'.join(KIND_WORDS.values())})s?$", re.I)
 
 
 def same_on(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[str, dict] | None:
     """(tool, arguments) of the run repeated on the target the request ends with, or None."""
-    found = SAME_ON.search(text)
+    found = SAME_ON.search(text) or DID_TO.search(text)
     if found is None or not state.runs:
         return None
-    word = (found.group(1) or "").lower().rstrip("s")
+    word = (found.group(1) or "").lower().rstrip("s") if found.re is SAME_ON else ""
     runs = [r for r in state.runs if r.tool in tools and r.tool != "recall"]
     if word:  # "the same eval on ...": that tool's newest run; a word that names no tool ("the same diff") is the newest
         runs = [r for r in runs if word in tool_words(r.tool)] or runs
+    if found.re is DID_TO:  # "... with the ablation": the run those words name best, else the newest that used something
+        said = {w[:5] for w in re.findall(r"[a-z]{5,}", (found.group("what") or "").lower())}  # "ablation" names ablate_direction
+        best = max(((len(said & {t[:5] for t in tool_words(r.tool) if len(t) >= 5}), i, r) for i, r in enumerate(runs)), default=None, key=lambda s: s[:2])
+        runs = [best[2]] if best and best[0] else [r for r in runs if r.tool not in MAKERS] or runs
     if not runs:
         return None
     base = runs[-1]
     props = tools[base.tool]["schema"].get("properties", {})
     target = found.group("target").strip()
-    changed = _organism(target, state, props) or _run(target, state, base, props) or _value(target, props)
+    kind = re.search(rf"\b(?:{'|'.join(KIND_WORDS.values())})s?\s*$", target, re.I)  # "the organism's chain": a run, not a model
+    changed = (kind and _run(target, state, base, props)) or _organism(target, state, props) or _run(target, state, base, props) or _value(target, props)
     if changed is None or all(base.args.get(k) == v for k, v in changed.items()):
         return None
     return base.tool, {k: v for k, v in base.args.items() if v is not None and k in props} | changed
@@ -54,6 +64,12 @@ def _organism(target: str, state: DialogueState, props: dict) -> dict | None:
 
 def _run(target: str, state: DialogueState, base: RunSeen, props: dict) -> dict | None:
     """'the risky one', 'the CAFT model': the run of a kind one of the tool's `*_run` settings takes that the words describe."""
+    ordinal = spelled_ordinals(target)
+    if ordinal != target and RUN_NAMED.match(ordinal):  # "try it on the one before": the run before the one it used, of its kind
+        for name in (n for n in props if n.endswith("_run") and n in REFERENCES and base.args.get(n)):
+            found = state.reference(name, props[name].get("runs_of"), ordinal)
+            if found and found != base.args[name]:
+                return {name: found}
     if not RUN_NAMED.match(target):
         return None
     best: tuple[float, int, str, str] | None = None  # (words described, order of the run, setting, run id)

@@ -76,18 +76,18 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
             return reply  # nothing run and nothing to answer from: "what's the weather in Oslo?" gets the tools it may mean
         return planner.reply("answer", prefix + (answer or NO_ANSWER))
     wish = descriptions.PURPOSE.sub(" ", own)  # "... so i can open it in the viewer": a purpose, not a wish to see
-    if choice == "show" and _changed(reply, state) and intents.show_request(text) is None and not intents.SHOW.search(wish) \
-            and not re.search(rf"\b(?:{intents.SHOWN['plot']})\b", own, re.I):
+    if choice == "show" and _changed(reply, state) and show.show_request(text) is None and not show.SHOW.search(wish) \
+            and not re.search(rf"\b(?:{show.SHOWN['plot']})\b", own, re.I):
         return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
     if choice == "show" and label_of(reply) == "answer" and intents.WHY.search(own):
         return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     pending = reply.response_metadata.get("pending")
     asking_top = bool(pending) and route[0] is not None and route[0]["name"] == pending["tool"]  # the rules ask for the input of the router's tool
-    if choice == "show" and asking_top and intents.show_request(text) is None and state.last(pending["tool"]) is None:
+    if choice == "show" and asking_top and show.show_request(text) is None and state.last(pending["tool"]) is None:
         return reply  # "could you show me what the model might have said instead ...?": the experiment, not a run to show
     if choice == "show":
         return _show(planner, text, state, route, label_of(reply)) or reply
-    if label_of(reply) == "show" and intents.SHOW.search(wish) and re.search(r"\b(?:again|back|once more)\b", own, re.I):
+    if label_of(reply) == "show" and show.SHOW.search(wish) and re.search(r"\b(?:again|back|once more)\b", own, re.I):
         return reply  # "let me see the notebook chain's receiver-head results again": asked to be seen, in so many words
     tool = _named(planner, choice[4:])
     if tool is None:
@@ -153,8 +153,8 @@ def _show(planner, text: str, state: DialogueState, route, rules: str) -> AIMess
     if shown is not None:
         return shown
     if rules.startswith("run:") and state.last(rules[4:]) is not None:  # "the s3 alternatives, show again": that tool's run
-        return planner.show_run(state.last(rules[4:]), intents.show_request(text) or "text")
-    part = intents.show_request(text) or ("plot" if re.search(r"\b(?:plot|chart|curve|graph|heatmap)\b", text, re.I) else "text")
+        return planner.show_run(state.last(rules[4:]), show.show_request(text) or "text")
+    part = show.show_request(text) or ("plot" if re.search(r"\b(?:plot|chart|curve|graph|heatmap)\b", text, re.I) else "text")
     run = show.named_run(text, state) or next((state.last(t["name"]) for _, t in route[2][:3] if state.last(t["name"])), None) \
         or show.run_for(part, state) or state.last()
     return planner.show_run(run, part)

@@ -5,10 +5,70 @@ from __future__ import annotations
 import json
 import re
 
+from agent import by_result, found_in, intents
 from agent.descriptions import describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.run_kinds import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, TOOL_WORDS, kind_of
 from agent.wording import quoted
+
+# "show me the plot of that run", "the heatmap again pls", "put the table back on screen": asked to see, not to run
+SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|draw|plot|print|see|view|open|re-?open|bring up|pull up|bring back|call up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
+                  r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
+                  r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
+                  r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"
+                  r"\b(?:put|paste) (?:[\w()'-]+\s+){1,6}(?:back\s+)?(?:up|on (?:the )?screen)\b|\bput (?:back )?on(?:to)? (?:the |my )?screen\b|\bre-?display\b|\bback on (?:the )?screen\b|"
+                  r"^\s*(?:the|that|those|its)\s+[\w\s'-]{2,50}(?:,|-|—)\s*(?:once more|again)\W*$|"
+                  r"\bhave (?:the|that|those|its|my) (?:[\w-]+ ){0,6}?(?:again|back)\b", re.I)
+SHOWN = {  # what a person asks to see -> which part of a run
+    "plot": r"plots?|charts?|graphs?|figures?|heatmaps?|curves?|bars?|bar charts?|visuali[sz]ations?|matri(?:x|ces)",
+    "sentences": r"(?:flagged )?sentences|sentence list|(?:sentence )?split",
+    "table": r"tables?|results?|numbers|rows|scores|samples|alternatives|norms|atoms|cells|effects|hits|findings|outputs|answers|"
+             r"coefficients?|weights|tokens|components|flags?|reasons?|heads|completions|resamples|lists?|controls|comparison|say|"
+             r"gaps|rollouts|rates|values|metrics|cosines?|losses|verdicts?|stats|statistics|look like|breakdowns?|grids?|per[- ][\w-]+",
+    "text": r"(?:full |whole |entire )?(?:text|chains? of thought|chain|cot|reasoning|trace|output|completion|generation)|write|wrote|say",
+    "run": r"run|summary|one|\d{8}-\d{6}-\w+",
+}
+THAT_RUN = re.compile(r"\b(?:that|this|the|last|previous|earlier|it|its|same|you|we|all|them|they|those|\d{8}-\d{6})\b", re.I)
+
+BARE_PART = re.compile(r"^\s*(?:the |a |that |its |full |all |per-\w+ |[\w'-]+(?:'s)? ){0,4}"
+                       r"(?:[\w/-]+ ){0,3}(?:table|plot|chart|heatmap|curves?|list|matrix|numbers|samples|figure|breakdown|grid)s?\b"
+                       r"(?:\W+\w+){0,10}\W*$", re.I)
+
+
+def show_request(text: str) -> str | None:
+    """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
+    text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
+    text = re.split(r":\s", intents.QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
+    text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
+    text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
+    text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view|full (?:table|text|plot|results?))\b)[^,;]*$", "", text,
+                  flags=re.I)  # "..., I want it next to the CAFT number": why (not "..., I want to see it again")
+    # "does this chain show intent to ...": the chain shows something; nobody asked to see a run
+    text = re.sub(r"\b(?:does|do|did|would|will)\s+(?:this|that|it|these|those|the)\b[^?.]*?\bshow\b", " ", text, flags=re.I)
+    described = re.sub(r"\bthe (?:one|run) (?:with|at|from|where|that)\b[^,.;?!]*|\((?:the |that )?[^()]{1,40}\b(?:one|run)\)", " ", text,
+                       flags=re.I)  # "the one with 15 percent", "(the 8 vs 16 one)" name a run
+    described = found_in.CLAUSE.sub(" ", described)  # and so does "the adapter that got 30% misaligned"
+    described = re.sub(r"\bthe (?:layer|scale|sentence|question|seed) -?\d+(?:\.\d+)? (?:row|column|cell|entry|line|part)s?\b", " ", described, flags=re.I)
+    if re.search(r"\bsame (?:\w+ )?but\b|\bagain,? but\b", text, re.I) or re.search(r"\b(?:again|rerun|redo)\b[^.?!,;]*(?<![A-Za-z])\d", described, re.I) \
+            or re.search(r"\b(?:another|a new|a fresh|one more)\s+(?:[\w-]+\s+)?(?:chain|cot|trace|sample|run|vector|fine-?tune|dictionary)\b", text, re.I):
+        return None  # "same search but 15 hits", "again with 25", "another chain for the same question": a new run, not the old one
+    bare = BARE_PART.search(text) and not intents.IMPERATIVE.search(re.sub(r"\b(?:the|last|that|this|a) run\b", "", text)) \
+        and not intents.RERUN.search(re.sub(r"\bagain\W*(?:pls|please)?(?:,\s*(?!but\b|with\b)[^,.;?!]{1,30})?\W*$", "", text, flags=re.I)) \
+        and not re.search(r"\b\d+\s+[a-z]", text)  # "heatmap again pls(, per question)": a trailing "again" asks to see it again
+    if not bare and (not SHOW.search(text) or not THAT_RUN.search(text) and not re.search(r"\d{8}-\d{6}", text)):
+        return None
+    if re.search(r"\bwhat does sentence \d+ say\b", text, re.I):
+        return "sentences"
+    for part, words in SHOWN.items():
+        if re.search(rf"\b(?:{words})\b", text, re.I):
+            return part
+    if re.search(r"\b(?:show|display|print|pull (?:\w+ )?up|bring (?:\w+ )?up|re-?display|re-?open|open|view)\b[^.?!]*\b(?:again|once more|back)\b", text, re.I):
+        return "run"  # "print the em eval again": the run, as it was shown
+    if re.match(rf"^\W*(?:(?:ok(?:ay)?|now|and|pls|please|can you|could you)\W+)*(?:show|display|open|re-?open|pull up|bring up|view)\s+(?:me\s+)?(?:the|that|those|my)\s+"
+                rf"(?:[\w.'-]+\s+){{0,4}}(?:{'|'.join(KIND_WORDS.values())})s?\W*$", text, re.I):
+        return "run"  # "display the tau 0.2 dictionary": a run shown by the kind of thing it made
+    return "run" if by_result.clause(text) or found_in.CLAUSE.search(text) else None  # "open the dictionary with lower nmse": a run named by what it found
+
 
 
 def new_text(text: str, state: DialogueState) -> bool:

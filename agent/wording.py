@@ -20,11 +20,11 @@ NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 SYNONYMS = {
     "scale": ("strength", "coefficient", "multiplier"),
     "scales": ("strengths", "coefficients", "scale", "multipliers"),
-    "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout"),
+    "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout", "max len", "max length"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens", "toks"),
     "tokens": ("toks", "tok"),
     "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives", "redos", "re-dos",
-                 "per position", "per sentence", "each position", "a position"),
+                 "per position", "per sentence", "each position", "a position", "tries", "tries per spot", "attempts"),
     "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n", "samp", "samps", "answers", "answers each",
                 "answers per question"),
     "round_size": ("rounds of", "round size", "per round"),

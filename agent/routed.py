@@ -1,0 +1,32 @@
+"""What the router reads of a message: the part that asks, with what names no tool taken out.
+
+Run ids and runs named by description are references and organism:X a model, so none of them names a tool; what
+others did, told in passing ("they used 100 rollouts per sentence"), is not asked for; a first step said before
+"then" is what runs now. When the whole message routes too weakly to act on and a question is followed by an order
+("can we try that? train it on the risky tips, 50 steps"), the order alone is routed too, and the clearer wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent import asides, copied, descriptions, intents
+from agent.dialogue_state import DialogueState
+from agent.run_kinds import RUN_ID
+
+WEAK = 0.55  # below it the planner would ask which experiment is meant
+
+
+def route(router, own: str, state: DialogueState) -> tuple:
+    """The router's (tool, score, ranked) for the words of a message (`own`: its own words, quotes and pastes out)."""
+    then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
+    said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
+    found = router.route(_plain(said, state))
+    order = intents.ORDER_AFTER.search(said)
+    if found[1] < WEAK and order and len(said[order.start() + 1:].split()) >= 4:
+        found = max(found, router.route(_plain(said[order.start() + 1:], state)), key=lambda r: r[1])
+    return found
+
+
+def _plain(text: str, state: DialogueState) -> str:
+    return re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(text, state.runs), state.runs)))
