@@ -71,14 +71,19 @@ def test_it_never_starts_an_expensive_tool_by_itself(p):
     assert "`resample_importance`" in reply.content.splitlines()[1]  # asked about first
 
 
-def test_the_fit_is_kept_in_the_model_cache_and_redone_when_the_labelled_requests_change(tmp_path, monkeypatch):
+def _small_training(tmp_path, monkeypatch) -> tuple[list[str], object, object]:
+    """Forty labelled requests as the training files, and a fresh model cache: (their lines, their folder, the cache)."""
     source = (request_classifier.TRAINING / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     training = tmp_path / "labelled"
     training.mkdir()
     (training / "part.jsonl").write_text("\n".join(source) + "\n", encoding="utf-8")
     monkeypatch.setattr(request_classifier, "TRAINING", training)
     monkeypatch.setattr(request_classifier, "_FITTED", {})
-    cache = tmp_path / "models"
+    return source, training, tmp_path / "models"
+
+
+def test_the_fit_is_kept_in_the_model_cache_and_redone_when_the_labelled_requests_change(tmp_path, monkeypatch):
+    source, training, cache = _small_training(tmp_path, monkeypatch)
     fitted = request_classifier.load(cache)
     saved = list(cache.glob("request-classifier-*.npz"))
     assert len(saved) == 1
@@ -95,13 +100,7 @@ def test_the_fit_is_kept_in_the_model_cache_and_redone_when_the_labelled_request
 
 
 def test_the_fit_is_redone_when_the_code_that_reads_requests_changes(tmp_path, monkeypatch):
-    source = (request_classifier.TRAINING / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
-    training = tmp_path / "labelled"
-    training.mkdir()
-    (training / "part.jsonl").write_text("\n".join(source) + "\n", encoding="utf-8")
-    monkeypatch.setattr(request_classifier, "TRAINING", training)
-    monkeypatch.setattr(request_classifier, "_FITTED", {})
-    cache = tmp_path / "models"
+    _, _, cache = _small_training(tmp_path, monkeypatch)
     request_classifier.load(cache)
     saved = [p.name for p in cache.glob("request-classifier-*.npz")]
     request_classifier._FITTED.clear()  # a new process, whose shorthand reader spells out one word more
