@@ -133,20 +133,18 @@ def undone(text: str, props: dict, args: dict, before: dict, defaults: dict, fir
     newest run changed from the one before, but those `stated` in the message ("undo that, back to 16 rollouts")."""
     for m in UNDO.finditer(text):
         if m.group("last"):
-            for name in {*args, *before} - {*(stated or {})}:
-                if name in props and not name.endswith(("_run", "_runs")) and args.get(name) != before.get(name):
-                    value = before.get(name, defaults.get(name, props[name].get("default")))
-                    args.pop(name, None) if value is None else args.__setitem__(name, value)
-            continue
-        said = (m.group("undone") or m.group("put") or m.group("back")).lower()
-        name = next((n for n in props if said in arguments.words_for(n, tuple(props)) or said.replace(" ", "_") == n), None)
-        if name is None:
-            continue
-        value = (first if (m.group("which") or "").lower() in ("original", "first") else before).get(name, defaults.get(name, props[name].get("default")))
-        if value is None:
-            args.pop(name, None)
+            names = [n for n in {*args, *before} - {*(stated or {})} if n in props and not n.endswith(("_run", "_runs")) and args.get(n) != before.get(n)]
+            source = before
         else:
-            args[name] = value
+            said = (m.group("undone") or m.group("put") or m.group("back")).lower()
+            names = [n for n in props if said in arguments.words_for(n, tuple(props)) or said.replace(" ", "_") == n][:1]
+            source = first if (m.group("which") or "").lower() in ("original", "first") else before
+        for name in names:
+            value = source.get(name, defaults.get(name, props[name].get("default")))
+            if value is None:
+                args.pop(name, None)
+            else:
+                args[name] = value
 
 
 def defaulted(text: str, props: dict, args: dict, said: dict) -> None:

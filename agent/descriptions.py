@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from agent import by_result, found_in
+from agent.numerals import NUMBER_WORDS, decimals
 
 
 STOP_WORDS = frozenset(
@@ -78,11 +79,9 @@ OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\b
               (r"\b(?:triangle|rectangle|square|circle|pentagon|hexagon|cube|polygon|angles?|perimeter|area|diagonals?)\b", "geometry"),
               (r"\b(?:probability|chance|odds|dice|die|coins?)\b", "probability"))
 # Number words, zero to twenty: the one list of them (agent/wording.py reads its own from here).
-NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-                "seventeen eighteen nineteen twenty").split()
 SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three run"
-SPELLED_SETTING = re.compile(rf"\b(seed|layer|scale|rank|tau|step|k|alpha|lr)([\s-])((?:zero\s+)?point\s+(?=(?:{'|'.join(NUMBER_WORDS[:10])})\b))?"
-                             rf"({'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b", re.I)  # not "the 80-step one": a pronoun
+SPELLED_SETTING = re.compile(rf"\b(seed|layer|scale|rank|tau|step|k|alpha|lr)([\s-])({'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b",
+                             re.I)  # "the seed-two chain"; not "the 80-step one": a pronoun
 
 
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
@@ -95,8 +94,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     extreme = extreme or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
-    text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{'0.' if m.group(3) else ''}{NUMBER_WORDS.index(m.group(4).lower())}",
-                               text)  # "the seed-two chain", "the tau point two dictionary"
+    text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_WORDS.index(m.group(3).lower())}",
+                               decimals(text))  # "the seed-two chain", "the tau point two dictionary"
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
                          r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from agent.descriptions import NUMBER_WORDS
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
 
 UNITS = {w: i for i, w in enumerate(NUMBER_WORDS[:20])}
 TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}

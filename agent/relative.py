@@ -90,7 +90,8 @@ def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = 
         if field is None or _said(field, said, n) and not isinstance(said.get(field), list):
             continue
         sign = -1 if m.group("way").lower() in ("fewer", "less") else 1
-        current = args.get(field, (base or {}).get(field, props[field].get("default"))) if field not in said else (base or {}).get(field, props[field].get("default"))
+        earlier = (base or {}).get(field, props[field].get("default"))
+        current = earlier if field in said else args.get(field, earlier)  # "2 more layers" may have been read as layers [2]
         if m.group("than"):  # "than the direction run": that kind's newest run that set it (else its default)
             tools = by_result.tools_of(m.group("than")) or ()
             source = next((r for r in reversed(runs) if r.tool in tools and (field in r.args or field in r.defaults)), None)

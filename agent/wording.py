@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 
-from agent.descriptions import NUMBER_WORDS
+from agent.numerals import NUMBER_WORDS
 from agent.phrases import LISTED
 
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
