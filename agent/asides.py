@@ -4,7 +4,7 @@ A researcher thinking aloud puts other people's settings beside their own: "they
 sentence, which feels insane for our budget", "Priya says it loses the plot after about 300 tokens",
 "the 3am run crashed at batch 64, so let's not push it", "Mira ran it with seed 0 and got nothing".
 The argument reader skips such a sentence (or a part between dashes or brackets) when nothing in it asks
-for anything; a sentence that both tells and asks ("like Mira, use seed 0") is read as said.
+for anything; a sentence that both tells and asks ("like Mira did, use seed 0") is read as said.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ TELLS = re.compile(rf"{TELLER}\s+(?:[\w'-]+\s+){{0,3}}?{TOLD}\b")
 ASKS = re.compile(r"\b(?:can|could|would|will) (?:you|u)\b|\bplease\b|\bpls\b|\blet'?s\b(?!\s+(?:not|be|see|hope)\b)|\b(?:i|we)(?:'d| would)? (?:like|want|need)\b|"
                   r"\bgo ahead\b|\b(?:of|than)\s+(?:what\s+|the\s+[\w-]+\s+)?(?:the paper|they|that run|the last run|(?-i:[A-Z][a-z]+))\b|"
                   r"^\W*(?:(?:ok(?:ay)?|so|now|and|then|also)\W+)*(?:re-?[a-z]+|run|use|try|make|build|read|split|steer|sample|generate|train|evaluate|"
-                  r"probe|ablate|show|give|set|cap|keep|do|thought anchors)\b|\b(?:as|like|the way|same as)\s+(?:[\w-]+\s+){0,2}(?:did|does|do|had|used|ran)\b|\b(?:use|keep|try|set|make|give|do) (?:the same|that|those|his|her|their|it)\b|\binstead\b|\blike (?:he|she|they|(?-i:[A-Z][a-z]+)) did\b",
+                  r"probe|ablate|show|give|set|cap|keep|do|thought anchors)\b|\b(?:as|like|the way|same as)\s+(?:[\w-]+\s+){0,2}(?:did|does|do|had|used|ran)\b|"
+                  r"\b(?:use|keep|try|set|make|give|do) (?:the same|that|those|his|her|their|it)\b|\binstead\b|\blike (?:he|she|they|(?-i:[A-Z][a-z]+)) did\b",
                   re.I)
 
 
