@@ -28,7 +28,8 @@ TELLS = re.compile(rf"{TELLER}\s+(?:[\w'-]+\s+){{0,3}}?{TOLD}\b")
 ASKS = re.compile(r"\b(?:can|could|would|will) (?:you|u)\b|\bplease\b|\bpls\b|\blet'?s\b(?!\s+(?:not|be|see|hope)\b)|\b(?:i|we)(?:'d| would)? (?:like|want|need)\b|"
                   r"\bgo ahead\b|\b(?:of|than)\s+(?:what\s+|the\s+[\w-]+\s+)?(?:the paper|they|that run|the last run|(?-i:[A-Z][a-z]+))\b|"
                   r"^\W*(?:(?:ok(?:ay)?|so|now|and|then|also)\W+)*(?:re-?[a-z]+|run|use|try|make|build|read|split|steer|sample|generate|train|evaluate|"
-                  r"probe|ablate|show|give|set|cap|keep|do|thought anchors)\b|\b(?:as|like|the way|same as)\s+(?:[\w-]+\s+){0,2}(?:did|does|do|had|used|ran)\b|"
+                  r"probe|ablate|show|give|set|cap|keep|do|check|measure|compute|find|monitor|compare|sweep|test|search|thought anchors)\b|"
+                  r"\bthe\s+[\w-]+(?:\s+[\w-]+)?\s+(?:that\s+)?(?:the|that|this|my|our)\s+(?:[\w-]+\s+){0,2}(?:run|one)\s+(?:used|had|got|ran)\b|\b(?:as|like|the way|same as)\s+(?:[\w-]+\s+){0,2}(?:did|does|do|had|used|ran)\b|"
                   r"\b(?:use|keep|try|set|make|give|do) (?:the same|that|those|his|her|their|it)\b|\binstead\b|\blike (?:he|she|they|(?-i:[A-Z][a-z]+)) did\b",
                   re.I)
 
