@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, by_effect, copied, free_text, organism_names, picked, relative
+from agent import arguments, beforehand, by_effect, copied, free_text, numerals, organism_names, picked, relative
 from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
@@ -23,7 +23,7 @@ STICKY = ("answer", "extractor", "model")  # said once, meant for what follows
 LAYER_KIN = ({"build_steering_vector", "steer_generate", "steering_sweep"}, {"train_lora", "caft_finetune"})
 
 
-ORDINALS = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())} | {"opening": 0}
+ORDINALS = {w: i for i, w in enumerate(numerals.ORDINALS)} | {"opening": 0}
 
 
 def fill(tool: dict, text: str, state: DialogueState) -> dict:

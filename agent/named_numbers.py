@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from agent.numerals import ORDINALS
 from agent.wording import SYNONYMS
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -20,7 +21,7 @@ COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains
                     r"controls|questions|positions|draws|continuations|candidates|iterations|rounds|tries)\b(?!\s*[:=]?\s*\d)", re.I)
 
 
-EVERY = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "eighth": 8, "tenth": 10}
+EVERY = {"other": 2} | {w: i + 1 for i, w in enumerate(ORDINALS) if i}  # "every third layer": a step of 3
 
 
 def words_for(name: str, others: tuple = ()) -> list[str]:

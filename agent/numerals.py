@@ -52,7 +52,7 @@ def decimals(text: str) -> str:
 _WORD = "|".join(sorted([w for w in UNITS if w not in ("zero", "one")] + list(TENS), key=len, reverse=True))  # not "one": "the first one"
 _COUNTED = (r"(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ])?(?:rollouts|samples|resamples|chains|steps|tokens|toks|docs|documents|controls|prompts|questions|atoms|"
             r"draws|heads|continuations|candidates|iterations)\b)")
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")  # the first is 0
 FRACTION = {"quarter": "0.25", "half": "0.5", "third": "0.33", "tenth": "0.1", "fifth": "0.2"}
 _ITEM = rf"(?:(?:a |one )?(?:{'|'.join(FRACTION)})|\d+(?:\.\d+)?|one|{_WORD})"
 

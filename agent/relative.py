@@ -84,8 +84,7 @@ def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = 
     run's value less one), '4 extra rollouts' (the earlier run's, else the default, plus 4); the settings set."""
     done = []
     for m in COUNTED.finditer(text):
-        what = m.group("what").lower()
-        field = next((f for f in props if what == f.lower() or what in arguments.words_for(f, tuple(props))), None)  # "layers": a list too
+        field = _field(m.group("what"), props, loose=False, lists=True)  # "two more layers": a list too
         n = int(SPELLED.get(m.group("n").lower().removesuffix(" of"), "2" if m.group("n").lower().startswith("a couple") else m.group("n")))
         if field is None or _said(field, said, n) and not isinstance(said.get(field), list):
             continue
@@ -164,10 +163,12 @@ def _inverse(props: dict) -> str | None:
     return inverse[0] if len(inverse) == 1 else None
 
 
-def _field(what: str, props: dict, loose: bool = True) -> str | None:
-    """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"."""
+def _field(what: str, props: dict, loose: bool = True, lists: bool = False) -> str | None:
+    """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"
+    (`lists`: a list of whole numbers too, "layers")."""
     words = re.sub(r"(?<!token )\bbudget\b", "token budget", what.lower()).split()  # "twice the budget"
-    props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"} or arguments.item_types(spec) & {"number"}}
+    items = {"number", "integer"} if lists else {"number"}
+    props = {f: spec for f, spec in props.items() if arguments.types_of(spec) & {"integer", "number"} or arguments.item_types(spec) & items}
     for size in range(len(words), 0, -1):
         for start in range(len(words) - size, -1, -1):
             phrase = " ".join(words[start:start + size])
