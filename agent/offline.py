@@ -28,11 +28,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import answers, arguments, asides, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
-from agent import rerun as rerun_, retarget, routed, second_opinion, show, trials
+from agent import rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.phrases import asked_part
-from agent.run_kinds import RUN_ID, kind_of
+from agent.run_kinds import RUN_ID
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
 
@@ -300,60 +300,8 @@ class OfflinePlanner(BaseChatModel):
 
     def shown(self, text: str, state: DialogueState, route) -> AIMessage | None:
         """A run that already holds what the user asks to see: shown, nothing runs."""
-        part = show.show_request(text)
-        if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
-            return None
-        tool, score, ranked = route
-        if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
-                arguments.read(tool["schema"].get("properties", {}), text)[0]:
-            return None  # "phase transition plot for the 200-step run, with k = 1, 5 and 10": settings of an experiment not run yet
-        if tool is not None and score >= 0.5 and (state.last(tool["name"]) is None or show.new_text(text, state)) and \
-                re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
-            return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
-        drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
-        run = show.named_run(text, state) or (drawn if part == "plot" else None)
-        if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
-                and run.run_id not in RUN_ID.findall(text):  # a run named by its id is that run
-            made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)
-            if made is None and tool["cost"] == "cheap" and score - ranked[1][0] >= 0.15:
-                return None  # "phase plot for the low-lr run": none made from it yet, a new (cheap) run
-            run = made or run  # "the EM results for the clean model": that model's evaluation, not its training
-        if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
-            found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
-            run = state.get(found) if found else None
-        source = re.search(r"\bfrom (?:the|that|this|my|our) ((?:single |first |last |earlier |old )?[\w-]+(?: [\w-]+)?)", text, re.I)
-        if run is None and source:  # "the two samples from the single steer", "the layer table from the comparison"
-            named, named_score, _ = self.router.route(source.group(1))
-            if named is not None and named_score >= 0.5 and state.last(named["name"]) is not None:
-                run = state.last(named["name"])
-        if run is None and tool is not None and part not in ("text",):
-            heatmap = show.heatmap_run(text, state) is not None  # "heatmap again": only tools that draw one
-            candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None
-                          and (not heatmap or t["name"] in show.HEATMAP_TOOLS)]
-            if candidates:
-                same = state.last(candidates[0]["name"])
-                said, _ = arguments.read(candidates[0]["schema"].get("properties", {}), text)
-                if any(same.args.get(k) != v and not show.within(v, same.args.get(k)) for k, v in said.items()):
-                    return None  # asks for something that run did not measure: a new run ("the layer 20 row" of a sweep over it was)
-                run = same
-            elif (score >= 0.75 or part not in ("plot", "sentences") and score >= 0.6) and not re.search(
-                    r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
-                return None  # names an experiment that has not run: a new run
-        if run is None:
-            kind = re.search(r"\b(?:the|that|this)\s+(\w+)\s+(?:run|one)\b", text, re.I)
-            subject = state.subject(kind_of(kind.group(1))) if kind and kind_of(kind.group(1)) else None
-            run = state.get(subject) if subject else None
-        run = run or show.plot_run(text, state)
-        if run is None and re.search(r"\b(?:again|back|earlier|before|you found|it caught|we got|once more)\b", text, re.I):
-            run = next((state.last(t["name"]) for _, t in ranked if state.last(t["name"]) is not None
-                        and not (part == "plot" and t["name"] in show.PLOTLESS or part == "text" and show.not_the_chain(t["name"], text))),
-                       None)  # "the plot again": a run that drew one; "the full chain again": the chain, not its sentences or a run on it
-        run = run or show.run_for(part, state)
-        if run is None:
-            return None
-        if part == "sentences" and run.tool == "generate_cot":  # a chain's sentences: its split, where one ran
-            run = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), run)
-        return self.show_run(run, part, sure=run.run_id in text or bool(re.search(r"\b(?:again|back up)\b", text, re.I)))  # named, or seen before
+        found = shown_.run_to_show(text, state, route, self.router)
+        return self.show_run(found[0], found[1], sure=found[2]) if found else None
 
     def show_run(self, run, part: str, sure: bool = False) -> AIMessage:
         return self.reply("show", show.render(run, part, answers.full_results(run.run_id)), show={"run_id": run.run_id, "part": part},
