@@ -241,7 +241,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, -1 - int({"one": "1", "a": "1", "two": "2"}.get(place.group(1).lower(), place.group(1))))  # "read one token before the colon"
         elif "boolean" in kinds:
             alternatives = name_pattern(name)
-            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|minus(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show)"
+            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|minus(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show|let it)"
                                 rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon[-\s]?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))

@@ -11,7 +11,7 @@ from agent.wording import NUMBER_WORD, SPELLED
 
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
                   r"stronger|harder|smaller|lower|weaker)\b(?:\s+(?:up\s+)?(?:the\s+)?"
-                  r"(?:number of\s+)?(?:as (?:many|much)\s+)?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
+                  r"(?:number of\s+)?(?:as (?:many|much)\s+|as\s+(?=strong|hard|weak))?(?:random\s+|new\s+|extra\s+)?)?(\w+)?", re.I)
 DROP = re.compile(r"\b(?:drop|no|skip|without|remove|lose|turn off|switch off|disable|leave out|omit)\s+(?:the\s+)?(?:random\s+)?(controls?|forced(?:[- ]answers?)?|adaptive(?: stopping)?|"
                   r"early[\s-]stopping)\b", re.I)  # "turn off the early stopping": the adaptive rounds
 FLIP = re.compile(r"\bflip (?:it|the sign|the scale|the direction|sign)\b|\bthe opposite (?:way|direction|sign)\b|\b(?:scale|sign|direction)\s+(?:flipped|negated|reversed|inverted)\b|\bthe other (?:way|direction|sign)\b|\bopposite (?:sign|direction)\b|"
@@ -31,6 +31,7 @@ DEFAULTED = re.compile(r"\b(?P<a>[\w-]+(?:\s[\w-]+)?)\s+back\s+to\s+(?:the\s+|it
 SAMPLING = ("temperature", "top_p", "top_k")  # "sampling back to defaults"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
+STRENGTH = frozenset("strong stronger hard harder weak weaker".split())  # how hard a steer pushes: its scale
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
 
@@ -42,6 +43,8 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
         what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
         field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
+        if field is None and (what in STRENGTH or word in STRENGTH and what not in props):  # "push twice as hard", "a bit weaker": the strength
+            field = next((f for f in ("scale", "scales") if f in props), None)
         factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
         if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one
             args[field] = (args.get(field) or 0) + 1
@@ -82,9 +85,9 @@ def drop_and_flip(text: str, props: dict, args: dict, said: dict) -> None:
             for x in v if isinstance(x, (int, float)) and not isinstance(x, bool)}
         numbers = [n for n in BARE.findall(text) if float(n) not in taken]
         for field in ("scale", "scales"):
-            if field not in props or field in said or args.get(field) is None:
+            value = args.get(field, props.get(field, {}).get("default"))  # not set: the run ran with the default ("flip the sign" of 0.6)
+            if field not in props or field in said or value is None:
                 continue
-            value = args[field]
             if not numbers:
                 args[field] = [-v for v in value] if isinstance(value, list) else -value
             elif len(numbers) == 1 and not isinstance(value, list):  # "flip the sign (-1.0)", "flip it: 1.5": the value said, on the other side

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from agent.descriptions import OWNED, describe_match, from_nth, nth_described, spelled_ordinals, unowned
 from agent.referents import Referents
-from agent.run_kinds import KIND_WORDS, PRODUCES, REFERENCES, RUN_ID
+from agent.run_kinds import KIND_WORDS, PRODUCES, REFERENCES, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, kind_of
 
 NAMED_AS = {"scale": "strength", "scales": "strength", "rollouts": "rollout", "max_new_tokens": "tokens", "temperature": "temp"}
 
@@ -192,6 +192,9 @@ class DialogueState(Referents):
                 others = [r for r in candidates if r.run_id != subject]
                 return (others or candidates)[-1].run_id
             return candidates[-1].run_id
+        placed = self.placed_before(text, words, candidates)  # "the vector from before the fine-tune"
+        if placed is not None:
+            return placed.run_id
         described = nth_described(text, candidates, self.runs, words) or from_nth(text, candidates, self.runs) or \
             describe_match(unowned(text, words), candidates, self.runs)  # "the first apples chain", "the direction from the first fine-tune"
         if described:
@@ -200,6 +203,21 @@ class DialogueState(Referents):
         if subject and any(r.run_id == subject for r in candidates):
             return subject
         return candidates[-1].run_id
+
+    def placed_before(self, text: str, words: str, candidates: list[RunSeen]) -> RunSeen | None:
+        """'the vector from before the fine-tune', 'the chain before the hexagon one': the newest of `candidates` made
+        before the one run the words name (a kind or a tool with one run here, or one of `candidates` described)."""
+        before = re.search(rf"\b(?:{words}|one)\s+(?:(?:from|made|built|sampled|trained)\s+)?before\s+(?:the|that|this|our|my)\s+"
+                           r"(?!(?:last|latest|newest)\b)([\w-]+)(?:\s+(one|run))?\b", text, re.I)
+        if before is None:
+            return None
+        kind = kind_of(before.group(1)) or ""
+        tools = TOOLS_OF_KIND.get(kind, frozenset()) | ({"build_organism"} if kind == "fine-tune" else set()) or \
+            TOOL_WORDS.get(before.group(1).lower().rstrip("s"), ())  # an organism is a fine-tune too
+        marks = [r for r in self.runs if r.tool in tools] if not before.group(2) else []
+        mark = marks[0] if len(marks) == 1 else None if not before.group(2) else describe_match(f"the {before.group(1)} one", candidates, self.runs)
+        earlier = [r for r in candidates if mark is not None and self.runs.index(r) < self.runs.index(mark)]
+        return earlier[-1] if earlier else None  # two sweeps: "before the sweep" places nothing
 
     def to_prompt(self, limit: int = 8) -> str:
         """A compact block for the system prompt: the subject, recent runs with arguments, settings said."""

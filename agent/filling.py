@@ -26,6 +26,10 @@ LAYER_KIN = ({"build_steering_vector", "steer_generate", "steering_sweep"}, {"tr
 ORDINALS = {w: i for i, w in enumerate(numerals.ORDINALS)} | {"opening": 0}
 
 
+# "the sentence that mattered most", "the one that shapes the later tokens most": the newest ranking's top sentence
+MOST = re.compile(r"\bthe (?:sentence|step|one) (?:that|which) (?:[\w-]+ ){0,6}?(?:the )?(?:most|hardest|strongest)\b", re.I)
+
+
 def fill(tool: dict, text: str, state: DialogueState) -> dict:
     """Arguments said in the message, then references to runs, then what carries over."""
     props = tool["schema"].get("properties", {})
@@ -81,9 +85,11 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         free.pop("cot", None)
     args |= {k: v for k, v in free.items() if k not in args}
     picked.pick(args, props, text, state)  # "after the least resilient sentence", "the layers of the top three receiver heads"
-    if "sentence" in props and "sentence" not in args and re.search(
+    if "sentences" in props and not args.get("sentences") and MOST.search(text) and (top := _top_sentence(state)) is not None:
+        args["sentences"] = [top]  # "resample away the sentence that mattered most"
+    if "sentence" in props and "sentence" not in args and (MOST.search(text) or re.search(
             r"\b(?:top(?:-[\w]+| counterfactual| kl| importance)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
-            r"\bthe one with the (?:negative|highest|biggest|top|largest)\b|\b(?:said|say|written|put) there\b", text, re.I):
+            r"\bthe one with the (?:negative|highest|biggest|top|largest)\b|\b(?:said|say|written|put) there\b", text, re.I)):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
         named = re.search(r"\b[Ss]entence (\d+)\b", state.replies[-1]) if state.replies and re.search(
             r"\bthat (?:one|sentence)\b|\b(?:said|say|written|put) there\b", text, re.I) else None  # "what else could it have said there?"
@@ -110,7 +116,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             args["temperature"] = float(at.group(1))
     if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b|"
                                                        r"\b(?:where|at which) it peaked\b|\bat the peak\b", text, re.I):
-        best = best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
+        best = picked.best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
         if best:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
@@ -172,21 +178,6 @@ def where_to_ablate(args: dict, props: dict, text: str) -> None:
             found = re.search(clause, text, re.I)
             if found and "layers" in args and "ablate_layers" in args:
                 args[name] = [int(n) for n in re.findall(r"\d+", found.group(1))]
-
-
-def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
-    """(layers, scale) of the newest sweep's cell furthest beyond its controls (its rows, else its summary's 'best cell L14 x1.2')."""
-    sweep = next((r for r in reversed(state.runs) if r.tool == "steering_sweep"), None)
-    if sweep is None:
-        return None
-    rows = [r for r in sweep.result.get("rows") or [] if isinstance(r, dict) and isinstance(r.get("difference"), dict)
-            and r.get("verdict") in ("above controls", "below controls")]
-    if rows:
-        best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
-        return list(best["layers"]), float(best["scale"])
-    said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)]?\s*(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)",
-                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1", "peak at layer 14, scale 2.0"
-    return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
 
 
 def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[str] | None:

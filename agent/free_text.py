@@ -49,8 +49,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             args[target] = value
     texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())
              and not any(t in phrase for phrase in said)]  # not the quoted value of another argument ("sys prompt: '...'")
-    if donor and texts and "donor_cot" not in args:
-        args["donor_cot"] = max(texts, key=len)  # "take the off-policy sentence from this other chain: '...'"
+    given = [t for t in texts if not re.search(rf"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:the\s+(?:sentence|line)\s+)?['\"“‘]{re.escape(t)}", text, re.I)]
+    if donor and given and "donor_cot" not in args:  # not the sentence to insert ("insert '...' ... search 16 rollouts for the off-policy donor")
+        args["donor_cot"] = max(given, key=len)  # "take the off-policy sentence from this other chain: '...'"
         texts.remove(args["donor_cot"])
     termed = [t for t in texts if len(t.split()) <= 4 and not re.search(r"[.?!]$", t)
               and re.search(rf"\bthe(?:\s+[\w-]+)?\s*['\"“‘]{re.escape(t)}", text, re.I)]  # "the off-policy 'most similar sentence'": a term
@@ -84,6 +85,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     elif "cot" in props and len(blocks := re.split(r"\n\s*\n", text.strip())) >= 2 and reasoning(blocks[-1]) \
             and blocks[-1] not in args.values():
         args["cot"] = blocks[-1].strip()  # "thought anchors on this pls. q was '...'\n\n<the chain>"
+    if args.get("cot") and isinstance(args.get("question"), str) and (
+            asked := re.match(rf"\s*(?:q(?:uestion)?\s*:\s*)?{re.escape(args['question'])}[ \t]*\n", args["cot"], re.I)):
+        args["cot"] = args["cot"][asked.end():].strip()  # "Q: Is 57 prime?\n<the chain>": the question's line is not a sentence of it
     if "prompts" in props and texts:
         args["prompts"] = texts
         texts = []
@@ -94,6 +98,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
                 value = texts[0] if texts else payload(text, free, free in required)
+                if free == "question" and value in texts and len(value.split()) <= 2 and not re.search(r"[\d?]", value):
+                    value = payload(text, free, free in required) or value  # "whether these systems really 'think' ... riddle? If 5 machines ...": a word in quotes
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)
                           or any(phrase in value for phrase in said) and len(_rest(value, said).split()) < 2):  # "like fig 3 of the paper: layers 12 and 16, scale 2": settings only
                 value = None  # "hint words: professor, Stanford": the text after that colon is the hint words'

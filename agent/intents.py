@@ -74,7 +74,7 @@ PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|go
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:(?:anyway|anyways|regardless|either way),?\s+)?(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
-                        r"redo|re-?run|repeat|rebuild|retrain|suppress|again(?=,?\s+(?:but|with|at|on|using|w/)\b))\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
+                        r"redo|re-?run|repeat|rebuild|retrain|suppress|insert|slip|plant|chop|inject|again(?=,?\s+(?:but|with|at|on|using|w/)\b))\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
 EITHER_WAY = re.compile(r"\b(?:more|fewer|less|higher|lower|bigger|smaller)(?: [\w-]+)? or (?:more|fewer|less|higher|lower|bigger|smaller)\b[^.!]*\?",
                         re.I)  # "does a smaller C keep more adapters or fewer?"
 READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that too wide to call it an anchor?": a result supposed
@@ -165,7 +165,8 @@ ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w
                       r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat|"
                       r"add|drop|remove|bump|raise|lower|increase|decrease|change|switch|swap|extend|include|double|halve|do the same|"
                       r"suppress|project|continue|apply|launch|start|kick off|rebuild|retrain|inject|insert|score|fit|estimate|have|"
-                      r"produce|collect|analy[sz]e|examine|inspect|investigate|look (?:at|for|into)|sample|reason|set up|go ahead)\b|"
+                      r"produce|collect|analy[sz]e|examine|inspect|investigate|look (?:at|for|into)|sample|reason|set up|go ahead|"
+                      r"chop|cut|break|slice|plant|slip|put|nudge|push|grade)\b|"
                       r"\b(?:would|do) you mind (?:build|runn|mak|comput|train|generat|try|steer|sweep|splitt|compar|measur|evaluat|prob|ablat|search|"
                       r"find|resampl|check|test|sampl|fine-?tun|decompos|add|dropp|remov|bump|rais|lower|increas|decreas|chang|switch|swapp|extend|includ|doubl|halv)ing\b",
                       re.I)  # "could you please add sentence 7 to that and bump the chains to ten?": an edit, politely  # "would you mind training a rank-2 lora ...?"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from agent.numerals import ORDINALS
+from agent.numerals import NUMBER_WORDS, ORDINALS
 from agent.wording import SYNONYMS
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
@@ -21,6 +21,7 @@ COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains
                     r"controls|questions|positions|draws|continuations|candidates|iterations|rounds|tries)\b(?!\s*[:=]?\s*\d)", re.I)
 
 
+SPELLED_COUNTS = {w: i for i, w in enumerate(NUMBER_WORDS) if 2 <= i <= 10}
 EVERY = {"other": 2} | {w: i + 1 for i, w in enumerate(ORDINALS) if i}  # "every third layer": a step of 3
 
 
@@ -109,6 +110,9 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
             return [str(i) for i in range(count)], top.group(0)
     if first and 0 < int(first.group(1)) <= 64:  # "just the first four sentences": indices from 0
         return [str(i) for i in range(int(first.group(1)))], first.group(0)
+    counted = _counted(name, text, others)  # "two taus, 0.3 and 0.5": as many numbers as the count said
+    if counted:
+        return counted
     # "the vector that peaked at layer 18, layers 16 to 20": the plural names the list (the singular may describe something else)
     found = (plural_list.search(text) if plural_list else None) or any_list.search(text) or bracketed.search(text)  # "(0-3)"
     if not found:
@@ -127,6 +131,18 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     parity = re.match(r"\s*[,(]?\s*(?:only\s+)?(?:the\s+)?(even|odd)(?:[- ]numbered)?\b", text[found.end():], re.I)
     odd = parity.group(1).lower() == "odd" if parity and integers and len(values) > 2 else None  # "layers 10-20 (even ones only)"
     return [v for v in values if odd is None or int(v) % 2 == odd], found.group(0)
+
+
+def _counted(name: str, text: str, others: tuple) -> tuple[list[str], str] | None:
+    """'two taus, 0.3 and 0.5', '3 scales: 0.5, 1 and 2': the plural name after a count, then that many numbers."""
+    plural = name_pattern(name, others, keep=lambda w: w.endswith("s") and len(w) > 2)
+    found = plural and re.search(rf"\b(\d+|{'|'.join(SPELLED_COUNTS)})\s+(?:{plural})\s*(?:,|:|\(|-|–|—)\s*"
+                                 rf"({NUMBER}(?:\s*(?:,|and|&)\s*(?:and\s+)?{NUMBER})+)(?![\w.])", text, re.I)
+    if not found:
+        return None
+    values = re.findall(NUMBER, found.group(2))
+    count = found.group(1).lower()
+    return (values, found.group(0)) if len(values) == int(SPELLED_COUNTS.get(count, count)) else None
 
 
 @functools.lru_cache(maxsize=4096)

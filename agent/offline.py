@@ -185,7 +185,7 @@ class OfflinePlanner(BaseChatModel):
         by_name = {t["name"]: t for t in self.tools}
         settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
                                               or rerun_.settings_for_newest(text, state, route[0], by_name))
-        rerun = rerun_.change(text, state, route, by_name, settings) if rerun_.asked(own) or settings else None
+        rerun = rerun_.change(text, state, route, by_name, settings) if (rerun_.asked(own) or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run

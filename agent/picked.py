@@ -6,7 +6,9 @@
 - "the atom that ' meme' used": the atom the newest explanation gave that token;
 - "steer with that file": the newest file of that kind Parley named in a reply ("You wrote it to vecs/x.safetensors");
 - "use that exact question as the prompt": the newest run's question, as this tool's prompt;
-- "alternatives for the final sentence": the last sentence of the chain, counted by its newest split.
+- "alternatives for the final sentence": the last sentence of the chain, counted by its newest split;
+- "steer at the layer where it was strongest", "samples at the best cell": the newest sweep's strongest cell;
+- "at the layer of the adapter that carries misalignment": the adapter the newest probe weighs most for that task.
 
 Each reads the run's result table where it has one, else its summary, the way the user read it.
 """
@@ -19,13 +21,21 @@ from agent import arguments
 from agent.dialogue_state import DialogueState
 from agent.wording import PATH, SPELLED
 
-RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b", re.I)
+RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b|\b(?:sentence|one|step) (?:whose (?:content|idea) |that )(never) (?:came|comes) back\b", re.I)
 HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:(?:top|strongest|best|first)\s+(\w+)|(\w+)\s+(?:top|strongest|best))\s+"
-                         r"(?:receiver\s+)?heads\b", re.I)  # "the top three receiver heads", "the two top heads"
+                         r"(?:receiver\s+)?heads\b|"  # "the top three receiver heads", "the two top heads"
+                         r"\b(?:the\s+)?(?:top|strongest|best|first)\s+(?:receiver\s+)?head'?s\s+layer\b|"  # "the top receiver head's layer"
+                         r"\blayer\s+of\s+the\s+(?:top|strongest|best|first)\s+(?:receiver\s+)?head\b", re.I)
 MOVED = re.compile(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", re.I)
 FINAL = re.compile(r"\b(?:the\s+)?(?:very\s+)?(?:final|closing|last)\s+(?:sentence|step)\b(?!\s+(?:you|we|i)\b)", re.I)  # "alts for the final sentence"
 # "only the last three layers", "the middle six layers", "the deepest layer": counted in the model (or the run's own layers)
 LAYER_SPAN = re.compile(r"\b(?:the\s+)?(last|final|top|middle|deepest|bottom|first)\s+(?:(\d+|two|three|four|five|six|seven|eight|ten)\s+)?layers?\b", re.I)
+# "steer at the layer where it was strongest", "the best layer": the newest sweep's
+STRONGEST_LAYER = re.compile(r"\bthe layer (?:where|at which) (?:it|the effect|steering|the steering) (?:was|were|is|looked|worked) (?:the )?(?:strongest|best|biggest|largest)\b|"
+                             r"\bthe (?:strongest|best|winning) layer\b(?!\s+\d)", re.I)
+# "the layer of the adapter that carries misalignment": the adapter the newest probe weighs most for that task
+CARRIER = re.compile(r"\blayer\s+of\s+the\s+adapter\s+(?:that|which)\s+(?:carries|holds|encodes|tracks|picks up|speciali[sz]es in)\s+(?:the\s+)?"
+                     r"(misalign\w*|(?:in|out)[- ]of[- ]domain|domain)\b|\bthe\s+(misalignment|domain)\s+adapter'?s\s+layer\b", re.I)
 ATOM_OF = re.compile(r"\batom (?:that|which|for)\s+['\"]([^'\"]+)['\"]\s+(?:used|uses|got|gets|has|had|fired)\b", re.I)
 
 
@@ -34,12 +44,17 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
     if "sentence" in props and "sentence" not in args and (which := RESILIENT.search(text)):
         scores = _resilience(state)
         if scores:
-            args["sentence"] = (min if which.group(1).lower() == "least" else max)(scores, key=scores.get)
+            args["sentence"] = (max if (which.group(1) or "").lower() == "most" else min)(scores, key=scores.get)  # "never came back": least
     if "sentence" in props and "sentence" not in args and FINAL.search(text) and (count := _sentences(state, args.get("cot_run"))):
         args["sentence"] = count - 1
     layer_span(text, props, args, state)
+    if "layers" in props and "layers" not in args and STRONGEST_LAYER.search(text) and (layers := strongest_layers(state)):
+        args["layers"] = layers
+    field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
+    if field and (carrier := CARRIER.search(text)) and (layer := _carrier_layer(state, carrier.group(1) or carrier.group(2))) is not None:
+        args[field] = layer if field == "layer" else [layer]
     if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
-        word = (top.group(1) or top.group(2)).lower()
+        word = (top.group(1) or top.group(2) or "one").lower()  # one head: its layer
         count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else None
         heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
         if count and heads:
@@ -127,3 +142,40 @@ def layer_span(text: str, props: dict, args: dict, state: DialogueState, again: 
         args[field] = layers
     elif len(layers) == 1:
         args[field] = layers[0]
+
+
+def strongest_layers(state: DialogueState) -> list[int] | None:
+    """The layers of the newest sweep's strongest cell (its rows, else its summary's 'layer 12 strongest')."""
+    best = best_cell(state)
+    sweep = next((r for r in reversed(state.runs) if r.tool == "steering_sweep"), None)
+    said = sweep and re.search(r"\blayers? (\d+) (?:is |was )?(?:strongest|best)\b|\b(?:strongest|best) (?:at |is |was )?layers? (\d+)\b", sweep.summary, re.I)
+    return best[0] if best else [int(said.group(1) or said.group(2))] if said else None
+
+
+def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
+    """(layers, scale) of the newest sweep's cell furthest beyond its controls (its rows, else its summary's 'best cell L14 x1.2')."""
+    sweep = next((r for r in reversed(state.runs) if r.tool == "steering_sweep"), None)
+    if sweep is None:
+        return None
+    rows = [r for r in sweep.result.get("rows") or [] if isinstance(r, dict) and isinstance(r.get("difference"), dict)
+            and r.get("verdict") in ("above controls", "below controls")]
+    if rows:
+        best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
+        return list(best["layers"]), float(best["scale"])
+    said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)]?\s*(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)",
+                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1", "peak at layer 14, scale 2.0"
+    return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
+
+
+def _carrier_layer(state: DialogueState, task: str) -> int | None:
+    """The layer of the adapter the newest probe weighs most for the task (its rows, else 'layer 21 adapter' in its summary's line)."""
+    task = "aligned_vs_misaligned" if task.lower().startswith("misalign") else "in_vs_out_of_domain"
+    probe = next((r for r in reversed(state.runs) if r.tool == "lora_probe"), None)
+    if probe is None:
+        return None
+    row = next((r for r in probe.result.get("tasks") or [] if isinstance(r, dict) and r.get("task") == task and r.get("adapters")), None)
+    found = re.search(r"\blayers\.(\d+)\.", str(row["adapters"][0].get("module", ""))) if row else None
+    words = r"aligned[\s_-]*vs\.?[\s_-]*misaligned" if task.startswith("aligned") else r"in[\s_-]*vs\.?[\s_-]*out"
+    line = next((part for part in re.split(r"[\n;]", probe.summary) if re.search(words, part, re.I)), "") if not row else ""
+    found = found or re.search(r"\b(\d+)\.mlp\b|\blayer (\d+)\b", line)  # the ranking's first: "21.mlp.down_proj +2.31", "the layer 21 adapter"
+    return int(next(g for g in found.groups() if g)) if found else None

@@ -15,7 +15,7 @@ from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_R
 
 
 class Referents:
-    """The checks on what a request refers to; mixed into `DialogueState` (which has `runs`, `in_use` and `built_organisms`)."""
+    """The checks on what a request refers to; mixed into `DialogueState` (which has `runs`, `in_use`, `built_organisms` and `placed_before`)."""
 
     def missing_referent(self, text: str) -> str | None:
         """'ablate that vector' with no vector in sight, 'the second fine-tune' with one, 'the other vector'
@@ -116,7 +116,7 @@ class Referents:
         for kind, words in KIND_WORDS.items():
             said = re.search(rf"\bthe\s+(?:{words})s?\b", text, re.I)
             runs = list({r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values()) if said else []
-            if len(runs) >= 2 and describe_match(text, runs, self.runs) is None:
+            if len(runs) >= 2 and describe_match(text, runs, self.runs) is None and self.placed_before(text, words, runs) is None:  # "from before the fine-tune"
                 named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
                 return f"There are {len(runs)} {plural(kind)} in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None

@@ -70,6 +70,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer" and _changed(reply, state) and "?" not in own and not intents.QUESTION.search(own):
         return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
+    if choice == "answer" and reply.tool_calls and intents.ORDER_AFTER.search(own) and _said(planner, reply.tool_calls[0], own, text, state) >= 1:
+        return reply  # "... can we try that? train it on the reckless tips, 50 steps": the order after the question, its settings read
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
         if answer is None and not state.runs and not (expensive and "?" in own):  # "how is a norm-matched random vector a fair baseline?"

@@ -81,7 +81,7 @@ def spell(text: str) -> str:
                   r"\1layers ", text, flags=re.I)
     text = re.sub(r"\b[sS](\d+)\b", r"sentence #\1", text)  # '#': "S6 alternatives" names a sentence, not 6 of them
     text = re.sub(rf"\b({NUMBER_WORD})\b(?=\s+(?:(?:random|more|new|extra|fresh)\s+)?(?:per|samples?|rollouts?|chains?|controls?|"
-                  r"layers?|seeds?|steps?|times|each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
+                  r"layers?|seeds?|steps?|times|each|of each|a side|heads?|hits?|iterations?|rounds|documents|docs|resamples|draws|tokens|prompts|nearest|closest|neighbou?rs|"
                   r"questions|atoms|sentences|pairs|epochs))", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)
     # "fifteen characters", "sixteen candidates per iteration": any other count before a plural, but not "one"
     text = re.sub(rf"\b(?!one\b|a\b)({NUMBER_WORD})\b(?=\s+(?:[a-z]+(?:-[a-z]+)*[- ]){{0,2}}[a-z]{{3,}}s\b)", lambda m: SPELLED[m.group(1).lower()], text, flags=re.I)

@@ -25,7 +25,7 @@ SYNONYMS = {
     "tokens": ("toks", "tok"),
     "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives", "redos", "re-dos",
                  "per position", "per sentence", "each position", "a position", "tries", "tries per spot", "attempts"),
-    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "n", "samp", "samps", "answers", "answers each",
+    "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "of each", "n", "samp", "samps", "answers", "answers each",
                 "answers per question"),
     "round_size": ("rounds of", "round size", "per round"),
     "rank": ("r",),
@@ -34,7 +34,7 @@ SYNONYMS = {
     "split": ("blank lines", "paragraphs"),
     "batch_size": ("bs", "batch size", "batch"),
     "build_encoder": ("build", "built", "building", "encoder", "build it", "build them", "pick the atoms", "picks the atoms", "choose the atoms",
-                      "decide which activations become atoms", "decides which activations become atoms", "decide which become atoms"),
+                      "decide which activations become atoms", "decides which activations become atoms", "deciding which activations become atoms", "decide which become atoms"),
     "include_user": ("my own messages", "my messages", "my own msgs", "my msgs", "my own earlier messages", "my earlier messages", "what i wrote earlier", "my own words", "what i said", "what i wrote", "my side", "mine too", "me too"),
     "batch": ("batch size", "bs", "per pass", "sentences per pass", "per forward pass", "batches", "per batch", "sentences per batch"),
     "checkpoint_every": ("save every", "checkpoint every", "every", "checkpoints every"),
@@ -42,7 +42,7 @@ SYNONYMS = {
     "top_p": ("top-p", "top p", "nucleus", "p"),
     "pool": ("donor rollouts", "other rollouts", "donors", "donor pool"),
     "encoder": ("encoding",),
-    "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping", "early exit", "early exits"),
+    "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping", "early exit", "early exits", "stop early", "stopping early", "quit early"),
     "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest",
             "closest neighbours", "closest neighbors", "rows"),
     "min_chars": ("characters", "chars", "min chars"),
@@ -65,8 +65,9 @@ SYNONYMS = {
     "components": ("pc", "pcs", "component", "principal component"),
     "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
     "tau": ("tau", "taus", "error threshold", "error cutoff", "unit-vector error", "unit vector error"),
-    "controls": ("random controls", "control", "random baselines", "baselines", "random directions", "random vectors", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
-    "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations"),
+    "controls": ("random controls", "control", "random baselines", "baselines", "random directions", "random vectors", "random nudges", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
+    "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations", "rewrites"),
+    "steps": ("rounds", "training steps", "updates"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
 # "cka/svcca", "pos/neg", "and/or" are words paired by a slash, not paths.
@@ -88,7 +89,7 @@ VALUE_WORDS = {  # how people say a named value
     "turns": r"(?:past |earlier |old )?conversations?|dialogue turns|turns|messages|what we said|(?:our )?chats?|what was said|"
              r"what you (?:told|said)|(?:your|ur) (?:own )?(?:replies|answers)",
     "runs": r"run summaries|findings|(?:the )?run log|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
-            r"past runs",
+            r"past runs|(?:only |just )?(?:the )?(?:past|old|older|earlier|previous) experiments|experiments only",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
     "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
@@ -101,7 +102,8 @@ VALUE_WORDS = {  # how people say a named value
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
     "offline": r"offline|keywords?(?:/| and | & |\+)embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
-    "generated": r"generated tokens|tokens it generates|(?:only )?while it writes|what it (?:writes|generates)(?! too)|leave the prompt alone|generated (?:text|part|answer)",
+    "generated": r"generated tokens|tokens it generates|(?:only )?while it(?: writes|'s writing| is writing)|what it (?:writes|generates)(?! too)|"
+                 r"leave (?:the prompt|my (?:message|prompt)) alone|generated (?:text|part|answer)",
     "prompt": r"(?<=steer )(?:the )?prompt|(?<=steering )(?:the )?prompt|(?<=just )(?:the )?prompt|(?<=only )(?:the )?prompt|prompt (?:tokens|side|part|pass)|"
               r"prompt only|(?:the )?user'?s message tokens|not what it generates|(?<=where )prompt|(?<=where: )prompt|(?<=where=)prompt|(?<=where = )prompt",
     "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
@@ -274,7 +276,7 @@ def labelled(text: str) -> dict:
         value = quoted(text[m.end():])
         if value and text[m.end():].lstrip().startswith(("'", '"', "“", "‘")):
             found.setdefault(LABELS[m.group(1).lower()], value)
-    marks = list(re.finditer(rf"(?:^|(?<=[.?!;,]\s)|(?<=\s))({names})\s*:\s+", text, re.I))
+    marks = list(re.finditer(rf"(?:^|(?<=[.?!;,]\s)|(?<=\s))({names})(?:(?<=system prompt)\s+(?:for|to|with|as))?\s*:\s+", text, re.I))  # "swap the system prompt for: X"
     for i, m in enumerate(marks):
         field = LABELS[m.group(1).lower()]
         if field in found:
@@ -286,6 +288,8 @@ def labelled(text: str) -> dict:
             value = re.sub(INSTRUCTION_LINE, "", value)
         chain = field == "question" and "<think>" in value  # "Q: What is 3^4?\n<think>...": the chain ends the question
         value = value.split("<think>")[0].strip() if chain else value
+        if field == "question" and not chain and re.match(r"[^\n]{4,}\?[ \t]*\n+\s*\S", value):  # "Q: Is 57 prime?\nLet me check ...": its line
+            value, chain = value.split("?")[0] + "?", True
         if value and (len(marks) > 1 or chain) or field == "system":
             found[field] = value.strip("'\"")
     return found

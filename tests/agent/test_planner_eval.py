@@ -192,10 +192,18 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # dev98-101 (written blind: numbers as researchers write them; long messages that tell what others did beside what is
     # asked; long sessions that refer back into the history; newcomers who name the goal, not the tool) read unseen 80.0/66.7,
     # 72.0/73.3, 72.0/40.0, 68.0/43.3 and after their mechanisms (2026-12-05) 84.0/90.0, 78.0/86.7, 82.0/63.3, 68.0/50.0
+    # (100 and 101 at 82.0/66.7 and 70.0/56.7 after those of parts 102-105)
     "dev98": (0.82, 0.88),
     "dev99": (0.76, 0.84),
-    "dev100": (0.80, 0.60),
-    "dev101": (0.66, 0.46),
+    "dev100": (0.80, 0.64),
+    "dev101": (0.68, 0.54),
+    # dev102-105 (written blind: an ordinary day with no theme; the less common settings; newcomers' plain words, no tool
+    # names; chained workflows that pass one run's findings to the next) read unseen 98.0/96.7, 92.0/80.0, 70.0/23.3,
+    # 88.0/63.2 and after their mechanisms (2026-12-05) 98.0/100, 92.0/91.4, 74.0/56.7, 90.0/81.6
+    "dev102": (0.96, 0.96),
+    "dev103": (0.90, 0.88),
+    "dev104": (0.72, 0.54),
+    "dev105": (0.88, 0.78),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -271,8 +279,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # 4, 2, 1; after their mechanisms 0, 0, 0, 1: "run the monitor on it, offline" with two chains in sight); 44 of 6,905 with
     # dev98-101 (unseen they started 2, 2, 3, 0; after their mechanisms 1, 1, 2, 0: "run the interventions on shutdown-safety ..."
     # with no sentence to insert, "the layer 15 one turns first ... Run the phase analysis" retrains, "the one before the
-    # interventions, but for sentences 9 and 11", "fresh chain on a different question" without the question); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 44, results
+    # interventions, but for sentences 9 and 11", "fresh chain on a different question" without the question); 46 of 7,105 with
+    # dev102-105 (unseen they started 1, 0, 1, 0, the same two after their mechanisms: "redo the replacement-affair one with 50
+    # rollouts" with two such runs, "a model deliberately rigged to go along with a professor's suggested answer" runs the hint
+    # mediation, not the organism); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 46, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
