@@ -211,13 +211,16 @@ class DialogueState(Referents):
                            r"(?!(?:last|latest|newest)\b)([\w-]+)(?:\s+(one|run))?\b", text, re.I)
         if before is None:
             return None
-        kind = kind_of(before.group(1)) or ""
-        tools = TOOLS_OF_KIND.get(kind, frozenset()) | ({"build_organism"} if kind == "fine-tune" else set()) or \
-            TOOL_WORDS.get(before.group(1).lower().rstrip("s"), ())  # an organism is a fine-tune too
-        marks = [r for r in self.runs if r.tool in tools] if not before.group(2) else []
-        mark = marks[0] if len(marks) == 1 else None if not before.group(2) else describe_match(f"the {before.group(1)} one", candidates, self.runs)
+        word, described = before.group(1), bool(before.group(2))
+        if described:  # "before the hexagon one": one of the candidates, described
+            mark = describe_match(f"the {word} one", candidates, self.runs)
+        else:  # "before the fine-tune" (an organism is one too), "before the sweep": the one such run here
+            kind = kind_of(word) or ""
+            tools = TOOLS_OF_KIND.get(kind, frozenset()) | ({"build_organism"} if kind == "fine-tune" else set()) or TOOL_WORDS.get(word.lower().rstrip("s"), ())
+            marks = [r for r in self.runs if r.tool in tools]
+            mark = marks[0] if len(marks) == 1 else None  # two sweeps: "before the sweep" places nothing
         earlier = [r for r in candidates if mark is not None and self.runs.index(r) < self.runs.index(mark)]
-        return earlier[-1] if earlier else None  # two sweeps: "before the sweep" places nothing
+        return earlier[-1] if earlier else None
 
     def to_prompt(self, limit: int = 8) -> str:
         """A compact block for the system prompt: the subject, recent runs with arguments, settings said."""
