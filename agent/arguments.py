@@ -227,7 +227,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, float(hot.group(1)), hot.group(0))
             elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?(?:merg|glu|join|combin|fus)", words.text, re.I):
                 take(name, 0)  # "no merging at all", "don't merge the short bits"
-            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b",
+            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b|"
+                                                     r"\bdeterministic(?:ally)?\b|\bno dice[- ]?roll(?:ing|s)?\b|\bcomes? out the same every time\b",
                                                      words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"

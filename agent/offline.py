@@ -159,6 +159,9 @@ class OfflinePlanner(BaseChatModel):
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
+        earlier = shown_.before_shown(own, _shown_last(messages), state)  # "and the one before that?" after a run was shown
+        if earlier is not None:
+            return self.show_run(*earlier, sure=True)
         shown = None if trial else self.shown(text, state, route)
         if shown is not None:
             return shown
@@ -326,6 +329,18 @@ def _pending_ask(messages: list[BaseMessage]) -> dict | None:
     if len(messages) >= 2 and isinstance(messages[-2], AIMessage):
         return messages[-2].response_metadata.get("pending")
     return None
+
+
+def _shown_last(messages: list[BaseMessage]) -> tuple[str, str] | None:
+    """The run our previous reply showed and the part shown (else the one run id that reply names), or None."""
+    reply = messages[-2] if len(messages) >= 2 and isinstance(messages[-2], AIMessage) else None
+    if reply is None or reply.tool_calls:
+        return None
+    shown = reply.response_metadata.get("show") or {}
+    if shown.get("run_id"):
+        return shown["run_id"], shown.get("part") or "run"
+    named = set(RUN_ID.findall(_content(reply)))
+    return (named.pop(), "run") if len(named) == 1 else None
 
 
 def _sentence(text: str) -> str:

@@ -8,6 +8,10 @@ from agent import arguments, show
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.run_kinds import RUN_ID, kind_of
 
+# "and the one before that?", "the previous one?" right after a run was shown: the run of its tool before it
+BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|then)\W+)*(?:the|that)\s+(?:one|run)\s+before(?:\s+(?:that|it|this)(?:\s+one)?)?\W*$|"
+                          r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|then)\W+)*the\s+previous\s+(?:one|run)\W*$", re.I)
+
 
 def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen, str, bool] | None:
     """The run that already holds what the user asks to see, the part asked for, and whether the request names it
@@ -66,3 +70,12 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
     if part == "sentences" and run.tool == "generate_cot":  # a chain's sentences: its split, where one ran
         run = next((r for r in reversed(state.runs) if r.tool == "split_sentences" and r.args.get("cot_run") == run.run_id), run)
     return run, part, run.run_id in text or bool(re.search(r"\b(?:again|back up)\b", text, re.I))  # named, or seen before
+
+
+def before_shown(text: str, shown: tuple[str, str] | None, state: DialogueState) -> tuple[RunSeen, str] | None:
+    """'and the one before that?' after a run was shown (`shown`: its id and the part shown): the run of the same tool
+    made before it, and the same part."""
+    if shown is None or not BEFORE_SHOWN.match(text) or (run := state.get(shown[0])) is None:
+        return None
+    earlier = [r for r in state.runs[:state.runs.index(run)] if r.tool == run.tool]
+    return (earlier[-1], shown[1]) if earlier else None

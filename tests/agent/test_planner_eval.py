@@ -192,7 +192,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     # dev98-101 (written blind: numbers as researchers write them; long messages that tell what others did beside what is
     # asked; long sessions that refer back into the history; newcomers who name the goal, not the tool) read unseen 80.0/66.7,
     # 72.0/73.3, 72.0/40.0, 68.0/43.3 and after their mechanisms (2026-12-05) 84.0/90.0, 78.0/86.7, 82.0/63.3, 68.0/50.0
-    # (100 and 101 at 82.0/66.7 and 70.0/56.7 after those of parts 102-105)
+    # (100 and 101 at 84.0/66.7 and 70.0/56.7 after those of parts 102-105)
     "dev98": (0.82, 0.88),
     "dev99": (0.76, 0.84),
     "dev100": (0.80, 0.64),

@@ -105,3 +105,20 @@ def test_a_run_placed_before_another(plan):
                "Built a vector.")
     reply = plan([base, organism, own], "steer 'Write a haiku.' with the vector from before the fine-tune")
     assert call(reply)[1]["vector_run"] == base["run_id"]
+
+
+def test_the_one_before_a_run_just_shown_is_shown(plan):
+    built = turn("itda layers 5 15 25 on prose", "itda_build", {"layers": [5, 15, 25]}, "20271003-090000-itda_build-f001", "Dictionaries.")
+    matched = turn("match its layers to each other", "itda_compare", {"dictionary_run": built["run_id"]}, "20271003-091000-itda_compare-f002", "Matched.")
+    coded = turn("how do they do on code", "itda_compare", {"dictionary_run": built["run_id"], "mode": "distribution", "corpus": ["builtin:code"]},
+                 "20271003-092000-itda_compare-f003", "Coverage on code.")
+    shown = {"user": "show me the code one", "reply": f"Here is {coded['run_id']} (itda_compare, distribution on builtin:code): layer 5 0.95 vs 0.82."}
+    reply = plan([built, matched, coded, shown], "and the one before that?")
+    assert call(reply) == (None, {}) and reply.response_metadata["show"]["run_id"] == matched["run_id"]
+
+
+def test_no_dice_rolling_is_greedy(plan):
+    chain = turn("cot: A bus holds 48 people. How many buses for 300 people?", "generate_cot",
+                 {"question": "A bus holds 48 people. How many buses for 300 people?"}, "20271003-100000-generate_cot-f004", "Sampled.")
+    reply = plan([chain], "a colleague got different wording. go again with no dice-rolling at all, so it comes out the same every time")
+    assert call(reply) == ("generate_cot", {"question": chain["args"]["question"], "temperature": 0})
