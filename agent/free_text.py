@@ -49,8 +49,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             args[target] = value
     texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())
              and not any(t in phrase for phrase in said)]  # not the quoted value of another argument ("sys prompt: '...'")
-    given = [t for t in texts if not re.search(rf"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:the\s+(?:sentence|line)\s+)?['\"“‘]{re.escape(t)}", text, re.I)]
-    if donor and given and "donor_cot" not in args:  # not the sentence to insert ("insert '...' ... search 16 rollouts for the off-policy donor")
+    given = [t for t in texts if not re.search(rf"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:the\s+(?:sentence|line)\s+)?['\"“‘]{re.escape(t)}", text, re.I)] \
+        if donor and "donor_cot" not in args else []
+    if given:  # not the sentence to insert ("insert '...' ... search 16 rollouts for the off-policy donor")
         args["donor_cot"] = max(given, key=len)  # "take the off-policy sentence from this other chain: '...'"
         texts.remove(args["donor_cot"])
     termed = [t for t in texts if len(t.split()) <= 4 and not re.search(r"[.?!]$", t)

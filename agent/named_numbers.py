@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import re
 
-from agent.numerals import NUMBER_WORDS, ORDINALS
-from agent.wording import SYNONYMS
+from agent.numerals import ORDINALS
+from agent.wording import NUMBER_WORD, SPELLED, SYNONYMS
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
 SET_TO = r"equals?(?: to)?|equal to|put (?:at|to|on)|put|set (?:at|to)|becomes?"  # "with C equal 0.05", "the strength put minus 6"
@@ -21,7 +21,6 @@ COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains
                     r"controls|questions|positions|draws|continuations|candidates|iterations|rounds|tries)\b(?!\s*[:=]?\s*\d)", re.I)
 
 
-SPELLED_COUNTS = {w: i for i, w in enumerate(NUMBER_WORDS) if 2 <= i <= 10}
 EVERY = {"other": 2} | {w: i + 1 for i, w in enumerate(ORDINALS) if i}  # "every third layer": a step of 3
 
 
@@ -136,13 +135,12 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
 def _counted(name: str, text: str, others: tuple) -> tuple[list[str], str] | None:
     """'two taus, 0.3 and 0.5', '3 scales: 0.5, 1 and 2': the plural name after a count, then that many numbers."""
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s") and len(w) > 2)
-    found = plural and re.search(rf"\b(\d+|{'|'.join(SPELLED_COUNTS)})\s+(?:{plural})\s*(?:,|:|\(|-|–|—)\s*"
+    found = plural and re.search(rf"\b(\d+|{NUMBER_WORD})\s+(?:{plural})\s*(?:,|:|\(|-|–|—)\s*"
                                  rf"({NUMBER}(?:\s*(?:,|and|&)\s*(?:and\s+)?{NUMBER})+)(?![\w.])", text, re.I)
     if not found:
         return None
     values = re.findall(NUMBER, found.group(2))
-    count = found.group(1).lower()
-    return (values, found.group(0)) if len(values) == int(SPELLED_COUNTS.get(count, count)) else None
+    return (values, found.group(0)) if len(values) == int(SPELLED.get(found.group(1).lower(), found.group(1))) else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments
-from agent.dialogue_state import DialogueState, RunSeen
+from agent.dialogue_state import DialogueState
 from agent.wording import PATH, SPELLED
 
 RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b|\b(?:sentence|one|step) (?:whose (?:content|idea) |that )(never) (?:came|comes) back\b", re.I)
@@ -149,14 +149,14 @@ def strongest_layers(state: DialogueState) -> list[int] | None:
     best = best_cell(state)
     if best:
         return best[0]
-    sweep = _newest(state, "steering_sweep")
+    sweep = state.last("steering_sweep")
     said = sweep and re.search(r"\blayers? (\d+) (?:is |was )?(?:strongest|best)\b|\b(?:strongest|best) (?:at |is |was )?layers? (\d+)\b", sweep.summary, re.I)
     return [int(said.group(1) or said.group(2))] if said else None
 
 
 def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
     """(layers, scale) of the newest sweep's cell furthest beyond its controls (its rows, else its summary's 'best cell L14 x1.2')."""
-    sweep = _newest(state, "steering_sweep")
+    sweep = state.last("steering_sweep")
     if sweep is None:
         return None
     rows = [r for r in sweep.result.get("rows") or [] if isinstance(r, dict) and isinstance(r.get("difference"), dict)
@@ -172,7 +172,7 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
 def _carrier_layer(state: DialogueState, task: str) -> int | None:
     """The layer of the adapter the newest probe weighs most for the task (its rows, else 'layer 21 adapter' in its summary's line)."""
     task = "aligned_vs_misaligned" if task.lower().startswith("misalign") else "in_vs_out_of_domain"
-    probe = _newest(state, "lora_probe")
+    probe = state.last("lora_probe")
     if probe is None:
         return None
     row = next((r for r in probe.result.get("tasks") or [] if isinstance(r, dict) and r.get("task") == task and r.get("adapters")), None)
@@ -183,7 +183,3 @@ def _carrier_layer(state: DialogueState, task: str) -> int | None:
     line = next((part for part in re.split(r"[\n;]", probe.summary) if re.search(words, part, re.I)), "")
     found = re.search(r"\b(\d+)\.mlp\b|\blayer (\d+)\b", line)  # the ranking's first: "21.mlp.down_proj +2.31", "the layer 21 adapter"
     return int(found.group(1) or found.group(2)) if found else None
-
-
-def _newest(state: DialogueState, tool: str) -> RunSeen | None:
-    return next((r for r in reversed(state.runs) if r.tool == tool), None)
