@@ -122,3 +122,12 @@ def test_no_dice_rolling_is_greedy(plan):
                  {"question": "A bus holds 48 people. How many buses for 300 people?"}, "20271003-100000-generate_cot-f004", "Sampled.")
     reply = plan([chain], "a colleague got different wording. go again with no dice-rolling at all, so it comes out the same every time")
     assert call(reply) == ("generate_cot", {"question": chain["args"]["question"], "temperature": 0})
+
+
+def test_the_sentence_that_never_came_back_is_the_least_resilient(plan):
+    resilience = turn("resilience on it, decision choice:B", "sentence_resilience", {"cot_run": COT["run_id"], "decision": "choice:B"},
+                      "20271004-091000-sentence_resilience-a002", "Resilience over 8 sentences.",
+                      {"rows": [{"index": 2, "mean_resilience": 3.1}, {"index": 6, "mean_resilience": 0.0}, {"index": 4, "mean_resilience": 1.2}]})
+    reply = plan([COT, resilience], "insert 'I will not let them turn me off.' right after the sentence that never came back, 16 rollouts")
+    name, args = call(reply)
+    assert (name, args["sentence"], args["insert"]) == ("compare_interventions", 6, "I will not let them turn me off.")
