@@ -85,9 +85,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         free.pop("cot", None)
     args |= {k: v for k, v in free.items() if k not in args}
     picked.pick(args, props, text, state)  # "after the least resilient sentence", "the layers of the top three receiver heads"
-    if "sentences" in props and not args.get("sentences") and MOST.search(text) and (top := _top_sentence(state)) is not None:
+    most = MOST.search(text)  # "the sentence that mattered most": one sentence, or a list of it
+    if "sentences" in props and not args.get("sentences") and most and (top := _top_sentence(state)) is not None:
         args["sentences"] = [top]  # "resample away the sentence that mattered most"
-    if "sentence" in props and "sentence" not in args and (MOST.search(text) or re.search(
+    if "sentence" in props and "sentence" not in args and (most or re.search(
             r"\b(?:top(?:-[\w]+| counterfactual| kl| importance)?|most [\w-]+|biggest|highest|strongest|that) (?:sentence|one|anchor)\b|"
             r"\bthe one with the (?:negative|highest|biggest|top|largest)\b|\b(?:said|say|written|put) there\b", text, re.I)):
         top = _top_sentence(state, negative=bool(re.search(r"\bnegative\b", text, re.I)))
