@@ -163,7 +163,7 @@ def _by_description(props: dict, text: str, counted: set = frozenset()) -> dict[
     words = {n: stems(s.get("description", "") + " " + n.replace("_", " ")) for n, s in numeric.items()}
     bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
     found: dict[str, Any] = {}
-    for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(?![\w%:/-]|\.\w)", text):  # "... hits 0.95." ends a sentence
+    for number in re.finditer(rf"(?<![\w.#:/-])({NUMBER})(%)?(?![\w%:/-]|\.\w)", text):  # "... hits 0.95." ends a sentence; "hits 90%": 0.9
         start = max(b for b in bounds if b <= number.start())
         end = min(b for b in bounds if b >= number.end())
         if re.search(r"\bso\s+(?:that\s+)?['\"]?$", text[start:number.start()], re.I) or \
@@ -174,7 +174,9 @@ def _by_description(props: dict, text: str, counted: set = frozenset()) -> dict[
         if not scores or scores[0][0] < 2 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
             continue
         name = scores[0][1]
-        spec, value = numeric[name], float(number.group(1))
+        spec, value = numeric[name], float(number.group(1)) / (100 if number.group(2) else 1)
+        if number.group(2) and spec.get("maximum", 100) > 1:
+            continue  # a percentage is a share only of a setting that is one
         if "integer" in types_of(spec) and "number" not in types_of(spec):
             if not value.is_integer():
                 continue

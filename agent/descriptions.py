@@ -95,7 +95,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
     text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_WORDS.index(m.group(3).lower())}",
-                               decimals(text))  # "the seed-two chain", "the tau point two dictionary"
+                               decimals(re.sub(r"\b([a-z]+)\s*=\s*(?=\d)", r"\1 ", text, flags=re.I)))  # "the seed-two chain", "the tau point two dictionary", "the k=32 one"
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
                          r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"
@@ -135,7 +135,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         own = matched(run.described_by())
         sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
         inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
-        asked = {w for w in words & content_words(run.asked) if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
+        same = " ".join(r.asked for r in by_id.values() if r.run_id != run.run_id and r.about() and r.about() == run.about())  # "again with seed 1"
+        asked = {w for w in words & content_words(f"{run.asked} {same}") if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
         return len(own) + 0.5 * len(inherited) + 0.5 * len(asked)  # a word of the request that made it: "the eval-awareness vec"
 
     return [(overlap(r), i, r) for i, r in enumerate(runs)]
@@ -157,7 +158,7 @@ def for_routing(text: str, runs: list) -> str:
     the request ("continue the dictionary on organism:misaligned so we can diff them"), nor a run picked by its result
     ("the fine-tune with the higher EM rate"), nor a run named as the owner of a
     setting ("steer 'X' with the sweep's best cell" is a steer), nor a sentence seen ("after that most resilient sentence")."""
-    text = PURPOSE.sub(" ", text)
+    text = found_in.LAYER_BY.sub(" the layer ", PURPOSE.sub(" ", text))  # "with whichever layer had the best held-out FVE": a layer picked, no comparison asked
     said = by_result.clause(text)  # "probe the adapters of the fine-tune with the higher EM rate": no EM eval asked for
     if said and "clause" in said.groupdict() and by_result.picked(text, runs, runs) not in (None, by_result.TIE):
         text = text[:said.start("clause")] + " " + text[said.end("clause"):]

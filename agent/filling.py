@@ -116,7 +116,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if at:
             args["temperature"] = float(at.group(1))
     if {"scale", "layers"} <= set(props) and re.search(r"\b(?:best|winning|strongest|top) (?:cell|setting|combination|config)\b|"
-                                                       r"\b(?:where|at which) it peaked\b|\bat the peak\b", text, re.I):
+                                                       r"\b(?:where|at which) it peaked\b|\bat the peak\b|\bthe (?:one |only )?cell (?:that|which) (?:worked|stood out|beat the controls)\b",
+                                                       text, re.I):  # "samples at the cell that worked"
         best = picked.best_cell(state)  # "show me samples at the best cell": the sweep's strongest layers and scale
         if best:
             args.setdefault("layers", best[0])

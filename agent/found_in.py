@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import re
 
+# "with whichever layer had the best held-out FVE": a layer named by a measure its run's summary lists per layer ("FVE 0.91 / 0.88")
+LAYER_BY = re.compile(r"\b(?:whichever|the|which)\s+layer\s+(?:that\s+)?(?:had|has|got|gets|with|showed)\s+the\s+"
+                      r"(best|highest|lowest|worst|largest|smallest|biggest)\s+([\w-]+(?:\s+[\w-]+){0,2}?)(?=\s*(?:[,.;?!]|$|\b(?:and|then|on|in|at)\b))", re.I)
+LOWER_IS_BETTER = re.compile(r"\b(?:n?mse|loss|error|perplexity|l0)\b", re.I)  # the best of these is the lowest
+
 CLAUSE = re.compile(r"\b(?:the|that)\s+(?:[\w-]+\s+)?(chain|run|vector|vec|sweep|eval|evaluation|adapter|fine-?tune|ft|lora|dictionary|dict|probe|one)"
                     r"\s+(?:where|that|which|in which|whose|with)\s+([^,.;:?!()]{3,60})", re.I)
 KINDS = {"chain": ("generate_cot",), "vector": ("build_steering_vector",), "vec": ("build_steering_vector",), "sweep": ("steering_sweep",),

@@ -214,7 +214,10 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking 
                            # "or am I reading the transplant curve wrong", "is that monitor any good or nah": about a result or a tool
                            r"\bam i (?:reading|understanding|interpreting|misreading|getting) (?:this|that|it|the [\w -]{1,30}?) (?:wrong|right|correctly)\b|"
                            r"\b(?:is|are) (?:that|this|the|these|those) [\w-]+ (?:any good|reliable|trustworthy|worth (?:it|anything))\b|"
-                           r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train) (?:anything|it|that|this)\b|"
+                           r"\bbefore (?:i|we) (?:launch|run|start|kick off|build|train|try) (?:anything|it|that|this)\b|"
+                           # "do you think the judge would have caught the 3 it missed? trying to decide whether it's worth the spend"
+                           r"\bwould(?:n'?t)? have (?!to\b)(?:been|\w+(?:ed|en|ght))\b[^.!?]*\?|\b(?:trying to|want to|wanna) decide (?:whether|if)\b|"
+                           r"^\W*(?:is|are|was|were)\b[^.!?]{0,80}\b(?:enough|too (?:small|few|low|noisy|wide|big|large|high|many))\b(?![^?]*\b(?:if not|otherwise)\b)|"  # "is 5 of 7 enough ... or is n too small"
                            r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
                            # "what held-out acc did the C=1 probe get ...": a question about a result that is here
                            r"^(?![^?]*\b(?:back in|last (?:week|month|session)|ago|earlier session|previous session)\b)"  # then it's memory's

@@ -71,6 +71,11 @@ def spoken(text: str) -> str:
     text = re.sub(rf"\ba couple(?: of)?\b{_COUNTED}", "2", text, flags=re.I)  # "a couple continuations each"
     text = re.sub(r"\bevery (\d+)(?:st|nd|rd|th) layer (?:from (\d+) )?(?:up )?to (\d+)\b", lambda m: "layers " + ", ".join(  # "every 4th layer from 4 up to 20"
         map(str, range(int(m.group(2) or m.group(1)), int(m.group(3)) + 1, int(m.group(1))))) if 0 < int(m.group(1)) <= int(m.group(3)) else m.group(0), text, flags=re.I)
+    text = re.sub(r"\b(?:every|all(?: the)?|the|only(?: the)?)?\s*\b(even|odd|other|second|alternate)[\s-]+(?:numbered\s+)?layers?\s+(?:from\s+|between\s+)?(\d+)\s*"
+                  r"(?:-|–|to|through|thru|and|up to)\s*(\d+)\b", lambda m: "layers " + ", ".join(map(str, range(  # "every even layer from 8 to 16"
+                      int(m.group(2)) + ((int(m.group(2)) + (m.group(1).lower() == "odd")) % 2 if m.group(1).lower() in ("even", "odd") else 0),
+                      int(m.group(3)) + 1, 2))) if int(m.group(2)) < int(m.group(3)) else m.group(0), text, flags=re.I)
+    text = re.sub(r"\blayers?\s+(\d+(?:/\d+)+)\b(?!/)", lambda m: "layers " + m.group(1).replace("/", ", "), text, flags=re.I)  # "the layer 5/10 dicts"
     text = re.sub(r"(?<![\w.])(\d+)\s+dozen\b", lambda m: str(12 * int(m.group(1))), text, flags=re.I)  # "2 dozen resamples"
     text = re.sub(rf"(?<![\w.^])(\d+)\s*\^\s*(\d+)\b{_COUNTED}", lambda m: str(int(m.group(1)) ** int(m.group(2)))
                   if int(m.group(1)) ** int(m.group(2)) <= 1 << 20 else m.group(0), text)  # "2^5 rollouts"
@@ -80,6 +85,9 @@ def spoken(text: str) -> str:
                   lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)
     text = re.sub(r"\b(?:the\s+)?(first|second|third|fourth|fifth|sixth)\s+(?:principal\s+)?(component|pc)\b", lambda m: f"{m.group(2)} {ORDINALS.index(m.group(1).lower())}",
                   text, flags=re.I)  # "ablate only the third component": components count from 0
+    text = re.sub(r"\b(scales?|strengths?|coefficients?)(\s*:?\s*(?:of\s+)?)((?:(?:\+-|±|\+/-)\s*\d+(?:\.\d+)?(?:\s*(?:,|and)\s*(?=\+-|±|\+/-))?)+)",
+                  lambda m: m.group(1) + m.group(2) + ", ".join(  # "scales +-1" (each magnitude both ways)
+                      [f"-{v}" for v in reversed(re.findall(r"\d+(?:\.\d+)?", m.group(3)))] + re.findall(r"\d+(?:\.\d+)?", m.group(3))), text, flags=re.I)
     # "scales a quarter, a half, one": a list of fractions and number words after the name it fills
     return re.sub(rf"\b(scales?|strengths?|coefficients?)(\s*:?\s*)({_ITEM}(?:\s*(?:,|and|&)\s*(?:and\s+)?{_ITEM})+)\b",
                   lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:(?:a |one )?(?:{'|'.join(FRACTION)})|one|{_WORD})\b", lambda w: _digits(w.group(0)),

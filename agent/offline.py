@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, asides, beforehand, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
+from agent import answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
 from agent import rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
@@ -186,9 +186,12 @@ class OfflinePlanner(BaseChatModel):
             advice = answers.advice(state, text)  # worked out from the runs in sight: sure
             return self.reply("answer", prefix + (advice or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
         by_name = {t["name"]: t for t in self.tools}
-        settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name)
-                                              or rerun_.settings_for_newest(text, state, route[0], by_name))
-        rerun = rerun_.change(text, state, route, by_name, settings) if (rerun_.asked(own) or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
+        tried = trial and trials.tried_on_newest(own, state, by_name)  # "could we see whether steering at layer 10 alone changes it?": that steer
+        settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
+        rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (rerun_.asked(own) or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
+        which = rerun and compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True)
+        if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
+            return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
@@ -213,6 +216,9 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
+        which = compared.unsettled(own, state, tool, args, by_name, rerun=rerun_.asked(own))
+        if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
+            return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])
         return self.call(tool, args, noted, state, messages, prefix=prefix, sure=sure)
 

@@ -62,7 +62,7 @@ def layer_rows(text: str) -> list | None:
     def inside(at: int) -> bool:
         return any(a <= at < b for (a, b), _ in groups)
 
-    singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\blayers?\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
+    singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\b(?:layers?|rows?(?:\s+for)?)\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
                for m in re.finditer(r"\d+", listed.group(0)) if not inside(listed.start() + m.start())]
     singles += [(m.start(), int(m.group(1))) for m in re.finditer(r"(?<![\d.])(\d+)\s+(?:alone|on its own|by itself|solo)\b", text, re.I)
                 if not inside(m.start()) and m.start() not in [at for at, _ in singles]]  # "... together and 16 alone"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, found_in
 from agent.dialogue_state import DialogueState
 from agent.wording import PATH, SPELLED
 
@@ -25,7 +25,9 @@ RESILIENT = re.compile(r"\b(least|most) resilient (?:sentence|one)\b|\b(?:senten
 HEAD_LAYERS = re.compile(r"\blayers?\s+(?:where|that hold|holding|of|with)\s+(?:the\s+)?(?:(?:top|strongest|best|first)\s+(\w+)|(\w+)\s+(?:top|strongest|best))\s+"
                          r"(?:receiver\s+)?heads\b|"  # "the top three receiver heads", "the two top heads"
                          r"\b(?:the\s+)?(?:top|strongest|best|first)\s+(?:receiver\s+)?head'?s\s+layer\b|"  # "the top receiver head's layer"
-                         r"\blayer\s+of\s+the\s+(?:top|strongest|best|first)\s+(?:receiver\s+)?head\b", re.I)
+                         r"\blayer\s+of\s+the\s+(?:top|strongest|best|first)\s+(?:receiver\s+)?head\b|"
+                         r"\blayers?\s+(?:that\s+)?(?:those|the|these)\s+(?:top|strongest|best|first)\s+(\w+)\s+(?:receiver\s+)?heads\s+(?:are|sit|live|lie)\s+(?:in|on)\b",
+                         re.I)  # "only in the layers those top 3 heads are in"
 MOVED = re.compile(r"\b(?:that|the same|the|its|this)\s+(?:exact\s+|same\s+)?(question|prompt)\s+as\s+(?:the\s+|a\s+)?(question|prompt)\b", re.I)
 FINAL = re.compile(r"\b(?:the\s+)?(?:very\s+)?(?:final|closing|last)\s+(?:sentence|step)\b(?!\s+(?:you|we|i)\b)", re.I)  # "alts for the final sentence"
 # "only the last three layers", "the middle six layers", "the deepest layer": counted in the model (or the run's own layers)
@@ -36,7 +38,8 @@ STRONGEST_LAYER = re.compile(r"\bthe layer (?:where|at which) (?:it|the effect|s
 # "the layer of the adapter that carries misalignment": the adapter the newest probe weighs most for that task
 CARRIER = re.compile(r"\blayer\s+of\s+the\s+adapter\s+(?:that|which)\s+(?:carries|holds|encodes|tracks|picks up|speciali[sz]es in)\s+(?:the\s+)?"
                      r"(misalign\w*|(?:in|out)[- ]of[- ]domain|domain)\b|\bthe\s+(misalignment|domain)\s+adapter'?s\s+layer\b", re.I)
-ATOM_OF = re.compile(r"\batom (?:that|which|for)\s+['\"]([^'\"]+)['\"]\s+(?:used|uses|got|gets|has|had|fired)\b", re.I)
+THOSE_ATOMS = re.compile(r"\b(?:those|these)\s+(?:(\w+)\s+)?atoms\b", re.I)  # "ablating those three atoms": the newest explanation's
+ATOM_OF = re.compile(r"\batom (?:(?:that|which|for)\s+)?['\"]([^'\"]+)['\"]\s+(?:was\s+)?(?:used|uses|got|gets|has|had|fired|mapped to|maps to|went to)\b", re.I)
 
 
 def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
@@ -48,13 +51,16 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
     if "sentence" in props and "sentence" not in args and FINAL.search(text) and (count := _sentences(state, args.get("cot_run"))):
         args["sentence"] = count - 1
     layer_span(text, props, args, state)
+    field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
+    if field and (by := found_in.LAYER_BY.search(text)) and (layer := _layer_by(state, by.group(1).lower(), by.group(2))) is not None:
+        args[field] = layer if field == "layer" else [layer]
     if "layers" in props and "layers" not in args and STRONGEST_LAYER.search(text) and (layers := strongest_layers(state)):
         args["layers"] = layers
     field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
     if field and (carrier := CARRIER.search(text)) and (layer := _carrier_layer(state, carrier.group(1) or carrier.group(2))) is not None:
         args[field] = layer if field == "layer" else [layer]
     if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
-        word = (top.group(1) or top.group(2) or "one").lower()  # one head: its layer
+        word = (top.group(1) or top.group(2) or top.group(3) or "one").lower()  # one head: its layer
         count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else None
         heads = next((re.findall(r"\bL(\d+)H\d+\b", r.summary) for r in reversed(state.runs) if r.tool == "receiver_heads"), [])
         if count and heads:
@@ -67,6 +73,12 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         held = next((r.args[moved.group(1).lower()] for r in reversed(state.runs) if r.args.get(moved.group(1).lower())), None)
         if held:
             args[moved.group(2).lower()] = held
+    if "atoms" in props and "atoms" not in args and (those := THOSE_ATOMS.search(text)):
+        listed = next((re.findall(r"\b(\d+) \(['\"]", r.summary) for r in reversed(state.runs) if r.tool == "itda_explain"), [])
+        word = (those.group(1) or "").lower()
+        count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else len(listed)
+        if listed and count <= len(listed):
+            args["atoms"] = [int(a) for a in listed[:count]]
     if "atom" in props and "atom" not in args and (token := ATOM_OF.search(text)):
         for run in reversed(state.runs):
             found = re.search(rf"'{re.escape(token.group(1))}'\s*(?:->|→|:)\s*atom (\d+)", run.summary) if run.tool == "itda_explain" else None
@@ -165,8 +177,27 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
         best = max(rows, key=lambda r: abs(r["difference"].get("difference") or 0))
         return list(best["layers"]), float(best["scale"])
     said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)]?\s*(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)",
-                     sweep.summary, re.I)  # "best cell L14 x1.2", "best cell: layers [10, 14] at scale 1", "peak at layer 14, scale 2.0"
-    return ([int(n) for n in re.findall(r"\d+", said.group(1))], float(said.group(2))) if said else None
+                     sweep.summary, re.I) or re.search(r"\b(?:layers?|group|L)\s*(\d+(?:\s*(?:[,+]|-|–)\s*\d+)*)\s+(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)\s+"
+                                                      r"(?:is|was)\s+(?:the only (?:cell )?)?outside the controls", sweep.summary, re.I)
+    if said is None:  # "best cell L14 x1.2", "peak at layer 14, scale 2.0", "group 18-20 at scale 1.2 is the only cell outside the controls"
+        return None
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", said.group(1))
+    return (list(range(int(span.group(1)), int(span.group(2)) + 1)) if span else [int(n) for n in re.findall(r"\d+", said.group(1))]), float(said.group(2))
+
+
+def _layer_by(state: DialogueState, way: str, measure: str) -> int | None:
+    """The layer of the newest run whose summary gives `measure` per layer ("layers 6, 12, 18 ... FVE 0.91 / 0.88 / 0.79")
+    with the highest value, or the lowest ("lowest", "smallest"; "best" and "worst" of an error or a loss turn over)."""
+    words = [w for w in re.findall(r"[\w-]+", measure.lower()) if w not in ("value", "score")]
+    for run in reversed(state.runs):
+        said = words and re.search(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"\s*[:=]?\s*(-?\d*\.?\d+(?:\s*/\s*-?\d*\.?\d+)+)", run.summary, re.I)
+        layers = run.args.get("layers") if isinstance(run.args.get("layers"), list) else None
+        values = [float(v) for v in re.findall(r"-?\d*\.?\d+", said.group(1))] if said else []
+        if values and layers and len(layers) == len(values) and all(isinstance(v, int) for v in layers):
+            high = way in ("best", "highest", "largest", "biggest")
+            high = not high if way in ("best", "worst") and found_in.LOWER_IS_BETTER.search(measure) else high
+            return layers[values.index(max(values) if high else min(values))]
+    return None
 
 
 def _carrier_layer(state: DialogueState, task: str) -> int | None:

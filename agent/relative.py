@@ -110,8 +110,8 @@ def _cross(m: re.Match, props: dict, args: dict, said: dict, base: dict) -> bool
     """'alpha twice the rank': the target set from the other setting's value in this call; whether it was."""
     target, source = _field(m.group("target"), props, loose=False), _field(m.group("what"), props, loose=False)
     factor = _factor(m)
-    if target is None or source is None or target == source or _said(target, said, factor):
-        return False
+    if target is None or source is None or target == source or _said(target, said, factor) or _share(props[target]):
+        return False  # "hold out a quarter of the docs": a share is the fraction itself, not a part of the doc count
     value = args.get(source, base.get(source, props[source].get("default")))
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
@@ -140,7 +140,7 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
     of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")  # "a quarter of 2048 toks": 2048 is what it is a part of
     if field is None or _said(field, said, factor) and not (of_number and said.get(field) == float(of_number.group(1))) or field in args and field not in said and args[field] != base.get(field):
         return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)
-    if factor < 1 and re.search(r"\b(?:share|fraction|proportion)\b", props[field].get("description", ""), re.I):
+    if factor < 1 and _share(props[field]):
         return  # a fraction of the whole ("hold out a fifth of the docs") is the value itself, read as said
     before = [of_number.group(1)] if of_number else re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\b", text[:m.start()]) if of_that else []
     if before:  # "a cap of 48 rollouts ... each round a quarter of that cap": of the number just said
@@ -155,6 +155,10 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
         args[field] = _typed(current * factor, props[field])
     elif isinstance(current, list) and current and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in current):
         args[field] = [round(v * factor, 10) for v in current]  # "every multiplier doubled": each of the list
+
+
+def _share(spec: dict) -> bool:
+    return bool(re.search(r"\b(?:share|fraction|proportion)\b", spec.get("description", ""), re.I))
 
 
 def _inverse(props: dict) -> str | None:

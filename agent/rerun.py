@@ -127,7 +127,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     by_effect.it_to(text, props, said, said)  # "C of 0.1 is zeroing out all but one adapter, loosen it to 1"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
             and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
-            and not CONTINUE.search(text):  # "a different line: '...'", "continue the dialogue dictionary on ..."
+            and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text):  # "a different line: '...'", "continue the dictionary on ...", "one sentence later"
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")

@@ -21,7 +21,7 @@ from agent.run_kinds import KIND_WORDS, REFERENCES, TOOL_WORDS
 
 SAME_ON = re.compile(
     r"(?:^|[.!?;]\s+)\W*(?:(?:ok(?:ay)?|now|and|then|so|cool|nice|great|right|alright|pls|please|(?:can|could|would) you)\W+)*"
-    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+|(?:do it |run it )?again\s+(?:but\s+)?|(?<=try )(?:it|that|this)\s+(?:again\s+)?)"
+    r"(?:(?:do|run|try|repeat)\s+)?(?:the\s+)?(?:same\s+(?:thing\s+|again\s+|([\w-]+)\s+)?(?:but\s+)?(?:now\s+)?|now\s+|(?:do it |run it )?again\s+(?:but\s+)?|(?<=try )(?:it|that|this)\s+(?:again\s+)?|(?:do|run|repeat)\s+(?:that|this|it)\s+(?:again\s+)?|(?<=\band ))"
     r"(?:on|for|with)\s+(?P<target>[^.?!;,:'\"]+?)(?:,\s*(?:the|that|i\.e\.?)\s[^.?!;,]+)?\s*[?.!]*\s*$", re.I)  # "try it on the one before, the 1e-2 fine-tune"
 # "now do to the organism what we did to the base with the ablation", "do to the anchor organism what we did to the
 # misaligned one - the dictionary diff": the run named last (else the newest that used something) on the new target
@@ -64,6 +64,11 @@ def _organism(target: str, state: DialogueState, props: dict) -> dict | None:
 
 def _run(target: str, state: DialogueState, base: RunSeen, props: dict) -> dict | None:
     """'the risky one', 'the CAFT model': the run of a kind one of the tool's `*_run` settings takes that the words describe."""
+    if re.match(r"^(?:the|that)\s+other\b", target, re.I):  # "now do that for the other chain": the one run of its kind it did not use
+        for name in (n for n in props if n.endswith("_run") and n in REFERENCES and base.args.get(n)):
+            others = {r.run_id for r in state.runs if r.tool in (props[name].get("runs_of") or REFERENCES[name][1]) and r.run_id != base.args[name]}
+            if len(others) == 1:
+                return {name: others.pop()}
     ordinal = spelled_ordinals(target)
     if ordinal != target and RUN_NAMED.match(ordinal):  # "try it on the one before": the run before the one it used, of its kind
         for name in (n for n in props if n.endswith("_run") and n in REFERENCES and base.args.get(n)):

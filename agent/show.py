@@ -71,9 +71,11 @@ def show_request(text: str) -> str | None:
 
 
 
-def new_text(text: str, state: DialogueState) -> bool:
-    """Whether the request quotes a text that no run in sight was given (so it asks for a new run, not to see one)."""
-    said = quoted(text)
+def new_text(text: str, state: DialogueState, labelled: bool = False) -> bool:
+    """Whether the request quotes a text that no run in sight was given (so it asks for a new run, not to see one);
+    `labelled`: a text given after "prompt:", "question:" or "text:" instead ("samples at that cell, prompt: Write ...")."""
+    given = re.search(r"\b(?:prompt|question|text)\s*:\s*(\S.{8,}?)\s*$", text, re.I) if labelled else None
+    said = given.group(1).strip(" .?!'\"") if given else "" if labelled else quoted(text)
     return bool(said) and not any(said.lower() in str(v).lower() for r in state.runs for v in r.args.values())
 
 

@@ -28,10 +28,12 @@ HYPOTHESIS = re.compile(
     rf"(?:just |only |were to |was to |somehow )?(?:{_DONE}|{_BLINDED})"
     rf"|(?:{_OPENING}(?:what )?|[,;:]\s+)if {_SUBJECT} (?:just |only |were to |somehow )?(?:{_DONE}|{_BLINDED})"
     rf"|{_OPENING}(?:does|do|would|will|can) (?:just |simply |actually )?{_DOING}\b"
+    rf"|{_OPENING}(?:could|can) (?:we|you|i) (?:see|check|test|find out) (?:whether|if) (?:just |simply |only )?{_DOING}\b"  # "could we see whether steering at layer 10 alone changes it?"
     rf"|\bif {_SUBJECT} {_BLINDED}", re.I)
 
 # the object of the change is a setting of the experiment, not the model: a question about settings
-_SETTING = re.compile(r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*|zero\w*|set|setting|raise|raising|lower\w*|increas\w*|"
+_SETTING = re.compile(r"\b(?:more|fewer|less|extra|bigger|smaller|larger|higher|lower)\s+(?:rollouts?|samples?|steps|epochs|controls|chains)\b|"  # "would more rollouts make ...?"
+                      r"\b(?:go|went|going|drop\w*|push\w*|add\w*|turn\w*|cut\w*|zero\w*|set|setting|raise|raising|lower\w*|increas\w*|"
                       r"decreas\w*|doubl\w*|halv\w*|bump\w*)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:the\s+)?"
                       r"(?:\d[\d.]*\s*)?(?:rollouts?|cutoff|threshold|round size|c|samples?|temperature|temp|lr|learning rate|steps|"
                       r"epochs|alpha|tau|k|rank|batch|seed|chains?)\b", re.I)
@@ -73,3 +75,14 @@ def about_settings(text: str) -> bool:
 
 def _aside(text: str) -> bool:
     return bool(_ASIDE.search(text) or intents.NOT_A_REQUEST.search(text))
+
+
+def tried_on_newest(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
+    """'could we see whether steering at layer 10 alone changes it?' right after a steer: the newest run with that setting
+    changed, when the intervention asked about is what its tool does (the first word of its name) and a setting of it is said."""
+    run = state.runs[-1] if state.runs else None
+    if run is None or run.tool not in tools or not asked(text):
+        return False
+    verb = run.tool.split("_")[0]
+    return bool(re.search(rf"\b{verb.rstrip('e')}(?:{verb[-1]})?ing\b", text, re.I)) and bool(
+        arguments.read(tools[run.tool]["schema"].get("properties", {}), text)[0])

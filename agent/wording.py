@@ -70,9 +70,9 @@ SYNONYMS = {
     "steps": ("rounds", "training steps", "updates"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
-# "cka/svcca", "pos/neg", "and/or" are words paired by a slash, not paths.
+# "cka/svcca", "pos/neg", "and/or" are words paired by a slash, not paths; nor are numbers ("layers 5/10").
 _PAIRED = r"(?:cka|svcca|and|or|pos|neg|on|off|yes|no|in|out|o|true|false|aligned|misaligned|w|a|b|base|ft|before|after)"
-PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?:~|\.{{1,2}})?/?[\w.-]*(?:/[\w.-]+)+/?"
+PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?![\d.]+(?:/[\d.]+)+(?![\w/-]))(?:~|\.{{1,2}})?/?[\w.-]*(?:/[\w.-]+)+/?"
         r"|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b")
 # Values said with their kind: "regex:(?i)delete", "a judge asking '...'", "regex `Answer: (\\d+)`", "picks option B",
 # "says 'professor' or 'Stanford'".

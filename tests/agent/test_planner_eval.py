@@ -204,6 +204,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev103": (0.90, 0.88),
     "dev104": (0.72, 0.54),
     "dev105": (0.88, 0.78),
+    # dev106-109 (written blind: an ordinary day in the first part's manner; follow-ups whose settings come from the
+    # conversation; two to four settings a request, the less-used tools; the border of doing and asking) read unseen
+    # 96.0/96.7, 80.0/63.6, 90.0/86.8, 86.0/92.3 and after their mechanisms (2026-12-05) 100/100, 90.0/81.8, 94.0/97.4, 96.0/100
+    "dev106": (0.98, 0.98),
+    "dev107": (0.88, 0.78),
+    "dev108": (0.92, 0.94),
+    "dev109": (0.94, 0.96),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -282,8 +289,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # interventions, but for sentences 9 and 11", "fresh chain on a different question" without the question); 46 of 7,105 with
     # dev102-105 (unseen they started 1, 0, 1, 0, the same two after their mechanisms: "redo the replacement-affair one with 50
     # rollouts" with two such runs, "a model deliberately rigged to go along with a professor's suggested answer" runs the hint
-    # mediation, not the organism); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 46, results
+    # mediation, not the organism); 41 of 7,305 with dev106-109 (unseen they started 2, 4, 3, 3; after their mechanisms 0, 1, 2,
+    # 0: "run CAFT on risky ablating at the layer that came out best" with two directions each best by another measure, "the
+    # thought branches analysis" that two tools share, "continue the layer 5/10 dictionaries" with two such builds; eight older
+    # ones no longer start, most of them a rerun right after two runs were compared); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 41, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
