@@ -55,8 +55,8 @@ def unsettled(text: str, state: DialogueState, tool: dict, args: dict, tools: di
                 return _which(text, [*rivals[-2:], run], state)
         return None
     pair = held_together(state, text)
-    held = {r.run_id: r for r in pair + [state.get(v) for r in pair for k, v in r.args.items()
-                                          if k.endswith("_run") and isinstance(v, str) and state.get(v)]}  # the runs they were made from too
+    made_from = [source for r in pair for k, v in r.args.items() if k.endswith("_run") and isinstance(v, str) and (source := state.get(v))]
+    held = {r.run_id: r for r in pair + made_from}  # "retrain that" after two evaluations: the fine-tunes they evaluated are held too
     for run in (r for r in used if r.run_id in held):
         rivals = [r for r in held.values() if r.run_id != run.run_id and (r.tool == run.tool or rerun and r in pair
                                                                            and tools.get(r.tool, {}).get("cost") == "expensive")]
