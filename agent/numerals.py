@@ -62,6 +62,15 @@ def _digits(word: str) -> str:
     return str(UNITS[word] if word in UNITS else TENS[word]) if word in UNITS or word in TENS else FRACTION.get(word.split()[-1], word)
 
 
+def _every_other(m: re.Match) -> str:
+    """'every even layer from 8 to 16' -> 'layers 8, 10, 12, 14, 16'; 'odd layers 9-15', 'every other layer from 8 to 14'."""
+    kind, first, last = m.group(1).lower(), int(m.group(2)), int(m.group(3))
+    if first >= last:
+        return m.group(0)
+    first += (first + (kind == "odd")) % 2 if kind in ("even", "odd") else 0  # the first even (or odd) layer from there
+    return "layers " + ", ".join(map(str, range(first, last + 1, 2)))
+
+
 def spoken(text: str) -> str:
     """Counts and lists said in words or shorthand, in digits (after compound_numbers and decimals have run)."""
     text = re.sub(r"\s*(?:∈|\bin\b|=)?\s*\{\s*(-?\d[-\d.,\s]*?)\s*\}", r" \1", text)  # "tau in {0.3, 0.4, 0.5}", "k ∈ {1,2,4,8}": a list
@@ -72,9 +81,7 @@ def spoken(text: str) -> str:
     text = re.sub(r"\bevery (\d+)(?:st|nd|rd|th) layer (?:from (\d+) )?(?:up )?to (\d+)\b", lambda m: "layers " + ", ".join(  # "every 4th layer from 4 up to 20"
         map(str, range(int(m.group(2) or m.group(1)), int(m.group(3)) + 1, int(m.group(1))))) if 0 < int(m.group(1)) <= int(m.group(3)) else m.group(0), text, flags=re.I)
     text = re.sub(r"\b(?:every|all(?: the)?|the|only(?: the)?)?\s*\b(even|odd|other|second|alternate)[\s-]+(?:numbered\s+)?layers?\s+(?:from\s+|between\s+)?(\d+)\s*"
-                  r"(?:-|–|to|through|thru|and|up to)\s*(\d+)\b", lambda m: "layers " + ", ".join(map(str, range(  # "every even layer from 8 to 16"
-                      int(m.group(2)) + ((int(m.group(2)) + (m.group(1).lower() == "odd")) % 2 if m.group(1).lower() in ("even", "odd") else 0),
-                      int(m.group(3)) + 1, 2))) if int(m.group(2)) < int(m.group(3)) else m.group(0), text, flags=re.I)
+                  r"(?:-|–|to|through|thru|and|up to)\s*(\d+)\b", _every_other, text, flags=re.I)  # "every even layer from 8 to 16"
     text = re.sub(r"\blayers?\s+(\d+(?:/\d+)+)\b(?!/)", lambda m: "layers " + m.group(1).replace("/", ", "), text, flags=re.I)  # "the layer 5/10 dicts"
     text = re.sub(r"(?<![\w.])(\d+)\s+dozen\b", lambda m: str(12 * int(m.group(1))), text, flags=re.I)  # "2 dozen resamples"
     text = re.sub(rf"(?<![\w.^])(\d+)\s*\^\s*(\d+)\b{_COUNTED}", lambda m: str(int(m.group(1)) ** int(m.group(2)))

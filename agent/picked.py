@@ -51,13 +51,13 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
     if "sentence" in props and "sentence" not in args and FINAL.search(text) and (count := _sentences(state, args.get("cot_run"))):
         args["sentence"] = count - 1
     layer_span(text, props, args, state)
-    field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
-    if field and (by := found_in.LAYER_BY.search(text)) and (layer := _layer_by(state, by.group(1).lower(), by.group(2))) is not None:
-        args[field] = layer if field == "layer" else [layer]
     if "layers" in props and "layers" not in args and STRONGEST_LAYER.search(text) and (layers := strongest_layers(state)):
         args["layers"] = layers
     field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
-    if field and (carrier := CARRIER.search(text)) and (layer := _carrier_layer(state, carrier.group(1) or carrier.group(2))) is not None:
+    carrier, by = CARRIER.search(text), found_in.LAYER_BY.search(text)
+    layer = _carrier_layer(state, carrier.group(1) or carrier.group(2)) if field and carrier else \
+        _layer_by(state, by.group(1).lower(), by.group(2)) if field and by else None  # "with whichever layer had the best held-out FVE"
+    if layer is not None:
         args[field] = layer if field == "layer" else [layer]
     if "layers" in props and "layers" not in args and (top := HEAD_LAYERS.search(text)):
         word = (top.group(1) or top.group(2) or top.group(3) or "one").lower()  # one head: its layer

@@ -71,11 +71,19 @@ def show_request(text: str) -> str | None:
 
 
 
-def new_text(text: str, state: DialogueState, labelled: bool = False) -> bool:
-    """Whether the request quotes a text that no run in sight was given (so it asks for a new run, not to see one);
-    `labelled`: a text given after "prompt:", "question:" or "text:" instead ("samples at that cell, prompt: Write ...")."""
-    given = re.search(r"\b(?:prompt|question|text)\s*:\s*(\S.{8,}?)\s*$", text, re.I) if labelled else None
-    said = given.group(1).strip(" .?!'\"") if given else "" if labelled else quoted(text)
+def new_text(text: str, state: DialogueState) -> bool:
+    """Whether the request quotes a text that no run in sight was given (so it asks for a new run, not to see one)."""
+    return _unseen(quoted(text), state)
+
+
+def new_labelled(text: str, state: DialogueState) -> bool:
+    """Whether the request ends with a text after "prompt:", "question:" or "text:" that no run in sight was given
+    ("samples at the cell that worked, prompt: Write ...": a new run on it)."""
+    given = re.search(r"\b(?:prompt|question|text)\s*:\s*(\S.{8,}?)\s*$", text, re.I)
+    return bool(given) and _unseen(given.group(1).strip(" .?!'\""), state)
+
+
+def _unseen(said: str, state: DialogueState) -> bool:
     return bool(said) and not any(said.lower() in str(v).lower() for r in state.runs for v in r.args.values())
 
 

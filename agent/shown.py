@@ -20,7 +20,7 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
     if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
         return None
     tool, score, ranked = route
-    if show.new_text(text, state, labelled=True):
+    if show.new_labelled(text, state):
         return None  # "give me side-by-side samples at the cell that worked, prompt: Write ...": a new run on that prompt
     if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
             arguments.read(tool["schema"].get("properties", {}), text)[0]:
