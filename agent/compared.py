@@ -46,8 +46,8 @@ def unsettled(text: str, state: DialogueState, tool: dict, args: dict, tools: di
     if tool["cost"] != "expensive" or RUN_ID.search(text) or PICKED.search(text):
         return None
     used = [run for name, value in args.items() if name.endswith("_run") and isinstance(value, str) and (run := state.get(value))]
-    if rerun and state.last(tool["name"]) is not None:
-        used.append(state.last(tool["name"]))
+    if rerun and (newest := state.last(tool["name"])) is not None:
+        used.append(newest)
     if ONE_OF.search(text):  # "a full sweep for one of them": the runs of the kind it takes
         for run in used:
             rivals = [r for r in state.runs if r.tool == run.tool and r.run_id != run.run_id]

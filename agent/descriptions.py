@@ -130,13 +130,16 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
                                         or "." in w and re.fullmatch(r"[\d.]+", w) and t.endswith("-" + w) for t in theirs)}
 
     by_id = {r.run_id: r for r in (seen or runs)}
+    asked_about: dict[str, str] = {}  # a question's words of asking, over all its runs: "the blackmail chain" is its "again with seed 1" too
+    for r in by_id.values():
+        if r.about():
+            asked_about[r.about()] = f"{asked_about.get(r.about(), '')} {r.asked}"
 
     def overlap(run) -> float:  # a word only the run it was made from matches counts half: "the phase plot for the seed 0 lora"
         own = matched(run.described_by())
         sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
         inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
-        same = " ".join(r.asked for r in by_id.values() if r.run_id != run.run_id and r.about() and r.about() == run.about())  # "again with seed 1"
-        asked = {w for w in words & content_words(f"{run.asked} {same}") if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
+        asked = {w for w in words & content_words(f"{run.asked} {asked_about.get(run.about(), '')}") if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
         return len(own) + 0.5 * len(inherited) + 0.5 * len(asked)  # a word of the request that made it: "the eval-awareness vec"
 
     return [(overlap(r), i, r) for i, r in enumerate(runs)]
