@@ -187,8 +187,9 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("answer", prefix + (advice or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
         by_name = {t["name"]: t for t in self.tools}
         tried = trial and trials.tried_on_newest(own, state, by_name)  # "could we see whether steering at layer 10 alone changes it?": that steer
-        settings = not rerun_.asked(own) and (rerun_.settings_only(own, state, by_name) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
-        rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (rerun_.asked(own) or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
+        change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
+        settings = not change_asked and (rerun_.settings_only(own, state, by_name) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
+        rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
         which = rerun and compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True)
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
@@ -208,7 +209,7 @@ class OfflinePlanner(BaseChatModel):
         problem = arguments.payload(text, "question", loose=True)
         if tool is None and problem and (not state.runs or state.last("generate_cot") is not None) and re.search(r"\d", problem):
             tool = self._tool("generate_cot")  # "greedy, tiny-random -- how many legs do 3 spiders have?": a question to reason about
-        if state.runs and intents.REMARK.match(own) and not intents.IMPERATIVE.search(own) and not rerun_.asked(own):
+        if state.runs and intents.REMARK.match(own) and not intents.IMPERATIVE.search(own) and not change_asked:
             return self.reply("answer", prefix + (noted or "Noted."))  # "lol the tiny-random outputs are pure gibberish": a reaction
         if (tool is None or unclear) and state.runs and intents.QUESTION.search(own) and not intents.vague(own):
             # "which one is longer?", "what's a cue-answer rate?" after a run: a question about what is here, not a request
@@ -216,7 +217,7 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
-        which = compared.unsettled(own, state, tool, args, by_name, rerun=rerun_.asked(own))
+        which = compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])
