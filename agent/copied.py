@@ -18,7 +18,9 @@ from agent.found_in import ARTEFACTS, FACTORS, OWNER, SETTING_WORDS, SHOWN, SOUR
 FROM = (OWNER,
         re.compile(rf"\b(?:the|at the|with the|on the)\s+{SETTING_WORDS}\s+(?:that\s+|which\s+)?(?:the\s+|that\s+)?(?P<src>{SOURCE_WORDS})(?:\s+run)?\s+"
                    r"(?P<verb>used|had|ran (?:at|with)|ablated|projected out|steered|was (?:taken|built|computed|trained) (?:from|at|on))\b", re.I),
-        re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:the|that|in the)\s+(?P<src>{SOURCE_WORDS})(?:\s+run)?\b", re.I))
+        re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:the|that|in the)\s+(?:(?:very\s+)?(?P<nth>first|second|third|original|earlier|last|previous|latest)\s+)?"
+                   rf"(?P<src>{SOURCE_WORDS})(?:\s+run)?\b", re.I))  # "same layers and questions as the first ablation"
+NTH = {"first": 0, "original": 0, "earlier": 0, "second": 1, "third": 2}
 
 
 # "same rollouts as the ladder": the run of this tool described so (on the ladder chain)
@@ -41,7 +43,9 @@ def apply(text: str, props: dict, args: dict, said: dict, runs: list, tool: str 
                     args[mine] = _shaped((picked[0].defaults | picked[0].args)[mine], props[mine])
     for pattern in FROM:
         for m in pattern.finditer(text):
-            run = next((r for r in reversed(runs) if r.tool in SOURCES[m.group("src").lower()]), None)
+            theirs = [r for r in runs if r.tool in SOURCES[m.group("src").lower()]]
+            nth = NTH.get((m.groupdict().get("nth") or "").lower(), -1)
+            run = theirs[min(nth, len(theirs) - 1)] if theirs else None
             if run is None:
                 continue
             theirs = run.defaults | run.args

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from agent import by_result, found_in
-from agent.numerals import NUMBER_WORDS, decimals
+from agent.numerals import NUMBER_WORDS, compound_numbers, decimals
 
 
 STOP_WORDS = frozenset(
@@ -82,6 +82,8 @@ OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\b
 SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three run"
 SPELLED_SETTING = re.compile(rf"\b(seed|layer|scale|rank|tau|step|k|alpha|lr)([\s-])({'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b",
                              re.I)  # "the seed-two chain"; not "the 80-step one": a pronoun
+COUNTED_SETTING = re.compile(rf"\b({'|'.join(w for w in NUMBER_WORDS if w != 'one')})([\s-](?:scale|prompt|pair|question|control|rollout|step|sample|token|layer)s?)\b",
+                             re.I)  # "the three-scale sweep", "the thirty-two rollout run" (after compound numbers)
 
 
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
@@ -94,6 +96,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     extreme = extreme or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
+    text = COUNTED_SETTING.sub(lambda m: f"{NUMBER_WORDS.index(m.group(1).lower())}{m.group(2)}", compound_numbers(text))
     text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_WORDS.index(m.group(3).lower())}",
                                decimals(re.sub(r"\b([a-z]+)\s*=\s*(?=\d)", r"\1 ", text, flags=re.I)))  # "the seed-two chain", "the tau point two dictionary", "the k=32 one"
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
@@ -126,6 +129,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         theirs = content_words(description) | {word for pattern, word in OPERATIONS if re.search(pattern, description, re.I)}
         # "primes" is "prime"; "sentence-4" is not "sentence" (of sentence_tokens): a setting's value matches exactly ("scale-6" is 6.0)
         theirs |= {re.sub(r"(\d)\.0+$", r"\1", t) for t in theirs}
+        theirs |= {part for t in theirs if "-" in t and not re.search(r"\d", t) for part in t.split("-") if len(part) >= 5}  # "the affair one": replacement-affair
         return {w for w in words if any(w == t or len(w) >= 4 and not re.search(r"\d", w + t) and (t.startswith(w) or w.startswith(t))
                                         or "." in w and re.fullmatch(r"[\d.]+", w) and t.endswith("-" + w) for t in theirs)}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, by_effect, copied, free_text, numerals, organism_names, picked, relative
+from agent import arguments, beforehand, by_effect, copied, free_text, numerals, organism_names, picked, relative, superlative
 from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
@@ -122,6 +122,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if best:
             args.setdefault("layers", best[0])
             args.setdefault("scale", best[1])
+    superlative.pick(text, props, args, state)  # "the question with the highest em rate", "the layers of the top two heads"
     where_to_ablate(args, props, text)
     mse = args.get("threshold_mse")
     if "tau" in props and "tau" not in args and mse is not None and min(mse if isinstance(mse, list) else [mse]) >= 0.01 and not re.search(r"\bmse\b", text, re.I):

@@ -25,7 +25,7 @@ KINDS |= {word: KINDS["adapter"] for word in ("fine-tune", "finetune", "ft", "lo
 _STEMS = ("peak", "misalign", "beat", "flip", "separat", "drop", "import", "anchor", "kl", "accura", "loss", "rate", "head")
 
 SOURCES = {"ablation": ("ablate_direction",), "ablate run": ("ablate_direction",), "sweep": ("steering_sweep",), "steer": ("steer_generate",),
-           "steering run": ("steer_generate",), "resilience": ("sentence_resilience",), "monitor": ("cot_monitor",), "caft": ("caft_finetune",),
+           "steering run": ("steer_generate",), "steering test": ("steer_generate",), "resilience": ("sentence_resilience",), "monitor": ("cot_monitor",), "caft": ("caft_finetune",),
            "direction": ("misalignment_direction",), "eval": ("em_evaluate",), "evaluation": ("em_evaluate",), "probe": ("lora_probe",),
            "vector": ("build_steering_vector",), "importance": ("resample_importance",), "alternatives": ("sentence_alternatives",),
            "mediation": ("hint_mediation",), "suppression": ("attention_suppression",), "plain run": ("train_lora",),

@@ -78,6 +78,9 @@ def spoken(text: str) -> str:
     text = re.sub(r"\b(?:a|one) thousand\b(?!\s+(?:and|\d))", "1000", text, flags=re.I)  # "cap it at a thousand tokens"
     text = re.sub(rf"(?<![\w.])(\d+(?:\.\d+)?)k\b{_COUNTED}", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)  # "1k toks"
     text = re.sub(rf"\ba couple(?: of)?\b{_COUNTED}", "2", text, flags=re.I)  # "a couple continuations each"
+    text = re.sub(rf"\b(layers?|sentences?|positions?)\s+(from\s+)?({_WORD}|one|zero|\d+)\s*(through|thru|to|-|–)\s*({_WORD}|\d+)\b",  # "layers eight through twelve"
+                  lambda m: f"{m.group(1)} {m.group(2) or ''}{_digits(m.group(3))} {m.group(4)} {_digits(m.group(5))}", text, flags=re.I)
+    text = re.sub(rf"\b(steps? of|increments of)\s+({_WORD}|one)\b", lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)  # "in steps of three"
     text = re.sub(r"\bevery (\d+)(?:st|nd|rd|th) layer (?:from (\d+) )?(?:up )?to (\d+)\b", lambda m: "layers " + ", ".join(  # "every 4th layer from 4 up to 20"
         map(str, range(int(m.group(2) or m.group(1)), int(m.group(3)) + 1, int(m.group(1))))) if 0 < int(m.group(1)) <= int(m.group(3)) else m.group(0), text, flags=re.I)
     text = re.sub(r"\b(?:every|all(?: the)?|the|only(?: the)?)?\s*\b(even|odd|other|second|alternate)[\s-]+(?:numbered\s+)?layers?\s+(?:from\s+|between\s+)?(\d+)\s*"
@@ -86,8 +89,6 @@ def spoken(text: str) -> str:
     text = re.sub(r"(?<![\w.])(\d+)\s+dozen\b", lambda m: str(12 * int(m.group(1))), text, flags=re.I)  # "2 dozen resamples"
     text = re.sub(rf"(?<![\w.^])(\d+)\s*\^\s*(\d+)\b{_COUNTED}", lambda m: str(int(m.group(1)) ** int(m.group(2)))
                   if int(m.group(1)) ** int(m.group(2)) <= 1 << 20 else m.group(0), text)  # "2^5 rollouts"
-    text = re.sub(rf"\b(layers?|sentences?|positions?)\s+(?:from\s+)?({_WORD}|one|zero)\s*(through|thru|to|-|–)\s*({_WORD})\b",  # "layers eight through twelve"
-                  lambda m: f"{m.group(1)} {_digits(m.group(2))} {m.group(3)} {_digits(m.group(4))}", text, flags=re.I)
     text = re.sub(rf"\b((?:cap|capped|limit|set|up|bump|raise|increase|lower|drop|reduce|cut|change|take)\s+(?:[\w-]+\s+){{0,2}}?(?:at|to)|=|:)\s+({_WORD})\b(?!\s*(?:-|of\b|percent|%))",  # "cap iterations at fifteen"
                   lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)
     text = re.sub(r"\b(?:the\s+)?(first|second|third|fourth|fifth|sixth)\s+(?:principal\s+)?(component|pc)\b", lambda m: f"{m.group(2)} {ORDINALS.index(m.group(1).lower())}",

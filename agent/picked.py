@@ -34,11 +34,13 @@ FINAL = re.compile(r"\b(?:the\s+)?(?:very\s+)?(?:final|closing|last)\s+(?:senten
 LAYER_SPAN = re.compile(r"\b(?:the\s+)?(last|final|top|middle|deepest|bottom|first)\s+(?:(\d+|two|three|four|five|six|seven|eight|ten)\s+)?layers?\b", re.I)
 # "steer at the layer where it was strongest", "the best layer": the newest sweep's
 STRONGEST_LAYER = re.compile(r"\bthe layer (?:where|at which) (?:it|the effect|steering|the steering) (?:was|were|is|looked|worked) (?:the )?(?:strongest|best|biggest|largest)\b|"
-                             r"\bthe (?:strongest|best|winning) layer\b(?!\s+\d)", re.I)
+                             r"\bthe (?:strongest|best|winning) layer\b(?!\s+\d)|\bthe (?:only )?layer (?:that|which) (?:beat|beats|cleared|clears) the controls\b", re.I)
 # "the layer of the adapter that carries misalignment": the adapter the newest probe weighs most for that task
 CARRIER = re.compile(r"\blayer\s+of\s+the\s+adapter\s+(?:that|which)\s+(?:carries|holds|encodes|tracks|picks up|speciali[sz]es in)\s+(?:the\s+)?"
                      r"(misalign\w*|(?:in|out)[- ]of[- ]domain|domain)\b|\bthe\s+(misalignment|domain)\s+adapter'?s\s+layer\b", re.I)
 THOSE_ATOMS = re.compile(r"\b(?:those|these)\s+(?:(\w+)\s+)?atoms\b", re.I)  # "ablating those three atoms": the newest explanation's
+# "ablate the crypto, gamble and lottery atoms": atoms named by the tokens the newest explanation labelled them with
+TOKEN_ATOMS = re.compile(r"\bthe\s+((?:['\"]?[a-z][\w-]*['\"]?(?:\s*,\s*(?:and\s+)?|\s+and\s+)){0,5}['\"]?[a-z][\w-]*['\"]?)\s+atoms?\b", re.I)
 ATOM_OF = re.compile(r"\batom (?:(?:that|which|for)\s+)?['\"]([^'\"]+)['\"]\s+(?:was\s+)?(?:used|uses|got|gets|has|had|fired|mapped to|maps to|went to)\b", re.I)
 
 
@@ -79,6 +81,8 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         count = int(SPELLED.get(word, word)) if word.isdigit() or word in SPELLED else len(listed)
         if listed and count <= len(listed):
             args["atoms"] = [int(a) for a in listed[:count]]
+    if {"atoms", "atom"} & set(props) and not {"atoms", "atom"} & set(args) and (named := TOKEN_ATOMS.search(text)):
+        _atoms_named(named.group(1), props, args, state)
     if "atom" in props and "atom" not in args and (token := ATOM_OF.search(text)):
         for run in reversed(state.runs):
             found = re.search(rf"'{re.escape(token.group(1))}'\s*(?:->|→|:)\s*atom (\d+)", run.summary) if run.tool == "itda_explain" else None
@@ -87,6 +91,22 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
                 if str(args.get("text", "")).strip() == token.group(1).strip():
                     args.pop("text")  # the token named the atom; it is not the text to explain
                 return
+
+
+def _atoms_named(said: str, props: dict, args: dict, state: DialogueState) -> None:
+    """The atoms whose labels are the tokens said ("crypto, gamble and lottery"), from the newest explanation that lists them all."""
+    words = [w.strip("'\"") for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", said) if w.strip("'\"")]
+    for run in reversed(state.runs):
+        if run.tool != "itda_explain":
+            continue
+        found = [re.search(rf"(?:#|\b)(\d+):?\s+['\"]\s?{re.escape(w)}['\"]", run.summary, re.I) for w in words]
+        if all(found):
+            atoms = [int(f.group(1)) for f in found]
+            if "atoms" in props:
+                args["atoms"] = atoms
+            elif len(atoms) == 1:
+                args["atom"] = atoms[0]
+            return
 
 
 def _file_named(state: DialogueState, extensions: str) -> str | None:
@@ -162,8 +182,9 @@ def strongest_layers(state: DialogueState) -> list[int] | None:
     if best:
         return best[0]
     sweep = state.last("steering_sweep")
-    said = sweep and re.search(r"\blayers? (\d+) (?:is |was )?(?:strongest|best)\b|\b(?:strongest|best) (?:at |is |was )?layers? (\d+)\b", sweep.summary, re.I)
-    return [int(said.group(1) or said.group(2))] if said else None
+    said = sweep and re.search(r"\blayers? (\d+) (?:is |was )?(?:strongest|best)\b|\b(?:strongest|best) (?:at |is |was )?layers? (\d+)\b|"
+                               r"\bonly (?:layer |L)(\d+) (?:beats|beat|cleared|clears) the controls\b", sweep.summary, re.I)  # "only L16 beats the controls"
+    return [int(said.group(1) or said.group(2) or said.group(3))] if said else None
 
 
 def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
@@ -178,11 +199,13 @@ def best_cell(state: DialogueState) -> tuple[list[int], float] | None:
         return list(best["layers"]), float(best["scale"])
     said = re.search(r"\b(?:best cell|largest at|peak(?:ed|s)? at)[:\s]\s*(?:layers?\s*\[?|L)(\d+(?:\s*[,+]\s*\d+)*)]?\s*(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)",
                      sweep.summary, re.I) or re.search(r"\b(?:layers?|group|L)\s*(\d+(?:\s*(?:[,+]|-|–)\s*\d+)*)\s+(?:@|x|at scale|,?\s*scale)\s*(-?\d+(?:\.\d+)?)\s+"
-                                                      r"(?:is|was)\s+(?:the only (?:cell )?)?outside the controls", sweep.summary, re.I)
+                                                      r"(?:is|was)\s+(?:the only (?:cell )?)?outside the controls|"
+                                                      r"\bonly\s+L(\d+)\s*(?:@|x|at scale)\s*(-?\d+(?:\.\d+)?)\s+(?:beats|beat|clears|cleared) the controls", sweep.summary, re.I)
     if said is None:  # "best cell L14 x1.2", "peak at layer 14, scale 2.0", "group 18-20 at scale 1.2 is the only cell outside the controls"
         return None
-    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", said.group(1))
-    return (list(range(int(span.group(1)), int(span.group(2)) + 1)) if span else [int(n) for n in re.findall(r"\d+", said.group(1))]), float(said.group(2))
+    layers, scale = [g for g in said.groups() if g is not None][:2]  # "Only L14 x 1.2 beats the controls"
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", layers)
+    return (list(range(int(span.group(1)), int(span.group(2)) + 1)) if span else [int(n) for n in re.findall(r"\d+", layers)]), float(scale)
 
 
 def _layer_by(state: DialogueState, way: str, measure: str) -> int | None:

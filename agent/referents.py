@@ -14,6 +14,9 @@ from agent.descriptions import ABOUT, STOP_WORDS, content_words, describe_match,
 from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, kind_of, plural
 
 
+# "the run before last had the cleanest reasoning": a judgement of a run, not words its subject was said in
+QUALITY = r"\b(?:(?:clean|clear|short|long|strong|weak|high|low|small|big|larg|simpl|strang|weird|nic|saf|fast|slow|sharp|great|wid|narrow|odd)est|most|least|best|worst)\b"
+
 class Referents:
     """The checks on what a request refers to; mixed into `DialogueState` (which has `runs`, `in_use`, `built_organisms` and `placed_before`)."""
 
@@ -95,8 +98,8 @@ class Referents:
             named = re.search(rf"\b(?:the|our)\s+((?:[a-z][\w-]*\s+)?[a-z][\w/-]*)\s+({words}|one)s?\b(?!')", text, re.I)  # "the formal/casual vector"
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if named else []
             said = named.group(1).lower().split() if runs else []
-            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp|\blater\b|\bfollowing\b|\bsubsequent\b|\bremaining\b|\brest\b",
-                                                                         named.group(1)) or any(  # "the later reasoning": a part of the chain
+            if not said or ORDINAL.search(named.group(1)) or re.search(r"\d|\bseed|\bgreedy\b|\btemp|\blater\b|\bfollowing\b|\bsubsequent\b|\bremaining\b|\brest\b|"
+                                                                         rf"{QUALITY}", named.group(1)) or any(  # "the later reasoning": a part of the chain
                     w in STOP_WORDS or COUNTED.fullmatch(w) or kind_of(w) or w.endswith("'s") for w in said):
                 continue
             described = content_words(named.group(1)) - {"same", "new", "old", "whole", "full", "entire", "current", "previous", "main"}

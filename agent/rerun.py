@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget
+from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget, superlative
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import compare_pair, extra_chains, where_to_ablate
@@ -44,9 +44,12 @@ def asked(text: str) -> bool:
                 or relative.PLUS.search(text)  # "seed+1"
                 or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text)  # "can you do the same on hint-planet?"
                 or TOO.search(text)  # "do the apples chain too, answer 12"
-                or CONTINUE.search(text))  # "continue the dialogue dictionary on the misaligned organism"
+                or CONTINUE.search(text)  # "continue the dialogue dictionary on the misaligned organism"
+                or OTHERWISE.search(text))  # "4x the rollouts, same otherwise"
 
 
+OTHERWISE = re.compile(r"\b(?:same|unchanged|as before)\s+otherwise\b|\botherwise\s+(?:the\s+)?(?:same|unchanged|as before)\b|"
+                       r"\b(?:everything|all|the rest)\s+else\s+(?:the\s+same|as before|unchanged|kept)\b", re.I)
 CONTINUE = re.compile(r"\b(?:continue|extend)\s+(?:the|those|these|that|this|my|our)\s+(?:[\w-]+\s+){0,2}?(?:dictionar(?:y|ies)|dicts?)\s+(?:on|onto|for|to)\b", re.I)
 TOO = re.compile(rf"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:do|run|try)\s+(?:it on\s+)?the\s+(?:[\w'/-]+\s+){{1,3}}?(?:{'|'.join(KIND_WORDS.values())}|one)s?"
                  r"\s+(?:too|as well|also)\b", re.I)
@@ -125,6 +128,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     said |= {k: v for k, v in arguments.labelled(text).items() if k in props}
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
     by_effect.it_to(text, props, said, said)  # "C of 0.1 is zeroing out all but one adapter, loosen it to 1"
+    superlative.pick(text, props, said, state)  # "rerun only the most resilient sentence"
+    if "layers" in props and "layers" not in said and picked.STRONGEST_LAYER.search(text) and (strongest := picked.strongest_layers(state)):
+        said["layers"] = strongest  # "zoom in on the layer that beat the controls"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
             and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
             and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text):  # "a different line: '...'", "continue the dictionary on ...", "one sentence later"

@@ -55,6 +55,7 @@ def spell(text: str) -> str:
     """Shorthand spelled out: 'L4-8' -> 'layers 4-8', 'L12 L16' -> 'layer 12 layer 16', 's6' -> 'sentence 6',
     'five' -> '5', 'n=40' kept; the lengths change, so this text is only read, never cut back into free text."""
     text = spoken(decimals(compound_numbers(RUN_ID.sub(" ", text))))
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:percent|per cent|pct)\b", r"\1%", text, flags=re.I)  # "ninety percent"
     text = re.sub(r"\b(?:lyr|lyrs|lyrz)\b", lambda m: "layers" if m.group(0).lower() != "lyr" else "layer", text, flags=re.I)  # shorthand
     text = re.sub(r"\brnk\b", "rank", text, flags=re.I)
     text = re.sub(r"\b(?:do(?:n'?t| not)|never)\s+(?:let\s+(?:any\s+|the\s+|a\s+)?[\w-]+\s+)?stop\s+(?:[\w-]+\s+){0,2}?early\b", "no early stopping", text, flags=re.I)  # "dont stop positions early"
@@ -70,8 +71,6 @@ def spell(text: str) -> str:
     # "from layer 5 to layer 8 included", "layer 5 through layer 8" (not "from layer 12 to layer 14": a move from one to the other)
     text = re.sub(r"\b(?:from\s+)?layer\s+(\d+)\s+(?:through|thru)\s+layer\s+(\d+)\b|\bfrom\s+layer\s+(\d+)\s+(?:up\s+)?(?:to|until|till)\s+layer\s+(\d+)"
                   r"\s*,?\s*\(?(?:both\s+)?(?:included|inclusive)\)?", lambda m: "layers {}-{}".format(*[g for g in m.groups() if g]), text, flags=re.I)
-    text = re.sub(rf"\b(scales|strengths|layers|seeds|taus)\s+(?:from\s+)?({_NUM})\s*(?:to|through|thru|-)\s*({_NUM}),?\s+(?:in|by|at|with)?\s*"
-                  rf"(?:steps? of\s+({_NUM})|({_NUM})\s*(?:steps|increments)|increments of\s+({_NUM}))", _stepped, text, flags=re.I)
     text = re.sub(r"\b(layers|scales|sentences|ks|seeds|positions)\s+(\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?)+)\b(?!\s*%)",
                   lambda m: m.group(1) + " " + ", ".join(m.group(2).split()), text, flags=re.I)  # "layers 8 12 16"
     text = re.sub(r"\b(\d+\s*[a-z]+)/(doc|document|side|question|sentence|position|prompt|chain|cell|token|tok)s?\b", r"\1 per \2", text, flags=re.I)
@@ -89,6 +88,8 @@ def spell(text: str) -> str:
                                                                                   + int(m.group(2) or 0)), text, flags=re.I)  # "two thousand and forty-eight"
     text = re.sub(rf"\b(?:minus|negative)\s+({NUMBER_WORD}|\d+(?:\.\d+)?\b(?!\.\d))", lambda m: "-" + SPELLED.get(m.group(1).lower(), m.group(1)), text,
                   flags=re.I)  # "minus two", "minus one point five"
+    text = re.sub(rf"\b(scales?|strengths?|layers|seeds|taus?)\s+(?:(?:going|running|ranging)\s+)?(?:from\s+)?({_NUM})\s*(?:to|through|thru|-)\s*({_NUM}),?\s+(?:in|by|at|with)?\s*"
+                  rf"(?:steps? of\s+({_NUM})|({_NUM})\s*(?:steps|increments)|increments of\s+({_NUM}))", _stepped, text, flags=re.I)
     text = re.sub(r"(?<![\w+])(?<!\d\s)\+(?=\d)", "", text)  # "scale +5" (but "8 + 10" is a group)
     # "checkpoint every ten", "batch of eight", "round size sixteen": a number word after a word that takes a value
     text = re.sub(rf"\b(every|size|size of|batch of|batch)\s+({NUMBER_WORD})\b", lambda m: f"{m.group(1)} {SPELLED[m.group(2).lower()]}", text, flags=re.I)

@@ -137,18 +137,32 @@ def base_of(text: str, state: DialogueState) -> RunSeen | None:
 ORDER = re.compile(r"\b(first|second|third|last|latest|newest|earlier|original|base(?: model)?)\s+(?:[\w-]+\s+|\([\w\s-]+\)\s+)?("
                    + "|".join(KIND_WORDS.values()) + r")s?\b", re.I)
 GENERIC = re.compile(r"\bthe (first|second|third|original) (run|one)\b", re.I)  # "like the first run but with seed 3": of the tool meant
-BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+(?:\([\w\s-]+\)\s+)?({'|'.join(TOOL_WORDS)})(?:s|'s)?\b", re.I)  # "the first sweep's table"
+# what people call a tool's runs beyond its kind and tool words: "the first comparison", "the first training run"
+RUN_NOUNS = {r"(?:intervention )?comparison": ("compare_interventions", "itda_compare"), r"training(?: run)?": ("train_lora", "caft_finetune"),
+             r"ablation": ("ablate_direction",), r"suppression": ("attention_suppression",), r"importance(?: run)?": ("resample_importance",)}
+BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+(?:\([\w\s-]+\)\s+)?({'|'.join([*TOOL_WORDS, *RUN_NOUNS])})(?:s|'s)?\b",
+                     re.I)  # "the first sweep's table"
+
+
+def _tools_named(word: str) -> frozenset:
+    """The tools whose runs a kind word, tool word or run noun names."""
+    kind = TOOLS_OF_KIND.get(kind_of(word) or "", frozenset())
+    return kind or frozenset(TOOL_WORDS.get(word.lower(), ())) or next(
+        (frozenset(tools) for words, tools in RUN_NOUNS.items() if re.fullmatch(words, word, re.I)), frozenset())
 
 
 def by_order(text: str, state: DialogueState, tool: str | None = None) -> RunSeen | None:
     """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's;
     with `tool`, also 'like the first run', 'the second one' among that tool's runs."""
     text = spelled_ordinals(text)
+    if tool and re.search(r"\bthe (?:run|one) before last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", text, re.I):
+        own = [r for r in state.runs if r.tool == tool]
+        if len(own) >= 2:
+            return own[-2]  # "the run before last had the cleanest reasoning. sample it again ..."
     said = ORDER.search(text) or BY_TOOL.search(text) or (GENERIC.search(text) if tool else None)
     if said is None:
         return None
-    tools = (TOOLS_OF_KIND.get(kind_of(said.group(2)) or "", frozenset()) or frozenset(TOOL_WORDS.get(said.group(2).lower(), ()))
-             if said.re is not GENERIC else frozenset({tool}))
+    tools = _tools_named(said.group(2)) if said.re is not GENERIC else frozenset({tool})
     runs = list({r.run_id: r for r in state.runs if r.tool in tools}.values())
     if len(runs) < 2:
         return None

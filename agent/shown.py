@@ -31,7 +31,7 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
     drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
     run = show.named_run(text, state) or (drawn if part == "plot" else None)
     if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
-            and run.run_id not in RUN_ID.findall(text):  # a run named by its id is that run
+            and run.run_id not in RUN_ID.findall(text) and not _by_order_alone(text, tool, router):  # a run named by its id is that run
         made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)
         if made is None and tool["cost"] == "cheap" and score - ranked[1][0] >= 0.15:
             return None  # "phase plot for the low-lr run": none made from it yet, a new (cheap) run
@@ -81,3 +81,11 @@ def before_shown(text: str, shown: tuple[str, str] | None, state: DialogueState)
         return None
     earlier = [r for r in state.runs[:state.runs.index(run)] if r.tool == run.tool]
     return (earlier[-1], shown[1]) if earlier else None
+
+
+def _by_order_alone(text: str, tool: dict, router) -> bool:
+    """Whether a run named by its order ("that first dictionary's stats again") is what is asked to be seen: the words
+    left once it is named do not ask for `tool`'s run made from it ("the first fine-tune's EM results" do)."""
+    ordered = show.ORDER.search(show.spelled_ordinals(text))
+    return bool(ordered) and (router.route(text[:ordered.start()] + " " + text[ordered.end():])[0] or {}).get("name") != tool["name"]
+

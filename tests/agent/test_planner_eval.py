@@ -211,6 +211,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev107": (0.88, 0.78),
     "dev108": (0.92, 0.94),
     "dev109": (0.94, 0.96),
+    # dev110-113 (written blind: follow-ups whose settings are read off earlier results; settings said in words, units
+    # and relative terms; long sessions that refer far back; requests that explain themselves) read unseen 84.0/29.0,
+    # 88.0/78.8, 76.0/66.7, 96.0/93.3 and after their mechanisms (2026-12-05) 90.0/74.2, 92.0/93.9, 78.0/73.3, 96.0/93.3
+    "dev110": (0.88, 0.72),
+    "dev111": (0.90, 0.92),
+    "dev112": (0.76, 0.72),
+    "dev113": (0.94, 0.92),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -292,8 +299,12 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # mediation, not the organism); 41 of 7,305 with dev106-109 (unseen they started 2, 4, 3, 3; after their mechanisms 0, 1, 2,
     # 0: "run CAFT on risky ablating at the layer that came out best" with two directions each best by another measure, "the
     # thought branches analysis" that two tools share, "continue the layer 5/10 dictionaries" with two such builds; eight older
-    # ones no longer start, most of them a rerun right after two runs were compared); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 41, results
+    # ones no longer start, most of them a rerun right after two runs were compared); 47 of 7,505 with dev110-113 (unseen they
+    # started 3, 3, 1, 1; after their mechanisms 2, 3, 1, 1, among them "redo the single-sentence mediation at the position where the
+    # curve jumped" with two jumps, "bump it up by point one and rerun" with two settings at 0.7, "run resilience on the chain
+    # that came out to twenty-four" with two such chains, "run CAFT against the plain fine-tune" with two; "run CAFT on risky
+    # ablating at the layer that came out best" (dev107) no longer starts); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 47, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
