@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from agent import superlative
 from agent.descriptions import describe_scores
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.run_kinds import RUN_ID
@@ -44,11 +43,7 @@ def held_together(state: DialogueState, text: str = "") -> list[RunSeen]:
 def unsettled(text: str, state: DialogueState, tool: dict, args: dict, tools: dict[str, dict], rerun: bool = False) -> str | None:
     """The question to ask when an expensive `tool` run with `args` (`rerun`: a change of its newest run) would pick one
     of two runs the conversation holds together, or that "one of them" leaves open; else None."""
-    if tool["cost"] != "expensive" or RUN_ID.search(text):
-        return None
-    if (open_ := superlative.unsettled(text, tool, args)) is not None:
-        return open_  # "sweep at the layer that separated best" where nothing in sight gives a number per layer
-    if PICKED.search(text):
+    if tool["cost"] != "expensive" or RUN_ID.search(text) or PICKED.search(text):
         return None
     used = [run for name, value in args.items() if name.endswith("_run") and isinstance(value, str) and (run := state.get(value))]
     if rerun and (newest := state.last(tool["name"])) is not None:

@@ -28,7 +28,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
-from agent import rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, trials
+from agent import rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.phrases import asked_part
@@ -190,7 +190,8 @@ class OfflinePlanner(BaseChatModel):
         change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
         settings = not change_asked and (rerun_.settings_only(own, state, by_name) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
         rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
-        which = rerun and compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True)
+        which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1])  # "sweep at the layer that separated best"
+                           or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True))
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
@@ -217,7 +218,7 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
-        which = compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
+        which = superlative.unsettled(own, tool, args) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])

@@ -53,8 +53,7 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
     if "sentence" in props and "sentence" not in args and FINAL.search(text) and (count := _sentences(state, args.get("cot_run"))):
         args["sentence"] = count - 1
     layer_span(text, props, args, state)
-    if "layers" in props and "layers" not in args and STRONGEST_LAYER.search(text) and (layers := strongest_layers(state)):
-        args["layers"] = layers
+    strongest(text, props, args, state)
     field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
     carrier, by = CARRIER.search(text), found_in.LAYER_BY.search(text)
     layer = _carrier_layer(state, carrier.group(1) or carrier.group(2)) if field and carrier else \
@@ -174,6 +173,12 @@ def layer_span(text: str, props: dict, args: dict, state: DialogueState, again: 
         args[field] = layers
     elif len(layers) == 1:
         args[field] = layers[0]
+
+
+def strongest(text: str, props: dict, args: dict, state: DialogueState) -> None:
+    """'steer at the layer where it was strongest', 'zoom in on the layer that beat the controls': the newest sweep's layers."""
+    if "layers" in props and "layers" not in args and STRONGEST_LAYER.search(text) and (layers := strongest_layers(state)):
+        args["layers"] = layers
 
 
 def strongest_layers(state: DialogueState) -> list[int] | None:

@@ -129,8 +129,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     where_to_ablate(said, props, text)  # "try ablating at layers 10 and 14 instead", "only ablate at layer 15 this time"
     by_effect.it_to(text, props, said, said)  # "C of 0.1 is zeroing out all but one adapter, loosen it to 1"
     superlative.pick(text, props, said, state)  # "rerun only the most resilient sentence"
-    if "layers" in props and "layers" not in said and picked.STRONGEST_LAYER.search(text) and (strongest := picked.strongest_layers(state)):
-        said["layers"] = strongest  # "zoom in on the layer that beat the controls"
+    picked.strongest(text, props, said, state)  # "zoom in on the layer that beat the controls"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
             and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
             and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text):  # "a different line: '...'", "continue the dictionary on ...", "one sentence later"

@@ -91,11 +91,14 @@ HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance",
 PLOTLESS = ("generate_cot", "recall")  # their runs draw nothing
 
 
+BEFORE_LAST = re.compile(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", re.I)  # "the run before last"
+
+
 def named_run(text: str, state: DialogueState) -> RunSeen | None:
     explicit = RUN_ID.search(text)
     if explicit:
         return state.get(explicit.group(0)) or RunSeen(explicit.group(0), explicit.group(0).split("-")[2], {}, True)
-    back = re.search(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b|\bprevious run\b", text, re.I)
+    back = BEFORE_LAST.search(text) or re.search(r"\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
     return by_order(text, state) or base_of(text, state) or made_from(text, state) or describe_match(text, state.runs)
@@ -155,7 +158,7 @@ def by_order(text: str, state: DialogueState, tool: str | None = None) -> RunSee
     """'the first fine-tune', 'the base model eval': one of several runs of a kind, by order or by being the base's;
     with `tool`, also 'like the first run', 'the second one' among that tool's runs."""
     text = spelled_ordinals(text)
-    if tool and re.search(r"\bthe (?:run|one) before last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", text, re.I):
+    if tool and BEFORE_LAST.search(text):
         own = [r for r in state.runs if r.tool == tool]
         if len(own) >= 2:
             return own[-2]  # "the run before last had the cleanest reasoning. sample it again ..."

@@ -11,10 +11,12 @@ same items ("resilience ...; change in blackmail rate: ..."), the one whose word
 
 from __future__ import annotations
 
+import functools
 import re
 
 from agent import arguments, found_in
 from agent.dialogue_state import DialogueState
+from agent.run_kinds import RUN_ID
 from agent.wording import SPELLED
 
 # what a request picks -> how a summary labels it, and the settings it fills (the first the tool has)
@@ -68,8 +70,10 @@ def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
 
 
 def unsettled(text: str, tool: dict, args: dict) -> str | None:
-    """The question to ask when `text` picks a setting of `tool` by a superlative that no run in sight settles
-    ("sweep at the layer that separated best" where the build gives no number per layer), else None."""
+    """The question to ask when `text` picks a setting of an expensive `tool` by a superlative that no run in sight
+    settles ("sweep at the layer that separated best" where the build gives no number per layer), else None."""
+    if tool["cost"] != "expensive" or RUN_ID.search(text):
+        return None
     asked = _asked(text)
     props = tool["schema"].get("properties", {})
     field = next((f for f in ITEMS[asked[0]][1] if f in props), None) if asked else None
@@ -79,7 +83,8 @@ def unsettled(text: str, tool: dict, args: dict) -> str | None:
             f"Which {asked[0]} do you mean?")
 
 
-def _asked(text: str) -> tuple[str, int, str, set[str], str] | None:
+@functools.lru_cache(maxsize=256)
+def _asked(text: str) -> tuple[str, int, str, frozenset[str], str] | None:
     """(item, how many, 'max' | 'min' | 'abs', the measure's words, the words said) of a superlative the request picks by, or None."""
     before, after = BEFORE.search(text), AFTER.search(text)
     if before and (before.group(4).strip() or before.group(2).lower() in BARE_SUPER):
@@ -101,10 +106,10 @@ def _asked(text: str) -> tuple[str, int, str, set[str], str] | None:
         way = "abs"
     else:
         way = "max"
-    return item, count, way, _words(" ".join(w for w in measure.lower().split() if w not in STOP)), said
+    return item, count, way, frozenset(_words(" ".join(w for w in measure.lower().split() if w not in STOP))), said  # read once a turn: pick, then unsettled
 
 
-def _series(item: str, measure: set[str], state: DialogueState, props: dict) -> dict[int | str, float]:
+def _series(item: str, measure: frozenset[str], state: DialogueState, props: dict) -> dict[int | str, float]:
     """Of the newest run that gives `item`s a number each (its result's rows, else its summary), the series whose words
     share most with `measure`: label -> value."""
     for run in reversed(state.runs):
