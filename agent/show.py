@@ -91,7 +91,7 @@ HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance",
 PLOTLESS = ("generate_cot", "recall")  # their runs draw nothing
 
 
-BEFORE_LAST = re.compile(r"\b(?:the )?run before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", re.I)  # "the run before last"
+BEFORE_LAST = re.compile(r"\b(?:the )?(?:run|one) before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", re.I)  # "the run before last"
 
 
 def named_run(text: str, state: DialogueState) -> RunSeen | None:

@@ -138,6 +138,8 @@ def test_the_run_before_last_judged_best_is_run_again_with_its_seed(plan):
                    f"20271201-14{i}000-generate_cot-f00{i}", f"Sampled a chain (seed {seed}); answer: 12.") for i, seed in enumerate((4, 9, 11))]
     tool, args = call(plan(chains, "the run before last had the cleanest reasoning. sample it again with that seed but let it go to 512 tokens"))
     assert tool == "generate_cot" and args == {"question": PENS, "seed": 9, "max_new_tokens": 512}
+    tool, args = call(plan(chains, "rerun the one before last with 512 tokens"))
+    assert tool == "generate_cot" and args == {"question": PENS, "seed": 9, "max_new_tokens": 512}
 
 
 def test_the_tools_own_summaries_and_result_rows_are_read(plan):
