@@ -6,6 +6,7 @@ the user's words, its tool, its settings as a person names them: `RunSeen.descri
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -86,6 +87,15 @@ COUNTED_SETTING = re.compile(rf"\b({'|'.join(w for w in NUMBER_WORDS if w != 'on
                              re.I)  # "the three-scale sweep", "the thirty-two rollout run" (after compound numbers)
 
 
+@functools.lru_cache(maxsize=256)
+def _settings_in_digits(text: str) -> str:
+    """"the three-scale sweep", "the seed-two chain", "the tau point two dictionary", "the k=32 one" with their numbers in
+    digits; once per text, though a turn describes runs against it many times."""
+    text = COUNTED_SETTING.sub(lambda m: f"{NUMBER_WORDS.index(m.group(1).lower())}{m.group(2)}", compound_numbers(text))
+    return SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_WORDS.index(m.group(3).lower())}",
+                               decimals(re.sub(r"\b([a-z]+)\s*=\s*(?=\d)", r"\1 ", text, flags=re.I)))
+
+
 def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tuple[float, int, Any]]:
     """(words of the description each run matches, its order, the run); [] when the text describes nothing.
     `seen`: every run of the conversation, where the runs these were made from are looked up (default: `runs`)."""
@@ -96,9 +106,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     extreme = extreme or found_in.named(text, runs, seen or runs) or found_in.flagged(text, runs, seen or runs) or plain_run(text, runs)  # "the low-lr run", "the sweep where layer 10 peaked"
     if extreme is not None:
         return [(1.0 if r is extreme else 0.0, i, r) for i, r in enumerate(runs)]
-    text = COUNTED_SETTING.sub(lambda m: f"{NUMBER_WORDS.index(m.group(1).lower())}{m.group(2)}", compound_numbers(text))
-    text = SPELLED_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_WORDS.index(m.group(3).lower())}",
-                               decimals(re.sub(r"\b([a-z]+)\s*=\s*(?=\d)", r"\1 ", text, flags=re.I)))  # "the seed-two chain", "the tau point two dictionary", "the k=32 one"
+    text = _settings_in_digits(text)
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
                          r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"
