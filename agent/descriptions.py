@@ -87,6 +87,9 @@ COUNTED_SETTING = re.compile(rf"\b({'|'.join(w for w in NUMBER_WORDS if w != 'on
                              re.I)  # "the three-scale sweep", "the thirty-two rollout run" (after compound numbers)
 
 
+OTHER_NAMES = {"width": "rank", "depth": "layer", "block": "layer", "dose": "scale"}  # a setting's other names, where a run is described by it
+
+
 @functools.lru_cache(maxsize=256)
 def _settings_in_digits(text: str) -> str:
     """"the three-scale sweep", "the seed-two chain", "the tau point two dictionary", "the k=32 one" with their numbers in
@@ -122,6 +125,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
         text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
+    phrases = [re.sub(r"\b(width|depth|block|dose)(?=[\s-]?\d)", lambda m: OTHER_NAMES[m.group(1).lower()], p, flags=re.I) for p in phrases]  # "the width-1 adapter"
     phrases = [re.sub(r"(?<![\w.-])(\d+(?:\.\d+)?e-\d+)(?![\w.])", lambda m: f"{float(m.group(1)):.10f}".rstrip("0"), p, flags=re.I) for p in phrases]  # "the 3e-4 run"
     phrases = [re.sub(r"\b(\d+)-(scale|prompt|pair|question|control)s?\b", r"n\1-\2", p, flags=re.I) for p in phrases]  # "the 4-scale sweep"
     phrases = [re.sub(r"\b(\d+)[\s-]?(rollout|step|sample|token|layer|rank|seed)s?\b", r"\2-\1", p, flags=re.I)

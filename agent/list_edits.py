@@ -15,7 +15,7 @@ _UNIT = r"(?:(?:layers?|sentences?|scales?|questions?|positions?|components?|pcs
 _ITEM = r"(?!(?:and|add|plus|put|use|then)\b)[\w.:-]+"
 _ITEMS = rf"{_UNIT}{_ITEM}(?:\s*(?:,|and|&)\s*{_ITEM})*"
 EDIT = re.compile(rf"\b(?:swap|replace|switch|exchange)\s+(?:out\s+)?(?P<old>{_ITEMS})\s+(?:for|with|by)\s+(?P<new>{_ITEMS})"
-                  rf"|\b(?:scratch|drop|remove|take out|cut|lose|without)\s+(?:the\s+)?(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
+                  rf"|\b(?:scratch|drop|remove|take out|cut|lose|without|leave out|leave off|omit|exclude|minus)\s+(?:the\s+)?(?P<gone>{_ITEMS})(?:\s+(?:from|out of)\s+(?:that|the|this|its)\s+\w+)?"
                   rf"(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:put|add|use)\s+(?P<added>{_ITEMS})(?:\s+in)?(?:\s+instead)?)?"
                   rf"|\b(?:only keep|keep only|just keep|keep)\s+(?P<kept>{_ITEMS})(?:\s*(?:,|;)?\s*(?:and\s+)?(?:then\s+)?(?:add|plus)\s+(?P<more>{_ITEMS}))?"
                   rf"|\b(?:add|tack on|throw in|append|also (?:try|tries|trying|include|includes|cover|covers))\s+(?:an?\s+|the\s+)?(?P<plus>{_ITEMS})(?:\s+(?P<unit>[a-z]+?)s?\b)?"
@@ -31,6 +31,11 @@ def edit(text: str, props: dict, base_args: dict, args: dict) -> None:
         old = _items(found.group("old") or found.group("gone") or found.group("kept") or "")
         new = _items(found.group("new") or found.group("added") or found.group("more") or found.group("plus") or "")
         lists = {name: base_args.get(name, spec.get("default")) for name, spec in props.items()}
+        gone_unit, added_unit = (re.match(_UNIT, found.group(g) or "", re.I).group(0).strip().lower().rstrip("s") for g in ("gone", "added"))
+        if found.group("added") and added_unit and added_unit != gone_unit:  # "drop layer 8 and add scale 4": two lists
+            edit(f"drop {found.group('gone')}", props, base_args, args)
+            edit(f"add {found.group('added')}", props, base_args, args)
+            continue
         if found.group("beside"):  # "do 14 alongside 10": to the list that holds 10
             new, held = _items(found.group("beside")), _items(found.group("held"))
             fits = [n for n, v in lists.items() if n in base_args and isinstance(v, list) and v and held

@@ -28,11 +28,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
-from agent import rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
+from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.phrases import asked_part
-from agent.run_kinds import RUN_ID
+from agent.run_kinds import RUN_ID, full_ids
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
 
@@ -107,12 +107,17 @@ class OfflinePlanner(BaseChatModel):
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         if isinstance(messages[-1], ToolMessage):
             return self.reply("answer", self._explain_new(messages, _user_model(messages)))
+        answered = proposals.answered(self, messages)  # "option 1 please", "yes but 40 rollouts", "layer 14"
+        if answered is not None:
+            return answered
         turn = self.read(messages)
         return second_opinion.review(self, messages, self._by_rules(messages, turn), self.classifier(), turn)
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
         text = corrections.corrected(_content(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
+        text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(_content(m))])
+        text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
                 suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(_content(suggested)):  # "ok do that" after a proposal

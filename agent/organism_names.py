@@ -48,6 +48,17 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     return short.get(found, found)
 
 
+def full_names(text: str, names) -> str:
+    """`text` with an organism named by the starts of its name's words ("organism:eval-aware") named in full
+    ("organism:evaluation-aware"), where one organism of the zoo fits."""
+    def full(found: re.Match) -> str:
+        said = found.group(1).lower().split("-")
+        fits = [n for n in names if n.split("-") != said and len(n.split("-")) == len(said)
+                and all(word.startswith(part) for word, part in zip(n.split("-"), said))]
+        return f"organism:{fits[0]}" if len(fits) == 1 and found.group(1).lower() not in names else found.group(0)
+    return re.sub(r"\borganism:([\w-]+)", full, text, flags=re.I)
+
+
 def zoo(tools: list[dict]) -> dict[str, str]:
     """The zoo's organisms, build_organism's names, each with the words its `name` setting describes it with:
     'hint-following (follows a professor's hinted answer ...)'."""

@@ -41,6 +41,15 @@ TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|
                       rf"\b(?:re-?run|redo|repeat)\s+the\s+({'|'.join(TOOL_WORDS)})\b", re.I)  # "rerun the sweep"
 FILE = re.compile(r"[\w/.-]\.(?:pt|pth|safetensors|npy)\b")  # a tensor file said in the request
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
+SHORT_ID = re.compile(r"(?<![\w-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{4}(?![\w-])")  # "what e41b added": a run id's last part
+
+
+def full_ids(text: str, run_ids: list[str]) -> str:
+    """`text` with each run named by the last part of its id alone ("probe the adapters of 7c2e") named in full, where one run fits."""
+    def full(found: re.Match) -> str:
+        fits = {run for run in run_ids if run.endswith("-" + found.group(0))}
+        return fits.pop() if len(fits) == 1 else found.group(0)
+    return SHORT_ID.sub(full, text)
 
 
 def kind_of(word: str) -> str | None:

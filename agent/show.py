@@ -97,7 +97,8 @@ BEFORE_LAST = re.compile(r"\b(?:the )?(?:run|one) before (?:the )?last\b|\bsecon
 def named_run(text: str, state: DialogueState) -> RunSeen | None:
     explicit = RUN_ID.search(text)
     if explicit:
-        return state.get(explicit.group(0)) or RunSeen(explicit.group(0), explicit.group(0).split("-")[2], {}, True)
+        return _output_of(text[:explicit.start()], explicit.group(0), state) or state.get(explicit.group(0)) \
+            or RunSeen(explicit.group(0), explicit.group(0).split("-")[2], {}, True)
     back = BEFORE_LAST.search(text) or re.search(r"\bprevious run\b", text, re.I)
     if back and len(state.runs) >= 2:  # "show me the run before last"
         return state.runs[-1 if back.group(0).lower() == "previous run" else -2]
@@ -105,6 +106,13 @@ def named_run(text: str, state: DialogueState) -> RunSeen | None:
 
 
 HEAD = re.compile(rf"\bthe\s+({'|'.join(KIND_WORDS.values())}|{'|'.join(TOOL_WORDS)})s?\s+(?:of|on|for|from)\s+(?P<source>(?:the|that|this)\s+)", re.I)
+
+
+def _output_of(before: str, run_id: str, state: DialogueState) -> RunSeen | None:
+    """'the phase plot for 2027...-b8c4', 'the probe of <id>': the newest run of the tool named just before the id that was made from it."""
+    named = re.search(rf"\b({'|'.join(TOOL_WORDS)})\b[\w\s-]{{0,20}}\b(?:of|for|from|on)\s*$", before, re.I)
+    tools = TOOL_WORDS.get(named.group(1).lower(), ()) if named else ()
+    return next((r for r in reversed(state.runs) if r.tool in tools and run_id in map(str, r.args.values())), None)
 
 
 def made_from(text: str, state: DialogueState) -> RunSeen | None:

@@ -218,6 +218,13 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev111": (0.90, 0.92),
     "dev112": (0.76, 0.72),
     "dev113": (0.94, 0.92),
+    # dev114-117 (written blind: every setting called by another name; what the experiment runs on; an ordinary week with
+    # the arguments made hard; answers to the assistant's own replies) read unseen 88.0/23.3, 86.0/70.0, 96.0/100, 58.0/20.0
+    # and after their mechanisms (2026-12-06) 92.0/76.7, 86.0/76.7, 96.0/100, 94.0/90.0
+    "dev114": (0.90, 0.74),
+    "dev115": (0.84, 0.74),
+    "dev116": (0.94, 0.98),
+    "dev117": (0.92, 0.88),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -303,8 +310,12 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # started 3, 3, 1, 1; after their mechanisms 2, 3, 1, 1, among them "redo the single-sentence mediation at the position where the
     # curve jumped" with two jumps, "bump it up by point one and rerun" with two settings at 0.7, "run resilience on the chain
     # that came out to twenty-four" with two such chains, "run CAFT against the plain fine-tune" with two; "run CAFT on risky
-    # ablating at the layer that came out best" (dev107) no longer starts); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 47, results
+    # ablating at the layer that came out best" (dev107) no longer starts); 52 of 7,705 with dev114-117 (unseen they started 2,
+    # 2, 2, 2; after their mechanisms 0, 2, 2, 1: "dose-response sweep with the organism's vector" with two vectors built on
+    # it, "continue the 135M dictionary on the misaligned organism" with two, "do the thought branches thing at sentence 3",
+    # "now CAFT against the plain run" with two plain runs, "check how resilient that factorisation sentence is" with two
+    # chains); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 52, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
