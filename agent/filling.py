@@ -30,6 +30,12 @@ ORDINALS = {w: i for i, w in enumerate(numerals.ORDINALS)} | {"opening": 0}
 MOST = re.compile(r"\bthe (?:sentence|step|one) (?:that|which) (?:[\w-]+ ){0,6}?(?:the )?(?:most|hardest|strongest)\b", re.I)
 
 
+def _fits_another(explicit: list[str], name: str, props: dict) -> bool:
+    """Whether a run id said outright is of a kind another run setting of the tool takes (then it is not this one's)."""
+    return any(r.split("-")[2] in spec.get("runs_of", ()) for other, spec in props.items() if other != name and other.endswith("_run")
+               for r in explicit)
+
+
 def fill(tool: dict, text: str, state: DialogueState) -> dict:
     """Arguments said in the message, then references to runs, then what carries over."""
     props = tool["schema"].get("properties", {})
@@ -46,9 +52,10 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if name == "other_run":
             compare_pair(args, text, state, spec, explicit)
             continue
-        if explicit and name.endswith("_run") and name != "base_run":
-            args[name] = explicit[0]
-            said.append(explicit[0])
+        fitting = [r for r in explicit if not spec.get("runs_of") or r.split("-")[2] in spec["runs_of"]]
+        if explicit and name.endswith("_run") and name != "base_run" and (fitting or not _fits_another(explicit, name, props)):
+            args[name] = (fitting or explicit)[0]  # "project 2027...-misalignment_direction-a183 out of 2027...-train_lora-a182": each its own
+            said.append(args[name])
             continue
         if name == "more_cot_runs":
             others = extra_chains(text, state, args.get("cot_run"))

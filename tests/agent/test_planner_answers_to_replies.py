@@ -134,3 +134,12 @@ def test_runs_named_by_the_last_part_of_their_id_and_organisms_by_their_words_st
     shown = plan([LORA, LORA20, PHASE], "open the phase plot for b8c4")
     assert not shown.tool_calls and shown.response_metadata["show"]["run_id"] == PHASE["run_id"]
     assert call(plan([], "build the steering vector on organism:eval-aware, layers 8 and 12"))[1]["model"] == "organism:evaluation-aware"
+
+
+def test_run_ids_said_outright_go_each_to_the_setting_of_its_kind(plan):
+    tool, args = call(plan([LORA, EVAL], f"find the misalignment direction of {LORA['run_id']} from the answers of {EVAL['run_id']} at layer 14"))
+    assert tool == "misalignment_direction" and args["train_run"] == LORA["run_id"] and args["eval_run"] == EVAL["run_id"]
+    proposal = said("can it learn the task without the evil answers?", f"CAFT fits that: I'd reuse your plain run ({LORA['run_id']}) and "
+                                                                         "ablate principal components 0, 2 and 3 at layer 15.")
+    tool, args = call(plan([LORA, proposal], "yes but leave out 3"))
+    assert tool == "caft_finetune" and args["components"] == [0, 2] and args["train_run"] == LORA["run_id"] and "itda_run" not in args

@@ -220,11 +220,11 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev113": (0.94, 0.92),
     # dev114-117 (written blind: every setting called by another name; what the experiment runs on; an ordinary week with
     # the arguments made hard; answers to the assistant's own replies) read unseen 88.0/23.3, 86.0/70.0, 96.0/100, 58.0/20.0
-    # and after their mechanisms (2026-12-06) 92.0/76.7, 86.0/76.7, 96.0/100, 94.0/90.0
+    # and after their mechanisms (2026-12-06) 92.0/76.7, 86.0/76.7, 96.0/100, 94.0/96.7
     "dev114": (0.90, 0.74),
     "dev115": (0.84, 0.74),
     "dev116": (0.94, 0.98),
-    "dev117": (0.92, 0.88),
+    "dev117": (0.92, 0.92),  # one request (dev117-038) sits on a knife edge of the router: it moves with the batch its words were first embedded in
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
