@@ -99,8 +99,8 @@ class DialogueState(Referents):
                 ran = ran or bool(m.tool_calls)
                 for call in m.tool_calls:
                     calls[call["id"]] = call
-                if not m.tool_calls and _text(m).strip():
-                    state.replies.append(_text(m))
+                if not m.tool_calls and message_text(m).strip():
+                    state.replies.append(message_text(m))
             elif isinstance(m, ToolMessage):
                 content = _json(m)
                 call = calls.get(m.tool_call_id, {})
@@ -115,12 +115,12 @@ class DialogueState(Referents):
             elif isinstance(m, HumanMessage):
                 if asked and not ran:
                     state.noted.append((asked, len(state.runs)))
-                asked, ran = _text(m), False
+                asked, ran = message_text(m), False
             if isinstance(m, HumanMessage) and read_settings is not None:
-                said = _settings_said(read_settings, _text(m))
+                said = _settings_said(read_settings, message_text(m))
                 state.stated.update(said)
-                if said and STANDING.search(_text(m)):
-                    state.standing.update({k: (v, scope_of(_text(m))) for k, v in said.items()})
+                if said and STANDING.search(message_text(m)):
+                    state.standing.update({k: (v, scope_of(message_text(m))) for k, v in said.items()})
         if asked and not ran and messages and isinstance(messages[-1], AIMessage):
             state.noted.append((asked, len(state.runs)))
         return state
@@ -270,14 +270,15 @@ def _settings_said(read_settings, text: str) -> dict:
     return _SAID[key]
 
 
-def _text(message: BaseMessage) -> str:
+def message_text(message: BaseMessage) -> str:
+    """A message's text, whether its content is a string or a list of parts."""
     return message.content if isinstance(message.content, str) else " ".join(
         part.get("text", "") for part in message.content if isinstance(part, dict))
 
 
 def _json(message: ToolMessage) -> dict:
     try:
-        content = json.loads(_text(message))
+        content = json.loads(message_text(message))
     except json.JSONDecodeError:
         return {}
     return content if isinstance(content, dict) else {}

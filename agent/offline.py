@@ -30,8 +30,8 @@ from pydantic import PrivateAttr
 from agent import answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
 from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
 from agent.answers import NO_ANSWER
-from agent.dialogue_state import DialogueState
-from agent.phrases import asked_part
+from agent.dialogue_state import DialogueState, message_text
+from agent.phrases import as_sentence, asked_part
 from agent.run_kinds import RUN_ID, full_ids
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
@@ -42,11 +42,6 @@ IDENTITY = (
     "provider (set ANTHROPIC_API_KEY or OPENAI_API_KEY) adds free-form understanding and multi-step plans."
 )
 EXPENSIVE_THRESHOLD = 0.55  # an expensive tool needs a clearer request than a cheap one
-
-
-def _content(message: BaseMessage) -> str:
-    return message.content if isinstance(message.content, str) else " ".join(
-        part.get("text", "") for part in message.content if isinstance(part, dict))
 
 
 class OfflinePlanner(BaseChatModel):
@@ -115,15 +110,15 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = corrections.corrected(_content(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
-        text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(_content(m))])
+        text = corrections.corrected(message_text(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
+        text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and \
-                suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(_content(suggested)):  # "ok do that" after a proposal
-            text = f"{beforehand.NOTED.sub('', _content(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
+                suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(message_text(suggested)):  # "ok do that" after a proposal
+            text = f"{beforehand.NOTED.sub('', message_text(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
-            text = f"{_sentence(_content(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
+            text = f"{as_sentence(message_text(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = organism_names.zoo(self.tools)
@@ -235,9 +230,9 @@ class OfflinePlanner(BaseChatModel):
             if not isinstance(m, ToolMessage):
                 break
             try:
-                results.append(json.loads(_content(m)))
+                results.append(json.loads(message_text(m)))
             except json.JSONDecodeError:
-                results.append({"ok": False, "tool": m.name, "error": {"message": _content(m)}})
+                results.append({"ok": False, "tool": m.name, "error": {"message": message_text(m)}})
         return "\n\n".join(answers.explain(r, user) for r in reversed(results)) or "There is no result to explain yet."
 
     def reply(self, intent: str, content: str, **meta) -> AIMessage:
@@ -246,7 +241,7 @@ class OfflinePlanner(BaseChatModel):
     def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "", sure: bool = False) -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
-        args = corrections.mend(_content(messages[-1]), args, props)  # "on tiny-random -- wait no, on the anchor organism"
+        args = corrections.mend(message_text(messages[-1]), args, props)  # "on tiny-random -- wait no, on the anchor organism"
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
         args = {k: v for k, v in args.items() if k not in missing}
         if "__missing__" in args:
@@ -256,7 +251,7 @@ class OfflinePlanner(BaseChatModel):
             missing = ["cot_run"]  # a chain of thought is needed and none is in sight
         lead = prefix + (noted + "\n\n" if noted else "")
         count = state.sentence_count(args["cot_run"]) if isinstance(args.get("cot_run"), str) else None
-        said = re.search(r"\bsentence (\d+)\b", arguments.own_words(_content(messages[-1])), re.I) if count else None
+        said = re.search(r"\bsentence (\d+)\b", arguments.own_words(message_text(messages[-1])), re.I) if count else None
         named = args["sentence"] if isinstance(args.get("sentence"), int) else int(said.group(1)) if said else None
         if count and named is not None and not -count <= named < count:  # "sentence 9" of a 6-sentence chain
             return self.reply("clarify", lead + f"That chain has {count} sentences (0-{count - 1}); which one do you mean?")
@@ -327,13 +322,13 @@ class OfflinePlanner(BaseChatModel):
 
 
 def _user_model(messages: list[BaseMessage]) -> UserModel:
-    found = next((f for m in messages if isinstance(m, SystemMessage) and (f := re.search(r"User model \(JSON\): (\{.*\})", _content(m)))), None)
+    found = next((f for m in messages if isinstance(m, SystemMessage) and (f := re.search(r"User model \(JSON\): (\{.*\})", message_text(m)))), None)
     return UserModel.model_validate_json(found.group(1)) if found else UserModel()
 
 
 def _given_earlier(messages: list[BaseMessage]) -> bool:
     """Did an earlier message of the user hold quoted or pasted text ("the pairs I gave you" can point to it)?"""
-    return any(isinstance(m, HumanMessage) and (arguments.quoted(_content(m)) or re.search(r":\s*\S", _content(m)))
+    return any(isinstance(m, HumanMessage) and (arguments.quoted(message_text(m)) or re.search(r":\s*\S", message_text(m)))
                for m in messages[:-1])
 
 
@@ -352,14 +347,8 @@ def _shown_last(messages: list[BaseMessage]) -> tuple[str, str] | None:
     shown = reply.response_metadata.get("show") or {}
     if shown.get("run_id"):
         return shown["run_id"], shown.get("part") or "run"
-    named = set(RUN_ID.findall(_content(reply)))
+    named = set(RUN_ID.findall(message_text(reply)))
     return (named.pop(), "run") if len(named) == 1 else None
-
-
-def _sentence(text: str) -> str:
-    """`text` ending as a sentence does, so what follows it is not read as its last item ("hint words: a, b" + "ok go")."""
-    text = text.rstrip()
-    return text if text[-1:] in ".!?;:'\"”)" else f"{text}."
 
 
 def _last_result(state: DialogueState) -> dict:

@@ -92,3 +92,9 @@ def side_names(text: str) -> dict:
         if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
             names[f"{side}_name"] = name
     return names
+
+
+def as_sentence(text: str) -> str:
+    """`text` ending as a sentence does, so what follows it is not read as its last item ("hint words: a, b" + "ok go")."""
+    text = text.rstrip()
+    return text if not text or text[-1:] in ".!?;:'\"”)" else f"{text}."

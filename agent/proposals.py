@@ -21,6 +21,8 @@ from typing import Callable
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agent import beforehand, corrections, intents
+from agent.dialogue_state import message_text
+from agent.phrases import as_sentence
 from agent.wording import QUOTED
 
 # a message made only of these words says yes to what was proposed
@@ -28,7 +30,7 @@ YES_WORDS = {"ok", "okay", "k", "kk", "sure", "yes", "yeah", "yep", "yup", "ya",
              "please", "pls", "plz", "sounds", "good", "great", "fine", "perfect", "cool", "let's", "lets", "start", "launch", "makes",
              "sense", "alright", "right", "then", "proceed", "agreed", "deal", "nice", "excellent", "kick", "off", "plan", "the",
              "with", "one", "that's", "thats", "works", "me", "by", "all", "absolutely", "definitely", "exactly", "just", "now", "and",
-             "sgtm", "lgtm", "yes,", "thanks", "thank", "you", "ty", "go-ahead", "approved", "on", "course", "of", "hit", "fire", "away"}
+             "sgtm", "lgtm", "go-ahead", "approved", "on", "course", "of", "hit", "fire", "away"}  # not thanks: "thanks!" after a proposal accepts nothing
 # "yes but 40 rollouts", "sure, and skip the forced answers", "those settings are fine. prompts: ...", "go, seed 5 is fine but ..."
 YES_THEN = re.compile(r"^\W*(?:(?:(?:yes|yeah|yep|yup|sure)\b|(?:ok(?:ay)?|fine|go|alright|great|perfect|cool|please|pls|sounds (?:good|great|right|fine)|"
                       r"makes sense|(?:those|these|the|that|your) (?:settings|values|numbers|plan|proposal|suggestion)s? (?:are|is|sound|sounds|look|looks) "
@@ -41,8 +43,7 @@ WEAK_YES = re.compile(r"^\W*(?:(?:ok(?:ay)?|alright|great|cool|fine|perfect|righ
 CLEAR = 0.9  # what the user adds names a tool this clearly: a request of its own ("ok run thought anchors on the chain, 16 rollouts")
 # a yes/no question or an offer in a reply: what it proposes is the thing to run
 OFFER = re.compile(r"\b(?:want me to|shall i|should i (?:go|run|start|launch|do)|go\?|ok\?|okay\?|say the word|would you like|"
-                   r"i'?d (?:run|suggest|try|check|do|use|start|take|go)|i (?:would|can|could) (?:run|try|do|take|start|use)|"
-                   r"i'?d\b|i suggest|next step|natural next|next i'?d|fits that|measures (?:exactly )?that|would settle|"
+                   r"i (?:can|could) (?:run|try|do|take|start|use)|i'?d\b|i suggest|next step|natural next|fits that|measures (?:exactly )?that|"
                    r"options?\b|ways? to\b|follow-ups?\b|would\b|\bone (?:cheap|quick|simple|easy|good|useful) (?:check|test|thing|option|way|experiment)\b)|"
                    r"(?:^|(?<=[.!?])\s)\s*\w+ (?:it|that|this|them|one)\?", re.I)
 # "Which layer should I read at?", "What prompt do you want?": the last sentence asks for a value
@@ -99,6 +100,15 @@ def yes_only(text: str) -> bool:
     return bool(words) and len(words) <= 8 and all(w in YES_WORDS for w in words)
 
 
+def yes_end(text: str, offered: bool) -> int | None:
+    """Where the yes that opens `text` ends (its whole length when it is all yes), or None when it opens with none.
+    A weak one ("ok rebuild it, only those layers") counts only after a reply that `offered` something."""
+    if yes_only(text):
+        return len(text)
+    said = YES_THEN.match(text) or offered and WEAK_YES.match(text)
+    return said.end() if said else None
+
+
 def unpicked(text: str, reply: str) -> list[str]:
     """The options of `reply` when `text` says yes to them without picking one ("yeah go for it" after "(1) ... or (2) ...")."""
     offered = options(reply)[1]
@@ -121,31 +131,30 @@ def composed(text: str, reply: str, before: str, routes: Callable[[str], tuple[s
     choice = picked(text, offered)
     own_tool = strong(text)
     if choice is not None and (PICK.match(text) or len(text.split()) <= 8):
-        proposal = cleaned(f"{_sentence(preamble)}\n{offered[choice]}", strong)
+        proposal = cleaned(f"{as_sentence(preamble)}\n{offered[choice]}", strong)
         return None if own_tool and own_tool != strong(proposal) else (proposal, _rest(text))
     question = next((q for q in map(ASKS_FOR.search, re.split(r"(?<=\?)\s+", reply)) if q), None)
     offer = OFFER.search(reply)
-    agreed = YES_THEN.match(text) or yes_only(text) and re.match(r".*", text)
-    agreed = agreed or offer and WEAK_YES.match(text)  # "ok rebuild it, only those layers" after "One cheap check is to rebuild ..."
-    outright = agreed and not yes_only(text) and STRONG_YES.search(text[:agreed.end()]) \
-        and not re.search(r"[.!?]\s+\S|^\W*(?:now|next|also)\b", text[agreed.end():], re.I)  # "yeah expected. now the real model ...": a new request
-    if agreed and (offer or outright):
+    end = yes_end(text, bool(offer))  # where the yes ends and what the user adds begins
+    outright = end is not None and end < len(text) and STRONG_YES.search(text[:end]) \
+        and not re.search(r"[.!?]\s+\S|^\W*(?:now|next|also)\b", text[end:], re.I)  # "yeah expected. now the real model ...": a new request
+    if end is not None and (offer or outright):
         asked = "?" in before or re.match(r"\W*(?:what|why|how|which|is|are|does|do|can|could|would|should)\b", before, re.I)
         proposal = cleaned(reply, strong)
-        proposal = proposal if routes(proposal)[0] or not before or asked else f"{_sentence(before)}\n{proposal}"  # "I'd suggest layer 14 ..."
-        rest = "" if yes_only(text) else text[agreed.end():]
+        proposal = proposal if routes(proposal)[0] or not before or asked else f"{as_sentence(before)}\n{proposal}"  # "I'd suggest layer 14 ..."
+        rest = text[end:]
         if re.search(r"\b(?:again|re-?run|redo)\b", rest, re.I):
             return None  # "ok train it again with seed three": the run before, not the proposal
         named = routes(rest) if rest else (None, 0.0)
         if named[1] >= CLEAR and named[0] != routes(proposal)[0] or own_tool and own_tool != strong(proposal):
             return None  # "ok, build the one that follows hints": a request of its own
         return proposal, re.sub(r"^(?:but|and|just|only)\b\W*", "", rest.strip(), flags=re.I)
-    if question and not agreed and before and len(text.split()) <= 14 and not (own_tool and own_tool != strong(before)):
+    if question and end is None and before and len(text.split()) <= 14 and not (own_tool and own_tool != strong(before)):
         answer = text.strip()
         noun = question.group(1)
         if noun and re.fullmatch(r"[\d.,\s-]+|(?:and|,|\s|\d)+", answer):  # "14" to "Which layer ...?" is layer 14
             answer = f"{noun} {answer}"
-        return f"{_sentence(before.rstrip(' ?'))}\n{answer}", ""
+        return f"{as_sentence(before.rstrip(' ?'))}\n{answer}", ""
     return None
 
 
@@ -197,18 +206,13 @@ def _rest(text: str) -> str:
     return "" if PICK.match(text) else text
 
 
-def _sentence(text: str) -> str:
-    text = text.rstrip()
-    return text if not text or text[-1:] in ".!?;:'\"”)" else f"{text}."
-
-
 def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     """The planner's reply to the user's answer to a reply of ours that proposed or asked (None: not such an answer).
     The proposal is planned as a request; what the user adds changes that run, as a rerun would."""
     if len(messages) < 3 or not isinstance(messages[-3], HumanMessage) or not isinstance(messages[-2], AIMessage) or messages[-2].tool_calls:
         return None
-    reply, text = messages[-2], corrections.corrected(_text(messages[-1]))
-    content = _text(reply)
+    reply, text = messages[-2], corrections.corrected(message_text(messages[-1]))
+    content = message_text(reply)
 
     def routes(words: str) -> tuple[str | None, float]:
         tool, score, _ = planner.router.route(words)
@@ -221,7 +225,7 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     if reply.response_metadata.get("pending") or beforehand.INVITE.search(content) or beforehand.NOTED.match(content) \
             or intents.ACCEPT.match(text) and reply.response_metadata.get("intent") != "clarify":  # read where they always were
         return None
-    found = composed(text, content, _text(messages[-3]), routes)
+    found = composed(text, content, message_text(messages[-3]), routes)
     if found is None:
         return None
     proposal, rest = found
@@ -241,8 +245,3 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     if not second.tool_calls or run_id in json.dumps(second.tool_calls):
         return planner.plan(earlier + [HumanMessage(f"{proposal}\n{rest}")])
     return second
-
-
-def _text(message: BaseMessage) -> str:
-    return message.content if isinstance(message.content, str) else " ".join(
-        part.get("text", "") for part in message.content if isinstance(part, dict))

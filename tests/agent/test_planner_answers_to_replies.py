@@ -43,6 +43,7 @@ def test_go_runs_the_steering_the_reply_proposed(plan):
     assert tool == "steer_generate"
     assert args["layers"] == [12, 16] and args["scale"] == 2 and args["metric"] == "type_hints"
     assert args["prompt"] == "Write a function that parses a date string." and args["vector_run"] == VECTOR["run_id"]
+    assert not plan([VECTOR, proposal], "thanks!").tool_calls  # thanks accepts nothing
 
 
 def test_yes_but_changes_one_setting_and_keeps_the_rest_of_the_proposal(plan):
