@@ -214,9 +214,13 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     reply, text = messages[-2], corrections.corrected(message_text(messages[-1]))
     content = message_text(reply)
 
+    routed: dict[str, tuple[str | None, float]] = {}  # a turn routes the same proposal up to three times: once
+
     def routes(words: str) -> tuple[str | None, float]:
-        tool, score, _ = planner.router.route(words)
-        return (tool["name"], score) if tool else (None, score)
+        if words not in routed:
+            tool, score, _ = planner.router.route(words)
+            routed[words] = (tool["name"], score) if tool else (None, score)
+        return routed[words]
 
     offered = unpicked(text, content)
     if offered and any(name and planner._tool(name).get("cost") == "expensive" for name in (routes(o)[0] for o in offered)):
