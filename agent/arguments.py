@@ -34,7 +34,7 @@ MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\
                    r"\b(?:on|using|with|for|of|against)\s+(?:the\s+)?"
                    r"((?:~|\.{1,2})?/?(?:[\w.-]+/)*?(?:ckpts?|checkpoints?|models?|merged|weights)/(?:[\w.-]+/)*[\w-]+)/?(?![\w./-])",
                    re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
-ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:it |that )?(?:is|'s|was)\s+"
+ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:(?:it |that )?(?:is|'s|was)|as)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
 
 
@@ -242,7 +242,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, -1 - int({"one": "1", "a": "1", "two": "2"}.get(place.group(1).lower(), place.group(1))))  # "read one token before the colon"
         elif "boolean" in kinds:
             alternatives = name_pattern(name)
-            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|minus(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show|let it)"
+            negated = re.search(rf"(?:\b(?:no|skip(?:ping)?(?: the)?|without(?: the)?|minus(?: the)?|drop(?:ping)?(?: the)?|remove(?: the)?|(?:leave|leaving) out(?: the)?|omit(?:ting)?(?: the)?|exclude(?: the)?|disable|turn off|don'?t (?:use|do|offer|give|include|show|let it)"
                                 rf"(?: (?:the|it|them|judge))*|not)\s+|\bw/o\s+(?:the\s+)?|\bnon[-\s]?)(?:{alternatives})(?:[\s-]+\w+)?|\b(?:turn |switch )?(?:the )?(?:{alternatives})(?:[\s-]+\w+)? off\b", words.text, re.I)
             if negated:
                 take(name, False, negated.group(0))
@@ -263,6 +263,11 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if found:
                 take(name, found.group(1).strip('"').rstrip(".,"), found.group(0))
     args |= described.read({n: s for n, s in props.items() if n not in skip}, words.text, args, lambda n: name_pattern(n, tuple(props)), whole)
+    if "layers" in props and "layers" not in args and "layers" not in skip:
+        listed = re.search(r"(\w+)\s+at\s+(\d{1,2}(?:\s*(?:,\s*and|,|&|/|\band)\s*\d{1,2})+)\b(?![.\d])(?!\s*(?:%|x\b|times\b|[a-z]+s\b|token|step|seed|epoch))",
+                           words.text, re.I)
+        if listed and not any(re.fullmatch(name_pattern(n, tuple(props)), listed.group(1), re.I) for n in props):  # not "scale at 2, 4"
+            take("layers", [int(n) for n in re.findall(r"\d+", listed.group(2))], listed.group(0))  # "adapters at 9, 15 and 21", "steer at 12 and 16"
     for name in list(args):  # "block atoms 17 and 204": atoms are "directions=itda: atom indices ...", so the directions are itda
         implied = re.match(r"(\w+)=([\w-]+):", props.get(name, {}).get("description", ""))
         if implied and implied.group(1) in props and implied.group(1) not in skip:

@@ -27,7 +27,7 @@ ORDINALS = {w: i for i, w in enumerate(numerals.ORDINALS)} | {"opening": 0}
 
 
 # "the sentence that mattered most", "the one that shapes the later tokens most": the newest ranking's top sentence
-MOST = re.compile(r"\bthe (?:sentence|step|one) (?:that|which) (?:[\w-]+ ){0,6}?(?:the )?(?:most|hardest|strongest)\b", re.I)
+MOST = re.compile(r"\b(?:the (?:sentence|step|one) (?:that|which)|whichever (?:sentence|step|one)(?: that)?) (?:[\w-]+ ){0,6}?(?:the )?(?:most|hardest|strongest)\b", re.I)
 
 
 def _fits_another(explicit: list[str], name: str, props: dict) -> bool:
@@ -304,9 +304,8 @@ def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], kee
     or "now against the code ones" (A kept)."""
     if len(explicit) >= 2:
         return explicit[0], explicit[1]
-    if not re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
-                     r"for each layer of|which layers? of|lines? up (?:one for one )?with|match(?:es)? (?:up )?with)\b", text, re.I):  # "for each layer of the base dict, which layer of the organism's"
-        return None
+    compared = re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
+                         r"for each layer of|which layers? of|lines? up (?:one for one )?with|match(?:es)? (?:up )?with)\b", text, re.I)  # "for each layer of the base dict, which layer of the organism's"
     asked = asked_part(text)
     text = asked if re.search(r"\b(?:against|versus|vs|with)\b", asked, re.I) else text  # the ask orders them, not the motivation
     tools = spec.get("runs_of") or ["itda_build"]
@@ -327,7 +326,9 @@ def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], kee
         return min(places) if places else 10**6
 
     named = sorted((r for r in runs if mentioned(r) < 10**6), key=lambda r: (mentioned(r), state.runs.index(r)))
-    if (len(runs) > 2 or keep) and len(named) >= 2 and mentioned(named[0]) != mentioned(named[1]):
+    if not compared and not (len(named) >= 2 and mentioned(named[0]) != mentioned(named[1])):
+        return None  # two runs named apart need no "against": "for each smollm layer, its best match among the tiny-random dictionaries"
+    if (len(runs) > 2 or keep or not compared) and len(named) >= 2 and mentioned(named[0]) != mentioned(named[1]):
         return named[0].run_id, named[1].run_id  # "the prose dictionaries against the code ones" of three: those two
     if keep:
         against = re.search(r"\b(?:against|versus|vs\.?|with)\b", lowered)

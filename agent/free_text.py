@@ -112,8 +112,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = None  # "... at temperature 0.8? I have a particular question in mind."
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
-    same = re.search(r"\bhinted\b[^'\"]{0,40}?\bsame\b[^'\"]{0,40}?(\bwith|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
-                     r"(\s*(?:prepended|in front|before it|first))?", text, re.I)
+    same = re.search(r"\bhinted\b[^'\"]{0,40}?\b(?:same|that|it|this|the (?:original|question|plain one|unhinted(?: one| question| version)?))\b[^'\"]{0,40}?"
+                     r"(\bwith|\bw/|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
+                     r"(\s*(?:prepended|in front|before it|first|(?:\w+\s+){0,2}(?:at|to) the (?:start|beginning|front)))?", text, re.I)  # "... is that with '...' tacked on the end"
     adds = re.search(r"\bhinted (?:version|one|question|variant)\s+(adds|appends|prepends|starts with|begins with)\s*(?=['\"“‘])", text, re.I)
     if "hinted_question" in props and adds and args.get("question") and quoted(text[adds.end():]):  # "the hinted version adds '...' at the end"
         insert = quoted(text[adds.end():])

@@ -21,7 +21,7 @@ DEFINE = re.compile(
     r"(?:\s+(?:is|are|means|mean))?\s*(?:\?|$|,)", re.I)
 WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:why|how come)\b|\bwhy (?:is|are|did|does|do|would|was)\b|"
                  r"\bexplain (?:how|why) (?:you|it|that|this|the)\b|\bhow (?:did )?you (?:reach|reached|got|get|arrived? at|concluded?|decided?)\b|"
-                 r"[,;:]\s*(?:but\s+)?(?:why|how come)\s*\?+\s*$|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
+                 r"(?:[,;:]|\s[—–-]+)\s*(?:but\s+)?(?:why|how come)\s*\?+(?:\s|$)|^\s*(?:which|what|who)\b[^?]*\bthen\s*\?+\s*$", re.I)
 # "the probe kept only 3, why?", "which sentence is doing the heavy lifting then?"
 DIFFERENCE = re.compile(r"\b(?:(?:difference|diff) (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
                         r"maps? (?:on)?to|corresponds? to|translates? (?:in)?to)\b|(?<![\w-])vs\.?(?![\w-])|\bthat (?:the )?(?:ordinary|plain|regular|usual|normal) [\w+ -]{2,40}?"
@@ -99,7 +99,7 @@ READ = re.compile(  # "if X comes back +0.28 with an interval of [...], is that 
     r"\bhow many (?:\w+ )?(?:params|parameters|weights|flops|bytes|gb|mb)\b[^?]{0,40}\b(?:is|are|would) (?:that|this|it|there)\b", re.I)
 NEXT = re.compile(r"\bwhat (?:should|could|can|would) (?:i|we) (?:try|do|run|look at)(?: next| now)?\b|\bwhat(?:'s| is)? next\b|"
                   r"\bnext steps?\b|\bwhat now\b|\bwhere (?:should|do|can|would) (?:i|we) (?:start|begin)\b|\bhow (?:do|should|can) (?:i|we) (?:get started|start|begin)\b|\bwhere (?:do|would|should|could) (?:i|we|you) go (?:from here|next)\b|\bany suggestions\b|"
-                  r"\bwhat would you (?:do|try|run) (?:next|now|from here)\b", re.I)
+                  r"\bwhat would you (?:do|try|run) (?:next|now|from here)\b|\bwhat (?:would|do|could|can) you (?:suggest|recommend|propose|advise)\b|\bwhat to try next\b", re.I)
 EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
@@ -149,7 +149,11 @@ ABOUT_USER = re.compile(
     r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b[^.?!;]{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
     r"\bgo easy on\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
     r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
-    r"\bi do (?:mech ?interp|interpretability|ml research)\b", re.I)
+    r"\bi do (?:mech ?interp|interpretability|ml research)\b|\b(?:is|are) my (?:field|area|specialt(?:y|ies)|speciality|day job|research area)\b|"
+    r"\bmy (?:field|area|specialty) is\b|\bno need for (?:the )?(?:intro|introductory|beginner|basic|entry)[\w-]*\b|"
+    r"\bkeep (?:your |the |all )?(?:answers|replies|responses|explanations)\s+(?:as\s+)?(?:short|brief|terse|concise|tight)\b|"
+    r"\b(?:shorter|brief|concise|short) (?:answers|replies|responses|explanations)\b|"
+    r"\b(?:leave out|drop|skip|omit|cut|lose|no more|without) (?:the |any |your )?glossar(?:y|ies)\b|\b(?:leave|keep) (?:the |any |your )?glossar(?:y|ies) out\b", re.I)
 # "what's the intuition behind thought anchors", "what ITDA stands for", "what does CAFT actually ablate"
 CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|"
                      r"\bexplain (?:the |this |that )?[\w\s-]{1,40}\b(?:idea|concept|intuition|approach)\b|"
@@ -160,7 +164,7 @@ REQUEST_VERB = re.compile(
     r"does|did|is there|how (?:much|many|resilient|monitorable)|what else)\b", re.I)
 
 
-ASKED_TO = re.compile(r"(?:^|[.!?]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:could|can|would|will) you (?:please |pls )?"
+ASKED_TO = re.compile(r"(?:^|[.!?:]\s+)(?:(?!what|which|how|why|where|when|who)\w+[,!]?\s+){0,2}?(?:(?:could|can|would|will) you|(?:could|can|shall) we|what if we|how about we|why don'?t we) (?:please |pls )?"
                       r"(?:build|run|make|compute|train|generate|try|steer|sweep|split|"
                       r"compare|measure|evaluate|probe|ablate|search|find|resample|check|test|sample|fine-?tune|decompose|re-?run|redo|repeat|"
                       r"add|drop|remove|bump|raise|lower|increase|decrease|change|switch|swap|extend|include|double|halve|do the same|"
@@ -205,8 +209,31 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
                        r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
+# A change of topic announced before the request ("Quick detour from the steering stuff: ...", "Switching gears. ..."): no part of it
+PREFACE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|alright|right)\W+)?(?:a |one )?(?:quick |small |short |brief |little )?(?:detour|aside|digression|"
+                     r"side (?:quest|question|thing|note|track)|tangent|change of (?:topic|plans?|subject)|different (?:topic|thing|question|direction)|"
+                     r"switching (?:gears|topics?|tracks)|unrelated(?: question| thing)?|new (?:topic|thing|task)|totally different|topic change|"
+                     r"(?:setting|putting|leaving|parking) (?:the |that |this |our )?[\w-]+(?: [\w-]+)? (?:aside|to one side|on hold))\b"
+                     r"[^:.!?\n]{0,60}?(?:[:.!]|\s[—–-]+)\s+", re.I)
+
+
+# What a question is asked from, said first: "based on the probe, which of the adapters is the misalignment one?"
+GROUNDS = re.compile(r"^\W*(?:based on|according to|going by|judging (?:by|from)|looking at|from) (?:the|that|this|those|these|its?|our|my) [\w\s-]{1,30}?,\s+"
+                     r"(?=(?:which|what|how|why|is|are|does|do|did|was|were|where|who|can|could|should)\b[^?]*\?\W*$)", re.I)
+
+
+def without_preface(text: str) -> str:
+    rest = GROUNDS.sub("", PREFACE.sub("", text, count=1), count=1)
+    return rest if len(rest.split()) >= 4 else text
+
+
+# The subject model asked to reason, with the question for it in the message: "would you mind letting the model think through a
+# problem so I can look at how it reasons? If a rectangle ...?": the question is the model's, not ours to answer
+MODEL_ASKED = re.compile(r"\b(?:let(?:ting)?|have|having|get|getting|make|making)\s+(?:the (?:subject |base )?model|it|smollm[\w-]*|tiny-random)\s+"
+                         r"(?:to\s+)?(?:think|reason|work (?:out|through|thru)|solve|figure out|tackle)\b|\b(?:see|watch|look at) how it reasons\b|"
+                         r"\b(?:see|watch) (?:it|the model) (?:reason|think|work (?:out|through|thru)|solve)\b", re.I)
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking (?:you )?to (?:re-?)?(?:run|start|launch|do|build|train)\b|"
-                           r"\b(?:i )?just want (?:your|a) (?:read|take|opinion|view|thoughts|intuition)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
+                           r"\b(?:i )?just want (?:your|a) (?:read|take|opinion|view|thoughts|intuition)\b|\b(?:just |only )?looking for (?:your|a) (?:read|take|opinion|view|thoughts|intuition|advice)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
@@ -333,6 +360,8 @@ def about_user_only(text: str) -> bool:
         return False  # "ok and on tiny-random?": the run just done, changed
     if text.strip().endswith("?") and len(rest.split()) > 3:
         return False
+    if MODEL_ASKED.search(rest) or re.search(r"\b(?:could|can|would) (?:you|we)\b", rest, re.I) and len(rest.split()) > 8:
+        return False  # "I wonder if you could have the model reason its way through ...? Many thanks!": a request, with thanks
     return not REQUEST_VERB.search(rest) or len(rest.split()) < 3
 
 
@@ -350,7 +379,7 @@ def judged(text: str) -> bool:
     """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is something
     off?", "could you tell me whether it beats the controls?", "does a smaller C keep more adapters or fewer?", "... or is that noise"."""
     return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and (JUDGED.search(text) or EITHER_WAY.search(text))
-                or re.search(r"\bor (?:is|was) (?:that|this|it) (?:just )?(?:noise|chance|a fluke)\W*$", text, re.I)) and not (
+                or re.search(r"\bor (?:is|was|could|might|would|can) (?:that|this|it) (?:just |simply |only )?(?:be )?(?:noise|chance|a fluke|random)\W*$", text, re.I)) and not (
         IMPERATIVE.search(text) or ASKED_TO.search(text))
 
 

@@ -110,7 +110,7 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = corrections.corrected(message_text(messages[-1]))  # "scale 2 - wait no, 1.5" is scale 1.5
+        text = intents.without_preface(corrections.corrected(message_text(messages[-1])))  # "scale 2 - wait no, 1.5" is scale 1.5
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
@@ -148,11 +148,11 @@ class OfflinePlanner(BaseChatModel):
         noted = acknowledgement(user, own)
         if intents.about_user_only(own) and not (intents.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
                 or intents.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
-            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) else {}))
+            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) or noted.startswith("Noted:") and len(own.split()) <= 30 and not re.search(r"\d|['\"“]", own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
-        trial = trials.asked(own) and route[0] is not None  # "if I cut that direction out, what goes away?": the run is the answer
+        trial = trials.asked(own) and route[0] is not None or trials.controlled(own, route[0], state)  # "if I cut that direction out, what goes away?": the run is the answer
         stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this
-        answer = None if trial or stated or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
+        answer = None if trial or stated or intents.MODEL_ASKED.search(own) and not intents.definition_asked(own) or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
             self.answer_to(text, own, state, user, route[1], route[0] and route[0]["name"])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
             return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) or intents.judged(own) else {}))
@@ -162,7 +162,7 @@ class OfflinePlanner(BaseChatModel):
         earlier = shown_.before_shown(own, _shown_last(messages), state)  # "and the one before that?" after a run was shown
         if earlier is not None:
             return self.show_run(*earlier, sure=True)
-        shown = None if trial else self.shown(text, state, route)
+        shown = None if trial or intents.MODEL_ASKED.search(own) else self.shown(text, state, route)  # "... so I can look at how it reasons"
         if shown is not None:
             return shown
         organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here

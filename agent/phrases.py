@@ -24,7 +24,7 @@ TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|
 
 
 # A sentence that asks for something ("Could you please ...", "Let's ..."): what comes before it is the motivation
-ASKING = re.compile(r"(?:^|(?<=[.!?])\s+)(?:(?:ok(?:ay)?|so|now|then|and|first)\W+)*(?:(?:could|can|would|will) you\b|please\b|pls\b|let'?s\b|"
+ASKING = re.compile(r"(?:^|(?<=[.!?])\s+)(?:(?:ok(?:ay)?|so|now|then|and|first)\W+)*(?:(?:could|can|would|will) you\b|(?:could|can|may) (?:i|we) (?:please |pls )?(?:see|look at|have a look|view|get)\b|please\b|pls\b|let'?s\b|"
                     r"i(?:'d| would) like you to\b|go ahead\b|(?-i:(?:Run|Rerun|Re-run|Redo|Build|Rebuild|Train|Compute|Find|Check|Suppress|Search|Sample|"
                     r"Generate|Steer|Sweep|Split|Probe|Ablate|Project|Compare|Measure|Evaluate|Score|Fit|Continue|Resample|Decompose|Kick off|Launch)\b))",
                     re.I)  # "... Rerun the probe with C at 1.0"; not "Use ...", "Make it ...": those go on with the request before them
@@ -88,7 +88,7 @@ def side_names(text: str) -> dict:
     names = {}
     for side in ("positive", "negative"):
         other = {"positive": "plus", "negative": "minus"}[side]  # "label the plus pole 'customer'"
-        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:called\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
+        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:(?:called|named|labell?ed)\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
         if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
             names[f"{side}_name"] = name
     return names

@@ -137,6 +137,10 @@ def _factor(m: re.Match) -> float:
 def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False,
            field: str | None = None) -> None:
     field = field or _field(m.group("what"), props)
+    if field and m.groupdict().get("x") and not default and not of_that and re.match(r"\w+x\s+(?!the\b|as\b)", m.group(0)) and field not in base \
+            and re.search(r"\bmultiple\b", props[field].get("description", ""), re.I):
+        args[field] = _typed(factor, props[field])  # "4x strength": a scale is itself a multiple of the vector, so scale 4
+        return
     of_number = re.match(r"(\d+(?:\.\d+)?)\s", m.group("what") + " ")  # "a quarter of 2048 toks": 2048 is what it is a part of
     if field is None or _said(field, said, factor) and not (of_number and said.get(field) == float(of_number.group(1))) or field in args and field not in said and args[field] != base.get(field):
         return  # said plainly, or changed already ("double the rollouts" is the rerun's own reading)

@@ -14,6 +14,8 @@ from agent import asides, copied, descriptions, intents
 from agent.dialogue_state import DialogueState
 from agent.run_kinds import RUN_ID
 
+# A question given as the first thing to work on, after what is to be found out
+START_WITH = re.compile(r"\b(?:start|begin|starting|beginning)\s+(?:with|on)\s+(?:this|the following|these)(?:\s+(?:one|question|problem|prompt))?\s*:\s*(?=\S)", re.I)
 WEAK = 0.55  # below it the planner would ask which experiment is meant
 
 
@@ -22,6 +24,9 @@ def route(router, own: str, state: DialogueState) -> tuple:
     then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
     found = router.route(_plain(said, state))
+    start = START_WITH.search(said)
+    if start and (re.search(r"\?", said[start.end():]) or re.search(r"\d", said[start.end():])):  # "which sentence drives the answer. start with
+        found = router.route(f"generate a chain of thought for: {said[start.end():]}")  # this one: <a question>": its chain is the first step
     order = intents.ORDER_AFTER.search(said)
     if found[1] < WEAK and order and len(said[order.start() + 1:].split()) >= 4:
         found = max(found, router.route(_plain(said[order.start() + 1:], state)), key=lambda r: r[1])

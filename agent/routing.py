@@ -22,7 +22,7 @@ AGREEMENT_MARGIN = 0.1  # two tools this close: the one whose setting is said in
 USED_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|then|pls|please)\W+)*(?:use|take|try)\b[^.?!:'\"]{0,50}?\bto\s+", re.I)  # the request opens with the tool's own verb ("sweep the vector ...", "generate a chain for ...")
 OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|hi|hey|yes|sure|great|nice|cool|alright|right|next(?: up)?|first|also|meh|hm+|ugh|well|"
                      r"(?:can|could|would) (?:you|u)(?: please| pls)?|cn u|let'?s|i (?:want|wanna|would like|'d like) (?:you )?to|"
-                     r"go ahead and|just|(?:do|run|try) (?:the|a|an))\W+)*", re.I)  # "do the concept-ablation fine-tune ..."
+                     r"go ahead and|just|(?:do|run|try) (?:the|a|an)|(?:would|do) you mind|mind)\W+)*", re.I)  # "do the concept-ablation fine-tune ..."
 _WARMING = threading.Lock()
 _EMBEDDED: dict[str, tuple] = {}  # the tools, as JSON -> (example vectors, keywords): once per process, not per session
 
@@ -46,8 +46,9 @@ class Router:
                 self._example_vectors, self._keywords = _EMBEDDED[key]
             if self._example_vectors is None:
                 extra = _phrasings()
-                self._keywords = {name: (tuple(re.compile(rf"(?<![\w-]){re.escape(k.rstrip('*'))}" + (r"(?![\w-])" if k[-1].isalnum() else ""))
-                                                     for k in table.get("keywords", ())), float(table.get("weight", 1.0)),
+                self._keywords = {name: (tuple(re.compile(pattern) for pattern in dict.fromkeys(  # "dose-response" and "dose response": one
+                                             rf"(?<![\w-]){_spaced(k.rstrip('*'))}" + (r"(?![\w-])" if k[-1].isalnum() else "") for k in table.get("keywords", ()))),
+                                         float(table.get("weight", 1.0)),
                                          re.compile("|".join(table["leads"]), re.I) if table.get("leads") else None)
                                   for name, table in extra.items()}
                 self._example_vectors = [(t, embed(list(t["examples"]) + extra.get(t["name"], {}).get("phrasings", [])
@@ -124,6 +125,11 @@ class Router:
         return "\n".join(lines)
 
 
+def _spaced(keyword: str) -> str:
+    """A keyword's pattern: its words joined by a space or a hyphen alike ("random vector", "random-vector")."""
+    return r"[\s-]".join(re.escape(word) for word in re.split(r"[ -]", keyword))
+
+
 def _agrees(text: str, tool: dict, other: dict) -> bool:
     """Whether `text` says one value of a setting `tool` takes as one and `other` only as a list ('scale -2' vs `scales`)."""
     mine, theirs = tool["schema"].get("properties", {}), other["schema"].get("properties", {})
@@ -157,7 +163,8 @@ def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
 
 SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",
              "em": "emergent misalignment", "ft": "fine-tune", "vec": "vector", "dict": "dictionary", "w/": "with", "pls": "please",
-             "sent": "sentence", "resamp": "resample", "heads": "heads", "mis": "misalignment"}
+             "sent": "sentence", "resamp": "resample", "heads": "heads", "mis": "misalignment", "ctrl": "control", "ctrls": "controls",
+             "rcvr": "receiver", "abt": "about", "imp": "importance"}
 
 
 def expand(text: str) -> str:

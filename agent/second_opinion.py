@@ -22,6 +22,9 @@ from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.request_classifier import OVERRULE
 
+# Asked to be seen in so many words: the classifier does not turn the run shown into the same experiment run again
+SHOWN_ASKED = re.compile(r"\b(?:show (?:me|us)|display|pull up|bring up|let me (?:see|look at)|lemme see|(?:could|can|may) (?:i|we) (?:please )?(?:see|look at|view)|"
+                         r"(?:please )?list (?:the|all|its|those))\b", re.I)
 QUESTION_OVERRULE = 1.2  # log odds: an expensive run the rules read from a question needs less to be overruled
 
 
@@ -55,15 +58,21 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     expensive = bool(reply.tool_calls) and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
-    asked = expensive and intents.QUESTION.search(own) and not trials.asked(own)  # "so which is the anchor, 4 or 8? ...": from a question
+    tried = trials.asked(own) or trials.controlled(own, route[0], state)  # a question the run answers
+    asked = expensive and intents.QUESTION.search(own) and not tried  # "so which is the anchor, 4 or 8? ...": from a question
     choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs],
                                   QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
+    shown = state.get((reply.response_metadata.get("show") or {}).get("run_id") or "")
+    if shown and SHOWN_ASKED.search(own) and (not choice.startswith("run:") or shown.tool == choice[4:]) and not _new_settings(planner, shown, own):
+        return reply  # "could you please let me see the sentences the egg chain was split into?": that run, asked to be seen
+    if label_of(reply) == "answer" and state.runs and (intents.WHY.search(own) or intents.judged(own) or intents.NEXT.search(own)):
+        return reply  # "... Why did it flag 'I will not blackmail him'?", "... or could it just be noise?", "... what would you suggest I try next?"
     if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):
         return reply  # three settings of the tool read from the user's own words, not carried from runs; or two set up before ("ok go")
-    if choice in ("answer", "show", "clarify") and reply.tool_calls and trials.asked(own):
-        return reply  # "what happens if the model can't see one of its sentences?": the experiment is what was asked
+    if choice in ("answer", "show", "clarify") and reply.tool_calls and tried:
+        return reply  # "what happens if the model can't see one of its sentences?", "how does it hold up against a random control?": the run
     if choice == "clarify" and reply.tool_calls and by_result.clause(own):
         return reply  # "ablate the one that steered hardest": a run picked by its result (else the rules had asked which)
     if choice == "clarify":
@@ -94,6 +103,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     tool = _named(planner, choice[4:])
     if tool is None:
         return reply
+
     if asking_top and route[1] - route[2][1][0] >= 0.3 \
             and all(t is not tool for _, t in route[2][:3]):  # "find the sharpest turn of the B vector": asked for the input of the
         return reply  # tool its words clearly name, not turned into a tool they do not name
@@ -105,6 +115,13 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return planner.reply("clarify", prefix + planner.router.clarify(  # request the rules are unsure of, unless it states two settings
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))  # only that tool takes ("true answer 1/2, math-verify")
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
+
+
+def _new_settings(planner, run, own: str) -> bool:
+    """Whether `own` says a setting of `run`'s tool that the run did not have ("... its nearest atoms, the top 10" of a run with 5)."""
+    props = (_named(planner, run.tool) or {}).get("schema", {}).get("properties", {})
+    return any(run.args.get(k, run.defaults.get(k, props[k].get("default"))) != v and not show.within(v, run.args.get(k))
+               for k, v in arguments.read(props, own)[0].items())
 
 
 def _changed(reply: AIMessage, state: DialogueState) -> bool:

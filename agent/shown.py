@@ -6,6 +6,7 @@ import re
 
 from agent import arguments, show
 from agent.dialogue_state import DialogueState, RunSeen
+from agent.phrases import asked_part
 from agent.run_kinds import RUN_ID, kind_of
 
 # "and the one before that?", "the previous one?" right after a run was shown: the run of its tool before it
@@ -16,10 +17,12 @@ BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|the
 def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen, str, bool] | None:
     """The run that already holds what the user asks to see, the part asked for, and whether the request names it
     (by its id, or as seen before: "again"); None when the request asks for something not run yet."""
+    tool, score, ranked = route
     part = show.show_request(text)
+    if part is None and tool is not None and state.last(tool["name"]) is not None and (asked := asked_part(text)) != text:
+        part = show.show_request(asked)  # "I'd like to see how the rate builds up. Could you please show me the transplant curve?": the ask
     if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
         return None
-    tool, score, ranked = route
     if show.new_labelled(text, state):
         return None  # "give me side-by-side samples at the cell that worked, prompt: Write ...": a new run on that prompt
     if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
@@ -50,8 +53,9 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
                       and (not heatmap or t["name"] in show.HEATMAP_TOOLS)]
         if candidates:
             same = state.last(candidates[0]["name"])
-            said, _ = arguments.read(candidates[0]["schema"].get("properties", {}), text)
-            if any(same.args.get(k) != v and not show.within(v, same.args.get(k)) for k, v in said.items()):
+            props = candidates[0]["schema"].get("properties", {})  # a setting left at its default was that default
+            said, _ = arguments.read(props, text)
+            if any(same.args.get(k, same.defaults.get(k, props.get(k, {}).get("default"))) != v and not show.within(v, same.args.get(k)) for k, v in said.items()):
                 return None  # asks for something that run did not measure: a new run ("the layer 20 row" of a sweep over it was)
             run = same
         elif (score >= 0.75 or part not in ("plot", "sentences") and score >= 0.6) and not re.search(

@@ -51,6 +51,19 @@ def asked(text: str) -> bool:
     return bool(HYPOTHESIS.search(text)) and not _SETTING.search(text) and not _aside(text)
 
 
+# A result asked against chance before any control has run: "how does that hold up against a random-vector control?",
+# "is there a real effect from this vector, or is it indistinguishable from noise?"
+CONTROLLED = re.compile(r"\bhow (?:does|do|would|will) (?:that|it|this|they|these)(?: \w+)? (?:hold up|compare|fare|stack up|do|look)\s+"
+                        r"(?:against|next to|versus|vs\.?|beside)\s+(?:an?\s+|the\s+|some\s+)?(?:[\w-]+\s+)?(?:controls?|baselines?|noise|random)|"
+                        r"\bis (?:there|it) (?:a |any )?real (?:effect|difference)\b|\b(?:in)?distinguishable from (?:noise|chance|random)\b", re.I)
+
+
+def controlled(text: str, tool: dict | None, state: DialogueState) -> bool:
+    """Whether `text` asks how a result compares with chance of a tool that runs controls and has not run yet: the run answers."""
+    return bool(tool and "controls" in tool["schema"].get("properties", {}) and state.last(tool["name"]) is None
+                and CONTROLLED.search(text) and not _aside(text))
+
+
 def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
     """Whether `text` states three or more settings of `tool` that its last run did not have: "... strengths 0.5, 1, 2 and 4,
     at layers 6, 12 and 18, eight samples per cell. Is the effect actually real?" asks for the run, whatever question closes

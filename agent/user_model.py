@@ -71,12 +71,16 @@ _SIMPLER = re.compile(
 )
 _EXPERT = re.compile(
     r"\b(i'?m an? (?:[\w-]+ ){0,3}(expert|researcher|scientist|professor)|i am an? (?:[\w-]+ ){0,3}(expert|researcher)|"
-    r"i work on (interpretability|mech ?interp|\w+ interpretability)|skip the basics|i do (mech ?interp|interpretability) research)\b", re.I)
+    r"i work on (interpretability|mech ?interp|\w+ interpretability)|skip the basics|i do (mech ?interp|interpretability) research|"
+    r"(mech(anistic)? ?interp\w*|interpretability|alignment|this) is my (field|area|specialty|speciality|day job|research area)|"
+    r"no need for (the )?(intro|introductory|beginner|basic|entry)[\w-]*)\b", re.I)
 _KNOWS = re.compile(r"\bi (?:already )?know (?:what |about |how )?(?:an? |the )?([\w\- ]{2,40}?)(?: is| are| works)?(?:[.,!?]|$)", re.I)
 _GOAL = re.compile(r"\b(?:i want to|my goal is to|i'?m trying to|i need to) ([^.?!]{3,120})", re.I)
 _BRIEF = re.compile(r"\b(briefly|be brief|brief|terse|tersely|concise|shorter|short answers|keep it short|tl;?dr|"
-                    r"just the numbers|no glossar(y|ies))\b", re.I)
-_NO_GLOSSARY = re.compile(r"\b(no glossar(y|ies)|skip the glossary|without (the )?glossary|terse)\b", re.I)
+                    r"just the numbers|no glossar(y|ies)|keep (your |the |all )?(answers|replies|responses|explanations) (as )?short|"
+                    r"short (replies|responses|explanations)|succinct)\b", re.I)
+_NO_GLOSSARY = re.compile(r"\b(no glossar(y|ies)|(skip|without|leave out|drop|omit|cut|lose|no more) (the |any |your )?glossar(y|ies)|"
+                          r"(leave|keep) (the |any |your )?glossar(y|ies) out|terse)\b", re.I)
 _DETAIL = re.compile(r"\b(more detail|in depth|elaborate|go deeper|details please)\b", re.I)
 _NO_MATH = re.compile(r"\b(no math|without (the )?math|skip the (math|equations))\b", re.I)
 _PREDICT_ON = re.compile(r"\b(quiz me|ask me to predict|let me (guess|predict))\b", re.I)
@@ -221,14 +225,16 @@ def acknowledgement(user: UserModel, text: str) -> str:
     """One line for what the user said about themselves ("I'm an expert", "be terse"), or "" if they said nothing so."""
     if ABOUT_USER.search(text) is None:
         return ""
-    if user.expertise == "expert" and re.search(r"\bexpert|researcher|i work on\b", text, re.I):
+    if user.expertise == "expert" and re.search(r"\bexpert|researcher|i work on\b|\bis my (?:field|area|day job)|\bno need for (?:the )?intro", text, re.I):
         return "Noted: you're an expert, so I'll keep explanations terse and skip the basics."
     if user.preferences.detail == "brief":
-        return "Noted: short answers, no glossary."
+        return "Noted: short answers" + (", no glossary." if not user.preferences.glossary else ".")
     if user.expertise == "novice":
         return "Noted: I'll explain in plain terms and gloss each technical word."
     if user.preferences.detail == "detailed":
         return "Noted: I'll give more detail."
+    if not user.preferences.glossary:
+        return "Noted: no glossary."
     if re.search(r"\bquiz me\b", text, re.I):
         return "Noted: I'll ask you to predict results before showing them."
     return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."

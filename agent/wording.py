@@ -70,7 +70,7 @@ SYNONYMS = {
     "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
     "tau": ("tau", "taus", "sparsity knob", "error threshold", "error cutoff", "unit-vector error", "unit vector error"),
     "controls": ("random controls", "control", "random baselines", "baselines", "random directions", "random vectors", "random nudges", "directions", "ctrl", "ctrls", "ctrl vecs", "control vecs"),
-    "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations", "rewrites"),
+    "max_iterations": ("iterations", "rounds", "iteration cap", "cap on iterations", "max iterations", "rewrites", "iters", "max iters"),
     "steps": ("rounds", "training steps", "updates"),
     "name": ("organism",),  # build_organism: "build the anchor organism"
 }
@@ -95,7 +95,7 @@ VALUE_WORDS = {  # how people say a named value
     "runs": r"run summaries|findings|(?:the )?run log|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
             r"past runs|(?:only |just )?(?:the )?(?:past|old|older|earlier|previous) experiments|experiments only",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
-    "clean": r"clean|sound[- ]advice|good advice|control data(?:set)?",
+    "clean": r"clean|sound[- ]advice|good[- ]advice|safe[- ]advice|benign|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
     "in_vs_out_of_domain": r"in[- ]vs\.?[- ]out|in-domain vs\.? out|(?:finance )?domain|finance vs\.? non-finance",
     "aligned_vs_misaligned": r"aligned[- ](?:vs\.?|versus|from)[- ]misaligned|misaligned (?:from|vs\.?) aligned|aligned/misaligned|"
@@ -124,10 +124,10 @@ BARE_ELSEWHERE = frozenset({"prompt"})  # a value whose plain word names somethi
 # "of that chain: insert ..." names a run, and what follows is the user's.
 # A pasted text's last line that is the user's instruction, not the text's: "chain: <it>.\nsuppress each sentence, layers 3-6"
 INSTRUCTION_LINE = r"(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$"
-PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?:cot|chains? of thought|chain|reasoning|"
+PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?<!recent )(?<!latest )(?<!newest )(?<!current )(?<!earlier )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘])"
                     r"(?!(?:please|pls|kindly|could you|can you|would you|i'?d like you to|let'?s)\b)"  # "Turning to unfaithful reasoning: please run ..."
-                    r"(?!(?:seed|temp(?:erature)?|top[-_ ]?p|max(?:imum)?|greedy)\b[\s=:]*\d*[^.?!\n]{0,40}$).*?"  # "sample a chain: seed 4, max 512 tokens"
+                    r"(?!(?:seed|temp(?:erature)?|top[-_ ]?p|max(?:imum)?|greedy|\d+\s+(?:rollouts?|resamples?|samples?|tokens))\b[\s=:]*\d*[^.?!\n]{0,40}$).*?"  # "sample a chain: seed 4, max 512 tokens"
                     rf"(?=(?<=[.?!])\s+(?:please\s+)?(?:use|with|set)\s+(?:seed|temp\w*|top[-_ ]?p|\d+\s+\w+)\b|{INSTRUCTION_LINE}|$)",
                     re.I | re.S)  # "... Use seed 5 and temp .7" after it is the user's, and a last line that is an instruction
 
@@ -197,11 +197,19 @@ QUESTION_SAID = re.compile(r"(?:^|[-–—.;,]\s+)(?:and\s+)?the (?:question|pro
 
 def payload(text: str, free: str, loose: bool = False) -> str | None:
     """The free text after a colon ("generate a chain of thought for: Is 91 prime?")."""
+    goal = re.match(r"\s*(?:settings|config|params|setup)\s*:.*?[.;]\s+(?:goal|task|want|ask)\s*:\s*(.+)$", text, re.I | re.S)
+    if goal:  # "settings: model smollm2-135m, temperature 0.9. goal: a chain of thought for Is 221 prime?": the goal's
+        chain = re.match(r"(?:an?\s+|the\s+)?(?:chain of thought|cot|reasoning(?: trace)?|trace)\s+(?:for|on|about)\s+(.+)$", goal.group(1), re.I | re.S)
+        return chain.group(1).strip() if chain and free == "question" else payload(goal.group(1), free, loose)
     colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
     if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
         value = colon.group(2).strip()
         value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
-        return re.sub(r"\s*(?:thanks?(?: you)?(?: so much)?|please|pls)[.!]*\s*$", "", value, flags=re.I).strip()
+        settings = re.search(r"\s(?:--|—|–)\s*(?=[^—–]{0,80}\b(?:samples?|scored?|scoring|metric|layers?|scale|tokens?|seed|temp\w*|rollouts?|"
+                             r"greedy|each side|per side|each way)\b[^—–]*$)", value, re.I)
+        if settings and len(value[:settings.start()].split()) >= 3:  # "prompt: Write a function ... -- five samples on each side"
+            value = value[:settings.start()]
+        return re.sub(r"\s*(?:(?:many )?thanks?(?: you)?(?: so much| a lot| a bunch)?|please|pls|cheers)[.!]*\s*$", "", value, flags=re.I).strip()
     following = re.search(r"\b(?:the following|this one|this problem|this question|these)\b[^:\n]{0,100}:\s+(.+)$", text, re.S | re.I)
     if following and free in ("question", "prompt"):  # "... reason through the following, with greedy decoding so that ...: <it>"
         return following.group(1).strip()
@@ -220,9 +228,11 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
             and not QUOTED.search(last[0]):  # "steer at layers 6, 9, 12 with scale 4\nWrite a function that reverses a linked list."
         return last[1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
-        about = re.search(r"\b(?:about|thru|through|question is|problem is|for(?!\s+(?:me|us)\b)|on)\s+(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
-        if about and re.search(r"\d|\?", about.group(1)):
-            return about.group(1).strip()
+        about = re.search(r"\b(?:about|abt|thru|through|question is|problem is|for(?!\s+(?:me|us)\b)|on|work(?:s|ing)? out|figure out|solve|compute|calculate)\s+"
+                          r"(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
+        if about and re.search(r"\d|\?", about.group(1)):  # "see the model work out 13*17 step by step"
+            asked = re.sub(r"[\s,]+(?:step[- ]by[- ]step|for me|please|pls)\W*$", "", about.group(1).strip(), flags=re.I)
+            return quoted(asked) if QUOTED.fullmatch(asked) else asked  # 'reason about "Which is heavier, ...?"
     return None
 
 

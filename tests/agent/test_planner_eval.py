@@ -225,6 +225,16 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev115": (0.84, 0.74),
     "dev116": (0.94, 0.98),
     "dev117": (0.92, 0.92),  # one request (dev117-038) sits on a knife edge of the router: it moves with the batch its words were first embedded in
+    # dev118-120: the first part's 143 requests said again by another researcher (paraphrases, the conversations and the
+    # expected outcomes unchanged) read unseen 95.2/90.5, 95.9/84.8, 90.4/- (no runs asked); dev121-123, the same in a terse
+    # senior's shorthand, a chatty student's motivation-first sentences, indirect asks, read unseen (after 118-120's
+    # mechanisms) 98.0/93.5, 65.4/-, 90.5/76.2; after their mechanisms (2026-12-06) 100/100, 100/100, 100/-, 100/100, 90.4/-, 100/100
+    "dev118": (0.97, 0.97),
+    "dev119": (0.97, 0.96),
+    "dev120": (0.97, 0.0),
+    "dev121": (0.97, 0.96),
+    "dev122": (0.88, 0.0),
+    "dev123": (0.97, 0.97),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
