@@ -65,7 +65,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     shown = state.get((reply.response_metadata.get("show") or {}).get("run_id") or "")
-    if shown and SHOWN_ASKED.search(own) and (not choice.startswith("run:") or shown.tool == choice[4:]) and not _new_settings(planner, shown, own):
+    if shown and SHOWN_ASKED.search(own) and (not choice.startswith("run:") or shown.tool == choice[4:]) \
+            and not show.new_settings(shown, (_named(planner, shown.tool) or {}).get("schema", {}).get("properties", {}), own):
         return reply  # "could you please let me see the sentences the egg chain was split into?": that run, asked to be seen
     if label_of(reply) == "answer" and state.runs and (intents.WHY.search(own) or intents.judged(own) or intents.NEXT.search(own)):
         return reply  # "... Why did it flag 'I will not blackmail him'?", "... or could it just be noise?", "... what would you suggest I try next?"
@@ -103,7 +104,6 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     tool = _named(planner, choice[4:])
     if tool is None:
         return reply
-
     if asking_top and route[1] - route[2][1][0] >= 0.3 \
             and all(t is not tool for _, t in route[2][:3]):  # "find the sharpest turn of the B vector": asked for the input of the
         return reply  # tool its words clearly name, not turned into a tool they do not name
@@ -115,13 +115,6 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return planner.reply("clarify", prefix + planner.router.clarify(  # request the rules are unsure of, unless it states two settings
             [(1.0, tool)] + [st for st in route[2] if st[1] is not tool], text))  # only that tool takes ("true answer 1/2, math-verify")
     return planner.call(tool, filling.fill(tool, text, state), "", state, messages, prefix=prefix)
-
-
-def _new_settings(planner, run, own: str) -> bool:
-    """Whether `own` says a setting of `run`'s tool that the run did not have ("... its nearest atoms, the top 10" of a run with 5)."""
-    props = (_named(planner, run.tool) or {}).get("schema", {}).get("properties", {})
-    return any(run.args.get(k, run.defaults.get(k, props[k].get("default"))) != v and not show.within(v, run.args.get(k))
-               for k, v in arguments.read(props, own)[0].items())
 
 
 def _changed(reply: AIMessage, state: DialogueState) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent import by_result, found_in, intents
+from agent import arguments, by_result, found_in, intents
 from agent.descriptions import describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.run_kinds import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, TOOL_WORDS, kind_of
@@ -247,6 +247,13 @@ def render(run: RunSeen, part: str, full: dict) -> str:
     if not (run.summary or run.result or full):
         return f"{head} nothing of it is stored in this data dir (`parley runs list` shows the runs it holds)."
     return f"{head}\n\n{run.summary or json.dumps(run.result, ensure_ascii=False)[:1500]}"
+
+
+def new_settings(run: RunSeen, props: dict, text: str) -> bool:
+    """Whether `text` says a setting of `run`'s tool (`props`) that the run did not have, one left at its default counting as that
+    default: "the layer 20 row" of a sweep over layers 8-20 is in it, "its nearest atoms, say the top 10" of a run with 5 is not."""
+    return any(run.args.get(k, run.defaults.get(k, props.get(k, {}).get("default"))) != v and not within(v, run.args.get(k))
+               for k, v in arguments.read(props, text)[0].items())
 
 
 def within(said, measured) -> bool:

@@ -53,9 +53,7 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
                       and (not heatmap or t["name"] in show.HEATMAP_TOOLS)]
         if candidates:
             same = state.last(candidates[0]["name"])
-            props = candidates[0]["schema"].get("properties", {})  # a setting left at its default was that default
-            said, _ = arguments.read(props, text)
-            if any(same.args.get(k, same.defaults.get(k, props.get(k, {}).get("default"))) != v and not show.within(v, same.args.get(k)) for k, v in said.items()):
+            if show.new_settings(same, candidates[0]["schema"].get("properties", {}), text):
                 return None  # asks for something that run did not measure: a new run ("the layer 20 row" of a sweep over it was)
             run = same
         elif (score >= 0.75 or part not in ("plot", "sentences") and score >= 0.6) and not re.search(
