@@ -223,6 +223,7 @@ GROUNDS = re.compile(r"^\W*(?:based on|according to|going by|judging (?:by|from)
 
 
 def without_preface(text: str) -> str:
+    """The message without a change of topic announced first, or a question's grounds said first, when a request is left."""
     rest = GROUNDS.sub("", PREFACE.sub("", text, count=1), count=1)
     return rest if len(rest.split()) >= 4 else text
 

@@ -25,7 +25,7 @@ def route(router, own: str, state: DialogueState) -> tuple:
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
     found = router.route(_plain(said, state))
     start = START_WITH.search(said)
-    if start and (re.search(r"\?", said[start.end():]) or re.search(r"\d", said[start.end():])):  # "which sentence drives the answer. start with
+    if start and re.search(r"[?\d]", said[start.end():]):  # "which sentence drives the answer. start with
         found = router.route(f"generate a chain of thought for: {said[start.end():]}")  # this one: <a question>": its chain is the first step
     order = intents.ORDER_AFTER.search(said)
     if found[1] < WEAK and order and len(said[order.start() + 1:].split()) >= 4:
