@@ -256,7 +256,7 @@ def settings_named(text: str, tools: list[dict]) -> str | None:
     """'what round size makes sense, and should adaptive stay on?': what those settings of one tool do, and their defaults."""
     def named(tool: dict) -> list[tuple[str, dict]]:
         return [(n, spec) for n, spec in tool["schema"].get("properties", {}).items()
-                if len(n) > 2 and re.search(rf"\b{n.replace('_', '[ _-]')}\b", text, re.I)]
+                if (len(n) > 2 or re.search(rf"\b{tool['name'].split('_')[0]}\b", text, re.I)) and re.search(rf"\b{n.replace('_', '[ _-]')}\b", text, re.I)]
 
     tool = max(tools, key=lambda t: len(named(t)), default=None)
     rows = named(tool) if tool else []
@@ -280,6 +280,10 @@ def meta(text: str, tools: list[dict]) -> str:
     if re.search(r"\b(?:gpu|cpu|cuda)\b", lowered):
         return ("The CPU is fine for everything here (the embedded model is small). On a CUDA GPU the sampler uses a "
                 "compiled decode step and runs much faster; nothing needs changing.")
+    organisms = next((t["schema"]["properties"]["name"] for t in tools if t["name"] == "build_organism"), None)
+    if organisms and re.search(r"\borganisms?\b", lowered):  # "which model organisms could I build?": the zoo, from its tool's own words
+        listed = re.sub(r"^.*?:\s*", "", organisms.get("description", ""), count=1)
+        return f"`build_organism` builds these model organisms: {listed} Ask e.g. \"build the anchor organism\"."
     names = ", ".join(f"`{t['name']}`" for t in tools)
     return f"Parley runs these tools: {names}. F1 or `/tools` shows each with an example request."
 

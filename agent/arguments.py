@@ -36,6 +36,8 @@ MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\
                    re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:(?:it |that )?(?:is|'s|was)|as)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
+AGAINST = re.compile(r"\b(?:scor|grad|measur|check|judg)\w*\s+(?:it\s+|them\s+|answers\s+|accuracy\s+)?against\s+(?:the\s+(?:true|correct|real)\s+(?:answer\s+)?)?"
+                     r"(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w.%])(?!\s+[a-z])", re.I)  # "redo it scoring against 45"
 
 
 def _choices(spec: dict) -> list[str]:
@@ -113,6 +115,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             elif ANSWER_AFTER.search(words.text):
                 found = ANSWER_AFTER.search(words.text)
                 take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
+            elif found := AGAINST.search(words.text):
+                take(name, found.group(1).replace(",", ""), found.group(0))
         elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower() and not spec.get("enum"):  # not a choice
             kind, rest = prefixed.group(1).lower(), prefixed.group(2)
             if prefixed.string[:prefixed.start()].endswith("`"):  # "extractor `regex:Answer:\s*(yes|no)`, ...": up to the backtick
@@ -168,7 +172,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
             found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
-            found = [(m, v) for m, v in found if not re.search(r"\b(?:not|instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$|"
+            found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$|"
                                                                 r"\b(?:instead of|rather than)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){1,2}$",  # "instead of the paper's plain MP"
                                                                 words.text[:m.start()], re.I)
                      and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
@@ -208,6 +212,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 if len(numbers) == 1 and kinds & {"number", "integer"} and not isinstance(numbers[0], list):
                     numbers = numbers[0]  # tau 0.35: one value where one or a list is allowed
                 take(name, numbers, phrase)
+            elif name == "scales" and (bare := re.search(rf"(?:\bat|@)\s+((?:{NUMBER})(?:\s*,\s*(?:{NUMBER}))*,?\s*(?:and|&)\s*(?:{NUMBER}))(?![\w.])(?!\s*(?:%|[a-z]))",
+                                                         words.text, re.I)):  # "sweep that layer set at 0.75, 1.5 and 3": the scales
+                take(name, [float(v) for v in re.findall(NUMBER, bare.group(1))], bare.group(0))
             elif kinds & {"number"}:  # tau: 0.4 or [0.3, 0.5]
                 one = number_for(name, words.text, tuple(props))
                 if one:
@@ -222,8 +229,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
             elif name.endswith("_every") and re.search(r"\bevery (?:single )?(?:step|iteration)\b", words.text, re.I):
                 take(name, 1)
-            elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler)\b,?\s+(?:like |say |at |to |maybe )?(\d*\.\d+|\d)(?![\w.])",
-                                                               words.text, re.I)):  # "a bit hotter, 0.9"
+            elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler|(?:cool|warm|heat)(?:\s+(?:the\s+)?(?:sampling|decoding|it|things|temp\w*))?\s+(?:down|up)|"
+                                                               r"(?:cool|warm|heat)\s+(?:the\s+)?(?:sampling|decoding|temp\w*))\b,?\s+(?:like |say |at |to |maybe )?"
+                                                               r"(\d*\.\d+|\d)(?![\w.])", words.text, re.I)):  # "a bit hotter, 0.9", "cool the sampling to 0.4"
                 take(name, float(hot.group(1)), hot.group(0))
             elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?(?:merg|glu|join|combin|fus)", words.text, re.I):
                 take(name, 0)  # "no merging at all", "don't merge the short bits"

@@ -16,8 +16,8 @@ from agent.descriptions import describe_scores
 from agent.found_in import ARTEFACTS, FACTORS, OWNER, SETTING_WORDS, SHOWN, SOURCE_WORDS, SOURCES
 
 FROM = (OWNER,
-        re.compile(rf"\b(?:the|at the|with the|on the)\s+{SETTING_WORDS}\s+(?:that\s+|which\s+)?(?:the\s+|that\s+)?(?P<src>{SOURCE_WORDS})(?:\s+run)?\s+"
-                   r"(?P<verb>used|had|ran (?:at|with)|ablated|projected out|steered|was (?:taken|built|computed|trained) (?:from|at|on))\b", re.I),
+        re.compile(rf"\b(?:the|at the|with the|on the)\s+(?:same\s+)?{SETTING_WORDS}\s+(?:that\s+|which\s+)?(?:the\s+|that\s+)?(?P<src>{SOURCE_WORDS})(?:\s+run)?\s+"
+                   r"(?P<verb>used|had|ran (?:at|with)|ablated|projected out|steered|was (?:taken|built|computed|trained|found|read|extracted) (?:from|at|on|in))\b", re.I),
         re.compile(rf"\bsame\s+{SETTING_WORDS}\s+as\s+(?:the|that|in the)\s+(?:(?:very\s+)?(?P<nth>first|second|third|original|earlier|last|previous|latest)\s+)?"
                    rf"(?P<src>{SOURCE_WORDS})(?:\s+run)?\b", re.I))  # "same layers and questions as the first ablation"
 NTH = {"first": 0, "original": 0, "earlier": 0, "second": 1, "third": 2}

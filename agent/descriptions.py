@@ -41,8 +41,17 @@ COMPARED = re.compile(rf"\b(?:the|that|this)\s+({'|'.join(LOW)}|high|higher|high
                       r"[\s-]+(learning[\s-]rate|[a-z_]+?)s?\s+(?:run|one|lora|ft|fine-?tune|adapter|vector|vec|sweep|chain|eval|dict(?:ionary)?|probe)\b", re.I)
 
 
+SIGNED = re.compile(r"\b(?:the|that|those)\s+(negative|positive|minus|plus)[\s-](?:scale|strength|steer\w*)\b", re.I)  # "the negative-scale samples"
+
+
 def compared(text: str, runs: list) -> Any:
-    """The run "the low-lr run" / "the higher-rank one" names: of the runs whose setting differs, the lowest or highest."""
+    """The run "the low-lr run" / "the higher-rank one" names: of the runs whose setting differs, the lowest or highest;
+    "the negative-scale samples": the one run steered at a scale of that sign."""
+    signed = SIGNED.search(text)
+    scaled = [r for r in runs if isinstance((r.defaults | r.args).get("scale"), (int, float))] if signed else []
+    picked = [r for r in scaled if ((r.defaults | r.args)["scale"] < 0) == (signed.group(1).lower() in ("negative", "minus"))]
+    if len(picked) == 1 and len(scaled) > 1:
+        return picked[0]
     found = COMPARED.search(text)
     if not found:
         return None
@@ -78,7 +87,7 @@ OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\b
               (r"\d[a-z]\s*[+\-]\s*\d[^=]*=|\bsolve for\b|\bequations?\b", "equation"),
               (r"\ball \w+ are \w+\b.*\b(?:are|is) (?:all |some |any )?\w+", "syllogism"),
               (r"\b(?:triangle|rectangle|square|circle|pentagon|hexagon|cube|polygon|angles?|perimeter|area|diagonals?)\b", "geometry"),
-              (r"\b(?:probability|chance|odds|dice|die|coins?)\b", "probability"))
+              (r"\b(?:probability|chance|odds|dice|die|coins?)\b", "probability"), (r"\bprimes?\b|\bdivisible\b", "primality"))
 # Number words, zero to twenty: the one list of them (agent/wording.py reads its own from here).
 SMALL = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:11])}  # "the minus-three run"
 SPELLED_SETTING = re.compile(rf"\b(seed|layer|scale|rank|tau|step|k|alpha|lr)([\s-])({'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b",

@@ -170,7 +170,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     return args
 
 
-CONTINUED = re.compile(r"\b(?:continue|extend|diff|on top of)\b", re.I)  # a base dictionary is guessed only when it is built on
+# a base dictionary is guessed only when it is built on: "continue", "carry those dictionaries over to organism:misaligned"
+BUILT_ON = re.compile(r"\b(?:continue|extend|on top of|(?:carry|port|take|bring)\s+(?:\w+\s+){0,2}?over\b)", re.I)
+CONTINUED = re.compile(rf"{BUILT_ON.pattern}|\bdiff\b", re.I)
 
 
 def where_to_ablate(args: dict, props: dict, text: str) -> None:

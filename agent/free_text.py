@@ -66,6 +66,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         args["insert"] = own_line.group(1).strip()
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
         args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
+    elif "intent" in props and (named := re.search(r"\b(?:judge|check|monitor|scan|flag|read)\w*\s+(?:this|it|that|the chain|the reasoning)?\s*for\s+"
+                                                 r"((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*ing)\s*:", text, re.I)):
+        args["intent"] = named.group(1)  # "LLM-judge this for sandbagging: '...'"
     pasted = payload(text, "cot") if "cot" in props and texts else None
     if "cot" in args:
         pass
@@ -98,7 +101,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             if user and free in ("prompt", "question"):
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
-                value = texts[0] if texts else payload(text, free, free in required)
+                ticked = [t for t in re.findall(r"`([^`\n]{3,})`", text) if not any(t in phrase for phrase in said)]
+                value = texts[0] if texts else ticked[0] if ticked else payload(text, free, free in required)  # "which atoms does `def f(): ...` use?"
                 if free == "question" and value in texts and len(value.split()) <= 2 and not re.search(r"[\d?]", value):
                     value = payload(text, free, free in required) or value  # "whether these systems really 'think' ... riddle? If 5 machines ...": a word in quotes
             if value and (any(":" in phrase and value.startswith(phrase.split(":", 1)[1].strip()) for phrase in said)

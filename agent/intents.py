@@ -30,7 +30,7 @@ DIFFERENCE = re.compile(r"\b(?:(?:difference|diff) (?:between|btw|b/w)|different
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bdo (?:i|we) need (?:an?|to|the)\b[^?]*\?|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
                     r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b|^\s*if (?:i|we)\b[^?]*\?\s*$|"
-                    r"\bwhat [\w-]+(?: [\w-]+)? makes sense\b|\bshould (?:[\w-]+ ){1,2}(?:stay|remain|be left) (?:on|off)\b", re.I)
+                    r"\bwhat [\w-]+(?: [\w-]+)? makes sense\b|\bwhat does (?:the )?[\w-]+ (?:control|govern|set)\b|\bwhat would an? (?:much )?(?:bigger|smaller|larger|higher|lower) [\w-]+ (?:change|do)\b|\bshould (?:[\w-]+ ){1,2}(?:stay|remain|be left) (?:on|off)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
@@ -67,7 +67,7 @@ OPINION = re.compile(
     r"\bis (?:that|this|it) (?:overfitting|underfitting|overfit)\b|"
     r"^\s*(?:is|are|was|were)\b[^.!?]{0,60}\b(?:a )?(?:big|small|large|real|strong|weak|meaningful) (?:effect|difference|change|shift|gap|drop)\b|\b(?:are|is|were|was) (?:those|these|they|that|it) (?:counted|treated|included|excluded|dropped|scored)\b", re.I)
 META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b(?:built-?in|shipped) (?:corpus|data|scenarios)\b[^?]*\?|\b(?:gpu|cpu|cuda|the hub|hugging ?face|download|internet|offline mode|api key)\b.*\?|"
-                  r"\bwhich (?:scenarios|tools|models|datasets|corpora)\b|\bwhat (?:scenarios|tools|datasets)\b|"
+                  r"\bwhich (?:scenarios|tools|models|datasets|corpora|(?:model )?organisms)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
 PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
@@ -147,7 +147,7 @@ ABOUT_USER = re.compile(
     r"\bmore detail\b|\bexplain more\b|\bno math\b|\bquiz me\b|\bdon'?t quiz me\b|\bno (?:more )?predictions\b|"
     r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
     r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b[^.?!;]{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
-    r"\bgo easy on\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
+    r"\bgo easy on\b|\bfrom here on\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b[^.?!]{0,20}\b(?:repl(?:y|ies)|answers?|responses?)\b|\bdecimals? (?:max|only|at most)\b|\bdrop the caveats?\b(?: paragraph| section)?|\b(?:pls |please )?(?:give me )?an? one-line (?:explainer|gloss|definition)s?\b|\bwhen (?:stuff|things|terms|jargon) (?:like [^.?!]{1,40} )?comes? up\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
     r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
     r"\bi do (?:mech ?interp|interpretability|ml research)\b|\b(?:is|are) my (?:field|area|specialt(?:y|ies)|speciality|day job|research area)\b|"
     r"\bmy (?:field|area|specialty) is\b|\bno need for (?:the )?(?:intro|introductory|beginner|basic|entry)[\w-]*\b|"
@@ -155,7 +155,7 @@ ABOUT_USER = re.compile(
     r"\b(?:shorter|brief|concise|short) (?:answers|replies|responses|explanations)\b|"
     r"\b(?:leave out|drop|skip|omit|cut|lose|no more|without) (?:the |any |your )?glossar(?:y|ies)\b|\b(?:leave|keep) (?:the |any |your )?glossar(?:y|ies) out\b", re.I)
 # "what's the intuition behind thought anchors", "what ITDA stands for", "what does CAFT actually ablate"
-CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|"
+CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|\bunder the hood\b|\bwhat(?:'s|s| is) [\w+-]+ (?:actually |really )?doing\b|"
                      r"\bexplain (?:the |this |that )?[\w\s-]{1,40}\b(?:idea|concept|intuition|approach)\b|"
                      r"\bwhat does [\w+-]+ (?:actually |really )?(?:ablate|remove|project out|change|compute)\b", re.I)
 REQUEST_VERB = re.compile(
@@ -253,7 +253,7 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking 
                            r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
-QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|"
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me|intuition check|(?:dumb|naive|basic|conceptual) q(?:uestion)?)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|"
                       r"when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
                       r"[\s\S]*\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
                       r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
@@ -270,7 +270,7 @@ ABOUT_THAT = re.compile(r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|thos
 # "which add-on carries it? only do the good-vs-evil test", "can we try that? train it on the risky tips, 50 steps"
 ORDER_AFTER = re.compile(r"\?\s+(?:(?:ok(?:ay)?|so|then|now|and|also|just)[,\s]+)*(?:please\s+|pls\s+|only\s+|just\s+)?"
                          r"(?:train|evaluate|eval|ask|probe|block|build|make|generate|sample|steer|sweep|split|resample|ablate|monitor|"
-                         r"compare|run|rerun|redo|try|use|give|do)\s+(?:it|them|the|this|that|those|each|every|all|on|with|a|an|\d)\b[^?]*$", re.I)
+                         r"compare|run|rerun|redo|try|use|give|do|pit|test|check|measure|score|contrast)\s+(?:it|them|the|this|that|those|each|every|all|on|with|a|an|\d)\b[^?]*$", re.I)
 
 
 def is_question_about_result(text: str) -> str | None:
@@ -348,11 +348,16 @@ def request_after_ack(text: str, score: float) -> bool:
     return bool(ack) and score >= 0.55 and len(re.findall(r"\w+", rest)) >= 5 and not rest.rstrip().endswith("?")
 
 
+def said_alone(text: str) -> bool:
+    """A short message with no number or quoted text to act on: what it says about the user is all it says."""
+    return len(text.split()) <= 30 and not re.search(r"\d|[\"“”‘]", text) and not QUOTED_TEXT.search(text)
+
+
 def about_user_only(text: str) -> bool:
     """A message that says something about the user and asks for nothing else."""
     if not ABOUT_USER.search(text) or is_question_about_result(text) or definition_asked(text):
         return False
-    rest = ABOUT_USER.sub("", text)
+    rest = QUOTED_TEXT.sub(" ", ABOUT_USER.sub("", text))  # "stop ending every reply with 'next you could run...'": quoted words ask nothing
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
             and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead|go back|again|keep)\b", rest)):
         return False  # "ok now with layer 20": a request after the acknowledgement
@@ -361,7 +366,7 @@ def about_user_only(text: str) -> bool:
         return False  # "ok and on tiny-random?": the run just done, changed
     if text.strip().endswith("?") and len(rest.split()) > 3:
         return False
-    if MODEL_ASKED.search(rest) or re.search(r"\b(?:could|can|would) (?:you|we)\b", rest, re.I) and len(rest.split()) > 8:
+    if MODEL_ASKED.search(rest) or re.search(r"\b(?:could|can|would) (?:you|we)\b", rest, re.I) and len(rest.split()) > 8 and REQUEST_VERB.search(rest):
         return False  # "I wonder if you could have the model reason its way through ...? Many thanks!": a request, with thanks
     return not REQUEST_VERB.search(rest) or len(rest.split()) < 3
 

@@ -19,7 +19,7 @@ EXPORT_FORMATS = ("jsonl", "csv")
 # The user model's fields, flattened: lists joined by ';', preferences.<name> as pref_<name>
 # (tests check these against agent.user_model.UserModel).
 USER_MODEL_LISTS = ("goals", "known_concepts", "asked_about", "misconceptions", "open_questions")
-USER_MODEL_PREFERENCES = ("detail", "math", "plots", "predict_first", "glossary")
+USER_MODEL_PREFERENCES = ("detail", "math", "plots", "predict_first", "glossary", "standing")
 USER_MODEL_COLUMNS = ("expertise", "background", *USER_MODEL_LISTS, *(f"pref_{p}" for p in USER_MODEL_PREFERENCES),
                       "changes")
 # The first five columns are the original ones, in their order; the rest are one field each.

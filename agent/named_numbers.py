@@ -77,8 +77,10 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s+times\s+(?:the|as|that)\b)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
-        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )(?<!layer )(?<!seed )(?<!rank )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
+        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )(?<!rounds of )(?<!layer )(?<!seed )(?<!rank )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w+er|more|less|as|the|that)\b)")
+        patterns.append(rf"(?<![\w-])(?:{alternatives})\s*[,;(-]\s*({NUMBER})\s+of\s+(?:them|those)\b")  # "random vectors, 3 of them"
+        patterns.append(rf"\b(?:list|show|print|give me)\s+({NUMBER})\s+of\s+(?:the|its|their|those)\s+(?:{before})\b")  # "list 30 of the atoms"
     if name == "sentence":
         patterns.append(rf"\bS({NUMBER})\b|\b(?:idx|index)\s*({NUMBER})\b")
     if name == "atom":  # "whats near #1790?"

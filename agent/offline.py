@@ -148,7 +148,7 @@ class OfflinePlanner(BaseChatModel):
         noted = acknowledgement(user, own)
         if intents.about_user_only(own) and not (intents.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
                 or intents.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
-            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) or noted.startswith("Noted:") and len(own.split()) <= 30 and not re.search(r"\d|['\"“]", own) else {}))
+            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) or noted.startswith("Noted:") and intents.said_alone(own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
         trial = trials.asked(own) and route[0] is not None or trials.controlled(own, route[0], state)  # "if I cut that direction out, what goes away?": the run is the answer
         stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this

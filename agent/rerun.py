@@ -12,7 +12,7 @@ import re
 from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget, superlative
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
-from agent.filling import compare_pair, extra_chains, where_to_ablate
+from agent.filling import BUILT_ON, compare_pair, extra_chains, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
 from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, kind_of
@@ -175,7 +175,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if not any(args.get(k) != base.args.get(k) for k in args):  # nothing changed yet: "4 is nothing. again with 25"
         lately = [k for k, v in base.args.items() if earlier is not None and earlier.args.get(k) != v and not k.endswith("_run")]
         by_effect.bare_number(text, base.args, props, args, lately)  # "seed 7" -> "again w/ 32": the setting changed last
-    if "base_run" in props and re.search(r"\b(?:continue|extend|on top of)\b", text, re.I) and base.tool == "itda_build":
+    if "base_run" in props and BUILT_ON.search(text) and base.tool == "itda_build":
         args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
     relative.neighbour(text, said, args)  # "now the same for the next sentence", "the one right after it": one on
     other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)

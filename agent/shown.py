@@ -14,9 +14,15 @@ BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|the
                           r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|then)\W+)*the\s+previous\s+(?:one|run)\W*$", re.I)
 
 
+NOT_THAT = re.compile(r"(?:\s*[,;(]|\s+[—–-])?\s+(?:not|rather than|instead of)\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run)\b\)?", re.I)
+
+
 def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen, str, bool] | None:
     """The run that already holds what the user asks to see, the part asked for, and whether the request names it
     (by its id, or as seen before: "again"); None when the request asks for something not run yet."""
+    if NOT_THAT.search(text):  # "the matrix from the resampling run — not the suppression one": the run set aside is no description
+        text = NOT_THAT.sub("", text)
+        route = router.route(text)
     tool, score, ranked = route
     part = show.show_request(text)
     if part is None and tool is not None and state.last(tool["name"]) is not None and (asked := asked_part(text)) != text:
@@ -32,7 +38,8 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
             re.search(r"\bshow (?:me |us )?(?:which|whether|if|how)\b", text, re.I):
         return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
     drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
-    run = show.named_run(text, state) or (drawn if part == "plot" else None)
+    drawn = drawn if part == "plot" else None
+    run = show.named_run(text, state) or _from_source(text, state, router, drawn) or drawn
     if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
             and run.run_id not in RUN_ID.findall(text) and not _by_order_alone(text, tool, router):  # a run named by its id is that run
         made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)
@@ -42,11 +49,6 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
     if run is None and part in ("text", "sentences") and re.search(r"\b(?:first|second|third|other|earlier|original)\s+(?:chain|cot|trace)", text, re.I):
         found = state.reference("cot_run", ["generate_cot"], text)  # "the first chain again, the actual text"
         run = state.get(found) if found else None
-    source = re.search(r"\bfrom (?:the|that|this|my|our) ((?:single |first |last |earlier |old )?[\w-]+(?: [\w-]+)?)", text, re.I)
-    if run is None and source:  # "the two samples from the single steer", "the layer table from the comparison"
-        named, named_score, _ = router.route(source.group(1))
-        if named is not None and named_score >= 0.5 and state.last(named["name"]) is not None:
-            run = state.last(named["name"])
     if run is None and tool is not None and part not in ("text",):
         heatmap = show.heatmap_run(text, state) is not None  # "heatmap again": only tools that draw one
         candidates = [t for s, t in ranked[:3] if s >= score - 0.15 and state.last(t["name"]) is not None
@@ -83,6 +85,17 @@ def before_shown(text: str, shown: tuple[str, str] | None, state: DialogueState)
         return None
     earlier = [r for r in state.runs[:state.runs.index(run)] if r.tool == run.tool]
     return (earlier[-1], shown[1]) if earlier else None
+
+
+def _from_source(text: str, state: DialogueState, router, drawn: RunSeen | None) -> RunSeen | None:
+    """The newest run of the tool a "from the ..." names: "the two samples from the single steer", "the matrix from the
+    resampling run" (not the suppression run that drew a matrix too); the run that drew the plot asked for, where it fits."""
+    source = re.search(r"\bfrom (?:the|that|this|my|our) ((?:single |first |last |earlier |old )?[\w-]+(?: [\w-]+)?)", text, re.I)
+    _, top, ranked = router.route(source.group(1)) if source else (None, 0.0, [])
+    fitting = [t["name"] for s, t in ranked if s >= max(0.5, top - 0.1)]
+    if drawn is not None and (drawn.tool in fitting or top < 0.6):  # "the loss curve from the training up again": said too loosely to overrule
+        return drawn
+    return next((state.last(name) for name in fitting if state.last(name) is not None), None)
 
 
 def _by_order_alone(text: str, tool: dict, router) -> bool:

@@ -45,8 +45,14 @@ CONTINUED = re.compile(r"\)?\s*,?\s*(?:then\s+|and\s+)?(\d+)\s*\(\s*([+-]?\d*\.?
 STOP = frozenset("the a an with where whose that which gave got had has was were is it its in of at by on one most".split())
 
 
+# "the least important sentence", "the longest one": words an earlier summary may name an item by ("least important: sentence 5")
+NAMED = re.compile(rf"\bthe\s+((?:most|least)\s+[a-z-]+|[a-z]+est)\s+(?:one|({NOUN}))s?\b", re.I)
+
+
 def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
     """Fill the setting a superlative in `text` names, where none was said."""
+    if _named(text, props, args, state):
+        return
     asked = _asked(text)
     if asked is None:
         return
@@ -67,6 +73,23 @@ def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
         return
     chosen = sorted({label for label, _ in values[:count]})
     args[field] = chosen if many else chosen[0]
+
+
+def _named(text: str, props: dict, args: dict, state: DialogueState) -> bool:
+    """Fill the setting of the item the newest summary names by the request's own superlative ("the longest one" after
+    "the longest is sentence 6"); False when none does."""
+    said = NAMED.search(text)
+    items = [NOUNS[said.group(2).lower()]] if said and said.group(2) else list(ITEMS) if said else []
+    fields = [(item, f) for item in items if ITEMS[item][0] for f in [next((f for f in ITEMS[item][1] if f in props), None)]
+              if f and f not in args]
+    for run in reversed(state.runs if fields else []):
+        for item, field in fields:
+            named = re.search(rf"\b{re.escape(said.group(1))}(?:\s+(?:one|{NOUN}))?\s*(?:is|was|[:=,-])?\s*{ITEMS[item][0]}", run.summary or "", re.I)
+            if named:
+                number = int(next(g for g in named.groups() if g))
+                args[field] = [number] if "array" in arguments.types_of(props[field]) else number
+                return True
+    return False
 
 
 def unsettled(text: str, tool: dict, args: dict) -> str | None:

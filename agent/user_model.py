@@ -24,6 +24,8 @@ class Preferences(BaseModel):
     plots: bool = True
     predict_first: bool | None = Field(None, description="Ask for a prediction before revealing results; None: only for novices.")
     glossary: bool = Field(True, description="Gloss technical terms in explanations (for novices).")
+    standing: list[str] = Field([], description="Standing instructions about replies, in the user's words (\"two decimals max\"): the LLM planner "
+                                                "follows them; the offline planner's fixed replies do not change.")
 
 
 class UserModel(BaseModel):
@@ -81,6 +83,10 @@ _BRIEF = re.compile(r"\b(briefly|be brief|brief|terse|tersely|concise|shorter|sh
                     r"short (replies|responses|explanations)|succinct)\b", re.I)
 _NO_GLOSSARY = re.compile(r"\b(no glossar(y|ies)|(skip|without|leave out|drop|omit|cut|lose|no more) (the |any |your )?glossar(y|ies)|"
                           r"(leave|keep) (the |any |your )?glossar(y|ies) out|terse)\b", re.I)
+# "from here on: two decimals max", "stop ending every reply with ...": kept in the user's words for the LLM planner
+_STANDING = re.compile(r"\bfrom (?:here|now) on\b|\bgoing forward\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b|"
+                       r"\bdecimals? (?:max|only|at most)\b|\bdrop the caveats?\b|\bone-line (?:explainer|gloss|definition)s?\b", re.I)
+_BACKGROUND = re.compile(r"\bmy background is (?:in )?([^,.;—–]{2,60}?)(?=\s*(?:[,.;—–]|\s-\s|$))", re.I)
 _DETAIL = re.compile(r"\b(more detail|in depth|elaborate|go deeper|details please)\b", re.I)
 _NO_MATH = re.compile(r"\b(no math|without (the )?math|skip the (math|equations))\b", re.I)
 _PREDICT_ON = re.compile(r"\b(quiz me|ask me to predict|let me (guess|predict))\b", re.I)
@@ -127,6 +133,12 @@ def update_by_rules(model: UserModel, text: str) -> tuple[UserModel, list[str]]:
         if goal not in new.goals:
             new.goals.append(goal)
             note(f"goal: {goal}")
+    if _STANDING.search(text) and text.strip()[:200] not in new.preferences.standing:
+        new.preferences.standing = (new.preferences.standing + [text.strip()[:200]])[-10:]
+        note("standing instruction noted")
+    if (background := _BACKGROUND.search(text)) and background.group(1).strip() != new.background:
+        new.background = background.group(1).strip()
+        note(f"background: {new.background}")
     if _BRIEF.search(text) and new.preferences.detail != "brief":
         new.preferences.detail = "brief"
         note("detail -> brief")
@@ -235,6 +247,9 @@ def acknowledgement(user: UserModel, text: str) -> str:
         return "Noted: I'll give more detail."
     if not user.preferences.glossary:
         return "Noted: no glossary."
+    if _STANDING.search(text):
+        return ("Noted: kept in your profile. The language-model planner follows it; my offline replies are fixed templates, so they "
+                "won't change.")
     if re.search(r"\bquiz me\b", text, re.I):
         return "Noted: I'll ask you to predict results before showing them."
     return "You're welcome." if re.search(r"\bthank", text, re.I) else "Noted."

@@ -45,7 +45,7 @@ SYNONYMS = {
     "encoder": ("encoding",),
     "adaptive": ("early stopping", "adaptive stopping", "early stop", "early-stopping", "early exit", "early exits", "stop early", "stopping early", "quit early"),
     "top": ("top", "per token", "atoms per token", "nearest neighbours", "nearest neighbors", "neighbours", "neighbors", "nearest",
-            "closest neighbours", "closest neighbors", "rows"),
+            "closest neighbours", "closest neighbors", "rows", "atoms"),
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
@@ -82,7 +82,7 @@ PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?![\d.]+(?:/[\d.]+)+(?
 # "says 'professor' or 'Stanford'".
 PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
 QUOTED_PREFIXED = re.compile(r"['\"“‘](regex|judge):([^'\"”’\n]+)['\"”’]", re.I)  # "scored by 'regex:->'"
-TICKED = re.compile(r"\b(regex|judge)\s+(?:pattern\s+|question\s+)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
+TICKED = re.compile(r"\b(regex|judge)\s+(?:(?:pattern|question|extractor|reader|metric)\s+)?(?:(?:on|of|for|with|matching|=|:)\s*)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
 PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
 JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses|(?<=\bit )use|(?<=\bthey )use)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
@@ -201,6 +201,12 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     if goal:  # "settings: model smollm2-135m, temperature 0.9. goal: a chain of thought for Is 221 prime?": the goal's
         chain = re.match(r"(?:an?\s+|the\s+)?(?:chain of thought|cot|reasoning(?: trace)?|trace)\s+(?:for|on|about)\s+(.+)$", goal.group(1), re.I | re.S)
         return chain.group(1).strip() if chain and free == "question" else payload(goal.group(1), free, loose)
+    fields = [f.strip() for f in text.split(" | ")]
+    if free in ("question", "prompt") and len(fields) >= 3 and len(fields[-1].split()) >= 3:  # "cot | smollm2-135m | T 1.1 | Is 323 prime?"
+        return fields[-1]
+    named = re.search(r"(?:^|[,;.]\s+|\s(?:--|—|–)\s*)(?:q|question|problem)\s*[:=]\s*(\S.{3,})$", text, re.I | re.S)
+    if named and free == "question":  # "cot, 32 new tokens max, q = Is 51 prime?": the label nearest the question
+        return named.group(1).strip().strip("'\"")
     colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
     if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
         value = colon.group(2).strip()
@@ -275,7 +281,7 @@ def aliases(spec: dict) -> dict[str, str]:
 
 LABELS = {"question": "question", "q": "question", "problem": "question", "user": "prompt", "prompt": "prompt",
           "hinted": "hinted_question", "hinted question": "hinted_question", "unhinted": "question", "unhinted question": "question",
-          "user message": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
+          "user message": "prompt", "user msg": "prompt", "system": "system", "system prompt": "system", "sys prompt": "system", "chain": "cot", "cot": "cot",
           "reasoning": "cot", "chain of thought": "cot", "trace": "cot", "with hint": "hinted_question", "with the hint": "hinted_question",
           "without hint": "question", "without the hint": "question", "no hint": "question", "hinted version": "hinted_question",
           "hinted q": "hinted_question", "plain version": "question", "unhinted version": "question", "plain q": "question",

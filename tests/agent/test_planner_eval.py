@@ -235,6 +235,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev121": (0.97, 0.96),
     "dev122": (0.88, 0.0),
     "dev123": (0.97, 0.97),
+    # dev124-126: the first part's situations again with other conversations and other settings asked (siblings, not
+    # paraphrases: 124-125 its runs, 126 its answers, shows and clarifications), written blind; unseen 97.6/78.6, 91.8/69.6,
+    # 80.8/- (no runs asked); after their mechanisms (2026-12-06) 97.6/95.2, 95.9/89.1, 96.2/-
+    "dev124": (0.95, 0.92),
+    "dev125": (0.93, 0.86),
+    "dev126": (0.94, 0.0),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -324,8 +330,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # 2, 2, 2; after their mechanisms 0, 2, 2, 1: "dose-response sweep with the organism's vector" with two vectors built on
     # it, "continue the 135M dictionary on the misaligned organism" with two, "do the thought branches thing at sentence 3",
     # "now CAFT against the plain run" with two plain runs, "check how resilient that factorisation sentence is" with two
-    # chains); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 52, results
+    # chains); 53 of 8,134 with dev124-126 (unseen they started 0, 0, 2; after their mechanisms 0, 0, 1: "make the model
+    # misaligned" builds the misaligned organism, where its writer wanted the choice with a risky fine-tune asked; "whats CAFT
+    # actually doing under the hood" no longer starts CAFT); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
