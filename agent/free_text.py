@@ -95,13 +95,13 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     if "prompts" in props and texts:
         args["prompts"] = texts
         texts = []
+    ticked = [t for t in re.findall(r"`([^`\n]{3,})`", text) if not any(t in phrase for phrase in said)]  # not a ticked regex's
     for free in ("question", "prompt", "text"):
         if free in props and free not in args:
             user = re.search(r"\buser\s*:\s*(.+?)(?=\s+system(?: prompt)?\s*:|\s+(?:scale|layers?|seed|decision)\b|$)", text, re.I | re.S)
             if user and free in ("prompt", "question"):
                 value = (quoted(user.group(1)) or user.group(1)).strip()
             else:
-                ticked = [t for t in re.findall(r"`([^`\n]{3,})`", text) if not any(t in phrase for phrase in said)]
                 value = texts[0] if texts else ticked[0] if ticked else payload(text, free, free in required)  # "which atoms does `def f(): ...` use?"
                 if free == "question" and value in texts and len(value.split()) <= 2 and not re.search(r"[\d?]", value):
                     value = payload(text, free, free in required) or value  # "whether these systems really 'think' ... riddle? If 5 machines ...": a word in quotes

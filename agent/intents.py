@@ -138,6 +138,9 @@ RERUN = re.compile(
 # "better. and at 18?", "what about with 32?": the last run again with one setting changed, asked as a question
 AND_AT = re.compile(r"(?:^|[.!?;]\s+)(?:and|what about|how about)\s+(?:at|with|on)\s+-?[\d.]+\s*\??\s*$", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
+# standing instructions about replies: "from here on: two decimals max", "stop ending every reply with ...", "give me a one-line explainer"
+STANDING = re.compile(r"\bfrom here on\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b[^.?!]{0,20}\b(?:repl(?:y|ies)|answers?|responses?)\b|\bdecimals? (?:max|only|at most)\b|"
+                      r"\bdrop the caveats?\b(?: paragraph| section)?|\b(?:pls |please )?(?:give me )?(?:an? )?one-line (?:explainer|gloss|definition)s?\b|\bwhen (?:stuff|things|terms|jargon) (?:like [^.?!]{1,40} )?comes? up\b", re.I)
 ABOUT_USER = re.compile(
     r"\b(?:i'?m|i am)\s+(?:an?\s+)?(?:expert|researcher|new|beginner|novice|phd|student|familiar|interpretability|ml|mech)|"
     r"\bi work (?:on|in)\b|\bmy background\b|\bbe (?:terse|brief|concise|short)\b|\bterse\b|\bno glossar(?:y|ies)\b|"
@@ -147,7 +150,7 @@ ABOUT_USER = re.compile(
     r"\bmore detail\b|\bexplain more\b|\bno math\b|\bquiz me\b|\bdon'?t quiz me\b|\bno (?:more )?predictions\b|"
     r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
     r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b[^.?!;]{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
-    r"\bgo easy on\b|\bfrom here on\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b[^.?!]{0,20}\b(?:repl(?:y|ies)|answers?|responses?)\b|\bdecimals? (?:max|only|at most)\b|\bdrop the caveats?\b(?: paragraph| section)?|\b(?:pls |please )?(?:give me )?an? one-line (?:explainer|gloss|definition)s?\b|\bwhen (?:stuff|things|terms|jargon) (?:like [^.?!]{1,40} )?comes? up\b|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
+    r"\bgo easy on\b|" + STANDING.pattern + r"|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
     r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
     r"\bi do (?:mech ?interp|interpretability|ml research)\b|\b(?:is|are) my (?:field|area|specialt(?:y|ies)|speciality|day job|research area)\b|"
     r"\bmy (?:field|area|specialty) is\b|\bno need for (?:the )?(?:intro|introductory|beginner|basic|entry)[\w-]*\b|"

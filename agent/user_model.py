@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from backends.core.errors import UsageError
-from agent.intents import ABOUT_USER, definition_asked
+from agent.intents import ABOUT_USER, STANDING, definition_asked
 
 Expertise = Literal["novice", "practitioner", "expert"]
 
@@ -83,9 +83,6 @@ _BRIEF = re.compile(r"\b(briefly|be brief|brief|terse|tersely|concise|shorter|sh
                     r"short (replies|responses|explanations)|succinct)\b", re.I)
 _NO_GLOSSARY = re.compile(r"\b(no glossar(y|ies)|(skip|without|leave out|drop|omit|cut|lose|no more) (the |any |your )?glossar(y|ies)|"
                           r"(leave|keep) (the |any |your )?glossar(y|ies) out|terse)\b", re.I)
-# "from here on: two decimals max", "stop ending every reply with ...": kept in the user's words for the LLM planner
-_STANDING = re.compile(r"\bfrom (?:here|now) on\b|\bgoing forward\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b|"
-                       r"\bdecimals? (?:max|only|at most)\b|\bdrop the caveats?\b|\bone-line (?:explainer|gloss|definition)s?\b", re.I)
 _BACKGROUND = re.compile(r"\bmy background is (?:in )?([^,.;—–]{2,60}?)(?=\s*(?:[,.;—–]|\s-\s|$))", re.I)
 _DETAIL = re.compile(r"\b(more detail|in depth|elaborate|go deeper|details please)\b", re.I)
 _NO_MATH = re.compile(r"\b(no math|without (the )?math|skip the (math|equations))\b", re.I)
@@ -133,7 +130,7 @@ def update_by_rules(model: UserModel, text: str) -> tuple[UserModel, list[str]]:
         if goal not in new.goals:
             new.goals.append(goal)
             note(f"goal: {goal}")
-    if _STANDING.search(text) and text.strip()[:200] not in new.preferences.standing:
+    if STANDING.search(text) and text.strip()[:200] not in new.preferences.standing:  # kept in the user's words for the LLM planner
         new.preferences.standing = (new.preferences.standing + [text.strip()[:200]])[-10:]
         note("standing instruction noted")
     if (background := _BACKGROUND.search(text)) and background.group(1).strip() != new.background:
@@ -247,7 +244,7 @@ def acknowledgement(user: UserModel, text: str) -> str:
         return "Noted: I'll give more detail."
     if not user.preferences.glossary:
         return "Noted: no glossary."
-    if _STANDING.search(text):
+    if STANDING.search(text):
         return ("Noted: kept in your profile. The language-model planner follows it; my offline replies are fixed templates, so they "
                 "won't change.")
     if re.search(r"\bquiz me\b", text, re.I):
