@@ -47,11 +47,11 @@ SIGNED = re.compile(r"\b(?:the|that|those)\s+(negative|positive|minus|plus)[\s-]
 def compared(text: str, runs: list) -> Any:
     """The run "the low-lr run" / "the higher-rank one" names: of the runs whose setting differs, the lowest or highest;
     "the negative-scale samples": the one run steered at a scale of that sign."""
-    signed = SIGNED.search(text)
-    scaled = [r for r in runs if isinstance((r.defaults | r.args).get("scale"), (int, float))] if signed else []
-    picked = [r for r in scaled if ((r.defaults | r.args)["scale"] < 0) == (signed.group(1).lower() in ("negative", "minus"))]
-    if len(picked) == 1 and len(scaled) > 1:
-        return picked[0]
+    if signed := SIGNED.search(text):
+        scaled = [(r, scale) for r in runs if isinstance(scale := (r.defaults | r.args).get("scale"), (int, float))]
+        picked = [r for r, scale in scaled if (scale < 0) == (signed.group(1).lower() in ("negative", "minus"))]
+        if len(picked) == 1 and len(scaled) > 1:
+            return picked[0]
     found = COMPARED.search(text)
     if not found:
         return None

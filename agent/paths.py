@@ -35,8 +35,8 @@ def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], st
         if "array" in kinds and more:  # "over data/papers/ and notes/meeting_notes.txt"
             return [value] + [m.group(0).rstrip(".,") for m in re.finditer(PATH, more.group(0))], found.group(0) + more.group(0)
         later = [m.group(1).rstrip(".,") for m in re.finditer(rf"(?:\bplus|\bas well as|\balong with)\s+(?:the\s+|my\s+)?(?:file\s+|folder\s+)?[`'\"]?({PATH})",
-                                                              text[found.end():], re.I)]
-        if "array" in kinds and later:  # "over my ./papers folder (plain .txt, cut at blank lines) plus data/chats.jsonl"
+                                                              text[found.end():], re.I)] if "array" in kinds else []
+        if later:  # "over my ./papers folder (plain .txt, cut at blank lines) plus data/chats.jsonl"
             return [value] + later, found.group(0)
         return [value] if "array" in kinds else value, found.group(0)
     return None
