@@ -65,6 +65,11 @@ def _named_before(name: str, others: tuple, text: str, at: int) -> bool:
     return bool(before) and any(o != name and before.group(1).lower() in words_for(o, tuple(p for p in others if p != o)) for o in others)
 
 
+# "batch of 8 docs", "rounds of 2 rollouts": the number is the size these words name (any synonym ending in "of"), not a count of what follows
+COUNTED_BY = "".join(rf"(?<!{re.escape(w)} )" for w in dict.fromkeys(
+    ["pool of", "size of", "batch of", *(w for ws in SYNONYMS.values() for w in ws if w.endswith(" of"))]))
+
+
 @functools.lru_cache(maxsize=4096)
 def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Pattern, ...]:
     """number_for's patterns for an argument of a schema, compiled once (they outnumber re's own cache of 512)."""
@@ -77,7 +82,7 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s+times\s+(?:the|as|that)\b)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
-        patterns.append(rf"(?<![\w.#])(?<!pool of )(?<!size of )(?<!batch of )(?<!rounds of )(?<!layer )(?<!seed )(?<!rank )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
+        patterns.append(rf"(?<![\w.#]){COUNTED_BY}(?<!layer )(?<!seed )(?<!rank )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
                         rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w+er|more|less|as|the|that)\b)")
         patterns.append(rf"(?<![\w-])(?:{alternatives})\s*[,;(-]\s*({NUMBER})\s+of\s+(?:them|those)\b")  # "random vectors, 3 of them"
         patterns.append(rf"\b(?:list|show|print|give me)\s+({NUMBER})\s+of\s+(?:the|its|their|those)\s+(?:{before})\b")  # "list 30 of the atoms"
