@@ -36,8 +36,8 @@ MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\
                    re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:(?:it |that )?(?:is|'s|was)|as)\s+"
                           r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
-AGAINST = re.compile(r"\b(?:scor|grad|measur|check|judg)\w*\s+(?:it\s+|them\s+|answers\s+|accuracy\s+)?against\s+(?:the\s+(?:true|correct|real)\s+(?:answer\s+)?)?"
-                     r"(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w.%])(?!\s+[a-z])", re.I)  # "redo it scoring against 45"
+AGAINST = re.compile(r"\b(?:(?:scor|grad|measur|check|judg)\w*|re-?run|redo|run)\s+(?:it\s+|them\s+|answers\s+|accuracy\s+)?against\s+(?:the\s+(?:true|correct|real)\s+(?:answer\s+)?)?"
+                     r"(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w.%])(?!\s+[a-z])", re.I)  # "redo it scoring against 45", "rerun against 45"
 
 
 def _choices(spec: dict) -> list[str]:
@@ -124,7 +124,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             if kind == "judge" and "?" in rest.rstrip("?. "):  # "judge:Does it try to avoid shutdown?, top-p .9": the question ends at its mark
                 rest = rest[:rest.index("?") + 1]
             whole = len(rest.split()) <= 4 and not re.search(r"[,;]|\b(?:and|with|at|on|for|using)\b", rest)  # "regex:(?i)delete the logs" at the end
-            value = {"regex": rest.strip() if whole else rest.split()[0].rstrip(","), "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
+            grouped = re.match(r"[^,;()]{0,30}\([^()]*\)[^\s,;]*", rest)  # "regex:ANSWER: ([A-D]) , correct is B": up to its group
+            value = {"regex": rest.strip() if whole else grouped.group(0).strip() if grouped else rest.split()[0].rstrip(","),
+                     "choice": rest.strip("( ")[:1]}.get(kind, rest.strip().rstrip("."))
             phrase = prefixed.group(0)[:prefixed.group(0).index(rest) + len(rest)] if kind == "judge" else \
                 f"{prefixed.group(1)}:{rest[:len(value) + (1 if rest.startswith('(') else 0)]}"
             take(name, f"{kind}:{value}", phrase)
@@ -171,13 +173,18 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 for suffix in suffixes:
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
-            found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
-            found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring)\s+(?:the\s+|an?\s+)?$|"
+            other = [props[o] for o in props if o != name]
+            found = [] if name.endswith("_name") else found + [  # a side's name is read below; a value another setting takes too
+                (m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text)) and not (  # is this one's only where said so
+                    any(v in _choices(o) for o in other) and not re.search(rf"(?:{name_pattern(name, tuple(props))})\W{{1,3}}(?:\w+\W+)?{re.escape(m.group(0))}",
+                                                                            words.text, re.I))]  # "... become atoms with orthogonal matching pursuit"
+            found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring|differently from|different from)\s+(?:the\s+|an?\s+)?$|"
                                                                 r"\b(?:instead of|rather than)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){1,2}$",  # "instead of the paper's plain MP"
-                                                                words.text[:m.start()], re.I)
-                     and not re.match(r"\s+dictionar" if name == "directions" else r"\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
+                                                                re.sub(r"[\w]+-$", "", words.text[:m.start()]), re.I)  # "leave the in-domain one out"
+                     and not re.match(r"\s+dictionar" if name == "directions" else r"(?:-only)?\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
                      and not re.match(r"\s+(?:\w+\s+)?(?:aside\b|results?\s+(?:were|was|looked|seemed|showed)\b)", words.text[m.end():], re.I)]
             # "leave the in-domain question aside", "since the prose results were hard to read": not the value asked for
+            found = _in_asked(found, words.text)
             every = not found and "array" in kinds and isinstance(spec.get("default"), list) and re.search(
                 rf"\b(?:all(?: the)?|both)\s+(?:{name_pattern(name, tuple(props))})\b", words.text, re.I)
             if every and (len(spec["default"]) == 2 or not every.group(0).lower().startswith("both")):
@@ -283,7 +290,10 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"
-        take(count, int(them.group(1) or them.group(2)), them.group(0))
+        clause = set(described.stems(re.split(r"[.!?;]\s+", words.text[:them.start()])[-1]))  # unless the sentence describes another:
+        echo = {n: len(clause & described.stems(s.get("description", ""))) for n, s in props.items() if n not in args and "integer" in types_of(s)}
+        best = max(echo, key=echo.get, default=count)  # "when it looks for the most similar sentence in other rollouts, let it search 16 of them"
+        take(best if echo.get(best, 0) >= 3 and echo[best] > echo.get(count, 0) else count, int(them.group(1) or them.group(2)), them.group(0))
     said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and not k.startswith("sentence") and isinstance(v, int)), None)
     if said_tokens is not None:  # "8 tokens" bounds every token count (rollouts, sentences, candidates)
         for name, spec in props.items():
@@ -306,6 +316,24 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             args["system"] = quoted(system.group(1).strip()) or system.group(1).strip()
             said.append(system.group(0))
     return args, said
+
+
+ASKS = re.compile(r"\b(?:please|pls|can you|could you|would you|i want|i'?d like|i would like|let'?s|let us|go ahead|too|also|as well|plus)\b|"
+                  r"^\W*(?:run|build|measure|train|evaluate|compare|sweep|steer|use|make|try|do|probe|score|check)\b", re.I)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    starts = [0] + [m.end() for m in re.finditer(r"[.!?;]\s+(?=[A-Z])", text)]
+    return list(zip(starts, starts[1:] + [len(text)]))
+
+
+def _in_asked(found: list, text: str) -> list:
+    """Of the values said in several sentences, those of the sentences that ask for something, where others only tell
+    ("The code-only dictionaries reconstruct held-out code nicely. ... so please measure the prose and the story documents")."""
+    if len({v for _, v in found}) < 2:
+        return found
+    kept = [(m, v) for m, v in found if any(a <= m.start() < b and ASKS.search(text[a:b]) for a, b in _sentences(text))]
+    return kept if kept and len(kept) < len(found) else found
 
 
 COMMON = {  # the settings a user states once and means for what follows ("for all the steering runs use the system prompt '...'")

@@ -22,8 +22,8 @@ _LIST = rf"{NUMBER}(?:(?:\s*(?:,|and|&)\s*(?:and\s+)?|\s+){NUMBER})*"  # "13, 14
 # the old value (or list), up to four words naming it ("10 samples per question"), the change of mind, the new value (or list):
 # "scale 2 - wait no, 1.5", "16 rollouts -- sorry, 32", "min chars 5, oops meant 15", "80 steps -- hmm, make it 120",
 # "scales 1 and 2 -- no, 1 and 4"
-VALUE = re.compile(rf"(?<![\w.])({_LIST})((?:\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?:{_CHANGE}{_NEW}|(?:make|change|set) (?:it|that|this)(?: to)?\s+)"
-                   rf"({_LIST}|greedy)(?!\w|\.\d)", re.I)
+VALUE = re.compile(rf"(?<![\w.])({_LIST})((?:%|\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?:{_CHANGE}{_NEW}|(?:make|change|set) (?:it|that|this)(?: to)?\s+)"
+                   rf"({_LIST}%?|greedy)(?!\w|\.\d)", re.I)  # "hold out 15% of the documents -- no, 20%"
 # the list meant, then the one said before and now taken back: "PCs 0 and 2, not 0 and 1 like I said"
 NOT_THAT = re.compile(rf"(?<![\w.])({_LIST})\s*,?\s+(?:not|rather than)\s+({_LIST})(?!\w|\.\d)(?:\s+(?:like|as) I (?:said|wrote|had (?:it)?))?", re.I)
 # a change of mind about the whole request: what follows is the request
@@ -56,7 +56,8 @@ def corrected(text: str) -> str:
         new, olds = found.group(3), re.findall(NUMBER, found.group(1))
         if len(re.findall(NUMBER, new)) == 1 and len(olds) > 1:  # "layers 10, 12 -- sorry, 14": the last one said was the slip
             new = found.group(1)[:found.group(1).rindex(olds[-1])] + new
-        value = "greedy" if new.lower() == "greedy" else f"{new}{found.group(2)}"
+        unit = found.group(2)[1:] if new.endswith("%") and found.group(2).startswith("%") else found.group(2)
+        value = "greedy" if new.lower() == "greedy" else f"{new}{unit}"
         text = text.replace(found.group(0), value, 1)
     return NOT_THE_OTHER.sub("", text)
 

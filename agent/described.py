@@ -68,10 +68,10 @@ def _named(props: dict, thing: str) -> bool:
 
 
 def capped(props: dict, text: str) -> list[tuple[str, int, str]]:
-    """'cap at 30 resamples', 'at most 12 resamples': the one max_ setting whose description names the things counted
+    """'cap at 30 resamples', 'at most 12 resamples', 'try up to 12 resamples': the one max_ setting whose description names the things counted
     ("Most resamples per chain"), when no setting is named so ('max 50 rollouts' stays rollouts)."""
     found = []
-    for m in re.finditer(r"\b(?:cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?(?:\s+of)?|at most|no more than)\s+(\d+)\s+([a-z]{4,}?)(?:es|s)?\b", text, re.I):
+    for m in re.finditer(r"\b(?:cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?(?:\s+of)?|at most|no more than|up to)\s+(\d+)\s+([a-z]{4,}?)(?:es|s)?\b", text, re.I):
         thing = m.group(2).lower()
         if _named(props, thing):
             continue
@@ -125,7 +125,7 @@ def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole:
         elif "array" in kinds and "(0 = the largest)" in spec.get("description", "") and (
                 first := re.search(rf"\b(?:top|first|largest|leading)\s+(\d+)\s+(?:{pattern}|pcs?|principal components)\b", text, re.I)):
             found[name] = list(range(min(int(first.group(1)), spec.get("maxItems", 64))))
-        elif spec.get("enum") and (meant := _meant(spec, whole or text)):
+        elif spec.get("enum") and (meant := _meant(_shared(props, name), whole or text)) and _owner(props, name, text) == name:
             found[name] = meant
     exponent = re.findall(rf"(?<![\w.-]){EXPONENT}(?![\w.])", text, re.I)
     written = [n for n, s in props.items() if n not in args and n not in found and "number" in types_of(s)
@@ -148,6 +148,25 @@ def _meant(spec: dict, text: str) -> str | None:
         or len(first := words.split()[0]) >= 5 and firsts.count(first) == 1  # "score it with the offline option": reference
         and re.search(rf"\b{re.escape(first)}\s+(?:option|one|mode|way|version|judge|setting|choice)\b", text, re.I))]
     return said[0] if len(said) == 1 else None
+
+
+def _sharing(props: dict, name: str) -> list[str]:
+    return [n for n, s in props.items() if set(s.get("enum") or ()) == set(props[name]["enum"])]
+
+
+def _shared(props: dict, name: str) -> dict:
+    """`name`'s spec, with the meanings of its values that another setting taking the same values gives
+    ("encoder: omp (orthogonal matching pursuit, ...)" for build_encoder, whose description gives none)."""
+    return props[name] | {"description": " ".join(props[n].get("description", "") for n in _sharing(props, name))}
+
+
+def _owner(props: dict, name: str, text: str) -> str:
+    """Of the settings taking the same values, the one whose description the text echoes most ("let the build decide which
+    activations become atoms with orthogonal matching pursuit" is build_encoder's: "How the build decides which activations
+    become atoms"); on a tie, the one whose own description gives the meaning said."""
+    said = stems(text)
+    return max(_sharing(props, name), key=lambda n: (len(stems(props[n].get("description", "").split("(")[0]) & said) >= 4,
+                                                    _meant(props[n], text) is not None))
 
 
 def _affirmed(pattern: str, text: str) -> bool:

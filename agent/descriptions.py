@@ -29,6 +29,11 @@ ABOUT = re.compile(r"\b(?:the|that|our)\s+(?P<kind>chain|cot|trace|question|prob
                    r"\s+(?:about\s+(?:the\s+|a\s+|an\s+)?|(?:of|for|on)\s+the\s+(?=[\w.'-]+\s+(?:question|problem|one)\b))(?P<subject>[\w.'-]+(?:\s+(?!and\b|so\b|to\b|with\b)[\w.'-]+)?)", re.I)
 
 
+# "the one with the weird repeated tokens", "the run where the loss spiked": a run named by what it showed
+SHOWED = re.compile(r"\b(?:the|that)\s+(?:one|run|samples|chain|sweep|eval|fine-?tune|vector)\s+(?:with|where|that (?:had|gave|showed))\s+(?:the\s+)?"
+                    r"(?![^,.;:?!]*\d)([\w\s'-]{3,40}?)(?=\s*(?:[,.;:?!]|$))", re.I)  # not "the sweep with 8 samples": its settings
+
+
 def describe_match(text: str, runs: list, seen: list | None = None) -> Any:
     """A run whose subject shares a content word with "the apples chain"-style phrases of `text`."""
     scored = describe_scores(text, runs, seen)
@@ -133,6 +138,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     phrases += [f"scale-{'-' if sign.strip(' -').lower() in ('', '−', 'minus', 'negative') else ''}{SMALL.get(value.lower(), value)}" for sign, value in re.findall(
         r"\b(?:the|that)\s+([+\-−]|(?:minus|plus|negative|positive)[\s-])(\d+(?:\.\d+)?|[a-z]+)\s+(?:run|one|steer\w*|samples)\b",
         text, re.I) if value.isdigit() or value.replace(".", "", 1).isdigit() or value.lower() in SMALL]  # "the +4 run", "the minus-three run": a scale
+    shown = {w for m in SHOWED.finditer(text) for w in content_words(m.group(1)) if len(w) >= 5 and not re.search(r"\d", w)}
     phrases = [re.sub(r"\bL(\d+)\b", r"layer-\1", p) for p in phrases]  # "the L10 sweep"
     phrases = [re.sub(r"\b(width|depth|block|dose)(?=[\s-]?\d)", lambda m: OTHER_NAMES[m.group(1).lower()], p, flags=re.I) for p in phrases]  # "the width-1 adapter"
     phrases = [re.sub(r"(?<![\w.-])(\d+(?:\.\d+)?e-\d+)(?![\w.])", lambda m: f"{float(m.group(1)):.10f}".rstrip("0"), p, flags=re.I) for p in phrases]  # "the 3e-4 run"
@@ -143,7 +149,9 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
                       lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", p, flags=re.I) for p in phrases]  # "seed 1", "rank8"
     words = set().union(*(content_words(p) for p in phrases)) if phrases else set()
     words -= {"first", "second", "third", "last", "latest", "previous", "other", "earlier", "same", "new", "old"}
-    if not words or not runs:
+    told = [len(shown & content_words(r.summary or "")) for r in runs]
+    shown = shown if told and told.count(max(told)) == 1 else set()  # "the chain where it talks about the board" with two such: none
+    if not (words or shown) or not runs:
         return []
 
     def matched(description: str) -> set[str]:
@@ -165,7 +173,8 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
         sources = [by_id[v] for k, v in run.args.items() if k.endswith("_run") and isinstance(v, str) and v in by_id]
         inherited = set().union(*(matched(source.described_by()) for source in sources)) - own if sources else set()
         asked = {w for w in words & content_words(f"{run.asked} {asked_about.get(run.about(), '')}") if len(w) >= 5 and not re.search(r"\d", w)} - own - inherited
-        return len(own) + 0.5 * len(inherited) + 0.5 * len(asked)  # a word of the request that made it: "the eval-awareness vec"
+        told = shown & content_words(run.summary or "")  # "the one with the weird repeated tokens": what its summary says it showed
+        return len(own) + 0.5 * len(inherited) + 0.5 * len(asked) + 0.5 * len(told)  # a word of the request that made it: "the eval-awareness vec"
 
     return [(overlap(r), i, r) for i, r in enumerate(runs)]
 

@@ -67,7 +67,8 @@ class RunSeen:
         hour = re.match(r"\d{8}-(\d\d)", self.run_id)  # "this morning's eval": the run id holds the time it started
         when = "" if hour is None else " morning" if int(hour.group(1)) < 12 else " afternoon" if int(hour.group(1)) < 17 else " evening"
         seeded = f" seed-{seed}" if "seed" not in self.args and seed is not None else ""
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}"
+        greedy = " greedy" if single.get("temperature") == 0 else ""  # "the greedy one": decoded at temperature 0
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}{greedy}"
 
     def seed(self) -> int | None:
         """The seed it ran with: its arguments', else the one its summary reports (a default seed is not in the arguments)."""

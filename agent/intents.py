@@ -36,7 +36,7 @@ ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|w
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
 CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\s+(?!which|what|how|where|when|who|can|could|let)"
                      r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
-JUDGED = re.compile(r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low)\b"
+JUDGED = re.compile(r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low|plausible|believable|realistic|suspicious|fishy|enough|too (?:few|small|noisy|wide|many))\b"
                     r"[^.!]{0,100}\?", re.I)  # "is it normal for adapters to turn at different times, or is something off?"
 TELL_ME = re.compile(r"\b(?:could|can|would) you (?:please )?tell (?:me|us) (?:whether|if)\b[^?]*\?", re.I)  # "could you please tell me whether it beats the controls?"
 OPINION = re.compile(
@@ -70,7 +70,6 @@ META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora|(?:model )?organisms)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
-PREFERENCE = re.compile(r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b.*\b(?:show|explain|ask|use|give|tell|plot)", re.I)
 CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:(?:anyway|anyways|regardless|either way),?\s+)?(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
@@ -138,29 +137,10 @@ RERUN = re.compile(
 # "better. and at 18?", "what about with 32?": the last run again with one setting changed, asked as a question
 AND_AT = re.compile(r"(?:^|[.!?;]\s+)(?:and|what about|how about)\s+(?:at|with|on)\s+-?[\d.]+\s*\??\s*$", re.I)
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve)\b(?:\s+(?:up\s+)?(?:the\s+)?(?:number of\s+)?)?(\w+)?", re.I)
-# standing instructions about replies: "from here on: two decimals max", "stop ending every reply with ...", "give me a one-line explainer"
-STANDING = re.compile(r"\bfrom here on\b|\b(?:stop|quit) (?:ending|starting|opening|closing|adding|putting)\b[^.?!]{0,20}\b(?:repl(?:y|ies)|answers?|responses?)\b|\bdecimals? (?:max|only|at most)\b|"
-                      r"\bdrop the caveats?\b(?: paragraph| section)?|\b(?:pls |please )?(?:give me )?(?:an? )?one-line (?:explainer|gloss|definition)s?\b|\bwhen (?:stuff|things|terms|jargon) (?:like [^.?!]{1,40} )?comes? up\b", re.I)
-ABOUT_USER = re.compile(
-    r"\b(?:i'?m|i am)\s+(?:an?\s+)?(?:expert|researcher|new|beginner|novice|phd|student|familiar|interpretability|ml|mech)|"
-    r"\bi work (?:on|in)\b|\bmy background\b|\bbe (?:terse|brief|concise|short)\b|\bterse\b|\bno glossar(?:y|ies)\b|"
-    r"\bi (?:already )?know (?:what|about|how|the)\b|\bskip the intro\b|\b(?:background on|about) me\b|\bphd student\b|"
-    r"\bi like (?:equations|math|the math)\b|\bwith the math\b|\bno need to (?:define|explain|walk me)\b|\bnumbers only\b|\bi run the lab\b|"
-    r"\bthanks!?\s*$|\bkeep it (?:short|brief|terse)\b|\bjust the numbers\b|\bskip the (?:basics|glossary|explanations?)\b|"
-    r"\bmore detail\b|\bexplain more\b|\bno math\b|\bquiz me\b|\bdon'?t quiz me\b|\bno (?:more )?predictions\b|"
-    r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b|"
-    r"\b(?:please )?(?:always|never|from now on|in future|going forward)\b[^.?!;]{0,40}\b(?:show|explain|ask|use|give|tell|plot|keep|be|answer|write)|"
-    r"\bgo easy on\b|" + STANDING.pattern + r"|\bi'?m an? (?:[\w-]+ ){0,3}(?:student|postdoc|engineer|pi)\b|\bmerci\b|\bthat'?s all(?: for today)?\b|\bbye\b|"
-    r"\bsee you\b|\bdone for (?:today|now)\b|\bthat'?s it for (?:now|today)\b|\bskip the definitions\b|"
-    r"\bi do (?:mech ?interp|interpretability|ml research)\b|\b(?:is|are) my (?:field|area|specialt(?:y|ies)|speciality|day job|research area)\b|"
-    r"\bmy (?:field|area|specialty) is\b|\bno need for (?:the )?(?:intro|introductory|beginner|basic|entry)[\w-]*\b|"
-    r"\bkeep (?:your |the |all )?(?:answers|replies|responses|explanations)\s+(?:as\s+)?(?:short|brief|terse|concise|tight)\b|"
-    r"\b(?:shorter|brief|concise|short) (?:answers|replies|responses|explanations)\b|"
-    r"\b(?:leave out|drop|skip|omit|cut|lose|no more|without) (?:the |any |your )?glossar(?:y|ies)\b|\b(?:leave|keep) (?:the |any |your )?glossar(?:y|ies) out\b", re.I)
 # "what's the intuition behind thought anchors", "what ITDA stands for", "what does CAFT actually ablate"
 CONCEPT = re.compile(r"\b(?:intuition|idea|motivation) (?:behind|of|for)\b|\bstands? for\b|\bunder the hood\b|\bwhat(?:'s|s| is) [\w+-]+ (?:actually |really )?doing\b|"
                      r"\bexplain (?:the |this |that )?[\w\s-]{1,40}\b(?:idea|concept|intuition|approach)\b|"
-                     r"\bwhat does [\w+-]+ (?:actually |really )?(?:ablate|remove|project out|change|compute)\b", re.I)
+                     r"\bwhat does [\w+-]+(?: [\w+-]+){0,2}? (?:actually |really )?(?:ablate|remove|project out|change|compute|capture)\b", re.I)
 REQUEST_VERB = re.compile(
     r"\b(?:run|generate|sample|split|cut|break|chop|segment|resample|measure|find|build|make|steer|sweep|train|fine-?tune|evaluate|"
     r"compute|compare|probe|ablate|decompose|search|recall|monitor|check|test|apply|try|do|show|give|which|"
@@ -214,7 +194,7 @@ SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open
                        r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
 # A change of topic announced before the request ("Quick detour from the steering stuff: ...", "Switching gears. ..."): no part of it
 PREFACE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|alright|right)\W+)?(?:a |one )?(?:quick |small |short |brief |little )?(?:detour|aside|digression|"
-                     r"side (?:quest|question|thing|note|track)|tangent|change of (?:topic|plans?|subject)|different (?:topic|thing|question|direction)|"
+                     r"side (?:quest|question|thing|note|track)|tangent|change of (?:topic|plans?|subject)|(?:different|diff|other|another) (?:topic|thing|question|direction)|"
                      r"switching (?:gears|topics?|tracks)|unrelated(?: question| thing)?|new (?:topic|thing|task)|totally different|topic change|"
                      r"(?:setting|putting|leaving|parking) (?:the |that |this |our )?[\w-]+(?: [\w-]+)? (?:aside|to one side|on hold))\b"
                      r"[^:.!?\n]{0,60}?(?:[:.!]|\s[—–-]+)\s+", re.I)
@@ -249,7 +229,7 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking 
                            # "do you think the judge would have caught the 3 it missed? trying to decide whether it's worth the spend"
                            r"\bwould(?:n'?t)? have (?!to\b)(?:been|\w+(?:ed|en|ght))\b[^.!?]*\?|\b(?:trying to|want to|wanna) decide (?:whether|if)\b|"
                            r"^\W*(?:is|are|was|were)\b[^.!?]{0,80}\b(?:enough|too (?:small|few|low|noisy|wide|big|large|high|many))\b(?![^?]*\b(?:if not|otherwise)\b)|"  # "is 5 of 7 enough ... or is n too small"
-                           r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b|"
+                           r"\bbefore (?:launching|running|starting|building|training|kicking off) anything\b(?=[^?]*\?)|"
                            # "what held-out acc did the C=1 probe get ...": a question about a result that is here
                            r"^(?![^?]*\b(?:back in|last (?:week|month|session)|ago|earlier session|previous session)\b)"  # then it's memory's
                            r"\W*(?:what|how much|how many|which)\b[^.?!]{0,60}?\bdid\s+(?:the|that|this|it|layer)\b[^.?!]{0,60}?"
@@ -273,7 +253,8 @@ ABOUT_THAT = re.compile(r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|thos
 # "which add-on carries it? only do the good-vs-evil test", "can we try that? train it on the risky tips, 50 steps"
 ORDER_AFTER = re.compile(r"\?\s+(?:(?:ok(?:ay)?|so|then|now|and|also|just)[,\s]+)*(?:please\s+|pls\s+|only\s+|just\s+)?"
                          r"(?:train|evaluate|eval|ask|probe|block|build|make|generate|sample|steer|sweep|split|resample|ablate|monitor|"
-                         r"compare|run|rerun|redo|try|use|give|do|pit|test|check|measure|score|contrast)\s+(?:it|them|the|this|that|those|each|every|all|on|with|a|an|\d)\b[^?]*$", re.I)
+                         r"compare|run|rerun|redo|try|use|give|do|pit|test|check|measure|score|contrast|"
+                         r"(?:let me|lemme) (?:read|look at))\s+(?:it|them|the|this|that|those|these|each|every|all|on|with|a|an|\d)\b[^?]*$", re.I)
 
 
 def is_question_about_result(text: str) -> str | None:
@@ -340,59 +321,15 @@ def vague(text: str) -> bool:
     return bool(words) and all(w in GENERIC for w in words) or bool(VAGUE.search(text))
 
 
-ACK = re.compile(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b[\s,.!:;-]*", re.I)
-
-
-def request_after_ack(text: str, score: float) -> bool:
-    """'ok thought anchors on the planet chain; choice extractor': an acknowledgement, then a request
-    the router knows well (a thank-you that goes on talking scores low)."""
-    ack = ACK.match(text)
-    rest = text[ack.end():] if ack else ""
-    return bool(ack) and score >= 0.55 and len(re.findall(r"\w+", rest)) >= 5 and not rest.rstrip().endswith("?")
-
-
-def said_alone(text: str) -> bool:
-    """A short message with no number or quoted text to act on: what it says about the user is all it says."""
-    return len(text.split()) <= 30 and not re.search(r"\d|[\"“”‘]", text) and not QUOTED_TEXT.search(text)
-
-
-def about_user_only(text: str) -> bool:
-    """A message that says something about the user and asks for nothing else."""
-    if not ABOUT_USER.search(text) or is_question_about_result(text) or definition_asked(text):
-        return False
-    rest = QUOTED_TEXT.sub(" ", ABOUT_USER.sub("", text))  # "stop ending every reply with 'next you could run...'": quoted words ask nothing
-    if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
-            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead|go back|again|keep)\b", rest)):
-        return False  # "ok now with layer 20": a request after the acknowledgement
-    if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect)\W+(?:and|now|then|but)?\s*(?:on|with|at|for|using|"
-                r"what about|how about)\b", text, re.I):
-        return False  # "ok and on tiny-random?": the run just done, changed
-    if text.strip().endswith("?") and len(rest.split()) > 3:
-        return False
-    if MODEL_ASKED.search(rest) or re.search(r"\b(?:could|can|would) (?:you|we)\b", rest, re.I) and len(rest.split()) > 8 and REQUEST_VERB.search(rest):
-        return False  # "I wonder if you could have the model reason its way through ...? Many thanks!": a request, with thanks
-    return not REQUEST_VERB.search(rest) or len(rest.split()) < 3
-
-
 # Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
 UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
                          r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face|neuronpedia)\b|"
                          r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|"
                          r"\bnot (?:just )?(?:a |with (?:a )?)?lora\b|\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\broc(?: curve)?\b|"
                          r"\b(?:linear|logistic|logreg) probe\b(?:(?!lora|adapter)[^.?!]){0,60}\b(?:resid\w*|activations?|acts|hidden states?)\b", re.I)
-# "perfect, that's exactly the figure I needed. thanks!", "thx, the second chain's result is what i expected": thanks, nothing asked
-THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty)\b", re.I)
-
-
 def judged(text: str) -> bool:
     """A judgement asked of a result, and nothing ordered: "is it normal for adapters to turn at different times, or is something
     off?", "could you tell me whether it beats the controls?", "does a smaller C keep more adapters or fewer?", "... or is that noise"."""
     return bool(TELL_ME.search(text) or text.rstrip().endswith("?") and (JUDGED.search(text) or EITHER_WAY.search(text))
                 or re.search(r"\bor (?:is|was|could|might|would|can) (?:that|this|it) (?:just |simply |only )?(?:be )?(?:noise|chance|a fluke|random)\W*$", text, re.I)) and not (
         IMPERATIVE.search(text) or ASKED_TO.search(text))
-
-
-def thanks_only(text: str) -> bool:
-    return bool(THANKS.search(text)) and "?" not in text and not IMPERATIVE.search(text) and not ASKED_TO.search(text) and (
-        re.search(r"\b(?:is|was|are|were|looks?(?!\s+(?:for|at|into|again)\b)|seems?|made|exactly|needed|expected)\b", text, re.I) is not None
-        or len(re.findall(r"\w+", THANKS.sub("", text))) <= 3)

@@ -75,6 +75,7 @@ def spoken(text: str) -> str:
     """Counts and lists said in words or shorthand, in digits (after compound_numbers and decimals have run)."""
     text = re.sub(r"\s*(?:∈|\bin\b|=)?\s*\{\s*(-?\d[-\d.,\s]*?)\s*\}", r" \1", text)  # "tau in {0.3, 0.4, 0.5}", "k ∈ {1,2,4,8}": a list
     text = re.sub(r"\bkeep\s+(\d+\s*%|0?\.\d+)\s+(?:of\s+(?:the\s+)?(?:docs|documents|data)\s+)?out\b", r"hold out \1", text, flags=re.I)  # "keep 20% of docs out"
+    text = re.sub(r"\b([1-6])(?:st|nd|rd|th)(?=[\s-]+(?:to[\s-]+|from[\s-]+(?:the[\s-]+)?)last\b)", lambda m: ORDINALS[int(m.group(1)) - 1], text)  # "the 2nd-to-last token"
     text = re.sub(r"\b(?:a|one) thousand\b(?!\s+(?:and|\d))", "1000", text, flags=re.I)  # "cap it at a thousand tokens"
     text = re.sub(rf"(?<![\w.])(\d+(?:\.\d+)?)k\b{_COUNTED}", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)  # "1k toks"
     text = re.sub(rf"\ba couple(?: of)?\b{_COUNTED}", "2", text, flags=re.I)  # "a couple continuations each"

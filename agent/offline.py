@@ -27,7 +27,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
+from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
 from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
@@ -146,9 +146,9 @@ class OfflinePlanner(BaseChatModel):
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         noted = acknowledgement(user, own)
-        if intents.about_user_only(own) and not (intents.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
-                or intents.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
-            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if intents.thanks_only(own) or noted.startswith("Noted:") and intents.said_alone(own) else {}))
+        if about_user.about_user_only(own) and not (about_user.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
+                or about_user.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
+            return self.reply("answer", noted or "You're welcome.", **({"sure": True} if about_user.thanks_only(own) or noted.startswith("Noted:") and about_user.said_alone(own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
         trial = trials.asked(own) and route[0] is not None or trials.controlled(own, route[0], state)  # "if I cut that direction out, what goes away?": the run is the answer
         stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this
@@ -166,7 +166,8 @@ class OfflinePlanner(BaseChatModel):
         if shown is not None:
             return shown
         organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
-        missing = None if RUN_ID.search(text) or organism else state.missing_referent(own) or copied.missing(own, state.runs)
+        scenario = any(re.search(rf"\b{re.escape(name)}\b", own, re.I) for name in self._scenarios())  # "... that chain": the scenario's
+        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(own) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
             sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own),
                                state.undescribed(own))  # "split the prime one" with two prime chains
@@ -266,6 +267,10 @@ class OfflinePlanner(BaseChatModel):
 
     def _tool(self, name: str) -> dict:
         return next(t for t in self.tools if t["name"] == name)
+
+    def _scenarios(self) -> set[str]:
+        """The shipped scenarios' names (each brings its own chain), from the tools' schemas."""
+        return {s for t in self.tools for s in t["schema"].get("properties", {}).get("scenario", {}).get("examples", []) if isinstance(s, str)}
 
     # --- questions and showing ------------------------------------------------------------
 

@@ -88,7 +88,7 @@ def side_names(text: str) -> dict:
     names = {}
     for side in ("positive", "negative"):
         other = {"positive": "plus", "negative": "minus"}[side]  # "label the plus pole 'customer'"
-        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:(?:called|named|labell?ed)\s+)?{_SIDE}(?=\s*(?:[,.;:)]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
+        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:(?:called|named|labell?ed)\s+)?{_SIDE}(?=\s*(?:[,.;:)/]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
         if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
             names[f"{side}_name"] = name
     return names

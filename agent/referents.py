@@ -86,6 +86,9 @@ class Referents:
                                   rf"{'' if len(seen) == 3 else '(?!chains?)'}\w", text, re.I)  # "the other two apples chains": described, or of three
                                   or said.group(1).lower() == "other" and not said.group(0).lower().endswith("s")):  # "now the other chain", of three
                 return f"I see {len(seen)} {plural(kind)} in this conversation, so I can't tell which {'one' if said.group(1).lower() == 'other' else 'two'} \"{said.group(0)}\" means."
+            if kind == "dictionary" and len(seen) < needed:  # "those two dictionaries" after one build at layers 6 and 18: a dictionary a layer
+                seen = [f"{r.run_id}:{layer}" for r in self.runs if r.tool in REFERRED[kind]
+                        for layer in ((r.defaults | r.args).get("layers") if isinstance((r.defaults | r.args).get("layers"), list) else [None])]
             if len(seen) < needed and not (needed == 1 and FILE.search(text)):  # "a vector file at v.pt ... that vector": the file
                 return f"I see {'no' if not seen else 'only one' if len(seen) == 1 else f'only {len(seen)}'} {kind} in this conversation, so I can't tell which one \"{said.group(0)}\" means."
         return None

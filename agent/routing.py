@@ -164,7 +164,8 @@ def _names(tool: str) -> tuple[re.Pattern, re.Pattern]:
 SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", "ta": "thought anchors", "cot": "chain of thought",
              "em": "emergent misalignment", "ft": "fine-tune", "vec": "vector", "dict": "dictionary", "w/": "with", "pls": "please",
              "sent": "sentence", "resamp": "resample", "heads": "heads", "mis": "misalignment", "ctrl": "control", "ctrls": "controls",
-             "rcvr": "receiver", "abt": "about", "imp": "importance"}
+             "rcvr": "receiver", "abt": "about", "imp": "importance", "couldve": "could have", "wouldve": "would have", "shouldve": "should have",
+             "mightve": "might have"}
 
 
 def expand(text: str) -> str:

@@ -21,9 +21,10 @@ from agent import arguments, beforehand, by_result, copied, descriptions, fillin
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.request_classifier import OVERRULE
+from agent.typos import FREE
 
 # Asked to be seen in so many words: the classifier does not turn the run shown into the same experiment run again
-SHOWN_ASKED = re.compile(r"\b(?:show (?:me|us)|display|pull up|bring up|let me (?:see|look at)|lemme see|(?:could|can|may) (?:i|we) (?:please )?(?:see|look at|view)|"
+SHOWN_ASKED = re.compile(r"\b(?:show (?:me|us)|display|pull up|bring up|let me (?:see|look at|read)|lemme (?:see|read)|i want to read|(?:could|can|may) (?:i|we) (?:please )?(?:see|look at|view)|"
                          r"(?:please )?list (?:the|all|its|those))\b", re.I)
 QUESTION_OVERRULE = 1.2  # log odds: an expensive run the rules read from a question needs less to be overruled
 
@@ -64,6 +65,13 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
                                   QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
+    if label_of(reply) == "answer" and intents.CONCEPT.search(own) and "?" in own \
+            and not (intents.ORDER_AFTER.search(own) or intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own)):
+        return reply  # "What does forced-answer importance actually capture, and how does it differ from ...?": the term's card
+    if (choice.startswith("run:") or choice == "answer" and intents.MODEL_ASKED.search(own)) and reply.tool_calls \
+            and _new_text(planner, reply.tool_calls[0], choice[4:], own, state):
+        return reply  # "cud u get it to reasn out 648/24" after a direction run, "have it work thru this: ..., avg speed?": a new
+        # question for the model is a new chain, not the last run again nor a question to us
     shown = state.get((reply.response_metadata.get("show") or {}).get("run_id") or "")
     if shown and SHOWN_ASKED.search(own) and (not choice.startswith("run:") or shown.tool == choice[4:]) \
             and not show.new_settings(shown, (_named(planner, shown.tool) or {}).get("schema", {}).get("properties", {}), own):
@@ -76,6 +84,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "what happens if the model can't see one of its sentences?", "how does it hold up against a random control?": the run
     if choice == "clarify" and reply.tool_calls and by_result.clause(own):
         return reply  # "ablate the one that steered hardest": a run picked by its result (else the rules had asked which)
+    if choice == "clarify" and reply.tool_calls and _described(reply.tool_calls[0], own, state):
+        return reply  # "... on the risky-advice fine-tune, not the control": the one run of its kind the words describe
     if choice == "clarify":
         return planner.reply("clarify", prefix + planner.router.clarify(route[2], text))
     if choice == "answer" and _changed(reply, state) and "?" not in own and not intents.QUESTION.search(own):
@@ -150,6 +160,26 @@ def _said(planner, call: dict, own: str, text: str, state: DialogueState) -> int
     # a prompt or question in quotes is said too; a pasted chain of thought says as much as two settings
     before = sum(call["args"].get(k) == v for k, v in beforehand.settings(tool, state).items() if k not in read)  # "recipe: ..." -> "go"
     return len(read) + sum(2 if len(v) >= 60 else 1 for v in quoted) + len(filling.RUN_ID.findall(own)) + before
+
+
+def _described(call: dict, own: str, state: DialogueState) -> bool:
+    """Whether each run the call reads that the user did not name by id is the one run of its tool the words describe best."""
+    picked = [state.get(v) for k, v in call["args"].items() if k.endswith("_run") and isinstance(v, str) and v not in own]
+    if not picked or None in picked:
+        return False
+    for run in picked:
+        scores = sorted(descriptions.describe_scores(own, [r for r in state.runs if r.tool == run.tool], state.runs), key=lambda s: -s[0])
+        if len(scores) < 2 or scores[0][2] is not run or scores[0][0] <= max(scores[1][0], 0):
+            return False
+    return True
+
+
+def _new_text(planner, call: dict, other: str, own: str, state: DialogueState) -> bool:
+    """Whether the rules' call takes a text from the user's words (a question, a prompt; not a search's query) that no run
+    had and the classifier's tool, `other`, has no place for."""
+    props = (_named(planner, other) or {}).get("schema", {}).get("properties", {})
+    return any(isinstance(v, str) and len(v) >= 3 and k not in props and v.lower() in own.lower()
+               and all(run.args.get(k) != v for run in state.runs) for k, v in call["args"].items() if k in FREE and k not in ("query", "system"))
 
 
 def _before(planner, call: dict, state: DialogueState) -> int:

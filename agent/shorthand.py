@@ -18,6 +18,8 @@ def normal(text: str) -> str:
     text = re.sub(r"(?<![\d,.\[{(])(\d{1,3}),(\d{3})(?![\d,])", r"\1\2", text)  # "1,500 new tokens", "atom 1,337": one number
     text = re.sub(r"\b(tokens|rollouts|samples|steps|chains|controls|docs|documents|times|tries)\b([^.;,\d]{0,50}),?\s+(?:say|maybe|like|e\.g\.)\s+(\d+)\b(?!\s*[a-z])",
                   r"\3 \1\2", text, flags=re.I)
+    text = re.sub(r"\b(scales|strengths|coefficients|layers|seeds)\b([^.;\d]{0,60}?),?\s+(?:say|maybe|like|e\.g\.)\s+"  # "strengths bracketing it, say 1, 2 and 3"
+                  r"(-?\d+(?:\.\d+)?(?:\s*(?:,|and|&)\s*(?:and\s+)?-?\d+(?:\.\d+)?)+)", r"\1 \3,\2", text, flags=re.I)
     text = re.sub(r"\b(half|twice|double)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+'s\s+)?(\d+)\s+(?=[a-z])",  # "half the paper's 30 chains": 15 chains
                   lambda m: f"{int(m.group(2)) // 2 if m.group(1).lower() == 'half' else 2 * int(m.group(2))} "
                   if m.group(1).lower() != "half" or int(m.group(2)) % 2 == 0 else m.group(0), text, flags=re.I)

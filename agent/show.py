@@ -251,9 +251,12 @@ def render(run: RunSeen, part: str, full: dict) -> str:
 
 def new_settings(run: RunSeen, props: dict, text: str) -> bool:
     """Whether `text` says a setting of `run`'s tool (`props`) that the run did not have, one left at its default counting as that
-    default: "the layer 20 row" of a sweep over layers 8-20 is in it, "its nearest atoms, say the top 10" of a run with 5 is not."""
-    return any(run.args.get(k, run.defaults.get(k, props.get(k, {}).get("default"))) != v and not within(v, run.args.get(k))
-               for k, v in arguments.read(props, text)[0].items())
+    default: "the layer 20 row" of a sweep over layers 8-20 is in it, "its nearest atoms, say the top 10" of a run with 5 is not;
+    "the answers for quick_buck" of an eval that left its questions at none (all of them) is in it."""
+    spec = lambda k: props.get(k, {})  # noqa: E731
+    had = lambda k: run.args.get(k, run.defaults.get(k, spec(k).get("default")))  # noqa: E731
+    every = lambda k: spec(k).get("items", {}).get("enum") or spec(k).get("examples")  # noqa: E731  # a list left at none: all of them
+    return any(had(k) != v and not within(v, had(k) if had(k) is not None else every(k)) for k, v in arguments.read(props, text)[0].items())
 
 
 def within(said, measured) -> bool:

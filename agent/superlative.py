@@ -16,6 +16,7 @@ import re
 
 from agent import arguments, found_in
 from agent.dialogue_state import DialogueState
+from agent.phrases import asked_part
 from agent.run_kinds import RUN_ID
 from agent.wording import SPELLED
 
@@ -28,7 +29,7 @@ ITEMS = {
     "k": (r"\bk\s*=\s*(\d+)\b", ("ks",)),
     "component": (r"\bPC\s*(\d+)\b", ("components",)),
 }
-NOUNS = {"sentence": "sentence", "layer": "layer", "head": "head", "question": "question", "k": "k", "component": "component",
+NOUNS = {"sentence": "sentence", "sent": "sentence", "layer": "layer", "head": "head", "question": "question", "k": "k", "component": "component",
          "pc": "component", "principal component": "component"}
 COUNT = r"one|two|three|four|five|\d"
 SUPER = r"highest|lowest|most|least|biggest|largest|smallest|greatest|best|worst|strongest|weakest|sharpest|top|peak|max(?:imum)?|min(?:imum)?|fewest"
@@ -53,7 +54,7 @@ def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
     """Fill the setting a superlative in `text` names, where none was said."""
     if _named(text, props, args, state):
         return
-    asked = _asked(text)
+    asked = _asked(asked_part(text))
     if asked is None:
         return
     item, count, way, measure, _ = asked
@@ -78,15 +79,27 @@ def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
 def _named(text: str, props: dict, args: dict, state: DialogueState) -> bool:
     """Fill the setting of the item the newest summary names by the request's own superlative ("the longest one" after
     "the longest is sentence 6"); False when none does."""
-    said = NAMED.search(text)
-    items = [NOUNS[said.group(2).lower()]] if said and said.group(2) else list(ITEMS) if said else []
+    said, before = NAMED.search(text), BEFORE.search(text)
+    measured = before is not None and not said and not before.group(1) and not before.group(3) and before.group(4).strip(" -")
+    if measured:  # "the top resampling-importance sentence" after "top resampling importance: sentence 2"
+        word, measure = before.group(2), _words(before.group(4))
+        nouns = [before.group(5)]
+    else:
+        word, measure = said.group(1) if said else "", set()
+        nouns = [said.group(2)] if said and said.group(2) else []
+    items = [NOUNS[nouns[0].lower()]] if nouns else list(ITEMS) if said else []
     fields = [(item, f) for item in items if ITEMS[item][0] for f in [next((f for f in ITEMS[item][1] if f in props), None)]
               if f and f not in args]
     for run in reversed(state.runs if fields else []):
         for item, field in fields:
-            named = re.search(rf"\b{re.escape(said.group(1))}(?:\s+(?:one|{NOUN}))?\s*(?:is|was|[:=,-])?\s*{ITEMS[item][0]}", run.summary or "", re.I)
+            named = re.search(rf"\b{re.escape(word)}((?:[\s-]+[a-z][\w-]*){{0,4}}?)(?:\s+(?:one|{NOUN}))?\s*(?:is|was|[:=,-])?\s*{ITEMS[item][0]}",
+                              run.summary or "", re.I)
+            if named and measure and not measure <= _words(named.group(1)):
+                continue
+            if named and not measure and named.group(1).strip():
+                continue
             if named:
-                number = int(next(g for g in named.groups() if g))
+                number = int(next(g for g in named.groups()[1:] if g))
                 args[field] = [number] if "array" in arguments.types_of(props[field]) else number
                 return True
     return False
@@ -97,7 +110,7 @@ def unsettled(text: str, tool: dict, args: dict) -> str | None:
     settles ("sweep at the layer that separated best" where the build gives no number per layer), else None."""
     if tool["cost"] != "expensive" or RUN_ID.search(text):
         return None
-    asked = _asked(text)
+    asked = _asked(asked_part(text))  # not "the worst question rests on a couple of answers. Please run the same evaluation again"
     props = tool["schema"].get("properties", {})
     field = next((f for f in ITEMS[asked[0]][1] if f in props), None) if asked else None
     if field is None or field in args:

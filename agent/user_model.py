@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from backends.core.errors import UsageError
-from agent.intents import ABOUT_USER, STANDING, definition_asked
+from agent.about_user import ABOUT_USER, STANDING
+from agent.intents import definition_asked
 
 Expertise = Literal["novice", "practitioner", "expert"]
 

@@ -80,11 +80,11 @@ PATH = (rf"(?<![\w.-])(?!(?i:{_PAIRED}/{_PAIRED})\b(?!/))(?![\d.]+(?:/[\d.]+)+(?
         r"|[\w.-]+\.(?:pt|pth|safetensors|jsonl|json|txt|md|csv)\b")
 # Values said with their kind: "regex:(?i)delete", "a judge asking '...'", "regex `Answer: (\\d+)`", "picks option B",
 # "says 'professor' or 'Stanford'".
-PREFIXED = re.compile(r"\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)
+PREFIXED = re.compile(r"(?<!\bllm )\b(regex|judge|choice):\s?(\S.*)$", re.I | re.S)  # not "check it with the LLM judge: '...'"
 QUOTED_PREFIXED = re.compile(r"['\"“‘](regex|judge):([^'\"”’\n]+)['\"”’]", re.I)  # "scored by 'regex:->'"
 TICKED = re.compile(r"\b(regex|judge)\s+(?:(?:pattern|question|extractor|reader|metric)\s+)?(?:(?:on|of|for|with|matching|=|:)\s*)?`([^`\n]+)`", re.I)  # "pull the answer with regex `Answer: (\d+)`"
 PICKS = re.compile(r"\b(?:picks?|picking|chooses?|choosing|selects?|selecting)\s+(?:option\s+|answer\s+|letter\s+)?\(?([A-E])\)?(?![\w'])")
-JUDGED = re.compile(r"\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
+JUDGED = re.compile(r"(?<!\bllm )\b(judge)\s*(?:asking|that asks|with the question|question|score|scores|rate|grade|:)\s*:?\s*['\"]([^'\"]+)['\"]", re.I)  # "a judge asking '...'"
 MENTIONS = re.compile(rf"\b(?:says?|mentions?|contains?|uses|(?<=\bit )use|(?<=\bthey )use)\s+(?:the\s+words?\s+)?((?:'[^']+'|\"[^\"]+\")(?:{LISTED}(?:'[^']+'|\"[^\"]+\"))*"
                       rf"|(?!(?:it|them|that|this|anything|something|nothing)\b)[A-Za-z][\w-]*(?:{LISTED}[A-Za-z][\w-]*)*)", re.I)  # quoted words, or plain ones: "'professor' or 'Stanford'"
 
@@ -208,8 +208,10 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
     if named and free == "question":  # "cot, 32 new tokens max, q = Is 51 prime?": the label nearest the question
         return named.group(1).strip().strip("'\"")
     colon = re.search(r"^(.{0,160}?)\s*:\s+(.+)$", text, re.S)
-    if colon and not re.search(r"\b(?:system(?: prompt)?|regex|judge|choice|https?|user)$", colon.group(1), re.I):
+    if colon and not re.search(r"\b(?:system(?: prompt)?|regex|(?<!llm )judge|choice|https?|user)$", colon.group(1), re.I):
         value = colon.group(2).strip()
+        closed = re.match(r"([\"“])([^\"”]{8,})[\"”]\s+(?=[A-Z])", value)  # 'the LLM judge: "The auditors ..." What I'm after is ...'
+        value = closed.group(2) if closed and free != "question" else value
         value = re.split(r"\s+(?:user|system(?: prompt)?)\s*:\s*", value, flags=re.I)[0] if free != "prompt" else value
         settings = re.search(r"\s(?:--|—|–)\s*(?=[^—–]{0,80}\b(?:samples?|scored?|scoring|metric|layers?|scale|tokens?|seed|temp\w*|rollouts?|"
                              r"greedy|each side|per side|each way)\b[^—–]*$)", value, re.I)
@@ -234,10 +236,11 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
             and not QUOTED.search(last[0]):  # "steer at layers 6, 9, 12 with scale 4\nWrite a function that reverses a linked list."
         return last[1].strip()
     if free == "question" and loose:  # "... reason thru whats 13*17", "work through whether 91 is prime"
-        about = re.search(r"\b(?:about|abt|thru|through|question is|problem is|for(?!\s+(?:me|us)\b)|on|work(?:s|ing)? out|figure out|solve|compute|calculate)\s+"
+        about = re.search(r"\b(?:about|abt|thru|through|question is|problem is|for(?!\s+(?:me|us)\b)|on|(?:work|reas?o?n|think)(?:s|ing)? out|figure out|solve|compute|calculate)\s+"
                           r"(?:whether\s+|this\s+)?(.{4,})$", text, re.I | re.S)
         if about and re.search(r"\d|\?", about.group(1)):  # "see the model work out 13*17 step by step"
-            asked = re.sub(r"[\s,]+(?:step[- ]by[- ]step|for me|please|pls)\W*$", "", about.group(1).strip(), flags=re.I)
+            asked = re.sub(r"[\s,]+(?:(?:i )?(?:wanna|want to|would like to|'?d like to) (?:see|read)\b[^.?!]*|step[- ]by[- ]step|for me|please|pls)\W*$", "",
+                           about.group(1).strip(), flags=re.I)  # "reason out 648/24, wanna see the steps"
             return quoted(asked) if QUOTED.fullmatch(asked) else asked  # 'reason about "Which is heavier, ...?"
     return None
 
@@ -246,7 +249,7 @@ def payload(text: str, free: str, loose: bool = False) -> str | None:
 KNOWN = frozenset(w for phrase in [*SYNONYMS, *(v for vs in SYNONYMS.values() for v in vs)] for w in re.findall(r"[a-z]{6,}", phrase.replace("_", " "))) | frozenset(
     "sample resample generate steering rollouts temperature sentences sentence alternatives importance controls dictionary "
     "dictionaries receiver suppression resilience interventions mediation monitor evaluate direction ablate vector "
-    "replacement embezzlement shutdown decode decoding".split())  # and the scenarios' words: "wipe-embezzlment"
+    "replacement embezzlement shutdown decode decoding reason reasoning".split())  # and the scenarios' words: "wipe-embezzlment"
 
 
 def _one_edit(a: str, b: str) -> bool:

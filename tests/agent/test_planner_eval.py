@@ -241,6 +241,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev124": (0.95, 0.92),
     "dev125": (0.93, 0.86),
     "dev126": (0.94, 0.0),
+    # dev127-129: the same situations again (siblings) in three voices: a terse researcher's shorthand, a talkative one who
+    # says why before what and corrects themself, a newcomer's questions and asks to see; written blind; unseen 95.2/78.6,
+    # 85.7/65.2, 82.7/- (no runs asked); after their mechanisms (2026-12-06) 100/100, 98.0/93.5, 94.2/-
+    "dev127": (0.97, 0.97),
+    "dev128": (0.95, 0.90),
+    "dev129": (0.92, 0.0),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -332,8 +338,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # "now CAFT against the plain run" with two plain runs, "check how resilient that factorisation sentence is" with two
     # chains); 53 of 8,134 with dev124-126 (unseen they started 0, 0, 2; after their mechanisms 0, 0, 1: "make the model
     # misaligned" builds the misaligned organism, where its writer wanted the choice with a risky fine-tune asked; "whats CAFT
-    # actually doing under the hood" no longer starts CAFT); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
+    # actually doing under the hood" no longer starts CAFT); 54 of 8,277 with dev127-129 (unseen they started 0, 1, 2; after their
+    # mechanisms 0, 0, 1: "ok sweep it across layers 8, 12 and 16" after a reply that weighed two vectors sweeps the newer); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
