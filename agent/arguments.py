@@ -290,8 +290,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     count = next((n for n in ("top", "k", "rollouts") if n in props), None)
     them = re.search(r"\b(\d+) of them\b|\b(?:give me|up to) (\d+)\s*(?:[.,;!?]|$)", words.text, re.I) if count and count not in args else None
     if them:  # "its nearest neighbours, 10 of them", "what's near it? give me 10", "look through past runs, up to 10"
-        clause = set(described.stems(re.split(r"[.!?;]\s+", words.text[:them.start()])[-1]))  # unless the sentence describes another:
-        echo = {n: len(clause & described.stems(s.get("description", ""))) for n, s in props.items() if n not in args and "integer" in types_of(s)}
+        clause = re.split(r"[.!?;]\s+", words.text[:them.start()])[-1]  # unless the sentence describes another:
+        echo = {n: described.echoed(clause, s.get("description", "")) for n, s in props.items() if n not in args and "integer" in types_of(s)}
         best = max(echo, key=echo.get, default=count)  # "when it looks for the most similar sentence in other rollouts, let it search 16 of them"
         take(best if echo.get(best, 0) >= 3 and echo[best] > echo.get(count, 0) else count, int(them.group(1) or them.group(2)), them.group(0))
     said_tokens = next((v for k, v in args.items() if k.endswith("tokens") and not k.startswith("sentence") and isinstance(v, int)), None)

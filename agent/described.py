@@ -100,6 +100,11 @@ def stems(text: str) -> set[str]:
     return {w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in STOP}
 
 
+def echoed(text: str, description: str) -> int:
+    """How many words of a setting's description `text` echoes (by their first four letters, stop words aside)."""
+    return len(stems(text) & stems(description))
+
+
 def read(props: dict, text: str, args: dict, names: Callable[[str], str], whole: str = "") -> dict[str, Any]:
     """The settings of `props` that `text` says by what they do, other than those in `args`; `names(name)` is the
     regex alternation of the words that name a setting (agent.arguments.name_pattern). `text` has the phrases that
@@ -164,8 +169,7 @@ def _owner(props: dict, name: str, text: str) -> str:
     """Of the settings taking the same values, the one whose description the text echoes most ("let the build decide which
     activations become atoms with orthogonal matching pursuit" is build_encoder's: "How the build decides which activations
     become atoms"); on a tie, the one whose own description gives the meaning said."""
-    said = stems(text)
-    return max(_sharing(props, name), key=lambda n: (len(stems(props[n].get("description", "").split("(")[0]) & said) >= 4,
+    return max(_sharing(props, name), key=lambda n: (echoed(text, props[n].get("description", "").split("(")[0]) >= 4,
                                                     _meant(props[n], text) is not None))
 
 

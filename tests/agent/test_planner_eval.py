@@ -243,7 +243,7 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev126": (0.94, 0.0),
     # dev127-129: the same situations again (siblings) in three voices: a terse researcher's shorthand, a talkative one who
     # says why before what and corrects themself, a newcomer's questions and asks to see; written blind; unseen 95.2/78.6,
-    # 85.7/65.2, 82.7/- (no runs asked); after their mechanisms (2026-12-06) 100/100, 98.0/93.5, 94.2/-
+    # 85.7/65.2, 82.7/- (no runs asked); after their mechanisms (2026-12-06) 100/100, 98.0/93.5, 96.2/-
     "dev127": (0.97, 0.97),
     "dev128": (0.95, 0.90),
     "dev129": (0.92, 0.0),
