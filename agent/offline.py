@@ -51,6 +51,7 @@ class OfflinePlanner(BaseChatModel):
     _router: Any = PrivateAttr(default=None)
     _classifier: Any = PrivateAttr(default=None)
     _defaults: Any = PrivateAttr(default=None)  # each tool's numeric defaults ("the 8-rollout one"), read from the schemas once
+    _scenario: Any = PrivateAttr(default=None)  # the shipped scenarios' names, one pattern, read from the schemas once
 
     @property
     def _llm_type(self) -> str:
@@ -166,7 +167,7 @@ class OfflinePlanner(BaseChatModel):
         if shown is not None:
             return shown
         organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
-        scenario = any(re.search(rf"\b{re.escape(name)}\b", own, re.I) for name in self._scenarios())  # "... that chain": the scenario's
+        scenario = self._scenario_named(own)  # "hint mediation on hint-planet ... that chain": the scenario's
         missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(own) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
             sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own),
@@ -268,9 +269,12 @@ class OfflinePlanner(BaseChatModel):
     def _tool(self, name: str) -> dict:
         return next(t for t in self.tools if t["name"] == name)
 
-    def _scenarios(self) -> set[str]:
-        """The shipped scenarios' names (each brings its own chain), from the tools' schemas."""
-        return {s for t in self.tools for s in t["schema"].get("properties", {}).get("scenario", {}).get("examples", []) if isinstance(s, str)}
+    def _scenario_named(self, text: str) -> bool:
+        """Whether `text` names a shipped scenario (each brings its own chain); the names come from the tools' schemas."""
+        if self._scenario is None:
+            names = {s for t in self.tools for s in t["schema"].get("properties", {}).get("scenario", {}).get("examples", []) if isinstance(s, str)}
+            self._scenario = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\b" if names else "(?!)", re.I)
+        return bool(self._scenario.search(text))
 
     # --- questions and showing ------------------------------------------------------------
 
