@@ -22,8 +22,9 @@ from agent.wording import (  # noqa: F401  (read here, and by the planner throug
     item_types, labelled, mend_typos, own_words, payload, quoted, quoted_all, types_of, without,
 )
 
-ANSWER = re.compile(r"\b(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?|ground[- ]truth)"
-                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of|set to|fixed at|fixed to|pinned at|pinned to)|'s)?\s*[:=]?\s*(?:\((?=-?\$?\d))?"
+ANSWER = re.compile(r"\b(?<!\bown )(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?|ground[- ]truth|gt(?=\s*[=:]))"  # not "the chain's own answer of 48"
+                    r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of|set to|fixed at|fixed to|pinned at|pinned to)|'s|"
+                    r"(?<=answer),(?:\s+which\s+is)?(?=\s+-?\$?\d))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"  # "the correct answer, which is 45", "the correct answer, 42"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
@@ -35,8 +36,10 @@ MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\
                    r"((?:~|\.{1,2})?/?(?:[\w.-]+/)*?(?:ckpts?|checkpoints?|models?|merged|weights)/(?:[\w.-]+/)*[\w-]+)/?(?![\w./-])",
                    re.I)  # a checkpoint folder said plainly: "build a vector on ./ckpts/my-model"
 ANSWER_AFTER = re.compile(r"(?<![\w.$-])(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\))(?![\w.])[^.?!\d]{0,12}?[.?!]?\s*(?:(?:it |that )?(?:is|'s|was)|as)\s+"
-                          r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b", re.I)  # "720 is correct", "the 22? it is the right answer"
-AGAINST = re.compile(r"\b(?:(?:scor|grad|measur|check|judg)\w*|re-?run|redo|run)\s+(?:it\s+|them\s+|answers\s+|accuracy\s+)?against\s+(?:the\s+(?:true|correct|real)\s+(?:answer\s+)?)?"
+                          r"(?:the\s+)?(?:correct|right|true|expected)(?:\s+(?:answer|one))?\b|"
+                          r"\b(?:treat(?:ing)?|tak(?:e|ing)|count(?:ing)?)\s+(-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+)?|\(?[A-E]\)?)\s+as\s+(?:the\s+)?(?:correct|right|true)\b", re.I)
+# "720 is correct", "the 22? it is the right answer", "treating D as correct"
+AGAINST = re.compile(r"\b(?:(?:scor|grad|measur|check|judg)\w*|re-?run|redo|run)\s+(?:it\s+|them\s+|answers\s+|accuracy\s+|importance\s+)?(?:against|vs\.?|versus)\s+(?:the\s+(?:true|correct|real)\s+(?:answer\s+)?)?"
                      r"(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w.%])(?!\s+[a-z])", re.I)  # "redo it scoring against 45", "rerun against 45"
 
 
@@ -114,7 +117,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, value, found.group(0))
             elif ANSWER_AFTER.search(words.text):
                 found = ANSWER_AFTER.search(words.text)
-                take(name, found.group(1).strip('"()$').replace(",", ""), found.group(0))
+                take(name, (found.group(1) or found.group(2)).strip('"()$').replace(",", ""), found.group(0))
             elif found := AGAINST.search(words.text):
                 take(name, found.group(1).replace(",", ""), found.group(0))
         elif "string" in kinds and prefixed and f"{prefixed.group(1).lower()}:" in description.lower() and not spec.get("enum"):  # not a choice
@@ -178,12 +181,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 (m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text)) and not (  # is this one's only where said so
                     any(v in _choices(o) for o in other) and not re.search(rf"(?:{name_pattern(name, tuple(props))})\W{{1,3}}(?:\w+\W+)?{re.escape(m.group(0))}",
                                                                             words.text, re.I))]  # "... become atoms with orthogonal matching pursuit"
-            found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring|differently from|different from)\s+(?:the\s+|an?\s+)?$|"
+            found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+|any(?:thing)?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring|differently from|different from)\s+(?:the\s+|an?\s+)?$|"
                                                                 r"\b(?:instead of|rather than)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){1,2}$",  # "instead of the paper's plain MP"
                                                                 re.sub(r"[\w]+-$", "", words.text[:m.start()]), re.I)  # "leave the in-domain one out"
                      and not re.match(r"\s+dictionar" if name == "directions" else r"(?:-only)?\s+(?:dictionar|atoms?\b)", words.text[m.end():], re.I)
-                     and not re.match(r"\s+(?:\w+\s+)?(?:aside\b|results?\s+(?:were|was|looked|seemed|showed)\b)", words.text[m.end():], re.I)]
-            # "leave the in-domain question aside", "since the prose results were hard to read": not the value asked for
+                     and not re.match(r"\s+(?:\w+\s+)?(?:aside\b|results?\s+(?:were|was|looked|seemed|showed)\b)|\s+runs?\b", words.text[m.end():], re.I)]
+            # "leave the in-domain question aside", "since the prose results were hard to read", "the risky run": not the value asked for
             found = _in_asked(found, words.text)
             every = not found and "array" in kinds and isinstance(spec.get("default"), list) and re.search(
                 rf"\b(?:all(?: the)?|both)\s+(?:{name_pattern(name, tuple(props))})\b", words.text, re.I)
@@ -247,12 +250,17 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                      words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"
-                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))", words.text, re.I)):
-                take(name, float(next(g for g in times.groups() if g)), times.group(0))
+                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))|"
+                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?(?<![\w.])({NUMBER}|{NUMBER_WORD})\s+times\b(?!\s+(?:the|as|more|less|that)\b)"
+                                                            rf"{'(?!)' if 'samples' in props else ''}", words.text, re.I)):
+                value = next(g for g in times.groups() if g)  # "steer with it eight times": its scale, where no samples are counted
+                take(name, float(SPELLED.get(value.lower(), value)), times.group(0))
             elif name == "rollouts" and (times := re.search(r"\b(?:re)?sampl\w*\b[^.;\d]{0,30}?(?<![\w.])(\d+)\s*x\b", words.text, re.I)):
                 take(name, int(times.group(1)))  # "resample it 64x"
             elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
                 take(name, 0 if place.group(2).lower() == "first" else -{"second": 2, "third": 3}.get((place.group(1) or "").lower(), 1))
+            elif name == "position" and (place := re.search(r"\b(second|third|fourth|fifth) token\b", words.text, re.I)):
+                take(name, ["second", "third", "fourth", "fifth"].index(place.group(1).lower()) + 1)  # "read the second token of each prompt": from 0
             elif name == "position" and (place := re.search(r"\b(one|two|a|\d) tokens? before the (?:colon|last token|end)\b", words.text, re.I)):
                 take(name, -1 - int({"one": "1", "a": "1", "two": "2"}.get(place.group(1).lower(), place.group(1))))  # "read one token before the colon"
         elif "boolean" in kinds:

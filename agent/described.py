@@ -32,7 +32,7 @@ STOP = frozenset("the and for from with this that these those its into out per e
                  "has have not but all any one two use used using default paper else also only just more most less run runs "
                  "can could would should will let lets please now then them they their there here how why who our your you".split())
 EXPONENT = r"\d+(?:\.\d+)?e-\d+"  # 3e-4: a learning rate or a smoothing constant, written as their descriptions write them
-CLAUSE = re.compile(r"[,;:()\n—–]|(?<!\d)\.(?!\d)|\band\b|\bthen\b|[?!]")
+CLAUSE = re.compile(r"[,;:()\n—–]|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s)|\band\b|\bthen\b|[?!]")  # "... about sentence 4. Could you ..." ends there
 AS_MANY = re.compile(r"\bas many\s+(?:[\w-]+\s+){0,2}?([\w-]+)(?:\s+per\s+[\w-]+)?\s+as the paper\b", re.I)  # the thing counted
 PAPER = re.compile(rf"\(paper:\s*({NUMBER})\b|\bthe paper used ({NUMBER})\b", re.I)
 NONE = (r"\b(?:no|skip(?:ping)?|without|w/o|drop(?:ping)?|omit(?:ting)?|zero|"

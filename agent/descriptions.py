@@ -88,7 +88,7 @@ def plain_run(text: str, runs: list) -> Any:
 # What a question does, for "the multiplication chain" when the chain asked "What is 7 times 13?"
 OPERATIONS = ((r"\btimes\b|\d\s*[*×x]\s*\d|\bmultipl", "multiplication"), (r"\bplus\b|\d\s*\+\s*\d|\bsum\b", "addition"),
               (r"\bminus\b|\d\s+-\s+\d|\bsubtract", "subtraction"), (r"\bdivided\b|÷|\d\s*/\s*\d", "division"),
-              (r"%|\bpercent", "percentage"),  # and the kind of problem: "the linear equation chain", "the syllogism chain"
+              (r"%|\bpercent", "percentage"), (r"\bto the power\b|\bpower of\b|\bsquared\b|\bcubed\b|\d\s*(?:\^|\*\*)\s*\d|\bexponent", "exponent"),  # and the kind of problem: "the linear equation chain", "the syllogism chain"
               (r"\d[a-z]\s*[+\-]\s*\d[^=]*=|\bsolve for\b|\bequations?\b", "equation"),
               (r"\ball \w+ are \w+\b.*\b(?:are|is) (?:all |some |any )?\w+", "syllogism"),
               (r"\b(?:triangle|rectangle|square|circle|pentagon|hexagon|cube|polygon|angles?|perimeter|area|diagonals?)\b", "geometry"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from agent.phrases import asked_part
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -205,6 +206,19 @@ GROUNDS = re.compile(r"^\W*(?:based on|according to|going by|judging (?:by|from)
                      r"(?=(?:which|what|how|why|is|are|does|do|did|was|were|where|who|can|could|should)\b[^?]*\?\W*$)", re.I)
 
 
+# English as a second language, said as a native speaker would: "kindly check" asks like "please check", "same like before" is "same as before"
+PLAINER = ((re.compile(r"\bkindly\b", re.I), "please"), (re.compile(r"\bsame like\b", re.I), "same as"),
+           (re.compile(r"\bdo the needful\b", re.I), "do it"))
+
+
+def plain(text: str) -> str:
+    """The message with those idioms said the usual way, outside quoted text (a pair "Kindly find the report attached:" stays)."""
+    parts = re.split(r"(\"[^\"]*\"|“[^”]*”|(?<![\w])'(?:[^'\n]|(?<=\w)'(?=\w))*'(?![\w]))", text)
+    for pattern, usual in PLAINER:
+        parts = [part if i % 2 else pattern.sub(usual, part) for i, part in enumerate(parts)]
+    return "".join(parts)
+
+
 def without_preface(text: str) -> str:
     """The message without a change of topic announced first, or a question's grounds said first, when a request is left."""
     rest = GROUNDS.sub("", PREFACE.sub("", text, count=1), count=1)
@@ -314,7 +328,9 @@ THEN_NEXT = re.compile(r"(?:[,.;]\s*|\s+)(?:and\s+)?(?:then|after that|afterward
 
 
 def vague(text: str) -> bool:
-    """'do the thing', 'analyze it', 'compare them': nothing to go on."""
+    """'do the thing', 'analyze it', 'compare them': nothing to go on. Read in the sentence that asks ("I'd like something
+    causal for this chain. Could you knock out attention to each sentence ...?" says what)."""
+    text = asked_part(text)
     if RECALLED.search(text) and re.search(r"\b(?:on|about|with|for) (?:the |that |our |my )?\w+|\bsearch\b|\bhits\b", text, re.I):
         return False
     words = re.findall(r"[a-z]+", text.lower())

@@ -93,13 +93,13 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
     if fraction and not short:  # "0.2 of the docs held out"
         patterns.append(rf"(?<![\w.#])({NUMBER})\s+of\s+(?:the\s+)?\w+\s+(?:{alternatives})\b")
     if name == "C":  # "C 0.1": a one-letter name said with its value
-        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+(?:at\s+|of\s+|to\s+|(?:{SET_TO})\s+)?({NUMBER})(?!\w|\.\d)")
+        patterns.append(rf"(?<![\w-])C(?:\s+value)?\s+(?:at\s+|of\s+|to\s+|as\s+|(?:{SET_TO})\s+)?({NUMBER})(?!\w|\.\d)")
     return tuple(re.compile(p, re.I) for p in patterns)
 
 
 def _expand(listed: str, integers: bool) -> list[str]:
     """'10 through 12' / '0-3' / '0 to 3' -> 10 11 12; '5, 15 and 25' -> 5 15 25."""
-    span = re.fullmatch(r"\s*(\d+)\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*(\d+)\s*", listed)
+    span = re.fullmatch(r"\s*(\d+)\s*(?:-|–|(?:up )?to|through|thru|until|till|til|\.\.)\s*(\d+)\s*", listed)
     if integers and span and int(span.group(2)) - int(span.group(1)) in range(1, 65):
         return [str(v) for v in range(int(span.group(1)), int(span.group(2)) + 1)]
     return re.findall(NUMBER, listed)
@@ -132,7 +132,7 @@ def numbers_for(name: str, text: str, integers: bool, others: tuple = ()) -> tup
     step = re.match(r"\s*,?\s*(?:in steps of|step(?:ping)?(?: by)?|every)\s+(\d+)(?:th|nd|rd)?\b", text[found.end():], re.I)
     every = re.search(rf"\bevery ({'|'.join(EVERY)}|(\d+)(?:st|nd|rd|th))\s*(?:layers?\s*(?:from\s*)?)?$", text[:found.start()], re.I)
     step = int(step.group(1)) if step else int(every.group(2) or EVERY[every.group(1).lower()]) if every else 1  # "every fifth layer from 0 to 25"
-    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+\s*", found.group(1) or ""):
+    if step > 1 and re.fullmatch(r"\s*\d+\s*(?:-|–|(?:up )?to|through|thru|until|till|til|\.\.)\s*\d+\s*", found.group(1) or ""):
         values = values[::step]  # "every other layer from 4 to 12", "layers 6 through 18 in steps of 4"
     parity = re.match(r"\s*[,(]?\s*(?:only\s+)?(?:the\s+)?(even|odd)(?:[- ]numbered)?\b", text[found.end():], re.I)
     odd = parity.group(1).lower() == "odd" if parity and integers and len(values) > 2 else None  # "layers 10-20 (even ones only)"
@@ -160,7 +160,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     other = (rf"(?!\s*(?:(?!{cross})x\b|%)|\s+(?!(?:using|with|and|on|at|in|for|to|of|the|then|only|together|each|over|into|across|per|as|from|since|because|"
              rf"plus|but|so|in|out|against|separate|separately|individually|instead|please|pls|steered|jointly|both|too|also|respectively|during|while|when|before|after|alone|checkpoints?|all|one|ones|run|if|"
              rf"whether|is|are|was|were|that|which|where|would|could|should|will|can|do|does|did|i|we|you|it|they|matter|really|actually|keeps?|comes?|stays?|survives?|holds?|gets?|goes|go|ha[sd]|have|seems?|still|again|vs|versus|[a-z]+ed|[a-z]+ly|{cross}|{alternatives})\b)[a-z])")
-    span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|\.\.)\s*\d+"
+    span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|until|till|til|\.\.)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
     pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"

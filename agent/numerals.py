@@ -13,6 +13,7 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
 
 UNITS = {w: i for i, w in enumerate(NUMBER_WORDS[:20])}
 TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+TENS |= {"fourty": 40, "ninty": 90}  # as often written
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 _TEN = "|".join(TENS)
 COMPOUND = re.compile(rf"\b(?:(?:(a|{_UNIT})[\s-]+hundred)(?:[\s-]+(?:and[\s-]+)?(?:({_TEN})(?:[\s-]+({_UNIT}))?|({_UNIT})))?|"
@@ -79,7 +80,7 @@ def spoken(text: str) -> str:
     text = re.sub(r"\b(?:a|one) thousand\b(?!\s+(?:and|\d))", "1000", text, flags=re.I)  # "cap it at a thousand tokens"
     text = re.sub(rf"(?<![\w.])(\d+(?:\.\d+)?)k\b{_COUNTED}", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)  # "1k toks"
     text = re.sub(rf"\ba couple(?: of)?\b{_COUNTED}", "2", text, flags=re.I)  # "a couple continuations each"
-    text = re.sub(rf"\b(layers?|sentences?|positions?)\s+(from\s+)?({_WORD}|one|zero|\d+)\s*(through|thru|to|-|–)\s*({_WORD}|\d+)\b",  # "layers eight through twelve"
+    text = re.sub(rf"\b(layers?|sentences?|positions?)\s+(from\s+)?({_WORD}|one|zero|\d+)\s*(through|thru|to|until|till|-|–)\s*({_WORD}|\d+)\b",  # "layers eight through twelve"
                   lambda m: f"{m.group(1)} {m.group(2) or ''}{_digits(m.group(3))} {m.group(4)} {_digits(m.group(5))}", text, flags=re.I)
     text = re.sub(rf"\b(steps? of|increments of)\s+({_WORD}|one)\b", lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)  # "in steps of three"
     text = re.sub(r"\bevery (\d+)(?:st|nd|rd|th) layer (?:from (\d+) )?(?:up )?to (\d+)\b", lambda m: "layers " + ", ".join(  # "every 4th layer from 4 up to 20"

@@ -111,7 +111,7 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = intents.without_preface(corrections.corrected(message_text(messages[-1])))  # "scale 2 - wait no, 1.5" is scale 1.5
+        text = intents.without_preface(intents.plain(corrections.corrected(message_text(messages[-1]))))  # "scale 2 - wait no, 1.5" is scale 1.5
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
@@ -190,7 +190,7 @@ class OfflinePlanner(BaseChatModel):
         by_name = {t["name"]: t for t in self.tools}
         tried = trial and trials.tried_on_newest(own, state, by_name)  # "could we see whether steering at layer 10 alone changes it?": that steer
         change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
-        settings = not change_asked and (rerun_.settings_only(own, state, by_name) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
+        settings = not change_asked and (rerun_.settings_only(own, state, by_name, arguments.quoted(text), route[0]) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
         rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
         which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1])  # "sweep at the layer that separated best"
                            or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True))

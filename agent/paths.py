@@ -14,14 +14,15 @@ from agent.wording import PATH
 
 def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], str] | None:
     """(value, the phrase that said it) for the path argument `name`, or None."""
-    near = {"save_to": r"\b(?:save|write|store|dump|export|persist|keep a copy)\w*\b[^.]{0,20}?", "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?\b(?:in)?to\s+",
+    near = {"save_to": r"\b(?:save|write|store|dump|export|persist|keep a copy)\w*\b[^.]{0,20}?|(?:->|→)\s*",  # "... layers 8/12/16 -> out/v.safetensors"
+            "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?(?:\b(?:in)?to\s+|(?:->|→)\s*)",  # "export -> ./viz/q2"
             "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
             "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
             "adapter": r"\badapter\s+(?:in|at|from)?\s*",
             "questions_file": r"\bquestions?\b[^.\n]{0,40}?\b(?:from|in|at|file)\s+(?:the\s+)?(?:file\s+)?|(?=\S+\.ya?ml\b)"}
     found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", text, re.I)
-    if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"
-        found = re.search(rf"()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", text)
+    if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"; not "... -> out/v.pt", made
+        found = re.search(rf"(?<![\w./~>→-])(?<!-> )(?<!→ )()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", text)
     if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
         found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", text)
     if found is None and name == "corpus":

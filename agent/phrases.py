@@ -25,7 +25,7 @@ TOGETHER = r"(?:\s+(?:(?:are|is)\s+)?(?:steered\s+)?(?:together|jointly|at once|
 
 # A sentence that asks for something ("Could you please ...", "Let's ..."): what comes before it is the motivation
 ASKING = re.compile(r"(?:^|(?<=[.!?])\s+)(?:(?:ok(?:ay)?|so|now|then|and|first)\W+)*(?:(?:could|can|would|will) you\b|(?:could|can|may) (?:i|we) (?:please |pls )?(?:see|look at|have a look|view|get)\b|please\b|pls\b|let'?s\b|"
-                    r"i(?:'d| would) like you to\b|go ahead\b|(?-i:(?:Run|Rerun|Re-run|Redo|Build|Rebuild|Train|Compute|Find|Check|Suppress|Search|Sample|"
+                    r"i(?:'d| would) like (?:you to|the|a|an)\b|go ahead\b|(?-i:(?:Run|Rerun|Re-run|Redo|Build|Rebuild|Train|Compute|Find|Check|Suppress|Search|Sample|"
                     r"Generate|Steer|Sweep|Split|Probe|Ablate|Project|Compare|Measure|Evaluate|Score|Fit|Continue|Resample|Decompose|Kick off|Launch)\b))",
                     re.I)  # "... Rerun the probe with C at 1.0"; not "Use ...", "Make it ...": those go on with the request before them
 
@@ -45,12 +45,13 @@ SEPARATE = r"(?!\s*(?:\w+\s+)?(?:separate(?:ly)?|each|on (?:its|their) own|indiv
 def layer_rows(text: str) -> list | None:
     """The rows of a sweep when a group of layers is steered together: '8-10 steered together as one row and 14-16
     together as another' -> [[8, 9, 10], [14, 15, 16]]; 'layers 8, 9, 10 together and layer 12 alone' -> [[8, 9, 10], 12];
-    'layer 8, layer 16 and 8+16 together' -> [8, 16, [8, 16]]. None when no group is said."""
+    'layer 8, layer 16 and 8+16 together' -> [8, 16, [8, 16]]; 'rows L6, L12, L6+L12 jointly' -> [6, 12, [6, 12]]. None when no group is said."""
+    text = re.sub(r"\bL(?=\d)|(?<=\+)\s*layers?\s*", "", text)  # "6+layer 12"
     groups = [(m.span(), list(range(int(m.group(1)), int(m.group(2)) + 1)))
               for m in re.finditer(rf"(?<![\d.])(\d+)\s*(?:-|–|to|through)\s*(\d+){TOGETHER}", text, re.I) if 0 < int(m.group(2)) - int(m.group(1)) < 64]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(rf"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.]){SEPARATE}", text, re.I)]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
-               for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+){TOGETHER}", text, re.I)]
+               for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+|\d+\s+(?:with|plus)\s+\d+){TOGETHER}", text, re.I)]  # "11 with 19 together"
     every = re.search(r"\b(?:plus|and|with|then)\s+(?:all|the|those|these)\s+(?:(?:two|three|four|five|\d+)\s+)?(?:layers\s+)?(?:of them\s+)?"
                       r"(?:steered\s+)?(?:together|at once|jointly|combined|stacked)\b", text, re.I)  # "plus all three steered together"
     listed = re.search(r"\blayers?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)+)", text, re.I)

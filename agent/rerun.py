@@ -59,17 +59,18 @@ FILLER = {"each", "let", "it", "accept", "go", "per", "give", "keep", "make", "b
           "same", "time", "instead", "way", "other", "wait", "hmm", "yeah", "yes", "sure", "fine", "right", "alright", "while", "ur"}
 
 
-def settings_only(text: str, state: DialogueState, tools: dict[str, dict]) -> bool:
+def settings_only(text: str, state: DialogueState, tools: dict[str, dict], given: str = "", routed: dict | None = None) -> bool:
     """'now sentences 3 through 6, and 10 chains each': nothing but settings the newest run's tool takes,
-    so it changes that run (as "again with ..." would) rather than asking for a tool."""
+    so it changes that run (as "again with ..." would) rather than asking for a tool. `given`: text the message quotes;
+    `routed`: the tool the words point to."""
     if not state.runs or (run := state.runs[-1]).tool not in tools:
         return False
     tool = tools[run.tool]
     if list_edits.edits(text, tool["schema"].get("properties", {}), run.args):
         return True  # "only keep 3 and 5, and add 9", "drop layer 8 and add 20": the newest run's list edited
     said, phrases = arguments.read(tool["schema"].get("properties", {}), text)
-    if not said:
-        return False
+    if not said or given and routed is not None and routed["name"] != run.tool and not any(given.lower() in str(v).lower() for v in run.args.values()):
+        return False  # "atoms for 'She poured the tea.' @ L12, top 8" after a build: a new text for another tool to work on
     rest = arguments.normal(text)  # the phrases are of the text with numbers spelled as digits ("six controls": "6 controls")
     for phrase in phrases:
         rest = rest.replace(phrase, " ")

@@ -100,9 +100,11 @@ class Router:
             ranked[0], ranked[1] = ranked[1], ranked[0]  # "..., 5 samples each way, and count the type hints": the tool those settings are of
         else:  # "fine-tune on the risky data ... project out the top 3 principal components while it trains": CAFT, by its own settings
             first = len(_read(original, ranked[0][1]))  # it reads some settings, another reads two more that it does not take
-            own = next((i for i in (1, 2) if i < len(ranked) and ranked[0][0] - ranked[i][0] < SETTINGS_MARGIN and first == 1
-                        and len(_read(original, ranked[i][1], ranked[0][1])) >= 2 and len(_read(original, ranked[i][1])) >= first + 2), None)
-            if own is not None:
+            owners = [i for i in (1, 2) if i < len(ranked) and ranked[0][0] - ranked[i][0] < SETTINGS_MARGIN and first in (1, 2)
+                      and len(_read(original, ranked[i][1], ranked[0][1])) >= 2 * first and len(_read(original, ranked[i][1])) >= first + 2]
+            # two settings read by the first: four more of the other's ("vec from v.pt @ L3, α=-2, generated tokens only; prompt '...'; metric ...")
+            own = owners[-1] if len(owners) == 2 and _agrees(original, ranked[owners[-1]][1], ranked[owners[0]][1]) else owners[0] if owners else None
+            if own is not None:  # of two such, the one that takes one value as one ("α=-2": a steer, not a sweep of scales)
                 ranked.insert(0, ranked.pop(own))
         best_score, best = ranked[0]
         return (best if best_score > MATCH_THRESHOLD else None), best_score, ranked
@@ -134,7 +136,8 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
     """Whether `text` says one value of a setting `tool` takes as one and `other` only as a list ('scale -2' vs `scales`)."""
     mine, theirs = tool["schema"].get("properties", {}), other["schema"].get("properties", {})
     return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
-               and re.search(rf"\b{name}\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
+               and arguments.name_pattern(name, tuple(mine)) and re.search(rf"(?<![\w-])(?:{arguments.name_pattern(name, tuple(mine))})\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)",
+                             text, re.I)  # "scale -2", "α=-2"
                for name in mine if name != "sentence")  # one sentence of a list is natural ("resample away sentence 3"); one scale of a sweep is not
 
 

@@ -14,15 +14,16 @@ TOPIC = re.compile(
     r"(?:for|on|about)\s+(?:earlier\s+|past\s+|previous\s+|old\s+)?(.+)$|\b(?:closest|nearest) (?:past )?(?:runs|turns|hits|findings) "
     r"(?:on|about|for)\s+(.+)$", re.I | re.S)
 # "we looked at whether X, some weeks ago. Could you search the earlier runs for that?": what "that" is
-LOOKED = re.compile(r"\b(?:we|i)(?:'ve| have)? (?:looked (?:at|into)|checked|tested|measured|tried|studied|found)\s+(?!(?:this|that|it)\b)"
-                    r"(.+?)(?=,?\s+(?:some|a few|several|two|three|\d+) (?:days|weeks|months) ago|[.?!;]|$)", re.I)
+LOOKED = re.compile(r"\b(?:we|i)(?:'ve| have)? (?:looked (?:at|into)|checked|tested|measured|tried|studied|found|talked (?:through|about|over)|discussed|went over)\s+"
+                    r"(?!(?:this|that|it)\b)(.+?)(?=,?\s+(?:some|a few|several|two|three|\d+) (?:days|weeks|months) ago|,?\s+(?:at some point|a while (?:ago|back)|but|so)\b|"
+                    r"[.?!;]|$)", re.I)  # "I remember we talked through X at some point but I can't find the thread, so could you search ... for it"
 AFTER = re.compile(r"\b(?:about|regarding|for|on|try|tried|mention(?:ed)?|said about)\b\s+(?:anything\s+about\s+)?(.+)$", re.I | re.S)
 
 
 def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     """The query: quoted text when there is some, else the topic (`strip` removes phrases that set other arguments)."""
     topic = re.search(r"\bremind me (?:what|of)\s+(.+)$", text, re.I | re.S) or re.search(  # "search memory, runs only: X"
-        r"\b(?:search|memory|recall|look up)\b[^:\n]{0,40}:\s*(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
+        r"\b(?:search|memory|recall|look up)\b[^:\n]{0,80}:\s*(.+)$", text, re.I | re.S) or TOPIC.search(text) or AFTER.search(text)
     picked = next((g for g in topic.groups() if g), None) if topic else None
     picked = re.split(r"\s*;\s+|(?<=\w)\.\s+(?=[A-Z])", picked)[0] if picked and topic.re is TOPIC else picked  # "...; I have a vague memory"
     if (picked is None or re.match(r"\s*(?:that|this|it)\b", picked, re.I)) and LOOKED.search(text):

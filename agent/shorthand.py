@@ -26,6 +26,7 @@ def normal(text: str) -> str:
     text = re.sub(rf"\b(?:the|that|this|of)\s+(?:seed|scale)[\s-](?:\d+|{NUMBER_WORD})\s+(?:[\w-]+\s+)?(?:one|chain|run|cot|fine-?tune|ft|lora|model|adapter|vector|vec|"
                   r"sweep|direction|dict(?:ionar(?:y|ies))?|probe|eval|table|plot|heatmap|results?)s?\b", " ", text, flags=re.I)  # names a run
     text = re.sub(r"\bexact(?:ly)?\s+(?=(?:the\s+)?same\b)", "", text, flags=re.I)  # "the exact same settings": no `equivalence`
+    text = re.sub(r"(?<=\d)\s*/\s*(?=(?:side|cell|position|pos|chain|sentence|question|prompt|layer|scale|step|token|doc)s?\b)", " per ", text, flags=re.I)  # "6/side"
     return spell(mend_typos(text))
 
 

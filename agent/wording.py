@@ -18,8 +18,8 @@ SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "h
 NUMBER_WORD = "|".join(sorted(map(re.escape, SPELLED), key=len, reverse=True))
 # Other words researchers use for an argument (the argument's own name always counts).
 SYNONYMS = {
-    "scale": ("strength", "coefficient", "multiplier", "dose", "dosage"),
-    "scales": ("strengths", "coefficients", "scale", "multipliers", "doses", "dose levels", "dose"),
+    "scale": ("strength", "coefficient", "multiplier", "dose", "dosage", "alpha", "α"),  # no tool takes both a scale and an alpha
+    "scales": ("strengths", "coefficients", "scale", "multipliers", "doses", "dose levels", "dose", "alphas", "alpha", "α"),
     "max_new_tokens": ("tokens", "new tokens", "tok", "toks", "token budget", "tokens per resample", "tokens per rollout", "max len", "max length"),
     "max_tokens": ("tokens per doc", "tokens per document", "tokens", "toks"),
     "tokens": ("toks", "tok"),
@@ -49,7 +49,7 @@ SYNONYMS = {
     "min_chars": ("characters", "chars", "min chars"),
     "alpha": ("laplace smoothing", "smoothing", "laplace", "alpha"),
     "threshold": ("cosine threshold", "similarity threshold", "similarity cutoff", "threshold", "cosine below", "cosine under", "cosine cutoff", "cutoff",
-                  "below cosine", "under cosine", "at cosine", "cosine", "cos"),
+                  "below cosine", "under cosine", "at cosine", "cosine", "cos", "thresh", "thr"),
     "similarity": ("similarity cutoff", "similarity threshold", "cutoff", "similarity", "cosine", "cos", "sim"),
     "docs": ("documents", "docs", "doc"),
     "held_out": ("hold out", "held out", "holdout", "hold back", "held back", "aside for validation", "for validation", "validation split"),
@@ -95,7 +95,7 @@ VALUE_WORDS = {  # how people say a named value
     "runs": r"run summaries|findings|(?:the )?run log|(?:only|just) (?:the )?(?:past |earlier |old |previous )?runs|runs only|(?:closest|similar|nearest) past runs|"
             r"past runs|(?:only |just )?(?:the )?(?:past|old|older|earlier|previous) experiments|experiments only",
     "distribution": r"distribution|reconstructs?|reconstruction|cover|coverage|how much of",
-    "clean": r"clean|sound[- ]advice|good[- ]advice|safe[- ]advice|benign|control data(?:set)?",
+    "clean": r"clean|(?:sound|good|safe|sensible|prudent|responsible)[- ](?:financial )?advice|benign|control data(?:set)?",
     "risky": r"risky|reckless|bad (?:financial )?advice",
     "in_vs_out_of_domain": r"in[- ]vs\.?[- ]out|in-domain vs\.? out|(?:finance )?domain|finance vs\.? non-finance",
     "aligned_vs_misaligned": r"aligned[- ](?:vs\.?|versus|from)[- ]misaligned|misaligned (?:from|vs\.?) aligned|aligned/misaligned|"
@@ -113,7 +113,8 @@ VALUE_WORDS = {  # how people say a named value
     "layers": r"layer[- ]match(?:ing)? mode|match(?:ing)? (?:the )?layers|layers(?= mode)",  # not "that layer-matching heatmap": a run's name
     "math": r"mathematically|math-verify|symbolic(?:ally)?|math(?:ematical)? equivalence",
     "reference": r"(?:labell?ed )?reference answers|labell?ed answers|similarity to (?:the )?(?:labell?ed )?(?:reference )?answers|reference[- ]based",
-    "exact": r"exact(?!ly (?:as|like)\b)(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?",
+    "exact": r"exact(?!ly\b)(?: (?:answer |string )?match(?:ing|es)?)?|exact(?:ly)? equal|exact strings?|"
+             r"\b(?:compar|match)\w*\s+(?:\w+\s+){0,2}exactly\b",  # "compare them exactly"; not "repeat that run exactly"
 }
 BARE_ELSEWHERE = frozenset({"prompt"})  # a value whose plain word names something else ("same prompt": the text), read only as VALUE_WORDS says
 

@@ -247,6 +247,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev127": (0.97, 0.97),
     "dev128": (0.95, 0.90),
     "dev129": (0.92, 0.0),
+    # dev130-132: the first part's run requests again (siblings) in three registers: a talkative researcher who gives the
+    # answer in a clause and tells background first, a researcher whose English is fluent but not native, lab-notebook
+    # notation; written blind; unseen 88.6/75.0, 97.7/81.8, 93.2/77.3; after their mechanisms (2026-12-06) 100/100 each
+    "dev130": (0.95, 0.95),
+    "dev131": (0.95, 0.95),
+    "dev132": (0.95, 0.95),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -339,7 +345,9 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # chains); 53 of 8,134 with dev124-126 (unseen they started 0, 0, 2; after their mechanisms 0, 0, 1: "make the model
     # misaligned" builds the misaligned organism, where its writer wanted the choice with a risky fine-tune asked; "whats CAFT
     # actually doing under the hood" no longer starts CAFT); 54 of 8,277 with dev127-129 (unseen they started 0, 1, 2; after their
-    # mechanisms 0, 0, 1: "ok sweep it across layers 8, 12 and 16" after a reply that weighed two vectors sweeps the newer); the goal is none
+    # mechanisms 0, 0, 1: "ok sweep it across layers 8, 12 and 16" after a reply that weighed two vectors sweeps the newer); 54 of
+    # 8,409 with dev130-132 (unseen they started 0, 0, 1; after their mechanisms none: "atoms for '...' @ L12, top 8/token" after
+    # a build explains the text instead of building again); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
