@@ -176,11 +176,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 for suffix in suffixes:
                     found += [(m, m.group(0)) for m in re.finditer(rf"\b[a-z0-9]+_{suffix}\b", words.text)
                               if m.group(0) not in [v for _, v in found]]
-            other = [props[o] for o in props if o != name]
-            found = [] if name.endswith("_name") else found + [  # a side's name is read below; a value another setting takes too
-                (m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text)) and not (  # is this one's only where said so
-                    any(v in _choices(o) for o in other) and not re.search(rf"(?:{name_pattern(name, tuple(props))})\W{{1,3}}(?:\w+\W+)?{re.escape(m.group(0))}",
-                                                                            words.text, re.I))]  # "... become atoms with orthogonal matching pursuit"
+            found = [] if name.endswith("_name") else found + [(m, v) for a, v in aliases(spec).items() if (m := _said(a, words.text))]  # a side's name is read below
             found = [(m, v) for m, v in found if not re.search(r"(?:\b(?:not|no|without)|\bw/o)\s+(?:the\s+|an?\s+|any(?:thing)?\s+)?$|\b(?:instead of|rather than|except|leave|leaving|skip|skipping|ignore|ignoring|differently from|different from)\s+(?:the\s+|an?\s+)?$|"
                                                                 r"\b(?:instead of|rather than)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){1,2}$",  # "instead of the paper's plain MP"
                                                                 re.sub(r"[\w]+-$", "", words.text[:m.start()]), re.I)  # "leave the in-domain one out"

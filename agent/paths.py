@@ -23,6 +23,8 @@ def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], st
     found = re.search(rf"(?:{near.get(name, '')}|\b{name}\s+)({PATH})", text, re.I)
     if found is None and name == "vector_file":  # "project vecs/misalign.safetensors out of layers 12-18"; not "... -> out/v.pt", made
         found = re.search(rf"(?<![\w./~>→-])(?<!-> )(?<!→ )()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", text)
+        if found and re.search(r"\b(?:save|write|store|dump|export|persist)(?:s|ing)?\b(?:\s+\w+){0,3}?\s+(?:to|as|in|at|into)\s+$", text[:found.start(2)], re.I):
+            found = None  # "save to vecs/x.pt", "write it to v.pt": where the new one goes ("the vector I saved to v.pt" is one to read)
     if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
         found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", text)
     if found is None and name == "corpus":

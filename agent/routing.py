@@ -136,8 +136,8 @@ def _agrees(text: str, tool: dict, other: dict) -> bool:
     """Whether `text` says one value of a setting `tool` takes as one and `other` only as a list ('scale -2' vs `scales`)."""
     mine, theirs = tool["schema"].get("properties", {}), other["schema"].get("properties", {})
     return any(f"{name}s" in theirs and name not in theirs and f"{name}s" not in mine and not re.search(rf"\b{name}s\b", text, re.I)
-               and arguments.name_pattern(name, tuple(mine)) and re.search(rf"(?<![\w-])(?:{arguments.name_pattern(name, tuple(mine))})\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)",
-                             text, re.I)  # "scale -2", "α=-2"
+               and (said := arguments.name_pattern(name, tuple(mine)))  # "scale -2", "α=-2"
+               and re.search(rf"(?<![\w-])(?:{said})\s*[=:]?\s*[+-]?\d+(?:\.\d+)?\b(?!\s*(?:,|and|or|to|through|thru|-)\s*[+-]?\d)", text, re.I)
                for name in mine if name != "sentence")  # one sentence of a list is natural ("resample away sentence 3"); one scale of a sweep is not
 
 

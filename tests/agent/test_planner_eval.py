@@ -353,5 +353,6 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
     results = {part: measured(part) for part in FLOORS}
-    timed = [r for r in results.values() if "no tool p95 ms" in r]  # (every request of dev118 and dev123 runs a tool)
-    assert len(timed) >= len(results) - 5 and all(r["no tool p95 ms"] < 1000 for r in timed), results
+    timed = [r for r in results.values() if "no tool p95 ms" in r]
+    runs_only = sum(all(c["expect"]["intent"] == "run" for c in load_cases(part)) for part in results)  # (dev118, dev130, ...: no reply without a tool is due)
+    assert len(timed) >= len(results) - runs_only and all(r["no tool p95 ms"] < 1000 for r in timed), results
