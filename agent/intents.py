@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.phrases import asked_part
+from agent.wording import QUOTED
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -213,10 +214,14 @@ PLAINER = ((re.compile(r"\bkindly\b", re.I), "please"), (re.compile(r"\bsame lik
 
 def plain(text: str) -> str:
     """The message with those idioms said the usual way, outside quoted text (a pair "Kindly find the report attached:" stays)."""
-    parts = re.split(r"(\"[^\"]*\"|“[^”]*”|(?<![\w])'(?:[^'\n]|(?<=\w)'(?=\w))*'(?![\w]))", text)
-    for pattern, usual in PLAINER:
-        parts = [part if i % 2 else pattern.sub(usual, part) for i, part in enumerate(parts)]
-    return "".join(parts)
+    def usual(part: str) -> str:
+        for pattern, said in PLAINER:
+            part = pattern.sub(said, part)
+        return part
+
+    kept = [(m.start(), m.end()) for m in QUOTED.finditer(text)]
+    bounds = [0, *(b for span in kept for b in span), len(text)]
+    return "".join(text[a:b] if i % 2 else usual(text[a:b]) for i, (a, b) in enumerate(zip(bounds, bounds[1:])))
 
 
 def without_preface(text: str) -> str:
