@@ -24,7 +24,7 @@ from agent.wording import (  # noqa: F401  (read here, and by the planner throug
 
 ANSWER = re.compile(r"\b(?<!\bown )(?:(?:correct |right |true |expected |reference )?(?:answer|ans)|(?:correct|right)(?: one)?|ground[- ]truth|gt(?=\s*[=:]))"  # not "the chain's own answer of 48"
                     r"(?:\s+(?:on|for|to) (?:this|that|it)(?: one)?|\s+(?:there|here|this time))?(?:\s+(?:is|should be|=|:|was|of|set to|fixed at|fixed to|pinned at|pinned to)|'s|"
-                    r"(?<=answer),(?:\s+which\s+is)?(?=\s+-?\$?\d))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"  # "the correct answer, which is 45", "the correct answer, 42"
+                    r"(?<=answer),(?:\s+which\s+is)?(?=\s+-?\$?\d)|(?<=answer)\s*[-–—,;]?\s*it'?s(?=\s+-?\$?\d+(?:\.\d+)?(?![\w-])))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"  # "the correct answer, which is 45", "the correct answer, 42"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
@@ -138,6 +138,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
             take(name, f"choice:{picked.group(1)}", picked.group(0))  # "score whether it picks option B"
         elif name.endswith(("_to", "_dir", "_file")) or (name in ("dataset", "corpus", "adapter") and re.search(PATH, words.text)):
             if found := paths.path_for(name, kinds, words.text):
+                if name == "corpus" and (built := list(re.finditer(r"\bbuiltin:\w+", words.text))):  # "['builtin:code', 'data/snippets/']": both
+                    at = words.text.find(found[0][0])
+                    found = ([m.group(0) for m in built if m.start() < at] + found[0] + [m.group(0) for m in built if m.start() > at], found[1])
                 take(name, *found)
         elif name == "hint_words" and (HINT_WORDS.search(text) or MENTIONS.search(text)):  # "hint words: key, answer key"; "if it says 'professor' or 'Stanford'"
             found = HINT_WORDS.search(text) or MENTIONS.search(text)
@@ -205,6 +208,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 values, phrase = found
                 numbers = [int(float(v)) if integers or float(v).is_integer() and "integer" in item_types(spec) else float(v)
                            for v in values]
+                if "layer" in name and len(numbers) > 1 and numbers[-1] < 0 <= min(numbers[:-1]):
+                    numbers, phrase = numbers[:-1], phrase[:phrase.rindex(values[-1])]  # "layers 9 and 13, -6": the -6 is a scale
                 if "array" in item_types(spec) and len(numbers) > 1 and re.search(
                         rf"{re.escape(phrase)}\s*(?:\w+\s+){{0,2}}(?:together|as (?:one|a single) group|as one|jointly|at once)", words.text, re.I):
                     numbers = [numbers]  # steered together: one row of the sweep
@@ -246,11 +251,14 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                      words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)
             elif name == "scale" and (times := re.search(rf"(?<![\w.])(?:({NUMBER})x|x({NUMBER}))\b|"  # "3x", "steer with that vector at 1.5"
-                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))|"
-                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?(?<![\w.])({NUMBER}|{NUMBER_WORD})\s+times\b(?!\s+(?:the|as|more|less|that)\b)"
-                                                            rf"{'(?!)' if 'samples' in props else ''}", words.text, re.I)):
-                value = next(g for g in times.groups() if g)  # "steer with it eight times": its scale, where no samples are counted
-                take(name, float(SPELLED.get(value.lower(), value)), times.group(0))
+                                                            rf"\bsteer\w*\b[^.;\d]{{0,40}}?\bat\s+({NUMBER})(?![\w.])(?!\s*(?:%|tokens?\b))", words.text, re.I)):
+                take(name, float(next(g for g in times.groups() if g)), times.group(0))
+            elif name == "scale" and "samples" not in props and (times := re.search(
+                    rf"\bsteer\w*\b[^.;\d]{{0,40}}?(?<![\w.])({NUMBER}|{NUMBER_WORD})\s+times\b(?!\s+(?:the|as|more|less|that)\b)", words.text, re.I)):
+                take(name, float(SPELLED.get(times.group(1).lower(), times.group(1))), times.group(0))  # "steer with it eight times": its scale, where no samples are counted
+            elif name == "scale" and re.search(r"\bsteer", words.text, re.I) and (signed := re.search(
+                    r"(?:^|[,;])\s*([+-]\d+(?:\.\d+)?)(?![\w%]|\.\d)(?!\s*(?:tokens?|layers?|x|times)\b)", words.text)):
+                take(name, float(signed.group(1)), signed.group(0))  # "steer it at layers 9 and 13, -6": a signed number alone is the strength
             elif name == "rollouts" and (times := re.search(r"\b(?:re)?sampl\w*\b[^.;\d]{0,30}?(?<![\w.])(\d+)\s*x\b", words.text, re.I)):
                 take(name, int(times.group(1)))  # "resample it 64x"
             elif name == "position" and (place := re.search(r"\b(?:(second|third)[- ]to[- ])?(first|last) token\b", words.text, re.I)):
@@ -276,6 +284,8 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 (m for pattern in INTENT if (m := re.search(pattern, words.text, re.I))), None)
             if found:
                 take(name, found.group(1).strip().rstrip(".,"), found.group(0))
+        elif "string" in kinds and name not in ("system",) and (given := re.search(rf"\b{re.escape(name)}\s*[=:]\s*([\"'“])([^\"'“”\n]+)[\"'”](?=[\s,;)}}]|$)", text)):
+            take(name, given.group(2).strip(), given.group(0))  # insert="I should consider every option.", positive_name="real user"
         elif "string" in kinds and name not in ("system",):
             found = re.search(rf"\b{re.escape(name)}\s*(?:=|:|is)\s{{0,2}}(?!(?:fine|ok(?:ay)?|good|default|the default|same|unchanged)\b)"
                               rf"(\"[^\"]+\"|[\w./:<>-]+)", words.text, re.I)

@@ -14,21 +14,25 @@ import re
 from agent import typos
 from agent.arguments import NUMBER, own_words, read
 
-_GAP = r"(?:[\s,!-]|\.(?!\d))*"  # not the point of ".35"
+_GAP = r"(?:[\s,!]|-(?!\d)|\.(?!\d))*"  # not the point of ".35", nor the sign of "-6"
 _PAUSE = rf"(?:\.{{2,}}|…|[-–—]{{1,2}}|[,;:(.])?\s*(?:\b(?:hmm+|oh|ah|er+m?|uh|oops|sorry|my bad)\b{_GAP})*"
-_CHANGE = rf"(?:\b(?:wait|actually|no|nah|i mean|i meant|meant|or rather|rather|sorry|er+m?|oops|my bad)\b{_GAP})+"
+_CHANGE = rf"(?:\b(?:wait|actually|no|nah|i mean|i meant|meant|or rather|rather|sorry|er+m?|oops|my bad|scratch that)\b{_GAP})+"
 _NEW = r"(?:(?:make|change|set) (?:it|that|this)(?: to)?\s+|let'?s (?:say|do|go with)\s+|go with\s+|(?:it'?s|is|should be)\s+)?"
-_LIST = rf"{NUMBER}(?:(?:\s*(?:,|and|&)\s*(?:and\s+)?|\s+){NUMBER})*"  # "13, 14 and 15", "13 14 15"
+_LIST = rf"{NUMBER}(?:(?:\s*(?:,|and|&)\s*(?:and\s+)?|\s+(?:to|through|thru)\s+|\s+){NUMBER})*"  # "13, 14 and 15", "13 14 15", "4 to 6"
 # the old value (or list), up to four words naming it ("10 samples per question"), the change of mind, the new value (or list):
 # "scale 2 - wait no, 1.5", "16 rollouts -- sorry, 32", "min chars 5, oops meant 15", "80 steps -- hmm, make it 120",
 # "scales 1 and 2 -- no, 1 and 4"
-VALUE = re.compile(rf"(?<![\w.])({_LIST})((?:%|\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?:{_CHANGE}{_NEW}|(?:make|change|set) (?:it|that|this)(?: to)?\s+)"
+VALUE = re.compile(rf"(?<![\w.])\+?({_LIST})((?:%|\s+[a-z%/-]+){{0,4}}?)\s*{_PAUSE}(?:{_CHANGE}{_NEW}|(?:make|change|set) (?:it|that|this)(?: to)?\s+|"
+                   r"(?:but\s+)?(?:i said|i asked for|i wanted|it should(?: have)? be(?:en)?|(?:it )?was supposed to be)\s+)"  # "ran at layer 2, I said 12"
                    rf"({_LIST}%?|greedy)(?!\w|\.\d)", re.I)  # "hold out 15% of the documents -- no, 20%"
 # the list meant, then the one said before and now taken back: "PCs 0 and 2, not 0 and 1 like I said"
 NOT_THAT = re.compile(rf"(?<![\w.])({_LIST})\s*,?\s+(?:not|rather than)\s+({_LIST})(?!\w|\.\d)(?:\s+(?:like|as) I (?:said|wrote|had (?:it)?))?", re.I)
+# one value of a list said again: "k = 1, 2, 5 -- make the last one 4"
+LAST_ONE = re.compile(rf"(?<![\w.])({NUMBER}(?:\s*(?:,|and|&)\s*(?:and\s+)?{NUMBER})+)\s*{_PAUSE}\s*(?:make|change|set)\s+the\s+(last|first)\s+(?:one|value)\s+"
+                      rf"(?:to\s+|into\s+|be\s+)?({NUMBER})(?![\w.])", re.I)
 # a change of mind about the whole request: what follows is the request
-DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:never ?mind|scratch that|forget (?:it|that|about (?:it|that))|"
-                     r"on second thought|(?:no wait|wait no|wait,? actually|actually,? no)\b[,.]?\s*(?=(?:first|just|instead|rather)\b))"
+DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:never ?mind|forget (?:it|that|about (?:it|that))|"
+                     r"on second thought|scratch that(?![\s,.;:!–—-]*\d)|(?:no wait|wait no|wait,? actually|actually,? no)\b[,.]?\s*(?=(?:first|just|instead|rather)\b))"
                      r"[\s,.;:!-]*(?:(?:first|instead|rather)\b[\s,:]*)?(?P<rest>\S.*)$", re.I | re.S)
 
 
@@ -46,6 +50,12 @@ def corrected(text: str) -> str:
         start = text.find(dropped.group("rest"))
         if start > 0:
             text, own = text[start:], own_words(text[start:])
+    for found in reversed(list(LAST_ONE.finditer(own))):  # "k = 1, 2, 5 -- make the last one 4"
+        if text.count(found.group(0)) == 1:
+            values = re.findall(NUMBER, found.group(1))
+            values[0 if found.group(2).lower() == "first" else -1] = found.group(3)
+            text = text.replace(found.group(0), ", ".join(values), 1)
+    own = own_words(text)
     for found in reversed([*VALUE.finditer(own), *NOT_THAT.finditer(own)]):
         if text.count(found.group(0)) != 1:
             continue  # said inside a quote as well: leave it

@@ -78,7 +78,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         if name == "direction_run" and re.search(r"\bvector\b", text, re.I):  # "project out the eval-awareness vector": the tool
             found = state.reference("vector_run", ["build_steering_vector"], text)  # takes a steering vector as its direction too
         if found is None:
-            extra = EXTRA.search(text) if name == "cot_run" and "more_cot_runs" in props else None  # the chain, not the extras
+            extra = (EXTRA.search(text) or SEEDS.search(text)) if name == "cot_run" and "more_cot_runs" in props else None  # the chain, not the extras
             found = state.reference(name, spec.get("runs_of"), text[:extra.start()] + text[extra.end():] if extra else text) \
                 or from_store(name, spec, text)
         if name == "direction_run" and found is None:  # no misalignment direction in sight: a steering vector is one
@@ -192,10 +192,13 @@ def where_to_ablate(args: dict, props: dict, text: str) -> None:
                 args[name] = [int(n) for n in re.findall(r"\d+", found.group(1))]
 
 
+SEEDS = re.compile(r"\bseeds\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\b|"  # "with the seed 1 and 2 chains thrown in"
+                   r"\bseed[\s-]+(\d+(?:\s*(?:,|and|&|\+)\s*(?:seed[\s-]+)?\d+)+)\s+(?:chains|ones|cots|runs)\b", re.I)  # "the seed 1 and seed-2 ones"
+
+
 def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[str] | None:
     """'use seeds 2 and 3 for the split-half check': the chains sampled with those seeds (None: no seeds said)."""
-    seeds = re.search(r"\bseeds\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\b|"  # "with the seed 1 and 2 chains thrown in"
-                      r"\bseed\s+(\d+(?:\s*(?:,|and|&|\+)\s*\d+)+)\s+(?:chains|ones|cots|runs)\b", text, re.I)
+    seeds = SEEDS.search(text)
     if seeds is None:
         return None
     chosen = {int(n) for n in re.findall(r"\d+", seeds.group(1) or seeds.group(2))}
@@ -205,7 +208,7 @@ def seeded_chains(text: str, state: DialogueState, besides: str | None) -> list[
 # "throw in the seed 2 one for split-half reliability", "use the other two as a stability check": extra chains
 EXTRA = re.compile(r"(?:\b(?:throw(?:ing)? in|add(?:ing)?|includ(?:e|ing)|plus|also use|use|using|with|and|fold(?:ing)?|bring(?:ing)?|along with|alongside)|"
                    r"\bw/)\s*((?:the\s+)?[^,.;]{1,40}?(?:,\s+the one [^,.;]{1,30}?)?)(?:\s+in)?,?\s+"  # "fold the seed 1 chain in for ..."
-                   r"(?:for|as|so (?:that )?(?:we|i|you) (?:get|have|can get|can see)(?: a| an| the)?|so\b[^.;]{0,30}?\b(?:if|whether|how))\s+"
+                   r"(?:for|as|gives?|would give|to (?:give|get)|so (?:that )?(?:we|i|you) (?:get|have|can get|can see)(?: a| an| the)?|so\b[^.;]{0,30}?\b(?:if|whether|how))\s+"
                    r"(?:the\s+|a\s+)?(?:(?:head\s+)?ranking\s+(?:is|holds|stays)\s+)?"  # "so I can see if the head ranking is reliable"
                    r"(?:split-?half|reliab\w*|stab\w*|head-ranking|ranking|extra chains|extras|additional chains)\b", re.I)
 

@@ -48,7 +48,7 @@ OPINION = re.compile(
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same|flip|swap|negate|invert|reverse|push|ablate|"
-    r"probe|monitor|compare|retrain|rebuild|regenerate|resample)\b)"
+    r"probe|monitor|compare|retrain|rebuild|regenerate|resample|wanted)\b)"
     r"(?:\s*(?:hm+|huh|weird|odd|strange|interesting|wow)\b[,.!]*\s+[^?]*$|.*\b(?:that'?s|this is|it'?s) (?:surprising|weird|odd|strange|unexpected)\b)|\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
     r"\bwhat does (?:an? |the )?[\w\s.-]{0,40}\btell (?:me|us)\b|\bwhy not\b|\bhow (?:can|could) (?:that|this|it) be\b|"
@@ -198,7 +198,8 @@ SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open
 PREFACE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|alright|right)\W+)?(?:a |one )?(?:quick |small |short |brief |little )?(?:detour|aside|digression|"
                      r"side (?:quest|question|thing|note|track)|tangent|change of (?:topic|plans?|subject)|(?:different|diff|other|another) (?:topic|thing|question|direction)|"
                      r"switching (?:gears|topics?|tracks)|unrelated(?: question| thing)?|new (?:topic|thing|task)|totally different|topic change|"
-                     r"(?:setting|putting|leaving|parking) (?:the |that |this |our )?[\w-]+(?: [\w-]+)? (?:aside|to one side|on hold))\b"
+                     r"(?:setting|putting|leaving|parking) (?:the |that |this |our )?[\w-]+(?: [\w-]+)? (?:aside|to one side|on hold)|"
+                     r"(?:(?:yeah|yes|sure|fine)\W+)?(?:skip|forget|hold off on|park) (?:the |that |this |our )?[\w-]+(?: [\w-]+)? (?:for now|for the moment|until later))\b"
                      r"[^:.!?\n]{0,60}?(?:[:.!]|\s[—–-]+)\s+", re.I)
 
 
@@ -255,10 +256,12 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking 
                            r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
-QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me|intuition check|(?:dumb|naive|basic|conceptual) q(?:uestion)?)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|"
-                      r"when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
-                      r"[\s\S]*\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
-                      r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me|intuition check|(?:dumb|naive|basic|conceptual) q(?:uestion)?|"
+                      r"before (?:i|we) (?:touch|run|launch|start|change|try) anything)\W+)*(?!(?:what|how) about\b)"
+                      r"(?:with\s+\w+\s*=\s*['\"]?[\w.-]+['\"]?,?\s+(?=(?:is|are|does|do|will|would)\b))?"  # "with where='generated' is the prompt left unsteered?"
+                      r"(?:what|what's|whats|which|why|how|who|when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
+                      r"[\s\S]*(?<!\ba )(?<!\bthe )(?<!\bthis )(?<!-token )\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
+                      r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|(?![^?]*\?\W*$)[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
 
                       r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
                       re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"

@@ -14,7 +14,7 @@ from agent.numerals import ORDINALS
 from agent.wording import NUMBER_WORD, SPELLED, SYNONYMS
 
 NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:e-?\d+)?"
-SET_TO = r"equals?(?: to)?|equal to|put (?:at|to|on)|put|set (?:at|to)|becomes?"  # "with C equal 0.05", "the strength put minus 6"
+SET_TO = r"equals?(?: to)?|equal to|put (?:at|to|on)|put|set (?:at|to)|becomes?|(?:fixed|pinned|held|kept) (?:at|to)"  # "with C equal 0.05", "the strength put minus 6"
 # Plural things a number before them counts, whatever setting was named before it with "at", "of", "to" ("cap each
 # chain at 15 resamples" counts resamples); not units ("checkpoint every 2 steps", "cut at 64 tokens").
 COUNTS = re.compile(r"\s+(?:[a-z]+-)?(?:re)?(?:samples|rollouts|resamples|chains|sentences|prompts|pairs|docs|documents|atoms|components|"

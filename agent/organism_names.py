@@ -32,6 +32,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
             or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
             and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
             or re.search(r"\btrain\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\b", text, re.I)
+            or re.search(r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+)?(?:model\s+)?organism\s*(?:->|→|:|,|[-–—])\s*(?:name\s*[:=]\s*)?"
+                         + name + r"(?![\w-])", text, re.I)  # "build me an organism -> name: evaluation-aware"
             or re.search(r"\b(?:need|want|like|get)\s+(?:the\s+|an?\s+)?" + name + r"\s+(?:model\s+)?organism\s+(?:built|made|trained|ready)\b",
                          text, re.I))  # "we need the hint-following organism built before the mediation runs"
     if said and re.search(r"\b(?:when|if|once|before|after|while|until)\s+(?:i|we|you)\s+(?:\w+\s+)?$", text[:said.start()], re.I):

@@ -14,8 +14,10 @@ from agent.wording import PATH
 
 def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], str] | None:
     """(value, the phrase that said it) for the path argument `name`, or None."""
-    near = {"save_to": r"\b(?:save|write|store|dump|export|persist|keep a copy)\w*\b[^.]{0,20}?|(?:->|→)\s*",  # "... layers 8/12/16 -> out/v.safetensors"
-            "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?(?:\b(?:in)?to\s+|(?:->|→)\s*)",  # "export -> ./viz/q2"
+    near = {"save_to": r"\b(?:save|write|store|dump|export|persist|keep a copy)\w*\b[^.]{0,20}?|(?:->|→)\s*|"  # "... layers 8/12/16 -> out/v.safetensors"
+                       r"\bout(?:put)?(?:_?(?:file|path))?(?:\s*[=:]\s*|\s+)",  # "out=vecs/v.pt", "--out vecs/v.pt"
+            "export_dir": r"\b(?:export|write|files?)\w*\b[^\n]{0,60}?(?:\b(?:in)?to\s+|(?:->|→)\s*)|"  # "export -> ./viz/q2"
+                          r"\bout(?:put)?(?:_?dir)?(?:\s*[=:]\s*|\s+)",  # "--out ./exports/ta"
             "vector_file": r"(?:\b(?:from|file|load|in|at|with|using|of)\s+|w/\s*)(?:the\s+)?(?:vector\s+)?(?:file\s+)?(?:in\s+|at\s+)?",
             "dataset": r"\b(?:file|data(?:set)?|on|with|using|from)\s+(?:(?:is|=|:|at|in)\s+)?(?:my\s+)?(?:file\s+)?", "corpus": r"\b(?:over|on|from|of|folder|corpus|files?)\s+(?:my\s+)?(?:\w+\s+)?(?:folder\s+)?",
             "adapter": r"\badapter\s+(?:in|at|from)?\s*",
@@ -25,6 +27,8 @@ def path_for(name: str, kinds: set[str], text: str) -> tuple[str | list[str], st
         found = re.search(rf"(?<![\w./~>→-])(?<!-> )(?<!→ )()((?:~|\.{{1,2}})?/?[\w.-]+(?:/[\w.-]+)*\.(?:safetensors|pt|pth|npy|npz))\b", text)
         if found and re.search(r"\b(?:save|write|store|dump|export|persist)(?:s|ing)?\b(?:\s+\w+){0,3}?\s+(?:to|as|in|at|into)\s+$", text[:found.start(2)], re.I):
             found = None  # "save to vecs/x.pt", "write it to v.pt": where the new one goes ("the vector I saved to v.pt" is one to read)
+    if found is None and name == "export_dir":  # "export the tables to out/": a folder of one name, said with its slash
+        found = re.search(rf"(?:{near['export_dir']})((?:~|\.{{1,2}})?/?[\w.-]+/)(?![\w/])", text, re.I)
     if found is None and name == "dataset":  # "lr 2e-4, data/medical.jsonl": a data file said on its own
         found = re.search(r"()((?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)*\.(?:jsonl|json|csv|parquet|txt))\b", text)
     if found is None and name == "corpus":

@@ -52,6 +52,8 @@ def layer_rows(text: str) -> list | None:
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))]) for m in re.finditer(rf"(?<![\d.])\d+(?:\s*\+\s*\d+)+(?![\d.]){SEPARATE}", text, re.I)]
     groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(1))])
                for m in re.finditer(rf"(?<![\d.])(\d+(?:\s*(?:,|and|&|/)\s*\d+)+|\d+\s+(?:with|plus)\s+\d+){TOGETHER}", text, re.I)]  # "11 with 19 together"
+    groups += [(m.span(), [int(n) for n in re.findall(r"\d+", m.group(0))])  # "--layers 6 12 [6,12]": a bracket after single layers is a row
+               for m in re.finditer(r"(?<=\d)(?:\s*,\s*|\s+)\[\d+(?:\s*,\s*\d+)+\]", text)]
     every = re.search(r"\b(?:plus|and|with|then)\s+(?:all|the|those|these)\s+(?:(?:two|three|four|five|\d+)\s+)?(?:layers\s+)?(?:of them\s+)?"
                       r"(?:steered\s+)?(?:together|at once|jointly|combined|stacked)\b", text, re.I)  # "plus all three steered together"
     listed = re.search(r"\blayers?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)+)", text, re.I)
@@ -63,7 +65,7 @@ def layer_rows(text: str) -> list | None:
     def inside(at: int) -> bool:
         return any(a <= at < b for (a, b), _ in groups)
 
-    singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\b(?:layers?|rows?(?:\s+for)?)\s+(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
+    singles = [(listed.start() + m.start(), int(m.group(0))) for listed in re.finditer(r"\b(?:layers?|rows?(?:\s+for)?)(?:\s*[=:]\s*\[?\s*|\s+)(?:\d+(?:\s*(?:,|and|&)\s*)?)+", text, re.I)
                for m in re.finditer(r"\d+", listed.group(0)) if not inside(listed.start() + m.start())]
     singles += [(m.start(), int(m.group(1))) for m in re.finditer(r"(?<![\d.])(\d+)\s+(?:alone|on its own|by itself|solo)\b", text, re.I)
                 if not inside(m.start()) and m.start() not in [at for at, _ in singles]]  # "... together and 16 alone"
@@ -89,7 +91,7 @@ def side_names(text: str) -> dict:
     names = {}
     for side in ("positive", "negative"):
         other = {"positive": "plus", "negative": "minus"}[side]  # "label the plus pole 'customer'"
-        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|\s+name|\s+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:(?:called|named|labell?ed)\s+)?{_SIDE}(?=\s*(?:[,.;:)/]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
+        found = re.search(rf"\b(?:{side[:3]}(?:{side[3:]})?(?:\s+side|\s+one|[\s_]+name|[\s_]+label|\s+pole|\s+end)?|{other}\s+(?:side|pole|end))(?:\s*(?:=|:)\s*|\s+(?:is|as)\s+|\s+)(?:(?:called|named|labell?ed)\s+)?{_SIDE}(?=\s*(?:[,.;:)/]|and\b|$)|[^\S\n]*\n|\s+(?:neg|negative)\b)", text, re.I)
         if found and not (name := next(g for g in found.groups() if g)).isdigit():  # "at pos 0" is a position
             names[f"{side}_name"] = name
     return names

@@ -48,14 +48,20 @@ OFFER = re.compile(r"\b(?:want me to|shall i|should i (?:go|run|start|launch|do)
                    r"(?:^|(?<=[.!?])\s)\s*\w+ (?:it|that|this|them|one)\?", re.I)
 # "Which layer should I read at?", "What prompt do you want?": the last sentence asks for a value
 ASKS_FOR = re.compile(r"\b(?:which|what)\s+(?:(?:one|of (?:the|these|those|them))\b|([a-z_-]+))[^.?!]*\?\s*$", re.I)
+# a setting refused for its bounds: "I can't run that: rollouts must be between 1 and 1000"
+BOUND = re.compile(r"\b([a-z][a-z_]*) (?:(?:must|has to|needs to) be (?:between|at most|at least|no more than|no less than|<=|>=|under|below|above)|"
+                   r"is (?:capped|limited) (?:at|to)|can'?t (?:exceed|go (?:above|past|over)))\b", re.I)
 MARKER = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=:))\(?([1-4]|[a-d])\)\s+|(?:^|\n)\s*(?:[-*•]|([1-4])\.)\s+", re.I)
-NAMED_OPTIONS = re.compile(r"\b(?:two|three|several|a couple of|some|the)\s+(?:options|choices|ways|follow-ups|possibilities|routes)\b[^:]*:\s*|"
+NAMED_OPTIONS = re.compile(r"\b(?:two|three|several|a couple of|some|the)\s+(?:(?:natural|obvious|possible|cheap|quick)\s+)?(?:options|choices|ways|follow-ups|possibilities|routes|checks|experiments|tests)\b[^:]*:\s*|"
                            r"\beither\s+", re.I)
 ORDINALS = {"first": 0, "1": 0, "a": 0, "one": 0, "former": 0, "second": 1, "2": 1, "b": 1, "two": 1, "latter": -1,
             "third": 2, "3": 2, "c": 2, "three": 2, "fourth": 3, "4": 3, "d": 3, "last": -1}
 PICK = re.compile(r"^\W*(?:(?:ok(?:ay)?|yes|yeah|sure|then|so|hmm|let'?s|i'?ll|i'?d|we'?ll)\W+)*(?:(?:go|do|run|try|take|pick|choose|want|prefer|with|"
                   r"like|the|option|choice|number|no\.?|#|one)\W+)*\(?(first|second|third|fourth|former|latter|last|[1-4a-d])\)?"
                   r"(?:\W+(?:one|option|choice|please|pls|then|thanks))*\W*$", re.I)
+# the option picked, then what the user adds: "the second, with 64 resamples", "option 1 but at layer 14"
+PICK_THEN = re.compile(r"^\W*(?:(?:ok(?:ay)?|yes|yeah|sure|then|so|let'?s)\W+)*(?:(?:go with|do|take|the|option|choice)\W+)*(first|second|third|former|latter)"
+                       r"(?:\s+(?:one|option|choice))?(?=\s*,\s*|\s+(?:but|with|and|at|on)\b)", re.I)
 STOP = {"the", "a", "an", "with", "go", "do", "run", "please", "pls", "one", "option", "let's", "lets", "ok", "okay", "yes", "yeah", "sure",
         "i", "we", "to", "of", "and", "on", "in", "at", "it", "that", "this", "use", "using", "want", "take", "try", "for", "then"}
 
@@ -73,7 +79,14 @@ def options(reply: str) -> tuple[str, list[str]]:
         rest = reply[named.end():]
         split = re.split(r",?\s+or\s+|;\s+(?:or\s+)?", rest, maxsplit=3)
         if len(split) >= 2:
-            return reply[:named.end()].strip(), [s.strip() for s in split]
+            parts = [s.strip() for s in split]
+            verb = re.match(r"([a-z]+)\s", parts[0])  # "ablate PC0 only, or PC0 and PC2": the second is ablated too
+            if verb and verb.group(1).lower() not in STOP:
+                parts = [p if re.match(r"[a-z]+\s", p) and not re.match(r"(?:pc|layer|sentence|component)s?\b", p, re.I) else f"{verb.group(1)} {p}" for p in parts]
+            return reply[:named.end()].strip(), parts
+    inline = re.search(r"(?:^|(?<=[.!?:]\s))([^.!?]*?\bI (?:can|could)\s+)([^.!?]+?),?\s+or\s+(?!not\b)([^.!?]+)[.!?]?\s*$", reply)
+    if inline:  # "I can rerun the importance against the correct answer 43, or list what else the model might say at sentence 6."
+        return reply[:inline.start(2)].strip(), [inline.group(2).strip(), inline.group(3).strip()]
     return reply, []
 
 
@@ -85,7 +98,7 @@ def picked(text: str, offered: list[str]) -> int | None:
     """Which offered option the user took: by its order ("option 1", "the second", "b") or by words only it has ("the itda atoms")."""
     if len(offered) < 2:
         return None
-    order = PICK.match(text)
+    order = PICK.match(text) or PICK_THEN.match(text)
     if order:
         index = ORDINALS[order.group(1).lower()]
         return index if index < len(offered) else None
@@ -130,30 +143,50 @@ def composed(text: str, reply: str, before: str, routes: Callable[[str], tuple[s
     preamble, offered = options(reply)
     choice = picked(text, offered)
     own_tool = strong(text)
-    if choice is not None and (PICK.match(text) or len(text.split()) <= 8):
+    if choice is not None and (PICK.match(text) or PICK_THEN.match(text) or len(text.split()) <= 8):
         proposal = cleaned(f"{as_sentence(preamble)}\n{offered[choice]}", strong)
+        asked = f"{before.strip()}\n{cleaned(offered[choice], strong)}" if before.rstrip().endswith("?") else None
+        if asked and not re.match(r"\W*(?:why|how come)\b", before, re.I) and routes(asked)[1] > routes(proposal)[1]:
+            # "which PCs would you ablate for CAFT?" -> "Two options: ..." -> "second option" (not "why would sentence 4 ...?")
+            proposal = asked
         return None if own_tool and own_tool != strong(proposal) else (proposal, _rest(text))
+    bound = BOUND.search(reply)
+    number = re.match(r"\W*(?:(?:ok(?:ay)?|fine|alright|sure|yes|yeah|then|so|let'?s (?:do|go with|say)|make it|use|go with|try)\W+)*"
+                      r"(\d+(?:\.\d+)?)(?![\w.])\W*(?:(?:then|instead|it is|please|pls)\b\W*)*", text, re.I)
+    if bound and number and before and not own_tool:  # "rollouts must be between 1 and 1000" -> "ok, 150 then": the request, with that value
+        more = re.sub(r"^(?:and|but|also)\b\W*", "", text[number.end():].strip(), flags=re.I)  # "50 it is, and lower similarity to 0.65 too"
+        return before, f"again with {bound.group(1)} {number.group(1)}" + (f", {more}" if more else "")
     question = next((q for q in map(ASKS_FOR.search, re.split(r"(?<=\?)\s+", reply)) if q), None)
     offer = OFFER.search(reply)
     end = yes_end(text, bool(offer))  # where the yes ends and what the user adds begins
+    if end is None and lone_number(text):  # "do it, top 10 heads": a yes, then settings
+        end = intents.ACCEPT.match(text).end()
     outright = end is not None and end < len(text) and STRONG_YES.search(text[:end]) \
         and not re.search(r"[.!?]\s+\S|^\W*(?:now|next|also)\b", text[end:], re.I)  # "yeah expected. now the real model ...": a new request
     if end is not None and (offer or outright):
         asked = "?" in before or re.match(r"\W*(?:what|why|how|which|is|are|does|do|can|could|would|should)\b", before, re.I)
         proposal = cleaned(reply, strong)
         proposal = proposal if routes(proposal)[0] or not before or asked else f"{as_sentence(before)}\n{proposal}"  # "I'd suggest layer 14 ..."
+        if before and proposal.rstrip().endswith("?") and routes(f"{as_sentence(before)}\n{proposal}")[1] > max(routes(proposal)[1], 0.6):
+            proposal = f"{as_sentence(before)}\n{proposal}"  # "phase transition with k up to 8" -> "... Run it there with k 1, 2, 4 and 8?" -> "yes"
         rest = text[end:]
-        if re.search(r"\b(?:again|re-?run|redo)\b", rest, re.I):
-            return None  # "ok train it again with seed three": the run before, not the proposal
+        if re.search(r"\b(?:again|re-?run|redo)\b", rest, re.I) or re.match(r"\W*(?:skip|forget|hold off|never ?mind|not now|no\b|don'?t)", rest, re.I):
+            return None  # "ok train it again with seed three": the run before, not the proposal; "yeah skip the importance for now. ...": declined
         named = routes(rest) if rest else (None, 0.0)
         if named[1] >= CLEAR and named[0] != routes(proposal)[0] or own_tool and own_tool != strong(proposal):
             return None  # "ok, build the one that follows hints": a request of its own
         return proposal, re.sub(r"^(?:but|and|just|only)\b\W*", "", rest.strip(), flags=re.I)
-    if question and end is None and before and len(text.split()) <= 14 and not (own_tool and own_tool != strong(before)):
+    if question and end is None and before and len(text.split()) <= 14 and not (own_tool and own_tool != strong(before)) \
+            and not (text.rstrip().endswith("?") and intents.QUESTION.search(text)):  # "which would you pick, and why?": a question back
         answer = text.strip()
         noun = question.group(1)
         if noun and re.fullmatch(r"[\d.,\s-]+|(?:and|,|\s|\d)+", answer):  # "14" to "Which layer ...?" is layer 14
             answer = f"{noun} {answer}"
+        elif noun and (first := re.match(r"(\d+)(?:\.(?!\d)|,)\s+(?=[a-z])", answer, re.I)):  # "9. steer at 8x and use 6 random controls"
+            answer = f"{noun} {first.group(1)}. {answer[first.end():]}"
+        elif re.search(r"\bwhich\b[^?]*\b(?:mean|one)\b", question.group(0), re.I) and re.fullmatch(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?", answer, re.I) \
+                and not re.match(r"(?:the|that|this|my|both|either|neither|none|all)\b", answer, re.I):
+            answer = f"the {answer} one"  # "Which chain do you mean: the apples one or the train one?" -> "apples"
         return f"{as_sentence(before.rstrip(' ?'))}\n{answer}", ""
     return None
 
@@ -166,7 +199,7 @@ ASIDES = [re.compile(p, re.I) for p in (
     r"do you want|would you like)\b[^.!?]*\?",
     r"(?:^|(?<=[.!?])\s+)(?:then|after that|afterwards)\b[^.!?]*[.!?]?",
     r",?\s+(?:not|rather than|instead of)\s+(?:the |a |an )?[^,.;:]*",
-    r",?\s+(?:so that|so|where|which|because|since|to see|and see|to check whether)\b[^,.;:]*")]
+    r",?\s+(?:so that|so|where|which|because|since|to see|and see|to check whether|to set (?:it |that |them )?(?:beside|next to|against)|to compare (?:it |that )?(?:with|against|to))\b[^,.;:]*")]
 
 
 LEAD = re.compile(r"\bone (?:cheap|quick|simple|easy|good|useful) (?:check|test|thing|option|way|experiment) (?:is|would be) to\b|\b(?:the |a )?(?:natural |obvious |sensible )?next step (?:is|would be)\b:?|\b(?:next )?i'?d (?:suggest|recommend|propose)\b:?|"
@@ -201,9 +234,19 @@ def named(rest: str, proposal: str, args: dict) -> str:
     return re.sub(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", lambda m: f"{said[0]} {m.group(0)}", rest) if len(said) == 1 else rest
 
 
+def lone_number(text: str) -> bool:
+    """"ok do that, but 25", "yes do that but at layer 8, and with 4 controls": a yes, then settings that change the
+    proposal (one bare number is the proposal's one setting changed, which `named` finds)."""
+    said = intents.ACCEPT.match(text)
+    rest = text[said.end():] if said else ""
+    return bool(re.fullmatch(r"\W*(?:(?:but|with|make it|at|use|instead)\W+)*\d+(?:\.\d+)?\W*(?:instead)?\W*", rest, re.I)
+                or re.match(r"\W*(?:but|,)\s", rest, re.I) and re.search(r"\d", rest))
+
+
 def _rest(text: str) -> str:
     """What the user adds to the option picked ("option 1 please" adds nothing; "the second, but at layer 14" adds the layer)."""
-    return "" if PICK.match(text) else text
+    then = PICK_THEN.match(text)
+    return "" if PICK.match(text) else re.sub(r"^\W*(?:but|with|and)?\s*", "", text[then.end():].strip(" ,"), flags=re.I) if then else text
 
 
 def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
@@ -227,7 +270,7 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
         return planner.reply("clarify", "Which of these do you mean?\n" + "\n".join(f"({i}) {o}" for i, o in enumerate(offered, 1)),
                              sure=True)  # "yeah go for it" after two expensive options
     if reply.response_metadata.get("pending") or beforehand.INVITE.search(content) or beforehand.NOTED.match(content) \
-            or intents.ACCEPT.match(text) and reply.response_metadata.get("intent") != "clarify":  # read where they always were
+            or intents.ACCEPT.match(text) and reply.response_metadata.get("intent") != "clarify" and not lone_number(text):  # read where they always were
         return None
     found = composed(text, content, message_text(messages[-3]), routes)
     if found is None:
@@ -237,7 +280,7 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     first = planner.plan(earlier + [HumanMessage(proposal)])
     if not first.tool_calls:  # the reply proposed no run after all (or one the user's words complete): read them together, else alone
         whole = planner.plan(earlier + [HumanMessage(f"{proposal}\n{rest}")]) if rest else first
-        return whole if whole.tool_calls or whole.response_metadata.get("pending") else None
+        return whole if whole.tool_calls or whole.response_metadata.get("pending") or whole.response_metadata.get("show") else None
     if not rest:
         return first
     call = first.tool_calls[0]

@@ -42,7 +42,7 @@ def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or intents.AND_AT.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
                 or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
                 or relative.PLUS.search(text)  # "seed+1"
-                or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text)  # "can you do the same on hint-planet?"
+                or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text) or retarget.WANTED.search(text)  # "can you do the same on hint-planet?"
                 or TOO.search(text)  # "do the apples chain too, answer 12"
                 or CONTINUE.search(text)  # "continue the dialogue dictionary on the misaligned organism"
                 or OTHERWISE.search(text))  # "4x the rollouts, same otherwise"

@@ -27,6 +27,11 @@ SAME_ON = re.compile(
 # misaligned one - the dictionary diff": the run named last (else the newest that used something) on the new target
 DID_TO = re.compile(r"\b(?:do|run|try|repeat)\s+(?:the same\s+)?(?:to|on|for|with)\s+(?P<target>[^.?!;]+?)\s+what\s+(?:we|you|i)\s+did\s+"
                     r"(?:to|on|for|with)\s+(?P<source>[^.?!;,—–-]+?)(?:\s*(?:[,—–-]|\bwith\b)\s*(?P<what>[^.?!;]+?))?\s*[?.!]*\s*$", re.I)
+# the last run was on the wrong target: "you evaluated the clean control. I wanted the risky fine-tune", "wrong run -- probe
+# the three-adapter fine-tune, keep C at 0.5", "wrong vector, that's the eval-awareness one -- use the honesty vector"
+WANTED = re.compile(r"(?:\bi\s+(?:wanted|meant|asked for)\s+|\bwrong\s+(?:run|one|vector|vec|chain|cot|fine-?tune|model|adapter|dictionary|dict|lora)\b"
+                    r"[^.?!]*?(?:[.!;—–]|\s-\s|,)\s*(?:(?:use|probe|evaluate|eval|steer with|run it on|do it on|redo it on|on)\s+)?)"
+                    r"(?P<target>(?:the|my)\s+[^.?!;,:'\"]+?)(?:,\s*(?:[^.?!;]|\.\d)*)?\s*[?.!]*\s*$", re.I)
 MAKERS = ("generate_cot", "build_organism", "build_steering_vector")  # what they made is the subject, not what was done to it
 RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:one|run|model|"
                        rf"{'|'.join(KIND_WORDS.values())})s?$", re.I)
@@ -34,7 +39,7 @@ RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:on
 
 def same_on(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[str, dict] | None:
     """(tool, arguments) of the run repeated on the target the request ends with, or None."""
-    found = SAME_ON.search(text) or DID_TO.search(text)
+    found = SAME_ON.search(text) or DID_TO.search(text) or WANTED.search(text)
     if found is None or not state.runs:
         return None
     word = (found.group(1) or "").lower().rstrip("s") if found.re is SAME_ON else ""

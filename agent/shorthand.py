@@ -34,12 +34,27 @@ def code_forms(text: str) -> str:
     """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
     'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
     text = re.sub(r"\b(down|up|gate|q|k|v|o)[- ]proj(?:ection)?s?\b", r"\1_proj", text, flags=re.I)  # "the MLP down-projection"
-    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*range\(\s*(\d+)\s*,\s*(\d+)\s*\)", lambda m: f"{m.group(1)} " + ", ".join(
-        map(str, range(int(m.group(2)), int(m.group(3))))) if int(m.group(3)) - int(m.group(2)) <= 64 else m.group(0), text)  # a list, not a flood
+    text = re.sub(r"([{,]\s*)(['\"])([A-Za-z_]\w*)\2\s*:\s*", r"\1\3=", text)  # a JSON fragment: {"scale": -4, "where": "prompt"}
+    text = re.sub(r"\bckpt_?every\b", "checkpoint_every", text, flags=re.I)
+    # "layers=range(12, 20, 2)", "--layers range(8, 12)", "layers[4:8]": Python's ranges, the end left out; "12..=18", "2..6": the end kept
+    text = re.sub(r"\b([a-z][a-z_]*)(?:\s*=\s*|\s+)?range\(\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)|\b([a-z][a-z_]*)\[(\d+):(\d+)\]",
+                  lambda m: _ranged(m.group(1) or m.group(5), int(m.group(2) or m.group(6)), int(m.group(3) or m.group(7)), int(m.group(4) or 1)) or m.group(0), text)
+    text = re.sub(r"(?<![\w.])(\d+)\s*\.\.=?\s*(\d+)(?![\w.])", r"\1-\2", text)
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(True|False)\b", lambda m: ("" if m.group(2) == "True" else "no ") + m.group(1), text)
-    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(['\"])([\w:.-]+)\2", r"\1 \3", text)
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*\[((?:\s*(['\"])[\w:./-]+\3\s*,?)+)\]",  # modules=["down_proj", "up_proj"]: names, not quoted text
+                  lambda m: f"{m.group(1)} " + ", ".join(re.findall(r"['\"]([\w:./-]+)['\"]", m.group(2))), text)
+    text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(['\"])([\w:./-]+)\2", r"\1 \3", text)
+    flags = list(re.finditer(r"(?<=\S)\s+--(?=[a-z])", text))
+    for flag in reversed(flags[1:] if text.lstrip().startswith("--") else flags):  # "--scales 0.5 1 2 4 --controls 3": each flag's values end at the next
+        text = text[:flag.start()] + ";" + text[flag.start():]
     text = re.sub(r"(?<![\w-])--([a-z][a-z_]*)(?:\s*=\s*|\s+)(?=[\w.-])", r"\1 ", text)
     return re.sub(r"\b([a-z][a-z_]*)=(-?\d)", r"\1 \2", text)
+
+
+def _ranged(name: str, start: int, stop: int, step: int) -> str | None:
+    """"layers 12, 14, 16, 18" for Python's range(12, 20, 2); None past 64 values."""
+    values = range(start, stop, step) if step > 0 else range(0)
+    return f"{name} " + ", ".join(map(str, values)) if 1 <= len(values) <= 64 else None
 
 
 _NUM = r"-?(?:\d+(?:\.\d+)?|\.\d+)"

@@ -253,6 +253,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev130": (0.95, 0.95),
     "dev131": (0.95, 0.95),
     "dev132": (0.95, 0.95),
+    # dev133-135: new situations: settings written as code and flags; answers to Parley's own replies (options, refused bounds,
+    # questions back); changes of mind and corrections of the run just done; written blind; unseen 95.5/61.1, 79.5/43.8,
+    # 84.1/55.9; after their mechanisms (2026-12-06) 97.7/100, 100/81.2, 95.5/85.3
+    "dev133": (0.95, 0.95),
+    "dev134": (0.95, 0.78),
+    "dev135": (0.93, 0.82),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -347,7 +353,8 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # actually doing under the hood" no longer starts CAFT); 54 of 8,277 with dev127-129 (unseen they started 0, 1, 2; after their
     # mechanisms 0, 0, 1: "ok sweep it across layers 8, 12 and 16" after a reply that weighed two vectors sweeps the newer); 54 of
     # 8,409 with dev130-132 (unseen they started 0, 0, 1; after their mechanisms none: "atoms for '...' @ L12, top 8/token" after
-    # a build explains the text instead of building again); the goal is none
+    # a build explains the text instead of building again); 54 of 8,541 with dev133-135 (unseen they started 0, 3, 0: "yeah skip
+    # the importance for now. regenerate it ..." ran the importance; after their mechanisms none); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
