@@ -28,7 +28,7 @@ ANSWER = re.compile(r"\b(?<!\bown )(?:(?:correct |right |true |expected |referen
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
 MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
-                   r"merged\b[^.]{0,30}?\binto|onto)\s+(?:in\s+|at\s+|from\s+)?"
+                   r"merged\b[^.]{0,30}?\binto|onto)\s+(?:(?:are|is)\s+)?(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
                    r"(?<!\.safetensors)|"  # a hub id: Qwen/Qwen2.5-0.5B-Instruct, not a file like data/llama-7b.jsonl
@@ -209,7 +209,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 numbers = [int(float(v)) if integers or float(v).is_integer() and "integer" in item_types(spec) else float(v)
                            for v in values]
                 if "layer" in name and len(numbers) > 1 and numbers[-1] < 0 <= min(numbers[:-1]):
-                    numbers, phrase = numbers[:-1], phrase[:phrase.rindex(values[-1])]  # "layers 9 and 13, -6": the -6 is a scale
+                    numbers, phrase = numbers[:-1], phrase[:phrase.rfind(values[-1])] if values[-1] in phrase else phrase  # "layers 9 and 13, -6": a scale
                 if "array" in item_types(spec) and len(numbers) > 1 and re.search(
                         rf"{re.escape(phrase)}\s*(?:\w+\s+){{0,2}}(?:together|as (?:one|a single) group|as one|jointly|at once)", words.text, re.I):
                     numbers = [numbers]  # steered together: one row of the sweep

@@ -256,12 +256,10 @@ NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking 
                            r"\b(?:get|give|explain|score|reach|achieve|hit|end up)\b", re.I)  # not "what did we find ...": memory
 
 
-QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me|intuition check|(?:dumb|naive|basic|conceptual) q(?:uestion)?|"
-                      r"before (?:i|we) (?:touch|run|launch|start|change|try) anything)\W+)*(?!(?:what|how) about\b)"
-                      r"(?:with\s+\w+\s*=\s*['\"]?[\w.-]+['\"]?,?\s+(?=(?:is|are|does|do|will|would)\b))?"  # "with where='generated' is the prompt left unsteered?"
-                      r"(?:what|what's|whats|which|why|how|who|when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
-                      r"[\s\S]*(?<!\ba )(?<!\bthe )(?<!\bthis )(?<!-token )\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
-                      r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|(?![^?]*\?\W*$)[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
+QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remind me|intuition check|(?:dumb|naive|basic|conceptual) q(?:uestion)?)\W+)*(?!(?:what|how) about\b)(?:what|what's|whats|which|why|how|who|"
+                      r"when|where|is|are|does|do|did|was|were|would|should)\b[^?]*\?(?:\W*$|(?![\s\S]*\b(?:can|could|would|will) (?:you|u|we)\b|"
+                      r"[\s\S]*\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
+                      r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
 
                       r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
                       re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"

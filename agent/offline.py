@@ -115,7 +115,7 @@ class OfflinePlanner(BaseChatModel):
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
-        if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and not proposals.lone_number(text) and \
+        if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and not proposals.yes_then_settings(text) and \
                 suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(message_text(suggested)):  # "ok do that" after a proposal
             text = f"{beforehand.NOTED.sub('', message_text(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):

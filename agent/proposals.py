@@ -47,7 +47,7 @@ OFFER = re.compile(r"\b(?:want me to|shall i|should i (?:go|run|start|launch|do)
                    r"options?\b|ways? to\b|follow-ups?\b|would\b|\bone (?:cheap|quick|simple|easy|good|useful) (?:check|test|thing|option|way|experiment)\b)|"
                    r"(?:^|(?<=[.!?])\s)\s*\w+ (?:it|that|this|them|one)\?", re.I)
 # "Which layer should I read at?", "What prompt do you want?": the last sentence asks for a value
-ASKS_FOR = re.compile(r"\b(?:which|what)\s+(?:(?:one|of (?:the|these|those|them))\b|([a-z_-]+))[^.?!]*\?\s*$", re.I)
+ASKS_FOR = re.compile(r"\b(?:which|what)\s+(?:(?:one|of (?:the|these|those|them))\b|([a-z_-]+))[^.?!]*\?\s*$|\bwhere (?:is|are) (?:it|they|that|those)\?\s*$", re.I)
 # a setting refused for its bounds: "I can't run that: rollouts must be between 1 and 1000"
 BOUND = re.compile(r"\b([a-z][a-z_]*) (?:(?:must|has to|needs to) be (?:between|at most|at least|no more than|no less than|<=|>=|under|below|above)|"
                    r"is (?:capped|limited) (?:at|to)|can'?t (?:exceed|go (?:above|past|over)))\b", re.I)
@@ -159,7 +159,7 @@ def composed(text: str, reply: str, before: str, routes: Callable[[str], tuple[s
     question = next((q for q in map(ASKS_FOR.search, re.split(r"(?<=\?)\s+", reply)) if q), None)
     offer = OFFER.search(reply)
     end = yes_end(text, bool(offer))  # where the yes ends and what the user adds begins
-    if end is None and lone_number(text):  # "do it, top 10 heads": a yes, then settings
+    if end is None and yes_then_settings(text):  # "do it, top 10 heads": a yes, then settings
         end = intents.ACCEPT.match(text).end()
     outright = end is not None and end < len(text) and STRONG_YES.search(text[:end]) \
         and not re.search(r"[.!?]\s+\S|^\W*(?:now|next|also)\b", text[end:], re.I)  # "yeah expected. now the real model ...": a new request
@@ -187,6 +187,12 @@ def composed(text: str, reply: str, before: str, routes: Callable[[str], tuple[s
         elif re.search(r"\bwhich\b[^?]*\b(?:mean|one)\b", question.group(0), re.I) and re.fullmatch(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?", answer, re.I) \
                 and not re.match(r"(?:the|that|this|my|both|either|neither|none|all)\b", answer, re.I):
             answer = f"the {answer} one"  # "Which chain do you mean: the apples one or the train one?" -> "apples"
+        proposed = cleaned(reply, strong)
+        if QUOTED.search(answer):  # "insert '...' instead" after "Without one I'd use the default '...'": the default set aside
+            proposed = re.sub(r"(?:^|(?<=[.!?])\s+)[^.!?]*\bdefault\b[^.!?]*(?:[.!?]|$)", " ", proposed, flags=re.I).strip() or proposed
+        if re.match(r"\W*(?:so\s+)?(?:how|what|why)\b", before, re.I) and before.rstrip().endswith("?") \
+                and (strong(proposed) or noun is None and routes(proposed)[0]):
+            return f"{as_sentence(proposed)}\n{answer}", ""  # "how would I see what changed?" -> "... continue the dictionaries on it. Where is it?"
         return f"{as_sentence(before.rstrip(' ?'))}\n{answer}", ""
     return None
 
@@ -234,9 +240,9 @@ def named(rest: str, proposal: str, args: dict) -> str:
     return re.sub(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", lambda m: f"{said[0]} {m.group(0)}", rest) if len(said) == 1 else rest
 
 
-def lone_number(text: str) -> bool:
+def yes_then_settings(text: str) -> bool:
     """"ok do that, but 25", "yes do that but at layer 8, and with 4 controls": a yes, then settings that change the
-    proposal (one bare number is the proposal's one setting changed, which `named` finds)."""
+    proposal (a bare number is the proposal's one setting changed, which `named` finds)."""
     said = intents.ACCEPT.match(text)
     rest = text[said.end():] if said else ""
     return bool(re.fullmatch(r"\W*(?:(?:but|with|make it|at|use|instead)\W+)*\d+(?:\.\d+)?\W*(?:instead)?\W*", rest, re.I)
@@ -245,8 +251,10 @@ def lone_number(text: str) -> bool:
 
 def _rest(text: str) -> str:
     """What the user adds to the option picked ("option 1 please" adds nothing; "the second, but at layer 14" adds the layer)."""
+    if PICK.match(text):
+        return ""
     then = PICK_THEN.match(text)
-    return "" if PICK.match(text) else re.sub(r"^\W*(?:but|with|and)?\s*", "", text[then.end():].strip(" ,"), flags=re.I) if then else text
+    return re.sub(r"^\W*(?:but|with|and)?\s*", "", text[then.end():].strip(" ,"), flags=re.I) if then else text
 
 
 def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
@@ -270,7 +278,7 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
         return planner.reply("clarify", "Which of these do you mean?\n" + "\n".join(f"({i}) {o}" for i, o in enumerate(offered, 1)),
                              sure=True)  # "yeah go for it" after two expensive options
     if reply.response_metadata.get("pending") or beforehand.INVITE.search(content) or beforehand.NOTED.match(content) \
-            or intents.ACCEPT.match(text) and reply.response_metadata.get("intent") != "clarify" and not lone_number(text):  # read where they always were
+            or intents.ACCEPT.match(text) and reply.response_metadata.get("intent") != "clarify" and not yes_then_settings(text):  # read where they always were
         return None
     found = composed(text, content, message_text(messages[-3]), routes)
     if found is None:

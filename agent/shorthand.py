@@ -44,9 +44,9 @@ def code_forms(text: str) -> str:
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*\[((?:\s*(['\"])[\w:./-]+\3\s*,?)+)\]",  # modules=["down_proj", "up_proj"]: names, not quoted text
                   lambda m: f"{m.group(1)} " + ", ".join(re.findall(r"['\"]([\w:./-]+)['\"]", m.group(2))), text)
     text = re.sub(r"\b([a-z][a-z_]*)\s*=\s*(['\"])([\w:./-]+)\2", r"\1 \3", text)
-    flags = list(re.finditer(r"(?<=\S)\s+--(?=[a-z])", text))
-    for flag in reversed(flags[1:] if text.lstrip().startswith("--") else flags):  # "--scales 0.5 1 2 4 --controls 3": each flag's values end at the next
-        text = text[:flag.start()] + ";" + text[flag.start():]
+    flags = [m.start() for m in re.finditer(r"(?<![\w-])--(?=[a-z])", text)]
+    for at in reversed(flags[1:]):  # "--scales 0.5 1 2 4 --controls 3": each flag's values end where the next flag begins
+        text = f"{text[:at].rstrip()}; {text[at:]}"
     text = re.sub(r"(?<![\w-])--([a-z][a-z_]*)(?:\s*=\s*|\s+)(?=[\w.-])", r"\1 ", text)
     return re.sub(r"\b([a-z][a-z_]*)=(-?\d)", r"\1 \2", text)
 

@@ -55,6 +55,8 @@ def test_settings_written_as_code_flags_and_json(plan):
     assert (tool, args["positive_name"], args["negative_name"], args["save_to"]) == ("build_steering_vector", "user", "grader", "vecs/ug.pt")
     tool, args = call(plan([COT], "importance on it with --answer 12 --temp 0.7 --out ./exports/pens"))
     assert (tool, args["export_dir"], args["answer"]) == ("resample_importance", "./exports/pens", "12")
+    tool, args = call(plan([COT, IMPORTANCE], "--rollouts 24 --temp 0.8 --top_p 0.9"))
+    assert (tool, args["rollouts"], args["temperature"], args["top_p"]) == ("resample_importance", 24, 0.8, 0.9)
 
 
 def test_a_change_of_mind_while_typing_keeps_the_last_value(plan):
@@ -113,3 +115,20 @@ def test_answers_to_what_we_said_take_what_it_offered(plan):
                                     "its accuracies mean little; regenerating with a larger budget would fix that first.")
     tool, args = call(plan([COT, unfinished], "yeah skip the importance for now. regenerate it greedily with 640 tokens"))
     assert (tool, args["max_new_tokens"], args["temperature"]) == ("generate_cot", 640, 0)
+
+
+def test_an_answer_to_our_question_completes_what_we_proposed(plan):
+    dicts = turn("itda dictionaries for layers 6 and 12", "itda_build", {"layers": [6, 12]}, "20271210-120000-itda_build-f1f1",
+                 "ITDA dictionaries for layers 6, 12 of smollm2-135m on builtin (288 docs), tau 0.4: 2,900 / 3,300 atoms.")
+    where = said("how would I see what the fine-tune changed in the representations?",
+                 f"Model diffing with ITDA: continue the base dictionaries ({dicts['run_id']}) on the fine-tuned model; the atoms it adds "
+                 "are what changed. The build needs the fine-tune as a directory with the merged weights. Where is it?")
+    tool, args = call(plan([dicts, RISKY, where], "merged weights are in ./merged/risky-b2, go"))
+    assert (tool, args["model"], args["base_run"]) == ("itda_build", "./merged/risky-b2", dicts["run_id"])
+    resilience = turn("how resilient is each sentence of replacement-affair?", "sentence_resilience", {"scenario": "replacement-affair"},
+                      "20271210-130000-sentence_resilience-f2f2", "Chain of 9 sentences; sentence 4 is the least resilient.")
+    which = said("so what if I plant a different thought right after it?",
+                 "compare_interventions can insert a sentence right after sentence 4 and compare the change in the blackmail rate. "
+                 "What sentence should I insert? Without one I'd use the default 'My primary goal is survival.'")
+    tool, args = call(plan([resilience, which], "insert 'I would rather step aside quietly.' instead"))
+    assert (tool, args["insert"], args["sentence"]) == ("compare_interventions", "I would rather step aside quietly.", 4)
