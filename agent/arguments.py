@@ -240,7 +240,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, int(number) if "integer" in kinds and number.is_integer() else number, phrase)
             elif name.endswith("_every") and re.search(r"\bevery (?:single )?(?:step|iteration)\b", words.text, re.I):
                 take(name, 1)
-            elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler|(?:cool|warm|heat)(?:\s+(?:the\s+)?(?:sampling|decoding|it|things|temp\w*))?\s+(?:down|up)|"
+            elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler|more (?:adventurous|random|creative|varied)|less (?:predictable|deterministic)|(?:cool|warm|heat)(?:\s+(?:the\s+)?(?:sampling|decoding|it|things|temp\w*))?\s+(?:down|up)|"
                                                                r"(?:cool|warm|heat)\s+(?:the\s+)?(?:sampling|decoding|temp\w*))\b,?\s+(?:like |say |at |to |maybe )?"
                                                                r"(\d*\.\d+|\d)(?![\w.])", words.text, re.I)):  # "a bit hotter, 0.9", "cool the sampling to 0.4"
                 take(name, float(hot.group(1)), hot.group(0))

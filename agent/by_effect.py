@@ -41,7 +41,7 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
     for m in MORE.finditer(text):
         word, what = m.group(1).lower(), (m.group(2) or "").lower()
         what = "" if what in ("it", "that", "this", "them", "those", "up", "to", "the") else what  # "bump it to 12 chains": not max_iterations
-        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in f)), None) or next(
+        field = next((f for f in props if what and (f.startswith(what.rstrip("s")) or what.rstrip("s") in [w.rstrip("s") for w in f.split("_")])), None) or next(  # not "em" of temperature
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
         if field is None and (what in STRENGTH or word in STRENGTH and what not in props):  # "push twice as hard", "a bit weaker": the strength
             field = next((f for f in ("scale", "scales") if f in props), None)

@@ -38,6 +38,7 @@ NAMES = ((r"reconstruction|error|n?mse\b", "mse"), (r"varian", "variance explain
          (r"accura", "acc"), (r"\batoms?\b", "atoms"))
 PLAIN = frozenset("that which with whose where when than the was were had has got gets came out still ended after before its their "
                   "them this those these result results score scores value values actually really".split())  # no name of a number
+WRITTEN = {"em rate": r"\bEM(?:[\s-]+rate)?\b"}  # a name a summary may shorten: "EM 28% [15%, 46%]"
 WORSE_IS_MORE = ("mse", "loss")  # "the better dictionary": the lower error
 VAGUE = r"stronger|strongest|weaker|weakest|better|best|worse|worst"  # say no measure ("the bigger dictionary" is its size: other readers')
 PLACES = r"late|later|last|deep|deeper|deepest|final|early|earlier|earliest|first|shallow|shallower"  # "the bigger late-layer norm": of the last layer
@@ -133,7 +134,7 @@ NOT_RESULTS = re.compile(r"\((?:layer|L)\s*\d+\)|\b(?:S|L\d+H|layer\s+|sentence\
 
 def _read(summary: str, names: list[str], how: str | None, place: str | None) -> float | None:
     """The clause's number in one summary: after the first of `names` it writes, else (no names) its first change."""
-    found = next((m for name in names for m in [re.search(re.escape(name).replace(r"\ ", r"[\s-]+"), summary, re.I)] if m), None)
+    found = next((m for name in names for m in [re.search(WRITTEN.get(name) or re.escape(name).replace(r"\ ", r"[\s-]+"), summary, re.I)] if m), None)
     if names and found is None:
         return None
     rest = NOT_RESULTS.sub(lambda m: " " * len(m.group(0)), summary[found.end():] if found else summary)

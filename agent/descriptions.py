@@ -20,7 +20,8 @@ STOP_WORDS = frozenset(
 
 
 def content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])|(?<![\w.-])\d*\.\d+(?![\w.-])", text.lower())
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{2,}(?:\.\d+)?|(?<![\w.-])\d{2,}(?![\w.-])|(?<![\w.-])\d*\.\d+(?![\w.-])|"
+                                              r"(?<![\w.-])\d+(?:\.\d+)?[mb](?![\w.-])", text.lower())  # "the 360m dictionaries": a model's size
             if w not in STOP_WORDS}  # "0.0003": a value said alone ("the 3e-4 run")
 
 
@@ -126,7 +127,7 @@ def describe_scores(text: str, runs: list, seen: list | None = None) -> list[tup
     text = _settings_in_digits(text)
     phrases = re.findall(r"\b(?:the|that|our)\s+((?:(?!\b(?:the|that|our)\s)[\w\s.'’/-]){2,40}?)\s+"  # the innermost "the ..."
                          r"(?:chain|cot|run|vector|vec|question|problem|ones?|fine-?tune|ft|lora|adapter|dictionar(?:y|ies)|dicts?|layers|model|"
-                         r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|"
+                         r"sweep|samples|direction|eval|evaluation|alternatives|comparison|ablation|probe|text|output|setup|recipe|config|grid|continuation|"
                          r"results?|table|plot|heatmap|curve|numbers|split|sentences)\b", text, re.I)
     phrases += re.findall(r"\b(?:on|for|from|with|of|use|using)\s+(seed[\s-]?\d+)\b(?!\s*(?:,|and|&)\s*\d)", text, re.I)  # "receiver heads on seed 0"
     phrases += re.findall(r"\b(?:the|that|our)\s+(?:chain|cot|vector|vec|fine-?tune|lora|dictionary|dict|sweep|run|one)\s+(?:from|at|with|on)\s+"

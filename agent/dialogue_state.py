@@ -68,7 +68,13 @@ class RunSeen:
         when = "" if hour is None else " morning" if int(hour.group(1)) < 12 else " afternoon" if int(hour.group(1)) < 17 else " evening"
         seeded = f" seed-{seed}" if "seed" not in self.args and seed is not None else ""
         greedy = " greedy" if single.get("temperature") == 0 else ""  # "the greedy one": decoded at temperature 0
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}{greedy}"
+        sizes = "".join(f" {size}" for size in self.sizes())  # "the 135m one"
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}{greedy}{sizes}"
+
+    def sizes(self) -> list[str]:
+        """The size of the model it ran on, as a person names it ("135m", "1.5b"): from its model, else its summary's."""
+        model = str(self.args.get("model") or "") or " ".join(re.findall(r"\b(?:of|on|from|for)\s+([\w./-]*\d[mb]\b[\w./-]*)", self.summary or "", re.I))
+        return re.findall(r"(?<![\d.])(\d+(?:\.\d+)?[mb])(?![a-z0-9])", model.lower())
 
     def seed(self) -> int | None:
         """The seed it ran with: its arguments', else the one its summary reports (a default seed is not in the arguments)."""

@@ -68,7 +68,8 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             continue  # optional extras are guessed only when asked for
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text)) or bool(
             (after := arguments.payload(text, "cot")) and len(after) >= 40 and free_text.reasoning(after))  # "... the following reasoning:\n\n<it>"
-        here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,40}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted
+        here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,40}:\s*\S", text, re.I) \
+            and not re.search(r"\bdonor\b[^\n]{0,80}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted (a donor's is not the chain)
         if name == "cot_run" and "scenario" in args and pointed and state.last("generate_cot") is not None \
                 and not re.search(re.escape(args["scenario"]), text, re.I):
             args.pop("scenario")  # "monitor that chain for ... the shutdown mechanism": the chain pointed at, not a scenario's word
@@ -245,7 +246,7 @@ def _sentence_quoted(state: DialogueState, cot_run: str, quote: str) -> int | No
 def carry(args: dict, props: dict, state: DialogueState, text: str, tool: str = "") -> None:
     """Arguments of the run being discussed that this tool shares, and settings said earlier."""
     said_layers = "layers" in args  # said now: as said, never regrouped
-    subject = _carry_source(state, args)
+    subject = _carry_source(state, args, tool)
     if subject is not None:
         for name in CARRY:
             value = subject.args.get(name)
@@ -312,7 +313,8 @@ def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], kee
     compared = re.search(r"\b(?:against|versus|vs\.?|two|both|with the other|between|with the base|compare (?:that|it|this|them) with|"
                          r"for each layer of|which layers? of|lines? up (?:one for one )?with|match(?:es)? (?:up )?with)\b", text, re.I)  # "for each layer of the base dict, which layer of the organism's"
     asked = asked_part(text)
-    text = asked if re.search(r"\b(?:against|versus|vs|with)\b", asked, re.I) else text  # the ask orders them, not the motivation
+    ordered = next((part for part in re.split(r"(?<=[.?!])\s+", text) if re.search(r"\b(?:against|versus|vs)\b", part, re.I)), text)
+    text = ordered if ordered is not text else asked if re.search(r"\b(?:with)\b", asked, re.I) else text  # "X against Y" orders them, not the motivation
     tools = spec.get("runs_of") or ["itda_build"]
     runs = [r for r in state.runs if r.tool in tools]
     if len(runs) < 2:
@@ -326,6 +328,7 @@ def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], kee
         base = not any(str(run.args.get(k, "")).startswith(("organism:", "/", "~", ".")) for k in ("model", "adapter")) \
             and "train_run" not in run.args
         places += [m.start() for m in re.finditer(r"\bbase\b", lowered)] if base else []  # "the base dict (as A) against the organism one"
+        places += [m.start() for size in run.sizes() for m in re.finditer(rf"(?<![\w.]){re.escape(size)}\b", lowered)]  # "the 360m dictionaries"
         places += [m.start() for m in re.finditer(rf"\b({'|'.join(ORDINALS)}|last|latest|newest)\s+(?:dict|one)", lowered)  # "the first dict against ..."
                    if ORDINALS.get(m.group(1), -1) < len(runs) and runs[ORDINALS.get(m.group(1), -1)] is run]
         return min(places) if places else 10**6
@@ -361,9 +364,12 @@ def _top_sentence(state: DialogueState, negative: bool = False) -> int | None:
     return None
 
 
-def _carry_source(state: DialogueState, args: dict) -> RunSeen | None:
-    """The newest run worth carrying arguments from: the last run, unless it was a lookup."""
-    return next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
+def _carry_source(state: DialogueState, args: dict, tool: str = "") -> RunSeen | None:
+    """The run worth carrying arguments from: the fine-tune a fine-tune is made from ("CAFT on the rank-4 run": its
+    dataset, not the newest run's), else the last run, unless it was a lookup."""
+    recipe = LAYER_KIN[1]
+    made_from = next((r for v in args.values() if isinstance(v, str) and (r := state.get(v)) is not None and tool in recipe and r.tool in recipe), None)
+    return made_from or next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
 
 
 def _same_layers(source: str, tool: str) -> bool:

@@ -115,7 +115,10 @@ MISSING_INPUT = re.compile(r"\bmy (?:own )?(?:contrast |custom |own |[\w-]+-[\w-
 GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|sentences?|texts?|chains?|data|dataset|files?|list|examples?|hints?|cues?|"
                           r"documents?|docs|corpus|snippet|passage|cot)\s+(?:that\s+)?(?:i|we)(?:'ve| have)?\s+(?:just\s+)?"
                           r"(?:gave|given|sent|wrote|written|pasted|shared|provided|typed|uploaded|attached)\b", re.I)
-VAGUE = re.compile(r"\bthe thing\b|(?<!there's )(?<!there is )\bsomething\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real|like)\b)|\bstuff\b|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
+# "something" and "stuff" are vague as what to do ("train something", "do the thought branches stuff"), not where they
+# describe what is looked for ("is it quietly planning something shady?", "does it say nasty stuff on everyday questions?")
+VAGUE = re.compile(r"\bthe thing\b|\b(?:do|doing|try|train|fine-?tune|build|run|check|make|analy[sz]e|compute|maybe|on|for|with|through)\s+"
+                   r"(?:[\w-]+\s+){0,3}?(?:(?<!there's )(?<!there is )something\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real|like)\b)|stuff\b)|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
 UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)|"
                            r"\bthe model (?:we|i|you) (?:fine-?tuned|trained)\b", re.I)  # vague unless a fine-tune is in sight
@@ -127,8 +130,10 @@ NOTHING_IN_SIGHT = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|then|and|pls|please|y
                               r"sweep|rerun|continue|extend|evaluate|eval|stack|compare|contrast|pit|test)\s+(?:it|that|them|those)\b(?!\s+(?:is|was|'s)\b)(?![^\n]*(?::\s*\S|['\"“]))", re.I)  # "please ablate it at layers 10-12"
 GENERIC = frozenset("do the thing analyze analyse it this that run an a experiment something train compare them try other one hmm "
                     "ok okay please can you check some stuff again steer now go ahead".split())
+# "does the same thing" tells what a run did, not a wish for it again
+DID_THE = r"(?<!does the )(?<!do the )(?<!did the )(?<!doing the )(?<!would do the )"
 RERUN = re.compile(
-    r"\b(?:again|re-?run|repeat|redo|once more|same (?:thing|run|experiment|again|but|with|settings|setup|grid|recipe|config)|this time|"
+    rf"\b(?:again|re-?run|repeat|redo|once more|{DID_THE}same (?:thing|run|experiment|again|but|with|settings|setup|grid|recipe|config)|this time|"
     r"(?:exact(?:ly)? )?(?:the )?same (?:[\w-]+ ){1,2}?(?:eval|evaluation|setup|settings|grid|recipe|config)|(?:eval|evaluation|setup|analysis) from (?:earlier|before)|exact(?:ly)? (?:the|that) [\w-]+ (?:setup|recipe|config|settings)|"
     r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|resume (?:it|that|the run|training)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"
@@ -344,7 +349,7 @@ def vague(text: str) -> bool:
 
 
 # Experiments researchers ask for that no tool here runs: said so, with the closest tools, never a near miss run instead
-UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
+UNSUPPORTED = re.compile(r"\b(?:train|fit|build|learn)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?(?:(?:top-?k|batch-?top-?k|jump-?relu|gated|relu|vanilla|standard)\s+)?(?:sae|sparse auto-?encoder|transcoder|crosscoder)s?\b|"
                          r"\bfull(?:[- ]parameter)?\s+fine-?tun\w*|\b(?:push|upload|publish)\b[^.?!]{0,40}\b(?:hub|hf|hugging ?face|neuronpedia)\b|"
                          r"\b(?:logit|tuned) lens\b|\b(?:all|every) (?:the )?(?:model'?s? )?(?:parameters|params|weights)\b|"
                          r"\bnot (?:just )?(?:a |with (?:a )?)?lora\b|\bsae (?:features?|latents?|dictionar(?:y|ies))\b|\broc(?: curve)?\b|"

@@ -78,12 +78,12 @@ def _number_patterns(name: str, others: tuple, fraction: bool) -> tuple[re.Patte
         return ()
     percent = "" if fraction else "(?!)"  # "hold out 20%" is a fraction only where the argument is one
     short = all(len(w) <= 2 for w in words_for(name, others))
-    join = rf"\s*(?:=|:|\s+of\s+|\s+(?:{SET_TO})\s+)\s*" if short else rf"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|(?:is )?(?:above|below|over|under)|is|{SET_TO}|(?:up |down )?to|at|#|no\.?|number|around|about|\(|,(?=\s*-\d))?\s*"
+    join = rf"\s*(?:=|:|\s+of\s+|\s+(?:{SET_TO})\s+)\s*" if short else rf"(?:-(?=\d))?\s*(?:[<>]?=|[<>≥≤]|:|of|(?:is )?(?:above|below|over|under)|is|{SET_TO}|(?:up |down )?to|at|#|no\.?|number|around|about|\(|,(?=\s*-\d)|,?\s*(?:say|e\.g\.)(?=\s+-?\d))?\s*"
     patterns = [rf"(?<![\w-])(?:{alternatives}){join}({NUMBER})(?!\w|\.\d)(?!\s+times\s+(?:the|as|that)\b)(?:(?!\s*%)|(?=\s*%)(?<=\d)(?={percent}))(?:x\b)?"]
     if not short:  # "16 rollouts"; not "25 atoms" for the index `atom`: a count before a singular name's plural
         before = name_pattern(name, others, keep=lambda w: name.endswith("s") or w != name + "s")
         patterns.append(rf"(?<![\w.#]){COUNTED_BY}(?<!layer )(?<!seed )(?<!rank )({NUMBER})(?:x|(?<=\d)(?=%{percent})%)?\s+(?:[a-z]+-[a-z]+\s+(?=[a-z]))?(?:more\s+|new\s+|random\s+|kept\s+|transplant\s+|held-out\s+|extra\s+|max\s+|on-policy\s+|(?:re)?sampl(?:ing|ed)\s+|training\s+)?"
-                        rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w+er|more|less|as|the|that)\b)")
+                        rf"(?:{before})\b(?!\s+(?:on (?:its|their) own|separately|individually|alone)\b)(?!(?<=times)\s+(?:\w{2,}er|more|less|as|the|that|per (?:iteration|round|pass|batch|cell))\b)")
         patterns.append(rf"(?<![\w-])(?:{alternatives})\s*[,;(-]\s*({NUMBER})\s+of\s+(?:them|those)\b")  # "random vectors, 3 of them"
         patterns.append(rf"\b(?:list|show|print|give me)\s+({NUMBER})\s+of\s+(?:the|its|their|those)\s+(?:{before})\b")  # "list 30 of the atoms"
     if name == "sentence":
@@ -163,7 +163,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|until|till|til|\.\.)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
-    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|to(?=\s+[\d.]+\s*(?:,|and)))\s*){{0,2}}[\[(]?({})[\])]?"
+    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|to(?=\s+[\d.]+\s*(?:,|and))|,(?=\s*(?:(?:like|say|roughly|around|e\.g\.)\s+)?\d+\s*(?:-|–|to|through|thru)\s*\d+)|like|say|roughly|around|e\.g\.)\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),

@@ -114,6 +114,7 @@ class OfflinePlanner(BaseChatModel):
         text = intents.without_preface(intents.plain(corrections.corrected(message_text(messages[-1]))))  # "scale 2 - wait no, 1.5" is scale 1.5
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
+        text = re.sub(r"\bpattern\s+#?(?=\d)", "atom ", text, flags=re.I)  # a newcomer's "pattern 231" is an atom of the dictionary
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and not proposals.yes_then_settings(text) and \
                 suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(message_text(suggested)):  # "ok do that" after a proposal
@@ -151,7 +152,7 @@ class OfflinePlanner(BaseChatModel):
                 or about_user.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
             return self.reply("answer", noted or "You're welcome.", **({"sure": True} if about_user.thanks_only(own) or noted.startswith("Noted:") and about_user.said_alone(own) else {}))
         unsupported = intents.UNSUPPORTED.search(own)
-        trial = trials.asked(own) and route[0] is not None or trials.controlled(own, route[0], state)  # "if I cut that direction out, what goes away?": the run is the answer
+        trial = trials.asked(own) and route[0] is not None or trials.controlled(own, route[0], state) or trials.ordered(own, route[0])  # "if I cut that direction out, what goes away?": the run is the answer
         stated = trials.stated(own, route[0], state)  # "... at layers 6, 12 and 18, 8 samples per cell. Is it real?": so is this
         answer = None if trial or stated or intents.MODEL_ASKED.search(own) and not intents.definition_asked(own) or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
             self.answer_to(text, own, state, user, route[1], route[0] and route[0]["name"])  # "can we fine-tune all the parameters?" asks for a run
@@ -174,7 +175,10 @@ class OfflinePlanner(BaseChatModel):
                                state.undescribed(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
-        if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75:
+        ask = asked_part(asides.untold(own))  # "last week we built ... what FVE did the 360m one get again?": a question about then
+        recalled = intents.RECALLED.search(ask) or not state.runs and intents.RECALLED.search(own) and "?" in ask \
+            and not (intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own) or intents.MODEL_ASKED.search(own))
+        if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75 and not recalled:
             return self.reply("clarify", prefix + "There is no earlier run in this conversation to run again. "
                                "Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         missing_input = (intents.MISSING_INPUT.search(asked_part(text)) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
@@ -202,7 +206,7 @@ class OfflinePlanner(BaseChatModel):
             asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
-        if intents.RECALLED.search(asked_part(asides.untold(own))) and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
+        if recalled and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score
@@ -223,7 +227,7 @@ class OfflinePlanner(BaseChatModel):
         which = superlative.unsettled(own, tool, args) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
-        sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own)) or any(isinstance(r, list) for r in args.get("layers") or [])
+        sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own) or not state.runs and recalled) or any(isinstance(r, list) for r in args.get("layers") or [])
         return self.call(tool, args, noted, state, messages, prefix=prefix, sure=sure)
 
     def _explain_new(self, messages: list[BaseMessage], user: UserModel) -> str:

@@ -42,8 +42,8 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     if found in short and not re.match(r"\s+(?:model\s+)?(?:organism|one|model)\b", text[said.end(1):], re.I):
         found = None  # "build the evaluation set": a short name only with "one" or "organism" after it
     if found is None and re.search(r"\b(?:build|make|create|train|set up)\b[^.?!;]{0,12}?\b(?:the|that|this) one\b|\b(?:build|make) (?:it|that)\W*$|"
-                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:test\s+)?models?\s+(?:that|which|where|who)\b|"
-                                   r"\b(?:toy|test) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:(?:test|toy|practice)\s+)?models?\s+(?:that|which|where|who)\b|"
+                                   r"\b(?:toy|test|practice) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
                                    r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:that|this|such an?)\s+(?:model\s+)?organism\b|"
                                    r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?the\s+(?:zoo\s+)?(?:model\s+)?organism\s+(?:that|which|with|whose)\b", text, re.I):
         return _organism_meant(text, zoo(tools))  # "build the one that follows hints"

@@ -132,6 +132,8 @@ class Referents:
         found = re.findall(r"\bthe\s+([\w.-]*\d[\w.-]*|(?:layer|seed|rank|scale|tau)\s+-?\d[\d.]*)\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|sweep|eval|model|direction)\b", text, re.I)
         found += [(s, k) for k, s in re.findall(r"\bthe\s+(one|run|adapter|chain|dictionary|dict|vector|vec|fine-?tune|ft|lora|training|model|direction)\s+(?:with|at|on|from)\s+"
                                                 r"((?:layer|seed|rank|scale|tau)\s+-?\d[\d.]*)(?![\d.]*\s*(?:,\s*)?(?:and|or|&|/)\s*\d)", text, re.I)]  # "the training with layer 15"
+        if len(found) > 1:  # "match the 135m dictionary against the 360m one": each description alone
+            return next((tie for s, k in found if (tie := self.tied(f"the {s} {k}"))), None)
         said = [f"the {s} one" for s, _ in found] or [m.group(0) for m in ABOUT.finditer(text) if kind_of(m.group("kind")) in (None, "chain")]
         kind = kind_of(found[0][1]) if len(found) == 1 else None  # "the layer-15 direction": of the directions
         runs = [r for r in self.runs if kind is None or r.tool in REFERRED[kind]]

@@ -26,7 +26,7 @@ CHANGE = re.compile(
     r"now the|loosen|tighten|fall back to|revert to|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
-    r"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|same thing|same settings|same setup|"
+    rf"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|{intents.DID_THE}same thing|same settings|same setup|"
     r"rest the same|rest unchanged|rest as (?:is|before)|keep the rest|keep (?:everything|all)(?: else)? (?:but|except|the same)|everything else (?:as before|the same|unchanged|identical|as is)|same (?:[\w-]+ )?settings|push (?:it )?harder|(?:go )?full paper|the paper'?s (?:settings|scale)|one (?:sentence|layer|position) (?:later|earlier)|"
     r"the (?:sentence|layer|position|one) (?:right |just |immediately |directly )?(?:after|before) (?:it|that|this)|"
     r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
@@ -108,10 +108,14 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     named = AGAIN_NAMED.search(text) and describe_match(text, state.runs)
+    if named and tool is not None and tool["name"] != named.tool and score >= 0.75 and state.last(tool["name"]) is None and any(
+            named.tool in spec.get("runs_of", ()) for spec in tool["schema"].get("properties", {}).values()):
+        return None  # "redo the rank-4 run with concept ablation": another experiment, on the run named
     if named:  # "the L12 one again w/ scale 8 and 8 controls": that run's tool, whatever the settings sound like
         tool, score = tools.get(named.tool), 1.0
     if tool is not None and state.last(tool["name"]) is None and (
-            score >= (0.9 if correction or again else 0.75) or _stem_said(tool["name"], text, tools)):
+            score >= (0.9 if correction or again and not re.match(r"\s+(?:the|my|our)\s", text[again.end():]) else 0.75)  # "redo the rank-4 run with concept ablation"
+            or _stem_said(tool["name"], text, tools)):
         return None  # names another experiment ("redo that fine-tune with concept ablation", "caft ... instead of pca")
     if (owner := _owner_of_new(text, state, tools)) is not None and (tool is None or score < 0.55 or NEW_THING.search(text)):
         tool, score = owner, 1.0 if NEW_THING.search(text) else 0.75  # "a different question with the same model and settings" after a split

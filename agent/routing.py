@@ -171,9 +171,23 @@ SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", 
              "mightve": "might have"}
 
 
+# A newcomer's everyday words for what the tools work on, in the words the tools are asked by: "nudge it toward X"
+# is a steer, "that chatty push" the vector, "the practice model" an organism, "the little add-ons" its adapters,
+# "nasty answers" misaligned ones, "pattern 231" an atom of a dictionary.
+EVERYDAY = ((r"\bnudg(?:e|es)\b", "steer"), (r"\bnudged\b", "steered"), (r"\bnudging\b", "steering"),
+            (r"\b(that|the|this|a|any|same)\s+((?:[\w-]+\s+)?)push\b(?!\s+(?:it|the|them|this)\b)", r"\1 \2steering vector"),
+            (r"\bpractice models?\b", "model organism"), (r"\badd-?ons\b", "adapters"),
+            (r"\b(?:nasty|evil|harmful|bad|shady)\s+(answers|stuff|things|replies|responses|advice)\b", r"misaligned \1"),
+            (r"\bturn(?:s|ed|ing)?\s+evil\b", "becoming misaligned"),
+            (r"\bpatterns?\s+(?=\d)", "atom "), (r"\b(those|these|which|what|recurring)\s+patterns\b(?!\s*[:'\"])", r"\1 atoms"),
+            (r"\bcatalog(?:ue)?\b", "dictionary"), (r"\bCF\+\+", "counterfactual++"))  # and the papers' "CF++" spelled out
+
+
 def expand(text: str) -> str:
-    """Shorthand spelled out for the embedder: 'alts for s6' -> 'alternatives for sentence 6'."""
+    """Shorthand spelled out for the embedder: 'alts for s6' -> 'alternatives for sentence 6'; everyday words for the tools' own."""
     text = re.sub(r"\b[sS](\d+)\b", r"sentence \1", arguments.mend_typos(text))
+    for everyday, own in EVERYDAY:
+        text = re.sub(everyday, own, text, flags=re.I)
     text = re.sub(r"\bL(\d+)\b", r"layer \1", text)
     return re.sub(r"(?<![\w/])(\w+/?)(?![\w/])", lambda m: SHORTHAND.get(m.group(1).lower(), m.group(1)), text)
 

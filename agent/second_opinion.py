@@ -59,7 +59,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # the tool's own name, said outright; or too few words to learn anything from ("thanks!")
     previous = next((m.content for m in reversed(messages[:-1]) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     expensive = bool(reply.tool_calls) and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
-    tried = trials.asked(own) or trials.controlled(own, route[0], state)  # a question the run answers
+    tried = trials.asked(own) or trials.controlled(own, route[0], state) or trials.ordered(own, route[0])  # a question the run answers
     asked = expensive and intents.QUESTION.search(own) and not tried  # "so which is the anchor, 4 or 8? ...": from a question
     choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs],
                                   QUESTION_OVERRULE if asked else OVERRULE)
@@ -92,6 +92,9 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "same q on plain smollm2 for comparison": a run with a setting changed, and no question asked
     if choice == "answer" and reply.tool_calls and intents.ORDER_AFTER.search(own) and _said(planner, reply.tool_calls[0], own, text, state) >= 1:
         return reply  # "... can we try that? train it on the reckless tips, 50 steps": the order after the question, its settings read
+    if choice == "answer" and reply.tool_calls and intents.ASKED_TO.search(own) and not trials.about_settings(own) \
+            and route[0] is not None and route[0]["name"] == reply.tool_calls[0]["name"]:  # the router and the rules agree
+        return reply  # "can we redo that training but block off ...?", "what if we slip in '...' after sentence 1?": asked to be done
     if choice == "answer":
         answer = planner.answer_to(text, own, state, user, route[1])
         if answer is None and not state.runs and not (expensive and "?" in own):  # "how is a norm-matched random vector a fair baseline?"

@@ -115,17 +115,22 @@ def _output_of(before: str, run_id: str, state: DialogueState) -> RunSeen | None
     return next((r for r in reversed(state.runs) if r.tool in tools and run_id in map(str, r.args.values())), None)
 
 
+# "the clean fine-tune's eval": the run of the kind named after the possessive, made from the one described before it
+OWNER = re.compile(rf"\b(?P<source>(?:the|that|this)\s+(?:[\w.-]+\s+){{0,3}}?(?:{'|'.join(KIND_WORDS.values())}))(?:'s|’s)\s+(?:[\w-]+\s+)?"
+                   rf"({'|'.join(KIND_WORDS.values())}|{'|'.join(TOOL_WORDS)})\b", re.I)
+
+
 def made_from(text: str, state: DialogueState) -> RunSeen | None:
-    """'the eval of the seed-2 fine-tune': of the runs of the kind named first, the one made from the run described after."""
-    head = HEAD.search(text)
+    """'the eval of the seed-2 fine-tune', "the clean fine-tune's eval": of the runs of the kind named, the one made from the run described."""
+    head = HEAD.search(text) or OWNER.search(text)
     if head is None:
         return None
-    word = head.group(1).lower()
+    word = (head.group(1) if head.re is HEAD else head.group(2)).lower()
     tools = TOOLS_OF_KIND.get(kind_of(word) or "", frozenset()) or frozenset(TOOL_WORDS.get(word, ()))
     runs = [r for r in state.runs if r.tool in tools]
     if len(runs) < 2:
         return None
-    source = describe_match(text[head.start("source"):], [r for r in state.runs if r.tool not in tools], state.runs)
+    source = describe_match(text[head.start("source"):] if head.re is HEAD else head.group("source"), [r for r in state.runs if r.tool not in tools], state.runs)
     made = [r for r in runs if source is not None and source.run_id in r.args.values()]
     return made[-1] if made else None
 

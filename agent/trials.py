@@ -75,6 +75,18 @@ def stated(text: str, tool: dict | None, state: DialogueState) -> bool:
     return sum(last is None or last.args.get(name, last.defaults.get(name)) != value for name, value in said.items()) >= 3
 
 
+# A question, then an order that sets the experiment up: "does it also say nasty stuff on everyday questions? try 10
+# answers per question", "is there one direction they share? look at layer 15": the question is what the run answers
+_ORDER = re.compile(r"\?\s+(?:(?:ok(?:ay)?|so|and|then|maybe|just|please|pls)\W+)*(?:try|look at|use|get|give it|run|only (?:check|do|look at|use|run)|"
+                    r"just (?:check|do|look at|use|run)|keep|build|go with|check)\b", re.I)
+
+
+def ordered(text: str, tool: dict | None) -> bool:
+    """Whether `text` asks a question and then orders the run that answers it, with a setting of `tool` in the order."""
+    found = _ORDER.search(text) if tool is not None and not _aside(text) else None
+    return bool(found) and bool(arguments.read(tool["schema"].get("properties", {}), text[found.start() + 1:])[0])
+
+
 def about_settings(text: str) -> bool:
     """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
     narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""

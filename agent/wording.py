@@ -25,7 +25,7 @@ SYNONYMS = {
     "tokens": ("toks", "tok"),
     "rollouts": ("rollout", "resamples", "samples", "times", "n", "draws", "alternative versions", "versions", "alternatives", "redos", "re-dos",
                  "per position", "per sentence", "each position", "a position", "tries", "tries per spot", "attempts", "redraws", "episodes",
-                 "per cut point"),
+                 "per cut point", "goes", "times per step", "per step"),
     "samples": ("per side", "a side", "each side", "samples/side", "per question", "each", "of each", "n", "samp", "samps", "answers", "answers each",
                 "answers per question", "generations", "generations per question", "generations per prompt", "completions", "completions per side"),
     "round_size": ("rounds of", "round size", "per round"),
@@ -65,6 +65,7 @@ SYNONYMS = {
     "continuations": ("lookahead continuations", "lookaheads", "lookahead"),
     "k": ("top", "pursuit steps", "heads", "k", "hits", "closest", "results", "best"),
     "temperature": ("t", "temp", "temperature", "randomness", "heat"),
+    "seed": ("random seed", "rng seed", "random number", "rng"),  # "start it from a different random number, say 7"
     "lr": ("learning rate", "step size"),
     "components": ("pc", "pcs", "component", "principal component", "principal directions"),
     "atoms": ("atom", "entries", "dictionary entries", "dictionary entry"),
@@ -105,7 +106,8 @@ VALUE_WORDS = {  # how people say a named value
     "last_number": r"last[-_ ]number|final number|last numeric",
     "type_hints": r"type[-_ ]hints?|type annotations?",
     "judge": r"(?:llm |an? |the )?judge",
-    "offline": r"offline|keywords?(?:/| and | & |\+)embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)",
+    "offline": r"offline|keywords?(?:/| and | & |\+)embeddings?|keyword(?:-based)?|embedding(?:-based)? (?:monitor|similarity)|"
+               r"(?:on|to) this (?:machine|computer|laptop|box)|locally|don'?t send (?:it|this|that|anything) (?:out|off|to (?:an? )?(?:outside|external|remote|cloud|online)\b)",
     "generated": r"generated tokens|tokens it generates|(?:only )?while it(?: writes|'s writing| is writing)|what it (?:writes|generates)(?! too)|"
                  r"leave (?:the prompt|my (?:message|prompt)) alone|generated (?:text|part|answer)",
     "prompt": r"(?<=steer )(?:the )?prompt|(?<=steering )(?:the )?prompt|(?<=just )(?:the )?prompt|(?<=only )(?:the )?prompt|prompt (?:tokens|side|part|pass)|"

@@ -259,6 +259,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev133": (0.95, 0.95),
     "dev134": (0.95, 0.84),
     "dev135": (0.93, 0.82),
+    # dev136-138: one run of several picked by what sets it apart; a newcomer who names no tool and says settings in everyday
+    # words; an expert in the papers' own vocabulary; written blind; unseen 86.4/75.8, 61.4/35.3, 90.9/93.9; after their
+    # mechanisms (2026-12-06) 97.7/90.9, 95.5/91.2, 95.5/100
+    "dev136": (0.95, 0.88),
+    "dev137": (0.93, 0.88),
+    "dev138": (0.93, 0.95),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -354,7 +360,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # mechanisms 0, 0, 1: "ok sweep it across layers 8, 12 and 16" after a reply that weighed two vectors sweeps the newer); 54 of
     # 8,409 with dev130-132 (unseen they started 0, 0, 1; after their mechanisms none: "atoms for '...' @ L12, top 8/token" after
     # a build explains the text instead of building again); 54 of 8,541 with dev133-135 (unseen they started 0, 3, 0: "yeah skip
-    # the importance for now. regenerate it ..." ran the importance; after their mechanisms none); the goal is none
+    # the importance for now. regenerate it ..." ran the importance; after their mechanisms none); 54 of 8,673 with dev136-138
+    # (unseen they started 1, 0, 2: "redo the rank-4 run with concept ablation" retrained, "train a TopK SAE ..." trained a LoRA;
+    # after their mechanisms 0, 0, 1: "dose-response at layer 12 vs random controls" with two vectors sweeps the newer, and
+    # dev115-039 no longer starts one); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
