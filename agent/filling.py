@@ -314,7 +314,7 @@ def two_of(text: str, state: DialogueState, spec: dict, explicit: list[str], kee
                          r"for each layer of|which layers? of|lines? up (?:one for one )?with|match(?:es)? (?:up )?with)\b", text, re.I)  # "for each layer of the base dict, which layer of the organism's"
     asked = asked_part(text)
     ordered = next((part for part in re.split(r"(?<=[.?!])\s+", text) if re.search(r"\b(?:against|versus|vs)\b", part, re.I)), text)
-    text = ordered if ordered is not text else asked if re.search(r"\b(?:with)\b", asked, re.I) else text  # "X against Y" orders them, not the motivation
+    text = ordered if ordered is not text else asked if re.search(r"\bwith\b", asked, re.I) else text  # "X against Y" orders them, not the motivation
     tools = spec.get("runs_of") or ["itda_build"]
     runs = [r for r in state.runs if r.tool in tools]
     if len(runs) < 2:
@@ -367,9 +367,11 @@ def _top_sentence(state: DialogueState, negative: bool = False) -> int | None:
 def _carry_source(state: DialogueState, args: dict, tool: str = "") -> RunSeen | None:
     """The run worth carrying arguments from: the fine-tune a fine-tune is made from ("CAFT on the rank-4 run": its
     dataset, not the newest run's), else the last run, unless it was a lookup."""
-    recipe = LAYER_KIN[1]
-    made_from = next((r for v in args.values() if isinstance(v, str) and (r := state.get(v)) is not None and tool in recipe and r.tool in recipe), None)
-    return made_from or next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
+    if tool in LAYER_KIN[1]:
+        made_from = next((r for v in args.values() if isinstance(v, str) and (r := state.get(v)) is not None and r.tool in LAYER_KIN[1]), None)
+        if made_from is not None:
+            return made_from
+    return next((r for r in reversed(state.runs) if r.tool not in ("recall", "split_sentences")), None)
 
 
 def _same_layers(source: str, tool: str) -> bool:

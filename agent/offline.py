@@ -114,7 +114,7 @@ class OfflinePlanner(BaseChatModel):
         text = intents.without_preface(intents.plain(corrections.corrected(message_text(messages[-1]))))  # "scale 2 - wait no, 1.5" is scale 1.5
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
-        text = re.sub(r"\bpattern\s+#?(?=\d)", "atom ", text, flags=re.I)  # a newcomer's "pattern 231" is an atom of the dictionary
+        text = re.sub(*routing.PATTERN_N, text, flags=re.I)  # "pattern 231", read as an atom by the argument readers too
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
         if isinstance(suggested, AIMessage) and not suggested.tool_calls and intents.ACCEPT.match(text) and not proposals.yes_then_settings(text) and \
                 suggested.response_metadata.get("intent") != "clarify" and not beforehand.INVITE.search(message_text(suggested)):  # "ok do that" after a proposal

@@ -171,6 +171,7 @@ SHORTHAND = {"alts": "alternatives", "alt": "alternative", "attn": "attention", 
              "mightve": "might have"}
 
 
+PATTERN_N = (r"\bpatterns?\s+#?(?=\d)", "atom ")  # a newcomer's "pattern 231": an atom of the dictionary
 # A newcomer's everyday words for what the tools work on, in the words the tools are asked by: "nudge it toward X"
 # is a steer, "that chatty push" the vector, "the practice model" an organism, "the little add-ons" its adapters,
 # "nasty answers" misaligned ones, "pattern 231" an atom of a dictionary.
@@ -179,7 +180,7 @@ EVERYDAY = ((r"\bnudg(?:e|es)\b", "steer"), (r"\bnudged\b", "steered"), (r"\bnud
             (r"\bpractice models?\b", "model organism"), (r"\badd-?ons\b", "adapters"),
             (r"\b(?:nasty|evil|harmful|bad|shady)\s+(answers|stuff|things|replies|responses|advice)\b", r"misaligned \1"),
             (r"\bturn(?:s|ed|ing)?\s+evil\b", "becoming misaligned"),
-            (r"\bpatterns?\s+(?=\d)", "atom "), (r"\b(those|these|which|what|recurring)\s+patterns\b(?!\s*[:'\"])", r"\1 atoms"),
+            PATTERN_N, (r"\b(those|these|which|what|recurring)\s+patterns\b(?!\s*[:'\"])", r"\1 atoms"),
             (r"\bcatalog(?:ue)?\b", "dictionary"), (r"\bCF\+\+", "counterfactual++"))  # and the papers' "CF++" spelled out
 
 
