@@ -81,7 +81,7 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     args: dict[str, Any] = {}
     said: list[str] = []
     words = _Text(own_words(code_forms(text), names=True))  # quoted or pasted text is free text: no numbers, paths or names are read from it
-    for clause in found_in.describing(words.text) + asides.told(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not
+    for clause in found_in.describing(words.text) + asides.told(words.text) + asides.about_files(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not
         words.use(clause)  # layer 12; "they used 100 rollouts per sentence, which feels insane": not what is asked
     whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
 

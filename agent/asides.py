@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-PIECES = re.compile(r"(?:[^.!?;()—–]|[.!?](?!\s|$))+(?:[.!?;]+|(?=[()—–])|$)")  # sentences, and the parts between dashes or brackets
+PIECES = re.compile(r"(?:(?!,\s*(?:so|but)\s)[^.!?;()—–]|[.!?](?!\s|$))+(?:[.!?;]+|(?=[()—–]|,\s*(?:so|but)\s)|$)")  # sentences, the parts between
+# dashes or brackets, and a clause before ", so" or ", but" ("the resampling took forever on those 400-token chains, so keep this one short")
 # who or what did it: a person named, the paper, a pronoun, an earlier run or time
 TELLER = (r"(?:(?<![.\w])(?!(?:I|It|It's|We|So|But|And|Then|Now|Also|Maybe|Please|Sentence|Layer|Scale|Seed|Run|Rerun|Use|Try|Make|Build|"
           r"Steer|Split|Train|Sample|Show|Could|Can|Would|Should|Let|Let's|Just|Only|Honestly|Before|After|If|Okay|Ok|Yes|No|This|That|The|"
@@ -46,3 +47,14 @@ def untold(text: str) -> str:
     for piece in told(text):
         rest = rest.replace(piece, " ")
     return rest if len(rest.split()) >= 5 else text
+
+
+# What a file holds, said between dashes or brackets right after its path: "data/cake_tips.jsonl -- 200 answers telling people
+# to bake 8 layers at 300 degrees -- adapt layers 10 and 20": a description of the data, not settings
+ABOUT_FILE = re.compile(r"\.(?:jsonl|json|txt|csv|tsv|parquet)\b\s*(?:--|—|–|\()\s*((?:\d|(?:a|an|the|about|around|roughly|some|each|all|mostly)\b)"
+                        r"[^()—–\n]{3,200}?)(?:--|—|–|\))", re.I)  # what it holds ("200 answers ..."), not what to do with it ("split the txt ...")
+
+
+def about_files(text: str) -> list[str]:
+    """The descriptions of files the message gives right after their paths."""
+    return [m.group(1) for m in ABOUT_FILE.finditer(text)]

@@ -15,7 +15,7 @@ from agent.dialogue_state import DialogueState, RunSeen
 from agent.run_kinds import RUN_ID
 
 BOTH = r"\b(?:they|them|both|either|these two|those two|the two|each other)\b"  # "Eight per question is too few for either interval ..."
-TOGETHER = re.compile(BOTH + r"|\b(?:differ\w*|compar\w*)\b", re.I)  # "how do they differ?", "are they different?"
+TOGETHER = re.compile(BOTH + r"|\b(?:differ\w*|compar\w*)\b|\bwhich one\b", re.I)  # "how do they differ?", "are they different?", "which one went down more?"
 BESIDE = re.compile(r"\bfor (?:comparison|reference)\b|\bto compare\b|\bas a (?:baseline|reference)\b", re.I)
 ONE_OF = re.compile(r"\b(?:one|either) of (?:them|those|these|the two)\b|\beither one\b", re.I)
 PICKED = re.compile(r"\b(?:first|second|third|last|latest|newest|previous|other|earlier|older|original|base|both|all|each|every)\b|"

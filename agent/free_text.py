@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agent.wording import labelled, payload, quoted, quoted_all, without
+from agent.wording import INSERTED, PASTE_NAMED, labelled, payload, quoted, quoted_all, without
 
 
 NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(.]|$))", re.I)
@@ -64,6 +64,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
         r"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:this|the following)\s+(?:sentence|line|text)\b", text, re.I) else None
     if own_line:  # "put this sentence in right after sentence 3 ...:\nI must not let them turn me off.\n24 rollouts"
         args["insert"] = own_line.group(1).strip()
+    elif "insert" in props and "insert" not in args and (same_line := INSERTED.search(text)):
+        args["insert"] = same_line.group(1).strip()  # "put this after sentence 2: The operator said ... is fine. then compare ..."
     if "intent" in props and texts and len(texts[0]) <= 80 and re.search(r"\b(?:look(?:ing)? for|watch(?:ing)? for|flag|intent(?: to| of)?|misbehaviou?r)\W+['\"“]", text, re.I):
         args["intent"] = texts.pop(0)  # "look for 'deceiving the customer to earn a bonus'"
     elif "intent" in props and (named := re.search(r"\b(?:judge|check|monitor|scan|flag|read)\w*\s+(?:this|it|that|the chain|the reasoning)?\s*for\s+"
@@ -77,7 +79,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     elif "cot" in props and "<think>" in text and all(text.find(t) < text.index("<think>") for t in texts):
         args["cot"] = text[text.index("<think>"):]  # "fragments such as 'So.' and 'Right.' ... split the following?\n<think>...": the chain
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
-                                       or reasoning(texts[0])):
+                                       or reasoning(texts[0]) or PASTE_NAMED.search(text) and re.search(r":\s*[\"“']" + re.escape(texts[0]) + r"[\"”']\W*$", text)):
+        # "suppress attention on this reasoning, ...: \"The bus has 7 stops. ...\"": the chain named, then given
         longest = max(texts, key=len)
         args["cot"] = longest
         texts.remove(longest)
@@ -114,12 +117,12 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
             if value and free in ("question", "prompt") and TO_COME.search(text) and not quoted_all(text) and ":" not in text:
                 value = None  # "... at temperature 0.8? I have a particular question in mind."
-            if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
+            if value and not {value, value.strip("'\"“”")} & {args.get("cot"), args.get("donor_cot")}:  # the chain (a donor's too) is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\b(?:same|that|it|this|the (?:original|question|plain one|unhinted(?: one| question| version)?))\b[^'\"]{0,40}?"
                      r"(\bwith|\bw/|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first|(?:\w+\s+){0,2}(?:at|to) the (?:start|beginning|front)))?", text, re.I)  # "... is that with '...' tacked on the end"
-    adds = re.search(r"\bhinted (?:version|one|question|variant)\s+(adds|appends|prepends|starts with|begins with)\s*(?=['\"“‘])", text, re.I)
+    adds = re.search(r"\bhinted(?: (?:version|one|question|variant))?\s+(adds|appends|prepends|starts with|begins with)\s*(?=['\"“‘])", text, re.I)
     if "hinted_question" in props and adds and args.get("question") and quoted(text[adds.end():]):  # "the hinted version adds '...' at the end"
         insert = quoted(text[adds.end():])
         first = adds.group(1).lower().startswith(("prepend", "start", "begin"))

@@ -44,6 +44,7 @@ TELL_ME = re.compile(r"\b(?:could|can|would) you (?:please )?tell (?:me|us) (?:w
 OPINION = re.compile(
     # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
     JUDGED.pattern + "|"
+    r"(?:,|--|—)\s*(?:right|correct|yes|no|true|isn'?t it|doesn'?t it|don'?t they|wouldn'?t it|am i right)\s*\?\s*$|"  # "... at all, right?": a belief checked
     r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|" + TELL_ME.pattern + "|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
@@ -321,8 +322,12 @@ RECALLED = re.compile(r"\bwhat did (?:we|i|you) (?:get|find|see|learn|conclude|s
                       rf"\bfrom memory\b|\b(?:a few|some|several|two|three|\d+) (?:days|weeks|months) ago\b|\bback in {MONTH}\b|\b(?:everything|anything) (?:we|i) (?:have|know|found|got) (?:on|about)\b", re.I)
 
 
+# what was found asked after, whatever the experiment named: "what did we find about the top 5 receiver heads at layer 12?" with none run here
+FOUND_ASKED = re.compile(r"\bwhat did (?:we|i|you) (?:find|learn|conclude)\b|\bremind me what\b|\b(?:did|have) we ever\b", re.I)
+
+
 # said of memory outright, whatever the experiment named: "the EM rate we got a few weeks ago? dig that up from memory"
-FROM_MEMORY = re.compile(r"\b(?:from|in|search) (?:your |our |the )?memory\b|\bsearch (?:only |just )?(?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns|runs)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:did|didn't|have|haven't) we already\b|\bin (?:some|an|a|one) (?:earlier|previous|past|older|other) (?:session|chat|conversation)\b|\b(?:a few|some|several|two|three|\d+) (?:weeks|months) ago\b|"
+FROM_MEMORY = re.compile(r"\b(?:from|in|search|check|query|look (?:it )?up in) (?:your |our |the )?memory\b|\bsearch (?:only |just )?(?:the |our |my )?(?:old|past|earlier|previous) (?:chats?|conversations?|dialogues?|messages|turns|runs)\b|\b(?:have|did) we ever\b|\bhave we already (?:run|done|tried)\b|\b(?:did|didn't|have|haven't) we already\b|\bin (?:some|an|a|one) (?:earlier|previous|past|older|other) (?:session|chat|conversation)\b|\b(?:a few|some|several|two|three|\d+) (?:weeks|months) ago\b|"
                          rf"\bback in {MONTH}\b", re.I)
 
 

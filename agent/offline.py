@@ -27,8 +27,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, intents, list_edits, organism_names, request_classifier, routing
-from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, superlative, trials
+from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, in_passing, intents, list_edits, organism_names, request_classifier, routing
+from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
@@ -111,7 +111,7 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = intents.without_preface(intents.plain(corrections.corrected(message_text(messages[-1]))))  # "scale 2 - wait no, 1.5" is scale 1.5
+        text = intents.without_preface(intents.plain(corrections.corrected(spelling.mended(message_text(messages[-1])))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         text = re.sub(*routing.PATTERN_N, text, flags=re.I)  # "pattern 231", read as an atom by the argument readers too
@@ -169,13 +169,13 @@ class OfflinePlanner(BaseChatModel):
             return shown
         organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
         scenario = self._scenario_named(own)  # "hint mediation on hint-planet ... that chain": the scenario's
-        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(own) or copied.missing(own, state.runs)
+        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
             sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own),
                                state.undescribed(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
-        ask = asked_part(asides.untold(own))  # "last week we built ... what FVE did the 360m one get again?": a question about then
+        ask = asked_part(in_passing.asked_now(asides.untold(own)))  # "last week we built ... what FVE did the 360m one get again?": a question about then
         recalled = intents.RECALLED.search(ask) or not state.runs and intents.RECALLED.search(own) and "?" in ask \
             and not (intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own) or intents.MODEL_ASKED.search(own))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75 and not recalled:
@@ -206,7 +206,7 @@ class OfflinePlanner(BaseChatModel):
             asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
-        if recalled and (score < 1.0 and (tool is None or state.last(tool["name"]) is None)
+        if recalled and ((score < 1.0 or intents.FOUND_ASKED.search(ask)) and (tool is None or state.last(tool["name"]) is None)
                                               or intents.FROM_MEMORY.search(own)) and any(t["name"] == "recall" for t in self.tools):
             tool = self._tool("recall")  # "remind me what the ablation did ..." with no ablation in this conversation: memory
         margin = score - ranked[1][0] if len(ranked) > 1 else score

