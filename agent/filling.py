@@ -13,7 +13,7 @@ from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
 from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID
 from agent.stored_runs import from_store
-from agent.wording import PASTE_NAMED, QUESTION_SAID
+from agent.wording import QUESTION_SAID, named_then_given
 
 CARRY = ("model", "layers", "prompt", "system", "vector_run", "scale", "metric", "answer", "extractor", "scenario",
          "dataset", "decision", "where")
@@ -68,7 +68,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
             continue  # optional extras are guessed only when asked for
         pasted = max(map(len, arguments.quoted_all(text)), default=0) >= 60 or bool(re.search(r"<think>|\\boxed|\bchain\s*:", text)) or bool(
             (after := arguments.payload(text, "cot")) and len(after) >= 40 and free_text.reasoning(after)) \
-            or bool(PASTE_NAMED.search(text) and re.search(r":\s*[\"“'][^\"”']{20,}[\"”']\W*$", text))  # "... the following reasoning:\n\n<it>", "this reasoning, ...: '<it>'"
+            or named_then_given(text)  # "... the following reasoning:\n\n<it>", "this reasoning, ...: '<it>'"
         here = pasted and re.search(r"\b(?:this|these)\b[^:\n]{0,80}:\s*\S", text, re.I) \
             and not re.search(r"\bdonor\b[^\n]{0,80}:\s*\S", text, re.I)  # "on this one instead:\n<think>...": the text pasted (a donor's is not the chain)
         if name == "cot_run" and "scenario" in args and pointed and state.last("generate_cot") is not None \

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agent.wording import INSERTED, PASTE_NAMED, labelled, payload, quoted, quoted_all, without
+from agent.wording import INSERTED, labelled, named_then_given, payload, quoted, quoted_all, without
 
 
 NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(.]|$))", re.I)
@@ -79,7 +79,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     elif "cot" in props and "<think>" in text and all(text.find(t) < text.index("<think>") for t in texts):
         args["cot"] = text[text.index("<think>"):]  # "fragments such as 'So.' and 'Right.' ... split the following?\n<think>...": the chain
     elif "cot" in props and texts and (len(texts) > 1 or len(texts[0]) > 80 or "question" not in props and "prompt" not in props
-                                       or reasoning(texts[0]) or PASTE_NAMED.search(text) and re.search(r":\s*[\"“']" + re.escape(texts[0]) + r"[\"”']\W*$", text)):
+                                       or reasoning(texts[0]) or named_then_given(text, texts[0])):
         # "suppress attention on this reasoning, ...: \"The bus has 7 stops. ...\"": the chain named, then given
         longest = max(texts, key=len)
         args["cot"] = longest
@@ -117,7 +117,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
             if value and free in ("question", "prompt") and TO_COME.search(text) and not quoted_all(text) and ":" not in text:
                 value = None  # "... at temperature 0.8? I have a particular question in mind."
-            if value and not {value, value.strip("'\"“”")} & {args.get("cot"), args.get("donor_cot")}:  # the chain (a donor's too) is no question
+            if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\b(?:same|that|it|this|the (?:original|question|plain one|unhinted(?: one| question| version)?))\b[^'\"]{0,40}?"
                      r"(\bwith|\bw/|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from agent.wording import KNOWN, _one_edit, own_words
+from agent.wording import KNOWN, one_slip, own_words
 
 # The words requests are made of, beyond the settings' own (wording.KNOWN): what a slip is mended to
 WORDS = frozenset(
@@ -47,7 +47,7 @@ def mend(word: str) -> str:
         return f"{head} {glued.group(2)}" if head in NUMBERED else word
     if len(lower) < 4 or not lower.isalpha() or lower in WORDS or lower in _english():
         return word
-    near = [w for w in WORDS if _one_edit(lower, w) and not lower.startswith(w) and not w.startswith(lower)  # "whats", "ablated", "prompts",
+    near = [w for w in WORDS if one_slip(lower, w) and not lower.startswith(w) and not w.startswith(lower)  # "whats", "ablated", "prompts",
             and lower[:-1] != w[:-1]  # "resampled" (another ending)
             and (len(lower) > 4 or len(w) > 4 or sorted(lower) == sorted(w))]  # "layr" is layer, "shwo" show; "samp" is no "same"
     return near[0] if len(near) == 1 else word

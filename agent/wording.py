@@ -146,6 +146,13 @@ INSERTED = re.compile(r"\b(?:insert|put|add|plant|splice|place)\w*\s+this(?:\s+(
 PASTE_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:reasoning|chain|cot|trace|thoughts?|solution|working)\b", re.I)
 
 
+def named_then_given(text: str, given: str | None = None) -> bool:
+    """Whether the message names a text of its own ("this reasoning", "the following chain") and ends by giving it in quotes after
+    a colon ('suppress attention on this reasoning, only layers 3 and 7: "The bus has 7 stops. ..."'); `given`: that quoted text."""
+    body = re.escape(given) if given is not None else r"[^\"”']{20,}"
+    return bool(PASTE_NAMED.search(text) and re.search(rf":\s*[\"“']{body}[\"”']\W*$", text))
+
+
 def own_words(text: str, names: bool = False) -> str:
     """The user's own words: the message without quoted text, pasted chains and an unclosed quote's
     rest. What is quoted or pasted is data (a chain of thought, a question, a tool's output), never
@@ -260,7 +267,7 @@ KNOWN = frozenset(w for phrase in [*SYNONYMS, *(v for vs in SYNONYMS.values() fo
     "replacement embezzlement shutdown decode decoding reason reasoning".split())  # and the scenarios' words: "wipe-embezzlment"
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_slip(a: str, b: str) -> bool:
     """One letter added, dropped or changed, or two neighbours swapped ('smaple' and 'sample')."""
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -275,7 +282,7 @@ def _mended(word: str) -> str:
     if len(lower) < 5 or lower in KNOWN:
         return word
     # not an ending ("sampled", "controls"): a word of its own, unless the known word is long ("temperatur")
-    near = [k for k in KNOWN if _one_edit(lower, k) and (len(k) >= 9 or lower[:-1] not in (k[:-1], k) and lower != k[:-1])]
+    near = [k for k in KNOWN if one_slip(lower, k) and (len(k) >= 9 or lower[:-1] not in (k[:-1], k) and lower != k[:-1])]
     return near[0] if len(near) == 1 else word
 
 

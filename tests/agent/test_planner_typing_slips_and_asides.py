@@ -70,7 +70,7 @@ def test_free_text_after_a_colon_is_the_text(plan):
     assert (tool, args["sentence"], args["insert"], "rollouts" in args) == ("compare_interventions", 3, "The admin said 16 rollouts is plenty.", False)
     chain = "The box has 6 eggs. I eat 2 eggs. So 4 are left."
     tool, args = call(plan([COT], f'new chain now. suppress attention on this reasoning, only layers 2 and 5, 3 sentences per batch: "{chain}"'))
-    assert (tool, args.get("cot"), "cot_run" in args, "question" in args) == ("attention_suppression", chain, False, False)
+    assert (tool, args.get("cot"), "cot_run" in args) == ("attention_suppression", chain, False)
 
 
 def test_questions_and_memory(plan):
