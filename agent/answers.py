@@ -15,6 +15,7 @@ from agent.wording import QUOTED
 from agent.user_model import UserModel
 from tools.cards import card, find_terms, reading
 from tools import present
+from tools.support import backends_of, needs
 
 SENTENCE = re.compile(r"\b(?:sentence|step|S)\s*#?\s*(\d+)\b", re.I)
 METRIC_ORDER = ("counterfactual_accuracy", "receiver_score", "outflow", "resilience", "change", "resampling_accuracy")
@@ -265,6 +266,19 @@ def settings_named(text: str, tools: list[dict]) -> str | None:
     lines = [f"- `{n}`: {spec.get('description', '').rstrip('.')}" + (f" (default {spec['default']})" if spec.get("default") is not None else "")
              for n, spec in rows]
     return f"In `{tool['name']}`:\n" + "\n".join(lines)
+
+
+def where_it_runs(text: str, tools: list[dict]) -> str | None:
+    """'which of those can I run attention suppression on? the vllm ones only hand back text, right?': the backends a tool runs on."""
+    if not re.search(r"\b(?:vllm|sglang|server|ndif|nnsight|backends?|black[- ]box|white[- ]box|remote(?:ly)?)\b", text, re.I):
+        return None
+    named = [t["name"] for t in tools if re.search(rf"\b{t['name'].replace('_', '[ _]')}\b", text, re.I)]
+    if len(named) != 1:
+        return None
+    runs = backends_of(named[0])
+    return (f"`{named[0]}` runs on {', '.join(f'`{b}`' for b in runs)} models: it needs {needs(runs)}. "
+            + ("A `server` model (vLLM, SGLang) only returns sampled text and log-probs, so white-box tools do not run on it."
+               if "server" not in runs else "A `server` model (vLLM, SGLang) serves it through its completions."))
 
 
 def meta(text: str, tools: list[dict]) -> str:

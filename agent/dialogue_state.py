@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
@@ -24,6 +25,26 @@ from agent.referents import Referents
 from agent.run_kinds import KIND_WORDS, PRODUCES, REFERENCES, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, kind_of
 
 NAMED_AS = {"scale": "strength", "scales": "strength", "rollouts": "rollout", "max_new_tokens": "tokens", "temperature": "temp"}
+
+BUILT_IN = ("smollm2-135m", "tiny-random")
+SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([mb])(?![\w.])", re.I)  # a model's size in its name: "1.5b", "135m"
+AFTER = r"(?<![\w./:-]){}(?![\w-]|\.\w)"  # a model's name as a whole word: not inside "r1-llama-8b" nor a path
+# Words a summary may say of a model in brackets after its name ("r1-qwen-1.5b (R1 distill, vLLM server; ...)"), by which
+# a person may call it; other words there ("(layer 0 excluded)") describe the run, not the model
+DESCRIBING = frozenset("distill distilled base instruct chat reasoning reasoner math coder vllm sglang ndif nnsight server served remote "
+                       "local gpu tuned fine-tuned".split())
+
+
+def model_words(name: str, summaries: Iterable[str]) -> set[str]:
+    """The words a person shortens a model's name to: its own words and size ("llama", "8b"), and what summaries say of it."""
+    own = name.rstrip("/").rsplit("/", 1)[-1]  # "google/gemma-2-2b-it", "/models/gemma-2-2b": the model's own name, not its place
+    words = {w.lower() for w in re.split(r"[-_\s]+", own) if len(w) >= 3 and w.isalpha() or re.fullmatch(r"[a-z]\d", w, re.I) or SIZE.fullmatch(w)}  # "r1"
+    for summary in summaries:
+        said = re.search(AFTER.format(re.escape(name)) + r"\s*\(([^);]*)", summary or "", re.I)
+        if said:  # "r1-qwen-1.5b (R1 distill, vLLM server; ...)"
+            words |= {w.lower() for w in re.findall(r"[A-Za-z][\w.-]+", said.group(1)) if w.lower() in DESCRIBING}
+    return words
+
 
 @dataclass
 class RunSeen:
@@ -69,7 +90,9 @@ class RunSeen:
         seeded = f" seed-{seed}" if "seed" not in self.args and seed is not None else ""
         greedy = " greedy" if single.get("temperature") == 0 else ""  # "the greedy one": decoded at temperature 0
         sizes = "".join(f" {size}" for size in self.sizes())  # "the 135m one"
-        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}{greedy}{sizes}"
+        model = self.args.get("model")  # "the llama one", "the gemma eval", "the distill chain": words of its model's name
+        named = "".join(f" {w}" for w in model_words(model, [self.summary or ""]) - set(self.sizes())) if isinstance(model, str) and model.lower() not in BUILT_IN else ""
+        return f"{self.about()} {self.tool.replace('_', ' ')} {settings} {counts}{when}{seeded}{greedy}{sizes}{named}"
 
     def sizes(self) -> list[str]:
         """The size of the model it ran on, as a person names it ("135m", "1.5b"): from its model, else its summary's."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, by_effect, copied, free_text, numerals, organism_names, picked, relative, superlative
+from agent import arguments, beforehand, by_effect, copied, free_text, model_names, numerals, picked, relative, superlative
 from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
@@ -143,9 +143,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
     relative.counted(text, props, args, dict(args), None, state.runs)  # "one fewer control than the direction run"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
-        organism = organism_names.organism_named(text, state)
-        if organism:
-            args["model"] = organism
+        model = model_names.meant(text, state, args)  # "on the anchor organism", "same sweep on the qwen", "on the model it was built on"
+        if model:
+            args["model"] = model
     args |= {k: v for k, v in beforehand.settings(tool, state).items()  # "recipe: rank 1, 80 steps" -> "Noted." -> "train one with that"
              if k not in args and not (k in ("question", "cot") and {"cot_run", "scenario"} & set(args))}
     carry(args, props, state, text, tool["name"])

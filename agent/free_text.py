@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agent.wording import INSERTED, labelled, named_then_given, payload, quoted, quoted_all, without
+from agent.wording import INSERTED, answer_line, labelled, named_then_given, payload, quoted, quoted_all, without
 
 
 NOT_GIVEN = re.compile(r"(?:my|our|an?|some|one)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}(?:problem|question|prompt|puzzle|riddle|text|example)s?(?=\s*(?:[,;(.]|$))", re.I)
@@ -19,6 +19,10 @@ TO_COME = re.compile(r"\b(?:i|we)(?:'ve| have|'ve got| got| do)? (?:a |one )?(?:
                      r"(?:the|an?|my) (?:(?:fresh|new|different|harder|easier|short|longer) )?(?:word )?(?:question|problem|prompt|puzzle)\b(?!\s*:)", re.I)
 # "could you get tiny-random to reason through something for me at temperature 1?": a question to come, not given
 SOMETHING = re.compile(r"\b(?:reason|think|work|go)\s+(?:through|thru|about|on|over)\s+(?:something|anything|a (?:problem|question))\b(?!\s*:)", re.I)
+
+
+# A problem pasted first, then after a blank line the request that points back at it
+ABOVE = re.compile(r"^\s*(\S[\s\S]{10,}?)\n[^\S\n]*\n(?=[\s\S]*\b(?:(?:that|the above|this)\s+(?:question|problem|item|puzzle)\b|above\b|for that\b))")
 
 
 def reasoning(text: str) -> bool:
@@ -40,7 +44,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                                                r"(?:chain|cot|trace) (?:the|a|another) (?:[\w-]+ )?model wrote)\b", text, re.I)
     for field, value in labelled(text).items():  # "question: ... reasoning: ...", "chain '...'", "system prompt 'X'"
         target = {"question": "question", "prompt": "prompt", "system": "system", "cot": "donor_cot" if donor else "cot",
-                  "hinted_question": "hinted_question"}[field]
+                  "hinted_question": "hinted_question", "answer": "answer"}[field]
         if target not in props and target == "question" and "prompt" in props:
             target = "prompt"
         if target not in props and target == "prompt" and "question" in props:
@@ -49,6 +53,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
             args[target] = value
     texts = [t for t in quoted_all(text) if t not in args.values() and not any(t in v for v in args.values())
              and not any(t in phrase for phrase in said)]  # not the quoted value of another argument ("sys prompt: '...'")
+    texts += [f for f in (b.strip() for b in re.findall(r"```[\w-]*[^\S\n]*\n(.+?)```", text, re.S)) if f and f not in texts]  # a problem in a fenced block
     given = [t for t in texts if not re.search(rf"\b(?:insert|put|add|plant|splice|place)\w*\s+(?:the\s+(?:sentence|line)\s+)?['\"“‘]{re.escape(t)}", text, re.I)] \
         if donor and "donor_cot" not in args else []
     if given:  # not the sentence to insert ("insert '...' ... search 16 rollouts for the off-policy donor")
@@ -95,6 +100,9 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     if args.get("cot") and isinstance(args.get("question"), str) and (
             asked := re.match(rf"\s*(?:q(?:uestion)?\s*:\s*)?{re.escape(args['question'])}[ \t]*\n", args["cot"], re.I)):
         args["cot"] = args["cot"][asked.end():].strip()  # "Q: Is 57 prime?\n<the chain>": the question's line is not a sentence of it
+    if isinstance(args.get("cot"), str) and (answer := answer_line(args["cot"]))[1] is not None:
+        args["cot"] = answer[0]  # "Chain: ... 60 km/h.\nAnswer: 60": the pasted problem's answer, not a sentence of it
+        args |= {"answer": answer[1]} if "answer" in props else {}
     if "prompts" in props and texts:
         args["prompts"] = texts
         texts = []
@@ -115,6 +123,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                     r"\W*(?:something|anything|a (?:problem|question))\b", value, re.I)) and not quoted_all(text)
                           or free == "question" and re.match(r"\W*(?:insert|put|add|plant|splice|replace|swap)\b", value, re.I)):  # "...: insert '...', 16 rollouts"
                 value = None  # "new chain on my multi-step word problem": named, not given; asked for
+            if not value and free in ("question", "prompt") and (above := ABOVE.match(text)):
+                value = above.group(1).strip()  # "Which of the following is prime?\n(A) 51 ...\n\nfor that question: insert '...'"
             if value and free in ("question", "prompt") and TO_COME.search(text) and not quoted_all(text) and ":" not in text:
                 value = None  # "... at temperature 0.8? I have a particular question in mind."
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
@@ -122,7 +132,7 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\b(?:same|that|it|this|the (?:original|question|plain one|unhinted(?: one| question| version)?))\b[^'\"]{0,40}?"
                      r"(\bwith|\bw/|\bplus|\band|\+|\b(?:but )?(?:starting|beginning) with)\s*(['\"“])(.+?)['\"”]"
                      r"(\s*(?:prepended|in front|before it|first|(?:\w+\s+){0,2}(?:at|to) the (?:start|beginning|front)))?", text, re.I)  # "... is that with '...' tacked on the end"
-    adds = re.search(r"\bhinted(?: (?:version|one|question|variant))?\s+(adds|appends|prepends|starts with|begins with)\s*(?=['\"“‘])", text, re.I)
+    adds = re.search(r"\bhinted(?: (?:version|one|question|variant))?\s+(adds|appends|prepends|starts with|begins with|ends with)\s*(?=['\"“‘])", text, re.I)
     if "hinted_question" in props and adds and args.get("question") and quoted(text[adds.end():]):  # "the hinted version adds '...' at the end"
         insert = quoted(text[adds.end():])
         first = adds.group(1).lower().startswith(("prepend", "start", "begin"))

@@ -267,8 +267,11 @@ QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hm+|huh|wait|and|but|quick q|remi
                       r"[\s\S]*\b(?:run|rerun|redo|try|make|build|train|steer|sweep|generate|sample|split|resample|show|plot|pull|launch|start|"
                       r"kick|go|check|use|ask|look|need|want|pls|please|let'?s)\b|[\s\S]*\d)[\s\S]*$)|"  # "which is the anchor, 4 or 8? counterfactual says one, ...": no request after
 
-                      r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$",
+                      r"^\W*(?:just to check|to (?:double[- ])?check|sanity check)\b[^?]*\?\W*$|,\s*(?:right|correct|no)\s*\?\W*$|"
+                      r"^\W*(?:can|could)\s+(?!(?:you|u|ya|we|i|someone|it|that|this|they|those|these)\b)(?:the\s+)?[\w-]+\s+(?:be|take|accept|hold)\b[^?]*\?\W*$",
                       re.I)  # a question of the user's own; "a smaller C keeps fewer adapters, right?"
+# "can questions_file be a jsonl or does em_evaluate need the yaml layout?": a tool or a setting named by its own name, asked about
+TOOL_QUESTION = re.compile(r"\b(?:does|do|can|will|would|could)\s+(?:the\s+)?[a-z]+(?:_[a-z]+)+\s+(?:be|need|take|accept|support|want|require|handle|work with)\b[^?]*\?")
 REMARK = re.compile(r"^\W*(?:lol|lmao|haha\w*|wow|whoa|huh|ugh|damn|ouch|yikes|oof|heh|weird|wild|neat)\b[^?]*$", re.I)
 # "what layer was that at?": a question about the run just shown (not "does that direction transfer ...?")
 ABOUT_THAT = re.compile(r"\b(?:was|is|were|are|did|does|do) (?:that|it|this|those|these|they)\b(?!\s+(?:[\w-]+\s+)?(?:direction|vector|"

@@ -18,6 +18,7 @@ An expensive tool starts only from a request that clearly asks for it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Iterator
@@ -27,7 +28,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, in_passing, intents, list_edits, organism_names, request_classifier, routing
+from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, in_passing, intents, list_edits, model_names, organism_names, request_classifier, routing
 from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
@@ -167,7 +168,8 @@ class OfflinePlanner(BaseChatModel):
         shown = None if trial or intents.MODEL_ASKED.search(own) else self.shown(text, state, route)  # "... so I can look at how it reasons"
         if shown is not None:
             return shown
-        organism = organism_names.organism_asked(own, self.tools)  # "a model that follows a professor's hint ... build that organism?": described here
+        organism = organism_names.organism_asked(own, self.tools) or (  # "a model that follows a professor's hint ... build that organism?": described here
+            organism_names.organism_asked(re.sub(r"['\"“”‘’]", "", text), self.tools) if re.search(r"\b(?:build|make)\s+(?:the\s+)?['\"“‘]", text, re.I) else None)  # "build 'evaluation-aware'"
         scenario = self._scenario_named(own)  # "hint mediation on hint-planet ... that chain": the scenario's
         missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs)
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
@@ -188,22 +190,24 @@ class OfflinePlanner(BaseChatModel):
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) and not stated or missing_input) and not (intents.RERUN.search(text) or list_edits.EDIT.search(own)) or unknown_model:
             return self.reply("clarify", prefix + self.router.clarify(route[2], text))
-        if trials.about_settings(own):  # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs
+        if trials.about_settings(own) or intents.TOOL_QUESTION.search(own) and intents.QUESTION.search(own):
+            # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs; "can questions_file be a jsonl?": the card
             advice = answers.advice(state, text)  # worked out from the runs in sight: sure
-            return self.reply("answer", prefix + (advice or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
+            return self.reply("answer", prefix + (advice or answers.where_it_runs(text, self.tools) or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
         by_name = {t["name"]: t for t in self.tools}
         tried = trial and trials.tried_on_newest(own, state, by_name)  # "could we see whether steering at layer 10 alone changes it?": that steer
         change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
         settings = not change_asked and (rerun_.settings_only(own, state, by_name, arguments.quoted(text), route[0]) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
         rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
-        which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1])  # "sweep at the layer that separated best"
+        which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1]) or model_names.unsettled(own, state, self._tool(rerun[0]))  # "sweep at the layer that separated best"
                            or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True))
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
             changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
-            asked = "?" in own and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?"
+            bare = functools.reduce(lambda t, v: t.replace(v, " "), [v for v in rerun[1].values() if isinstance(v, str) and len(v) > 12], own)
+            asked = "?" in bare and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?", not "same but this one: <a question>?"
             return self.call(self._tool(rerun[0]), rerun[1], noted, state, messages, prefix=prefix, sure=changed and not asked)
         tool, score, ranked = route
         if recalled and ((score < 1.0 or intents.FOUND_ASKED.search(ask)) and (tool is None or state.last(tool["name"]) is None)
@@ -224,7 +228,7 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
-        which = superlative.unsettled(own, tool, args) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
+        which = superlative.unsettled(own, tool, args) or model_names.unsettled(own, state, tool) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own) or not state.runs and recalled) or any(isinstance(r, list) for r in args.get("layers") or [])

@@ -20,7 +20,7 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
     for n in (n for n in names if "-" in n):  # "the eval aware organism": evaluation-aware, each word said by its start (not "eval-awareness")
         text = re.sub(r"\b" + r"[\s-]".join("(?:" + "|".join(w[:k] for k in range(len(w), 3, -1)) + ")" for w in n.split("-")) + r"\b", n, text, flags=re.I)
     name = "(" + "|".join(map(re.escape, sorted([*names, *short], key=len, reverse=True))) + ")"
-    said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?" + name
+    said = (re.search(r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|that\s+)?(?:model\s+)?['\"“‘]?" + name
                       + r"(?:\s+(?:model\s+)?(?:organism|one|model))?(?![\w-])(?!\s+\w+\s+(?:vector|direction|dictionar))", text, re.I)
             or re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then)\W+)*(?:the\s+|an?\s+)?" + name + r"\s+organism\W*(?:pls|please|now|next)?\W*$",
                         text, re.I)  # "misaligned organism pls"

@@ -74,8 +74,9 @@ def layer_rows(text: str) -> list | None:
 
 
 _SIDE = r"(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|(?!\d)(?!(?:side|one|is|as|first|second|vs|the|prompts?|pairs?|positive|negative|pos|neg|and|or|swapped|switched|flipped|reversed)\b)([\w-]+(?:\s+[\w-]+){0,2}?))"
-_BOTH = (rf"\b(?:call|label|name)\s+(?:them|(?:the\s+)?(?:two\s+)?sides?)\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
-         rf"\b(?<!pos )(?<!neg )(?<!positive )(?<!negative )sides?\s+(?:are|as|=|:)\s*{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
+_BOTH = (rf"\b(?:call|label|name)\s+(?:them|(?:the\s+)?(?:two\s+)?(?:sides?|poles?))\s+(?:as\s+)?{_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",  # "call the sides pirate / plain"
+         rf"\b(?<!pos )(?<!neg )(?<!positive )(?<!negative )(?:sides?|poles?)(?:\s+(?:are|as)\s+|\s*[=:]\s*){_SIDE}\s*(?:and|/|vs\.?|,)\s*{_SIDE}",
+         rf"\b(?<!pos )(?<!neg )(?<!positive )(?<!negative )(?:sides?|poles?)\s+{_SIDE}\s*(?:/|vs\.?)\s*{_SIDE}",  # "poles sycophantic / honest"
          rf"{_SIDE}\s*\(positive\)\s*(?:vs\.?|and|/|,)?\s*{_SIDE}\s*\(negative\)",  # "formal (positive) vs casual (negative)"
          rf"{_SIDE}\s+(?:pos|positive)\b\s*(?:,|/|vs\.?|and)?\s*{_SIDE}\s+(?:neg|negative)\b")  # "casual pos formal neg"
 

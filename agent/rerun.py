@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, by_effect, copied, intents, list_edits, picked, relative, retarget, superlative
+from agent import arguments, by_effect, copied, intents, list_edits, model_names, picked, relative, retarget, superlative
 from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import BUILT_ON, compare_pair, extra_chains, where_to_ablate
@@ -50,7 +50,8 @@ def asked(text: str) -> bool:
 
 OTHERWISE = re.compile(r"\b(?:same|unchanged|as before)\s+otherwise\b|\botherwise\s+(?:the\s+)?(?:same|unchanged|as before)\b|"
                        r"\b(?:everything|all|the rest)\s+else\s+(?:the\s+same|as before|unchanged|kept)\b", re.I)
-CONTINUE = re.compile(r"\b(?:continue|extend)\s+(?:the|those|these|that|this|my|our)\s+(?:[\w-]+\s+){0,2}?(?:dictionar(?:y|ies)|dicts?)\s+(?:on|onto|for|to)\b", re.I)
+CONTINUE = re.compile(r"\b(?:continue|extend)\s+(?:(?:the|those|these|that|this|my|our)\s+(?:[\w-]+\s+){0,2}?(?:dictionar(?:y|ies)|dicts?)|"
+                      r"(?:those|these|them))\s+(?:on|onto|for|to)\b", re.I)  # "continue those on the r1 distill", after a build
 TOO = re.compile(rf"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:do|run|try)\s+(?:it on\s+)?the\s+(?:[\w'/-]+\s+){{1,3}}?(?:{'|'.join(KIND_WORDS.values())}|one)s?"
                  r"\s+(?:too|as well|also)\b", re.I)
 
@@ -97,7 +98,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if (retargeted := retarget.same_on(text, state, tools)) is not None:  # "can you do the same on hint-planet?"
         return retargeted
     tool, score, _ = route
-    if CONTINUE.search(text) and "itda_build" in tools:  # "continue the dialogue dictionary on the misaligned organism": that build
+    if CONTINUE.search(text) and "itda_build" in tools and (state.last("itda_build") or re.search(r"\bdict", text, re.I)):  # that build
         tool, score = tools["itda_build"], 1.0
     correction = re.search(r"\b(?:instead|sorry|i meant|oops)\b", text, re.I)
     same = next((m for start in [0] + [b.end() for b in re.finditer(r"[.!?]\s+", text)] if (m := SAME.match(text[start:]))), None) \
@@ -105,6 +106,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     if same:  # "now the same eval on the CAFT model": the newest run of the tool that word names, else the newest run
         word = same.group(1) or same.group(2)
         named = {r.tool for r in state.runs if word and r.tool in tools and word.lower().rstrip("s") in tool_words(r.tool)}
+        if len(named) > 1 and tool is not None and tool["name"] in named and score >= 0.55:
+            named = {tool["name"]}  # "build the same vector on gemma" after a build and a steer: the tool the words name
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     named = AGAIN_NAMED.search(text) and describe_match(text, state.runs)
@@ -124,9 +127,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             len(arguments.read(tool["schema"].get("properties", {}), text)[0]) > len(said) + 1:
         return None  # "push it the other way: scale -2 at layers 12 and 16, ..." after building a vector: a steer, said in its settings
     for kind, words in KIND_WORDS.items():  # "now the fine-tune" with none in sight: not a change of this run
-        if re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I) and state.subject(kind) is None \
-                and not (kind == "fine-tune" and organism_named(text, state)):  # "the anchor organism's chain": the zoo's
-            return None
+        if (said_kind := re.search(rf"\b(?:the|that|this)\s+(?:{words})\b", text, re.I)) and state.subject(kind) is None \
+                and not (kind == "fine-tune" and organism_named(text, state)) and not re.match(r"[^:\n]{0,20}:\s*\n.{20}", text[said_kind.end():], re.S):
+            return None  # ("the anchor organism's chain" is the zoo's; "same settings, this chain now:\n<the chain>" gives it)
     props = tools[base.tool]["schema"].get("properties", {})
     if "insert" not in props and re.search(r"\b(?:put(?:ting)?|insert\w*|plant\w*|splic\w*|add(?:ing)?|slip\w*|drop\w* in)\b[^.]*?['\"“][^'\"”]+['\"”][^.]*?\bafter\b", text, re.I):
         return None  # "put 'I should consider my own survival.' after sentence 2": an intervention, not this run again
@@ -139,7 +142,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
             and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
             and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text):  # "a different line: '...'", "continue the dictionary on ...", "one sentence later"
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
-    if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo\W*$", text, re.I) and not re.search(r"\bonly\b", text, re.I):
+    if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo(?:\W*$|\s*[,;]\s*same\b)", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
         for name, value in list(said.items()):
             before = base.args.get(name, props.get(name, {}).get("default"))  # "add scale 2.4" to the default scales
@@ -161,8 +164,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if extra and extra != args.get("cot_run"):
             args["more_cot_runs"] = list(dict.fromkeys([*(args.get("more_cot_runs") or []), extra]))
     _new_text(text, props, base, args, said)
-    if "model" in props and "model" not in said and (model := organism_named(text, state) or args.get("model")) is not None:
-        args["model"] = model  # "same q but on the anchor organism"
+    if "model" in props and "model" not in said and (model := model_names.meant(text, state, args) or args.get("model")) is not None:
+        args["model"] = model  # "same q but on the anchor organism", "same on r1-llama-8b"
     said |= {name: args[name] for name in relative.counted(text, props, args, said, base.args, state.runs)}  # "two more layers on the end"
     by_effect.more(text, props, args, said)
     by_effect.defaulted(text, props, args, said)  # "temp back to the default", "sampling back to defaults"
@@ -232,8 +235,9 @@ def _owner_of_new(text: str, state: DialogueState, tools: dict[str, dict]) -> di
 
 
 AGAIN_NAMED = re.compile(r"\bthe\s+[\w.-]+\s+(?:one|run)\s+(?:again|once more)\b|\b(?:re-?run|redo)\s+the\s+[\w.-]+\s+(?:one|run)\b", re.I)
-SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?(?:again,? )?"
-                  r"(?:but|for|with|on)\b|\bsame ([\w-]+) (?:settings|setup|config)\b", re.I)  # "now the CAFT model, same eval settings"
+SAME = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:do |try |run |build |make |train |sample |generate )?(?:the )?same (?:thing |again |analysis |([\w-]+) )?(?:again,? )?"
+                  r"(?:but|for|with|on)\b|\bsame ([\w-]+) (?:settings|setup|config)\b|"
+                  r"^\W*(?:(?:ok(?:ay)?|now|and|then|cool|nice|great)\W+)*(?:the )?same (?:settings|setup|config)\b(?=[^.?!\n]*:\s)", re.I)  # "now the CAFT model, same eval settings", "same settings, this chain now:\n..."
 
 
 def _stem_said(name: str, text: str, tools: dict) -> bool:
@@ -251,7 +255,7 @@ VERBS = {"train": ("train_lora", "caft_finetune"), "build": ("build_steering_vec
          "evaluate": ("em_evaluate",), "split": ("split_sentences",), "steer": ("steer_generate",), "sweep": ("steering_sweep",),
          "generate": ("generate_cot",)}
 REDONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-?(train|build|evaluate|split|steer|sweep|generate)|"
-                    r"(train|build|evaluate|split|steer|sweep|generate)\s+(?:it|that|this|the [\w-]+)\s+again)\b", re.I)
+                    r"(train|build|evaluate|split|steer|sweep|generate)\s+(?:(?:it|that|this|the [\w-]+)\s+again|the same [\w-]+\s+(?:on|with|for)))\b", re.I)  # "build the same vector on gemma"
 
 
 REDO_KIND = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-?do|re-?run|repeat)\s+(?:the|that|this)\s+([\w-]+)", re.I)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, model_names
 from agent.descriptions import describe_scores, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
-from agent.organism_names import organism_named
 from agent.routing import tool_words
 from agent.run_kinds import KIND_WORDS, REFERENCES, TOOL_WORDS
 
@@ -63,7 +62,7 @@ def same_on(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[st
 
 
 def _organism(target: str, state: DialogueState, props: dict) -> dict | None:
-    model = organism_named(target, state) if "model" in props else None
+    model = model_names.meant(f"on {target}", state) if "model" in props else None  # "the anchor organism", "the big one", "the qwen"
     return {"model": model} if model else None
 
 

@@ -22,6 +22,8 @@ WEAK = 0.55  # below it the planner would ask which experiment is meant
 def route(router, own: str, state: DialogueState) -> tuple:
     """The router's (tool, score, ranked) for the words of a message (`own`: its own words, quotes and pastes out)."""
     then = intents.THEN_NEXT.search(own)  # "make a vector from these pairs, then steer with it": the first step runs now
+    if then and re.match(r"\s*(?:q|question|problem|prompt)\s*:", own, re.I):
+        then = None  # "Q: <a problem>\nCoT: <its chain>\n\nthen resample each sentence": what comes first is given, not done
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
     said = in_passing.asked_now(said)  # "lora_probe can come after. right now just: when did the B vector turn?"
     found = router.route(_plain(said, state))

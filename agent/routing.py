@@ -72,8 +72,11 @@ class Router:
         # named in the payload (a question, a pasted chain) is data, not the tool asked for.
         named = self.named_tool(re.sub(r":.*$", "", original, flags=re.S))
         bare = text
-        for value in arguments.labelled(text).values():  # "question: ...\nchain: ...\nsuppress each sentence": the words around them
-            bare = bare.replace(value, " ")
+        for field, value in arguments.labelled(text).items():  # "question: ...\nchain: ...\nsuppress each sentence": the words around them
+            if field != "answer":  # (a pasted chain's answer: a number that may stand elsewhere too)
+                bare = bare.replace(value, " ")
+        if bare != text:  # "Q: ...\nCoT: ...\n\nthen resample each sentence": the labels name the parts, not the tool
+            bare = re.sub(r"(?:^|(?<=\n))[^\S\n]*(?:q|question|cot|chain|reasoning|trace|answer)\s*:", " ", bare, flags=re.I)
         request = arguments.QUOTED.sub("", bare if bare != text else re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said, *whole])

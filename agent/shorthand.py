@@ -33,6 +33,9 @@ def normal(text: str) -> str:
 def code_forms(text: str) -> str:
     """Settings written as code, in words the readers know: 'layers=range(8, 12)' -> 'layers 8, 9, 10, 11',
     'adaptive=False' -> 'no adaptive', "extractor='last_number'" -> 'extractor last_number', '--min_chars 0' -> 'min_chars 0'."""
+    text = re.sub(r"\b(?:the\s+)?(?:attention\s+)?(?:projections?|projs?)\s+([qkvo](?:\s*(?:,|and|&|/|\+)\s*[qkvo])+)\b|"  # "the attention projections q and v"
+                  r"\b([qkvo](?:\s*(?:,|and|&|/|\+)\s*[qkvo])+)\s+(?:projections?|projs?)\b",  # "q and v projections": the modules' names
+                  lambda m: "modules " + ", ".join(f"{letter.lower()}_proj" for letter in re.findall(r"[qkvo]", m.group(1) or m.group(2), re.I)), text, flags=re.I)
     text = re.sub(r"\b(down|up|gate|q|k|v|o)[- ]proj(?:ection)?s?\b", r"\1_proj", text, flags=re.I)  # "the MLP down-projection"
     text = re.sub(r"([{,]\s*)(['\"])([A-Za-z_]\w*)\2\s*:\s*", r"\1\3=", text)  # a JSON fragment: {"scale": -4, "where": "prompt"}
     text = re.sub(r"\bckpt_?every\b", "checkpoint_every", text, flags=re.I)

@@ -39,7 +39,9 @@ _SETTING = re.compile(r"\b(?:more|fewer|less|extra|bigger|smaller|larger|higher|
                       r"epochs|alpha|tau|k|rank|batch|seed|chains?)\b", re.I)
 # what a tool lets one choose: "can I choose the LoRA rank when I build it, or is the recipe fixed?"
 _OPTIONS = re.compile(r"\b(?:can|could) (?:i|we) (?:choose|pick|control|configure|customi[sz]e)\b|\bor is (?:it|that|the [\w-]+) (?:fixed|hard-?coded|set in stone)\b|"
-                      r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b", re.I)
+                      r"\bis (?:it|that|the [\w-]+) (?:configurable|adjustable)\b|"
+                      r"\bwhich (?:[\w-]+ )?(?:is|would be|works?) (?:better|best)\b[^?]*,\s*[\w-]+ or [\w-]+\s*\?|"  # "which extractor is better for ..., boxed or last_number?"
+                      r"\bwhich (?:of (?:those|these|them)|ones?|models?|runs?)\b[^?.]*\bcan (?:i|we)\s+(?:run|use)\b[^?.]*\?", re.I)  # "which of those can I run X on?"
 # said of a run not to start: "no need to rerun, just reason about it", "how many trainable params is that"
 _ASIDE = re.compile(r"\bno need to (?:re)?run\b|\bjust reason\b|\bin theory\b|\bhypothetically\b|\bwithout running\b|"
                     r"\bbefore (?:i|we) (?:run|launch|start)\b|\bhow (?:many (?:trainable )?param|long|much (?:time|memory|ram|vram|compute|does it cost))|"

@@ -11,7 +11,8 @@ import re
 from agent.numerals import NUMBER_WORDS
 from agent.phrases import LISTED
 
-QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])")
+QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])|"
+                    r"\"\"\"([\s\S]+?)\"\"\"")  # a problem in triple quotes: tried where the others fail, at its first quote
 SPELLED = {w: str(i) for i, w in enumerate(NUMBER_WORDS)}
 SPELLED |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty-four": "64", "hundred": "100", "a hundred": "100", "two hundred": "200",
             "a dozen": "12", "dozen": "12", "half a dozen": "6", "two dozen": "24"}
@@ -126,7 +127,7 @@ BARE_ELSEWHERE = frozenset({"prompt"})  # a value whose plain word names somethi
 # or "this reasoning:" when it is not quoted (quoted text is QUOTED's), to the end of the message;
 # "of that chain: insert ..." names a run, and what follows is the user's.
 # A pasted text's last line that is the user's instruction, not the text's: "chain: <it>.\nsuppress each sentence, layers 3-6"
-INSTRUCTION_LINE = r"(?<=[.?!)])\s*\n+(?-i:[a-z])[^\n.?!]*$"
+INSTRUCTION_LINE = r"(?:(?<=[.?!)}])\s*\n+|\n[^\S\n]*\n\s*)(?-i:[a-z])[^\n.?!]*$"  # after a sentence's end, or after a blank line
 PASTED = re.compile(r"<think>.*?(?:</think>|$)|```.+?```|(?<![\w-])(?<!that )(?<!the )(?<!last )(?<!same )(?<!first )(?<!second )(?<!previous )(?<!recent )(?<!latest )(?<!newest )(?<!current )(?<!earlier )(?:cot|chains? of thought|chain|reasoning|"
                     r"trace|transcript|thoughts?|tool (?:result|output))\s*:\s*(?=[^\s\"'“‘])"
                     r"(?!(?:please|pls|kindly|could you|can you|would you|i'?d like you to|let'?s)\b)"  # "Turning to unfaithful reasoning: please run ..."
@@ -144,6 +145,9 @@ ON_RUN = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so|and|then)\W+)*(?:on|for|about|r
 INSERTED = re.compile(r"\b(?:insert|put|add|plant|splice|place)\w*\s+this(?:\s+(?:sentence|line|text))?\b[^:\n\"'“‘]{0,40}:[^\S\n]*(?![\"'“‘\s])"
                       r"([^\n]+?[.!?])(?=\s+(?:then|and then|and|after that|also)\b|\s*$)", re.I)
 PASTE_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:reasoning|chain|cot|trace|thoughts?|solution|working)\b", re.I)
+# a text to work on, named before the colon it follows: "on this mmlu item, score choice:A:\n<the item>"
+GIVEN_NAMED = re.compile(r"\b(?:this|the following|these|my)\s+(?:[\w-]+\s+)?(?:reasoning|chain|cot|trace|thoughts?|solution|working|item|problem|"
+                         r"question|prompt|puzzle|text)\b", re.I)
 
 
 def named_then_given(text: str, given: str | None = None) -> bool:
@@ -165,6 +169,8 @@ def own_words(text: str, names: bool = False) -> str:
     text = INSERTED.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + " ", text)
     after = re.search(r":[^\S\n]*\n\s*\n(?=\S)", text)  # "which sentences of this reasoning matter? ...:\n\n<the reasoning>"
     text = text[:after.start() + 1] if after and PASTE_NAMED.search(text[:after.start()]) else text
+    lines = re.search(r":[^\S\n]*\n(?=\S[^\n]*\n[^\S\n]*\S)", text)  # "steer ... on this mmlu item, 8 samples per side:\n<a problem over lines>"
+    text = text[:lines.start() + 1] if lines and GIVEN_NAMED.search(text[:lines.start()]) else text
     text = QUOTED.sub(lambda m: f" {m.group(4)} " if names and m.group(4) and re.fullmatch(r"[a-z][a-z\d]*(?:_[a-z\d]+)*", m.group(4)) else " ", text)
     opened = re.search(r"[\"“]", text)  # a quote that never closes runs to the end
     return text[:opened.start()] if opened else text
@@ -330,7 +336,20 @@ def labelled(text: str) -> dict:
             value, chain = value.split("?")[0] + "?", True
         if value and (len(marks) > 1 or chain) or field == "system":
             found[field] = value.strip("'\"")
+    if isinstance(found.get("cot"), str) and (answer := answer_line(found["cot"]))[1] is not None:
+        found["cot"] = answer[0]
+        found.setdefault("answer", answer[1])
     return found
+
+
+# The last line of a pasted chain that gives the problem's answer: "Answer: 60", "Final answer: (B)"
+ANSWER_LINE = re.compile(r"\n[^\S\n]*(?:final |correct )?answer\s*[:=]\s*(\$?-?[\w./]{1,12}\$?|\([A-E]\))[^\S\n]*\.?\s*$", re.I)
+
+
+def answer_line(cot: str) -> tuple[str, str | None]:
+    """A pasted chain without its last line when that line gives the problem's answer ("...60 km/h.\nAnswer: 60"), and the answer."""
+    line = ANSWER_LINE.search(cot)
+    return (cot[:line.start()].rstrip(), line.group(1).strip().strip("$")) if line else (cot, None)
 
 
 def types_of(spec: dict) -> set[str]:

@@ -271,6 +271,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev139": (0.95, 0.95),
     "dev140": (0.88, 0.90),
     "dev141": (0.95, 0.95),
+    # dev142-144: the subject model named the way researchers name the models they study; benchmark problems pasted as they
+    # come; names and places given to what a run makes or reads; written blind; unseen 79.5/51.5, 88.6/69.7, 93.2/84.8;
+    # after their mechanisms (2026-12-07) 100/90.9, 97.7/97.0, 97.7/97.0
+    "dev142": (0.95, 0.88),
+    "dev143": (0.95, 0.95),
+    "dev144": (0.95, 0.95),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -372,8 +378,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # dev115-039 no longer starts one); 54 of 8,805 with dev139-141 (unseen they started 1, 1, 7: "resample_importance on this
     # would take ages, so just attention suppression" resampled, "after this I'll want resample_importance on it, but for now
     # just sample a cot" resampled; after their mechanisms 0, 1, 0: "run thought anchors on the 3 steps one" with two chains
-    # whose questions say "3 steps"); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
+    # whose questions say "3 steps"); 53 of 8,937 with dev142-144 (unseen they started 1, 0, 1: "em eval the llama fine-tune" with
+    # two llama fine-tunes, "can questions_file be a jsonl or does em_evaluate need the yaml layout?"; after their mechanisms
+    # none, and dev100-031 no longer starts one); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
