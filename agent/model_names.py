@@ -30,7 +30,7 @@ SIZED = re.compile(r"\b(?:on|onto|with|using|via)\s+(?:the\s+)?((?!smol)[a-z][\w
 
 
 def configured() -> list[str]:
-    """The names of the `models` setting."""
+    """The names of the `models` setting (the planner keeps them on the turn's dialogue state)."""
     from backends.core.settings import get_settings
     try:
         return list(get_settings().models)
@@ -41,7 +41,7 @@ def configured() -> list[str]:
 def known(state: DialogueState) -> list[str]:
     """The models this conversation can name: the configured ones, then those its runs ran on."""
     seen = [str(r.args["model"]) for r in state.runs if isinstance(r.args.get("model"), str) and r.args["model"]]
-    return [m for m in dict.fromkeys(configured() + seen) if not m.startswith("organism:")]
+    return [m for m in dict.fromkeys(state.configured + seen) if not m.startswith("organism:")]
 
 
 def size(name: str) -> float | None:

@@ -125,6 +125,7 @@ class OfflinePlanner(BaseChatModel):
         own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         state.organisms = organism_names.zoo(self.tools)
+        state.configured = model_names.configured()  # read once a turn
         route = routed.route(self.router, own, state)  # ("I'm trying to understand X. Could you fine-tune ...?": the sentence that asks)
         return Turn(text, own, state, route,
                     _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply

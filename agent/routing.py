@@ -11,6 +11,7 @@ import threading
 
 from agent import arguments
 from agent.phrases import asked_part
+from agent.wording import LABEL_NAMES
 
 MATCH_THRESHOLD = 0.45
 KEYWORD_BONUS = 0.15
@@ -76,7 +77,7 @@ class Router:
             if field != "answer":  # (a pasted chain's answer: a number that may stand elsewhere too)
                 bare = bare.replace(value, " ")
         if bare != text:  # "Q: ...\nCoT: ...\n\nthen resample each sentence": the labels name the parts, not the tool
-            bare = re.sub(r"(?:^|(?<=\n))[^\S\n]*(?:q|question|cot|chain|reasoning|trace|answer)\s*:", " ", bare, flags=re.I)
+            bare = re.sub(rf"(?:^|(?<=\n))[^\S\n]*(?:{LABEL_NAMES}|answer)\s*:", " ", bare, flags=re.I)
         request = arguments.QUOTED.sub("", bare if bare != text else re.sub(r":.*$", "", text, flags=re.S)).strip() or text
         settings_said = re.sub(r"\b(?:(?:use|with|and|using)\s+)?\d+(?:\.\d+)?\s+\w+", "", request).strip() or request
         queries = embed([text, request, settings_said, *whole])

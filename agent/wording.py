@@ -310,11 +310,12 @@ LABELS = {"question": "question", "q": "question", "problem": "question", "user"
           "without hint": "question", "without the hint": "question", "no hint": "question", "hinted version": "hinted_question",
           "hinted q": "hinted_question", "plain version": "question", "unhinted version": "question", "plain q": "question",
           "tell it beforehand": "system", "tell it first": "system", "tell it up front": "system"}  # said before the question: its system prompt
+LABEL_NAMES = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))  # the longest first: "system prompt" before "system"
 
 
 def labelled(text: str) -> dict:
     """Parts a message labels: 'System: X. Question: Y', "question 'X', chain 'Y'", "the system prompt 'X'"."""
-    names = "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
+    names = LABEL_NAMES
     found: dict = {}
     for m in re.finditer(rf"(?<![\w-])({names})\s*(?::\s*|,\s*|\s+(?:is\s+|was\s+|should be:?\s+|of\s+)?)(?=[\"'“‘])", text, re.I):
         value = quoted(text[m.end():])
