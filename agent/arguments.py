@@ -27,7 +27,7 @@ ANSWER = re.compile(r"\b(?<!\bown )(?:(?:correct |right |true |expected |referen
                     r"(?<=answer),(?:\s+which\s+is)?(?=\s+-?\$?\d)|(?<=answer)\s*[-–—,;]?\s*it'?s(?=\s+-?\$?\d+(?:\.\d+)?(?![\w-])))?\s*[:=]?\s*(?:\((?=-?\$?\d))?"  # "the correct answer, which is 45", "the correct answer, 42"
                     r"(\"[^\"]+\"|\(?[A-Ea-e]\)?(?=[\s.,;!?]|$)|-?\$?\d[\d,]*(?:\.\d+)?(?:/\d+|:\d\d(?:\s*[ap]\.?m\b\.?)?)?|(?:yes|no)\b(?! \w+ed\b)"
                     rf"|(?:{NUMBER_WORD})\b)", re.I)
-MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2|smollm|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
+MODEL = re.compile(r"\b(tiny[- ]random|smollm2-135m|smollm2(?!-\d)|smollm(?!2-\d)|smol+m?-?2?[\s-]135m?|organism:[\w-]*\w)\b|(?<![\w/.-])(135m)\b(?![\w/.-])|\b(?:model|fine-?tune|checkpoint|merged(?: \w+)?|"
                    r"merged\b[^.]{0,30}?\binto|onto)\s+(?:(?:are|is)\s+)?(?:in\s+|at\s+|from\s+)?"
                    r"((?:~|\.{1,2})?/[\w./-]+|[\w.-]+/[\w./-]+)|"
                    r"(?<![\w./-])([A-Z][\w-]*/[\w.-]*?\d+(?:\.\d+)?[BbMm]\b[\w.-]*(?![\w.-]))(?<!\.jsonl)(?<!\.json)(?<!\.csv)(?<!\.txt)(?<!\.pt)"
@@ -83,6 +83,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
     words = _Text(own_words(code_forms(text), names=True))  # quoted or pasted text is free text: no numbers, paths or names are read from it
     for clause in found_in.describing(words.text) + asides.told(words.text) + asides.about_files(words.text):  # "rerun the sweep where layer 12 peaked with 12 samples": not
         words.use(clause)  # layer 12; "they used 100 rollouts per sentence, which feels insane": not what is asked
+    for negated in re.finditer(r"\bnot\s+(?:the\s+|at\s+|on\s+)?(?:sentence|layer|position|seed|scale|step|atom|head|pc|component)s?\s*#?-?\d+(?:\.\d+)?\b(?!\s*(?:but|and)\b)",
+                               words.text, re.I):
+        words.use(negated.group(0))  # "hm not sentence 3, i meant the one after it": a value set aside is no setting
     whole = words.text  # before any phrase is used up: "PCs 0 and 3" set the components and say the directions
 
     def take(name: str, value: Any, phrase: str = "") -> None:
@@ -242,11 +245,12 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                 take(name, 1)
             elif name == "temperature" and (hot := re.search(r"\b(?:hotter|warmer|colder|cooler|more (?:adventurous|random|creative|varied)|less (?:predictable|deterministic)|(?:cool|warm|heat)(?:\s+(?:the\s+)?(?:sampling|decoding|it|things|temp\w*))?\s+(?:down|up)|"
                                                                r"(?:cool|warm|heat)\s+(?:the\s+)?(?:sampling|decoding|temp\w*))\b,?\s+(?:like |say |at |to |maybe )?"
-                                                               r"(\d*\.\d+|\d)(?![\w.])", words.text, re.I)):  # "a bit hotter, 0.9", "cool the sampling to 0.4"
-                take(name, float(hot.group(1)), hot.group(0))
+                                                               r"(\d*\.\d+|\d)(?![\w.])|\bsampl(?:e|ed|ing)(?:\s+(?:it|them|that|this))?\s+at\s+(0?\.\d+|1\.\d+|[01])(?![\w%]|\.\d)(?!\s*(?:tokens?|layers?|steps?)\b)",
+                                                               words.text, re.I)):  # "a bit hotter, 0.9", "cool the sampling to 0.4", "not greedy, sample it at 0.8"
+                take(name, float(hot.group(1) or hot.group(2)), hot.group(0))
             elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?(?:merg|glu|join|combin|fus)", words.text, re.I):
                 take(name, 0)  # "no merging at all", "don't merge the short bits"
-            elif name == "temperature" and re.search(r"\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b|"
+            elif name == "temperature" and re.search(r"(?<!not )(?<!non-)(?<!no longer )(?<!instead of )\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b|"
                                                      r"\bdeterministic(?:ally)?\b|\bno dice[- ]?roll(?:ing|s)?\b|\bcomes? out the same every time\b",
                                                      words.text, re.I):
                 take(name, 0.0 if "number" in kinds else 0)

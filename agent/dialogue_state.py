@@ -21,6 +21,7 @@ from typing import Iterable
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agent.descriptions import OWNED, describe_match, from_nth, nth_described, spelled_ordinals, unowned
+from agent import run_times
 from agent.referents import Referents
 from agent.run_kinds import KIND_WORDS, PRODUCES, REFERENCES, RUN_ID, TOOL_WORDS, TOOLS_OF_KIND, kind_of
 
@@ -208,12 +209,16 @@ class DialogueState(Referents):
         if not candidates:
             return None
         words = KIND_WORDS.get(kind or "", r"one|run")
-        ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original|penultimate)\s+(?:{words}|one|run|build)s?\b", text, re.I)
+        timed = run_times.picked(text, words, candidates, self.runs)  # "yesterday's chain", "the fine-tune from the 14th"
+        if timed and len(timed) == 1:
+            return timed[0].run_id
+        candidates = timed or candidates
+        ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original|penultimate)\s+(?:of the two\s+)?(?:{words}|one|run|build)s?\b|(?<=the )(older|earlier|newer|later) of the two\b", text, re.I)
                         if not ((owner := OWNED.search(text[:m.start()])) and not re.match(rf"(?:{words})", owner.group(1), re.I)
                                 and not re.search(r"\bof\s", owner.group(0)))), None)
         # "the direction from the first fine-tune": its source (not "the dictionary from the first build", "a sweep of the second vector")
         if ordinal and len(candidates) > 1:
-            which = ordinal.group(1).lower()
+            which = (ordinal.group(1) or ordinal.group(2)).lower()
             if which in ("first", "earlier", "older", "original"):
                 return candidates[0].run_id
             if which in ("second", "third", "penultimate"):  # "the chain before the last one" is the penultimate

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, by_effect, copied, free_text, model_names, numerals, picked, relative, superlative
+from agent import arguments, beforehand, by_effect, copied, exclusions, free_text, model_names, numerals, picked, relative, superlative
 from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
@@ -158,6 +158,7 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
         only = re.match(r"For (\w+) (\w+):", props[name].get("description", ""))
         if only and only.group(1) in props and only.group(2) in props[only.group(1)].get("enum", ()) and not {"other_run", only.group(1)} & set(args):
             args[only.group(1)] = only.group(2)
+    exclusions.exclude(text, props, args, state)  # "layers 6 to 18 but not 12", "every question except gender_roles"
     given = {REFERENCES.get(n, (None,))[0] for n in args} | {n.removesuffix("_file") for n in args} | set(args)
     given |= {"direction"} if "vector_file" in args else set()  # "project the direction in dirs/x.safetensors out": the file holds it
     for name in props:  # "ablate the direction" with no direction in sight: ask, never guess

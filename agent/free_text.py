@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from agent.model_names import SIZED
 from agent.wording import INSERTED, answer_line, labelled, named_then_given, payload, quoted, quoted_all, without
 
 
@@ -127,6 +128,8 @@ def read_free(props: dict, text: str, said: list[str], required: tuple = ()) -> 
                 value = above.group(1).strip()  # "Which of the following is prime?\n(A) 51 ...\n\nfor that question: insert '...'"
             if value and free in ("question", "prompt") and TO_COME.search(text) and not quoted_all(text) and ":" not in text:
                 value = None  # "... at temperature 0.8? I have a particular question in mind."
+            if value and (sized := SIZED.search(text)) and value.strip(" .?!") == sized.group(1):
+                value = None  # "now the same on smollm2-360m": the model to run on, no topic
             if value and value != args.get("cot") and value.strip("'\"“”") != args.get("donor_cot"):  # the donor chain is no question
                 args[free] = without(value, said)
     same = re.search(r"\bhinted\b[^'\"]{0,40}?\b(?:same|that|it|this|the (?:original|question|plain one|unhinted(?: one| question| version)?))\b[^'\"]{0,40}?"

@@ -27,7 +27,8 @@ NOW = re.compile(r"(?:^|[.;:!?]\s+|,\s*|\s)(?:(?:but|so|and|ok(?:ay)?)\s+)?(?:(?
 # An opening clause that names what this is not, or what it comes before: "unlike CAFT, which ablates during training, ...",
 # "before I burn budget on X, ..."
 OPENING = re.compile(r"^\W*(?:unlike|before (?:i|we|you) (?:\w+\s+){0,3}?(?:on|with|run|do|try|launch|start|spend|burn|commit))\b"
-                     r"[^,:;.?!]*(?:,\s*(?:which|that|where|since|as)\b[^,:;.?!]*)?[,:;]\s*", re.I)
+                     r"[^,:;.?!]*(?:,\s*(?:which|that|where|since|as)\b[^,:;.?!]*)?[,:;]\s*|"
+                     r"^\W*(?:don'?t|do not|no need to)\s+[^,:;.?!]*\bagain\b[,:;.]\s*", re.I)  # "don't do the resampling thing again, ..."
 # A later sentence that orders an experiment now, after sentences that ask nothing: "... but that's attention, not behaviour.
 # do the actual resampling importance now, 16 rollouts"
 NOW_ORDER = re.compile(r"^\s*(?:(?:ok(?:ay)?|so|then)\W+)?(?:do|run|try|let'?s do|go (?:with|for))\b[^.;!?]*\bnow\b", re.I)

@@ -49,10 +49,11 @@ OPINION = re.compile(
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same|flip|swap|negate|invert|reverse|push|ablate|"
-    r"probe|monitor|compare|retrain|rebuild|regenerate|resample|wanted)\b)"
+    r"probe|monitor|compare|retrain|rebuild|regenerate|resample|wanted|meant)\b)"
     r"(?:\s*(?:hm+|huh|weird|odd|strange|interesting|wow)\b[,.!]*\s+[^?]*$|.*\b(?:that'?s|this is|it'?s) (?:surprising|weird|odd|strange|unexpected)\b)|\bthoughts\?|\bis (?:something|anything|it) broken\b|\bshould i (?:believe|trust|worry)\b|\bsuspicious\b|\bfluke\b|"
     r"\bwhat would (?:you|a real|an?|the)\b[^?]*\b(?:do|look like|expect|mean)\b|\b(?:isn'?t|doesn'?t|shouldn'?t|wouldn'?t) (?:it|that|this)\b|"
     r"\bwhat does (?:an? |the )?[\w\s.-]{0,40}\btell (?:me|us)\b|\bwhy not\b|\bhow (?:can|could) (?:that|this|it) be\b|"
+    r"\bhow (?:is|are|was|were|come)\b[^?.]{0,60}\b(?:but|yet|while)\b[^?]*\?|"  # "how is aligned 61 but EM only 12%?"
     r"\b(?:even )?(?:expressive|big|strong|long|large) enough\b|\bnothing\?{2,}|\?\?|"
     r"\bdoes (?:that|this|it) mean\b|\bwhat does (?:that|this|it) (?:say|tell)\b|\b(?:from|in) the paper\?|\bor not(?: really)?\?|"
     r"\bis it (?:mixing|confusing|just|simply|really|basically)\b|\bstill make\b|\busually\b[^?]*\?|\bthe one the\b[^?]*\?|"
@@ -73,7 +74,7 @@ META = re.compile(r"\bparley\b.*\?|\bwhich (?:of (?:these|the|your) )?tools\b|\b
                   r"\bwhich (?:scenarios|tools|models|datasets|corpora|(?:model )?organisms)\b|\bwhat (?:scenarios|tools|datasets)\b|"
                   r"\bwhat (?:\w+ )?(?:kinds?|sorts?|types?) of (?:experiments|analys[ie]s|methods|tools|things)\b[^?]*\?|"
                   r"^\W*(?:\w+\W+)?what (?:else )?can (?:you|parley) (?:do|run)\b", re.I)
-CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b|\bwhich provider\b", re.I)
+CONFIG = re.compile(r"\b(?:which|what) (?:subject )?model (?:are|is|do) (?:we|you|i)\b|\bdefault model\b(?=[^.!]*\?)|\b(?:what(?:'s| is)|which(?: is)?) (?:the |your )?default model\b|\bwhich provider\b", re.I)
 IMPERATIVE = re.compile(r"(?:^|[.?!;:]\s+|,\s*(?:then\s+|and\s+|so\s+|just\s+)?)(?:(?:anyway|anyways|regardless|either way),?\s+)?(?:please\s+|let'?s\s+)?(?:check|run|try|test|measure|compute|sweep|"
                         r"compare|train|build|generate|score|evaluate|probe|ablate|steer|split|resample|find|sample|do|use|search|look up|kick off|"
                         r"redo|re-?run|repeat|rebuild|retrain|suppress|insert|slip|plant|chop|inject|again(?=,?\s+(?:but|with|at|on|using|w/)\b))\b(?!\s+(?:you|i|we|they|it)\b)", re.I)
@@ -134,7 +135,7 @@ GENERIC = frozenset("do the thing analyze analyse it this that run an a experime
 # "does the same thing" tells what a run did, not a wish for it again
 DID_THE = r"(?<!does the )(?<!do the )(?<!did the )(?<!doing the )(?<!would do the )"
 RERUN = re.compile(
-    rf"\b(?:again|re-?run|repeat|redo|once more|{DID_THE}same (?:thing|run|experiment|again|but|with|settings|setup|grid|recipe|config)|this time|"
+    rf"\b(?:again|re-?run|retry|repeat|redo|once more|{DID_THE}same (?:thing|run|experiment|again|but|with|settings|setup|grid|recipe|config)|this time|"
     r"(?:exact(?:ly)? )?(?:the )?same (?:[\w-]+ ){1,2}?(?:eval|evaluation|setup|settings|grid|recipe|config)|(?:eval|evaluation|setup|analysis) from (?:earlier|before)|exact(?:ly)? (?:the|that) [\w-]+ (?:setup|recipe|config|settings)|"
     r"re-?(?:generate|build|train|evaluate|eval|probe|compute|measure|sweep)|resume (?:it|that|the run|training)|(?:in )?the same way|(?:the )?same (?:\w+ )?analysis|"
     r"(?:more|fewer|less) (?:rollouts|samples|tokens|chains|steps|seeds|controls|docs|resamples)|double the|"

@@ -26,7 +26,7 @@ RUN_NOUN = r"\s*(?:'s\s+)?(?:chains?|cots?|traces?|dictionar(?:y|ies)|dicts?|vec
 ON = r"\b(?:on|onto|with|to|using|via|through|for|against|in)\s+(?:the\s+)?"
 AMBIGUOUS = "?"
 # A model's name that ends in its size, said after "on/with/using": "on llama-8b", "with qwen2.5-7b-instruct"
-SIZED = re.compile(r"\b(?:on|onto|with|using|via)\s+(?:the\s+)?((?!smol)[a-z][\w.]*(?:-[a-z][\w.]*)*-\d+(?:\.\d+)?[bm](?:-[a-z]+)*)(?![\w./-])", re.I)
+SIZED = re.compile(r"\b(?:on|onto|with|using|via)\s+(?:the\s+)?((?!smol\w*-135m\b)[a-z][\w.]*(?:-[a-z][\w.]*)*-\d+(?:\.\d+)?[bm](?:-[a-z]+)*)(?![\w./-])", re.I)
 
 
 def configured() -> list[str]:

@@ -29,7 +29,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, in_passing, intents, list_edits, model_names, organism_names, request_classifier, routing
-from agent import proposals, rerun as rerun_, retarget, routed, second_opinion, show, shown as shown_, spelling, superlative, trials
+from agent import proposals, rerun as rerun_, retarget, routed, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
@@ -170,16 +170,17 @@ class OfflinePlanner(BaseChatModel):
         if shown is not None:
             return shown
         organism = organism_names.organism_asked(own, self.tools) or (  # "a model that follows a professor's hint ... build that organism?": described here
-            organism_names.organism_asked(re.sub(r"['\"“”‘’]", "", text), self.tools) if re.search(r"\b(?:build|make)\s+(?:the\s+)?['\"“‘]", text, re.I) else None)  # "build 'evaluation-aware'"
+            organism_names.organism_asked(re.sub(r"['\"“”‘’]", "", text), self.tools) if re.search(r"\b(?:build|make)\s+(?:the\s+)?['\"“‘]|\b(?:build|make) (?:it|that)\W*$", text, re.I) else None)  # "build 'evaluation-aware'", "> model 'organism:anchor' is not built yet\nfine, build it"
         scenario = self._scenario_named(own)  # "hint mediation on hint-planet ... that chain": the scenario's
-        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs)
+        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs) \
+            or state.copied_twice(text)  # "'{"layers": [12], "scale": 4.0}' rerun that" when two runs ran with those
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
-            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own),
+            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own), state.copied_twice(text),
                                state.undescribed(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         ask = asked_part(in_passing.asked_now(asides.untold(own)))  # "last week we built ... what FVE did the 360m one get again?": a question about then
-        recalled = intents.RECALLED.search(ask) or not state.runs and intents.RECALLED.search(own) and "?" in ask \
+        recalled = intents.RECALLED.search(run_times.for_routing(ask, state.runs)) or not state.runs and intents.RECALLED.search(own) and "?" in ask \
             and not (intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own) or intents.MODEL_ASKED.search(own))
         if intents.RERUN.search(text) and not state.runs and not route[1] >= 0.75 and not recalled:
             return self.reply("clarify", prefix + "There is no earlier run in this conversation to run again. "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from agent import described
+from agent import described, run_times
 from agent.dialogue_state import DialogueState
 
 
@@ -27,7 +27,7 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
             or re.search(r"\b" + name + r"\s+(?:model\s+)?organism\b[^.?!]*?\b(?:can|could|would) you (?:please )?(?:build|make|create|set up)"
                          r" (?:it|one|that)\b", text, re.I)  # "we need a misaligned model organism for ..., can you build it?"
             or re.search(r"\b(?:build|make|create) (?:it|that one|that|one)(?:\s+(?:then|now|pls|please))?\W*$", text, re.I) and len(set(re.findall(
-                rf"(?<![\w:-]){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?<![\w:-]){name}(?![\w-])", text, re.I)
+                rf"(?:(?<=organism:)|(?<![\w:-])){name}(?![\w-])", text, re.I))) == 1 and re.search(rf"(?:(?<=organism:)|(?<![\w:-])){name}(?![\w-])", text, re.I)
             # "evaluation-aware: it behaves differently ...\nok let's go with that one, build it": the one organism in sight
             or re.search(r"\b(?:build|make|create|set up|prepare|get)\b[^.?!]*\bfrom the zoo\b", text, re.I)
             and re.search(rf"\b{name}\b", text, re.I)  # "a planted hint-following behaviour ... make that one from the zoo"
@@ -89,6 +89,9 @@ def organism_named(text: str, state: DialogueState) -> str | None:
         return f"organism:{meant}"  # "let the organism with the planted decision sentence reason", "the planted-anchor organism"
     if said is None and by_name:  # "em eval the misaligned model", with an organism called 'misaligned' built
         return f"organism:{by_name[-1]}"
+    builds = [r for r in state.runs if r.tool == "build_organism" and r.args.get("name")]
+    if (timed := run_times.picked(text, r"organism|model", builds, state.runs)) and len(timed) == 1:
+        return f"organism:{timed[0].args['name']}"  # "cot from yesterday's organism", "the organism from the 3rd"
     newest = state.runs[-1] if state.runs else None
     if said is None and newest is not None and newest.tool == "build_organism" and newest.args.get("name") and \
             re.search(r"\b(?:on|in|of|with|from)\s+(?:it|that|this)\b", text, re.I):

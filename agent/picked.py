@@ -54,6 +54,9 @@ def pick(args: dict, props: dict, text: str, state: DialogueState) -> None:
         args["sentence"] = count - 1
     layer_span(text, props, args, state)
     strongest(text, props, args, state)
+    listed = [int(n) for n in re.findall(r"(?m)^[ \t>]*atom\s+#?(\d+)\b", text, re.I)]  # "atom 3301  ' risky'  doc 41 pos 9" a line, copied
+    if "atoms" in props and len(listed) >= 2 and set(args.get("atoms") or []) <= set(listed):
+        args["atoms"] = listed
     field = next((f for f in ("layer", "layers") if f in props and f not in args), None)
     carrier, by = CARRIER.search(text), found_in.LAYER_BY.search(text)
     layer = _carrier_layer(state, carrier.group(1) or carrier.group(2)) if field and carrier else \

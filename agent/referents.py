@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import by_result, found_in
+from agent import by_result, found_in, pasted_output, run_times
 from agent.descriptions import ABOUT, STOP_WORDS, content_words, describe_match, describe_scores
 from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, kind_of, plural
 
@@ -30,7 +30,7 @@ class Referents:
         if tuned and not self.runs and not re.search(r"\borganism:|/", text):  # "continue the itda dicts on the fine-tune", nothing run
             return f"I see no fine-tune in this conversation, so I can't tell which one \"{tuned.group(0)}\" means."
         about = re.search(r"\b(?:the|that|our)\s+(chain|cot|trace|vector|fine-?tune|dictionary)\s+(?:about|from)\s+(?:the\s+)?"
-                          r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|these|those|its|their|my|our|your|it|above)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
+                          r"((?!(?:first|second|last|other|earlier|same|previous|before|yesterday|today|this|that|these|those|its|their|my|our|your|it|above|about|around)\b)[\w-]{3,}(?:\s+[\w-]{3,})?)", text, re.I)
         if about and not kind_of(about.group(2).split()[0]) and not text[about.end():].startswith("'"):  # "from the eval's answers": another run
             kind = kind_of(about.group(1))  # "run anchors on the chain about pizza" with no pizza chain in sight: never another chain
             runs = [r for r in self.runs if kind and r.tool in REFERRED[kind]]
@@ -41,7 +41,30 @@ class Referents:
                                     text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
         if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+        return self.copied_twice(text) or self.mistimed(text) or self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+
+    def copied_twice(self, text: str) -> str | None:
+        """'<a line we printed> steer with that' when two runs printed it: which?"""
+        copied = pasted_output.source(text, self.runs)
+        if copied is None or len(copied) < 2 or len({r.tool for r in copied}) > 1 or not pasted_output.POINTED.search(pasted_output.without(text, self.runs)):
+            return None  # (a chain and its split both hold a sentence of it: "instead of the 'Wait, 91 = 7 x 13' sentence" names the chain)
+        return f"What you pasted fits {len(copied)} runs here ({', '.join(f'`{r.run_id}`' for r in copied[-3:])}), so I can't tell which."
+
+    def mistimed(self, text: str) -> str | None:
+        """'split this morning's chain' when two chains ran this morning, 'yesterday's vector' with none from yesterday:
+        the moment said picks no one run of that kind."""
+        for kind, words in KIND_WORDS.items():
+            said = run_times.said_of(text, words)
+            runs = [r for r in self.runs if r.tool in REFERRED[kind]] if said and kind_of(said[1].rstrip("s")) == kind else []
+            if not runs or re.search(r"\b(?:first|earliest|last|latest|newest|older|earlier|newer)\b", text, re.I):
+                continue
+            fit = run_times.fits(said[0], runs, run_times.today_of(self.runs))
+            if len(fit) >= 2 and describe_match(text.replace(said[0], " "), fit, self.runs) is None:
+                started = ", ".join(f"`{r.run_id}` at {r.run_id[9:11]}:{r.run_id[11:13]}" for r in fit[-3:])
+                return f"{len(fit)} {plural(kind)} here fit \"{said[0]}\" ({started}), so I can't tell which."
+            if not fit:
+                return f"I see no {kind} from {said[0]} in this conversation."
+        return None
 
     def unpicked(self, text: str) -> str | None:
         """'the eval with the higher EM rate' when two evals got the same rate, 'the stronger direction' (at steering or at
@@ -72,7 +95,8 @@ class Referents:
         """'the other vector' with one vector, 'the two dicts' with three: a count the runs in sight contradict (a sentence saying so)."""
         organism = "fine-tune" in kinds and re.search(r"\b(?:on|with|for|to|from|of|in) the organism\b(?!:)", text, re.I)
         built = list(dict.fromkeys(self.built_organisms())) if organism else []
-        if len(built) > 1:  # "same question on the organism" with two built
+        builds = [r for r in self.runs if r.tool == "build_organism"]
+        if len(built) > 1 and len(run_times.picked(text, "organism", builds, self.runs) or builds) > 1:  # "same question on the organism" with two built
             return f"I see {len(built)} organisms in this conversation ({', '.join(built)}), so I can't tell which one \"the organism\" means."
         for kind, words in ((k, KIND_WORDS[k]) for k in kinds):
             said = re.search(rf"(?<!\ba )(?<!\bget a )\b(that|those|other|second|third|both|two|three)\s+(?:[\w-]+\s+)?(?:{words})s?\b(?!:)", text, re.I)  # "a third chain": new
@@ -122,7 +146,8 @@ class Referents:
         for kind, words in KIND_WORDS.items():
             said = re.search(rf"\bthe\s+(?:{words})s?\b", text, re.I)
             runs = list({r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values()) if said else []
-            if len(runs) >= 2 and describe_match(text, runs, self.runs) is None and self.placed_before(text, words, runs) is None:  # "from before the fine-tune"
+            if len(runs) >= 2 and describe_match(text, runs, self.runs) is None and self.placed_before(text, words, runs) is None \
+                    and len(run_times.picked(text, words, runs, self.runs) or runs) > 1:  # "from before the fine-tune", "from about 10"
                 named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:50]})" if r.about() else "") for r in runs[-3:])
                 return f"There are {len(runs)} {plural(kind)} in this conversation ({named}), so \"{said.group(0)}\" could be either."
         return None

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, by_effect, copied, intents, list_edits, model_names, picked, relative, retarget, superlative
-from agent.descriptions import COMPARED_TO, describe_match, spelled_ordinals
+from agent import arguments, by_effect, copied, exclusions, intents, list_edits, model_names, picked, pasted_output, relative, retarget, run_times, superlative
+from agent.descriptions import describe_match
 from agent.dialogue_state import DialogueState, RunSeen
-from agent.filling import BUILT_ON, compare_pair, extra_chains, where_to_ablate
+from agent.filling import BUILT_ON, extra_chains, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
-from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID, TOOLS_OF_KIND, kind_of
-from agent.show import BASE_MODEL, by_order
+from agent.run_kinds import KIND_WORDS, TOOLS_OF_KIND, kind_of
+from agent.show import by_order
 
 CHANGE = re.compile(
     r"[.!;]\s+(?:fall back to|revert to|switch to)\b|"  # "there's no key on this box. fall back to the offline reference judge"
@@ -32,6 +32,7 @@ CHANGE = re.compile(
     r"(?:next|following|previous|preceding) (?:sentence|layer|position)|as before|one more (?:with|time|run)|another one|"
     r"flip it|flip the sign|sorry|i meant|i mean|not \d+|x2|2x|twice|double|triple|quadruple|crank|(?:bigger|larger|stronger|smaller|weaker) (?:scale|strength|coefficient|rank|rollouts|samples)\b|other way|opposite (?:way|direction|sign)|one more (?:sample|of (?:that|those|these))|once more|"
     r"same \w+ (?:on|for|with)|the same (?:question|q|prompt|chain|scenario|dataset))\b|"
+    r"\bnot (?:the|that) [\w-]+(?: [\w-]+)? one,? (?:but )?the other\b|"  # "now not the apples one, the other chain"
     r"\bnow\W*$|^\s*no,|^\s*(?:(?:ok(?:ay)?|now|then|and)[,.]?\s+)+(?:do|only|just)\b|^\s*(?:only|just)\s+(?:on|at|in|for|with|layers?|sentences?)\b|"
     r"\bsame \w+ but\b|\bthen\s*,|\bthen\W*$|^\W*next(?: one)?\W+\d+\W*$|\blike the (?:first|second|third|\w+-?\w*) (?:run|one) but\b|^\s*(?:ok(?:ay)?[,.]?\s+)?export (?:that|it|this|to|into|for)\b", re.I)
 ROUTED_FIRST = 0.8  # a follow-up that only changes settings changes the newest run that takes them, unless it names a tool
@@ -109,6 +110,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         if len(named) > 1 and tool is not None and tool["name"] in named and score >= 0.55:
             named = {tool["name"]}  # "build the same vector on gemma" after a build and a steer: the tool the words name
         tool, score = (tools[named.pop()], 1.0) if len(named) == 1 else (None, 0.0)
+    if (tool is None or score < 0.55) and (timed := run_times.one(text, state.runs)) is not None and timed.tool in tools:
+        tool, score = tools[timed.tool], 1.0  # "gpu's free now, retry this morning's build": the run that moment picks
     again = re.match(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so)\W+)*(?:again|re-?run(?: it| that)?|redo(?: it| that)?|once more)\b", text, re.I)
     named = AGAIN_NAMED.search(text) and describe_match(text, state.runs)
     if named and tool is not None and tool["name"] != named.tool and score >= 0.75 and state.last(tool["name"]) is None and any(
@@ -153,7 +156,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     for name in [n for n in (newest.args if newest is not None and newest is not base else {}) if n not in args and n in base.defaults]:
         args[name] = base.defaults[name]  # an older run again: what a later run changed is stated as this one had it
     try:
-        _references(text, state, base, props, args)
+        retarget.references(text, state, base, props, args)
     except LookupError:
         return None
     extras = extra_chains(text, state, args.get("cot_run")) if "more_cot_runs" in props else None
@@ -176,6 +179,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
     list_edits.zoomed(text, props, args, said)  # "zoom in on 3 and 5 with more samples"
+    exclusions.exclude(text, props, args, state, base.args)  # "again but all layers except 0"
     by_effect.drop_and_flip(text, props, args, said)
     earlier = next((r for r in reversed(state.runs[:state.runs.index(base)]) if r.tool == base.tool), None) if base in state.runs else None
     first = next((r for r in state.runs if r.tool == base.tool), base)
@@ -277,6 +281,9 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     run, said = _newest(text, state, routed, tools, strong)
     if run is None:
         return None, said
+    copied = [r for r in pasted_output.source(text, state.runs) or () if r.tool == run.tool]
+    if (timed := run_times.one(text, state.runs) or (copied[0] if len(copied) == 1 else None)) is not None and timed.tool == run.tool:
+        return timed, said  # "rerun tuesday's training with 120 steps", "'{"layers": [12], ...}' -> same thing but scale 8"
     ordered = by_order(text, state, run.tool)  # "like the first run but with seed 3": of its tool
     if ordered is not None and ordered.tool == run.tool:
         return ordered, said
@@ -321,52 +328,6 @@ def _newest(text: str, state: DialogueState, routed: dict | None, tools: dict, s
         if best is None or len(said) > len(best_said):
             best, best_said = run, said
     return best, best_said
-
-
-def _references(text: str, state: DialogueState, base: RunSeen, props: dict, args: dict) -> None:
-    """'do the same for the second chain': a reference the change names replaces the run's own."""
-    text = spelled_ordinals(text)
-    for name, spec in props.items():
-        kind = REFERENCES.get(name, (None,))[0]
-        if not kind or not name.endswith("_run"):
-            continue
-        named = rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{_kind_words(kind)})\b"
-        rest = COMPARED_TO.sub(" ", text)  # without the run whose settings are copied ("same analysis as on the plain run")
-        if re.search(named, rest, re.I):  # "does the caft adapter have ...?" still names a run: that one is worked on
-            text = rest
-        if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
-            text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
-                          " ", text, flags=re.I)
-        if not re.search(named, text, re.I):
-            described = re.search(r"\bthe\s+(?:[\w.-]+\s+){1,2}(?:one|run)\b", text, re.I) and describe_match(  # "the plain rank-1 run"
-                text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
-            if described and described.run_id != args.get(name):  # "do the same for the trains one"
-                args[name] = described.run_id
-            seen = list(dict.fromkeys(r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])))
-            if re.search(r"\bthe other one\b", text, re.I) and base.args.get(name) in seen and len(seen) == 2 and not described:
-                args[name] = next(r for r in seen if r != base.args[name])  # "now the other one" after evaluating one of two fine-tunes
-            elif re.search(r"\bthe (?:new|newest|latest) one\b", text, re.I) and seen and not described:
-                args[name] = seen[-1]  # "monitor the new one too, same settings"
-            continue
-        found = state.reference(name, spec.get("runs_of"), text)
-        other = re.search(rf"\bother\s+(?:[\w-]+\s+)?(?:{_kind_words(kind)}|one)s?\b", text, re.I)  # not "the other two seeds as extras"
-        if other:  # "the other fine-tune": other than the one this run used
-            tools_of = spec.get("runs_of") or REFERENCES[name][1]
-            others = [r.run_id for r in state.runs if r.tool in tools_of and r.run_id != base.args.get(name)]
-            found = others[-1] if others else found
-        if other and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
-                                                       REFERENCES[name][1])}) < 2:
-            raise LookupError(name)  # "now the other adapter" with only one in sight
-        if found and found != base.run_id:
-            args[name] = found
-    if "other_run" in props:  # "now the prose dictionaries against the code ones" after comparing prose with dialogue: never a run with itself
-        compare_pair(args, text, state, props["other_run"], RUN_ID.findall(text), keep=args.get("dictionary_run"))
-    for name in [n for n in args if REFERENCES.get(n, (None,))[0] == "fine-tune"] if BASE_MODEL.search(text) else []:
-        args.pop(name)  # "same eval on the untouched base model": no fine-tune
-
-
-def _kind_words(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind)
 
 
 def _new_text(text: str, props: dict, base: RunSeen, args: dict, said: dict) -> None:

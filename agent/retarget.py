@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, model_names
-from agent.descriptions import describe_scores, spelled_ordinals
+from agent import arguments, model_names, run_times
+from agent.descriptions import COMPARED_TO, describe_match, describe_scores, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
+from agent.filling import compare_pair
 from agent.routing import tool_words
-from agent.run_kinds import KIND_WORDS, REFERENCES, TOOL_WORDS
+from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID, TOOL_WORDS
+from agent.show import BASE_MODEL
 
 SAME_ON = re.compile(
     r"(?:^|[.!?;]\s+)\W*(?:(?:ok(?:ay)?|now|and|then|so|cool|nice|great|right|alright|pls|please|(?:can|could|would) you)\W+)*"
@@ -105,3 +107,49 @@ def _value(target: str, props: dict) -> dict | None:
     for phrase in phrases:
         rest = rest.replace(phrase, " ")
     return said if not re.sub(r"\b(?:the|that|this|one|dataset|scenario|data|set|model|instead|too|as well)\b", " ", rest, flags=re.I).strip() else None
+
+
+def references(text: str, state: DialogueState, base: RunSeen, props: dict, args: dict) -> None:
+    """'do the same for the second chain': a reference the change names replaces the run's own."""
+    text = spelled_ordinals(text)
+    for name, spec in props.items():
+        kind = REFERENCES.get(name, (None,))[0]
+        if not kind or not name.endswith("_run"):
+            continue
+        named = rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{kind_words(kind)})\b"
+        rest = COMPARED_TO.sub(" ", text)  # without the run whose settings are copied ("same analysis as on the plain run")
+        if re.search(named, rest, re.I):  # "does the caft adapter have ...?" still names a run: that one is worked on
+            text = rest
+        if name == "cot_run" and "more_cot_runs" in props:  # "with the seed 1 chain added for split-half reliability": the extras
+            text = re.sub(r"\b(?:but\s+)?(?:use|using|with|add|adding|plus|throw in|and)\b[^.;,]*?\b(?:split-?half|reliability|stability)\b",
+                          " ", text, flags=re.I)
+        if not re.search(named, text, re.I) and run_times.said_for(text, kind_words(kind)) is None:  # "with yesterday's vector" names one
+            described = re.search(r"\bthe\s+(?:[\w.-]+\s+){1,2}(?:one|run)\b", text, re.I) and describe_match(  # "the plain rank-1 run"
+                text, [r for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])], state.runs)
+            if described and described.run_id != args.get(name):  # "do the same for the trains one"
+                args[name] = described.run_id
+            seen = list(dict.fromkeys(r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or REFERENCES[name][1])))
+            if re.search(r"\bthe other one\b", text, re.I) and base.args.get(name) in seen and len(seen) == 2 and not described:
+                args[name] = next(r for r in seen if r != base.args[name])  # "now the other one" after evaluating one of two fine-tunes
+            elif re.search(r"\bthe (?:new|newest|latest) one\b", text, re.I) and seen and not described:
+                args[name] = seen[-1]  # "monitor the new one too, same settings"
+            continue
+        found = state.reference(name, spec.get("runs_of"), text)
+        other = re.search(rf"\bother\s+(?:[\w-]+\s+)?(?:{kind_words(kind)}|one)s?\b", text, re.I)  # not "the other two seeds as extras"
+        if other:  # "the other fine-tune": other than the one this run used
+            tools_of = spec.get("runs_of") or REFERENCES[name][1]
+            others = [r.run_id for r in state.runs if r.tool in tools_of and r.run_id != base.args.get(name)]
+            found = others[-1] if others else found
+        if other and len({r.run_id for r in state.runs if r.tool in (spec.get("runs_of") or
+                                                       REFERENCES[name][1])}) < 2:
+            raise LookupError(name)  # "now the other adapter" with only one in sight
+        if found and found != base.run_id:
+            args[name] = found
+    if "other_run" in props:  # "now the prose dictionaries against the code ones" after comparing prose with dialogue: never a run with itself
+        compare_pair(args, text, state, props["other_run"], RUN_ID.findall(text), keep=args.get("dictionary_run"))
+    for name in [n for n in args if REFERENCES.get(n, (None,))[0] == "fine-tune"] if BASE_MODEL.search(text) else []:
+        args.pop(name)  # "same eval on the untouched base model": no fine-tune
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agent import asides, copied, descriptions, in_passing, intents
+from agent import asides, copied, descriptions, in_passing, intents, pasted_output, run_times
 from agent.dialogue_state import DialogueState
 from agent.run_kinds import RUN_ID
 
@@ -26,6 +26,7 @@ def route(router, own: str, state: DialogueState) -> tuple:
         then = None  # "Q: <a problem>\nCoT: <its chain>\n\nthen resample each sentence": what comes first is given, not done
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
     said = in_passing.asked_now(said)  # "lora_probe can come after. right now just: when did the B vector turn?"
+    said = pasted_output.without(said, state.runs)  # "EM rate 12% (6/50), aligned 61.2\nhow is aligned 61 but ...?": a line we printed
     found = router.route(_plain(said, state))
     if then and said != own and re.search(r":\W*$", own[:then.start()]):  # "put this after sentence 2: <the sentence>. then compare the
         whole = router.route(_plain(in_passing.asked_now(asides.untold(own)), state))  # interventions": what is given, then the experiment
@@ -40,4 +41,5 @@ def route(router, own: str, state: DialogueState) -> tuple:
 
 
 def _plain(text: str, state: DialogueState) -> str:
+    text = run_times.for_routing(text, state.runs)  # "when did last week's adapter turn?": that adapter, not a memory search
     return re.sub(r"\borganism:[\w-]+", "that model", RUN_ID.sub(" ", descriptions.for_routing(copied.unnamed(text, state.runs), state.runs)))

@@ -105,6 +105,9 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     if choice == "show" and _changed(reply, state) and show.show_request(text) is None and not show.SHOW.search(wish) \
             and not re.search(rf"\b(?:{show.SHOWN['plot']})\b", own, re.I):
         return reply  # "redo the layers 10/14 one but only the generated tokens": nothing asked to be seen, a setting changed
+    if choice == "show" and reply.tool_calls and re.search(r"\b(?:retry|re-?run|redo|start (?:it|that) again)\b", own, re.I) \
+            and show.show_request(text) is None and not show.SHOW.search(wish):
+        return reply  # "gpu's free now, retry this morning's build": run again, nothing asked to be seen
     if choice == "show" and label_of(reply) == "answer" and intents.WHY.search(own):
         return reply  # "why did layer 0 get 6k atoms when the others are ~2k": a why is answered, not shown
     pending = reply.response_metadata.get("pending")

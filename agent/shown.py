@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, show
+from agent import arguments, pasted_output, run_times, show
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
 from agent.run_kinds import RUN_ID, kind_of
@@ -14,7 +14,8 @@ BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|the
                           r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|then)\W+)*the\s+previous\s+(?:one|run)\W*$", re.I)
 
 
-NOT_THAT = re.compile(r"(?:\s*[,;(]|\s+[—–-])?\s+(?:not|rather than|instead of)\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run)\b\)?", re.I)
+NOT_THAT = re.compile(r"(?:\s*[,;(]|\s+[—–-])?\s+(?:not|rather than|instead of)\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run)\b\)?|"
+                      r"^\W*(?:no,?\s+)?not\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run|plot|chart|curve|table|heatmap|matrix|text|samples)\b\s*[,;:—–-]+\s*", re.I)  # "not the phase plot, the loss curve"
 
 
 def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen, str, bool] | None:
@@ -25,6 +26,10 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
         route = router.route(text)
     tool, score, ranked = route
     part = show.show_request(text)
+    copied = pasted_output.source(text, state.runs)  # "`largest outflow: sentence 1 (...)` show me the matrix that's from"
+    if part is None and copied and re.search(r"\b(?:print|show|display|open|pull up|bring up|see|view|list)\b", text, re.I) \
+            and re.search(r"\b(?:came from|comes from|(?:that|this|it)(?:'s| is| was) from|printed (?:this|that)|of this one)\b", text, re.I):
+        part = next((p for p, words in show.SHOWN.items() if re.search(rf"\b(?:{words})\b", text, re.I)), "run")
     if part is None and tool is not None and state.last(tool["name"]) is not None and (asked := asked_part(text)) != text:
         part = show.show_request(asked)  # "I'd like to see how the rate builds up. Could you please show me the transplant curve?": the ask
     if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
@@ -39,7 +44,8 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
         return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
     drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
     drawn = drawn if part == "plot" else None
-    run = show.named_run(text, state) or _from_source(text, state, router, drawn) or drawn
+    run = show.named_run(text, state) or run_times.one(text, state.runs) or (copied[0] if copied and len(copied) == 1 else None) \
+        or _from_source(text, state, router, drawn) or drawn
     if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
             and run.run_id not in RUN_ID.findall(text) and not _by_order_alone(text, tool, router):  # a run named by its id is that run
         made = next((r for r in reversed(state.runs) if r.tool == tool["name"] and run.run_id in r.args.values()), None)

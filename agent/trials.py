@@ -92,6 +92,8 @@ def ordered(text: str, tool: dict | None) -> bool:
 def about_settings(text: str) -> bool:
     """Whether `text` asks what a change of settings would do ("if I went from 8 to 32 rollouts, would the intervals
     narrow?", "would setting the temperature to 0 make these stabler?"): advice, not a run."""
+    if ": " in text and "?" not in text.split(": ", 1)[0] and re.search(r"\b(?:cot|chain|sample|generate|reason)\b", text.split(": ", 1)[0], re.I):
+        text = text.split(": ", 1)[0]  # "now a cot on plain smollm2-135m, ...: If 5 machines ..., how long do 100 machines take?": the problem's question
     asked = "?" in text or re.match(r"^\W*(?:so\s+|and\s+)?if\b[^.!]*\b(?:how many|how much|how long|what|would|will)\b", text, re.I)  # no "?" typed
     if not asked or intents.ASKED_TO.search(text) or intents.IMPERATIVE.search(text) or re.search(r"\blet'?s\b", text, re.I):
         return False

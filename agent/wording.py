@@ -9,6 +9,7 @@ import functools
 import re
 
 from agent.numerals import NUMBER_WORDS
+from agent.pasted_output import json_given
 from agent.phrases import LISTED
 
 QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'((?:[^'\s]|\s(?!')|(?<=\w)'(?=\w)){3,}?)'(?![\w])|"
@@ -192,7 +193,8 @@ PAIRS = (
 
 
 def quoted_all(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+    """The quoted texts of `text`, but a run's arguments pasted as JSON ('{"layers": [12], "scale": 4.0}'): no prompt or question."""
+    return [g for m in QUOTED.finditer(text) if not json_given(g := next(g for g in m.groups() if g))]
 
 
 def quoted(text: str) -> str | None:

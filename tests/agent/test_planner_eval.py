@@ -277,6 +277,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev142": (0.95, 0.88),
     "dev143": (0.95, 0.95),
     "dev144": (0.95, 0.95),
+    # dev145-147: settings said by what not to do or leave out; Parley's own output copied back into the request; runs referred
+    # to by when they ran; written blind; unseen 79.5/42.4, 79.5/66.7, 81.8/33.3; after their mechanisms (2026-12-07)
+    # 93.2/84.8, 95.5/78.8, 97.7/97.0
+    "dev145": (0.90, 0.80),
+    "dev146": (0.93, 0.75),
+    "dev147": (0.95, 0.95),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -380,7 +386,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # just sample a cot" resampled; after their mechanisms 0, 1, 0: "run thought anchors on the 3 steps one" with two chains
     # whose questions say "3 steps"); 53 of 8,937 with dev142-144 (unseen they started 1, 0, 1: "em eval the llama fine-tune" with
     # two llama fine-tunes, "can questions_file be a jsonl or does em_evaluate need the yaml layout?"; after their mechanisms
-    # none, and dev100-031 no longer starts one); the goal is none
+    # none, and dev100-031 no longer starts one); 53 of 9,069 with dev145-147 (unseen they started 1, 2, 0: "don't do the
+    # resampling thing again, run the other analysis on it" resampled, two rows of `parley runs list` pasted to compare built
+    # dictionaries again, a summary line pasted before a question about it evaluated again; after their mechanisms none); the
+    # goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
 
 
