@@ -29,7 +29,7 @@ _NOT_ITEMS = {"the", "a", "an", "it", "that", "this", "them", "those", "these", 
               "change", "touching", "random", "control", "controls", "judge", "hint", "seed", "think", "tags", "default", "prompt", "we", "i"}
 
 
-def _values(said: str, spell: bool = True) -> list:
+def _values(said: str) -> list:
     items = []
     for part in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+", said.strip()):
         span = re.fullmatch(r"(\d+)\s*(?:-|to|through|thru)\s*(\d+)", part)
@@ -38,7 +38,7 @@ def _values(said: str, spell: bool = True) -> list:
         elif part.isdigit():
             items.append(int(part))
         elif part:
-            word = SPELLED.get(part.lower(), part.lower()) if spell else part.lower()
+            word = SPELLED.get(part.lower(), part.lower())
             items.append(int(word) if word.isdigit() else word)
     return items
 

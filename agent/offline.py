@@ -172,10 +172,10 @@ class OfflinePlanner(BaseChatModel):
         organism = organism_names.organism_asked(own, self.tools) or (  # "a model that follows a professor's hint ... build that organism?": described here
             organism_names.organism_asked(re.sub(r"['\"“”‘’]", "", text), self.tools) if re.search(r"\b(?:build|make)\s+(?:the\s+)?['\"“‘]|\b(?:build|make) (?:it|that)\W*$", text, re.I) else None)  # "build 'evaluation-aware'", "> model 'organism:anchor' is not built yet\nfine, build it"
         scenario = self._scenario_named(own)  # "hint mediation on hint-planet ... that chain": the scenario's
-        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs) \
-            or state.copied_twice(text)  # "'{"layers": [12], "scale": 4.0}' rerun that" when two runs ran with those
+        twice = state.copied_twice(text)  # "'{"layers": [12], "scale": 4.0}' rerun that" when two runs ran with those
+        missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs) or twice
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
-            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own), state.copied_twice(text),
+            sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own), twice,
                                state.undescribed(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))

@@ -16,7 +16,9 @@ from agent.run_kinds import RUN_ID
 
 _SPACE = re.compile(r"\s+")
 # Pieces of a message that may be copied: a line, a quoted or ticked span, a line after ">"
-_PIECES = (re.compile(r"`([^`\n]{8,})`|'([^'\n]{8,})'|\"([^\"\n]{8,})\"|^[ \t]*>[ \t]*(.{8,})$", re.M), re.compile(r"^()()()()(.{8,})$", re.M))
+_QUOTED = re.compile(r"`([^`\n]{8,})`|'([^'\n]{8,})'|\"([^\"\n]{8,})\"|^[ \t]*>[ \t]*(.{8,})$", re.M)
+_LINE = re.compile(r"^.{8,}$", re.M)
+_RUNS_ROW = re.compile(rf"\s*{RUN_ID.pattern}(?:\s{{2,}}|\t)\S")  # "20270107-092348-itda_build-63d2  itda_build  smollm2-135m  30 layers"
 
 
 def _plain(text: str) -> str:
@@ -34,9 +36,9 @@ def _json_of(piece: str) -> dict | None:
 def copies(text: str, runs: list) -> list[tuple[str, list]]:
     """(each piece of `text` copied from the conversation's runs, the runs it was copied from), in order."""
     found: list[tuple[str, list]] = []
-    for match in (m for pieces in _PIECES for m in pieces.finditer(text)):
-        piece = next(g for g in match.groups() if g)
-        if match.lastindex == 5 and re.match(rf"\s*{RUN_ID.pattern}(?:\s{{2,}}|\t)\S", piece):  # "20270107-092348-itda_build-63d2  itda_build  smollm2-135m  30 layers": a row of the runs list
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    for piece, line in [(q, False) for q in quoted] + [(m.group(0), True) for m in _LINE.finditer(text)]:
+        if line and _RUNS_ROW.match(piece):  # a row of `parley runs list`: the runs it names
             found.append((piece, [r for r in runs if r.run_id in RUN_ID.findall(piece)]))
             continue
         if (args := _json_of(piece.strip())) is not None:  # '{"layers": [12], "scale": 4.0}': the runs that ran with those
@@ -72,6 +74,12 @@ POINTED = re.compile(r"\b(?:this|that|these|those|it|from|printed|came|line|row)
 def json_given(value: str) -> bool:
     """'{"layers": [12], "scale": 4.0}': a run's arguments, never a prompt or a question."""
     return _json_of(value.strip()) is not None
+
+
+def one(text: str, runs: list):
+    """The one run the text copied came from, else None."""
+    found = source(text, runs)
+    return found[0] if found and len(found) == 1 else None
 
 
 def source(text: str, runs: list) -> list | None:

@@ -281,7 +281,7 @@ def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, str
     run, said = _newest(text, state, routed, tools, strong)
     if run is None:
         return None, said
-    copied = [r for r in pasted_output.source(text, state.runs) or () if r.tool == run.tool]
+    copied = [r for r in pasted_output.source(text, state.runs) or () if r.tool == run.tool]  # of the runs the pasted text came from
     if (timed := run_times.one(text, state.runs) or (copied[0] if len(copied) == 1 else None)) is not None and timed.tool == run.tool:
         return timed, said  # "rerun tuesday's training with 120 steps", "'{"layers": [12], ...}' -> same thing but scale 8"
     ordered = by_order(text, state, run.tool)  # "like the first run but with seed 3": of its tool

@@ -28,6 +28,7 @@ GENERIC = r"one|run|thing|build|training|job|result"
 # Nouns of the tools a person names a run by ("the 3pm steer", "this morning's intervention run")
 _TOOL_NOUNS = {r"steer(?:ing)?": ("steer_generate",), r"intervention": ("compare_interventions",), r"split": ("split_sentences",),
                r"build": ("build_steering_vector", "itda_build", "build_organism"), r"training": ("train_lora", "caft_finetune")}
+ANY_RUN = "|".join([*KIND_WORDS.values(), *TOOL_WORDS, *_TOOL_NOUNS])  # the words of any run a moment is said of
 _BETWEEN = r"(?:\s+(?:from|of|on|at|in|that|which|i|we|you|did|ran|run|made|built|sampled|trained|started|generated|got|had|done|just|the|\w+ed))"
 
 
@@ -65,8 +66,7 @@ def said_of(text: str, words: str) -> tuple[str, str] | None:
 def one(text: str, runs: list) -> Any:
     """The one run of `runs` a moment said in `text` picks ("pull up the loss curve from monday's fine-tune": that
     fine-tune; "retry this morning's build": the build run this morning), among the runs of what it is said of; else None."""
-    words = "|".join([*KIND_WORDS.values(), *TOOL_WORDS, *_TOOL_NOUNS])
-    said = said_of(text, words)
+    said = said_of(text, ANY_RUN)
     if said is None:
         return None
     word = said[1].lower().rstrip("s") if not said[1].lower().endswith("ss") else said[1].lower()
@@ -142,7 +142,7 @@ def picked(text: str, words: str, runs: list, seen: list) -> list | None:
 def for_routing(text: str, runs: list) -> str:
     """'when did last week's adapter turn?': a run of this conversation picked by its moment is no search of memory;
     the router reads "the adapter"."""
-    said = said_of(text, "|".join([*KIND_WORDS.values(), *TOOL_WORDS, *_TOOL_NOUNS]))
+    said = said_of(text, ANY_RUN)
     if said is None or one(text, runs) is None:
         return text
     return re.sub(rf"\b{re.escape(said[0])}(?:'s|’s)?", "the", text, count=1, flags=re.I)

@@ -44,7 +44,7 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
         return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
     drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
     drawn = drawn if part == "plot" else None
-    run = show.named_run(text, state) or run_times.one(text, state.runs) or (copied[0] if copied and len(copied) == 1 else None) \
+    run = show.named_run(text, state) or run_times.one(text, state.runs) or pasted_output.one(text, state.runs) \
         or _from_source(text, state, router, drawn) or drawn
     if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
             and run.run_id not in RUN_ID.findall(text) and not _by_order_alone(text, tool, router):  # a run named by its id is that run
