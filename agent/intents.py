@@ -107,6 +107,7 @@ EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
     r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b|"
+    r"\b(?:can|could|would) you (?:please |briefly |quickly )?explain\b(?:[\w\s,-]{0,40}?)\b(?:what|why|how)\b(?=[^?]*\?)|"  # "Could you explain briefly what we lose with 8?"
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
                           r"(.+?)(?:\s+(?:like|as if|to|actually does|does|is|means)\b.*)?\??$", re.I)
@@ -200,6 +201,7 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
+                       r"\b(?:just|only)\s+(?:the|its|that)\s+(?:[\w-]+\s+)?(?:curve|plot|chart|table|heatmap|matrix|figure|samples)\b|"  # "just the loss curve of ..."
                        r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
 # A change of topic announced before the request ("Quick detour from the steering stuff: ...", "Switching gears. ..."): no part of it
 PREFACE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|alright|right)\W+)?(?:a |one )?(?:quick |small |short |brief |little )?(?:detour|aside|digression|"
@@ -246,6 +248,9 @@ MODEL_ASKED = re.compile(r"\b(?:let(?:ting)?|have|having|get|getting|make|making
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking (?:you )?to (?:re-?)?(?:run|start|launch|do|build|train)\b|"
                            r"\b(?:i )?just want (?:your|a) (?:read|take|opinion|view|thoughts|intuition)\b|\b(?:just |only )?looking for (?:your|a) (?:read|take|opinion|view|thoughts|intuition|advice)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
+                           # "no no no don't run another sweep. I just want to know why ...", "I don't want another fine-tune"
+                           r"\b(?:(?:don'?t|do not) (?:re-?)?(?:run|start|launch|build|train|make|do)|i (?:don'?t|do not) want) (?:another|a new|any more)\b"
+                           r"(?=[^?]*(?:\?|\bwhy\b|\bjust (?:want to know|explain|tell|show|the)\b))|"  # (not "don't build a new one, use ...")
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
                            r"\bno need to (?:re-?(?:run|build|train|do|compute|sample|fit))\b|"

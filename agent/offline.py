@@ -28,12 +28,12 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, compared, copied, corrections, descriptions, filling, in_passing, intents, list_edits, model_names, organism_names, request_classifier, routing
-from agent import proposals, rerun as rerun_, retarget, routed, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
+from agent import about_user, answers, arguments, asides, beforehand, compared, complaints, copied, corrections, descriptions, filling, in_passing, intents, layout, list_edits, model_names, organism_names, request_classifier, routing
+from agent import proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
-from agent.run_kinds import RUN_ID, full_ids
+from agent.run_kinds import RUN_ID, full_ids, list_rows, listed_ids
 from agent.second_opinion import Turn
 from agent.user_model import UserModel, acknowledgement
 
@@ -112,8 +112,10 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = intents.without_preface(intents.plain(corrections.corrected(spelling.mended(message_text(messages[-1])))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(spelling.mended(layout.read_as_said(message_text(messages[-1])))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        # ("2 samples per cell is a joke. redo w/ 16": the request after the complaint, 16 samples)
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
+        text = listed_ids(text, list_rows([message_text(m) for m in messages[:-1] if isinstance(m, AIMessage)]))  # "EM eval on #3" of a list we printed
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
         text = re.sub(*routing.PATTERN_N, text, flags=re.I)  # "pattern 231", read as an atom by the argument readers too
         suggested = messages[-2] if len(messages) >= 3 and isinstance(messages[-3], HumanMessage) else None
@@ -122,8 +124,9 @@ class OfflinePlanner(BaseChatModel):
             text = f"{beforehand.NOTED.sub('', message_text(suggested))}\n{text}"  # the proposal, then what the user adds to it (said later, so it wins)
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
             text = f"{as_sentence(message_text(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
-        own = arguments.own_words(text)  # quoted or pasted text (a chain, a question, a tool's output) is data
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
+        text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(messages[:-1])), state.runs), state.runs)  # "a sweep of formal",
+        own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
         state.configured = model_names.configured()  # read once a turn
         route = routed.route(self.router, own, state)  # ("I'm trying to understand X. Could you fine-tune ...?": the sentence that asks)
@@ -176,7 +179,7 @@ class OfflinePlanner(BaseChatModel):
         missing = None if RUN_ID.search(text) or organism or scenario else state.missing_referent(in_passing.asked_now(own)) or copied.missing(own, state.runs) or twice
         if missing:  # a count the runs in sight contradict ("the two dicts" with three), or a setting two runs share, is sure; not everyday words
             sure = missing in (state.miscounted(own, ("vector", "dictionary", "fine-tune")), state.tied(own), copied.missing(own, state.runs), state.unpicked(own), twice,
-                               state.undescribed(own))  # "split the prime one" with two prime chains
+                               state.undescribed(own), state.id_unfit(own))  # "split the prime one" with two prime chains
             return self.reply("clarify", prefix + missing + " Which run do you mean? (`parley runs list` shows the "
                                "runs of earlier sessions; a run id works too.)", **({"sure": True} if sure else {}))
         ask = asked_part(in_passing.asked_now(asides.untold(own)))  # "last week we built ... what FVE did the 360m one get again?": a question about then
@@ -349,6 +352,11 @@ def _given_earlier(messages: list[BaseMessage]) -> bool:
     """Did an earlier message of the user hold quoted or pasted text ("the pairs I gave you" can point to it)?"""
     return any(isinstance(m, HumanMessage) and (arguments.quoted(message_text(m)) or re.search(r":\s*\S", message_text(m)))
                for m in messages[:-1])
+
+
+def _last_args(messages: list[BaseMessage]) -> dict:
+    """The arguments of the newest tool call in the conversation."""
+    return next((m.tool_calls[-1]["args"] for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), {})
 
 
 def _pending_ask(messages: list[BaseMessage]) -> dict | None:

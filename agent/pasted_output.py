@@ -33,8 +33,20 @@ def _json_of(piece: str) -> dict | None:
     return found if isinstance(found, dict) and found else None
 
 
+_last: tuple = (None, [])  # (key, pieces) of the last call: one turn asks about the same text and runs 4-5 times
+
+
 def copies(text: str, runs: list) -> list[tuple[str, list]]:
     """(each piece of `text` copied from the conversation's runs, the runs it was copied from), in order."""
+    global _last
+    key = (text, tuple((r.run_id, r.summary, repr(r.args)) for r in runs))
+    last = _last  # one read: another thread's call replaces the pair whole, never half
+    if last[0] != key:
+        last = _last = (key, _copies(text, runs))
+    return last[1]
+
+
+def _copies(text: str, runs: list) -> list[tuple[str, list]]:
     found: list[tuple[str, list]] = []
     quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
     for piece, line in [(q, False) for q in quoted] + [(m.group(0), True) for m in _LINE.finditer(text)]:

@@ -11,7 +11,9 @@ import re
 
 from agent import by_result, found_in, pasted_output, run_times
 from agent.descriptions import ABOUT, STOP_WORDS, content_words, describe_match, describe_scores
-from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, kind_of, plural
+from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, fitting, fragments, kind_of, plural
+
+ANY_KIND = '|'.join(KIND_WORDS.values())
 
 
 # "the run before last had the cleanest reasoning": a judgement of a run, not words its subject was said in
@@ -41,7 +43,20 @@ class Referents:
                                     text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
         if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self.copied_twice(text) or self.mistimed(text) or self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+        return self.id_unfit(text) or self.copied_twice(text) or self.mistimed(text) or self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+
+    def id_unfit(self, text: str) -> str | None:
+        """'the 20270523-1015 one' when two runs began then, 'the b4d0 vector' with no run ending so: a piece of an id
+        that names no one run here."""
+        for found in fragments(text):
+            piece = found.group(0)
+            fits = sorted(fitting(piece, [r.run_id for r in self.runs]))
+            if len(fits) >= 2:
+                return f"\"{piece}\" fits {len(fits)} runs here ({', '.join(f'`{r}`' for r in fits[-3:])}), so I can't tell which."
+            before = r"the|on|of|from|with|as|run|id" if not piece.isdigit() else r"run|id"  # ("on 100000 tokens" is no id)
+            if not fits and ("-" in piece or re.search(rf"\b(?:{before})\s+{piece}\b|\b{piece}\s+(?:{ANY_KIND}|one|run)s?\b", text, re.I)):
+                return f"I see no run whose id has \"{piece}\" in this conversation."
+        return None
 
     def copied_twice(self, text: str) -> str | None:
         """'<a line we printed> steer with that' when two runs printed it: which?"""
@@ -56,7 +71,7 @@ class Referents:
         for kind, words in KIND_WORDS.items():
             said = run_times.said_of(text, words)
             runs = [r for r in self.runs if r.tool in REFERRED[kind]] if said and kind_of(said[1].rstrip("s")) == kind else []
-            if not runs or re.search(r"\b(?:first|earliest|last|latest|newest|older|earlier|newer)\b", text, re.I):
+            if not runs or run_times.ORDERED.search(text):
                 continue
             fit = run_times.fits(said[0], runs, run_times.today_of(self.runs))
             if len(fit) >= 2 and describe_match(text.replace(said[0], " "), fit, self.runs) is None:

@@ -15,7 +15,7 @@ from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import BUILT_ON, extra_chains, where_to_ablate
 from agent.organism_names import organism_named
 from agent.routing import content_words, expand, tool_words
-from agent.run_kinds import KIND_WORDS, TOOLS_OF_KIND, kind_of
+from agent.run_kinds import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, kind_of
 from agent.show import by_order
 
 CHANGE = re.compile(
@@ -23,7 +23,7 @@ CHANGE = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|now|then|hm+|cool|nice|great|right|alright|(?:can|could|would) you(?: please)?|too (?:strong|weak|much|little|many|few|noisy|slow)|"
     r"(?:only )?\d+ \w+ (?:as|counted)[^.]*)[,.!]?\s+)*"
     r"(?:now\s+)?(?:with|on|for|at|using|try|what about|how about|do the same|same (?:for|with|on|but)|and on|and with|"
-    r"now the|loosen|tighten|fall back to|revert to|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
+    r"now the|loosen|tighten|go (?:down|up) to|fall back to|revert to|bump|lower|raise|increase|decrease|halve|double|more|less|fewer|change|switch|set|make it(?!\s+(?:think|thinks|say|answer|believe|write|talk|act|behave|pretend|reason|produce|sound|look|seem|respond|refuse|comply|lie|hide|go|do|more likely|less likely)\b)|"
     r"focus on|zoom in on|narrow (?:it )?down to|restrict (?:it )?to|add (?:sentences?|layers?|scales?|positions?|components?|atoms?|pcs?) \d)\b|"
     r"(?:\band|,)\s+(?:bump|raise|lower|increase|decrease|halve|double|crank)\s+(?:it|that|them|the \w+)\b|"  # "add sentence 7 and bump it to 12 chains"
     rf"\b(?:instead|otherwise identical|otherwise the same|this time|(?:a (?:bit|little|tad) )?(?:hotter|colder|cooler|warmer)|same but|{intents.DID_THE}same thing|same settings|same setup|"
@@ -262,6 +262,9 @@ REDONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-
                     r"(train|build|evaluate|split|steer|sweep|generate)\s+(?:(?:it|that|this|the [\w-]+)\s+again|the same [\w-]+\s+(?:on|with|for)))\b", re.I)  # "build the same vector on gemma"
 
 
+# A run redone named by its id ("redo the 2027...-2e4b chain greedily"); "resample <chain id>" is importance on it, not this
+REDO_NAMED = re.compile(rf"\b(?:re-?do|re-?run|repeat|re-?generate|re-?train|re-?build)\s+(?:the\s+|that\s+|run\s+)?({RUN_ID.pattern})", re.I)
+# "redo the direction on ...": the kind of run redone
 REDO_KIND = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|then|so|pls|please)\W+)*(?:re-?do|re-?run|repeat)\s+(?:the|that|this)\s+([\w-]+)", re.I)
 
 
@@ -272,12 +275,15 @@ def _kinds_redone(text: str) -> list[str]:
 
 def redone(text: str) -> bool:
     """'rebuild the vector ...', 'redo the direction on the fine-tuned model': the words name the run redone."""
-    return REDONE.match(text) is not None or bool(_kinds_redone(text))
+    return REDONE.match(text) is not None or bool(_kinds_redone(text)) or REDO_NAMED.search(text) is not None
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:
     """The run to change, and the settings said: of the tool below, the run the text names by order ("continue the first
     dictionary (tau 0.4 one)") or describes ("regenerate the 91 chain greedy", "rerun the layer 14 sweep"), else the newest."""
+    named = REDO_NAMED.search(text)  # "redo the 2027...-2e4b chain greedily": that run, whatever ran since
+    if named and (run := state.get(named.group(1))) is not None and run.tool in tools:
+        return run, arguments.read(tools[run.tool]["schema"].get("properties", {}), text.replace(named.group(1), " "))[0]
     run, said = _newest(text, state, routed, tools, strong)
     if run is None:
         return None, said

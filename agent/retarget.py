@@ -116,6 +116,12 @@ def references(text: str, state: DialogueState, base: RunSeen, props: dict, args
         kind = REFERENCES.get(name, (None,))[0]
         if not kind or not name.endswith("_run"):
             continue
+        tools_of = spec.get("runs_of") or REFERENCES[name][1]
+        ids = [i for i in RUN_ID.findall(text) if i.split("-")[2] in tools_of and i != base.run_id]
+        alone = sum(REFERENCES.get(n, (None,))[0] == kind for n in props if n.endswith("_run")) == 1  # (not one of two dictionaries compared)
+        if alone and len(set(ids)) == 1:  # "now eval 2027...-c0a4 the same way": the run named by its id
+            args[name] = ids[0]
+            continue
         named = rf"\b(?:first|second|third|other|last|previous|earlier|new|that|this|the)\s+(?:[\w./'-]+\s+){{0,3}}(?:{kind_words(kind)})\b"
         rest = COMPARED_TO.sub(" ", text)  # without the run whose settings are copied ("same analysis as on the plain run")
         if re.search(named, rest, re.I):  # "does the caft adapter have ...?" still names a run: that one is worked on

@@ -44,12 +44,54 @@ RUN_ID = re.compile(r"\b\d{8}-\d{6}-[a-z_]+-[0-9a-f]{4}\b")
 SHORT_ID = re.compile(r"(?<![\w-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{4}(?![\w-])")  # "what e41b added": a run id's last part
 
 
-def full_ids(text: str, run_ids: list[str]) -> str:
-    """`text` with each run named by the last part of its id alone ("probe the adapters of 7c2e") named in full, where one run fits."""
+# A run id's time ("the 103212 chain") or its start typed from memory ("the 20270523-1015 one"): 2-6 digits after the date
+ID_START = re.compile(r"(?<![\w-])(?:\d{8}-\d{2,6}|\d{6})(?![\w-])")
+
+
+def fitting(fragment: str, run_ids) -> set[str]:
+    """The run ids a piece of an id names: its last part ("7c2e"), its time ("103212") or its start ("20270523-1015")."""
+    if "-" in fragment:
+        return {run for run in run_ids if run.startswith(fragment)}
+    if fragment.isdigit():
+        return {run for run in run_ids if run[9:15] == fragment}
+    return {run for run in run_ids if run.endswith("-" + fragment)}
+
+
+def fragments(text: str) -> list[re.Match]:
+    """The pieces of run ids said in `text` (whole ids not counted)."""
+    bare = RUN_ID.sub(lambda m: " " * len(m.group(0)), text)
+    return [*SHORT_ID.finditer(bare), *ID_START.finditer(bare)]
+
+
+# A run by its number in a list Parley printed ("receiver heads on #2", "EM eval on #3", "number 4 in the list")
+LISTED = re.compile(r"(?<![\w#])(?:#\s?(\d{1,2})|(?:number|no\.?)\s+(\d{1,2})\s+(?:in|on|of|from)\s+(?:the|that|your)\s+list)(?!\w)", re.I)
+LIST_ROW = re.compile(rf"^\s*(\d{{1,2}})[.)]\s+({RUN_ID.pattern})", re.M)
+
+
+def listed_ids(text: str, rows: dict[int, str]) -> str:
+    """`text` with each run named by its number in the list (`rows`: number -> run id) named in full."""
     def full(found: re.Match) -> str:
-        fits = {run for run in run_ids if run.endswith("-" + found.group(0))}
-        return fits.pop() if len(fits) == 1 else found.group(0)
-    return SHORT_ID.sub(full, text)
+        return rows.get(int(found.group(1) or found.group(2)), found.group(0))
+    return LISTED.sub(full, text) if rows else text
+
+
+def list_rows(replies: list[str]) -> dict[int, str]:
+    """The numbered rows of run ids in the newest reply that lists some ("1. 2027...-8be1  generate_cot ...")."""
+    for reply in reversed(replies):
+        rows = {int(m.group(1)): m.group(2) for m in LIST_ROW.finditer(reply)}
+        if rows:
+            return rows
+    return {}
+
+
+def full_ids(text: str, run_ids: list[str]) -> str:
+    """`text` with each run named by a piece of its id ("probe the adapters of 7c2e", "the 103212 chain") named in full,
+    where one run fits."""
+    for found in sorted(fragments(text), key=lambda m: -m.start()):
+        fits = fitting(found.group(0), run_ids)
+        if len(fits) == 1:
+            text = text[:found.start()] + fits.pop() + text[found.end():]
+    return text
 
 
 def kind_of(word: str) -> str | None:

@@ -25,6 +25,8 @@ WHEN = (rf"(?:yesterday|today|tonight|earlier today)(?:\s+(?:{_PART}))?|(?:this|
         r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\b\.?|\d{1,2}:\d\d\b|(?:about|around|approx(?:imately)?|~)\s*\d{1,2}(?::\d\d)?(?:\s*ish)?"
         r"(?=\s*(?:[,;!?)]|\.(?!\d)|$|o'?clock\b|(?:today|yesterday|this|last|and|or|but|pls|please|then)\b))|\d{1,2}\s*ish\b")
 GENERIC = r"one|run|thing|build|training|job|result"
+# An order beside the moment picks among the runs it fits ("the first thing we ran today", "the older of this morning's")
+ORDERED = re.compile(r"\b(?:first|earliest|last|latest|newest|older|earlier|newer)\b", re.I)
 # Nouns of the tools a person names a run by ("the 3pm steer", "this morning's intervention run")
 _TOOL_NOUNS = {r"steer(?:ing)?": ("steer_generate",), r"intervention": ("compare_interventions",), r"split": ("split_sentences",),
                r"build": ("build_steering_vector", "itda_build", "build_organism"), r"training": ("train_lora", "caft_finetune")}

@@ -39,6 +39,8 @@ def show_request(text: str) -> str | None:
     """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
     text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", intents.QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
+    text = re.sub(r"\b(?:i\s+)?(?:don'?t|do not)\s+(?:want|need|run|start|train|build|do)\s+(?:another|a new|any more)\b[^.;,!?]*[.;,!?]*\s*", "", text,
+                  flags=re.I)  # "I don't want another fine-tune. just the loss curve of ...": refused, not asked
     text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view|full (?:table|text|plot|results?))\b)[^,;]*$", "", text,

@@ -283,6 +283,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev145": (0.90, 0.80),
     "dev146": (0.93, 0.75),
     "dev147": (0.95, 0.95),
+    # dev148-150: requests laid out over lines; runs named by a piece of their id or their place; complaints before the
+    # request; written blind; unseen 81.8/48.5, 77.3/45.5, 75.0/51.5; after their mechanisms (2026-12-07) 90.9/90.9,
+    # 90.9/81.8, 90.9/75.8
+    "dev148": (0.88, 0.88),
+    "dev149": (0.88, 0.78),
+    "dev150": (0.88, 0.72),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -388,8 +394,10 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # two llama fine-tunes, "can questions_file be a jsonl or does em_evaluate need the yaml layout?"; after their mechanisms
     # none, and dev100-031 no longer starts one); 53 of 9,069 with dev145-147 (unseen they started 1, 2, 0: "don't do the
     # resampling thing again, run the other analysis on it" resampled, two rows of `parley runs list` pasted to compare built
-    # dictionaries again, a summary line pasted before a question about it evaluated again; after their mechanisms none); the
-    # goal is none
+    # dictionaries again, a summary line pasted before a question about it evaluated again; after their mechanisms none); 53 of
+    # 9,201 with dev148-150 (unseen they started 2, 3, 3: a reviewer's question in a letter resampled, "thought anchors on the
+    # 20270523-1015 one" with two chains begun then, "no no no don't run another sweep. I just want to know why ..." swept
+    # again; after their mechanisms none); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
 
 
