@@ -245,12 +245,13 @@ def without_preface(text: str) -> str:
 MODEL_ASKED = re.compile(r"\b(?:let(?:ting)?|have|having|get|getting|make|making)\s+(?:the (?:subject |base )?model|it|smollm[\w-]*|tiny-random)\s+"
                          r"(?:to\s+)?(?:think|reason|work (?:out|through|thru)|solve|figure out|tackle)\b|\b(?:see|watch|look at) how it reasons\b|"
                          r"\b(?:see|watch) (?:it|the model) (?:reason|think|work (?:out|through|thru)|solve)\b", re.I)
+# Another run refused: "don't run another sweep", "I don't want another fine-tune"
+REFUSED = r"\b(?:(?:don'?t|do not) (?:re-?)?(?:run|start|launch|build|train|make|do|need|want)|i (?:don'?t|do not) (?:want|need)) (?:another|a new|any more)\b"
 NOT_A_REQUEST = re.compile(r"\bjust (?:asking|curious|wondering)\b|\bnot asking (?:you )?to (?:re-?)?(?:run|start|launch|do|build|train)\b|"
                            r"\b(?:i )?just want (?:your|a) (?:read|take|opinion|view|thoughts|intuition)\b|\b(?:just |only )?looking for (?:your|a) (?:read|take|opinion|view|thoughts|intuition|advice)\b|\b(?:i'?m|we'?re|i am|we are) (?:only |just )?planning\b|\bnot (?:running|starting|launching) (?:it|anything|that)\b|"
                            r"\bdon'?t (?:run|start|launch|kick off|build|train|make) (?:it|anything|that|this)(?: yet)?\b|\bhypothetically\b|\bjust brainstorm\b|"
                            # "no no no don't run another sweep. I just want to know why ...", "I don't want another fine-tune"
-                           r"\b(?:(?:don'?t|do not) (?:re-?)?(?:run|start|launch|build|train|make|do)|i (?:don'?t|do not) want) (?:another|a new|any more)\b"
-                           r"(?=[^?]*(?:\?|\bwhy\b|\bjust (?:want to know|explain|tell|show|the)\b))|"  # (not "don't build a new one, use ...")
+                           rf"{REFUSED}(?=[^?]*(?:\?|\bwhy\b|\bjust (?:want to know|explain|tell|show|the)\b))|"  # (not "don't build a new one, use ...")
                            # "don't rebuild, just explain", "no need to rerun, just reason about it"
                            r"\b(?:don'?t|do not|no need to)\s+(?:re-?)?(?:run|build|train|do|compute|sample|fit)(?:\s+(?:it|anything|that|this))?\s*[,;.:—–-]+\s*just\b|"
                            r"\bno need to (?:re-?(?:run|build|train|do|compute|sample|fit))\b|"

@@ -125,7 +125,7 @@ class OfflinePlanner(BaseChatModel):
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
             text = f"{as_sentence(message_text(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
-        text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(messages[:-1])), state.runs), state.runs)  # "a sweep of formal",
+        text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
         state.configured = model_names.configured()  # read once a turn

@@ -11,9 +11,7 @@ import re
 
 from agent import by_result, found_in, pasted_output, run_times
 from agent.descriptions import ABOUT, STOP_WORDS, content_words, describe_match, describe_scores
-from agent.run_kinds import COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, fitting, fragments, kind_of, plural
-
-ANY_KIND = '|'.join(KIND_WORDS.values())
+from agent.run_kinds import ANY_KIND, COUNTED, FILE, KIND_WORDS, ORDINAL, REFERRED, TOOL_RUN, TOOL_WORDS, TOOLS_OF_KIND, fitting, fragments, kind_of, plural
 
 
 # "the run before last had the cleanest reasoning": a judgement of a run, not words its subject was said in

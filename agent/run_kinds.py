@@ -28,6 +28,9 @@ KIND_WORDS = {
     "evaluation": r"evaluation|eval",
     "direction": r"direction",
 }
+ANY_KIND = "|".join(KIND_WORDS.values())  # a word for a thing of any kind
+# One before the last: "the last-but-one chain", "the second-to-last one", "the penultimate run"
+BEFORE_LAST_WORDS = r"last[- ]but[- ]one|second[- ]to[- ]last|next[- ]to[- ]last|penultimate"
 # The tools whose runs are things of each kind (a "vector" is a build_steering_vector or misalignment_direction run).
 TOOLS_OF_KIND = {kind: frozenset(t for k, ts in REFERENCES.values() if k == kind for t in ts) for kind in KIND_WORDS}
 _EITHER = TOOLS_OF_KIND["vector"] | TOOLS_OF_KIND["direction"]

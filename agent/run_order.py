@@ -8,19 +8,12 @@ reads run ids reads it.
 
 from __future__ import annotations
 
-import json
 import re
 
-from langchain_core.messages import HumanMessage, ToolMessage
+from agent.run_kinds import ANY_KIND, BEFORE_LAST_WORDS, KIND_WORDS, REFERRED, RUN_ID, TOOL_WORDS
 
-from agent.dialogue_state import message_text
-from agent.run_kinds import KIND_WORDS, REFERRED, RUN_ID, TOOL_WORDS
-
-_KIND = "|".join(KIND_WORDS.values())
-_TOOL = "|".join(TOOL_WORDS)
-_NOUN = rf"(?:{_KIND}|{_TOOL}|run|one)s?"
-_BEFORE_LAST = r"(?:last[- ]but[- ]one|second[- ]to[- ]last|next[- ]to[- ]last|penultimate)"
-PENULTIMATE = re.compile(rf"\bthe\s+{_BEFORE_LAST}\s+(?P<noun>{_NOUN})\b", re.I)
+_NOUN = rf"(?:{ANY_KIND}|{'|'.join(TOOL_WORDS)}|run|one)s?"
+PENULTIMATE = re.compile(rf"\bthe\s+(?:{BEFORE_LAST_WORDS})\s+(?P<noun>{_NOUN})\b", re.I)
 BESIDE = re.compile(rf"\bthe\s+(?P<noun>{_NOUN})\s+(?:from\s+|we (?:did|ran|made)\s+)?(?:right\s+|just\s+|directly\s+|immediately\s+)?"
                     rf"(?P<side>before|after)\s+(?:the|that|our)\s+(?:(?P<anchor_id>{RUN_ID.pattern})(?:\s+{_NOUN})?|"
                     rf"(?:[\w-]+\s+)?(?P<anchor>{_NOUN}))\b", re.I)
@@ -88,24 +81,11 @@ def settings_of(text: str, runs: list) -> str:
     return SETTING_OF.sub(value, text)
 
 
-def names(messages: list) -> dict[str, str]:
-    """Names the user gave runs in the conversation ("call that one formal": the run before it) -> name -> run id."""
-    given: dict[str, str] = {}
-    ran: list[str] = []
-    for m in messages:
-        if isinstance(m, HumanMessage) and (found := NAMING.search(message_text(m))) and ran:
-            given[found.group("name").lower()] = ran[-1]
-        elif isinstance(m, ToolMessage) and (found := RUN_ID.search(str(_json(message_text(m)).get("run_id") or message_text(m)))):
-            ran.append(found.group(0))
-    return given
-
-
-def _json(text: str) -> dict:
-    try:
-        found = json.loads(text)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+def names(noted: list[tuple[str, int]], runs: list) -> dict[str, str]:
+    """Names the user gave runs in turns that ran nothing ("call that one formal": the run just before) -> name -> run id;
+    `noted`: (such a turn's text, the number of runs before it), as the dialogue state keeps them."""
+    return {found.group("name").lower(): runs[before - 1].run_id for text, before in noted
+            if before and (found := NAMING.search(text))}
 
 
 def named_runs(text: str, given: dict[str, str]) -> str:
@@ -117,8 +97,6 @@ def named_runs(text: str, given: dict[str, str]) -> str:
 
 def _named(text: str, given: dict[str, str]) -> str:
     for name, run_id in given.items():
-        text = re.sub(rf"(?<=\b(?:of|on|to|vs) )(?:the\s+)?{re.escape(name)}\b(?!['\"”’-])(?:\s+(?:one|run|vector|vec|chain))?|"
-                      rf"(?<=\b(?:with|from) )(?:the\s+)?{re.escape(name)}\b(?!['\"”’-])(?:\s+(?:one|run|vector|vec|chain))?|"
-                      rf"(?<=\bagainst )(?:the\s+)?{re.escape(name)}\b(?!['\"”’-])(?:\s+(?:one|run|vector|vec|chain))?",
-                      run_id, text, flags=re.I)
+        text = re.sub(rf"\b(of|on|to|vs|with|from|against)\s+(?:the\s+)?{re.escape(name)}\b(?!['\"”’-])(?:\s+(?:one|run|vector|vec|chain))?",
+                      rf"\1 {run_id}", text, flags=re.I)
     return text

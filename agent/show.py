@@ -8,7 +8,7 @@ import re
 from agent import arguments, by_result, found_in, intents
 from agent.descriptions import describe_match, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
-from agent.run_kinds import KIND_WORDS, RUN_ID, TOOLS_OF_KIND, TOOL_WORDS, kind_of
+from agent.run_kinds import BEFORE_LAST_WORDS, KIND_WORDS, RUN_ID, TOOLS_OF_KIND, TOOL_WORDS, kind_of
 from agent.wording import quoted
 
 # "show me the plot of that run", "the heatmap again pls", "put the table back on screen": asked to see, not to run
@@ -39,8 +39,7 @@ def show_request(text: str) -> str | None:
     """The part of a run asked to be seen ('plot', 'text', 'sentences', 'table', 'run'), or None."""
     text = re.sub(r"\bback to (?:the|that|our)\s+[^:,.;]{1,40}?(?=[:,.;-]|$)", " ", text, flags=re.I)  # "back to the odd numbers chain: ...": a subject
     text = re.split(r":\s", intents.QUOTED_TEXT.sub(" ", text), maxsplit=1)[0]  # the request, not its payload
-    text = re.sub(r"\b(?:i\s+)?(?:don'?t|do not)\s+(?:want|need|run|start|train|build|do)\s+(?:another|a new|any more)\b[^.;,!?]*[.;,!?]*\s*", "", text,
-                  flags=re.I)  # "I don't want another fine-tune. just the loss curve of ...": refused, not asked
+    text = re.sub(rf"{intents.REFUSED}[^.;,!?]*[.;,!?]*\s*", "", text, flags=re.I)  # "I don't want another fine-tune. just the loss curve of ...": refused
     text = re.sub(r"[,;]?\s*\b(?:not|rather than|instead of)\s+(?:the|its|their|a)\s+[\w-]+(?:\s+[\w-]+)?", " ", text, flags=re.I)  # "the raw chain, not the sentences"
     text = re.sub(r"\bsee (?:which|how|whether|what|if|where|when)\b.*", "", text, flags=re.I)  # "I'd love to see which heads..."
     text = re.sub(r",\s*(?:i|we)(?:'d| want| need| wanna)\b(?![^,;]*\b(?:see|show|look|read|reread|view|full (?:table|text|plot|results?))\b)[^,;]*$", "", text,
@@ -93,7 +92,7 @@ HEATMAP_TOOLS = ("itda_compare", "attention_suppression", "resample_importance",
 PLOTLESS = ("generate_cot", "recall")  # their runs draw nothing
 
 
-BEFORE_LAST = re.compile(r"\b(?:the )?(?:run|one) before (?:the )?last\b|\bsecond[- ]to[- ]last\b|\bpenultimate\b", re.I)  # "the run before last"
+BEFORE_LAST = re.compile(rf"\b(?:the )?(?:run|one) before (?:the )?last\b|\b(?:{BEFORE_LAST_WORDS})\b", re.I)  # "the run before last"
 
 
 def named_run(text: str, state: DialogueState) -> RunSeen | None:
