@@ -43,8 +43,9 @@ class Router:
 
         with _WARMING:  # the warm-up thread and the first turn embed once between them
             key = json.dumps(self.tools, sort_keys=True, default=str) if self._example_vectors is None else ""
-            if key in _EMBEDDED:
-                self._example_vectors, self._keywords = _EMBEDDED[key]
+            if key in _EMBEDDED:  # embedded for an equal list of tools: the vectors, held with this router's own tool dicts
+                vectors, self._keywords = _EMBEDDED[key]  # (the planner tells tools apart by identity)
+                self._example_vectors = [(tool, found) for tool, (_, found) in zip(self.tools, vectors)]
             if self._example_vectors is None:
                 extra = _phrasings()
                 self._keywords = {name: (tuple(re.compile(pattern) for pattern in dict.fromkeys(  # "dose-response" and "dose response": one
