@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 
-from agent.hedges import outside_quotes
-from agent.numerals import TENS, UNITS, compound_numbers
+from agent.numerals import UNITS, compound_numbers, digits
+from agent.wording import QUOTED, outside_quotes
 
 FILLER = re.compile(r"(?:^|(?<=\s))(?:um+|uh+m?)\b[,.]?\s*", re.I)  # ("hmm" is typed too)
 SAID_PUNCTUATION = re.compile(r"\b(?:question mark|end quote|unquote|close quote|full stop|open bracket|close bracket)\b", re.I)  # never typed
 _D = "|".join(sorted(UNITS, key=len, reverse=True))  # zero ... nineteen
 _DIGIT = "zero|one|two|three|four|five|six|seven|eight|nine"
-QUOTED = re.compile(r"\b(?:open quote|begin quote|quote)\s+(.+?)\s*\b(?:end quote|unquote|close quote|end of quote)\b", re.I)
+SAID_QUOTE = re.compile(r"\b(?:open quote|begin quote|quote)\s+(.+?)\s*\b(?:end quote|unquote|close quote|end of quote)\b", re.I)
 # "zero point seven five" is 0.75, but "zero point six one point two" is 0.6 and 1.2: a digit that starts the next number is not this one's
 _PRONOUN = r"one(?=\s+(?:as|is|was|run|chain|from|with|that|which)\b|\s*[,.?!]|\s*$)"  # "the tau point four one as A" is the tau 0.4 one
 DECIMAL = re.compile(rf"\b(?:(\d+|{_DIGIT})\s+)?point\s+((?:{_DIGIT})(?:\s+(?:{_DIGIT})(?!\s+point\b)(?<!\b{_PRONOUN}))*)\b", re.I)
@@ -37,7 +37,7 @@ HOMOPHONE = [(re.compile(r"\bright (?=(?:a|an|me|some)\s)", re.I), "write "),  #
 
 
 def sounds_dictated(text: str) -> bool:
-    text = re.sub(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']{3,}'(?!\w)", " ", text)  # what is quoted was typed
+    text = QUOTED.sub(" ", text)  # what is quoted was typed
     if FILLER.search(text) or SAID_PUNCTUATION.search(text) or any(re.search(_DIGIT, m.group(3), re.I) for m in READ_ID.finditer(text)):
         return True  # ("split at each comma, then ..." was typed: its comma is there)
     return len(text.split()) >= 8 and not re.search(r"[.,;:?!\"'()\[\]{}=/_-]", text.replace("'s ", " ").replace("n't", "")) \
@@ -51,21 +51,16 @@ def _spelled(m: re.Match) -> str:
     return "".join(letters)
 
 
-def _digit(word: str) -> str:
-    word = word.lower()
-    return str(UNITS[word]) if word in UNITS else str(TENS[word]) if word in TENS else word
-
-
 def _decimal(m: re.Match) -> str:
     whole = m.group(1) or "0"
-    return f"{whole if whole.isdigit() else UNITS[whole.lower()]}." + "".join(_digit(d) for d in m.group(2).split())
+    return f"{whole if whole.isdigit() else UNITS[whole.lower()]}." + "".join(digits(d) for d in m.group(2).split())
 
 
 def _run_of_numbers(m: re.Match) -> str:
     said = re.findall(rf"(?:minus\s+)?{_NUM}", m.group(0), flags=re.I)
     if len(said) < 2:
         return m.group(0)
-    values = [("-" if s.lower().startswith("minus") else "") + _digit(s.split()[-1]) for s in said]
+    values = [("-" if s.lower().startswith("minus") else "") + digits(s.split()[-1]) for s in said]
     return ", ".join(values[:-1]) + (" and " if re.search(r"\band\s+(?:minus\s+)?\S+$", m.group(0), re.I) else ", ") + values[-1]
 
 
@@ -97,12 +92,12 @@ def _rewritten(text: str) -> str:
     text = SPELLED.sub(_spelled, text)
     for pattern, word in HOMOPHONE:
         text = pattern.sub(word, text)
-    text = READ_ID.sub(lambda m: f"{m.group(1)} {m.group(2)} " + "".join(_digit(w) for w in m.group(3).split())
+    text = READ_ID.sub(lambda m: f"{m.group(1)} {m.group(2)} " + "".join(digits(w) for w in m.group(3).split())
                        if re.search(_DIGIT, m.group(3), re.I) else m.group(0), text)  # ("ends with a question" is no id)
     text = re.sub(r"\b(the (?:prompt|question|system prompt|text)) is\s+(?=[a-z])", r"\1: ", text, flags=re.I)  # the text said, with no quotes to hold it
-    text = QUOTED.sub(lambda m: "'" + _punctuated(m.group(1)).strip() + "'", text)
+    text = SAID_QUOTE.sub(lambda m: "'" + _punctuated(m.group(1)).strip() + "'", text)
     text = _punctuated(text)
     text = DECIMAL.sub(_decimal, compound_numbers(text))
-    text = THOUSAND.sub(lambda m: str(1000 * int(_digit("one" if m.group(1).lower() == "a" else m.group(1))) + int(m.group(2) or 0)), text)
-    text = re.sub(rf"\bminus\s+(\d|(?:{_D})\b)", lambda m: "-" + _digit(m.group(1)), text, flags=re.I)
+    text = THOUSAND.sub(lambda m: str(1000 * int(digits("one" if m.group(1).lower() == "a" else m.group(1))) + int(m.group(2) or 0)), text)
+    text = re.sub(rf"\bminus\s+(\d|(?:{_D})\b)", lambda m: "-" + digits(m.group(1)), text, flags=re.I)
     return RUN_OF_NUMBERS.sub(_run_of_numbers, text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from agent.wording import outside_quotes
+
 _N = r"-?(?:\d+(?:\.\d+)?|\.\d+)"
 _LIST = rf"{_N}(?:(?:\s*(?:,|and|&)\s*(?:and\s+)?|\s+(?:to|through|thru)\s+){_N})*"
 _WORDS = r"(?:(?:eh|hmm+|yeah|yes|yep|fine|ok(?:ay)?|well|no|nah|actually|wait|so)\b[\s,.!]*)"
@@ -37,12 +39,6 @@ def settled(text: str) -> str:
     """`text` with each setting thought aloud written as the value settled on (unchanged where there is none).
     Quoted text is data ("'I'd say 3... no, 4'") and stays as written."""
     return outside_quotes(_settled, text)
-
-
-def outside_quotes(read, text: str) -> str:
-    """`read` applied to the parts of `text` outside quotes."""
-    pieces = re.split(r"(\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']{3,}'(?!\w)|```.*?```)", text, flags=re.S)
-    return "".join(read(p) if i % 2 == 0 else p for i, p in enumerate(pieces))
 
 
 def _settled(text: str) -> str:

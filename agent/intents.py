@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.phrases import asked_part
-from agent.wording import QUOTED
+from agent.wording import outside_quotes
 from tools.cards import find_terms
 
 # "what does counterfactual importance mean", "what is a receiver head", "define KL"
@@ -229,9 +229,7 @@ def plain(text: str) -> str:
             part = pattern.sub(said, part)
         return part
 
-    kept = [(m.start(), m.end()) for m in QUOTED.finditer(text)]
-    bounds = [0, *(b for span in kept for b in span), len(text)]
-    return "".join(text[a:b] if i % 2 else usual(text[a:b]) for i, (a, b) in enumerate(zip(bounds, bounds[1:])))
+    return outside_quotes(usual, text)
 
 
 def without_preface(text: str) -> str:

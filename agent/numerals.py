@@ -58,7 +58,8 @@ FRACTION = {"quarter": "0.25", "half": "0.5", "third": "0.33", "tenth": "0.1", "
 _ITEM = rf"(?:(?:a |one )?(?:{'|'.join(FRACTION)})|\d+(?:\.\d+)?|one|{_WORD})"
 
 
-def _digits(word: str) -> str:
+def digits(word: str) -> str:
+    """A number word in digits ("twelve" -> "12", "forty" -> "40", "a quarter" -> "0.25"); any other word as it is."""
     word = word.lower()
     return str(UNITS[word] if word in UNITS else TENS[word]) if word in UNITS or word in TENS else FRACTION.get(word.split()[-1], word)
 
@@ -81,8 +82,8 @@ def spoken(text: str) -> str:
     text = re.sub(rf"(?<![\w.])(\d+(?:\.\d+)?)k\b{_COUNTED}", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)  # "1k toks"
     text = re.sub(rf"\ba couple(?: of)?\b{_COUNTED}", "2", text, flags=re.I)  # "a couple continuations each"
     text = re.sub(rf"\b(layers?|sentences?|positions?)\s+(from\s+)?({_WORD}|one|zero|\d+)\s*(through|thru|to|until|till|-|–)\s*({_WORD}|\d+)\b",  # "layers eight through twelve"
-                  lambda m: f"{m.group(1)} {m.group(2) or ''}{_digits(m.group(3))} {m.group(4)} {_digits(m.group(5))}", text, flags=re.I)
-    text = re.sub(rf"\b(steps? of|increments of)\s+({_WORD}|one)\b", lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)  # "in steps of three"
+                  lambda m: f"{m.group(1)} {m.group(2) or ''}{digits(m.group(3))} {m.group(4)} {digits(m.group(5))}", text, flags=re.I)
+    text = re.sub(rf"\b(steps? of|increments of)\s+({_WORD}|one)\b", lambda m: f"{m.group(1)} {digits(m.group(2))}", text, flags=re.I)  # "in steps of three"
     text = re.sub(r"\bevery (\d+)(?:st|nd|rd|th) layer (?:from (\d+) )?(?:up )?to (\d+)\b", lambda m: "layers " + ", ".join(  # "every 4th layer from 4 up to 20"
         map(str, range(int(m.group(2) or m.group(1)), int(m.group(3)) + 1, int(m.group(1))))) if 0 < int(m.group(1)) <= int(m.group(3)) else m.group(0), text, flags=re.I)
     text = re.sub(r"\b(?:every|all(?: the)?|the|only(?: the)?)?\s*\b(even|odd|other|second|alternate)[\s-]+(?:numbered\s+)?layers?\s+(?:from\s+|between\s+)?(\d+)\s*"
@@ -92,7 +93,7 @@ def spoken(text: str) -> str:
     text = re.sub(rf"(?<![\w.^])(\d+)\s*\^\s*(\d+)\b{_COUNTED}", lambda m: str(int(m.group(1)) ** int(m.group(2)))
                   if int(m.group(1)) ** int(m.group(2)) <= 1 << 20 else m.group(0), text)  # "2^5 rollouts"
     text = re.sub(rf"\b((?:cap|capped|limit|set|up|bump|raise|increase|lower|drop|reduce|cut|change|take)\s+(?:[\w-]+\s+){{0,2}}?(?:at|to)|=|:)\s+({_WORD})\b(?!\s*(?:-|of\b|percent|%))",  # "cap iterations at fifteen"
-                  lambda m: f"{m.group(1)} {_digits(m.group(2))}", text, flags=re.I)
+                  lambda m: f"{m.group(1)} {digits(m.group(2))}", text, flags=re.I)
     text = re.sub(r"\b(?:the\s+)?(first|second|third|fourth|fifth|sixth)\s+(?:principal\s+)?(component|pc)\b", lambda m: f"{m.group(2)} {ORDINALS.index(m.group(1).lower())}",
                   text, flags=re.I)  # "ablate only the third component": components count from 0
     text = re.sub(r"\b(scales?|strengths?|coefficients?)(\s*:?\s*(?:of\s+)?)((?:(?:\+-|±|\+/-)\s*\d+(?:\.\d+)?(?:\s*(?:,|and)\s*(?=\+-|±|\+/-))?)+)",
@@ -100,5 +101,5 @@ def spoken(text: str) -> str:
                       [f"-{v}" for v in reversed(re.findall(r"\d+(?:\.\d+)?", m.group(3)))] + re.findall(r"\d+(?:\.\d+)?", m.group(3))), text, flags=re.I)
     # "scales a quarter, a half, one": a list of fractions and number words after the name it fills
     return re.sub(rf"\b(scales?|strengths?|coefficients?)(\s*:?\s*)({_ITEM}(?:\s*(?:,|and|&)\s*(?:and\s+)?{_ITEM})+)\b",
-                  lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:(?:a |one )?(?:{'|'.join(FRACTION)})|one|{_WORD})\b", lambda w: _digits(w.group(0)),
+                  lambda m: m.group(1) + m.group(2) + re.sub(rf"\b(?:(?:a |one )?(?:{'|'.join(FRACTION)})|one|{_WORD})\b", lambda w: digits(w.group(0)),
                                                            m.group(3), flags=re.I), text, flags=re.I)

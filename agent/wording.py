@@ -192,6 +192,13 @@ PAIRS = (
 )
 
 
+def outside_quotes(read, text: str) -> str:
+    """`read` applied to the parts of `text` outside quoted text (what is quoted is data, kept as typed)."""
+    kept = [(m.start(), m.end()) for m in QUOTED.finditer(text)]
+    bounds = [0, *(b for span in kept for b in span), len(text)]
+    return "".join(text[a:b] if i % 2 else read(text[a:b]) for i, (a, b) in enumerate(zip(bounds, bounds[1:])))
+
+
 def quoted_all(text: str) -> list[str]:
     """The quoted texts of `text`, but a run's arguments pasted as JSON ('{"layers": [12], "scale": 4.0}'): no prompt or question."""
     return [g for m in QUOTED.finditer(text) if not json_given(g := next(g for g in m.groups() if g))]
