@@ -187,7 +187,9 @@ def defaults_of(tools: list[dict]) -> dict[str, dict]:
                         if isinstance(v.get("default"), (int, float)) and not isinstance(v.get("default"), bool) and k != "seed"} for t in tools}
 
 
-PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*", re.I)  # "... so we can diff them": why, not what
+PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*"  # "... so we can diff them": why, not what
+                     r"|(?<=\S)\s+(?:because|b/c|since)\s+(?:that'?s|that is|it'?s|it is|this is|those are|they'?re|they are)\s+where\b[^.?!\n]*",
+                     re.I)  # "only layers 20-23 because that's where the receiver heads sit": why those settings
 
 
 def for_routing(text: str, runs: list) -> str:

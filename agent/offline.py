@@ -28,8 +28,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, layout, list_edits, model_names, organism_names, request_classifier, routing
-from agent import proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
+from agent import about_user, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, request_classifier, routing
+from agent import pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
@@ -70,6 +70,14 @@ class OfflinePlanner(BaseChatModel):
     def _tool_defaults(self) -> dict:
         self._defaults = self._defaults or descriptions.defaults_of(self.tools)
         return self._defaults
+
+    def _before(self, messages: list[BaseMessage]) -> tuple[str | None, dict]:
+        """The user's message before this one, and the text settings of the newest run (its tool's defaults too)."""
+        call = next((m.tool_calls[-1] for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), None)
+        tool = next((t for t in self.tools if call and t["name"] == call["name"]), {})
+        props = tool.get("schema", {}).get("properties", {})
+        texts = {k: v["default"] for k, v in props.items() if isinstance(v.get("default"), str)} | (call["args"] if call else {})
+        return next((message_text(m) for m in reversed(messages[:-1]) if isinstance(m, HumanMessage)), None), texts
 
     def warm(self) -> None:
         """Load the embedder, embed the examples and load the request classifier now, so the first turn answers at once."""
@@ -112,7 +120,8 @@ class OfflinePlanner(BaseChatModel):
 
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
-        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(message_text(messages[-1])))))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        raw = languages.english(chat_habits.read(message_text(messages[-1]), *self._before(messages)))  # "s/16/32/", "👍"; "Nochmal mit Skala 8"
+        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(raw))))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
         # ("2 samples per cell is a joke. redo w/ 16": the request after the complaint, 16 samples)
         said = text  # the user's message as read, before a proposal of ours is put in front of it
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
@@ -128,6 +137,7 @@ class OfflinePlanner(BaseChatModel):
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         # "if the EM rate came out under 10%, retrain ...": the branch taken; a condition the last result leaves open is asked about
         text, state.undecided = conditions.decided(text, state.last() and state.last().summary, said)
+        text, state.undecided = pointed.named(text, state) if not state.undecided else (text, state.undecided)  # "the bar that sticks out"
         text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
@@ -209,7 +219,7 @@ class OfflinePlanner(BaseChatModel):
         change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
         settings = not change_asked and (rerun_.settings_only(own, state, by_name, arguments.quoted(text), route[0]) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
         rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
-        which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1]) or model_names.unsettled(own, state, self._tool(rerun[0]))  # "sweep at the layer that separated best"
+        which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1], state) or model_names.unsettled(own, state, self._tool(rerun[0]))  # "sweep at the layer that separated best"
                            or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True))
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
@@ -238,7 +248,7 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
-        which = superlative.unsettled(own, tool, args) or model_names.unsettled(own, state, tool) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
+        which = superlative.unsettled(own, tool, args, state) or model_names.unsettled(own, state, tool) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own) or not state.runs and recalled) or any(isinstance(r, list) for r in args.get("layers") or [])

@@ -20,7 +20,7 @@ from typing import Callable
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent import beforehand, corrections, dictated, intents
+from agent import beforehand, chat_habits, corrections, dictated, intents
 from agent.dialogue_state import message_text
 from agent.phrases import as_sentence
 from agent.wording import QUOTED
@@ -262,7 +262,7 @@ def answered(planner, messages: list[BaseMessage]) -> AIMessage | None:
     The proposal is planned as a request; what the user adds changes that run, as a rerun would."""
     if len(messages) < 3 or not isinstance(messages[-3], HumanMessage) or not isinstance(messages[-2], AIMessage) or messages[-2].tool_calls:
         return None
-    reply, text = messages[-2], corrections.corrected(dictated.written(message_text(messages[-1])))
+    reply, text = messages[-2], corrections.corrected(dictated.written(chat_habits.read(message_text(messages[-1]))))  # "👍", "+1", "lgtm, ship it"
     content = message_text(reply)
 
     routed: dict[str, tuple[str | None, float]] = {}  # a turn routes the same proposal up to three times: once

@@ -159,6 +159,8 @@ RUN_NOUNS = {r"(?:intervention )?comparison": ("compare_interventions", "itda_co
              r"ablation": ("ablate_direction",), r"suppression": ("attention_suppression",), r"importance(?: run)?": ("resample_importance",)}
 BY_TOOL = re.compile(rf"\b(first|second|third|last|latest|newest|earlier|original)\s+(?:\([\w\s-]+\)\s+)?({'|'.join([*TOOL_WORDS, *RUN_NOUNS])})(?:s|'s)?\b",
                      re.I)  # "the first sweep's table"
+THEN_ONE = re.compile(rf"\b({'|'.join([*KIND_WORDS.values(), *TOOL_WORDS, *RUN_NOUNS])})(?:s|'s)?\b[^.?!;]{{0,40}}?"
+                      r"\bthe (first|second|third|earlier|original) one\b", re.I)  # "the sweep table again, the first one"
 
 
 def _tools_named(word: str) -> frozenset:
@@ -176,14 +178,15 @@ def by_order(text: str, state: DialogueState, tool: str | None = None) -> RunSee
         own = [r for r in state.runs if r.tool == tool]
         if len(own) >= 2:
             return own[-2]  # "the run before last had the cleanest reasoning. sample it again ..."
-    said = ORDER.search(text) or BY_TOOL.search(text) or (GENERIC.search(text) if tool else None)
+    said = ORDER.search(text) or BY_TOOL.search(text) or THEN_ONE.search(text) or (GENERIC.search(text) if tool else None)
     if said is None:
         return None
-    tools = _tools_named(said.group(2)) if said.re is not GENERIC else frozenset({tool})
+    which, word = (said.group(2), said.group(1)) if said.re is THEN_ONE else (said.group(1), said.group(2))
+    tools = _tools_named(word) if said.re is not GENERIC else frozenset({tool})
     runs = list({r.run_id: r for r in state.runs if r.tool in tools}.values())
     if len(runs) < 2:
         return None
-    which = said.group(1).lower()
+    which = which.lower()
     if which.startswith("base"):  # run on the model itself: no adapter, fine-tune or organism
         base = [r for r in runs if not _tuned(r)]
         return base[-1] if base else None

@@ -24,7 +24,7 @@ from agent.wording import SPELLED
 ITEMS = {
     "sentence": (r"(?:\bS|\bsentence\s+)(\d+)\b", ("sentence", "sentences")),
     "layer": (r"(?:\bL|\blayer\s+)(\d+)\b(?!\.\d)", ("ablate_layers", "layers", "layer")),
-    "head": (r"\bL(\d+)H\d+\b|(?<![\w.])(\d+)\.\d+(?=\s*\()", ("ablate_layers", "layers")),  # a head fills its layer
+    "head": (r"\bL(\d+)H\d+\b(?:\s+(?:kurtosis|score))?|(?<![\w.])(\d+)\.\d+(?=\s*\()", ("ablate_layers", "layers")),  # a head fills its layer
     "question": (None, ("questions",)),  # labelled by the tool's own question ids
     "k": (r"\bk\s*=\s*(\d+)\b", ("ks",)),
     "component": (r"\bPC\s*(\d+)\b", ("components",)),
@@ -72,8 +72,14 @@ def pick(text: str, props: dict, args: dict, state: DialogueState) -> None:
         values.sort(key=lambda kv: kv[1], reverse=way == "max")
     if len(values) < count:
         return
+    if len(values) > count and _key(values[count - 1], way) == _key(values[count], way):
+        return  # "the worst question" with two level at 0.38: which is not said (an expensive run asks)
     chosen = sorted({label for label, _ in values[:count]})
     args[field] = chosen if many else chosen[0]
+
+
+def _key(pair: tuple, way: str) -> float:
+    return abs(pair[1]) if way == "abs" else pair[1]
 
 
 def _named(text: str, props: dict, args: dict, state: DialogueState) -> bool:
@@ -105,9 +111,10 @@ def _named(text: str, props: dict, args: dict, state: DialogueState) -> bool:
     return False
 
 
-def unsettled(text: str, tool: dict, args: dict) -> str | None:
+def unsettled(text: str, tool: dict, args: dict, state: DialogueState | None = None) -> str | None:
     """The question to ask when `text` picks a setting of an expensive `tool` by a superlative that no run in sight
-    settles ("sweep at the layer that separated best" where the build gives no number per layer), else None."""
+    settles ("sweep at the layer that separated best" where the build gives no number per layer, or "the worst question"
+    where two are level in the newest table), else None."""
     if tool["cost"] != "expensive" or RUN_ID.search(text):
         return None
     asked = _asked(asked_part(text))  # not "the worst question rests on a couple of answers. Please run the same evaluation again"
@@ -115,6 +122,12 @@ def unsettled(text: str, tool: dict, args: dict) -> str | None:
     field = next((f for f in ITEMS[asked[0]][1] if f in props), None) if asked else None
     if field is None or field in args:
         return None
+    series = _series(asked[0], asked[3], state, props) if state else {}
+    top = max((_key(pair, asked[2]) for pair in series.items()), default=None) if asked[2] != "min" else \
+        min((pair[1] for pair in series.items()), default=None)
+    level = [str(label) for label, value in series.items() if _key((label, value), asked[2]) == top]
+    if len(level) >= 2:
+        return f"{' and '.join(level)} are level ({top:g}), so \"{asked[4]}\" is not one {asked[0]}. Which do you mean?"
     return (f"I can't tell which {asked[0]} \"{asked[4]}\" is: no run in sight gives each {asked[0]} one number that settles it. "
             f"Which {asked[0]} do you mean?")
 
@@ -134,8 +147,9 @@ def _asked(text: str) -> tuple[str, int, str, frozenset[str], str] | None:
     word = word.lower()
     if word in ("lowest", "least", "smallest", "weakest", "min", "minimum", "fewest"):
         way = "min"
-    elif word in ("best", "worst"):
-        way = "min" if (word == "best") == bool(found_in.LOWER_IS_BETTER.search(measure)) else "max"
+    elif word in ("best", "worst"):  # a question is scored by its EM rate: "the worst question" is the most misaligned
+        lower = found_in.LOWER_IS_BETTER.search(measure) or item == "question" and not measure.strip()
+        way = "min" if (word == "best") == bool(lower) else "max"
     elif DOWN.search(measure) and word in ("most", "biggest", "largest", "greatest"):
         way = "min"  # "where the projection dropped most": the most negative change
     elif word in ("most", "biggest", "largest", "greatest", "strongest", "sharpest"):
@@ -205,9 +219,10 @@ def _pairs(item: str, part: str, props: dict) -> dict[int | str, float]:
     if label is None:
         return {}
     pairs: dict[int | str, float] = {}
-    for found in re.finditer(label + VALUE, part):
+    for found in re.finditer(rf"(?:{label}){VALUE}", part):  # one label of several forms ("L14H3", "14.3 (")
         name = next(g for g in found.groups()[:-2] if g is not None)
-        pairs.setdefault(name if item == "question" else int(name), _scaled(found))
+        arrow = re.match(r"\s*(?:->|→)\s*([+-]?\d*\.?\d+)", part[found.end():])  # "S6 0.75 -> 0.19": the change
+        pairs.setdefault(name if item == "question" else int(name), float(arrow.group(1)) - _scaled(found) if arrow else _scaled(found))
         if item != "question":  # "layer 13 (2.71), then 12 (2.48) and 19 (1.93)": the label said once
             at = found.end()
             while more := CONTINUED.match(part, at):

@@ -294,6 +294,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev151": (0.95, 0.90),
     "dev152": (0.75, 0.63),
     "dev153": (0.86, 0.78),
+    # dev154-156: chat-app and shell habits; a part of the last result pointed at; requests in Spanish, German, French,
+    # Portuguese or Italian; written blind; unseen 68.2/54.5, 65.9/9.1 (one request raised an error), 52.3/3.0; after their
+    # mechanisms (2026-12-07) 95.5/90.9, 79.5/45.5, 84.1/78.8
+    "dev154": (0.93, 0.88),
+    "dev155": (0.77, 0.42),
+    "dev156": (0.81, 0.75),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -405,7 +411,8 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # again; after their mechanisms none); 54 of 9,333 with dev151-153 (unseen they started 3, 5, 0: a condition's words routed
     # ("if the EM rate came out under 10%, retrain ..." evaluated), "the one ending in four" with two such chains resampled;
     # after their mechanisms 1, 0, 0: "compare those two ITDA runs ... the tau 0.4 one as A" builds a dictionary at tau 0.4);
-    # the goal is none
+    # 54 of 9,465 with dev154-156 (unseen they started 0, 1, 0: "rerun the worst question with 50 samples" with two questions
+    # level reran the least misaligned; after their mechanisms none); the goal is none
     assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
 
 
