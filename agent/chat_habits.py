@@ -75,15 +75,13 @@ def _starred(text: str, before: str | None) -> str | None:
     if not found or not before:
         return None
     meant = found.group(1) or found.group(2)
-    words = [m for m in re.finditer(r"[\w.'-]+", before) if m.group(0).isdigit() == meant.isdigit() and m.group(0) != meant
-             and _apart(m.group(0).lower(), meant.lower()) <= max(1, len(meant) // 3)]
-    if not words:
-        return None
-    scored = sorted(words, key=lambda m: (_apart(m.group(0).lower(), meant.lower()), abs(len(m.group(0)) - len(meant))))
-    best = scored[0]
-    if len(scored) > 1 and (_apart(scored[1].group(0).lower(), meant.lower()), abs(len(scored[1].group(0)) - len(meant))) == \
-            (_apart(best.group(0).lower(), meant.lower()), abs(len(best.group(0)) - len(meant))):
-        return None  # two words as near: which one was meant is not said
+    scored = sorted(((_apart(m.group(0).lower(), meant.lower()), abs(len(m.group(0)) - len(meant)), m.start(), m)
+                     for m in re.finditer(r"[\w.'-]+", before) if m.group(0).isdigit() == meant.isdigit() and m.group(0) != meant),
+                    key=lambda s: s[:3])
+    scored = [s for s in scored if s[0] <= max(1, len(meant) // 3)]
+    if not scored or len(scored) > 1 and scored[0][:2] == scored[1][:2]:
+        return None  # no word near it, or two as near: which one was meant is not said
+    best = scored[0][3]
     if any(best.start() >= q.start() and best.end() <= q.end() for q in QUOTED.finditer(before)):
         return None
     return before[:best.start()] + meant + before[best.end():]

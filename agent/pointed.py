@@ -15,9 +15,9 @@ import re
 from agent.dialogue_state import DialogueState
 
 # how a summary labels an item -> how a request names it
-LABELS = [(r"(?<![\w.])(?:s|S|sentence\s+)(\d+)\b", "sentence {}", "sentences"), (r"(?<![\w.])(?:L|layer\s+)(\d+)(?![\d.]|H\d)", "layer {}", "layers"),
-          (r"(?<![\w.])(?:p|P|position\s+)(\d+)\b", "position {}", "positions"), (r"(?<![\w.])PC\s*(\d+)\b", "component {}", "components"),
-          (r"(?<![\w.-])([a-z]+(?:_[a-z]+)+)\b", "{}", "{}")]
+LABELS = [(r"(?<![\w.])(?:s|S|sentence\s+)(\d+)\b", "sentence {}"), (r"(?<![\w.])(?:L|layer\s+)(\d+)(?![\d.]|H\d)", "layer {}"),
+          (r"(?<![\w.])(?:p|P|position\s+)(\d+)\b", "position {}"), (r"(?<![\w.])PC\s*(\d+)\b", "component {}"),
+          (r"(?<![\w.-])([a-z]+(?:_[a-z]+)+)\b", "{}")]  # a question's id names itself
 VALUE = r"\s*(?:[:=]\s*)?(?:\(\s*)?([+-]?\d*\.?\d+)(?![\d/])"
 ATOM = re.compile(r"(?<![\w.])(\d{3,6})\s+(?:\(\s*[+-]?\d*\.\d+\s*,\s*)?'")  # "5012 'gamble' in ...", "3301 (0.62, 'bank' ..."
 HIGH = (r"(?:bar|one|sentence|layer|position|row|point|entry)\s+that\s+sticks\s+out|(?:that|the)\s+spike|(?:\b(?:that|the)\s+|^\s*)peak\b(?:\s+of\s+(?:that|the)\s+[\w-]+\s+curve)?"
@@ -90,15 +90,13 @@ def _put(text: str, said: re.Match, item: str) -> str:
 def _many(form: str, labels: list) -> str:
     if len(labels) == 1:
         return form.format(labels[0])
-    plural = {"sentence {}": "sentences {}", "layer {}": "layers {}", "position {}": "positions {}", "component {}": "components {}",
-              "atom {}": "atoms {}"}.get(form, "{}")
-    return plural.format(", ".join(map(str, labels[:-1])) + " and " + str(labels[-1]))
+    return form.replace(" {}", "s {}").format(", ".join(map(str, labels[:-1])) + " and " + str(labels[-1]))
 
 
 def _series(summary: str) -> tuple[str, dict] | None:
     """The first list in `summary` that gives two or more items of one kind a number each: (how to name one, label -> value)."""
     for piece in re.split(r";\s+|\.\s+(?=[A-Z])", summary):
-        for label, form, _ in LABELS:
+        for label, form in LABELS:
             pairs = {}
             for found in re.finditer(label + VALUE, piece):
                 key = found.group(1) if form == "{}" else int(found.group(1))
@@ -108,9 +106,9 @@ def _series(summary: str) -> tuple[str, dict] | None:
         rows = re.findall(r"(?<![\w.])L(\d+)\s+((?:[+-]?\d*\.?\d+/)+[+-]?\d*\.?\d+)", piece)  # a sweep's rows: "L6 0.44/0.43/0.38"
         if len(rows) >= 2:
             return "layer {}", {int(layer): float(values.split("/")[-1]) for layer, values in rows}
-        if form_atoms := [int(a) for a in ATOM.findall(piece)]:
-            if len(form_atoms) >= 2:
-                return "atom {}", {a: -i for i, a in enumerate(form_atoms)}  # in the order given, the first on top
+        atoms = [int(a) for a in ATOM.findall(piece)]
+        if len(atoms) >= 2:
+            return "atom {}", {a: -i for i, a in enumerate(atoms)}  # in the order given, the first on top
         components = [int(c) for c in re.findall(r"\bPC\s*(\d+)\s+'", piece)]
         if len(components) >= 2:
             return "component {}", {c: -i for i, c in enumerate(components)}

@@ -122,10 +122,9 @@ def unsettled(text: str, tool: dict, args: dict, state: DialogueState | None = N
     field = next((f for f in ITEMS[asked[0]][1] if f in props), None) if asked else None
     if field is None or field in args:
         return None
-    series = _series(asked[0], asked[3], state, props) if state else {}
-    top = max((_key(pair, asked[2]) for pair in series.items()), default=None) if asked[2] != "min" else \
-        min((pair[1] for pair in series.items()), default=None)
-    level = [str(label) for label, value in series.items() if _key((label, value), asked[2]) == top]
+    scores = {label: _key((label, value), asked[2]) for label, value in (_series(asked[0], asked[3], state, props) if state else {}).items()}
+    top = (min if asked[2] == "min" else max)(scores.values(), default=None)
+    level = [str(label) for label, score in scores.items() if score == top]
     if len(level) >= 2:
         return f"{' and '.join(level)} are level ({top:g}), so \"{asked[4]}\" is not one {asked[0]}. Which do you mean?"
     return (f"I can't tell which {asked[0]} \"{asked[4]}\" is: no run in sight gives each {asked[0]} one number that settles it. "
