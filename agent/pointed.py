@@ -63,22 +63,22 @@ def named(text: str, state: DialogueState) -> tuple[str, str | None]:
                 if len(labels) % 2 == 0:
                     continue
                 picked = [labels[len(labels) // 2]]
-            else:
-                picked = [labels[_NTH[w.lower()]] for w in said.groups()[:2] if w and abs(_NTH[w.lower()]) < len(labels) + 1]
+            else:  # "the third row" of two names none
+                places = [_NTH[w.lower()] for w in said.groups()[:2] if w]
+                if not all(-len(labels) <= i < len(labels) for i in places):
+                    continue
+                picked = [labels[i] for i in places]
             return _put(text, said, _many(form, picked)), None
-        if (said := pointing) and not said.group("told"):
-            ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=bool(said.group("high")))
-            if len(ranked) < 2:
-                continue
-            if "outlier" in said.group(0).lower():
-                middle = sorted(values.values())[len(values) // 2]
-                ranked = sorted(values.items(), key=lambda kv: -abs(kv[1] - middle))
-                if abs(ranked[0][1] - middle) == abs(ranked[1][1] - middle):
-                    ranked = ranked[:2]
-            if ranked[0][1] == ranked[1][1]:
-                tied = " or ".join(form.format(label) for label, _ in ranked if _ == ranked[0][1])
-                return text, f"Two are level there ({tied}, both {ranked[0][1]:g}). Which one do you mean?"
-            return _put(text, said, form.format(ranked[0][0])), None
+        if (said := pointing) and not said.group("told") and len(values) >= 2:
+            middle = sorted(values.values())[len(values) // 2]
+            outlier = "outlier" in said.group(0).lower()  # the farthest from the middle value, either way
+            score = {label: abs(v - middle) if outlier else v if said.group("high") else -v for label, v in values.items()}
+            ranked = sorted(score, key=lambda label: -score[label])
+            level = [label for label in ranked if score[label] == score[ranked[0]]]
+            if len(level) >= 2:
+                tied = " or ".join(form.format(label) for label in level)
+                return text, f"These are level there ({tied}: {', '.join(f'{values[label]:g}' for label in level)}). Which one do you mean?"
+            return _put(text, said, form.format(ranked[0])), None
         return text, None
     return text, None
 

@@ -83,6 +83,8 @@ def test_a_part_of_the_last_result_pointed_at_is_that_item(plan):
     assert (tool, args["components"]) == ("caft_finetune", [0, 2])
     reply = plan([CHAIN, LEVEL], "what else could it have said at the biggest one?")
     assert call(reply) == (None, {}) and "sentence 1 or sentence 3" in reply.content
+    tool, args = call(plan([CHAIN, LEVEL], "resample the fifth row"))  # a place the list does not have names nothing
+    assert tool in (None, "sentence_alternatives", "resample_importance") and args.get("sentence") != 5
     tool, args = call(plan([CHAIN_2, HEADS], "Suppress attention to each sentence, but only inside the layer the top head lives in."))
     assert (tool, args["layers"]) == ("attention_suppression", [14])  # "L14H3 kurtosis 11.6": a head labelled so fills its layer
 
