@@ -24,7 +24,7 @@ NO_SIGNS = re.compile(r"^\s*(?:[👎❌🚫]\ufe0f?\s*)+", re.U)
 OTHER_SIGNS = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?")  # a smiley kept by no reading
 UP = re.compile(r"(?<![\w^])(\^{1,2})(?![\w^])")
 # the words a chat shorthand stands for ("btw" after "diff" is "between", and stays for the readers that know it)
-SHORT = [(r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "), (r"\bb/c\b", "because"), (r"\bofc\b", "of course"),
+SHORT = [(r"\bw/o\b", "without"), (r"\bw/\s*(?=\w)", "with "), (r"\bb/c\b", "because"), (r"\bofc\b", "of course"),
          (r"\biirc\b", "if I remember right"), (r"\bafaict\b", "as far as I can tell"), (r"\bfwiw\b,?\s*", ""), (r"\bimo\b", "in my opinion"),
          (r"(?<!\bdiff )(?<!\bdifference )\bbtw\b,?\s*", ""), (r"\bty\b(?=\s*[!.,]|\s*$)", "thanks"),
          (r"\btl;?dr\b", "in short"), (r"\blgtm\b,?\s*ship it\b", "lgtm"), (r"\bship it\b", "go ahead"), (r"\bditto\b", "same"),

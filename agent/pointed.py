@@ -20,7 +20,7 @@ LABELS = [(r"(?<![\w.])(?:s|S|sentence\s+)(\d+)\b", "sentence {}"), (r"(?<![\w.]
           (r"(?<![\w.-])([a-z]+(?:_[a-z]+)+)\b", "{}")]  # a question's id names itself
 VALUE = r"\s*(?:[:=]\s*)?(?:\(\s*)?([+-]?\d*\.?\d+)(?![\d/])"
 ATOM = re.compile(r"(?<![\w.])(\d{3,6})\s+(?:\(\s*[+-]?\d*\.\d+\s*,\s*)?'")  # "5012 'gamble' in ...", "3301 (0.62, 'bank' ..."
-HIGH = (r"(?:bar|one|sentence|layer|position|row|point|entry)\s+that\s+sticks\s+out|(?:that|the)\s+spike|(?:\b(?:that|the)\s+|^\s*)peak\b(?:\s+of\s+(?:that|the)\s+[\w-]+\s+curve)?"
+HIGH = (r"(?:bar|one|sentence|layer|position|row|point|entry)\s+that\s+sticks\s+out|(?:that|the)\s+spike|(?:\b(?:that|the)\s+|^\s*)peak\b(?!\s+(?:layer|scale|cell|sentence|position|step)s?\b)(?:\s+of\s+(?:that|the)\s+[\w-]+\s+curve)?"
         r"|(?:that|the)\s+outlier|the\s+(?:biggest|largest|tallest|highest)\s+(?:one|bar|point|spike)|the\s+(?:sentence|one)\s+everything\s+attends\s+(?:back\s+)?to")
 LOW = r"the\s+(?:big|large)\s+negative\s+one|the\s+most\s+negative\s+one|(?:that|the)\s+(?:dip|trough)|(?:that|the)\s+low(?:est)?\s+point"
 POINTED = re.compile(rf"(?P<high>{HIGH})|(?P<low>{LOW})|(?P<told>the\s+worst\s+(?:one|layer|sentence|position)\b)", re.I)  # worst: as the summary says
