@@ -187,6 +187,12 @@ def defaults_of(tools: list[dict]) -> dict[str, dict]:
                         if isinstance(v.get("default"), (int, float)) and not isinstance(v.get("default"), bool) and k != "seed"} for t in tools}
 
 
+def text_defaults_of(tools: list[dict]) -> dict[str, dict]:
+    """Each tool's text defaults, from its schema: "s/survival/helping the user/" may change a setting the run left alone."""
+    return {t["name"]: {k: v["default"] for k, v in t["schema"].get("properties", {}).items() if isinstance(v.get("default"), str)}
+            for t in tools}
+
+
 PURPOSE = re.compile(r"\bso (?:that )?(?:we|i|you) (?:can|could)\b[^.?!\n]*"  # "... so we can diff them": why, not what
                      r"|(?<=\S)\s+(?:because|b/c|since)\s+(?:that'?s|that is|it'?s|it is|this is|those are|they'?re|they are)\s+where\b[^.?!\n]*",
                      re.I)  # "only layers 20-23 because that's where the receiver heads sit": why those settings

@@ -52,6 +52,7 @@ class OfflinePlanner(BaseChatModel):
     _router: Any = PrivateAttr(default=None)
     _classifier: Any = PrivateAttr(default=None)
     _defaults: Any = PrivateAttr(default=None)  # each tool's numeric defaults ("the 8-rollout one"), read from the schemas once
+    _texts: Any = PrivateAttr(default=None)  # each tool's text defaults ("s/survival/.../" of a setting left alone), read once
     _scenario: Any = PrivateAttr(default=None)  # the shipped scenarios' names, one pattern, read from the schemas once
 
     @property
@@ -73,11 +74,9 @@ class OfflinePlanner(BaseChatModel):
 
     def _before(self, messages: list[BaseMessage]) -> tuple[str | None, dict]:
         """The user's message before this one, and the text settings of the newest run (its tool's defaults too)."""
-        call = next((m.tool_calls[-1] for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), None)
-        tool = next((t for t in self.tools if call and t["name"] == call["name"]), {})
-        props = tool.get("schema", {}).get("properties", {})
-        texts = {k: v["default"] for k, v in props.items() if isinstance(v.get("default"), str)} | (call["args"] if call else {})
-        return next((message_text(m) for m in reversed(messages[:-1]) if isinstance(m, HumanMessage)), None), texts
+        call = _last_call(messages) or {"name": "", "args": {}}
+        self._texts = self._texts or descriptions.text_defaults_of(self.tools)
+        return next((message_text(m) for m in reversed(messages[:-1]) if isinstance(m, HumanMessage)), None), self._texts.get(call["name"], {}) | call["args"]
 
     def warm(self) -> None:
         """Load the embedder, embed the examples and load the request classifier now, so the first turn answers at once."""
@@ -121,7 +120,7 @@ class OfflinePlanner(BaseChatModel):
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
         raw = languages.english(chat_habits.read(message_text(messages[-1]), *self._before(messages)))  # "s/16/32/", "👍"; "Nochmal mit Skala 8"
-        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(raw))))), _last_args(messages))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(raw))))), (_last_call(messages) or {}).get("args", {}))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
         # ("2 samples per cell is a joke. redo w/ 16": the request after the complaint, 16 samples)
         said = text  # the user's message as read, before a proposal of ours is put in front of it
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
@@ -137,7 +136,8 @@ class OfflinePlanner(BaseChatModel):
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         # "if the EM rate came out under 10%, retrain ...": the branch taken; a condition the last result leaves open is asked about
         text, state.undecided = conditions.decided(text, state.last() and state.last().summary, said)
-        text, state.undecided = pointed.named(text, state) if not state.undecided else (text, state.undecided)  # "the bar that sticks out"
+        if not state.undecided:
+            text, state.undecided = pointed.named(text, state)  # "the bar that sticks out"
         text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
@@ -369,9 +369,9 @@ def _given_earlier(messages: list[BaseMessage]) -> bool:
                for m in messages[:-1])
 
 
-def _last_args(messages: list[BaseMessage]) -> dict:
-    """The arguments of the newest tool call in the conversation."""
-    return next((m.tool_calls[-1]["args"] for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), {})
+def _last_call(messages: list[BaseMessage]) -> dict | None:
+    """The newest tool call in the conversation (before the user's last message)."""
+    return next((m.tool_calls[-1] for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), None)
 
 
 def _pending_ask(messages: list[BaseMessage]) -> dict | None:
