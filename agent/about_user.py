@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from agent import bounds
 from agent.intents import ASKED_TO, IMPERATIVE, MODEL_ASKED, QUOTED_TEXT, REQUEST_VERB, definition_asked, is_question_about_result
 
 # standing instructions about replies: "from here on: two decimals max", "stop ending every reply with ...", "give me a one-line explainer"
@@ -51,11 +52,11 @@ def said_alone(text: str) -> bool:
 
 def about_user_only(text: str) -> bool:
     """A message that says something about the user and asks for nothing else."""
-    if not ABOUT_USER.search(text) or is_question_about_result(text) or definition_asked(text):
-        return False
+    if not ABOUT_USER.search(text) or is_question_about_result(text) or definition_asked(text) or bounds.asked(text):
+        return False  # ("ok, the max then": a setting at its bound)
     rest = QUOTED_TEXT.sub(" ", ABOUT_USER.sub("", text))  # "stop ending every reply with 'next you could run...'": quoted words ask nothing
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect|makes sense|understood)\b", text, re.I) \
-            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layer|instead|go back|again|keep)\b", rest)):
+            and len(re.findall(r"\w+", rest)) > 3 and (REQUEST_VERB.search(rest) or re.search(r"\d|\b(?:now|layers?|instead|go back|again|keep|deeper|earlier|later|the same)\b|\bthe [\w-]+ one,? then\W*$|\b(?:resume|retry|rerun)\b", rest)):
         return False  # "ok now with layer 20": a request after the acknowledgement
     if re.match(r"^\s*(?:thanks|thank you|thx|cheers|ok(?:ay)?|got it|cool|great|nice|perfect)\W+(?:and|now|then|but)?\s*(?:on|with|at|for|using|"
                 r"what about|how about)\b", text, re.I):

@@ -31,6 +31,7 @@ DEFAULTED = re.compile(r"\b(?P<a>[\w-]+(?:\s[\w-]+)?)\s+back\s+to\s+(?:the\s+|it
 SAMPLING = ("temperature", "top_p", "top_k")  # "sampling back to defaults"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
+INDICES = ("seed", "sentence", "position", "atom", "layer")  # places, not amounts: "halve it" never halves a layer
 STRENGTH = frozenset("strong stronger hard harder weak weaker".split())  # how hard a steer pushes: its scale
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
@@ -45,6 +46,10 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
             (f for f in props if what and what in arguments.words_for(f, tuple(props))), None)  # "halve the strength": the scale
         if field is None and (what in STRENGTH or word in STRENGTH and what not in props):  # "push twice as hard", "a bit weaker": the strength
             field = next((f for f in ("scale", "scales") if f in props), None)
+        if field is None and word in ("halve", "double", "triple", "quadruple") and re.fullmatch(r"it|that", m.group(2) or "", re.I) \
+                and not re.match(r"\s*(?:to|at|by|-)\b", text[m.end():]):  # "it's breaking the model, halve it": the run's one amount
+            amounts = [f for f, v in args.items() if f in props and isinstance(v, (int, float)) and not isinstance(v, bool) and f not in INDICES]
+            field = amounts[0] if len(amounts) == 1 else None
         factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
         if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one
             args[field] = (args.get(field) or 0) + 1

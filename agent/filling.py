@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, beforehand, by_effect, copied, exclusions, free_text, model_names, numerals, picked, relative, superlative
+from agent import arguments, beforehand, bounds, by_effect, copied, exclusions, free_text, model_names, numerals, picked, relative, superlative
 from agent.descriptions import describe_match, described_all
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.phrases import asked_part
@@ -140,7 +140,9 @@ def fill(tool: dict, text: str, state: DialogueState) -> dict:
     if "layers" in props and "layers" not in args and source and isinstance(source.args.get("layer"), int) and re.search(
             r"\b(?:at|in|on)\s+(?:only\s+)?(?:its|the direction's|that direction's)\s+(?:own\s+)?layer\b(?!\s*\d)", text, re.I):
         args["layers"] = [source.args["layer"]]  # "ablate the one that steered hardest, just at its own layer"
-    relative.apply(text, props, args, dict(args))  # "half the default rollouts", "scales at double the default", "a quarter of that cap"
+    last = state.last(tool["name"])
+    relative.apply(text, props, args, dict(args), None, last and last.args)  # "half the default rollouts", "scale 1.5x what we used"
+    bounds.apply(text, props, args, dict(args))  # "as many rollouts as the tool allows"
     relative.counted(text, props, args, dict(args), None, state.runs)  # "one fewer control than the direction run"
     if "model" in props and "model" not in args and tool["name"] != "build_organism":
         model = model_names.meant(text, state, args)  # "on the anchor organism", "same sweep on the qwen", "on the model it was built on"

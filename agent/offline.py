@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, request_classifier, routing
+from agent import about_user, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, relative, request_classifier, routing
 from agent import pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
@@ -181,7 +181,7 @@ class OfflinePlanner(BaseChatModel):
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
-        earlier = shown_.before_shown(own, _shown_last(messages), state)  # "and the one before that?" after a run was shown
+        earlier = shown_.before_shown(own, shown_.shown_last(messages), state)  # "and the one before that?" after a run was shown
         if earlier is not None:
             return self.show_run(*earlier, sure=True)
         shown = None if trial or intents.MODEL_ASKED.search(own) else self.shown(text, state, route)  # "... so I can look at how it reasons"
@@ -206,6 +206,8 @@ class OfflinePlanner(BaseChatModel):
         missing_input = (intents.MISSING_INPUT.search(asked_part(text)) or intents.GIVEN_BEFORE.search(text) and not _given_earlier(messages)) \
             and not re.search(arguments.PATH, text) and not arguments.quoted(text) and not re.search(r":\s", text)
         unknown_model = intents.UNKNOWN_MODEL.search(text) and state.subject("fine-tune") is None
+        if organism is None and (missing_organism := organism_names.unknown(own, self.tools)):  # "replicate the insecure-code organism"
+            return self.reply("clarify", prefix + missing_organism, sure=True)
         if organism:  # "ok build the misaligned one, we'll need it for the EM stuff"
             return self.call(self._tool("build_organism"), {"name": organism}, noted, state, messages, prefix=prefix, sure=True)
         if (intents.vague(own) and not stated or missing_input) and not (intents.RERUN.search(text) or list_edits.EDIT.search(own)) or unknown_model:
@@ -220,7 +222,7 @@ class OfflinePlanner(BaseChatModel):
         settings = not change_asked and (rerun_.settings_only(own, state, by_name, arguments.quoted(text), route[0]) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)
         rerun = rerun_.change(text, state, (None, 0.0, route[2]) if tried else route, by_name, settings) if (change_asked or settings) and not intents.FROM_MEMORY.search(own) else None  # "search past runs only"
         which = rerun and (superlative.unsettled(own, self._tool(rerun[0]), rerun[1], state) or model_names.unsettled(own, state, self._tool(rerun[0]))  # "sweep at the layer that separated best"
-                           or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True))
+                           or compared.unsettled(own, state, self._tool(rerun[0]), rerun[1], by_name, rerun=True) or relative.unsettled(own, state, self._tool(rerun[0]), rerun[1]))
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
@@ -248,7 +250,8 @@ class OfflinePlanner(BaseChatModel):
         if intents.vague(own) and not stated or tool is None or unclear:
             return self.reply("clarify", prefix + self.router.clarify(ranked, text))
         args = filling.fill(tool, text, state)  # sure: memory said outright ("... from memory"), rows steered together ("3+9 together")
-        which = superlative.unsettled(own, tool, args, state) or model_names.unsettled(own, state, tool) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked)
+        which = superlative.unsettled(own, tool, args, state) or model_names.unsettled(own, state, tool) or compared.unsettled(own, state, tool, args, by_name, rerun=change_asked) \
+            or relative.unsettled(own, state, tool, args)  # "twice the steps" of fine-tunes of 40 and 120 steps
         if which:  # "ok run the resampling importance with 32 rollouts" right after "how do they differ?"
             return self.reply("clarify", prefix + which, sure=True)
         sure = tool["name"] == "recall" and bool(intents.FROM_MEMORY.search(own) or not state.runs and recalled) or any(isinstance(r, list) for r in args.get("layers") or [])
@@ -379,18 +382,6 @@ def _pending_ask(messages: list[BaseMessage]) -> dict | None:
     if len(messages) >= 2 and isinstance(messages[-2], AIMessage):
         return messages[-2].response_metadata.get("pending")
     return None
-
-
-def _shown_last(messages: list[BaseMessage]) -> tuple[str, str] | None:
-    """The run our previous reply showed and the part shown (else the one run id that reply names), or None."""
-    reply = messages[-2] if len(messages) >= 2 and isinstance(messages[-2], AIMessage) else None
-    if reply is None or reply.tool_calls:
-        return None
-    shown = reply.response_metadata.get("show") or {}
-    if shown.get("run_id"):
-        return shown["run_id"], shown.get("part") or "run"
-    named = set(RUN_ID.findall(message_text(reply)))
-    return (named.pop(), "run") if len(named) == 1 else None
 
 
 def _last_result(state: DialogueState) -> dict:

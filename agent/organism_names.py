@@ -45,9 +45,24 @@ def organism_asked(text: str, tools: list[dict]) -> str | None:
                                    r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:the|a|an|one of those)\s+(?:(?:test|toy|practice)\s+)?models?\s+(?:that|which|where|who)\b|"
                                    r"\b(?:toy|test|practice) model\b[^?]*\b(?:can|could) you (?:please )?(?:build|make|create) (?:me |us )?(?:one|it)\b|"
                                    r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?(?:that|this|such an?)\s+(?:model\s+)?organism\b|"
-                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?the\s+(?:zoo\s+)?(?:model\s+)?organism\s+(?:that|which|with|whose)\b", text, re.I):
+                                   r"\b(?:build|make|create)\s+(?:me\s+|us\s+)?the\s+(?:zoo\s+)?(?:model\s+)?organism\s+(?:that|which|with|whose)\b|"
+                                   r"\b(?:build|make|create|set up|prepare)\s+(?:me\s+|us\s+)?the\s+[\w-]+\s+(?:model\s+)?organism\s+from the zoo\b", text, re.I):
         return _organism_meant(text, zoo(tools))  # "build the one that follows hints"
     return short.get(found, found)
+
+
+def unknown(text: str, tools: list[dict]) -> str | None:
+    """'replicate the insecure-code organism from the EM paper': an organism asked for that the zoo does not hold
+    (by name or by its description); the question to ask, else None."""
+    asked = re.search(r"\b(?:replicate|reproduce|build|make|create|set up|train)\s+(?:me\s+|us\s+)?(?:the|an?)\s+([\w-]+)\s+(?:model\s+)?organism\b", text, re.I)
+    organisms = zoo(tools)
+    if asked is None or not organisms or asked.group(1).lower() in organisms or organism_asked(text, tools) or _organism_meant(asked.group(0), organisms):
+        return None
+    if any(asked.group(1).lower() in (n, n.split("-")[0]) for n in organisms) or "-" not in asked.group(1) and not re.match(r"re(?:plicate|produce)", asked.group(0), re.I):
+        return None  # "make an EM model organism the standard way, ...": a kind of organism to train, not a name
+    listed = ", ".join(f"{n} ({d.split(':')[0].split(',')[0]})" if d else n for n, d in organisms.items())
+    return (f"The zoo has no {asked.group(1)} organism; it holds {listed}. Build one of those, or fine-tune your own with "
+            "`train_lora` on a JSONL file of {question, answer} pairs?")
 
 
 def full_names(text: str, names) -> str:

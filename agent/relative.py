@@ -20,7 +20,7 @@ _FACTOR = (r"(?:(?P<n>\d+(?:\.\d+)?|two|three|four|five|ten|a hundred) times|(?P
            r"(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth)(?: of)?|(?P<h>half))")
 _WHAT = r"(?P<what>[\w-]+(?:\s+(?!and\b|with\b|but\b)[\w-]+){0,2})"
 # "three times the default token budget", "a tenth of the default learning rate", "half the paper's rollouts"
-BEFORE = re.compile(rf"\b{_FACTOR}\s+(?:the\s+|as many\s+|as much\s+)?(?P<default>default\s+|usual\s+|paper'?s\s+)?(?:number of\s+|amount of\s+)?{_WHAT}", re.I)
+BEFORE = re.compile(rf"\b{_FACTOR}\s+(?P<each>(?:each|all|every one|both) (?:of )?)?(?:the\s+|its\s+|as many\s+|as much\s+)?(?P<default>default\s+|usual\s+|paper'?s\s+)?(?:number of\s+|amount of\s+)?{_WHAT}", re.I)
 # "the minimum length doubled", "each adaptive round a quarter of that cap", "C at a tenth of that"
 AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:|\s+)(?:(?:a|one) (?P<f>half|third|quarter|fifth|tenth|hundredth) of "
                    r"(?P<of>that|this|it|what it was|what we had|before|last time|the \w+)"
@@ -29,24 +29,46 @@ AFTER = re.compile(r"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s*(?:\s+at\s+|\s+to\s+|=|:
 # "C ten times bigger", "C a tenth of what it was": of the earlier run's value
 STEP = re.compile(r"\b(?:(?:every|each|all(?: the)?) layers?\s+(?:by\s+)?(?P<all>one|two|three|four|five|\d+)|(?P<n>one|two|three|four|five|a|\d+) layers?)"
                   r" (?P<way>deeper|later|higher|further in|earlier|shallower|lower|sooner)\b", re.I)  # "one layer deeper", "shift every layer three deeper"
+# "round size 4x what it was", "scale 1.5x what we used", "the samples double what we had": of the earlier run's value
+WAS = re.compile(rf"\b(?P<what>[\w-]+(?:\s+[\w-]+)?)\s+(?:at\s+|to\s+)?{_FACTOR}\s+(?:what (?:it|that|they|we|i|you) (?:was|were|had|used|ran with|did|gave)|"
+                 r"(?:last time|before|the last run|the last one)\b)", re.I)
 # "alpha twice the rank", "alpha = 2x rank": one setting named as a multiple of another
 CROSS = re.compile(rf"\b(?P<target>[\w-]+)\s*(?:=|:|\s+(?:at|of|to|is)\b)?\s*{_FACTOR}\s+(?:the\s+)?(?P<what>[\w-]+)\b", re.I)
+INDICES = ("sentence", "position", "atom", "seed", "layer")  # "that sentence: 4x the resamples" makes no sentence a multiple of anything
+MIDDLE = re.compile(r"\bthe (?:layer (?:in|at) the middle|middle layer) of (?:the ones|the layers|those|them|the \w+ layers)\b", re.I)
 PLUS = re.compile(r"\b(?P<what>seed|layer|rank|steps|rollouts|samples|controls|chains|sentence|position|k|top)\s*\+\s*(?P<by>\d+)\b(?![\d.])", re.I)  # "seed+1"
-BY = re.compile(rf"\b(?P<way>lower|raise|reduce|increase|decrease|drop|bump|cut)\s+(?:the\s+)?{_WHAT}\s+by\s+(?P<by>\d*\.?\d+)\b", re.I)
+BY = re.compile(rf"\b(?P<way>lower|raise|reduce|increase|decrease|drop|bump|cut)\s+(?:the\s+)?{_WHAT}\s+by\s+"
+                rf"(?:(?P<by>\d*\.?\d+)\b|(?:a|one) (?P<part>half|third|quarter|fifth|tenth)\b)", re.I)  # "drop the scale by a third"
 _POSTFIX = {"doubled": 2, "halved": 0.5, "tripled": 3, "quadrupled": 4}
 # "two more layers on the end", "one fewer control than the direction run", "4 extra rollouts": a count on top of a value
 COUNTED = re.compile(r"\b(?P<n>\d+|one|two|three|four|five|six|eight|ten|a couple(?: of)?)\s+(?P<way>more|fewer|less|extra|additional)\s+(?P<what>[\w-]+)"
                      r"(?:[^.;,]*?\bthan\s+(?:the|that|our|my)\s+(?P<than>[\w-]+)\s+(?:run|one)\b)?", re.I)
 
 
-def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = None) -> None:
-    """Set in `args` each setting of `props` said relative to another value (not one `said` plainly)."""
+ORDER = re.compile(r"\b(?:double|triple|quadruple|halve|x[2-9]|[2-9]x)\s+(?:the|its|their|both|each|all|every)\b|"  # "triple its rollouts"
+                   r"\b(?:twice|(?:two|three|four|ten) times|half) as (?:many|much)\b", re.I)  # "twice as many hits on that"
+
+
+def asked(text: str) -> bool:
+    """Whether the message sets a setting relative to a value ("two layers deeper", "triple its rollouts", "scale 1.5x
+    what we used", "raise the threshold by a tenth"): a change to make, not a result to show."""
+    return bool(STEP.search(text) or WAS.search(text) or BY.search(text) or ORDER.search(text))
+
+
+def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = None, earlier: dict | None = None) -> None:
+    """Set in `args` each setting of `props` said relative to another value (not one `said` plainly). `base`: the run
+    changed; `earlier`: the newest run of the tool, which "what we used" names where no run is changed."""
+    used = base if base is not None else earlier  # what "what we used" is of: a setting it left alone was its default
     base = base or {}
     crossed = [m.span("what") for m in CROSS.finditer(text) if _cross(m, props, args, said, base)]
     for m in BEFORE.finditer(text):
         if any(start <= m.start("what") < end for start, end in crossed):
             continue
-        _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")))
+        _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")),
+               field=_field(m.group("what"), props, lists=True) if m.group("each") else None)  # "double each of the offsets": a list
+        also = re.match(r"\s+and\s+(?:the\s+|its\s+)?(?P<what>[\w-]+)", text[m.end():]) if m.group("each") else None
+        if also:  # "double both the rollouts and the chains"
+            _scale(also, _factor(m), props, args, said, base, text, default=False)
     for m in AFTER.finditer(text):
         times = float(SPELLED.get(m.group("m").lower(), m.group("m"))) if m.group("m") else 0  # "ten times bigger", "a hundred times smaller"
         factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
@@ -57,26 +79,39 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
         of = (m.group("of") or "").lower()
         _scale(m, factor, props, args, said, base, text, default=bool(m.group("d")) or of in ("the default", "the usual"),
                of_that=of in ("that", "this", "it"), field=field)
+    for m in WAS.finditer(text):
+        field = _field(m.group("what"), props)
+        if field and used is not None:
+            _scale(m, _factor(m), props, args, said, used, text, default=False, field=field)
     for m in STEP.finditer(text):
         said_step = (m.group("n") or m.group("all")).lower()
         step = int(SPELLED.get(said_step, "1" if said_step == "a" else said_step))
-        field = next((f for f in ("layer", "layers") if f in props and not _said(f, said, step)), None)
-        value = base.get(field, args.get(field)) if field else None
+        than = re.match(r"\s+than\s+(?:(?:the|its|that)\s+(?:peak|best|top|strongest|biggest|one)\b|layers?\s+\d)", text[m.end():], re.I)
+        field = next((f for f in ("layer", "layers") if f in props and (not _said(f, said, step) or than and f in args)), None)
+        value = (args.get(field) if than else base.get(field, args.get(field))) if field else None  # "one layer earlier than the peak"
         step = step if m.group("way").lower() in ("deeper", "later", "higher", "further in") else -step
         if isinstance(value, int):
             args[field] = value + step
         elif isinstance(value, list) and all(isinstance(v, int) for v in value):
             args[field] = [v + step for v in value]
+    middle = MIDDLE.search(text)
+    listed = base.get("layers") if middle else None
+    if middle and "layers" in props and isinstance(listed, list) and len(listed) % 2 and all(isinstance(v, int) for v in listed):
+        args["layers"] = [sorted(listed)[len(listed) // 2]]  # "only the layer in the middle of the ones we swept"
     for m in PLUS.finditer(text):
         field = _field(m.group("what"), props, loose=False)
         if field and isinstance(current := base.get(field, args.get(field, props[field].get("default"))), int) and not isinstance(current, bool):
             args[field] = current + int(m.group("by"))
     for m in BY.finditer(text):
         field = _field(m.group("what"), props)
-        if field and not _said(field, said, float(m.group("by"))) and isinstance(
-                current := base.get(field, props[field].get("default")), (int, float)):
+        current = (base or earlier or {}).get(field, props[field].get("default")) if field else None
+        if not isinstance(current, (int, float)) or isinstance(current, bool):
+            continue
+        part = FRACTIONS[m.group("part").lower()] if m.group("part") else None  # of the value; "a tenth" of a 0-1 threshold is 0.1
+        by = float(m.group("by")) if part is None else part if part <= current <= 1 else current * part
+        if not _said(field, said, by if part is None else round(by, 10)) or part is not None and field not in said:
             sign = 1 if m.group("way").lower() in ("raise", "increase", "bump") else -1
-            args[field] = _typed(current + sign * float(m.group("by")), props[field])
+            args[field] = _typed(current + sign * by, props[field])
 
 
 def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = None, runs: list = ()) -> list[str]:
@@ -110,7 +145,7 @@ def _cross(m: re.Match, props: dict, args: dict, said: dict, base: dict) -> bool
     """'alpha twice the rank': the target set from the other setting's value in this call; whether it was."""
     target, source = _field(m.group("target"), props, loose=False), _field(m.group("what"), props, loose=False)
     factor = _factor(m)
-    if target is None or source is None or target == source or _said(target, said, factor) or _share(props[target]):
+    if target is None or source is None or target == source or _said(target, said, factor) or _share(props[target]) or target in INDICES:
         return False  # "hold out a quarter of the docs": a share is the fraction itself, not a part of the doc count
     value = args.get(source, base.get(source, props[source].get("default")))
     if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -158,7 +193,7 @@ def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base
     if isinstance(current, (int, float)) and not isinstance(current, bool):
         args[field] = _typed(current * factor, props[field])
     elif isinstance(current, list) and current and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in current):
-        args[field] = [round(v * factor, 10) for v in current]  # "every multiplier doubled": each of the list
+        args[field] = [round(v * factor, 10) if isinstance(v, float) or v * factor % 1 else int(v * factor) for v in current]  # "every multiplier doubled"
 
 
 def _share(spec: dict) -> bool:
@@ -216,3 +251,23 @@ def neighbour(text: str, said: dict, args: dict) -> None:
     for name in ("sentence", "layer", "position"):
         if name in stepped and name not in said and isinstance(args.get(name), int):
             args[name] += 1 if forward else -1
+
+
+SUBJECTS = ("cot_run", "dataset", "question", "prompt", "scenario", "train_run", "vector_run", "dictionary_run", "direction_run", "cot")
+
+
+def unsettled(text: str, state, tool: dict, args: dict) -> str | None:
+    """'train one on data/medical.jsonl with twice the steps' after fine-tunes of 40 and 120 steps on other data: a
+    value relative to an earlier run's, on a new subject, where the runs of that tool disagree. The question to ask."""
+    props = tool["schema"].get("properties", {})
+    runs = [r for r in state.runs if r.tool == tool["name"]]
+    for m in [*BEFORE.finditer(text), *WAS.finditer(text)]:
+        field = _field(m.group("what"), props)
+        if field is None or m.groupdict().get("default") or len(runs) < 2:
+            continue
+        values = {str(r.args.get(field, r.defaults.get(field))): r for r in runs}
+        new = all(any(k in args and args[k] != r.args.get(k) for k in SUBJECTS) for r in runs)
+        if len(values) >= 2 and new:
+            said = " or ".join(f"{v} (run {r.run_id})" for v, r in values.items())
+            return f"'{m.group(0).strip()}' of which run: {said}?"
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, by_effect, copied, exclusions, intents, list_edits, model_names, picked, pasted_output, relative, retarget, run_times, superlative
+from agent import after_failure, arguments, bounds, by_effect, copied, exclusions, intents, list_edits, model_names, picked, pasted_output, relative, retarget, run_times, superlative
 from agent.descriptions import describe_match
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import BUILT_ON, extra_chains, where_to_ablate
@@ -43,6 +43,7 @@ def asked(text: str) -> bool:
     return bool(intents.RERUN.search(text) or intents.AND_AT.search(text) or CHANGE.search(text) or list_edits.MEANT.search(text)  # "wrong layers, wanted 13 14 15"
                 or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
                 or relative.PLUS.search(text)  # "seed+1"
+                or bounds.asked(text)  # "fine, use the max"
                 or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text) or retarget.WANTED.search(text)  # "can you do the same on hint-planet?"
                 or TOO.search(text)  # "do the apples chain too, answer 12"
                 or CONTINUE.search(text)  # "continue the dialogue dictionary on the misaligned organism"
@@ -67,6 +68,8 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict], given
     `routed`: the tool the words point to."""
     if not state.runs or (run := state.runs[-1]).tool not in tools:
         return False
+    if after_failure.fix(text, state, tools) is not None:
+        return True  # "ok the offline one then" right after the judge monitor failed
     tool = tools[run.tool]
     if list_edits.edits(text, tool["schema"].get("properties", {}), run.args):
         return True  # "only keep 3 and 5, and add 9", "drop layer 8 and add 20": the newest run's list edited
@@ -96,6 +99,8 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     `settings`: the message is only settings of the newest run (settings_only), a change though it says no "again"."""
     if not state.runs or not (settings or asked(text)):
         return None
+    if (fixed := after_failure.fix(text, state, tools)) is not None:
+        return fixed  # "typo, 5e-5" after a run that failed on its learning rate
     if (retargeted := retarget.same_on(text, state, tools)) is not None:  # "can you do the same on hint-planet?"
         return retargeted
     tool, score, _ = route
@@ -143,7 +148,7 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     picked.strongest(text, props, said, state)  # "zoom in on the layer that beat the controls"
     if tools[base.tool]["cost"] == "expensive" and not said and not (same and score) and not intents.RERUN.search(text) and not by_effect.MORE.search(text) \
             and not list_edits.edits(text, props, base.args) and not (arguments.quoted(text) and _new_fields(text, props)) \
-            and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text):  # "a different line: '...'", "continue the dictionary on ...", "one sentence later"
+            and not CONTINUE.search(text) and not relative.NEIGHBOUR.search(text) and not relative.asked(text) and not bounds.asked(text):  # "one sentence later", "two layers deeper"
         return None  # an expensive run starts again only when asked to: "again", "rerun", or a setting to change  # "add the system prompt '...'"
     if re.search(r"\b(?:added|add|plus|also|as well)\b|\btoo(?:\W*$|\s*[,;]\s*same\b)", text, re.I) and not re.search(r"\bonly\b", text, re.I):
         # "again with PC 2 added", "and add scale 2.4": to the list it had (not "too fine-grained. use k 6 and 12 only")
@@ -173,10 +178,12 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     by_effect.more(text, props, args, said)
     by_effect.defaulted(text, props, args, said)  # "temp back to the default", "sampling back to defaults"
     relative.apply(text, props, args, said, base.args)  # "three times the default token budget", "one layer deeper"
+    bounds.apply(text, props, args, said, base.args)  # "give it as many tries as it allows", "fine, use the max" after a bound error
     picked.layer_span(text, props, args, state, again=not {"layer", "layers"} & set(said))  # "redo it w/ only the last three layers"
     copied.apply(text, props, args, said, state.runs, base.tool)  # "train at the plain run's learning rate"
     list_edits.edit(text, props, base.args, args)  # "swap bored for quick_buck", "scratch 12 from that list and put 20 and 21 in"
     list_edits.replaced(text, base.args, args, said)  # "it's 56 not 65. rerun"
+    after_failure.transposed(text, base.args, args, said)  # "flipped the digits. it's 42, rerun"
     list_edits.meant(text, props, args, said)  # "sry wrong layers, wanted 13 14 15"
     list_edits.zoomed(text, props, args, said)  # "zoom in on 3 and 5 with more samples"
     exclusions.exclude(text, props, args, state, base.args)  # "again but all layers except 0"
@@ -275,7 +282,10 @@ def _kinds_redone(text: str) -> list[str]:
 
 def redone(text: str) -> bool:
     """'rebuild the vector ...', 'redo the direction on the fine-tuned model': the words name the run redone."""
-    return REDONE.match(text) is not None or bool(_kinds_redone(text)) or REDO_NAMED.search(text) is not None
+    return REDONE.match(text) is not None or bool(_kinds_redone(text)) or REDO_NAMED.search(text) is not None or RESUMED.search(text) is not None
+
+
+RESUMED = re.compile(r"\bresume (?:it|that|this|the run|training)\b|\bpick (?:it |that )?up where (?:it|we|you) (?:stopped|left off)\b", re.I)
 
 
 def _base(text: str, state: DialogueState, routed: dict | None, tools: dict, strong: bool = True) -> tuple[RunSeen | None, dict]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments, pasted_output, run_times, show
-from agent.dialogue_state import DialogueState, RunSeen
+from langchain_core.messages import AIMessage, BaseMessage
+
+from agent import arguments, bounds, pasted_output, relative, run_times, show
+from agent.dialogue_state import DialogueState, RunSeen, message_text
 from agent.phrases import asked_part
 from agent.run_kinds import RUN_ID, kind_of
 
@@ -16,6 +18,9 @@ BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|the
 
 NOT_THAT = re.compile(r"(?:\s*[,;(]|\s+[—–-])?\s+(?:not|rather than|instead of)\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run)\b\)?|"
                       r"^\W*(?:no,?\s+)?not\s+(?:the|that)\s+[\w\s-]{1,30}?\b(?:one|run|plot|chart|curve|table|heatmap|matrix|text|samples)\b\s*[,;:—–-]+\s*", re.I)  # "not the phase plot, the loss curve"
+
+
+SHOW_VERB = re.compile(r"\b(?:show|display|pull up|bring up|put (?:up|back)|on screen|see|view|print)\b", re.I)
 
 
 def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen, str, bool] | None:
@@ -34,7 +39,7 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
         part = show.show_request(asked)  # "I'd like to see how the rate builds up. Could you please show me the transplant curve?": the ask
     if part is None or not state.runs and not RUN_ID.search(text):  # "pull up run 2027...-7b3e" in a new chat: that run
         return None
-    if show.new_labelled(text, state):
+    if show.new_labelled(text, state) or bounds.asked(text) or relative.asked(text) and not SHOW_VERB.search(text):  # "the curve is jumpy. triple its rollouts"
         return None  # "give me side-by-side samples at the cell that worked, prompt: Write ...": a new run on that prompt
     if tool is not None and score >= 0.6 and state.last(tool["name"]) is None and \
             arguments.read(tool["schema"].get("properties", {}), text)[0]:
@@ -110,3 +115,14 @@ def _by_order_alone(text: str, tool: dict, router) -> bool:
     ordered = show.ORDER.search(show.spelled_ordinals(text))
     return bool(ordered) and (router.route(text[:ordered.start()] + " " + text[ordered.end():])[0] or {}).get("name") != tool["name"]
 
+
+def shown_last(messages: list[BaseMessage]) -> tuple[str, str] | None:
+    """The run our previous reply showed and the part shown (else the one run id that reply names), or None."""
+    reply = messages[-2] if len(messages) >= 2 and isinstance(messages[-2], AIMessage) else None
+    if reply is None or reply.tool_calls:
+        return None
+    shown = reply.response_metadata.get("show") or {}
+    if shown.get("run_id"):
+        return shown["run_id"], shown.get("part") or "run"
+    named = set(RUN_ID.findall(message_text(reply)))
+    return (named.pop(), "run") if len(named) == 1 else None

@@ -300,6 +300,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev154": (0.93, 0.88),
     "dev155": (0.77, 0.42),
     "dev156": (0.81, 0.75),
+    # dev157-159: settings said relative to a value or to the tool's bounds; reactions to a run that failed, stopped or
+    # warned; the papers' conventions and vocabulary; written blind; unseen 70.5/36.4, 65.9/48.5, 88.6/66.7; after their
+    # mechanisms (2026-12-07) 86.4/78.8, 86.4/78.8, 93.2/69.7
+    "dev157": (0.84, 0.76),
+    "dev158": (0.84, 0.76),
+    "dev159": (0.91, 0.67),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -412,8 +418,12 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # ("if the EM rate came out under 10%, retrain ..." evaluated), "the one ending in four" with two such chains resampled;
     # after their mechanisms 1, 0, 0: "compare those two ITDA runs ... the tau 0.4 one as A" builds a dictionary at tau 0.4);
     # 54 of 9,465 with dev154-156 (unseen they started 0, 1, 0: "rerun the worst question with 50 samples" with two questions
-    # level reran the least misaligned; after their mechanisms none); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 54, results
+    # level reran the least misaligned; after their mechanisms none); 55 of 9,597 with dev157-159 (unseen they started 2, 1, 2:
+    # "now train one on data/medical.jsonl with twice the steps" after fine-tunes of 40 and 120 steps, "replicate the
+    # insecure-code organism" evaluated the base model, "set up the emergent-misalignment organism from the zoo" evaluated it;
+    # after their mechanisms 1, 0, 0: "thought anchors on this new one too, ... with double the rollouts of the importance run"
+    # with two importance runs of 8 and 24 rollouts resamples the older chain with 48); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 55, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():
