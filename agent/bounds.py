@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, relative
 
 _HIGH = r"max(?:imum)?|most|largest|biggest|highest|longest|greatest"
 _LOW = r"min(?:imum)?|fewest|least|smallest|shortest|lowest"
@@ -67,10 +67,8 @@ def _outside(value, spec: dict) -> str | None:
 
 
 def _field(what: str, props: dict) -> str | None:
-    from agent.relative import _field as named  # the numeric setting a phrase names ("held-out tokens", "resample length")
-
     words = re.sub(r"\b(?:resample|rollout|generation|output)\s+length\b", "max new tokens", what, flags=re.I)
-    field = named(words, props, loose=False)
+    field = relative.setting_named(words, props, loose=False)  # "held-out tokens", "resample length"
     return field if field and arguments.types_of(props[field]) & {"integer", "number"} else None
 
 

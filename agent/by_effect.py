@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, relative
 from agent.wording import NUMBER_WORD, SPELLED
 
 MORE = re.compile(r"\b(more|fewer|less|double|increase|bump|decrease|halve|half|x[2-9]|[2-9]x|twice|triple|quadruple|bigger|larger|higher|"
@@ -31,7 +31,6 @@ DEFAULTED = re.compile(r"\b(?P<a>[\w-]+(?:\s[\w-]+)?)\s+back\s+to\s+(?:the\s+|it
 SAMPLING = ("temperature", "top_p", "top_k")  # "sampling back to defaults"
 BIGGER = frozenset("more double increase bump twice triple quadruple bigger larger higher stronger harder".split())
 FACTORS = {"triple": 3, "quadruple": 4}  # "3x", "x3": 3; the rest of BIGGER doubles; every other MORE word halves
-INDICES = ("seed", "sentence", "position", "atom", "layer")  # places, not amounts: "halve it" never halves a layer
 STRENGTH = frozenset("strong stronger hard harder weak weaker".split())  # how hard a steer pushes: its scale
 MEANT_BY = {"hotter": "temperature", "colder": "temperature", "cooler": "temperature", "warmer": "temperature", "trigger.happy": "threshold"}
 BARE = re.compile(r"(?<![\w.=:-])(-?(?:\d+(?:\.\d+)?|\.\d+))(?![\w.%-])")
@@ -48,7 +47,7 @@ def more(text: str, props: dict, args: dict, said: dict) -> None:
             field = next((f for f in ("scale", "scales") if f in props), None)
         if field is None and word in ("halve", "double", "triple", "quadruple") and re.fullmatch(r"it|that", m.group(2) or "", re.I) \
                 and not re.match(r"\s*(?:to|at|by|-)\b", text[m.end():]):  # "it's breaking the model, halve it": the run's one amount
-            amounts = [f for f, v in args.items() if f in props and isinstance(v, (int, float)) and not isinstance(v, bool) and f not in INDICES]
+            amounts = [f for f, v in args.items() if f in props and isinstance(v, (int, float)) and not isinstance(v, bool) and f not in relative.INDICES]  # places, not amounts
             field = amounts[0] if len(amounts) == 1 else None
         factor = int(word.strip("x")) if re.fullmatch(r"x\d|\dx", word) else FACTORS.get(word, 2 if word in BIGGER else 0.5)  # "3x the samples"
         if field == "seed" and field not in said and factor > 1:  # "bump the seed": the next one

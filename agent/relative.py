@@ -65,7 +65,7 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
         if any(start <= m.start("what") < end for start, end in crossed):
             continue
         _scale(m, _factor(m), props, args, said, base, text, default=bool(m.group("default")),
-               field=_field(m.group("what"), props, lists=True) if m.group("each") else None)  # "double each of the offsets": a list
+               field=setting_named(m.group("what"), props, lists=True) if m.group("each") else None)  # "double each of the offsets": a list
         also = re.match(r"\s+and\s+(?:the\s+|its\s+)?(?P<what>[\w-]+)", text[m.end():]) if m.group("each") else None
         if also:  # "double both the rollouts and the chains"
             _scale(also, _factor(m), props, args, said, base, text, default=False)
@@ -73,14 +73,14 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
         times = float(SPELLED.get(m.group("m").lower(), m.group("m"))) if m.group("m") else 0  # "ten times bigger", "a hundred times smaller"
         factor = FRACTIONS[m.group("f").lower()] if m.group("f") else _POSTFIX[m.group("t").lower()] if m.group("t") else \
             (times if m.group("way").lower() in ("bigger", "larger", "higher", "greater", "more", "stronger") else 1 / times) if times else TIMES.get(m.group("d").lower(), 0.5)
-        field = _field(m.group("what"), props) or (_inverse(props) if re.search(r"\b(?:penalty|regulari[sz]ation)\b", m.group("what"), re.I) else None)
+        field = setting_named(m.group("what"), props) or (_inverse(props) if re.search(r"\b(?:penalty|regulari[sz]ation)\b", m.group("what"), re.I) else None)
         if m.group("way") in ("stronger", "weaker") and field and props[field].get("description", "").startswith("Inverse"):
             factor = 1 / factor  # "the L1 penalty ten times weaker": C is its inverse, so C ten times bigger
         of = (m.group("of") or "").lower()
         _scale(m, factor, props, args, said, base, text, default=bool(m.group("d")) or of in ("the default", "the usual"),
                of_that=of in ("that", "this", "it"), field=field)
     for m in WAS.finditer(text):
-        field = _field(m.group("what"), props)
+        field = setting_named(m.group("what"), props)
         if field and used is not None:
             _scale(m, _factor(m), props, args, said, used, text, default=False, field=field)
     for m in STEP.finditer(text):
@@ -99,11 +99,11 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
     if middle and "layers" in props and isinstance(listed, list) and len(listed) % 2 and all(isinstance(v, int) for v in listed):
         args["layers"] = [sorted(listed)[len(listed) // 2]]  # "only the layer in the middle of the ones we swept"
     for m in PLUS.finditer(text):
-        field = _field(m.group("what"), props, loose=False)
+        field = setting_named(m.group("what"), props, loose=False)
         if field and isinstance(current := base.get(field, args.get(field, props[field].get("default"))), int) and not isinstance(current, bool):
             args[field] = current + int(m.group("by"))
     for m in BY.finditer(text):
-        field = _field(m.group("what"), props)
+        field = setting_named(m.group("what"), props)
         current = (base or earlier or {}).get(field, props[field].get("default")) if field else None
         if not isinstance(current, (int, float)) or isinstance(current, bool):
             continue
@@ -119,7 +119,7 @@ def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = 
     run's value less one), '4 extra rollouts' (the earlier run's, else the default, plus 4); the settings set."""
     done = []
     for m in COUNTED.finditer(text):
-        field = _field(m.group("what"), props, loose=False, lists=True)  # "two more layers": a list too
+        field = setting_named(m.group("what"), props, loose=False, lists=True)  # "two more layers": a list too
         n = int(SPELLED.get(m.group("n").lower().removesuffix(" of"), "2" if m.group("n").lower().startswith("a couple") else m.group("n")))
         if field is None or _said(field, said, n) and not isinstance(said.get(field), list):
             continue
@@ -143,7 +143,7 @@ def counted(text: str, props: dict, args: dict, said: dict, base: dict | None = 
 
 def _cross(m: re.Match, props: dict, args: dict, said: dict, base: dict) -> bool:
     """'alpha twice the rank': the target set from the other setting's value in this call; whether it was."""
-    target, source = _field(m.group("target"), props, loose=False), _field(m.group("what"), props, loose=False)
+    target, source = setting_named(m.group("target"), props, loose=False), setting_named(m.group("what"), props, loose=False)
     factor = _factor(m)
     if target is None or source is None or target == source or _said(target, said, factor) or _share(props[target]) or target in INDICES:
         return False  # "hold out a quarter of the docs": a share is the fraction itself, not a part of the doc count
@@ -171,7 +171,7 @@ def _factor(m: re.Match) -> float:
 
 def _scale(m: re.Match, factor: float, props: dict, args: dict, said: dict, base: dict, text: str, default: bool, of_that: bool = False,
            field: str | None = None) -> None:
-    field = field or _field(m.group("what"), props)
+    field = field or setting_named(m.group("what"), props)
     if field and m.groupdict().get("x") and not default and not of_that and re.match(r"\w+x\s+(?!the\b|as\b)", m.group(0)) and field not in base \
             and re.search(r"\bmultiple\b", props[field].get("description", ""), re.I):
         args[field] = _typed(factor, props[field])  # "4x strength": a scale is itself a multiple of the vector, so scale 4
@@ -206,7 +206,7 @@ def _inverse(props: dict) -> str | None:
     return inverse[0] if len(inverse) == 1 else None
 
 
-def _field(what: str, props: dict, loose: bool = True, lists: bool = False) -> str | None:
+def setting_named(what: str, props: dict, loose: bool = True, lists: bool = False) -> str | None:
     """The numeric setting a phrase names: "token budget", "held-out tokens", "minimum length", "learning rate"
     (`lists`: a list of whole numbers too, "layers")."""
     words = re.sub(r"(?<!token )\bbudget\b", "token budget", what.lower()).split()  # "twice the budget"
@@ -262,7 +262,7 @@ def unsettled(text: str, state, tool: dict, args: dict) -> str | None:
     props = tool["schema"].get("properties", {})
     runs = [r for r in state.runs if r.tool == tool["name"]]
     for m in [*BEFORE.finditer(text), *WAS.finditer(text)]:
-        field = _field(m.group("what"), props)
+        field = setting_named(m.group("what"), props)
         if field is None or m.groupdict().get("default") or len(runs) < 2:
             continue
         values = {str(r.args.get(field, r.defaults.get(field))): r for r in runs}
