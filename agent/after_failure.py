@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import re
 
-from agent import arguments
+from agent import arguments, bounds, intents
 from agent.dialogue_state import DialogueState
 
 FAILED = re.compile(r"^\s*(?:failed|error)\b|\bstopped at (?:the )?max_new_tokens\b", re.I)  # or cut off by its token budget
 # "ok the offline one then", "the evaluation-aware one obviously": a value picked by name
 ONE = re.compile(r"\b(?:the|use the|with the|try the)\s+(?P<value>[\w-]+)\s+one\b", re.I)
 WRONG_RUN = re.compile(r"\bwrong (?:id|run|one|chain|vector|direction|dictionary|fine-?tune)\b|\bi meant\b|\bshould (?:have )?be(?:en)?\b", re.I)
+ASKED = re.compile(r"\b(?:what|why)\b[^.!]{0,30}\b(?:went wrong|fail(?:ed|ure)?|error|broke|happened|crash(?:ed)?)\b|\bwhy (?:didn'?t|did ?n[o']t|won'?t) it\b", re.I)
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])", re.I)
 
 
 def fix(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[str, dict] | None:
-    """(tool, arguments) of the failed newest run with the fix said, or None."""
-    run = state.last()
+    """(tool, arguments) of the failed newest run with the fix said, or None. In the app a call that failed is no run
+    (it has no id): it is `state.failed`, the newest attempt while no run came after it."""
+    run = state.attempt()
     if run is None or run.tool not in tools or not FAILED.search(run.summary) or "?" in text or len(text.split()) > 20:
         return None
     props = tools[run.tool]["schema"].get("properties", {})
@@ -43,10 +45,27 @@ def fix(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[str, d
         meant = state.reference(blamed, props[blamed].get("runs_of"), text)  # "pasted the wrong id. the direction is the one ..."
         if meant and meant != run.args.get(blamed):
             fixed[blamed] = meant
+    bare = bounds.BARE.match(text)
+    if blamed and bare and (bound := _bound_said(run.summary, high := bounds.high(bare.group("way")))) is not None:
+        fixed[blamed] = _within(run.args[blamed], bound, high, props[blamed])  # "fine, use the max" after "allowed 0 to 29 for smollm2-135m"
     number = NUMBER.findall(text)
     if blamed and blamed not in said and len(number) == 1 and arguments.types_of(props[blamed]) & {"integer", "number"}:
         fixed[blamed] = arguments.coerce(number[0], props[blamed])  # "typo, 5e-5": the value that was out of range
+    if fixed == run.args and run is state.failed and intents.RERUN.search(text):
+        return run.tool, fixed  # "retry, it was probably a fluke": the call that failed, as it was
     return (run.tool, fixed) if fixed != run.args else None
+
+
+def asked(text: str) -> bool:
+    """"why did it fail?", "what went wrong?", "huh, what happened": a question about the failure itself."""
+    return bool(ASKED.search(text) or intents.is_question_about_result(text) in ("why", "opinion", "explain")) and len(text.split()) <= 12
+
+
+def explained(run) -> str:
+    """Why the call did not run, in its own error's words, and what to say next."""
+    said = re.sub(r"^\s*Failed:\s*", "", run.summary)
+    return (f"`{run.tool}` did not run: {said}\n\nEverything else it was asked for is kept: say the fix (a value, \"fine, "
+            f"use the max\", \"the offline one then\") and I'll run it again with it, or \"retry\" to run it as it was.")
 
 
 def _blamed(summary: str, args: dict, props: dict) -> str | None:
@@ -57,6 +76,30 @@ def _blamed(summary: str, args: dict, props: dict) -> str | None:
     out = [f for f, v in args.items() if f in props and isinstance(v, (int, float)) and not isinstance(v, bool)
            and (v > props[f].get("maximum", v) or v < props[f].get("minimum", v))]
     return out[0] if len(out) == 1 else None
+
+
+_NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+# "allowed 0 to 29 for smollm2-135m", "must be between 1 and 256"; "allowed >= 1 and <= 8192", "at most 1"
+RANGE = re.compile(rf"\b(?:allowed|must be)\s+(?:between\s+|from\s+)?(?P<low>{_NUM})\s+(?:to|and)\s+(?P<high>{_NUM})\b", re.I)
+UPPER = re.compile(rf"(?:<=\s*|\bat most\s+|\bno more than\s+)(?P<high>{_NUM})\b", re.I)
+LOWER = re.compile(rf"(?:>=\s*|\bat least\s+|\bno less than\s+)(?P<low>{_NUM})\b", re.I)
+
+
+def _bound_said(summary: str, high: bool) -> float | None:
+    """The bound the error states, the upper one or the lower ("allowed >= 1 and <= 8192": 8192 for "use the max")."""
+    m = RANGE.search(summary) or (UPPER if high else LOWER).search(summary)
+    said = m and m.groupdict().get("high" if high else "low")
+    return None if said is None else float(said)
+
+
+def _within(value, bound: float, high: bool, spec: dict):
+    """The value with what lies beyond the bound set to it (a list keeps its other values: layers [8, 40] -> [8, 29])."""
+    whole = "integer" in arguments.types_of(spec) or all(isinstance(v, int) for v in (value if isinstance(value, list) else [value]))
+    bound = int(bound) if whole else bound
+    if not isinstance(value, list):
+        return bound
+    kept = [v for v in value if not isinstance(v, (int, float)) or (v <= bound if high else v >= bound)]
+    return sorted(set(kept) | {bound}) if len(kept) < len(value) else value
 
 
 def transposed(text: str, before: dict, args: dict, said: dict) -> None:

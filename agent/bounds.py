@@ -51,9 +51,13 @@ def apply(text: str, props: dict, args: dict, said: dict, base: dict | None = No
             _set(broken[0], "max" if _outside(base[broken[0]], props[broken[0]]) == "above" else "min", props, args)
 
 
+def high(way: str) -> bool:
+    """Whether the bound said is the upper one ("max", "ceiling", "as many"), not the lower ("min", "floor", "as few")."""
+    return not re.match(r"(?:min|fewest|least|smallest|shortest|lowest|few|little|low|short|small|floor|lower)", way, re.I)
+
+
 def _set(field: str, way: str, props: dict, args: dict) -> None:
-    high = not re.match(r"(?:min|fewest|least|smallest|shortest|lowest|few|little|low|short|small|floor|lower)", way)
-    bound = props[field].get("maximum" if high else "minimum")
+    bound = props[field].get("maximum" if high(way) else "minimum")
     if bound is not None:
         args[field] = bound
 

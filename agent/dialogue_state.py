@@ -120,6 +120,10 @@ class DialogueState(Referents):
     organisms: dict = field(default_factory=dict)  # the zoo's organisms, name -> what it is: "the anchor organism" is organism:anchor, built or not
     configured: list[str] = field(default_factory=list)  # the names of the `models` setting: "on llama-8b" names one (agent/model_names.py)
     undecided: str | None = None  # what to ask when the request hangs on a condition the newest result leaves open (agent/conditions.py)
+    # the newest tool call, when it failed and no run came after it: no run id, its summary "Failed: <the error>"
+    # ("fine, use the max" right after "max_new_tokens must be between 1 and 8192" reruns it; agent/after_failure.py)
+    failed: RunSeen | None = None
+    step: str = ""  # of steps said in order, the words of the one that runs now (agent/sequence.py)
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None, defaults: dict | None = None) -> "DialogueState":
@@ -145,6 +149,12 @@ class DialogueState(Referents):
                         result=content.get("result") or {}, defaults=(defaults or {}).get(content.get("tool") or m.name or "", {}),
                         asked=RUN_ID.sub(" ", asked)[:200],
                     ))
+                    state.failed = None
+                elif content.get("ok") is False and (content.get("error") or {}).get("type") != "Denied":
+                    name = content.get("tool") or m.name or call.get("name", "")
+                    state.failed = RunSeen(run_id="", tool=name, args=call.get("args") or {}, ok=False, status="failed",
+                                           summary=f"Failed: {(content.get('error') or {}).get('message', '')}",
+                                           defaults=(defaults or {}).get(name, {}), asked=RUN_ID.sub(" ", asked)[:200])
             elif isinstance(m, HumanMessage):
                 if asked and not ran:
                     state.noted.append((asked, len(state.runs)))
@@ -162,6 +172,10 @@ class DialogueState(Referents):
 
     def last(self, tool: str | None = None) -> RunSeen | None:
         return next((r for r in reversed(self.runs) if tool is None or r.tool == tool), None)
+
+    def attempt(self) -> RunSeen | None:
+        """The newest tool call: the one that failed when nothing ran after it, else the newest run."""
+        return self.failed or self.last()
 
     def get(self, run_id: str) -> RunSeen | None:
         return next((r for r in reversed(self.runs) if r.run_id == run_id), None)
@@ -214,6 +228,8 @@ class DialogueState(Referents):
         if timed and len(timed) == 1:
             return timed[0].run_id
         candidates = timed or candidates
+        if (left := self.remaining(field_name, candidates, text, words)) is not None:
+            return left.run_id  # "and the remaining fine-tune", "the one we haven't swept yet"
         ordinal = next((m for m in re.finditer(rf"\b(first|second|third|last|latest|(?<=the )(?:new|newest)|previous|other|earlier|older|original|penultimate)\s+(?:of the two\s+)?(?:{words}|one|run|build)s?\b|(?<=the )(older|earlier|newer|later) of the two\b", text, re.I)
                         if not ((owner := OWNED.search(text[:m.start()])) and not re.match(rf"(?:{words})", owner.group(1), re.I)
                                 and not re.search(r"\bof\s", owner.group(0)))), None)

@@ -121,7 +121,7 @@ GIVEN_BEFORE = re.compile(r"\bthe (?:[\w-]+ ){0,2}(?:pairs|questions?|prompts?|s
 # "something" and "stuff" are vague as what to do ("train something", "do the thought branches stuff"), not where they
 # describe what is looked for ("is it quietly planning something shady?", "does it say nasty stuff on everyday questions?")
 VAGUE = re.compile(r"\bthe thing\b|\b(?:do|doing|try|train|fine-?tune|build|run|check|make|analy[sz]e|compute|maybe|on|for|with|through)\s+"
-                   r"(?:[\w-]+\s+){0,3}?(?:(?<!there's )(?<!there is )something\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real|like)\b)|stuff\b)|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
+                   r"(?:[\w-]+\s+){0,3}?(?:(?<!there's )(?<!there is )something\b(?! (?:to find|there|wrong|off|odd|weird|interesting|real|like|(?:i|we|you) can)\b)|stuff\b)|^\s*(?:make it better|improve it|fix it|check (?:the |this |that )?\w+(?: for me)?)\W*$|^\s*(?:can you |could you |please )?(?:look into|look at|dig into|investigate|"
                    r"check out|analy[sz]e|do something with|work on)\s+(?:the |this |that |it\b)?\s*[\w-]*\s*\??\s*$", re.I)
 UNKNOWN_MODEL = re.compile(r"\b(?:the (?:merged|other|new|fine-?tuned)|my(?: own)?) model\b(?![^/]*/)|"
                            r"\bthe model (?:we|i|you) (?:fine-?tuned|trained)\b", re.I)  # vague unless a fine-tune is in sight

@@ -28,8 +28,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from agent import about_user, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, relative, request_classifier, routing
-from agent import pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, show, shown as shown_, spelling, superlative, trials
+from agent import about_user, after_failure, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, relative, request_classifier, routing
+from agent import pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, sequence, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
@@ -139,6 +139,8 @@ class OfflinePlanner(BaseChatModel):
         if not state.undecided:
             text, state.undecided = pointed.named(text, state)  # "the bar that sticks out"
         text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
+        state.step = sequence.now(text, state, self.router)  # "plan is train -> eval -> probe. go on": the step not done yet
+        text = state.step or text
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
         state.configured = model_names.configured()  # read once a turn
@@ -162,12 +164,16 @@ class OfflinePlanner(BaseChatModel):
                 args[name] = arguments.coerce(text.strip(), spec)
             return self.call(tool, args, "", state, messages)
 
-        if not state.runs and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
+        if state.attempt() is None and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
         if state.undecided:
             return self.reply("clarify", prefix + state.undecided, sure=True)
         noted = acknowledgement(user, own)
+        if (fixed := after_failure.fix(own, state, {t["name"]: t for t in self.tools})) is not None:  # "typo, 5e-5", "fine, use the max"
+            return self.call(self._tool(fixed[0]), fixed[1], noted, state, messages, prefix=prefix, sure=True)  # right after a failure
+        if state.failed is not None and after_failure.asked(own):  # "why did it fail?" right after a call that did not run
+            return self.reply("answer", prefix + after_failure.explained(state.failed), sure=True)
         if about_user.about_user_only(own) and not (about_user.request_after_ack(own, route[1]) or retarget.SAME_ON.search(own)) \
                 or about_user.thanks_only(own) and route[1] < 1.0:  # "ok basically nothing. same but on the risky one": a request
             return self.reply("answer", noted or "You're welcome.", **({"sure": True} if about_user.thanks_only(own) or noted.startswith("Noted:") and about_user.said_alone(own) else {}))
@@ -226,7 +232,7 @@ class OfflinePlanner(BaseChatModel):
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
-            changed = state.last() is not None and state.last().tool == rerun[0] and rerun[1] != state.last().args \
+            changed = state.attempt() is not None and state.attempt().tool == rerun[0] and rerun[1] != state.attempt().args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
             bare = functools.reduce(lambda t, v: t.replace(v, " "), [v for v in rerun[1].values() if isinstance(v, str) and len(v) > 12], own)
             asked = "?" in bare and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?", not "same but this one: <a question>?"

@@ -113,6 +113,10 @@ def organism_named(text: str, state: DialogueState) -> str | None:
         return f"organism:{newest.args['name']}"  # "EM eval on it" right after building one
     if said is None or not built:
         return None
+    if said.group(1) and said.group(1).lower() in ("other", "remaining"):  # "continue them on the other organism too": not the one just used
+        used = next((r.args["model"] for r in reversed(state.runs) if str(r.args.get("model", "")).startswith("organism:")), None)
+        others = [n for n in dict.fromkeys(built) if f"organism:{n}" != used]
+        return f"organism:{others[0]}" if used and len(others) == 1 else None
     if said.group(1) and said.group(1).lower() in ("new", "newest", "latest", "last"):
         return f"organism:{built[-1]}"  # "mediation on the new organism": the one built last
     named = [n for n in built if said.group(1) and said.group(1).lower() == str(n).lower()]

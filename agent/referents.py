@@ -41,7 +41,25 @@ class Referents:
                                     text[:named.start()], re.I)  # "now the CAFT run against that fine-tune": do it
         if named and not asked and not any(r.tool in TOOL_WORDS[(named.group(1) or named.group(2)).lower()] for r in self.runs):
             return f"I see no {named.group(1) or named.group(2)} run in this conversation."  # "now the same on the CAFT run" with none
-        return self.id_unfit(text) or self.copied_twice(text) or self.mistimed(text) or self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) or self.tied(text)
+        return self.id_unfit(text) or self.copied_twice(text) or self.mistimed(text) or self.unpicked(text) or self.undescribed(text) or self._ambiguous(text) \
+            or self.tied(text) or self.other_unsettled(text)
+
+    def other_unsettled(self, text: str) -> str | None:
+        """'run importance on the other one too' with three chains and one scored: two others, so which?"""
+        said = re.search(rf"\bthe other\s+(?P<what>{ANY_KIND}|one)s?\b(?!\s+(?:of the two|two)\b)", text, re.I)
+        if said is None or not self.runs:
+            return None
+        subject = self.runs[-1].subject  # "the other one": of the kind the newest run made or used
+        kind = (subject[0] if subject else None) if said.group("what").lower() == "one" else kind_of(said.group("what"))
+        if kind not in TOOLS_OF_KIND:
+            return None
+        used = self.in_use(kind)
+        others = [r for r in {r.run_id: r for r in self.runs if r.tool in TOOLS_OF_KIND[kind]}.values() if r.run_id != used]
+        if used is None or len(others) < 2:
+            return None
+        named = "; ".join(f"`{r.run_id}`" + (f" ({r.about()[:40]}" + ("" if r.seed() is None else f", seed {r.seed()}") + ")" if r.about() else "")
+                          for r in others[-3:])
+        return f"Besides `{used}` there are {len(others)} {plural(kind)} here ({named}), so \"{said.group(0)}\" could be any of them."
 
     def id_unfit(self, text: str) -> str | None:
         """'the 20270523-1015 one' when two runs began then, 'the b4d0 vector' with no run ending so: a piece of an id
@@ -184,3 +202,15 @@ class Referents:
         if len(tied) < 2 or len({r.tool for r in tied}) > 1:
             return None
         return f"\"{said[0][0].upper() + said[0][1:]}\" fits {len(tied)} {tied[0].tool} runs here ({', '.join(f'`{r.run_id}`' for r in tied[-3:])}), so I can't tell which."
+
+    def remaining(self, field_name: str, candidates: list, text: str, words: str):
+        """'and the remaining fine-tune', 'the one we haven't swept yet', 'the vector left': of `candidates`, the one run
+        no run has used as `field_name` yet (no run of the newest run's tool, when that tool takes it), or None."""
+        if not re.search(rf"\bthe\s+(?:remaining\s+(?:{words}|one|run)|(?:{words}|one|run)\s+(?:(?:we|i|you)\s+(?:have\s*n[o']t|haven'?t|didn'?t|did not|never)|"
+                         rf"(?:not|never))\s+\w+(?:\s+\w+)?\s+yet|(?:{words}|one|run)\s+(?:that'?s\s+|still\s+)?left)\b", text, re.I):
+            return None
+        newest = self.runs[-1]
+        users = [r for r in self.runs if field_name in r.args]
+        used = {r.args[field_name] for r in users if r.tool == newest.tool} if field_name in newest.args else {r.args[field_name] for r in users}
+        left = [r for r in candidates if r.run_id not in used]
+        return left[0] if len(left) == 1 else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from agent import arguments, by_result
+from agent.dialogue_state import DialogueState
 from agent.wording import SPELLED
 
 FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1, "hundredth": 0.01}
@@ -256,7 +257,7 @@ def neighbour(text: str, said: dict, args: dict) -> None:
 SUBJECTS = ("cot_run", "dataset", "question", "prompt", "scenario", "train_run", "vector_run", "dictionary_run", "direction_run", "cot")
 
 
-def unsettled(text: str, state, tool: dict, args: dict) -> str | None:
+def unsettled(text: str, state: DialogueState, tool: dict, args: dict) -> str | None:
     """'train one on data/medical.jsonl with twice the steps' after fine-tunes of 40 and 120 steps on other data: a
     value relative to an earlier run's, on a new subject, where the runs of that tool disagree. The question to ask."""
     props = tool["schema"].get("properties", {})

@@ -44,7 +44,7 @@ def asked(text: str) -> bool:
                 or by_effect.UNDO.search(text) or by_effect.DEFAULTED.search(text)  # "undo the temp change", "temp back to the default"
                 or relative.PLUS.search(text)  # "seed+1"
                 or bounds.asked(text)  # "fine, use the max"
-                or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text) or retarget.WANTED.search(text)  # "can you do the same on hint-planet?"
+                or retarget.SAME_ON.search(text) or retarget.DID_TO.search(text) or retarget.WANTED.search(text) or retarget.AND_THE.search(text)  # "can you do the same on hint-planet?"
                 or TOO.search(text)  # "do the apples chain too, answer 12"
                 or CONTINUE.search(text)  # "continue the dialogue dictionary on the misaligned organism"
                 or OTHERWISE.search(text))  # "4x the rollouts, same otherwise"
@@ -68,8 +68,6 @@ def settings_only(text: str, state: DialogueState, tools: dict[str, dict], given
     `routed`: the tool the words point to."""
     if not state.runs or (run := state.runs[-1]).tool not in tools:
         return False
-    if after_failure.fix(text, state, tools) is not None:
-        return True  # "ok the offline one then" right after the judge monitor failed
     tool = tools[run.tool]
     if list_edits.edits(text, tool["schema"].get("properties", {}), run.args):
         return True  # "only keep 3 and 5, and add 9", "drop layer 8 and add 20": the newest run's list edited
@@ -99,8 +97,6 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
     `settings`: the message is only settings of the newest run (settings_only), a change though it says no "again"."""
     if not state.runs or not (settings or asked(text)):
         return None
-    if (fixed := after_failure.fix(text, state, tools)) is not None:
-        return fixed  # "typo, 5e-5" after a run that failed on its learning rate
     if (retargeted := retarget.same_on(text, state, tools)) is not None:  # "can you do the same on hint-planet?"
         return retargeted
     tool, score, _ = route
@@ -195,7 +191,9 @@ def change(text: str, state: DialogueState, route, tools: dict[str, dict], setti
         lately = [k for k, v in base.args.items() if earlier is not None and earlier.args.get(k) != v and not k.endswith("_run")]
         by_effect.bare_number(text, base.args, props, args, lately)  # "seed 7" -> "again w/ 32": the setting changed last
     if "base_run" in props and BUILT_ON.search(text) and base.tool == "itda_build":
-        args["base_run"] = base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
+        args["base_run"] = base.args.get("base_run") if base.args.get("base_run") and re.search(r"\b(?:too|as well|also)\b", text, re.I) \
+            else base.run_id  # "now continue those dictionaries on organism:misaligned": built on that run, not afresh
+        # ("continue them on the other organism too" after a continuation: the same base dictionaries, on another model)
     relative.neighbour(text, said, args)  # "now the same for the next sentence", "the one right after it": one on
     other = re.search(r"\bthe other (layer|sentence|position|scale|component)\b", text, re.I)
     name = other and other.group(1).lower()

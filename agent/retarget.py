@@ -33,6 +33,10 @@ DID_TO = re.compile(r"\b(?:do|run|try|repeat)\s+(?:the same\s+)?(?:to|on|for|wit
 WANTED = re.compile(r"(?:\bi\s+(?:wanted|meant|asked for)\s+|\bwrong\s+(?:run|one|vector|vec|chain|cot|fine-?tune|model|adapter|dictionary|dict|lora)\b"
                     r"[^.?!]*?(?:[.!;—–]|\s-\s|,)\s*(?:(?:use|probe|evaluate|eval|steer with|run it on|do it on|redo it on|on)\s+)?)"
                     r"(?P<target>(?:the|my)\s+[^.?!;,:'\"]+?)(?:,\s*(?:[^.?!;]|\.\d)*)?\s*[?.!]*\s*$", re.I)
+# "and the remaining fine-tune", "and the one we haven't swept yet, default grid": the newest run's experiment on the
+# run of its kind those words name (the words end with the kind, "one" or "run", or say what is left)
+AND_THE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so)\W+)*(?:and|now)\s+(?P<target>the\s+(?:remaining\s+[\w-]+|[\w-]+\s+(?:we|i|you)\s+(?:have\s*n[o']t|haven'?t|didn'?t|never)\s+\w+(?:\s+\w+)?\s+yet|"
+                     r"[\w-]+\s+(?:that'?s\s+|still\s+)?left))\s*(?:,\s*[^.?!;]*)?[?.!]*\s*$", re.I)
 MAKERS = ("generate_cot", "build_organism", "build_steering_vector")  # what they made is the subject, not what was done to it
 RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:one|run|model|"
                        rf"{'|'.join(KIND_WORDS.values())})s?$", re.I)
@@ -40,7 +44,7 @@ RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:on
 
 def same_on(text: str, state: DialogueState, tools: dict[str, dict]) -> tuple[str, dict] | None:
     """(tool, arguments) of the run repeated on the target the request ends with, or None."""
-    found = SAME_ON.search(text) or DID_TO.search(text) or WANTED.search(text)
+    found = SAME_ON.search(text) or DID_TO.search(text) or WANTED.search(text) or AND_THE.search(text)
     if found is None or not state.runs:
         return None
     word = (found.group(1) or "").lower().rstrip("s") if found.re is SAME_ON else ""
@@ -70,6 +74,11 @@ def _organism(target: str, state: DialogueState, props: dict) -> dict | None:
 
 def _run(target: str, state: DialogueState, base: RunSeen, props: dict) -> dict | None:
     """'the risky one', 'the CAFT model': the run of a kind one of the tool's `*_run` settings takes that the words describe."""
+    for name in (n for n in props if n.endswith("_run") and n in REFERENCES and base.args.get(n)):  # "the remaining fine-tune"
+        left = state.remaining(name, [r for r in state.runs if r.tool in (props[name].get("runs_of") or REFERENCES[name][1])], target,
+                               kind_words(REFERENCES[name][0]))
+        if left is not None:
+            return {name: left.run_id}
     if re.match(r"^(?:the|that)\s+other\b", target, re.I):  # "now do that for the other chain": the one run of its kind it did not use
         for name in (n for n in props if n.endswith("_run") and n in REFERENCES and base.args.get(n)):
             others = {r.run_id for r in state.runs if r.tool in (props[name].get("runs_of") or REFERENCES[name][1]) and r.run_id != base.args[name]}

@@ -17,6 +17,11 @@ from agent.run_kinds import RUN_ID
 # A question given as the first thing to work on, after what is to be found out
 START_WITH = re.compile(r"\b(?:start|begin|starting|beginning)\s+(?:with|on)\s+(?:this|the following|these)(?:\s+(?:one|question|problem|prompt))?\s*:\s*(?=\S)", re.I)
 WEAK = 0.55  # below it the planner would ask which experiment is meant
+# What a learner says of themselves before the ask: "I'm new to the thought-anchors stuff and want ...", "I still don't
+# get what 'resampled' means concretely.", "receiver heads just aren't clicking.", "easier for me to learn it by running it."
+LEARNER = re.compile(r"^\s*(?:[^.!?]*\b(?:i'?m|i am)\s+(?:new to|(?:still\s+)?learning|reading|trying to (?:learn|understand|get|wrap))|"
+                     r"i (?:still\s+)?(?:don'?t|do not|can'?t) (?:get|understand|see)|[^.!?]*\b(?:isn'?t|aren'?t|not|never) (?:clicking|making sense)|"
+                     r"(?:it'?s\s+)?(?:easier|better|simpler) for me to (?:learn|understand|see|get))\b[^.!?]*[.!?]\s+", re.I)
 
 
 def route(router, own: str, state: DialogueState) -> tuple:
@@ -27,7 +32,11 @@ def route(router, own: str, state: DialogueState) -> tuple:
     said = asides.untold(own[:then.start()] if then and len(own[:then.start()].split()) >= 3 else own)  # (its settings may be the first's)
     said = in_passing.asked_now(said)  # "lora_probe can come after. right now just: when did the B vector turn?"
     said = pasted_output.without(said, state.runs)  # "EM rate 12% (6/50), aligned 61.2\nhow is aligned 61 but ...?": a line we printed
+    learner = LEARNER.match(said)
     found = router.route(_plain(said, state))
+    if learner and len(said[learner.end():].split()) >= 4:  # what they are learning is said first; what to run is asked after it
+        asked = router.route(_plain(said[learner.end():], state))
+        found = asked if asked[1] >= WEAK or found[1] < WEAK else found  # the ask alone, unless only the whole routes clearly
     if then and said != own and re.search(r":\W*$", own[:then.start()]):  # "put this after sentence 2: <the sentence>. then compare the
         whole = router.route(_plain(in_passing.asked_now(asides.untold(own)), state))  # interventions": what is given, then the experiment
         found = max(found, whole, key=lambda r: r[1])

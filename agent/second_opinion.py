@@ -64,7 +64,8 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     now = in_passing.asked_now(text) if in_passing.asked_now(own) != own else text  # "unlike CAFT, ... I just want ...": what is asked now
     choice = classifier.overrules(label_of(reply), copied.unnamed(now, state.runs), previous, [r.tool for r in state.runs],
                                   QUESTION_OVERRULE if asked else OVERRULE)
-    if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending"):
+    if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending") \
+            or reply.tool_calls and state.step:  # the step not done yet of an order said ("plan is train -> eval -> probe. go on")
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if label_of(reply) == "answer" and intents.CONCEPT.search(own) and "?" in own \
             and not (intents.ORDER_AFTER.search(own) or intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own)):
@@ -81,6 +82,9 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
         return reply  # "... Why did it flag 'I will not blackmail him'?", "... or could it just be noise?", "... what would you suggest I try next?"
     if reply.tool_calls and (_said(planner, reply.tool_calls[0], own, text, state) >= 3 or _before(planner, reply.tool_calls[0], state) >= 2):
         return reply  # three settings of the tool read from the user's own words, not carried from runs; or two set up before ("ok go")
+    if choice == "show" and reply.tool_calls and re.search(r"\b(?:run|launch|kick off)\s+(?:one|it|that|them|a new one)\b(?!\s+(?:again|before)\b)", own, re.I) \
+            and state.last(reply.tool_calls[0]["name"]) is None:
+        return reply  # "run one so I see what it looks like": nothing of that tool has run to be shown
     if choice in ("answer", "show", "clarify") and reply.tool_calls and tried:
         return reply  # "what happens if the model can't see one of its sentences?", "how does it hold up against a random control?": the run
     if choice == "clarify" and reply.tool_calls and by_result.clause(own):

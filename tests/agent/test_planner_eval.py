@@ -306,6 +306,9 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev157": (0.84, 0.76),
     "dev158": (0.84, 0.76),
     "dev159": (0.91, 0.67),
+    "dev160": (0.75, 0.79),
+    "dev161": (0.84, 0.76),
+    "dev162": (0.81, 0.77),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -422,8 +425,11 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # "now train one on data/medical.jsonl with twice the steps" after fine-tunes of 40 and 120 steps, "replicate the
     # insecure-code organism" evaluated the base model, "set up the emergent-misalignment organism from the zoo" evaluated it;
     # after their mechanisms 1, 0, 0: "thought anchors on this new one too, ... with double the rollouts of the importance run"
-    # with two importance runs of 8 and 24 rollouts resamples the older chain with 48); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 55, results
+    # with two importance runs of 8 and 24 rollouts resamples the older chain with 48); 58 of 9,729 with dev160-162 (unseen
+    # they started 3, 1, 2; after their mechanisms 2, 0, 1: "ok CAFT's done, last step is the eval -- on the CAFT model"
+    # trains CAFT again, "skip ahead to the steering, forget the sweep" sweeps, and "I'm reading the white-box section of
+    # the Thought Anchors paper and receiver heads just aren't clicking. Run them on this chain ..." resamples); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 58, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

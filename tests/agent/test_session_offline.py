@@ -268,3 +268,20 @@ def test_a_new_session_finds_an_earlier_chain_by_what_it_was_about(tiny):
         second.close()
     assert split.tool_calls[0]["name"] == "split_sentences" and split.tool_calls[0]["args"] == {"cot_run": apples}
     assert split.tool_calls[0]["ok"]
+
+
+def test_a_call_that_failed_is_explained_and_a_short_fix_reruns_it(tiny):
+    """In the app a call that fails its bounds saves no run; "why did it fail?" and "fine, use the max" still see it."""
+    session = Session.open(provider="offline")
+    try:
+        chain = session.turn("generate a chain of thought for: Is 51 prime? on tiny-random with 8 tokens")
+        cot_run = chain.tool_calls[0]["run_id"]
+        failed = session.turn("split it into sentences with min_chars 900")
+        assert failed.tool_calls[0]["ok"] is False and failed.tool_calls[0]["run_id"] is None
+        why = session.turn("why did it fail?")
+        assert why.tool_calls == [] and "`split_sentences` did not run: min_chars" in why.reply and "<= 200" in why.reply
+        fixed = session.turn("fine, use the max")
+        assert fixed.tool_calls[0]["name"] == "split_sentences" and fixed.tool_calls[0]["ok"]
+        assert fixed.tool_calls[0]["args"] == {"cot_run": cot_run, "min_chars": 200}
+    finally:
+        session.close()
