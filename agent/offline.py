@@ -170,7 +170,8 @@ class OfflinePlanner(BaseChatModel):
         if state.undecided:
             return self.reply("clarify", prefix + state.undecided, sure=True)
         noted = acknowledgement(user, own)
-        if (fixed := after_failure.fix(own, state, {t["name"]: t for t in self.tools})) is not None:  # "typo, 5e-5", "fine, use the max"
+        by_name = {t["name"]: t for t in self.tools}
+        if (fixed := after_failure.fix(own, state, by_name)) is not None:  # "typo, 5e-5", "fine, use the max"
             return self.call(self._tool(fixed[0]), fixed[1], noted, state, messages, prefix=prefix, sure=True)  # right after a failure
         if state.failed is not None and after_failure.asked(own):  # "why did it fail?" right after a call that did not run
             return self.reply("answer", prefix + after_failure.explained(state.failed), sure=True)
@@ -222,7 +223,6 @@ class OfflinePlanner(BaseChatModel):
             # "if I went from 8 to 32 rollouts, would the intervals narrow?": advice, nothing runs; "can questions_file be a jsonl?": the card
             advice = answers.advice(state, text)  # worked out from the runs in sight: sure
             return self.reply("answer", prefix + (advice or answers.where_it_runs(text, self.tools) or answers.settings_named(text, self.tools) or NO_ANSWER), **({"sure": True} if advice else {}))
-        by_name = {t["name"]: t for t in self.tools}
         tried = trial and trials.tried_on_newest(own, state, by_name)  # "could we see whether steering at layer 10 alone changes it?": that steer
         change_asked = rerun_.asked(own)  # "again", "rerun", "same on ...": read once, used below
         settings = not change_asked and (rerun_.settings_only(own, state, by_name, arguments.quoted(text), route[0]) or rerun_.settings_for_newest(text, state, route[0], by_name) or tried)

@@ -17,6 +17,13 @@ from agent.run_kinds import ANY_KIND, COUNTED, FILE, KIND_WORDS, ORDINAL, REFERR
 # "the run before last had the cleanest reasoning": a judgement of a run, not words its subject was said in
 QUALITY = r"\b(?:(?:clean|clear|short|long|strong|weak|high|low|small|big|larg|simpl|strang|weird|nic|saf|fast|slow|sharp|great|wid|narrow|odd)est|most|least|best|worst)\b"
 
+def left_said(noun: str) -> str:
+    """The words that say a thing is the one left, for things named by `noun` (a pattern): "the remaining fine-tune",
+    "the one we haven't swept yet", "the one not scored yet", "the vector that's left"."""
+    return (rf"\bthe\s+(?:remaining\s+(?:{noun})|(?:{noun})\s+(?:(?:we|i|you)\s+(?:have\s*n[o']t|haven'?t|didn'?t|did not|never)|(?:not|never))"
+            rf"\s+\w+(?:\s+\w+)?\s+yet|(?:{noun})\s+(?:that'?s\s+|still\s+)?left)\b")
+
+
 class Referents:
     """The checks on what a request refers to; mixed into `DialogueState` (which has `runs`, `in_use`, `built_organisms` and `placed_before`)."""
 
@@ -206,8 +213,7 @@ class Referents:
     def remaining(self, field_name: str, candidates: list, text: str, words: str):
         """'and the remaining fine-tune', 'the one we haven't swept yet', 'the vector left': of `candidates`, the one run
         no run has used as `field_name` yet (no run of the newest run's tool, when that tool takes it), or None."""
-        if not re.search(rf"\bthe\s+(?:remaining\s+(?:{words}|one|run)|(?:{words}|one|run)\s+(?:(?:we|i|you)\s+(?:have\s*n[o']t|haven'?t|didn'?t|did not|never)|"
-                         rf"(?:not|never))\s+\w+(?:\s+\w+)?\s+yet|(?:{words}|one|run)\s+(?:that'?s\s+|still\s+)?left)\b", text, re.I):
+        if not re.search(left_said(rf"{words}|one|run"), text, re.I):
             return None
         newest = self.runs[-1]
         users = [r for r in self.runs if field_name in r.args]

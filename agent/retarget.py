@@ -16,6 +16,7 @@ from agent import arguments, model_names, run_times
 from agent.descriptions import COMPARED_TO, describe_match, describe_scores, spelled_ordinals
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.filling import compare_pair
+from agent.referents import left_said
 from agent.routing import tool_words
 from agent.run_kinds import KIND_WORDS, REFERENCES, RUN_ID, TOOL_WORDS
 from agent.show import BASE_MODEL
@@ -35,8 +36,8 @@ WANTED = re.compile(r"(?:\bi\s+(?:wanted|meant|asked for)\s+|\bwrong\s+(?:run|on
                     r"(?P<target>(?:the|my)\s+[^.?!;,:'\"]+?)(?:,\s*(?:[^.?!;]|\.\d)*)?\s*[?.!]*\s*$", re.I)
 # "and the remaining fine-tune", "and the one we haven't swept yet, default grid": the newest run's experiment on the
 # run of its kind those words name (the words end with the kind, "one" or "run", or say what is left)
-AND_THE = re.compile(r"^\W*(?:(?:ok(?:ay)?|now|so)\W+)*(?:and|now)\s+(?P<target>the\s+(?:remaining\s+[\w-]+|[\w-]+\s+(?:we|i|you)\s+(?:have\s*n[o']t|haven'?t|didn'?t|never)\s+\w+(?:\s+\w+)?\s+yet|"
-                     r"[\w-]+\s+(?:that'?s\s+|still\s+)?left))\s*(?:,\s*[^.?!;]*)?[?.!]*\s*$", re.I)
+_WORD = r"[\w-]+"
+AND_THE = re.compile(rf"^\W*(?:(?:ok(?:ay)?|now|so)\W+)*(?:and|now)\s+(?P<target>{left_said(_WORD)})\s*(?:,\s*[^.?!;]*)?[?.!]*\s*$", re.I)
 MAKERS = ("generate_cot", "build_organism", "build_steering_vector")  # what they made is the subject, not what was done to it
 RUN_NAMED = re.compile(r"^(?:the|that|this|my|our)\s+(?:[\w.+'-]+\s+){0,4}?(?:one|run|model|"
                        rf"{'|'.join(KIND_WORDS.values())})s?$", re.I)
