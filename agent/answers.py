@@ -8,12 +8,14 @@ invented numbers.
 
 from __future__ import annotations
 
+import json
 import re
 
+from agent import run_times
 from agent.dialogue_state import DialogueState, RunSeen
 from agent.wording import QUOTED
 from agent.user_model import UserModel
-from tools.cards import card, find_terms, reading
+from tools.cards import card, find_terms, papers, reading, tools_measuring
 from tools import present
 from tools.support import backends_of, needs
 
@@ -43,6 +45,21 @@ def define(text: str, user: UserModel) -> str | None:
         if c:
             lines.append(f"**{name}**: {c.measures}")
     return "\n".join(lines) or None
+
+
+def cite(text: str, tool: str | None) -> str:
+    """'what do I cite for counterfactual importance?': the papers of the methods named (a tool by name, a term a card
+    measures), else of the tool the words lead to (`tool`); all of them when the method is none of theirs."""
+    named = re.findall(r"\b[a-z]+_[a-z_]+\b", text) or [t for term, _ in find_terms(text) for t in tools_measuring(term)] or [tool or ""]
+    found = papers(named)
+    if found:
+        return "The method comes from:\n" + "\n".join(f"- {c}" for c in found)
+    return ("No paper of Parley's methods introduced that one by itself. The papers Parley's methods come from:\n"
+            + "\n".join(f"- {c}" for c in papers([*_ALL_TOOLS])))
+
+
+_ALL_TOOLS = ("split_sentences", "sentence_resilience", "build_steering_vector", "em_evaluate", "train_lora", "misalignment_direction",
+              "caft_finetune", "itda_build")  # one tool of each paper, in the cards' order
 
 
 def _rows(run: RunSeen, index: int | None = None) -> list[dict]:
@@ -118,9 +135,20 @@ def _alternative(item) -> str:
     return f"\"{' '.join(str(item).split())[:100]}\""
 
 
-def how_to_read(state: DialogueState, text: str = "", tool: str | None = None) -> str | None:
-    """How to read the newest run's numbers (or, with nothing run, those of `tool`: "if X came back +0.28 ..., is that wide?")."""
-    run = state.last()
+def done(state: DialogueState, text: str, tool: str | None) -> str | None:
+    """Asked of a run done ("did Tuesday's sweep beat the controls?", "I forget what the CAFT run's EM rate was"): what
+    the newest run of the tool the words lead to found, in its own summary, then how to read it."""
+    run = run_times.one(text, state.runs) or (state.last(tool) if tool else None)  # "Tuesday's sweep": that one
+    if run is None:
+        return None
+    asked = ", ".join(f"{k} {json.dumps(v)}" for k, v in run.args.items() if not k.endswith("_run")) or "the defaults"
+    return f"`{run.tool}` run `{run.run_id}` (asked with {asked}) found: {run.summary}\n\n" + (how_to_read(state, text, run=run) or "")
+
+
+def how_to_read(state: DialogueState, text: str = "", tool: str | None = None, run: RunSeen | None = None) -> str | None:
+    """How to read the numbers of `run`, else of the newest run (or, with nothing run, those of `tool`: "if X came back
+    +0.28 ..., is that wide?")."""
+    run = run or state.last()
     c = card(run.tool if run else tool or "")
     if c is None:
         return None

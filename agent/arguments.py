@@ -248,6 +248,9 @@ def read(props: dict, text: str, skip: tuple[str, ...] = ()) -> tuple[dict, list
                                                                r"(\d*\.\d+|\d)(?![\w.])|\bsampl(?:e|ed|ing)(?:\s+(?:it|them|that|this))?\s+at\s+(0?\.\d+|1\.\d+|[01])(?![\w%]|\.\d)(?!\s*(?:tokens?|layers?|steps?)\b)",
                                                                words.text, re.I)):  # "a bit hotter, 0.9", "cool the sampling to 0.4", "not greedy, sample it at 0.8"
                 take(name, float(hot.group(1) or hot.group(2)), hot.group(0))
+            elif name == "controls" and (few := re.search(r"\b(?:(?:no|without(?: any| a)?|skip(?:ping)?|drop(?:ping)?|forget|no time for|leave out)(?: the)?|(a single|just one|only one|one single))\s+"
+                                                         r"(?:[\w-]+\s+){0,2}?controls?\b|\bcontrols? off\b", words.text, re.I)):
+                take(name, 1 if few.group(1) else 0, few.group(0))  # "no time for the random-direction controls today", "with a single control"
             elif name == "min_chars" and re.search(r"\b(?:no|without|don'?t|do not|never)\s+(?:\w+\s+)?(?:merg|glu|join|combin|fus)", words.text, re.I):
                 take(name, 0)  # "no merging at all", "don't merge the short bits"
             elif name == "temperature" and re.search(r"(?<!not )(?<!non-)(?<!no longer )(?<!instead of )\bgreed(?:y|ily)\b|\bno (?:sampling )?randomness\b|\b(?:no|without) sampling\b|\b(?:likeliest|most likely) next (?:word|token)\b|"

@@ -13,7 +13,7 @@ from agent import arguments, relative
 
 _HIGH = r"max(?:imum)?|most|largest|biggest|highest|longest|greatest"
 _LOW = r"min(?:imum)?|fewest|least|smallest|shortest|lowest"
-_ALLOWS = (r"(?:(?:that|which)\s+)?(?:the tool|the schema|it|this tool|that tool|parley|you|the bound|the bounds?)\s+"
+_ALLOWS = (r"(?:(?:that|which)\s+)?(?:the tool|the schema|it|this tool|that tool|parley|you|the bound|the bounds?|the (?:limit|cap|max(?:imum)?|schema'?s? (?:limit|max)))\s+"
            r"(?:allows?|lets? (?:me|us)(?: (?:have|use|do|go))?|will (?:accept|allow|take|let (?:me|us)(?: (?:have|use|do))?)|accepts?|"
            r"can (?:take|do|handle|accept)|takes|permits|supports)")
 # "as many tries as it allows", "as high a threshold as the tool takes", "as few samples as it lets me"

@@ -219,7 +219,7 @@ def for_routing(text: str, runs: list) -> str:
             return found.group(0)  # settings ("the seed 0 lora") name no tool; a subject ("the eval-awareness vec") may
         return f"{found.group(1)} {found.group(3)}"
     return re.sub(r"\b(on|for|with|of|from|using|to|in) (?:the|that|this|my|our) ([\w.'’-]+(?: [\w.'’-]+)?) "
-                  r"(vec|vector|chain|cot|dict|dictionary|ft|fine-?tune|lora|direction)\b", plain, text, flags=re.I)
+                  r"(vec|vector|chain|cot|dict|dictionary|ft|fine-?tune|lora|direction|model)\b", plain, text, flags=re.I)
 
 
 OWNED = re.compile(r"\b(direction|vector|vec|dictionar(?:y|ies)|dict|eval|evaluation|probe|sweep)s?\s+(?:from|of|on|built on|trained on)\s+(?:the\s+)?$", re.I)

@@ -119,11 +119,9 @@ class DialogueState(Referents):
     noted: list[tuple[str, int]] = field(default_factory=list)  # user turns answered in words, no run: (text, runs before it)
     organisms: dict = field(default_factory=dict)  # the zoo's organisms, name -> what it is: "the anchor organism" is organism:anchor, built or not
     configured: list[str] = field(default_factory=list)  # the names of the `models` setting: "on llama-8b" names one (agent/model_names.py)
-    undecided: str | None = None  # what to ask when the request hangs on a condition the newest result leaves open (agent/conditions.py)
     # the newest tool call, when it failed and no run came after it: no run id, its summary "Failed: <the error>"
     # ("fine, use the max" right after "max_new_tokens must be between 1 and 8192" reruns it; agent/after_failure.py)
     failed: RunSeen | None = None
-    step: str = ""  # of steps said in order, the words of the one that runs now (agent/sequence.py)
 
     @classmethod
     def from_messages(cls, messages: list[BaseMessage], read_settings=None, defaults: dict | None = None) -> "DialogueState":

@@ -28,14 +28,25 @@ WHY = re.compile(r"^\s*(?:ok(?:ay)?[,.]?\s+|so\s+|but\s+|and\s+|hm+[,.]?\s+)?(?:
 DIFFERENCE = re.compile(r"\b(?:(?:difference|diff) (?:between|btw|b/w)|different from|differ(?:s)? from|compared? (?:to|with)|versus|relates? to|relationship between|"
                         r"maps? (?:on)?to|corresponds? to|translates? (?:in)?to)\b|(?<![\w-])vs\.?(?![\w-])|\bthat (?:the )?(?:ordinary|plain|regular|usual|normal) [\w+ -]{2,40}?"
                         r"(?:doesn'?t|does not|can'?t|cannot|misses|won'?t)\b|"
-                        r"\bhow do (?:they|these|those|the two) compare\b|\bwhich (?:one |of (?:them|the two|these) )?(?:is |'s )?(?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
+                        r"\bhow do (?:they|these|those|the two) compare\b|\bhow (?:do|does|did) [\w\s-]{3,60}? (?:and|vs\.?|versus) [\w\s-]{3,60}? differ\b|\bwhich (?:one |of (?:them|the two|these) )?(?:is |'s )?(?:cheaper|faster|slower|quicker|more expensive|costlier)\b", re.I)
 ADVICE = re.compile(r"^\s*(?:so\s+|quick q:?\s+)?(?:should|shall) (?:i|we)\b|\benough\b[^?]*\?|\bor do i need\b|\bdo (?:i|we) need (?:an?|to|the)\b[^?]*\?|\bis (?:\d+|that|this) (?:\w+ )?enough\b|\bhow many \w+ (?:do|should|would) (?:i|we)\b|"
-                    r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use)\b|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
+                    r"\bwhat would .{0,60}\bcost\b|\bhow (?:expensive|costly|slow|long) (?:is|would|will)\b|\bhow many \w+ (?:would|will|does|do) [\w\s-]{1,40}?\b(?:need|take|cost|use|burn|eat|spend)\b|"
+                    r"\b(?:would|will|is|does|did)\b[^?.!]{0,60}\b(?:\d+ times |much |a lot |any )?(?:slower|faster|longer|quicker|cheaper|costlier|more expensive)\b[^?]*\?|\bsave (?:much|any|a lot of|real) (?:time|compute)\b[^?]*\?|\bhow long (?:would|will|does|did)\b|\bcan i trust\b|"
                     r"\bhow (?:would|could|can|do|should) (?:i|we) (?:tighten|narrow|shrink)\b|^\s*if (?:i|we)\b[^?]*\?\s*$|"
                     r"\bwhat [\w-]+(?: [\w-]+)? makes sense\b|\bwhat does (?:the )?[\w-]+ (?:control|govern|set)\b|\bwhat would an? (?:much )?(?:bigger|smaller|larger|higher|lower) [\w-]+ (?:change|do)\b|\bshould (?:[\w-]+ ){1,2}(?:stay|remain|be left) (?:on|off)\b", re.I)
 ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\b[^?]*\?+\s*$|"
                           r"^\s*in (?:that|this|the) (?:matrix|table|plot|heatmap|run|result|chart)\b[^?]*\?|"
                           r"\b(?:according to|based on|going by) (?:that|this|those|these|the (?:run|results?|probe|table|numbers))\b", re.I)
+# Asked of a run done, in the past: "... given the intervals we got?", "did Tuesday's sweep actually beat the controls?", "I forget
+# what the CAFT run's EM rate was, remind me": its result answers, however clearly the words name the tool
+DONE = re.compile(r"\bgiven (?:the|our|its|those|these) (?:[\w-]+ ){0,2}(?:intervals?|numbers|results?|scores?|rates?|curves?|controls?) (?:we|i|you|it) (?:got|saw|found|have)\b[^.!]*\?|"
+                          r"(?:^|[:.!?]\s+)(?:(?!when|where|how|why|which|what|at)\w+[,:]?\s+)?did (?:the|that|this|those|these|our|its|(?:[\w-]+day|yesterday|last week)'s) (?:[\w-]+\s+){1,5}?(?:actually |really |even )?"
+                          r"(?:beat|agree|disagree|match|flip|change|survive|hold up|pass|exceed|reach|clear|outperform)\b[^?]*\?|"
+                          r"\bi (?:forget|forgot|don'?t remember|can'?t remember|lost track of) (?:what|which|whether|if)\b|\bremind me\W*$|"
+                  r"\bremind me (?:what|which)\b[^?.!]*\b(?:we|i|you) (?:used|ran|set|gave|picked|chose)\b", re.I)
+# What to cite for a method: "what do I cite for counterfactual importance?", "which paper is the ITDA one from?"
+CITE = re.compile(r"\b(?:what|which (?:paper|reference)) (?:do|should|would|can) (?:i|we) cite\b|\bcit(?:e|ation) for\b|\b(?:which|what) paper (?:is|does|did|introduced|proposed|describes?)\b|"
+                  r"\b(?:bibtex|arxiv (?:id|link|number))\b|\bthe (?:original )?paper (?:behind|for|that introduced)\b[^?]*\?", re.I)
 CONFIRM = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|wait|huh|oh)?[,.!]?\s*so\s+(?!which|what|how|where|when|who|can|could|let)"
                      r"[^?]*\?|\b(?:according to|based on|going by) (?:that|this|those|these)\b", re.I)
 JUDGED = re.compile(r"\b(?:is|are|was|were)\b(?:[^?.!]|\.\d){0,60}\b(?:a lot|any good|good at all|trustworthy|meaningful|significant|normal|expected|high|low|plausible|believable|realistic|suspicious|fishy|enough|too (?:few|small|noisy|wide|many))\b"
@@ -45,7 +56,8 @@ OPINION = re.compile(
     # a judgement asked about, or a reaction to, a result: "is a kurtosis of 9 a lot?", "hm, weird. ...", "surprising given the paper"
     JUDGED.pattern + "|"
     r"(?:,|--|—)\s*(?:right|correct|yes|no|true|isn'?t it|doesn'?t it|don'?t they|wouldn'?t it|am i right)\s*\?\s*$|"  # "... at all, right?": a belief checked
-    r"\bcan (?:i|we) (?:actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue)\b|" + TELL_ME.pattern + "|"
+    r"\bcan (?:i|we|the (?:caption|abstract|paper|draft|text|title|footnote|sentence|figure|rebuttal)) (?:just |actually |really |safely |honestly |fairly )?(?:claim|say|conclude|call (?:it|that|this)|argue|read)\b|"
+    r"\bis (?:that|this|the|our) (?:wording|phrasing|claim|sentence|caption|framing)\b[^?]{0,30}\?|" + TELL_ME.pattern + "|"
     r"\b(?:what|which way|where) does (?:the|that|this|it)\b[^?]{0,30}\bpoints?\b|\bwhich side is\b|"
     r"^(?![^?]*\b(?:run|try|do|redo|rerun|again|now|use|check|show|split|steer|sweep|build|train|fix|bump|make|can you|could you|"
     r"give|set|drop|add|raise|lower|increase|decrease|halve|double|more|fewer|instead|same|flip|swap|negate|invert|reverse|push|ablate|"
@@ -107,6 +119,8 @@ EXPLAIN = re.compile(
     r"\b(?:explain (?:that|this|it|the results?|what happened)|what does (?:that|this|it) mean|"
     r"what do (?:these|those|the) (?:numbers|results) mean|tell me more|in plain (?:words|terms|english)|"
     r"like i'?m (?:new|five|a beginner|\d+)|simpler|eli5|walk me through (?:it|that|this|the results?))\b|"
+    r"\b(?:give|write|draft|suggest) (?:me |us )?(?:a |one |two |a short |a single )?(?:sentence|line|paragraph|caption|footnote|phrasing|wording)s?\b(?! (?:for|to) (?:the|my|this) (?:model|chain)\b)|"  # "... give me a sentence I can paste into the rebuttal"
+    r"\bwhat (?:do|should|can|would) (?:i|we) (?:cite|tell (?:them|him|her|the reviewers?)|say to (?:them|him|her|the reviewers?)|write (?:back|in the rebuttal))\b|"  # "what do I cite for ...?"
     r"\b(?:can|could|would) you (?:please |briefly |quickly )?explain\b(?:[\w\s,-]{0,40}?)\b(?:what|why|how)\b(?=[^?]*\?)|"  # "Could you explain briefly what we lose with 8?"
     r"(?:^|[.?!,;:]\s*|[—–-]\s+)(?:pls |please )?explain\W*$", re.I)
 EXPLAIN_TERM = re.compile(r"^\s*(?:(?:can|could) (?:you|u) |please )?(?:explain|remind me what|tell me what)\s+(?!that\b|this\b|it\b|the results?\b)"
@@ -202,7 +216,8 @@ def definition_asked(text: str) -> list[tuple[str, str]]:
 # "not running it, just asking", "don't start it": whatever the words, nothing is to run
 SHOW_ONLY = re.compile(r"\b(?:just|only)\s+(?:show|display|print|pull|bring|open|put|re-?display|list)\b|"
                        r"\b(?:just|only)\s+(?:the|its|that)\s+(?:[\w-]+\s+)?(?:curve|plot|chart|table|heatmap|matrix|figure|samples)\b|"  # "just the loss curve of ..."
-                       r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b", re.I)
+                       r"\b(?:pull|bring) (?:it|that|them|those) (?:back )?up\b|"
+                       r"(?:^|[.!;]\s+)(?:(?:so|ok(?:ay)?|then|instead)\W+)?(?:show|display|print|pull up|bring up|put up) (?:me |us )?(?:its|the|that|their) (?:[\w-]+\s+)?(?:curve|plot|chart|table|heatmap|matrix|figure|samples)\b", re.I)  # "... I'm not running it again. show me its table"
 # A change of topic announced before the request ("Quick detour from the steering stuff: ...", "Switching gears. ..."): no part of it
 PREFACE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|alright|right)\W+)?(?:a |one )?(?:quick |small |short |brief |little )?(?:detour|aside|digression|"
                      r"side (?:quest|question|thing|note|track)|tangent|change of (?:topic|plans?|subject)|(?:different|diff|other|another) (?:topic|thing|question|direction)|"
@@ -313,10 +328,10 @@ def is_question_about_result(text: str) -> str | None:
         return None
     differ = DIFFERENCE.search(text)  # asked about in a question: "itda q: how does tau relate to threshold_mse? which one's stricter"
     if differ and ("?" in text[differ.start():] and len(find_terms(text)) >= 2 or re.search(
-            r"^\s*(?:so\s+)?(?:what|how)\b|\b(?:what'?s|explain|tell me) the (?:\w+ )?difference\b|\bwhen do i want\b|"
+            r"(?:^|:\s+)\s*(?:so\s+)?(?:what|how)\b|\b(?:what'?s|explain|tell me) the (?:\w+ )?difference\b|\bwhen do i want\b|"
             r"\bwhich (?:one |of (?:them|the two|these) )?(?:is |'s )?(?:cheaper|faster|slower|quicker|more expensive|costlier)\b", text, re.I)):
         return "difference"
-    kinds = (("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
+    kinds = (("cite", CITE), ("done", DONE), ("config", CONFIG), ("advice", ADVICE), ("opinion", OPINION), ("meta", META), ("why", WHY), ("next", NEXT),
              ("read", READ), ("explain", EXPLAIN), ("result", ABOUT_RESULT))
     return next((kind for kind, pattern in kinds if pattern.search(text)), "read" if asked else None)
 

@@ -163,7 +163,7 @@ def _list_patterns(name: str, others: tuple) -> tuple[re.Pattern | None, re.Patt
     span = r"\d+\s*(?:-|–|(?:up )?to|through|thru|until|till|til|\.\.)\s*\d+"
     one = rf"{NUMBER}(?!\d|\.\d)"
     listed = rf"(?:{span}|{one}(?:(?:\s*(?:,|and|&|or|/|\+)\s*|\s+n\s+|\s+)(?:and\s+|or\s+)?(?:{alternatives})?\s*#?\s*{one}{other})*)"
-    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|to(?=\s+[\d.]+\s*(?:,|and))|,(?=\s*(?:(?:like|say|roughly|around|e\.g\.)\s+)?\d+\s*(?:-|–|to|through|thru)\s*\d+)|like|say|roughly|around|e\.g\.)\s*){{0,2}}[\[(]?({})[\])]?"
+    pattern = r"(?<![\w-])(?:{})(?:-(?=\d))?\s*(?:(?:=|:|of|at|from|over|across|in|sweep|values|grid|list|only|just|#|is|are|(?:to|for)(?=\s+[\d.]+\s*(?:,|and))|,(?=\s*(?:(?:like|say|roughly|around|e\.g\.)\s+)?\d+\s*(?:-|–|to|through|thru)\s*\d+)|like|say|roughly|around|e\.g\.)\s*){{0,2}}[\[(]?({})[\])]?"
     plural = name_pattern(name, others, keep=lambda w: w.endswith("s"))
     return (first, re.compile(pattern.format(plural, listed), re.I) if plural and name.endswith("s") else None,
             re.compile(pattern.format(alternatives, listed), re.I),

@@ -29,7 +29,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agent import about_user, after_failure, answers, arguments, asides, beforehand, chat_habits, compared, complaints, conditions, copied, corrections, descriptions, dictated, filling, hedges, in_passing, intents, languages, layout, list_edits, model_names, organism_names, relative, request_classifier, routing
-from agent import pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, sequence, show, shown as shown_, spelling, superlative, trials
+from agent import budget, pointed, proposals, rerun as rerun_, retarget, routed, run_order, run_times, second_opinion, sequence, show, shown as shown_, spelling, superlative, trials
 from agent.answers import NO_ANSWER
 from agent.dialogue_state import DialogueState, message_text
 from agent.phrases import as_sentence, asked_part
@@ -120,7 +120,7 @@ class OfflinePlanner(BaseChatModel):
     def read(self, messages: list[BaseMessage]) -> Turn:
         """The user's message as the rules and the classifier's review read it, once."""
         raw = languages.english(chat_habits.read(message_text(messages[-1]), *self._before(messages)))  # "s/16/32/", "👍"; "Nochmal mit Skala 8"
-        text = intents.without_preface(intents.plain(complaints.asked(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(raw))))), (_last_call(messages) or {}).get("args", {}))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
+        text = intents.without_preface(intents.plain(complaints.asked(budget.left_out(corrections.corrected(hedges.settled(spelling.mended(layout.read_as_said(dictated.written(raw)))))), (_last_call(messages) or {}).get("args", {}))))  # "scale 2 - wait no, 1.5" is scale 1.5; "layr12" layer 12
         # ("2 samples per cell is a joke. redo w/ 16": the request after the complaint, 16 samples)
         said = text  # the user's message as read, before a proposal of ours is put in front of it
         text = full_ids(text, [run for m in messages[:-1] if isinstance(m, ToolMessage) for run in RUN_ID.findall(message_text(m))])
@@ -135,22 +135,21 @@ class OfflinePlanner(BaseChatModel):
             text = f"{as_sentence(message_text(messages[-3]))}\n{text}"  # "today's question: '...', greedy" -> "Noted." -> "ok go": what was set up
         state = DialogueState.from_messages(messages[:-1], arguments.read_settings, self._tool_defaults())
         # "if the EM rate came out under 10%, retrain ...": the branch taken; a condition the last result leaves open is asked about
-        text, state.undecided = conditions.decided(text, state.last() and state.last().summary, said)
-        if not state.undecided:
-            text, state.undecided = pointed.named(text, state)  # "the bar that sticks out"
+        text, undecided = conditions.decided(text, state.last() and state.last().summary, said)
+        if not undecided:
+            text, undecided = pointed.named(text, state)  # "the bar that sticks out"
         text = run_order.settings_of(run_order.named_in_full(run_order.named_runs(text, run_order.names(state.noted, state.runs)), state.runs), state.runs)  # "a sweep of formal",
-        state.step = sequence.now(text, state, self.router)  # "plan is train -> eval -> probe. go on": the step not done yet
-        text = state.step or text
+        step = sequence.now(text, state, self.router)  # "plan is train -> eval -> probe. go on": the step not done yet
+        text = step or text
         own = arguments.own_words(text)  # "the chain from right before the sweep"; quoted or pasted text (a chain, a question, a tool's output) is data
         state.organisms = organism_names.zoo(self.tools)
         state.configured = model_names.configured()  # read once a turn
         route = routed.route(self.router, own, state)  # ("I'm trying to understand X. Could you fine-tune ...?": the sentence that asks)
         return Turn(text, own, state, route,
-                    _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n")  # first reply
+                    _user_model(messages), "" if any(isinstance(m, AIMessage) for m in messages) else IDENTITY + "\n\n", undecided, step)  # first reply
 
     def _by_rules(self, messages: list[BaseMessage], turn: Turn) -> AIMessage:
-        text, own, state, route, user, prefix = turn
-        pending = _pending_ask(messages)
+        (text, own, state, route, user, prefix), attempt, pending = turn[:6], turn.state.attempt(), _pending_ask(messages)  # attempt: the newest run, or a failed call after it
         if pending and not intents.is_question_about_result(text) and not intents.definition_asked(text) \
                 and not route[1] >= 1.0:  # a new request that names a tool is not an answer
             tool = self._tool(pending["tool"])
@@ -164,11 +163,11 @@ class OfflinePlanner(BaseChatModel):
                 args[name] = arguments.coerce(text.strip(), spec)
             return self.call(tool, args, "", state, messages)
 
-        if state.attempt() is None and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
+        if attempt is None and intents.NOTHING_IN_SIGHT.search(own):  # "ablate it", "ok go", "explain the atoms" in a new chat
             return self.reply("clarify", prefix + "Nothing has run in this conversation yet, so I can't tell what that refers "
                                "to. Which experiment do you mean? (`parley runs list` shows the runs of earlier sessions.)")
-        if state.undecided:
-            return self.reply("clarify", prefix + state.undecided, sure=True)
+        if turn.undecided:
+            return self.reply("clarify", prefix + turn.undecided, sure=True)
         noted = acknowledgement(user, own)
         by_name = {t["name"]: t for t in self.tools}
         if (fixed := after_failure.fix(own, state, by_name)) is not None:  # "typo, 5e-5", "fine, use the max"
@@ -184,7 +183,7 @@ class OfflinePlanner(BaseChatModel):
         answer = None if trial or stated or intents.MODEL_ASKED.search(own) and not intents.definition_asked(own) or unsupported and re.search(r"\b(?:can|could) (?:we|you|i)\b|\bis it possible\b", own, re.I) else \
             self.answer_to(text, own, state, user, route[1], route[0] and route[0]["name"])  # "can we fine-tune all the parameters?" asks for a run
         if answer is not None:  # "before I launch anything: ...?" is a question whatever its words: sure
-            return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) or intents.judged(own) else {}))
+            return self.reply("answer", prefix + answer, **({"sure": True} if intents.NOT_A_REQUEST.search(text) or intents.judged(own) or intents.DONE.search(own) else {}))
         if unsupported:  # "train an sae on layer 6", "plot the logit lens": no tool here does that
             return self.reply("clarify", prefix + f"No tool here does that (\"{unsupported.group(0)}\"). "
                               + self.router.clarify(route[2], text).replace("I'm not sure which experiment you mean. ", ""), sure=True)
@@ -232,7 +231,7 @@ class OfflinePlanner(BaseChatModel):
         if which:  # "rerun with 50 rollouts" right after "both intervals look wide, no?"
             return self.reply("clarify", prefix + which, sure=True)
         if rerun is not None:  # a change said of the newest run is sure, so the classifier leaves it be
-            changed = state.attempt() is not None and state.attempt().tool == rerun[0] and rerun[1] != state.attempt().args \
+            changed = attempt is not None and attempt.tool == rerun[0] and rerun[1] != attempt.args \
                 or rerun_.redone(own)  # "rebuild the vector ...", "redo the direction on ...": the words name the run
             bare = functools.reduce(lambda t, v: t.replace(v, " "), [v for v in rerun[1].values() if isinstance(v, str) and len(v) > 12], own)
             asked = "?" in bare and not (intents.IMPERATIVE.search(own) or intents.ASKED_TO.search(own) or intents.AND_AT.search(own))  # "would T=0 ...?", not "same but this one: <a question>?"
@@ -325,7 +324,9 @@ class OfflinePlanner(BaseChatModel):
             kind = "result"  # "is 0.08 big?": a number the last results showed
         if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
-        if not defined and kind is None:
+        if kind == "cite" or kind == "done" and answers.done(state, text, tool):  # "what do I cite for ...?"; asked of a run done
+            return answers.cite(text, tool) if kind == "cite" else answers.done(state, text, tool)  # ("did Tuesday's sweep beat ...?")
+        if not defined and kind in (None, "done"):  # (a run done that is not here: memory's, "I forget what the CAFT run's EM rate was")
             return None
         if kind == "config":
             return answers.configuration()

@@ -39,7 +39,10 @@ ORDINAL = re.compile(r"\b(?:first|second|third|last|latest|newest|previous|other
                      r"base|current|\d{8}-\d{6})\b", re.I)  # words that pick one of several runs, or all of them
 COUNTED = re.compile(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|both|all|few|several|many", re.I)  # "the three adapters"
 TOOL_WORDS = {"caft": ("caft_finetune",), "sweep": ("steering_sweep",), "probe": ("lora_probe",), "phase": ("lora_phase",),
-              "monitor": ("cot_monitor",), "resilience": ("sentence_resilience",), "mediation": ("hint_mediation",)}
+              "monitor": ("cot_monitor",), "resilience": ("sentence_resilience",), "mediation": ("hint_mediation",),
+              "importance": ("resample_importance",), "alternatives": ("sentence_alternatives",), "suppression": ("attention_suppression",),
+              "transplant": ("hint_mediation",)}
+RUN_WORDS = "|".join([*KIND_WORDS.values(), *TOOL_WORDS])  # the words that name a run of a kind or a tool ("the chain", "that sweep")
 TOOL_RUN = re.compile(rf"\bthe\s+({'|'.join(TOOL_WORDS)})\s+(?:run|one|results?|adapters?|model|fine-?tune)\b|"  # "the CAFT run"
                       rf"\b(?:re-?run|redo|repeat)\s+the\s+({'|'.join(TOOL_WORDS)})\b", re.I)  # "rerun the sweep"
 FILE = re.compile(r"[\w/.-]\.(?:pt|pth|safetensors|npy)\b")  # a tensor file said in the request

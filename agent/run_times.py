@@ -9,16 +9,18 @@ dated ahead of the clock (a labelled request written for another day) keeps its 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from agent.descriptions import describe_match
 from agent.run_kinds import KIND_WORDS, REFERRED, TOOL_WORDS, kind_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|weds|thurs"
 _PART = r"morning|afternoon|evening|night"
 # A moment a person names: a day, a part of a day, a day of the month, a time on the clock
-WHEN = (rf"(?:yesterday|today|tonight|earlier today)(?:\s+(?:{_PART}))?|(?:this|last)\s+(?:{_PART})|(?:last|this|earlier this|past)\s+week|"
+WHEN = (rf"overnight|(?:yesterday|today|tonight|earlier today)(?:\s+(?:{_PART}))?|(?:this|last)\s+(?:{_PART})|(?:last|this|earlier this|past)\s+week|"
         rf"(?:last\s+)?(?:{_DAY})(?:\s+(?:{_PART}))?|(?:before|after)\s+lunch|"
         r"(?:(?<=from )|(?<=on )|(?<=of ))the\s+\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:sentence|layer|step|position|atom|question|token|rollout|pair|run|one|"
         r"chain|cot|vector|dict\w*|fine-?tune|adapter|lora|eval\w*|direction|sweep|build|seed|sample|head|iteration|checkpoint|prompt|option|try)s?\b)|"
@@ -41,8 +43,15 @@ def moment(run_id: str) -> datetime | None:
         return None
 
 
+# The day a conversation is read on, when it is not the clock's: a conversation replayed on a later day (a logged
+# dialogue, a labelled request of the planner's evaluation) reads "yesterday" as the day before its own
+DAY: ContextVar[date | None] = ContextVar("parley_day", default=None)
+
+
 def today_of(runs: list) -> date:
-    """The later of the clock's date and the newest run's."""
+    """The day pinned in `DAY`; else the later of the clock's date and the newest run's."""
+    if (pinned := DAY.get()) is not None:
+        return pinned
     dates = [m.date() for r in runs if (m := moment(r.run_id))]
     return max([date.today(), *dates])
 
@@ -75,6 +84,8 @@ def one(text: str, runs: list) -> Any:
     kind = kind_of(word)
     tools = REFERRED.get(kind) if kind else TOOL_WORDS.get(word) or next((t for w, t in _TOOL_NOUNS.items() if re.fullmatch(w, word)), None)
     fit = fits(said[0], [r for r in runs if tools is None or r.tool in tools], today_of(runs))
+    if len(fit) > 1:  # "yesterday's risky fine-tune" of yesterday's two: the one the other words describe
+        fit = [described] if (described := describe_match(text.replace(said[0], " "), fit, runs)) is not None else fit
     return fit[0] if len(fit) == 1 else None
 
 
@@ -89,7 +100,7 @@ def fits(said: str, runs: list, today: date) -> list:
     def within(day: date | None, span: tuple[int, int] | None = None) -> list:
         return [r for r, m in timed if (day is None or m.date() == day) and (span is None or span[0] <= m.hour < span[1])]
 
-    if said == "last night":
+    if said in ("last night", "overnight"):
         return [r for r, m in timed if m.date() == yesterday and m.hour >= 18 or m.date() == today and m.hour < 5]
     if said.startswith(("yesterday", "today", "tonight", "earlier today", "this ")) and not said.endswith("week"):
         day = yesterday if said.startswith("yesterday") else today

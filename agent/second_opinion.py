@@ -47,10 +47,12 @@ class Turn(NamedTuple):
     route: tuple  # the router's best tool, its score, and every tool ranked
     user: Any  # the user model
     prefix: str  # the planner's introduction, on its first reply
+    undecided: str | None = None  # what to ask when the request hangs on a condition the newest result leaves open (agent/conditions.py)
+    step: str = ""  # of steps said in order, the words of the one that runs now (agent/sequence.py)
 
 
 def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, turn: Turn) -> AIMessage:
-    text, own, state, route, user, prefix = turn
+    text, own, state, route, user, prefix = turn[:6]
     if classifier is None or not isinstance(messages[-1], HumanMessage):
         return reply
     if len(messages) >= 2 and isinstance(messages[-2], AIMessage) and messages[-2].response_metadata.get("pending"):
@@ -65,7 +67,7 @@ def review(planner, messages: list[BaseMessage], reply: AIMessage, classifier, t
     choice = classifier.overrules(label_of(reply), copied.unnamed(now, state.runs), previous, [r.tool for r in state.runs],
                                   QUESTION_OVERRULE if asked else OVERRULE)
     if choice is None or reply.response_metadata.get("sure") or choice == "clarify" and reply.response_metadata.get("pending") \
-            or reply.tool_calls and state.step:  # the step not done yet of an order said ("plan is train -> eval -> probe. go on")
+            or reply.tool_calls and turn.step:  # the step not done yet of an order said ("plan is train -> eval -> probe. go on")
         return reply  # a rule that reads these words exactly (an organism by name, a change of the newest run), or already asking
     if label_of(reply) == "answer" and intents.CONCEPT.search(own) and "?" in own \
             and not (intents.ORDER_AFTER.search(own) or intents.ASKED_TO.search(own) or intents.IMPERATIVE.search(own)):

@@ -12,7 +12,7 @@ from agent.run_kinds import BEFORE_LAST_WORDS, KIND_WORDS, RUN_ID, TOOLS_OF_KIND
 from agent.wording import quoted
 
 # "show me the plot of that run", "the heatmap again pls", "put the table back on screen": asked to see, not to run
-SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|(?<!\ba )(?<!\bthe )(?<!random )(?<!different )(?<!another )(?<!fresh )(?<!\bnew )draw|plot|print|see|view|open|re-?open|bring up|pull up|bring back|call up|(?:bring|pull) (?:[\w-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
+SHOW = re.compile(r"(?<![\w-])(?:show(?:ing)?|display(?:ing)?|(?<!\ba )(?<!\bthe )(?<!random )(?<!different )(?<!another )(?<!fresh )(?<!\bnew )draw|plot|print|see|view|open|re-?open|bring up|pull up|bring back|call up|(?:bring|pull) (?:[\w'’-]+ ){1,8}?(?:back )?up(?!\s+to\b)|let me see|let me look|lemme see|lemme look|look at|"
                   r"give me|gimme|paste|read me|lay out|i want to read|(?:let me|lemme) read|side by side|(?:^|[,.;?]\s*|\band\s+|please\s+)list)\b(?!-)|^\s*what does sentence \d+ say\b|\bwhat (?:were|was) (?:the|those|its|that)\b.*\bagain\b|^\s*what did (?:it|the model|that) "
                   r"(?:write|say|output|generate)\b|^\s*(?:the|that|those)\s+(?:(?!\b(?:with|w|more|fewer|less|bigger|smaller|but|using)\b)[\w\s-]){2,60}\s+again\b(?!,?\s+but\b)|"
                   r"\bwhat did (?:the|that|those|its|it)\b[^?.]{0,40}\blook like\b|\bremind me (?:what|of)\b|\bre-?read\b|"

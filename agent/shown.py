@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from agent import arguments, bounds, pasted_output, relative, run_times, show
 from agent.dialogue_state import DialogueState, RunSeen, message_text
 from agent.phrases import asked_part
-from agent.run_kinds import RUN_ID, kind_of
+from agent.run_kinds import RUN_ID, TOOL_WORDS, kind_of
 
 # "and the one before that?", "the previous one?" right after a run was shown: the run of its tool before it
 BEFORE_SHOWN = re.compile(r"^\W*(?:(?:and|ok(?:ay)?|what about|how about|now|then)\W+)*(?:the|that)\s+(?:one|run)\s+before(?:\s+(?:that|it|this)(?:\s+one)?)?\W*$|"
@@ -49,7 +49,8 @@ def run_to_show(text: str, state: DialogueState, route, router) -> tuple[RunSeen
         return None  # "could you show me which sentences change the final answer", "which atoms 'def f(): ...' uses": not run yet
     drawn = show.plot_run(text, state, heatmaps=False)  # "the loss curve from the training run": that run's own plot
     drawn = drawn if part == "plot" else None
-    run = show.named_run(text, state) or run_times.one(text, state.runs) or pasted_output.one(text, state.runs) \
+    run = (None if RUN_ID.search(text) else run_times.one(text, state.runs)) or show.named_run(text, state) or _of_tool_word(text, state) \
+        or pasted_output.one(text, state.runs) \
         or _from_source(text, state, router, drawn) or drawn
     if run is not None and tool is not None and tool["name"] != run.tool and score >= 0.5 and (drawn is None or drawn.tool != run.tool) \
             and run.run_id not in RUN_ID.findall(text) and not _by_order_alone(text, tool, router):  # a run named by its id is that run
@@ -126,3 +127,12 @@ def shown_last(messages: list[BaseMessage]) -> tuple[str, str] | None:
         return shown["run_id"], shown.get("part") or "run"
     named = set(RUN_ID.findall(message_text(reply)))
     return (named.pop(), "run") if len(named) == 1 else None
+
+
+def _of_tool_word(text: str, state: DialogueState) -> RunSeen | None:
+    """"that sweep took 40 minutes ... show me its table", "the planet transplant curve": the one run of the tool whose
+    own word the request says of a run ("the"/"that"/"its" before it, a few words between at most)."""
+    said = {w.lower() for w in re.findall(rf"\b(?:the|that|this|its|our)\s+(?:[\w-]+\s+){{0,2}}?({'|'.join(TOOL_WORDS)})\b", text, re.I)}
+    tools = {t for w in said for t in TOOL_WORDS[w]}
+    runs = [r for r in state.runs if r.tool in tools]
+    return runs[0] if len(tools) == 1 and len(runs) == 1 else None  # of two sweeps, "the first sweep's table" is read elsewhere

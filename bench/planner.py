@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "agent" / "labelled_requests"  # the parts the planner is tuned on and its request classifier learns from
 HELD_OUT = ROOT / "tests" / "agent" / "planner_cases" / "held_out.jsonl"  # never used while tuning, never learned from
 sys.path.insert(0, str(ROOT))
+from agent import run_times  # noqa: E402  (after the path: the bench runs from a checkout)
 
 
 # Parts written blind that the rules were tuned on but the classifier never learned from (kept apart from its training)
@@ -134,12 +135,23 @@ def evaluate(cases: list[dict], p=None) -> tuple[list[dict], list[tuple[str, flo
     verdicts, times = [], []
     for case in cases:
         messages = messages_for(case, case.get("user_model"))
+        day = run_times.DAY.set(day_of(case))  # the conversation is read on its own day, not the machine's
         started = time.perf_counter()
-        reply = p.plan(messages)
-        seconds = time.perf_counter() - started
+        try:
+            reply = p.plan(messages)
+        finally:
+            seconds = time.perf_counter() - started
+            run_times.DAY.reset(day)
         times.append(("tool" if reply.tool_calls else "no tool", seconds))
         verdicts.append(judge(case, reply) | {"request": case["request"], "expect": case["expect"], "part": case["part"]})
     return verdicts, times
+
+
+def day_of(case: dict):
+    """The day a labelled conversation happens on: that of its newest run (ids begin YYYYMMDD-HHMMSS); None (the
+    clock's) when no run is in it. So "yesterday's chain" reads the same whatever day the evaluation runs."""
+    days = [m.date() for turn in case.get("context", []) if (m := run_times.moment(turn.get("run_id") or ""))]
+    return max(days, default=None)
 
 
 def report(verdicts: list[dict], times: list[tuple[str, float]]) -> dict:

@@ -48,6 +48,18 @@ def card(tool: str) -> Card | None:
                 tuple(tuple(pair) for pair in raw.get("next", ())))
 
 
+def papers(tools: list[str]) -> list[str]:
+    """How to cite the papers the methods of `tools` come from, in the cards' order; none for a tool of Parley's own."""
+    return [p["cite"] for p in _data().get("papers", {}).values() if set(p.get("tools", ())) & set(tools)]
+
+
+def tools_measuring(term: str) -> list[str]:
+    """The tools whose card's `measures` names `term` ("counterfactual importance": resample_importance); those named
+    after it alone, where some are ("itda": the itda_* tools, not CAFT's card, which mentions ITDA latents)."""
+    found = [name for name, raw in _data().items() if isinstance(raw, dict) and _norm(term) in _norm(raw.get("measures", ""))]
+    return [name for name in found if _norm(term) in _norm(name)] or found
+
+
 def terms() -> dict[str, str]:
     return dict(_data().get("terms", {}))
 

@@ -309,6 +309,12 @@ FLOORS = {  # part: (routing, arguments); measured 2026-12-02, in %: dev 100/96.
     "dev160": (0.75, 0.79),
     "dev161": (0.84, 0.76),
     "dev162": (0.81, 0.77),
+    # dev163-165: the time or compute there is; a paper draft or a reviewer's request; earlier sessions and days; written
+    # blind; unseen on the code before them 79.5/81.5, 68.2/80.8, 61.4/55.6; after their mechanisms (2026-12-08, each
+    # conversation read on its own day) 97.7/100, 81.8/80.8, 81.8/74.1
+    "dev163": (0.93, 0.92),
+    "dev164": (0.79, 0.77),
+    "dev165": (0.77, 0.70),
     "held_out": (0.88, 0.70),  # measured 91.7/68.9 (2026-12-04), 91.7/71.1 after dev58-61's second and third rounds, 91.7/73.3 after dev71-72's,
     # 91.7/75.6 after dev73-81's (2026-12-05)
 }
@@ -428,8 +434,14 @@ def test_no_expensive_tool_starts_from_a_request_that_did_not_ask_for_one():
     # with two importance runs of 8 and 24 rollouts resamples the older chain with 48); 58 of 9,729 with dev160-162 (unseen
     # they started 3, 1, 2; after their mechanisms 2, 0, 1: "ok CAFT's done, last step is the eval -- on the CAFT model"
     # trains CAFT again, "skip ahead to the steering, forget the sweep" sweeps, and "I'm reading the white-box section of
-    # the Thought Anchors paper and receiver heads just aren't clicking. Run them on this chain ..." resamples); the goal is none
-    assert sum(r["expensive_unasked"] for r in results.values()) <= 58, results
+    # the Thought Anchors paper and receiver heads just aren't clicking. Run them on this chain ..." resamples); 63 of 9,861
+    # with dev163-165 (unseen they started 1, 5, 4; after their mechanisms 1, 3, 1: "build the smallest ITDA dictionary that
+    # still tells us something -- 512 atoms" builds one (ITDA has no atom count to set), "camera-ready uses seed 1
+    # everywhere; redo the fine-tune with it" evaluates, "redo the fine-tune with the learning rate and step count from
+    # Table 4 of the draft" trains without them, "the model-diffing paragraph needs the atoms the organism added at layer
+    # 15. list the top 20" builds a dictionary, "rerun Thursday's experiment with 32 rollouts" with two experiments that
+    # Thursday reruns the newest); the goal is none
+    assert sum(r["expensive_unasked"] for r in results.values()) <= 63, results
 
 
 def test_a_reply_without_a_tool_comes_in_well_under_a_second():

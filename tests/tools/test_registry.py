@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,18 @@ def test_every_tool_declares_the_contract():
         assert len(d["examples"]) >= 1
         assert json.loads(json.dumps(d["schema"]))["type"] == "object"
         assert tool.args.model_config.get("extra") == "forbid"
+
+
+def test_the_papers_of_the_method_cards_name_real_tools_and_an_arxiv_id():
+    from tools.cards import CARDS_FILE, papers
+
+    import tomllib
+    named = {t for paper in tomllib.loads(CARDS_FILE.read_text())["papers"].values() for t in paper["tools"]}
+    assert named <= set(REGISTRY), named - set(REGISTRY)
+    listed = papers(list(REGISTRY))
+    assert len(listed) == 8 and all(re.search(r"\(20\d\d\)\. .+ arXiv:\d{4}\.\d{5}$", cite) for cite in listed)
+    assert papers(["receiver_heads"]) == papers(["attention_suppression"]) and "Thought Anchors" in papers(["receiver_heads"])[0]
+    assert papers(["recall", "cot_monitor", "generate_cot"]) == []  # Parley's own composition: no paper of its own
 
 
 @pytest.mark.parametrize(
