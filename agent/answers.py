@@ -55,11 +55,7 @@ def cite(text: str, tool: str | None) -> str:
     if found:
         return "The method comes from:\n" + "\n".join(f"- {c}" for c in found)
     return ("No paper of Parley's methods introduced that one by itself. The papers Parley's methods come from:\n"
-            + "\n".join(f"- {c}" for c in papers([*_ALL_TOOLS])))
-
-
-_ALL_TOOLS = ("split_sentences", "sentence_resilience", "build_steering_vector", "em_evaluate", "train_lora", "misalignment_direction",
-              "caft_finetune", "itda_build")  # one tool of each paper, in the cards' order
+            + "\n".join(f"- {c}" for c in papers()))
 
 
 def _rows(run: RunSeen, index: int | None = None) -> list[dict]:

@@ -40,9 +40,9 @@ ABOUT_RESULT = re.compile(r"(?:^|[.!]\s+)\s*(?:interesting|hm+|ok(?:ay)?|right|w
 # Asked of a run done, in the past: "... given the intervals we got?", "did Tuesday's sweep actually beat the controls?", "I forget
 # what the CAFT run's EM rate was, remind me": its result answers, however clearly the words name the tool
 DONE = re.compile(r"\bgiven (?:the|our|its|those|these) (?:[\w-]+ ){0,2}(?:intervals?|numbers|results?|scores?|rates?|curves?|controls?) (?:we|i|you|it) (?:got|saw|found|have)\b[^.!]*\?|"
-                          r"(?:^|[:.!?]\s+)(?:(?!when|where|how|why|which|what|at)\w+[,:]?\s+)?did (?:the|that|this|those|these|our|its|(?:[\w-]+day|yesterday|last week)'s) (?:[\w-]+\s+){1,5}?(?:actually |really |even )?"
-                          r"(?:beat|agree|disagree|match|flip|change|survive|hold up|pass|exceed|reach|clear|outperform)\b[^?]*\?|"
-                          r"\bi (?:forget|forgot|don'?t remember|can'?t remember|lost track of) (?:what|which|whether|if)\b|\bremind me\W*$|"
+                  r"(?:^|[:.!?]\s+)(?:(?!when|where|how|why|which|what|at)\w+[,:]?\s+)?did (?:the|that|this|those|these|our|its|(?:[\w-]+day|yesterday|last week)'s) (?:[\w-]+\s+){1,5}?(?:actually |really |even )?"
+                  r"(?:beat|agree|disagree|match|flip|change|survive|hold up|pass|exceed|reach|clear|outperform)\b[^?]*\?|"
+                  r"\bi (?:forget|forgot|don'?t remember|can'?t remember|lost track of) (?:what|which|whether|if)\b|\bremind me\W*$|"
                   r"\bremind me (?:what|which)\b[^?.!]*\b(?:we|i|you) (?:used|ran|set|gave|picked|chose)\b", re.I)
 # What to cite for a method: "what do I cite for counterfactual importance?", "which paper is the ITDA one from?"
 CITE = re.compile(r"\b(?:what|which (?:paper|reference)) (?:do|should|would|can) (?:i|we) cite\b|\bcit(?:e|ation) for\b|\b(?:which|what) paper (?:is|does|did|introduced|proposed|describes?)\b|"

@@ -324,8 +324,8 @@ class OfflinePlanner(BaseChatModel):
             kind = "result"  # "is 0.08 big?": a number the last results showed
         if kind is None and state.runs and score < 0.75 and intents.QUESTION.match(own) and intents.ABOUT_THAT.search(text):
             kind = "result"  # "what layer was that at?": about the run just shown
-        if kind == "cite" or kind == "done" and answers.done(state, text, tool):  # "what do I cite for ...?"; asked of a run done
-            return answers.cite(text, tool) if kind == "cite" else answers.done(state, text, tool)  # ("did Tuesday's sweep beat ...?")
+        if found := answers.cite(text, tool) if kind == "cite" else answers.done(state, text, tool) if kind == "done" else None:
+            return found  # "what do I cite for ...?"; asked of a run done ("did Tuesday's sweep beat ...?"), read once
         if not defined and kind in (None, "done"):  # (a run done that is not here: memory's, "I forget what the CAFT run's EM rate was")
             return None
         if kind == "config":

@@ -48,9 +48,10 @@ def card(tool: str) -> Card | None:
                 tuple(tuple(pair) for pair in raw.get("next", ())))
 
 
-def papers(tools: list[str]) -> list[str]:
-    """How to cite the papers the methods of `tools` come from, in the cards' order; none for a tool of Parley's own."""
-    return [p["cite"] for p in _data().get("papers", {}).values() if set(p.get("tools", ())) & set(tools)]
+def papers(tools: list[str] | None = None) -> list[str]:
+    """How to cite the papers the methods of `tools` come from (all of them when None), in the cards' order; none for a
+    tool of Parley's own."""
+    return [p["cite"] for p in _data().get("papers", {}).values() if tools is None or set(p.get("tools", ())) & set(tools)]
 
 
 def tools_measuring(term: str) -> list[str]:
