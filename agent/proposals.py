@@ -156,7 +156,7 @@ def composed(text: str, reply: str, before: str, routes: Callable[[str], tuple[s
     if bound and number and before and not own_tool:  # "rollouts must be between 1 and 1000" -> "ok, 150 then": the request, with that value
         more = re.sub(r"^(?:and|but|also)\b\W*", "", text[number.end():].strip(), flags=re.I)  # "50 it is, and lower similarity to 0.65 too"
         return before, f"again with {bound.group(1)} {number.group(1)}" + (f", {more}" if more else "")
-    question = next((q for q in map(ASKS_FOR.search, re.split(r"(?<=\?)\s+", reply)) if q), None)
+    question = next((q for q in map(ASKS_FOR.search, re.split(r"(?<=\?)\s+", intents.QUOTED_TEXT.sub(" ", reply))) if q), None)  # (not a quoted title's)
     offer = OFFER.search(reply)
     end = yes_end(text, bool(offer))  # where the yes ends and what the user adds begins
     if end is None and yes_then_settings(text):  # "do it, top 10 heads": a yes, then settings

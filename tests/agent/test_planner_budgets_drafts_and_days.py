@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from agent import run_times
 from bench.planner import day_of
-from tests.agent.conftest import call, turn
+from agent import answers, run_times
+from tests.agent.conftest import call, said, turn
 from tools import REGISTRY
 
 CHAIN = turn("cot for 'Is 57 prime?'", "generate_cot", {"question": "Is 57 prime?"}, "20990301-090000-generate_cot-1a2b",
@@ -47,6 +47,9 @@ def test_a_draft_asks_about_runs_done_and_what_to_cite(plan):
     assert not reply.tool_calls and "arXiv:2506.19143" in reply.content and "Thought Anchors" in reply.content
     reply = plan([LORA], "for related work, what do I cite for the misalignment direction?")
     assert not reply.tool_calls and "arXiv:2506.11618" in reply.content
+    cited = said("what should I cite for receiver heads?", answers.cite("what should I cite for receiver heads?", None))
+    tool, args = call(plan([CHAIN, cited], "we have the GPU all night. split that chain into sentences"))  # the title's "Which ...
+    assert (tool, args["cot_run"]) == ("split_sentences", CHAIN["run_id"])  # Steps Matter?" is not our question to answer
 
 
 def test_a_conversation_replayed_later_reads_its_own_yesterday(plan):
